@@ -1,0 +1,1 @@
+//! Accounts and authentication: passwd-file, hash schemes, SASL.

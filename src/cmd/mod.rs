@@ -1,0 +1,1 @@
+//! Command handlers, one file per command or family.

@@ -1,0 +1,1 @@
+//! FETCH item rendering: ENVELOPE, BODYSTRUCTURE, sections.

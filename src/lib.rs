@@ -1,0 +1,26 @@
+//! tegami: an IMAP server for maildir folders.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! listener ─▶ pool ─▶ session ─▶ reader ─▶ parser ─▶ command table ─▶ handler ─▶ store
+//!  (accept)  (cap)   (state)   (lines,    (typed     (states, seq     (one file   (maildir,
+//!                               literals)  Command)   flags)           per cmd)    uids, cache)
+//!                                                                         │
+//!                                                    response writer ◀────┘
+//! ```
+//!
+//! `proto` knows IMAP syntax and nothing of files; `store` knows maildir and
+//! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
+
+pub mod auth;
+pub mod cmd;
+pub mod config;
+pub mod demo;
+pub mod fetch;
+pub mod mime;
+pub mod net;
+pub mod proto;
+pub mod server;
+pub mod session;
+pub mod store;

@@ -1,0 +1,1 @@
+//! Byte-range MIME tree of a message.

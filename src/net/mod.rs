@@ -1,0 +1,1 @@
+//! Network streams: plain TCP and TLS.

@@ -1,0 +1,9 @@
+//! The IMAP protocol layer: framing, grammar, response encoding. Knows nothing of files.
+
+pub mod command;
+pub mod datetime;
+pub mod parse;
+pub mod reader;
+pub mod response;
+pub mod sequence;
+pub mod utf7;

@@ -1,0 +1,1 @@
+//! Listener threads and the bounded worker pool.

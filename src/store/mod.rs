@@ -1,0 +1,1 @@
+//! Maildir storage: layout, uid list, keywords, sync, delivery.
