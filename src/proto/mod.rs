@@ -5,5 +5,6 @@ pub mod datetime;
 pub mod parse;
 pub mod reader;
 pub mod response;
+pub mod section;
 pub mod sequence;
 pub mod utf7;
