@@ -1,1 +1,235 @@
-//! Command-line flags and the server configuration.
+//! Command-line flags and the server configuration built from them.
+
+pub mod flags;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The manual's log levels, from quietest to most verbose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// Nothing at all.
+    None,
+    /// Logins and message transfer reports.
+    Major,
+    /// Major, plus non-fatal errors.
+    Problems,
+    /// Problems, plus every protocol line (credentials masked).
+    LowLevel,
+    /// Low-level, plus link-level records (bytes, TLS).
+    AllInfo,
+}
+
+impl LogLevel {
+    /// Parses a `--log-level` value.
+    pub fn parse(s: &str) -> Option<LogLevel> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "none" => LogLevel::None,
+            "major" => LogLevel::Major,
+            "problems" => LogLevel::Problems,
+            "low-level" | "lowlevel" => LogLevel::LowLevel,
+            "all-info" | "allinfo" | "all" => LogLevel::AllInfo,
+            _ => return None,
+        })
+    }
+
+    /// The `log` filter that lets exactly this level's records through.
+    /// Records are written as: major = error!, problems = warn!,
+    /// low-level = debug!, all-info = trace! (see `crate::server::logger`).
+    pub fn filter(self) -> log::LevelFilter {
+        match self {
+            LogLevel::None => log::LevelFilter::Off,
+            LogLevel::Major => log::LevelFilter::Error,
+            LogLevel::Problems => log::LevelFilter::Warn,
+            LogLevel::LowLevel => log::LevelFilter::Debug,
+            LogLevel::AllInfo => log::LevelFilter::Trace,
+        }
+    }
+}
+
+/// Everything the server needs to run, built from the command line.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Clear-text listeners.
+    pub listen: Vec<SocketAddr>,
+    /// Implicit-TLS listeners.
+    pub listen_tls: Vec<SocketAddr>,
+    /// PEM certificate chain.
+    pub cert: Option<PathBuf>,
+    /// PEM private key.
+    pub key: Option<PathBuf>,
+    /// The passwd-file.
+    pub users: Option<PathBuf>,
+    /// Maildir location template.
+    pub mail: String,
+    /// Maximum Number of Channels.
+    pub max_channels: usize,
+    /// How much to log.
+    pub log_level: LogLevel,
+    /// Whether clear-text login is allowed on unencrypted connections.
+    pub cleartext_login: bool,
+    /// `--user USER[:GROUP]` to switch to after binding.
+    pub run_as: Option<String>,
+    /// Longest command line, literals excluded.
+    pub max_line: usize,
+    /// Largest literal.
+    pub max_literal: u64,
+    /// Interval of the IDLE keepalive.
+    pub idle_keepalive: Duration,
+    /// `--demo` and its directory.
+    pub demo: Option<PathBuf>,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// Run the server.
+    Run(Box<Config>),
+    /// Print this text and exit successfully.
+    Print(String),
+}
+
+/// A command-line mistake, shown to the user with a hint to use --help.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (see tegami --help)", self.0)
+    }
+}
+
+fn addr(s: &str, flag: &str) -> Result<SocketAddr, UsageError> {
+    s.parse()
+        .map_err(|_| UsageError(format!("--{flag} {s}: expected ADDR:PORT such as 0.0.0.0:143 or [::1]:143")))
+}
+
+fn number<T: std::str::FromStr>(m: &getopts::Matches, flag: &str, default: T) -> Result<T, UsageError> {
+    match m.opt_str(flag) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| UsageError(format!("--{flag} {v}: expected a number"))),
+    }
+}
+
+impl Config {
+    /// Parses the arguments (without the program name).
+    pub fn from_args(args: &[String]) -> Result<Invocation, UsageError> {
+        let m = flags::options().parse(args).map_err(|e| UsageError(e.to_string()))?;
+        if m.opt_present("help") {
+            return Ok(Invocation::Print(flags::help()));
+        }
+        if m.opt_present("version") {
+            return Ok(Invocation::Print(format!("tegami {}\n", env!("CARGO_PKG_VERSION"))));
+        }
+        if let Some(extra) = m.free.first() {
+            return Err(UsageError(format!("unexpected argument {extra}")));
+        }
+        let listen = m.opt_strs("listen").iter().map(|s| addr(s, "listen")).collect::<Result<Vec<_>, _>>()?;
+        let listen_tls =
+            m.opt_strs("listen-tls").iter().map(|s| addr(s, "listen-tls")).collect::<Result<Vec<_>, _>>()?;
+        let log_level = match m.opt_str("log-level") {
+            None => LogLevel::Major,
+            Some(v) => LogLevel::parse(&v).ok_or_else(|| {
+                UsageError(format!("--log-level {v}: expected none, major, problems, low-level or all-info"))
+            })?,
+        };
+        let max_channels: usize = number(&m, "max-channels", 1000)?;
+        if max_channels == 0 {
+            return Err(UsageError("--max-channels must be at least 1".into()));
+        }
+        let demo = if m.opt_present("demo") {
+            Some(PathBuf::from(m.opt_str("demo").unwrap_or_else(|| "./tegami-demo".into())))
+        } else {
+            None
+        };
+        let cfg = Config {
+            listen,
+            listen_tls,
+            cert: m.opt_str("cert").map(PathBuf::from),
+            key: m.opt_str("key").map(PathBuf::from),
+            users: m.opt_str("users").map(PathBuf::from),
+            mail: m.opt_str("mail").unwrap_or_else(|| "%h/Maildir".into()),
+            max_channels,
+            log_level,
+            cleartext_login: !m.opt_present("no-cleartext-login"),
+            run_as: m.opt_str("user"),
+            max_line: number(&m, "max-line", 65536)?,
+            max_literal: number(&m, "max-literal", 64 * 1024 * 1024)?,
+            idle_keepalive: Duration::from_secs(number(&m, "idle-keepalive", 120u64)?.max(1)),
+            demo,
+        };
+        if cfg.cert.is_some() != cfg.key.is_some() {
+            return Err(UsageError("--cert and --key go together".into()));
+        }
+        if !cfg.listen_tls.is_empty() && cfg.cert.is_none() && cfg.demo.is_none() {
+            return Err(UsageError("--listen-tls needs --cert and --key".into()));
+        }
+        if cfg.users.is_none() && cfg.demo.is_none() {
+            return Err(UsageError("--users FILE is required (or --demo)".into()));
+        }
+        Ok(Invocation::Run(Box::new(cfg)))
+    }
+
+    /// Fills in the default listeners when none were given.
+    pub fn apply_default_listeners(&mut self) {
+        if self.listen.is_empty() && self.listen_tls.is_empty() {
+            // Both constants parse; a test below pins that down.
+            self.listen.push("0.0.0.0:143".parse().expect("constant address"));
+            if self.cert.is_some() {
+                self.listen_tls.push("0.0.0.0:993".parse().expect("constant address"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    fn run(s: &str) -> Config {
+        match Config::from_args(&args(s)).unwrap() {
+            Invocation::Run(c) => *c,
+            Invocation::Print(_) => panic!("expected a config"),
+        }
+    }
+
+    #[test]
+    fn repeated_listeners_and_defaults() {
+        let c = run("-u p -l 127.0.0.1:1 -l [::1]:2 --max-channels 3");
+        assert_eq!(c.listen.len(), 2);
+        assert_eq!(c.max_channels, 3);
+        assert_eq!(c.mail, "%h/Maildir");
+        assert_eq!(c.log_level, LogLevel::Major);
+        assert!(c.cleartext_login);
+    }
+
+    #[test]
+    fn default_listeners_depend_on_the_certificate() {
+        let mut c = run("-u p");
+        c.apply_default_listeners();
+        assert_eq!(c.listen, vec!["0.0.0.0:143".parse().unwrap()]);
+        assert!(c.listen_tls.is_empty());
+        let mut c = run("-u p --cert c --key k");
+        c.apply_default_listeners();
+        assert_eq!(c.listen_tls, vec!["0.0.0.0:993".parse().unwrap()]);
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        for bad in ["-u p -l nowhere", "-u p --log-level loud", "-u p --cert c", "", "-u p -c 0", "-u p stray"] {
+            assert!(Config::from_args(&args(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn demo_takes_an_optional_directory() {
+        assert_eq!(run("--demo").demo, Some(PathBuf::from("./tegami-demo")));
+        assert_eq!(run("--demo=/tmp/x").demo, Some(PathBuf::from("/tmp/x")));
+    }
+}

@@ -1,1 +1,400 @@
-//! Framing of lines and literals.
+//! Framing: splits the client's byte stream into complete commands (lines
+//! plus the literals they announce) before any grammar is parsed, and
+//! enforces the limits on line length and literal size.
+//!
+//! A command is handed on as its bytes without the final CRLF, literals
+//! inline exactly as sent (`{n}\r\n` followed by n octets), which is what
+//! `proto::parse::parse_command` expects.
+
+use std::io::{self, Read, Write};
+
+/// Limits the reader enforces.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest command text, literals excluded.
+    pub max_line: usize,
+    /// Largest single literal.
+    pub max_literal: u64,
+}
+
+/// What the reader produced.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// A complete command.
+    Command(Vec<u8>),
+    /// A command refused before parsing; answer `tag response` (or `*` when
+    /// there is no tag) and carry on.
+    Rejected {
+        /// The command's tag, when one could be read.
+        tag: Option<String>,
+        /// The answer, such as `BAD Line too long`.
+        response: String,
+    },
+    /// The client closed the connection between commands.
+    Closed,
+}
+
+/// A literal announced at the end of a line.
+#[derive(Debug, PartialEq, Eq)]
+struct Announce {
+    size: u64,
+    sync: bool,
+}
+
+/// Finds `{n}`, `{n+}`, `~{n}` or `~{n+}` at the end of `line`.
+fn literal_at_end(line: &[u8]) -> Option<Announce> {
+    let rest = line.strip_suffix(b"}")?;
+    let open = rest.iter().rposition(|&b| b == b'{')?;
+    let mut digits = &rest[open + 1..];
+    let sync = match digits.strip_suffix(b"+") {
+        Some(d) => {
+            digits = d;
+            false
+        }
+        None => true,
+    };
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let size = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some(Announce { size, sync })
+}
+
+/// The tag at the start of a command, if it is a valid one.
+pub fn tag_of(line: &[u8]) -> Option<String> {
+    let end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
+    let tag = &line[..end];
+    let ok = !tag.is_empty()
+        && tag.len() <= 64
+        && tag.iter().all(|&b| crate::proto::response::is_astring_char(b) && b != b'+');
+    ok.then(|| String::from_utf8_lossy(tag).into_owned())
+}
+
+/// A buffered reader over the client stream.
+pub struct Reader<S> {
+    inner: S,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Octets read from the client so far, for link-level logs.
+    pub bytes_in: u64,
+}
+
+/// The result of reading one line.
+enum Line {
+    /// The line without its CRLF (or bare LF).
+    Full(Vec<u8>),
+    /// Longer than the limit; the rest was skipped. Holds the first octets.
+    TooLong(Vec<u8>),
+    /// End of stream before any octet of the line.
+    Eof,
+}
+
+impl<S: Read + Write> Reader<S> {
+    /// Wraps a stream.
+    pub fn new(inner: S) -> Reader<S> {
+        Reader { inner, buf: vec![0; 16 * 1024], pos: 0, end: 0, bytes_in: 0 }
+    }
+
+    /// The stream, for writing responses.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The stream.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// Gives the stream back, dropping buffered input.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+
+    /// Octets already read from the stream but not yet consumed.
+    pub fn buffered(&self) -> usize {
+        self.end - self.pos
+    }
+
+    /// Drops buffered input (STARTTLS: bytes pipelined after the command
+    /// must not be taken as if they came over TLS).
+    pub fn discard_buffered(&mut self) -> usize {
+        let n = self.buffered();
+        self.pos = 0;
+        self.end = 0;
+        n
+    }
+
+    fn fill(&mut self) -> io::Result<usize> {
+        if self.pos == self.end {
+            self.pos = 0;
+            self.end = 0;
+        }
+        let n = self.inner.read(&mut self.buf[self.end..])?;
+        self.end += n;
+        self.bytes_in += n as u64;
+        Ok(n)
+    }
+
+    /// Reads one line of at most `max` octets (without CRLF).
+    fn line(&mut self, max: usize) -> io::Result<Line> {
+        let mut out = Vec::new();
+        let mut too_long = false;
+        loop {
+            if let Some(i) = self.buf[self.pos..self.end].iter().position(|&b| b == b'\n') {
+                let chunk = &self.buf[self.pos..self.pos + i];
+                if !too_long && out.len() + chunk.len() <= max + 1 {
+                    out.extend_from_slice(chunk);
+                } else {
+                    too_long = true;
+                }
+                self.pos += i + 1;
+                if !too_long && out.last() == Some(&b'\r') {
+                    out.pop();
+                }
+                if out.len() > max {
+                    too_long = true;
+                }
+                return Ok(if too_long { Line::TooLong(out) } else { Line::Full(out) });
+            }
+            let chunk = &self.buf[self.pos..self.end];
+            if !too_long && out.len() + chunk.len() <= max + 1 {
+                out.extend_from_slice(chunk);
+            } else {
+                if !too_long {
+                    let keep = (max + 1).saturating_sub(out.len()).min(chunk.len());
+                    out.extend_from_slice(&chunk[..keep]);
+                }
+                too_long = true;
+            }
+            self.pos = self.end;
+            if self.end == self.buf.len() {
+                self.pos = 0;
+                self.end = 0;
+            }
+            if self.fill()? == 0 {
+                if out.is_empty() && !too_long {
+                    return Ok(Line::Eof);
+                }
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+    }
+
+    /// Reads a plain line (AUTHENTICATE responses, IDLE's DONE). `None` at
+    /// end of stream; a line over `max` is an `InvalidData` error.
+    pub fn read_line(&mut self, max: usize) -> io::Result<Option<Vec<u8>>> {
+        match self.line(max)? {
+            Line::Full(l) => Ok(Some(l)),
+            Line::TooLong(_) => Err(io::Error::new(io::ErrorKind::InvalidData, "line too long")),
+            Line::Eof => Ok(None),
+        }
+    }
+
+    /// Reads exactly `n` octets into `out`.
+    fn literal(&mut self, n: u64, out: &mut Vec<u8>) -> io::Result<()> {
+        let mut left = n;
+        while left > 0 {
+            if self.pos == self.end && self.fill()? == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            let take = (left as usize).min(self.end - self.pos);
+            out.extend_from_slice(&self.buf[self.pos..self.pos + take]);
+            self.pos += take;
+            left -= take as u64;
+        }
+        Ok(())
+    }
+
+    /// Skips `n` octets (a non-synchronizing literal that was refused).
+    fn skip(&mut self, n: u64) -> io::Result<()> {
+        let mut left = n;
+        while left > 0 {
+            if self.pos == self.end && self.fill()? == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            let take = (left as usize).min(self.end - self.pos);
+            self.pos += take;
+            left -= take as u64;
+        }
+        Ok(())
+    }
+
+    /// Reads one complete command, answering `+` to synchronizing literals.
+    /// An error means the connection is unusable (closed mid-command, I/O
+    /// failure); refusals the client can recover from are `Frame::Rejected`.
+    pub fn read_command(&mut self, limits: Limits) -> io::Result<Frame> {
+        let mut cmd = Vec::new();
+        let mut text_len = 0usize;
+        loop {
+            let budget = limits.max_line.saturating_sub(text_len);
+            let line = match self.line(budget)? {
+                Line::Eof if cmd.is_empty() => return Ok(Frame::Closed),
+                Line::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Line::TooLong(start) => {
+                    let tag = tag_of(if cmd.is_empty() { &start } else { &cmd });
+                    return Ok(Frame::Rejected {
+                        tag,
+                        response: format!("BAD Command line too long (limit {} octets)", limits.max_line),
+                    });
+                }
+                Line::Full(l) => l,
+            };
+            text_len += line.len();
+            cmd.extend_from_slice(&line);
+            let Some(lit) = literal_at_end(&line) else {
+                return Ok(Frame::Command(cmd));
+            };
+            if lit.size > limits.max_literal {
+                let tag = tag_of(&cmd);
+                let response = format!("NO [TOOBIG] Literal too large (limit {} octets)", limits.max_literal);
+                if !lit.sync {
+                    // The client sends the octets without waiting; drop them
+                    // so the next command starts where it should, unless the
+                    // size is absurd, in which case the connection goes.
+                    if lit.size > limits.max_literal.saturating_mul(4) {
+                        return Err(io::Error::new(io::ErrorKind::InvalidData, "oversized literal"));
+                    }
+                    self.skip(lit.size)?;
+                    // Whatever followed the literal on its line is dropped.
+                    let _ = self.line(limits.max_line)?;
+                }
+                return Ok(Frame::Rejected { tag, response });
+            }
+            if lit.sync {
+                self.inner.write_all(b"+ Ready for literal data\r\n")?;
+                self.inner.flush()?;
+            }
+            cmd.extend_from_slice(b"\r\n");
+            self.literal(lit.size, &mut cmd)?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A fake duplex stream: reads from `input`, records writes.
+    struct Duplex {
+        input: io::Cursor<Vec<u8>>,
+        output: Vec<u8>,
+    }
+
+    impl Read for Duplex {
+        fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
+            // Hand out at most 7 octets a time to exercise buffer edges.
+            let n = b.len().min(7);
+            self.input.read(&mut b[..n])
+        }
+    }
+
+    impl Write for Duplex {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.output.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn reader(input: &[u8]) -> Reader<Duplex> {
+        Reader::new(Duplex { input: io::Cursor::new(input.to_vec()), output: Vec::new() })
+    }
+
+    const LIMITS: Limits = Limits { max_line: 100, max_literal: 20 };
+
+    #[test]
+    fn lines_and_bare_lf() {
+        let mut r = reader(b"a NOOP\r\nb NOOP\nc");
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a NOOP".to_vec()));
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"b NOOP".to_vec()));
+        assert_eq!(r.read_command(LIMITS).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn sync_literal_gets_a_continuation() {
+        let mut r = reader(b"a LOGIN {3}\r\nb\r\n {2}\r\npw\r\n");
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a LOGIN {3}\r\nb\r\n {2}\r\npw".to_vec()));
+        assert_eq!(r.get_ref().output, b"+ Ready for literal data\r\n+ Ready for literal data\r\n");
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Closed);
+    }
+
+    #[test]
+    fn literal_plus_needs_no_continuation() {
+        let mut r = reader(b"a LOGIN {1+}\r\nu {1+}\r\np\r\n");
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a LOGIN {1+}\r\nu {1+}\r\np".to_vec()));
+        assert!(r.get_ref().output.is_empty());
+    }
+
+    #[test]
+    fn long_line_is_rejected_and_the_next_command_works() {
+        let mut input = b"t1 NOOP ".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 500));
+        input.extend_from_slice(b"\r\nt2 NOOP\r\n");
+        let mut r = reader(&input);
+        match r.read_command(LIMITS).unwrap() {
+            Frame::Rejected { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t1"));
+                assert!(response.starts_with("BAD"));
+            }
+            f => panic!("{f:?}"),
+        }
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+    }
+
+    #[test]
+    fn oversized_sync_literal_is_refused_without_continuation() {
+        let mut r = reader(b"t APPEND x {999}\r\nt2 NOOP\r\n");
+        match r.read_command(LIMITS).unwrap() {
+            Frame::Rejected { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t"));
+                assert!(response.contains("TOOBIG"));
+            }
+            f => panic!("{f:?}"),
+        }
+        assert!(r.get_ref().output.is_empty());
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+    }
+
+    #[test]
+    fn oversized_literal_plus_is_skipped() {
+        let mut input = b"t APPEND x {30+}\r\n".to_vec();
+        input.extend([b'z'; 30]);
+        input.extend_from_slice(b"\r\nt2 NOOP\r\n");
+        let mut r = reader(&input);
+        assert!(matches!(r.read_command(LIMITS).unwrap(), Frame::Rejected { .. }));
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+    }
+
+    #[test]
+    fn literal_cut_short_is_an_error() {
+        let mut r = reader(b"t APPEND x {10}\r\nabc");
+        assert_eq!(r.read_command(LIMITS).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn announce_forms() {
+        assert_eq!(literal_at_end(b"x {12}"), Some(Announce { size: 12, sync: true }));
+        assert_eq!(literal_at_end(b"x ~{3+}"), Some(Announce { size: 3, sync: false }));
+        assert_eq!(literal_at_end(b"x {}"), None);
+        assert_eq!(literal_at_end(b"x {1a}"), None);
+        assert_eq!(literal_at_end(b"x {99999999999999999999}"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn random_input_never_panics(input in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut r = reader(&input);
+            for _ in 0..50 {
+                match r.read_command(LIMITS) {
+                    Ok(Frame::Closed) | Err(_) => break,
+                    Ok(Frame::Command(c)) => prop_assert!(!c.is_empty() || input.contains(&b'\n')),
+                    Ok(Frame::Rejected { response, .. }) => prop_assert!(!response.is_empty()),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The flag table: each command-line flag defined once, with its names and
+//! documentation. It drives the getopts parser, `--help` and `man/tegami.8`.
+
+/// Whether a flag takes a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// A switch without a value.
+    None,
+    /// A value is required; the string names it in the help (`FILE`).
+    Required(&'static str),
+    /// A value may follow (`--demo [DIR]`).
+    Optional(&'static str),
+}
+
+/// One command-line flag.
+#[derive(Debug)]
+pub struct Flag {
+    /// Short name without the dash, or "" when there is none.
+    pub short: &'static str,
+    /// Long name without the dashes.
+    pub long: &'static str,
+    /// Whether and what value it takes.
+    pub arg: Arg,
+    /// May be given several times.
+    pub multi: bool,
+    /// One line for `--help`.
+    pub summary: &'static str,
+    /// The default, shown in the help and the man page.
+    pub default: Option<&'static str>,
+    /// A paragraph for the man page (may be empty: the summary is used).
+    pub doc: &'static str,
+}
+
+/// Every flag tegami takes, in the order the help lists them.
+pub const FLAGS: &[Flag] = &[
+    Flag {
+        short: "l",
+        long: "listen",
+        arg: Arg::Required("ADDR:PORT"),
+        multi: true,
+        summary: "Clear-text IMAP listener (STARTTLS offered when a certificate is given); repeatable.",
+        default: Some("0.0.0.0:143"),
+        doc: "Listen for clear-text IMAP connections on this address. Give the flag several times for several listeners. When --cert is given, these connections may upgrade with STARTTLS.",
+    },
+    Flag {
+        short: "L",
+        long: "listen-tls",
+        arg: Arg::Required("ADDR:PORT"),
+        multi: true,
+        summary: "Implicit-TLS IMAP listener; repeatable.",
+        default: Some("0.0.0.0:993 when --cert is given"),
+        doc: "Listen for IMAP connections that start with a TLS handshake (IMAPS). Needs --cert and --key.",
+    },
+    Flag {
+        short: "",
+        long: "cert",
+        arg: Arg::Required("FILE"),
+        multi: false,
+        summary: "PEM certificate chain for TLS (enables STARTTLS and the TLS listeners).",
+        default: None,
+        doc: "",
+    },
+    Flag {
+        short: "",
+        long: "key",
+        arg: Arg::Required("FILE"),
+        multi: false,
+        summary: "PEM private key matching --cert.",
+        default: None,
+        doc: "",
+    },
+    Flag {
+        short: "u",
+        long: "users",
+        arg: Arg::Required("FILE"),
+        multi: false,
+        summary: "Accounts in Dovecot's passwd-file format.",
+        default: None,
+        doc: "Accounts, one a line: user[@domain]:{SCHEME}hash:uid:gid:gecos:home:shell:extra_fields. Schemes: PLAIN, CLEAR, SHA256-CRYPT, SHA512-CRYPT, BLF-CRYPT, ARGON2I, ARGON2ID, SHA256, SHA512, SSHA256, SSHA512. The file is read again when it changes.",
+    },
+    Flag {
+        short: "m",
+        long: "mail",
+        arg: Arg::Required("TEMPLATE"),
+        multi: false,
+        summary: "Where an account's maildir is: %u user, %n local part, %d domain, %h home.",
+        default: Some("%h/Maildir"),
+        doc: "",
+    },
+    Flag {
+        short: "c",
+        long: "max-channels",
+        arg: Arg::Required("N"),
+        multi: false,
+        summary: "Maximum Number of Channels: concurrent IMAP connections; more are refused with BYE.",
+        default: Some("1000"),
+        doc: "",
+    },
+    Flag {
+        short: "",
+        long: "log-level",
+        arg: Arg::Required("LEVEL"),
+        multi: false,
+        summary: "none, major, problems, low-level or all-info.",
+        default: Some("major"),
+        doc: "none logs nothing; major logs logins and message transfers; problems adds non-fatal errors; low-level adds every protocol line (passwords masked); all-info adds link-level records (bytes, TLS). Every record of a session carries its tag IMAP-nnnnn. Records go to standard error.",
+    },
+    Flag {
+        short: "",
+        long: "no-cleartext-login",
+        arg: Arg::None,
+        multi: false,
+        summary: "Refuse LOGIN, AUTHENTICATE PLAIN and LOGIN on unencrypted connections.",
+        default: None,
+        doc: "Such connections advertise LOGINDISABLED and no clear-text AUTH= methods until STARTTLS.",
+    },
+    Flag {
+        short: "U",
+        long: "user",
+        arg: Arg::Required("USER[:GROUP]"),
+        multi: false,
+        summary: "After binding the listeners, run as this user and group.",
+        default: None,
+        doc: "Ports below 1024 need root to bind; once bound, tegami switches the whole process to this user (and its group, or GROUP), so mail files are never handled as root. The usual set-up is one vmail user owning every maildir.",
+    },
+    Flag {
+        short: "",
+        long: "max-line",
+        arg: Arg::Required("BYTES"),
+        multi: false,
+        summary: "Longest command line accepted, literals excluded.",
+        default: Some("65536"),
+        doc: "",
+    },
+    Flag {
+        short: "",
+        long: "max-literal",
+        arg: Arg::Required("BYTES"),
+        multi: false,
+        summary: "Largest literal accepted (the largest message APPEND takes).",
+        default: Some("67108864"),
+        doc: "",
+    },
+    Flag {
+        short: "",
+        long: "idle-keepalive",
+        arg: Arg::Required("SECONDS"),
+        multi: false,
+        summary: "Interval of the \"* OK Still here\" sent during IDLE.",
+        default: Some("120"),
+        doc: "",
+    },
+    Flag {
+        short: "",
+        long: "demo",
+        arg: Arg::Optional("DIR"),
+        multi: false,
+        summary: "Create (once) and serve a demo account demo/demo in DIR.",
+        default: Some("./tegami-demo"),
+        doc: "Creates, the first time, a passwd-file with the account demo (password demo), a maildir with sample messages and folders and a self-signed certificate in DIR; then listens on 127.0.0.1:1143 (clear text and STARTTLS) and 127.0.0.1:1993 (TLS) unless listeners are given.",
+    },
+    Flag {
+        short: "h",
+        long: "help",
+        arg: Arg::None,
+        multi: false,
+        summary: "Print this help.",
+        default: None,
+        doc: "",
+    },
+    Flag {
+        short: "V",
+        long: "version",
+        arg: Arg::None,
+        multi: false,
+        summary: "Print the version.",
+        default: None,
+        doc: "",
+    },
+];
+
+/// Builds the getopts parser from the table.
+pub fn options() -> getopts::Options {
+    let mut o = getopts::Options::new();
+    for f in FLAGS {
+        match (f.arg, f.multi) {
+            (Arg::None, _) => o.optflag(f.short, f.long, f.summary),
+            (Arg::Required(v), true) => o.optmulti(f.short, f.long, f.summary, v),
+            (Arg::Required(v), false) => o.optopt(f.short, f.long, f.summary, v),
+            (Arg::Optional(v), _) => o.optflagopt(f.short, f.long, f.summary, v),
+        };
+    }
+    o
+}
+
+fn synopsis(f: &Flag) -> String {
+    let mut s = String::new();
+    if !f.short.is_empty() {
+        s.push_str(&format!("-{}, ", f.short));
+    }
+    s.push_str(&format!("--{}", f.long));
+    match f.arg {
+        Arg::None => {}
+        Arg::Required(v) => s.push_str(&format!(" {v}")),
+        Arg::Optional(v) => s.push_str(&format!(" [{v}]")),
+    }
+    s
+}
+
+/// The text of `--help`.
+pub fn help() -> String {
+    let mut s = format!(
+        "tegami {}: an IMAP server for maildir folders\n\nUsage: tegami [OPTIONS]\n\nOptions:\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for f in FLAGS {
+        s.push_str(&format!("  {}\n      {}", synopsis(f), f.summary));
+        if let Some(d) = f.default {
+            s.push_str(&format!(" [default: {d}]"));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn roff_escape(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
+}
+
+/// The man page `man/tegami.8`, generated from the table.
+pub fn man_page() -> String {
+    let mut s = String::new();
+    s.push_str(".\\\" Generated from src/config/flags.rs; TEGAMI_BLESS=1 cargo test man_page rewrites it.\n");
+    s.push_str(".TH TEGAMI 8\n.SH NAME\ntegami \\- IMAP server for maildir folders\n");
+    s.push_str(".SH SYNOPSIS\n.B tegami\n[\\fIOPTIONS\\fR]\n");
+    s.push_str(".SH DESCRIPTION\ntegami serves the maildir folders that an MTA already delivers into, over IMAP4rev1 with STARTTLS and implicit TLS. Accounts come from a Dovecot passwd-file; UIDs and keywords are kept in Dovecot's files, so a maildir can move between the two servers.\n");
+    s.push_str(".SH OPTIONS\n");
+    for f in FLAGS {
+        s.push_str(&format!(".TP\n.B {}\n", roff_escape(&synopsis(f))));
+        let body = if f.doc.is_empty() { f.summary } else { f.doc };
+        s.push_str(&roff_escape(body));
+        if let Some(d) = f.default {
+            s.push_str(&format!(" Default: {}.", roff_escape(d)));
+        }
+        s.push('\n');
+    }
+    s.push_str(".SH EXAMPLES\nRun the demo account:\n.PP\n.nf\ntegami \\-\\-demo\n.fi\n.PP\nServe accounts of a passwd-file as the vmail user:\n.PP\n.nf\ntegami \\-u /etc/tegami/passwd \\-m /var/vmail/%d/%n \\-\\-cert fullchain.pem \\-\\-key key.pem \\-U vmail\n.fi\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_flag_is_in_the_help() {
+        let h = help();
+        for f in FLAGS {
+            assert!(h.contains(&format!("--{}", f.long)), "{}", f.long);
+        }
+    }
+
+    #[test]
+    fn man_page_escapes_dashes() {
+        assert!(man_page().contains("\\-\\-max\\-channels"));
+    }
+}
