@@ -22,5 +22,6 @@ pub mod mime;
 pub mod net;
 pub mod proto;
 pub mod server;
+pub mod shared;
 pub mod session;
 pub mod store;

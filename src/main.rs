@@ -1,1 +1,47 @@
-fn main() {}
+//! The tegami binary: flags -> Config -> Server::run.
+
+use std::process::ExitCode;
+
+use tegami::config::{Config, Invocation};
+use tegami::server::{logger, Server};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut config = match Config::from_args(&args) {
+        Ok(Invocation::Print(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Invocation::Run(c)) => *c,
+        Err(e) => {
+            eprintln!("tegami: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    logger::init(config.log_level);
+    if let Some(dir) = config.demo.clone() {
+        if let Err(e) = tegami::demo::prepare(&dir, &mut config) {
+            eprintln!("tegami: demo set-up in {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    let demo = config.demo.is_some();
+    let server = match Server::bind(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tegami: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (addr, tls) in server.local_addrs() {
+        println!("tegami: listening on {addr} ({})", if tls { "TLS" } else { "clear text, STARTTLS" });
+    }
+    if demo {
+        println!("{}", tegami::demo::HOW_TO_CONNECT);
+    }
+    if let Err(e) = server.run() {
+        eprintln!("tegami: {e}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

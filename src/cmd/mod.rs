@@ -1,1 +1,202 @@
-//! Command handlers, one file per command or family.
+//! Command handlers, one file per command or family, and the command table
+//! that says in which states each command is valid.
+
+mod any;
+mod auth;
+
+use std::fmt;
+use std::io;
+
+use crate::proto::command::{Command, CommandBody};
+use crate::session::Session;
+
+/// Table bit: valid before login.
+pub const NOT_AUTH: u8 = 1;
+/// Table bit: valid when logged in without a selected mailbox.
+pub const AUTH: u8 = 2;
+/// Table bit: valid with a selected mailbox.
+pub const SELECTED: u8 = 4;
+const ANY: u8 = NOT_AUTH | AUTH | SELECTED;
+const LOGGED_IN: u8 = AUTH | SELECTED;
+
+/// Capabilities advertised in every state, beyond IMAP4rev1 and AUTH=.
+pub const EXTENSIONS: &[&str] = &["SASL-IR", "LITERAL+", "ID", "ENABLE"];
+
+/// A command table entry.
+pub struct Spec {
+    /// The command name as `CommandBody::name` gives it.
+    pub name: &'static str,
+    /// The states the command is valid in (bits above).
+    pub states: u8,
+    /// Whether the command is implemented yet.
+    pub available: bool,
+}
+
+const fn spec(name: &'static str, states: u8, available: bool) -> Spec {
+    Spec { name, states, available }
+}
+
+/// Every command tegami knows, with the states it is valid in (RFC 3501
+/// section 6 and the extensions' RFCs).
+pub static TABLE: &[Spec] = &[
+    spec("CAPABILITY", ANY, true),
+    spec("NOOP", ANY, true),
+    spec("LOGOUT", ANY, true),
+    spec("ID", ANY, true),
+    spec("STARTTLS", NOT_AUTH, true),
+    spec("AUTHENTICATE", NOT_AUTH, true),
+    spec("LOGIN", NOT_AUTH, true),
+    spec("ENABLE", AUTH, true),
+    spec("SELECT", LOGGED_IN, false),
+    spec("EXAMINE", LOGGED_IN, false),
+    spec("CREATE", LOGGED_IN, false),
+    spec("DELETE", LOGGED_IN, false),
+    spec("RENAME", LOGGED_IN, false),
+    spec("SUBSCRIBE", LOGGED_IN, false),
+    spec("UNSUBSCRIBE", LOGGED_IN, false),
+    spec("LIST", LOGGED_IN, false),
+    spec("LSUB", LOGGED_IN, false),
+    spec("STATUS", LOGGED_IN, false),
+    spec("APPEND", LOGGED_IN, false),
+    spec("IDLE", LOGGED_IN, false),
+    spec("NAMESPACE", LOGGED_IN, false),
+    spec("COMPRESS", LOGGED_IN, false),
+    spec("GETQUOTA", LOGGED_IN, false),
+    spec("GETQUOTAROOT", LOGGED_IN, false),
+    spec("SETQUOTA", LOGGED_IN, false),
+    spec("GETACL", LOGGED_IN, false),
+    spec("SETACL", LOGGED_IN, false),
+    spec("DELETEACL", LOGGED_IN, false),
+    spec("LISTRIGHTS", LOGGED_IN, false),
+    spec("MYRIGHTS", LOGGED_IN, false),
+    spec("CHECK", SELECTED, false),
+    spec("CLOSE", SELECTED, false),
+    spec("UNSELECT", SELECTED, false),
+    spec("EXPUNGE", SELECTED, false),
+    spec("UID EXPUNGE", SELECTED, false),
+    spec("SEARCH", SELECTED, false),
+    spec("UID SEARCH", SELECTED, false),
+    spec("FETCH", SELECTED, false),
+    spec("UID FETCH", SELECTED, false),
+    spec("STORE", SELECTED, false),
+    spec("UID STORE", SELECTED, false),
+    spec("COPY", SELECTED, false),
+    spec("UID COPY", SELECTED, false),
+    spec("MOVE", SELECTED, false),
+    spec("UID MOVE", SELECTED, false),
+    spec("SORT", SELECTED, false),
+    spec("UID SORT", SELECTED, false),
+    spec("THREAD", SELECTED, false),
+    spec("UID THREAD", SELECTED, false),
+];
+
+/// The table entry of a command name.
+pub fn lookup(name: &str) -> Option<&'static Spec> {
+    TABLE.iter().find(|s| s.name == name)
+}
+
+/// A tagged NO or BAD: the error side of every handler. The text carries
+/// the response code, if any (`[NONEXISTENT] No such mailbox`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// `NO text`: the command was understood and failed.
+    No(String),
+    /// `BAD text`: the command was not acceptable.
+    Bad(String),
+}
+
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::No(t) => write!(f, "NO {t}"),
+            Reply::Bad(t) => write!(f, "BAD {t}"),
+        }
+    }
+}
+
+/// What a handler returns: the text of the tagged OK, or the NO/BAD.
+pub type Outcome = Result<String, Reply>;
+
+/// Why a command is not valid in the session's state.
+fn wrong_state(s: &Session, spec: &Spec) -> Reply {
+    use crate::session::State::*;
+    Reply::Bad(match s.state {
+        NotAuthenticated => format!("{} needs a logged-in session: LOGIN first", spec.name),
+        Authenticated(_) if spec.states & SELECTED != 0 => format!("{}: no mailbox selected", spec.name),
+        _ if spec.states == NOT_AUTH => format!("{}: already logged in", spec.name),
+        _ => format!("{} is not valid in this state", spec.name),
+    })
+}
+
+/// Runs one parsed command and queues its responses.
+pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
+    let Command { tag, body } = command;
+    let name = body.name();
+    let Some(spec) = lookup(name) else {
+        s.complete(&tag, Err(Reply::Bad(format!("Unknown command {name}"))));
+        return Ok(());
+    };
+    if spec.states & s.state.bit() == 0 {
+        let r = wrong_state(s, spec);
+        s.complete(&tag, Err(r));
+        return Ok(());
+    }
+    if !spec.available {
+        let r = Reply::No(format!("[CANNOT] {name} is not available yet in this version of tegami"));
+        s.complete(&tag, Err(r));
+        return Ok(());
+    }
+    let outcome = match body {
+        CommandBody::Capability => any::capability(s),
+        CommandBody::Noop => Ok("NOOP completed".into()),
+        CommandBody::Logout => any::logout(s),
+        CommandBody::Id { params } => any::id(s, params),
+        CommandBody::Enable { capabilities } => any::enable(s, capabilities),
+        CommandBody::StartTls => return auth::starttls(s, &tag),
+        CommandBody::Login { username, password } => auth::login(s, &username, &password),
+        CommandBody::Authenticate { mechanism, initial_response } => {
+            auth::authenticate(s, &mechanism, initial_response)?
+        }
+        _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
+    };
+    s.complete(&tag, outcome);
+    Ok(())
+}
+
+/// The command as it may appear in a log: LOGIN passwords and AUTHENTICATE
+/// initial responses are masked.
+pub fn masked_for_log(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut words = text.splitn(4, ' ');
+    let (tag, cmd) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    if cmd.eq_ignore_ascii_case("LOGIN") {
+        let user = words.next().unwrap_or("");
+        return format!("{tag} {cmd} {user} ***");
+    }
+    if cmd.eq_ignore_ascii_case("AUTHENTICATE") {
+        let mech = words.next().unwrap_or("");
+        let ir = if words.next().is_some() { " ***" } else { "" };
+        return format!("{tag} {cmd} {mech}{ir}");
+    }
+    text.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(masked_for_log(b"a LOGIN joe secret"), "a LOGIN joe ***");
+        assert_eq!(masked_for_log(b"a login \"joe\" {6}\r\nsecret"), "a login \"joe\" ***");
+        assert_eq!(masked_for_log(b"a AUTHENTICATE PLAIN AGpvZQBzZWNyZXQ="), "a AUTHENTICATE PLAIN ***");
+        assert_eq!(masked_for_log(b"a SELECT INBOX"), "a SELECT INBOX");
+    }
+
+    #[test]
+    fn every_table_name_is_unique() {
+        for (i, a) in TABLE.iter().enumerate() {
+            assert!(TABLE[i + 1..].iter().all(|b| b.name != a.name), "{}", a.name);
+        }
+    }
+}

@@ -1,1 +1,152 @@
-//! Listener threads and the bounded worker pool.
+//! Listener threads and the bounded worker pool: one blocking acceptor
+//! thread per listener hands each connection to the pool, which runs at most
+//! the Maximum Number of Channels sessions at once.
+
+pub mod logger;
+pub mod pool;
+mod privileges;
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::net::{self, Stream};
+use crate::session;
+use crate::shared::Shared;
+use pool::Pool;
+
+/// A bound server, ready to run.
+pub struct Server {
+    shared: Arc<Shared>,
+    listeners: Vec<(TcpListener, bool)>,
+    pool: Pool,
+}
+
+/// How many over-the-cap TLS refusals may be under way at once; beyond it a
+/// connection is closed without a word (it would cost a handshake).
+const MAX_TLS_REFUSALS: usize = 16;
+
+const BYE_FULL: &[u8] = b"* BYE Too many connections (Maximum Number of Channels reached), try again later\r\n";
+
+impl Server {
+    /// Loads certificates and accounts and binds every listener, then drops
+    /// privileges when `--user` asks for it.
+    pub fn bind(mut config: Config) -> Result<Server, String> {
+        config.apply_default_listeners();
+        let tls = match (&config.cert, &config.key) {
+            (Some(c), Some(k)) => Some(net::load_tls(c, k)?),
+            _ => None,
+        };
+        let mut listeners = Vec::new();
+        for (addrs, is_tls) in [(&config.listen, false), (&config.listen_tls, true)] {
+            for a in addrs {
+                let l = TcpListener::bind(a).map_err(|e| format!("cannot listen on {a}: {e}"))?;
+                listeners.push((l, is_tls));
+            }
+        }
+        match &config.run_as {
+            Some(spec) => privileges::switch_to(spec)?,
+            None if privileges::is_root() => {
+                log::warn!("running as root: give --user (for example a vmail user) so mail files are not handled as root")
+            }
+            None => {}
+        }
+        let pool = Pool::new(config.max_channels);
+        let shared = Arc::new(Shared::new(config, tls)?);
+        Ok(Server { shared, listeners, pool })
+    }
+
+    /// The addresses bound, with whether each is implicit TLS.
+    pub fn local_addrs(&self) -> Vec<(SocketAddr, bool)> {
+        self.listeners.iter().filter_map(|(l, t)| Some((l.local_addr().ok()?, *t))).collect()
+    }
+
+    /// The state every session shares.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Runs the acceptor threads; returns only if every listener fails.
+    pub fn run(self) -> Result<(), String> {
+        let refusals = Arc::new(AtomicUsize::new(0));
+        let mut handles = Vec::new();
+        for (listener, is_tls) in self.listeners {
+            let (shared, pool, refusals) = (self.shared.clone(), self.pool.clone(), refusals.clone());
+            let h = thread::Builder::new()
+                .name("tegami-accept".into())
+                .spawn(move || accept_loop(listener, is_tls, shared, pool, refusals))
+                .map_err(|e| e.to_string())?;
+            handles.push(h);
+        }
+        for h in handles {
+            let _ = h.join();
+        }
+        Err("every listener stopped".into())
+    }
+}
+
+static SESSION_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: Pool, refusals: Arc<AtomicUsize>) {
+    loop {
+        let (sock, peer) = match listener.accept() {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE and friends: wait a little rather than spin.
+                log::warn!("accept failed: {e}");
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        if !pool.try_reserve() {
+            refuse(sock, is_tls, &shared, peer, &refusals);
+            continue;
+        }
+        let id = SESSION_COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
+        let shared = shared.clone();
+        pool.run_reserved(Box::new(move || {
+            let _ = sock.set_nodelay(true);
+            let stream = if is_tls {
+                let Some(tls) = shared.tls.clone() else { return };
+                match Stream::accept_tls(sock, tls) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        log::warn!("IMAP-{id:05} [{peer}] TLS handshake failed: {e}");
+                        return;
+                    }
+                }
+            } else {
+                Stream::Plain(sock)
+            };
+            session::run(shared, stream, peer, id);
+        }));
+    }
+}
+
+/// Sends the over-the-cap BYE and closes.
+fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, peer: SocketAddr, refusals: &Arc<AtomicUsize>) {
+    log::warn!("[{peer}] refused: Maximum Number of Channels ({}) reached", shared.config.max_channels);
+    let _ = sock.set_write_timeout(Some(Duration::from_secs(2)));
+    if !is_tls {
+        let _ = sock.write_all(BYE_FULL);
+        return;
+    }
+    let Some(tls) = shared.tls.clone() else { return };
+    if refusals.fetch_add(1, Ordering::SeqCst) >= MAX_TLS_REFUSALS {
+        refusals.fetch_sub(1, Ordering::SeqCst);
+        return;
+    }
+    let refusals = refusals.clone();
+    let _ = thread::Builder::new().name("tegami-refuse".into()).spawn(move || {
+        let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
+        if let Ok(mut s) = Stream::accept_tls(sock, tls) {
+            let _ = s.write_all(BYE_FULL);
+            let _ = s.flush();
+        }
+        refusals.fetch_sub(1, Ordering::SeqCst);
+    });
+}

@@ -1,1 +1,246 @@
-//! The per-connection session state machine.
+//! One client connection: the state machine (RFC 3501 section 3), the
+//! command loop, and writing responses.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::passwd::Account;
+use crate::cmd::{self, Reply};
+use crate::net::Stream;
+use crate::proto::parse::parse_command;
+use crate::proto::reader::{Frame, Limits, Reader};
+use crate::shared::Shared;
+
+/// The RFC 3501 connection states.
+#[derive(Debug)]
+pub enum State {
+    /// Before LOGIN or AUTHENTICATE.
+    NotAuthenticated,
+    /// Logged in, no mailbox selected.
+    Authenticated(Box<Account>),
+    /// A mailbox is selected.
+    Selected(Box<Account>),
+    /// After LOGOUT, or when the connection must end.
+    Logout,
+}
+
+impl State {
+    /// The bit of this state in a command table entry.
+    pub fn bit(&self) -> u8 {
+        match self {
+            State::NotAuthenticated => cmd::NOT_AUTH,
+            State::Authenticated(_) => cmd::AUTH,
+            State::Selected(_) => cmd::SELECTED,
+            State::Logout => 0,
+        }
+    }
+
+    /// The logged-in account, if any.
+    pub fn account(&self) -> Option<&Account> {
+        match self {
+            State::Authenticated(a) | State::Selected(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// Autologout before login (RFC 3501 5.4 sets no lower bound for it).
+const PRE_AUTH_TIMEOUT: Duration = Duration::from_secs(180);
+/// Autologout after login: RFC 3501 5.4 asks for at least 30 minutes.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(31 * 60);
+/// Consecutive unparseable commands before the server gives up on a client.
+const MAX_BAD_COMMANDS: u32 = 20;
+/// Failed logins on one connection before it is closed.
+pub const MAX_FAILED_LOGINS: u32 = 3;
+
+/// A session's state and connection.
+pub struct Session {
+    /// Server-wide state.
+    pub shared: Arc<Shared>,
+    /// The session number; logs show it as `IMAP-nnnnn`.
+    pub id: u64,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// The connection, buffered for reading.
+    pub conn: Reader<Stream>,
+    /// Responses not yet written.
+    pub out: Vec<u8>,
+    /// Where the session is in RFC 3501's state diagram.
+    pub state: State,
+    /// Failed LOGIN/AUTHENTICATE attempts so far.
+    pub failed_logins: u32,
+    /// Octets written to the client so far.
+    pub bytes_out: u64,
+}
+
+/// Runs a session to its end. Never panics on client input; a panic from a
+/// bug ends only this session (the pool catches it).
+pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64) {
+    let _ = stream.tcp().set_read_timeout(Some(PRE_AUTH_TIMEOUT));
+    let tls = stream.tls_description();
+    let mut s = Session {
+        shared,
+        id,
+        peer,
+        conn: Reader::new(stream),
+        out: Vec::new(),
+        state: State::NotAuthenticated,
+        failed_logins: 0,
+        bytes_out: 0,
+    };
+    log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
+    let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
+    s.untagged(&greeting);
+    if let Err(e) = s.flush().and_then(|_| s.command_loop()) {
+        match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                s.untagged("BYE Autologout: idle for too long");
+                let _ = s.flush();
+                log::warn!("{} [{peer}] autologout", s.tag());
+            }
+            io::ErrorKind::UnexpectedEof => log::warn!("{} [{peer}] connection closed in the middle of a command", s.tag()),
+            _ => log::warn!("{} [{peer}] connection error: {e}", s.tag()),
+        }
+    }
+    log::trace!("{} [{peer}] closed: {} octets in, {} out", s.tag(), s.conn.bytes_in, s.bytes_out);
+}
+
+impl Session {
+    /// The log tag `IMAP-nnnnn`.
+    pub fn tag(&self) -> String {
+        format!("IMAP-{:05}", self.id)
+    }
+
+    /// Queues an untagged response line (`* text`).
+    pub fn untagged(&mut self, text: &str) {
+        self.untagged_bytes(text.as_bytes());
+    }
+
+    /// Queues an untagged response whose text may hold literals.
+    pub fn untagged_bytes(&mut self, text: &[u8]) {
+        self.out.extend_from_slice(b"* ");
+        self.out.extend_from_slice(text);
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    /// Writes every queued response to the client.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        if log::log_enabled!(log::Level::Debug) {
+            for line in String::from_utf8_lossy(&self.out).lines() {
+                log::debug!("{} S: {}", self.tag(), truncate(line));
+            }
+        }
+        let stream = self.conn.get_mut();
+        stream.write_all(&self.out)?;
+        stream.flush()?;
+        self.bytes_out += self.out.len() as u64;
+        self.out.clear();
+        Ok(())
+    }
+
+    /// True when the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.conn.get_ref().is_tls()
+    }
+
+    /// True when clear-text login methods are allowed on this connection.
+    pub fn cleartext_allowed(&self) -> bool {
+        self.shared.config.cleartext_login || self.is_tls()
+    }
+
+    /// The capability list for the current state and connection.
+    pub fn capabilities(&self) -> String {
+        let mut caps = vec!["IMAP4rev1"];
+        if matches!(self.state, State::NotAuthenticated) {
+            if !self.is_tls() && self.shared.tls.is_some() {
+                caps.push("STARTTLS");
+            }
+            if self.cleartext_allowed() {
+                caps.extend(["AUTH=PLAIN", "AUTH=LOGIN"]);
+            } else {
+                caps.push("LOGINDISABLED");
+            }
+            caps.extend(["AUTH=CRAM-MD5", "AUTH=SCRAM-SHA-256"]);
+        }
+        caps.extend(cmd::EXTENSIONS);
+        caps.join(" ")
+    }
+
+    fn command_loop(&mut self) -> io::Result<()> {
+        let limits = Limits { max_line: self.shared.config.max_line, max_literal: self.shared.config.max_literal };
+        let mut bad_in_a_row = 0;
+        while !matches!(self.state, State::Logout) {
+            let frame = self.conn.read_command(limits)?;
+            let reply = match frame {
+                Frame::Closed => {
+                    log::trace!("{} [{}] client closed the connection", self.tag(), self.peer);
+                    return Ok(());
+                }
+                Frame::Rejected { tag, response } => {
+                    log::warn!("{} [{}] command refused: {response}", self.tag(), self.peer);
+                    Some((tag, response))
+                }
+                Frame::Command(bytes) => {
+                    log::debug!("{} C: {}", self.tag(), truncate(&cmd::masked_for_log(&bytes)));
+                    match parse_command(&bytes) {
+                        Ok(command) => {
+                            bad_in_a_row = 0;
+                            cmd::execute(self, command)?;
+                            None
+                        }
+                        Err(e) => {
+                            log::warn!("{} [{}] bad command: {}", self.tag(), self.peer, e.message);
+                            Some((e.tag, format!("BAD {}", e.message)))
+                        }
+                    }
+                }
+            };
+            if let Some((tag, response)) = reply {
+                bad_in_a_row += 1;
+                let tag = tag.unwrap_or_else(|| "*".into());
+                self.out.extend_from_slice(format!("{tag} {response}\r\n").as_bytes());
+                if bad_in_a_row >= MAX_BAD_COMMANDS {
+                    self.untagged("BYE Too many invalid commands");
+                    self.flush()?;
+                    return Ok(());
+                }
+            }
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the tagged completion of a command.
+    pub fn complete(&mut self, tag: &str, result: Result<String, Reply>) {
+        let line = match result {
+            Ok(text) => format!("{tag} OK {text}\r\n"),
+            Err(reply) => format!("{tag} {reply}\r\n"),
+        };
+        self.out.extend_from_slice(line.as_bytes());
+    }
+
+    /// Enters the authenticated state for `account`.
+    pub fn logged_in(&mut self, account: Account, how: &str) {
+        log::error!("{} [{}] login {} ({how})", self.tag(), self.peer, account.user);
+        self.state = State::Authenticated(Box::new(account));
+        let _ = self.conn.get_ref().tcp().set_read_timeout(Some(AUTH_TIMEOUT));
+    }
+}
+
+/// Shortens a log line so one huge command cannot flood the log.
+fn truncate(s: &str) -> String {
+    const MAX: usize = 500;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} octets)", &s[..end], s.len())
+}

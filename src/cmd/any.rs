@@ -1,0 +1,61 @@
+//! Commands valid in any state: CAPABILITY, LOGOUT, ID; and ENABLE.
+
+use super::Outcome;
+use crate::proto::response::write_quoted_lossy;
+use crate::session::{Session, State};
+
+/// CAPABILITY (RFC 3501 6.1.1).
+pub fn capability(s: &mut Session) -> Outcome {
+    let caps = s.capabilities();
+    s.untagged(&format!("CAPABILITY {caps}"));
+    Ok("CAPABILITY completed".into())
+}
+
+/// LOGOUT (RFC 3501 6.1.3): BYE first, then the tagged OK.
+pub fn logout(s: &mut Session) -> Outcome {
+    s.untagged("BYE Logging out");
+    if let Some(a) = s.state.account() {
+        log::error!("{} [{}] logout {}", s.tag(), s.peer, a.user);
+    }
+    s.state = State::Logout;
+    Ok("LOGOUT completed".into())
+}
+
+type IdParams = Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>;
+
+/// ID (RFC 2971): logs what the client says of itself, answers with ours.
+pub fn id(s: &mut Session, params: IdParams) -> Outcome {
+    if let Some(p) = params {
+        let said: Vec<String> = p
+            .iter()
+            .map(|(k, v)| {
+                let v = v.as_deref().map(String::from_utf8_lossy).unwrap_or("NIL".into());
+                format!("{}={v}", String::from_utf8_lossy(k))
+            })
+            .collect();
+        log::debug!("{} client ID: {}", s.tag(), said.join(", "));
+    }
+    let mut line = b"ID (".to_vec();
+    for (i, (k, v)) in [("name", "tegami"), ("version", env!("CARGO_PKG_VERSION"))].iter().enumerate() {
+        if i > 0 {
+            line.push(b' ');
+        }
+        write_quoted_lossy(&mut line, k.as_bytes());
+        line.push(b' ');
+        write_quoted_lossy(&mut line, v.as_bytes());
+    }
+    line.push(b')');
+    s.untagged_bytes(&line);
+    Ok("ID completed".into())
+}
+
+/// Extensions ENABLE can switch on (RFC 5161); none yet.
+const ENABLEABLE: &[&str] = &[];
+
+/// ENABLE (RFC 5161): answers with the subset tegami supports.
+pub fn enable(s: &mut Session, capabilities: Vec<String>) -> Outcome {
+    let on: Vec<&str> =
+        capabilities.iter().filter_map(|c| ENABLEABLE.iter().find(|e| e.eq_ignore_ascii_case(c)).copied()).collect();
+    s.untagged(&format!("ENABLED{}", on.iter().map(|c| format!(" {c}")).collect::<String>()));
+    Ok("ENABLE completed".into())
+}

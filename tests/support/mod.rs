@@ -1,0 +1,336 @@
+//! Shared helpers for the integration tests: start the real `tegami` binary
+//! on ephemeral loopback ports with a temporary maildir and passwd-file, and
+//! talk to it with a scripted raw client over TCP or TLS.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A running server; killed when dropped, even when the test fails.
+pub struct Server {
+    child: Child,
+    /// The temporary directory holding passwd, certificates, maildirs, log.
+    pub dir: tempfile::TempDir,
+    /// The clear-text listener.
+    pub plain: SocketAddr,
+    /// The implicit-TLS listener.
+    pub tls: SocketAddr,
+}
+
+/// Accounts every test server has: (user, password).
+pub const USERS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builder")];
+
+impl Server {
+    /// Starts a server with the default accounts and extra flags.
+    pub fn start(extra: &[&str]) -> Server {
+        Server::start_with(extra, |_| {})
+    }
+
+    /// Starts a server after `prepare` has had a chance to fill the
+    /// directory (passwd-file at `dir/passwd`, homes at `dir/home/USER`).
+    pub fn start_with(extra: &[&str], prepare: impl FnOnce(&Path)) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let mut passwd = String::new();
+        for (u, p) in USERS {
+            passwd.push_str(&format!("{u}:{{PLAIN}}{p}::::{}::\n", d.join("home").join(u).display()));
+        }
+        std::fs::write(d.join("passwd"), passwd).unwrap();
+        tegami::net::write_self_signed(&["localhost", "127.0.0.1"], &d.join("cert.pem"), &d.join("key.pem"))
+            .unwrap();
+        prepare(d);
+        let log = std::fs::File::create(d.join("log")).unwrap();
+        let mut args: Vec<String> = vec![
+            "-l".into(),
+            "127.0.0.1:0".into(),
+            "-L".into(),
+            "127.0.0.1:0".into(),
+            "--cert".into(),
+            path(&d.join("cert.pem")),
+            "--key".into(),
+            path(&d.join("key.pem")),
+            "-u".into(),
+            path(&d.join("passwd")),
+            "--log-level".into(),
+            "low-level".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tegami"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("start tegami");
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let (mut plain, mut tls) = (None, None);
+        for line in out.lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix("tegami: listening on ") {
+                let (addr, kind) = rest.split_once(' ').unwrap();
+                let addr: SocketAddr = addr.parse().unwrap();
+                if kind.contains("TLS)") && !kind.contains("STARTTLS") {
+                    tls = Some(addr);
+                } else {
+                    plain = Some(addr);
+                }
+            }
+            if plain.is_some() && tls.is_some() {
+                break;
+            }
+        }
+        let server = Server {
+            child,
+            plain: plain.unwrap_or_else(|| panic!("no clear-text listener; log: {}", read_log(d))),
+            tls: tls.unwrap_or_else(|| panic!("no TLS listener; log: {}", read_log(d))),
+            dir,
+        };
+        server
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        read_log(self.dir.path())
+    }
+
+    /// The maildir of a default account.
+    pub fn maildir(&self, user: &str) -> PathBuf {
+        self.dir.path().join("home").join(user).join("Maildir")
+    }
+
+    /// True while the server process runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// A raw client on the clear-text port, greeting read.
+    pub fn connect(&self) -> Client {
+        Client::plain(self.plain)
+    }
+
+    /// A raw client on the TLS port, greeting read.
+    pub fn connect_tls(&self) -> Client {
+        Client::tls(self.tls, &self.dir.path().join("cert.pem"))
+    }
+
+    /// Path of the server's certificate.
+    pub fn cert(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
+    /// A logged-in client on the clear-text port.
+    pub fn login(&self, user: &str) -> Client {
+        let mut c = self.connect();
+        let pw = USERS.iter().find(|(u, _)| *u == user).expect("known user").1;
+        c.ok(&format!("LOGIN {user} {pw}"));
+        c
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn path(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+fn read_log(d: &Path) -> String {
+    std::fs::read_to_string(d.join("log")).unwrap_or_default()
+}
+
+/// Either side of a client connection.
+pub enum Conn {
+    /// Clear text.
+    Plain(TcpStream),
+    /// TLS.
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for Conn {
+    fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(b),
+            Conn::Tls(s) => s.read(b),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(b),
+            Conn::Tls(s) => s.write(b),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// A scripted IMAP client that reads raw response lines.
+pub struct Client {
+    /// The buffered connection.
+    pub r: BufReader<Conn>,
+    /// The greeting line.
+    pub greeting: String,
+    n: u32,
+}
+
+/// A rustls client configuration trusting only the test certificate.
+pub fn tls_client_config(cert: &Path) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_file_iter(cert).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+fn tls_wrap(sock: TcpStream, cert: &Path) -> Conn {
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(tls_client_config(cert), name).unwrap();
+    Conn::Tls(Box::new(rustls::StreamOwned::new(conn, sock)))
+}
+
+impl Client {
+    fn open(conn: Conn) -> Client {
+        let mut c = Client { r: BufReader::new(conn), greeting: String::new(), n: 0 };
+        c.greeting = c.line();
+        c
+    }
+
+    /// Connects in clear text and reads the greeting.
+    pub fn plain(addr: SocketAddr) -> Client {
+        Client::open(Conn::Plain(tcp(addr)))
+    }
+
+    /// Connects with implicit TLS and reads the greeting.
+    pub fn tls(addr: SocketAddr, cert: &Path) -> Client {
+        Client::open(tls_wrap(tcp(addr), cert))
+    }
+
+    /// Sends `STARTTLS`, expects OK, and runs the handshake.
+    pub fn starttls(&mut self, cert: &Path) {
+        let lines = self.cmd("STARTTLS");
+        assert!(lines.last().unwrap().contains(" OK "), "{lines:?}");
+        let placeholder = BufReader::new(Conn::Plain(self.tcp().try_clone().unwrap()));
+        let old = std::mem::replace(&mut self.r, placeholder);
+        assert!(old.buffer().is_empty(), "server sent bytes after STARTTLS OK");
+        let Conn::Plain(sock) = old.into_inner() else { panic!("already TLS") };
+        self.r = BufReader::new(tls_wrap(sock, cert));
+    }
+
+    fn tcp(&self) -> &TcpStream {
+        match self.r.get_ref() {
+            Conn::Plain(s) => s,
+            Conn::Tls(s) => &s.sock,
+        }
+    }
+
+    /// Reads one response line (without CRLF); empty at end of stream.
+    pub fn line(&mut self) -> String {
+        let mut v = Vec::new();
+        let _ = self.r.read_until(b'\n', &mut v);
+        String::from_utf8_lossy(&v).trim_end_matches(['\r', '\n']).to_string()
+    }
+
+    /// Reads one response line, with any literals it announces appended.
+    pub fn response(&mut self) -> String {
+        let mut line = self.line();
+        while let Some(n) = announced(&line) {
+            let mut buf = vec![0; n];
+            self.r.read_exact(&mut buf).unwrap();
+            line.push_str("\r\n");
+            line.push_str(&String::from_utf8_lossy(&buf));
+            let rest = self.line();
+            line.push_str(&rest);
+        }
+        line
+    }
+
+    /// Sends raw bytes.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.r.get_mut().write_all(bytes).unwrap();
+        self.r.get_mut().flush().unwrap();
+    }
+
+    /// A fresh tag.
+    pub fn next_tag(&mut self) -> String {
+        self.n += 1;
+        format!("t{}", self.n)
+    }
+
+    /// Sends `tag text` and reads responses up to the tagged one; returns
+    /// every line (literals inline), the tagged line last.
+    pub fn cmd(&mut self, text: &str) -> Vec<String> {
+        let tag = self.next_tag();
+        self.send(format!("{tag} {text}\r\n").as_bytes());
+        self.until_tagged(&tag)
+    }
+
+    /// Reads responses until the line tagged `tag`.
+    pub fn until_tagged(&mut self, tag: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let l = self.response();
+            if l.is_empty() {
+                panic!("connection closed while waiting for {tag}; got {lines:?}");
+            }
+            let done = l.starts_with(&format!("{tag} "));
+            lines.push(l);
+            if done {
+                return lines;
+            }
+        }
+    }
+
+    /// Runs a command that must succeed; returns its lines.
+    pub fn ok(&mut self, text: &str) -> Vec<String> {
+        let lines = self.cmd(text);
+        let last = lines.last().unwrap();
+        assert!(last.split(' ').nth(1) == Some("OK"), "{text} failed: {lines:?}");
+        lines
+    }
+
+    /// True when the server has closed the connection (reads until EOF).
+    pub fn closed(&mut self) -> bool {
+        let _ = self.tcp().set_read_timeout(Some(Duration::from_secs(10)));
+        let mut rest = Vec::new();
+        self.r.read_to_end(&mut rest).is_ok()
+    }
+}
+
+fn tcp(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    s
+}
+
+/// The size of a literal announced at the end of a response line.
+fn announced(line: &str) -> Option<usize> {
+    let l = line.strip_suffix('}')?;
+    let open = l.rfind('{')?;
+    l[open + 1..].parse().ok()
+}
