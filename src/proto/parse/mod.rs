@@ -1,1 +1,313 @@
-//! Placeholder: filled by the parser work.
+//! The command parser: one complete command (without its final CRLF, with
+//! literals inline as `{n}CRLF` + n bytes) to a typed [`Command`].
+//!
+//! Families live in their own files: [`lexer`] (tokens), `fetch` (FETCH,
+//! STORE), `search` (SEARCH, SORT, THREAD), `mailbox` (SELECT, CREATE, LIST,
+//! LSUB, STATUS); the rest is here.
+
+mod fetch;
+mod lexer;
+mod mailbox;
+mod search;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use base64::Engine;
+
+use crate::proto::command::{AppendMessage, Certificate, Command, CommandBody};
+use crate::proto::datetime::DateTime;
+use lexer::{is_astring_char, Lexer, PResult};
+
+/// A command that could not be parsed: the session answers
+/// `tag BAD message`, or `* BAD message` when no valid tag was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// The tag, when the input began with a valid one.
+    pub tag: Option<String>,
+    /// A human-readable reason.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} BAD {}", self.tag.as_deref().unwrap_or("*"), self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parse one complete command.
+pub fn parse_command(input: &[u8]) -> Result<Command, ParseError> {
+    let untagged = |m: &str| ParseError { tag: None, message: m.to_string() };
+    if input.is_empty() {
+        return Err(untagged("Empty command line"));
+    }
+    let tag_len = input.iter().position(|&b| b == b' ').unwrap_or(input.len());
+    let tag = &input[..tag_len];
+    if tag.is_empty() {
+        return Err(untagged("Missing tag"));
+    }
+    if !tag.iter().all(|&b| is_astring_char(b) && b != b'+') {
+        return Err(untagged("Invalid characters in tag"));
+    }
+    // ASTRING-CHARs are ASCII, so this cannot fail.
+    let tag = String::from_utf8_lossy(tag).into_owned();
+    let mut p = Lexer::new(&input[tag_len..]);
+    match command_body(&mut p) {
+        Ok(body) => Ok(Command { tag, body }),
+        Err(message) => Err(ParseError { tag: Some(tag), message }),
+    }
+}
+
+fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("command name")?;
+    let name = p.take_while(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if name.is_empty() || p.peek().is_some_and(|b| b != b' ') {
+        return Err("Invalid command name".into());
+    }
+    let name = String::from_utf8_lossy(name).to_ascii_uppercase();
+    let simple = |p: &mut Lexer<'_>, body: CommandBody| -> PResult<CommandBody> {
+        p.end()?;
+        Ok(body)
+    };
+    match name.as_str() {
+        "CAPABILITY" => simple(p, CommandBody::Capability),
+        "NOOP" => simple(p, CommandBody::Noop),
+        "LOGOUT" => simple(p, CommandBody::Logout),
+        "STARTTLS" => simple(p, CommandBody::StartTls),
+        "IDLE" => simple(p, CommandBody::Idle),
+        "CHECK" => simple(p, CommandBody::Check),
+        "CLOSE" => simple(p, CommandBody::Close),
+        "UNSELECT" => simple(p, CommandBody::Unselect),
+        "EXPUNGE" => simple(p, CommandBody::Expunge { uids: None }),
+        "NAMESPACE" => simple(p, CommandBody::Namespace),
+        "AUTHENTICATE" => authenticate(p),
+        "LOGIN" => {
+            p.sp("user name")?;
+            let username = p.astring("user name")?;
+            p.sp("password")?;
+            let password = p.astring("password")?;
+            simple(p, CommandBody::Login { username, password })
+        }
+        "SELECT" => mailbox::select(p, false),
+        "EXAMINE" => mailbox::select(p, true),
+        "CREATE" => mailbox::create(p),
+        "DELETE" => one_mailbox(p).map(|mailbox| CommandBody::Delete { mailbox }),
+        "SUBSCRIBE" => one_mailbox(p).map(|mailbox| CommandBody::Subscribe { mailbox }),
+        "UNSUBSCRIBE" => one_mailbox(p).map(|mailbox| CommandBody::Unsubscribe { mailbox }),
+        "GETQUOTAROOT" => one_mailbox(p).map(|mailbox| CommandBody::GetQuotaRoot { mailbox }),
+        "GETACL" => one_mailbox(p).map(|mailbox| CommandBody::GetAcl { mailbox }),
+        "MYRIGHTS" => one_mailbox(p).map(|mailbox| CommandBody::MyRights { mailbox }),
+        "RENAME" => {
+            p.sp("existing mailbox name")?;
+            let from = p.mailbox("existing mailbox name")?;
+            p.sp("new mailbox name")?;
+            let to = p.mailbox("new mailbox name")?;
+            simple(p, CommandBody::Rename { from, to })
+        }
+        "LIST" => mailbox::list(p),
+        "LSUB" => mailbox::lsub(p),
+        "STATUS" => mailbox::status(p),
+        "APPEND" => append(p),
+        "ENABLE" => {
+            p.sp("capability name")?;
+            let mut capabilities = vec![p.atom_upper("capability name")?];
+            while p.more() {
+                capabilities.push(p.atom_upper("capability name")?);
+            }
+            simple(p, CommandBody::Enable { capabilities })
+        }
+        "ID" => id(p),
+        "COMPRESS" => {
+            p.sp("compression mechanism")?;
+            let mechanism = p.atom_upper("compression mechanism")?;
+            simple(p, CommandBody::Compress { mechanism })
+        }
+        "GETQUOTA" => {
+            p.sp("quota root")?;
+            let root = p.astring("quota root")?;
+            simple(p, CommandBody::GetQuota { root })
+        }
+        "SETQUOTA" => set_quota(p),
+        "SETACL" => {
+            let (mailbox, identifier) = mailbox_identifier(p)?;
+            p.sp("rights")?;
+            let rights = p.astring("rights")?;
+            simple(p, CommandBody::SetAcl { mailbox, identifier, rights })
+        }
+        "DELETEACL" => {
+            let (mailbox, identifier) = mailbox_identifier(p)?;
+            simple(p, CommandBody::DeleteAcl { mailbox, identifier })
+        }
+        "LISTRIGHTS" => {
+            let (mailbox, identifier) = mailbox_identifier(p)?;
+            simple(p, CommandBody::ListRights { mailbox, identifier })
+        }
+        "UID" => {
+            p.sp("command after UID")?;
+            let sub = p.take_while(|b| b.is_ascii_alphanumeric());
+            let sub = String::from_utf8_lossy(sub).to_ascii_uppercase();
+            if p.peek().is_some_and(|b| b != b' ') {
+                return Err("Invalid command after UID".into());
+            }
+            uid_command(p, &sub, true)
+                .unwrap_or_else(|| Err(format!("Unknown command UID {sub} (expected COPY, MOVE, FETCH, STORE, SEARCH, EXPUNGE, SORT or THREAD)")))
+        }
+        other => uid_command(p, other, false).unwrap_or_else(|| Err(format!("Unknown command {other}"))),
+    }
+}
+
+/// The commands that take a `UID` prefix; `None` when `name` is not one.
+fn uid_command(p: &mut Lexer<'_>, name: &str, uid: bool) -> Option<PResult<CommandBody>> {
+    Some(match name {
+        "FETCH" => fetch::fetch(p, uid),
+        "STORE" => fetch::store(p, uid),
+        "SEARCH" => search::search(p, uid),
+        "SORT" => search::sort(p, uid),
+        "THREAD" => search::thread(p, uid),
+        "COPY" => copy(p, uid),
+        "MOVE" => (|| {
+            p.sp("sequence set")?;
+            let set = p.sequence_set()?;
+            p.sp("mailbox name")?;
+            let mailbox = p.mailbox("mailbox name")?;
+            p.end()?;
+            Ok(CommandBody::Move { uid, set, mailbox })
+        })(),
+        "EXPUNGE" if uid => (|| {
+            p.sp("UID set")?;
+            let set = p.sequence_set()?;
+            p.end()?;
+            Ok(CommandBody::Expunge { uids: Some(set) })
+        })(),
+        _ => return None,
+    })
+}
+
+fn one_mailbox(p: &mut Lexer<'_>) -> PResult<crate::proto::command::Mailbox> {
+    p.sp("mailbox name")?;
+    let m = p.mailbox("mailbox name")?;
+    p.end()?;
+    Ok(m)
+}
+
+fn mailbox_identifier(p: &mut Lexer<'_>) -> PResult<(crate::proto::command::Mailbox, Vec<u8>)> {
+    p.sp("mailbox name")?;
+    let m = p.mailbox("mailbox name")?;
+    p.sp("identifier")?;
+    Ok((m, p.astring("identifier")?))
+}
+
+fn authenticate(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("authentication mechanism")?;
+    let mechanism = p.atom_upper("authentication mechanism")?;
+    let mut initial_response = None;
+    if p.more() {
+        let raw = p.take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if raw.is_empty() {
+            return Err("Invalid initial response (expected base64 or =)".into());
+        }
+        initial_response = Some(if raw == b"=" {
+            Vec::new()
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .map_err(|_| "Invalid base64 in initial response".to_string())?
+        });
+    }
+    p.end()?;
+    Ok(CommandBody::Authenticate { mechanism, initial_response })
+}
+
+fn id(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("ID parameter list or NIL")?;
+    let params = if p.keyword("NIL") {
+        None
+    } else {
+        let mut pairs = Vec::new();
+        p.paren_list("ID parameter list", true, |p| {
+            let key = p.string("ID field name")?;
+            p.sp("ID field value")?;
+            pairs.push((key, p.nstring("ID field value")?));
+            Ok(())
+        })?;
+        Some(pairs)
+    };
+    p.end()?;
+    Ok(CommandBody::Id { params })
+}
+
+fn set_quota(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("quota root")?;
+    let root = p.astring("quota root")?;
+    p.sp("quota resource list")?;
+    let limits = p.paren_list("quota resource list", true, |p| {
+        let name = p.atom_upper("quota resource name")?;
+        p.sp("quota limit")?;
+        Ok((name, p.number64("quota limit")?))
+    })?;
+    p.end()?;
+    Ok(CommandBody::SetQuota { root, limits })
+}
+
+fn copy(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
+    p.sp("sequence set")?;
+    let set = p.sequence_set()?;
+    p.sp("mailbox name")?;
+    let mailbox = p.mailbox("mailbox name")?;
+    let mut encrypted = None;
+    if p.more() {
+        if !p.keyword("ENCRYPTED") {
+            return Err("Unexpected extra arguments after the mailbox name (expected ENCRYPTED)".into());
+        }
+        p.sp("certificate data")?;
+        encrypted = Some(if p.eat(b'*') {
+            Certificate::Own
+        } else {
+            let data = p.astring("certificate data")?;
+            let clean: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+            if clean.is_empty()
+                || !clean.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+            {
+                return Err("Certificate data must be base64 or *".into());
+            }
+            Certificate::Base64(data)
+        });
+    }
+    p.end()?;
+    Ok(CommandBody::Copy { uid, set, mailbox, encrypted })
+}
+
+/// `APPEND mailbox ([flags] [date-time] literal)+`: MULTIAPPEND when several.
+fn append(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("mailbox name")?;
+    let mailbox = p.mailbox("mailbox name")?;
+    let mut messages = Vec::new();
+    loop {
+        p.sp("message literal")?;
+        let mut flags = Vec::new();
+        let mut date = None;
+        if p.peek() == Some(b'(') {
+            flags = p.flag_list()?;
+            p.sp("message literal")?;
+        }
+        if p.peek() == Some(b'"') {
+            let raw = p.quoted("date-time")?;
+            date = Some(DateTime::parse(&raw).map_err(|e| e.to_string())?);
+            p.sp("message literal")?;
+        }
+        let binary = p.eat(b'~');
+        if p.peek() != Some(b'{') {
+            return Err("Expected the message as a literal {n}".into());
+        }
+        let (data, _) = p.literal("message")?;
+        messages.push(AppendMessage { flags, date, data, binary });
+        if p.at_end() {
+            break;
+        }
+    }
+    Ok(CommandBody::Append { mailbox, messages })
+}

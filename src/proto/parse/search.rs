@@ -1,0 +1,233 @@
+//! SEARCH, SORT and THREAD: search keys, return options, charsets.
+
+use super::lexer::{Lexer, PResult};
+use crate::proto::command::{
+    CommandBody, ModSeqEntry, SearchKey, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
+};
+use crate::proto::datetime::Date;
+
+/// `SEARCH [RETURN (...)] [CHARSET x] keys` after the name.
+pub(super) fn search(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
+    p.sp("search criteria")?;
+    let mut returns = None;
+    if p.keyword("RETURN") {
+        returns = Some(return_opts(p)?);
+        p.sp("search criteria")?;
+    }
+    let mut charset = None;
+    if p.keyword("CHARSET") {
+        p.sp("charset name")?;
+        charset = Some(charset_name(p)?);
+        p.sp("search criteria")?;
+    }
+    let key = keys(p)?;
+    Ok(CommandBody::Search { uid, returns, charset, key })
+}
+
+/// `SORT [RETURN (...)] (criteria) charset keys` after the name.
+pub(super) fn sort(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
+    p.sp("sort criteria")?;
+    let mut returns = None;
+    if p.keyword("RETURN") {
+        returns = Some(return_opts(p)?);
+        p.sp("sort criteria")?;
+    }
+    let criteria = p.paren_list("sort criteria", false, |p| {
+        let mut word = p.atom_upper("sort criterion")?;
+        let reverse = word == "REVERSE";
+        if reverse {
+            p.sp("sort criterion after REVERSE")?;
+            word = p.atom_upper("sort criterion after REVERSE")?;
+        }
+        let key = match word.as_str() {
+            "ARRIVAL" => SortKey::Arrival,
+            "CC" => SortKey::Cc,
+            "DATE" => SortKey::Date,
+            "FROM" => SortKey::From,
+            "SIZE" => SortKey::Size,
+            "SUBJECT" => SortKey::Subject,
+            "TO" => SortKey::To,
+            "DISPLAYFROM" => SortKey::DisplayFrom,
+            "DISPLAYTO" => SortKey::DisplayTo,
+            _ => return Err(format!("Unknown sort criterion {word}")),
+        };
+        Ok(SortCriterion { reverse, key })
+    })?;
+    p.sp("charset")?;
+    let charset = charset_name(p)?;
+    p.sp("search criteria")?;
+    let key = keys(p)?;
+    Ok(CommandBody::Sort { uid, returns, criteria, charset, key })
+}
+
+/// `THREAD algorithm charset keys` after the name.
+pub(super) fn thread(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
+    p.sp("thread algorithm")?;
+    let name = p.atom_upper("thread algorithm")?;
+    let algorithm = match name.as_str() {
+        "ORDEREDSUBJECT" => ThreadAlgorithm::OrderedSubject,
+        "REFERENCES" => ThreadAlgorithm::References,
+        _ => ThreadAlgorithm::Other(name),
+    };
+    p.sp("charset")?;
+    let charset = charset_name(p)?;
+    p.sp("search criteria")?;
+    let key = keys(p)?;
+    Ok(CommandBody::Thread { uid, algorithm, charset, key })
+}
+
+fn charset_name(p: &mut Lexer<'_>) -> PResult<String> {
+    let raw = if p.peek() == Some(b'"') { p.quoted("charset")? } else { p.atom("charset")?.to_vec() };
+    String::from_utf8(raw).map_err(|_| "Invalid charset name".to_string())
+}
+
+/// `RETURN (opts)` after the keyword.
+fn return_opts(p: &mut Lexer<'_>) -> PResult<Vec<SearchReturn>> {
+    p.sp("return options")?;
+    p.paren_list("return options", true, |p| {
+        let w = p.atom_upper("return option")?;
+        Ok(match w.as_str() {
+            "MIN" => SearchReturn::Min,
+            "MAX" => SearchReturn::Max,
+            "COUNT" => SearchReturn::Count,
+            "ALL" => SearchReturn::All,
+            "SAVE" => SearchReturn::Save,
+            _ => return Err(format!("Unknown search return option {w}")),
+        })
+    })
+}
+
+/// One or more keys to the end of input, combined with `And` if several.
+fn keys(p: &mut Lexer<'_>) -> PResult<SearchKey> {
+    let mut v = vec![key(p)?];
+    while !p.at_end() {
+        p.sp("search key")?;
+        v.push(key(p)?);
+    }
+    Ok(if v.len() == 1 { v.pop().unwrap_or(SearchKey::All) } else { SearchKey::And(v) })
+}
+
+fn date(p: &mut Lexer<'_>, what: &str) -> PResult<Date> {
+    p.sp(what)?;
+    let raw = if p.peek() == Some(b'"') {
+        p.quoted(what)?
+    } else {
+        p.atom(what)?.to_vec()
+    };
+    Date::parse(&raw).map_err(|e| e.to_string())
+}
+
+fn string_arg(p: &mut Lexer<'_>, what: &str) -> PResult<Vec<u8>> {
+    p.sp(what)?;
+    p.astring(what)
+}
+
+/// One search key, recursion bounded by the lexer's depth limit.
+fn key(p: &mut Lexer<'_>) -> PResult<SearchKey> {
+    p.enter()?;
+    let k = key_inner(p);
+    p.leave();
+    k
+}
+
+fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
+    match p.peek() {
+        Some(b'(') => {
+            let v = p.paren_list("search key group", false, key)?;
+            return Ok(SearchKey::And(v));
+        }
+        Some(b'*' | b'$' | b'0'..=b'9') => return Ok(SearchKey::SequenceSet(p.sequence_set()?)),
+        None => return Err("Missing search key".into()),
+        _ => {}
+    }
+    let word = p.atom_upper("search key")?;
+    use SearchKey as K;
+    Ok(match word.as_str() {
+        "ALL" => K::All,
+        "ANSWERED" => K::Answered,
+        "DELETED" => K::Deleted,
+        "DRAFT" => K::Draft,
+        "FLAGGED" => K::Flagged,
+        "NEW" => K::New,
+        "OLD" => K::Old,
+        "RECENT" => K::Recent,
+        "SEEN" => K::Seen,
+        "UNANSWERED" => K::Unanswered,
+        "UNDELETED" => K::Undeleted,
+        "UNDRAFT" => K::Undraft,
+        "UNFLAGGED" => K::Unflagged,
+        "UNSEEN" => K::Unseen,
+        "BCC" => K::Bcc(string_arg(p, "BCC string")?),
+        "BODY" => K::Body(string_arg(p, "BODY string")?),
+        "CC" => K::Cc(string_arg(p, "CC string")?),
+        "FROM" => K::From(string_arg(p, "FROM string")?),
+        "SUBJECT" => K::Subject(string_arg(p, "SUBJECT string")?),
+        "TEXT" => K::Text(string_arg(p, "TEXT string")?),
+        "TO" => K::To(string_arg(p, "TO string")?),
+        "HEADER" => {
+            let field = string_arg(p, "HEADER field name")?;
+            K::Header(field, string_arg(p, "HEADER string")?)
+        }
+        "BEFORE" => K::Before(date(p, "BEFORE date")?),
+        "ON" => K::On(date(p, "ON date")?),
+        "SINCE" => K::Since(date(p, "SINCE date")?),
+        "SENTBEFORE" => K::SentBefore(date(p, "SENTBEFORE date")?),
+        "SENTON" => K::SentOn(date(p, "SENTON date")?),
+        "SENTSINCE" => K::SentSince(date(p, "SENTSINCE date")?),
+        "KEYWORD" | "UNKEYWORD" => {
+            p.sp("keyword")?;
+            let kw = String::from_utf8_lossy(p.atom("keyword")?).into_owned();
+            if word == "KEYWORD" {
+                K::Keyword(kw)
+            } else {
+                K::Unkeyword(kw)
+            }
+        }
+        "LARGER" => {
+            p.sp("LARGER size")?;
+            K::Larger(p.number("LARGER size")?)
+        }
+        "SMALLER" => {
+            p.sp("SMALLER size")?;
+            K::Smaller(p.number("SMALLER size")?)
+        }
+        "OLDER" => {
+            p.sp("OLDER interval")?;
+            K::Older(p.nz_number("OLDER interval")?)
+        }
+        "YOUNGER" => {
+            p.sp("YOUNGER interval")?;
+            K::Younger(p.nz_number("YOUNGER interval")?)
+        }
+        "UID" => {
+            p.sp("UID set")?;
+            K::Uid(p.sequence_set()?)
+        }
+        "NOT" => {
+            p.sp("search key after NOT")?;
+            K::Not(Box::new(key(p)?))
+        }
+        "OR" => {
+            p.sp("first search key of OR")?;
+            let a = key(p)?;
+            p.sp("second search key of OR")?;
+            K::Or(Box::new(a), Box::new(key(p)?))
+        }
+        "MODSEQ" => {
+            p.sp("MODSEQ value")?;
+            let mut entry = None;
+            if p.peek() == Some(b'"') {
+                let name = p.quoted("MODSEQ entry name")?;
+                p.sp("MODSEQ entry type")?;
+                let kind = p.atom_upper("MODSEQ entry type")?.to_ascii_lowercase();
+                if !matches!(kind.as_str(), "priv" | "shared" | "all") {
+                    return Err(format!("Invalid MODSEQ entry type {kind} (expected priv, shared or all)"));
+                }
+                entry = Some(ModSeqEntry { name, kind });
+                p.sp("MODSEQ value")?;
+            }
+            K::ModSeq { entry, modseq: p.number64("MODSEQ value")? }
+        }
+        _ => return Err(format!("Unknown search key {word}")),
+    })
+}
