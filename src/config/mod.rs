@@ -123,7 +123,10 @@ impl Config {
         if m.opt_present("version") {
             return Ok(Invocation::Print(format!("tegami {}\n", env!("CARGO_PKG_VERSION"))));
         }
-        if let Some(extra) = m.free.first() {
+        // `--demo DIR` (with a space) leaves DIR as a free argument.
+        let mut free = m.free.clone();
+        let demo_dir = m.opt_str("demo").or_else(|| (m.opt_present("demo") && free.len() == 1).then(|| free.remove(0)));
+        if let Some(extra) = free.first() {
             return Err(UsageError(format!("unexpected argument {extra}")));
         }
         let listen = m.opt_strs("listen").iter().map(|s| addr(s, "listen")).collect::<Result<Vec<_>, _>>()?;
@@ -140,7 +143,7 @@ impl Config {
             return Err(UsageError("--max-channels must be at least 1".into()));
         }
         let demo = if m.opt_present("demo") {
-            Some(PathBuf::from(m.opt_str("demo").unwrap_or_else(|| "./tegami-demo".into())))
+            Some(PathBuf::from(demo_dir.unwrap_or_else(|| "./tegami-demo".into())))
         } else {
             None
         };
@@ -231,5 +234,6 @@ mod tests {
     fn demo_takes_an_optional_directory() {
         assert_eq!(run("--demo").demo, Some(PathBuf::from("./tegami-demo")));
         assert_eq!(run("--demo=/tmp/x").demo, Some(PathBuf::from("/tmp/x")));
+        assert_eq!(run("--demo /tmp/y").demo, Some(PathBuf::from("/tmp/y")));
     }
 }

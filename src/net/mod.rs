@@ -64,6 +64,15 @@ impl Stream {
         }
     }
 
+    /// Ends the connection politely: TLS sends its close_notify alert.
+    pub fn close(&mut self) {
+        if let Stream::Tls(t) = self {
+            t.conn.send_close_notify();
+            let _ = t.flush();
+        }
+        let _ = self.tcp().shutdown(std::net::Shutdown::Write);
+    }
+
     /// The negotiated protocol and cipher, for link-level logs.
     pub fn tls_description(&self) -> Option<String> {
         match self {

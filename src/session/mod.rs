@@ -104,6 +104,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64) {
             _ => log::warn!("{} [{peer}] connection error: {e}", s.tag()),
         }
     }
+    s.conn.get_mut().close();
     log::trace!("{} [{peer}] closed: {} octets in, {} out", s.tag(), s.conn.bytes_in, s.bytes_out);
 }
 
