@@ -6,6 +6,7 @@ use parking_lot::RwLock;
 
 use crate::auth::passwd::{Account, PasswdDb};
 use crate::config::Config;
+use crate::store::Store;
 
 /// Server-wide state, behind an `Arc` in every session.
 pub struct Shared {
@@ -13,6 +14,8 @@ pub struct Shared {
     pub config: Config,
     /// TLS, when a certificate was given.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The maildir registry shared by every session.
+    pub store: Arc<Store>,
     accounts: RwLock<PasswdDb>,
 }
 
@@ -24,7 +27,7 @@ impl Shared {
         for w in db.warnings() {
             log::warn!("{}: {w}", path.display());
         }
-        Ok(Shared { config, tls, accounts: RwLock::new(db) })
+        Ok(Shared { config, tls, store: Store::new(), accounts: RwLock::new(db) })
     }
 
     /// The accounts, re-read first if the passwd-file changed on disk (so

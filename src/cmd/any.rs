@@ -14,8 +14,8 @@ pub fn capability(s: &mut Session) -> Outcome {
 /// LOGOUT (RFC 3501 6.1.3): BYE first, then the tagged OK.
 pub fn logout(s: &mut Session) -> Outcome {
     s.untagged("BYE Logging out");
-    if let Some(a) = s.state.account() {
-        log::error!("{} [{}] logout {}", s.tag(), s.peer, a.user);
+    if let Some(u) = &s.user {
+        log::error!("{} [{}] logout {}", s.tag(), s.peer, u.account.user);
     }
     s.state = State::Logout;
     Ok("LOGOUT completed".into())

@@ -122,7 +122,7 @@ fn wrong_state(s: &Session, spec: &Spec) -> Reply {
     use crate::session::State::*;
     Reply::Bad(match s.state {
         NotAuthenticated => format!("{} needs a logged-in session: LOGIN first", spec.name),
-        Authenticated(_) if spec.states & SELECTED != 0 => format!("{}: no mailbox selected", spec.name),
+        Authenticated if spec.states & SELECTED != 0 => format!("{}: no mailbox selected", spec.name),
         _ if spec.states == NOT_AUTH => format!("{}: already logged in", spec.name),
         _ => format!("{} is not valid in this state", spec.name),
     })

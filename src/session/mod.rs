@@ -12,16 +12,21 @@ use crate::net::Stream;
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{Frame, Limits, Reader};
 use crate::shared::Shared;
+use crate::store;
+use view::MailboxView;
+
+pub mod idle;
+pub mod view;
 
 /// The RFC 3501 connection states.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     /// Before LOGIN or AUTHENTICATE.
     NotAuthenticated,
     /// Logged in, no mailbox selected.
-    Authenticated(Box<Account>),
+    Authenticated,
     /// A mailbox is selected.
-    Selected(Box<Account>),
+    Selected,
     /// After LOGOUT, or when the connection must end.
     Logout,
 }
@@ -31,19 +36,19 @@ impl State {
     pub fn bit(&self) -> u8 {
         match self {
             State::NotAuthenticated => cmd::NOT_AUTH,
-            State::Authenticated(_) => cmd::AUTH,
-            State::Selected(_) => cmd::SELECTED,
+            State::Authenticated => cmd::AUTH,
+            State::Selected => cmd::SELECTED,
             State::Logout => 0,
         }
     }
+}
 
-    /// The logged-in account, if any.
-    pub fn account(&self) -> Option<&Account> {
-        match self {
-            State::Authenticated(a) | State::Selected(a) => Some(a),
-            _ => None,
-        }
-    }
+/// The logged-in user: the passwd-file entry and the maildir.
+pub struct User {
+    /// The account as the passwd-file describes it.
+    pub account: Account,
+    /// Its maildir.
+    pub mail: store::Account,
 }
 
 /// Autologout before login (RFC 3501 5.4 sets no lower bound for it).
@@ -69,6 +74,10 @@ pub struct Session {
     pub out: Vec<u8>,
     /// Where the session is in RFC 3501's state diagram.
     pub state: State,
+    /// The logged-in user, from LOGIN on.
+    pub user: Option<User>,
+    /// The selected mailbox, in the selected state.
+    pub view: Option<MailboxView>,
     /// Failed LOGIN/AUTHENTICATE attempts so far.
     pub failed_logins: u32,
     /// Octets written to the client so far.
@@ -87,6 +96,8 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64) {
         conn: Reader::new(stream),
         out: Vec::new(),
         state: State::NotAuthenticated,
+        user: None,
+        view: None,
         failed_logins: 0,
         bytes_out: 0,
     };
@@ -225,11 +236,51 @@ impl Session {
         self.out.extend_from_slice(line.as_bytes());
     }
 
-    /// Enters the authenticated state for `account`.
+    /// Enters the authenticated state for `account`; a new account's
+    /// maildir gets the default folders.
     pub fn logged_in(&mut self, account: Account, how: &str) {
         log::error!("{} [{}] login {} ({how})", self.tag(), self.peer, account.user);
-        self.state = State::Authenticated(Box::new(account));
+        let mail = self.shared.store.account(account.maildir(&self.shared.config.mail));
+        if let Err(e) = mail.ensure_default_mailboxes() {
+            log::warn!("{} cannot create the default mailboxes in {}: {e}", self.tag(), mail.root().display());
+        }
+        self.user = Some(User { account, mail });
+        self.state = State::Authenticated;
         let _ = self.conn.get_ref().tcp().set_read_timeout(Some(AUTH_TIMEOUT));
+    }
+
+    /// The logged-in user; handlers run only in states that have one.
+    pub fn user(&self) -> Result<&User, Reply> {
+        self.user.as_ref().ok_or_else(|| Reply::Bad("Not logged in".into()))
+    }
+
+    /// The selected mailbox.
+    pub fn view_mut(&mut self) -> Result<&mut MailboxView, Reply> {
+        self.view.as_mut().ok_or_else(|| Reply::Bad("No mailbox selected".into()))
+    }
+
+    /// Leaves the selected state (the view's drop ends its watch).
+    pub fn unselect(&mut self) {
+        self.view = None;
+        if self.state == State::Selected {
+            self.state = State::Authenticated;
+        }
+    }
+
+    /// Queues untagged responses for changes others made to the selected
+    /// mailbox. `expunge_ok` is false during FETCH, STORE and SEARCH
+    /// (RFC 3501 7.4.1), when sequence numbers must not shift.
+    pub fn report_changes(&mut self, expunge_ok: bool) {
+        let Some(view) = self.view.as_mut() else { return };
+        if !self.shared.store.has_watcher() {
+            if let Err(e) = view.mailbox().sync() {
+                log::warn!("{} sync of {} failed: {e}", self.tag(), view.name);
+            }
+        }
+        let lines = view.update(expunge_ok);
+        for l in lines {
+            self.untagged(&l);
+        }
     }
 }
 

@@ -1,0 +1,81 @@
+//! Message flags between the wire (`\Seen`, keywords) and the store's
+//! file-name letters.
+
+use super::Reply;
+use crate::proto::command::Flag;
+use crate::store::filename::{DRAFT, FLAGGED, PASSED, REPLIED, SEEN, TRASHED};
+use crate::store::keywords::Keywords;
+use crate::store::Flags;
+
+/// System flags in the order tegami lists them, with their store bits.
+const SYSTEM: [(u8, &str); 5] =
+    [(REPLIED, "\\Answered"), (FLAGGED, "\\Flagged"), (TRASHED, "\\Deleted"), (SEEN, "\\Seen"), (DRAFT, "\\Draft")];
+
+/// Maildir's "passed" letter `P` is the keyword `$Forwarded` in IMAP, as in Dovecot.
+pub const FORWARDED: &str = "$Forwarded";
+
+/// The flags of a message as the inside of a `FLAGS (...)` list.
+pub fn flag_list(flags: &Flags, keywords: &Keywords, recent: bool) -> String {
+    let mut out: Vec<&str> = SYSTEM.iter().filter(|(b, _)| flags.has(*b)).map(|&(_, n)| n).collect();
+    if flags.has(PASSED) {
+        out.push(FORWARDED);
+    }
+    let names = keywords.names_of(flags.keywords);
+    out.extend(names.iter().map(String::as_str));
+    if recent {
+        out.push("\\Recent");
+    }
+    out.join(" ")
+}
+
+/// Every flag the mailbox knows, for the FLAGS response of SELECT.
+pub fn all_flags(keywords: &Keywords) -> String {
+    let mut out: Vec<String> = SYSTEM.iter().map(|&(_, n)| n.to_string()).collect();
+    out.push(FORWARDED.into());
+    out.extend(keywords.all().into_iter().filter(|k| k != FORWARDED));
+    out.join(" ")
+}
+
+/// Splits flags of a STORE or APPEND into store bits and keyword names.
+/// `\Recent` and unknown `\` flags cannot be set (RFC 3501 2.3.2).
+pub fn to_store(flags: &[Flag]) -> Result<(u8, Vec<String>), Reply> {
+    let mut system = 0;
+    let mut keywords = Vec::new();
+    for f in flags {
+        match f {
+            Flag::Seen => system |= SEEN,
+            Flag::Answered => system |= REPLIED,
+            Flag::Flagged => system |= FLAGGED,
+            Flag::Deleted => system |= TRASHED,
+            Flag::Draft => system |= DRAFT,
+            Flag::Keyword(k) if k.eq_ignore_ascii_case(FORWARDED) => system |= PASSED,
+            Flag::Keyword(k) => {
+                if !keywords.contains(k) {
+                    keywords.push(k.clone())
+                }
+            }
+            Flag::Extension(x) => return Err(Reply::Bad(format!("The flag \\{x} cannot be set by a client"))),
+        }
+    }
+    Ok((system, keywords))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_flags_and_recent_render_in_order() {
+        let f = Flags { system: SEEN | REPLIED | PASSED, ..Flags::default() };
+        assert_eq!(flag_list(&f, &Keywords::default(), true), "\\Answered \\Seen $Forwarded \\Recent");
+        assert_eq!(flag_list(&Flags::default(), &Keywords::default(), false), "");
+    }
+
+    #[test]
+    fn recent_cannot_be_stored() {
+        assert!(to_store(&[Flag::Extension("Recent".into())]).is_err());
+        let (bits, kw) = to_store(&[Flag::Seen, Flag::Keyword("$MDN".into()), Flag::Keyword("$forwarded".into())]).unwrap();
+        assert_eq!(bits, SEEN | PASSED);
+        assert_eq!(kw, vec!["$MDN".to_string()]);
+    }
+}

@@ -1,0 +1,83 @@
+//! Mailbox names between the wire (modified UTF-7, RFC 3501 5.1.3) and the
+//! store (UTF-8 with `/` between levels), and store errors as replies.
+
+use super::Reply;
+use crate::proto::command::Mailbox;
+use crate::proto::response::write_astring;
+use crate::proto::utf7;
+use crate::store::StoreError;
+
+/// The hierarchy delimiter.
+pub const DELIMITER: char = '/';
+
+/// Decodes a mailbox name from the client.
+pub fn decode(m: &Mailbox) -> Result<String, Reply> {
+    if m.is_inbox() {
+        return Ok("INBOX".into());
+    }
+    let name = utf7::decode(&m.0).map_err(|e| Reply::Bad(format!("Invalid mailbox name: {}", e.0)))?;
+    // INBOX is case-insensitive, also as the first level of a path.
+    if name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("INBOX/")) {
+        return Ok(format!("INBOX{}", &name[5..]));
+    }
+    if name.starts_with('~') {
+        return Err(Reply::No("[NONEXISTENT] Shared mailboxes (~user/...) are not available yet".into()));
+    }
+    Ok(name)
+}
+
+/// Appends a mailbox name for the client: modified UTF-7, as an astring.
+pub fn write(out: &mut Vec<u8>, name: &str) {
+    write_astring(out, utf7::encode(name).as_bytes());
+}
+
+/// A mailbox name for the client as a string.
+pub fn encoded(name: &str) -> String {
+    let mut v = Vec::new();
+    write(&mut v, name);
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+/// The one mapping from store errors to tagged replies with RFC 5530 codes.
+pub fn store_error(e: StoreError) -> Reply {
+    match e {
+        StoreError::NotFound(m) => Reply::No(format!("[NONEXISTENT] Mailbox does not exist: {m}")),
+        StoreError::AlreadyExists(m) => Reply::No(format!("[ALREADYEXISTS] Mailbox already exists: {m}")),
+        StoreError::HasChildren(m) => {
+            Reply::No(format!("[CANNOT] Mailbox {m} has inferior mailboxes: delete or move them first"))
+        }
+        StoreError::InvalidName(why) => Reply::No(format!("[CANNOT] Invalid mailbox name: {why}")),
+        StoreError::PermissionDenied(what) => Reply::No(format!("[NOPERM] Permission denied: {what}")),
+        StoreError::NoSpace => Reply::No("[LIMIT] The server's disk is full".into()),
+        StoreError::OverQuota => Reply::No("[OVERQUOTA] Quota exceeded".into()),
+        StoreError::TooManyKeywords => Reply::No("[LIMIT] Too many keywords in this mailbox (26 at most)".into()),
+        e @ (StoreError::Corrupt(_) | StoreError::Io(..)) => {
+            log::warn!("store error: {e}");
+            Reply::No(format!("[SERVERBUG] Internal error: {e}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inbox_prefix_is_case_insensitive() {
+        assert_eq!(decode(&Mailbox(b"inbox/Sub".to_vec())).unwrap(), "INBOX/Sub");
+        assert_eq!(decode(&Mailbox(b"INBOX".to_vec())).unwrap(), "INBOX");
+    }
+
+    #[test]
+    fn names_round_trip_through_utf7() {
+        let n = decode(&Mailbox(b"Entw&APw-rfe".to_vec())).unwrap();
+        assert_eq!(n, "Entwürfe");
+        assert_eq!(encoded(&n), "Entw&APw-rfe");
+        assert_eq!(encoded("a b"), "\"a b\"");
+    }
+
+    #[test]
+    fn shared_names_are_refused_for_now() {
+        assert!(decode(&Mailbox(b"~bob/INBOX".to_vec())).is_err());
+    }
+}

@@ -1,0 +1,93 @@
+//! SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE and UID EXPUNGE: the
+//! commands that open, close and tidy the selected mailbox.
+
+use super::flags::all_flags;
+use super::names::{self, store_error};
+use super::{Outcome, Reply};
+use crate::proto::command::Mailbox;
+use crate::proto::sequence::SequenceSet;
+use crate::session::view::MailboxView;
+use crate::session::{Session, State};
+use crate::store::filename::{SEEN, TRASHED};
+
+/// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2). A failed SELECT leaves no
+/// mailbox selected.
+pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
+    s.unselect();
+    let name = names::decode(mailbox)?;
+    let user = s.user()?;
+    let mb = user.mail.open(&name).map_err(store_error)?;
+    let snapshot = mb.sync().map_err(store_error)?;
+    let selection = s.shared.store.select(&mb);
+    let view = MailboxView::open(name, read_only, selection, snapshot);
+    let snap = view.snapshot.clone();
+    s.untagged(&format!("FLAGS ({})", all_flags(&snap.keywords)));
+    if read_only {
+        s.untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
+    } else {
+        s.untagged(&format!("OK [PERMANENTFLAGS ({} \\*)] Flags permitted", all_flags(&snap.keywords)));
+    }
+    s.untagged(&format!("{} EXISTS", view.exists()));
+    s.untagged(&format!("{} RECENT", view.recent_count()));
+    if let Some(i) = view.flags.iter().position(|f| !f.has(SEEN)) {
+        s.untagged(&format!("OK [UNSEEN {}] First unseen", i + 1));
+    }
+    s.untagged(&format!("OK [UIDVALIDITY {}] UIDs valid", snap.uidvalidity));
+    s.untagged(&format!("OK [UIDNEXT {}] Predicted next UID", snap.uidnext));
+    log::debug!("{} selected {}", s.tag(), view.name);
+    s.view = Some(view);
+    s.state = State::Selected;
+    Ok(if read_only { "[READ-ONLY] EXAMINE completed".into() } else { "[READ-WRITE] SELECT completed".into() })
+}
+
+/// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting
+/// them, unless the mailbox is read-only, then leaves the selected state.
+pub fn close(s: &mut Session) -> Outcome {
+    let view = s.view_mut()?;
+    if !view.read_only {
+        if let Err(e) = view.mailbox().expunge_deleted() {
+            let r = store_error(e);
+            s.unselect();
+            return Err(r);
+        }
+    }
+    s.unselect();
+    Ok("CLOSE completed".into())
+}
+
+/// UNSELECT (RFC 3691): leaves the selected state without expunging.
+pub fn unselect(s: &mut Session) -> Outcome {
+    s.unselect();
+    Ok("UNSELECT completed".into())
+}
+
+/// CHECK (RFC 3501 6.4.1): brings the mailbox up to date with the disk.
+pub fn check(s: &mut Session) -> Outcome {
+    let view = s.view_mut()?;
+    view.mailbox().sync().map_err(store_error)?;
+    Ok("CHECK completed".into())
+}
+
+/// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE
+/// responses come from the view update that follows every command.
+pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
+    let view = s.view_mut()?;
+    if view.read_only {
+        return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
+    }
+    match uids {
+        None => view.mailbox().expunge_deleted().map_err(store_error)?,
+        Some(set) => {
+            let max = view.uids.last().copied().unwrap_or(0);
+            let chosen: Vec<u32> = view
+                .uids
+                .iter()
+                .zip(&view.flags)
+                .filter(|(uid, f)| f.has(TRASHED) && set.contains(**uid, max))
+                .map(|(uid, _)| *uid)
+                .collect();
+            view.mailbox().expunge(&chosen).map_err(store_error)?
+        }
+    };
+    Ok("EXPUNGE completed".into())
+}
