@@ -18,7 +18,7 @@ import os, re, shutil, subprocess, sys, tempfile
 SECTIONS = [
     "", "HEADER", "TEXT", "1", "1.MIME", "1.HEADER", "1.TEXT", "1.1", "2", "2.MIME",
     "2.HEADER", "2.TEXT", "2.1", "2.1.MIME", "2.2", "2.2.MIME", "2.2.HEADER", "2.2.TEXT", "2.2.1",
-    "2.2.1.MIME", "3", "4", "1.2", "1.2.2",
+    "2.2.1.MIME", "3", "4", "1.2", "1.2.2", "1.1.1", "2.2.1.1", "HEADER.FIELDS (X-NONE)",
     "HEADER.FIELDS (FROM SUBJECT X-NONE)", "HEADER.FIELDS.NOT (FROM subject)",
     "2.HEADER.FIELDS (SUBJECT)", "2.2.HEADER.FIELDS.NOT (TO)", "1.HEADER.FIELDS (FROM)",
 ]

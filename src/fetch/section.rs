@@ -110,24 +110,40 @@ fn crlf(msg: &[u8], r: Range<usize>) -> SectionData {
     SectionData::Owned(v)
 }
 
+/// Where a path walk stands: on a message (numbers select its body's
+/// parts), on the body of a non-multipart message (only a message/rfc822
+/// body can be entered further), or on a part of a multipart.
+#[derive(Clone, Copy, PartialEq)]
+enum At {
+    Message,
+    MessageBody,
+    Part,
+}
+
 /// Follows a part path from the message `root`; `None` if it does not exist.
 pub fn find_part<'a>(root: &'a Part, path: &[u32]) -> Option<&'a Part> {
-    // `level` is true while `cur` stands for a message (its numbers are its
-    // body's parts) rather than for a part of a multipart.
     let mut cur = root;
-    let mut level = true;
+    let mut at = At::Message;
     for &n in path {
         let i = (n as usize).checked_sub(1)?;
-        let msg = match (&cur.kind, level) {
-            (Kind::Message(inner), false) => inner.as_ref(),
-            _ => cur,
+        let msg = match (&cur.kind, at) {
+            (Kind::Message(inner), At::Part | At::MessageBody) => inner.as_ref(),
+            (_, At::Message) => cur,
+            (_, At::Part) => {
+                // A leaf of a multipart answers to `.1` as itself (Dovecot).
+                if i == 0 && !matches!(cur.kind, Kind::Multipart(_)) {
+                    at = At::MessageBody;
+                    continue;
+                }
+                cur
+            }
+            (_, At::MessageBody) => return None,
         };
-        cur = match &msg.kind {
-            Kind::Multipart(children) => children.get(i)?,
-            _ if i == 0 => msg,
+        (cur, at) = match &msg.kind {
+            Kind::Multipart(children) => (children.get(i)?, At::Part),
+            _ if i == 0 => (msg, At::MessageBody),
             _ => return None,
         };
-        level = false;
     }
     Some(cur)
 }
@@ -175,7 +191,13 @@ fn header_fields(msg: &[u8], r: Range<usize>, names: &[Vec<u8>], keep: bool) -> 
             }
         }
     }
-    out.extend_from_slice(b"\r\n");
+    // HEADER.FIELDS always ends with a blank line; HEADER.FIELDS.NOT keeps
+    // the header's own blank line, if it has one (as Dovecot does).
+    let has_blank =
+        hdr == b"\n" || hdr == b"\r\n" || hdr.ends_with(b"\n\n") || hdr.ends_with(b"\n\r\n");
+    if keep || has_blank {
+        out.extend_from_slice(b"\r\n");
+    }
     match crlf(&out, 0..out.len()) {
         SectionData::Owned(v) => SectionData::Owned(v),
         SectionData::Range(_) => SectionData::Owned(out),

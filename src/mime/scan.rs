@@ -278,7 +278,13 @@ fn split_multipart(
                     }
                 }
                 *budget = budget.saturating_sub(1);
-                parts.push(parse_part(buf, ps, pe, depth + 1, digest, budget));
+                let mut child = parse_part(buf, ps, pe, depth + 1, digest, budget);
+                if matches!(child.kind, Kind::Multipart(_)) {
+                    // Dovecot counts the line end before the boundary into a
+                    // multipart child (it follows the child's epilogue).
+                    child.body.end = line.max(ps);
+                }
+                parts.push(child);
             }
             if close {
                 return parts;
