@@ -133,11 +133,7 @@ fn parse_part(
         }
         let v = f.value;
         match n[8..].to_ascii_lowercase().as_slice() {
-            b"type" => {
-                if ct.is_none() {
-                    ct = Some(params::content_type(&unfold(v)));
-                }
-            }
+            b"type" if ct.is_none() => ct = Some(params::content_type(&unfold(v))),
             b"id" => part.id = part.id.take().or_else(|| Some(trim(unfold(v)))),
             b"description" => {
                 part.description = part.description.take().or_else(|| Some(trim(unfold(v))))
