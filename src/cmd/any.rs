@@ -59,3 +59,9 @@ pub fn enable(s: &mut Session, capabilities: Vec<String>) -> Outcome {
     s.untagged(&format!("ENABLED{}", on.iter().map(|c| format!(" {c}")).collect::<String>()));
     Ok("ENABLE completed".into())
 }
+
+/// NAMESPACE (RFC 2342): one personal namespace with `/` as delimiter.
+pub fn namespace(s: &mut Session) -> Outcome {
+    s.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+    Ok("NAMESPACE completed".into())
+}

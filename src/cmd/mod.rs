@@ -2,7 +2,15 @@
 //! that says in which states each command is valid.
 
 mod any;
+mod append;
 mod auth;
+pub mod flags;
+mod idle;
+mod list;
+mod mailbox;
+pub mod names;
+mod select;
+mod status;
 
 use std::fmt;
 use std::io;
@@ -20,7 +28,21 @@ const ANY: u8 = NOT_AUTH | AUTH | SELECTED;
 const LOGGED_IN: u8 = AUTH | SELECTED;
 
 /// Capabilities advertised in every state, beyond IMAP4rev1 and AUTH=.
-pub const EXTENSIONS: &[&str] = &["SASL-IR", "LITERAL+", "ID", "ENABLE"];
+pub const EXTENSIONS: &[&str] = &[
+    "SASL-IR",
+    "LITERAL+",
+    "ID",
+    "ENABLE",
+    "IDLE",
+    "UIDPLUS",
+    "UNSELECT",
+    "CHILDREN",
+    "NAMESPACE",
+    "SPECIAL-USE",
+    "LIST-EXTENDED",
+    "LIST-STATUS",
+    "MULTIAPPEND",
+];
 
 /// A command table entry.
 pub struct Spec {
@@ -30,10 +52,17 @@ pub struct Spec {
     pub states: u8,
     /// Whether the command is implemented yet.
     pub available: bool,
+    /// The command works with sequence numbers, so EXPUNGE responses must
+    /// wait until it is done (RFC 3501 7.4.1: FETCH, STORE, SEARCH).
+    pub seq_bound: bool,
 }
 
 const fn spec(name: &'static str, states: u8, available: bool) -> Spec {
-    Spec { name, states, available }
+    Spec { name, states, available, seq_bound: false }
+}
+
+const fn seq(name: &'static str, available: bool) -> Spec {
+    Spec { name, states: SELECTED, available, seq_bound: true }
 }
 
 /// Every command tegami knows, with the states it is valid in (RFC 3501
@@ -47,19 +76,19 @@ pub static TABLE: &[Spec] = &[
     spec("AUTHENTICATE", NOT_AUTH, true),
     spec("LOGIN", NOT_AUTH, true),
     spec("ENABLE", AUTH, true),
-    spec("SELECT", LOGGED_IN, false),
-    spec("EXAMINE", LOGGED_IN, false),
-    spec("CREATE", LOGGED_IN, false),
-    spec("DELETE", LOGGED_IN, false),
-    spec("RENAME", LOGGED_IN, false),
-    spec("SUBSCRIBE", LOGGED_IN, false),
-    spec("UNSUBSCRIBE", LOGGED_IN, false),
-    spec("LIST", LOGGED_IN, false),
-    spec("LSUB", LOGGED_IN, false),
-    spec("STATUS", LOGGED_IN, false),
-    spec("APPEND", LOGGED_IN, false),
-    spec("IDLE", LOGGED_IN, false),
-    spec("NAMESPACE", LOGGED_IN, false),
+    spec("SELECT", LOGGED_IN, true),
+    spec("EXAMINE", LOGGED_IN, true),
+    spec("CREATE", LOGGED_IN, true),
+    spec("DELETE", LOGGED_IN, true),
+    spec("RENAME", LOGGED_IN, true),
+    spec("SUBSCRIBE", LOGGED_IN, true),
+    spec("UNSUBSCRIBE", LOGGED_IN, true),
+    spec("LIST", LOGGED_IN, true),
+    spec("LSUB", LOGGED_IN, true),
+    spec("STATUS", LOGGED_IN, true),
+    spec("APPEND", LOGGED_IN, true),
+    spec("IDLE", LOGGED_IN, true),
+    spec("NAMESPACE", LOGGED_IN, true),
     spec("COMPRESS", LOGGED_IN, false),
     spec("GETQUOTA", LOGGED_IN, false),
     spec("GETQUOTAROOT", LOGGED_IN, false),
@@ -69,24 +98,24 @@ pub static TABLE: &[Spec] = &[
     spec("DELETEACL", LOGGED_IN, false),
     spec("LISTRIGHTS", LOGGED_IN, false),
     spec("MYRIGHTS", LOGGED_IN, false),
-    spec("CHECK", SELECTED, false),
-    spec("CLOSE", SELECTED, false),
-    spec("UNSELECT", SELECTED, false),
-    spec("EXPUNGE", SELECTED, false),
-    spec("UID EXPUNGE", SELECTED, false),
-    spec("SEARCH", SELECTED, false),
+    spec("CHECK", SELECTED, true),
+    spec("CLOSE", SELECTED, true),
+    spec("UNSELECT", SELECTED, true),
+    spec("EXPUNGE", SELECTED, true),
+    spec("UID EXPUNGE", SELECTED, true),
+    seq("SEARCH", false),
     spec("UID SEARCH", SELECTED, false),
-    spec("FETCH", SELECTED, false),
+    seq("FETCH", false),
     spec("UID FETCH", SELECTED, false),
-    spec("STORE", SELECTED, false),
+    seq("STORE", false),
     spec("UID STORE", SELECTED, false),
     spec("COPY", SELECTED, false),
     spec("UID COPY", SELECTED, false),
     spec("MOVE", SELECTED, false),
     spec("UID MOVE", SELECTED, false),
-    spec("SORT", SELECTED, false),
+    seq("SORT", false),
     spec("UID SORT", SELECTED, false),
-    spec("THREAD", SELECTED, false),
+    seq("THREAD", false),
     spec("UID THREAD", SELECTED, false),
 ];
 
@@ -146,6 +175,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         s.complete(&tag, Err(r));
         return Ok(());
     }
+    let seq_bound = spec.seq_bound;
     let outcome = match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
@@ -157,8 +187,27 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Authenticate { mechanism, initial_response } => {
             auth::authenticate(s, &mechanism, initial_response)?
         }
+        CommandBody::Select { mailbox, .. } => select::select(s, &mailbox, false),
+        CommandBody::Examine { mailbox, .. } => select::select(s, &mailbox, true),
+        CommandBody::Close => select::close(s),
+        CommandBody::Unselect => select::unselect(s),
+        CommandBody::Check => select::check(s),
+        CommandBody::Expunge { uids } => select::expunge(s, uids),
+        CommandBody::Create { mailbox, .. } => mailbox::create(s, &mailbox),
+        CommandBody::Delete { mailbox } => mailbox::delete(s, &mailbox),
+        CommandBody::Rename { from, to } => mailbox::rename(s, &from, &to),
+        CommandBody::Subscribe { mailbox } => mailbox::subscribe(s, &mailbox),
+        CommandBody::Unsubscribe { mailbox } => mailbox::unsubscribe(s, &mailbox),
+        CommandBody::List(cmd) => list::list(s, cmd),
+        CommandBody::Lsub { reference, pattern } => list::lsub(s, &reference, &pattern),
+        CommandBody::Status { mailbox, items } => status::status(s, &mailbox, &items),
+        CommandBody::Append { mailbox, messages } => append::append(s, &mailbox, messages),
+        CommandBody::Namespace => any::namespace(s),
+        CommandBody::Idle => idle::idle(s)?,
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
+    // Others' changes to the selected mailbox, before the tagged reply.
+    s.report_changes(!seq_bound);
     s.complete(&tag, outcome);
     Ok(())
 }

@@ -82,6 +82,8 @@ pub struct Session {
     pub failed_logins: u32,
     /// Octets written to the client so far.
     pub bytes_out: u64,
+    /// Poked when the selected mailbox changes; IDLE waits on it.
+    pub notifier: Arc<idle::Notifier>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -89,6 +91,15 @@ pub struct Session {
 pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64) {
     let _ = stream.tcp().set_read_timeout(Some(PRE_AUTH_TIMEOUT));
     let tls = stream.tls_description();
+    let notifier = match idle::Notifier::new() {
+        Ok(n) => Arc::new(n),
+        Err(e) => {
+            log::warn!("IMAP-{id:05} [{peer}] cannot create an eventfd: {e}");
+            let mut stream = stream;
+            let _ = stream.write_all(b"* BYE Server out of resources, try again later\r\n");
+            return;
+        }
+    };
     let mut s = Session {
         shared,
         id,
@@ -100,6 +111,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64) {
         view: None,
         failed_logins: 0,
         bytes_out: 0,
+        notifier,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());

@@ -1,0 +1,58 @@
+//! IDLE (RFC 2177): changes reach the client the moment they happen, and a
+//! `* OK Still here` every `--idle-keepalive` seconds keeps NAT boxes from
+//! dropping the connection.
+
+use std::io;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use super::{Outcome, Reply};
+use crate::session::idle::{wait, Wake};
+use crate::session::Session;
+
+/// How often a session without the inotify watcher looks at the disk.
+const POLL_WITHOUT_WATCHER: Duration = Duration::from_secs(2);
+
+/// Runs IDLE until the client sends DONE.
+pub fn idle(s: &mut Session) -> io::Result<Outcome> {
+    s.out.extend_from_slice(b"+ idling\r\n");
+    let keepalive = s.shared.config.idle_keepalive;
+    let mut last_sent = Instant::now();
+    let notifier = s.notifier.clone();
+    loop {
+        notifier.drain();
+        s.report_changes(true);
+        if !s.out.is_empty() {
+            s.flush()?;
+            last_sent = Instant::now();
+        }
+        let has_input = s.conn.buffered() > 0 || s.conn.get_mut().has_pending_plaintext();
+        let wake = if has_input {
+            Wake::Input
+        } else {
+            let mut timeout = keepalive.saturating_sub(last_sent.elapsed());
+            if !s.shared.store.has_watcher() && s.view.is_some() {
+                timeout = timeout.min(POLL_WITHOUT_WATCHER);
+            }
+            wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)?
+        };
+        match wake {
+            Wake::Input => {
+                let Some(line) = s.conn.read_line(s.shared.config.max_line)? else {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                };
+                log::debug!("{} C: {}", s.tag(), String::from_utf8_lossy(&line));
+                if line.eq_ignore_ascii_case(b"DONE") {
+                    return Ok(Ok("IDLE terminated".into()));
+                }
+                return Ok(Err(Reply::Bad("Expected DONE to end IDLE".into())));
+            }
+            Wake::Notified => {}
+            Wake::Timeout => {
+                if last_sent.elapsed() >= keepalive {
+                    s.untagged("OK Still here");
+                }
+            }
+        }
+    }
+}

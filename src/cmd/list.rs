@@ -1,0 +1,216 @@
+//! LIST (RFC 3501 6.3.8 with LIST-EXTENDED, RFC 5258; LIST-STATUS, RFC
+//! 5819; SPECIAL-USE, RFC 6154; CommuniGate's status attributes) and LSUB.
+
+use std::collections::BTreeSet;
+
+use super::names::{self, store_error};
+use super::status::status_items;
+use super::Outcome;
+use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
+use crate::proto::utf7;
+use crate::session::Session;
+use crate::store::{MailboxInfo, SpecialUse};
+
+/// Whether `name` matches a LIST pattern: `*` matches anything, `%`
+/// anything but the delimiter. Dynamic programming: no backtracking blow-up.
+pub fn matches(pattern: &[char], name: &[char]) -> bool {
+    // reach[j]: the first i pattern characters can match name[..j].
+    let mut reach = vec![false; name.len() + 1];
+    reach[0] = true;
+    for &p in pattern {
+        let mut next = vec![false; name.len() + 1];
+        match p {
+            '*' | '%' => {
+                for j in 0..=name.len() {
+                    if reach[j] {
+                        next[j] = true;
+                    } else if j > 0 && next[j - 1] && (p == '*' || name[j - 1] != names::DELIMITER) {
+                        next[j] = true;
+                    }
+                }
+            }
+            c => {
+                for j in 1..=name.len() {
+                    next[j] = reach[j - 1] && name[j - 1] == c;
+                }
+            }
+        }
+        reach = next;
+    }
+    reach[name.len()]
+}
+
+/// A pattern made canonical: reference prepended, modified UTF-7 decoded,
+/// an `INBOX` first level upper-cased.
+fn canonical(reference: &Mailbox, pattern: &[u8]) -> Vec<char> {
+    let mut raw = reference.0.clone();
+    raw.extend_from_slice(pattern);
+    let mut s = utf7::decode(&raw).unwrap_or_else(|_| String::from_utf8_lossy(&raw).into_owned());
+    if s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("INBOX"))
+        && (s.len() == 5 || s[5..].starts_with(names::DELIMITER))
+    {
+        s.replace_range(..5, "INBOX");
+    }
+    s.chars().collect()
+}
+
+fn special_use_attr(u: SpecialUse) -> &'static str {
+    match u {
+        SpecialUse::Drafts => "\\Drafts",
+        SpecialUse::Sent => "\\Sent",
+        SpecialUse::Trash => "\\Trash",
+        SpecialUse::Junk => "\\Junk",
+        SpecialUse::Archive => "\\Archive",
+    }
+}
+
+/// LIST in both forms.
+pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
+    if cmd.patterns.len() == 1 && cmd.patterns[0].is_empty() {
+        // RFC 3501: an empty pattern asks for the delimiter and root.
+        s.untagged("LIST (\\Noselect) \"/\" \"\"");
+        return Ok("LIST completed".into());
+    }
+    let patterns: Vec<Vec<char>> = cmd.patterns.iter().map(|p| canonical(&cmd.reference, p)).collect();
+    let user = s.user()?;
+    let all = user.mail.list().map_err(store_error)?;
+    let subscribed: BTreeSet<String> = user.mail.subscriptions().map_err(store_error)?.into_iter().collect();
+    let want_subscribed = cmd.select.contains(&ListSelect::Subscribed);
+    let want_special = cmd.select.contains(&ListSelect::SpecialUse);
+    let ret_subscribed = want_subscribed || cmd.returns.contains(&ListReturn::Subscribed);
+    // Children are always shown: CHILDREN is advertised (RFC 3348).
+    let status: Vec<StatusItem> = cmd
+        .returns
+        .iter()
+        .flat_map(|r| match r {
+            ListReturn::Status(items) => items.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let attributes: Vec<StatusItem> = cmd
+        .returns
+        .iter()
+        .filter_map(|r| match r {
+            ListReturn::Attribute(i) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    let mut rows: Vec<(MailboxInfo, bool)> = Vec::new();
+    for info in all {
+        let chars: Vec<char> = info.name.chars().collect();
+        if !patterns.iter().any(|p| matches(p, &chars)) {
+            continue;
+        }
+        let sub = subscribed.contains(&info.name);
+        if (want_subscribed && !sub) || (want_special && info.special_use.is_none()) {
+            continue;
+        }
+        rows.push((info, sub));
+    }
+    if want_subscribed {
+        // Subscribed names that no longer exist are listed as \NonExistent.
+        for name in &subscribed {
+            let chars: Vec<char> = name.chars().collect();
+            if !rows.iter().any(|(i, _)| &i.name == name) && patterns.iter().any(|p| matches(p, &chars)) {
+                let info = MailboxInfo { name: name.clone(), selectable: false, has_children: false, special_use: None };
+                rows.push((info, true));
+            }
+        }
+    }
+    for (info, sub) in rows {
+        let exists_as_box = info.selectable || info.has_children;
+        let mut attrs: Vec<String> = Vec::new();
+        if !exists_as_box {
+            attrs.push("\\NonExistent".into());
+        } else if !info.selectable {
+            attrs.push("\\Noselect".into());
+        }
+        attrs.push(if info.has_children { "\\HasChildren".into() } else { "\\HasNoChildren".into() });
+        if ret_subscribed && sub {
+            attrs.push("\\Subscribed".into());
+        }
+        if let Some(u) = info.special_use {
+            attrs.push(special_use_attr(u).into());
+        }
+        let counts = if (!status.is_empty() || !attributes.is_empty()) && info.selectable {
+            match s.user()?.mail.status(&info.name) {
+                Ok(st) => Some(st),
+                Err(e) => {
+                    log::warn!("{} LIST: status of {}: {e}", s.tag(), info.name);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(st) = &counts {
+            for item in &attributes {
+                if let Some(v) = status_items(st, &[*item]).first() {
+                    let (name, value) = v.split_once(' ').unwrap_or((v, ""));
+                    attrs.push(format!("\\{name}({value})"));
+                }
+            }
+        }
+        let line = format!("LIST ({}) \"/\" {}", attrs.join(" "), names::encoded(&info.name));
+        s.untagged(&line);
+        if let Some(st) = &counts {
+            if !status.is_empty() {
+                let items = status_items(st, &status).join(" ");
+                s.untagged(&format!("STATUS {} ({items})", names::encoded(&info.name)));
+            }
+        }
+    }
+    Ok("LIST completed".into())
+}
+
+/// LSUB (RFC 3501 6.3.9): subscribed names matching the pattern.
+pub fn lsub(s: &mut Session, reference: &Mailbox, pattern: &[u8]) -> Outcome {
+    let pattern = canonical(reference, pattern);
+    let user = s.user()?;
+    let all = user.mail.list().map_err(store_error)?;
+    let subscribed = user.mail.subscriptions().map_err(store_error)?;
+    let mut lines = Vec::new();
+    for name in subscribed {
+        let chars: Vec<char> = name.chars().collect();
+        if !matches(&pattern, &chars) {
+            continue;
+        }
+        let selectable = all.iter().any(|i| i.name == name && i.selectable);
+        let attrs = if selectable { "" } else { "\\Noselect" };
+        lines.push(format!("LSUB ({attrs}) \"/\" {}", names::encoded(&name)));
+    }
+    for l in lines {
+        s.untagged(&l);
+    }
+    Ok("LSUB completed".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, n: &str) -> bool {
+        matches(&p.chars().collect::<Vec<_>>(), &n.chars().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn star_crosses_levels_and_percent_does_not() {
+        assert!(m("*", "a/b/c"));
+        assert!(m("a/*", "a/b/c"));
+        assert!(!m("%", "a/b"));
+        assert!(m("%", "a"));
+        assert!(m("a/%", "a/b"));
+        assert!(!m("a/%", "a/b/c"));
+        assert!(m("a%c", "abc"));
+        assert!(!m("a%c", "a/c"));
+        assert!(m("", ""));
+        assert!(!m("x", ""));
+    }
+
+    #[test]
+    fn many_wildcards_stay_fast() {
+        let p = "*a".repeat(200);
+        let n = "a".repeat(199);
+        assert!(!m(&p, &n));
+    }
+}
