@@ -197,9 +197,11 @@ mod tests {
             compose(p.base, &p.flags),
             "1491941793.M41850P8566.mx1,S=10956,W=11000:2,STln"
         );
-        let mut f = Flags::default();
-        f.system = SEEN | DRAFT | REPLIED | FLAGGED | PASSED;
-        f.keywords = 1;
+        let f = Flags {
+            system: SEEN | DRAFT | REPLIED | FLAGGED | PASSED,
+            keywords: 1,
+            ..Default::default()
+        };
         assert_eq!(f.info(), "DFPRSa");
         let odd = parse("x:2,SZ,foo");
         assert_eq!(odd.flags.other, "Z,foo");

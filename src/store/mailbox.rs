@@ -283,19 +283,20 @@ impl MailboxShared {
         let Some(list) = disk.list.as_ref() else {
             return self.snapshot();
         };
+        let mut cur = self.current.write();
+        if cur.uidvalidity != list.uidvalidity {
+            // Old UIDs mean nothing under a new UIDVALIDITY.
+            self.recent.lock().clear();
+        }
         if !new_recent.is_empty() {
             self.recent.lock().extend_from_slice(new_recent);
         }
-        let mut cur = self.current.write();
         if cur.uidvalidity == list.uidvalidity
             && cur.uidnext == list.next_uid
             && cur.entries == disk.entries
             && cur.keywords == disk.keywords
         {
             return cur.clone();
-        }
-        if cur.uidvalidity != list.uidvalidity {
-            self.recent.lock().clear();
         }
         let counter = self.counter.fetch_add(1, Ordering::AcqRel) + 1;
         let snap = Arc::new(Snapshot {

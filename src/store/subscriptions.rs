@@ -78,7 +78,7 @@ pub fn set(root: &Path, mailbox: &str, subscribed: bool) -> Result<()> {
     let _guard = WRITERS.lock();
     let lock = DotLock::acquire_for(&root.join(FILE))?;
     let mut names = read(root)?;
-    let present = names.iter().any(|n| *n == mailbox);
+    let present = names.contains(&mailbox);
     match (subscribed, present) {
         (true, false) => names.push(mailbox),
         (false, true) => names.retain(|n| *n != mailbox),
