@@ -72,7 +72,7 @@ impl Account {
     /// The account at `root` (normally made with [`Store::account`]).
     pub fn new(store: Arc<Store>, root: PathBuf) -> Account {
         // One spelling per directory, so the registry has one entry per mailbox.
-        let root = fs::canonicalize(&root).unwrap_or(root);
+        let root = canonical(root);
         Account { store, root }
     }
 
@@ -345,6 +345,21 @@ impl Account {
     /// Unsubscribes a name.
     pub fn unsubscribe(&self, mailbox: &str) -> Result<()> {
         subscriptions::set(&self.root, mailbox, false)
+    }
+}
+
+/// The canonical spelling of a path that may not exist yet (its parent
+/// usually does), so that one directory always has one registry key.
+fn canonical(path: PathBuf) -> PathBuf {
+    if let Ok(p) = fs::canonicalize(&path) {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => match fs::canonicalize(parent) {
+            Ok(p) => p.join(name),
+            Err(_) => path,
+        },
+        _ => path,
     }
 }
 

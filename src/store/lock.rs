@@ -107,7 +107,25 @@ impl Drop for DotLock {
     }
 }
 
+/// A lock is stale when its owner (the `pid:host` it holds, as Dovecot
+/// writes too) is a process of this host that no longer runs, or when it
+/// has not been touched for [`STALE_AFTER`].
 fn is_stale(path: &Path) -> bool {
+    if let Ok(text) = fs::read_to_string(path) {
+        if let Some((pid, host)) = text.trim().split_once(':') {
+            if host == super::filename::hostname() {
+                if let Ok(pid) = pid.parse::<i32>() {
+                    // SAFETY: signal 0 only checks whether the process exists.
+                    let rc = unsafe { libc::kill(pid, 0) };
+                    let gone =
+                        rc == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+                    if gone && pid > 0 {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
     fs::metadata(path)
         .and_then(|m| m.modified())
         .ok()

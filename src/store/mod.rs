@@ -10,6 +10,8 @@
 //! `dovecot-uidlist.lock` dotlock (see `lock.rs`), so Dovecot's own tools
 //! can work on the same maildir at the same time.
 
+#![warn(missing_docs)]
+
 pub mod account;
 pub mod deliver;
 pub mod error;

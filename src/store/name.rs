@@ -296,3 +296,24 @@ mod tests {
         assert_eq!(name_of_dir(".a..b"), None);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_valid_name_round_trips(name in "[^\u{0}-\u{1f}\u{7f}/~]{1,20}(/[^\u{0}-\u{1f}\u{7f}/]{1,20}){0,3}") {
+            if let Ok(Some(dir)) = dir_name(&name) {
+                prop_assert!(!dir.contains('/'));
+                prop_assert_eq!(name_of_dir(&dir), Some(normalize(&name).unwrap()));
+            }
+        }
+
+        #[test]
+        fn decoding_never_panics(dir in ".{0,40}") {
+            let _ = name_of_dir(&dir);
+        }
+    }
+}
