@@ -89,7 +89,7 @@ impl<'a> Lexer<'a> {
         if self.at_end() {
             Ok(())
         } else {
-            Err(format!("Unexpected extra arguments: {}", self.rest_preview()))
+            Err(format!("Unexpected extra arguments: {}", self.rest_preview().trim_start()))
         }
     }
 
@@ -309,7 +309,7 @@ impl<'a> Lexer<'a> {
         if digits.is_empty() {
             return Err(self.invalid(what));
         }
-        if self.peek().is_some_and(is_atom_char) {
+        if self.peek().is_some_and(|b| b.is_ascii_alphanumeric()) {
             self.pos -= digits.len();
             return Err(self.invalid(what));
         }

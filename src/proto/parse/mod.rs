@@ -210,6 +210,7 @@ fn authenticate(p: &mut Lexer<'_>) -> PResult<CommandBody> {
         if raw.is_empty() {
             return Err("Invalid initial response (expected base64 or =)".into());
         }
+        p.end()?;
         initial_response = Some(if raw == b"=" {
             Vec::new()
         } else {
