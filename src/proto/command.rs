@@ -413,6 +413,9 @@ pub enum ThreadAlgorithm {
     Other(String),
 }
 
+/// One `ID` field: name and value (`None` for NIL).
+pub type IdParam = (Vec<u8>, Option<Vec<u8>>);
+
 /// The optional `ENCRYPTED certificateData` of COPY (CommuniGate).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Certificate {
@@ -537,7 +540,7 @@ pub enum CommandBody {
     /// `ID (key value ...)` or `ID NIL`
     Id {
         /// `None` for NIL; values may be NIL.
-        params: Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+        params: Option<Vec<IdParam>>,
     },
     /// `COMPRESS mechanism`
     Compress {
