@@ -47,7 +47,22 @@ pub enum Flag {
     Extension(String),
 }
 
-/// The `UNCHANGEDSINCE`/`FLAGS` mode of STORE.
+impl std::fmt::Display for Flag {
+    /// The wire form: `\Seen`, `$MDN`, `\Recent`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Flag::Seen => f.write_str("\\Seen"),
+            Flag::Answered => f.write_str("\\Answered"),
+            Flag::Flagged => f.write_str("\\Flagged"),
+            Flag::Deleted => f.write_str("\\Deleted"),
+            Flag::Draft => f.write_str("\\Draft"),
+            Flag::Keyword(k) => f.write_str(k),
+            Flag::Extension(e) => write!(f, "\\{e}"),
+        }
+    }
+}
+
+/// The `+FLAGS`/`-FLAGS`/`FLAGS` mode of STORE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreMode {
     /// `FLAGS`: replace.

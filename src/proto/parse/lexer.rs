@@ -86,8 +86,11 @@ impl<'a> Lexer<'a> {
 
     /// Require the end of input.
     pub fn end(&self) -> PResult<()> {
-        if self.at_end() {
+        let rest = &self.input[self.pos.min(self.input.len())..];
+        if rest.is_empty() {
             Ok(())
+        } else if rest.iter().all(|&b| b == b' ') {
+            Err("Unexpected space at the end of the command".to_string())
         } else {
             Err(format!("Unexpected extra arguments: {}", self.rest_preview().trim_start()))
         }

@@ -516,13 +516,24 @@ fn errors_carry_tag_and_reason() {
         (b"a STATUS x ()", "Empty status item list"),
         (b"a SELECT x (FOO)", "Unknown select parameter FOO"),
         (b"a NOOP\0", "Invalid command name"),
-        (b"a CHECK ", "Unexpected extra arguments"),
+        (b"a CHECK ", "Unexpected space at the end"),
+        (b"a SELECT x ", "Unexpected space at the end"),
     ];
     for (input, msg) in tagged {
         let e = err(input);
         assert_eq!(e.tag.as_deref(), Some("a"), "{:?}", String::from_utf8_lossy(input));
         assert!(e.message.starts_with(msg), "{:?}: {}", String::from_utf8_lossy(input), e.message);
     }
+}
+
+#[test]
+fn names_and_flags_display() {
+    assert_eq!(ok(b"a UID FETCH 1 UID").name(), "UID FETCH");
+    assert!(ok(b"a UID EXPUNGE 1").is_uid());
+    assert!(!ok(b"a COPY 1 x").is_uid());
+    let CommandBody::Store { flags, .. } = ok(b"a STORE 1 FLAGS (\\seen \\Foo $MDN)") else { panic!() };
+    let shown: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+    assert_eq!(shown, ["\\Seen", "\\Foo", "$MDN"]);
 }
 
 #[test]
