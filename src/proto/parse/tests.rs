@@ -200,6 +200,8 @@ fn list_forms() {
         })
     );
     assert!(err(b"a LIST (RECURSIVEMATCH) \"\" *").message.contains("RECURSIVEMATCH"));
+    assert!(err(b"a LIST (REMOTE RECURSIVEMATCH) \"\" *").message.contains("RECURSIVEMATCH"));
+    assert!(parse_command(b"a LIST (SPECIAL-USE RECURSIVEMATCH) \"\" *").is_ok());
     assert!(err(b"a LIST (FOO) \"\" *").message.contains("FOO"));
     assert!(err(b"a LIST \"\" * BOGUS").message.contains("RETURN"));
 }
