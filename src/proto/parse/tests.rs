@@ -519,6 +519,9 @@ fn errors_carry_tag_and_reason() {
         (b"a SELECT x (FOO)", "Unknown select parameter FOO"),
         (b"a NOOP\0", "Invalid command name"),
         (b"a CHECK ", "Unexpected space at the end"),
+        (b"a FETCH 1 FLAGS UID", "Several fetch items must be given in parentheses"),
+        (b"a STORE 1:x FLAGS \\Seen", "Invalid sequence set: 1:x"),
+        (b"a ID (\"a\")", "Missing ID field value"),
         (b"a SELECT x ", "Unexpected space at the end"),
     ];
     for (input, msg) in tagged {
@@ -604,3 +607,4 @@ fn valid_samples_parse() {
         assert!(parse_command(v).is_ok(), "{}: {:?}", String::from_utf8_lossy(v), parse_command(v));
     }
 }
+
