@@ -414,6 +414,9 @@ fn verify_crypt(scheme: Scheme, hash: &str, password: &[u8]) -> Result<bool, Aut
         bcrypt::verify(password, hash).map_err(|e| malformed(&e.to_string()))
     } else if hash.starts_with("$argon2") {
         let parsed = PasswordHash::new(hash).map_err(|e| malformed(&e.to_string()))?;
+        if parsed.hash.is_none() || parsed.salt.is_none() {
+            return Err(malformed("no salt or hash"));
+        }
         // The algorithm and parameters come from the hash itself.
         match argon2::Argon2::default().verify_password(password, &parsed) {
             Ok(()) => Ok(true),
@@ -560,3 +563,7 @@ fn salted_digest<D: Digest>(password: &[u8]) -> Result<String, AuthError> {
     out.extend_from_slice(&salt);
     Ok(STANDARD.encode(out))
 }
+
+#[cfg(test)]
+#[path = "hash_tests.rs"]
+mod tests;
