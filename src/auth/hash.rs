@@ -224,7 +224,8 @@ impl StoredPassword {
             }
             _ => (name, None),
         };
-        let scheme = Scheme::from_name(base).ok_or_else(|| AuthError::UnknownScheme(name.into()))?;
+        let scheme =
+            Scheme::from_name(base).ok_or_else(|| AuthError::UnknownScheme(name.into()))?;
         Ok(StoredPassword {
             scheme,
             encoding,
@@ -332,7 +333,11 @@ impl StoredPassword {
             None => Encoding::Base64,
         };
         let raw = self.decode(encoding)?;
-        let ok_len = if salted { raw.len() >= len } else { raw.len() == len };
+        let ok_len = if salted {
+            raw.len() >= len
+        } else {
+            raw.len() == len
+        };
         if !ok_len {
             return Err(self.malformed("wrong digest length"));
         }
@@ -376,7 +381,7 @@ impl StoredPassword {
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim_end().as_bytes();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.chunks(2)
@@ -414,6 +419,9 @@ fn verify_crypt(scheme: Scheme, hash: &str, password: &[u8]) -> Result<bool, Aut
         bcrypt::verify(password, hash).map_err(|e| malformed(&e.to_string()))
     } else if hash.starts_with("$argon2") {
         let parsed = PasswordHash::new(hash).map_err(|e| malformed(&e.to_string()))?;
+        if parsed.hash.is_none() || parsed.salt.is_none() {
+            return Err(malformed("no salt or hash"));
+        }
         // The algorithm and parameters come from the hash itself.
         match argon2::Argon2::default().verify_password(password, &parsed) {
             Ok(()) => Ok(true),
@@ -468,7 +476,8 @@ fn crypt_salt() -> Result<String, AuthError> {
 /// ARGON2ID, ARGON2I, SHA1, SSHA, SHA256, SSHA256, SHA512, SSHA512 and
 /// SCRAM-SHA-256.
 pub fn hash_password(scheme: &str, password: &[u8]) -> Result<String, AuthError> {
-    let parsed = Scheme::from_name(scheme).ok_or_else(|| AuthError::UnknownScheme(scheme.into()))?;
+    let parsed =
+        Scheme::from_name(scheme).ok_or_else(|| AuthError::UnknownScheme(scheme.into()))?;
     let fail = |what: &str| AuthError::MalformedHash {
         scheme: parsed.name().to_string(),
         reason: what.to_string(),
@@ -560,3 +569,7 @@ fn salted_digest<D: Digest>(password: &[u8]) -> Result<String, AuthError> {
     out.extend_from_slice(&salt);
     Ok(STANDARD.encode(out))
 }
+
+#[cfg(test)]
+#[path = "hash_tests.rs"]
+mod tests;

@@ -113,10 +113,7 @@ impl Account {
 
     /// Expands Dovecot's `%u %n %d %h %%` (and `%{user}` etc.) variables.
     pub fn expand(&self, template: &str) -> String {
-        let home = self
-            .home
-            .as_ref()
-            .map(|h| h.to_string_lossy().into_owned());
+        let home = self.home.as_ref().map(|h| h.to_string_lossy().into_owned());
         let mut out = String::with_capacity(template.len() + 32);
         let mut rest = template;
         while let Some(i) = rest.find('%') {
@@ -335,7 +332,9 @@ fn parse_line(line: &str) -> Result<Account, String> {
         return Err(format!("user name {user:?} contains blanks"));
     }
     if let (_, Some("")) | ("", _) = split_user(user) {
-        return Err(format!("user name {user:?} has an empty local part or domain"));
+        return Err(format!(
+            "user name {user:?} has an empty local part or domain"
+        ));
     }
     let password = match fields.next() {
         None | Some("") => None,
@@ -344,10 +343,7 @@ fn parse_line(line: &str) -> Result<Account, String> {
     let uid = parse_id(fields.next().unwrap_or_default(), "uid")?;
     let gid = parse_id(fields.next().unwrap_or_default(), "gid")?;
     let _gecos = fields.next();
-    let home = fields
-        .next()
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from);
+    let home = fields.next().filter(|h| !h.is_empty()).map(PathBuf::from);
     let _shell = fields.next();
     let extra = fields
         .next()
@@ -367,3 +363,7 @@ fn parse_line(line: &str) -> Result<Account, String> {
         password,
     })
 }
+
+#[cfg(test)]
+#[path = "passwd_tests.rs"]
+mod tests;

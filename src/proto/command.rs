@@ -47,7 +47,22 @@ pub enum Flag {
     Extension(String),
 }
 
-/// The `UNCHANGEDSINCE`/`FLAGS` mode of STORE.
+impl std::fmt::Display for Flag {
+    /// The wire form: `\Seen`, `$MDN`, `\Recent`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Flag::Seen => f.write_str("\\Seen"),
+            Flag::Answered => f.write_str("\\Answered"),
+            Flag::Flagged => f.write_str("\\Flagged"),
+            Flag::Deleted => f.write_str("\\Deleted"),
+            Flag::Draft => f.write_str("\\Draft"),
+            Flag::Keyword(k) => f.write_str(k),
+            Flag::Extension(e) => write!(f, "\\{e}"),
+        }
+    }
+}
+
+/// The `+FLAGS`/`-FLAGS`/`FLAGS` mode of STORE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreMode {
     /// `FLAGS`: replace.
@@ -413,6 +428,9 @@ pub enum ThreadAlgorithm {
     Other(String),
 }
 
+/// One `ID` field: name and value (`None` for NIL).
+pub type IdParam = (Vec<u8>, Option<Vec<u8>>);
+
 /// The optional `ENCRYPTED certificateData` of COPY (CommuniGate).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Certificate {
@@ -537,7 +555,7 @@ pub enum CommandBody {
     /// `ID (key value ...)` or `ID NIL`
     Id {
         /// `None` for NIL; values may be NIL.
-        params: Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+        params: Option<Vec<IdParam>>,
     },
     /// `COMPRESS mechanism`
     Compress {

@@ -1,1 +1,157 @@
 //! Maildir storage: layout, uid list, keywords, sync, delivery.
+//!
+//! The store knows maildir and nothing of IMAP syntax. Mailbox names arrive
+//! as UTF-8 with `/` between levels. One [`Store`] per server keeps one
+//! [`MailboxShared`] per mailbox directory, which every session of the
+//! process shares; sessions wait for changes through a [`Selection`].
+//!
+//! Locking: each mailbox has a mutex that serializes this process's
+//! writers; inside it, scans and uid list writes take Dovecot's
+//! `dovecot-uidlist.lock` dotlock (see `lock.rs`), so Dovecot's own tools
+//! can work on the same maildir at the same time.
+
+#![warn(missing_docs)]
+
+pub mod account;
+pub mod deliver;
+pub mod error;
+pub mod filename;
+pub mod keywords;
+pub mod lock;
+pub mod mailbox;
+pub mod modify;
+pub mod name;
+pub mod subscriptions;
+pub mod sync;
+pub mod uidlist;
+pub mod watch;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+use parking_lot::Mutex;
+
+pub use account::{Account, MailboxInfo, SpecialUse};
+pub use error::{Result, StoreError};
+pub use filename::Flags;
+pub use mailbox::{Entry, MailboxShared, Snapshot, Status};
+pub use modify::FlagOp;
+pub use watch::Watcher;
+
+/// The registry of shared mailbox state: one per server.
+pub struct Store {
+    boxes: Mutex<HashMap<PathBuf, Arc<MailboxShared>>>,
+    watcher: Option<Arc<Watcher>>,
+}
+
+impl Store {
+    /// A store with the inotify watcher; without it (logged) when inotify
+    /// cannot start, and sessions then sync on each command.
+    pub fn new() -> Arc<Store> {
+        let watcher = match Watcher::start() {
+            Ok(w) => Some(w),
+            Err(e) => {
+                log::warn!("inotify unavailable, sessions will poll: {e}");
+                None
+            }
+        };
+        Arc::new(Store {
+            boxes: Mutex::new(HashMap::new()),
+            watcher,
+        })
+    }
+
+    /// A store that never starts a watcher.
+    pub fn without_watcher() -> Arc<Store> {
+        Arc::new(Store {
+            boxes: Mutex::new(HashMap::new()),
+            watcher: None,
+        })
+    }
+
+    /// Whether changes are pushed by the watcher (else sessions must call
+    /// [`MailboxShared::sync`] on each command and while idling).
+    pub fn has_watcher(&self) -> bool {
+        self.watcher.is_some()
+    }
+
+    /// The account whose maildir is at `root`.
+    pub fn account(self: &Arc<Self>, root: impl Into<PathBuf>) -> Account {
+        Account::new(self.clone(), root.into())
+    }
+
+    /// The shared state of the mailbox directory `dir`.
+    pub fn mailbox(&self, dir: &Path) -> Arc<MailboxShared> {
+        self.boxes
+            .lock()
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| Arc::new(MailboxShared::new(dir.to_path_buf())))
+            .clone()
+    }
+
+    /// Drops the state of directories that were renamed or deleted, and
+    /// wakes their sessions so they notice.
+    pub(crate) fn forget(&self, dirs: &[PathBuf]) {
+        let mut boxes = self.boxes.lock();
+        for d in dirs {
+            if let Some(mb) = boxes.remove(d) {
+                mb.wake_all();
+            }
+        }
+    }
+
+    /// Starts a session's selection of a mailbox: registers a wake channel
+    /// and, with the watcher, watches the mailbox while selected.
+    pub fn select(&self, mailbox: &Arc<MailboxShared>) -> Selection {
+        let (id, rx) = mailbox.add_waker();
+        if let Some(w) = &self.watcher {
+            w.watch(mailbox);
+        }
+        Selection {
+            mailbox: mailbox.clone(),
+            id,
+            rx,
+            watcher: self.watcher.clone(),
+        }
+    }
+}
+
+/// A session's hold on a selected mailbox; ends (unwatches) when dropped.
+pub struct Selection {
+    mailbox: Arc<MailboxShared>,
+    id: u64,
+    rx: Receiver<()>,
+    watcher: Option<Arc<Watcher>>,
+}
+
+impl Selection {
+    /// The selected mailbox.
+    pub fn mailbox(&self) -> &Arc<MailboxShared> {
+        &self.mailbox
+    }
+
+    /// Receives `()` when the mailbox changed; usable in `select!` (IDLE).
+    pub fn changes(&self) -> &Receiver<()> {
+        &self.rx
+    }
+
+    /// Waits up to `timeout` for a change; true when one came.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        self.rx.recv_timeout(timeout).is_ok()
+    }
+}
+
+impl Drop for Selection {
+    fn drop(&mut self) {
+        self.mailbox.remove_waker(self.id);
+        if let Some(w) = &self.watcher {
+            w.unwatch(&self.mailbox);
+        }
+    }
+}

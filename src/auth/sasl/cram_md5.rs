@@ -124,7 +124,10 @@ mod tests {
     fn rfc2195_example() {
         let db = PasswdDb::parse("tim:{PLAIN}tanstaaftanstaaf\n").unwrap();
         let mut m = CramMd5::with_challenge(RFC_CHALLENGE);
-        assert_eq!(m.step(None, &db), Step::Challenge(RFC_CHALLENGE.as_bytes().to_vec()));
+        assert_eq!(
+            m.step(None, &db),
+            Step::Challenge(RFC_CHALLENGE.as_bytes().to_vec())
+        );
         assert_eq!(
             m.step(Some(b"tim b913a602c7eda7a495b4e6e7334d3890"), &db),
             Step::Success {
@@ -148,8 +151,14 @@ mod tests {
             panic!("expected a challenge")
         };
         let c = String::from_utf8(c).unwrap();
-        assert!(c.starts_with('<') && c.ends_with("@mail.example.org>"), "{c}");
-        assert_ne!(c, String::from_utf8(CramMd5::new("mail.example.org").challenge).unwrap());
+        assert!(
+            c.starts_with('<') && c.ends_with("@mail.example.org>"),
+            "{c}"
+        );
+        assert_ne!(
+            c,
+            String::from_utf8(CramMd5::new("mail.example.org").challenge).unwrap()
+        );
     }
 
     #[test]
@@ -167,8 +176,14 @@ mod tests {
         assert_eq!(run(&db(), b"bob b913a602c7eda7a495b4e6e7334d3890"), fail);
         assert!(matches!(run(&tim, b"tim"), Step::Failure(_)));
         assert!(matches!(run(&tim, b"tim b913"), Step::Failure(_)));
-        assert!(matches!(run(&tim, b"tim zz13a602c7eda7a495b4e6e7334d3890"), Step::Failure(_)));
-        assert!(matches!(run(&tim, b"\xff b913a602c7eda7a495b4e6e7334d3890"), Step::Failure(_)));
+        assert!(matches!(
+            run(&tim, b"tim zz13a602c7eda7a495b4e6e7334d3890"),
+            Step::Failure(_)
+        ));
+        assert!(matches!(
+            run(&tim, b"\xff b913a602c7eda7a495b4e6e7334d3890"),
+            Step::Failure(_)
+        ));
         let mut m = CramMd5::with_challenge(RFC_CHALLENGE);
         assert!(matches!(m.step(Some(b"tim x"), &tim), Step::Failure(_)));
     }

@@ -65,7 +65,10 @@ mod tests {
         let db = db();
         let mut m = Login::new();
         assert_eq!(m.step(None, &db), Step::Challenge(b"Username:".to_vec()));
-        assert_eq!(m.step(Some(b"bob"), &db), Step::Challenge(b"Password:".to_vec()));
+        assert_eq!(
+            m.step(Some(b"bob"), &db),
+            Step::Challenge(b"Password:".to_vec())
+        );
         assert_eq!(
             m.step(Some(b"digest-secret"), &db),
             Step::Success {
@@ -84,7 +87,10 @@ mod tests {
             m.step(Some(b"alice@example.org"), &db),
             Step::Challenge(b"Password:".to_vec())
         );
-        assert!(matches!(m.step(Some(b"wonderland"), &db), Step::Success { .. }));
+        assert!(matches!(
+            m.step(Some(b"wonderland"), &db),
+            Step::Success { .. }
+        ));
     }
 
     #[test]
@@ -93,11 +99,17 @@ mod tests {
         let mut m = Login::new();
         m.step(None, &db);
         m.step(Some(b"bob"), &db);
-        assert_eq!(m.step(Some(b"wrong"), &db), Step::Failure(AUTH_FAILED.into()));
+        assert_eq!(
+            m.step(Some(b"wrong"), &db),
+            Step::Failure(AUTH_FAILED.into())
+        );
 
         let mut m = Login::new();
         m.step(Some(b"ghost"), &db);
-        assert_eq!(m.step(Some(b"digest-secret"), &db), Step::Failure(AUTH_FAILED.into()));
+        assert_eq!(
+            m.step(Some(b"digest-secret"), &db),
+            Step::Failure(AUTH_FAILED.into())
+        );
 
         let mut m = Login::new();
         assert!(matches!(m.step(Some(b""), &db), Step::Failure(_)));

@@ -28,11 +28,13 @@ impl Mechanism for Plain {
         };
         self.done = true;
         let mut parts = message.splitn(3, |&b| b == 0);
-        let (Some(authzid), Some(authcid), Some(passwd)) = (parts.next(), parts.next(), parts.next())
+        let (Some(authzid), Some(authcid), Some(passwd)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Step::Failure("malformed PLAIN message".into());
         };
-        let (Ok(authzid), Ok(authcid)) = (std::str::from_utf8(authzid), std::str::from_utf8(authcid))
+        let (Ok(authzid), Ok(authcid)) =
+            (std::str::from_utf8(authzid), std::str::from_utf8(authcid))
         else {
             return Step::Failure("user name is not UTF-8".into());
         };
@@ -84,8 +86,14 @@ mod tests {
         let db = db();
         let mut m = Plain::new();
         assert_eq!(m.step(None, &db), Step::Challenge(Vec::new()));
-        assert!(matches!(m.step(Some(b"\0bob\0digest-secret"), &db), Step::Success { .. }));
-        assert!(matches!(m.step(Some(b"\0bob\0digest-secret"), &db), Step::Failure(_)));
+        assert!(matches!(
+            m.step(Some(b"\0bob\0digest-secret"), &db),
+            Step::Success { .. }
+        ));
+        assert!(matches!(
+            m.step(Some(b"\0bob\0digest-secret"), &db),
+            Step::Failure(_)
+        ));
     }
 
     #[test]
@@ -102,7 +110,10 @@ mod tests {
         assert!(matches!(run(b"\0alice@example.org"), Step::Failure(_)));
         assert!(matches!(run(b"\0\0wonderland"), Step::Failure(_)));
         assert!(matches!(run(b"\0\xff\0wonderland"), Step::Failure(_)));
-        assert!(matches!(run(b"\0alice@example.org\0wonderland\0x"), Step::Failure(_)));
+        assert!(matches!(
+            run(b"\0alice@example.org\0wonderland\0x"),
+            Step::Failure(_)
+        ));
         assert!(matches!(run(b""), Step::Failure(_)));
     }
 }

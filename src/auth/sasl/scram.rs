@@ -31,7 +31,10 @@ enum State {
     Start,
     AwaitFirst,
     AwaitFinal(Box<Pending>),
-    AwaitAck { user: String, authzid: Option<String> },
+    AwaitAck {
+        user: String,
+        authzid: Option<String>,
+    },
     Done,
 }
 
@@ -69,7 +72,9 @@ impl ScramSha256 {
 
     fn client_first(&mut self, message: &[u8], db: &dyn AccountLookup) -> Result<Step, String> {
         let text = std::str::from_utf8(message).map_err(|_| "message is not UTF-8")?;
-        let (flag, rest) = text.split_once(',').ok_or("malformed client-first message")?;
+        let (flag, rest) = text
+            .split_once(',')
+            .ok_or("malformed client-first message")?;
         match flag {
             "n" | "y" => {}
             _ if flag.starts_with("p=") => return Err("channel binding not supported".into()),
@@ -78,7 +83,9 @@ impl ScramSha256 {
         let (authzid_field, bare) = rest.split_once(',').ok_or("malformed gs2 header")?;
         let authzid = match authzid_field {
             "" => None,
-            a => Some(decode_saslname(a.strip_prefix("a=").ok_or("malformed authzid")?)?),
+            a => Some(decode_saslname(
+                a.strip_prefix("a=").ok_or("malformed authzid")?,
+            )?),
         };
         let gs2_header = text[..text.len() - bare.len()].to_string();
 
@@ -164,7 +171,10 @@ impl ScramSha256 {
         if binding != STANDARD.encode(&p.gs2_header) {
             return Err("channel binding mismatch".into());
         }
-        let nonce = attrs.next().and_then(|a| a.strip_prefix("r=")).ok_or("missing nonce")?;
+        let nonce = attrs
+            .next()
+            .and_then(|a| a.strip_prefix("r="))
+            .ok_or("missing nonce")?;
         if nonce != p.nonce {
             return Err("nonce mismatch".into());
         }
@@ -273,8 +283,14 @@ mod tests {
         let salt = STANDARD.decode(SALT_B64).unwrap();
         let mut m = ScramSha256::with_nonce_and_salt(SNONCE, &salt);
         assert_eq!(m.step(None, db), Step::Challenge(Vec::new()));
-        assert_eq!(m.step(Some(CLIENT_FIRST), db), Step::Challenge(SERVER_FIRST.into()));
-        assert_eq!(m.step(Some(CLIENT_FINAL), db), Step::Challenge(SERVER_FINAL.into()));
+        assert_eq!(
+            m.step(Some(CLIENT_FIRST), db),
+            Step::Challenge(SERVER_FIRST.into())
+        );
+        assert_eq!(
+            m.step(Some(CLIENT_FINAL), db),
+            Step::Challenge(SERVER_FINAL.into())
+        );
         assert_eq!(
             m.step(Some(b""), db),
             Step::Success {
@@ -385,7 +401,10 @@ mod tests {
         ] {
             let mut m = ScramSha256::with_nonce_and_salt("SNONCE", b"salt");
             m.step(Some(b"n,,n=bob,r=abc"), &db);
-            assert!(matches!(m.step(Some(bad), &db), Step::Failure(_)), "{bad:?}");
+            assert!(
+                matches!(m.step(Some(bad), &db), Step::Failure(_)),
+                "{bad:?}"
+            );
         }
         // A non-empty reply to the server-final message.
         let salt = STANDARD.decode(SALT_B64).unwrap();

@@ -22,6 +22,9 @@ pub(super) fn fetch(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
     };
     let (mut changed_since, mut vanished) = (None, false);
     if p.more() {
+        if p.peek() != Some(b'(') {
+            return Err("Several fetch items must be given in parentheses".into());
+        }
         p.paren_list("fetch modifiers", false, |p| {
             if p.keyword("CHANGEDSINCE") {
                 p.sp("CHANGEDSINCE value")?;

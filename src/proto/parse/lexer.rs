@@ -86,10 +86,13 @@ impl<'a> Lexer<'a> {
 
     /// Require the end of input.
     pub fn end(&self) -> PResult<()> {
-        if self.at_end() {
+        let rest = &self.input[self.pos.min(self.input.len())..];
+        if rest.is_empty() {
             Ok(())
+        } else if rest.iter().all(|&b| b == b' ') {
+            Err("Unexpected space at the end of the command".to_string())
         } else {
-            Err(format!("Unexpected extra arguments: {}", self.rest_preview()))
+            Err(format!("Unexpected extra arguments: {}", self.rest_preview().trim_start()))
         }
     }
 
@@ -105,6 +108,7 @@ impl<'a> Lexer<'a> {
                     _ => Ok(()),
                 }
             }
+            Some(b')') => Err(format!("Missing {what}")),
             Some(_) => Err(format!("Expected a space before {what}, found: {}", self.rest_preview())),
         }
     }
@@ -309,7 +313,7 @@ impl<'a> Lexer<'a> {
         if digits.is_empty() {
             return Err(self.invalid(what));
         }
-        if self.peek().is_some_and(is_atom_char) {
+        if self.peek().is_some_and(|b| b.is_ascii_alphanumeric()) {
             self.pos -= digits.len();
             return Err(self.invalid(what));
         }
@@ -322,14 +326,14 @@ impl<'a> Lexer<'a> {
 
     /// A `sequence-set` (or `$`).
     pub fn sequence_set(&mut self) -> PResult<SequenceSet> {
-        let raw = self.take_while(|b| b.is_ascii_digit() || matches!(b, b':' | b',' | b'*' | b'$'));
+        let raw = self.take_while(|b| b.is_ascii_graphic() && b != b')' && b != b'(');
         if raw.is_empty() && self.at_end() {
             return Err("Missing sequence set".to_string());
         }
-        if self.peek().is_some_and(|b| b != b' ' && b != b')') {
-            return Err(format!("Invalid sequence set: {}", String::from_utf8_lossy(raw)));
-        }
-        SequenceSet::parse(raw).map_err(|_| format!("Invalid sequence set: {}", String::from_utf8_lossy(raw)))
+        SequenceSet::parse(raw).map_err(|_| {
+            let shown: String = String::from_utf8_lossy(raw).chars().take(40).collect();
+            format!("Invalid sequence set: {shown}")
+        })
     }
 
     /// One `flag` (`\Seen`, keyword atom, `\Extension`).

@@ -150,8 +150,10 @@ pub(super) fn list(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             }))
         })?;
         cmd.select = select.into_iter().flatten().collect();
-        if cmd.select.contains(&ListSelect::RecursiveMatch) && cmd.select.len() == 1 {
-            return Err("RECURSIVEMATCH needs another selection option".into());
+        if cmd.select.contains(&ListSelect::RecursiveMatch)
+            && !cmd.select.iter().any(|s| matches!(s, ListSelect::Subscribed | ListSelect::SpecialUse))
+        {
+            return Err("RECURSIVEMATCH needs SUBSCRIBED or SPECIAL-USE".into());
         }
         cmd.returns = returns;
         p.sp("reference name")?;

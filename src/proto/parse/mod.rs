@@ -1,7 +1,7 @@
 //! The command parser: one complete command (without its final CRLF, with
 //! literals inline as `{n}CRLF` + n bytes) to a typed [`Command`].
 //!
-//! Families live in their own files: [`lexer`] (tokens), `fetch` (FETCH,
+//! Families live in their own files: `lexer` (tokens), `fetch` (FETCH,
 //! STORE), `search` (SEARCH, SORT, THREAD), `mailbox` (SELECT, CREATE, LIST,
 //! LSUB, STATUS); the rest is here.
 
@@ -210,6 +210,7 @@ fn authenticate(p: &mut Lexer<'_>) -> PResult<CommandBody> {
         if raw.is_empty() {
             return Err("Invalid initial response (expected base64 or =)".into());
         }
+        p.end()?;
         initial_response = Some(if raw == b"=" {
             Vec::new()
         } else {

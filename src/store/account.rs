@@ -1,0 +1,391 @@
+//! An account's maildir: listing, creating, deleting and renaming
+//! mailboxes, status counts, subscriptions, default special-use folders.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::error::{Result, StoreError};
+use super::filename;
+use super::lock::DotLock;
+use super::mailbox::{MailboxShared, Status};
+use super::name;
+use super::subscriptions;
+use super::Store;
+
+/// RFC 6154 special use of a mailbox, given by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecialUse {
+    /// Drafts.
+    Drafts,
+    /// Sent mail.
+    Sent,
+    /// Deleted mail.
+    Trash,
+    /// Spam.
+    Junk,
+    /// Archived mail.
+    Archive,
+}
+
+impl SpecialUse {
+    /// The default folders, with their names.
+    pub const DEFAULTS: [(&'static str, SpecialUse); 5] = [
+        ("Drafts", SpecialUse::Drafts),
+        ("Sent", SpecialUse::Sent),
+        ("Trash", SpecialUse::Trash),
+        ("Junk", SpecialUse::Junk),
+        ("Archive", SpecialUse::Archive),
+    ];
+
+    /// The special use of a top-level mailbox name.
+    pub fn of(name: &str) -> Option<SpecialUse> {
+        SpecialUse::DEFAULTS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, u)| u)
+    }
+}
+
+/// One mailbox of a listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailboxInfo {
+    /// The name, levels joined with `/`.
+    pub name: String,
+    /// False for a level that exists only as the parent of others (`\Noselect`).
+    pub selectable: bool,
+    /// Whether other mailboxes are below it.
+    pub has_children: bool,
+    /// Its special use, if any.
+    pub special_use: Option<SpecialUse>,
+}
+
+/// An account's maildir, with the server's mailbox registry.
+pub struct Account {
+    store: Arc<Store>,
+    root: PathBuf,
+}
+
+impl Account {
+    /// The account at `root` (normally made with [`Store::account`]).
+    pub fn new(store: Arc<Store>, root: PathBuf) -> Account {
+        // One spelling per directory, so the registry has one entry per mailbox.
+        let root = canonical(root);
+        Account { store, root }
+    }
+
+    /// The maildir root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory of a mailbox (whether it exists or not).
+    pub fn mailbox_dir(&self, mailbox: &str) -> Result<PathBuf> {
+        Ok(match name::dir_name(mailbox)? {
+            Some(d) => self.root.join(d),
+            None => self.root.clone(),
+        })
+    }
+
+    /// Whether a mailbox exists and can be selected.
+    pub fn exists(&self, mailbox: &str) -> Result<bool> {
+        Ok(self.mailbox_dir(mailbox)?.join("cur").is_dir())
+    }
+
+    /// Opens a mailbox's shared state; INBOX is made when missing.
+    pub fn open(&self, mailbox: &str) -> Result<Arc<MailboxShared>> {
+        let dir = self.mailbox_dir(mailbox)?;
+        if dir == self.root {
+            make_maildir(&dir, false)?;
+        } else if !dir.join("cur").is_dir() {
+            return Err(StoreError::NotFound(mailbox.to_string()));
+        }
+        Ok(self.store.mailbox(&dir))
+    }
+
+    /// STATUS counts of a mailbox (after a sync).
+    pub fn status(&self, mailbox: &str) -> Result<Status> {
+        self.open(mailbox)?.status()
+    }
+
+    /// Every mailbox, INBOX first then by name, with implied parents.
+    pub fn list(&self) -> Result<Vec<MailboxInfo>> {
+        let mut found: BTreeMap<String, bool> = BTreeMap::new();
+        found.insert("INBOX".into(), true);
+        let rd = match fs::read_dir(&self.root) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(self.infos(found)),
+            Err(e) => return Err(StoreError::io("listing the maildir", e)),
+        };
+        for ent in rd {
+            let ent = ent.map_err(|e| StoreError::io("listing the maildir", e))?;
+            let dir = ent.file_name();
+            let Some(dir) = dir.to_str() else { continue };
+            let Some(mailbox) = name::name_of_dir(dir) else {
+                continue;
+            };
+            if !ent.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            let selectable = ent.path().join("cur").is_dir();
+            found
+                .entry(mailbox)
+                .and_modify(|s| *s |= selectable)
+                .or_insert(selectable);
+        }
+        // Parents that exist only through their children.
+        let names: Vec<String> = found.keys().cloned().collect();
+        for n in names {
+            let mut prefix = n.as_str();
+            while let Some(i) = prefix.rfind('/') {
+                prefix = &prefix[..i];
+                found.entry(prefix.to_string()).or_insert(false);
+            }
+        }
+        Ok(self.infos(found))
+    }
+
+    fn infos(&self, found: BTreeMap<String, bool>) -> Vec<MailboxInfo> {
+        let names: Vec<&String> = found.keys().collect();
+        let mut out: Vec<MailboxInfo> = found
+            .iter()
+            .map(|(n, &selectable)| {
+                let child_prefix = format!("{n}/");
+                MailboxInfo {
+                    name: n.clone(),
+                    selectable,
+                    has_children: names.iter().any(|m| m.starts_with(&child_prefix)),
+                    special_use: SpecialUse::of(n),
+                }
+            })
+            .collect();
+        out.sort_by_key(|i| (i.name != "INBOX", i.name.clone()));
+        out
+    }
+
+    /// Creates a mailbox and any missing levels above it.
+    pub fn create(&self, mailbox: &str) -> Result<()> {
+        let levels = name::validate(mailbox)?;
+        if levels.len() == 1 && levels[0] == "INBOX" {
+            return Err(StoreError::AlreadyExists("INBOX".into()));
+        }
+        for depth in 1..levels.len() {
+            let parent = levels[..depth].join("/");
+            if parent != "INBOX" {
+                make_maildir(&self.mailbox_dir(&parent)?, true)?;
+            }
+        }
+        let dir = self.mailbox_dir(mailbox)?;
+        if dir.join("cur").is_dir() {
+            return Err(StoreError::AlreadyExists(mailbox.to_string()));
+        }
+        make_maildir(&dir, true)?;
+        Ok(())
+    }
+
+    /// Deletes a mailbox and its messages; refused for INBOX and for a
+    /// mailbox with children.
+    pub fn delete(&self, mailbox: &str) -> Result<()> {
+        let levels = name::validate(mailbox)?;
+        if levels.len() == 1 && levels[0] == "INBOX" {
+            return Err(StoreError::PermissionDenied(
+                "INBOX cannot be deleted".into(),
+            ));
+        }
+        let dir_name = name::dir_name(mailbox)?.expect("not INBOX");
+        if !self.children_dirs(&dir_name)?.is_empty() {
+            return Err(StoreError::HasChildren(mailbox.to_string()));
+        }
+        let dir = self.root.join(&dir_name);
+        if !dir.is_dir() {
+            return Err(StoreError::NotFound(mailbox.to_string()));
+        }
+        // Out of sight first (a name no listing decodes), then removed, so
+        // a crash never leaves a half-deleted mailbox in the list.
+        let trash = self
+            .root
+            .join(format!("..deleted.{}", filename::unique_base()));
+        fs::rename(&dir, &trash).map_err(|e| StoreError::io(format!("deleting {mailbox}"), e))?;
+        self.store.forget(&[dir]);
+        fs::remove_dir_all(&trash).map_err(|e| StoreError::io(format!("deleting {mailbox}"), e))
+    }
+
+    /// Renames a mailbox with its children. Renaming INBOX moves its
+    /// messages into a new mailbox and leaves INBOX empty.
+    pub fn rename(&self, from: &str, to: &str) -> Result<()> {
+        let from = name::normalize(from)?;
+        let to = name::normalize(to)?;
+        if to == "INBOX" || to.starts_with("INBOX/") && from == "INBOX" {
+            return Err(StoreError::AlreadyExists(to));
+        }
+        if from == "INBOX" {
+            return self.rename_inbox(&to);
+        }
+        if to == from || to.starts_with(&format!("{from}/")) {
+            return Err(StoreError::InvalidName(
+                "cannot rename a mailbox into itself".into(),
+            ));
+        }
+        let old = name::dir_name(&from)?.expect("not INBOX");
+        let new = name::dir_name(&to)?.expect("not INBOX");
+        let mut moves: Vec<(String, String)> = Vec::new();
+        if self.root.join(&old).is_dir() {
+            moves.push((old.clone(), new.clone()));
+        }
+        for child in self.children_dirs(&old)? {
+            let renamed = format!("{new}{}", &child[old.len()..]);
+            moves.push((child, renamed));
+        }
+        if moves.is_empty() {
+            return Err(StoreError::NotFound(from));
+        }
+        if self.root.join(&new).exists() || moves.iter().any(|(_, n)| self.root.join(n).exists()) {
+            return Err(StoreError::AlreadyExists(to));
+        }
+        let levels = name::validate(&to)?;
+        for depth in 1..levels.len() {
+            let parent = levels[..depth].join("/");
+            if parent != "INBOX" {
+                make_maildir(&self.mailbox_dir(&parent)?, true)?;
+            }
+        }
+        let mut gone = Vec::new();
+        for (o, n) in &moves {
+            fs::rename(self.root.join(o), self.root.join(n))
+                .map_err(|e| StoreError::io(format!("renaming {from}"), e))?;
+            gone.push(self.root.join(o));
+        }
+        self.store.forget(&gone);
+        Ok(())
+    }
+
+    /// RENAME INBOX: a new mailbox gets INBOX's messages; INBOX stays, empty.
+    fn rename_inbox(&self, to: &str) -> Result<()> {
+        self.create(to)?;
+        let target = self.mailbox_dir(to)?;
+        let inbox = self.open("INBOX")?;
+        let mut disk = inbox.lock_disk()?;
+        let lock = DotLock::acquire(inbox.dir())?;
+        let (_, _) = inbox.scan_locked(&mut disk)?;
+        for e in std::mem::take(&mut disk.entries) {
+            let src = inbox.dir().join("cur").join(&e.file);
+            match fs::rename(&src, target.join("cur").join(&e.file)) {
+                Ok(()) => {}
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                    if let Some(now) = inbox.refind(e.base()) {
+                        fs::rename(
+                            inbox.dir().join("cur").join(&now),
+                            target.join("cur").join(&now),
+                        )
+                        .map_err(|err| StoreError::io("moving INBOX messages", err))?;
+                    }
+                }
+                Err(err) => return Err(StoreError::io("moving INBOX messages", err)),
+            }
+        }
+        super::lock::sync_dir(&target.join("cur"))?;
+        if let Some(list) = disk.list.as_mut() {
+            list.records.clear();
+        }
+        inbox.save_list(&mut disk, lock)?;
+        inbox.publish(&disk, &[]);
+        Ok(())
+    }
+
+    /// Root directory entries of the children of the folder directory `dir`.
+    fn children_dirs(&self, dir: &str) -> Result<Vec<String>> {
+        let prefix = format!("{dir}.");
+        let rd = fs::read_dir(&self.root).map_err(|e| StoreError::io("listing the maildir", e))?;
+        let mut out = Vec::new();
+        for ent in rd.flatten() {
+            let n = ent.file_name();
+            if let Some(n) = n.to_str() {
+                if n.starts_with(&prefix)
+                    && n.len() > prefix.len()
+                    && name::name_of_dir(n).is_some()
+                {
+                    out.push(n.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Makes INBOX, and on an account without folders the special-use
+    /// folders Drafts, Sent, Trash, Junk and Archive, subscribed.
+    pub fn ensure_default_mailboxes(&self) -> Result<()> {
+        make_maildir(&self.root, false)?;
+        let has_folders = self.list()?.len() > 1;
+        if has_folders {
+            return Ok(());
+        }
+        subscriptions::set(&self.root, "INBOX", true)?;
+        for (n, _) in SpecialUse::DEFAULTS {
+            match self.create(n) {
+                Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
+                Err(e) => return Err(e),
+            }
+            subscriptions::set(&self.root, n, true)?;
+        }
+        Ok(())
+    }
+
+    /// The subscribed names.
+    pub fn subscriptions(&self) -> Result<Vec<String>> {
+        subscriptions::read(&self.root)
+    }
+
+    /// Subscribes to a name (which need not exist).
+    pub fn subscribe(&self, mailbox: &str) -> Result<()> {
+        subscriptions::set(&self.root, mailbox, true)
+    }
+
+    /// Unsubscribes a name.
+    pub fn unsubscribe(&self, mailbox: &str) -> Result<()> {
+        subscriptions::set(&self.root, mailbox, false)
+    }
+}
+
+/// The canonical spelling of a path that may not exist yet (its parent
+/// usually does), so that one directory always has one registry key.
+fn canonical(path: PathBuf) -> PathBuf {
+    if let Ok(p) = fs::canonicalize(&path) {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => match fs::canonicalize(parent) {
+            Ok(p) => p.join(name),
+            Err(_) => path,
+        },
+        _ => path,
+    }
+}
+
+/// Makes `dir` a maildir (`cur new tmp`, and `maildirfolder` for folders as
+/// Dovecot does); existing parts are kept.
+fn make_maildir(dir: &Path, folder: bool) -> Result<()> {
+    let ctx = |e| StoreError::io(format!("creating {}", dir.display()), e);
+    match fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(ctx(e)),
+    }
+    for sub in ["tmp", "new", "cur"] {
+        match fs::create_dir(dir.join(sub)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(ctx(e)),
+        }
+    }
+    if folder {
+        fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("maildirfolder"))
+            .map_err(ctx)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! APPEND and COPY: new files reach `cur/` only complete and on disk.
+//!
+//! A message is written to `tmp/<unique>`, fsynced, given its INTERNALDATE
+//! as mtime, then renamed into `cur/<unique>,S=..,W=..:2,<flags>` with the
+//! mailbox mutex and dotlock held, the directory is fsynced, and the UID is
+//! assigned and the uid list written. A crash before the rename leaves only
+//! a file in `tmp/`, which nothing lists; after it, the next sync gives the
+//! file a UID.
+
+use std::fs::{self, File, FileTimes, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::error::{Result, StoreError};
+use super::filename::{self, Flags};
+use super::lock::{sync_dir, DotLock};
+use super::mailbox::MailboxShared;
+use super::uidlist::UidRecord;
+
+/// A file in `tmp/` that is removed unless it was moved away.
+struct TmpFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TmpFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A message ready in `tmp/` for [`MailboxShared::commit_new`].
+struct Pending {
+    tmp: TmpFile,
+    base: String,
+    system: u8,
+    keywords: Vec<String>,
+}
+
+impl MailboxShared {
+    /// Appends a message read from `data`; returns (UIDVALIDITY, UID).
+    /// `internal_date` defaults to now.
+    pub fn append(
+        &self,
+        data: &mut dyn Read,
+        system: u8,
+        keywords: &[&str],
+        internal_date: Option<SystemTime>,
+    ) -> Result<(u32, u32)> {
+        if !self.dir().join("cur").is_dir() {
+            return Err(StoreError::NotFound(self.dir().display().to_string()));
+        }
+        let base = filename::unique_base();
+        let tmp = TmpFile {
+            path: self.dir().join("tmp").join(&base),
+            keep: false,
+        };
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp.path)
+            .map_err(|e| StoreError::io("creating a file in tmp/", e))?;
+        let (size, vsize) = copy_counting(data, &mut file)?;
+        let when = internal_date.unwrap_or_else(SystemTime::now);
+        file.set_times(FileTimes::new().set_modified(when).set_accessed(when))
+            .and_then(|()| file.sync_all())
+            .map_err(|e| StoreError::io("writing a file in tmp/", e))?;
+        drop(file);
+        let pending = Pending {
+            tmp,
+            base: filename::with_sizes(&base, size, Some(vsize)),
+            system,
+            keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        };
+        let (uidvalidity, uids) = self.commit_new(vec![pending])?;
+        Ok((uidvalidity, uids[0]))
+    }
+
+    /// Appends a message held in memory; returns (UIDVALIDITY, UID).
+    pub fn append_bytes(
+        &self,
+        data: &[u8],
+        system: u8,
+        keywords: &[&str],
+        internal_date: Option<SystemTime>,
+    ) -> Result<(u32, u32)> {
+        let mut reader = data;
+        self.append(&mut reader, system, keywords, internal_date)
+    }
+
+    /// Copies messages into `dest`, keeping flags, keywords and
+    /// INTERNALDATE; returns (source UID, new UID) pairs for COPYUID and
+    /// the destination's UIDVALIDITY. Messages already gone are skipped.
+    pub fn copy_to(&self, uids: &[u32], dest: &MailboxShared) -> Result<(u32, Vec<(u32, u32)>)> {
+        if !dest.dir().join("cur").is_dir() {
+            return Err(StoreError::NotFound(dest.dir().display().to_string()));
+        }
+        let (entries, names) = {
+            let mut disk = self.lock_disk()?;
+            self.freshen(&mut disk)?;
+            let entries: Vec<_> = uids
+                .iter()
+                .filter_map(|u| disk.entries.binary_search_by_key(u, |e| e.uid).ok())
+                .map(|i| disk.entries[i].clone())
+                .collect();
+            let names: Vec<Vec<String>> = entries
+                .iter()
+                .map(|e| disk.keywords.names_of(e.flags.keywords))
+                .collect();
+            (entries, names)
+        };
+        let mut pending = Vec::new();
+        let mut sources = Vec::new();
+        for (entry, keywords) in entries.into_iter().zip(names) {
+            let base = filename::with_sizes(&filename::unique_base(), entry.size, entry.vsize);
+            let tmp = TmpFile {
+                path: dest.dir().join("tmp").join(&base),
+                keep: false,
+            };
+            let mut file = entry.file.clone();
+            let mut done = false;
+            for _ in 0..4 {
+                match place_copy(&self.cur_path(&file), &tmp.path, entry.internal_date) {
+                    Ok(()) => {
+                        done = true;
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        match self.refind(entry.base()) {
+                            Some(name) => file = name,
+                            None => break,
+                        }
+                    }
+                    Err(e) => {
+                        return Err(StoreError::io(format!("copying message {}", entry.uid), e))
+                    }
+                }
+            }
+            if done {
+                sources.push(entry.uid);
+                pending.push(Pending {
+                    tmp,
+                    base,
+                    system: entry.flags.system,
+                    keywords,
+                });
+            }
+        }
+        if pending.is_empty() {
+            let uidvalidity = dest.sync()?.uidvalidity;
+            return Ok((uidvalidity, Vec::new()));
+        }
+        let (uidvalidity, new_uids) = dest.commit_new(pending)?;
+        Ok((uidvalidity, sources.into_iter().zip(new_uids).collect()))
+    }
+
+    /// Moves files from `tmp/` into `cur/` and gives them UIDs, in order.
+    fn commit_new(&self, pending: Vec<Pending>) -> Result<(u32, Vec<u32>)> {
+        let mut disk = self.lock_disk()?;
+        let lock = DotLock::acquire(self.dir())?;
+        let (_, mut recent) = self.scan_if_needed(&mut disk)?;
+        let mut placed = Vec::new();
+        for mut p in pending {
+            let names: Vec<&str> = p.keywords.iter().map(String::as_str).collect();
+            let mask = self.keyword_mask_locked(&mut disk, &names)?;
+            let flags = Flags {
+                system: p.system,
+                keywords: mask,
+                other: String::new(),
+            };
+            let file = filename::compose(&p.base, &flags);
+            fs::rename(&p.tmp.path, self.cur_path(&file))
+                .map_err(|e| StoreError::io("moving a new message into cur/", e))?;
+            p.tmp.keep = true;
+            placed.push(file);
+        }
+        sync_dir(&self.dir().join("cur"))?;
+        let list = disk.list.as_mut().expect("loaded by scan_if_needed");
+        let uidvalidity = list.uidvalidity;
+        let mut uids = Vec::new();
+        for file in &placed {
+            let uid = list.next_uid;
+            list.next_uid += 1;
+            list.records.push(UidRecord {
+                uid,
+                fields: Vec::new(),
+                file: file.clone(),
+            });
+            uids.push(uid);
+        }
+        for (file, &uid) in placed.iter().zip(&uids) {
+            let entry = self.entry_for(uid, file);
+            disk.entries.push(entry);
+        }
+        self.save_list(&mut disk, lock)?;
+        recent.extend_from_slice(&uids);
+        self.publish(&disk, &recent);
+        Ok((uidvalidity, uids))
+    }
+
+    /// [`keyword_mask`](Self::keyword_mask) for a caller already holding the
+    /// dotlock.
+    fn keyword_mask_locked(&self, disk: &mut super::mailbox::Disk, names: &[&str]) -> Result<u32> {
+        let mut mask = 0;
+        let mut changed = false;
+        for name in names {
+            let (i, new) = disk.keywords.get_or_allocate(name)?;
+            changed |= new;
+            mask |= 1 << i;
+        }
+        if changed {
+            self.save_keywords(disk)?;
+        }
+        Ok(mask)
+    }
+}
+
+/// Copies `data` into `out`; returns the size and the size with every bare
+/// LF counted as CRLF (RFC822.SIZE).
+fn copy_counting(data: &mut dyn Read, out: &mut File) -> Result<(u64, u64)> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    let mut bare_lf = 0u64;
+    let mut prev = 0u8;
+    loop {
+        let n = match data.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(StoreError::io("reading the message", e)),
+        };
+        for &b in &buf[..n] {
+            if b == b'\n' && prev != b'\r' {
+                bare_lf += 1;
+            }
+            prev = b;
+        }
+        out.write_all(&buf[..n])
+            .map_err(|e| StoreError::io("writing a file in tmp/", e))?;
+        size += n as u64;
+    }
+    Ok((size, size + bare_lf))
+}
+
+/// Puts a copy of `src` at `dst`: a hard link when the file system allows,
+/// else a real copy with the same mtime, fsynced.
+fn place_copy(src: &Path, dst: &Path, mtime: i64) -> io::Result<()> {
+    match fs::hard_link(src, dst) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
+        Err(_) => {}
+    }
+    fs::copy(src, dst)?;
+    let f = OpenOptions::new().write(true).open(dst)?;
+    let when = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(mtime.max(0) as u64);
+    f.set_times(FileTimes::new().set_modified(when))?;
+    f.sync_all()
+}

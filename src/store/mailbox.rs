@@ -1,0 +1,384 @@
+//! One mailbox's state shared by every session of the process.
+//!
+//! All sessions are threads of one process, so a mailbox has one
+//! [`MailboxShared`] (kept by the [`Store`](super::Store) registry). It
+//! holds the synced message list; every change (append, flags, expunge,
+//! copy, or an outside change found by a sync) goes through it, publishes a
+//! new [`Snapshot`], bumps the change counter and wakes the sessions that
+//! wait on it. A session keeps its own sequence-number view and diffs it
+//! against the latest snapshot.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::{Mutex, MutexGuard, RwLock};
+
+use super::error::{Result, StoreError};
+use super::filename::{self, Flags, SEEN};
+use super::keywords::Keywords;
+use super::uidlist::UidList;
+
+/// One message of a mailbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The message's UID.
+    pub uid: u32,
+    /// Its current file name in `cur/` (changes with the flags).
+    pub file: String,
+    /// Its flags, from the file name.
+    pub flags: Flags,
+    /// File size in bytes (from `,S=` or a stat).
+    pub size: u64,
+    /// Size with CRLF line ends, when the file name says (`,W=`).
+    pub vsize: Option<u64>,
+    /// INTERNALDATE: the file's mtime, seconds since the epoch.
+    pub internal_date: i64,
+}
+
+impl Entry {
+    /// The base name, which identifies the message across flag changes.
+    pub fn base(&self) -> &str {
+        filename::base_of(&self.file)
+    }
+}
+
+/// An immutable picture of a mailbox, cheap to share (`Arc`).
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// UIDNEXT.
+    pub uidnext: u32,
+    /// Change counter: grows by one with every published change.
+    pub counter: u64,
+    /// The messages, UIDs strictly increasing.
+    pub entries: Vec<Entry>,
+    /// The keyword letters of this mailbox.
+    pub keywords: Keywords,
+}
+
+impl Snapshot {
+    /// The message with this UID.
+    pub fn find(&self, uid: u32) -> Option<&Entry> {
+        self.entries
+            .binary_search_by_key(&uid, |e| e.uid)
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// The keyword names set on a message.
+    pub fn keywords_of(&self, entry: &Entry) -> Vec<String> {
+        self.keywords.names_of(entry.flags.keywords)
+    }
+
+    /// Counts for STATUS; `recent` is the number of unclaimed recent messages.
+    pub fn status(&self, recent: usize) -> Status {
+        let media = self.keywords.index("$Media");
+        let unseen = |e: &&Entry| !e.flags.has(SEEN);
+        Status {
+            messages: self.entries.len(),
+            recent,
+            unseen: self.entries.iter().filter(unseen).count(),
+            uidnext: self.uidnext,
+            uidvalidity: self.uidvalidity,
+            size: self.entries.iter().map(|e| e.vsize.unwrap_or(e.size)).sum(),
+            oldest: self.entries.iter().map(|e| e.internal_date).min(),
+            unseen_media: match media {
+                Some(i) => self
+                    .entries
+                    .iter()
+                    .filter(unseen)
+                    .filter(|e| e.flags.keywords & (1 << i) != 0)
+                    .count(),
+                None => 0,
+            },
+        }
+    }
+}
+
+/// Counts of a mailbox (STATUS and LIST-STATUS items).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// MESSAGES.
+    pub messages: usize,
+    /// RECENT: messages not yet claimed as recent by a session.
+    pub recent: usize,
+    /// UNSEEN: messages without `\Seen`.
+    pub unseen: usize,
+    /// UIDNEXT.
+    pub uidnext: u32,
+    /// UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// INTERNALSIZE: sum of message sizes (CRLF size when known).
+    pub size: u64,
+    /// OLDEST: the smallest INTERNALDATE, seconds since the epoch.
+    pub oldest: Option<i64>,
+    /// UNSEENMEDIA: messages with `$Media` and without `\Seen`.
+    pub unseen_media: usize,
+}
+
+/// What the mutex of a mailbox guards: the on-disk bookkeeping.
+pub(crate) struct Disk {
+    /// The uid list as last read or written; `None` until first loaded.
+    pub list: Option<UidList>,
+    /// Identity of `dovecot-uidlist` as last read or written, to notice
+    /// writes by other processes.
+    pub list_stamp: Option<FileStamp>,
+    /// The keyword table.
+    pub keywords: Keywords,
+    /// Identity of `dovecot-keywords` as last read or written.
+    pub keywords_stamp: Option<FileStamp>,
+    /// The messages, UIDs increasing.
+    pub entries: Vec<Entry>,
+}
+
+/// Enough of a file's metadata to tell that it was replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    ino: u64,
+    len: u64,
+    mtime: Option<SystemTime>,
+}
+
+impl FileStamp {
+    /// The stamp of a file, `None` when it does not exist.
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(path).ok()?;
+        Some(FileStamp {
+            ino: m.ino(),
+            len: m.len(),
+            mtime: m.modified().ok(),
+        })
+    }
+}
+
+/// The shared state of one mailbox directory.
+pub struct MailboxShared {
+    dir: PathBuf,
+    /// Serializes every writer of this process; the dotlock is taken
+    /// inside it, so threads never poll the dotlock against each other.
+    pub(crate) disk: Mutex<Disk>,
+    current: RwLock<Arc<Snapshot>>,
+    counter: AtomicU64,
+    recent: Mutex<Vec<u32>>,
+    wakers: Mutex<Vec<(u64, Sender<()>)>>,
+    next_waker: AtomicU64,
+}
+
+static LAST_UIDVALIDITY: AtomicU32 = AtomicU32::new(0);
+
+/// A new UIDVALIDITY: the current time, but always above the last one given
+/// in this process, so two mailboxes made in one second still differ.
+pub fn new_uidvalidity() -> u32 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as u32)
+        .unwrap_or(1)
+        .max(1);
+    let mut last = LAST_UIDVALIDITY.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last.wrapping_add(1)).max(1);
+        match LAST_UIDVALIDITY.compare_exchange(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+impl MailboxShared {
+    /// State for the mailbox directory `dir` (holding `cur new tmp`); nothing
+    /// is read until the first sync.
+    pub fn new(dir: PathBuf) -> MailboxShared {
+        MailboxShared {
+            dir,
+            disk: Mutex::new(Disk {
+                list: None,
+                list_stamp: None,
+                keywords: Keywords::default(),
+                keywords_stamp: None,
+                entries: Vec::new(),
+            }),
+            current: RwLock::new(Arc::new(Snapshot::default())),
+            counter: AtomicU64::new(0),
+            recent: Mutex::new(Vec::new()),
+            wakers: Mutex::new(Vec::new()),
+            next_waker: AtomicU64::new(1),
+        }
+    }
+
+    /// The mailbox directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The latest published snapshot (not synced: call [`sync`](Self::sync)
+    /// first when outside changes matter).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.read().clone()
+    }
+
+    /// The change counter of the latest snapshot.
+    pub fn counter(&self) -> u64 {
+        self.counter.load(Ordering::Acquire)
+    }
+
+    /// Takes the messages that are recent and not yet given to a session:
+    /// the first session to call this gets them, later ones get none.
+    pub fn claim_recent(&self) -> Vec<u32> {
+        std::mem::take(&mut *self.recent.lock())
+    }
+
+    /// How many recent messages no session has claimed yet.
+    pub fn unclaimed_recent(&self) -> usize {
+        self.recent.lock().len()
+    }
+
+    /// Status counts after a sync.
+    pub fn status(&self) -> Result<Status> {
+        let snap = self.sync()?;
+        Ok(snap.status(self.unclaimed_recent()))
+    }
+
+    /// Registers a wake channel: it receives `()` (coalesced) whenever a new
+    /// snapshot is published. Returns an id for [`remove_waker`](Self::remove_waker).
+    pub fn add_waker(&self) -> (u64, Receiver<()>) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let id = self.next_waker.fetch_add(1, Ordering::Relaxed);
+        self.wakers.lock().push((id, tx));
+        (id, rx)
+    }
+
+    /// Unregisters a wake channel; returns how many remain.
+    pub fn remove_waker(&self, id: u64) -> usize {
+        let mut w = self.wakers.lock();
+        w.retain(|(i, _)| *i != id);
+        w.len()
+    }
+
+    /// Wakes every registered waiter.
+    pub fn wake_all(&self) {
+        for (_, tx) in self.wakers.lock().iter() {
+            // A full channel already holds a wake-up: nothing is lost.
+            let _ = tx.try_send(());
+        }
+    }
+
+    /// Locks the bookkeeping, loading it on first use.
+    pub(crate) fn lock_disk(&self) -> Result<MutexGuard<'_, Disk>> {
+        if !self.dir.join("cur").is_dir() {
+            return Err(StoreError::NotFound(self.dir.display().to_string()));
+        }
+        Ok(self.disk.lock())
+    }
+
+    /// Publishes the bookkeeping as a new snapshot when it differs from the
+    /// current one, marks `new_recent` as recent, and wakes the waiters.
+    pub(crate) fn publish(&self, disk: &Disk, new_recent: &[u32]) -> Arc<Snapshot> {
+        let Some(list) = disk.list.as_ref() else {
+            return self.snapshot();
+        };
+        let mut cur = self.current.write();
+        if cur.uidvalidity != list.uidvalidity {
+            // Old UIDs mean nothing under a new UIDVALIDITY.
+            self.recent.lock().clear();
+        }
+        if !new_recent.is_empty() {
+            self.recent.lock().extend_from_slice(new_recent);
+        }
+        if cur.uidvalidity == list.uidvalidity
+            && cur.uidnext == list.next_uid
+            && cur.entries == disk.entries
+            && cur.keywords == disk.keywords
+        {
+            return cur.clone();
+        }
+        let counter = self.counter.fetch_add(1, Ordering::AcqRel) + 1;
+        let snap = Arc::new(Snapshot {
+            uidvalidity: list.uidvalidity,
+            uidnext: list.next_uid,
+            counter,
+            entries: disk.entries.clone(),
+            keywords: disk.keywords.clone(),
+        });
+        *cur = snap.clone();
+        drop(cur);
+        // Expunged messages are no longer recent for anyone.
+        let live: HashSet<u32> = disk.entries.iter().map(|e| e.uid).collect();
+        self.recent.lock().retain(|u| live.contains(u));
+        self.wake_all();
+        snap
+    }
+
+    /// Path of a file of `cur/`.
+    pub(crate) fn cur_path(&self, file: &str) -> PathBuf {
+        self.dir.join("cur").join(file)
+    }
+
+    /// The current file name in `cur/` of a base name, by reading the
+    /// directory (used when a rename by another writer made ours stale).
+    pub(crate) fn refind(&self, base: &str) -> Option<String> {
+        let rd = fs::read_dir(self.dir.join("cur")).ok()?;
+        for ent in rd.flatten() {
+            let name = ent.file_name();
+            let name = name.to_string_lossy();
+            if filename::base_of(&name) == base {
+                return Some(name.into_owned());
+            }
+        }
+        None
+    }
+
+    /// Opens a message for reading, following renames by other writers;
+    /// `None` when the message is gone (expunged).
+    pub fn open_message(&self, uid: u32) -> Result<Option<(fs::File, Entry)>> {
+        let snap = self.snapshot();
+        let Some(entry) = snap.find(uid) else {
+            return Ok(None);
+        };
+        let mut entry = entry.clone();
+        // The newest name we know may be newer than the snapshot's.
+        if let Some(e) = self.disk.lock().entries.iter().find(|e| e.uid == uid) {
+            entry = e.clone();
+        }
+        for _ in 0..3 {
+            match fs::File::open(self.cur_path(&entry.file)) {
+                Ok(f) => return Ok(Some((f, entry))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    match self.refind(entry.base()) {
+                        Some(name) => {
+                            entry.flags = filename::parse(&name).flags;
+                            entry.file = name;
+                        }
+                        None => return Ok(None),
+                    }
+                }
+                Err(e) => return Err(StoreError::io(format!("opening message {uid}"), e)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The current path of a message's file, following renames.
+    pub fn message_path(&self, uid: u32) -> Option<PathBuf> {
+        let file = self
+            .disk
+            .lock()
+            .entries
+            .iter()
+            .find(|e| e.uid == uid)?
+            .file
+            .clone();
+        let path = self.cur_path(&file);
+        if path.exists() {
+            return Some(path);
+        }
+        self.refind(filename::base_of(&file))
+            .map(|n| self.cur_path(&n))
+    }
+}

@@ -1,0 +1,207 @@
+//! Flag changes and expunges: renames and unlinks in `cur/`.
+//!
+//! Another process (a MUA, Dovecot) may rename a message's file at any
+//! time. When our rename or unlink finds the file gone, the message is
+//! looked up again by its base name and the operation is applied to the
+//! flags found there, so the other writer's change is kept.
+
+use std::fs;
+use std::io;
+
+use super::error::{Result, StoreError};
+use super::filename::{self, Flags, TRASHED};
+use super::lock::DotLock;
+use super::mailbox::{Disk, Entry, MailboxShared};
+
+/// How a STORE combines the given flags with a message's flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlagOp {
+    /// `FLAGS`: the message gets exactly these flags.
+    Replace,
+    /// `+FLAGS`: these flags are added.
+    Add,
+    /// `-FLAGS`: these flags are removed.
+    Remove,
+}
+
+impl FlagOp {
+    fn apply(self, old: &Flags, system: u8, keywords: u32) -> Flags {
+        let (system, keywords) = match self {
+            FlagOp::Replace => (system, keywords),
+            FlagOp::Add => (old.system | system, old.keywords | keywords),
+            FlagOp::Remove => (old.system & !system, old.keywords & !keywords),
+        };
+        Flags {
+            system,
+            keywords,
+            other: old.other.clone(),
+        }
+    }
+}
+
+/// How often a rename is retried after losing a race with another writer.
+const RETRIES: usize = 8;
+
+impl MailboxShared {
+    /// Brings the bookkeeping up to date if another process changed the uid
+    /// list (or nothing is loaded yet); the caller holds the mutex.
+    pub(crate) fn freshen(&self, disk: &mut Disk) -> Result<Vec<u32>> {
+        if !self.needs_scan(disk) {
+            self.reload_keywords(disk)?;
+            return Ok(Vec::new());
+        }
+        let lock = DotLock::acquire(self.dir())?;
+        let (dirty, recent) = self.scan_locked(disk)?;
+        if dirty {
+            self.save_list(disk, lock)?;
+        }
+        Ok(recent)
+    }
+
+    /// The keyword mask for names, allocating letters for new names (and
+    /// writing `dovecot-keywords` under the dotlock) when `allocate`.
+    pub(crate) fn keyword_mask(
+        &self,
+        disk: &mut Disk,
+        names: &[&str],
+        allocate: bool,
+    ) -> Result<u32> {
+        let mut mask = 0u32;
+        let mut changed = false;
+        for name in names {
+            let index = if allocate {
+                let (i, new) = disk.keywords.get_or_allocate(name)?;
+                changed |= new;
+                Some(i)
+            } else {
+                disk.keywords.index(name)
+            };
+            if let Some(i) = index {
+                mask |= 1 << i;
+            }
+        }
+        if changed {
+            let _lock = DotLock::acquire(self.dir())?;
+            self.save_keywords(disk)?;
+        }
+        Ok(mask)
+    }
+
+    /// Changes the flags of the given messages; returns the messages whose
+    /// flags changed, as they are now. Unknown UIDs are skipped.
+    pub fn store_flags(
+        &self,
+        uids: &[u32],
+        op: FlagOp,
+        system: u8,
+        keywords: &[&str],
+    ) -> Result<Vec<Entry>> {
+        let mut disk = self.lock_disk()?;
+        let recent = self.freshen(&mut disk)?;
+        let mask = self.keyword_mask(&mut disk, keywords, op != FlagOp::Remove)?;
+        let mut changed = Vec::new();
+        for &uid in uids {
+            let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) else {
+                continue;
+            };
+            let entry = &mut disk.entries[i];
+            for _ in 0..RETRIES {
+                let new_flags = op.apply(&entry.flags, system, mask);
+                if new_flags == entry.flags {
+                    break;
+                }
+                let new_name = filename::compose(entry.base(), &new_flags);
+                match fs::rename(self.cur_path(&entry.file), self.cur_path(&new_name)) {
+                    Ok(()) => {
+                        entry.file = new_name;
+                        entry.flags = new_flags;
+                        changed.push(entry.clone());
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        match self.refind(entry.base()) {
+                            // Someone else renamed it: start again from their flags.
+                            Some(name) => {
+                                entry.flags = filename::parse(&name).flags;
+                                entry.file = name;
+                            }
+                            // Expunged by someone else; the next sync drops it.
+                            None => break,
+                        }
+                    }
+                    Err(e) => return Err(StoreError::io(format!("renaming message {uid}"), e)),
+                }
+            }
+        }
+        self.publish(&disk, &recent);
+        Ok(changed)
+    }
+
+    /// Removes the given messages; returns the UIDs whose files this call
+    /// removed (a message already gone is dropped but not reported).
+    pub fn expunge(&self, uids: &[u32]) -> Result<Vec<u32>> {
+        let mut disk = self.lock_disk()?;
+        let lock = DotLock::acquire(self.dir())?;
+        let (mut dirty, recent) = self.scan_if_needed(&mut disk)?;
+        let mut removed = Vec::new();
+        let mut gone = Vec::new();
+        for &uid in uids {
+            let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) else {
+                continue;
+            };
+            let mut file = disk.entries[i].file.clone();
+            for _ in 0..RETRIES {
+                match fs::remove_file(self.cur_path(&file)) {
+                    Ok(()) => {
+                        removed.push(uid);
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        match self.refind(filename::base_of(&file)) {
+                            Some(name) => file = name,
+                            None => break,
+                        }
+                    }
+                    Err(e) => return Err(StoreError::io(format!("removing message {uid}"), e)),
+                }
+            }
+            gone.push(uid);
+        }
+        if !gone.is_empty() {
+            disk.entries.retain(|e| !gone.contains(&e.uid));
+            if let Some(list) = disk.list.as_mut() {
+                list.records.retain(|r| !gone.contains(&r.uid));
+            }
+            dirty = true;
+        }
+        if dirty {
+            self.save_list(&mut disk, lock)?;
+        }
+        self.publish(&disk, &recent);
+        Ok(removed)
+    }
+
+    /// Removes every message flagged `\Deleted`; returns their UIDs.
+    pub fn expunge_deleted(&self) -> Result<Vec<u32>> {
+        let uids: Vec<u32> = {
+            let mut disk = self.lock_disk()?;
+            self.freshen(&mut disk)?;
+            disk.entries
+                .iter()
+                .filter(|e| e.flags.has(TRASHED))
+                .map(|e| e.uid)
+                .collect()
+        };
+        self.expunge(&uids)
+    }
+
+    /// Scans when needed, with the dotlock already held by the caller.
+    pub(crate) fn scan_if_needed(&self, disk: &mut Disk) -> Result<(bool, Vec<u32>)> {
+        if self.needs_scan(disk) {
+            self.scan_locked(disk)
+        } else {
+            self.reload_keywords(disk)?;
+            Ok((false, Vec::new()))
+        }
+    }
+}

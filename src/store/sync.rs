@@ -1,0 +1,237 @@
+//! Sync: bring a mailbox's bookkeeping in line with its directories.
+//!
+//! Under the mailbox mutex and the uid list dotlock: read `dovecot-uidlist`
+//! and `dovecot-keywords` again if another process replaced them, move
+//! `new/` files into `cur/` (adding `:2,`), give UIDs to files not in the
+//! list (in name order, which is delivery order for maildir names), drop
+//! lines whose file is gone, and write the list only when it changed.
+//! `new/` is read before `cur/`, so a file another process moves from one
+//! to the other between the two reads is still seen; a file renamed by a
+//! flag change while `cur/` is read may be missed by `readdir`, so a known
+//! message missing from the listing is looked for in a second listing
+//! before it is taken as expunged.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::sync::Arc;
+
+use super::error::{Result, StoreError};
+use super::filename;
+use super::keywords::{self, Keywords};
+use super::lock::DotLock;
+use super::mailbox::{new_uidvalidity, Disk, Entry, FileStamp, MailboxShared, Snapshot};
+use super::uidlist::{self, UidList, UidRecord};
+
+impl MailboxShared {
+    /// Syncs with the directories and publishes the result.
+    pub fn sync(&self) -> Result<Arc<Snapshot>> {
+        let mut disk = self.lock_disk()?;
+        let lock = DotLock::acquire(self.dir())?;
+        let (dirty, recent) = self.scan_locked(&mut disk)?;
+        if dirty {
+            self.save_list(&mut disk, lock)?;
+        }
+        Ok(self.publish(&disk, &recent))
+    }
+
+    /// Whether the bookkeeping must be rebuilt from disk before a change:
+    /// not loaded yet, or the uid list was replaced by another process.
+    pub(crate) fn needs_scan(&self, disk: &Disk) -> bool {
+        disk.list.is_none() || FileStamp::of(&self.dir().join(uidlist::FILE)) != disk.list_stamp
+    }
+
+    /// Reloads the keyword table if another process replaced it.
+    pub(crate) fn reload_keywords(&self, disk: &mut Disk) -> Result<()> {
+        let path = self.dir().join(keywords::FILE);
+        let stamp = FileStamp::of(&path);
+        if stamp == disk.keywords_stamp && disk.list.is_some() {
+            return Ok(());
+        }
+        disk.keywords = match fs::read_to_string(&path) {
+            Ok(text) => Keywords::parse(&text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Keywords::default(),
+            Err(e) => return Err(StoreError::io("reading dovecot-keywords", e)),
+        };
+        disk.keywords_stamp = stamp;
+        Ok(())
+    }
+
+    /// Writes the keyword table (the caller holds the dotlock, as Dovecot
+    /// requires for writing it).
+    pub(crate) fn save_keywords(&self, disk: &mut Disk) -> Result<()> {
+        let path = self.dir().join(keywords::FILE);
+        super::lock::replace_file(&path, disk.keywords.render().as_bytes())?;
+        disk.keywords_stamp = FileStamp::of(&path);
+        Ok(())
+    }
+
+    /// Writes the uid list, releasing the dotlock.
+    pub(crate) fn save_list(&self, disk: &mut Disk, lock: DotLock) -> Result<()> {
+        let Some(list) = disk.list.as_ref() else {
+            return Ok(());
+        };
+        lock.commit(list.render().as_bytes())?;
+        disk.list_stamp = FileStamp::of(&self.dir().join(uidlist::FILE));
+        Ok(())
+    }
+
+    /// The scan itself (mutex and dotlock held). Returns whether the uid
+    /// list must be written and the UIDs given to new messages.
+    pub(crate) fn scan_locked(&self, disk: &mut Disk) -> Result<(bool, Vec<u32>)> {
+        self.reload_keywords(disk)?;
+        let mut dirty = false;
+        let list_path = self.dir().join(uidlist::FILE);
+        let stamp = FileStamp::of(&list_path);
+        if disk.list.is_none() || stamp != disk.list_stamp {
+            let loaded = match fs::read_to_string(&list_path) {
+                Ok(text) => match UidList::parse(&text) {
+                    Ok(list) => Some(list),
+                    Err(e) => {
+                        log::warn!("{}: {e}; starting a new UIDVALIDITY", self.dir().display());
+                        None
+                    }
+                },
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => return Err(StoreError::io("reading dovecot-uidlist", e)),
+            };
+            match loaded {
+                Some(list) => disk.list = Some(list),
+                None if disk.list.is_some() => dirty = true, // removed under us: write ours back
+                None => {
+                    disk.list = Some(UidList::new(new_uidvalidity()));
+                    dirty = true;
+                }
+            }
+            disk.list_stamp = stamp;
+        }
+
+        self.move_new_to_cur()?;
+        let mut cur = self.read_cur()?;
+        let list = disk.list.as_mut().expect("loaded above");
+        if list.records.iter().any(|r| !cur.contains_key(r.base())) {
+            cur.extend(self.read_cur()?);
+        }
+
+        let old: HashMap<String, Entry> = disk
+            .entries
+            .drain(..)
+            .map(|e| (e.base().to_string(), e))
+            .collect();
+        let mut known = HashSet::new();
+        let before = list.records.len();
+        list.records.retain(|r| cur.contains_key(r.base()));
+        if list.records.len() != before {
+            dirty = true;
+        }
+        for r in &mut list.records {
+            known.insert(r.base().to_string());
+            if let Some(file) = cur.get(r.base()) {
+                r.file = file.clone();
+            }
+        }
+        let mut fresh: Vec<&String> = cur
+            .iter()
+            .filter(|(base, _)| !known.contains(*base))
+            .map(|(_, file)| file)
+            .collect();
+        fresh.sort();
+        let mut new_uids = Vec::with_capacity(fresh.len());
+        for file in fresh {
+            let uid = list.next_uid;
+            list.next_uid += 1;
+            list.records.push(UidRecord {
+                uid,
+                fields: Vec::new(),
+                file: file.clone(),
+            });
+            new_uids.push(uid);
+            dirty = true;
+        }
+        disk.entries = list
+            .records
+            .iter()
+            .map(|r| match old.get(r.base()) {
+                Some(e) => Entry {
+                    file: r.file.clone(),
+                    flags: filename::parse(&r.file).flags,
+                    ..e.clone()
+                },
+                None => self.entry_for(r.uid, &r.file),
+            })
+            .collect();
+        Ok((dirty, new_uids))
+    }
+
+    /// Builds an entry for a file seen for the first time (one stat).
+    pub(crate) fn entry_for(&self, uid: u32, file: &str) -> Entry {
+        let parsed = filename::parse(file);
+        let meta = fs::metadata(self.cur_path(file)).ok();
+        Entry {
+            uid,
+            file: file.to_string(),
+            flags: parsed.flags.clone(),
+            size: parsed.size.or(meta.as_ref().map(|m| m.len())).unwrap_or(0),
+            vsize: parsed.vsize,
+            internal_date: meta.map(|m| m.mtime()).unwrap_or_else(now_secs),
+        }
+    }
+
+    /// Moves every file of `new/` into `cur/` with an empty info part.
+    fn move_new_to_cur(&self) -> Result<()> {
+        let new_dir = self.dir().join("new");
+        let rd = match fs::read_dir(&new_dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(StoreError::io("reading new/", e)),
+        };
+        for ent in rd {
+            let ent = ent.map_err(|e| StoreError::io("reading new/", e))?;
+            let name = ent.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') {
+                continue;
+            }
+            let target = if name.contains(':') {
+                name.to_string()
+            } else {
+                format!("{name}:2,")
+            };
+            match fs::rename(ent.path(), self.cur_path(&target)) {
+                Ok(()) => {}
+                // Another process moved it first; it is in cur/ now.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::io(format!("moving new/{name} to cur/"), e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// `cur/` as base name to file name.
+    fn read_cur(&self) -> Result<HashMap<String, String>> {
+        let rd = fs::read_dir(self.dir().join("cur")).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => StoreError::NotFound(self.dir().display().to_string()),
+            _ => StoreError::io("reading cur/", e),
+        })?;
+        let mut map = HashMap::new();
+        for ent in rd {
+            let ent = ent.map_err(|e| StoreError::io("reading cur/", e))?;
+            let name = ent.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') {
+                continue;
+            }
+            map.insert(filename::base_of(name).to_string(), name.to_string());
+        }
+        Ok(map)
+    }
+}
+
+/// Seconds since the epoch, now.
+pub(crate) fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,482 @@
+//! Cross-file tests of the store: Dovecot compatibility, hierarchy,
+//! delivery, concurrency.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::filename::{FLAGGED, REPLIED, SEEN, TRASHED};
+use super::*;
+
+fn write(path: &Path, text: &str) {
+    fs::write(path, text).unwrap();
+}
+
+fn maildir(dir: &Path) {
+    for s in ["cur", "new", "tmp"] {
+        fs::create_dir_all(dir.join(s)).unwrap();
+    }
+}
+
+fn account() -> (tempfile::TempDir, Account) {
+    let dir = tempfile::tempdir().unwrap();
+    let acc = Store::without_watcher().account(dir.path());
+    acc.ensure_default_mailboxes().unwrap();
+    (dir, acc)
+}
+
+#[test]
+fn dovecot_maildir_keeps_uids_and_keywords() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    maildir(root);
+    let uidlist = "3 V1700000000 N43 G3085f01b7f11094c501100008c4a11c1\n\
+                   7 :1699990000.M1P1.host,S=10,W=12:2,S\n\
+                   12 W2481 S2400 :1699990001.M2P1.host:2,F\n\
+                   40 :1699990002.M3P1.host,S=5:2,\n";
+    write(&root.join("dovecot-uidlist"), uidlist);
+    write(
+        &root.join("dovecot-keywords"),
+        "0 $Junk\n1 $NonJunk\n3 $Label1\n",
+    );
+    write(
+        &root.join("cur/1699990000.M1P1.host,S=10,W=12:2,Sb"),
+        "0123456789",
+    );
+    write(&root.join("cur/1699990001.M2P1.host:2,Fad"), "x");
+    write(&root.join("cur/1699990002.M3P1.host,S=5:2,"), "hello");
+
+    let acc = Store::without_watcher().account(root);
+    let mb = acc.open("INBOX").unwrap();
+    let snap = mb.sync().unwrap();
+    assert_eq!(snap.uidvalidity, 1700000000);
+    assert_eq!(snap.uidnext, 43);
+    let uids: Vec<u32> = snap.entries.iter().map(|e| e.uid).collect();
+    assert_eq!(uids, vec![7, 12, 40]);
+    assert_eq!(snap.keywords_of(&snap.entries[0]), vec!["$NonJunk"]);
+    assert_eq!(snap.keywords_of(&snap.entries[1]), vec!["$Junk", "$Label1"]);
+    assert_eq!(snap.entries[0].size, 10);
+    assert_eq!(snap.entries[0].vsize, Some(12));
+    // Nothing changed: the file is left exactly as Dovecot wrote it.
+    assert_eq!(
+        fs::read_to_string(root.join("dovecot-uidlist")).unwrap(),
+        uidlist
+    );
+
+    let (v, uid) = mb
+        .append_bytes(b"Subject: new\r\n\r\nbody\r\n", SEEN, &["$Media"], None)
+        .unwrap();
+    assert_eq!((v, uid), (1700000000, 43));
+    mb.store_flags(&[7], FlagOp::Add, 0, &["$Label1"]).unwrap();
+
+    let text = fs::read_to_string(root.join("dovecot-uidlist")).unwrap();
+    let list = uidlist::UidList::parse(&text).unwrap();
+    assert!(text.starts_with("3 V1700000000 N44 G3085f01b7f11094c501100008c4a11c1\n"));
+    assert!(text.contains("\n12 W2481 S2400 :1699990001.M2P1.host:2,F"));
+    assert_eq!(
+        list.records.iter().map(|r| r.uid).collect::<Vec<_>>(),
+        vec![7, 12, 40, 43]
+    );
+    let kw = keywords::Keywords::parse(&fs::read_to_string(root.join("dovecot-keywords")).unwrap());
+    assert_eq!(kw.index("$Junk"), Some(0));
+    assert_eq!(kw.index("$Label1"), Some(3));
+    assert_eq!(kw.index("$Media"), Some(2));
+    let files: Vec<String> = fs::read_dir(root.join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        files.contains(&"1699990000.M1P1.host,S=10,W=12:2,Sbd".to_string()),
+        "{files:?}"
+    );
+    assert!(files.iter().any(|f| f.ends_with(":2,Sc")));
+
+    // A fresh store reads back what tegami wrote.
+    let again = Store::without_watcher()
+        .account(root)
+        .open("INBOX")
+        .unwrap()
+        .sync()
+        .unwrap();
+    assert_eq!(again.entries, mb.snapshot().entries);
+    let st = acc.status("INBOX").unwrap();
+    assert_eq!((st.messages, st.unseen, st.unseen_media), (4, 2, 0));
+}
+
+#[test]
+fn hostile_names_create_nothing_outside() {
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path().join("Maildir");
+    fs::create_dir(&root).unwrap();
+    let acc = Store::without_watcher().account(&root);
+    let long = "z".repeat(10_000);
+    for n in [
+        "../x",
+        "a/../../b",
+        "/etc",
+        "a\u{7}b",
+        "..",
+        "~other/INBOX",
+        "a//b",
+        long.as_str(),
+    ] {
+        assert!(
+            matches!(acc.create(n), Err(StoreError::InvalidName(_))),
+            "{n}"
+        );
+        assert!(matches!(
+            acc.rename("INBOX", n),
+            Err(StoreError::InvalidName(_))
+        ));
+    }
+    let outside: Vec<_> = fs::read_dir(outer.path()).unwrap().collect();
+    assert_eq!(outside.len(), 1, "only Maildir itself");
+    assert!(fs::read_dir(&root).unwrap().all(|e| {
+        let n = e.unwrap().file_name().into_string().unwrap();
+        ["cur", "new", "tmp"].contains(&n.as_str())
+    }));
+}
+
+#[test]
+fn hierarchy_create_list_rename_delete() {
+    let (_t, acc) = account();
+    let names = |acc: &Account| -> Vec<(String, bool, bool)> {
+        acc.list()
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.name, i.selectable, i.has_children))
+            .collect()
+    };
+    acc.create("a/b/c").unwrap();
+    acc.create("dot.ted/ü").unwrap();
+    assert!(matches!(
+        acc.create("a/b"),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert!(matches!(
+        acc.create("inbox"),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let l = names(&acc);
+    assert!(l.contains(&("a".into(), true, true)));
+    assert!(l.contains(&("a/b/c".into(), true, false)));
+    assert!(l.contains(&("dot.ted/ü".into(), true, false)));
+    assert_eq!(l[0].0, "INBOX");
+    let info = acc.list().unwrap();
+    assert_eq!(
+        info.iter().find(|i| i.name == "Trash").unwrap().special_use,
+        Some(SpecialUse::Trash)
+    );
+    assert!(acc.root().join(".dot\\2eted.&APw-").is_dir());
+
+    // A level that exists only as a parent is \Noselect.
+    fs::create_dir_all(acc.root().join(".p.q/cur")).unwrap();
+    assert!(names(&acc).contains(&("p".into(), false, true)));
+
+    assert!(matches!(acc.delete("a"), Err(StoreError::HasChildren(_))));
+    assert!(matches!(acc.delete("nope"), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        acc.delete("INBOX"),
+        Err(StoreError::PermissionDenied(_))
+    ));
+
+    let mb = acc.open("a/b/c").unwrap();
+    mb.append_bytes(b"m", 0, &[], None).unwrap();
+    assert!(matches!(
+        acc.rename("a", "a/x"),
+        Err(StoreError::InvalidName(_))
+    ));
+    assert!(matches!(
+        acc.rename("a", "Sent"),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    acc.rename("a", "r/s").unwrap();
+    let l = names(&acc);
+    assert!(!l.iter().any(|(n, _, _)| n.starts_with("a")));
+    assert!(l.contains(&("r/s/b/c".into(), true, false)));
+    assert!(l.contains(&("r".into(), true, true)));
+    assert_eq!(acc.status("r/s/b/c").unwrap().messages, 1);
+    assert!(matches!(acc.open("a/b/c"), Err(StoreError::NotFound(_))));
+
+    acc.delete("r/s/b/c").unwrap();
+    acc.delete("r/s/b").unwrap();
+    assert!(!names(&acc).iter().any(|(n, _, _)| n.starts_with("r/s/b")));
+}
+
+#[test]
+fn rename_inbox_moves_messages() {
+    let (_t, acc) = account();
+    let inbox = acc.open("INBOX").unwrap();
+    inbox.append_bytes(b"one", 0, &[], None).unwrap();
+    write(&acc.root().join("new/1700000000.delivered.host"), "two");
+    inbox.sync().unwrap();
+    let next = inbox.snapshot().uidnext;
+    acc.rename("INBOX", "Old").unwrap();
+    assert_eq!(inbox.sync().unwrap().entries.len(), 0);
+    assert_eq!(inbox.snapshot().uidnext, next, "UIDs are not reused");
+    assert_eq!(acc.status("Old").unwrap().messages, 2);
+    assert!(acc.exists("INBOX").unwrap());
+}
+
+#[test]
+fn append_sets_date_and_ignores_tmp_leftovers() {
+    let (_t, acc) = account();
+    let mb = acc.open("Drafts").unwrap();
+    // A crash in the middle of an APPEND leaves a file in tmp/ only.
+    write(&mb.dir().join("tmp/1700000000.M1P9Q0.host"), "partial");
+    let date = UNIX_EPOCH + Duration::from_secs(1_014_451_182);
+    let (_, a) = mb
+        .append_bytes(b"line\nline\n", SEEN | FLAGGED, &["$MDN"], Some(date))
+        .unwrap();
+    let (_, b) = mb.append(&mut &b"second"[..], 0, &[], None).unwrap();
+    assert!(b > a);
+    let snap = mb.sync().unwrap();
+    assert_eq!(snap.entries.len(), 2);
+    let e = snap.find(a).unwrap();
+    assert_eq!(e.internal_date, 1_014_451_182);
+    assert_eq!((e.size, e.vsize), (10, Some(12)));
+    assert!(e.file.ends_with(":2,FSa"), "{}", e.file);
+    assert_eq!(snap.keywords_of(e), vec!["$MDN"]);
+    let (mut f, _) = mb.open_message(a).unwrap().unwrap();
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut f, &mut body).unwrap();
+    assert_eq!(body, "line\nline\n");
+    assert_eq!(mb.claim_recent(), vec![a, b]);
+    assert!(mb.claim_recent().is_empty());
+    assert!(matches!(
+        acc.open("Nope")
+            .and_then(|m| m.append_bytes(b"x", 0, &[], None)),
+        Err(StoreError::NotFound(_))
+    ));
+    let st = acc.status("Drafts").unwrap();
+    assert_eq!(st.oldest, Some(1_014_451_182));
+    assert_eq!(st.size, 12 + 6);
+}
+
+#[test]
+fn copy_keeps_flags_keywords_and_date() {
+    let (_t, acc) = account();
+    let src = acc.open("INBOX").unwrap();
+    let dst = acc.open("Archive").unwrap();
+    dst.append_bytes(b"other", 0, &["$Other"], None).unwrap();
+    let date = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    let (_, u1) = src
+        .append_bytes(b"one", REPLIED, &["$Media"], Some(date))
+        .unwrap();
+    let (_, u2) = src.append_bytes(b"two", TRASHED, &[], None).unwrap();
+    let (v, pairs) = src.copy_to(&[u1, u2, 999], &dst).unwrap();
+    assert_eq!(v, dst.snapshot().uidvalidity);
+    assert_eq!(pairs.iter().map(|p| p.0).collect::<Vec<_>>(), vec![u1, u2]);
+    let snap = dst.snapshot();
+    let c1 = snap.find(pairs[0].1).unwrap();
+    assert_eq!(snap.keywords_of(c1), vec!["$Media"]);
+    assert!(c1.flags.has(REPLIED));
+    assert_eq!(c1.internal_date, 1_600_000_000);
+    assert!(snap.find(pairs[1].1).unwrap().flags.has(TRASHED));
+    assert_eq!(src.expunge_deleted().unwrap(), vec![u2]);
+    assert_eq!(src.snapshot().entries.len(), 1);
+}
+
+#[test]
+fn flag_change_by_another_writer_is_kept() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    let (_, uid) = mb.append_bytes(b"x", 0, &[], None).unwrap();
+    let file = mb.snapshot().find(uid).unwrap().file.clone();
+    // Another process marks it \Seen behind our back.
+    let seen = file.replace(":2,", ":2,S");
+    fs::rename(
+        mb.dir().join("cur").join(&file),
+        mb.dir().join("cur").join(&seen),
+    )
+    .unwrap();
+    mb.store_flags(&[uid], FlagOp::Add, FLAGGED, &[]).unwrap();
+    let e = mb.snapshot().find(uid).unwrap().clone();
+    assert!(e.flags.has(SEEN) && e.flags.has(FLAGGED), "{}", e.file);
+    assert!(mb.open_message(uid).unwrap().is_some());
+    // And a reader follows a rename it has not seen.
+    let now = mb.dir().join("cur").join(&e.file);
+    fs::rename(
+        &now,
+        mb.dir().join("cur").join(e.file.replace(":2,FS", ":2,DFS")),
+    )
+    .unwrap();
+    assert!(mb.open_message(uid).unwrap().is_some());
+    assert_eq!(mb.sync().unwrap().entries.len(), 1);
+}
+
+#[test]
+fn racing_flag_stores_are_consistent() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    let (_, uid) = mb.append_bytes(b"x", 0, &[], None).unwrap();
+    let threads: Vec<_> = [(SEEN, "$A"), (FLAGGED, "$B")]
+        .into_iter()
+        .map(|(flag, kw)| {
+            let mb = mb.clone();
+            thread::spawn(move || {
+                for i in 0..200 {
+                    let op = if i % 2 == 0 {
+                        FlagOp::Add
+                    } else {
+                        FlagOp::Remove
+                    };
+                    mb.store_flags(&[uid], op, flag, &[kw]).unwrap();
+                }
+                // Last op of each thread: add.
+                mb.store_flags(&[uid], FlagOp::Add, flag, &[kw]).unwrap();
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let snap = mb.sync().unwrap();
+    assert_eq!(snap.entries.len(), 1);
+    let e = snap.find(uid).unwrap();
+    assert!(e.flags.has(SEEN) && e.flags.has(FLAGGED));
+    assert_eq!(snap.keywords_of(e), vec!["$A", "$B"]);
+    assert_eq!(fs::read_dir(mb.dir().join("cur")).unwrap().count(), 1);
+}
+
+#[test]
+fn concurrent_appends_expunges_and_deliveries() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    let root = acc.root().to_path_buf();
+    let appended = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let mut handles = Vec::new();
+    for t in 0..8 {
+        let (mb, appended) = (mb.clone(), appended.clone());
+        handles.push(thread::spawn(move || {
+            for i in 0..50 {
+                let body = format!("Subject: {t}-{i}\r\n\r\nbody\r\n");
+                let (_, uid) = mb.append_bytes(body.as_bytes(), 0, &[], None).unwrap();
+                appended.lock().push((uid, body));
+            }
+        }));
+    }
+    // An MTA delivering behind the store's back.
+    let mta_root = root.clone();
+    handles.push(thread::spawn(move || {
+        for i in 0..60 {
+            let name = format!("{}.M{i}P424242.mta", 1_700_000_000 + i);
+            let tmp = mta_root.join("tmp").join(&name);
+            fs::write(&tmp, format!("Subject: mta-{i}\r\n\r\n")).unwrap();
+            fs::rename(&tmp, mta_root.join("new").join(&name)).unwrap();
+            thread::sleep(Duration::from_millis(2));
+        }
+    }));
+    let expunged = Arc::new(parking_lot::Mutex::new(HashSet::new()));
+    for k in 0..2 {
+        let (mb, expunged) = (mb.clone(), expunged.clone());
+        handles.push(thread::spawn(move || {
+            for _ in 0..40 {
+                let snap = mb.sync().unwrap();
+                let victims: Vec<u32> = snap
+                    .entries
+                    .iter()
+                    .map(|e| e.uid)
+                    .filter(|u| u % 7 == k)
+                    .take(3)
+                    .collect();
+                let removed = mb.expunge(&victims).unwrap();
+                let mut set = expunged.lock();
+                for u in removed {
+                    assert!(set.insert(u), "uid {u} removed twice");
+                }
+                drop(set);
+                thread::sleep(Duration::from_millis(3));
+            }
+        }));
+    }
+    for h in handles {
+        h.join().unwrap();
+    }
+    let snap = mb.sync().unwrap();
+    let expunged = expunged.lock();
+    let uids: Vec<u32> = snap.entries.iter().map(|e| e.uid).collect();
+    assert!(uids.windows(2).all(|w| w[0] < w[1]));
+    let appended = appended.lock();
+    let mut seen = HashSet::new();
+    for (uid, body) in appended.iter() {
+        assert!(seen.insert(*uid), "uid {uid} given twice");
+        if expunged.contains(uid) {
+            assert!(snap.find(*uid).is_none());
+            continue;
+        }
+        let (mut f, _) = mb
+            .open_message(*uid)
+            .unwrap()
+            .expect("acknowledged message present");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+        assert_eq!(&text, body);
+    }
+    // Every MTA message is there once, unless expunged.
+    let files = fs::read_dir(root.join("cur")).unwrap().count();
+    assert_eq!(files, snap.entries.len());
+    assert_eq!(fs::read_dir(root.join("new")).unwrap().count(), 0);
+    assert_eq!(snap.entries.len() + expunged.len(), 400 + 60);
+    // A fresh store over the same directory agrees.
+    let fresh = Store::without_watcher()
+        .account(&root)
+        .open("INBOX")
+        .unwrap()
+        .sync()
+        .unwrap();
+    assert_eq!(fresh.uidvalidity, snap.uidvalidity);
+    assert_eq!(fresh.uidnext, snap.uidnext);
+    let a: Vec<(u32, String)> = fresh
+        .entries
+        .iter()
+        .map(|e| (e.uid, e.base().to_string()))
+        .collect();
+    let b: Vec<(u32, String)> = snap
+        .entries
+        .iter()
+        .map(|e| (e.uid, e.base().to_string()))
+        .collect();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn watcher_wakes_on_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new();
+    if !store.has_watcher() {
+        // No inotify here: sessions poll instead.
+        assert!(
+            !Path::new("/proc/sys/fs/inotify").exists(),
+            "inotify exists but did not start"
+        );
+        return;
+    }
+    let acc = store.account(dir.path());
+    acc.ensure_default_mailboxes().unwrap();
+    let mb = acc.open("INBOX").unwrap();
+    mb.sync().unwrap();
+    let sel = store.select(&mb);
+    let sel2 = store.select(&mb);
+    write(&acc.root().join("new/1700000000.M1P2.mta"), "hi");
+    assert!(sel.wait(Duration::from_secs(5)), "woken by the watcher");
+    assert!(sel2.wait(Duration::from_secs(5)));
+    assert_eq!(mb.snapshot().entries.len(), 1);
+    drop(sel);
+    drop(sel2);
+}
+
+#[test]
+fn uidvalidity_is_unique_per_mailbox() {
+    let (_t, acc) = account();
+    let mut seen = HashSet::new();
+    for n in ["Drafts", "Sent", "Trash", "Junk", "Archive", "INBOX"] {
+        assert!(seen.insert(acc.status(n).unwrap().uidvalidity), "{n}");
+    }
+    acc.delete("Junk").unwrap();
+    acc.create("Junk").unwrap();
+    assert!(seen.insert(acc.status("Junk").unwrap().uidvalidity));
+}

@@ -1,0 +1,204 @@
+//! Dovecot's `dovecot-uidlist`: UIDVALIDITY, next UID, and one line per
+//! message mapping its UID to its last known file name.
+//!
+//! Version 3 (written by Dovecot 1.1 and later, and by tegami):
+//! ```text
+//! 3 V1275660208 N25022 G3085f01b7f11094c501100008c4a11c1
+//! 25006 :1276528487.M364837P9451.kurkku,S=1355,W=1394:2,
+//! 25017 W2481 :1276533073.M242911P3632.kurkku:2,F
+//! ```
+//! Header fields other than `V` and `N`, and the fields of a line before
+//! `:`, are kept as they are. Version 1 (Courier's layout,
+//! `1 <uidvalidity> <nextuid>` then `<uid> <file>`) is read and written
+//! back as version 3.
+
+use super::error::{Result, StoreError};
+use super::filename::base_of;
+
+/// File name of the uid list in a mailbox directory.
+pub const FILE: &str = "dovecot-uidlist";
+
+/// One message line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UidRecord {
+    /// The message's UID.
+    pub uid: u32,
+    /// Fields between the UID and the file name (`W2481`, ...), kept verbatim.
+    pub fields: Vec<String>,
+    /// The last known file name (flags may have changed since).
+    pub file: String,
+}
+
+impl UidRecord {
+    /// The base name, the part of the file name that never changes.
+    pub fn base(&self) -> &str {
+        base_of(&self.file)
+    }
+}
+
+/// The whole uid list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UidList {
+    /// UIDVALIDITY of the mailbox.
+    pub uidvalidity: u32,
+    /// The UID the next new message gets; it only ever grows.
+    pub next_uid: u32,
+    /// Header fields other than `V` and `N` (e.g. `G<guid>`), verbatim.
+    pub header_extra: Vec<String>,
+    /// Message lines, UIDs strictly increasing.
+    pub records: Vec<UidRecord>,
+}
+
+impl UidList {
+    /// A new empty list with a fresh mailbox GUID.
+    pub fn new(uidvalidity: u32) -> UidList {
+        let mut guid = [0u8; 16];
+        if getrandom::getrandom(&mut guid).is_err() {
+            // Without randomness, time and pid still make a usable GUID.
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos();
+            guid = (t ^ (u128::from(std::process::id()) << 64)).to_be_bytes();
+        }
+        let hex: String = guid.iter().map(|b| format!("{b:02x}")).collect();
+        UidList {
+            uidvalidity,
+            next_uid: 1,
+            header_extra: vec![format!("G{hex}")],
+            records: Vec::new(),
+        }
+    }
+
+    /// Parses the file's text.
+    pub fn parse(text: &str) -> Result<UidList> {
+        let corrupt = |why: &str| StoreError::Corrupt(format!("{FILE}: {why}"));
+        let mut lines = text.lines();
+        let header = match lines.next() {
+            Some(h) => h,
+            None => return Err(corrupt("empty file")),
+        };
+        let mut words = header.split(' ').filter(|w| !w.is_empty());
+        let version = words.next().unwrap_or("");
+        let mut list = UidList {
+            uidvalidity: 0,
+            next_uid: 1,
+            header_extra: Vec::new(),
+            records: Vec::new(),
+        };
+        let v3 = match version {
+            "3" => {
+                for w in words {
+                    if let Some(v) = w.strip_prefix('V') {
+                        list.uidvalidity = v.parse().map_err(|_| corrupt("bad V field"))?;
+                    } else if let Some(n) = w.strip_prefix('N') {
+                        list.next_uid = n.parse().map_err(|_| corrupt("bad N field"))?;
+                    } else {
+                        list.header_extra.push(w.to_string());
+                    }
+                }
+                true
+            }
+            "1" => {
+                let v = words.next().and_then(|v| v.parse().ok());
+                let n = words.next().and_then(|n| n.parse().ok());
+                match (v, n) {
+                    (Some(v), Some(n)) => {
+                        list.uidvalidity = v;
+                        list.next_uid = n;
+                    }
+                    _ => return Err(corrupt("bad version 1 header")),
+                }
+                false
+            }
+            _ => return Err(corrupt("unknown version")),
+        };
+        if list.uidvalidity == 0 {
+            return Err(corrupt("no UIDVALIDITY"));
+        }
+        let mut last = 0u32;
+        for line in lines {
+            if line.is_empty() {
+                continue;
+            }
+            let (uid_text, rest) = line.split_once(' ').unwrap_or((line, ""));
+            let uid: u32 = match uid_text.parse() {
+                Ok(u) if u > last => u,
+                _ => return Err(corrupt("UIDs not increasing")),
+            };
+            last = uid;
+            let (fields, file) = if v3 {
+                match rest.find(':') {
+                    Some(i) => (
+                        rest[..i]
+                            .split(' ')
+                            .filter(|f| !f.is_empty())
+                            .map(String::from)
+                            .collect(),
+                        rest[i + 1..].to_string(),
+                    ),
+                    None => return Err(corrupt("line without file name")),
+                }
+            } else {
+                (Vec::new(), rest.trim().to_string())
+            };
+            if file.is_empty() || file.contains('/') {
+                return Err(corrupt("bad file name"));
+            }
+            list.records.push(UidRecord { uid, fields, file });
+        }
+        if list.next_uid <= last {
+            list.next_uid = last + 1;
+        }
+        Ok(list)
+    }
+
+    /// The file's text, version 3.
+    pub fn render(&self) -> String {
+        let mut out = format!("3 V{} N{}", self.uidvalidity, self.next_uid);
+        for f in &self.header_extra {
+            out.push(' ');
+            out.push_str(f);
+        }
+        out.push('\n');
+        for r in &self.records {
+            out.push_str(&r.uid.to_string());
+            for f in &r.fields {
+                out.push(' ');
+                out.push_str(f);
+            }
+            out.push_str(" :");
+            out.push_str(&r.file);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dovecot_file_round_trips() {
+        let text = "3 V1275660208 N25022 G3085f01b7f11094c501100008c4a11c1 X9\n\
+                    25006 :1276528487.M364837P9451.kurkku,S=1355,W=1394:2,\n\
+                    25017 W2481 S2400 :1276533073.M242911P3632.kurkku:2,F\n";
+        let l = UidList::parse(text).unwrap();
+        assert_eq!(l.uidvalidity, 1275660208);
+        assert_eq!(l.next_uid, 25022);
+        assert_eq!(l.records[1].fields, vec!["W2481", "S2400"]);
+        assert_eq!(l.records[1].base(), "1276533073.M242911P3632.kurkku");
+        assert_eq!(l.render(), text);
+    }
+
+    #[test]
+    fn version_1_and_errors() {
+        let l = UidList::parse("1 1000 5\n3 abc:2,S\n").unwrap();
+        assert_eq!((l.uidvalidity, l.next_uid, l.records[0].uid), (1000, 5, 3));
+        assert!(UidList::parse("").is_err());
+        assert!(UidList::parse("3 V1 N5\n4 :a\n3 :b\n").is_err());
+        assert!(UidList::parse("9 V1\n").is_err());
+        assert_eq!(UidList::parse("3 V1 N2\n7 :a\n").unwrap().next_uid, 8);
+    }
+}
