@@ -19,7 +19,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
     let mb = user.mail.open(&name).map_err(store_error)?;
     let snapshot = mb.sync().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
-    let view = MailboxView::open(name, read_only, selection, snapshot);
+    let view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone());
     let snap = view.snapshot.clone();
     s.untagged(&format!("FLAGS ({})", all_flags(&snap.keywords)));
     if read_only {

@@ -283,10 +283,11 @@ impl Session {
     /// mailbox. `expunge_ok` is false during FETCH, STORE and SEARCH
     /// (RFC 3501 7.4.1), when sequence numbers must not shift.
     pub fn report_changes(&mut self, expunge_ok: bool) {
+        let tag = self.tag();
         let Some(view) = self.view.as_mut() else { return };
         if !self.shared.store.has_watcher() {
             if let Err(e) = view.mailbox().sync() {
-                log::warn!("{} sync of {} failed: {e}", self.tag(), view.name);
+                log::warn!("{tag} sync of {} failed: {e}", view.name);
             }
         }
         let lines = view.update(expunge_ok);

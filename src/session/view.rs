@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::idle::Notifier;
 use crate::cmd::flags::flag_list;
 use crate::store::{Flags, MailboxShared, Selection, Snapshot};
 
@@ -30,11 +31,26 @@ pub struct MailboxView {
     /// UIDs expunged by others but not yet reported (the client may not
     /// learn of them during FETCH, STORE or SEARCH).
     pub pending_expunge: HashSet<u32>,
+    /// The change callback registered for this view (pokes IDLE).
+    hook: u64,
+}
+
+impl Drop for MailboxView {
+    fn drop(&mut self) {
+        self.mailbox().remove_hook(self.hook);
+    }
 }
 
 impl MailboxView {
     /// A view of the mailbox as it is now; claims the recent messages.
-    pub fn open(name: String, read_only: bool, selection: Selection, snapshot: Arc<Snapshot>) -> MailboxView {
+    pub fn open(
+        name: String,
+        read_only: bool,
+        selection: Selection,
+        snapshot: Arc<Snapshot>,
+        notifier: Arc<Notifier>,
+    ) -> MailboxView {
+        let hook = selection.mailbox().add_hook(Arc::new(move || notifier.notify()));
         let recent = if read_only { HashSet::new() } else { selection.mailbox().claim_recent().into_iter().collect() };
         MailboxView {
             name,
@@ -45,6 +61,7 @@ impl MailboxView {
             snapshot,
             selection,
             pending_expunge: HashSet::new(),
+            hook,
         }
     }
 

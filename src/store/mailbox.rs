@@ -23,6 +23,9 @@ use super::filename::{self, Flags, SEEN};
 use super::keywords::Keywords;
 use super::uidlist::UidList;
 
+/// A change callback; see [`MailboxShared::add_hook`].
+pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// One message of a mailbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -168,6 +171,8 @@ pub struct MailboxShared {
     counter: AtomicU64,
     recent: Mutex<Vec<u32>>,
     wakers: Mutex<Vec<(u64, Sender<()>)>>,
+    /// Callbacks run on every change (a session's IDLE eventfd).
+    hooks: Mutex<Vec<(u64, Hook)>>,
     next_waker: AtomicU64,
 }
 
@@ -208,6 +213,7 @@ impl MailboxShared {
             counter: AtomicU64::new(0),
             recent: Mutex::new(Vec::new()),
             wakers: Mutex::new(Vec::new()),
+            hooks: Mutex::new(Vec::new()),
             next_waker: AtomicU64::new(1),
         }
     }
@@ -245,7 +251,21 @@ impl MailboxShared {
         Ok(snap.status(self.unclaimed_recent()))
     }
 
-    /// Registers a wake channel: it receives `()` (coalesced) whenever a new
+    /// Registers a callback run (on the changing thread; keep it short)
+    /// whenever a new snapshot is published. Returns an id for
+    /// [`remove_hook`](Self::remove_hook).
+    pub fn add_hook(&self, hook: Hook) -> u64 {
+        let id = self.next_waker.fetch_add(1, Ordering::Relaxed);
+        self.hooks.lock().push((id, hook));
+        id
+    }
+
+    /// Removes a callback added by [`add_hook`](Self::add_hook).
+    pub fn remove_hook(&self, id: u64) {
+        self.hooks.lock().retain(|(i, _)| *i != id);
+    }
+
+    /// Registers a wake channel that receives `()` whenever a new
     /// snapshot is published. Returns an id for [`remove_waker`](Self::remove_waker).
     pub fn add_waker(&self) -> (u64, Receiver<()>) {
         let (tx, rx) = crossbeam_channel::bounded(1);
@@ -263,6 +283,9 @@ impl MailboxShared {
 
     /// Wakes every registered waiter.
     pub fn wake_all(&self) {
+        for (_, hook) in self.hooks.lock().iter() {
+            hook();
+        }
         for (_, tx) in self.wakers.lock().iter() {
             // A full channel already holds a wake-up: nothing is lost.
             let _ = tx.try_send(());
