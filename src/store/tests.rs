@@ -512,3 +512,24 @@ fn selections_are_woken_by_other_sessions() {
     assert_eq!(mb.counter(), counter);
     assert!(!sel.wait(Duration::from_millis(10)));
 }
+
+#[test]
+fn lock_of_a_dead_process_is_broken_and_locks_are_released() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    let lock = acc.root().join("dovecot-uidlist.lock");
+    // pid_max on Linux is at most 2^22, so this pid cannot be running.
+    write(&lock, &format!("{}:{}\n", 4_999_999, filename::hostname()));
+    let started = std::time::Instant::now();
+    mb.append_bytes(b"x", 0, &["$k"], None).unwrap();
+    mb.store_flags(&[1], FlagOp::Add, SEEN, &["$j"]).unwrap();
+    mb.expunge(&[1]).unwrap();
+    mb.sync().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let leftovers: Vec<String> = fs::read_dir(acc.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".lock") || n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
