@@ -401,6 +401,16 @@ fn concurrent_appends_expunges_and_deliveries() {
     let uids: Vec<u32> = snap.entries.iter().map(|e| e.uid).collect();
     assert!(uids.windows(2).all(|w| w[0] < w[1]));
     let appended = appended.lock();
+    // Each thread's messages got increasing UIDs, in the order it sent them.
+    for t in 0..8 {
+        let mine: Vec<u32> = appended
+            .iter()
+            .filter(|(_, b)| b.starts_with(&format!("Subject: {t}-")))
+            .map(|(u, _)| *u)
+            .collect();
+        assert_eq!(mine.len(), 50);
+        assert!(mine.windows(2).all(|w| w[0] < w[1]));
+    }
     let mut seen = HashSet::new();
     for (uid, body) in appended.iter() {
         assert!(seen.insert(*uid), "uid {uid} given twice");
@@ -479,4 +489,47 @@ fn uidvalidity_is_unique_per_mailbox() {
     acc.delete("Junk").unwrap();
     acc.create("Junk").unwrap();
     assert!(seen.insert(acc.status("Junk").unwrap().uidvalidity));
+}
+
+#[test]
+fn selections_are_woken_by_other_sessions() {
+    let store = Store::without_watcher();
+    let dir = tempfile::tempdir().unwrap();
+    let acc = store.account(dir.path());
+    acc.ensure_default_mailboxes().unwrap();
+    let mb = acc.open("INBOX").unwrap();
+    let before = mb.sync().unwrap().counter;
+    let sel = store.select(&mb);
+    assert!(!sel.wait(Duration::from_millis(10)));
+    let writer = mb.clone();
+    let t = thread::spawn(move || writer.append_bytes(b"x", 0, &[], None).unwrap());
+    assert!(sel.wait(Duration::from_secs(5)));
+    t.join().unwrap();
+    assert!(mb.counter() > before);
+    // Nothing changed: no new snapshot, no wake-up.
+    let counter = mb.counter();
+    mb.sync().unwrap();
+    assert_eq!(mb.counter(), counter);
+    assert!(!sel.wait(Duration::from_millis(10)));
+}
+
+#[test]
+fn lock_of_a_dead_process_is_broken_and_locks_are_released() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    let lock = acc.root().join("dovecot-uidlist.lock");
+    // pid_max on Linux is at most 2^22, so this pid cannot be running.
+    write(&lock, &format!("{}:{}\n", 4_999_999, filename::hostname()));
+    let started = std::time::Instant::now();
+    mb.append_bytes(b"x", 0, &["$k"], None).unwrap();
+    mb.store_flags(&[1], FlagOp::Add, SEEN, &["$j"]).unwrap();
+    mb.expunge(&[1]).unwrap();
+    mb.sync().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let leftovers: Vec<String> = fs::read_dir(acc.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".lock") || n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -121,31 +121,16 @@ impl UidList {
             if line.is_empty() {
                 continue;
             }
-            let (uid_text, rest) = line.split_once(' ').unwrap_or((line, ""));
-            let uid: u32 = match uid_text.parse() {
-                Ok(u) if u > last => u,
-                _ => return Err(corrupt("UIDs not increasing")),
-            };
-            last = uid;
-            let (fields, file) = if v3 {
-                match rest.find(':') {
-                    Some(i) => (
-                        rest[..i]
-                            .split(' ')
-                            .filter(|f| !f.is_empty())
-                            .map(String::from)
-                            .collect(),
-                        rest[i + 1..].to_string(),
-                    ),
-                    None => return Err(corrupt("line without file name")),
+            // A bad line costs that one message a new UID (the next sync
+            // finds its file again); throwing the whole list away would
+            // cost every message its UID and every client its cache.
+            match parse_line(line, v3) {
+                Some(r) if r.uid > last => {
+                    last = r.uid;
+                    list.records.push(r);
                 }
-            } else {
-                (Vec::new(), rest.trim().to_string())
-            };
-            if file.is_empty() || file.contains('/') {
-                return Err(corrupt("bad file name"));
+                _ => log::warn!("{FILE}: skipping bad line {line:?}"),
             }
-            list.records.push(UidRecord { uid, fields, file });
         }
         if list.next_uid <= last {
             list.next_uid = last + 1;
@@ -175,6 +160,27 @@ impl UidList {
     }
 }
 
+/// One message line: `<uid> [fields] :<file>` (v3) or `<uid> <file>` (v1).
+fn parse_line(line: &str, v3: bool) -> Option<UidRecord> {
+    let (uid_text, rest) = line.split_once(' ')?;
+    let uid: u32 = uid_text.parse().ok().filter(|&u| u > 0)?;
+    let (fields, file) = if v3 {
+        let i = rest.find(':')?;
+        let fields = rest[..i]
+            .split(' ')
+            .filter(|f| !f.is_empty())
+            .map(String::from)
+            .collect();
+        (fields, rest[i + 1..].to_string())
+    } else {
+        (Vec::new(), rest.trim().to_string())
+    };
+    if file.is_empty() || file.contains('/') || file.starts_with('.') {
+        return None;
+    }
+    Some(UidRecord { uid, fields, file })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,7 +203,11 @@ mod tests {
         let l = UidList::parse("1 1000 5\n3 abc:2,S\n").unwrap();
         assert_eq!((l.uidvalidity, l.next_uid, l.records[0].uid), (1000, 5, 3));
         assert!(UidList::parse("").is_err());
-        assert!(UidList::parse("3 V1 N5\n4 :a\n3 :b\n").is_err());
+        let skipped = UidList::parse("3 V1 N5\n4 :a\n3 :b\nx :c\n5 d\n6 :../e\n7 W1 :f\n").unwrap();
+        assert_eq!(
+            skipped.records.iter().map(|r| r.uid).collect::<Vec<_>>(),
+            vec![4, 7]
+        );
         assert!(UidList::parse("9 V1\n").is_err());
         assert_eq!(UidList::parse("3 V1 N2\n7 :a\n").unwrap().next_uid, 8);
     }
