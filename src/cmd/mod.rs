@@ -4,6 +4,8 @@
 mod any;
 mod append;
 mod auth;
+mod copy;
+mod fetch;
 pub mod flags;
 mod idle;
 mod list;
@@ -11,6 +13,8 @@ mod mailbox;
 pub mod names;
 mod select;
 mod status;
+mod store;
+mod target;
 
 use std::fmt;
 use std::io;
@@ -42,6 +46,7 @@ pub const EXTENSIONS: &[&str] = &[
     "LIST-EXTENDED",
     "LIST-STATUS",
     "MULTIAPPEND",
+    "MOVE",
 ];
 
 /// A command table entry.
@@ -105,14 +110,14 @@ pub static TABLE: &[Spec] = &[
     spec("UID EXPUNGE", SELECTED, true),
     seq("SEARCH", false),
     spec("UID SEARCH", SELECTED, false),
-    seq("FETCH", false),
-    spec("UID FETCH", SELECTED, false),
-    seq("STORE", false),
-    spec("UID STORE", SELECTED, false),
-    spec("COPY", SELECTED, false),
-    spec("UID COPY", SELECTED, false),
-    spec("MOVE", SELECTED, false),
-    spec("UID MOVE", SELECTED, false),
+    seq("FETCH", true),
+    spec("UID FETCH", SELECTED, true),
+    seq("STORE", true),
+    spec("UID STORE", SELECTED, true),
+    spec("COPY", SELECTED, true),
+    spec("UID COPY", SELECTED, true),
+    spec("MOVE", SELECTED, true),
+    spec("UID MOVE", SELECTED, true),
     seq("SORT", false),
     spec("UID SORT", SELECTED, false),
     seq("THREAD", false),
@@ -204,6 +209,10 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Append { mailbox, messages } => append::append(s, &mailbox, messages),
         CommandBody::Namespace => any::namespace(s),
         CommandBody::Idle => idle::idle(s)?,
+        CommandBody::Fetch { uid, set, items, .. } => fetch::fetch(s, uid, &set, &items),
+        CommandBody::Store { uid, set, mode, silent, flags, .. } => store::store(s, uid, &set, mode, silent, &flags),
+        CommandBody::Copy { uid, set, mailbox, encrypted } => copy::copy(s, uid, &set, &mailbox, false, encrypted.as_ref()),
+        CommandBody::Move { uid, set, mailbox } => copy::copy(s, uid, &set, &mailbox, true, None),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.

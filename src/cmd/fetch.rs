@@ -1,0 +1,219 @@
+//! FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8): message data from the
+//! memory-mapped file, body parts sent as literals straight from the map.
+
+use std::fs::File;
+
+use memmap2::Mmap;
+
+use super::names::store_error;
+use super::target::resolve;
+use super::{Outcome, Reply};
+use crate::fetch::{self as render, SectionData};
+use crate::mime;
+use crate::proto::command::FetchAttr;
+use crate::proto::datetime::DateTime;
+use crate::proto::response::{write_astring, write_literal};
+use crate::proto::section::{Section, SectionText};
+use crate::proto::sequence::SequenceSet;
+use crate::session::Session;
+use crate::store::filename::SEEN;
+use crate::store::FlagOp;
+
+/// Responses are written out once this many octets are queued, so a FETCH
+/// of many large messages never holds them all in memory.
+const FLUSH_AT: usize = 256 * 1024;
+
+/// A message file mapped into memory.
+pub struct Message {
+    map: Option<Mmap>,
+}
+
+impl Message {
+    /// Maps an open message file (an empty file needs no map).
+    pub fn map(file: &File) -> std::io::Result<Message> {
+        if file.metadata()?.len() == 0 {
+            return Ok(Message { map: None });
+        }
+        // SAFETY: maildir files are never modified in place (flag changes
+        // rename, expunge unlinks, which keeps the mapping valid); a
+        // foreign writer truncating a delivered file is outside the
+        // maildir contract.
+        let map = unsafe { Mmap::map(file)? };
+        Ok(Message { map: Some(map) })
+    }
+
+    /// The message octets.
+    pub fn bytes(&self) -> &[u8] {
+        self.map.as_deref().unwrap_or(b"")
+    }
+}
+
+/// Whether an item needs the message text (not only the file name).
+fn needs_text(a: &FetchAttr) -> bool {
+    !matches!(a, FetchAttr::Flags | FetchAttr::InternalDate | FetchAttr::Uid | FetchAttr::Rfc822Size)
+}
+
+/// Whether an item sets `\Seen` (RFC 3501: every body fetch without PEEK).
+fn sets_seen(a: &FetchAttr) -> bool {
+    matches!(a, FetchAttr::Rfc822 | FetchAttr::Rfc822Text | FetchAttr::BodySection { peek: false, .. })
+}
+
+/// The section as echoed in the response: `1.2.HEADER.FIELDS (FROM)`.
+pub fn section_name(sec: &Section) -> Vec<u8> {
+    let mut out: Vec<u8> = sec.part.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(".").into_bytes();
+    let Some(text) = &sec.text else { return out };
+    if !out.is_empty() {
+        out.push(b'.');
+    }
+    let (word, fields): (&[u8], Option<&Vec<Vec<u8>>>) = match text {
+        SectionText::Header => (b"HEADER", None),
+        SectionText::HeaderFields(f) => (b"HEADER.FIELDS", Some(f)),
+        SectionText::HeaderFieldsNot(f) => (b"HEADER.FIELDS.NOT", Some(f)),
+        SectionText::Text => (b"TEXT", None),
+        SectionText::Mime => (b"MIME", None),
+    };
+    out.extend_from_slice(word);
+    if let Some(fields) = fields {
+        out.extend_from_slice(b" (");
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            write_astring(&mut out, &f.to_ascii_uppercase());
+        }
+        out.push(b')');
+    }
+    out
+}
+
+/// FETCH / UID FETCH.
+pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr]) -> Outcome {
+    if let Some(bad) = items.iter().find(|a| {
+        matches!(a, FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq)
+    }) {
+        return Err(Reply::Bad(format!("FETCH item not supported: {bad:?}")));
+    }
+    let view = s.view_mut()?;
+    let targets = resolve(view, set, uid)?;
+    let mut items = items.to_vec();
+    if uid && !items.contains(&FetchAttr::Uid) {
+        items.insert(0, FetchAttr::Uid);
+    }
+    let text = items.iter().any(needs_text);
+    let mark_seen = !view.read_only && items.iter().any(sets_seen);
+    // Set \Seen first, so the FLAGS sent below already show it.
+    let mut seen_now = Vec::new();
+    if mark_seen {
+        let unseen: Vec<u32> = targets.iter().filter(|&&i| !view.flags[i].has(SEEN)).map(|&i| view.uids[i]).collect();
+        if !unseen.is_empty() {
+            for e in view.mailbox().store_flags(&unseen, FlagOp::Add, SEEN, &[]).map_err(store_error)? {
+                seen_now.push(e.uid);
+                view.note_flags(e.uid, e.flags);
+            }
+        }
+    }
+    let mut missing = 0;
+    for i in targets {
+        let view = s.view_mut()?;
+        let uid_i = view.uids[i];
+        let Some(entry) = view.snapshot.find(uid_i).cloned().or_else(|| view.mailbox().snapshot().find(uid_i).cloned())
+        else {
+            missing += 1;
+            continue;
+        };
+        let message = if text || entry.vsize.is_none() && items.contains(&FetchAttr::Rfc822Size) {
+            match view.mailbox().open_message(uid_i).map_err(store_error)? {
+                Some((file, _)) => Some(Message::map(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?),
+                None => {
+                    missing += 1;
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let msg = message.as_ref().map(Message::bytes).unwrap_or(b"");
+        let tree = if items.iter().any(|a| matches!(a, FetchAttr::BodySection { .. } | FetchAttr::Rfc822)) {
+            Some(mime::scan(msg))
+        } else {
+            None
+        };
+        let mut line = format!("* {} FETCH (", i + 1).into_bytes();
+        let mut first = true;
+        let mut flags_sent = false;
+        for a in &items {
+            if !first {
+                line.push(b' ');
+            }
+            first = false;
+            match a {
+                FetchAttr::Flags => {
+                    flags_sent = true;
+                    line.extend_from_slice(format!("FLAGS ({})", view.flags_of(i)).as_bytes());
+                }
+                FetchAttr::Uid => line.extend_from_slice(format!("UID {uid_i}").as_bytes()),
+                FetchAttr::InternalDate => line.extend_from_slice(
+                    format!("INTERNALDATE \"{}\"", DateTime::from_unix(entry.internal_date, 0)).as_bytes(),
+                ),
+                FetchAttr::Rfc822Size => {
+                    let size = match entry.vsize {
+                        Some(v) => v as usize,
+                        None => render::rfc822_size(msg),
+                    };
+                    line.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
+                }
+                FetchAttr::Envelope => {
+                    line.extend_from_slice(b"ENVELOPE ");
+                    line.extend_from_slice(&render::envelope(msg));
+                }
+                FetchAttr::Body => {
+                    line.extend_from_slice(b"BODY ");
+                    line.extend_from_slice(&render::body_structure(msg, false));
+                }
+                FetchAttr::BodyStructure => {
+                    line.extend_from_slice(b"BODYSTRUCTURE ");
+                    line.extend_from_slice(&render::body_structure(msg, true));
+                }
+                FetchAttr::Rfc822 => {
+                    line.extend_from_slice(b"RFC822 ");
+                    let root = tree.as_ref().expect("tree is scanned whenever RFC822 is asked for");
+                    let whole = render::section(msg, root, &Section::default(), None);
+                    write_literal(&mut line, whole.bytes(msg));
+                }
+                FetchAttr::Rfc822Header => {
+                    line.extend_from_slice(b"RFC822.HEADER ");
+                    write_literal(&mut line, render::rfc822_header(msg).bytes(msg));
+                }
+                FetchAttr::Rfc822Text => {
+                    line.extend_from_slice(b"RFC822.TEXT ");
+                    write_literal(&mut line, render::rfc822_text(msg).bytes(msg));
+                }
+                FetchAttr::BodySection { section, partial, .. } => {
+                    line.extend_from_slice(b"BODY[");
+                    line.extend_from_slice(&section_name(section));
+                    line.push(b']');
+                    if let Some(p) = partial {
+                        line.extend_from_slice(format!("<{}>", p.start).as_bytes());
+                    }
+                    line.push(b' ');
+                    let root = tree.as_ref().expect("tree is scanned whenever a body section is asked for");
+                    let data: SectionData = render::section(msg, root, section, *partial);
+                    write_literal(&mut line, data.bytes(msg));
+                }
+                FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq => {}
+            }
+        }
+        if seen_now.contains(&uid_i) && !flags_sent {
+            line.extend_from_slice(format!(" FLAGS ({})", view.flags_of(i)).as_bytes());
+        }
+        line.extend_from_slice(b")\r\n");
+        s.out.extend_from_slice(&line);
+        if s.out.len() >= FLUSH_AT {
+            s.flush().map_err(|e| Reply::No(format!("write failed: {e}")))?;
+        }
+    }
+    if missing > 0 {
+        return Err(Reply::No("[EXPUNGEISSUED] Some of the requested messages no longer exist".into()));
+    }
+    Ok(if uid { "UID FETCH completed".into() } else { "FETCH completed".into() })
+}

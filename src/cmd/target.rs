@@ -1,0 +1,38 @@
+//! Which messages of the selected mailbox a sequence set names, by
+//! sequence number or by UID.
+
+use super::Reply;
+use crate::proto::sequence::SequenceSet;
+use crate::session::view::MailboxView;
+
+/// The view indexes (sequence number - 1) that `set` names. A sequence
+/// number beyond the mailbox is an error (RFC 9051 6.4.4 asks for BAD); a
+/// UID set may name UIDs that do not exist (RFC 3501 6.4.8).
+pub fn resolve(view: &MailboxView, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, Reply> {
+    if set.is_saved() {
+        return Err(Reply::Bad("SEARCHRES ($) is not supported".into()));
+    }
+    if uid {
+        let max = view.uids.last().copied().unwrap_or(0);
+        let mut out = Vec::new();
+        for (lo, hi) in set.intervals(max) {
+            let start = view.uids.partition_point(|&u| u < lo);
+            let end = view.uids.partition_point(|&u| u <= hi);
+            out.extend(start..end);
+        }
+        out.sort_unstable();
+        out.dedup();
+        return Ok(out);
+    }
+    let exists = view.exists();
+    if exists == 0 {
+        return Err(Reply::Bad("No messages in the mailbox: message sequence numbers are invalid".into()));
+    }
+    if set.exceeds(exists) {
+        return Err(Reply::Bad(format!("Invalid message sequence number: the mailbox has {exists} messages")));
+    }
+    let mut out: Vec<usize> = set.iter(exists).map(|n| n as usize - 1).collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
