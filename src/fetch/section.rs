@@ -1,0 +1,205 @@
+//! Body sections `BODY[section]<partial>` (RFC 3501 section 6.4.5) as byte
+//! ranges of the message, so the server can send them from the mapped file.
+//!
+//! Part numbering: a message that is not multipart has its body as part 1;
+//! the parts of a message/rfc822 part are numbered into the encapsulated
+//! message; a non-multipart part also answers to `.1` as itself (Dovecot).
+//! `HEADER`, `TEXT` and `HEADER.FIELDS` after a part number need a
+//! message/rfc822 part. A part that does not exist, or a `HEADER`/`TEXT` of
+//! a part that is not a message, gives an empty string, as Dovecot does
+//! (RFC 3501 leaves this open; an empty string keeps clients going).
+//!
+//! Octets are counted as sent: where the stored bytes have bare LFs (maildir
+//! files written by an MTA usually do) the section is converted to CRLF, so
+//! sizes agree with BODYSTRUCTURE and RFC822.SIZE.
+
+use crate::mime::header::{fields, header_end};
+use crate::mime::scan::crlf_size;
+use crate::mime::{Kind, Part};
+use crate::proto::section::{Partial, Section, SectionText};
+use std::ops::Range;
+
+/// The bytes of a section: a range of the message, or built bytes (for
+/// `HEADER.FIELDS`, and for ranges with bare LFs converted to CRLF).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionData {
+    /// These octets of the message, unchanged.
+    Range(Range<usize>),
+    /// Bytes made for this answer.
+    Owned(Vec<u8>),
+}
+
+impl SectionData {
+    /// The bytes, given the message the ranges refer to.
+    pub fn bytes<'a>(&'a self, msg: &'a [u8]) -> &'a [u8] {
+        match self {
+            SectionData::Range(r) => msg.get(r.clone()).unwrap_or(b""),
+            SectionData::Owned(v) => v,
+        }
+    }
+
+    /// Number of octets.
+    pub fn len(&self) -> usize {
+        match self {
+            SectionData::Range(r) => r.len(),
+            SectionData::Owned(v) => v.len(),
+        }
+    }
+
+    /// True when there are no octets.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// RFC822.SIZE: the message's size with bare LFs counted as CRLF.
+pub fn rfc822_size(msg: &[u8]) -> usize {
+    crlf_size(msg)
+}
+
+/// RFC822.HEADER (same as `BODY.PEEK[HEADER]`).
+pub fn rfc822_header(msg: &[u8]) -> SectionData {
+    crlf(msg, 0..header_end(msg, 0, msg.len()))
+}
+
+/// RFC822.TEXT (same as `BODY[TEXT]`).
+pub fn rfc822_text(msg: &[u8]) -> SectionData {
+    crlf(msg, header_end(msg, 0, msg.len())..msg.len())
+}
+
+/// The data of `BODY[section]<partial>` of `msg`, whose tree is `root`
+/// (from [`crate::mime::scan`]).
+pub fn section(msg: &[u8], root: &Part, sec: &Section, partial: Option<Partial>) -> SectionData {
+    let data = whole_section(msg, root, sec);
+    match partial {
+        None => data,
+        Some(p) => {
+            let start = (p.start as usize).min(data.len());
+            let end = start.saturating_add(p.length as usize).min(data.len());
+            match data {
+                SectionData::Range(r) => SectionData::Range(r.start + start..r.start + end),
+                SectionData::Owned(mut v) => {
+                    v.truncate(end);
+                    v.drain(..start);
+                    SectionData::Owned(v)
+                }
+            }
+        }
+    }
+}
+
+fn empty() -> SectionData {
+    SectionData::Range(0..0)
+}
+
+/// The range as sent: itself, or a CRLF-converted copy if it has bare LFs.
+fn crlf(msg: &[u8], r: Range<usize>) -> SectionData {
+    let b = msg.get(r.clone()).unwrap_or(b"");
+    if crlf_size(b) == b.len() {
+        return SectionData::Range(r);
+    }
+    let mut v = Vec::with_capacity(crlf_size(b));
+    let mut prev = 0u8;
+    for &c in b {
+        if c == b'\n' && prev != b'\r' {
+            v.push(b'\r');
+        }
+        v.push(c);
+        prev = c;
+    }
+    SectionData::Owned(v)
+}
+
+/// Where a path walk stands: on a message (numbers select its body's
+/// parts), on the body of a non-multipart message (only a message/rfc822
+/// body can be entered further), or on a part of a multipart.
+#[derive(Clone, Copy, PartialEq)]
+enum At {
+    Message,
+    MessageBody,
+    Part,
+}
+
+/// Follows a part path from the message `root`; `None` if it does not exist.
+pub fn find_part<'a>(root: &'a Part, path: &[u32]) -> Option<&'a Part> {
+    let mut cur = root;
+    let mut at = At::Message;
+    for &n in path {
+        let i = (n as usize).checked_sub(1)?;
+        let msg = match (&cur.kind, at) {
+            (Kind::Message(inner), At::Part | At::MessageBody) => inner.as_ref(),
+            (_, At::Message) => cur,
+            (_, At::Part) => {
+                // A leaf of a multipart answers to `.1` as itself (Dovecot).
+                if i == 0 && !matches!(cur.kind, Kind::Multipart(_)) {
+                    at = At::MessageBody;
+                    continue;
+                }
+                cur
+            }
+            (_, At::MessageBody) => return None,
+        };
+        (cur, at) = match &msg.kind {
+            Kind::Multipart(children) => (children.get(i)?, At::Part),
+            _ if i == 0 => (msg, At::MessageBody),
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn whole_section(msg: &[u8], root: &Part, sec: &Section) -> SectionData {
+    let Some(target) = find_part(root, &sec.part) else {
+        return empty();
+    };
+    let top = sec.part.is_empty();
+    // The message whose HEADER/TEXT is meant.
+    let message = if top {
+        Some(root)
+    } else {
+        match &target.kind {
+            Kind::Message(inner) => Some(inner.as_ref()),
+            _ => None,
+        }
+    };
+    match &sec.text {
+        None if top => crlf(msg, 0..msg.len()),
+        None => crlf(msg, target.body.clone()),
+        Some(SectionText::Mime) if top => empty(),
+        Some(SectionText::Mime) => crlf(msg, target.header.clone()),
+        Some(SectionText::Header) => message.map_or_else(empty, |m| crlf(msg, m.header.clone())),
+        Some(SectionText::Text) => message.map_or_else(empty, |m| crlf(msg, m.body.clone())),
+        Some(SectionText::HeaderFields(names)) => {
+            message.map_or_else(empty, |m| header_fields(msg, m.header.clone(), names, true))
+        }
+        Some(SectionText::HeaderFieldsNot(names)) => message.map_or_else(empty, |m| {
+            header_fields(msg, m.header.clone(), names, false)
+        }),
+    }
+}
+
+/// The fields of the header at `r` whose names are (`keep`) or are not in
+/// `names`, in message order, followed by a blank line.
+fn header_fields(msg: &[u8], r: Range<usize>, names: &[Vec<u8>], keep: bool) -> SectionData {
+    let hdr = msg.get(r).unwrap_or(b"");
+    let mut out = Vec::new();
+    for f in fields(hdr) {
+        if names.iter().any(|n| n.eq_ignore_ascii_case(f.name)) == keep {
+            out.extend_from_slice(f.raw);
+            if !f.raw.ends_with(b"\n") {
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    // HEADER.FIELDS always ends with a blank line; HEADER.FIELDS.NOT keeps
+    // the header's own blank line, if it has one (as Dovecot does).
+    let has_blank =
+        hdr == b"\n" || hdr == b"\r\n" || hdr.ends_with(b"\n\n") || hdr.ends_with(b"\n\r\n");
+    if keep || has_blank {
+        out.extend_from_slice(b"\r\n");
+    }
+    match crlf(&out, 0..out.len()) {
+        SectionData::Owned(v) => SectionData::Owned(v),
+        SectionData::Range(_) => SectionData::Owned(out),
+    }
+}
