@@ -21,6 +21,9 @@ mod response;
 mod sentdate;
 mod text;
 
+#[cfg(test)]
+mod tests;
+
 pub use eval::matches;
 pub use program::{prepare, Program, SearchError, SUPPORTED_CHARSETS};
 pub use response::{esearch_response, saved_result, search_response, sequence_set_string};

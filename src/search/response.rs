@@ -57,7 +57,13 @@ pub fn esearch_response(tag: &str, uid: bool, returns: &[SearchReturn], hits: &[
     if uid {
         out.push_str(" UID");
     }
-    let want = |r: SearchReturn| if returns.is_empty() { r == SearchReturn::All } else { returns.contains(&r) };
+    let want = |r: SearchReturn| {
+        if returns.is_empty() {
+            r == SearchReturn::All
+        } else {
+            returns.contains(&r)
+        }
+    };
     let min = hits.iter().min();
     let max = hits.iter().max();
     if let (true, Some(n)) = (want(SearchReturn::Min), min) {
