@@ -2,7 +2,7 @@
 //!
 //! A pure library: the handler turns the parsed [`SearchKey`] into a
 //! [`Program`] once with [`prepare`] (charset conversion, case folding,
-//! cheap keys first), then asks [`matches`] for every message through a
+//! cheap keys first), then asks [`matches()`] for every message through a
 //! [`MessageContext`] it fills from the store. The evaluator never opens a
 //! file itself: message bytes are asked for only when a header or body key
 //! is actually reached, so flag-only searches never read a message.

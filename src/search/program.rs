@@ -104,7 +104,7 @@ impl Node {
     }
 }
 
-/// A search ready to run against messages with [`crate::search::matches`].
+/// A search ready to run against messages with [`crate::search::matches()`].
 #[derive(Clone, Debug)]
 pub struct Program {
     pub(crate) root: Node,
