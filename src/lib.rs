@@ -21,6 +21,7 @@ pub mod fetch;
 pub mod mime;
 pub mod net;
 pub mod proto;
+pub mod search;
 pub mod server;
 pub mod shared;
 pub mod session;

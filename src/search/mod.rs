@@ -1,0 +1,161 @@
+//! SEARCH evaluation (RFC 3501 6.4.4, RFC 9051 6.4.4, RFC 4731 ESEARCH).
+//!
+//! A pure library: the handler turns the parsed [`SearchKey`] into a
+//! [`Program`] once with [`prepare`] (charset conversion, case folding,
+//! cheap keys first), then asks [`matches()`] for every message through a
+//! [`MessageContext`] it fills from the store. The evaluator never opens a
+//! file itself: message bytes are asked for only when a header or body key
+//! is actually reached, so flag-only searches never read a message.
+//!
+//! Dates: `BEFORE`/`ON`/`SINCE` compare the INTERNALDATE's calendar day in
+//! UTC (the server's view); `SENTBEFORE`/`SENTON`/`SENTSINCE` compare the
+//! day written in the `Date:` header, in its own zone, falling back to the
+//! INTERNALDATE (UTC day) when the header is missing or unparsable, as
+//! Dovecot does.
+//!
+//! [`SearchKey`]: crate::proto::command::SearchKey
+
+mod eval;
+mod program;
+mod response;
+mod sentdate;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use eval::matches;
+pub use program::{prepare, Program, SearchError, SUPPORTED_CHARSETS};
+pub use response::{esearch_response, saved_result, search_response, sequence_set_string};
+pub use sentdate::sent_date;
+
+use std::cell::OnceCell;
+
+/// The system flags of one message as the store knows them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SystemFlags {
+    /// `\Seen`
+    pub seen: bool,
+    /// `\Answered`
+    pub answered: bool,
+    /// `\Flagged`
+    pub flagged: bool,
+    /// `\Deleted`
+    pub deleted: bool,
+    /// `\Draft`
+    pub draft: bool,
+    /// `\Recent` (this session's view)
+    pub recent: bool,
+}
+
+/// What the evaluator may know about one message; the handler implements it
+/// over its mailbox view and store.
+pub trait MessageContext {
+    /// Message sequence number (1-based).
+    fn seq(&self) -> u32;
+    /// The message's UID.
+    fn uid(&self) -> u32;
+    /// Largest sequence number in the mailbox, what `*` means in a sequence set.
+    fn max_seq(&self) -> u32;
+    /// Largest UID in the mailbox, what `*` means in `UID set`.
+    fn max_uid(&self) -> u32;
+    /// System flags.
+    fn flags(&self) -> SystemFlags;
+    /// Keyword names exactly as the client sees them in FLAGS (e.g.
+    /// `$Forwarded`, even when the store keeps it as a maildir letter).
+    fn keywords(&self) -> &[String];
+    /// INTERNALDATE as seconds since the epoch.
+    fn internal_date(&self) -> i64;
+    /// RFC822.SIZE in octets.
+    fn size(&self) -> u64;
+    /// The message's mod-sequence (RFC 7162), if CONDSTORE is in use.
+    fn modseq(&self) -> Option<u64> {
+        None
+    }
+    /// The raw message, loaded on first call and kept by the implementor;
+    /// `None` when it cannot be read (e.g. expunged by another process).
+    fn raw(&self) -> Option<&[u8]>;
+}
+
+/// A ready-made [`MessageContext`]: plain fields, and the message bytes
+/// produced on demand by a loader closure (called at most once).
+pub struct Message<'a> {
+    /// Sequence number.
+    pub seq: u32,
+    /// UID.
+    pub uid: u32,
+    /// Largest sequence number in the mailbox.
+    pub max_seq: u32,
+    /// Largest UID in the mailbox.
+    pub max_uid: u32,
+    /// System flags.
+    pub flags: SystemFlags,
+    /// Keyword names as shown in FLAGS.
+    pub keywords: Vec<String>,
+    /// INTERNALDATE, seconds since the epoch.
+    pub internal_date: i64,
+    /// RFC822.SIZE.
+    pub size: u64,
+    /// Mod-sequence, if known.
+    pub modseq: Option<u64>,
+    loader: Box<dyn Fn() -> Option<Vec<u8>> + 'a>,
+    loaded: OnceCell<Option<Vec<u8>>>,
+}
+
+impl<'a> Message<'a> {
+    /// A message with no flags, keywords, date or size yet, whose bytes come
+    /// from `loader` the first time a header or body key needs them.
+    pub fn new(seq: u32, uid: u32, loader: impl Fn() -> Option<Vec<u8>> + 'a) -> Message<'a> {
+        Message {
+            seq,
+            uid,
+            max_seq: seq,
+            max_uid: uid,
+            flags: SystemFlags::default(),
+            keywords: Vec::new(),
+            internal_date: 0,
+            size: 0,
+            modseq: None,
+            loader: Box::new(loader),
+            loaded: OnceCell::new(),
+        }
+    }
+
+    /// True once the loader has been called.
+    pub fn was_loaded(&self) -> bool {
+        self.loaded.get().is_some()
+    }
+}
+
+impl MessageContext for Message<'_> {
+    fn seq(&self) -> u32 {
+        self.seq
+    }
+    fn uid(&self) -> u32 {
+        self.uid
+    }
+    fn max_seq(&self) -> u32 {
+        self.max_seq
+    }
+    fn max_uid(&self) -> u32 {
+        self.max_uid
+    }
+    fn flags(&self) -> SystemFlags {
+        self.flags
+    }
+    fn keywords(&self) -> &[String] {
+        &self.keywords
+    }
+    fn internal_date(&self) -> i64 {
+        self.internal_date
+    }
+    fn size(&self) -> u64 {
+        self.size
+    }
+    fn modseq(&self) -> Option<u64> {
+        self.modseq
+    }
+    fn raw(&self) -> Option<&[u8]> {
+        self.loaded.get_or_init(|| (self.loader)()).as_deref()
+    }
+}

@@ -1,0 +1,110 @@
+//! SEARCH (RFC 3501 7.2.5) and ESEARCH (RFC 4731) response texts, without
+//! the leading `* ` and the CRLF, which the response writer adds.
+
+use crate::proto::command::SearchReturn;
+use crate::proto::response::write_string;
+
+/// `SEARCH 1 2 3` (or just `SEARCH` when nothing matched), numbers in the
+/// order given.
+pub fn search_response(hits: &[u32]) -> String {
+    let mut out = String::from("SEARCH");
+    for h in hits {
+        out.push(' ');
+        out.push_str(&h.to_string());
+    }
+    out
+}
+
+/// `hits` as a compact sequence set: sorted, duplicates dropped, runs as
+/// ranges (`1:3,5`). Empty for no hits.
+pub fn sequence_set_string(hits: &[u32]) -> String {
+    let mut v = hits.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < v.len() {
+        let start = v[i];
+        let mut end = start;
+        while i + 1 < v.len() && v[i + 1] == end + 1 {
+            i += 1;
+            end = v[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `ESEARCH (TAG "x") [UID] [MIN n] [MAX n] [COUNT n] [ALL set]` for the
+/// requested return options; an empty list means ALL (RFC 4731 3.1). MIN,
+/// MAX and ALL are left out when nothing matched; COUNT is always given
+/// when asked for. SAVE adds nothing here; when it is the only option the
+/// handler sends no ESEARCH response at all (RFC 5182 2.4).
+pub fn esearch_response(tag: &str, uid: bool, returns: &[SearchReturn], hits: &[u32]) -> String {
+    let mut head = Vec::from(&b"ESEARCH (TAG "[..]);
+    write_string(&mut head, tag.as_bytes());
+    head.push(b')');
+    // A tag is ASTRING-CHARs (ASCII), so the quoted form is always UTF-8.
+    let mut out = String::from_utf8_lossy(&head).into_owned();
+    if uid {
+        out.push_str(" UID");
+    }
+    let want = |r: SearchReturn| {
+        if returns.is_empty() {
+            r == SearchReturn::All
+        } else {
+            returns.contains(&r)
+        }
+    };
+    let min = hits.iter().min();
+    let max = hits.iter().max();
+    if let (true, Some(n)) = (want(SearchReturn::Min), min) {
+        out.push_str(&format!(" MIN {n}"));
+    }
+    if let (true, Some(n)) = (want(SearchReturn::Max), max) {
+        out.push_str(&format!(" MAX {n}"));
+    }
+    if want(SearchReturn::Count) {
+        let mut v = hits.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        out.push_str(&format!(" COUNT {}", v.len()));
+    }
+    if want(SearchReturn::All) && !hits.is_empty() {
+        out.push_str(" ALL ");
+        out.push_str(&sequence_set_string(hits));
+    }
+    out
+}
+
+/// What `RETURN (SAVE ...)` stores (RFC 5182 2.1): the hits, or only the
+/// lowest and/or highest when MIN and/or MAX are asked for without ALL or
+/// COUNT.
+pub fn saved_result(returns: &[SearchReturn], hits: &[u32]) -> Vec<u32> {
+    use SearchReturn as R;
+    let has = |r| returns.contains(&r);
+    if has(R::All) || has(R::Count) || !(has(R::Min) || has(R::Max)) {
+        let mut v = hits.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        return v;
+    }
+    let mut v = Vec::new();
+    if let (true, Some(&n)) = (has(R::Min), hits.iter().min()) {
+        v.push(n);
+    }
+    if let (true, Some(&n)) = (has(R::Max), hits.iter().max()) {
+        if !v.contains(&n) {
+            v.push(n);
+        }
+    }
+    v
+}
