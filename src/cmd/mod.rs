@@ -11,6 +11,7 @@ mod idle;
 mod list;
 mod mailbox;
 pub mod names;
+mod search;
 mod select;
 mod status;
 mod store;
@@ -47,6 +48,7 @@ pub const EXTENSIONS: &[&str] = &[
     "LIST-STATUS",
     "MULTIAPPEND",
     "MOVE",
+    "ESEARCH",
 ];
 
 /// A command table entry.
@@ -108,8 +110,8 @@ pub static TABLE: &[Spec] = &[
     spec("UNSELECT", SELECTED, true),
     spec("EXPUNGE", SELECTED, true),
     spec("UID EXPUNGE", SELECTED, true),
-    seq("SEARCH", false),
-    spec("UID SEARCH", SELECTED, false),
+    seq("SEARCH", true),
+    spec("UID SEARCH", SELECTED, true),
     seq("FETCH", true),
     spec("UID FETCH", SELECTED, true),
     seq("STORE", true),
@@ -209,6 +211,9 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Append { mailbox, messages } => append::append(s, &mailbox, messages),
         CommandBody::Namespace => any::namespace(s),
         CommandBody::Idle => idle::idle(s)?,
+        CommandBody::Search { uid, returns, charset, key } => {
+            search::search(s, &tag, uid, returns.as_deref(), charset.as_deref(), &key)
+        }
         CommandBody::Fetch { uid, set, items, .. } => fetch::fetch(s, uid, &set, &items),
         CommandBody::Store { uid, set, mode, silent, flags, .. } => store::store(s, uid, &set, mode, silent, &flags),
         CommandBody::Copy { uid, set, mailbox, encrypted } => copy::copy(s, uid, &set, &mailbox, false, encrypted.as_ref()),
