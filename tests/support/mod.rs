@@ -334,3 +334,39 @@ fn announced(line: &str) -> Option<usize> {
     let open = l.rfind('{')?;
     l[open + 1..].parse().ok()
 }
+
+/// The passwd-file fixture: one account per hash scheme, made by tools
+/// other than tegami (see the comments in the file).
+pub fn fixture_passwd() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/passwd")).unwrap()
+}
+
+/// The fixture's accounts with their passwords, read from the
+/// `# password: ...` comment above each entry.
+pub fn fixture_accounts() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut password = None;
+    for line in fixture_passwd().lines() {
+        if let Some(rest) = line.strip_prefix("# password: ") {
+            password = Some(rest.split("  ").next().unwrap().trim_end().to_string());
+        } else if !line.starts_with('#') && !line.trim().is_empty() {
+            let user = line.split(':').next().unwrap().to_string();
+            out.push((user, password.take().expect("a password comment above every account")));
+        }
+    }
+    out
+}
+
+impl Server {
+    /// Starts a server whose accounts are the fixture's (plus nothing else).
+    pub fn start_fixture(extra: &[&str]) -> Server {
+        Server::start_with(extra, |d| std::fs::write(d.join("passwd"), fixture_passwd()).unwrap())
+    }
+}
+
+impl Client {
+    /// Reads responses up to the tagged one and returns the tagged line.
+    pub fn tagged(&mut self, tag: &str) -> String {
+        self.until_tagged(tag).pop().unwrap()
+    }
+}
