@@ -235,6 +235,12 @@ impl Client {
     pub fn starttls(&mut self, cert: &Path) {
         let lines = self.cmd("STARTTLS");
         assert!(lines.last().unwrap().contains(" OK "), "{lines:?}");
+        self.tls_handshake(cert);
+    }
+
+    /// Runs the client side of a TLS handshake on this clear connection (the
+    /// STARTTLS command and its OK already exchanged).
+    pub fn tls_handshake(&mut self, cert: &Path) {
         let placeholder = BufReader::new(Conn::Plain(self.tcp().try_clone().unwrap()));
         let old = std::mem::replace(&mut self.r, placeholder);
         assert!(old.buffer().is_empty(), "server sent bytes after STARTTLS OK");
