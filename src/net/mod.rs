@@ -64,13 +64,14 @@ impl Stream {
         }
     }
 
-    /// Ends the connection politely: TLS sends its close_notify alert.
+    /// Ends the connection politely: TLS sends its close_notify alert. The
+    /// TCP close is left to the socket's owners (the worker frees the
+    /// channel before the client can see it).
     pub fn close(&mut self) {
         if let Stream::Tls(t) = self {
             t.conn.send_close_notify();
             let _ = t.flush();
         }
-        let _ = self.tcp().shutdown(std::net::Shutdown::Write);
     }
 
     /// The negotiated protocol and cipher, for link-level logs.
