@@ -324,7 +324,16 @@ impl Client {
     pub fn closed(&mut self) -> bool {
         let _ = self.tcp().set_read_timeout(Some(Duration::from_secs(10)));
         let mut rest = Vec::new();
-        self.r.read_to_end(&mut rest).is_ok()
+        if self.r.read_to_end(&mut rest).is_err() {
+            return false;
+        }
+        // After TLS's close_notify, wait for the TCP close as well: the
+        // server frees the channel before it closes the socket.
+        if let Conn::Tls(s) = self.r.get_mut() {
+            let mut raw = Vec::new();
+            return (&s.sock).read_to_end(&mut raw).is_ok();
+        }
+        true
     }
 }
 
