@@ -4,6 +4,7 @@
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,13 +65,14 @@ impl Stream {
         }
     }
 
-    /// Ends the connection politely: TLS sends its close_notify alert.
+    /// Ends the connection politely: TLS sends its close_notify alert. The
+    /// TCP close is left to the socket's owners (the worker frees the
+    /// channel before the client can see it).
     pub fn close(&mut self) {
         if let Stream::Tls(t) = self {
             t.conn.send_close_notify();
             let _ = t.flush();
         }
-        let _ = self.tcp().shutdown(std::net::Shutdown::Write);
     }
 
     /// The negotiated protocol and cipher, for link-level logs.
@@ -157,7 +159,16 @@ pub fn write_self_signed(names: &[&str], cert: &Path, key: &Path) -> Result<(), 
     let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
     let c = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
     std::fs::write(cert, c.cert.pem()).map_err(|e| format!("{}: {e}", cert.display()))?;
-    std::fs::write(key, c.key_pair.serialize_pem()).map_err(|e| format!("{}: {e}", key.display()))?;
+    // The private key is for the owner's eyes only (the server loads it
+    // before dropping privileges).
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(key)
+        .map_err(|e| format!("{}: {e}", key.display()))?;
+    f.write_all(c.key_pair.serialize_pem().as_bytes()).map_err(|e| format!("{}: {e}", key.display()))?;
     Ok(())
 }
 
@@ -171,6 +182,8 @@ mod tests {
         let (c, k) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
         write_self_signed(&["localhost"], &c, &k).unwrap();
         assert!(load_tls(&c, &k).is_ok());
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&k).unwrap().permissions().mode() & 0o077, 0, "key readable by others");
     }
 
     #[test]

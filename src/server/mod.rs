@@ -7,7 +7,7 @@ pub mod pool;
 mod privileges;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -108,8 +108,12 @@ fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: P
         }
         let id = SESSION_COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
         let shared = shared.clone();
-        pool.run_reserved(Box::new(move || {
+        pool.run_reserved(Box::new(move |place| {
             let _ = sock.set_nodelay(true);
+            // A second handle keeps the connection open when the session
+            // drops its own: the channel is freed first, and only then does
+            // the client see the close, so it may reconnect at once.
+            let keep = sock.try_clone().ok();
             let stream = if is_tls {
                 let Some(tls) = shared.tls.clone() else { return };
                 match Stream::accept_tls(sock, tls) {
@@ -123,6 +127,10 @@ fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: P
                 Stream::Plain(sock)
             };
             session::run(shared, stream, peer, id);
+            place.release();
+            if let Some(k) = keep {
+                let _ = k.shutdown(Shutdown::Write);
+            }
         }));
     }
 }
@@ -146,6 +154,9 @@ fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, peer: SocketA
         if let Ok(mut s) = Stream::accept_tls(sock, tls) {
             let _ = s.write_all(BYE_FULL);
             let _ = s.flush();
+            // close_notify, so the client sees an orderly end, not a
+            // truncation attack.
+            s.close();
         }
         refusals.fetch_sub(1, Ordering::SeqCst);
     });

@@ -3,6 +3,7 @@
 //! after a minute idle. A session over the cap is refused at once, never
 //! queued, so a client learns to retry instead of hanging.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread;
@@ -13,6 +14,27 @@ use parking_lot::Mutex;
 
 /// A unit of work: one session.
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// A unit of work that may free its channel before it returns.
+pub type PlacedJob = Box<dyn FnOnce(&Place) + Send + 'static>;
+
+/// The channel a running job holds. It is freed when the job returns, or
+/// earlier by [`Place::release`]: a session frees it before its client can
+/// see the connection close, so a client that reconnects at once is never
+/// refused because of its own finished session.
+pub struct Place {
+    inner: Arc<Inner>,
+    held: Cell<bool>,
+}
+
+impl Place {
+    /// Frees the channel now (later calls do nothing).
+    pub fn release(&self) {
+        if self.held.replace(false) {
+            self.inner.state.lock().active -= 1;
+        }
+    }
+}
 
 #[derive(Default)]
 struct State {
@@ -27,8 +49,8 @@ struct State {
 struct Inner {
     cap: usize,
     state: Mutex<State>,
-    tx: Sender<Job>,
-    rx: Receiver<Job>,
+    tx: Sender<PlacedJob>,
+    rx: Receiver<PlacedJob>,
 }
 
 /// The pool; cheap to clone.
@@ -59,7 +81,7 @@ impl Pool {
     }
 
     /// Runs `job` in a place taken by [`Pool::try_reserve`].
-    pub fn run_reserved(&self, job: Job) {
+    pub fn run_reserved(&self, job: PlacedJob) {
         let mut st = self.inner.state.lock();
         if st.idle > 0 {
             st.idle -= 1;
@@ -84,7 +106,7 @@ impl Pool {
         if !self.try_reserve() {
             return Err(job);
         }
-        self.run_reserved(job);
+        self.run_reserved(Box::new(move |_| job()));
         Ok(())
     }
 
@@ -103,11 +125,16 @@ fn worker(inner: Arc<Inner>) {
     loop {
         match inner.rx.recv_timeout(IDLE_RETIRE) {
             Ok(job) => {
-                if catch_unwind(AssertUnwindSafe(job)).is_err() {
+                let place = Place { inner: inner.clone(), held: Cell::new(true) };
+                if catch_unwind(AssertUnwindSafe(|| job(&place))).is_err() {
                     log::warn!("a session ended with a panic; its channel is freed");
                 }
+                // One lock for both, so a new job never sees the place free
+                // and no thread idle, and starts a needless thread.
                 let mut st = inner.state.lock();
-                st.active -= 1;
+                if place.held.replace(false) {
+                    st.active -= 1;
+                }
                 st.idle += 1;
             }
             Err(RecvTimeoutError::Timeout) => {
@@ -163,5 +190,27 @@ mod tests {
         assert!(pool.try_run(Box::new(move || tx.send(7).unwrap())).is_ok());
         assert_eq!(rx.recv().unwrap(), 7);
         assert_eq!(pool.threads(), 1, "the thread is reused");
+    }
+
+    #[test]
+    fn a_job_can_free_its_place_before_it_returns() {
+        let pool = Pool::new(1);
+        assert!(pool.try_reserve());
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (freed_tx, freed_rx) = mpsc::channel();
+        pool.run_reserved(Box::new(move |place| {
+            place.release();
+            place.release();
+            freed_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
+        }));
+        freed_rx.recv().unwrap();
+        assert_eq!(pool.active(), 0, "freed while the job still runs");
+        assert!(pool.try_reserve());
+        go_tx.send(()).unwrap();
+        pool.run_reserved(Box::new(|_| {}));
+        while pool.active() > 0 {
+            thread::yield_now();
+        }
     }
 }

@@ -37,11 +37,18 @@ impl Server {
         let d = dir.path();
         let mut passwd = String::new();
         for (u, p) in USERS {
-            passwd.push_str(&format!("{u}:{{PLAIN}}{p}::::{}::\n", d.join("home").join(u).display()));
+            passwd.push_str(&format!(
+                "{u}:{{PLAIN}}{p}::::{}::\n",
+                d.join("home").join(u).display()
+            ));
         }
         std::fs::write(d.join("passwd"), passwd).unwrap();
-        tegami::net::write_self_signed(&["localhost", "127.0.0.1"], &d.join("cert.pem"), &d.join("key.pem"))
-            .unwrap();
+        tegami::net::write_self_signed(
+            &["localhost", "127.0.0.1"],
+            &d.join("cert.pem"),
+            &d.join("key.pem"),
+        )
+        .unwrap();
         prepare(d);
         let log = std::fs::File::create(d.join("log")).unwrap();
         let mut args: Vec<String> = vec![
@@ -130,7 +137,11 @@ impl Server {
     /// A logged-in client on the clear-text port.
     pub fn login(&self, user: &str) -> Client {
         let mut c = self.connect();
-        let pw = USERS.iter().find(|(u, _)| *u == user).expect("known user").1;
+        let pw = USERS
+            .iter()
+            .find(|(u, _)| *u == user)
+            .expect("known user")
+            .1;
         c.ok(&format!("LOGIN {user} {pw}"));
         c
     }
@@ -216,7 +227,11 @@ fn tls_wrap(sock: TcpStream, cert: &Path) -> Conn {
 
 impl Client {
     fn open(conn: Conn) -> Client {
-        let mut c = Client { r: BufReader::new(conn), greeting: String::new(), n: 0 };
+        let mut c = Client {
+            r: BufReader::new(conn),
+            greeting: String::new(),
+            n: 0,
+        };
         c.greeting = c.line();
         c
     }
@@ -235,10 +250,21 @@ impl Client {
     pub fn starttls(&mut self, cert: &Path) {
         let lines = self.cmd("STARTTLS");
         assert!(lines.last().unwrap().contains(" OK "), "{lines:?}");
+        self.tls_handshake(cert);
+    }
+
+    /// Runs the client side of a TLS handshake on this clear connection (the
+    /// STARTTLS command and its OK already exchanged).
+    pub fn tls_handshake(&mut self, cert: &Path) {
         let placeholder = BufReader::new(Conn::Plain(self.tcp().try_clone().unwrap()));
         let old = std::mem::replace(&mut self.r, placeholder);
-        assert!(old.buffer().is_empty(), "server sent bytes after STARTTLS OK");
-        let Conn::Plain(sock) = old.into_inner() else { panic!("already TLS") };
+        assert!(
+            old.buffer().is_empty(),
+            "server sent bytes after STARTTLS OK"
+        );
+        let Conn::Plain(sock) = old.into_inner() else {
+            panic!("already TLS")
+        };
         self.r = BufReader::new(tls_wrap(sock, cert));
     }
 
@@ -253,7 +279,9 @@ impl Client {
     pub fn line(&mut self) -> String {
         let mut v = Vec::new();
         let _ = self.r.read_until(b'\n', &mut v);
-        String::from_utf8_lossy(&v).trim_end_matches(['\r', '\n']).to_string()
+        String::from_utf8_lossy(&v)
+            .trim_end_matches(['\r', '\n'])
+            .to_string()
     }
 
     /// Reads one response line, with any literals it announces appended.
@@ -310,7 +338,10 @@ impl Client {
     pub fn ok(&mut self, text: &str) -> Vec<String> {
         let lines = self.cmd(text);
         let last = lines.last().unwrap();
-        assert!(last.split(' ').nth(1) == Some("OK"), "{text} failed: {lines:?}");
+        assert!(
+            last.split(' ').nth(1) == Some("OK"),
+            "{text} failed: {lines:?}"
+        );
         lines
     }
 
@@ -318,7 +349,16 @@ impl Client {
     pub fn closed(&mut self) -> bool {
         let _ = self.tcp().set_read_timeout(Some(Duration::from_secs(10)));
         let mut rest = Vec::new();
-        self.r.read_to_end(&mut rest).is_ok()
+        if self.r.read_to_end(&mut rest).is_err() {
+            return false;
+        }
+        // After TLS's close_notify, wait for the TCP close as well: the
+        // server frees the channel before it closes the socket.
+        if let Conn::Tls(s) = self.r.get_mut() {
+            let mut raw = Vec::new();
+            return (&s.sock).read_to_end(&mut raw).is_ok();
+        }
+        true
     }
 }
 
@@ -333,4 +373,48 @@ fn announced(line: &str) -> Option<usize> {
     let l = line.strip_suffix('}')?;
     let open = l.rfind('{')?;
     l[open + 1..].parse().ok()
+}
+
+/// The passwd-file fixture: one account per hash scheme, made by tools
+/// other than tegami (see the comments in the file).
+pub fn fixture_passwd() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/passwd"))
+        .unwrap()
+}
+
+/// The fixture's accounts with their passwords, read from the
+/// `# password: ...` comment above each entry.
+pub fn fixture_accounts() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut password = None;
+    for line in fixture_passwd().lines() {
+        if let Some(rest) = line.strip_prefix("# password: ") {
+            password = Some(rest.split("  ").next().unwrap().trim_end().to_string());
+        } else if !line.starts_with('#') && !line.trim().is_empty() {
+            let user = line.split(':').next().unwrap().to_string();
+            out.push((
+                user,
+                password
+                    .take()
+                    .expect("a password comment above every account"),
+            ));
+        }
+    }
+    out
+}
+
+impl Server {
+    /// Starts a server whose accounts are the fixture's (plus nothing else).
+    pub fn start_fixture(extra: &[&str]) -> Server {
+        Server::start_with(extra, |d| {
+            std::fs::write(d.join("passwd"), fixture_passwd()).unwrap()
+        })
+    }
+}
+
+impl Client {
+    /// Reads responses up to the tagged one and returns the tagged line.
+    pub fn tagged(&mut self, tag: &str) -> String {
+        self.until_tagged(tag).pop().unwrap()
+    }
 }
