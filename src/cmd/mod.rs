@@ -230,7 +230,8 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
 /// initial responses are masked.
 pub fn masked_for_log(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
-    let mut words = text.splitn(4, ' ');
+    // Split as loosely as any parser might: runs of any whitespace.
+    let mut words = text.split(|c: char| c.is_ascii_whitespace()).filter(|w| !w.is_empty());
     let (tag, cmd) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     if cmd.eq_ignore_ascii_case("LOGIN") {
         let user = words.next().unwrap_or("");
@@ -254,6 +255,8 @@ mod tests {
         assert_eq!(masked_for_log(b"a login \"joe\" {6}\r\nsecret"), "a login \"joe\" ***");
         assert_eq!(masked_for_log(b"a AUTHENTICATE PLAIN AGpvZQBzZWNyZXQ="), "a AUTHENTICATE PLAIN ***");
         assert_eq!(masked_for_log(b"a SELECT INBOX"), "a SELECT INBOX");
+        assert_eq!(masked_for_log(b"x1  LOGIN alice pw"), "x1 LOGIN alice ***");
+        assert_eq!(masked_for_log(b"x3\tLOGIN alice pw"), "x3 LOGIN alice ***");
     }
 
     #[test]

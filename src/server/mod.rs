@@ -126,7 +126,7 @@ fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: P
             } else {
                 Stream::Plain(sock)
             };
-            session::run(shared, stream, peer, id);
+            session::run(shared, stream, peer, id, &|| place.release());
             place.release();
             if let Some(k) = keep {
                 let _ = k.shutdown(Shutdown::Write);

@@ -88,7 +88,9 @@ pub struct Session {
 
 /// Runs a session to its end. Never panics on client input; a panic from a
 /// bug ends only this session (the pool catches it).
-pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64) {
+/// `release_channel` frees the session's channel; it is called as soon as
+/// LOGOUT is answered, so a client reconnecting at once finds room.
+pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, release_channel: &dyn Fn()) {
     let _ = stream.tcp().set_read_timeout(Some(PRE_AUTH_TIMEOUT));
     let tls = stream.tls_description();
     let notifier = match idle::Notifier::new() {
@@ -116,7 +118,11 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64) {
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
     s.untagged(&greeting);
-    if let Err(e) = s.flush().and_then(|_| s.command_loop()) {
+    let result = s.flush().and_then(|_| s.command_loop());
+    if s.state == State::Logout {
+        release_channel();
+    }
+    if let Err(e) = result {
         match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 s.untagged("BYE Autologout: idle for too long");
