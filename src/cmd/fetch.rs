@@ -17,7 +17,7 @@ use crate::proto::section::{Section, SectionText};
 use crate::proto::sequence::SequenceSet;
 use crate::session::Session;
 use crate::store::filename::SEEN;
-use crate::store::FlagOp;
+use crate::store::{cache, FlagOp};
 
 /// Responses are written out once this many octets are queued, so a FETCH
 /// of many large messages never holds them all in memory.
@@ -51,6 +51,25 @@ impl Message {
 /// Whether an item needs the message text (not only the file name).
 fn needs_text(a: &FetchAttr) -> bool {
     !matches!(a, FetchAttr::Flags | FetchAttr::InternalDate | FetchAttr::Uid | FetchAttr::Rfc822Size)
+}
+
+/// The sidecar cache field of an item whose value is costly and kept.
+fn cache_field(a: &FetchAttr) -> Option<u8> {
+    match a {
+        FetchAttr::Envelope => Some(1),
+        FetchAttr::Body => Some(2),
+        FetchAttr::BodyStructure => Some(3),
+        _ => None,
+    }
+}
+
+/// Computes a cacheable item from the message text.
+fn compute(field: u8, msg: &[u8]) -> Vec<u8> {
+    match field {
+        1 => render::envelope(msg),
+        2 => render::body_structure(msg, false),
+        _ => render::body_structure(msg, true),
+    }
 }
 
 /// Whether an item sets `\Seen` (RFC 3501: every body fetch without PEEK).
@@ -99,7 +118,8 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
     if uid && !items.contains(&FetchAttr::Uid) {
         items.insert(0, FetchAttr::Uid);
     }
-    let text = items.iter().any(needs_text);
+    let fields: Vec<u8> = items.iter().filter_map(cache_field).collect();
+    let text_beyond_cache = items.iter().any(|a| needs_text(a) && cache_field(a).is_none());
     let mark_seen = !view.read_only && items.iter().any(sets_seen);
     // Set \Seen first, so the FLAGS sent below already show it.
     let mut seen_now = Vec::new();
@@ -121,6 +141,13 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
             missing += 1;
             continue;
         };
+        let stamp = cache::stamp(entry.base(), entry.size);
+        let mut cached: Vec<Option<Vec<u8>>> = if fields.is_empty() {
+            Vec::new()
+        } else {
+            view.mailbox().with_cache(|c| fields.iter().map(|&f| c.get(uid_i, f, stamp)).collect())
+        };
+        let text = text_beyond_cache || cached.iter().any(Option::is_none);
         let message = if text || entry.vsize.is_none() && items.contains(&FetchAttr::Rfc822Size) {
             match view.mailbox().open_message(uid_i).map_err(store_error)? {
                 Some((file, _)) => Some(Message::map(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?),
@@ -133,6 +160,26 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
             None
         };
         let msg = message.as_ref().map(Message::bytes).unwrap_or(b"");
+        let missing_values: Vec<(u8, Vec<u8>)> = fields
+            .iter()
+            .zip(cached.iter_mut())
+            .filter(|(_, v)| v.is_none())
+            .map(|(&f, v)| {
+                let value = compute(f, msg);
+                *v = Some(value.clone());
+                (f, value)
+            })
+            .collect();
+        if !missing_values.is_empty() {
+            view.mailbox().with_cache(|c| {
+                for (f, v) in &missing_values {
+                    c.put(uid_i, *f, stamp, v);
+                }
+            });
+        }
+        let value_of = |f: u8| -> &[u8] {
+            fields.iter().position(|&x| x == f).and_then(|i| cached[i].as_deref()).unwrap_or(b"NIL")
+        };
         let tree = if items.iter().any(|a| matches!(a, FetchAttr::BodySection { .. } | FetchAttr::Rfc822)) {
             Some(mime::scan(msg))
         } else {
@@ -164,15 +211,15 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                 }
                 FetchAttr::Envelope => {
                     line.extend_from_slice(b"ENVELOPE ");
-                    line.extend_from_slice(&render::envelope(msg));
+                    line.extend_from_slice(value_of(1));
                 }
                 FetchAttr::Body => {
                     line.extend_from_slice(b"BODY ");
-                    line.extend_from_slice(&render::body_structure(msg, false));
+                    line.extend_from_slice(value_of(2));
                 }
                 FetchAttr::BodyStructure => {
                     line.extend_from_slice(b"BODYSTRUCTURE ");
-                    line.extend_from_slice(&render::body_structure(msg, true));
+                    line.extend_from_slice(value_of(3));
                 }
                 FetchAttr::Rfc822 => {
                     line.extend_from_slice(b"RFC822 ");

@@ -258,7 +258,13 @@ impl Session {
     /// maildir gets the default folders.
     pub fn logged_in(&mut self, account: Account, how: &str) {
         log::error!("{} [{}] login {} ({how})", self.tag(), self.peer, account.user);
-        let mail = self.shared.store.account(account.maildir(&self.shared.config.mail));
+        let root = account.maildir(&self.shared.config.mail);
+        // Made before the store sees it, so every session names it by the
+        // same canonical path (one shared state per mailbox).
+        if let Err(e) = std::fs::create_dir_all(&root) {
+            log::warn!("{} cannot create the maildir {}: {e}", self.tag(), root.display());
+        }
+        let mail = self.shared.store.account(root);
         if let Err(e) = mail.ensure_default_mailboxes() {
             log::warn!("{} cannot create the default mailboxes in {}: {e}", self.tag(), mail.root().display());
         }

@@ -18,6 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Mutex, MutexGuard, RwLock};
 
+use super::cache::Cache;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN};
 use super::keywords::Keywords;
@@ -174,6 +175,8 @@ pub struct MailboxShared {
     /// Callbacks run on every change (a session's IDLE eventfd).
     hooks: Mutex<Vec<(u64, Hook)>>,
     next_waker: AtomicU64,
+    /// The sidecar cache, opened on first use.
+    cache: Mutex<Option<Cache>>,
 }
 
 static LAST_UIDVALIDITY: AtomicU32 = AtomicU32::new(0);
@@ -214,6 +217,7 @@ impl MailboxShared {
             recent: Mutex::new(Vec::new()),
             wakers: Mutex::new(Vec::new()),
             hooks: Mutex::new(Vec::new()),
+            cache: Mutex::new(None),
             next_waker: AtomicU64::new(1),
         }
     }
@@ -249,6 +253,22 @@ impl MailboxShared {
     pub fn status(&self) -> Result<Status> {
         let snap = self.sync()?;
         Ok(snap.status(self.unclaimed_recent()))
+    }
+
+    /// Runs `f` on the mailbox's sidecar cache (see [`super::cache`]),
+    /// opening it on first use and dropping values of expunged messages.
+    pub fn with_cache<R>(&self, f: impl FnOnce(&mut Cache) -> R) -> R {
+        let mut guard = self.cache.lock();
+        let cache = guard.get_or_insert_with(|| {
+            let mut c = Cache::open(&self.dir);
+            let snap = self.snapshot();
+            // Only a synced picture tells which messages are gone.
+            if snap.counter > 0 {
+                c.retain(|uid| snap.find(uid).is_some());
+            }
+            c
+        });
+        f(cache)
     }
 
     /// Registers a callback run (on the changing thread; keep it short)

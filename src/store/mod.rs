@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod cache;
 pub mod deliver;
 pub mod error;
 pub mod filename;

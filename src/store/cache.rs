@@ -1,0 +1,279 @@
+//! The per-mailbox sidecar cache `tegami.cache`: values that are costly to
+//! compute from a message (its ENVELOPE, BODY, BODYSTRUCTURE, as opaque
+//! bytes: the store does not know what they mean), keyed by UID and checked
+//! against the message file, so a second listing of a mailbox reads no
+//! message at all.
+//!
+//! The file is an append-only log: a magic line, then records
+//! `uid:u32 field:u8 stamp:u64 len:u32 value checksum:u32` (little endian).
+//! The stamp is a hash of the file's base name and size, so a value made
+//! for another file never matches. A record that fails its checksum ends
+//! the log: the file is cut there and rebuilt as values are asked for
+//! again, never trusted. Losing the cache loses nothing but time, so it is
+//! written without fsync.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// The cache file's name inside the mailbox directory.
+pub const FILE: &str = "tegami.cache";
+const MAGIC: &[u8] = b"TEGAMI-CACHE 1\n";
+const HEAD: usize = 4 + 1 + 8 + 4;
+/// Largest value kept; bigger ones are recomputed each time.
+const MAX_VALUE: usize = 1 << 20;
+
+/// Where a value lies in the file.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    stamp: u64,
+    offset: u64,
+    len: u32,
+}
+
+/// An open cache file with its index.
+pub struct Cache {
+    path: PathBuf,
+    file: Option<File>,
+    index: HashMap<(u32, u8), Slot>,
+    end: u64,
+    /// Records whose message is gone or whose value was replaced.
+    dead: usize,
+}
+
+/// FNV-1a, 64 bits: stamps and checksums need no cryptographic strength.
+fn fnv(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in *p {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// The stamp that ties a value to one message file.
+pub fn stamp(base: &str, size: u64) -> u64 {
+    fnv(&[base.as_bytes(), &size.to_le_bytes()])
+}
+
+impl Cache {
+    /// Opens (or creates) the cache of the mailbox in `dir`, reading its
+    /// index. Any damage is cut off; an unusable file leaves a cache that
+    /// keeps nothing, which only costs speed.
+    pub fn open(dir: &Path) -> Cache {
+        let path = dir.join(FILE);
+        let mut cache = Cache { path: path.clone(), file: None, index: HashMap::new(), end: 0, dead: 0 };
+        let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {
+            Ok(f) => f,
+            Err(e) => {
+                log::warn!("{}: cache disabled: {e}", path.display());
+                return cache;
+            }
+        };
+        let mut data = Vec::new();
+        if let Err(e) = (&file).read_to_end(&mut data) {
+            log::warn!("{}: cache disabled: {e}", path.display());
+            return cache;
+        }
+        let good = if data.starts_with(MAGIC) { cache.load(&data) } else { 0 };
+        if good != data.len() as u64 || data.is_empty() {
+            if !data.is_empty() {
+                log::warn!("{}: damaged after octet {good}, rebuilding from there", path.display());
+            }
+            let reset = if good == 0 { file.set_len(0).and_then(|_| file.write_all_at(MAGIC, 0)) } else { file.set_len(good) };
+            if let Err(e) = reset {
+                log::warn!("{}: cache disabled: {e}", path.display());
+                return cache;
+            }
+            cache.end = if good == 0 { MAGIC.len() as u64 } else { good };
+            if good == 0 {
+                cache.index.clear();
+            }
+        }
+        cache.file = Some(file);
+        cache
+    }
+
+    /// Indexes the records of `data`; returns where the valid log ends.
+    fn load(&mut self, data: &[u8]) -> u64 {
+        let mut pos = MAGIC.len();
+        while pos + HEAD + 4 <= data.len() {
+            let h = &data[pos..pos + HEAD];
+            let uid = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+            let field = h[4];
+            let stamp = u64::from_le_bytes(h[5..13].try_into().unwrap_or_default());
+            let len = u32::from_le_bytes([h[13], h[14], h[15], h[16]]) as usize;
+            let value_at = pos + HEAD;
+            if len > MAX_VALUE || value_at + len + 4 > data.len() {
+                break;
+            }
+            let sum = &data[value_at + len..value_at + len + 4];
+            if (fnv(&[&data[pos..value_at + len]]) as u32).to_le_bytes() != sum {
+                break;
+            }
+            if self.index.insert((uid, field), Slot { stamp, offset: value_at as u64, len: len as u32 }).is_some() {
+                self.dead += 1;
+            }
+            pos = value_at + len + 4;
+        }
+        self.end = pos as u64;
+        pos as u64
+    }
+
+    /// The value of `field` for message `uid`, if cached for this very file.
+    pub fn get(&self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
+        let slot = self.index.get(&(uid, field))?;
+        if slot.stamp != stamp {
+            return None;
+        }
+        let mut v = vec![0; slot.len as usize];
+        self.file.as_ref()?.read_exact_at(&mut v, slot.offset).ok()?;
+        Some(v)
+    }
+
+    /// Records a value. Failures are logged and forgotten: the cache is an
+    /// optimisation only.
+    pub fn put(&mut self, uid: u32, field: u8, stamp: u64, value: &[u8]) {
+        let Some(file) = &self.file else { return };
+        if value.len() > MAX_VALUE {
+            return;
+        }
+        let mut rec = Vec::with_capacity(HEAD + value.len() + 4);
+        rec.extend_from_slice(&uid.to_le_bytes());
+        rec.push(field);
+        rec.extend_from_slice(&stamp.to_le_bytes());
+        rec.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        rec.extend_from_slice(value);
+        let sum = fnv(&[&rec]) as u32;
+        rec.extend_from_slice(&sum.to_le_bytes());
+        if let Err(e) = file.write_all_at(&rec, self.end) {
+            log::warn!("{}: cache write failed, disabling it: {e}", self.path.display());
+            self.file = None;
+            return;
+        }
+        let slot = Slot { stamp, offset: self.end + HEAD as u64, len: value.len() as u32 };
+        if self.index.insert((uid, field), slot).is_some() {
+            self.dead += 1;
+        }
+        self.end += rec.len() as u64;
+    }
+
+    /// Forgets messages that are gone; rewrites the file when most of it is
+    /// dead weight.
+    pub fn retain(&mut self, live: impl Fn(u32) -> bool) {
+        let before = self.index.len();
+        self.index.retain(|(uid, _), _| live(*uid));
+        self.dead += before - self.index.len();
+        if self.dead > 1000 && self.dead > self.index.len() {
+            if let Err(e) = self.compact() {
+                log::warn!("{}: cache compaction failed: {e}", self.path.display());
+            }
+        }
+    }
+
+    /// Rewrites the log with only the live values.
+    fn compact(&mut self) -> io::Result<()> {
+        let mut entries: Vec<((u32, u8), Slot)> = self.index.iter().map(|(k, v)| (*k, *v)).collect();
+        entries.sort_by_key(|(k, _)| *k);
+        let mut values = Vec::with_capacity(entries.len());
+        for ((uid, field), slot) in &entries {
+            if let Some(v) = self.get(*uid, *field, slot.stamp) {
+                values.push((*uid, *field, slot.stamp, v));
+            }
+        }
+        let tmp = self.path.with_extension("cache.tmp");
+        std::fs::write(&tmp, MAGIC)?;
+        std::fs::rename(&tmp, &self.path)?;
+        let file = OpenOptions::new().read(true).write(true).open(&self.path)?;
+        self.file = Some(file);
+        self.index.clear();
+        self.end = MAGIC.len() as u64;
+        self.dead = 0;
+        for (uid, field, stamp, v) in values {
+            self.put(uid, field, stamp, &v);
+        }
+        Ok(())
+    }
+
+    /// Number of values indexed.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_survive_a_reopen_and_are_tied_to_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Cache::open(dir.path());
+        let s = stamp("123.M1P1.host,S=10", 10);
+        c.put(7, 1, s, b"(envelope)");
+        c.put(8, 1, stamp("other", 3), b"x");
+        assert_eq!(c.get(7, 1, s).as_deref(), Some(&b"(envelope)"[..]));
+        drop(c);
+        let c = Cache::open(dir.path());
+        assert_eq!(c.get(7, 1, s).as_deref(), Some(&b"(envelope)"[..]));
+        assert_eq!(c.get(7, 1, stamp("123.M1P1.host,S=10", 11)), None, "another size is another file");
+        assert_eq!(c.get(7, 2, s), None);
+        assert_eq!(c.len(), 2);
+    }
+
+    #[test]
+    fn a_damaged_record_is_cut_off_and_never_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Cache::open(dir.path());
+        let s = stamp("a", 1);
+        c.put(1, 1, s, b"first");
+        c.put(2, 1, s, b"second");
+        drop(c);
+        let path = dir.path().join(FILE);
+        let mut data = std::fs::read(&path).unwrap();
+        let n = data.len();
+        data[n - 6] ^= 0xff; // inside the second value
+        std::fs::write(&path, &data).unwrap();
+        let mut c = Cache::open(dir.path());
+        assert_eq!(c.get(1, 1, s).as_deref(), Some(&b"first"[..]));
+        assert_eq!(c.get(2, 1, s), None);
+        c.put(2, 1, s, b"again");
+        drop(c);
+        assert_eq!(Cache::open(dir.path()).get(2, 1, s).as_deref(), Some(&b"again"[..]));
+    }
+
+    #[test]
+    fn garbage_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE), b"not a cache at all").unwrap();
+        let mut c = Cache::open(dir.path());
+        assert!(c.is_empty());
+        c.put(1, 3, 9, b"v");
+        assert_eq!(Cache::open(dir.path()).get(1, 3, 9).as_deref(), Some(&b"v"[..]));
+    }
+
+    #[test]
+    fn compaction_keeps_live_values_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Cache::open(dir.path());
+        for uid in 0..3000 {
+            c.put(uid, 1, 5, &uid.to_le_bytes());
+        }
+        c.retain(|uid| uid % 10 == 0);
+        assert_eq!(c.len(), 300);
+        let size = std::fs::metadata(dir.path().join(FILE)).unwrap().len();
+        assert!(size < 300 * 40, "file was compacted: {size}");
+        let c = Cache::open(dir.path());
+        assert_eq!(c.get(2990, 1, 5).as_deref(), Some(&2990u32.to_le_bytes()[..]));
+        assert_eq!(c.get(2991, 1, 5), None);
+    }
+}

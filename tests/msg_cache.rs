@@ -1,0 +1,60 @@
+//! The sidecar cache: a second listing of a mailbox is served from
+//! `tegami.cache` without reading the messages again, and a value is only
+//! used for the very file it was made from.
+
+mod support;
+
+use support::Server;
+
+fn cur_files(server: &Server) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(server.maildir("alice").join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn second_listing_comes_from_the_cache_and_a_new_file_is_parsed_again() {
+    let server = Server::start(&[]);
+    let mut c = server.login("alice");
+    let msg = "From: Ann <ann@example.org>\r\nSubject: original subject\r\n\r\nbody\r\n";
+    c.send(format!("a1 APPEND INBOX {{{}+}}\r\n{msg}\r\n", msg.len()).as_bytes());
+    let done = c.until_tagged("a1");
+    assert!(done.last().unwrap().contains("OK"), "{done:?}");
+    c.ok("SELECT INBOX");
+    let first = c.ok("FETCH 1 (ENVELOPE BODYSTRUCTURE)");
+    assert!(first[0].contains("\"original subject\""), "{first:?}");
+    assert!(server.maildir("alice").join("tegami.cache").exists());
+
+    // Change the bytes behind the server's back, same name and size:
+    // maildir files never change in place, so the cache may rely on that,
+    // and the answer shows the file was not parsed again.
+    let file = cur_files(&server).pop().unwrap();
+    let other = msg.replace("original subject", "REPLACED subject");
+    assert_eq!(other.len(), msg.len());
+    std::fs::write(&file, &other).unwrap();
+    let second = c.ok("FETCH 1 (ENVELOPE BODYSTRUCTURE)");
+    assert_eq!(first[0], second[0], "served from the cache");
+
+    // BODY[] always reads the file.
+    let body = c.ok("FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]");
+    assert!(body[0].contains("REPLACED subject"), "{body:?}");
+}
+
+#[test]
+fn a_garbled_cache_file_is_rebuilt_not_trusted() {
+    let server = Server::start(&[]);
+    let mut c = server.login("alice");
+    let msg = "From: Bo <bo@example.org>\r\nSubject: kept\r\n\r\nbody\r\n";
+    c.send(format!("a1 APPEND INBOX {{{}+}}\r\n{msg}\r\n", msg.len()).as_bytes());
+    c.until_tagged("a1");
+    // A cache file full of junk before the mailbox is first opened.
+    std::fs::write(server.maildir("alice").join("tegami.cache"), vec![0xA5u8; 4096]).unwrap();
+    c.ok("SELECT INBOX");
+    let r = c.ok("FETCH 1 ENVELOPE");
+    assert!(r[0].contains("\"kept\""), "{r:?}");
+    let data = std::fs::read(server.maildir("alice").join("tegami.cache")).unwrap();
+    assert!(data.starts_with(b"TEGAMI-CACHE 1\n"), "rebuilt with its header");
+}
