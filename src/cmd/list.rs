@@ -22,11 +22,9 @@ pub fn matches(pattern: &[char], name: &[char]) -> bool {
         match p {
             '*' | '%' => {
                 for j in 0..=name.len() {
-                    if reach[j] {
-                        next[j] = true;
-                    } else if j > 0 && next[j - 1] && (p == '*' || name[j - 1] != names::DELIMITER) {
-                        next[j] = true;
-                    }
+                    // Either the wildcard matches nothing here, or it takes
+                    // one more character (never the delimiter for `%`).
+                    next[j] = reach[j] || (j > 0 && next[j - 1] && (p == '*' || name[j - 1] != names::DELIMITER));
                 }
             }
             c => {
