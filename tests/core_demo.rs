@@ -188,3 +188,19 @@ fn without_user_flag_root_is_warned_about() {
     let server = support::Server::start(&[]);
     assert!(server.log().contains("running as root"), "{}", server.log());
 }
+
+/// The README's run command: `--demo` with no listeners serves TLS on
+/// 127.0.0.1:1993 and clear text on 127.0.0.1:1143. (Fails if another
+/// program holds those ports; nothing else in the suite uses them.)
+#[test]
+fn demo_listens_on_1993_and_1143_by_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let server = run(&["--demo", dir.to_str().unwrap()], &tmp.path().join("log"));
+    assert_eq!(server.tls, "127.0.0.1:1993".parse().unwrap());
+    assert_eq!(server.plain, "127.0.0.1:1143".parse().unwrap());
+    let mut c = Client::tls(server.tls, &dir.join("cert.pem"));
+    c.ok("LOGIN demo demo");
+    let list = c.ok("SELECT INBOX");
+    assert!(list.iter().any(|l| l.ends_with(" EXISTS") && !l.starts_with("* 0 ")), "{list:?}");
+}
