@@ -367,7 +367,10 @@ fn canonical(path: PathBuf) -> PathBuf {
 /// Dovecot does); existing parts are kept.
 fn make_maildir(dir: &Path, folder: bool) -> Result<()> {
     let ctx = |e| StoreError::io(format!("creating {}", dir.display()), e);
-    match fs::create_dir(dir) {
+    // The account root may be the first thing made in a new home
+    // directory; a folder's parent is the root, which must exist already.
+    let made = if folder { fs::create_dir(dir) } else { fs::create_dir_all(dir) };
+    match made {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(ctx(e)),
