@@ -168,14 +168,29 @@ pub fn lsub(s: &mut Session, reference: &Mailbox, pattern: &[u8]) -> Outcome {
     let all = user.mail.list().map_err(store_error)?;
     let subscribed = user.mail.subscriptions().map_err(store_error)?;
     let mut lines = Vec::new();
-    for name in subscribed {
+    // Parents that `%` stops at: RFC 3501 6.3.9 wants `foo` with \Noselect
+    // when only `foo/bar` is subscribed.
+    let mut parents: Vec<String> = Vec::new();
+    for name in &subscribed {
         let chars: Vec<char> = name.chars().collect();
         if !matches(&pattern, &chars) {
+            let mut prefix = name.as_str();
+            while let Some(i) = prefix.rfind(names::DELIMITER) {
+                prefix = &prefix[..i];
+                let p: Vec<char> = prefix.chars().collect();
+                let listed = subscribed.iter().chain(&parents).any(|n| n == prefix);
+                if !listed && matches(&pattern, &p) {
+                    parents.push(prefix.to_string());
+                }
+            }
             continue;
         }
-        let selectable = all.iter().any(|i| i.name == name && i.selectable);
+        let selectable = all.iter().any(|i| &i.name == name && i.selectable);
         let attrs = if selectable { "" } else { "\\Noselect" };
-        lines.push(format!("LSUB ({attrs}) \"/\" {}", names::encoded(&name)));
+        lines.push(format!("LSUB ({attrs}) \"/\" {}", names::encoded(name)));
+    }
+    for p in parents {
+        lines.push(format!("LSUB (\\Noselect) \"/\" {}", names::encoded(&p)));
     }
     for l in lines {
         s.untagged(&l);

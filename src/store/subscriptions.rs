@@ -101,6 +101,12 @@ fn check(mailbox: &str) -> Result<String> {
     if mailbox.split('/').any(str::is_empty) {
         return Err(StoreError::InvalidName("empty hierarchy level".into()));
     }
+    // No mailbox can ever have such a level, here or in another account.
+    if mailbox.split('/').any(|l| l == "." || l == "..") {
+        return Err(StoreError::InvalidName(
+            "\".\" and \"..\" are not mailbox names".into(),
+        ));
+    }
     let mut levels: Vec<&str> = mailbox.split('/').collect();
     if name::is_inbox(levels[0]) {
         levels[0] = "INBOX";
@@ -174,5 +180,7 @@ mod tests {
         assert!(text.starts_with("V\t2\n\n"));
         assert!(!dir.path().join("subscriptions.lock").exists());
         assert!(set(dir.path(), "a//b", true).is_err());
+        assert!(set(dir.path(), "../x", true).is_err());
+        assert!(set(dir.path(), "a/../../b", true).is_err());
     }
 }

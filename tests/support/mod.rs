@@ -418,3 +418,166 @@ impl Client {
         self.until_tagged(tag).pop().unwrap()
     }
 }
+
+// ---- Helpers for the mailbox tests (tests/mailbox_*.rs) ----
+
+/// Starts the binary on the directory `d` (already prepared); returns the
+/// child and its clear-text and TLS addresses.
+fn spawn_on(d: &Path, extra: &[&str]) -> (Child, SocketAddr, SocketAddr) {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(d.join("log")).unwrap();
+    let mut args: Vec<String> = vec![
+        "-l".into(),
+        "127.0.0.1:0".into(),
+        "-L".into(),
+        "127.0.0.1:0".into(),
+        "--cert".into(),
+        path(&d.join("cert.pem")),
+        "--key".into(),
+        path(&d.join("key.pem")),
+        "-u".into(),
+        path(&d.join("passwd")),
+        "--log-level".into(),
+        "low-level".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tegami"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("start tegami");
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let (mut plain, mut tls) = (None, None);
+    for line in out.lines() {
+        let Ok(line) = line else { break };
+        if let Some(rest) = line.strip_prefix("tegami: listening on ") {
+            let (addr, kind) = rest.split_once(' ').unwrap();
+            let addr: SocketAddr = addr.parse().unwrap();
+            if kind.contains("TLS)") && !kind.contains("STARTTLS") {
+                tls = Some(addr);
+            } else {
+                plain = Some(addr);
+            }
+        }
+        if plain.is_some() && tls.is_some() {
+            break;
+        }
+    }
+    let plain = plain.unwrap_or_else(|| panic!("no clear-text listener; log: {}", read_log(d)));
+    let tls = tls.unwrap_or_else(|| panic!("no TLS listener; log: {}", read_log(d)));
+    (child, plain, tls)
+}
+
+impl Server {
+    /// Kills the server (SIGKILL, if it still runs) and starts a new one on
+    /// the same directory, as after a crash and restart.
+    pub fn restart(&mut self, extra: &[&str]) {
+        self.kill();
+        let (child, plain, tls) = spawn_on(self.dir.path(), extra);
+        self.child = child;
+        self.plain = plain;
+        self.tls = tls;
+    }
+}
+
+impl Client {
+    /// Reads responses until one satisfies `pred`; returns every line read,
+    /// the matching one last. Panics at end of stream.
+    pub fn read_until(&mut self, mut pred: impl FnMut(&str) -> bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let l = self.response();
+            if l.is_empty() {
+                panic!("connection closed; got {lines:?}");
+            }
+            let done = pred(&l);
+            lines.push(l);
+            if done {
+                return lines;
+            }
+        }
+    }
+
+    /// SELECTs a mailbox; returns the untagged lines and the tagged OK.
+    pub fn select(&mut self, mailbox: &str) -> Vec<String> {
+        self.ok(&format!("SELECT {mailbox}"))
+    }
+
+    /// Sends APPEND with a synchronizing literal, waiting for the
+    /// continuation; returns every line, the tagged one last.
+    pub fn append(&mut self, mailbox: &str, extra: &str, msg: &[u8]) -> Vec<String> {
+        let tag = self.next_tag();
+        let sp = if extra.is_empty() { "" } else { " " };
+        self.send(format!("{tag} APPEND {mailbox}{sp}{extra} {{{}}}\r\n", msg.len()).as_bytes());
+        let cont = self.line();
+        assert!(cont.starts_with('+'), "no continuation: {cont}");
+        self.send(msg);
+        self.send(b"\r\n");
+        self.until_tagged(&tag)
+    }
+
+    /// The number of the untagged response `* N WHAT` among `lines`.
+    pub fn number(lines: &[String], what: &str) -> Option<u32> {
+        lines.iter().find_map(|l| {
+            let rest = l.strip_prefix("* ")?;
+            let (n, w) = rest.split_once(' ')?;
+            (w == what).then(|| n.parse().ok()).flatten()
+        })
+    }
+
+    /// The value of a bracketed response code `[CODE value]` among `lines`.
+    pub fn code(lines: &[String], code: &str) -> Option<String> {
+        let pat = format!("[{code} ");
+        lines.iter().find_map(|l| {
+            let i = l.find(&pat)?;
+            let rest = &l[i + pat.len()..];
+            Some(rest[..rest.find(']')?].to_string())
+        })
+    }
+}
+
+/// Polls `cond` every 20 ms for up to 30 s (no timing is asserted: the
+/// deadline only keeps a broken server from hanging the test).
+pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A small RFC 5322 message with a subject.
+pub fn message(subject: &str) -> Vec<u8> {
+    format!("From: a@example.org\r\nTo: b@example.org\r\nSubject: {subject}\r\n\r\nBody of {subject}.\r\n").into_bytes()
+}
+
+/// File names of a maildir subdirectory (`cur`, `new`, `tmp`), sorted.
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    v
+}
+
+/// Renames the file of `cur/` whose base name starts with the file of the
+/// uid list line for `uid` so that its flag letters are `letters`; returns
+/// the new name. The uid list is read from `mailbox_dir/dovecot-uidlist`.
+pub fn set_flags_on_disk(mailbox_dir: &Path, uid: u32, letters: &str) -> String {
+    let list = std::fs::read_to_string(mailbox_dir.join("dovecot-uidlist")).unwrap();
+    let line = list
+        .lines()
+        .skip(1)
+        .find(|l| l.split(' ').next() == Some(&uid.to_string()))
+        .unwrap_or_else(|| panic!("UID {uid} not in {list}"));
+    let file = &line[line.find(':').unwrap() + 1..];
+    let base = file.split(':').next().unwrap();
+    let cur = mailbox_dir.join("cur");
+    let now = files(&cur).into_iter().find(|f| f.split(':').next() == Some(base)).expect("file in cur/");
+    let mut l: Vec<char> = letters.chars().collect();
+    l.sort_unstable();
+    let new = format!("{base}:2,{}", l.into_iter().collect::<String>());
+    std::fs::rename(cur.join(&now), cur.join(&new)).unwrap();
+    new
+}
