@@ -36,12 +36,20 @@ fn seeded() -> (Server, Vec<Vec<u8>>) {
     (Server::start_seeded(&[], &seeds), msgs)
 }
 
+/// A message text without CRs and without the `X-TUID:` header mbsync
+/// adds to find its own uploads.
+fn normalise(t: &[u8]) -> Vec<u8> {
+    let t: Vec<u8> = t.iter().copied().filter(|&b| b != b'\r').collect();
+    let s = String::from_utf8_lossy(&t);
+    s.split_inclusive('\n')
+        .filter(|l| !l.starts_with("X-TUID: "))
+        .collect::<String>()
+        .into_bytes()
+}
+
 /// FNV-1a over the sorted texts, CRs removed: equal sets hash equal.
 fn hash(texts: &[Vec<u8>]) -> u64 {
-    let mut v: Vec<Vec<u8>> = texts
-        .iter()
-        .map(|t| t.iter().copied().filter(|&b| b != b'\r').collect())
-        .collect();
+    let mut v: Vec<Vec<u8>> = texts.iter().map(|t| normalise(t)).collect();
     v.sort();
     let mut h: u64 = 0xcbf29ce484222325;
     for t in v {
@@ -241,4 +249,205 @@ fn python_imaplib_fetch_store_search_copy_move() {
         "{out}"
     );
     assert_eq!(lines[8], "STATUS OK Archive (MESSAGES 2)", "{out}");
+}
+
+/// Runs mbsync with a config for `server` syncing INBOX into `local`.
+fn mbsync(server: &Server, dir: &Path) -> String {
+    std::fs::create_dir_all(dir.join("local")).unwrap();
+    let rc = dir.join("mbsyncrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "IMAPAccount t\nHost 127.0.0.1\nPort {}\nUser alice\nPass wonderland\nSSLType IMAPS\n\
+             CertificateFile {}\n\nIMAPStore remote\nAccount t\n\n\
+             MaildirStore local\nPath {}/local/\nInbox {}/local/INBOX\n\n\
+             Channel c\nFar :remote:\nNear :local:\nPatterns INBOX\nSync All\nCreate Both\nExpunge Both\n\
+             SyncState *\n",
+            server.tls.port(),
+            server.cert().display(),
+            dir.display(),
+            dir.display()
+        ),
+    )
+    .unwrap();
+    run(Command::new("mbsync").args(["-c", rc.to_str().unwrap(), "-a"]))
+}
+
+/// Maildir info letters with mbsync's and offlineimap's bookkeeping
+/// removed, as a comparable set of flags.
+fn letters(info: &str) -> String {
+    let mut v: Vec<char> = info.chars().filter(|c| c.is_ascii_uppercase()).collect();
+    v.sort();
+    v.into_iter().collect()
+}
+
+#[test]
+fn mbsync_both_ways() {
+    let (server, mut msgs) = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    mbsync(&server, dir.path());
+    let local = read_maildir(&dir.path().join("local/INBOX"));
+    assert_eq!(local.len(), 3, "{:?}", local.keys());
+    let flags: Vec<String> = local.values().map(|(i, _)| letters(i)).collect();
+    assert_eq!(flags, ["S", "FR", ""]);
+    let texts: Vec<Vec<u8>> = local.values().map(|(_, d)| d.clone()).collect();
+    assert_eq!(
+        hash(&texts),
+        hash(&msgs),
+        "{:?}",
+        texts
+            .iter()
+            .map(|t| String::from_utf8_lossy(t).into_owned())
+            .collect::<Vec<_>>()
+    );
+    // Local side: flag message 3, add a message. Server side: mark 1
+    // answered, append a message.
+    let inbox = dir.path().join("local/INBOX");
+    let mut flagged = 0;
+    for sub in ["cur", "new"] {
+        for e in std::fs::read_dir(inbox.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if message_id(&std::fs::read(&p).unwrap()) == "<m3@example.com>" {
+                let name = p.file_name().unwrap().to_str().unwrap().to_string();
+                let (base, info) = name.split_once(":2,").unwrap_or((&name, ""));
+                std::fs::rename(&p, inbox.join("cur").join(format!("{base}:2,F{info}"))).unwrap();
+                flagged += 1;
+            }
+        }
+    }
+    assert_eq!(flagged, 1);
+    let m4 = msg(4);
+    std::fs::write(
+        dir.path().join("local/INBOX/new/1600000000.local4.host"),
+        &m4,
+    )
+    .unwrap();
+    let m5 = msg(5);
+    let mut c = server.login("alice");
+    c.append("INBOX", "\\Draft", None, &m5);
+    c.ok("SELECT INBOX");
+    c.ok("STORE 1 +FLAGS (\\Answered)");
+    c.ok("LOGOUT");
+    mbsync(&server, dir.path());
+    msgs.push(m4);
+    msgs.push(m5);
+    let local = read_maildir(&dir.path().join("local/INBOX"));
+    let texts: Vec<Vec<u8>> = local.values().map(|(_, d)| d.clone()).collect();
+    assert_eq!(hash(&texts), hash(&msgs), "{:?}", local.keys());
+    let want = [
+        ("<m1@example.com>", "RS"),
+        ("<m2@example.com>", "FR"),
+        ("<m3@example.com>", "F"),
+        ("<m4@example.com>", ""),
+        ("<m5@example.com>", "D"),
+    ];
+    let got: Vec<(&str, String)> = local
+        .iter()
+        .map(|(k, (i, _))| (k.as_str(), letters(i)))
+        .collect();
+    assert_eq!(got, want.map(|(k, f)| (k, f.to_string())));
+    let on_server = server_flags(&server);
+    let got: Vec<(&str, String)> = on_server
+        .iter()
+        .map(|(k, f)| (k.as_str(), f.replace("\\Recent", "").trim().to_string()))
+        .collect();
+    let want_server = [
+        ("<m1@example.com>", "\\Answered \\Seen"),
+        ("<m2@example.com>", "\\Answered \\Flagged"),
+        ("<m3@example.com>", "\\Flagged"),
+        ("<m4@example.com>", ""),
+        ("<m5@example.com>", "\\Draft"),
+    ];
+    assert_eq!(got, want_server.map(|(k, f)| (k, f.to_string())));
+    // The server holds the local message's text.
+    let mut c = server.login("alice");
+    c.ok("EXAMINE INBOX");
+    let l = c.ok("UID SEARCH HEADER Message-ID <m4@example.com>");
+    let uid = l[0].strip_prefix("* SEARCH ").unwrap().to_string();
+    let rs = c.cmd_bytes(&format!("UID FETCH {uid} (BODY.PEEK[TEXT])"));
+    let text = String::from_utf8_lossy(&rs[0]).into_owned();
+    assert!(
+        text.contains("Body of message 4.\r\nSecond line 4.\r\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn offlineimap_one_shot() {
+    let (server, msgs) = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let conf = dir.path().join("offlineimaprc");
+    std::fs::write(
+        &conf,
+        format!(
+            "[general]\naccounts = t\nmetadata = {d}/meta\n\n[Account t]\nlocalrepository = L\nremoterepository = R\n\n\
+             [Repository L]\ntype = Maildir\nlocalfolders = {d}/mail\n\n\
+             [Repository R]\ntype = IMAP\nremotehost = 127.0.0.1\nremoteport = {}\nremoteuser = alice\n\
+             remotepass = wonderland\nssl = no\nstarttls = no\nfolderfilter = lambda f: f == 'INBOX'\n",
+            server.plain.port()
+        ),
+    )
+    .unwrap();
+    run(Command::new("offlineimap").args(["-c", conf.to_str().unwrap(), "-o", "-u", "quiet"]));
+    let local = read_maildir(&dir.path().join("mail/INBOX"));
+    let flags: Vec<String> = local.values().map(|(i, _)| letters(i)).collect();
+    assert_eq!(flags, ["S", "FR", ""]);
+    let texts: Vec<Vec<u8>> = local.values().map(|(_, d)| d.clone()).collect();
+    assert_eq!(hash(&texts), hash(&msgs));
+    // Reading with offlineimap leaves the server's flags alone.
+    let f: Vec<String> = server_flags(&server).into_values().collect();
+    assert_eq!(f, ["\\Seen", "\\Answered \\Flagged", ""]);
+}
+
+#[test]
+fn fetchmail_keep_all() {
+    let (server, msgs) = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let mda = dir.path().join("deliver.sh");
+    std::fs::write(
+        &mda,
+        format!(
+            "#!/bin/sh\ncat > \"$(mktemp {}/m.XXXXXX)\"\n",
+            out.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&mda, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let rc = dir.path().join("fetchmailrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "poll 127.0.0.1 service {} protocol IMAP auth password\n  user \"alice\" password \"wonderland\" \
+             mda \"{}\" sslproto '' keep fetchall\n",
+            server.plain.port(),
+            mda.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&rc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    run(Command::new("fetchmail")
+        .args(["-f", rc.to_str().unwrap(), "--nodetach", "--pidfile"])
+        .arg(dir.path().join("pid"))
+        .env("HOME", dir.path())
+        .env("FETCHMAILHOME", dir.path()));
+    let mut got: Vec<Vec<u8>> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(got.len(), 3);
+    // fetchmail adds a Received: header; the original message follows.
+    got.sort_by_key(|t| message_id(t));
+    for (g, m) in got.iter().zip(&msgs) {
+        let g: Vec<u8> = g.iter().copied().filter(|&b| b != b'\r').collect();
+        let m: Vec<u8> = m.iter().copied().filter(|&b| b != b'\r').collect();
+        assert!(g.ends_with(&m), "{}", String::from_utf8_lossy(&g));
+    }
+    // Kept on the server, and marked seen once fetched.
+    let f: Vec<String> = server_flags(&server).into_values().collect();
+    assert_eq!(f.len(), 3);
+    assert!(f.iter().all(|x| x.contains("\\Seen")), "{f:?}");
 }
