@@ -510,3 +510,45 @@ fn seen_set_by_body_fetches_only() {
         "{names:?}"
     );
 }
+
+/// The macros ALL, FAST, FULL expand as RFC 3501 6.4.5 says; an empty
+/// mailbox answers UID sets with nothing and sequence numbers with BAD.
+#[test]
+fn macros_and_empty_mailbox() {
+    let server = Server::start_seeded(
+        &[],
+        &[Seed {
+            data: NESTED,
+            info: "F",
+            mtime: 1_300_000_000,
+        }],
+    );
+    let mut c = server.login("alice");
+    c.ok("EXAMINE INBOX");
+    let date = "INTERNALDATE \"13-Mar-2011 07:06:40 +0000\"";
+    let size = format!("RFC822.SIZE {}", NESTED.len());
+    let l = c.ok("FETCH 1 FAST");
+    assert_eq!(l[0], format!("* 1 FETCH (FLAGS (\\Flagged) {date} {size})"));
+    let (_, items) = fetch_one(&mut c, "FETCH 1 ALL");
+    let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"]);
+    let (_, items) = fetch_one(&mut c, "FETCH 1 FULL");
+    let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"]
+    );
+    let body = read_all(&items[4].1).unwrap();
+    check_body(&body, false).unwrap();
+    // Quoted header field names are accepted and echoed as atoms.
+    let (_, items) = fetch_one(&mut c, "FETCH 1 (BODY.PEEK[HEADER.FIELDS (\"Subject\")])");
+    assert_eq!(items[0].0, "BODY[HEADER.FIELDS (SUBJECT)]");
+    assert_eq!(string_value(&items[0].1), b"Subject: nest\r\n\r\n");
+    c.ok("EXAMINE Trash");
+    let l = c.ok("UID FETCH 1:* (FLAGS)");
+    assert_eq!(l.len(), 1, "{l:?}");
+    let l = c.cmd("FETCH 1 (FLAGS)");
+    assert!(l.last().unwrap().contains(" BAD "), "{l:?}");
+    let l = c.ok("SEARCH ALL");
+    assert_eq!(l[0], "* SEARCH");
+}
