@@ -581,3 +581,109 @@ pub fn set_flags_on_disk(mailbox_dir: &Path, uid: u32, letters: &str) -> String 
     std::fs::rename(cur.join(&now), cur.join(&new)).unwrap();
     new
 }
+
+// ---- Message access tests (tests/msg_*.rs) ----
+
+/// One message to put into a maildir before the server starts.
+pub struct Seed<'a> {
+    /// The message octets, written as they are.
+    pub data: &'a [u8],
+    /// The maildir info letters after `:2,` (`"S"`, `"FR"`, ...).
+    pub info: &'a str,
+    /// The file's mtime, which the server takes as INTERNALDATE (Unix time).
+    pub mtime: i64,
+}
+
+/// Writes `seeds` into `cur/` of the maildir folder `dir` (made if
+/// missing), named so that file-name order, and so UID order, is seed order.
+pub fn seed_maildir(dir: &Path, seeds: &[Seed]) {
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    for (i, s) in seeds.iter().enumerate() {
+        let name = format!("{}.M{i}P1.tegami-test:2,{}", 1_100_000_000 + i, s.info);
+        let p = dir.join("cur").join(name);
+        std::fs::write(&p, s.data).unwrap();
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(s.mtime as u64);
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+}
+
+impl Server {
+    /// Starts a server whose user `alice` has `seeds` in INBOX (UIDs 1..).
+    pub fn start_seeded(extra: &[&str], seeds: &[Seed]) -> Server {
+        Server::start_with(extra, |d| {
+            seed_maildir(&d.join("home").join("alice").join("Maildir"), seeds)
+        })
+    }
+}
+
+impl Client {
+    /// Reads one response (line plus announced literals) as raw bytes,
+    /// CRLFs included.
+    pub fn response_bytes(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let start = out.len();
+            let _ = self.r.read_until(b'\n', &mut out);
+            if out.len() == start {
+                return out;
+            }
+            let line = &out[start..];
+            let line = line.strip_suffix(b"\r\n").unwrap_or(line);
+            let Some(n) = std::str::from_utf8(line).ok().and_then(announced) else {
+                return out;
+            };
+            let mut buf = vec![0; n];
+            self.r.read_exact(&mut buf).unwrap();
+            out.extend_from_slice(&buf);
+        }
+    }
+
+    /// Sends `tag text` and returns every response as raw bytes (CRLF
+    /// included, literals inline), the tagged one last.
+    pub fn cmd_bytes(&mut self, text: &str) -> Vec<Vec<u8>> {
+        let tag = self.next_tag();
+        self.send(format!("{tag} {text}\r\n").as_bytes());
+        let mut out = Vec::new();
+        loop {
+            let r = self.response_bytes();
+            assert!(!r.is_empty(), "connection closed waiting for {tag}");
+            let done = r.starts_with(format!("{tag} ").as_bytes());
+            out.push(r);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    /// APPENDs one message with a synchronizing literal (flags in a list,
+    /// an optional date); returns the lines.
+    pub fn append_dated(
+        &mut self,
+        mailbox: &str,
+        flags: &str,
+        date: Option<&str>,
+        data: &[u8],
+    ) -> Vec<String> {
+        let tag = self.next_tag();
+        let date = date.map(|d| format!(" \"{d}\"")).unwrap_or_default();
+        self.send(
+            format!(
+                "{tag} APPEND {mailbox} ({flags}){date} {{{}}}\r\n",
+                data.len()
+            )
+            .as_bytes(),
+        );
+        let cont = self.line();
+        assert!(cont.starts_with('+'), "no continuation for APPEND: {cont}");
+        self.send(data);
+        self.send(b"\r\n");
+        self.until_tagged(&tag)
+    }
+}
