@@ -407,10 +407,9 @@ fn move_sends_copyuid_and_expunges() {
 }
 
 /// RFC 3501 7.2.6 / Dovecot: when STORE creates a keyword, the selected
-/// session gets FLAGS *and* `OK [PERMANENTFLAGS ...]`; tegami's view update
-/// (src/session/view.rs, not this branch's code) sends only FLAGS.
+/// session gets FLAGS *and* `OK [PERMANENTFLAGS ...]` (the view update once
+/// sent only FLAGS).
 #[test]
-#[ignore = "src/session/view.rs sends no PERMANENTFLAGS after a new keyword"]
 fn new_keyword_resends_permanentflags() {
     let server = Server::start_seeded(&[], &[seed("", 1)]);
     let mut c = server.login("alice");

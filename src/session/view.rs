@@ -114,7 +114,11 @@ impl MailboxView {
             let keywords_changed = snap.keywords.all() != old_keywords;
             self.snapshot = snap.clone();
             if keywords_changed {
-                out.push(format!("FLAGS ({})", crate::cmd::flags::all_flags(&snap.keywords)));
+                let all = crate::cmd::flags::all_flags(&snap.keywords);
+                out.push(format!("FLAGS ({all})"));
+                if !self.read_only {
+                    out.push(format!("OK [PERMANENTFLAGS ({all} \\*)] Flags permitted"));
+                }
             }
             // Flag changes of messages still there.
             for i in 0..self.uids.len() {

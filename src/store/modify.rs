@@ -183,15 +183,10 @@ impl MailboxShared {
 
     /// Removes every message flagged `\Deleted`; returns their UIDs.
     pub fn expunge_deleted(&self) -> Result<Vec<u32>> {
-        let uids: Vec<u32> = {
-            let mut disk = self.lock_disk()?;
-            self.freshen(&mut disk)?;
-            disk.entries
-                .iter()
-                .filter(|e| e.flags.has(TRASHED))
-                .map(|e| e.uid)
-                .collect()
-        };
+        // A full scan: another program may have set \Deleted by renaming a
+        // file in cur/ without touching the uid list.
+        let snap = self.sync()?;
+        let uids: Vec<u32> = snap.entries.iter().filter(|e| e.flags.has(TRASHED)).map(|e| e.uid).collect();
         self.expunge(&uids)
     }
 
