@@ -552,3 +552,32 @@ fn macros_and_empty_mailbox() {
     let l = c.ok("SEARCH ALL");
     assert_eq!(l[0], "* SEARCH");
 }
+
+/// Large bodies are written straight from the mapped file (past 64 kB they
+/// bypass the response buffer): the octets must arrive whole and in place,
+/// between the right framing, for BODY[], a partial and RFC822.
+#[test]
+fn large_bodies_arrive_whole_from_the_map() {
+    let server = Server::start(&[]);
+    let mut c = server.login("alice");
+    let mut msg = b"From: big@example.org\r\nSubject: big\r\n\r\n".to_vec();
+    for i in 0..20_000 {
+        msg.extend_from_slice(format!("line {i:06} of a large body\r\n").as_bytes());
+    }
+    let r = c.append_dated("INBOX", "", None, &msg);
+    assert!(r.last().unwrap().contains(" OK "), "{r:?}");
+    c.ok("SELECT INBOX");
+    let lines = c.cmd_bytes("FETCH 1 (UID BODY.PEEK[] FLAGS)");
+    let first = &lines[0];
+    let head = format!("* 1 FETCH (UID 1 BODY[] {{{}}}\r\n", msg.len());
+    assert!(first.starts_with(head.as_bytes()), "{:?}", String::from_utf8_lossy(&first[..80]));
+    assert_eq!(&first[head.len()..head.len() + msg.len()], &msg[..]);
+    assert_eq!(&first[head.len() + msg.len()..], b" FLAGS (\\Recent))\r\n");
+    let lines = c.cmd_bytes("FETCH 1 BODY.PEEK[]<100000.70000>");
+    let head = b"* 1 FETCH (BODY[]<100000> {70000}\r\n";
+    assert!(lines[0].starts_with(head));
+    assert_eq!(&lines[0][head.len()..head.len() + 70000], &msg[100000..170000]);
+    let lines = c.cmd_bytes("FETCH 1 RFC822");
+    assert!(lines[0].ends_with(b")\r\n"));
+    assert!(lines[1].starts_with(b"t"), "tagged reply follows");
+}

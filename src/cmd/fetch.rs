@@ -105,6 +105,25 @@ pub fn section_name(sec: &Section) -> Vec<u8> {
     out
 }
 
+/// Literals at least this long go from the mapped file straight to the
+/// client instead of through the response buffer.
+const DIRECT_LITERAL: usize = 64 * 1024;
+
+fn write_failed(e: std::io::Error) -> Reply {
+    Reply::No(format!("write failed: {e}"))
+}
+
+/// Queues `data` as a literal; a large one is written straight from its
+/// source (the mapped file) after what is queued so far.
+fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
+    if data.len() < DIRECT_LITERAL {
+        write_literal(&mut s.out, data);
+        return Ok(());
+    }
+    s.out.extend_from_slice(format!("{{{}}}\r\n", data.len()).as_bytes());
+    s.write_direct(data).map_err(write_failed)
+}
+
 /// FETCH / UID FETCH.
 pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr]) -> Outcome {
     if let Some(bad) = items.iter().find(|a| {
@@ -185,21 +204,23 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
         } else {
             None
         };
-        let mut line = format!("* {} FETCH (", i + 1).into_bytes();
+        let flags_text = view.flags_of(i);
         let mut first = true;
         let mut flags_sent = false;
+        s.out.extend_from_slice(format!("* {} FETCH (", i + 1).as_bytes());
         for a in &items {
             if !first {
-                line.push(b' ');
+                s.out.push(b' ');
             }
             first = false;
+            let out = &mut s.out;
             match a {
                 FetchAttr::Flags => {
                     flags_sent = true;
-                    line.extend_from_slice(format!("FLAGS ({})", view.flags_of(i)).as_bytes());
+                    out.extend_from_slice(format!("FLAGS ({flags_text})").as_bytes());
                 }
-                FetchAttr::Uid => line.extend_from_slice(format!("UID {uid_i}").as_bytes()),
-                FetchAttr::InternalDate => line.extend_from_slice(
+                FetchAttr::Uid => out.extend_from_slice(format!("UID {uid_i}").as_bytes()),
+                FetchAttr::InternalDate => out.extend_from_slice(
                     format!("INTERNALDATE \"{}\"", DateTime::from_unix(entry.internal_date, 0)).as_bytes(),
                 ),
                 FetchAttr::Rfc822Size => {
@@ -207,56 +228,55 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                         Some(v) => v as usize,
                         None => render::rfc822_size(msg),
                     };
-                    line.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
+                    out.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
                 }
                 FetchAttr::Envelope => {
-                    line.extend_from_slice(b"ENVELOPE ");
-                    line.extend_from_slice(value_of(1));
+                    out.extend_from_slice(b"ENVELOPE ");
+                    out.extend_from_slice(value_of(1));
                 }
                 FetchAttr::Body => {
-                    line.extend_from_slice(b"BODY ");
-                    line.extend_from_slice(value_of(2));
+                    out.extend_from_slice(b"BODY ");
+                    out.extend_from_slice(value_of(2));
                 }
                 FetchAttr::BodyStructure => {
-                    line.extend_from_slice(b"BODYSTRUCTURE ");
-                    line.extend_from_slice(value_of(3));
+                    out.extend_from_slice(b"BODYSTRUCTURE ");
+                    out.extend_from_slice(value_of(3));
                 }
                 FetchAttr::Rfc822 => {
-                    line.extend_from_slice(b"RFC822 ");
+                    out.extend_from_slice(b"RFC822 ");
                     let root = tree.as_ref().expect("tree is scanned whenever RFC822 is asked for");
                     let whole = render::section(msg, root, &Section::default(), None);
-                    write_literal(&mut line, whole.bytes(msg));
+                    literal(s, whole.bytes(msg))?;
                 }
                 FetchAttr::Rfc822Header => {
-                    line.extend_from_slice(b"RFC822.HEADER ");
-                    write_literal(&mut line, render::rfc822_header(msg).bytes(msg));
+                    out.extend_from_slice(b"RFC822.HEADER ");
+                    literal(s, render::rfc822_header(msg).bytes(msg))?;
                 }
                 FetchAttr::Rfc822Text => {
-                    line.extend_from_slice(b"RFC822.TEXT ");
-                    write_literal(&mut line, render::rfc822_text(msg).bytes(msg));
+                    out.extend_from_slice(b"RFC822.TEXT ");
+                    literal(s, render::rfc822_text(msg).bytes(msg))?;
                 }
                 FetchAttr::BodySection { section, partial, .. } => {
-                    line.extend_from_slice(b"BODY[");
-                    line.extend_from_slice(&section_name(section));
-                    line.push(b']');
+                    out.extend_from_slice(b"BODY[");
+                    out.extend_from_slice(&section_name(section));
+                    out.push(b']');
                     if let Some(p) = partial {
-                        line.extend_from_slice(format!("<{}>", p.start).as_bytes());
+                        out.extend_from_slice(format!("<{}>", p.start).as_bytes());
                     }
-                    line.push(b' ');
+                    out.push(b' ');
                     let root = tree.as_ref().expect("tree is scanned whenever a body section is asked for");
                     let data: SectionData = render::section(msg, root, section, *partial);
-                    write_literal(&mut line, data.bytes(msg));
+                    literal(s, data.bytes(msg))?;
                 }
                 FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq => {}
             }
         }
         if seen_now.contains(&uid_i) && !flags_sent {
-            line.extend_from_slice(format!(" FLAGS ({})", view.flags_of(i)).as_bytes());
+            s.out.extend_from_slice(format!(" FLAGS ({flags_text})").as_bytes());
         }
-        line.extend_from_slice(b")\r\n");
-        s.out.extend_from_slice(&line);
+        s.out.extend_from_slice(b")\r\n");
         if s.out.len() >= FLUSH_AT {
-            s.flush().map_err(|e| Reply::No(format!("write failed: {e}")))?;
+            s.flush().map_err(write_failed)?;
         }
     }
     if missing > 0 {

@@ -173,6 +173,16 @@ impl Session {
         Ok(())
     }
 
+    /// Writes what is queued, then `data` without copying it into the
+    /// response buffer (large literals from a mapped message file).
+    pub fn write_direct(&mut self, data: &[u8]) -> io::Result<()> {
+        self.flush()?;
+        log::debug!("{} S: ({} octets of literal data)", self.tag(), data.len());
+        self.conn.get_mut().write_all(data)?;
+        self.bytes_out += data.len() as u64;
+        Ok(())
+    }
+
     /// True when the connection is encrypted.
     pub fn is_tls(&self) -> bool {
         self.conn.get_ref().is_tls()
