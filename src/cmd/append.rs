@@ -2,51 +2,192 @@
 //! MULTIAPPEND (RFC 3502): every message is on disk (tmp/, fsync, rename)
 //! before the OK.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::flags::to_store;
 use super::names::{self, store_error};
 use super::{Outcome, Reply};
-use crate::proto::command::{AppendMessage, Mailbox};
+use crate::proto::command::{AppendMessage, Command, CommandBody, Mailbox};
+use crate::proto::parse::parse_command;
+use crate::proto::reader::{tag_of, Frame};
+use crate::proto::response::write_astring;
 use crate::session::Session;
-use crate::store::StoreError;
+use crate::store::{MailboxShared, StoreError};
 
-/// APPEND of one or more messages into one mailbox.
+/// APPEND of one or more messages into one mailbox, read into memory.
 pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
     let name = names::decode(mailbox)?;
-    let user = s.user()?;
-    let mb = match user.mail.open(&name) {
-        Ok(mb) => mb,
-        Err(StoreError::NotFound(_)) => {
-            return Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(&name))))
-        }
-        Err(e) => return Err(store_error(e)),
-    };
+    let mb = open(s, &name)?;
     let mut uids = Vec::new();
     let mut uidvalidity = 0;
     for m in &messages {
-        if m.data.is_empty() {
-            return Err(Reply::No("Empty messages cannot be appended".into()));
-        }
-        if !m.binary && m.data.contains(&0) {
-            return Err(Reply::No("[UNKNOWN-CTE] NUL octets in a message need the BINARY extension".into()));
-        }
-        let (system, keywords) = to_store(&m.flags)?;
-        let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
-        let date = m.date.map(|d| {
-            let t = d.to_unix();
-            if t >= 0 {
-                UNIX_EPOCH + Duration::from_secs(t as u64)
-            } else {
-                UNIX_EPOCH
-            }
-        });
-        let (v, uid) = mb.append_bytes(&m.data, system, &keywords, date).map_err(store_error)?;
+        let (v, uid) = append_one(s, &mb, &name, m)?;
         uidvalidity = v;
         uids.push(uid);
-        log::error!("{} appended {} octets to {name} as UID {uid}", s.tag(), m.data.len());
     }
     Ok(format!("[APPENDUID {uidvalidity} {}] APPEND completed", uid_set(&uids)))
+}
+
+/// What a streamed APPEND has parsed of its next message.
+struct Next {
+    mailbox: Arc<MailboxShared>,
+    name: String,
+    system: u8,
+    keywords: Vec<String>,
+    date: Option<SystemTime>,
+    /// `tag APPEND mailbox`, to which the rest of the command is added.
+    head: Vec<u8>,
+}
+
+/// The command text with the final literal announcement replaced by an
+/// empty literal, so the parser can read everything before the octets.
+fn probe(prefix: &[u8]) -> Vec<u8> {
+    let cut = prefix.iter().rposition(|&b| b == b'{').unwrap_or(prefix.len());
+    let mut p = prefix[..cut].to_vec();
+    p.extend_from_slice(b"{0}\r\n");
+    p
+}
+
+fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
+    d.map(|d| UNIX_EPOCH + Duration::from_secs(d.to_unix().max(0) as u64))
+}
+
+/// Parses the command up to a streamed literal and appends the messages
+/// before it (small ones, read inline); says where the big one goes.
+fn prepare(s: &mut Session, prefix: &[u8], uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
+    let cmd = parse_command(&probe(prefix)).map_err(|e| Reply::Bad(e.message))?;
+    if s.state.bit() & (super::AUTH | super::SELECTED) == 0 {
+        return Err(Reply::Bad("APPEND needs a logged-in session: LOGIN first".into()));
+    }
+    let CommandBody::Append { mailbox, mut messages } = cmd.body else {
+        return Err(Reply::Bad("Expected APPEND".into()));
+    };
+    let name = names::decode(&mailbox)?;
+    let mb = open(s, &name)?;
+    let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
+    for m in &messages {
+        let (v, uid) = append_one(s, &mb, &name, m)?;
+        *validity = v;
+        uids.push(uid);
+    }
+    let (system, keywords) = to_store(&last.flags)?;
+    let mut head = format!("{} APPEND ", cmd.tag).into_bytes();
+    write_astring(&mut head, &mailbox.0);
+    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head })
+}
+
+/// APPEND whose literal is too large to hold in memory: the octets go from
+/// the connection straight into the mailbox's `tmp/` (then fsync, rename),
+/// and the command goes on after them (MULTIAPPEND).
+pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: bool) -> io::Result<()> {
+    let limits = s.limits();
+    let tag = tag_of(&prefix).unwrap_or_else(|| "*".into());
+    let (mut uids, mut validity) = (Vec::new(), 0);
+    let result = loop {
+        let next = match prepare(s, &prefix, &mut uids, &mut validity) {
+            Ok(n) => n,
+            Err(reply) => {
+                if !sync {
+                    // The octets come anyway: drop them and the rest.
+                    s.conn.skip_literal(size)?;
+                    while let Frame::Literal { size, sync: false, .. } = s.conn.continue_command(b"x".to_vec(), limits)? {
+                        s.conn.skip_literal(size)?;
+                    }
+                }
+                break Err(reply);
+            }
+        };
+        if sync {
+            s.out.extend_from_slice(b"+ Ready for literal data\r\n");
+            s.flush()?;
+        }
+        let keywords: Vec<&str> = next.keywords.iter().map(String::as_str).collect();
+        let mut data = s.conn.literal_reader(size);
+        let stored = next.mailbox.append(&mut data, next.system, &keywords, next.date);
+        if data.left() > 0 {
+            // The store stopped early: the connection failed, or the store
+            // refused; either way the rest of the literal must go.
+            if let Err(e) = io::copy(&mut data, &mut io::sink()) {
+                return Err(e);
+            }
+        }
+        match stored {
+            Ok((v, uid)) => {
+                log::error!("{} appended {size} octets to {} as UID {uid}", s.tag(), next.name);
+                validity = v;
+                uids.push(uid);
+            }
+            Err(e) => {
+                // Finish reading the command, then refuse it.
+                while let Frame::Literal { size, .. } = s.conn.continue_command(b"x".to_vec(), limits)? {
+                    s.conn.skip_literal(size)?;
+                }
+                break Err(store_error(e));
+            }
+        }
+        match s.conn.continue_command(next.head.clone(), limits)? {
+            Frame::Command(rest) if rest == next.head => break Ok(()),
+            Frame::Command(rest) => {
+                // More messages, all small enough to have been read inline.
+                let messages = match parse_command(&rest) {
+                    Ok(Command { body: CommandBody::Append { messages, .. }, .. }) => messages,
+                    Ok(_) => break Err(Reply::Bad("Expected APPEND".into())),
+                    Err(e) => break Err(Reply::Bad(e.message)),
+                };
+                for m in &messages {
+                    match append_one(s, &next.mailbox, &next.name, m) {
+                        Ok((v, uid)) => {
+                            validity = v;
+                            uids.push(uid);
+                        }
+                        Err(r) => return finish(s, &tag, Err(r)),
+                    }
+                }
+                break Ok(());
+            }
+            Frame::Literal { prefix: p, size: n, sync: y } => {
+                (prefix, size, sync) = (p, n, y);
+            }
+            Frame::Rejected { response, .. } => break Err(Reply::No(response.trim_start_matches("NO ").into())),
+            Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
+        }
+    };
+    let outcome = result.map(|()| format!("[APPENDUID {validity} {}] APPEND completed", uid_set(&uids)));
+    finish(s, &tag, outcome)
+}
+
+fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
+    s.report_changes(true);
+    s.complete(tag, outcome);
+    Ok(())
+}
+
+/// Opens the target of an APPEND, with TRYCREATE when it is missing.
+fn open(s: &Session, name: &str) -> Result<Arc<MailboxShared>, Reply> {
+    match s.user()?.mail.open(name) {
+        Ok(mb) => Ok(mb),
+        Err(StoreError::NotFound(_)) => {
+            Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(name))))
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+/// Appends one message held in memory.
+fn append_one(s: &Session, mb: &MailboxShared, name: &str, m: &AppendMessage) -> Result<(u32, u32), Reply> {
+    if m.data.is_empty() {
+        return Err(Reply::No("Empty messages cannot be appended".into()));
+    }
+    if !m.binary && m.data.contains(&0) {
+        return Err(Reply::No("[UNKNOWN-CTE] NUL octets in a message need the BINARY extension".into()));
+    }
+    let (system, keywords) = to_store(&m.flags)?;
+    let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
+    let (v, uid) = mb.append_bytes(&m.data, system, &keywords, to_time(m.date)).map_err(store_error)?;
+    log::error!("{} appended {} octets to {name} as UID {uid}", s.tag(), m.data.len());
+    Ok((v, uid))
 }
 
 /// A UID list in `uid-set` form with ranges: `4,7:9`.

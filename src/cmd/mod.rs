@@ -2,7 +2,7 @@
 //! that says in which states each command is valid.
 
 mod any;
-mod append;
+pub mod append;
 mod auth;
 mod copy;
 mod fetch;

@@ -15,6 +15,10 @@ pub struct Limits {
     pub max_line: usize,
     /// Largest single literal.
     pub max_literal: u64,
+    /// APPEND literals from this size on are not read into memory: the
+    /// reader stops before them with [`Frame::Literal`] so the handler can
+    /// stream them into the mailbox.
+    pub stream_from: u64,
 }
 
 /// What the reader produced.
@@ -30,8 +34,28 @@ pub enum Frame {
         /// The answer, such as `BAD Line too long`.
         response: String,
     },
+    /// An APPEND whose next literal is large: `prefix` is the command up to
+    /// and including the `{n}` announcement, and the `n` octets have not
+    /// been read, nor (for a synchronizing literal) the `+` sent. The handler
+    /// reads them with [`Reader::literal_reader`], then goes on with
+    /// [`Reader::continue_command`].
+    Literal {
+        /// The command so far, ending with the announcement.
+        prefix: Vec<u8>,
+        /// The literal's size.
+        size: u64,
+        /// False for LITERAL+ (`{n+}`): the octets follow at once.
+        sync: bool,
+    },
     /// The client closed the connection between commands.
     Closed,
+}
+
+/// True when `cmd` is `tag APPEND ...` (any case).
+fn is_append(cmd: &[u8]) -> bool {
+    let mut words = cmd.splitn(3, |&b| b == b' ');
+    words.next();
+    words.next().is_some_and(|w| w.eq_ignore_ascii_case(b"APPEND"))
 }
 
 /// A literal announced at the end of a line.
@@ -224,11 +248,34 @@ impl<S: Read + Write> Reader<S> {
     /// An error means the connection is unusable (closed mid-command, I/O
     /// failure); refusals the client can recover from are `Frame::Rejected`.
     pub fn read_command(&mut self, limits: Limits) -> io::Result<Frame> {
-        let mut cmd = Vec::new();
-        let mut text_len = 0usize;
+        self.frame(Vec::new(), limits)
+    }
+
+    /// Goes on framing a command after a streamed literal: `head` is the
+    /// command text the caller keeps in place of what it consumed (for
+    /// APPEND, `tag APPEND mailbox`); the line that follows the literal is
+    /// read next, with any further literals.
+    pub fn continue_command(&mut self, head: Vec<u8>, limits: Limits) -> io::Result<Frame> {
+        self.frame(head, limits)
+    }
+
+    /// Reads exactly `n` octets of a literal the caller takes over.
+    pub fn literal_reader(&mut self, n: u64) -> LiteralReader<'_, S> {
+        LiteralReader { reader: self, left: n }
+    }
+
+    /// Skips a literal the caller refused (one sent without waiting).
+    pub fn skip_literal(&mut self, n: u64) -> io::Result<()> {
+        self.skip(n)
+    }
+
+    fn frame(&mut self, mut cmd: Vec<u8>, limits: Limits) -> io::Result<Frame> {
+        let started = !cmd.is_empty();
+        let mut text_len = cmd.len();
         loop {
             let budget = limits.max_line.saturating_sub(text_len);
             let line = match self.line(budget)? {
+                Line::Eof if started => return Err(io::ErrorKind::UnexpectedEof.into()),
                 Line::Eof if cmd.is_empty() => return Ok(Frame::Closed),
                 Line::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
                 Line::TooLong(start) => {
@@ -261,6 +308,9 @@ impl<S: Read + Write> Reader<S> {
                 }
                 return Ok(Frame::Rejected { tag, response });
             }
+            if lit.size >= limits.stream_from && is_append(&cmd) {
+                return Ok(Frame::Literal { prefix: cmd, size: lit.size, sync: lit.sync });
+            }
             if lit.sync {
                 self.inner.write_all(b"+ Ready for literal data\r\n")?;
                 self.inner.flush()?;
@@ -268,6 +318,36 @@ impl<S: Read + Write> Reader<S> {
             cmd.extend_from_slice(b"\r\n");
             self.literal(lit.size, &mut cmd)?;
         }
+    }
+}
+
+/// The octets of one literal, read through the reader's buffer.
+pub struct LiteralReader<'a, S> {
+    reader: &'a mut Reader<S>,
+    left: u64,
+}
+
+impl<S: Read + Write> Read for LiteralReader<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let r = &mut *self.reader;
+        if r.pos == r.end && r.fill()? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let take = (r.end - r.pos).min(buf.len()).min(self.left.min(usize::MAX as u64) as usize);
+        buf[..take].copy_from_slice(&r.buf[r.pos..r.pos + take]);
+        r.pos += take;
+        self.left -= take as u64;
+        Ok(take)
+    }
+}
+
+impl<S> LiteralReader<'_, S> {
+    /// Octets not read yet.
+    pub fn left(&self) -> u64 {
+        self.left
     }
 }
 
@@ -304,7 +384,7 @@ mod tests {
         Reader::new(Duplex { input: io::Cursor::new(input.to_vec()), output: Vec::new() })
     }
 
-    const LIMITS: Limits = Limits { max_line: 100, max_literal: 20 };
+    const LIMITS: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10 };
 
     #[test]
     fn lines_and_bare_lf() {
@@ -371,8 +451,27 @@ mod tests {
 
     #[test]
     fn literal_cut_short_is_an_error() {
-        let mut r = reader(b"t APPEND x {10}\r\nabc");
+        let mut r = reader(b"t LOGIN x {10}\r\nabc");
         assert_eq!(r.read_command(LIMITS).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn a_large_append_literal_is_left_to_the_caller() {
+        let mut r = reader(b"t APPEND x {12}\r\nhello, world more\r\nt2 NOOP\r\n");
+        let Frame::Literal { prefix, size, sync } = r.read_command(LIMITS).unwrap() else { panic!() };
+        assert_eq!((prefix.as_slice(), size, sync), (&b"t APPEND x {12}"[..], 12, true));
+        assert!(r.get_ref().output.is_empty(), "no continuation until the handler wants the octets");
+        let mut data = Vec::new();
+        r.literal_reader(size).read_to_end(&mut data).unwrap();
+        assert_eq!(data, b"hello, world");
+        assert_eq!(r.continue_command(b"t APPEND x".to_vec(), LIMITS).unwrap(), Frame::Command(b"t APPEND x more".to_vec()));
+        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+    }
+
+    #[test]
+    fn only_append_literals_are_streamed() {
+        let mut r = reader(b"t LOGIN {12}\r\nhello, world\r\n");
+        assert!(matches!(r.read_command(LIMITS).unwrap(), Frame::Command(_)));
     }
 
     #[test]
@@ -393,6 +492,12 @@ mod tests {
                     Ok(Frame::Closed) | Err(_) => break,
                     Ok(Frame::Command(c)) => prop_assert!(!c.is_empty() || input.contains(&b'\n')),
                     Ok(Frame::Rejected { response, .. }) => prop_assert!(!response.is_empty()),
+                    Ok(Frame::Literal { size, .. }) => {
+                        prop_assert!(size >= LIMITS.stream_from);
+                        if r.skip_literal(size).is_err() {
+                            break;
+                        }
+                    }
                 }
             }
         }

@@ -57,6 +57,9 @@ const PRE_AUTH_TIMEOUT: Duration = Duration::from_secs(180);
 const AUTH_TIMEOUT: Duration = Duration::from_secs(31 * 60);
 /// Consecutive unparseable commands before the server gives up on a client.
 const MAX_BAD_COMMANDS: u32 = 20;
+/// APPEND literals from this size on go straight to the mailbox's tmp/
+/// instead of through memory.
+const STREAM_FROM: u64 = 256 * 1024;
 /// Failed logins on one connection before it is closed.
 pub const MAX_FAILED_LOGINS: u32 = 3;
 
@@ -212,11 +215,17 @@ impl Session {
     }
 
     fn command_loop(&mut self) -> io::Result<()> {
-        let limits = Limits { max_line: self.shared.config.max_line, max_literal: self.shared.config.max_literal };
+        let limits = self.limits();
         let mut bad_in_a_row = 0;
         while !matches!(self.state, State::Logout) {
             let frame = self.conn.read_command(limits)?;
             let reply = match frame {
+                Frame::Literal { prefix, size, sync } => {
+                    log::debug!("{} C: {} (literal streamed to the mailbox)", self.tag(), truncate(&String::from_utf8_lossy(&prefix)));
+                    bad_in_a_row = 0;
+                    cmd::append::streamed(self, prefix, size, sync)?;
+                    None
+                }
                 Frame::Closed => {
                     log::trace!("{} [{}] client closed the connection", self.tag(), self.peer);
                     return Ok(());
@@ -253,6 +262,15 @@ impl Session {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// The reader's limits from the configuration.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_line: self.shared.config.max_line,
+            max_literal: self.shared.config.max_literal,
+            stream_from: STREAM_FROM,
+        }
     }
 
     /// Writes the tagged completion of a command.
