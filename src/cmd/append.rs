@@ -109,9 +109,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
         if data.left() > 0 {
             // The store stopped early: the connection failed, or the store
             // refused; either way the rest of the literal must go.
-            if let Err(e) = io::copy(&mut data, &mut io::sink()) {
-                return Err(e);
-            }
+            io::copy(&mut data, &mut io::sink())?;
         }
         match stored {
             Ok((v, uid)) => {
