@@ -53,6 +53,9 @@ fn needs_text(a: &FetchAttr) -> bool {
     !matches!(a, FetchAttr::Flags | FetchAttr::InternalDate | FetchAttr::Uid | FetchAttr::Rfc822Size)
 }
 
+/// The cache field of RFC822.SIZE, kept for files whose name lacks `,W=`.
+const SIZE_FIELD: u8 = 4;
+
 /// The sidecar cache field of an item whose value is costly and kept.
 fn cache_field(a: &FetchAttr) -> Option<u8> {
     match a {
@@ -68,7 +71,8 @@ fn compute(field: u8, msg: &[u8]) -> Vec<u8> {
     match field {
         1 => render::envelope(msg),
         2 => render::body_structure(msg, false),
-        _ => render::body_structure(msg, true),
+        3 => render::body_structure(msg, true),
+        _ => render::rfc822_size(msg).to_string().into_bytes(),
     }
 }
 
@@ -137,7 +141,8 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
     if uid && !items.contains(&FetchAttr::Uid) {
         items.insert(0, FetchAttr::Uid);
     }
-    let fields: Vec<u8> = items.iter().filter_map(cache_field).collect();
+    let item_fields: Vec<u8> = items.iter().filter_map(cache_field).collect();
+    let wants_size = items.contains(&FetchAttr::Rfc822Size);
     let text_beyond_cache = items.iter().any(|a| needs_text(a) && cache_field(a).is_none());
     let mark_seen = !view.read_only && items.iter().any(sets_seen);
     // Set \Seen first, so the FLAGS sent below already show it.
@@ -161,13 +166,17 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
             continue;
         };
         let stamp = cache::stamp(entry.base(), entry.size);
+        let mut fields = item_fields.clone();
+        if wants_size && entry.vsize.is_none() {
+            fields.push(SIZE_FIELD);
+        }
         let mut cached: Vec<Option<Vec<u8>>> = if fields.is_empty() {
             Vec::new()
         } else {
             view.mailbox().with_cache(|c| fields.iter().map(|&f| c.get(uid_i, f, stamp)).collect())
         };
         let text = text_beyond_cache || cached.iter().any(Option::is_none);
-        let message = if text || entry.vsize.is_none() && items.contains(&FetchAttr::Rfc822Size) {
+        let message = if text {
             match view.mailbox().open_message(uid_i).map_err(store_error)? {
                 Some((file, _)) => Some(Message::map(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?),
                 None => {
@@ -225,8 +234,8 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                 ),
                 FetchAttr::Rfc822Size => {
                     let size = match entry.vsize {
-                        Some(v) => v as usize,
-                        None => render::rfc822_size(msg),
+                        Some(v) => v,
+                        None => std::str::from_utf8(value_of(SIZE_FIELD)).ok().and_then(|v| v.parse().ok()).unwrap_or(0),
                     };
                     out.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
                 }

@@ -139,6 +139,17 @@ pub(crate) struct Disk {
     pub keywords_stamp: Option<FileStamp>,
     /// The messages, UIDs increasing.
     pub entries: Vec<Entry>,
+    /// The modification times of `cur/` and `new/` read just before the
+    /// last full scan, and when that was; see [`MailboxShared::sync`].
+    pub dirs: Option<DirTimes>,
+}
+
+/// Modification times of a mailbox's `cur/` and `new/` at a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DirTimes {
+    pub cur: Option<SystemTime>,
+    pub new: Option<SystemTime>,
+    pub taken: SystemTime,
 }
 
 /// Enough of a file's metadata to tell that it was replaced.
@@ -211,6 +222,7 @@ impl MailboxShared {
                 keywords: Keywords::default(),
                 keywords_stamp: None,
                 entries: Vec::new(),
+                dirs: None,
             }),
             current: RwLock::new(Arc::new(Snapshot::default())),
             counter: AtomicU64::new(0),

@@ -21,19 +21,52 @@ use super::error::{Result, StoreError};
 use super::filename;
 use super::keywords::{self, Keywords};
 use super::lock::DotLock;
-use super::mailbox::{new_uidvalidity, Disk, Entry, FileStamp, MailboxShared, Snapshot};
+use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot};
 use super::uidlist::{self, UidList, UidRecord};
 
 impl MailboxShared {
     /// Syncs with the directories and publishes the result.
+    ///
+    /// When neither `cur/` nor `new/` nor the uid list and keyword files
+    /// changed since the last full scan, nothing is read: every way a
+    /// message can arrive, go or change its flags (create, rename, unlink
+    /// in those directories) updates their modification time. Times within
+    /// a second of the last scan are not trusted, for file systems with
+    /// coarse timestamps.
     pub fn sync(&self) -> Result<Arc<Snapshot>> {
         let mut disk = self.lock_disk()?;
+        let now = self.dir_times();
+        if self.unchanged(&disk, &now) {
+            return Ok(self.snapshot());
+        }
         let lock = DotLock::acquire(self.dir())?;
         let (dirty, recent) = self.scan_locked(&mut disk)?;
         if dirty {
             self.save_list(&mut disk, lock)?;
         }
+        disk.dirs = Some(now);
         Ok(self.publish(&disk, &recent))
+    }
+
+    /// The times of `cur/` and `new/` now.
+    fn dir_times(&self) -> DirTimes {
+        let mtime = |d: &str| fs::metadata(self.dir().join(d)).and_then(|m| m.modified()).ok();
+        DirTimes { cur: mtime("cur"), new: mtime("new"), taken: std::time::SystemTime::now() }
+    }
+
+    /// True when the last full scan still describes the mailbox.
+    fn unchanged(&self, disk: &Disk, now: &DirTimes) -> bool {
+        let Some(last) = disk.dirs else { return false };
+        let settled = |t: Option<std::time::SystemTime>| {
+            t.is_some_and(|t| t + std::time::Duration::from_secs(1) < last.taken)
+        };
+        disk.list.is_some()
+            && last.cur == now.cur
+            && last.new == now.new
+            && settled(last.cur)
+            && settled(last.new)
+            && !self.needs_scan(disk)
+            && FileStamp::of(&self.dir().join(keywords::FILE)) == disk.keywords_stamp
     }
 
     /// Whether the bookkeeping must be rebuilt from disk before a change:

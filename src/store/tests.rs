@@ -536,3 +536,37 @@ fn lock_of_a_dead_process_is_broken_and_locks_are_released() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Sets a directory's modification time to a fixed moment in the past (to
+/// make a scan "settled").
+fn age_dir(dir: &Path) {
+    let when = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    fs::File::open(dir).unwrap().set_modified(when).unwrap();
+}
+
+#[test]
+fn sync_skips_unchanged_directories_and_sees_every_real_change() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    mb.append_bytes(b"Subject: one\r\n\r\n", 0, &[], None).unwrap();
+    let (cur, new) = (mb.dir().join("cur"), mb.dir().join("new"));
+    age_dir(&cur);
+    age_dir(&new);
+    assert_eq!(mb.sync().unwrap().entries.len(), 1, "full scan, now settled");
+    // A file slipped into cur/ with the directory time put back, which no
+    // real writer can do: the skipped scan does not see it, which shows
+    // that nothing was read.
+    fs::write(cur.join("1700000000.M9P9.host:2,"), b"x").unwrap();
+    age_dir(&cur);
+    assert_eq!(mb.sync().unwrap().entries.len(), 1, "unchanged directories are not read");
+    // Real changes move the directory times: a delivery into new/ ...
+    fs::write(new.join("1700000001.M10P9.host"), b"y").unwrap();
+    assert_eq!(mb.sync().unwrap().entries.len(), 3);
+    // ... and a flag change by rename in cur/.
+    age_dir(&cur);
+    age_dir(&new);
+    mb.sync().unwrap();
+    let e = mb.snapshot().entries[0].clone();
+    fs::rename(cur.join(&e.file), cur.join(format!("{}:2,S", e.base()))).unwrap();
+    assert!(mb.sync().unwrap().entries[0].flags.has(SEEN));
+}
