@@ -398,8 +398,11 @@ impl MailboxShared {
         };
         let mut entry = entry.clone();
         // The newest name we know may be newer than the snapshot's.
-        if let Some(e) = self.disk.lock().entries.iter().find(|e| e.uid == uid) {
-            entry = e.clone();
+        {
+            let disk = self.disk.lock();
+            if let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) {
+                entry = disk.entries[i].clone();
+            }
         }
         for _ in 0..3 {
             match fs::File::open(self.cur_path(&entry.file)) {
@@ -421,14 +424,11 @@ impl MailboxShared {
 
     /// The current path of a message's file, following renames.
     pub fn message_path(&self, uid: u32) -> Option<PathBuf> {
-        let file = self
-            .disk
-            .lock()
-            .entries
-            .iter()
-            .find(|e| e.uid == uid)?
-            .file
-            .clone();
+        let file = {
+            let disk = self.disk.lock();
+            let i = disk.entries.binary_search_by_key(&uid, |e| e.uid).ok()?;
+            disk.entries[i].file.clone()
+        };
         let path = self.cur_path(&file);
         if path.exists() {
             return Some(path);
