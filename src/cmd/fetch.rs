@@ -208,7 +208,7 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
         let value_of = |f: u8| -> &[u8] {
             fields.iter().position(|&x| x == f).and_then(|i| cached[i].as_deref()).unwrap_or(b"NIL")
         };
-        let tree = if items.iter().any(|a| matches!(a, FetchAttr::BodySection { .. } | FetchAttr::Rfc822)) {
+        let tree = if items.iter().any(|a| matches!(a, FetchAttr::BodySection { section, .. } if *section != Section::default())) {
             Some(mime::scan(msg))
         } else {
             None
@@ -253,9 +253,7 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                 }
                 FetchAttr::Rfc822 => {
                     out.extend_from_slice(b"RFC822 ");
-                    let root = tree.as_ref().expect("tree is scanned whenever RFC822 is asked for");
-                    let whole = render::section(msg, root, &Section::default(), None);
-                    literal(s, whole.bytes(msg))?;
+                    literal(s, render::section::whole(msg).bytes(msg))?;
                 }
                 FetchAttr::Rfc822Header => {
                     out.extend_from_slice(b"RFC822.HEADER ");
@@ -273,8 +271,11 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                         out.extend_from_slice(format!("<{}>", p.start).as_bytes());
                     }
                     out.push(b' ');
-                    let root = tree.as_ref().expect("tree is scanned whenever a body section is asked for");
-                    let data: SectionData = render::section(msg, root, section, *partial);
+                    let data: SectionData = match &tree {
+                        Some(root) => render::section(msg, root, section, *partial),
+                        // BODY[] needs no part tree.
+                        None => render::section::limit(render::section::whole(msg), *partial),
+                    };
                     literal(s, data.bytes(msg))?;
                 }
                 FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq => {}

@@ -14,7 +14,7 @@
 //! sizes agree with BODYSTRUCTURE and RFC822.SIZE.
 
 use crate::mime::header::{fields, header_end};
-use crate::mime::scan::crlf_size;
+use crate::mime::scan::{bare_lfs, crlf_size};
 use crate::mime::{Kind, Part};
 use crate::proto::section::{Partial, Section, SectionText};
 use std::ops::Range;
@@ -70,7 +70,11 @@ pub fn rfc822_text(msg: &[u8]) -> SectionData {
 /// The data of `BODY[section]<partial>` of `msg`, whose tree is `root`
 /// (from [`crate::mime::scan`]).
 pub fn section(msg: &[u8], root: &Part, sec: &Section, partial: Option<Partial>) -> SectionData {
-    let data = whole_section(msg, root, sec);
+    limit(whole_section(msg, root, sec), partial)
+}
+
+/// The octets of `data` that a `<start.length>` partial selects.
+pub fn limit(data: SectionData, partial: Option<Partial>) -> SectionData {
     match partial {
         None => data,
         Some(p) => {
@@ -95,19 +99,26 @@ fn empty() -> SectionData {
 /// The range as sent: itself, or a CRLF-converted copy if it has bare LFs.
 fn crlf(msg: &[u8], r: Range<usize>) -> SectionData {
     let b = msg.get(r.clone()).unwrap_or(b"");
-    if crlf_size(b) == b.len() {
+    let bare = bare_lfs(b);
+    if bare == 0 {
         return SectionData::Range(r);
     }
-    let mut v = Vec::with_capacity(crlf_size(b));
-    let mut prev = 0u8;
-    for &c in b {
-        if c == b'\n' && prev != b'\r' {
-            v.push(b'\r');
+    let mut v = Vec::with_capacity(b.len() + bare);
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'\n' && (i == 0 || b[i - 1] != b'\r') {
+            v.extend_from_slice(&b[start..i]);
+            v.extend_from_slice(b"\r\n");
+            start = i + 1;
         }
-        v.push(c);
-        prev = c;
     }
+    v.extend_from_slice(&b[start..]);
     SectionData::Owned(v)
+}
+
+/// `BODY[]`: the whole message as sent (no part tree needed).
+pub fn whole(msg: &[u8]) -> SectionData {
+    crlf(msg, 0..msg.len())
 }
 
 /// Where a path walk stands: on a message (numbers select its body's
