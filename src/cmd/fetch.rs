@@ -214,6 +214,7 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
             None
         };
         let flags_text = view.flags_of(i);
+        let date = if items.contains(&FetchAttr::InternalDate) { view.mailbox().internal_date(&entry) } else { 0 };
         let mut first = true;
         let mut flags_sent = false;
         s.out.extend_from_slice(format!("* {} FETCH (", i + 1).as_bytes());
@@ -230,7 +231,7 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                 }
                 FetchAttr::Uid => out.extend_from_slice(format!("UID {uid_i}").as_bytes()),
                 FetchAttr::InternalDate => out.extend_from_slice(
-                    format!("INTERNALDATE \"{}\"", DateTime::from_unix(entry.internal_date, 0)).as_bytes(),
+                    format!("INTERNALDATE \"{}\"", DateTime::from_unix(date, 0)).as_bytes(),
                 ),
                 FetchAttr::Rfc822Size => {
                     let size = match entry.vsize {

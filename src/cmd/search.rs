@@ -58,7 +58,7 @@ pub fn search(
             recent: view.recent.contains(&u),
         };
         msg.keywords = keywords;
-        msg.internal_date = entry.internal_date;
+        msg.internal_date = mailbox.internal_date(entry);
         msg.size = entry.vsize.unwrap_or(entry.size);
         if search::matches(&program, &msg) {
             hits.push(if uid { u } else { i as u32 + 1 });

@@ -10,7 +10,7 @@
 use std::fs::{self, File, FileTimes, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags};
@@ -38,6 +38,8 @@ struct Pending {
     base: String,
     system: u8,
     keywords: Vec<String>,
+    /// The INTERNALDATE given to the file, seconds since the epoch.
+    date: i64,
 }
 
 impl MailboxShared {
@@ -69,11 +71,13 @@ impl MailboxShared {
             .and_then(|()| file.sync_all())
             .map_err(|e| StoreError::io("writing a file in tmp/", e))?;
         drop(file);
+        let date = when.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         let pending = Pending {
             tmp,
             base: filename::with_sizes(&base, size, Some(vsize)),
             system,
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            date,
         };
         let (uidvalidity, uids) = self.commit_new(vec![pending])?;
         Ok((uidvalidity, uids[0]))
@@ -123,7 +127,7 @@ impl MailboxShared {
             let mut file = entry.file.clone();
             let mut done = false;
             for _ in 0..4 {
-                match place_copy(&self.cur_path(&file), &tmp.path, entry.internal_date) {
+                match place_copy(&self.cur_path(&file), &tmp.path, self.internal_date(&entry)) {
                     Ok(()) => {
                         done = true;
                         break;
@@ -146,6 +150,7 @@ impl MailboxShared {
                     base,
                     system: entry.flags.system,
                     keywords,
+                    date: self.internal_date(&entry),
                 });
             }
         }
@@ -163,7 +168,9 @@ impl MailboxShared {
         let lock = DotLock::acquire(self.dir())?;
         let (_, mut recent) = self.scan_if_needed(&mut disk)?;
         let mut placed = Vec::new();
+        let mut dates = Vec::new();
         for mut p in pending {
+            dates.push(p.date);
             let names: Vec<&str> = p.keywords.iter().map(String::as_str).collect();
             let mask = self.keyword_mask_locked(&mut disk, &names)?;
             let flags = Flags {
@@ -191,8 +198,8 @@ impl MailboxShared {
             });
             uids.push(uid);
         }
-        for (file, &uid) in placed.iter().zip(&uids) {
-            let entry = self.entry_for(uid, file);
+        for ((file, &uid), &date) in placed.iter().zip(&uids).zip(&dates) {
+            let entry = self.entry_for(uid, file, Some(date));
             disk.entries.push(entry);
         }
         self.save_list(&mut disk, lock)?;

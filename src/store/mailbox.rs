@@ -27,6 +27,9 @@ use super::uidlist::UidList;
 /// A change callback; see [`MailboxShared::add_hook`].
 pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
 
+/// The INTERNALDATE of an entry whose file has not been looked at yet.
+pub const UNKNOWN_DATE: i64 = i64::MIN;
+
 /// One message of a mailbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -40,7 +43,10 @@ pub struct Entry {
     pub size: u64,
     /// Size with CRLF line ends, when the file name says (`,W=`).
     pub vsize: Option<u64>,
-    /// INTERNALDATE: the file's mtime, seconds since the epoch.
+    /// INTERNALDATE: the file's mtime, seconds since the epoch, or
+    /// [`UNKNOWN_DATE`] until asked for: a first scan of a large mailbox
+    /// reads no inode when the file names carry the sizes. Read it with
+    /// [`MailboxShared::internal_date`].
     pub internal_date: i64,
 }
 
@@ -261,10 +267,54 @@ impl MailboxShared {
         self.recent.lock().len()
     }
 
-    /// Status counts after a sync.
+    /// Status counts after a sync (every INTERNALDATE is read, for OLDEST).
     pub fn status(&self) -> Result<Status> {
-        let snap = self.sync()?;
+        let mut snap = self.sync()?;
+        if snap.entries.iter().any(|e| e.internal_date == UNKNOWN_DATE) {
+            snap = self.fill_dates();
+        }
         Ok(snap.status(self.unclaimed_recent()))
+    }
+
+    /// A message's INTERNALDATE (its file's mtime), read from the file the
+    /// first time and remembered.
+    pub fn internal_date(&self, entry: &Entry) -> i64 {
+        if entry.internal_date != UNKNOWN_DATE {
+            return entry.internal_date;
+        }
+        let mut disk = self.disk.lock();
+        if let Ok(i) = disk.entries.binary_search_by_key(&entry.uid, |e| e.uid) {
+            if disk.entries[i].internal_date == UNKNOWN_DATE {
+                disk.entries[i].internal_date = self.mtime_of(&disk.entries[i].file.clone(), entry.base());
+            }
+            return disk.entries[i].internal_date;
+        }
+        self.mtime_of(&entry.file, entry.base())
+    }
+
+    /// The mtime of a message file, following a rename; now if it is gone.
+    fn mtime_of(&self, file: &str, base: &str) -> i64 {
+        use std::os::unix::fs::MetadataExt;
+        let now = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        match fs::metadata(self.cur_path(file)) {
+            Ok(m) => m.mtime(),
+            Err(_) => self
+                .refind(base)
+                .and_then(|name| fs::metadata(self.cur_path(&name)).ok())
+                .map(|m| m.mtime())
+                .unwrap_or_else(now),
+        }
+    }
+
+    /// Reads every unknown INTERNALDATE and publishes the result.
+    fn fill_dates(&self) -> Arc<Snapshot> {
+        let mut disk = self.disk.lock();
+        let mut entries = std::mem::take(&mut disk.entries);
+        for e in entries.iter_mut().filter(|e| e.internal_date == UNKNOWN_DATE) {
+            e.internal_date = self.mtime_of(&e.file.clone(), e.base());
+        }
+        disk.entries = entries;
+        self.publish(&disk, &[])
     }
 
     /// Runs `f` on the mailbox's sidecar cache (see [`super::cache`]),

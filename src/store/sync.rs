@@ -21,7 +21,7 @@ use super::error::{Result, StoreError};
 use super::filename;
 use super::keywords::{self, Keywords};
 use super::lock::DotLock;
-use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot};
+use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
 use super::uidlist::{self, UidList, UidRecord};
 
 impl MailboxShared {
@@ -191,24 +191,27 @@ impl MailboxShared {
                     flags: filename::parse(&r.file).flags,
                     ..e.clone()
                 },
-                None => self.entry_for(r.uid, &r.file),
+                None => self.entry_for(r.uid, &r.file, None),
             })
             .collect();
         Ok((dirty, new_uids))
     }
 
-    /// Builds an entry for a file seen for the first time (one stat).
-    pub(crate) fn entry_for(&self, uid: u32, file: &str) -> Entry {
+    /// Builds an entry for a file seen for the first time: one stat when
+    /// the name does not carry the size (`,S=`), none otherwise (the date
+    /// is then read when first asked for).
+    pub(crate) fn entry_for(&self, uid: u32, file: &str, date: Option<i64>) -> Entry {
         let parsed = filename::parse(file);
-        let meta = fs::metadata(self.cur_path(file)).ok();
-        Entry {
-            uid,
-            file: file.to_string(),
-            flags: parsed.flags.clone(),
-            size: parsed.size.or(meta.as_ref().map(|m| m.len())).unwrap_or(0),
-            vsize: parsed.vsize,
-            internal_date: meta.map(|m| m.mtime()).unwrap_or_else(now_secs),
-        }
+        let (size, internal_date) = match (parsed.size, date) {
+            (Some(size), Some(d)) => (size, d),
+            (Some(size), None) => (size, UNKNOWN_DATE),
+            (None, d) => {
+                let meta = fs::metadata(self.cur_path(file)).ok();
+                let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+                (size, d.unwrap_or_else(|| meta.map(|m| m.mtime()).unwrap_or_else(now_secs)))
+            }
+        };
+        Entry { uid, file: file.to_string(), flags: parsed.flags.clone(), size, vsize: parsed.vsize, internal_date }
     }
 
     /// Moves every file of `new/` into `cur/` with an empty info part.

@@ -101,7 +101,11 @@ fn dovecot_maildir_keeps_uids_and_keywords() {
         .unwrap()
         .sync()
         .unwrap();
-    assert_eq!(again.entries, mb.snapshot().entries);
+    // (Dates are read lazily, so one side may know more of them.)
+    let key = |s: &Snapshot| -> Vec<(u32, String, Flags, u64)> {
+        s.entries.iter().map(|e| (e.uid, e.file.clone(), e.flags.clone(), e.size)).collect()
+    };
+    assert_eq!(key(&again), key(&mb.snapshot()));
     let st = acc.status("INBOX").unwrap();
     assert_eq!((st.messages, st.unseen, st.unseen_media), (4, 2, 0));
 }
@@ -236,7 +240,7 @@ fn append_sets_date_and_ignores_tmp_leftovers() {
     let snap = mb.sync().unwrap();
     assert_eq!(snap.entries.len(), 2);
     let e = snap.find(a).unwrap();
-    assert_eq!(e.internal_date, 1_014_451_182);
+    assert_eq!(mb.internal_date(e), 1_014_451_182);
     assert_eq!((e.size, e.vsize), (10, Some(12)));
     assert!(e.file.ends_with(":2,FSa"), "{}", e.file);
     assert_eq!(snap.keywords_of(e), vec!["$MDN"]);
@@ -274,7 +278,7 @@ fn copy_keeps_flags_keywords_and_date() {
     let c1 = snap.find(pairs[0].1).unwrap();
     assert_eq!(snap.keywords_of(c1), vec!["$Media"]);
     assert!(c1.flags.has(REPLIED));
-    assert_eq!(c1.internal_date, 1_600_000_000);
+    assert_eq!(dst.internal_date(c1), 1_600_000_000);
     assert!(snap.find(pairs[1].1).unwrap().flags.has(TRASHED));
     assert_eq!(src.expunge_deleted().unwrap(), vec![u2]);
     assert_eq!(src.snapshot().entries.len(), 1);
