@@ -16,7 +16,6 @@ use super::error::{Result, StoreError};
 use super::filename::{self, Flags};
 use super::lock::{sync_dir, DotLock};
 use super::mailbox::MailboxShared;
-use super::uidlist::UidRecord;
 
 /// A file in `tmp/` that is removed unless it was moved away.
 struct TmpFile {
@@ -187,17 +186,7 @@ impl MailboxShared {
         sync_dir(&self.dir().join("cur"))?;
         let list = disk.list.as_mut().expect("loaded by scan_if_needed");
         let uidvalidity = list.uidvalidity;
-        let mut uids = Vec::new();
-        for file in &placed {
-            let uid = list.next_uid;
-            list.next_uid += 1;
-            list.records.push(UidRecord {
-                uid,
-                fields: Vec::new(),
-                file: file.clone(),
-            });
-            uids.push(uid);
-        }
+        let uids: Vec<u32> = placed.iter().map(|file| list.assign(file)).collect();
         for ((file, &uid), &date) in placed.iter().zip(&uids).zip(&dates) {
             let entry = self.entry_for(uid, file, Some(date));
             disk.entries.push(entry);

@@ -22,7 +22,7 @@ use super::filename;
 use super::keywords::{self, Keywords};
 use super::lock::DotLock;
 use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
-use super::uidlist::{self, UidList, UidRecord};
+use super::uidlist::{self, UidList};
 
 impl MailboxShared {
     /// Syncs with the directories and publishes the result.
@@ -172,14 +172,7 @@ impl MailboxShared {
         fresh.sort();
         let mut new_uids = Vec::with_capacity(fresh.len());
         for file in fresh {
-            let uid = list.next_uid;
-            list.next_uid += 1;
-            list.records.push(UidRecord {
-                uid,
-                fields: Vec::new(),
-                file: file.clone(),
-            });
-            new_uids.push(uid);
+            new_uids.push(list.assign(file));
             dirty = true;
         }
         disk.entries = list

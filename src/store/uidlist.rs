@@ -50,6 +50,14 @@ pub struct UidList {
 }
 
 impl UidList {
+    /// Gives the next UID to a new file and records it; UIDs only grow.
+    pub fn assign(&mut self, file: &str) -> u32 {
+        let uid = self.next_uid;
+        self.next_uid += 1;
+        self.records.push(UidRecord { uid, fields: Vec::new(), file: file.to_string() });
+        uid
+    }
+
     /// A new empty list with a fresh mailbox GUID.
     pub fn new(uidvalidity: u32) -> UidList {
         let mut guid = [0u8; 16];

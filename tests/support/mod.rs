@@ -50,52 +50,8 @@ impl Server {
         )
         .unwrap();
         prepare(d);
-        let log = std::fs::File::create(d.join("log")).unwrap();
-        let mut args: Vec<String> = vec![
-            "-l".into(),
-            "127.0.0.1:0".into(),
-            "-L".into(),
-            "127.0.0.1:0".into(),
-            "--cert".into(),
-            path(&d.join("cert.pem")),
-            "--key".into(),
-            path(&d.join("key.pem")),
-            "-u".into(),
-            path(&d.join("passwd")),
-            "--log-level".into(),
-            "low-level".into(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tegami"))
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("start tegami");
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let (mut plain, mut tls) = (None, None);
-        for line in out.lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.strip_prefix("tegami: listening on ") {
-                let (addr, kind) = rest.split_once(' ').unwrap();
-                let addr: SocketAddr = addr.parse().unwrap();
-                if kind.contains("TLS)") && !kind.contains("STARTTLS") {
-                    tls = Some(addr);
-                } else {
-                    plain = Some(addr);
-                }
-            }
-            if plain.is_some() && tls.is_some() {
-                break;
-            }
-        }
-        let server = Server {
-            child,
-            plain: plain.unwrap_or_else(|| panic!("no clear-text listener; log: {}", read_log(d))),
-            tls: tls.unwrap_or_else(|| panic!("no TLS listener; log: {}", read_log(d))),
-            dir,
-        };
-        server
+        let (child, plain, tls) = spawn_on(d, extra);
+        Server { child, plain, tls, dir }
     }
 
     /// The server's log so far.
