@@ -251,6 +251,12 @@ fn listing(ctx: &Ctx, s3: bool, s4: bool, s5: bool) -> io::Result<()> {
                     &format!("hits={hits}"),
                 );
             } else {
+                // n/a, with the status and response code as the check: NO [CANNOT].
+                let code = r
+                    .tagged
+                    .find('[')
+                    .and_then(|a| Some(&r.tagged[a..=a + r.tagged[a..].find(']')?]));
+                let answer = format!("{} {}", r.status, code.unwrap_or(""));
                 emit(
                     ctx,
                     id,
@@ -259,7 +265,7 @@ fn listing(ctx: &Ctx, s3: bool, s4: bool, s5: bool) -> io::Result<()> {
                     "ms",
                     Better::Lower,
                     m.finish(),
-                    &r.tagged.replace(' ', "_"),
+                    &answer,
                 );
             }
         }
@@ -445,10 +451,10 @@ fn mixed(ctx: &Ctx) -> io::Result<()> {
 /// and how long one APPEND takes to reach every one of them as EXISTS.
 fn idle(ctx: &Ctx) -> io::Result<()> {
     let n = ctx.sizes.idlers;
-    let base = if ctx.pid != 0 {
-        mem::tree_rss(ctx.pid)
+    let (base, base_pss) = if ctx.pid != 0 {
+        (mem::tree_rss(ctx.pid), mem::tree_pss(ctx.pid))
     } else {
-        0
+        (0, 0)
     };
     let ready = Arc::new(AtomicU32::new(0));
     let failed = Arc::new(AtomicU32::new(0));
@@ -543,9 +549,20 @@ fn idle(ctx: &Ctx) -> io::Result<()> {
     emit(
         ctx,
         "8c",
-        &format!("{n} connections in IDLE: server PSS (shared pages split)"),
+        &format!("{n} connections in IDLE: server PSS (shared pages split between processes)"),
         Some(pss as f64 / 1e6),
         "MB",
+        Better::Lower,
+        rss,
+        &note,
+    );
+    let per_pss = pss.saturating_sub(base_pss) as f64 / idling.max(1) as f64 / 1e3;
+    emit(
+        ctx,
+        "8d",
+        "PSS per idle connection (PSS with them minus PSS before, divided)",
+        Some(per_pss),
+        "kB",
         Better::Lower,
         rss,
         &note,
@@ -566,7 +583,7 @@ fn idle(ctx: &Ctx) -> io::Result<()> {
     let value = (lat.len() as u32 == n).then_some(worst);
     emit(
         ctx,
-        "8d",
+        "8e",
         &format!("one APPEND reaching all {n} IDLE connections as EXISTS"),
         value,
         "ms",
