@@ -14,7 +14,8 @@ pub struct Response {
     pub tagged: String,
     /// Untagged lines (`* ...`), literals not included.
     pub untagged: u64,
-    /// Bytes received for this command, literals included.
+    /// Bytes of the untagged responses, literals included (the tagged
+    /// completion is left out: its text differs between servers).
     pub bytes: u64,
     /// Bytes inside literals.
     pub literal_bytes: u64,
@@ -188,6 +189,8 @@ impl Conn {
                     .next()
                     .unwrap_or("")
                     .to_string();
+                // The completion text differs between servers; count only the data.
+                r.bytes -= text.len() as u64;
                 r.tagged = t;
                 return Ok(r);
             }
