@@ -1,0 +1,150 @@
+//! Reads `RESULT` lines of several rounds and prints the comparison table:
+//! per scenario the median of the rounds for each server, the ratio and the
+//! peak RSS.
+
+use std::collections::BTreeMap;
+
+/// One parsed `RESULT` line.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Server name.
+    pub server: String,
+    /// Scenario id (`1a`, `2`, ...).
+    pub id: String,
+    /// Unit of `value`.
+    pub unit: String,
+    /// True when larger is better.
+    pub higher: bool,
+    /// The measurement, None for n/a.
+    pub value: Option<f64>,
+    /// Peak server RSS in bytes during the measurement.
+    pub rss: u64,
+    /// Free-form check values (hits, counts).
+    pub note: String,
+    /// Description.
+    pub name: String,
+}
+
+/// Parses one `RESULT` line.
+pub fn parse(line: &str) -> Option<Row> {
+    let rest = line.strip_prefix("RESULT ")?;
+    let (fields, name) = rest.split_once(" name=")?;
+    let mut f = BTreeMap::new();
+    for kv in fields.split(' ') {
+        let (k, v) = kv.split_once('=')?;
+        f.insert(k, v);
+    }
+    Some(Row {
+        server: f.get("server")?.to_string(),
+        id: f.get("id")?.to_string(),
+        unit: f.get("unit")?.to_string(),
+        higher: *f.get("better")? == "higher",
+        value: f.get("value")?.parse().ok(),
+        rss: f.get("rss")?.parse().ok()?,
+        note: f.get("note").unwrap_or(&"-").to_string(),
+        name: name.to_string(),
+    })
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
+}
+
+fn num(v: Option<f64>) -> String {
+    match v {
+        None => "n/a".into(),
+        Some(v) if v >= 100.0 => format!("{v:.0}"),
+        Some(v) if v >= 10.0 => format!("{v:.1}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+fn mb(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |b| format!("{:.0} MB", b / 1e6))
+}
+
+/// The table as Markdown, servers `a` and `b` side by side; the ratio is
+/// greater than 1 when `a` is faster (or smaller).
+pub fn render(rows: &[Row], a: &str, b: &str) -> String {
+    let mut ids: Vec<&str> = vec![];
+    for r in rows {
+        if !ids.contains(&r.id.as_str()) {
+            ids.push(&r.id);
+        }
+    }
+    ids.sort_by_key(|id| {
+        let n: String = id.chars().take_while(|c| c.is_ascii_digit()).collect();
+        (n.parse::<u32>().unwrap_or(0), id.to_string())
+    });
+    let mut out = format!(
+        "| # | scenario | unit | {a} | {b} | ratio | {a} peak RSS | {b} peak RSS | rounds | checks ({a} / {b}) |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n"
+    );
+    for id in ids {
+        let of = |s: &str| {
+            rows.iter()
+                .filter(|r| r.id == id && r.server == s)
+                .collect::<Vec<_>>()
+        };
+        let (ra, rb) = (of(a), of(b));
+        let Some(first) = ra.first().or(rb.first()) else {
+            continue;
+        };
+        let va = median(ra.iter().filter_map(|r| r.value).collect());
+        let vb = median(rb.iter().filter_map(|r| r.value).collect());
+        let ma = median(ra.iter().map(|r| r.rss as f64).collect());
+        let mb_ = median(rb.iter().map(|r| r.rss as f64).collect());
+        let ratio = match (va, vb) {
+            (Some(x), Some(y)) if x > 0.0 && y > 0.0 => {
+                Some(if first.higher { x / y } else { y / x })
+            }
+            _ => None,
+        };
+        let note = |v: &[&Row]| v.last().map_or("-".to_string(), |r| r.note.clone());
+        out += &format!(
+            "| {id} | {} | {} | {} | {} | {} | {} | {} | {}/{} | {} / {} |\n",
+            first.name,
+            first.unit,
+            num(va),
+            num(vb),
+            ratio.map_or("n/a".into(), |r| format!("{r:.2}")),
+            mb(ma),
+            mb(mb_),
+            ra.len(),
+            rb.len(),
+            note(&ra),
+            note(&rb),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        let lines = [
+            "RESULT server=tegami round=1 id=1a unit=ms better=lower value=10.000 rss=1000000 note=- name=SELECT x",
+            "RESULT server=dovecot round=1 id=1a unit=ms better=lower value=20.000 rss=2000000 note=- name=SELECT x",
+            "RESULT server=tegami round=1 id=5a unit=ms better=lower value=na rss=0 note=NO name=SEARCH",
+        ];
+        let rows: Vec<Row> = lines.iter().filter_map(|l| parse(l)).collect();
+        assert_eq!(rows.len(), 3);
+        let t = render(&rows, "tegami", "dovecot");
+        assert!(
+            t.contains("| 1a | SELECT x | ms | 10.0 | 20.0 | 2.00 |"),
+            "{t}"
+        );
+        assert!(t.contains("| 5a | SEARCH | ms | n/a | n/a | n/a |"), "{t}");
+    }
+}
