@@ -14,7 +14,7 @@ pub fn header_end(buf: &[u8], start: usize, end: usize) -> usize {
             b'\r' if p + 1 < end && buf[p + 1] == b'\n' => return p + 2,
             _ => {}
         }
-        match buf[p..end].iter().position(|&b| b == b'\n') {
+        match memchr::memchr(b'\n', &buf[p..end]) {
             Some(i) => p += i + 1,
             None => return end,
         }

@@ -137,7 +137,7 @@ fn parse_part(
         location: None,
         md5: None,
         size: crlf_size(&buf[body_start..end]),
-        lines: buf[body_start..end].iter().filter(|&&b| b == b'\n').count(),
+        lines: memchr::memchr_iter(b'\n', &buf[body_start..end]).count(),
         kind: Kind::Single,
     };
     let mut ct = None;
@@ -269,42 +269,48 @@ fn split_multipart(
 ) -> Vec<Part> {
     let mut parts = Vec::new();
     let mut part_start: Option<usize> = None;
-    let mut line = start;
-    while line < end {
-        let nl = buf[line..end]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map(|i| line + i);
-        let next = nl.map_or(end, |n| n + 1);
-        if let Some(close) = delimiter(&buf[line..end], boundary) {
-            if *budget <= 1 && !close {
-                line = next;
-                continue;
-            }
-            if let Some(ps) = part_start {
-                // The line end before the delimiter belongs to the delimiter.
-                let mut pe = line;
-                if pe > ps && buf[pe - 1] == b'\n' {
-                    pe -= 1;
-                    if pe > ps && buf[pe - 1] == b'\r' {
-                        pe -= 1;
-                    }
-                }
-                *budget = budget.saturating_sub(1);
-                let mut child = parse_part(buf, ps, pe, depth + 1, digest, budget);
-                if matches!(child.kind, Kind::Multipart(_)) {
-                    // Dovecot counts the line end before the boundary into a
-                    // multipart child (it follows the child's epilogue).
-                    child.body.end = line.max(ps);
-                }
-                parts.push(child);
-            }
-            if close {
-                return parts;
-            }
-            part_start = Some(next);
+    // Jump from one `--boundary` to the next (SIMD search) instead of
+    // walking every line: bodies can be megabytes of base64.
+    let mut marker = b"--".to_vec();
+    marker.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&marker);
+    let mut from = start;
+    while from < end {
+        let Some(hit) = finder.find(&buf[from..end]).map(|i| from + i) else { break };
+        from = hit + 1;
+        if hit > start && buf[hit - 1] != b'\n' {
+            continue; // not at the start of a line
         }
-        line = next;
+        let line = hit;
+        let next = memchr::memchr(b'\n', &buf[line..end]).map_or(end, |i| line + i + 1);
+        let Some(close) = delimiter(&buf[line..end], boundary) else { continue };
+        if *budget <= 1 && !close {
+            continue;
+        }
+        if let Some(ps) = part_start {
+            // The line end before the delimiter belongs to the delimiter.
+            let mut pe = line;
+            if pe > ps && buf[pe - 1] == b'\n' {
+                pe -= 1;
+                if pe > ps && buf[pe - 1] == b'\r' {
+                    pe -= 1;
+                }
+            }
+            let pe = pe.max(ps);
+            *budget = budget.saturating_sub(1);
+            let mut child = parse_part(buf, ps, pe, depth + 1, digest, budget);
+            if matches!(child.kind, Kind::Multipart(_)) {
+                // Dovecot counts the line end before the boundary into a
+                // multipart child (it follows the child's epilogue).
+                child.body.end = line.max(ps);
+            }
+            parts.push(child);
+        }
+        if close {
+            return parts;
+        }
+        part_start = Some(next);
+        from = next;
     }
     if let Some(ps) = part_start {
         *budget = budget.saturating_sub(1);
