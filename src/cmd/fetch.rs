@@ -5,6 +5,7 @@ use std::fs::File;
 
 use memmap2::Mmap;
 
+use super::cached;
 use super::names::store_error;
 use super::target::resolve;
 use super::{Outcome, Reply};
@@ -53,26 +54,13 @@ fn needs_text(a: &FetchAttr) -> bool {
     !matches!(a, FetchAttr::Flags | FetchAttr::InternalDate | FetchAttr::Uid | FetchAttr::Rfc822Size)
 }
 
-/// The cache field of RFC822.SIZE, kept for files whose name lacks `,W=`.
-const SIZE_FIELD: u8 = 4;
-
 /// The sidecar cache field of an item whose value is costly and kept.
 fn cache_field(a: &FetchAttr) -> Option<u8> {
     match a {
-        FetchAttr::Envelope => Some(1),
-        FetchAttr::Body => Some(2),
-        FetchAttr::BodyStructure => Some(3),
+        FetchAttr::Envelope => Some(cached::ENVELOPE),
+        FetchAttr::Body => Some(cached::BODY),
+        FetchAttr::BodyStructure => Some(cached::BODYSTRUCTURE),
         _ => None,
-    }
-}
-
-/// Computes a cacheable item from the message text.
-fn compute(field: u8, msg: &[u8]) -> Vec<u8> {
-    match field {
-        1 => render::envelope(msg),
-        2 => render::body_structure(msg, false),
-        3 => render::body_structure(msg, true),
-        _ => render::rfc822_size(msg).to_string().into_bytes(),
     }
 }
 
@@ -168,14 +156,14 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
         let stamp = cache::stamp(entry.base(), entry.size);
         let mut fields = item_fields.clone();
         if wants_size && entry.vsize.is_none() {
-            fields.push(SIZE_FIELD);
+            fields.push(cached::SIZE);
         }
-        let mut cached: Vec<Option<Vec<u8>>> = if fields.is_empty() {
+        let mut values: Vec<Option<Vec<u8>>> = if fields.is_empty() {
             Vec::new()
         } else {
             view.mailbox().with_cache(|c| fields.iter().map(|&f| c.get(uid_i, f, stamp)).collect())
         };
-        let text = text_beyond_cache || cached.iter().any(Option::is_none);
+        let text = text_beyond_cache || values.iter().any(Option::is_none);
         let message = if text {
             match view.mailbox().open_message(uid_i).map_err(store_error)? {
                 Some((file, _)) => Some(Message::map(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?),
@@ -188,16 +176,21 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
             None
         };
         let msg = message.as_ref().map(Message::bytes).unwrap_or(b"");
-        let missing_values: Vec<(u8, Vec<u8>)> = fields
+        let mut missing_values: Vec<(u8, Vec<u8>)> = fields
             .iter()
-            .zip(cached.iter_mut())
+            .zip(values.iter_mut())
             .filter(|(_, v)| v.is_none())
             .map(|(&f, v)| {
-                let value = compute(f, msg);
+                let value = cached::compute(f, msg);
                 *v = Some(value.clone());
                 (f, value)
             })
             .collect();
+        if missing_values.iter().any(|(f, _)| *f == cached::ENVELOPE) {
+            // A listing is usually followed by header searches: keep what
+            // they read while the message is at hand.
+            missing_values.push((cached::SEARCH_HEADER, cached::search_header(msg)));
+        }
         if !missing_values.is_empty() {
             view.mailbox().with_cache(|c| {
                 for (f, v) in &missing_values {
@@ -206,7 +199,7 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
             });
         }
         let value_of = |f: u8| -> &[u8] {
-            fields.iter().position(|&x| x == f).and_then(|i| cached[i].as_deref()).unwrap_or(b"NIL")
+            fields.iter().position(|&x| x == f).and_then(|i| values[i].as_deref()).unwrap_or(b"NIL")
         };
         let tree = if items.iter().any(|a| matches!(a, FetchAttr::BodySection { section, .. } if *section != Section::default())) {
             Some(mime::scan(msg))
@@ -236,21 +229,21 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                 FetchAttr::Rfc822Size => {
                     let size = match entry.vsize {
                         Some(v) => v,
-                        None => std::str::from_utf8(value_of(SIZE_FIELD)).ok().and_then(|v| v.parse().ok()).unwrap_or(0),
+                        None => std::str::from_utf8(value_of(cached::SIZE)).ok().and_then(|v| v.parse().ok()).unwrap_or(0),
                     };
                     out.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
                 }
                 FetchAttr::Envelope => {
                     out.extend_from_slice(b"ENVELOPE ");
-                    out.extend_from_slice(value_of(1));
+                    out.extend_from_slice(value_of(cached::ENVELOPE));
                 }
                 FetchAttr::Body => {
                     out.extend_from_slice(b"BODY ");
-                    out.extend_from_slice(value_of(2));
+                    out.extend_from_slice(value_of(cached::BODY));
                 }
                 FetchAttr::BodyStructure => {
                     out.extend_from_slice(b"BODYSTRUCTURE ");
-                    out.extend_from_slice(value_of(3));
+                    out.extend_from_slice(value_of(cached::BODYSTRUCTURE));
                 }
                 FetchAttr::Rfc822 => {
                     out.extend_from_slice(b"RFC822 ");
@@ -289,6 +282,9 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
         if s.out.len() >= FLUSH_AT {
             s.flush().map_err(write_failed)?;
         }
+    }
+    if !item_fields.is_empty() || wants_size {
+        s.view_mut()?.mailbox().with_cache(|c| c.flush());
     }
     if missing > 0 {
         return Err(Reply::No("[EXPUNGEISSUED] Some of the requested messages no longer exist".into()));

@@ -4,6 +4,7 @@
 mod any;
 pub mod append;
 mod auth;
+mod cached;
 mod copy;
 mod fetch;
 pub mod flags;

@@ -3,11 +3,13 @@
 
 use std::io::Read;
 
+use super::cached;
 use super::flags::FORWARDED;
 use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn};
 use crate::search::{self, Message, SearchError, SystemFlags};
 use crate::session::Session;
+use crate::store::cache;
 use crate::store::filename::{DRAFT, FLAGGED, PASSED, REPLIED, SEEN, TRASHED};
 
 /// SEARCH / UID SEARCH.
@@ -31,6 +33,12 @@ pub fn search(
     let max_seq = view.exists();
     let max_uid = view.uids.last().copied().unwrap_or(0);
     let mailbox = view.mailbox().clone();
+    let dates = program.needs_internal_date();
+    // A search of only the usual header fields reads the cached subset of
+    // them instead of the message files.
+    let header_only = program
+        .header_fields()
+        .is_some_and(|f| !f.is_empty() && f.iter().all(|n| cached::SEARCH_FIELDS.contains(&n.as_str())));
     let mut hits = Vec::new();
     for i in 0..view.uids.len() {
         let u = view.uids[i];
@@ -41,10 +49,21 @@ pub fn search(
             keywords.push(FORWARDED.into());
         }
         let mb = &mailbox;
+        let stamp = cache::stamp(entry.base(), entry.size);
         let mut msg = Message::new(i as u32 + 1, u, move || {
+            if header_only {
+                if let Some(h) = mb.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
+                    return Some(h);
+                }
+            }
             let (mut file, _) = mb.open_message(u).ok()??;
             let mut v = Vec::new();
             file.read_to_end(&mut v).ok()?;
+            if header_only {
+                let h = cached::search_header(&v);
+                mb.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
+                return Some(h);
+            }
             Some(v)
         });
         msg.max_seq = max_seq;
@@ -58,11 +77,16 @@ pub fn search(
             recent: view.recent.contains(&u),
         };
         msg.keywords = keywords;
-        msg.internal_date = mailbox.internal_date(entry);
+        if dates {
+            msg.internal_date = mailbox.internal_date(entry);
+        }
         msg.size = entry.vsize.unwrap_or(entry.size);
         if search::matches(&program, &msg) {
             hits.push(if uid { u } else { i as u32 + 1 });
         }
+    }
+    if header_only {
+        mailbox.with_cache(|c| c.flush());
     }
     let line = match returns {
         None => search::search_response(&hits),

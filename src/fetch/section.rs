@@ -105,8 +105,8 @@ fn crlf(msg: &[u8], r: Range<usize>) -> SectionData {
     }
     let mut v = Vec::with_capacity(b.len() + bare);
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'\n' && (i == 0 || b[i - 1] != b'\r') {
+    for i in memchr::memchr_iter(b'\n', b) {
+        if i == 0 || b[i - 1] != b'\r' {
             v.extend_from_slice(&b[start..i]);
             v.extend_from_slice(b"\r\n");
             start = i + 1;

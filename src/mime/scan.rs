@@ -81,15 +81,14 @@ pub fn crlf_size(b: &[u8]) -> usize {
     b.len() + bare_lfs(b)
 }
 
-/// Number of LFs in `b` not preceded by a CR. Written as two counting
-/// passes the compiler vectorizes; this runs over every octet of every
-/// message sent.
+/// Number of LFs in `b` not preceded by a CR. Two SIMD counting passes:
+/// this runs over every octet of every message sent.
 pub fn bare_lfs(b: &[u8]) -> usize {
-    let lf = b.iter().filter(|&&c| c == b'\n').count();
+    let lf = memchr::memchr_iter(b'\n', b).count();
     if lf == 0 {
         return 0;
     }
-    let pairs = b.iter().zip(&b[1..]).filter(|&(&x, &y)| (x == b'\r') & (y == b'\n')).count();
+    let pairs = memchr::memmem::find_iter(b, b"\r\n").count();
     lf - pairs
 }
 

@@ -102,6 +102,22 @@ impl Node {
             _ => 0,
         }
     }
+
+    /// Adds the (lowercase) header field names this node reads.
+    fn fields(&self, out: &mut Vec<String>) {
+        match self {
+            Node::And(v) => v.iter().for_each(|n| n.fields(out)),
+            Node::Or(a, b) => {
+                a.fields(out);
+                b.fields(out);
+            }
+            Node::Not(a) => a.fields(out),
+            Node::Header(name, _) => out.push(name.clone()),
+            Node::Address(name, _) => out.push(name.to_string()),
+            Node::Sent(..) => out.push("date".into()),
+            _ => {}
+        }
+    }
 }
 
 /// A search ready to run against messages with [`crate::search::matches()`].
@@ -122,6 +138,35 @@ impl Program {
     /// True when some key reads the body (BODY, TEXT), not only the header.
     pub fn needs_body(&self) -> bool {
         self.root.cost() >= 2
+    }
+
+    /// The header fields (lowercase names) the search reads, when it reads
+    /// nothing else of the message: such a search can be answered from a
+    /// message's header fields alone (a cached subset of them, for one).
+    pub fn header_fields(&self) -> Option<Vec<String>> {
+        if self.needs_body() {
+            return None;
+        }
+        let mut out = Vec::new();
+        self.root.fields(&mut out);
+        out.sort();
+        out.dedup();
+        Some(out)
+    }
+
+    /// True when some key reads the INTERNALDATE (BEFORE, ON, SINCE, OLDER,
+    /// YOUNGER, and the SENT* keys, which fall back to it).
+    pub fn needs_internal_date(&self) -> bool {
+        fn walk(n: &Node) -> bool {
+            match n {
+                Node::And(v) => v.iter().any(walk),
+                Node::Or(a, b) => walk(a) || walk(b),
+                Node::Not(a) => walk(a),
+                Node::Internal(..) | Node::Older(_) | Node::Younger(_) | Node::Sent(..) => true,
+                _ => false,
+            }
+        }
+        walk(&self.root)
     }
 
     /// Sets the UIDs that `$` (RFC 5182 saved result) stands for; without

@@ -18,7 +18,7 @@ fn top_header(msg: &[u8]) -> &[u8] {
 pub(crate) fn header_values(msg: &[u8], name: &str) -> Option<Vec<String>> {
     let v: Vec<String> = fields(top_header(msg))
         .filter(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))
-        .map(|f| decode_rfc2047(&unfold(f.value)).to_lowercase())
+        .map(|f| fold(decode_rfc2047(&unfold(f.value))))
         .collect();
     (!v.is_empty()).then_some(v)
 }
@@ -57,7 +57,7 @@ pub(crate) fn address_text(msg: &[u8], name: &str) -> Option<String> {
             out.push_str(">\n");
         }
     }
-    any.then(|| out.to_lowercase())
+    any.then(|| fold(out))
 }
 
 /// Every field of a header block as `name: decoded value` lines, lowercased.
@@ -69,7 +69,18 @@ fn header_block_text(hdr: &[u8]) -> String {
         out.push_str(&decode_rfc2047(&unfold(f.value)));
         out.push('\n');
     }
-    out.to_lowercase()
+    fold(out)
+}
+
+/// Lowercases search text; plain ASCII (most mail) in place, without the
+/// Unicode tables.
+pub(crate) fn fold(mut s: String) -> String {
+    if s.is_ascii() {
+        s.make_ascii_lowercase();
+        s
+    } else {
+        s.to_lowercase()
+    }
 }
 
 /// The top-level header as searchable text (for TEXT).
@@ -90,7 +101,7 @@ fn collect(msg: &[u8], part: &Part, out: &mut Vec<String>) {
     match &part.kind {
         Kind::Single => {
             if part.is_text() {
-                out.push(decoded_body_text(msg, part).to_lowercase());
+                out.push(fold(decoded_body_text(msg, part)));
             }
         }
         Kind::Multipart(children) => {

@@ -38,7 +38,11 @@ pub struct Cache {
     path: PathBuf,
     file: Option<File>,
     index: HashMap<(u32, u8), Slot>,
+    /// Where the valid log ends, pending records included.
     end: u64,
+    /// Records not written yet: a listing puts several values per message,
+    /// and one write per batch is cheaper than one per value.
+    pending: Vec<u8>,
     /// Records whose message is gone or whose value was replaced.
     dead: usize,
 }
@@ -66,7 +70,8 @@ impl Cache {
     /// keeps nothing, which only costs speed.
     pub fn open(dir: &Path) -> Cache {
         let path = dir.join(FILE);
-        let mut cache = Cache { path: path.clone(), file: None, index: HashMap::new(), end: 0, dead: 0 };
+        let mut cache =
+            Cache { path: path.clone(), file: None, index: HashMap::new(), end: 0, pending: Vec::new(), dead: 0 };
         let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {
             Ok(f) => f,
             Err(e) => {
@@ -130,15 +135,23 @@ impl Cache {
         if slot.stamp != stamp {
             return None;
         }
+        let written = self.end - self.pending.len() as u64;
+        if slot.offset >= written {
+            let at = (slot.offset - written) as usize;
+            return self.pending.get(at..at + slot.len as usize).map(<[u8]>::to_vec);
+        }
         let mut v = vec![0; slot.len as usize];
         self.file.as_ref()?.read_exact_at(&mut v, slot.offset).ok()?;
         Some(v)
     }
 
-    /// Records a value. Failures are logged and forgotten: the cache is an
-    /// optimisation only.
+    /// Records a value (written with the next [`Cache::flush`], or when
+    /// enough has gathered). Failures are logged and forgotten: the cache
+    /// is an optimisation only.
     pub fn put(&mut self, uid: u32, field: u8, stamp: u64, value: &[u8]) {
-        let Some(file) = &self.file else { return };
+        if self.file.is_none() {
+            return;
+        }
         if value.len() > MAX_VALUE {
             return;
         }
@@ -150,16 +163,31 @@ impl Cache {
         rec.extend_from_slice(value);
         let sum = fnv(&[&rec]) as u32;
         rec.extend_from_slice(&sum.to_le_bytes());
-        if let Err(e) = file.write_all_at(&rec, self.end) {
-            log::warn!("{}: cache write failed, disabling it: {e}", self.path.display());
-            self.file = None;
-            return;
-        }
         let slot = Slot { stamp, offset: self.end + HEAD as u64, len: value.len() as u32 };
         if self.index.insert((uid, field), slot).is_some() {
             self.dead += 1;
         }
+        self.pending.extend_from_slice(&rec);
         self.end += rec.len() as u64;
+        if self.pending.len() >= 256 * 1024 {
+            self.flush();
+        }
+    }
+
+    /// Writes the pending records.
+    pub fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let Some(file) = &self.file else { return };
+        let written = self.end - self.pending.len() as u64;
+        if let Err(e) = file.write_all_at(&self.pending, written) {
+            log::warn!("{}: cache write failed, disabling it: {e}", self.path.display());
+            self.file = None;
+            self.index.retain(|_, slot| slot.offset < written);
+            self.end = written;
+        }
+        self.pending.clear();
     }
 
     /// Forgets messages that are gone; rewrites the file when most of it is
@@ -177,6 +205,7 @@ impl Cache {
 
     /// Rewrites the log with only the live values.
     fn compact(&mut self) -> io::Result<()> {
+        self.flush();
         let mut entries: Vec<((u32, u8), Slot)> = self.index.iter().map(|(k, v)| (*k, *v)).collect();
         entries.sort_by_key(|(k, _)| *k);
         let mut values = Vec::with_capacity(entries.len());
@@ -196,6 +225,7 @@ impl Cache {
         for (uid, field, stamp, v) in values {
             self.put(uid, field, stamp, &v);
         }
+        self.flush();
         Ok(())
     }
 
@@ -207,6 +237,12 @@ impl Cache {
     /// True when nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
+    }
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -258,6 +294,8 @@ mod tests {
         let mut c = Cache::open(dir.path());
         assert!(c.is_empty());
         c.put(1, 3, 9, b"v");
+        assert_eq!(c.get(1, 3, 9).as_deref(), Some(&b"v"[..]), "pending values are readable");
+        c.flush();
         assert_eq!(Cache::open(dir.path()).get(1, 3, 9).as_deref(), Some(&b"v"[..]));
     }
 

@@ -30,9 +30,9 @@ impl MailboxShared {
     /// When neither `cur/` nor `new/` nor the uid list and keyword files
     /// changed since the last full scan, nothing is read: every way a
     /// message can arrive, go or change its flags (create, rename, unlink
-    /// in those directories) updates their modification time. Times within
-    /// a second of the last scan are not trusted, for file systems with
-    /// coarse timestamps.
+    /// in those directories) updates their modification time. Times too
+    /// close to the last scan to be told apart from a later change are not
+    /// trusted (see [`settled`]).
     pub fn sync(&self) -> Result<Arc<Snapshot>> {
         let mut disk = self.lock_disk()?;
         let now = self.dir_times();
@@ -57,9 +57,7 @@ impl MailboxShared {
     /// True when the last full scan still describes the mailbox.
     fn unchanged(&self, disk: &Disk, now: &DirTimes) -> bool {
         let Some(last) = disk.dirs else { return false };
-        let settled = |t: Option<std::time::SystemTime>| {
-            t.is_some_and(|t| t + std::time::Duration::from_secs(1) < last.taken)
-        };
+        let settled = |t: Option<std::time::SystemTime>| t.is_some_and(|t| settled(t, last.taken));
         disk.list.is_some()
             && last.cur == now.cur
             && last.new == now.new
@@ -255,6 +253,18 @@ impl MailboxShared {
         }
         Ok(map)
     }
+}
+
+/// True when a directory time `t` read at `taken` is safely in the past:
+/// a later change is bound to give a later time. Linux stamps inodes from a
+/// clock that ticks every few milliseconds, so a change in the same tick as
+/// the last one can leave the time as it was; a time with no sub-second part
+/// comes from a file system with whole-second (or coarser) times.
+fn settled(t: std::time::SystemTime, taken: std::time::SystemTime) -> bool {
+    use std::time::{Duration, UNIX_EPOCH};
+    let fine = t.duration_since(UNIX_EPOCH).is_ok_and(|d| d.subsec_nanos() != 0);
+    let margin = if fine { Duration::from_millis(50) } else { Duration::from_secs(2) };
+    t + margin < taken
 }
 
 /// Seconds since the epoch, now.
