@@ -58,3 +58,22 @@ fn a_garbled_cache_file_is_rebuilt_not_trusted() {
     let data = std::fs::read(server.maildir("alice").join("tegami.cache")).unwrap();
     assert!(data.starts_with(b"TEGAMI-CACHE 1\n"), "rebuilt with its header");
 }
+
+#[test]
+fn header_searches_read_the_cached_fields_and_body_searches_the_file() {
+    let server = Server::start(&[]);
+    let mut c = server.login("alice");
+    let msg = "From: Zebulon <z@example.org>\r\nSubject: hello\r\n\r\nzanzibar body\r\n";
+    c.send(format!("a1 APPEND INBOX {{{}+}}\r\n{msg}\r\n", msg.len()).as_bytes());
+    c.until_tagged("a1");
+    c.ok("SELECT INBOX");
+    assert_eq!(c.ok("SEARCH FROM zebulon")[0], "* SEARCH 1");
+    // Same name and size, other bytes: a header search now answers from
+    // the cached fields, a body search from the file.
+    let file = cur_files(&server).pop().unwrap();
+    let other = msg.replace("Zebulon", "Marlowe").replace("zanzibar", "timbuktu");
+    std::fs::write(&file, &other).unwrap();
+    assert_eq!(c.ok("SEARCH FROM zebulon")[0], "* SEARCH 1", "from the cache");
+    assert_eq!(c.ok("SEARCH BODY timbuktu")[0], "* SEARCH 1", "from the file");
+    assert_eq!(c.ok("SEARCH HEADER X-Unknown \"\"")[0], "* SEARCH", "other fields read the file");
+}
