@@ -24,28 +24,41 @@ use crate::store::{cache, FlagOp};
 /// of many large messages never holds them all in memory.
 const FLUSH_AT: usize = 256 * 1024;
 
-/// A message file mapped into memory.
-pub struct Message {
-    map: Option<Mmap>,
+/// Files up to this size are read into memory; larger ones are mapped
+/// (a map costs more than a read for a small file, and less for a large).
+const MAP_FROM: u64 = 1 << 20;
+
+/// A message's octets: read, or mapped from its file.
+pub enum Message {
+    /// Read into memory.
+    Read(Vec<u8>),
+    /// Mapped from the file.
+    Mapped(Mmap),
 }
 
 impl Message {
-    /// Maps an open message file (an empty file needs no map).
-    pub fn map(file: &File) -> std::io::Result<Message> {
-        if file.metadata()?.len() == 0 {
-            return Ok(Message { map: None });
+    /// Reads or maps an open message file.
+    pub fn load(file: &File) -> std::io::Result<Message> {
+        let len = file.metadata()?.len();
+        if len < MAP_FROM {
+            let mut v = Vec::with_capacity(len as usize);
+            std::io::Read::read_to_end(&mut &*file, &mut v)?;
+            return Ok(Message::Read(v));
         }
         // SAFETY: maildir files are never modified in place (flag changes
         // rename, expunge unlinks, which keeps the mapping valid); a
         // foreign writer truncating a delivered file is outside the
         // maildir contract.
         let map = unsafe { Mmap::map(file)? };
-        Ok(Message { map: Some(map) })
+        Ok(Message::Mapped(map))
     }
 
     /// The message octets.
     pub fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or(b"")
+        match self {
+            Message::Read(v) => v,
+            Message::Mapped(m) => m,
+        }
     }
 }
 
@@ -166,7 +179,7 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
         let text = text_beyond_cache || values.iter().any(Option::is_none);
         let message = if text {
             match view.mailbox().open_message(uid_i).map_err(store_error)? {
-                Some((file, _)) => Some(Message::map(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?),
+                Some((file, _)) => Some(Message::load(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?),
                 None => {
                     missing += 1;
                     continue;

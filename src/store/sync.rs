@@ -44,7 +44,6 @@ impl MailboxShared {
         if dirty {
             self.save_list(&mut disk, lock)?;
         }
-        disk.dirs = Some(now);
         Ok(self.publish(&disk, &recent))
     }
 
@@ -138,7 +137,19 @@ impl MailboxShared {
             disk.list_stamp = stamp;
         }
 
-        self.move_new_to_cur()?;
+        // The directory times that will vouch for this scan are read after
+        // our own moves out of new/ (which change them) and before the
+        // listings that count: new/ once more, then cur/. A change after
+        // that moment moves the times on (see `settled`); our own moves
+        // are left a clock tick to age first.
+        disk.dirs = None;
+        if self.move_new_to_cur()? > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        let times = self.dir_times();
+        if self.move_new_to_cur()? == 0 {
+            disk.dirs = Some(times);
+        }
         let mut cur = self.read_cur()?;
         let list = disk.list.as_mut().expect("loaded above");
         if list.records.iter().any(|r| !cur.contains_key(r.base())) {
@@ -205,12 +216,14 @@ impl MailboxShared {
         Entry { uid, file: file.to_string(), flags: parsed.flags.clone(), size, vsize: parsed.vsize, internal_date }
     }
 
-    /// Moves every file of `new/` into `cur/` with an empty info part.
-    fn move_new_to_cur(&self) -> Result<()> {
+    /// Moves every file of `new/` into `cur/` with an empty info part;
+    /// returns how many it moved.
+    fn move_new_to_cur(&self) -> Result<usize> {
         let new_dir = self.dir().join("new");
+        let mut moved = 0;
         let rd = match fs::read_dir(&new_dir) {
             Ok(rd) => rd,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(StoreError::io("reading new/", e)),
         };
         for ent in rd {
@@ -226,13 +239,13 @@ impl MailboxShared {
                 format!("{name}:2,")
             };
             match fs::rename(ent.path(), self.cur_path(&target)) {
-                Ok(()) => {}
+                Ok(()) => moved += 1,
                 // Another process moved it first; it is in cur/ now.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(StoreError::io(format!("moving new/{name} to cur/"), e)),
             }
         }
-        Ok(())
+        Ok(moved)
     }
 
     /// `cur/` as base name to file name.
@@ -263,7 +276,7 @@ impl MailboxShared {
 fn settled(t: std::time::SystemTime, taken: std::time::SystemTime) -> bool {
     use std::time::{Duration, UNIX_EPOCH};
     let fine = t.duration_since(UNIX_EPOCH).is_ok_and(|d| d.subsec_nanos() != 0);
-    let margin = if fine { Duration::from_millis(50) } else { Duration::from_secs(2) };
+    let margin = if fine { Duration::from_millis(20) } else { Duration::from_secs(2) };
     t + margin < taken
 }
 
