@@ -13,26 +13,11 @@
 
 mod mime_common;
 
-use mime_common::{check_body, check_envelope, read_all, V};
+use mime_common::{check_body, check_envelope, read_all, records, V};
 use std::path::Path;
 use tegami::fetch::{body_structure, envelope, rfc822_header, rfc822_size, rfc822_text, section};
 use tegami::mime::scan;
 use tegami::proto::section::{Partial, Section, SectionText};
-
-/// Reads an expected-answer file: `== <item> <len>\n<value>\n` records.
-fn records(data: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut p = 0;
-    while p < data.len() {
-        let nl = p + data[p..].iter().position(|&b| b == b'\n').unwrap();
-        let head = std::str::from_utf8(&data[p + 3..nl]).unwrap();
-        let (item, len) = head.rsplit_once(' ').unwrap();
-        let len: usize = len.parse().unwrap();
-        out.push((item.to_string(), data[nl + 1..nl + 1 + len].to_vec()));
-        p = nl + 1 + len + 1;
-    }
-    out
-}
 
 /// Parses `BODY[<section>]<origin>` as echoed by Dovecot.
 fn parse_item(item: &str) -> (Section, Option<u32>) {

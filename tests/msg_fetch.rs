@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 
-use mime_common::{check_body, check_envelope, read, read_all, V};
+use mime_common::{check_body, check_envelope, read, read_all, records, V};
 use support::{Client, Seed, Server};
 
 /// The corpus messages in name order: (name, octets).
@@ -26,22 +26,6 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
             (n, data)
         })
         .collect()
-}
-
-/// Reads an expected-answer file: `== <item> <len>\n<value>\n` records
-/// (the format of tests/mime_corpus.rs).
-fn records(data: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut p = 0;
-    while p < data.len() {
-        let nl = p + data[p..].iter().position(|&b| b == b'\n').unwrap();
-        let head = std::str::from_utf8(&data[p + 3..nl]).unwrap();
-        let (item, len) = head.rsplit_once(' ').unwrap();
-        let len: usize = len.parse().unwrap();
-        out.push((item.to_string(), data[nl + 1..nl + 1 + len].to_vec()));
-        p = nl + 1 + len + 1;
-    }
-    out
 }
 
 /// The partial lengths the reference script asked for, by Dovecot's echo.

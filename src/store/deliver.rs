@@ -7,6 +7,7 @@
 //! a file in `tmp/`, which nothing lists; after it, the next sync gives the
 //! file a UID.
 
+use std::collections::HashMap;
 use std::fs::{self, File, FileTimes, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -31,8 +32,20 @@ impl Drop for TmpFile {
     }
 }
 
+/// Appends waiting to be committed together (group commit): while one
+/// appender renames, fsyncs the directory and writes the uid list, the
+/// others finish their `tmp/` files and queue up; the next one to get its
+/// turn commits the whole queue with one directory fsync and one uid list
+/// write, and the rest find their UIDs waiting.
+#[derive(Default)]
+pub(crate) struct AppendQueue {
+    next: u64,
+    waiting: Vec<(u64, Pending)>,
+    done: HashMap<u64, std::result::Result<(u32, u32), String>>,
+}
+
 /// A message ready in `tmp/` for [`MailboxShared::commit_new`].
-struct Pending {
+pub(crate) struct Pending {
     tmp: TmpFile,
     base: String,
     system: u8,
@@ -78,8 +91,47 @@ impl MailboxShared {
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
             date,
         };
-        let (uidvalidity, uids) = self.commit_new(vec![pending])?;
-        Ok((uidvalidity, uids[0]))
+        self.commit_queued(pending)
+    }
+
+    /// Commits `pending` with whatever other appends are waiting (see
+    /// [`AppendQueue`]); returns its (UIDVALIDITY, UID) once it is on disk.
+    fn commit_queued(&self, pending: Pending) -> Result<(u32, u32)> {
+        let ticket = {
+            let mut q = self.appends.lock();
+            let t = q.next;
+            q.next += 1;
+            q.waiting.push((t, pending));
+            t
+        };
+        // One committer at a time; whoever comes next takes the queue.
+        let _turn = self.append_turn.lock();
+        let done = |q: &mut AppendQueue| {
+            q.done.remove(&ticket).map(|r| {
+                r.map_err(|e| StoreError::Io(e, std::io::Error::other("append committed with others failed")))
+            })
+        };
+        if let Some(r) = done(&mut self.appends.lock()) {
+            return r;
+        }
+        let batch = std::mem::take(&mut self.appends.lock().waiting);
+        let (tickets, pendings): (Vec<u64>, Vec<Pending>) = batch.into_iter().unzip();
+        let result = self.commit_new(pendings);
+        let mut q = self.appends.lock();
+        match result {
+            Ok((validity, uids)) => {
+                for (t, uid) in tickets.into_iter().zip(uids) {
+                    q.done.insert(t, Ok((validity, uid)));
+                }
+            }
+            Err(e) => {
+                let text = e.to_string();
+                for t in tickets {
+                    q.done.insert(t, Err(text.clone()));
+                }
+            }
+        }
+        done(&mut q).unwrap_or_else(|| Err(StoreError::Corrupt("an append was lost from its queue".into())))
     }
 
     /// Appends a message held in memory; returns (UIDVALIDITY, UID).

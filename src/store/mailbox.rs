@@ -19,6 +19,7 @@ use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use super::cache::Cache;
+use super::deliver::AppendQueue;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN};
 use super::keywords::Keywords;
@@ -194,6 +195,10 @@ pub struct MailboxShared {
     next_waker: AtomicU64,
     /// The sidecar cache, opened on first use.
     cache: Mutex<Option<Cache>>,
+    /// Appends waiting for a group commit.
+    pub(crate) appends: Mutex<AppendQueue>,
+    /// Held by the one appender committing the queue.
+    pub(crate) append_turn: Mutex<()>,
 }
 
 static LAST_UIDVALIDITY: AtomicU32 = AtomicU32::new(0);
@@ -236,6 +241,8 @@ impl MailboxShared {
             wakers: Mutex::new(Vec::new()),
             hooks: Mutex::new(Vec::new()),
             cache: Mutex::new(None),
+            appends: Mutex::new(AppendQueue::default()),
+            append_turn: Mutex::new(()),
             next_waker: AtomicU64::new(1),
         }
     }

@@ -261,3 +261,18 @@ pub fn check_body(v: &V, ext: bool) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Reads an expected-answer file: `== <item> <len>\n<value>\n` records.
+pub fn records(data: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut p = 0;
+    while p < data.len() {
+        let nl = p + data[p..].iter().position(|&b| b == b'\n').unwrap();
+        let head = std::str::from_utf8(&data[p + 3..nl]).unwrap();
+        let (item, len) = head.rsplit_once(' ').unwrap();
+        let len: usize = len.parse().unwrap();
+        out.push((item.to_string(), data[nl + 1..nl + 1 + len].to_vec()));
+        p = nl + 1 + len + 1;
+    }
+    out
+}
