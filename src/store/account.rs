@@ -194,7 +194,8 @@ impl Account {
                 "INBOX cannot be deleted".into(),
             ));
         }
-        let dir_name = name::dir_name(mailbox)?.expect("not INBOX");
+        let dir_name = name::dir_name(mailbox)?
+            .ok_or_else(|| StoreError::PermissionDenied("INBOX cannot be deleted".into()))?;
         if !self.children_dirs(&dir_name)?.is_empty() {
             return Err(StoreError::HasChildren(mailbox.to_string()));
         }
@@ -228,8 +229,10 @@ impl Account {
                 "cannot rename a mailbox into itself".into(),
             ));
         }
-        let old = name::dir_name(&from)?.expect("not INBOX");
-        let new = name::dir_name(&to)?.expect("not INBOX");
+        // Both are other than INBOX here (checked above, in any case).
+        let (Some(old), Some(new)) = (name::dir_name(&from)?, name::dir_name(&to)?) else {
+            return Err(StoreError::AlreadyExists(to));
+        };
         let mut moves: Vec<(String, String)> = Vec::new();
         if self.root.join(&old).is_dir() {
             moves.push((old.clone(), new.clone()));

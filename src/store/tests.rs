@@ -574,3 +574,12 @@ fn sync_skips_unchanged_directories_and_sees_every_real_change() {
     fs::rename(cur.join(&e.file), cur.join(format!("{}:2,S", e.base()))).unwrap();
     assert!(mb.sync().unwrap().entries[0].flags.has(SEEN));
 }
+
+#[test]
+fn inbox_in_any_case_is_refused_not_a_panic() {
+    let (_t, acc) = account();
+    for name in ["INBOX", "inbox", "Inbox"] {
+        assert!(acc.delete(name).is_err(), "{name}");
+    }
+    assert!(acc.rename("Drafts", "inbox").is_err());
+}
