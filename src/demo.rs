@@ -42,14 +42,34 @@ pub fn prepare(dir: &Path, config: &mut Config) -> io::Result<()> {
             fs::write(maildir.join(format!(".{folder}/maildirfolder")), b"")?;
         }
         let samples = [
-            ("Tegami Team <team@tegami.example>", "Welcome to tegami", "Mon, 2 Nov 2026 09:00:00 +0000",
-             "This is your demo mailbox. Read, flag, move and delete as you like.", "S"),
-            ("Alice <alice@example.org>", "Lunch on Friday?", "Tue, 3 Nov 2026 12:30:00 +0100",
-             "Shall we try the new place near the station?", ""),
-            ("Bob <bob@example.org>", "Re: Quarterly report", "Wed, 4 Nov 2026 16:45:10 -0500",
-             "The numbers look good. Two small fixes attached in the next mail.", "FS"),
-            ("=?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@example.jp>", "=?UTF-8?B?5omL57SZ44Gu44OG44K544OI?=",
-             "Thu, 5 Nov 2026 08:15:00 +0900", "\u{3053}\u{3093}\u{306b}\u{3061}\u{306f}", ""),
+            (
+                "Tegami Team <team@tegami.example>",
+                "Welcome to tegami",
+                "Mon, 2 Nov 2026 09:00:00 +0000",
+                "This is your demo mailbox. Read, flag, move and delete as you like.",
+                "S",
+            ),
+            (
+                "Alice <alice@example.org>",
+                "Lunch on Friday?",
+                "Tue, 3 Nov 2026 12:30:00 +0100",
+                "Shall we try the new place near the station?",
+                "",
+            ),
+            (
+                "Bob <bob@example.org>",
+                "Re: Quarterly report",
+                "Wed, 4 Nov 2026 16:45:10 -0500",
+                "The numbers look good. Two small fixes attached in the next mail.",
+                "FS",
+            ),
+            (
+                "=?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@example.jp>",
+                "=?UTF-8?B?5omL57SZ44Gu44OG44K544OI?=",
+                "Thu, 5 Nov 2026 08:15:00 +0900",
+                "\u{3053}\u{3093}\u{306b}\u{3061}\u{306f}",
+                "",
+            ),
         ];
         for (i, (from, subject, date, body, flags)) in samples.iter().enumerate() {
             let text = message(from, subject, date, body);

@@ -23,6 +23,6 @@ pub mod net;
 pub mod proto;
 pub mod search;
 pub mod server;
-pub mod shared;
 pub mod session;
+pub mod shared;
 pub mod store;

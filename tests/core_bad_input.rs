@@ -10,19 +10,12 @@ use support::{Client, Server};
 
 /// The server still runs and a new connection can log in.
 fn still_serving(server: &mut Server) {
-    assert!(
-        server.alive(),
-        "the server process died; log: {}",
-        server.log()
-    );
+    assert!(server.alive(), "the server process died; log: {}", server.log());
     server.connect().ok("LOGIN alice wonderland");
 }
 
 fn bad(line: &str, tag: &str) {
-    assert!(
-        line.starts_with(&format!("{tag} BAD ")),
-        "expected {tag} BAD: {line:?}"
-    );
+    assert!(line.starts_with(&format!("{tag} BAD ")), "expected {tag} BAD: {line:?}");
 }
 
 #[test]
@@ -33,10 +26,7 @@ fn unknown_command_is_bad_with_its_tag() {
     // Commands of later issues are known but not there yet: NO, with a reason.
     c.ok("LOGIN alice wonderland");
     let sel = c.cmd("SELECT INBOX");
-    assert!(
-        sel.last().unwrap().contains(" NO ") || sel.last().unwrap().contains(" OK "),
-        "{sel:?}"
-    );
+    assert!(sel.last().unwrap().contains(" NO ") || sel.last().unwrap().contains(" OK "), "{sel:?}");
     c.ok("NOOP");
     still_serving(&mut server);
     assert!(server.log().contains("FROBNICATE"), "{}", server.log());
@@ -129,21 +119,14 @@ fn a_literal_plus_over_the_limit_is_skipped_and_toobig() {
     cmd.extend_from_slice(b"\r\nnext NOOP\r\n");
     c.send(&cmd);
     assert!(c.line().starts_with("big NO [TOOBIG]"));
-    assert!(
-        c.line().starts_with("next OK"),
-        "the octets were skipped, not read as commands"
-    );
+    assert!(c.line().starts_with("next OK"), "the octets were skipped, not read as commands");
     c.ok("LOGIN alice wonderland");
     // A LITERAL+ of absurd size cannot be skipped: the connection is closed.
     let mut c = server.connect();
     c.send(b"huge LOGIN alice {99999999999+}\r\n");
     assert!(c.closed(), "closed cleanly");
     still_serving(&mut server);
-    assert!(
-        server.log().contains("oversized literal"),
-        "{}",
-        server.log()
-    );
+    assert!(server.log().contains("oversized literal"), "{}", server.log());
 }
 
 #[test]
@@ -166,10 +149,7 @@ fn a_connection_dropped_mid_literal_is_logged_and_harmless() {
     // for that by asking the server for something else in between.
     let mut seen = false;
     for _ in 0..200 {
-        if server
-            .log()
-            .contains("connection closed in the middle of a command")
-        {
+        if server.log().contains("connection closed in the middle of a command") {
             seen = true;
             break;
         }
@@ -198,25 +178,12 @@ fn twenty_bad_commands_in_a_row_end_the_session() {
 fn commands_in_the_wrong_state_are_bad() {
     let mut server = Server::start(&[]);
     let mut c = server.connect();
-    for cmd in [
-        "SELECT INBOX",
-        "LIST \"\" *",
-        "FETCH 1 FLAGS",
-        "ENABLE CONDSTORE",
-    ] {
+    for cmd in ["SELECT INBOX", "LIST \"\" *", "FETCH 1 FLAGS", "ENABLE CONDSTORE"] {
         let l = c.cmd(cmd);
-        assert!(
-            l.last().unwrap().contains(" BAD "),
-            "{cmd} before login: {l:?}"
-        );
+        assert!(l.last().unwrap().contains(" BAD "), "{cmd} before login: {l:?}");
     }
     c.ok("LOGIN alice wonderland");
-    for cmd in [
-        "LOGIN alice wonderland",
-        "AUTHENTICATE PLAIN",
-        "STARTTLS",
-        "FETCH 1 FLAGS",
-    ] {
+    for cmd in ["LOGIN alice wonderland", "AUTHENTICATE PLAIN", "STARTTLS", "FETCH 1 FLAGS"] {
         let l = c.cmd(cmd);
         assert_eq!(l.len(), 1, "{cmd}: {l:?}");
         assert!(l[0].contains(" BAD "), "{cmd} after login: {l:?}");

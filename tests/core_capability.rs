@@ -11,8 +11,7 @@ fn atoms(line: &str) -> Vec<String> {
         let rest = &line[start + "[CAPABILITY ".len()..];
         &rest[..rest.find(']').expect("closing bracket")]
     } else {
-        line.strip_prefix("* CAPABILITY ")
-            .unwrap_or_else(|| panic!("no capability list in {line:?}"))
+        line.strip_prefix("* CAPABILITY ").unwrap_or_else(|| panic!("no capability list in {line:?}"))
     };
     text.split(' ').map(str::to_string).collect()
 }
@@ -34,10 +33,7 @@ fn assert_has(caps: &[String], want: &[&str]) {
 
 fn assert_lacks(caps: &[String], unwanted: &[&str]) {
     for u in unwanted {
-        assert!(
-            !caps.iter().any(|c| c.eq_ignore_ascii_case(u)),
-            "{u} should not be in {caps:?}"
-        );
+        assert!(!caps.iter().any(|c| c.eq_ignore_ascii_case(u)), "{u} should not be in {caps:?}");
     }
 }
 
@@ -45,16 +41,9 @@ fn assert_lacks(caps: &[String], unwanted: &[&str]) {
 fn clear_text_greeting_and_capability_offer_starttls_and_auth() {
     let server = Server::start(&[]);
     let mut c = server.connect();
-    assert!(
-        c.greeting.starts_with("* OK [CAPABILITY "),
-        "{}",
-        c.greeting
-    );
+    assert!(c.greeting.starts_with("* OK [CAPABILITY "), "{}", c.greeting);
     let greeted = atoms(&c.greeting);
-    assert_eq!(
-        greeted[0], "IMAP4rev1",
-        "IMAP4rev1 comes first: {greeted:?}"
-    );
+    assert_eq!(greeted[0], "IMAP4rev1", "IMAP4rev1 comes first: {greeted:?}");
     assert_has(&greeted, ALWAYS);
     assert_has(&greeted, &["STARTTLS", "AUTH=PLAIN", "AUTH=LOGIN"]);
     assert_lacks(&greeted, &["LOGINDISABLED"]);
@@ -102,10 +91,7 @@ fn login_ok_carries_the_new_capabilities_without_starttls_or_auth() {
     assert!(tagged.contains(" OK [CAPABILITY "), "{tagged}");
     let after = atoms(tagged);
     assert_has(&after, ALWAYS);
-    assert_lacks(
-        &after,
-        &["STARTTLS", "AUTH=PLAIN", "AUTH=LOGIN", "LOGINDISABLED"],
-    );
+    assert_lacks(&after, &["STARTTLS", "AUTH=PLAIN", "AUTH=LOGIN", "LOGINDISABLED"]);
     assert_eq!(capability(&mut c), after);
     // STARTTLS after login is a state error.
     let st = c.cmd("STARTTLS");
@@ -129,10 +115,7 @@ fn noop_id_enable_and_logout() {
     let mut c = server.connect();
     assert_eq!(c.ok("NOOP").len(), 1);
     let id = c.ok("ID (\"name\" \"tegami-test\")");
-    assert!(
-        id[0].starts_with("* ID (") && id[0].contains("\"name\" \"tegami\""),
-        "{id:?}"
-    );
+    assert!(id[0].starts_with("* ID (") && id[0].contains("\"name\" \"tegami\""), "{id:?}");
     let id_nil = c.ok("ID NIL");
     assert!(id_nil[0].starts_with("* ID ("), "{id_nil:?}");
     // ENABLE needs a login (RFC 5161 section 3.1).

@@ -6,11 +6,7 @@ use support::{Client, Server};
 
 fn assert_refused(c: &mut Client) {
     assert!(c.greeting.starts_with("* BYE "), "{}", c.greeting);
-    assert!(
-        c.greeting.contains("Maximum Number of Channels"),
-        "{}",
-        c.greeting
-    );
+    assert!(c.greeting.contains("Maximum Number of Channels"), "{}", c.greeting);
     assert!(c.closed(), "the refused connection is closed at once");
 }
 
@@ -34,11 +30,7 @@ fn a_fourth_connection_gets_bye_and_a_freed_channel_is_reused() {
     a.ok("LOGOUT");
     assert!(a.closed());
     let mut d = server.connect();
-    assert!(
-        d.greeting.starts_with("* OK "),
-        "after a logout: {}",
-        d.greeting
-    );
+    assert!(d.greeting.starts_with("* OK "), "after a logout: {}", d.greeting);
     d.ok("LOGIN alice wonderland");
     assert_refused(&mut server.connect());
     // A connection dropped without LOGOUT frees its channel as well.
@@ -56,13 +48,7 @@ fn a_fourth_connection_gets_bye_and_a_freed_channel_is_reused() {
         .find(|c| c.greeting.starts_with("* OK "))
         .expect("the dropped connection's channel is never freed");
     e.ok("NOOP");
-    assert!(
-        server
-            .log()
-            .contains("refused: Maximum Number of Channels (3) reached"),
-        "{}",
-        server.log()
-    );
+    assert!(server.log().contains("refused: Maximum Number of Channels (3) reached"), "{}", server.log());
 }
 
 #[test]

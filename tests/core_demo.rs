@@ -68,28 +68,12 @@ fn demo_serves_demo_demo_over_tls_on_the_given_listeners() {
     let dir = tmp.path().join("demo");
     let d = dir.to_str().unwrap();
     let log = tmp.path().join("log");
-    let server = run(
-        &["--demo", d, "-l", "127.0.0.1:0", "-L", "127.0.0.1:0"],
-        &log,
-    );
+    let server = run(&["--demo", d, "-l", "127.0.0.1:0", "-L", "127.0.0.1:0"], &log);
     // The explicit listeners replace 1143 and 1993.
     assert_ne!(server.plain.port(), 1143);
     assert_ne!(server.tls.port(), 1993);
-    assert!(
-        server
-            .stdout
-            .iter()
-            .any(|l| l.contains("\"demo\", password \"demo\"")),
-        "{:?}",
-        server.stdout
-    );
-    for f in [
-        "passwd",
-        "cert.pem",
-        "key.pem",
-        "home/demo/Maildir/cur",
-        "home/demo/Maildir/.Sent/cur",
-    ] {
+    assert!(server.stdout.iter().any(|l| l.contains("\"demo\", password \"demo\"")), "{:?}", server.stdout);
+    for f in ["passwd", "cert.pem", "key.pem", "home/demo/Maildir/cur", "home/demo/Maildir/.Sent/cur"] {
         assert!(dir.join(f).exists(), "{f} missing");
     }
     let mut c = Client::tls(server.tls, &dir.join("cert.pem"));
@@ -105,16 +89,7 @@ fn demo_serves_demo_demo_over_tls_on_the_given_listeners() {
     // Created once: a second start keeps the files (and the certificate).
     let cert = std::fs::read(dir.join("cert.pem")).unwrap();
     let passwd = std::fs::read(dir.join("passwd")).unwrap();
-    let again = run(
-        &[
-            &format!("--demo={d}"),
-            "-l",
-            "127.0.0.1:0",
-            "-L",
-            "127.0.0.1:0",
-        ],
-        &log,
-    );
+    let again = run(&[&format!("--demo={d}"), "-l", "127.0.0.1:0", "-L", "127.0.0.1:0"], &log);
     assert_eq!(std::fs::read(dir.join("cert.pem")).unwrap(), cert);
     assert_eq!(std::fs::read(dir.join("passwd")).unwrap(), passwd);
     Client::tls(again.tls, &dir.join("cert.pem")).ok("LOGIN demo demo");
@@ -122,14 +97,8 @@ fn demo_serves_demo_demo_over_tls_on_the_given_listeners() {
 
 fn status_ids(pid: u32, field: &str) -> Vec<u32> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .unwrap_or_else(|| panic!("{status}"));
-    line[field.len()..]
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect()
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("{status}"));
+    line[field.len()..].split_whitespace().map(|n| n.parse().unwrap()).collect()
 }
 
 #[test]
@@ -144,19 +113,8 @@ fn user_flag_runs_the_process_as_nobody() {
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let dir = tmp.path().join("demo");
     let log = tmp.path().join("log");
-    let server = run(
-        &[
-            "--demo",
-            dir.to_str().unwrap(),
-            "-l",
-            "127.0.0.1:0",
-            "-L",
-            "127.0.0.1:0",
-            "--user",
-            "nobody",
-        ],
-        &log,
-    );
+    let server =
+        run(&["--demo", dir.to_str().unwrap(), "-l", "127.0.0.1:0", "-L", "127.0.0.1:0", "--user", "nobody"], &log);
     let pid = server.child.id();
     // Real, effective, saved and filesystem ids all changed.
     assert_eq!(status_ids(pid, "Uid:"), vec![65534; 4]);
@@ -168,16 +126,10 @@ fn user_flag_runs_the_process_as_nobody() {
         let task = task.unwrap().path();
         let status = std::fs::read_to_string(task.join("status")).unwrap_or_default();
         if let Some(l) = status.lines().find(|l| l.starts_with("Uid:")) {
-            assert!(
-                l.split_whitespace().skip(1).all(|n| n == "65534"),
-                "{}: {l}",
-                task.display()
-            );
+            assert!(l.split_whitespace().skip(1).all(|n| n == "65534"), "{}: {l}", task.display());
         }
     }
-    assert!(std::fs::read_to_string(&log)
-        .unwrap()
-        .contains("running as user nobody"));
+    assert!(std::fs::read_to_string(&log).unwrap().contains("running as user nobody"));
 }
 
 #[test]

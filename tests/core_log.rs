@@ -29,10 +29,7 @@ fn session_records_are_tagged_and_passwords_never_logged() {
     c.tagged("l1");
     let mut c = server.connect();
     c.ok("LOGIN {5+}\r\nalice {10+}\r\nwonderland");
-    server.connect().ok(&format!(
-        "AUTHENTICATE PLAIN {}",
-        B64.encode(b"\0alice\0wonderland")
-    ));
+    server.connect().ok(&format!("AUTHENTICATE PLAIN {}", B64.encode(b"\0alice\0wonderland")));
     let mut c = server.connect();
     c.send(b"a1 AUTHENTICATE LOGIN\r\n");
     c.line();
@@ -48,21 +45,14 @@ fn session_records_are_tagged_and_passwords_never_logged() {
     let log = server.log();
     assert_no_secret(&log);
     for b64 in [B64.encode(b"\0alice\0wonderland"), B64.encode("builder")] {
-        assert!(
-            !log.contains(&b64),
-            "base64 password {b64} in the log:\n{log}"
-        );
+        assert!(!log.contains(&b64), "base64 password {b64} in the log:\n{log}");
     }
-    let session_lines: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains(" C: ") || l.contains(" S: "))
-        .collect();
+    let session_lines: Vec<&str> = log.lines().filter(|l| l.contains(" C: ") || l.contains(" S: ")).collect();
     assert!(session_lines.len() > 20, "{log}");
     for l in &session_lines {
-        let tagged = l.split(' ').any(|w| {
-            w.strip_prefix("IMAP-")
-                .is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit()))
-        });
+        let tagged = l
+            .split(' ')
+            .any(|w| w.strip_prefix("IMAP-").is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit())));
         assert!(tagged, "untagged session record: {l}");
     }
     assert!(log.contains("IMAP-00001 C: t1 LOGIN alice ***"), "{log}");

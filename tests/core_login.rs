@@ -30,34 +30,18 @@ fn login_right_and_wrong_for_every_hash_scheme() {
     assert!(accounts.len() >= 15, "fixture parsed: {accounts:?}");
     for (user, password) in &accounts {
         let mut c = server.connect();
-        let wrong = c.cmd(&format!(
-            "LOGIN {} {}",
-            quoted(user),
-            quoted(&format!("{password}x"))
-        ));
+        let wrong = c.cmd(&format!("LOGIN {} {}", quoted(user), quoted(&format!("{password}x"))));
         assert_eq!(wrong.len(), 1, "{user}: {wrong:?}");
         assert_auth_failed(&wrong[0]);
         // The connection stays usable, still not logged in.
-        assert!(
-            c.cmd("SELECT INBOX").last().unwrap().contains(" BAD "),
-            "{user}"
-        );
+        assert!(c.cmd("SELECT INBOX").last().unwrap().contains(" BAD "), "{user}");
         let right = c.cmd(&format!("LOGIN {} {}", quoted(user), quoted(password)));
-        assert!(
-            is_ok(right.last().unwrap()),
-            "{user} with {password:?}: {right:?}"
-        );
+        assert!(is_ok(right.last().unwrap()), "{user} with {password:?}: {right:?}");
         c.ok("LOGOUT");
     }
     let log = server.log();
-    assert!(
-        log.contains("login failed for \"sha512crypt@example.org\""),
-        "{log}"
-    );
-    assert!(
-        log.contains("127.0.0.1"),
-        "failures are logged with the client address: {log}"
-    );
+    assert!(log.contains("login failed for \"sha512crypt@example.org\""), "{log}");
+    assert!(log.contains("127.0.0.1"), "failures are logged with the client address: {log}");
 }
 
 #[test]
@@ -154,21 +138,13 @@ fn authenticate_plain_with_and_without_initial_response() {
     assert!(is_ok(&c.tagged("a1")));
     // An authorization identity equal to the user is accepted.
     let mut c = server.connect();
-    c.ok(&format!(
-        "AUTHENTICATE PLAIN {}",
-        B64.encode(b"bob\0bob\0builder")
-    ));
+    c.ok(&format!("AUTHENTICATE PLAIN {}", B64.encode(b"bob\0bob\0builder")));
     // The mechanism name is case-insensitive.
     let mut c = server.connect();
     c.ok(&format!("authenticate plain {ir}"));
     // A wrong password.
     let mut c = server.connect();
-    assert_auth_failed(
-        &c.cmd(&format!(
-            "AUTHENTICATE PLAIN {}",
-            B64.encode(b"\0alice\0nope")
-        ))[0],
-    );
+    assert_auth_failed(&c.cmd(&format!("AUTHENTICATE PLAIN {}", B64.encode(b"\0alice\0nope")))[0]);
     c.ok(&format!("AUTHENTICATE PLAIN {ir}"));
 }
 
@@ -224,21 +200,11 @@ fn authenticate_cram_md5() {
         let mut c = server.connect();
         c.send(b"c1 AUTHENTICATE CRAM-MD5\r\n");
         let challenge = c.line();
-        let challenge = B64
-            .decode(challenge.strip_prefix("+ ").expect("continuation"))
-            .unwrap();
-        assert!(
-            challenge.starts_with(b"<") && challenge.ends_with(b">"),
-            "{challenge:?}"
-        );
+        let challenge = B64.decode(challenge.strip_prefix("+ ").expect("continuation")).unwrap();
+        assert!(challenge.starts_with(b"<") && challenge.ends_with(b">"), "{challenge:?}");
         let mut mac = Hmac::<md5::Md5>::new_from_slice(password.as_bytes()).unwrap();
         mac.update(&challenge);
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
         c.send(format!("{}\r\n", B64.encode(format!("{user} {hex}"))).as_bytes());
         let done = c.tagged("c1");
         if good {
@@ -260,16 +226,9 @@ fn hmac256(key: &[u8], data: &[u8]) -> Vec<u8> {
 fn scram(c: &mut Client, user: &str, password: &str) -> String {
     let cnonce = "rOprNGfwEbeRWgbNEkqO";
     let first_bare = format!("n={user},r={cnonce}");
-    c.send(
-        format!(
-            "s1 AUTHENTICATE SCRAM-SHA-256 {}\r\n",
-            B64.encode(format!("n,,{first_bare}"))
-        )
-        .as_bytes(),
-    );
+    c.send(format!("s1 AUTHENTICATE SCRAM-SHA-256 {}\r\n", B64.encode(format!("n,,{first_bare}"))).as_bytes());
     let line = c.line();
-    let server_first =
-        String::from_utf8(B64.decode(line.strip_prefix("+ ").expect(&line)).unwrap()).unwrap();
+    let server_first = String::from_utf8(B64.decode(line.strip_prefix("+ ").expect(&line)).unwrap()).unwrap();
     let mut nonce = "";
     let mut salt = Vec::new();
     let mut iterations = 0u32;
@@ -281,10 +240,7 @@ fn scram(c: &mut Client, user: &str, password: &str) -> String {
             _ => {}
         }
     }
-    assert!(
-        nonce.starts_with(cnonce) && nonce.len() > cnonce.len(),
-        "{server_first}"
-    );
+    assert!(nonce.starts_with(cnonce) && nonce.len() > cnonce.len(), "{server_first}");
     assert!(iterations >= 4096, "{server_first}");
     let mut salted = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), &salt, iterations, &mut salted);
@@ -293,18 +249,8 @@ fn scram(c: &mut Client, user: &str, password: &str) -> String {
     let without_proof = format!("c=biws,r={nonce}");
     let auth_message = format!("{first_bare},{server_first},{without_proof}");
     let signature = hmac256(&stored_key, auth_message.as_bytes());
-    let proof: Vec<u8> = client_key
-        .iter()
-        .zip(&signature)
-        .map(|(a, b)| a ^ b)
-        .collect();
-    c.send(
-        format!(
-            "{}\r\n",
-            B64.encode(format!("{without_proof},p={}", B64.encode(proof)))
-        )
-        .as_bytes(),
-    );
+    let proof: Vec<u8> = client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
+    c.send(format!("{}\r\n", B64.encode(format!("{without_proof},p={}", B64.encode(proof)))).as_bytes());
     let line = c.line();
     let Some(final_b64) = line.strip_prefix("+ ") else {
         return line; // the tagged NO
@@ -312,11 +258,7 @@ fn scram(c: &mut Client, user: &str, password: &str) -> String {
     let server_final = String::from_utf8(B64.decode(final_b64).unwrap()).unwrap();
     let server_key = hmac256(&salted, b"Server Key");
     let expected = B64.encode(hmac256(&server_key, auth_message.as_bytes()));
-    assert_eq!(
-        server_final,
-        format!("v={expected}"),
-        "the server proves it knows the password"
-    );
+    assert_eq!(server_final, format!("v={expected}"), "the server proves it knows the password");
     c.send(b"\r\n");
     c.tagged("s1")
 }
@@ -324,20 +266,8 @@ fn scram(c: &mut Client, user: &str, password: &str) -> String {
 #[test]
 fn authenticate_scram_sha_256_with_stored_keys_and_cleartext_entries() {
     let server = Server::start_fixture(&[]);
-    assert!(is_ok(&scram(
-        &mut server.connect(),
-        "scram@example.org",
-        "Tegami-scram"
-    )));
-    assert!(is_ok(&scram(
-        &mut server.connect(),
-        "plain@example.org",
-        "Tegami-plain"
-    )));
+    assert!(is_ok(&scram(&mut server.connect(), "scram@example.org", "Tegami-scram")));
+    assert!(is_ok(&scram(&mut server.connect(), "plain@example.org", "Tegami-plain")));
     assert_auth_failed(&scram(&mut server.connect(), "scram@example.org", "wrong"));
-    assert_auth_failed(&scram(
-        &mut server.connect(),
-        "nobody@example.org",
-        "Tegami-scram",
-    ));
+    assert_auth_failed(&scram(&mut server.connect(), "nobody@example.org", "Tegami-scram"));
 }

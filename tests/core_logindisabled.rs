@@ -8,9 +8,7 @@ use base64::Engine;
 use support::Server;
 
 fn caps_of(line: &str) -> Vec<String> {
-    let text = line
-        .strip_prefix("* CAPABILITY ")
-        .unwrap_or_else(|| panic!("{line}"));
+    let text = line.strip_prefix("* CAPABILITY ").unwrap_or_else(|| panic!("{line}"));
     text.split(' ').map(str::to_string).collect()
 }
 
@@ -28,10 +26,7 @@ fn clear_text_refuses_plaintext_login_until_starttls() {
     let caps = caps_of(&c.ok("CAPABILITY")[0]);
     assert!(caps.iter().any(|c| c == "LOGINDISABLED"), "{caps:?}");
     assert!(caps.iter().any(|c| c == "STARTTLS"), "{caps:?}");
-    assert!(
-        !caps.iter().any(|c| c == "AUTH=PLAIN" || c == "AUTH=LOGIN"),
-        "{caps:?}"
-    );
+    assert!(!caps.iter().any(|c| c == "AUTH=PLAIN" || c == "AUTH=LOGIN"), "{caps:?}");
 
     assert_privacy_required(&c.cmd("LOGIN alice wonderland"));
     let ir = B64.encode(b"\0alice\0wonderland");
@@ -44,10 +39,7 @@ fn clear_text_refuses_plaintext_login_until_starttls() {
 
     c.starttls(&server.cert());
     let caps = caps_of(&c.ok("CAPABILITY")[0]);
-    assert!(
-        !caps.iter().any(|c| c == "LOGINDISABLED" || c == "STARTTLS"),
-        "{caps:?}"
-    );
+    assert!(!caps.iter().any(|c| c == "LOGINDISABLED" || c == "STARTTLS"), "{caps:?}");
     assert!(caps.iter().any(|c| c == "AUTH=PLAIN"), "{caps:?}");
     assert!(caps.iter().any(|c| c == "AUTH=LOGIN"), "{caps:?}");
     c.ok("LOGIN alice wonderland");
@@ -58,10 +50,7 @@ fn authenticate_plain_works_after_starttls() {
     let server = Server::start(&["--no-cleartext-login"]);
     let mut c = server.connect();
     c.starttls(&server.cert());
-    c.ok(&format!(
-        "AUTHENTICATE PLAIN {}",
-        B64.encode(b"\0bob\0builder")
-    ));
+    c.ok(&format!("AUTHENTICATE PLAIN {}", B64.encode(b"\0bob\0builder")));
 }
 
 #[test]

@@ -25,37 +25,24 @@ fn man_page_is_current() {
 fn man_page_documents_every_flag() {
     let page = flags::man_page();
     for f in flags::FLAGS {
-        assert!(
-            page.contains(&format!("\\-\\-{}", f.long.replace('-', "\\-"))),
-            "--{} missing",
-            f.long
-        );
+        assert!(page.contains(&format!("\\-\\-{}", f.long.replace('-', "\\-"))), "--{} missing", f.long);
     }
 }
 
 #[test]
 fn help_flag_prints_the_table_help() {
     for flag in ["--help", "-h"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_tegami"))
-            .arg(flag)
-            .output()
-            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_tegami")).arg(flag).output().unwrap();
         assert!(out.status.success());
         assert_eq!(String::from_utf8(out.stdout).unwrap(), flags::help());
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_tegami"))
-        .arg("-V")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tegami")).arg("-V").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
 fn a_bad_flag_is_a_usage_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_tegami"))
-        .arg("--no-such-flag")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tegami")).arg("--no-such-flag").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("tegami: "));
 }

@@ -31,17 +31,10 @@ fn bytes_pipelined_after_starttls_are_discarded() {
     // Inside TLS, the `x` command is never answered: the first thing the
     // server says is the answer to our own next command.
     let after = c.cmd("NOOP");
-    assert!(
-        after.iter().all(|l| !l.starts_with("x ")),
-        "pipelined command was run: {after:?}"
-    );
+    assert!(after.iter().all(|l| !l.starts_with("x ")), "pipelined command was run: {after:?}");
     assert_eq!(after.len(), 1, "{after:?}");
     c.ok("LOGIN alice wonderland");
-    assert!(
-        server.log().contains("dropped"),
-        "the drop is logged: {}",
-        server.log()
-    );
+    assert!(server.log().contains("dropped"), "the drop is logged: {}", server.log());
 }
 
 #[test]
@@ -59,8 +52,7 @@ fn a_clear_text_client_on_the_tls_port_does_not_hurt_the_server() {
     use std::io::{Read, Write};
     let server = Server::start(&[]);
     let mut sock = std::net::TcpStream::connect(server.tls).unwrap();
-    sock.set_read_timeout(Some(std::time::Duration::from_secs(30)))
-        .unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
     sock.write_all(b"a LOGIN alice wonderland\r\n").unwrap();
     // The server takes our IMAP line for a bad ClientHello: no IMAP
     // greeting, at most a TLS alert, then the close.
@@ -68,20 +60,11 @@ fn a_clear_text_client_on_the_tls_port_does_not_hurt_the_server() {
     let _ = sock.read_to_end(&mut got);
     assert!(!got.starts_with(b"* OK"), "{got:?}");
     server.connect_tls().ok("LOGIN alice wonderland");
-    assert!(
-        server.log().contains("TLS handshake failed"),
-        "{}",
-        server.log()
-    );
+    assert!(server.log().contains("TLS handshake failed"), "{}", server.log());
 }
 
 fn python(script: &str, args: &[&str]) -> Output {
-    Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python3 runs")
+    Command::new("python3").arg("-c").arg(script).args(args).output().expect("python3 runs")
 }
 
 const PY_STARTTLS: &str = r#"
@@ -114,28 +97,12 @@ print("logout:", m.logout()[0])
 
 fn check_python(out: Output, starttls_before: bool) {
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let before = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("before: "))
-        .expect(&stdout);
-    assert!(
-        before.contains("IMAP4REV1") && before.contains("AUTH=PLAIN"),
-        "{before}"
-    );
+    assert!(out.status.success(), "python failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let before = stdout.lines().find_map(|l| l.strip_prefix("before: ")).expect(&stdout);
+    assert!(before.contains("IMAP4REV1") && before.contains("AUTH=PLAIN"), "{before}");
     assert_eq!(before.contains("STARTTLS"), starttls_before, "{before}");
-    let after = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("after: "))
-        .expect(&stdout);
-    assert!(
-        after.contains("IMAP4rev1") && !after.contains("STARTTLS"),
-        "{after}"
-    );
+    let after = stdout.lines().find_map(|l| l.strip_prefix("after: ")).expect(&stdout);
+    assert!(after.contains("IMAP4rev1") && !after.contains("STARTTLS"), "{after}");
     assert!(stdout.contains("logout: BYE"), "{stdout}");
 }
 
@@ -144,10 +111,7 @@ fn python_imaplib_with_starttls() {
     let server = Server::start(&[]);
     let port = server.plain.port().to_string();
     let cert = server.cert();
-    check_python(
-        python(PY_STARTTLS, &["localhost", &port, cert.to_str().unwrap()]),
-        true,
-    );
+    check_python(python(PY_STARTTLS, &["localhost", &port, cert.to_str().unwrap()]), true);
 }
 
 #[test]
@@ -155,10 +119,7 @@ fn python_imaplib_with_implicit_tls() {
     let server = Server::start(&[]);
     let port = server.tls.port().to_string();
     let cert = server.cert();
-    check_python(
-        python(PY_SSL, &["localhost", &port, cert.to_str().unwrap()]),
-        false,
-    );
+    check_python(python(PY_SSL, &["localhost", &port, cert.to_str().unwrap()]), false);
 }
 
 /// Runs `openssl s_client` with a script on its standard input; the final
@@ -167,19 +128,11 @@ fn python_imaplib_with_implicit_tls() {
 fn s_client(addr: std::net::SocketAddr, cert: &std::path::Path, starttls: bool) -> String {
     use std::io::Write;
     let mut cmd = Command::new("timeout");
-    cmd.args([
-        "60",
-        "openssl",
-        "s_client",
-        "-quiet",
-        "-verify_return_error",
-        "-verify_hostname",
-        "localhost",
-    ])
-    .arg("-CAfile")
-    .arg(cert)
-    .arg("-connect")
-    .arg(addr.to_string());
+    cmd.args(["60", "openssl", "s_client", "-quiet", "-verify_return_error", "-verify_hostname", "localhost"])
+        .arg("-CAfile")
+        .arg(cert)
+        .arg("-connect")
+        .arg(addr.to_string());
     if starttls {
         cmd.args(["-starttls", "imap"]);
     }
@@ -197,30 +150,17 @@ fn s_client(addr: std::net::SocketAddr, cert: &std::path::Path, starttls: bool) 
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "s_client: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "s_client: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     stdout
 }
 
 fn check_s_client(out: &str) {
-    let caps: Vec<&str> = out
-        .lines()
-        .filter(|l| l.starts_with("* CAPABILITY "))
-        .collect();
+    let caps: Vec<&str> = out.lines().filter(|l| l.starts_with("* CAPABILITY ")).collect();
     assert_eq!(caps.len(), 2, "{out}");
-    assert!(
-        caps[0].contains("AUTH=PLAIN") && !caps[0].contains("STARTTLS"),
-        "{out}"
-    );
+    assert!(caps[0].contains("AUTH=PLAIN") && !caps[0].contains("STARTTLS"), "{out}");
     assert!(!caps[1].contains("AUTH=PLAIN"), "{out}");
     for tag in ["a", "b", "c", "d"] {
-        assert!(
-            out.lines().any(|l| l.starts_with(&format!("{tag} OK"))),
-            "{tag} not OK: {out}"
-        );
+        assert!(out.lines().any(|l| l.starts_with(&format!("{tag} OK"))), "{tag} not OK: {out}");
     }
 }
 

@@ -20,11 +20,15 @@ fn curl_lists_and_appends() {
     assert!(protocols.contains(" imap "), "this curl lacks IMAP: {protocols}");
     let server = Server::start(&[]);
     let url = format!("imap://{}/", server.plain);
-    let out = Command::new("curl").args(["-sS", "--max-time", "30", &url, "--user", "alice:wonderland"]).output().unwrap();
+    let out =
+        Command::new("curl").args(["-sS", "--max-time", "30", &url, "--user", "alice:wonderland"]).output().unwrap();
     assert!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
     let listing = String::from_utf8(out.stdout).unwrap();
     for name in ["INBOX", "Archive", "Drafts", "Junk", "Sent", "Trash"] {
-        assert!(listing.lines().any(|l| l.starts_with("* LIST ") && l.trim_end().ends_with(&format!(" {name}"))), "{name} not in {listing}");
+        assert!(
+            listing.lines().any(|l| l.starts_with("* LIST ") && l.trim_end().ends_with(&format!(" {name}"))),
+            "{name} not in {listing}"
+        );
     }
 
     let dir = tempfile::tempdir().unwrap();

@@ -69,7 +69,10 @@ fn status_items() {
     let st = untagged(&mut c, "STATUS Archive (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)");
     assert_eq!(st, [format!("* STATUS Archive (MESSAGES 3 RECENT 3 UIDNEXT 4 UIDVALIDITY {v} UNSEEN 2)")]);
     let st = untagged(&mut c, "STATUS Archive (INTERNALSIZE OLDEST UNSEENMEDIA)");
-    assert_eq!(st, [format!("* STATUS Archive (INTERNALSIZE {size} OLDEST \"01-Feb-2020 10:00:00 +0000\" UNSEENMEDIA 1)")]);
+    assert_eq!(
+        st,
+        [format!("* STATUS Archive (INTERNALSIZE {size} OLDEST \"01-Feb-2020 10:00:00 +0000\" UNSEENMEDIA 1)")]
+    );
     // A session that selects it takes \Recent.
     c.ok("EXAMINE Archive");
     c.ok("CLOSE");

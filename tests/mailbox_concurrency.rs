@@ -60,7 +60,7 @@ fn twenty_appenders_and_five_expungers() {
     let server = Arc::new(Server::start(&[]));
     let md = server.maildir("alice");
     server.login("alice"); // makes the maildir
-    // UID → subject, from APPENDUID.
+                           // UID → subject, from APPENDUID.
     let acked: Arc<Mutex<BTreeMap<u32, String>>> = Arc::default();
     // Subjects the expungers marked \Deleted.
     let marked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
@@ -89,7 +89,8 @@ fn twenty_appenders_and_five_expungers() {
     }
     let mut expungers = Vec::new();
     for e in 0..EXPUNGERS {
-        let (server, md, acked, marked, done) = (server.clone(), md.clone(), acked.clone(), marked.clone(), done.clone());
+        let (server, md, acked, marked, done) =
+            (server.clone(), md.clone(), acked.clone(), marked.clone(), done.clone());
         expungers.push(thread::spawn(move || {
             let mut c = server.login("alice");
             let mut round = 0u32;

@@ -42,7 +42,11 @@ fn dovecot_inbox(root: &Path) {
         fs::create_dir_all(f.join(sub)).unwrap();
     }
     fs::write(f.join("maildirfolder"), "").unwrap();
-    fs::write(f.join("dovecot-uidlist"), "3 V1700000500 N7 Gffeeddccbbaa99887766554433221100\n5 :1700000009.M9P1.host:2,\n").unwrap();
+    fs::write(
+        f.join("dovecot-uidlist"),
+        "3 V1700000500 N7 Gffeeddccbbaa99887766554433221100\n5 :1700000009.M9P1.host:2,\n",
+    )
+    .unwrap();
     fs::write(f.join("cur/1700000009.M9P1.host:2,"), message("work")).unwrap();
 }
 
@@ -129,7 +133,8 @@ fn tegami_appends_keep_dovecot_format() {
     // The keyword file keeps Dovecot's letters and gets the new keyword next.
     let kw = fs::read_to_string(md.join("dovecot-keywords")).unwrap();
     assert_eq!(kw, format!("{KEYWORDS}3 NewKeyword\n"));
-    let four = cur.iter().find(|f| f.starts_with(lines[4].split(" :").nth(1).unwrap().split(':').next().unwrap())).unwrap();
+    let four =
+        cur.iter().find(|f| f.starts_with(lines[4].split(" :").nth(1).unwrap().split(':').next().unwrap())).unwrap();
     assert!(four.ends_with(":2,Sbd"), "{four}");
 
     // A restarted server (or Dovecot) reads the same state back.

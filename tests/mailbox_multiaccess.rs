@@ -62,7 +62,10 @@ fn changes_of_another_session_are_reported_at_noop() {
     // Flags changed by another program (a rename in cur/) reach both.
     set_flags_on_disk(&md, 2, "ST");
     set_flags_on_disk(&md, 4, "T");
-    let seen = noop_until(&mut a, &["* 2 FETCH (UID 2 FLAGS (\\Deleted \\Seen \\Recent))", "* 4 FETCH (UID 4 FLAGS (\\Deleted \\Recent))"]);
+    let seen = noop_until(
+        &mut a,
+        &["* 2 FETCH (UID 2 FLAGS (\\Deleted \\Seen \\Recent))", "* 4 FETCH (UID 4 FLAGS (\\Deleted \\Recent))"],
+    );
     assert_eq!(seen.len(), 2, "{seen:?}");
     noop_until(&mut b, &["* 2 FETCH (UID 2 FLAGS (\\Deleted \\Seen))", "* 4 FETCH (UID 4 FLAGS (\\Deleted))"]);
 

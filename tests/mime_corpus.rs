@@ -22,26 +22,18 @@ use tegami::proto::section::{Partial, Section, SectionText};
 /// Parses `BODY[<section>]<origin>` as echoed by Dovecot.
 fn parse_item(item: &str) -> (Section, Option<u32>) {
     let inner = &item[item.find('[').unwrap() + 1..item.rfind(']').unwrap()];
-    let origin = item[item.rfind(']').unwrap() + 1..]
-        .strip_prefix('<')
-        .map(|o| o.trim_end_matches('>').parse().unwrap());
+    let origin =
+        item[item.rfind(']').unwrap() + 1..].strip_prefix('<').map(|o| o.trim_end_matches('>').parse().unwrap());
     let mut sec = Section::default();
     let mut rest = inner;
     while let Some(c) = rest.chars().next().filter(char::is_ascii_digit) {
         let _ = c;
-        let end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         sec.part.push(rest[..end].parse().unwrap());
         rest = rest[end..].strip_prefix('.').unwrap_or(&rest[end..]);
     }
     let names = |s: &str| -> Vec<Vec<u8>> {
-        s.trim()
-            .trim_start_matches('(')
-            .trim_end_matches(')')
-            .split(' ')
-            .map(|n| n.as_bytes().to_vec())
-            .collect()
+        s.trim().trim_start_matches('(').trim_end_matches(')').split(' ').map(|n| n.as_bytes().to_vec()).collect()
     };
     sec.text = if rest.is_empty() {
         None
@@ -100,24 +92,21 @@ fn corpus_matches_reference() {
     let mut checked = 0;
     for name in &names {
         let msg = std::fs::read(dir.join(name)).unwrap();
-        let expected =
-            std::fs::read(dir.join("expected").join(name.replace(".eml", ".txt"))).unwrap();
+        let expected = std::fs::read(dir.join("expected").join(name.replace(".eml", ".txt"))).unwrap();
         let root = scan(&msg);
         for (item, want) in records(&expected) {
             let got: Vec<u8>;
             let ok = match item.as_str() {
                 "ENVELOPE" => {
                     got = envelope(&msg);
-                    let g = read_all(&got)
-                        .unwrap_or_else(|e| panic!("{name} ENVELOPE unparsable: {e}"));
+                    let g = read_all(&got).unwrap_or_else(|e| panic!("{name} ENVELOPE unparsable: {e}"));
                     check_envelope(&g).unwrap_or_else(|e| panic!("{name} ENVELOPE grammar: {e}"));
                     g == read_all(&want).unwrap()
                 }
                 "BODYSTRUCTURE" | "BODY" => {
                     let ext = item == "BODYSTRUCTURE";
                     got = body_structure(&msg, ext);
-                    let g =
-                        read_all(&got).unwrap_or_else(|e| panic!("{name} {item} unparsable: {e}"));
+                    let g = read_all(&got).unwrap_or_else(|e| panic!("{name} {item} unparsable: {e}"));
                     check_body(&g, ext).unwrap_or_else(|e| panic!("{name} {item} grammar: {e}"));
                     g == read_all(&want).unwrap()
                 }
@@ -135,28 +124,16 @@ fn corpus_matches_reference() {
                 }
                 _ => {
                     let (sec, origin) = parse_item(&item);
-                    let partial = origin.map(|start| Partial {
-                        start,
-                        length: partial_length(&item),
-                    });
+                    let partial = origin.map(|start| Partial { start, length: partial_length(&item) });
                     got = section(&msg, &root, &sec, partial).bytes(&msg).to_vec();
                     got == string_value(&want)
                 }
             };
             checked += 1;
             if !ok {
-                failures.push(format!(
-                    "{name} {item}\n  want: {}\n  got:  {}",
-                    show(&want),
-                    show(&got)
-                ));
+                failures.push(format!("{name} {item}\n  want: {}\n  got:  {}", show(&want), show(&got)));
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
 }

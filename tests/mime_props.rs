@@ -72,15 +72,11 @@ fn apply(mut m: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
 
 fn check_all(m: &[u8]) {
     let env = envelope(m);
-    check_envelope(
-        &read_all(&env)
-            .unwrap_or_else(|e| panic!("envelope {e}: {}", String::from_utf8_lossy(&env))),
-    )
-    .unwrap();
+    check_envelope(&read_all(&env).unwrap_or_else(|e| panic!("envelope {e}: {}", String::from_utf8_lossy(&env))))
+        .unwrap();
     for ext in [false, true] {
         let b = body_structure(m, ext);
-        let v =
-            read_all(&b).unwrap_or_else(|e| panic!("body {e}: {}", String::from_utf8_lossy(&b)));
+        let v = read_all(&b).unwrap_or_else(|e| panic!("body {e}: {}", String::from_utf8_lossy(&b)));
         check_body(&v, ext).unwrap_or_else(|e| panic!("body {e}: {}", String::from_utf8_lossy(&b)));
     }
     let root = scan(m);
@@ -92,26 +88,10 @@ fn check_all(m: &[u8]) {
         Some(SectionText::HeaderFields(vec![b"subject".to_vec()])),
         Some(SectionText::HeaderFieldsNot(vec![b"from".to_vec()])),
     ];
-    for part in [
-        vec![],
-        vec![1],
-        vec![2],
-        vec![1, 1],
-        vec![2, 1],
-        vec![2, 2, 1],
-    ] {
+    for part in [vec![], vec![1], vec![2], vec![1, 1], vec![2, 1], vec![2, 2, 1]] {
         for text in &texts {
-            let sec = Section {
-                part: part.clone(),
-                text: text.clone(),
-            };
-            for partial in [
-                None,
-                Some(Partial {
-                    start: 3,
-                    length: 7,
-                }),
-            ] {
+            let sec = Section { part: part.clone(), text: text.clone() };
+            for partial in [None, Some(Partial { start: 3, length: 7 })] {
                 let d = section(m, &root, &sec, partial);
                 let _ = d.bytes(m);
             }
@@ -154,9 +134,7 @@ fn huge_header_is_linear_enough() {
 fn deep_nesting_gives_valid_structure() {
     let mut m = Vec::new();
     for i in 0..300 {
-        m.extend_from_slice(
-            format!("Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n").as_bytes(),
-        );
+        m.extend_from_slice(format!("Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n").as_bytes());
     }
     m.extend_from_slice(b"\r\ntext\r\n");
     check_all(&m);

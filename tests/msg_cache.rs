@@ -7,10 +7,8 @@ mod support;
 use support::Server;
 
 fn cur_files(server: &Server) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(server.maildir("alice").join("cur"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut v: Vec<_> =
+        std::fs::read_dir(server.maildir("alice").join("cur")).unwrap().map(|e| e.unwrap().path()).collect();
     v.sort();
     v
 }

@@ -24,15 +24,8 @@ fn msg(i: u32) -> Vec<u8> {
 fn seeded() -> (Server, Vec<Vec<u8>>) {
     let msgs: Vec<Vec<u8>> = (1..=3).map(msg).collect();
     let infos = ["S", "FR", ""];
-    let seeds: Vec<Seed> = msgs
-        .iter()
-        .zip(infos)
-        .map(|(m, info)| Seed {
-            data: m,
-            info,
-            mtime: 1_580_000_000,
-        })
-        .collect();
+    let seeds: Vec<Seed> =
+        msgs.iter().zip(infos).map(|(m, info)| Seed { data: m, info, mtime: 1_580_000_000 }).collect();
     (Server::start_seeded(&[], &seeds), msgs)
 }
 
@@ -41,10 +34,7 @@ fn seeded() -> (Server, Vec<Vec<u8>>) {
 fn normalise(t: &[u8]) -> Vec<u8> {
     let t: Vec<u8> = t.iter().copied().filter(|&b| b != b'\r').collect();
     let s = String::from_utf8_lossy(&t);
-    s.split_inclusive('\n')
-        .filter(|l| !l.starts_with("X-TUID: "))
-        .collect::<String>()
-        .into_bytes()
+    s.split_inclusive('\n').filter(|l| !l.starts_with("X-TUID: ")).collect::<String>().into_bytes()
 }
 
 /// FNV-1a over the sorted texts, CRs removed: equal sets hash equal.
@@ -71,10 +61,7 @@ fn read_maildir(dir: &Path) -> BTreeMap<String, (String, Vec<u8>)> {
         for e in rd {
             let e = e.unwrap();
             let name = e.file_name().into_string().unwrap();
-            let info = name
-                .split_once(":2,")
-                .map(|x| x.1.to_string())
-                .unwrap_or_default();
+            let info = name.split_once(":2,").map(|x| x.1.to_string()).unwrap_or_default();
             let data = std::fs::read(e.path()).unwrap();
             out.insert(message_id(&data), (info, data));
         }
@@ -99,28 +86,15 @@ fn server_flags(server: &Server) -> BTreeMap<String, String> {
     l[..l.len() - 1]
         .iter()
         .map(|x| {
-            let f = x
-                .split("FLAGS (")
-                .nth(1)
-                .unwrap()
-                .split(')')
-                .next()
-                .unwrap()
-                .to_string();
+            let f = x.split("FLAGS (").nth(1).unwrap().split(')').next().unwrap().to_string();
             (message_id(x.as_bytes()), f)
         })
         .collect()
 }
 
 fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (install with contrib/test)"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e} (install with contrib/test)"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{cmd:?} failed: {text}");
     text
 }
@@ -129,51 +103,24 @@ fn run(cmd: &mut Command) -> String {
 fn curl_fetches_and_searches() {
     let (server, msgs) = seeded();
     let base = format!("imap://127.0.0.1:{}/INBOX", server.plain.port());
-    let out = run(Command::new("curl").args([
-        "-sS",
-        "--user",
-        "alice:wonderland",
-        &base,
-        "-X",
-        "SEARCH ALL",
-    ]));
+    let out = run(Command::new("curl").args(["-sS", "--user", "alice:wonderland", &base, "-X", "SEARCH ALL"]));
     assert_eq!(out, "* SEARCH 1 2 3\r\n");
-    let out = run(Command::new("curl").args([
-        "-sS",
-        "--user",
-        "alice:wonderland",
-        &base,
-        "-X",
-        "UID SEARCH UNSEEN",
-    ]));
+    let out = run(Command::new("curl").args(["-sS", "--user", "alice:wonderland", &base, "-X", "UID SEARCH UNSEEN"]));
     assert_eq!(out, "* SEARCH 2 3\r\n");
     let mut got = Vec::new();
     for uid in 1..=3 {
         let out = Command::new("curl")
-            .args([
-                "-sS",
-                "--user",
-                "alice:wonderland",
-                &format!("{base};UID={uid}"),
-            ])
+            .args(["-sS", "--user", "alice:wonderland", &format!("{base};UID={uid}")])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.stdout, msgs[uid - 1], "UID {uid}");
         got.push(out.stdout);
     }
     assert_eq!(hash(&got), hash(&msgs));
     // A section.
-    let out = run(Command::new("curl").args([
-        "-sS",
-        "--user",
-        "alice:wonderland",
-        &format!("{base};UID=2;SECTION=TEXT"),
-    ]));
+    let out =
+        run(Command::new("curl").args(["-sS", "--user", "alice:wonderland", &format!("{base};UID=2;SECTION=TEXT")]));
     assert_eq!(out, "Body of message 2.\r\nSecond line 2.\r\n");
     // curl's FETCH sets \Seen on what it read (no PEEK).
     let flags = server_flags(&server);
@@ -216,10 +163,7 @@ fn python_imaplib_fetch_store_search_copy_move() {
     v.iter_mut().for_each(|m| m.retain(|&b| b != b'\r'));
     v.sort();
     let sha = Command::new("python3")
-        .args([
-            "-c",
-            "import sys,hashlib;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())",
-        ])
+        .args(["-c", "import sys,hashlib;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -232,16 +176,10 @@ fn python_imaplib_fetch_store_search_copy_move() {
     let sha = String::from_utf8(sha.stdout).unwrap();
     assert_eq!(lines[0], "SELECT OK 3", "{out}");
     assert_eq!(lines[1], format!("FETCH OK 3 {}", sha.trim()), "{out}");
-    assert_eq!(
-        lines[2], "STORE OK 3 (FLAGS (\\Flagged $Work \\Recent))",
-        "{out}"
-    );
+    assert_eq!(lines[2], "STORE OK 3 (FLAGS (\\Flagged $Work \\Recent))", "{out}");
     assert_eq!(lines[3], "SEARCH OK 2 3", "{out}");
     assert_eq!(lines[4], "UIDSEARCH OK 3", "{out}");
-    assert!(
-        lines[5].starts_with("COPY OK [COPYUID ") && lines[5].ends_with(" 1:2 1:2] COPY completed"),
-        "{out}"
-    );
+    assert!(lines[5].starts_with("COPY OK [COPYUID ") && lines[5].ends_with(" 1:2 1:2] COPY completed"), "{out}");
     assert_eq!(lines[6], "MOVE OK [None]", "{out}");
     assert_eq!(
         lines[7],
@@ -295,10 +233,7 @@ fn mbsync_both_ways() {
         hash(&texts),
         hash(&msgs),
         "{:?}",
-        texts
-            .iter()
-            .map(|t| String::from_utf8_lossy(t).into_owned())
-            .collect::<Vec<_>>()
+        texts.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect::<Vec<_>>()
     );
     // Local side: flag message 3, add a message. Server side: mark 1
     // answered, append a message.
@@ -317,11 +252,7 @@ fn mbsync_both_ways() {
     }
     assert_eq!(flagged, 1);
     let m4 = msg(4);
-    std::fs::write(
-        dir.path().join("local/INBOX/new/1600000000.local4.host"),
-        &m4,
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("local/INBOX/new/1600000000.local4.host"), &m4).unwrap();
     let m5 = msg(5);
     let mut c = server.login("alice");
     c.append_dated("INBOX", "\\Draft", None, &m5);
@@ -341,16 +272,11 @@ fn mbsync_both_ways() {
         ("<m4@example.com>", ""),
         ("<m5@example.com>", "D"),
     ];
-    let got: Vec<(&str, String)> = local
-        .iter()
-        .map(|(k, (i, _))| (k.as_str(), letters(i)))
-        .collect();
+    let got: Vec<(&str, String)> = local.iter().map(|(k, (i, _))| (k.as_str(), letters(i))).collect();
     assert_eq!(got, want.map(|(k, f)| (k, f.to_string())));
     let on_server = server_flags(&server);
-    let got: Vec<(&str, String)> = on_server
-        .iter()
-        .map(|(k, f)| (k.as_str(), f.replace("\\Recent", "").trim().to_string()))
-        .collect();
+    let got: Vec<(&str, String)> =
+        on_server.iter().map(|(k, f)| (k.as_str(), f.replace("\\Recent", "").trim().to_string())).collect();
     let want_server = [
         ("<m1@example.com>", "\\Answered \\Seen"),
         ("<m2@example.com>", "\\Answered \\Flagged"),
@@ -366,10 +292,7 @@ fn mbsync_both_ways() {
     let uid = l[0].strip_prefix("* SEARCH ").unwrap().to_string();
     let rs = c.cmd_bytes(&format!("UID FETCH {uid} (BODY.PEEK[TEXT])"));
     let text = String::from_utf8_lossy(&rs[0]).into_owned();
-    assert!(
-        text.contains("Body of message 4.\r\nSecond line 4.\r\n"),
-        "{text}"
-    );
+    assert!(text.contains("Body of message 4.\r\nSecond line 4.\r\n"), "{text}");
 }
 
 #[test]
@@ -407,14 +330,7 @@ fn fetchmail_keep_all() {
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let mda = dir.path().join("deliver.sh");
-    std::fs::write(
-        &mda,
-        format!(
-            "#!/bin/sh\ncat > \"$(mktemp {}/m.XXXXXX)\"\n",
-            out.display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&mda, format!("#!/bin/sh\ncat > \"$(mktemp {}/m.XXXXXX)\"\n", out.display())).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&mda, std::fs::Permissions::from_mode(0o755)).unwrap();
     let rc = dir.path().join("fetchmailrc");
@@ -434,10 +350,8 @@ fn fetchmail_keep_all() {
         .arg(dir.path().join("pid"))
         .env("HOME", dir.path())
         .env("FETCHMAILHOME", dir.path()));
-    let mut got: Vec<Vec<u8>> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
-        .collect();
+    let mut got: Vec<Vec<u8>> =
+        std::fs::read_dir(&out).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
     assert_eq!(got.len(), 3);
     // fetchmail adds a Received: header; the original message follows.
     got.sort_by_key(|t| message_id(t));

@@ -61,9 +61,7 @@ fn fetch_items(r: &[u8]) -> (u32, Vec<(String, Vec<u8>)>) {
     let s = s.strip_prefix(b"* ").expect("untagged");
     let sp = s.iter().position(|&b| b == b' ').unwrap();
     let n: u32 = std::str::from_utf8(&s[..sp]).unwrap().parse().unwrap();
-    let rest = s[sp..]
-        .strip_prefix(b" FETCH (")
-        .unwrap_or_else(|| panic!("not FETCH: {}", show(r)));
+    let rest = s[sp..].strip_prefix(b" FETCH (").unwrap_or_else(|| panic!("not FETCH: {}", show(r)));
     let rest = rest.strip_suffix(b")").expect("FETCH list closed");
     let mut items = Vec::new();
     let mut p = 0;
@@ -81,9 +79,7 @@ fn fetch_items(r: &[u8]) -> (u32, Vec<(String, Vec<u8>)>) {
         let used = if name == "FLAGS" {
             rest[p..].iter().position(|&b| b == b')').unwrap() + 1
         } else {
-            read(&rest[p..])
-                .unwrap_or_else(|e| panic!("{name}: {e} in {}", show(r)))
-                .1
+            read(&rest[p..]).unwrap_or_else(|e| panic!("{name}: {e} in {}", show(r))).1
         };
         items.push((name, rest[p..p + used].to_vec()));
         p += used;
@@ -113,27 +109,14 @@ fn fetch_one(c: &mut Client, cmd: &str) -> (u32, Vec<(String, Vec<u8>)>) {
     let rs = c.cmd_bytes(cmd);
     let tagged = show(rs.last().unwrap());
     assert!(tagged.contains(" OK "), "{cmd}: {tagged}");
-    let fetches: Vec<_> = rs
-        .iter()
-        .filter(|r| r.starts_with(b"* ") && r.windows(8).any(|w| w == b" FETCH ("))
-        .collect();
-    assert_eq!(
-        fetches.len(),
-        1,
-        "{cmd}: {:?}",
-        rs.iter().map(|r| show(r)).collect::<Vec<_>>()
-    );
+    let fetches: Vec<_> =
+        rs.iter().filter(|r| r.starts_with(b"* ") && r.windows(8).any(|w| w == b" FETCH (")).collect();
+    assert_eq!(fetches.len(), 1, "{cmd}: {:?}", rs.iter().map(|r| show(r)).collect::<Vec<_>>());
     fetch_items(fetches[0])
 }
 
 fn seeds(msgs: &[(String, Vec<u8>)]) -> Vec<Seed<'_>> {
-    msgs.iter()
-        .map(|(_, d)| Seed {
-            data: d,
-            info: "",
-            mtime: 1_200_000_000,
-        })
-        .collect()
+    msgs.iter().map(|(_, d)| Seed { data: d, info: "", mtime: 1_200_000_000 }).collect()
 }
 
 /// Must show 1 over the wire: every corpus message, every item the
@@ -146,18 +129,14 @@ fn corpus_fetch_matches_reference() {
     let server = Server::start_seeded(&[], &seeds(&msgs));
     let mut c = server.login("alice");
     let ex = c.ok("EXAMINE INBOX");
-    assert!(
-        ex.iter().any(|l| l == &format!("* {} EXISTS", msgs.len())),
-        "{ex:?}"
-    );
+    assert!(ex.iter().any(|l| l == &format!("* {} EXISTS", msgs.len())), "{ex:?}");
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut byte_equal = 0;
     for (i, (name, _)) in msgs.iter().enumerate() {
         let n = i + 1;
-        let exp_path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/corpus/expected")
-            .join(name.replace(".eml", ".txt"));
+        let exp_path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/expected").join(name.replace(".eml", ".txt"));
         let expected = records(&std::fs::read(exp_path).unwrap());
         let req: Vec<String> = expected.iter().map(|(item, _)| request(item)).collect();
         let (seq, got) = fetch_one(&mut c, &format!("FETCH {n} ({})", req.join(" ")));
@@ -177,18 +156,14 @@ fn corpus_fetch_matches_reference() {
                 }
                 "BODY" | "BODYSTRUCTURE" => {
                     let g = read_all(value).unwrap();
-                    check_body(&g, item == "BODYSTRUCTURE")
-                        .unwrap_or_else(|e| panic!("{name} {item} grammar: {e}"));
+                    check_body(&g, item == "BODYSTRUCTURE").unwrap_or_else(|e| panic!("{name} {item} grammar: {e}"));
                     g == read_all(want).unwrap()
                 }
                 "RFC822.SIZE" => value == want,
                 _ => string_value(value) == string_value(want),
             };
             // Where Dovecot used no literal, the bytes themselves must agree.
-            if ok
-                && !want.contains(&b'{')
-                && matches!(item.as_str(), "ENVELOPE" | "BODY" | "BODYSTRUCTURE")
-            {
+            if ok && !want.contains(&b'{') && matches!(item.as_str(), "ENVELOPE" | "BODY" | "BODYSTRUCTURE") {
                 if value == want {
                     byte_equal += 1;
                 } else {
@@ -200,24 +175,12 @@ fn corpus_fetch_matches_reference() {
                 }
             }
             if !ok {
-                failures.push(format!(
-                    "{name} {item}\n  want: {}\n  got:  {}",
-                    show(want),
-                    show(value)
-                ));
+                failures.push(format!("{name} {item}\n  want: {}\n  got:  {}", show(want), show(value)));
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(
-        checked > 1000 && byte_equal > 60,
-        "{checked} items, {byte_equal} byte-equal"
-    );
+    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked > 1000 && byte_equal > 60, "{checked} items, {byte_equal} byte-equal");
     // Nothing was fetched without PEEK on EXAMINE: still no \Seen anywhere.
     let lines = c.ok("SEARCH SEEN");
     assert_eq!(lines[0], "* SEARCH");
@@ -246,11 +209,7 @@ fn tricky_answers_are_byte_exact() {
              ((NIL NIL \"empty group\" NIL)(NIL NIL NIL NIL)) NIL NIL))"
         )
     );
-    let nested = msgs
-        .iter()
-        .position(|(n, _)| n == "04-nested-rfc822.eml")
-        .unwrap()
-        + 1;
+    let nested = msgs.iter().position(|(n, _)| n == "04-nested-rfc822.eml").unwrap() + 1;
     let lines = c.ok(&format!("UID FETCH {nested} (BODYSTRUCTURE)"));
     assert_eq!(
         lines[0],
@@ -270,11 +229,7 @@ fn tricky_answers_are_byte_exact() {
     );
     // An encoded-word display name inside a group stays encoded (RFC 3501
     // sends header octets, not decoded text).
-    let enc = msgs
-        .iter()
-        .position(|(n, _)| n == "34-encoded-display-in-group.eml")
-        .unwrap()
-        + 1;
+    let enc = msgs.iter().position(|(n, _)| n == "34-encoded-display-in-group.eml").unwrap() + 1;
     let (_, items) = fetch_one(&mut c, &format!("FETCH {enc} (ENVELOPE)"));
     let env = read_all(&items[0].1).unwrap();
     check_envelope(&env).unwrap();
@@ -310,25 +265,14 @@ inner body\r\n\
 /// a nested message, each answer checked byte for byte (name, literal).
 #[test]
 fn every_section_form_and_partial() {
-    let server = Server::start_seeded(
-        &[],
-        &[Seed {
-            data: NESTED,
-            info: "",
-            mtime: 1_300_000_000,
-        }],
-    );
+    let server = Server::start_seeded(&[], &[Seed { data: NESTED, info: "", mtime: 1_300_000_000 }]);
     let mut c = server.login("alice");
     c.ok("EXAMINE INBOX");
     let header_len = NESTED.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     let text = &NESTED[header_len..];
     let cases: Vec<(&str, &str, Vec<u8>)> = vec![
         ("BODY.PEEK[]", "BODY[]", NESTED.to_vec()),
-        (
-            "BODY.PEEK[HEADER]",
-            "BODY[HEADER]",
-            NESTED[..header_len].to_vec(),
-        ),
+        ("BODY.PEEK[HEADER]", "BODY[HEADER]", NESTED[..header_len].to_vec()),
         (
             "BODY.PEEK[HEADER.FIELDS (From To)]",
             "BODY[HEADER.FIELDS (FROM TO)]",
@@ -341,31 +285,11 @@ fn every_section_form_and_partial() {
         ),
         ("BODY.PEEK[TEXT]", "BODY[TEXT]", text.to_vec()),
         ("BODY.PEEK[1]", "BODY[1]", b"part one".to_vec()),
-        (
-            "BODY.PEEK[1.MIME]",
-            "BODY[1.MIME]",
-            b"Content-Type: text/plain\r\n\r\n".to_vec(),
-        ),
-        (
-            "BODY.PEEK[2.MIME]",
-            "BODY[2.MIME]",
-            b"Content-Type: multipart/mixed; boundary=\"Y\"\r\n\r\n".to_vec(),
-        ),
-        (
-            "BODY.PEEK[2.1]",
-            "BODY[2.1]",
-            b"From: c@example.com\r\nSubject: inner\r\n\r\ninner body".to_vec(),
-        ),
-        (
-            "BODY.PEEK[2.1.HEADER]",
-            "BODY[2.1.HEADER]",
-            b"From: c@example.com\r\nSubject: inner\r\n\r\n".to_vec(),
-        ),
-        (
-            "BODY.PEEK[2.1.TEXT]",
-            "BODY[2.1.TEXT]",
-            b"inner body".to_vec(),
-        ),
+        ("BODY.PEEK[1.MIME]", "BODY[1.MIME]", b"Content-Type: text/plain\r\n\r\n".to_vec()),
+        ("BODY.PEEK[2.MIME]", "BODY[2.MIME]", b"Content-Type: multipart/mixed; boundary=\"Y\"\r\n\r\n".to_vec()),
+        ("BODY.PEEK[2.1]", "BODY[2.1]", b"From: c@example.com\r\nSubject: inner\r\n\r\ninner body".to_vec()),
+        ("BODY.PEEK[2.1.HEADER]", "BODY[2.1.HEADER]", b"From: c@example.com\r\nSubject: inner\r\n\r\n".to_vec()),
+        ("BODY.PEEK[2.1.TEXT]", "BODY[2.1.TEXT]", b"inner body".to_vec()),
         (
             "BODY.PEEK[2.1.HEADER.FIELDS (subject)]",
             "BODY[2.1.HEADER.FIELDS (SUBJECT)]",
@@ -375,25 +299,13 @@ fn every_section_form_and_partial() {
         ("BODY.PEEK[]<0.10>", "BODY[]<0>", NESTED[..10].to_vec()),
         ("BODY.PEEK[1]<5.100>", "BODY[1]<5>", b"one".to_vec()),
         ("BODY.PEEK[]<100000.10>", "BODY[]<100000>", Vec::new()),
-        (
-            "BODY.PEEK[2.1.TEXT]<6.4>",
-            "BODY[2.1.TEXT]<6>",
-            b"body".to_vec(),
-        ),
+        ("BODY.PEEK[2.1.TEXT]<6.4>", "BODY[2.1.TEXT]<6>", b"body".to_vec()),
         ("BODY.PEEK[3]", "BODY[3]", Vec::new()),
-        (
-            "RFC822.HEADER",
-            "RFC822.HEADER",
-            NESTED[..header_len].to_vec(),
-        ),
+        ("RFC822.HEADER", "RFC822.HEADER", NESTED[..header_len].to_vec()),
     ];
     for (ask, echo, want) in &cases {
         let rs = c.cmd_bytes(&format!("FETCH 1 ({ask})"));
-        assert!(
-            show(rs.last().unwrap()).contains(" OK "),
-            "{ask}: {}",
-            show(rs.last().unwrap())
-        );
+        assert!(show(rs.last().unwrap()).contains(" OK "), "{ask}: {}", show(rs.last().unwrap()));
         let mut line = format!("* 1 FETCH ({echo} {{{}}}\r\n", want.len()).into_bytes();
         line.extend_from_slice(want);
         line.extend_from_slice(b")\r\n");
@@ -420,10 +332,7 @@ fn every_section_form_and_partial() {
     assert_eq!(string_value(&items[0].1), NESTED);
     assert_eq!(items[1].0, "RFC822.TEXT");
     assert_eq!(string_value(&items[1].1), text);
-    assert_eq!(
-        items[2],
-        ("RFC822.SIZE".into(), NESTED.len().to_string().into_bytes())
-    );
+    assert_eq!(items[2], ("RFC822.SIZE".into(), NESTED.len().to_string().into_bytes()));
 }
 
 /// The FLAGS of message `n` as the server reports them.
@@ -440,13 +349,7 @@ fn flags(c: &mut Client, n: u32) -> String {
 #[test]
 fn seen_set_by_body_fetches_only() {
     let m: &[u8] = b"From: a@example.com\r\nSubject: s\r\n\r\nbody\r\n";
-    let seeds: Vec<Seed> = (0..6)
-        .map(|_| Seed {
-            data: m,
-            info: "",
-            mtime: 1_300_000_000,
-        })
-        .collect();
+    let seeds: Vec<Seed> = (0..6).map(|_| Seed { data: m, info: "", mtime: 1_300_000_000 }).collect();
     let server = Server::start_seeded(&[], &seeds);
     // EXAMINE first: non-PEEK fetches change nothing.
     let mut c = server.login("alice");
@@ -457,10 +360,7 @@ fn seen_set_by_body_fetches_only() {
     let mut c = server.login("alice");
     c.ok("SELECT INBOX");
     for n in 1..=6 {
-        assert!(
-            !flags(&mut c, n).contains("\\Seen"),
-            "EXAMINE set \\Seen on {n}"
-        );
+        assert!(!flags(&mut c, n).contains("\\Seen"), "EXAMINE set \\Seen on {n}");
     }
     let lines = c.ok("FETCH 1 (BODY[])");
     assert!(lines[0].starts_with("* 1 FETCH (BODY[] {"), "{lines:?}");
@@ -472,41 +372,25 @@ fn seen_set_by_body_fetches_only() {
     let lines = c.ok("FETCH 4 (RFC822.HEADER)");
     assert!(!lines[0].contains("FLAGS"), "{lines:?}");
     let lines = c.ok("FETCH 5 (FLAGS BODY[TEXT])");
-    assert_eq!(
-        lines[0],
-        "* 5 FETCH (FLAGS (\\Seen \\Recent) BODY[TEXT] {6}\r\nbody\r\n)"
-    );
+    assert_eq!(lines[0], "* 5 FETCH (FLAGS (\\Seen \\Recent) BODY[TEXT] {6}\r\nbody\r\n)");
     // A second body fetch of a seen message reports nothing extra.
     let lines = c.ok("FETCH 1 (BODY[1])");
     assert_eq!(lines[0], "* 1 FETCH (BODY[1] {6}\r\nbody\r\n)");
-    let seen: Vec<bool> = (1..=6)
-        .map(|n| flags(&mut c, n).contains("\\Seen"))
-        .collect();
+    let seen: Vec<bool> = (1..=6).map(|n| flags(&mut c, n).contains("\\Seen")).collect();
     assert_eq!(seen, [true, false, true, false, true, false]);
     // On disk: the S letter in exactly those files.
     let names: Vec<String> = std::fs::read_dir(server.maildir("alice").join("cur"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(
-        names.iter().filter(|n| n.ends_with(":2,S")).count(),
-        3,
-        "{names:?}"
-    );
+    assert_eq!(names.iter().filter(|n| n.ends_with(":2,S")).count(), 3, "{names:?}");
 }
 
 /// The macros ALL, FAST, FULL expand as RFC 3501 6.4.5 says; an empty
 /// mailbox answers UID sets with nothing and sequence numbers with BAD.
 #[test]
 fn macros_and_empty_mailbox() {
-    let server = Server::start_seeded(
-        &[],
-        &[Seed {
-            data: NESTED,
-            info: "F",
-            mtime: 1_300_000_000,
-        }],
-    );
+    let server = Server::start_seeded(&[], &[Seed { data: NESTED, info: "F", mtime: 1_300_000_000 }]);
     let mut c = server.login("alice");
     c.ok("EXAMINE INBOX");
     let date = "INTERNALDATE \"13-Mar-2011 07:06:40 +0000\"";
@@ -518,10 +402,7 @@ fn macros_and_empty_mailbox() {
     assert_eq!(names, ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"]);
     let (_, items) = fetch_one(&mut c, "FETCH 1 FULL");
     let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"]
-    );
+    assert_eq!(names, ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"]);
     let body = read_all(&items[4].1).unwrap();
     check_body(&body, false).unwrap();
     // Quoted header field names are accepted and echoed as atoms.

@@ -45,10 +45,7 @@ impl M {
         if !self.bcc.is_empty() {
             h.push_str(&format!("Bcc: {}\r\n", self.bcc));
         }
-        h.push_str(&format!(
-            "Subject: {}\r\nDate: {}\r\n{}{}\r\n",
-            self.subject_raw, self.date, self.extra, self.mime
-        ));
+        h.push_str(&format!("Subject: {}\r\nDate: {}\r\n{}{}\r\n", self.subject_raw, self.date, self.extra, self.mime));
         h.push_str(&self.body_raw);
         h.into_bytes()
     }
@@ -102,9 +99,7 @@ fn base64(data: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in data.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= c.len() {
                 out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -226,37 +221,21 @@ fn model() -> Vec<M> {
 fn setup(v: &[M]) -> (Server, Client) {
     let raws: Vec<Vec<u8>> = v.iter().map(M::raw).collect();
     let n = v.len() - 1;
-    let seeds: Vec<Seed> = v[..n]
-        .iter()
-        .zip(&raws)
-        .map(|(m, r)| Seed {
-            data: r,
-            info: m.info,
-            mtime: noon(m.internal),
-        })
-        .collect();
+    let seeds: Vec<Seed> =
+        v[..n].iter().zip(&raws).map(|(m, r)| Seed { data: r, info: m.info, mtime: noon(m.internal) }).collect();
     let server = Server::start_seeded(&[], &seeds);
     let mut a = server.login("alice");
     a.ok("SELECT INBOX");
     a.ok("MOVE 1 Trash");
     for m in &v[1..n] {
         if !m.keywords.is_empty() {
-            a.ok(&format!(
-                "UID STORE {} +FLAGS.SILENT ({})",
-                m.uid,
-                m.keywords.join(" ")
-            ));
+            a.ok(&format!("UID STORE {} +FLAGS.SILENT ({})", m.uid, m.keywords.join(" ")));
         }
     }
     a.ok("LOGOUT");
     let mut c = server.login("alice");
     let last = &v[n];
-    let l = c.append_dated(
-        "INBOX",
-        "\\Flagged",
-        Some("05-Apr-2020 12:00:00 +0000"),
-        &raws[n],
-    );
+    let l = c.append_dated("INBOX", "\\Flagged", Some("05-Apr-2020 12:00:00 +0000"), &raws[n]);
     assert!(l.last().unwrap().contains("[APPENDUID "), "{l:?}");
     let l = c.ok("SELECT INBOX");
     assert!(l.contains(&format!("* {} EXISTS", last.seq)), "{l:?}");
@@ -280,10 +259,7 @@ fn hits(lines: &[String]) -> Vec<u32> {
     assert!(lines.last().unwrap().contains(" OK "), "{lines:?}");
     let l: Vec<&String> = lines.iter().filter(|l| l.starts_with("* SEARCH")).collect();
     assert_eq!(l.len(), 1, "{lines:?}");
-    l[0]["* SEARCH".len()..]
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect()
+    l[0]["* SEARCH".len()..].split_whitespace().map(|n| n.parse().unwrap()).collect()
 }
 
 type Pred = Box<dyn Fn(&M) -> bool>;
@@ -300,63 +276,33 @@ fn every_search_key_agrees_with_the_model() {
         ("BCC secret", Box::new(|m| ci(m.bcc, "secret"))),
         ("BEFORE 3-Mar-2020", Box::new(before((2020, 3, 3)))),
         ("BODY meeting", Box::new(|m| ci(m.body, "meeting"))),
-        (
-            "BODY \"report line\"",
-            Box::new(|m| ci(m.body, "report line")),
-        ),
+        ("BODY \"report line\"", Box::new(|m| ci(m.body, "report line"))),
         ("CC carol", Box::new(|m| ci(m.cc, "carol"))),
         ("DELETED", Box::new(|m| m.has('T'))),
         ("DRAFT", Box::new(|m| m.has('D'))),
         ("FLAGGED", Box::new(|m| m.has('F'))),
         ("FROM alice", Box::new(|m| ci(m.from, "alice"))),
         ("FROM LIDDELL", Box::new(|m| ci(m.from, "liddell"))),
-        (
-            "HEADER X-Tag alpha",
-            Box::new(|m| m.header("X-Tag").is_some_and(|t| ci(&t, "alpha"))),
-        ),
-        (
-            "HEADER X-Tag \"\"",
-            Box::new(|m| m.header("X-Tag").is_some()),
-        ),
-        (
-            "KEYWORD $Important",
-            Box::new(|m| m.keywords.contains(&"$Important")),
-        ),
+        ("HEADER X-Tag alpha", Box::new(|m| m.header("X-Tag").is_some_and(|t| ci(&t, "alpha")))),
+        ("HEADER X-Tag \"\"", Box::new(|m| m.header("X-Tag").is_some())),
+        ("KEYWORD $Important", Box::new(|m| m.keywords.contains(&"$Important"))),
         ("LARGER 1000", Box::new(|m| m.size() > 1000)),
         ("NEW", Box::new(|m| m.recent && !m.has('S'))),
         ("NOT SEEN", Box::new(|m| !m.has('S'))),
         ("OLD", Box::new(|m| !m.recent)),
         ("ON 2-Mar-2020", Box::new(|m| m.internal == (2020, 3, 2))),
-        (
-            "OR FROM alice TO carol",
-            Box::new(|m| ci(m.from, "alice") || ci(m.to, "carol")),
-        ),
+        ("OR FROM alice TO carol", Box::new(|m| ci(m.from, "alice") || ci(m.to, "carol"))),
         ("RECENT", Box::new(|m| m.recent)),
         ("SEEN", Box::new(|m| m.has('S'))),
-        (
-            "SENTBEFORE 3-Mar-2020",
-            Box::new(|m| days(m.sent) < days((2020, 3, 3))),
-        ),
+        ("SENTBEFORE 3-Mar-2020", Box::new(|m| days(m.sent) < days((2020, 3, 3)))),
         ("SENTON 2-Mar-2020", Box::new(|m| m.sent == (2020, 3, 2))),
-        (
-            "SENTSINCE 1-Apr-2020",
-            Box::new(|m| days(m.sent) >= days((2020, 4, 1))),
-        ),
-        (
-            "SINCE 2-Apr-2020",
-            Box::new(|m| days(m.internal) >= days((2020, 4, 2))),
-        ),
+        ("SENTSINCE 1-Apr-2020", Box::new(|m| days(m.sent) >= days((2020, 4, 1)))),
+        ("SINCE 2-Apr-2020", Box::new(|m| days(m.internal) >= days((2020, 4, 2)))),
         ("SMALLER 200", Box::new(|m| m.size() < 200)),
         ("SUBJECT meeting", Box::new(|m| ci(m.subject, "meeting"))),
         ("SUBJECT PARTY", Box::new(|m| ci(m.subject, "party"))),
-        (
-            "TEXT hidden.example",
-            Box::new(|m| ci(&m.header_text(), "hidden.example") || ci(m.body, "hidden.example")),
-        ),
-        (
-            "TEXT pizza",
-            Box::new(|m| ci(&m.header_text(), "pizza") || ci(m.body, "pizza")),
-        ),
+        ("TEXT hidden.example", Box::new(|m| ci(&m.header_text(), "hidden.example") || ci(m.body, "hidden.example"))),
+        ("TEXT pizza", Box::new(|m| ci(&m.header_text(), "pizza") || ci(m.body, "pizza"))),
         ("TO dave", Box::new(|m| ci(m.to, "dave"))),
         ("UID 3:5", Box::new(|m| (3..=5).contains(&m.uid))),
         ("UID 7:*", Box::new(|m| m.uid >= 7)),
@@ -364,22 +310,13 @@ fn every_search_key_agrees_with_the_model() {
         ("UNDELETED", Box::new(|m| !m.has('T'))),
         ("UNDRAFT", Box::new(|m| !m.has('D'))),
         ("UNFLAGGED", Box::new(|m| !m.has('F'))),
-        (
-            "UNKEYWORD Work",
-            Box::new(|m| !m.keywords.contains(&"Work")),
-        ),
+        ("UNKEYWORD Work", Box::new(|m| !m.keywords.contains(&"Work"))),
         ("UNSEEN", Box::new(|m| !m.has('S'))),
         ("2,4:5", Box::new(|m| [2, 4, 5].contains(&m.seq))),
         ("*", Box::new(|m| m.seq == 7)),
         ("5:3", Box::new(|m| (3..=5).contains(&m.seq))),
-        (
-            "(OR SEEN FLAGGED) NOT DELETED",
-            Box::new(|m| (m.has('S') || m.has('F')) && !m.has('T')),
-        ),
-        (
-            "NOT (FROM alice SUBJECT lunch)",
-            Box::new(|m| !(ci(m.from, "alice") && ci(m.subject, "lunch"))),
-        ),
+        ("(OR SEEN FLAGGED) NOT DELETED", Box::new(|m| (m.has('S') || m.has('F')) && !m.has('T'))),
+        ("NOT (FROM alice SUBJECT lunch)", Box::new(|m| !(ci(m.from, "alice") && ci(m.subject, "lunch")))),
         (
             "OR (SMALLER 300 UNSEEN) (KEYWORD Work)",
             Box::new(|m| m.size() < 300 && !m.has('S') || m.keywords.contains(&"Work")),
@@ -387,19 +324,11 @@ fn every_search_key_agrees_with_the_model() {
         (
             "SINCE 1-Mar-2020 BEFORE 1-Apr-2020 UNDRAFT",
             Box::new(|m| {
-                days(m.internal) >= days((2020, 3, 1))
-                    && days(m.internal) < days((2020, 4, 1))
-                    && !m.has('D')
+                days(m.internal) >= days((2020, 3, 1)) && days(m.internal) < days((2020, 4, 1)) && !m.has('D')
             }),
         ),
-        (
-            "CHARSET US-ASCII BODY pizza",
-            Box::new(|m| ci(m.body, "pizza")),
-        ),
-        (
-            "CHARSET UTF-8 SUBJECT notes",
-            Box::new(|m| ci(m.subject, "notes")),
-        ),
+        ("CHARSET US-ASCII BODY pizza", Box::new(|m| ci(m.body, "pizza"))),
+        ("CHARSET UTF-8 SUBJECT notes", Box::new(|m| ci(m.subject, "notes"))),
     ];
     let mut wrong = Vec::new();
     for (key, pred) in &cases {
@@ -453,10 +382,7 @@ fn every_search_key_agrees_with_the_model() {
         "UNKEYWORD",
         "UNSEEN",
     ] {
-        assert!(
-            used.contains(&format!(" {k} ")) || used.contains(&format!("({k} ")),
-            "key {k} not tested"
-        );
+        assert!(used.contains(&format!(" {k} ")) || used.contains(&format!("({k} ")), "key {k} not tested");
     }
     // The model is not degenerate: most keys split the mailbox.
     let trivial = cases
@@ -493,10 +419,7 @@ fn charset_searches_decode_bodies_and_headers() {
     }
     // The base64 text is not matched as its encoded form.
     let encoded = base64("Grüße aus Köln, Straße 5".as_bytes());
-    assert_eq!(
-        hits(&c.cmd(&format!("SEARCH BODY {}", &encoded[..12]))),
-        Vec::<u32>::new()
-    );
+    assert_eq!(hits(&c.cmd(&format!("SEARCH BODY {}", &encoded[..12]))), Vec::<u32>::new());
     let l = cmd_literal(&mut c, "SEARCH CHARSET UTF-8 SUBJECT", "überraschung");
     assert_eq!(hits(&l), [2]);
     // ISO-8859-1 search text: "Köln" in Latin-1 octets.
@@ -507,10 +430,7 @@ fn charset_searches_decode_bodies_and_headers() {
     assert_eq!(hits(&c.until_tagged(&tag)), [2]);
     let l = c.cmd("SEARCH CHARSET X-NO-SUCH-CHARSET BODY x");
     let last = l.last().unwrap();
-    assert!(
-        last.contains(" NO [BADCHARSET (") && last.contains("UTF-8") && last.contains("US-ASCII"),
-        "{l:?}"
-    );
+    assert!(last.contains(" NO [BADCHARSET (") && last.contains("UTF-8") && last.contains("US-ASCII"), "{l:?}");
     assert!(!l.iter().any(|x| x.starts_with("* SEARCH")), "{l:?}");
 }
 
@@ -534,29 +454,11 @@ fn esearch_return_options_exact() {
         esearch(&mut c, "UID SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN"),
         "* ESEARCH (TAG) UID MIN 3 MAX 8 COUNT 5 ALL 3:6,8"
     );
-    assert_eq!(
-        esearch(&mut c, "SEARCH RETURN (COUNT) DELETED"),
-        "* ESEARCH (TAG) COUNT 1"
-    );
-    assert_eq!(
-        esearch(&mut c, "SEARCH RETURN () FLAGGED"),
-        "* ESEARCH (TAG) ALL 2,7"
-    );
-    assert_eq!(
-        esearch(
-            &mut c,
-            "SEARCH RETURN (MIN MAX COUNT ALL) SUBJECT nothing-matches"
-        ),
-        "* ESEARCH (TAG) COUNT 0"
-    );
-    assert_eq!(
-        esearch(&mut c, "UID SEARCH RETURN (MAX) ALL"),
-        "* ESEARCH (TAG) UID MAX 8"
-    );
-    assert_eq!(
-        esearch(&mut c, "SEARCH RETURN (MIN) 3:*"),
-        "* ESEARCH (TAG) MIN 3"
-    );
+    assert_eq!(esearch(&mut c, "SEARCH RETURN (COUNT) DELETED"), "* ESEARCH (TAG) COUNT 1");
+    assert_eq!(esearch(&mut c, "SEARCH RETURN () FLAGGED"), "* ESEARCH (TAG) ALL 2,7");
+    assert_eq!(esearch(&mut c, "SEARCH RETURN (MIN MAX COUNT ALL) SUBJECT nothing-matches"), "* ESEARCH (TAG) COUNT 0");
+    assert_eq!(esearch(&mut c, "UID SEARCH RETURN (MAX) ALL"), "* ESEARCH (TAG) UID MAX 8");
+    assert_eq!(esearch(&mut c, "SEARCH RETURN (MIN) 3:*"), "* ESEARCH (TAG) MIN 3");
     // The tag itself is exact.
     let l = c.cmd("SEARCH RETURN (COUNT) ALL");
     let tag = l[1].split(' ').next().unwrap();

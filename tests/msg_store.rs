@@ -9,11 +9,7 @@ use support::{Client, Seed, Server};
 const MSG: &[u8] = b"From: a@example.com\r\nSubject: m\r\n\r\nbody\r\n";
 
 fn seed(info: &str, mtime: i64) -> Seed<'_> {
-    Seed {
-        data: MSG,
-        info,
-        mtime,
-    }
+    Seed { data: MSG, info, mtime }
 }
 
 /// File names in a maildir folder's cur/ and new/, sorted.
@@ -33,14 +29,7 @@ fn files(server: &Server, folder: &str) -> Vec<String> {
 
 /// The info letters after `:2,` of every file, in UID (name) order.
 fn infos(server: &Server, folder: &str) -> Vec<String> {
-    files(server, folder)
-        .iter()
-        .map(|n| {
-            n.split_once(":2,")
-                .map(|x| x.1.to_string())
-                .unwrap_or_default()
-        })
-        .collect()
+    files(server, folder).iter().map(|n| n.split_once(":2,").map(|x| x.1.to_string()).unwrap_or_default()).collect()
 }
 
 /// The value of `[CODE ...]` in a response line.
@@ -55,20 +44,11 @@ fn store_flags_exact_responses() {
     let mut c = server.login("alice");
     c.ok("SELECT INBOX");
     let l = c.ok("STORE 1 +FLAGS (\\Flagged)");
-    assert_eq!(
-        l,
-        [
-            "* 1 FETCH (FLAGS (\\Flagged \\Recent))",
-            "t3 OK STORE completed"
-        ]
-    );
+    assert_eq!(l, ["* 1 FETCH (FLAGS (\\Flagged \\Recent))", "t3 OK STORE completed"]);
     let l = c.ok("STORE 1:2 FLAGS (\\Draft \\Answered)");
     assert_eq!(
         l[..2],
-        [
-            "* 1 FETCH (FLAGS (\\Answered \\Draft \\Recent))",
-            "* 2 FETCH (FLAGS (\\Answered \\Draft \\Recent))"
-        ]
+        ["* 1 FETCH (FLAGS (\\Answered \\Draft \\Recent))", "* 2 FETCH (FLAGS (\\Answered \\Draft \\Recent))"]
     );
     let l = c.ok("STORE 2 -FLAGS.SILENT (\\Draft)");
     assert_eq!(l, ["t5 OK STORE completed"]);
@@ -77,18 +57,9 @@ fn store_flags_exact_responses() {
     let l = c.ok("STORE 4 FLAGS.SILENT ()");
     assert_eq!(l.len(), 1, "{l:?}");
     let l = c.ok("UID STORE 3 -FLAGS (\\Seen)");
-    assert_eq!(
-        l[0],
-        "* 3 FETCH (FLAGS (\\Flagged \\Deleted \\Recent) UID 3)"
-    );
+    assert_eq!(l[0], "* 3 FETCH (FLAGS (\\Flagged \\Deleted \\Recent) UID 3)");
     let l = c.ok("STORE 2,4 -FLAGS (\\Flagged)");
-    assert_eq!(
-        l[..2],
-        [
-            "* 2 FETCH (FLAGS (\\Answered \\Recent))",
-            "* 4 FETCH (FLAGS (\\Recent))"
-        ]
-    );
+    assert_eq!(l[..2], ["* 2 FETCH (FLAGS (\\Answered \\Recent))", "* 4 FETCH (FLAGS (\\Recent))"]);
     let l = c.ok("FETCH 1:* (FLAGS)");
     assert_eq!(
         l[..4],
@@ -118,53 +89,28 @@ fn keywords_round_trip() {
     let server = Server::start_seeded(&[], &[seed("", 1), seed("", 2)]);
     let mut c = server.login("alice");
     let l = c.ok("SELECT INBOX");
-    assert!(
-        l.contains(
-            &"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)".to_string()
-        ),
-        "{l:?}"
-    );
+    assert!(l.contains(&"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)".to_string()), "{l:?}");
     let l = c.ok("STORE 1 +FLAGS (Project $Forwarded)");
-    assert_eq!(
-        l[0],
-        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Project)"
-    );
-    assert_eq!(
-        l[l.len() - 2],
-        "* 1 FETCH (FLAGS ($Forwarded Project \\Recent))"
-    );
+    assert_eq!(l[0], "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Project)");
+    assert_eq!(l[l.len() - 2], "* 1 FETCH (FLAGS ($Forwarded Project \\Recent))");
     let kw = std::fs::read_to_string(server.maildir("alice").join("dovecot-keywords")).unwrap();
     assert_eq!(kw, "0 Project\n");
     assert_eq!(infos(&server, "INBOX"), ["Pa", ""]);
     // A second keyword gets the next letter; an existing one is reused.
     c.ok("STORE 2 +FLAGS (Later project)");
-    assert_eq!(
-        infos(&server, "INBOX"),
-        ["Pa", "ab"],
-        "keywords are case-insensitive"
-    );
+    assert_eq!(infos(&server, "INBOX"), ["Pa", "ab"], "keywords are case-insensitive");
     let kw = std::fs::read_to_string(server.maildir("alice").join("dovecot-keywords")).unwrap();
     assert_eq!(kw, "0 Project\n1 Later\n");
     // Another session sees them in SELECT and in FETCH.
     let mut d = server.login("alice");
     let l = d.ok("SELECT INBOX");
-    assert!(
-        l.iter()
-            .any(|x| x.starts_with("* FLAGS (") && x.contains("Project Later")),
-        "{l:?}"
-    );
+    assert!(l.iter().any(|x| x.starts_with("* FLAGS (") && x.contains("Project Later")), "{l:?}");
     assert!(
         l.contains(&"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Project Later \\*)] Flags permitted".to_string()),
         "{l:?}"
     );
     let l = d.ok("FETCH 1:2 (FLAGS)");
-    assert_eq!(
-        l[..2],
-        [
-            "* 1 FETCH (FLAGS ($Forwarded Project))",
-            "* 2 FETCH (FLAGS (Project Later))"
-        ]
-    );
+    assert_eq!(l[..2], ["* 1 FETCH (FLAGS ($Forwarded Project))", "* 2 FETCH (FLAGS (Project Later))"]);
     let l = d.ok("SEARCH KEYWORD $Forwarded");
     assert_eq!(l[0], "* SEARCH 1");
     let l = d.ok("SEARCH KEYWORD later");
@@ -173,13 +119,7 @@ fn keywords_round_trip() {
     c.ok("STORE 1:2 -FLAGS.SILENT (Project $Forwarded)");
     assert_eq!(infos(&server, "INBOX"), ["", "b"]);
     let l = c.ok("FETCH 1:2 (FLAGS)");
-    assert_eq!(
-        l[..2],
-        [
-            "* 1 FETCH (FLAGS (\\Recent))",
-            "* 2 FETCH (FLAGS (Later \\Recent))"
-        ]
-    );
+    assert_eq!(l[..2], ["* 1 FETCH (FLAGS (\\Recent))", "* 2 FETCH (FLAGS (Later \\Recent))"]);
 }
 
 #[test]
@@ -187,13 +127,7 @@ fn sequence_numbers_beyond_the_mailbox_are_bad() {
     let server = Server::start_seeded(&[], &[seed("", 1), seed("", 2)]);
     let mut c = server.login("alice");
     c.ok("SELECT INBOX");
-    for cmd in [
-        "FETCH 3 (FLAGS)",
-        "FETCH 1:5 (FLAGS)",
-        "STORE 9 +FLAGS (\\Seen)",
-        "COPY 3 Trash",
-        "MOVE 2:3 Trash",
-    ] {
+    for cmd in ["FETCH 3 (FLAGS)", "FETCH 1:5 (FLAGS)", "STORE 9 +FLAGS (\\Seen)", "COPY 3 Trash", "MOVE 2:3 Trash"] {
         let l = c.cmd(cmd);
         assert!(l.last().unwrap().contains(" BAD "), "{cmd}: {l:?}");
     }
@@ -222,41 +156,17 @@ fn listing(c: &mut Client) -> Vec<(u32, String, String)> {
     l[..l.len() - 1]
         .iter()
         .map(|x| {
-            let uid = x
-                .split("UID ")
-                .nth(1)
-                .unwrap()
-                .split(' ')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
-            let f = x
-                .split("FLAGS (")
-                .nth(1)
-                .unwrap()
-                .split(')')
-                .next()
-                .unwrap();
+            let uid = x.split("UID ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+            let f = x.split("FLAGS (").nth(1).unwrap().split(')').next().unwrap();
             let f = f.replace(" \\Recent", "").replace("\\Recent", "");
-            let d = x
-                .split("INTERNALDATE \"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap();
+            let d = x.split("INTERNALDATE \"").nth(1).unwrap().split('"').next().unwrap();
             (uid, f, d.to_string())
         })
         .collect()
 }
 
 fn uidvalidity(select: &[String]) -> String {
-    select
-        .iter()
-        .find_map(|l| code(l, "UIDVALIDITY"))
-        .unwrap()
-        .to_string()
+    select.iter().find_map(|l| code(l, "UIDVALIDITY")).unwrap().to_string()
 }
 
 /// Expands a uid-set (`1:3,5`) into its numbers.
@@ -271,14 +181,8 @@ fn uids(set: &str) -> Vec<u32> {
 
 #[test]
 fn copy_keeps_flags_and_dates_with_copyuid() {
-    let server = Server::start_seeded(
-        &[],
-        &[
-            seed("S", 1_000_000_000),
-            seed("FR", 1_100_000_000),
-            seed("", 1_200_000_000),
-        ],
-    );
+    let server =
+        Server::start_seeded(&[], &[seed("S", 1_000_000_000), seed("FR", 1_100_000_000), seed("", 1_200_000_000)]);
     let mut c = server.login("alice");
     c.ok("SELECT INBOX");
     c.ok("STORE 3 +FLAGS.SILENT (Project \\Draft)");
@@ -286,9 +190,7 @@ fn copy_keeps_flags_and_dates_with_copyuid() {
     assert_eq!(src[1].1, "\\Answered \\Flagged");
     assert_eq!(src[0].2, "09-Sep-2001 01:46:40 +0000");
     let l = c.ok("COPY 2:3 Trash");
-    let copyuid = code(l.last().unwrap(), "COPYUID")
-        .unwrap_or_else(|| panic!("{l:?}"))
-        .to_string();
+    let copyuid = code(l.last().unwrap(), "COPYUID").unwrap_or_else(|| panic!("{l:?}")).to_string();
     let l = c.ok("UID COPY 1 Trash");
     let copyuid1 = code(l.last().unwrap(), "COPYUID").unwrap().to_string();
     // The source is unchanged.
@@ -311,22 +213,13 @@ fn copy_keeps_flags_and_dates_with_copyuid() {
     assert_eq!(dest, want);
     assert!(dest[1].1.contains("Project"), "keyword copied: {dest:?}");
     // The destination's keyword file names Project as well.
-    let kw =
-        std::fs::read_to_string(server.maildir("alice").join(".Trash/dovecot-keywords")).unwrap();
+    let kw = std::fs::read_to_string(server.maildir("alice").join(".Trash/dovecot-keywords")).unwrap();
     assert!(kw.contains(" Project\n"), "{kw}");
     // A missing target asks the client to create it.
     c.ok("SELECT INBOX");
-    for cmd in [
-        "COPY 1 Nope",
-        "UID COPY 1 Nope",
-        "MOVE 1 Nope",
-        "UID MOVE 1 Nope",
-    ] {
+    for cmd in ["COPY 1 Nope", "UID COPY 1 Nope", "MOVE 1 Nope", "UID MOVE 1 Nope"] {
         let l = c.cmd(cmd);
-        assert!(
-            l.last().unwrap().contains(" NO [TRYCREATE]"),
-            "{cmd}: {l:?}"
-        );
+        assert!(l.last().unwrap().contains(" NO [TRYCREATE]"), "{cmd}: {l:?}");
     }
     assert_eq!(files(&server, "INBOX").len(), 3);
 }
@@ -335,10 +228,7 @@ fn copy_keeps_flags_and_dates_with_copyuid() {
 /// client must (each renumbers the messages after it).
 fn apply_expunges(mut uids: Vec<u32>, lines: &[String]) -> Vec<u32> {
     for l in lines {
-        if let Some(n) = l
-            .strip_prefix("* ")
-            .and_then(|r| r.strip_suffix(" EXPUNGE"))
-        {
+        if let Some(n) = l.strip_prefix("* ").and_then(|r| r.strip_suffix(" EXPUNGE")) {
             let n: usize = n.parse().unwrap();
             assert!(n >= 1 && n <= uids.len(), "EXPUNGE {n} of {}", uids.len());
             uids.remove(n - 1);
@@ -349,40 +239,24 @@ fn apply_expunges(mut uids: Vec<u32>, lines: &[String]) -> Vec<u32> {
 
 #[test]
 fn move_sends_copyuid_and_expunges() {
-    let seeds: Vec<Seed> = (0..6)
-        .map(|i| seed(if i % 2 == 0 { "S" } else { "" }, 1_000_000_000 + i * 1000))
-        .collect();
+    let seeds: Vec<Seed> = (0..6).map(|i| seed(if i % 2 == 0 { "S" } else { "" }, 1_000_000_000 + i * 1000)).collect();
     let server = Server::start_seeded(&[], &seeds);
     let mut c = server.login("alice");
     c.ok("SELECT INBOX");
     let src = listing(&mut c);
     let l = c.ok("MOVE 2,4:5 Archive");
     // COPYUID in an untagged OK before the EXPUNGEs, which leave 1, 3, 6.
-    let ok = l
-        .iter()
-        .position(|x| x.starts_with("* OK [COPYUID "))
-        .unwrap_or_else(|| panic!("{l:?}"));
+    let ok = l.iter().position(|x| x.starts_with("* OK [COPYUID ")).unwrap_or_else(|| panic!("{l:?}"));
     let first_expunge = l.iter().position(|x| x.ends_with(" EXPUNGE")).unwrap();
     assert!(ok < first_expunge, "{l:?}");
-    assert_eq!(
-        l.iter().filter(|x| x.ends_with(" EXPUNGE")).count(),
-        3,
-        "{l:?}"
-    );
+    assert_eq!(l.iter().filter(|x| x.ends_with(" EXPUNGE")).count(), 3, "{l:?}");
     assert_eq!(apply_expunges(vec![1, 2, 3, 4, 5, 6], &l), [1, 3, 6]);
     let copyuid = code(&l[ok], "COPYUID").unwrap().to_string();
-    assert_eq!(
-        listing(&mut c).iter().map(|x| x.0).collect::<Vec<_>>(),
-        [1, 3, 6]
-    );
+    assert_eq!(listing(&mut c).iter().map(|x| x.0).collect::<Vec<_>>(), [1, 3, 6]);
     // UID MOVE of a UID set with a gap.
     let l = c.ok("UID MOVE 3:6 Archive");
     assert_eq!(apply_expunges(vec![1, 3, 6], &l), [1]);
-    let copyuid2 = l
-        .iter()
-        .find_map(|x| code(x, "COPYUID"))
-        .unwrap()
-        .to_string();
+    let copyuid2 = l.iter().find_map(|x| code(x, "COPYUID")).unwrap().to_string();
     assert_eq!(files(&server, "INBOX").len(), 1);
     let sel = c.ok("SELECT Archive");
     let v = uidvalidity(&sel);

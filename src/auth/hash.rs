@@ -205,32 +205,17 @@ impl StoredPassword {
     pub fn parse(field: &str) -> Result<StoredPassword, AuthError> {
         let (name, value) = match field.strip_prefix('{').and_then(|r| r.split_once('}')) {
             Some((name, value)) => (name, value),
-            None => {
-                return Ok(StoredPassword {
-                    scheme: Scheme::Crypt,
-                    encoding: None,
-                    value: field.to_string(),
-                })
-            }
+            None => return Ok(StoredPassword { scheme: Scheme::Crypt, encoding: None, value: field.to_string() }),
         };
         let (base, encoding) = match name.rsplit_once('.') {
-            Some((base, suffix)) if suffix.eq_ignore_ascii_case("hex") => {
-                (base, Some(Encoding::Hex))
-            }
-            Some((base, suffix))
-                if suffix.eq_ignore_ascii_case("b64") || suffix.eq_ignore_ascii_case("base64") =>
-            {
+            Some((base, suffix)) if suffix.eq_ignore_ascii_case("hex") => (base, Some(Encoding::Hex)),
+            Some((base, suffix)) if suffix.eq_ignore_ascii_case("b64") || suffix.eq_ignore_ascii_case("base64") => {
                 (base, Some(Encoding::Base64))
             }
             _ => (name, None),
         };
-        let scheme =
-            Scheme::from_name(base).ok_or_else(|| AuthError::UnknownScheme(name.into()))?;
-        Ok(StoredPassword {
-            scheme,
-            encoding,
-            value: value.to_string(),
-        })
+        let scheme = Scheme::from_name(base).ok_or_else(|| AuthError::UnknownScheme(name.into()))?;
+        Ok(StoredPassword { scheme, encoding, value: value.to_string() })
     }
 
     /// The scheme the password is stored in.
@@ -289,10 +274,7 @@ impl StoredPassword {
     }
 
     fn malformed(&self, reason: &str) -> AuthError {
-        AuthError::MalformedHash {
-            scheme: self.scheme.name().to_string(),
-            reason: reason.to_string(),
-        }
+        AuthError::MalformedHash { scheme: self.scheme.name().to_string(), reason: reason.to_string() }
     }
 
     /// The value for schemes whose default encoding is the text itself.
@@ -305,39 +287,25 @@ impl StoredPassword {
 
     fn decode(&self, encoding: Encoding) -> Result<Vec<u8>, AuthError> {
         match encoding {
-            Encoding::Base64 => B64_LENIENT
-                .decode(self.value.trim_end())
-                .map_err(|_| self.malformed("invalid base64")),
+            Encoding::Base64 => B64_LENIENT.decode(self.value.trim_end()).map_err(|_| self.malformed("invalid base64")),
             Encoding::Hex => decode_hex(&self.value).ok_or_else(|| self.malformed("invalid hex")),
         }
     }
 
     /// Digest schemes: `H(password + salt) + salt`, base64 unless told otherwise.
-    fn verify_digest<D: Digest>(
-        &self,
-        password: &[u8],
-        salted: bool,
-        hex_default: bool,
-    ) -> Result<bool, AuthError> {
+    fn verify_digest<D: Digest>(&self, password: &[u8], salted: bool, hex_default: bool) -> Result<bool, AuthError> {
         let len = <D as Digest>::output_size();
         let encoding = match self.encoding {
             Some(enc) => enc,
             None if hex_default => Encoding::Hex,
             // Dovecot accepts hex for the unsalted ones: tell it by the length.
-            None if !salted
-                && self.value.len() == 2 * len
-                && self.value.bytes().all(|b| b.is_ascii_hexdigit()) =>
-            {
+            None if !salted && self.value.len() == 2 * len && self.value.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 Encoding::Hex
             }
             None => Encoding::Base64,
         };
         let raw = self.decode(encoding)?;
-        let ok_len = if salted {
-            raw.len() >= len
-        } else {
-            raw.len() == len
-        };
+        let ok_len = if salted { raw.len() >= len } else { raw.len() == len };
         if !ok_len {
             return Err(self.malformed("wrong digest length"));
         }
@@ -355,14 +323,9 @@ impl StoredPassword {
         let [iter, salt, stored, server] = fields.as_slice() else {
             return Err(self.malformed("expected 4 comma-separated fields"));
         };
-        let iterations: u32 = iter
-            .parse()
-            .ok()
-            .filter(|&i| i >= 1)
-            .ok_or_else(|| self.malformed("bad iteration count"))?;
-        let salt = STANDARD
-            .decode(salt)
-            .map_err(|_| self.malformed("bad salt"))?;
+        let iterations: u32 =
+            iter.parse().ok().filter(|&i| i >= 1).ok_or_else(|| self.malformed("bad iteration count"))?;
+        let salt = STANDARD.decode(salt).map_err(|_| self.malformed("bad salt"))?;
         let key = |s: &str| -> Result<[u8; 32], AuthError> {
             STANDARD
                 .decode(s)
@@ -370,12 +333,7 @@ impl StoredPassword {
                 .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
                 .ok_or_else(|| self.malformed("bad key"))
         };
-        Ok(ScramKeys {
-            iterations,
-            salt,
-            stored_key: key(stored)?,
-            server_key: key(server)?,
-        })
+        Ok(ScramKeys { iterations, salt, stored_key: key(stored)?, server_key: key(server)? })
     }
 }
 
@@ -395,26 +353,21 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
 
 /// Verifies a libc-crypt-style string, told apart by its `$id$` prefix.
 fn verify_crypt(scheme: Scheme, hash: &str, password: &[u8]) -> Result<bool, AuthError> {
-    let malformed = |reason: &str| AuthError::MalformedHash {
-        scheme: scheme.name().to_string(),
-        reason: reason.to_string(),
-    };
+    let malformed =
+        |reason: &str| AuthError::MalformedHash { scheme: scheme.name().to_string(), reason: reason.to_string() };
     if let Some(rest) = hash.strip_prefix("$6$") {
         let (rounds, salt, expected) = split_sha_crypt(rest).ok_or_else(|| malformed("bad $6$"))?;
         let params = sha_crypt::Sha512Params::new(rounds).map_err(|_| malformed("bad rounds"))?;
-        let got = sha_crypt::sha512_crypt_b64(password, salt.as_bytes(), &params)
-            .map_err(|_| malformed("cannot compute"))?;
+        let got =
+            sha_crypt::sha512_crypt_b64(password, salt.as_bytes(), &params).map_err(|_| malformed("cannot compute"))?;
         Ok(got.as_bytes().ct_eq(expected.as_bytes()).into())
     } else if let Some(rest) = hash.strip_prefix("$5$") {
         let (rounds, salt, expected) = split_sha_crypt(rest).ok_or_else(|| malformed("bad $5$"))?;
         let params = sha_crypt::Sha256Params::new(rounds).map_err(|_| malformed("bad rounds"))?;
-        let got = sha_crypt::sha256_crypt_b64(password, salt.as_bytes(), &params)
-            .map_err(|_| malformed("cannot compute"))?;
+        let got =
+            sha_crypt::sha256_crypt_b64(password, salt.as_bytes(), &params).map_err(|_| malformed("cannot compute"))?;
         Ok(got.as_bytes().ct_eq(expected.as_bytes()).into())
-    } else if ["$2a$", "$2b$", "$2x$", "$2y$"]
-        .iter()
-        .any(|p| hash.starts_with(p))
-    {
+    } else if ["$2a$", "$2b$", "$2x$", "$2y$"].iter().any(|p| hash.starts_with(p)) {
         // bcrypt::verify compares in constant time itself.
         bcrypt::verify(password, hash).map_err(|e| malformed(&e.to_string()))
     } else if hash.starts_with("$argon2") {
@@ -456,17 +409,13 @@ fn split_sha_crypt(rest: &str) -> Option<(usize, &str, &str)> {
 }
 
 /// Characters of the crypt(3) salt alphabet.
-const CRYPT_ALPHABET: &[u8; 64] =
-    b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const CRYPT_ALPHABET: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 fn crypt_salt() -> Result<String, AuthError> {
     let mut raw = [0u8; 16];
     random_bytes(&mut raw)?;
     // 64 divides 256, so taking the low six bits keeps the salt uniform.
-    Ok(raw
-        .iter()
-        .map(|b| CRYPT_ALPHABET[usize::from(b & 63)] as char)
-        .collect())
+    Ok(raw.iter().map(|b| CRYPT_ALPHABET[usize::from(b & 63)] as char).collect())
 }
 
 /// Hashes `password` as `{SCHEME}...` for the passwd-file.
@@ -476,12 +425,8 @@ fn crypt_salt() -> Result<String, AuthError> {
 /// ARGON2ID, ARGON2I, SHA1, SSHA, SHA256, SSHA256, SHA512, SSHA512 and
 /// SCRAM-SHA-256.
 pub fn hash_password(scheme: &str, password: &[u8]) -> Result<String, AuthError> {
-    let parsed =
-        Scheme::from_name(scheme).ok_or_else(|| AuthError::UnknownScheme(scheme.into()))?;
-    let fail = |what: &str| AuthError::MalformedHash {
-        scheme: parsed.name().to_string(),
-        reason: what.to_string(),
-    };
+    let parsed = Scheme::from_name(scheme).ok_or_else(|| AuthError::UnknownScheme(scheme.into()))?;
+    let fail = |what: &str| AuthError::MalformedHash { scheme: parsed.name().to_string(), reason: what.to_string() };
     let body = match parsed {
         Scheme::Plain => {
             return Ok(match std::str::from_utf8(password) {
@@ -491,18 +436,16 @@ pub fn hash_password(scheme: &str, password: &[u8]) -> Result<String, AuthError>
         }
         Scheme::Sha512Crypt => {
             let salt = crypt_salt()?;
-            let params = sha_crypt::Sha512Params::new(sha_crypt::ROUNDS_DEFAULT)
-                .map_err(|_| fail("rounds"))?;
-            let h = sha_crypt::sha512_crypt_b64(password, salt.as_bytes(), &params)
-                .map_err(|_| fail("cannot compute"))?;
+            let params = sha_crypt::Sha512Params::new(sha_crypt::ROUNDS_DEFAULT).map_err(|_| fail("rounds"))?;
+            let h =
+                sha_crypt::sha512_crypt_b64(password, salt.as_bytes(), &params).map_err(|_| fail("cannot compute"))?;
             format!("$6${salt}${h}")
         }
         Scheme::Sha256Crypt => {
             let salt = crypt_salt()?;
-            let params = sha_crypt::Sha256Params::new(sha_crypt::ROUNDS_DEFAULT)
-                .map_err(|_| fail("rounds"))?;
-            let h = sha_crypt::sha256_crypt_b64(password, salt.as_bytes(), &params)
-                .map_err(|_| fail("cannot compute"))?;
+            let params = sha_crypt::Sha256Params::new(sha_crypt::ROUNDS_DEFAULT).map_err(|_| fail("rounds"))?;
+            let h =
+                sha_crypt::sha256_crypt_b64(password, salt.as_bytes(), &params).map_err(|_| fail("cannot compute"))?;
             format!("$5${salt}${h}")
         }
         Scheme::BlfCrypt => {
@@ -513,20 +456,13 @@ pub fn hash_password(scheme: &str, password: &[u8]) -> Result<String, AuthError>
                 .format_for_version(bcrypt::Version::TwoY)
         }
         Scheme::Argon2id | Scheme::Argon2i => {
-            let algorithm = if parsed == Scheme::Argon2id {
-                argon2::Algorithm::Argon2id
-            } else {
-                argon2::Algorithm::Argon2i
-            };
+            let algorithm =
+                if parsed == Scheme::Argon2id { argon2::Algorithm::Argon2id } else { argon2::Algorithm::Argon2i };
             let mut salt = [0u8; 16];
             random_bytes(&mut salt)?;
             let salt = SaltString::encode_b64(&salt).map_err(|e| fail(&e.to_string()))?;
-            let hasher =
-                argon2::Argon2::new(algorithm, argon2::Version::V0x13, argon2::Params::default());
-            hasher
-                .hash_password(password, &salt)
-                .map_err(|e| fail(&e.to_string()))?
-                .to_string()
+            let hasher = argon2::Argon2::new(algorithm, argon2::Version::V0x13, argon2::Params::default());
+            hasher.hash_password(password, &salt).map_err(|e| fail(&e.to_string()))?.to_string()
         }
         Scheme::Sha1 => STANDARD.encode(sha1::Sha1::digest(password)),
         Scheme::Sha256 => STANDARD.encode(Sha256::digest(password)),

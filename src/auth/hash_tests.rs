@@ -54,16 +54,8 @@ const KNOWN: &[(&str, &str, &str)] = &[
 fn known_answers() {
     for (stored, right, wrong) in KNOWN {
         let p = StoredPassword::parse(stored).unwrap_or_else(|e| panic!("{stored}: {e}"));
-        assert_eq!(
-            p.verify(right.as_bytes()).ok(),
-            Some(true),
-            "{stored} with {right}"
-        );
-        assert_eq!(
-            p.verify(wrong.as_bytes()).ok(),
-            Some(false),
-            "{stored} with {wrong}"
-        );
+        assert_eq!(p.verify(right.as_bytes()).ok(), Some(true), "{stored} with {right}");
+        assert_eq!(p.verify(wrong.as_bytes()).ok(), Some(false), "{stored} with {wrong}");
     }
 }
 
@@ -78,19 +70,12 @@ fn scheme_names_and_aliases() {
         ("{no-brace", Scheme::Crypt),
     ];
     for (field, scheme) in cases {
-        assert_eq!(
-            StoredPassword::parse(field).unwrap().scheme(),
-            scheme,
-            "{field}"
-        );
+        assert_eq!(StoredPassword::parse(field).unwrap().scheme(), scheme, "{field}");
     }
     let err = StoredPassword::parse("{MD5-CRYPT}$1$abc$def").unwrap_err();
     assert!(matches!(&err, AuthError::UnknownScheme(n) if n == "MD5-CRYPT"));
     assert_eq!(err.to_string(), "unknown password scheme {MD5-CRYPT}");
-    assert!(matches!(
-        StoredPassword::parse("{FOO.hex}00"),
-        Err(AuthError::UnknownScheme(_))
-    ));
+    assert!(matches!(StoredPassword::parse("{FOO.hex}00"), Err(AuthError::UnknownScheme(_))));
 }
 
 #[test]
@@ -157,10 +142,7 @@ fn hash_password_round_trips() {
         assert_eq!(p.verify(b"round trap").ok(), Some(false), "{h}");
     }
     // Salts differ between calls.
-    assert_ne!(
-        hash_password("SHA512-CRYPT", b"x").unwrap(),
-        hash_password("SHA512-CRYPT", b"x").unwrap()
-    );
+    assert_ne!(hash_password("SHA512-CRYPT", b"x").unwrap(), hash_password("SHA512-CRYPT", b"x").unwrap());
 }
 
 #[test]
@@ -176,18 +158,9 @@ fn hash_plain_encodes_what_a_line_cannot_hold() {
 
 #[test]
 fn hash_password_errors() {
-    assert!(matches!(
-        hash_password("NOPE", b"x"),
-        Err(AuthError::UnknownScheme(_))
-    ));
-    assert!(matches!(
-        hash_password("CRYPT", b"x"),
-        Err(AuthError::UnsupportedScheme(_))
-    ));
-    assert!(matches!(
-        hash_password("PLAIN-MD5", b"x"),
-        Err(AuthError::UnsupportedScheme(_))
-    ));
+    assert!(matches!(hash_password("NOPE", b"x"), Err(AuthError::UnknownScheme(_))));
+    assert!(matches!(hash_password("CRYPT", b"x"), Err(AuthError::UnsupportedScheme(_))));
+    assert!(matches!(hash_password("PLAIN-MD5", b"x"), Err(AuthError::UnsupportedScheme(_))));
 }
 
 #[test]
@@ -196,10 +169,7 @@ fn scram_keys_of_stored_entry() {
     let keys = p.scram_sha256_keys().unwrap().unwrap();
     assert_eq!(keys.iterations, 4096);
     assert_eq!(keys, ScramKeys::derive(b"pencil", &keys.salt, 4096));
-    assert!(StoredPassword::parse("{PLAIN}x")
-        .unwrap()
-        .scram_sha256_keys()
-        .is_none());
+    assert!(StoredPassword::parse("{PLAIN}x").unwrap().scram_sha256_keys().is_none());
 }
 
 #[test]

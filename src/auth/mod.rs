@@ -64,10 +64,7 @@ impl fmt::Display for AuthError {
             AuthError::Parse { line, message } => write!(f, "line {line}: {message}"),
             AuthError::UnknownScheme(name) => write!(f, "unknown password scheme {{{name}}}"),
             AuthError::UnsupportedScheme(name) => {
-                write!(
-                    f,
-                    "password scheme {{{name}}} is not supported for this use"
-                )
+                write!(f, "password scheme {{{name}}} is not supported for this use")
             }
             AuthError::MalformedHash { scheme, reason } => {
                 write!(f, "malformed {{{scheme}}} password hash: {reason}")

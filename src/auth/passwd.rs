@@ -93,10 +93,7 @@ impl Account {
     /// A `maildir:` prefix and `:KEY=value` options (`:LAYOUT=fs`, ...) are
     /// stripped. Without a home, `~` and `%h` stay as written.
     pub fn maildir(&self, template: &str) -> PathBuf {
-        let location = self
-            .extra_field("mail")
-            .filter(|v| v.starts_with("maildir:"))
-            .unwrap_or(template);
+        let location = self.extra_field("mail").filter(|v| v.starts_with("maildir:")).unwrap_or(template);
         let location = location.strip_prefix("maildir:").unwrap_or(location);
         // Options follow the path as ":KEY=value"; a ':' inside a path is kept.
         let path = match location.find(":") {
@@ -155,8 +152,7 @@ impl Account {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
 }
 
 /// `(local, domain)` split at the last `@`.
@@ -191,10 +187,7 @@ struct FileStamp {
 
 impl FileStamp {
     fn of(path: &Path) -> Result<FileStamp, AuthError> {
-        let meta = fs::metadata(path).map_err(|error| AuthError::Io {
-            path: path.to_path_buf(),
-            error,
-        })?;
+        let meta = fs::metadata(path).map_err(|error| AuthError::Io { path: path.to_path_buf(), error })?;
         Ok(FileStamp {
             modified: meta.modified().ok(),
             len: meta.len(),
@@ -219,10 +212,7 @@ impl PasswdDb {
     pub fn load(path: impl AsRef<Path>) -> Result<PasswdDb, AuthError> {
         let path = path.as_ref();
         let stamp = FileStamp::of(path)?;
-        let bytes = fs::read(path).map_err(|error| AuthError::Io {
-            path: path.to_path_buf(),
-            error,
-        })?;
+        let bytes = fs::read(path).map_err(|error| AuthError::Io { path: path.to_path_buf(), error })?;
         let mut db = PasswdDb::parse_bytes(&bytes)?;
         for w in &db.warnings {
             log::warn!("{}: {}", path.display(), w);
@@ -256,27 +246,18 @@ impl PasswdDb {
         for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
             let line_no = i + 1;
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            let line = std::str::from_utf8(raw).map_err(|_| AuthError::Parse {
-                line: line_no,
-                message: "not valid UTF-8".into(),
-            })?;
+            let line = std::str::from_utf8(raw)
+                .map_err(|_| AuthError::Parse { line: line_no, message: "not valid UTF-8".into() })?;
             if line.trim().is_empty() || line.trim_start().starts_with('#') {
                 continue;
             }
-            let account = parse_line(line).map_err(|message| AuthError::Parse {
-                line: line_no,
-                message,
-            })?;
+            let account = parse_line(line).map_err(|message| AuthError::Parse { line: line_no, message })?;
             if let Some(Err(problem)) = &account.password {
-                db.warnings
-                    .push(format!("line {line_no}: user {}: {problem}", account.user));
+                db.warnings.push(format!("line {line_no}: user {}: {problem}", account.user));
             }
             let key = user_key(&account.user);
             if db.index.contains_key(&key) {
-                db.warnings.push(format!(
-                    "line {line_no}: user {} listed again, first entry kept",
-                    account.user
-                ));
+                db.warnings.push(format!("line {line_no}: user {} listed again, first entry kept", account.user));
                 continue;
             }
             db.index.insert(key, db.accounts.len());
@@ -316,10 +297,7 @@ fn parse_id(field: &str, what: &str) -> Result<Option<u32>, String> {
     if field.is_empty() {
         return Ok(None);
     }
-    field
-        .parse()
-        .map(Some)
-        .map_err(|_| format!("{what} {field:?} is not a number"))
+    field.parse().map(Some).map_err(|_| format!("{what} {field:?} is not a number"))
 }
 
 fn parse_line(line: &str) -> Result<Account, String> {
@@ -332,9 +310,7 @@ fn parse_line(line: &str) -> Result<Account, String> {
         return Err(format!("user name {user:?} contains blanks"));
     }
     if let (_, Some("")) | ("", _) = split_user(user) {
-        return Err(format!(
-            "user name {user:?} has an empty local part or domain"
-        ));
+        return Err(format!("user name {user:?} has an empty local part or domain"));
     }
     let password = match fields.next() {
         None | Some("") => None,
@@ -354,14 +330,7 @@ fn parse_line(line: &str) -> Result<Account, String> {
             None => (kv.to_string(), String::new()),
         })
         .collect();
-    Ok(Account {
-        user: user.to_string(),
-        uid,
-        gid,
-        home,
-        extra,
-        password,
-    })
+    Ok(Account { user: user.to_string(), uid, gid, home, extra, password })
 }
 
 #[cfg(test)]

@@ -30,15 +30,9 @@ fn comments_blank_lines_and_optional_fields() {
     assert!(db.lookup("A@example.org").is_none(), "local part is exact");
     assert!(db.lookup("a").is_none());
     let b = db.lookup("b").unwrap();
-    assert_eq!(
-        (b.uid, b.gid, b.home.as_deref()),
-        (Some(10), Some(20), None)
-    );
+    assert_eq!((b.uid, b.gid, b.home.as_deref()), (Some(10), Some(20), None));
     assert_eq!(b.domain(), None);
-    assert_eq!(
-        db.lookup("c").unwrap().home.as_deref(),
-        Some(Path::new("/home/c"))
-    );
+    assert_eq!(db.lookup("c").unwrap().home.as_deref(), Some(Path::new("/home/c")));
     assert!(db.lookup("d").unwrap().extra.is_empty());
     let nopass = db.lookup("nopass").unwrap();
     assert!(nopass.stored_password().is_none());
@@ -54,11 +48,7 @@ fn extra_fields() {
     let u = db.lookup("u@D").unwrap();
     assert_eq!(u.extra.len(), 5);
     assert_eq!(u.extra_field("mail"), Some("maildir:~/M:LAYOUT=fs"));
-    assert_eq!(
-        u.extra_field("userdb_mail"),
-        None,
-        "lookups use the bare key"
-    );
+    assert_eq!(u.extra_field("userdb_mail"), None, "lookups use the bare key");
     assert_eq!(u.extra_field("quota_rule"), Some("*:storage=1G"));
     assert_eq!(u.extra_field("HOST"), Some("10.0.0.1"));
     assert!(u.has_extra_field("nologin") && u.has_extra_field("proxy"));
@@ -76,18 +66,14 @@ fn bad_lines_report_their_number() {
     assert_eq!(parse_err_line("@d:{PLAIN}x\n"), 1);
     assert_eq!(parse_err_line("u@:{PLAIN}x\n"), 1);
     let bytes = b"u:{PLAIN}x\nv:\xff\n";
-    assert!(matches!(
-        PasswdDb::parse_bytes(bytes),
-        Err(AuthError::Parse { line: 2, .. })
-    ));
+    assert!(matches!(PasswdDb::parse_bytes(bytes), Err(AuthError::Parse { line: 2, .. })));
     let e = PasswdDb::parse("x:1:2:z\n").unwrap_err();
     assert_eq!(e.to_string(), "line 1: gid \"z\" is not a number");
 }
 
 #[test]
 fn unknown_scheme_and_duplicates_are_warnings() {
-    let db =
-        PasswdDb::parse("old:{MD5-CRYPT}$1$a$b\nu:{PLAIN}one\nU:{PLAIN}x\nu:{PLAIN}two\n").unwrap();
+    let db = PasswdDb::parse("old:{MD5-CRYPT}$1$a$b\nu:{PLAIN}one\nU:{PLAIN}x\nu:{PLAIN}two\n").unwrap();
     assert_eq!(db.warnings().len(), 2, "{:?}", db.warnings());
     assert!(db.warnings()[0].starts_with("line 1:"));
     assert!(db.warnings()[1].starts_with("line 4:"));
@@ -99,10 +85,7 @@ fn unknown_scheme_and_duplicates_are_warnings() {
 #[test]
 fn plaintext_password() {
     let db = PasswdDb::parse("a:{PLAIN}pw\nb:{SHA1}dpDa5PDBV6wFyS8UP+9FxX5mhsI=\n").unwrap();
-    assert_eq!(
-        db.lookup("a").unwrap().plaintext_password(),
-        Some(b"pw".to_vec())
-    );
+    assert_eq!(db.lookup("a").unwrap().plaintext_password(), Some(b"pw".to_vec()));
     assert_eq!(db.lookup("b").unwrap().plaintext_password(), None);
 }
 
@@ -117,19 +100,10 @@ fn maildir_templates() {
     ))
     .unwrap();
     let js = db.lookup("j.smith@example.com").unwrap();
-    assert_eq!(
-        js.maildir("/var/mail/%d/%n/Maildir"),
-        PathBuf::from("/var/mail/Example.com/j.smith/Maildir")
-    );
-    assert_eq!(
-        js.maildir("maildir:~/Maildir"),
-        PathBuf::from("/home/js/Maildir")
-    );
+    assert_eq!(js.maildir("/var/mail/%d/%n/Maildir"), PathBuf::from("/var/mail/Example.com/j.smith/Maildir"));
+    assert_eq!(js.maildir("maildir:~/Maildir"), PathBuf::from("/home/js/Maildir"));
     assert_eq!(js.maildir("%h/Maildir"), PathBuf::from("/home/js/Maildir"));
-    assert_eq!(
-        js.maildir("/m/%u/100%%/%x/%{domain}"),
-        PathBuf::from("/m/j.smith@Example.com/100%/%x/Example.com")
-    );
+    assert_eq!(js.maildir("/m/%u/100%%/%x/%{domain}"), PathBuf::from("/m/j.smith@Example.com/100%/%x/Example.com"));
     assert_eq!(js.maildir("~"), PathBuf::from("/home/js"));
     assert_eq!(js.expand("trailing%"), "trailing%");
     let nohome = db.lookup("nohome@example.com").unwrap();
@@ -166,10 +140,7 @@ fn load_and_reload_if_changed() {
     assert!(db.lookup("b").is_some());
     // A broken file keeps the old accounts.
     std::fs::write(&path, "broken:{PLAIN}x:notanumber\n").unwrap();
-    assert!(matches!(
-        db.reload_if_changed(),
-        Err(AuthError::Parse { line: 1, .. })
-    ));
+    assert!(matches!(db.reload_if_changed(), Err(AuthError::Parse { line: 1, .. })));
     assert!(db.lookup("b").is_some());
     let missing = PasswdDb::load(dir.path().join("nope")).unwrap_err();
     assert!(matches!(missing, AuthError::Io { .. }));
@@ -190,9 +161,7 @@ fn fixture_accounts() {
             password = Some(rest.split("  ").next().unwrap().to_string());
         } else if !line.starts_with('#') && !line.is_empty() {
             let user = line.split(':').next().unwrap();
-            let pw = password
-                .take()
-                .expect("a password comment above each account");
+            let pw = password.take().expect("a password comment above each account");
             let account = db.lookup(user).unwrap();
             assert!(account.verify(pw.as_bytes()), "{user} with {pw}");
             assert!(!account.verify(b"Tegami-wrong"), "{user}");

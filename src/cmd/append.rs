@@ -92,7 +92,9 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                 if !sync {
                     // The octets come anyway: drop them and the rest.
                     s.conn.skip_literal(size)?;
-                    while let Frame::Literal { size, sync: false, .. } = s.conn.continue_command(b"x".to_vec(), limits)? {
+                    while let Frame::Literal { size, sync: false, .. } =
+                        s.conn.continue_command(b"x".to_vec(), limits)?
+                    {
                         s.conn.skip_literal(size)?;
                     }
                 }

@@ -131,9 +131,9 @@ fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
 
 /// FETCH / UID FETCH.
 pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr]) -> Outcome {
-    if let Some(bad) = items.iter().find(|a| {
-        matches!(a, FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq)
-    }) {
+    if let Some(bad) =
+        items.iter().find(|a| matches!(a, FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq))
+    {
         return Err(Reply::Bad(format!("FETCH item not supported: {bad:?}")));
     }
     let view = s.view_mut()?;
@@ -214,7 +214,10 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
         let value_of = |f: u8| -> &[u8] {
             fields.iter().position(|&x| x == f).and_then(|i| values[i].as_deref()).unwrap_or(b"NIL")
         };
-        let tree = if items.iter().any(|a| matches!(a, FetchAttr::BodySection { section, .. } if *section != Section::default())) {
+        let tree = if items
+            .iter()
+            .any(|a| matches!(a, FetchAttr::BodySection { section, .. } if *section != Section::default()))
+        {
             Some(mime::scan(msg))
         } else {
             None
@@ -236,13 +239,15 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                     out.extend_from_slice(format!("FLAGS ({flags_text})").as_bytes());
                 }
                 FetchAttr::Uid => out.extend_from_slice(format!("UID {uid_i}").as_bytes()),
-                FetchAttr::InternalDate => out.extend_from_slice(
-                    format!("INTERNALDATE \"{}\"", DateTime::from_unix(date, 0)).as_bytes(),
-                ),
+                FetchAttr::InternalDate => {
+                    out.extend_from_slice(format!("INTERNALDATE \"{}\"", DateTime::from_unix(date, 0)).as_bytes())
+                }
                 FetchAttr::Rfc822Size => {
                     let size = match entry.vsize {
                         Some(v) => v,
-                        None => std::str::from_utf8(value_of(cached::SIZE)).ok().and_then(|v| v.parse().ok()).unwrap_or(0),
+                        None => {
+                            std::str::from_utf8(value_of(cached::SIZE)).ok().and_then(|v| v.parse().ok()).unwrap_or(0)
+                        }
                     };
                     out.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
                 }

@@ -74,7 +74,8 @@ mod tests {
     #[test]
     fn recent_cannot_be_stored() {
         assert!(to_store(&[Flag::Extension("Recent".into())]).is_err());
-        let (bits, kw) = to_store(&[Flag::Seen, Flag::Keyword("$MDN".into()), Flag::Keyword("$forwarded".into())]).unwrap();
+        let (bits, kw) =
+            to_store(&[Flag::Seen, Flag::Keyword("$MDN".into()), Flag::Keyword("$forwarded".into())]).unwrap();
         assert_eq!(bits, SEEN | PASSED);
         assert_eq!(kw, vec!["$MDN".to_string()]);
     }

@@ -110,7 +110,8 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         for name in &subscribed {
             let chars: Vec<char> = name.chars().collect();
             if !rows.iter().any(|(i, _)| &i.name == name) && patterns.iter().any(|p| matches(p, &chars)) {
-                let info = MailboxInfo { name: name.clone(), selectable: false, has_children: false, special_use: None };
+                let info =
+                    MailboxInfo { name: name.clone(), selectable: false, has_children: false, special_use: None };
                 rows.push((info, true));
             }
         }

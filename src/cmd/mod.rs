@@ -217,7 +217,9 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         }
         CommandBody::Fetch { uid, set, items, .. } => fetch::fetch(s, uid, &set, &items),
         CommandBody::Store { uid, set, mode, silent, flags, .. } => store::store(s, uid, &set, mode, silent, &flags),
-        CommandBody::Copy { uid, set, mailbox, encrypted } => copy::copy(s, uid, &set, &mailbox, false, encrypted.as_ref()),
+        CommandBody::Copy { uid, set, mailbox, encrypted } => {
+            copy::copy(s, uid, &set, &mailbox, false, encrypted.as_ref())
+        }
         CommandBody::Move { uid, set, mailbox } => copy::copy(s, uid, &set, &mailbox, true, None),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };

@@ -102,8 +102,7 @@ impl fmt::Display for UsageError {
 }
 
 fn addr(s: &str, flag: &str) -> Result<SocketAddr, UsageError> {
-    s.parse()
-        .map_err(|_| UsageError(format!("--{flag} {s}: expected ADDR:PORT such as 0.0.0.0:143 or [::1]:143")))
+    s.parse().map_err(|_| UsageError(format!("--{flag} {s}: expected ADDR:PORT such as 0.0.0.0:143 or [::1]:143")))
 }
 
 fn number<T: std::str::FromStr>(m: &getopts::Matches, flag: &str, default: T) -> Result<T, UsageError> {

@@ -34,10 +34,7 @@ enum Tok {
 }
 
 fn is_special(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b':' | b';' | b'@' | b'\\' | b',' | b'.' | b'"'
-    )
+    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b':' | b';' | b'@' | b'\\' | b',' | b'.' | b'"')
 }
 
 /// Splits an unfolded value into tokens (blanks dropped).
@@ -104,10 +101,7 @@ fn lex(s: &[u8]) -> Vec<Tok> {
             }
             _ => {
                 let start = i;
-                while i < s.len()
-                    && !is_special(s[i])
-                    && !matches!(s[i], b' ' | b'\t' | b'\r' | b'\n')
-                {
+                while i < s.len() && !is_special(s[i]) && !matches!(s[i], b' ' | b'\t' | b'\r' | b'\n') {
                     i += 1;
                 }
                 out.push(Tok::Word(s[start..i].to_vec(), false));
@@ -255,27 +249,15 @@ fn fill(name: Option<Vec<u8>>, adl: Option<Vec<u8>>, local: Vec<u8>, host: Vec<u
     Address {
         name,
         adl,
-        mailbox: Some(if local.is_empty() {
-            MISSING_MAILBOX.to_vec()
-        } else {
-            local
-        }),
-        host: Some(if host.is_empty() {
-            MISSING_DOMAIN.to_vec()
-        } else {
-            host
-        }),
+        mailbox: Some(if local.is_empty() { MISSING_MAILBOX.to_vec() } else { local }),
+        host: Some(if host.is_empty() { MISSING_DOMAIN.to_vec() } else { host }),
     }
 }
 
 /// Parses an unfolded address-list header value into ENVELOPE addresses,
 /// appending to `out`. Groups become start/end markers.
 pub fn parse_address_list(value: &[u8], out: &mut Vec<Address>) {
-    let mut p = Parser {
-        toks: lex(value),
-        p: 0,
-        comment: None,
-    };
+    let mut p = Parser { toks: lex(value), p: 0, comment: None };
     loop {
         // Empty list elements (",,") are allowed.
         while p.special() == Some(b',') {
@@ -289,10 +271,7 @@ pub fn parse_address_list(value: &[u8], out: &mut Vec<Address>) {
         let (phrase, _, n, _) = p.words();
         if n > 0 && p.special() == Some(b':') {
             p.p += 1;
-            out.push(Address {
-                mailbox: Some(phrase),
-                ..Address::default()
-            });
+            out.push(Address { mailbox: Some(phrase), ..Address::default() });
             loop {
                 while p.special() == Some(b',') {
                     p.p += 1;
@@ -344,9 +323,7 @@ mod tests {
         let mut v = Vec::new();
         parse_address_list(s.as_bytes(), &mut v);
         let f = |o: Option<Vec<u8>>| o.map(|b| String::from_utf8(b).unwrap());
-        v.into_iter()
-            .map(|a| [f(a.name), f(a.adl), f(a.mailbox), f(a.host)])
-            .collect()
+        v.into_iter().map(|a| [f(a.name), f(a.adl), f(a.mailbox), f(a.host)]).collect()
     }
 
     fn a(n: Option<&str>, m: Option<&str>, h: Option<&str>) -> [Option<String>; 4] {
@@ -358,42 +335,20 @@ mod tests {
     fn simple_and_named() {
         assert_eq!(
             addrs("Bob <bob@x.org>, c@y"),
-            vec![
-                a(Some("Bob"), Some("bob"), Some("x.org")),
-                a(None, Some("c"), Some("y"))
-            ]
+            vec![a(Some("Bob"), Some("bob"), Some("x.org")), a(None, Some("c"), Some("y"))]
         );
-        assert_eq!(
-            addrs("\"Doe, J.\" <j@x>"),
-            vec![a(Some("Doe, J."), Some("j"), Some("x"))]
-        );
-        assert_eq!(
-            addrs("r@x (Reply Person)"),
-            vec![a(Some("Reply Person"), Some("r"), Some("x"))]
-        );
+        assert_eq!(addrs("\"Doe, J.\" <j@x>"), vec![a(Some("Doe, J."), Some("j"), Some("x"))]);
+        assert_eq!(addrs("r@x (Reply Person)"), vec![a(Some("Reply Person"), Some("r"), Some("x"))]);
     }
 
     #[test]
     fn groups_and_errors() {
         assert_eq!(
             addrs("undisclosed-recipients:;"),
-            vec![
-                a(None, Some("undisclosed-recipients"), None),
-                a(None, None, None)
-            ]
+            vec![a(None, Some("undisclosed-recipients"), None), a(None, None, None)]
         );
         assert_eq!(addrs("a@b@c, d@e"), vec![a(None, Some("a"), Some("b"))]);
-        assert_eq!(
-            addrs("just a name"),
-            vec![a(
-                Some("just a name"),
-                Some("MISSING_MAILBOX"),
-                Some("MISSING_DOMAIN")
-            )]
-        );
-        assert_eq!(
-            addrs("<>"),
-            vec![a(None, Some("MISSING_MAILBOX"), Some("MISSING_DOMAIN"))]
-        );
+        assert_eq!(addrs("just a name"), vec![a(Some("just a name"), Some("MISSING_MAILBOX"), Some("MISSING_DOMAIN"))]);
+        assert_eq!(addrs("<>"), vec![a(None, Some("MISSING_MAILBOX"), Some("MISSING_DOMAIN"))]);
     }
 }

@@ -128,10 +128,7 @@ mod tests {
     #[test]
     fn plain_text() {
         let m = b"Subject: x\r\n\r\nhello\r\n";
-        assert_eq!(
-            body_structure(m, false),
-            b"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1)"
-        );
+        assert_eq!(body_structure(m, false), b"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1)");
         assert_eq!(
             body_structure(m, true),
             b"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)"

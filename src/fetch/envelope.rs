@@ -59,10 +59,7 @@ pub fn write_envelope(out: &mut Vec<u8>, hdr: &[u8]) {
         } else if n.eq_ignore_ascii_case(b"message-id") {
             e.message_id = Some(f.value);
         } else if let Some(i) = ADDR.iter().position(|a| n.eq_ignore_ascii_case(a)) {
-            parse_address_list(
-                &unfold_env(f.value),
-                e.addrs[i].get_or_insert_with(Vec::new),
-            );
+            parse_address_list(&unfold_env(f.value), e.addrs[i].get_or_insert_with(Vec::new));
         }
     }
     let s = |out: &mut Vec<u8>, v: Option<&[u8]>| write_nstring(out, v.map(unfold_env).as_deref());
@@ -75,11 +72,7 @@ pub fn write_envelope(out: &mut Vec<u8>, hdr: &[u8]) {
         out.push(b' ');
         let list = list.as_ref().filter(|l| !l.is_empty());
         // Sender and Reply-To default to From (RFC 3501 7.4.2).
-        let list = if (i == 1 || i == 2) && list.is_none() {
-            from.as_ref()
-        } else {
-            list
-        };
+        let list = if (i == 1 || i == 2) && list.is_none() { from.as_ref() } else { list };
         write_address_list(out, list.map(Vec::as_slice));
     }
     out.push(b' ');

@@ -183,9 +183,9 @@ fn whole_section(msg: &[u8], root: &Part, sec: &Section) -> SectionData {
         Some(SectionText::HeaderFields(names)) => {
             message.map_or_else(empty, |m| header_fields(msg, m.header.clone(), names, true))
         }
-        Some(SectionText::HeaderFieldsNot(names)) => message.map_or_else(empty, |m| {
-            header_fields(msg, m.header.clone(), names, false)
-        }),
+        Some(SectionText::HeaderFieldsNot(names)) => {
+            message.map_or_else(empty, |m| header_fields(msg, m.header.clone(), names, false))
+        }
     }
 }
 
@@ -204,8 +204,7 @@ fn header_fields(msg: &[u8], r: Range<usize>, names: &[Vec<u8>], keep: bool) -> 
     }
     // HEADER.FIELDS always ends with a blank line; HEADER.FIELDS.NOT keeps
     // the header's own blank line, if it has one (as Dovecot does).
-    let has_blank =
-        hdr == b"\n" || hdr == b"\r\n" || hdr.ends_with(b"\n\n") || hdr.ends_with(b"\n\r\n");
+    let has_blank = hdr == b"\n" || hdr == b"\r\n" || hdr.ends_with(b"\n\n") || hdr.ends_with(b"\n\r\n");
     if keep || has_blank {
         out.extend_from_slice(b"\r\n");
     }

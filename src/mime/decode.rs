@@ -29,10 +29,7 @@ fn decode_word(word: &[u8]) -> Option<String> {
     let bytes = match enc {
         b"B" | b"b" => base64_decode(text)?,
         b"Q" | b"q" => {
-            let t: Vec<u8> = text
-                .iter()
-                .map(|&b| if b == b'_' { b' ' } else { b })
-                .collect();
+            let t: Vec<u8> = text.iter().map(|&b| if b == b'_' { b' ' } else { b }).collect();
             quoted_printable_decode(&t)?
         }
         _ => return None,
@@ -129,11 +126,7 @@ pub fn decoded_body_text(msg: &[u8], part: &Part) -> String {
     let enc = part.encoding.as_deref().unwrap_or(b"7bit");
     let decoded;
     let bytes: &[u8] = if enc.eq_ignore_ascii_case(b"base64") {
-        let clean: Vec<u8> = raw
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
+        let clean: Vec<u8> = raw.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
         decoded = base64_decode(&clean).unwrap_or_default();
         &decoded
     } else if enc.eq_ignore_ascii_case(b"quoted-printable") {
@@ -151,14 +144,8 @@ mod tests {
 
     #[test]
     fn rfc2047_words() {
-        assert_eq!(
-            decode_rfc2047(b"=?UTF-8?B?w4RyZ2Vy?= and =?UTF-8?Q?caf=C3=A9?="),
-            "Ärger and café"
-        );
-        assert_eq!(
-            decode_rfc2047(b"=?ISO-8859-1?Q?a?= =?ISO-8859-1?Q?b_c?="),
-            "ab c"
-        );
+        assert_eq!(decode_rfc2047(b"=?UTF-8?B?w4RyZ2Vy?= and =?UTF-8?Q?caf=C3=A9?="), "Ärger and café");
+        assert_eq!(decode_rfc2047(b"=?ISO-8859-1?Q?a?= =?ISO-8859-1?Q?b_c?="), "ab c");
         assert_eq!(decode_rfc2047(b"=?koi8-r?Q?=F0=D2=C9=D7=C5=D4?="), "Привет");
         assert_eq!(decode_rfc2047(b"x =?bad?= y"), "x =?bad?= y");
     }

@@ -68,11 +68,7 @@ impl<'a> Iterator for Fields<'a> {
                             p = nl + 1;
                             continue;
                         }
-                        let ve = if nl > start && h[nl - 1] == b'\r' {
-                            nl - 1
-                        } else {
-                            nl
-                        };
+                        let ve = if nl > start && h[nl - 1] == b'\r' { nl - 1 } else { nl };
                         break (ve, nl + 1);
                     }
                 }
@@ -90,11 +86,7 @@ impl<'a> Iterator for Fields<'a> {
             if name.is_empty() || name.iter().any(|&b| b == b'\n' || b == b'\r') {
                 continue;
             }
-            return Some(Field {
-                name,
-                value: &line[colon + 1..],
-                raw: &h[start..field_end],
-            });
+            return Some(Field { name, value: &line[colon + 1..], raw: &h[start..field_end] });
         }
     }
 }
@@ -102,34 +94,19 @@ impl<'a> Iterator for Fields<'a> {
 /// Unfolds a raw field value: blanks before the first line end are dropped,
 /// then every CR and LF is removed (the blank that follows a fold stays).
 pub fn unfold(value: &[u8]) -> Vec<u8> {
-    let first_break = value
-        .iter()
-        .position(|&b| b == b'\r' || b == b'\n')
-        .unwrap_or(value.len());
-    let skip = value[..first_break]
-        .iter()
-        .take_while(|&&b| b == b' ' || b == b'\t')
-        .count();
-    value[skip..]
-        .iter()
-        .copied()
-        .filter(|&b| b != b'\r' && b != b'\n')
-        .collect()
+    let first_break = value.iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(value.len());
+    let skip = value[..first_break].iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    value[skip..].iter().copied().filter(|&b| b != b'\r' && b != b'\n').collect()
 }
 
 /// The raw value of the first field named `name` (ASCII case-insensitive).
 pub fn first<'a>(hdr: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    fields(hdr)
-        .find(|f| f.name.eq_ignore_ascii_case(name))
-        .map(|f| f.value)
+    fields(hdr).find(|f| f.name.eq_ignore_ascii_case(name)).map(|f| f.value)
 }
 
 /// The raw value of the last field named `name` (ASCII case-insensitive).
 pub fn last<'a>(hdr: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    fields(hdr)
-        .filter(|f| f.name.eq_ignore_ascii_case(name))
-        .last()
-        .map(|f| f.value)
+    fields(hdr).filter(|f| f.name.eq_ignore_ascii_case(name)).last().map(|f| f.value)
 }
 
 #[cfg(test)]
@@ -148,16 +125,8 @@ mod tests {
     #[test]
     fn fields_fold_and_skip_junk() {
         let h = b"Subject: a\r\n b\r\njunk line\r\nTo : x\r\n\r\nbody: no\r\n";
-        let v: Vec<_> = fields(h)
-            .map(|f| (f.name.to_vec(), unfold(f.value)))
-            .collect();
-        assert_eq!(
-            v,
-            vec![
-                (b"Subject".to_vec(), b"a b".to_vec()),
-                (b"To".to_vec(), b"x".to_vec())
-            ]
-        );
+        let v: Vec<_> = fields(h).map(|f| (f.name.to_vec(), unfold(f.value))).collect();
+        assert_eq!(v, vec![(b"Subject".to_vec(), b"a b".to_vec()), (b"To".to_vec(), b"x".to_vec())]);
     }
 
     #[test]

@@ -15,23 +15,7 @@ struct Lexer<'a> {
 }
 
 fn is_tspecial(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')'
-            | b'<'
-            | b'>'
-            | b'@'
-            | b','
-            | b';'
-            | b':'
-            | b'\\'
-            | b'"'
-            | b'/'
-            | b'['
-            | b']'
-            | b'?'
-            | b'='
-    )
+    matches!(b, b'(' | b')' | b'<' | b'>' | b'@' | b',' | b';' | b':' | b'\\' | b'"' | b'/' | b'[' | b']' | b'?' | b'=')
 }
 
 impl<'a> Lexer<'a> {
@@ -167,11 +151,7 @@ pub fn content_type(v: &[u8]) -> Option<ContentType> {
         return None;
     }
     let params = lx.params();
-    Some(ContentType {
-        ty,
-        subtype,
-        params,
-    })
+    Some(ContentType { ty, subtype, params })
 }
 
 /// Parses a `Content-Disposition` value into its type and parameters.
@@ -222,9 +202,7 @@ fn merge_rfc2231(params: Vec<Param>) -> Vec<Param> {
                 None => (rest, false),
             };
             if !digits.is_empty() && digits.len() < 6 && digits.iter().all(u8::is_ascii_digit) {
-                let n = digits
-                    .iter()
-                    .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+                let n = digits.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
                 segs.push((name[..star].to_vec(), n, ext, value));
                 continue;
             }
@@ -237,10 +215,8 @@ fn merge_rfc2231(params: Vec<Param>) -> Vec<Param> {
         if done.iter().any(|d| d.eq_ignore_ascii_case(base)) {
             continue;
         }
-        let mut mine: Vec<&(Vec<u8>, u32, bool, Vec<u8>)> = segs
-            .iter()
-            .filter(|s| s.0.eq_ignore_ascii_case(base))
-            .collect();
+        let mut mine: Vec<&(Vec<u8>, u32, bool, Vec<u8>)> =
+            segs.iter().filter(|s| s.0.eq_ignore_ascii_case(base)).collect();
         mine.sort_by_key(|s| s.1);
         let mut name = base.clone();
         if mine.first().is_some_and(|s| s.2) {
@@ -263,33 +239,21 @@ mod tests {
 
     #[test]
     fn content_type_with_comments_and_quotes() {
-        let ct =
-            content_type(b"text/plain (c) ; charset = \"iso-8859-1\" (x) ; delsp=yes").unwrap();
+        let ct = content_type(b"text/plain (c) ; charset = \"iso-8859-1\" (x) ; delsp=yes").unwrap();
         assert_eq!(ct.ty, b"text");
-        assert_eq!(
-            ct.params,
-            vec![p("charset", "iso-8859-1"), p("delsp", "yes")]
-        );
+        assert_eq!(ct.params, vec![p("charset", "iso-8859-1"), p("delsp", "yes")]);
     }
 
     #[test]
     fn bad_params_stop_at_error() {
-        let ct =
-            content_type(b"text/plain; charset=; format=flowed; =novalue; name=\"unterminated")
-                .unwrap();
-        assert_eq!(
-            ct.params,
-            vec![p("charset", ""), p("format", "flowed"), p("", "novalue")]
-        );
+        let ct = content_type(b"text/plain; charset=; format=flowed; =novalue; name=\"unterminated").unwrap();
+        assert_eq!(ct.params, vec![p("charset", ""), p("format", "flowed"), p("", "novalue")]);
         assert_eq!(disposition(b"attachment; filename").unwrap().1, vec![]);
     }
 
     #[test]
     fn rfc2231_continuations() {
         let ct = content_type(b"a/b; x*0*=utf-8''%E2; x*1=\" y\"; n*1=b; n*0=a; t*=q").unwrap();
-        assert_eq!(
-            ct.params,
-            vec![p("t*", "q"), p("x*", "utf-8''%E2 y"), p("n", "ab")]
-        );
+        assert_eq!(ct.params, vec![p("t*", "q"), p("x*", "utf-8''%E2 y"), p("n", "ab")]);
     }
 }

@@ -69,10 +69,7 @@ impl Part {
 
     /// The value of Content-Type parameter `name` (case-insensitive).
     pub fn param(&self, name: &[u8]) -> Option<&[u8]> {
-        self.params
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        self.params.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
     }
 }
 
@@ -113,14 +110,7 @@ pub fn scan(msg: &[u8]) -> Part {
 }
 
 /// Parses the part occupying `start..end` (header then body).
-fn parse_part(
-    buf: &[u8],
-    start: usize,
-    end: usize,
-    depth: usize,
-    digest: bool,
-    budget: &mut usize,
-) -> Part {
+fn parse_part(buf: &[u8], start: usize, end: usize, depth: usize, digest: bool, budget: &mut usize) -> Part {
     let body_start = header::header_end(buf, start, end);
     let mut part = Part {
         header: start..body_start,
@@ -151,24 +141,10 @@ fn parse_part(
         match n[8..].to_ascii_lowercase().as_slice() {
             b"type" if ct.is_none() => ct = Some(params::content_type(&unfold(v))),
             b"id" => part.id = part.id.take().or_else(|| Some(trim(unfold(v)))),
-            b"description" => {
-                part.description = part.description.take().or_else(|| Some(trim(unfold(v))))
-            }
-            b"transfer-encoding" => {
-                part.encoding = part.encoding.take().or_else(|| params::single_token(v))
-            }
-            b"disposition" => {
-                part.disposition = part
-                    .disposition
-                    .take()
-                    .or_else(|| params::disposition(&unfold(v)))
-            }
-            b"language" => {
-                part.language = part
-                    .language
-                    .take()
-                    .or_else(|| params::language(&unfold(v)))
-            }
+            b"description" => part.description = part.description.take().or_else(|| Some(trim(unfold(v)))),
+            b"transfer-encoding" => part.encoding = part.encoding.take().or_else(|| params::single_token(v)),
+            b"disposition" => part.disposition = part.disposition.take().or_else(|| params::disposition(&unfold(v))),
+            b"language" => part.language = part.language.take().or_else(|| params::language(&unfold(v))),
             b"location" => part.location = part.location.take().or_else(|| Some(trim(unfold(v)))),
             b"md5" => part.md5 = part.md5.take().or_else(|| Some(trim(unfold(v)))),
             _ => {}
@@ -191,8 +167,7 @@ fn parse_part(
         }
     }
     let multipart = part.ty.eq_ignore_ascii_case(b"multipart");
-    let message =
-        part.ty.eq_ignore_ascii_case(b"message") && part.subtype.eq_ignore_ascii_case(b"rfc822");
+    let message = part.ty.eq_ignore_ascii_case(b"message") && part.subtype.eq_ignore_ascii_case(b"rfc822");
     if (multipart || message) && depth >= MAX_DEPTH {
         // Too deep: opaque from here on.
         part.ty = b"application".to_vec();
@@ -201,26 +176,13 @@ fn parse_part(
     } else if multipart {
         let is_digest = part.subtype.eq_ignore_ascii_case(b"digest");
         let children = match part.param(b"boundary").map(<[u8]>::to_vec) {
-            Some(b) if !b.is_empty() => {
-                split_multipart(buf, body_start, end, &b, depth, is_digest, budget)
-            }
+            Some(b) if !b.is_empty() => split_multipart(buf, body_start, end, &b, depth, is_digest, budget),
             _ => Vec::new(),
         };
-        part.kind = Kind::Multipart(if children.is_empty() {
-            vec![empty_text(end)]
-        } else {
-            children
-        });
+        part.kind = Kind::Multipart(if children.is_empty() { vec![empty_text(end)] } else { children });
     } else if message {
         *budget = budget.saturating_sub(1);
-        part.kind = Kind::Message(Box::new(parse_part(
-            buf,
-            body_start,
-            end,
-            depth + 1,
-            false,
-            budget,
-        )));
+        part.kind = Kind::Message(Box::new(parse_part(buf, body_start, end, depth + 1, false, budget)));
     }
     part
 }
@@ -349,9 +311,7 @@ mod tests {
     fn multipart_split() {
         let m = b"Content-Type: multipart/mixed; boundary=b\r\n\r\npre\r\n--b\r\n\r\none\r\n--b\r\nContent-Type: text/html\r\n\r\ntwo\r\n--b--\r\nepi";
         let p = scan(m);
-        let Kind::Multipart(ch) = &p.kind else {
-            panic!()
-        };
+        let Kind::Multipart(ch) = &p.kind else { panic!() };
         assert_eq!(ch.len(), 2);
         assert_eq!(&m[ch[0].body.clone()], b"one");
         assert_eq!(&m[ch[1].body.clone()], b"two");
@@ -382,9 +342,7 @@ mod tests {
             m.extend_from_slice(b"--b\r\n");
         }
         let p = scan(&m);
-        let Kind::Multipart(ch) = &p.kind else {
-            panic!()
-        };
+        let Kind::Multipart(ch) = &p.kind else { panic!() };
         assert!(ch.len() <= MAX_PARTS);
     }
 }

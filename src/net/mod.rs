@@ -79,11 +79,9 @@ impl Stream {
     pub fn tls_description(&self) -> Option<String> {
         match self {
             Stream::Plain(_) => None,
-            Stream::Tls(t) => Some(format!(
-                "{:?} {:?}",
-                t.conn.protocol_version()?,
-                t.conn.negotiated_cipher_suite()?.suite()
-            )),
+            Stream::Tls(t) => {
+                Some(format!("{:?} {:?}", t.conn.protocol_version()?, t.conn.negotiated_cipher_suite()?.suite()))
+            }
         }
     }
 }

@@ -75,7 +75,8 @@ impl Date {
     /// Parse `d-Mon-yyyy` or `dd-Mon-yyyy`, optionally between double quotes.
     pub fn parse(input: &[u8]) -> Result<Date, DateError> {
         let s = strip_quotes(input);
-        let bad = || DateError(format!("Invalid date \"{}\" (expected e.g. 1-Feb-1994)", String::from_utf8_lossy(input)));
+        let bad =
+            || DateError(format!("Invalid date \"{}\" (expected e.g. 1-Feb-1994)", String::from_utf8_lossy(input)));
         let mut parts = s.split(|&b| b == b'-');
         let (Some(d), Some(m), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(bad());
@@ -230,7 +231,15 @@ mod tests {
         assert_eq!(padded, DateTime::parse(b"7-Feb-2002 07:59:42 +0000").unwrap());
         assert_eq!(padded.to_string(), "07-Feb-2002 07:59:42 +0000");
         assert_eq!(DateTime::parse(b"01-Jan-1970 00:00:00 +0000").unwrap().unix, 0);
-        for bad in [&b"17-Jul-1996 02:44:25"[..], b"32-Jan-2000 00:00:00 +0000", b"29-Feb-2001 00:00:00 +0000", b"17-Foo-1996 02:44:25 -0700", b"17-Jul-1996 24:00:00 +0000", b"17-Jul-1996 02:44:25 -07000", b""] {
+        for bad in [
+            &b"17-Jul-1996 02:44:25"[..],
+            b"32-Jan-2000 00:00:00 +0000",
+            b"29-Feb-2001 00:00:00 +0000",
+            b"17-Foo-1996 02:44:25 -0700",
+            b"17-Jul-1996 24:00:00 +0000",
+            b"17-Jul-1996 02:44:25 -07000",
+            b"",
+        ] {
             assert!(DateTime::parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
     }

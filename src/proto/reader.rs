@@ -464,7 +464,10 @@ mod tests {
         let mut data = Vec::new();
         r.literal_reader(size).read_to_end(&mut data).unwrap();
         assert_eq!(data, b"hello, world");
-        assert_eq!(r.continue_command(b"t APPEND x".to_vec(), LIMITS).unwrap(), Frame::Command(b"t APPEND x more".to_vec()));
+        assert_eq!(
+            r.continue_command(b"t APPEND x".to_vec(), LIMITS).unwrap(),
+            Frame::Command(b"t APPEND x more".to_vec())
+        );
         assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 

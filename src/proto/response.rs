@@ -16,8 +16,7 @@ pub fn is_astring_char(b: u8) -> bool {
 
 /// True when `s` can be sent as a quoted string: 7-bit, no NUL, CR or LF.
 pub fn quotable(s: &[u8]) -> bool {
-    s.iter()
-        .all(|&b| b != 0 && b != b'\r' && b != b'\n' && b < 0x80)
+    s.iter().all(|&b| b != 0 && b != b'\r' && b != b'\n' && b < 0x80)
 }
 
 /// Appends `s` as a `string`: quoted when possible, otherwise a literal.

@@ -160,9 +160,9 @@ impl SequenceSet {
     pub fn exceeds(&self, max: u32) -> bool {
         match self {
             SequenceSet::Saved => false,
-            SequenceSet::Ranges(r) => r.iter().any(|r| {
-                [r.start, r.end].iter().any(|e| matches!(e, SeqNumber::Value(n) if *n > max))
-            }),
+            SequenceSet::Ranges(r) => {
+                r.iter().any(|r| [r.start, r.end].iter().any(|e| matches!(e, SeqNumber::Value(n) if *n > max)))
+            }
         }
     }
 }

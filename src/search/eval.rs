@@ -44,12 +44,7 @@ impl<'m> Lazy<'m> {
 
     /// Whether the field (named or address) contains `needle`; an empty
     /// needle asks only that the field exists.
-    fn field_contains(
-        &self,
-        key: String,
-        needle: &str,
-        compute: impl FnOnce(&[u8]) -> Option<Vec<String>>,
-    ) -> bool {
+    fn field_contains(&self, key: String, needle: &str, compute: impl FnOnce(&[u8]) -> Option<Vec<String>>) -> bool {
         let Some(raw) = self.raw() else { return false };
         let mut cache = self.headers.borrow_mut();
         let idx = match cache.iter().position(|(k, _)| *k == key) {
@@ -79,20 +74,14 @@ impl<'m> Lazy<'m> {
     /// The day SENT* keys compare: the Date: header's own day, else the
     /// INTERNALDATE's UTC day.
     fn sent_day(&self) -> Date {
-        let sent = *self.sent.get_or_init(|| {
-            self.raw()
-                .and_then(|r| text::first_raw(r, "date"))
-                .and_then(sent_date)
-        });
+        let sent = *self.sent.get_or_init(|| self.raw().and_then(|r| text::first_raw(r, "date")).and_then(sent_date));
         sent.unwrap_or_else(|| internal_day(self.msg))
     }
 }
 
 /// The INTERNALDATE's calendar day in UTC.
 fn internal_day(msg: &dyn MessageContext) -> Date {
-    Date {
-        days: msg.internal_date().div_euclid(86_400),
-    }
+    Date { days: msg.internal_date().div_euclid(86_400) }
 }
 
 fn flag(f: SystemFlags, which: Flag) -> bool {
@@ -131,19 +120,16 @@ fn eval(p: &Program, node: &Node, m: &Lazy<'_>) -> bool {
         Node::Older(s) => msg.internal_date() <= p.now - i64::from(*s),
         Node::Younger(s) => msg.internal_date() > p.now - i64::from(*s),
         Node::ModSeq(n) => msg.modseq().is_some_and(|x| x >= *n),
-        Node::Header(name, needle) => m.field_contains(format!("h:{name}"), needle, |raw| {
-            text::header_values(raw, name)
-        }),
-        Node::Address(name, needle) => m.field_contains(format!("a:{name}"), needle, |raw| {
-            text::address_text(raw, name).map(|t| vec![t])
-        }),
-        Node::Body(needle) => m
-            .bodies()
-            .is_some_and(|b| b.iter().any(|t| t.contains(needle.as_str()))),
+        Node::Header(name, needle) => {
+            m.field_contains(format!("h:{name}"), needle, |raw| text::header_values(raw, name))
+        }
+        Node::Address(name, needle) => {
+            m.field_contains(format!("a:{name}"), needle, |raw| text::address_text(raw, name).map(|t| vec![t]))
+        }
+        Node::Body(needle) => m.bodies().is_some_and(|b| b.iter().any(|t| t.contains(needle.as_str()))),
         Node::Text(needle) => {
             m.header_text().is_some_and(|h| h.contains(needle.as_str()))
-                || m.bodies()
-                    .is_some_and(|b| b.iter().any(|t| t.contains(needle.as_str())))
+                || m.bodies().is_some_and(|b| b.iter().any(|t| t.contains(needle.as_str())))
         }
     }
 }

@@ -190,15 +190,8 @@ impl Program {
 /// gives [`SearchError::BadCharset`].
 pub fn prepare(key: &SearchKey, charset: Option<&str>) -> Result<Program, SearchError> {
     let conv = Converter::new(charset)?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    Ok(Program {
-        root: node(key, &conv),
-        now,
-        saved: Vec::new(),
-    })
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    Ok(Program { root: node(key, &conv), now, saved: Vec::new() })
 }
 
 /// Search string decoding for one CHARSET.
@@ -224,9 +217,7 @@ impl Converter {
             Some(enc) if enc == encoding_rs::UTF_8 => Ok(Converter::Utf8),
             // "replacement" is WHATWG's label for charsets that must never
             // be decoded (ISO-2022-KR, HZ...): as unknown as it gets.
-            Some(enc) if enc == encoding_rs::REPLACEMENT => {
-                Err(SearchError::BadCharset(cs.to_string()))
-            }
+            Some(enc) if enc == encoding_rs::REPLACEMENT => Err(SearchError::BadCharset(cs.to_string())),
             Some(enc) => Ok(Converter::Table(enc)),
             None => Err(SearchError::BadCharset(cs.to_string())),
         }
@@ -282,15 +273,10 @@ fn node(key: &SearchKey, c: &Converter) -> Node {
         K::Draft => Node::Flag(Flag::Draft, true),
         K::Flagged => Node::Flag(Flag::Flagged, true),
         K::From(s) => Node::Address("from", t(s)),
-        K::Header(name, s) => {
-            Node::Header(String::from_utf8_lossy(name).to_ascii_lowercase(), t(s))
-        }
+        K::Header(name, s) => Node::Header(String::from_utf8_lossy(name).to_ascii_lowercase(), t(s)),
         K::Keyword(k) => keyword(k, true),
         K::Larger(n) => Node::Larger(u64::from(*n)),
-        K::New => Node::And(vec![
-            Node::Flag(Flag::Recent, true),
-            Node::Flag(Flag::Seen, false),
-        ]),
+        K::New => Node::And(vec![Node::Flag(Flag::Recent, true), Node::Flag(Flag::Seen, false)]),
         K::Not(k) => Node::Not(Box::new(node(k, c))),
         K::Old => Node::Flag(Flag::Recent, false),
         K::Older(n) => Node::Older(*n),

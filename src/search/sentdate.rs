@@ -8,17 +8,11 @@ use crate::proto::datetime::Date;
 /// header's own zone; `None` when no day, month and year can be read.
 pub fn sent_date(value: &[u8]) -> Option<Date> {
     let text = strip_comments(value);
-    let words: Vec<&[u8]> = text
-        .split(|&b| b.is_ascii_whitespace() || b == b',' || b == b'-')
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .collect();
+    let words: Vec<&[u8]> =
+        text.split(|&b| b.is_ascii_whitespace() || b == b',' || b == b'-').filter(|w| !w.is_empty()).take(8).collect();
     let mut i = 0;
     // Optional day of week ("Mon"), which is alphabetic but not a month.
-    if words
-        .first()
-        .is_some_and(|w| w.iter().all(u8::is_ascii_alphabetic) && month(w).is_none())
-    {
+    if words.first().is_some_and(|w| w.iter().all(u8::is_ascii_alphabetic) && month(w).is_none()) {
         i = 1;
     }
     let (a, b) = (*words.get(i)?, *words.get(i + 1)?);
@@ -28,9 +22,7 @@ pub fn sent_date(value: &[u8]) -> Option<Date> {
     } else {
         // ctime: month day hh:mm:ss year
         let m = month(a)?;
-        let y = words[i + 2..]
-            .iter()
-            .find_map(|w| (w.len() == 4).then(|| year(w)).flatten())?;
+        let y = words[i + 2..].iter().find_map(|w| (w.len() == 4).then(|| year(w)).flatten())?;
         (number(b)?, m, y)
     };
     Date::from_ymd(year_fix(year), mon, day)
@@ -63,17 +55,12 @@ fn strip_comments(v: &[u8]) -> Vec<u8> {
 }
 
 fn month(w: &[u8]) -> Option<u32> {
-    const NAMES: [&[u8]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
-        b"dec",
-    ];
+    const NAMES: [&[u8]; 12] =
+        [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
     if w.len() < 3 {
         return None;
     }
-    NAMES
-        .iter()
-        .position(|n| w[..3].eq_ignore_ascii_case(n))
-        .map(|i| i as u32 + 1)
+    NAMES.iter().position(|n| w[..3].eq_ignore_ascii_case(n)).map(|i| i as u32 + 1)
 }
 
 fn number(w: &[u8]) -> Option<u32> {
@@ -111,16 +98,10 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(
-            d("Mon, 7 Feb 1994 21:52:25 -0800 (PST)"),
-            Some((1994, 2, 7))
-        );
+        assert_eq!(d("Mon, 7 Feb 1994 21:52:25 -0800 (PST)"), Some((1994, 2, 7)));
         assert_eq!(d(" 17 Jul 1996 02:23:25 -0700"), Some((1996, 7, 17)));
         assert_eq!(d("Sun, 01 Mar 2020 00:30:00 +1300"), Some((2020, 3, 1)));
-        assert_eq!(
-            d("(comment (nested)) Tue,\r\n 3 Mar 98 10:00 GMT"),
-            Some((1998, 3, 3))
-        );
+        assert_eq!(d("(comment (nested)) Tue,\r\n 3 Mar 98 10:00 GMT"), Some((1998, 3, 3)));
         assert_eq!(d("1 jan 05 00:00 +0000"), Some((2005, 1, 1)));
         assert_eq!(d("Thu, 1 Jan 101 00:00 +0000"), Some((2001, 1, 1)));
         assert_eq!(d("Wed Jul 17 02:23:25 1996"), Some((1996, 7, 17)));

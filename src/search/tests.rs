@@ -74,34 +74,13 @@ short\r\n";
 /// | 4   | 20  | recent                    | Work       | 2021-06-16 00:00 | 1000 | (garbage)   |
 fn mailbox() -> Vec<Message<'static>> {
     // (uid, text, flags, keywords, internal date, size)
-    type Row = (
-        u32,
-        &'static str,
-        SystemFlags,
-        &'static [&'static str],
-        i64,
-        u64,
-    );
+    type Row = (u32, &'static str, SystemFlags, &'static [&'static str], i64, u64);
     let spec: [Row; 4] = [
-        (
-            11,
-            M1,
-            SystemFlags {
-                seen: true,
-                ..Default::default()
-            },
-            &[],
-            at(1994, 2, 8, 5, 52),
-            300,
-        ),
+        (11, M1, SystemFlags { seen: true, ..Default::default() }, &[], at(1994, 2, 8, 5, 52), 300),
         (
             12,
             M2,
-            SystemFlags {
-                answered: true,
-                flagged: true,
-                ..Default::default()
-            },
+            SystemFlags { answered: true, flagged: true, ..Default::default() },
             &["$Forwarded"],
             at(2020, 2, 29, 11, 30),
             1500,
@@ -109,28 +88,12 @@ fn mailbox() -> Vec<Message<'static>> {
         (
             15,
             M3,
-            SystemFlags {
-                seen: true,
-                deleted: true,
-                draft: true,
-                recent: true,
-                ..Default::default()
-            },
+            SystemFlags { seen: true, deleted: true, draft: true, recent: true, ..Default::default() },
             &[],
             at(2021, 6, 15, 12, 0),
             4000,
         ),
-        (
-            20,
-            M4,
-            SystemFlags {
-                recent: true,
-                ..Default::default()
-            },
-            &["Work"],
-            at(2021, 6, 16, 0, 0),
-            1000,
-        ),
+        (20, M4, SystemFlags { recent: true, ..Default::default() }, &["Work"], at(2021, 6, 16, 0, 0), 1000),
     ];
     spec.iter()
         .enumerate()
@@ -151,10 +114,7 @@ fn mailbox() -> Vec<Message<'static>> {
 fn parse(criteria: &[u8]) -> (SearchKey, Option<String>) {
     let mut line = b"a SEARCH ".to_vec();
     line.extend_from_slice(criteria);
-    match parse_command(&line)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(criteria)))
-        .body
-    {
+    match parse_command(&line).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(criteria))).body {
         CommandBody::Search { key, charset, .. } => (key, charset),
         other => panic!("not a search: {other:?}"),
     }
@@ -164,11 +124,7 @@ fn parse(criteria: &[u8]) -> (SearchKey, Option<String>) {
 fn run(criteria: &[u8]) -> Vec<u32> {
     let (key, charset) = parse(criteria);
     let program = prepare(&key, charset.as_deref()).unwrap();
-    mailbox()
-        .iter()
-        .filter(|m| matches(&program, *m))
-        .map(|m| m.seq)
-        .collect()
+    mailbox().iter().filter(|m| matches(&program, *m)).map(|m| m.seq).collect()
 }
 
 /// A literal for non-ASCII search strings.
@@ -396,12 +352,8 @@ fn flag_only_search_reads_no_message() {
 fn unreadable_message_matches_no_text_key() {
     let mut m = Message::new(1, 1, || None);
     m.internal_date = at(2000, 1, 2, 3, 4);
-    for (c, want) in [
-        ("BODY x", false),
-        ("NOT SUBJECT \"\"", true),
-        ("SENTON 2-Jan-2000", true),
-        ("TEXT \"\"", false),
-    ] {
+    for (c, want) in [("BODY x", false), ("NOT SUBJECT \"\"", true), ("SENTON 2-Jan-2000", true), ("TEXT \"\"", false)]
+    {
         let (key, _) = parse(c.as_bytes());
         assert_eq!(matches(&prepare(&key, None).unwrap(), &m), want, "{c}");
     }
@@ -412,38 +364,19 @@ fn saved_result_older_younger_modseq() {
     let boxes = mailbox();
     let (key, _) = parse(b"$");
     let p = prepare(&key, None).unwrap().with_saved(vec![20, 12]);
-    let hits: Vec<u32> = boxes
-        .iter()
-        .filter(|m| matches(&p, *m))
-        .map(|m| m.seq)
-        .collect();
+    let hits: Vec<u32> = boxes.iter().filter(|m| matches(&p, *m)).map(|m| m.seq).collect();
     assert_eq!(hits, vec![2, 4]);
     let now = at(2021, 6, 16, 0, 0);
     let (key, _) = parse(b"YOUNGER 43200");
     let p = prepare(&key, None).unwrap().with_now(now);
-    let hits: Vec<u32> = boxes
-        .iter()
-        .filter(|m| matches(&p, *m))
-        .map(|m| m.seq)
-        .collect();
+    let hits: Vec<u32> = boxes.iter().filter(|m| matches(&p, *m)).map(|m| m.seq).collect();
     assert_eq!(hits, vec![4]);
     let (key, _) = parse(b"OLDER 43200");
     let p = prepare(&key, None).unwrap().with_now(now);
-    let hits: Vec<u32> = boxes
-        .iter()
-        .filter(|m| matches(&p, *m))
-        .map(|m| m.seq)
-        .collect();
+    let hits: Vec<u32> = boxes.iter().filter(|m| matches(&p, *m)).map(|m| m.seq).collect();
     assert_eq!(hits, vec![1, 2, 3]);
     let mut m = Message::new(1, 1, || None);
-    let p = prepare(
-        &SearchKey::ModSeq {
-            entry: None,
-            modseq: 5,
-        },
-        None,
-    )
-    .unwrap();
+    let p = prepare(&SearchKey::ModSeq { entry: None, modseq: 5 }, None).unwrap();
     assert!(!matches(&p, &m));
     m.modseq = Some(5);
     assert!(matches(&p, &m));
@@ -457,50 +390,24 @@ fn esearch_formatting() {
         esearch_response("A282", false, &[R::Min, R::Count], &[2, 10, 11]),
         "ESEARCH (TAG \"A282\") MIN 2 COUNT 3"
     );
-    assert_eq!(
-        esearch_response("A283", false, &[], &[2, 10, 11]),
-        "ESEARCH (TAG \"A283\") ALL 2,10:11"
-    );
-    assert_eq!(
-        esearch_response("A284", false, &[R::Min], &[]),
-        "ESEARCH (TAG \"A284\")"
-    );
+    assert_eq!(esearch_response("A283", false, &[], &[2, 10, 11]), "ESEARCH (TAG \"A283\") ALL 2,10:11");
+    assert_eq!(esearch_response("A284", false, &[R::Min], &[]), "ESEARCH (TAG \"A284\")");
     assert_eq!(
         esearch_response("A285", true, &[R::Min, R::Max], &[7, 3800]),
         "ESEARCH (TAG \"A285\") UID MIN 7 MAX 3800"
     );
     assert_eq!(
-        esearch_response(
-            "A286",
-            true,
-            &[R::All, R::Count, R::Max, R::Min],
-            &[17, 4, 5, 10, 15, 16, 5]
-        ),
+        esearch_response("A286", true, &[R::All, R::Count, R::Max, R::Min], &[17, 4, 5, 10, 15, 16, 5]),
         "ESEARCH (TAG \"A286\") UID MIN 4 MAX 17 COUNT 6 ALL 4:5,10,15:17"
     );
-    assert_eq!(
-        esearch_response("A287", false, &[R::Count, R::All], &[]),
-        "ESEARCH (TAG \"A287\") COUNT 0"
-    );
-    assert_eq!(
-        esearch_response("A288", false, &[R::Save], &[1, 2]),
-        "ESEARCH (TAG \"A288\")"
-    );
+    assert_eq!(esearch_response("A287", false, &[R::Count, R::All], &[]), "ESEARCH (TAG \"A287\") COUNT 0");
+    assert_eq!(esearch_response("A288", false, &[R::Save], &[1, 2]), "ESEARCH (TAG \"A288\")");
     assert_eq!(search_response(&[]), "SEARCH");
     assert_eq!(search_response(&[1, 2, 3]), "SEARCH 1 2 3");
-    assert_eq!(
-        sequence_set_string(&[1, 2, 3, 5, 7, 8, u32::MAX]),
-        "1:3,5,7:8,4294967295"
-    );
+    assert_eq!(sequence_set_string(&[1, 2, 3, 5, 7, 8, u32::MAX]), "1:3,5,7:8,4294967295");
     assert_eq!(saved_result(&[R::Save, R::Min], &[9, 4, 6]), vec![4]);
-    assert_eq!(
-        saved_result(&[R::Save, R::Min, R::Max], &[9, 4, 6]),
-        vec![4, 9]
-    );
-    assert_eq!(
-        saved_result(&[R::Save, R::Min, R::All], &[9, 4, 6]),
-        vec![4, 6, 9]
-    );
+    assert_eq!(saved_result(&[R::Save, R::Min, R::Max], &[9, 4, 6]), vec![4, 9]);
+    assert_eq!(saved_result(&[R::Save, R::Min, R::All], &[9, 4, 6]), vec![4, 6, 9]);
     assert_eq!(saved_result(&[R::Save], &[9, 4, 6]), vec![4, 6, 9]);
 }
 

@@ -47,9 +47,7 @@ pub(crate) fn address_text(msg: &[u8], name: &str) -> Option<String> {
                 out.push(' ');
             }
             out.push('<');
-            out.push_str(&String::from_utf8_lossy(
-                a.mailbox.as_deref().unwrap_or(b""),
-            ));
+            out.push_str(&String::from_utf8_lossy(a.mailbox.as_deref().unwrap_or(b"")));
             if let Some(h) = &a.host {
                 out.push('@');
                 out.push_str(&String::from_utf8_lossy(h));

@@ -11,7 +11,10 @@ pub fn init(level: LogLevel) {
     let _ = env_logger::Builder::new()
         .filter_level(level.filter())
         // rustls' own records are link-level detail.
-        .filter_module("rustls", if level >= LogLevel::AllInfo { log::LevelFilter::Trace } else { log::LevelFilter::Off })
+        .filter_module(
+            "rustls",
+            if level >= LogLevel::AllInfo { log::LevelFilter::Trace } else { log::LevelFilter::Off },
+        )
         .format(|buf, rec| {
             let label = match rec.level() {
                 log::Level::Error => "MAJOR",

@@ -51,7 +51,9 @@ impl Server {
         match &config.run_as {
             Some(spec) => privileges::switch_to(spec)?,
             None if privileges::is_root() => {
-                log::warn!("running as root: give --user (for example a vmail user) so mail files are not handled as root")
+                log::warn!(
+                    "running as root: give --user (for example a vmail user) so mail files are not handled as root"
+                )
             }
             None => {}
         }

@@ -162,11 +162,12 @@ mod tests {
         let (done_tx, done_rx) = mpsc::channel();
         for _ in 0..2 {
             let (r, d) = (release_rx.clone(), done_tx.clone());
-            assert!(pool.try_run(Box::new(move || {
-                r.recv().unwrap();
-                d.send(()).unwrap();
-            }))
-            .is_ok());
+            assert!(pool
+                .try_run(Box::new(move || {
+                    r.recv().unwrap();
+                    d.send(()).unwrap();
+                }))
+                .is_ok());
         }
         assert!(pool.try_run(Box::new(|| {})).is_err());
         release_tx.send(()).unwrap();

@@ -132,7 +132,9 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
                 let _ = s.flush();
                 log::warn!("{} [{peer}] autologout", s.tag());
             }
-            io::ErrorKind::UnexpectedEof => log::warn!("{} [{peer}] connection closed in the middle of a command", s.tag()),
+            io::ErrorKind::UnexpectedEof => {
+                log::warn!("{} [{peer}] connection closed in the middle of a command", s.tag())
+            }
             _ => log::warn!("{} [{peer}] connection error: {e}", s.tag()),
         }
     }
@@ -221,7 +223,11 @@ impl Session {
             let frame = self.conn.read_command(limits)?;
             let reply = match frame {
                 Frame::Literal { prefix, size, sync } => {
-                    log::debug!("{} C: {} (literal streamed to the mailbox)", self.tag(), truncate(&String::from_utf8_lossy(&prefix)));
+                    log::debug!(
+                        "{} C: {} (literal streamed to the mailbox)",
+                        self.tag(),
+                        truncate(&String::from_utf8_lossy(&prefix))
+                    );
                     bad_in_a_row = 0;
                     cmd::append::streamed(self, prefix, size, sync)?;
                     None

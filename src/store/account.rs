@@ -42,10 +42,7 @@ impl SpecialUse {
 
     /// The special use of a top-level mailbox name.
     pub fn of(name: &str) -> Option<SpecialUse> {
-        SpecialUse::DEFAULTS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, u)| u)
+        SpecialUse::DEFAULTS.iter().find(|(n, _)| *n == name).map(|&(_, u)| u)
     }
 }
 
@@ -130,10 +127,7 @@ impl Account {
                 continue;
             }
             let selectable = ent.path().join("cur").is_dir();
-            found
-                .entry(mailbox)
-                .and_modify(|s| *s |= selectable)
-                .or_insert(selectable);
+            found.entry(mailbox).and_modify(|s| *s |= selectable).or_insert(selectable);
         }
         // Parents that exist only through their children.
         let names: Vec<String> = found.keys().cloned().collect();
@@ -190,12 +184,10 @@ impl Account {
     pub fn delete(&self, mailbox: &str) -> Result<()> {
         let levels = name::validate(mailbox)?;
         if levels.len() == 1 && levels[0] == "INBOX" {
-            return Err(StoreError::PermissionDenied(
-                "INBOX cannot be deleted".into(),
-            ));
+            return Err(StoreError::PermissionDenied("INBOX cannot be deleted".into()));
         }
-        let dir_name = name::dir_name(mailbox)?
-            .ok_or_else(|| StoreError::PermissionDenied("INBOX cannot be deleted".into()))?;
+        let dir_name =
+            name::dir_name(mailbox)?.ok_or_else(|| StoreError::PermissionDenied("INBOX cannot be deleted".into()))?;
         if !self.children_dirs(&dir_name)?.is_empty() {
             return Err(StoreError::HasChildren(mailbox.to_string()));
         }
@@ -205,9 +197,7 @@ impl Account {
         }
         // Out of sight first (a name no listing decodes), then removed, so
         // a crash never leaves a half-deleted mailbox in the list.
-        let trash = self
-            .root
-            .join(format!("..deleted.{}", filename::unique_base()));
+        let trash = self.root.join(format!("..deleted.{}", filename::unique_base()));
         fs::rename(&dir, &trash).map_err(|e| StoreError::io(format!("deleting {mailbox}"), e))?;
         self.store.forget(&[dir]);
         fs::remove_dir_all(&trash).map_err(|e| StoreError::io(format!("deleting {mailbox}"), e))
@@ -225,9 +215,7 @@ impl Account {
             return self.rename_inbox(&to);
         }
         if to == from || to.starts_with(&format!("{from}/")) {
-            return Err(StoreError::InvalidName(
-                "cannot rename a mailbox into itself".into(),
-            ));
+            return Err(StoreError::InvalidName("cannot rename a mailbox into itself".into()));
         }
         // Both are other than INBOX here (checked above, in any case).
         let (Some(old), Some(new)) = (name::dir_name(&from)?, name::dir_name(&to)?) else {
@@ -278,11 +266,8 @@ impl Account {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {
                     if let Some(now) = inbox.refind(e.base()) {
-                        fs::rename(
-                            inbox.dir().join("cur").join(&now),
-                            target.join("cur").join(&now),
-                        )
-                        .map_err(|err| StoreError::io("moving INBOX messages", err))?;
+                        fs::rename(inbox.dir().join("cur").join(&now), target.join("cur").join(&now))
+                            .map_err(|err| StoreError::io("moving INBOX messages", err))?;
                     }
                 }
                 Err(err) => return Err(StoreError::io("moving INBOX messages", err)),
@@ -305,10 +290,7 @@ impl Account {
         for ent in rd.flatten() {
             let n = ent.file_name();
             if let Some(n) = n.to_str() {
-                if n.starts_with(&prefix)
-                    && n.len() > prefix.len()
-                    && name::name_of_dir(n).is_some()
-                {
+                if n.starts_with(&prefix) && n.len() > prefix.len() && name::name_of_dir(n).is_some() {
                     out.push(n.to_string());
                 }
             }
@@ -386,12 +368,7 @@ fn make_maildir(dir: &Path, folder: bool) -> Result<()> {
         }
     }
     if folder {
-        fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join("maildirfolder"))
-            .map_err(ctx)?;
+        fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("maildirfolder")).map_err(ctx)?;
     }
     Ok(())
 }

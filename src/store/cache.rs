@@ -89,7 +89,8 @@ impl Cache {
             if !data.is_empty() {
                 log::warn!("{}: damaged after octet {good}, rebuilding from there", path.display());
             }
-            let reset = if good == 0 { file.set_len(0).and_then(|_| file.write_all_at(MAGIC, 0)) } else { file.set_len(good) };
+            let reset =
+                if good == 0 { file.set_len(0).and_then(|_| file.write_all_at(MAGIC, 0)) } else { file.set_len(good) };
             if let Err(e) = reset {
                 log::warn!("{}: cache disabled: {e}", path.display());
                 return cache;

@@ -68,10 +68,7 @@ impl MailboxShared {
             return Err(StoreError::NotFound(self.dir().display().to_string()));
         }
         let base = filename::unique_base();
-        let tmp = TmpFile {
-            path: self.dir().join("tmp").join(&base),
-            keep: false,
-        };
+        let tmp = TmpFile { path: self.dir().join("tmp").join(&base), keep: false };
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -107,9 +104,9 @@ impl MailboxShared {
         // One committer at a time; whoever comes next takes the queue.
         let _turn = self.append_turn.lock();
         let done = |q: &mut AppendQueue| {
-            q.done.remove(&ticket).map(|r| {
-                r.map_err(|e| StoreError::Io(e, std::io::Error::other("append committed with others failed")))
-            })
+            q.done
+                .remove(&ticket)
+                .map(|r| r.map_err(|e| StoreError::Io(e, std::io::Error::other("append committed with others failed"))))
         };
         if let Some(r) = done(&mut self.appends.lock()) {
             return r;
@@ -161,20 +158,14 @@ impl MailboxShared {
                 .filter_map(|u| disk.entries.binary_search_by_key(u, |e| e.uid).ok())
                 .map(|i| disk.entries[i].clone())
                 .collect();
-            let names: Vec<Vec<String>> = entries
-                .iter()
-                .map(|e| disk.keywords.names_of(e.flags.keywords))
-                .collect();
+            let names: Vec<Vec<String>> = entries.iter().map(|e| disk.keywords.names_of(e.flags.keywords)).collect();
             (entries, names)
         };
         let mut pending = Vec::new();
         let mut sources = Vec::new();
         for (entry, keywords) in entries.into_iter().zip(names) {
             let base = filename::with_sizes(&filename::unique_base(), entry.size, entry.vsize);
-            let tmp = TmpFile {
-                path: dest.dir().join("tmp").join(&base),
-                keep: false,
-            };
+            let tmp = TmpFile { path: dest.dir().join("tmp").join(&base), keep: false };
             let mut file = entry.file.clone();
             let mut done = false;
             for _ in 0..4 {
@@ -183,15 +174,11 @@ impl MailboxShared {
                         done = true;
                         break;
                     }
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                        match self.refind(entry.base()) {
-                            Some(name) => file = name,
-                            None => break,
-                        }
-                    }
-                    Err(e) => {
-                        return Err(StoreError::io(format!("copying message {}", entry.uid), e))
-                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => match self.refind(entry.base()) {
+                        Some(name) => file = name,
+                        None => break,
+                    },
+                    Err(e) => return Err(StoreError::io(format!("copying message {}", entry.uid), e)),
                 }
             }
             if done {
@@ -224,11 +211,7 @@ impl MailboxShared {
             dates.push(p.date);
             let names: Vec<&str> = p.keywords.iter().map(String::as_str).collect();
             let mask = self.keyword_mask_locked(&mut disk, &names)?;
-            let flags = Flags {
-                system: p.system,
-                keywords: mask,
-                other: String::new(),
-            };
+            let flags = Flags { system: p.system, keywords: mask, other: String::new() };
             let file = filename::compose(&p.base, &flags);
             fs::rename(&p.tmp.path, self.cur_path(&file))
                 .map_err(|e| StoreError::io("moving a new message into cur/", e))?;
@@ -286,8 +269,7 @@ fn copy_counting(data: &mut dyn Read, out: &mut File) -> Result<(u64, u64)> {
             }
             prev = b;
         }
-        out.write_all(&buf[..n])
-            .map_err(|e| StoreError::io("writing a file in tmp/", e))?;
+        out.write_all(&buf[..n]).map_err(|e| StoreError::io("writing a file in tmp/", e))?;
         size += n as u64;
     }
     Ok((size, size + bare_lf))

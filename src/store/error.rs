@@ -51,18 +51,13 @@ impl fmt::Display for StoreError {
             StoreError::NotFound(what) => write!(f, "mailbox does not exist: {what}"),
             StoreError::AlreadyExists(what) => write!(f, "mailbox already exists: {what}"),
             StoreError::HasChildren(what) => {
-                write!(
-                    f,
-                    "mailbox has inferior mailboxes, delete them first: {what}"
-                )
+                write!(f, "mailbox has inferior mailboxes, delete them first: {what}")
             }
             StoreError::InvalidName(why) => write!(f, "invalid mailbox name: {why}"),
             StoreError::PermissionDenied(what) => write!(f, "permission denied: {what}"),
             StoreError::NoSpace => f.write_str("not enough disk space"),
             StoreError::OverQuota => f.write_str("quota exceeded"),
-            StoreError::TooManyKeywords => {
-                f.write_str("too many keywords in this mailbox (at most 26)")
-            }
+            StoreError::TooManyKeywords => f.write_str("too many keywords in this mailbox (at most 26)"),
             StoreError::Corrupt(what) => write!(f, "corrupt store file: {what}"),
             StoreError::Io(what, e) => write!(f, "{what}: {e}"),
         }

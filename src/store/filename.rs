@@ -16,14 +16,8 @@ pub const SEEN: u8 = 16;
 /// `\Deleted` (maildir "trashed"), letter `T`.
 pub const TRASHED: u8 = 32;
 
-const SYSTEM_LETTERS: [(u8, char); 6] = [
-    (DRAFT, 'D'),
-    (FLAGGED, 'F'),
-    (PASSED, 'P'),
-    (REPLIED, 'R'),
-    (SEEN, 'S'),
-    (TRASHED, 'T'),
-];
+const SYSTEM_LETTERS: [(u8, char); 6] =
+    [(DRAFT, 'D'), (FLAGGED, 'F'), (PASSED, 'P'), (REPLIED, 'R'), (SEEN, 'S'), (TRASHED, 'T')];
 
 /// The flags of one message as its file name holds them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -45,21 +39,14 @@ impl Flags {
 
     /// The info part after `:2,`: letters sorted (upper before lower case).
     pub fn info(&self) -> String {
-        let mut letters: Vec<char> = SYSTEM_LETTERS
-            .iter()
-            .filter(|(bit, _)| self.system & bit != 0)
-            .map(|&(_, c)| c)
-            .collect();
+        let mut letters: Vec<char> =
+            SYSTEM_LETTERS.iter().filter(|(bit, _)| self.system & bit != 0).map(|&(_, c)| c).collect();
         let (extra_letters, tail) = match self.other.find(',') {
             Some(i) => (&self.other[..i], &self.other[i..]),
             None => (self.other.as_str(), ""),
         };
         letters.extend(extra_letters.chars());
-        letters.extend(
-            (0..26u8)
-                .filter(|i| self.keywords & (1 << i) != 0)
-                .map(|i| (b'a' + i) as char),
-        );
+        letters.extend((0..26u8).filter(|i| self.keywords & (1 << i) != 0).map(|i| (b'a' + i) as char));
         letters.sort_unstable();
         letters.dedup();
         let mut s: String = letters.into_iter().collect();
@@ -118,12 +105,7 @@ pub fn parse(name: &str) -> ParsedName<'_> {
             vsize = v.parse().ok();
         }
     }
-    ParsedName {
-        base,
-        flags,
-        size,
-        vsize,
-    }
+    ParsedName { base, flags, size, vsize }
 }
 
 /// The file name in `cur/` for a base name and flags.
@@ -144,14 +126,8 @@ pub fn hostname() -> String {
     } else {
         String::new()
     };
-    let raw = if raw.is_empty() {
-        "localhost".to_string()
-    } else {
-        raw
-    };
-    raw.replace('/', "\\057")
-        .replace(':', "\\072")
-        .replace(',', "\\054")
+    let raw = if raw.is_empty() { "localhost".to_string() } else { raw };
+    raw.replace('/', "\\057").replace(':', "\\072").replace(',', "\\054")
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -159,18 +135,9 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// A new unique base name, `<secs>.M<usecs>P<pid>Q<counter>.<host>`; the
 /// counter makes it unique within the process, the pid across processes.
 pub fn unique_base() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let q = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!(
-        "{}.M{}P{}Q{}.{}",
-        now.as_secs(),
-        now.subsec_micros(),
-        std::process::id(),
-        q,
-        hostname()
-    )
+    format!("{}.M{}P{}Q{}.{}", now.as_secs(), now.subsec_micros(), std::process::id(), q, hostname())
 }
 
 /// A base name with the size fields Dovecot writes, `,S=<size>,W=<vsize>`.
@@ -193,15 +160,8 @@ mod tests {
         assert_eq!(p.vsize, Some(11000));
         assert!(p.flags.has(SEEN) && p.flags.has(TRASHED) && !p.flags.has(DRAFT));
         assert_eq!(p.flags.keywords, (1 << 11) | (1 << 13));
-        assert_eq!(
-            compose(p.base, &p.flags),
-            "1491941793.M41850P8566.mx1,S=10956,W=11000:2,STln"
-        );
-        let f = Flags {
-            system: SEEN | DRAFT | REPLIED | FLAGGED | PASSED,
-            keywords: 1,
-            ..Default::default()
-        };
+        assert_eq!(compose(p.base, &p.flags), "1491941793.M41850P8566.mx1,S=10956,W=11000:2,STln");
+        let f = Flags { system: SEEN | DRAFT | REPLIED | FLAGGED | PASSED, keywords: 1, ..Default::default() };
         assert_eq!(f.info(), "DFPRSa");
         let odd = parse("x:2,SZ,foo");
         assert_eq!(odd.flags.other, "Z,foo");

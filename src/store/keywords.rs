@@ -51,9 +51,7 @@ impl Keywords {
 
     /// The letter index of a keyword (keywords compare case-insensitively).
     pub fn index(&self, name: &str) -> Option<usize> {
-        self.slots
-            .iter()
-            .position(|s| s.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        self.slots.iter().position(|s| s.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 
     /// The index of a keyword, allocating a free letter when it is new;
@@ -77,10 +75,7 @@ impl Keywords {
 
     /// The keywords of a letter mask, in letter order.
     pub fn names_of(&self, mask: u32) -> Vec<String> {
-        (0..26)
-            .filter(|i| mask & (1 << i) != 0)
-            .filter_map(|i| self.name(i).map(String::from))
-            .collect()
+        (0..26).filter(|i| mask & (1 << i) != 0).filter_map(|i| self.name(i).map(String::from)).collect()
     }
 
     /// All defined keywords, in letter order.
@@ -105,9 +100,6 @@ mod tests {
         for i in 0..23 {
             k.get_or_allocate(&format!("k{i}")).unwrap();
         }
-        assert!(matches!(
-            k.get_or_allocate("one-too-many"),
-            Err(StoreError::TooManyKeywords)
-        ));
+        assert!(matches!(k.get_or_allocate("one-too-many"), Err(StoreError::TooManyKeywords)));
     }
 }

@@ -47,11 +47,7 @@ impl DotLock {
                 Ok(mut f) => {
                     // Dovecot's dotlocks carry the owner's pid and host.
                     let _ = writeln!(f, "{}:{}", std::process::id(), super::filename::hostname());
-                    return Ok(DotLock {
-                        path,
-                        target: target.to_path_buf(),
-                        held: true,
-                    });
+                    return Ok(DotLock { path, target: target.to_path_buf(), held: true });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     if is_stale(&path) {
@@ -85,12 +81,9 @@ impl DotLock {
             .truncate(true)
             .open(&self.path)
             .map_err(|e| StoreError::io(ctx("opening lock of"), e))?;
-        f.write_all(contents)
-            .and_then(|()| f.sync_all())
-            .map_err(|e| StoreError::io(ctx("writing"), e))?;
+        f.write_all(contents).and_then(|()| f.sync_all()).map_err(|e| StoreError::io(ctx("writing"), e))?;
         drop(f);
-        fs::rename(&self.path, &self.target)
-            .map_err(|e| StoreError::io(ctx("renaming over"), e))?;
+        fs::rename(&self.path, &self.target).map_err(|e| StoreError::io(ctx("renaming over"), e))?;
         self.held = false;
         if let Some(dir) = self.target.parent() {
             sync_dir(dir)?;
@@ -117,8 +110,7 @@ fn is_stale(path: &Path) -> bool {
                 if let Ok(pid) = pid.parse::<i32>() {
                     // SAFETY: signal 0 only checks whether the process exists.
                     let rc = unsafe { libc::kill(pid, 0) };
-                    let gone =
-                        rc == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+                    let gone = rc == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
                     if gone && pid > 0 {
                         return true;
                     }
@@ -142,9 +134,7 @@ pub fn replace_file(target: &Path, contents: &[u8]) -> Result<()> {
     tmp_name.push(".tmp");
     let tmp = PathBuf::from(tmp_name);
     let mut f = File::create(&tmp).map_err(|e| StoreError::io(ctx("creating temporary for"), e))?;
-    f.write_all(contents)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| StoreError::io(ctx("writing"), e))?;
+    f.write_all(contents).and_then(|()| f.sync_all()).map_err(|e| StoreError::io(ctx("writing"), e))?;
     drop(f);
     fs::rename(&tmp, target).map_err(|e| StoreError::io(ctx("renaming over"), e))?;
     if let Some(dir) = target.parent() {

@@ -76,10 +76,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// The message with this UID.
     pub fn find(&self, uid: u32) -> Option<&Entry> {
-        self.entries
-            .binary_search_by_key(&uid, |e| e.uid)
-            .ok()
-            .map(|i| &self.entries[i])
+        self.entries.binary_search_by_key(&uid, |e| e.uid).ok().map(|i| &self.entries[i])
     }
 
     /// The keyword names set on a message.
@@ -100,12 +97,7 @@ impl Snapshot {
             size: self.entries.iter().map(|e| e.vsize.unwrap_or(e.size)).sum(),
             oldest: self.entries.iter().map(|e| e.internal_date).min(),
             unseen_media: match media {
-                Some(i) => self
-                    .entries
-                    .iter()
-                    .filter(unseen)
-                    .filter(|e| e.flags.keywords & (1 << i) != 0)
-                    .count(),
+                Some(i) => self.entries.iter().filter(unseen).filter(|e| e.flags.keywords & (1 << i) != 0).count(),
                 None => 0,
             },
         }
@@ -172,11 +164,7 @@ impl FileStamp {
     pub fn of(path: &Path) -> Option<FileStamp> {
         use std::os::unix::fs::MetadataExt;
         let m = fs::metadata(path).ok()?;
-        Some(FileStamp {
-            ino: m.ino(),
-            len: m.len(),
-            mtime: m.modified().ok(),
-        })
+        Some(FileStamp { ino: m.ino(), len: m.len(), mtime: m.modified().ok() })
     }
 }
 
@@ -206,11 +194,7 @@ static LAST_UIDVALIDITY: AtomicU32 = AtomicU32::new(0);
 /// A new UIDVALIDITY: the current time, but always above the last one given
 /// in this process, so two mailboxes made in one second still differ.
 pub fn new_uidvalidity() -> u32 {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as u32)
-        .unwrap_or(1)
-        .max(1);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or(1).max(1);
     let mut last = LAST_UIDVALIDITY.load(Ordering::Relaxed);
     loop {
         let next = now.max(last.wrapping_add(1)).max(1);
@@ -464,15 +448,13 @@ impl MailboxShared {
         for _ in 0..3 {
             match fs::File::open(self.cur_path(&entry.file)) {
                 Ok(f) => return Ok(Some((f, entry))),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    match self.refind(entry.base()) {
-                        Some(name) => {
-                            entry.flags = filename::parse(&name).flags;
-                            entry.file = name;
-                        }
-                        None => return Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {
+                    Some(name) => {
+                        entry.flags = filename::parse(&name).flags;
+                        entry.file = name;
                     }
-                }
+                    None => return Ok(None),
+                },
                 Err(e) => return Err(StoreError::io(format!("opening message {uid}"), e)),
             }
         }
@@ -490,7 +472,6 @@ impl MailboxShared {
         if path.exists() {
             return Some(path);
         }
-        self.refind(filename::base_of(&file))
-            .map(|n| self.cur_path(&n))
+        self.refind(filename::base_of(&file)).map(|n| self.cur_path(&n))
     }
 }

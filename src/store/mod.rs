@@ -62,18 +62,12 @@ impl Store {
                 None
             }
         };
-        Arc::new(Store {
-            boxes: Mutex::new(HashMap::new()),
-            watcher,
-        })
+        Arc::new(Store { boxes: Mutex::new(HashMap::new()), watcher })
     }
 
     /// A store that never starts a watcher.
     pub fn without_watcher() -> Arc<Store> {
-        Arc::new(Store {
-            boxes: Mutex::new(HashMap::new()),
-            watcher: None,
-        })
+        Arc::new(Store { boxes: Mutex::new(HashMap::new()), watcher: None })
     }
 
     /// Whether changes are pushed by the watcher (else sessions must call
@@ -114,12 +108,7 @@ impl Store {
         if let Some(w) = &self.watcher {
             w.watch(mailbox);
         }
-        Selection {
-            mailbox: mailbox.clone(),
-            id,
-            rx,
-            watcher: self.watcher.clone(),
-        }
+        Selection { mailbox: mailbox.clone(), id, rx, watcher: self.watcher.clone() }
     }
 }
 

@@ -31,11 +31,7 @@ impl FlagOp {
             FlagOp::Add => (old.system | system, old.keywords | keywords),
             FlagOp::Remove => (old.system & !system, old.keywords & !keywords),
         };
-        Flags {
-            system,
-            keywords,
-            other: old.other.clone(),
-        }
+        Flags { system, keywords, other: old.other.clone() }
     }
 }
 
@@ -60,12 +56,7 @@ impl MailboxShared {
 
     /// The keyword mask for names, allocating letters for new names (and
     /// writing `dovecot-keywords` under the dotlock) when `allocate`.
-    pub(crate) fn keyword_mask(
-        &self,
-        disk: &mut Disk,
-        names: &[&str],
-        allocate: bool,
-    ) -> Result<u32> {
+    pub(crate) fn keyword_mask(&self, disk: &mut Disk, names: &[&str], allocate: bool) -> Result<u32> {
         let mut mask = 0u32;
         let mut changed = false;
         for name in names {
@@ -89,13 +80,7 @@ impl MailboxShared {
 
     /// Changes the flags of the given messages; returns the messages whose
     /// flags changed, as they are now. Unknown UIDs are skipped.
-    pub fn store_flags(
-        &self,
-        uids: &[u32],
-        op: FlagOp,
-        system: u8,
-        keywords: &[&str],
-    ) -> Result<Vec<Entry>> {
+    pub fn store_flags(&self, uids: &[u32], op: FlagOp, system: u8, keywords: &[&str]) -> Result<Vec<Entry>> {
         let mut disk = self.lock_disk()?;
         let recent = self.freshen(&mut disk)?;
         let mask = self.keyword_mask(&mut disk, keywords, op != FlagOp::Remove)?;
@@ -156,12 +141,10 @@ impl MailboxShared {
                         removed.push(uid);
                         break;
                     }
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                        match self.refind(filename::base_of(&file)) {
-                            Some(name) => file = name,
-                            None => break,
-                        }
-                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => match self.refind(filename::base_of(&file)) {
+                        Some(name) => file = name,
+                        None => break,
+                    },
                     Err(e) => return Err(StoreError::io(format!("removing message {uid}"), e)),
                 }
             }

@@ -154,11 +154,7 @@ fn utf7_encode(s: &str) -> String {
         out.push('&');
         let bytes: Vec<u8> = pending.iter().flat_map(|u| u.to_be_bytes()).collect();
         for chunk in bytes.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             let chars = chunk.len() + 1;
             for k in 0..chars {
@@ -213,10 +209,7 @@ fn utf7_decode(s: &str) -> Option<String> {
             if bytes.len() % 2 != 0 {
                 return None;
             }
-            let units: Vec<u16> = bytes
-                .chunks(2)
-                .map(|p| u16::from_be_bytes([p[0], p[1]]))
-                .collect();
+            let units: Vec<u16> = bytes.chunks(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
             out.push_str(&String::from_utf16(&units).ok()?);
         }
         rest = &after[end + 1..];
@@ -249,10 +242,7 @@ mod tests {
             long.as_str(),
             long_level.as_str(),
         ] {
-            assert!(
-                matches!(validate(name), Err(StoreError::InvalidName(_))),
-                "{name:?} accepted"
-            );
+            assert!(matches!(validate(name), Err(StoreError::InvalidName(_))), "{name:?} accepted");
         }
     }
 
@@ -276,18 +266,7 @@ mod tests {
 
     #[test]
     fn listescape_round_trips() {
-        for name in [
-            "a",
-            "a/b/c",
-            "a.b",
-            "..x",
-            "x\\y",
-            "Entwürfe/日本語",
-            "R&D",
-            "a&b.c/d",
-            "😀",
-            "INBOX/sub",
-        ] {
+        for name in ["a", "a/b/c", "a.b", "..x", "x\\y", "Entwürfe/日本語", "R&D", "a&b.c/d", "😀", "INBOX/sub"] {
             let dir = dir_name(name).unwrap().unwrap();
             assert_eq!(name_of_dir(&dir).as_deref(), Some(name), "{dir}");
         }

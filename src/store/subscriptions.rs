@@ -40,12 +40,7 @@ pub fn parse(text: &str) -> Vec<String> {
         Some(body) => body
             .lines()
             .filter(|l| !l.is_empty())
-            .map(|l| {
-                l.split('\t')
-                    .map(tab_unescape)
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
+            .map(|l| l.split('\t').map(tab_unescape).collect::<Vec<_>>().join("/"))
             .collect(),
         None => text
             .lines()
@@ -94,18 +89,14 @@ fn check(mailbox: &str) -> Result<String> {
         return Err(StoreError::InvalidName("bad length".into()));
     }
     if mailbox.chars().any(|c| c.is_control()) {
-        return Err(StoreError::InvalidName(
-            "control characters are not allowed".into(),
-        ));
+        return Err(StoreError::InvalidName("control characters are not allowed".into()));
     }
     if mailbox.split('/').any(str::is_empty) {
         return Err(StoreError::InvalidName("empty hierarchy level".into()));
     }
     // No mailbox can ever have such a level, here or in another account.
     if mailbox.split('/').any(|l| l == "." || l == "..") {
-        return Err(StoreError::InvalidName(
-            "\".\" and \"..\" are not mailbox names".into(),
-        ));
+        return Err(StoreError::InvalidName("\".\" and \"..\" are not mailbox names".into()));
     }
     let mut levels: Vec<&str> = mailbox.split('/').collect();
     if name::is_inbox(levels[0]) {
@@ -154,14 +145,8 @@ mod tests {
 
     #[test]
     fn both_formats() {
-        assert_eq!(
-            parse("V\t2\n\nINBOX\na\tb\nx.y\n"),
-            vec!["INBOX", "a/b", "x.y"]
-        );
-        assert_eq!(
-            parse("INBOX\nSent\na.b\nc\\2ed\n"),
-            vec!["INBOX", "Sent", "a/b", "c.d"]
-        );
+        assert_eq!(parse("V\t2\n\nINBOX\na\tb\nx.y\n"), vec!["INBOX", "a/b", "x.y"]);
+        assert_eq!(parse("INBOX\nSent\na.b\nc\\2ed\n"), vec!["INBOX", "Sent", "a/b", "c.d"]);
         let names = vec!["a/b".to_string(), "tab\there".to_string()];
         assert_eq!(parse(&render(&names)), names);
     }

@@ -156,11 +156,7 @@ impl MailboxShared {
             cur.extend(self.read_cur()?);
         }
 
-        let old: HashMap<String, Entry> = disk
-            .entries
-            .drain(..)
-            .map(|e| (e.base().to_string(), e))
-            .collect();
+        let old: HashMap<String, Entry> = disk.entries.drain(..).map(|e| (e.base().to_string(), e)).collect();
         let mut known = HashSet::new();
         let before = list.records.len();
         list.records.retain(|r| cur.contains_key(r.base()));
@@ -173,11 +169,8 @@ impl MailboxShared {
                 r.file = file.clone();
             }
         }
-        let mut fresh: Vec<&String> = cur
-            .iter()
-            .filter(|(base, _)| !known.contains(*base))
-            .map(|(_, file)| file)
-            .collect();
+        let mut fresh: Vec<&String> =
+            cur.iter().filter(|(base, _)| !known.contains(*base)).map(|(_, file)| file).collect();
         fresh.sort();
         let mut new_uids = Vec::with_capacity(fresh.len());
         for file in fresh {
@@ -188,11 +181,7 @@ impl MailboxShared {
             .records
             .iter()
             .map(|r| match old.get(r.base()) {
-                Some(e) => Entry {
-                    file: r.file.clone(),
-                    flags: filename::parse(&r.file).flags,
-                    ..e.clone()
-                },
+                Some(e) => Entry { file: r.file.clone(), flags: filename::parse(&r.file).flags, ..e.clone() },
                 None => self.entry_for(r.uid, &r.file, None),
             })
             .collect();
@@ -233,11 +222,7 @@ impl MailboxShared {
             if name.starts_with('.') {
                 continue;
             }
-            let target = if name.contains(':') {
-                name.to_string()
-            } else {
-                format!("{name}:2,")
-            };
+            let target = if name.contains(':') { name.to_string() } else { format!("{name}:2,") };
             match fs::rename(ent.path(), self.cur_path(&target)) {
                 Ok(()) => moved += 1,
                 // Another process moved it first; it is in cur/ now.
@@ -282,8 +267,5 @@ fn settled(t: std::time::SystemTime, taken: std::time::SystemTime) -> bool {
 
 /// Seconds since the epoch, now.
 pub(crate) fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

@@ -38,14 +38,8 @@ fn dovecot_maildir_keeps_uids_and_keywords() {
                    12 W2481 S2400 :1699990001.M2P1.host:2,F\n\
                    40 :1699990002.M3P1.host,S=5:2,\n";
     write(&root.join("dovecot-uidlist"), uidlist);
-    write(
-        &root.join("dovecot-keywords"),
-        "0 $Junk\n1 $NonJunk\n3 $Label1\n",
-    );
-    write(
-        &root.join("cur/1699990000.M1P1.host,S=10,W=12:2,Sb"),
-        "0123456789",
-    );
+    write(&root.join("dovecot-keywords"), "0 $Junk\n1 $NonJunk\n3 $Label1\n");
+    write(&root.join("cur/1699990000.M1P1.host,S=10,W=12:2,Sb"), "0123456789");
     write(&root.join("cur/1699990001.M2P1.host:2,Fad"), "x");
     write(&root.join("cur/1699990002.M3P1.host,S=5:2,"), "hello");
 
@@ -61,14 +55,9 @@ fn dovecot_maildir_keeps_uids_and_keywords() {
     assert_eq!(snap.entries[0].size, 10);
     assert_eq!(snap.entries[0].vsize, Some(12));
     // Nothing changed: the file is left exactly as Dovecot wrote it.
-    assert_eq!(
-        fs::read_to_string(root.join("dovecot-uidlist")).unwrap(),
-        uidlist
-    );
+    assert_eq!(fs::read_to_string(root.join("dovecot-uidlist")).unwrap(), uidlist);
 
-    let (v, uid) = mb
-        .append_bytes(b"Subject: new\r\n\r\nbody\r\n", SEEN, &["$Media"], None)
-        .unwrap();
+    let (v, uid) = mb.append_bytes(b"Subject: new\r\n\r\nbody\r\n", SEEN, &["$Media"], None).unwrap();
     assert_eq!((v, uid), (1700000000, 43));
     mb.store_flags(&[7], FlagOp::Add, 0, &["$Label1"]).unwrap();
 
@@ -76,31 +65,18 @@ fn dovecot_maildir_keeps_uids_and_keywords() {
     let list = uidlist::UidList::parse(&text).unwrap();
     assert!(text.starts_with("3 V1700000000 N44 G3085f01b7f11094c501100008c4a11c1\n"));
     assert!(text.contains("\n12 W2481 S2400 :1699990001.M2P1.host:2,F"));
-    assert_eq!(
-        list.records.iter().map(|r| r.uid).collect::<Vec<_>>(),
-        vec![7, 12, 40, 43]
-    );
+    assert_eq!(list.records.iter().map(|r| r.uid).collect::<Vec<_>>(), vec![7, 12, 40, 43]);
     let kw = keywords::Keywords::parse(&fs::read_to_string(root.join("dovecot-keywords")).unwrap());
     assert_eq!(kw.index("$Junk"), Some(0));
     assert_eq!(kw.index("$Label1"), Some(3));
     assert_eq!(kw.index("$Media"), Some(2));
-    let files: Vec<String> = fs::read_dir(root.join("cur"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert!(
-        files.contains(&"1699990000.M1P1.host,S=10,W=12:2,Sbd".to_string()),
-        "{files:?}"
-    );
+    let files: Vec<String> =
+        fs::read_dir(root.join("cur")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(files.contains(&"1699990000.M1P1.host,S=10,W=12:2,Sbd".to_string()), "{files:?}");
     assert!(files.iter().any(|f| f.ends_with(":2,Sc")));
 
     // A fresh store reads back what tegami wrote.
-    let again = Store::without_watcher()
-        .account(root)
-        .open("INBOX")
-        .unwrap()
-        .sync()
-        .unwrap();
+    let again = Store::without_watcher().account(root).open("INBOX").unwrap().sync().unwrap();
     // (Dates are read lazily, so one side may know more of them.)
     let key = |s: &Snapshot| -> Vec<(u32, String, Flags, u64)> {
         s.entries.iter().map(|e| (e.uid, e.file.clone(), e.flags.clone(), e.size)).collect()
@@ -117,24 +93,9 @@ fn hostile_names_create_nothing_outside() {
     fs::create_dir(&root).unwrap();
     let acc = Store::without_watcher().account(&root);
     let long = "z".repeat(10_000);
-    for n in [
-        "../x",
-        "a/../../b",
-        "/etc",
-        "a\u{7}b",
-        "..",
-        "~other/INBOX",
-        "a//b",
-        long.as_str(),
-    ] {
-        assert!(
-            matches!(acc.create(n), Err(StoreError::InvalidName(_))),
-            "{n}"
-        );
-        assert!(matches!(
-            acc.rename("INBOX", n),
-            Err(StoreError::InvalidName(_))
-        ));
+    for n in ["../x", "a/../../b", "/etc", "a\u{7}b", "..", "~other/INBOX", "a//b", long.as_str()] {
+        assert!(matches!(acc.create(n), Err(StoreError::InvalidName(_))), "{n}");
+        assert!(matches!(acc.rename("INBOX", n), Err(StoreError::InvalidName(_))));
     }
     let outside: Vec<_> = fs::read_dir(outer.path()).unwrap().collect();
     assert_eq!(outside.len(), 1, "only Maildir itself");
@@ -148,32 +109,19 @@ fn hostile_names_create_nothing_outside() {
 fn hierarchy_create_list_rename_delete() {
     let (_t, acc) = account();
     let names = |acc: &Account| -> Vec<(String, bool, bool)> {
-        acc.list()
-            .unwrap()
-            .into_iter()
-            .map(|i| (i.name, i.selectable, i.has_children))
-            .collect()
+        acc.list().unwrap().into_iter().map(|i| (i.name, i.selectable, i.has_children)).collect()
     };
     acc.create("a/b/c").unwrap();
     acc.create("dot.ted/ü").unwrap();
-    assert!(matches!(
-        acc.create("a/b"),
-        Err(StoreError::AlreadyExists(_))
-    ));
-    assert!(matches!(
-        acc.create("inbox"),
-        Err(StoreError::AlreadyExists(_))
-    ));
+    assert!(matches!(acc.create("a/b"), Err(StoreError::AlreadyExists(_))));
+    assert!(matches!(acc.create("inbox"), Err(StoreError::AlreadyExists(_))));
     let l = names(&acc);
     assert!(l.contains(&("a".into(), true, true)));
     assert!(l.contains(&("a/b/c".into(), true, false)));
     assert!(l.contains(&("dot.ted/ü".into(), true, false)));
     assert_eq!(l[0].0, "INBOX");
     let info = acc.list().unwrap();
-    assert_eq!(
-        info.iter().find(|i| i.name == "Trash").unwrap().special_use,
-        Some(SpecialUse::Trash)
-    );
+    assert_eq!(info.iter().find(|i| i.name == "Trash").unwrap().special_use, Some(SpecialUse::Trash));
     assert!(acc.root().join(".dot\\2eted.&APw-").is_dir());
 
     // A level that exists only as a parent is \Noselect.
@@ -182,21 +130,12 @@ fn hierarchy_create_list_rename_delete() {
 
     assert!(matches!(acc.delete("a"), Err(StoreError::HasChildren(_))));
     assert!(matches!(acc.delete("nope"), Err(StoreError::NotFound(_))));
-    assert!(matches!(
-        acc.delete("INBOX"),
-        Err(StoreError::PermissionDenied(_))
-    ));
+    assert!(matches!(acc.delete("INBOX"), Err(StoreError::PermissionDenied(_))));
 
     let mb = acc.open("a/b/c").unwrap();
     mb.append_bytes(b"m", 0, &[], None).unwrap();
-    assert!(matches!(
-        acc.rename("a", "a/x"),
-        Err(StoreError::InvalidName(_))
-    ));
-    assert!(matches!(
-        acc.rename("a", "Sent"),
-        Err(StoreError::AlreadyExists(_))
-    ));
+    assert!(matches!(acc.rename("a", "a/x"), Err(StoreError::InvalidName(_))));
+    assert!(matches!(acc.rename("a", "Sent"), Err(StoreError::AlreadyExists(_))));
     acc.rename("a", "r/s").unwrap();
     let l = names(&acc);
     assert!(!l.iter().any(|(n, _, _)| n.starts_with("a")));
@@ -232,9 +171,7 @@ fn append_sets_date_and_ignores_tmp_leftovers() {
     // A crash in the middle of an APPEND leaves a file in tmp/ only.
     write(&mb.dir().join("tmp/1700000000.M1P9Q0.host"), "partial");
     let date = UNIX_EPOCH + Duration::from_secs(1_014_451_182);
-    let (_, a) = mb
-        .append_bytes(b"line\nline\n", SEEN | FLAGGED, &["$MDN"], Some(date))
-        .unwrap();
+    let (_, a) = mb.append_bytes(b"line\nline\n", SEEN | FLAGGED, &["$MDN"], Some(date)).unwrap();
     let (_, b) = mb.append(&mut &b"second"[..], 0, &[], None).unwrap();
     assert!(b > a);
     let snap = mb.sync().unwrap();
@@ -250,11 +187,7 @@ fn append_sets_date_and_ignores_tmp_leftovers() {
     assert_eq!(body, "line\nline\n");
     assert_eq!(mb.claim_recent(), vec![a, b]);
     assert!(mb.claim_recent().is_empty());
-    assert!(matches!(
-        acc.open("Nope")
-            .and_then(|m| m.append_bytes(b"x", 0, &[], None)),
-        Err(StoreError::NotFound(_))
-    ));
+    assert!(matches!(acc.open("Nope").and_then(|m| m.append_bytes(b"x", 0, &[], None)), Err(StoreError::NotFound(_))));
     let st = acc.status("Drafts").unwrap();
     assert_eq!(st.oldest, Some(1_014_451_182));
     assert_eq!(st.size, 12 + 6);
@@ -267,9 +200,7 @@ fn copy_keeps_flags_keywords_and_date() {
     let dst = acc.open("Archive").unwrap();
     dst.append_bytes(b"other", 0, &["$Other"], None).unwrap();
     let date = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
-    let (_, u1) = src
-        .append_bytes(b"one", REPLIED, &["$Media"], Some(date))
-        .unwrap();
+    let (_, u1) = src.append_bytes(b"one", REPLIED, &["$Media"], Some(date)).unwrap();
     let (_, u2) = src.append_bytes(b"two", TRASHED, &[], None).unwrap();
     let (v, pairs) = src.copy_to(&[u1, u2, 999], &dst).unwrap();
     assert_eq!(v, dst.snapshot().uidvalidity);
@@ -292,22 +223,14 @@ fn flag_change_by_another_writer_is_kept() {
     let file = mb.snapshot().find(uid).unwrap().file.clone();
     // Another process marks it \Seen behind our back.
     let seen = file.replace(":2,", ":2,S");
-    fs::rename(
-        mb.dir().join("cur").join(&file),
-        mb.dir().join("cur").join(&seen),
-    )
-    .unwrap();
+    fs::rename(mb.dir().join("cur").join(&file), mb.dir().join("cur").join(&seen)).unwrap();
     mb.store_flags(&[uid], FlagOp::Add, FLAGGED, &[]).unwrap();
     let e = mb.snapshot().find(uid).unwrap().clone();
     assert!(e.flags.has(SEEN) && e.flags.has(FLAGGED), "{}", e.file);
     assert!(mb.open_message(uid).unwrap().is_some());
     // And a reader follows a rename it has not seen.
     let now = mb.dir().join("cur").join(&e.file);
-    fs::rename(
-        &now,
-        mb.dir().join("cur").join(e.file.replace(":2,FS", ":2,DFS")),
-    )
-    .unwrap();
+    fs::rename(&now, mb.dir().join("cur").join(e.file.replace(":2,FS", ":2,DFS"))).unwrap();
     assert!(mb.open_message(uid).unwrap().is_some());
     assert_eq!(mb.sync().unwrap().entries.len(), 1);
 }
@@ -323,11 +246,7 @@ fn racing_flag_stores_are_consistent() {
             let mb = mb.clone();
             thread::spawn(move || {
                 for i in 0..200 {
-                    let op = if i % 2 == 0 {
-                        FlagOp::Add
-                    } else {
-                        FlagOp::Remove
-                    };
+                    let op = if i % 2 == 0 { FlagOp::Add } else { FlagOp::Remove };
                     mb.store_flags(&[uid], op, flag, &[kw]).unwrap();
                 }
                 // Last op of each thread: add.
@@ -383,13 +302,7 @@ fn concurrent_appends_expunges_and_deliveries() {
         handles.push(thread::spawn(move || {
             for _ in 0..40 {
                 let snap = mb.sync().unwrap();
-                let victims: Vec<u32> = snap
-                    .entries
-                    .iter()
-                    .map(|e| e.uid)
-                    .filter(|u| u % 7 == k)
-                    .take(3)
-                    .collect();
+                let victims: Vec<u32> = snap.entries.iter().map(|e| e.uid).filter(|u| u % 7 == k).take(3).collect();
                 let removed = mb.expunge(&victims).unwrap();
                 let mut set = expunged.lock();
                 for u in removed {
@@ -410,11 +323,8 @@ fn concurrent_appends_expunges_and_deliveries() {
     let appended = appended.lock();
     // Each thread's messages got increasing UIDs, in the order it sent them.
     for t in 0..8 {
-        let mine: Vec<u32> = appended
-            .iter()
-            .filter(|(_, b)| b.starts_with(&format!("Subject: {t}-")))
-            .map(|(u, _)| *u)
-            .collect();
+        let mine: Vec<u32> =
+            appended.iter().filter(|(_, b)| b.starts_with(&format!("Subject: {t}-"))).map(|(u, _)| *u).collect();
         assert_eq!(mine.len(), 50);
         assert!(mine.windows(2).all(|w| w[0] < w[1]));
     }
@@ -425,10 +335,7 @@ fn concurrent_appends_expunges_and_deliveries() {
             assert!(snap.find(*uid).is_none());
             continue;
         }
-        let (mut f, _) = mb
-            .open_message(*uid)
-            .unwrap()
-            .expect("acknowledged message present");
+        let (mut f, _) = mb.open_message(*uid).unwrap().expect("acknowledged message present");
         let mut text = String::new();
         std::io::Read::read_to_string(&mut f, &mut text).unwrap();
         assert_eq!(&text, body);
@@ -439,24 +346,11 @@ fn concurrent_appends_expunges_and_deliveries() {
     assert_eq!(fs::read_dir(root.join("new")).unwrap().count(), 0);
     assert_eq!(snap.entries.len() + expunged.len(), 400 + 60);
     // A fresh store over the same directory agrees.
-    let fresh = Store::without_watcher()
-        .account(&root)
-        .open("INBOX")
-        .unwrap()
-        .sync()
-        .unwrap();
+    let fresh = Store::without_watcher().account(&root).open("INBOX").unwrap().sync().unwrap();
     assert_eq!(fresh.uidvalidity, snap.uidvalidity);
     assert_eq!(fresh.uidnext, snap.uidnext);
-    let a: Vec<(u32, String)> = fresh
-        .entries
-        .iter()
-        .map(|e| (e.uid, e.base().to_string()))
-        .collect();
-    let b: Vec<(u32, String)> = snap
-        .entries
-        .iter()
-        .map(|e| (e.uid, e.base().to_string()))
-        .collect();
+    let a: Vec<(u32, String)> = fresh.entries.iter().map(|e| (e.uid, e.base().to_string())).collect();
+    let b: Vec<(u32, String)> = snap.entries.iter().map(|e| (e.uid, e.base().to_string())).collect();
     assert_eq!(a, b);
 }
 
@@ -466,10 +360,7 @@ fn watcher_wakes_on_delivery() {
     let store = Store::new();
     if !store.has_watcher() {
         // No inotify here: sessions poll instead.
-        assert!(
-            !Path::new("/proc/sys/fs/inotify").exists(),
-            "inotify exists but did not start"
-        );
+        assert!(!Path::new("/proc/sys/fs/inotify").exists(), "inotify exists but did not start");
         return;
     }
     let acc = store.account(dir.path());

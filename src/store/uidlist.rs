@@ -63,19 +63,11 @@ impl UidList {
         let mut guid = [0u8; 16];
         if getrandom::getrandom(&mut guid).is_err() {
             // Without randomness, time and pid still make a usable GUID.
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos();
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
             guid = (t ^ (u128::from(std::process::id()) << 64)).to_be_bytes();
         }
         let hex: String = guid.iter().map(|b| format!("{b:02x}")).collect();
-        UidList {
-            uidvalidity,
-            next_uid: 1,
-            header_extra: vec![format!("G{hex}")],
-            records: Vec::new(),
-        }
+        UidList { uidvalidity, next_uid: 1, header_extra: vec![format!("G{hex}")], records: Vec::new() }
     }
 
     /// Parses the file's text.
@@ -88,12 +80,7 @@ impl UidList {
         };
         let mut words = header.split(' ').filter(|w| !w.is_empty());
         let version = words.next().unwrap_or("");
-        let mut list = UidList {
-            uidvalidity: 0,
-            next_uid: 1,
-            header_extra: Vec::new(),
-            records: Vec::new(),
-        };
+        let mut list = UidList { uidvalidity: 0, next_uid: 1, header_extra: Vec::new(), records: Vec::new() };
         let v3 = match version {
             "3" => {
                 for w in words {
@@ -174,11 +161,7 @@ fn parse_line(line: &str, v3: bool) -> Option<UidRecord> {
     let uid: u32 = uid_text.parse().ok().filter(|&u| u > 0)?;
     let (fields, file) = if v3 {
         let i = rest.find(':')?;
-        let fields = rest[..i]
-            .split(' ')
-            .filter(|f| !f.is_empty())
-            .map(String::from)
-            .collect();
+        let fields = rest[..i].split(' ').filter(|f| !f.is_empty()).map(String::from).collect();
         (fields, rest[i + 1..].to_string())
     } else {
         (Vec::new(), rest.trim().to_string())
@@ -212,10 +195,7 @@ mod tests {
         assert_eq!((l.uidvalidity, l.next_uid, l.records[0].uid), (1000, 5, 3));
         assert!(UidList::parse("").is_err());
         let skipped = UidList::parse("3 V1 N5\n4 :a\n3 :b\nx :c\n5 d\n6 :../e\n7 W1 :f\n").unwrap();
-        assert_eq!(
-            skipped.records.iter().map(|r| r.uid).collect::<Vec<_>>(),
-            vec![4, 7]
-        );
+        assert_eq!(skipped.records.iter().map(|r| r.uid).collect::<Vec<_>>(), vec![4, 7]);
         assert!(UidList::parse("9 V1\n").is_err());
         assert_eq!(UidList::parse("3 V1 N2\n7 :a\n").unwrap().next_uid, 8);
     }

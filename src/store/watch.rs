@@ -41,19 +41,12 @@ impl Watcher {
     /// Starts the watcher threads; fails when inotify is not available.
     pub fn start() -> io::Result<Arc<Watcher>> {
         let inotify = Inotify::init()?;
-        let state = Arc::new(Mutex::new(State {
-            watches: inotify.watches(),
-            by_dir: HashMap::new(),
-            by_wd: HashMap::new(),
-        }));
+        let state =
+            Arc::new(Mutex::new(State { watches: inotify.watches(), by_dir: HashMap::new(), by_wd: HashMap::new() }));
         let (tx, rx) = crossbeam_channel::unbounded();
         let reader_state = state.clone();
-        thread::Builder::new()
-            .name("store-watch".into())
-            .spawn(move || read_events(inotify, reader_state, tx))?;
-        thread::Builder::new()
-            .name("store-sync".into())
-            .spawn(move || sync_changed(rx))?;
+        thread::Builder::new().name("store-watch".into()).spawn(move || read_events(inotify, reader_state, tx))?;
+        thread::Builder::new().name("store-sync".into()).spawn(move || sync_changed(rx))?;
         Ok(Arc::new(Watcher { state }))
     }
 
@@ -74,8 +67,7 @@ impl Watcher {
         for sub in ["new", "cur"] {
             match st.watches.add(dir.join(sub), mask) {
                 Ok(wd) => {
-                    st.by_wd
-                        .insert(wd.get_watch_descriptor_id(), Arc::downgrade(mailbox));
+                    st.by_wd.insert(wd.get_watch_descriptor_id(), Arc::downgrade(mailbox));
                     wds.push(wd);
                 }
                 Err(e) => log::warn!("cannot watch {}/{sub}: {e}", dir.display()),

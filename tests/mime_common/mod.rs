@@ -87,15 +87,9 @@ fn value(s: &[u8], p: &mut usize, depth: usize) -> Result<V, String> {
             }
         }
         Some(b'{') => {
-            let close = s[*p..]
-                .iter()
-                .position(|&b| b == b'}')
-                .ok_or("bad literal")?
-                + *p;
-            let n: usize = std::str::from_utf8(&s[*p + 1..close])
-                .ok()
-                .and_then(|t| t.parse().ok())
-                .ok_or("bad literal length")?;
+            let close = s[*p..].iter().position(|&b| b == b'}').ok_or("bad literal")? + *p;
+            let n: usize =
+                std::str::from_utf8(&s[*p + 1..close]).ok().and_then(|t| t.parse().ok()).ok_or("bad literal length")?;
             if s.get(close + 1..close + 3) != Some(b"\r\n") {
                 return Err("literal without CRLF".into());
             }
@@ -199,10 +193,7 @@ pub fn check_body(v: &V, ext: bool) -> Result<(), String> {
         }
         if ext {
             if rest.len() != 5 {
-                return Err(format!(
-                    "multipart ext needs 4 fields, got {}",
-                    rest.len() - 1
-                ));
+                return Err(format!("multipart ext needs 4 fields, got {}", rest.len() - 1));
             }
             check_params(&rest[1])?;
             check_dsp(&rest[2])?;

@@ -37,18 +37,10 @@ impl Server {
         let d = dir.path();
         let mut passwd = String::new();
         for (u, p) in USERS {
-            passwd.push_str(&format!(
-                "{u}:{{PLAIN}}{p}::::{}::\n",
-                d.join("home").join(u).display()
-            ));
+            passwd.push_str(&format!("{u}:{{PLAIN}}{p}::::{}::\n", d.join("home").join(u).display()));
         }
         std::fs::write(d.join("passwd"), passwd).unwrap();
-        tegami::net::write_self_signed(
-            &["localhost", "127.0.0.1"],
-            &d.join("cert.pem"),
-            &d.join("key.pem"),
-        )
-        .unwrap();
+        tegami::net::write_self_signed(&["localhost", "127.0.0.1"], &d.join("cert.pem"), &d.join("key.pem")).unwrap();
         prepare(d);
         let (child, plain, tls) = spawn_on(d, extra);
         Server { child, plain, tls, dir }
@@ -93,11 +85,7 @@ impl Server {
     /// A logged-in client on the clear-text port.
     pub fn login(&self, user: &str) -> Client {
         let mut c = self.connect();
-        let pw = USERS
-            .iter()
-            .find(|(u, _)| *u == user)
-            .expect("known user")
-            .1;
+        let pw = USERS.iter().find(|(u, _)| *u == user).expect("known user").1;
         c.ok(&format!("LOGIN {user} {pw}"));
         c
     }
@@ -183,11 +171,7 @@ fn tls_wrap(sock: TcpStream, cert: &Path) -> Conn {
 
 impl Client {
     fn open(conn: Conn) -> Client {
-        let mut c = Client {
-            r: BufReader::new(conn),
-            greeting: String::new(),
-            n: 0,
-        };
+        let mut c = Client { r: BufReader::new(conn), greeting: String::new(), n: 0 };
         c.greeting = c.line();
         c
     }
@@ -214,13 +198,8 @@ impl Client {
     pub fn tls_handshake(&mut self, cert: &Path) {
         let placeholder = BufReader::new(Conn::Plain(self.tcp().try_clone().unwrap()));
         let old = std::mem::replace(&mut self.r, placeholder);
-        assert!(
-            old.buffer().is_empty(),
-            "server sent bytes after STARTTLS OK"
-        );
-        let Conn::Plain(sock) = old.into_inner() else {
-            panic!("already TLS")
-        };
+        assert!(old.buffer().is_empty(), "server sent bytes after STARTTLS OK");
+        let Conn::Plain(sock) = old.into_inner() else { panic!("already TLS") };
         self.r = BufReader::new(tls_wrap(sock, cert));
     }
 
@@ -235,9 +214,7 @@ impl Client {
     pub fn line(&mut self) -> String {
         let mut v = Vec::new();
         let _ = self.r.read_until(b'\n', &mut v);
-        String::from_utf8_lossy(&v)
-            .trim_end_matches(['\r', '\n'])
-            .to_string()
+        String::from_utf8_lossy(&v).trim_end_matches(['\r', '\n']).to_string()
     }
 
     /// Reads one response line, with any literals it announces appended.
@@ -294,10 +271,7 @@ impl Client {
     pub fn ok(&mut self, text: &str) -> Vec<String> {
         let lines = self.cmd(text);
         let last = lines.last().unwrap();
-        assert!(
-            last.split(' ').nth(1) == Some("OK"),
-            "{text} failed: {lines:?}"
-        );
+        assert!(last.split(' ').nth(1) == Some("OK"), "{text} failed: {lines:?}");
         lines
     }
 
@@ -334,8 +308,7 @@ fn announced(line: &str) -> Option<usize> {
 /// The passwd-file fixture: one account per hash scheme, made by tools
 /// other than tegami (see the comments in the file).
 pub fn fixture_passwd() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/passwd"))
-        .unwrap()
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/passwd")).unwrap()
 }
 
 /// The fixture's accounts with their passwords, read from the
@@ -348,12 +321,7 @@ pub fn fixture_accounts() -> Vec<(String, String)> {
             password = Some(rest.split("  ").next().unwrap().trim_end().to_string());
         } else if !line.starts_with('#') && !line.trim().is_empty() {
             let user = line.split(':').next().unwrap().to_string();
-            out.push((
-                user,
-                password
-                    .take()
-                    .expect("a password comment above every account"),
-            ));
+            out.push((user, password.take().expect("a password comment above every account")));
         }
     }
     out
@@ -362,9 +330,7 @@ pub fn fixture_accounts() -> Vec<(String, String)> {
 impl Server {
     /// Starts a server whose accounts are the fixture's (plus nothing else).
     pub fn start_fixture(extra: &[&str]) -> Server {
-        Server::start_with(extra, |d| {
-            std::fs::write(d.join("passwd"), fixture_passwd()).unwrap()
-        })
+        Server::start_with(extra, |d| std::fs::write(d.join("passwd"), fixture_passwd()).unwrap())
     }
 }
 
@@ -561,21 +527,14 @@ pub fn seed_maildir(dir: &Path, seeds: &[Seed]) {
         let p = dir.join("cur").join(name);
         std::fs::write(&p, s.data).unwrap();
         let t = std::time::UNIX_EPOCH + Duration::from_secs(s.mtime as u64);
-        std::fs::File::options()
-            .write(true)
-            .open(&p)
-            .unwrap()
-            .set_modified(t)
-            .unwrap();
+        std::fs::File::options().write(true).open(&p).unwrap().set_modified(t).unwrap();
     }
 }
 
 impl Server {
     /// Starts a server whose user `alice` has `seeds` in INBOX (UIDs 1..).
     pub fn start_seeded(extra: &[&str], seeds: &[Seed]) -> Server {
-        Server::start_with(extra, |d| {
-            seed_maildir(&d.join("home").join("alice").join("Maildir"), seeds)
-        })
+        Server::start_with(extra, |d| seed_maildir(&d.join("home").join("alice").join("Maildir"), seeds))
     }
 }
 
@@ -620,22 +579,10 @@ impl Client {
 
     /// APPENDs one message with a synchronizing literal (flags in a list,
     /// an optional date); returns the lines.
-    pub fn append_dated(
-        &mut self,
-        mailbox: &str,
-        flags: &str,
-        date: Option<&str>,
-        data: &[u8],
-    ) -> Vec<String> {
+    pub fn append_dated(&mut self, mailbox: &str, flags: &str, date: Option<&str>, data: &[u8]) -> Vec<String> {
         let tag = self.next_tag();
         let date = date.map(|d| format!(" \"{d}\"")).unwrap_or_default();
-        self.send(
-            format!(
-                "{tag} APPEND {mailbox} ({flags}){date} {{{}}}\r\n",
-                data.len()
-            )
-            .as_bytes(),
-        );
+        self.send(format!("{tag} APPEND {mailbox} ({flags}){date} {{{}}}\r\n", data.len()).as_bytes());
         let cont = self.line();
         assert!(cont.starts_with('+'), "no continuation for APPEND: {cont}");
         self.send(data);

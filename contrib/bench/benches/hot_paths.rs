@@ -16,9 +16,7 @@ use tegami_bench::rng::Rng;
 /// (about 13.5 MB of base64), LF line endings as in a maildir.
 fn ten_mb_message() -> Vec<u8> {
     let mut rng = Rng::new(10);
-    let data: Vec<u8> = (0..10_000_000 / 8)
-        .flat_map(|_| rng.next_u64().to_le_bytes())
-        .collect();
+    let data: Vec<u8> = (0..10_000_000 / 8).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
     let mut m = String::from(
         "From: Alice <alice@example.org>\nTo: Bob <bob@example.org>\nSubject: big\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\nSee attachment.\n--b1\nContent-Type: application/pdf; name=\"a.pdf\"\nContent-Transfer-Encoding: base64\n\n",
     );
@@ -29,15 +27,9 @@ fn ten_mb_message() -> Vec<u8> {
 
 /// A Dovecot version-3 uid list of `n` entries with corpus-like file names.
 fn uid_list_text(n: u32) -> String {
-    let mut s = format!(
-        "3 V1700000000 N{} G3085f01b7f11094c501100008c4a11c1\n",
-        n + 1
-    );
+    let mut s = format!("3 V1700000000 N{} G3085f01b7f11094c501100008c4a11c1\n", n + 1);
     for uid in 1..=n {
-        s += &format!(
-            "{uid} :{}.M{uid}P4242Q101.bench,S=12345,W=12555:2,S\n",
-            1_451_606_400 + uid as u64 * 2800
-        );
+        s += &format!("{uid} :{}.M{uid}P4242Q101.bench,S=12345,W=12555:2,S\n", 1_451_606_400 + uid as u64 * 2800);
     }
     s
 }
@@ -51,14 +43,8 @@ fn parsing(c: &mut Criterion) {
     ];
     let mut g = c.benchmark_group("parse_command");
     for (i, cmd) in commands.iter().enumerate() {
-        assert!(
-            parse_command(cmd).is_ok(),
-            "{}",
-            String::from_utf8_lossy(cmd)
-        );
-        g.bench_function(format!("command{}", i + 1), |b| {
-            b.iter(|| parse_command(black_box(cmd)))
-        });
+        assert!(parse_command(cmd).is_ok(), "{}", String::from_utf8_lossy(cmd));
+        g.bench_function(format!("command{}", i + 1), |b| b.iter(|| parse_command(black_box(cmd))));
     }
     g.finish();
 }
@@ -68,21 +54,15 @@ fn mime(c: &mut Criterion) {
     let mut g = c.benchmark_group("mime");
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.sample_size(10);
-    g.bench_function("scan_10MB", |b| {
-        b.iter(|| tegami::mime::scan(black_box(&big)))
-    });
+    g.bench_function("scan_10MB", |b| b.iter(|| tegami::mime::scan(black_box(&big))));
     // BODY.PEEK[] as FETCH sends it: the part tree, then the CRLF form.
     g.bench_function("body_peek_10MB", |b| {
         b.iter(|| {
             let root = tegami::mime::scan(black_box(&big));
-            tegami::fetch::section(&big, &root, &Section::default(), None)
-                .bytes(&big)
-                .len()
+            tegami::fetch::section(&big, &root, &Section::default(), None).bytes(&big).len()
         })
     });
-    g.bench_function("bodystructure_10MB", |b| {
-        b.iter(|| tegami::fetch::body_structure(black_box(&big), true))
-    });
+    g.bench_function("bodystructure_10MB", |b| b.iter(|| tegami::fetch::body_structure(black_box(&big), true)));
     g.finish();
 
     // A webmail listing: ENVELOPE and BODYSTRUCTURE of ordinary corpus messages.
@@ -91,35 +71,20 @@ fn mime(c: &mut Criterion) {
     let bytes: usize = msgs.iter().map(Vec::len).sum();
     let mut g = c.benchmark_group("listing_200_messages");
     g.throughput(Throughput::Bytes(bytes as u64));
-    g.bench_function("envelope", |b| {
-        b.iter(|| {
-            msgs.iter()
-                .map(|m| tegami::fetch::envelope(m).len())
-                .sum::<usize>()
-        })
-    });
+    g.bench_function("envelope", |b| b.iter(|| msgs.iter().map(|m| tegami::fetch::envelope(m).len()).sum::<usize>()));
     g.bench_function("bodystructure", |b| {
-        b.iter(|| {
-            msgs.iter()
-                .map(|m| tegami::fetch::body_structure(m, true).len())
-                .sum::<usize>()
-        })
+        b.iter(|| msgs.iter().map(|m| tegami::fetch::body_structure(m, true).len()).sum::<usize>())
     });
     g.finish();
 }
 
 fn uid_list(c: &mut Criterion) {
     let text = uid_list_text(100_000);
-    assert_eq!(
-        UidList::parse(&text).map(|l| l.records.len()).ok(),
-        Some(100_000)
-    );
+    assert_eq!(UidList::parse(&text).map(|l| l.records.len()).ok(), Some(100_000));
     let mut g = c.benchmark_group("uidlist");
     g.throughput(Throughput::Elements(100_000));
     g.sample_size(20);
-    g.bench_function("parse_100k", |b| {
-        b.iter(|| UidList::parse(black_box(&text)))
-    });
+    g.bench_function("parse_100k", |b| b.iter(|| UidList::parse(black_box(&text))));
     let list = UidList::parse(&text).expect("parsed above");
     g.bench_function("render_100k", |b| b.iter(|| list.render()));
     g.finish();

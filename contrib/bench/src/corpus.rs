@@ -144,21 +144,14 @@ const WORDS: &[&str] = &[
     "déjà",
 ];
 const FIRST: &[&str] = &[
-    "Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory",
-    "Niaj", "Olivia", "Peggy", "Rupert", "Sybil", "Trent", "Victor", "Walter", "Yuki", "Hiroshi",
-    "Anja", "Jürgen", "Chloé", "Søren",
+    "Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory", "Niaj", "Olivia",
+    "Peggy", "Rupert", "Sybil", "Trent", "Victor", "Walter", "Yuki", "Hiroshi", "Anja", "Jürgen", "Chloé", "Søren",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Jones", "Miller", "Brown", "Tanaka", "Suzuki", "Schmidt", "Müller", "Dubois",
-    "Rossi", "Novak", "Kowalski", "Hansen", "Garcia", "Silva", "Ivanova", "Chen", "Wang", "Kim",
-    "Nguyen",
+    "Smith", "Jones", "Miller", "Brown", "Tanaka", "Suzuki", "Schmidt", "Müller", "Dubois", "Rossi", "Novak",
+    "Kowalski", "Hansen", "Garcia", "Silva", "Ivanova", "Chen", "Wang", "Kim", "Nguyen",
 ];
-const DOMAINS: &[&str] = &[
-    "example.org",
-    "example.com",
-    "mail.example.net",
-    "corp.example",
-];
+const DOMAINS: &[&str] = &["example.org", "example.com", "mail.example.net", "corp.example"];
 /// Encoded words, precomputed from real text in each charset.
 const ENCODED: &[&str] = &[
     "=?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?=",
@@ -203,10 +196,7 @@ pub fn write_maildir(dir: &Path, count: u32, seed: u64) -> io::Result<()> {
     for sub in ["cur", "new", "tmp"] {
         fs::create_dir_all(dir.join(sub))?;
     }
-    if dir
-        .file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-    {
+    if dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
         File::create(dir.join("maildirfolder"))?;
     }
     let mut kw = String::new();
@@ -219,12 +209,7 @@ pub fn write_maildir(dir: &Path, count: u32, seed: u64) -> io::Result<()> {
         let msg = gen.message(n);
         let size = msg.bytes.len();
         let vsize = size + msg.bytes.iter().filter(|&&b| b == b'\n').count();
-        let base = format!(
-            "{}.M{}P4242Q{}.bench,S={size},W={vsize}",
-            msg.date,
-            n,
-            seed % 1000
-        );
+        let base = format!("{}.M{}P4242Q{}.bench,S={size},W={vsize}", msg.date, n, seed % 1000);
         // The newest half percent is still in new/, as the MTA left it.
         let path = if n as f64 >= count as f64 * 0.995 {
             dir.join("new").join(base)
@@ -277,17 +262,8 @@ impl Generator {
 
     fn name(&mut self) -> (String, String) {
         let (first, last) = (*self.rng.pick(FIRST), *self.rng.pick(LAST));
-        let last = if self.rng.chance(0.02) {
-            super::corpus::SEARCH_NAME
-        } else {
-            last
-        };
-        let addr = format!(
-            "{}.{}@{}",
-            ascii(first).to_lowercase(),
-            ascii(last).to_lowercase(),
-            self.rng.pick(DOMAINS)
-        );
+        let last = if self.rng.chance(0.02) { super::corpus::SEARCH_NAME } else { last };
+        let addr = format!("{}.{}@{}", ascii(first).to_lowercase(), ascii(last).to_lowercase(), self.rng.pick(DOMAINS));
         let display = if self.rng.chance(0.15) {
             format!("{} {}", self.rng.pick(ENCODED), ascii(last))
         } else if first.is_ascii() && last.is_ascii() {
@@ -312,17 +288,9 @@ impl Generator {
     fn text(&mut self, target: usize, word: bool) -> String {
         let mut s = String::new();
         let mut line = 0;
-        let at = if word {
-            self.rng.range(0, target as u64) as usize
-        } else {
-            usize::MAX
-        };
+        let at = if word { self.rng.range(0, target as u64) as usize } else { usize::MAX };
         while s.len() < target {
-            let w = if s.len() >= at && !s.contains(SEARCH_WORD) {
-                SEARCH_WORD
-            } else {
-                *self.rng.pick(WORDS)
-            };
+            let w = if s.len() >= at && !s.contains(SEARCH_WORD) { SEARCH_WORD } else { *self.rng.pick(WORDS) };
             s += w;
             line += w.len() + 1;
             if line > 66 {
@@ -338,9 +306,7 @@ impl Generator {
 
     /// Message number `n` of the maildir.
     pub fn message(&mut self, n: u32) -> Message {
-        self.time += self
-            .rng
-            .range(self.step as u64 / 2, self.step as u64 * 3 / 2 + 1) as i64;
+        self.time += self.rng.range(self.step as u64 / 2, self.step as u64 * 3 / 2 + 1) as i64;
         let date = self.time;
         let id = format!("<{n}.{}.{}@bench.example>", self.seed, date);
         let (from, from_addr) = self.name();
@@ -364,10 +330,7 @@ impl Generator {
                 let i = self.rng.range(0, 200) as usize;
                 self.threads.swap_remove(i);
             }
-            self.threads.push(Thread {
-                subject: s.clone(),
-                ids: vec![id.clone()],
-            });
+            self.threads.push(Thread { subject: s.clone(), ids: vec![id.clone()] });
             (s, None, vec![])
         };
         let mut h = String::new();
@@ -378,10 +341,7 @@ impl Generator {
             self.rng.next_u64() >> 24,
             rfc2822(date + 3, 0)
         );
-        h += &format!(
-            "Date: {}\n",
-            rfc2822(date, [0, 60, -300, 540, 120][n as usize % 5])
-        );
+        h += &format!("Date: {}\n", rfc2822(date, [0, 60, -300, 540, 120][n as usize % 5]));
         h += &format!("From: {from} <{from_addr}>\n");
         h += &format!("To: {to} <{to_addr}>\n");
         if self.rng.chance(0.3) {
@@ -408,11 +368,7 @@ impl Generator {
             body += "This is a multi-part message in MIME format.\n";
             body += &format!("--{b}\n");
             body += &self.inline_part(target / 2, word, kind < 0.5);
-            let size = if big {
-                self.rng.log_range(100_000, 10_000_000)
-            } else {
-                self.rng.log_range(1_000, 8_000)
-            };
+            let size = if big { self.rng.log_range(100_000, 10_000_000) } else { self.rng.log_range(1_000, 8_000) };
             let (ct, name) = *self.rng.pick(&[
                 ("application/pdf", "report.pdf"),
                 ("image/jpeg", "photo.jpg"),
@@ -464,7 +420,8 @@ impl Generator {
         let mut html = String::from("<html><body>\n<p>");
         html += &text.replace("\n\n", "</p>\n<p>");
         html += "</p>\n</body></html>\n";
-        let mut s = format!("--{b}\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{text}");
+        let mut s =
+            format!("--{b}\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{text}");
         s += &format!("--{b}\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n");
         s += &quoted_printable(&html);
         s += &format!("--{b}--\n");
@@ -478,9 +435,7 @@ impl Generator {
             format!("Content-Type: multipart/alternative; boundary=\"{b}\"\n\n{body}")
         } else {
             let t = self.text(target, word);
-            format!(
-                "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{t}"
-            )
+            format!("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{t}")
         }
     }
 }
@@ -505,9 +460,7 @@ pub fn rfc2822(t: i64, tz: i64) -> String {
     let secs = local.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
-    let mon = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][m as usize - 1];
+    let mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m as usize - 1];
     let sign = if tz < 0 { '-' } else { '+' };
     format!(
         "{wd}, {d} {mon} {y} {:02}:{:02}:{:02} {sign}{:02}{:02}",
@@ -538,9 +491,7 @@ pub fn base64_lines(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() * 4 / 3 + data.len() / 57 + 4);
     for line in data.chunks(57) {
         for c in line.chunks(3) {
-            let v = (c[0] as u32) << 16
-                | (*c.get(1).unwrap_or(&0) as u32) << 8
-                | *c.get(2).unwrap_or(&0) as u32;
+            let v = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
             for i in 0..4 {
                 if i <= c.len() {
                     out.push(A[(v >> (18 - 6 * i)) as usize & 63] as char);
@@ -564,11 +515,7 @@ fn quoted_printable(s: &str) -> String {
             col = 0;
             continue;
         }
-        let enc = if b == b'=' || !(32..127).contains(&b) {
-            format!("={b:02X}")
-        } else {
-            (b as char).to_string()
-        };
+        let enc = if b == b'=' || !(32..127).contains(&b) { format!("={b:02X}") } else { (b as char).to_string() };
         if col + enc.len() > 75 {
             out += "=\n";
             col = 0;
@@ -586,10 +533,7 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(rfc2822(0, 0), "Thu, 1 Jan 1970 00:00:00 +0000");
-        assert_eq!(
-            rfc2822(1_700_000_000, -300),
-            "Tue, 14 Nov 2023 17:13:20 -0500"
-        );
+        assert_eq!(rfc2822(1_700_000_000, -300), "Tue, 14 Nov 2023 17:13:20 -0500");
     }
 
     #[test]

@@ -32,11 +32,7 @@ impl Response {
     /// `uid` of an `[APPENDUID validity uid]` response code.
     pub fn append_uid(&self) -> Option<u32> {
         let at = self.tagged.find("[APPENDUID ")?;
-        self.tagged[at + 11..]
-            .split([' ', ']'])
-            .nth(1)?
-            .parse()
-            .ok()
+        self.tagged[at + 11..].split([' ', ']']).nth(1)?.parse().ok()
     }
 }
 
@@ -54,18 +50,11 @@ impl Conn {
         let s = TcpStream::connect(addr)?;
         s.set_nodelay(true)?;
         s.set_read_timeout(Some(Duration::from_secs(900)))?;
-        let mut c = Conn {
-            reader: BufReader::with_capacity(64 * 1024, s.try_clone()?),
-            writer: s,
-            tag: 0,
-            line: vec![],
-        };
+        let mut c =
+            Conn { reader: BufReader::with_capacity(64 * 1024, s.try_clone()?), writer: s, tag: 0, line: vec![] };
         let greeting = c.read_line()?;
         if !greeting.starts_with(b"* OK") {
-            return Err(other(format!(
-                "greeting: {}",
-                String::from_utf8_lossy(&greeting)
-            )));
+            return Err(other(format!("greeting: {}", String::from_utf8_lossy(&greeting))));
         }
         Ok(c)
     }
@@ -90,10 +79,7 @@ impl Conn {
         self.line.clear();
         let n = self.reader.read_until(b'\n', &mut self.line)?;
         if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "server closed the connection",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed the connection"));
         }
         Ok(std::mem::take(&mut self.line))
     }
@@ -111,16 +97,14 @@ impl Conn {
     /// Like [`Conn::cmd`], keeping the untagged lines when `keep` is set.
     pub fn cmd_keep(&mut self, text: &str, keep: bool) -> io::Result<Response> {
         let tag = self.next_tag();
-        self.writer
-            .write_all(format!("{tag} {text}\r\n").as_bytes())?;
+        self.writer.write_all(format!("{tag} {text}\r\n").as_bytes())?;
         self.read_response(&tag, keep)
     }
 
     /// APPENDs `msg` to `mailbox` with a LITERAL+ literal.
     pub fn append(&mut self, mailbox: &str, flags: &str, msg: &[u8]) -> io::Result<Response> {
         let tag = self.next_tag();
-        let mut buf =
-            format!("{tag} APPEND {mailbox} ({flags}) {{{}+}}\r\n", msg.len()).into_bytes();
+        let mut buf = format!("{tag} APPEND {mailbox} ({flags}) {{{}+}}\r\n", msg.len()).into_bytes();
         buf.extend_from_slice(msg);
         buf.extend_from_slice(b"\r\n");
         self.writer.write_all(&buf)?;
@@ -130,18 +114,14 @@ impl Conn {
     /// Sends IDLE and waits for the continuation; returns the tag to end it with.
     pub fn idle(&mut self) -> io::Result<String> {
         let tag = self.next_tag();
-        self.writer
-            .write_all(format!("{tag} IDLE\r\n").as_bytes())?;
+        self.writer.write_all(format!("{tag} IDLE\r\n").as_bytes())?;
         loop {
             let l = self.read_line()?;
             if l.starts_with(b"+") {
                 return Ok(tag);
             }
             if l.starts_with(tag.as_bytes()) {
-                return Err(other(format!(
-                    "IDLE refused: {}",
-                    String::from_utf8_lossy(&l)
-                )));
+                return Err(other(format!("IDLE refused: {}", String::from_utf8_lossy(&l))));
             }
         }
     }
@@ -179,16 +159,11 @@ impl Conn {
             if text.starts_with(b"* ") {
                 r.untagged += 1;
                 if keep {
-                    r.lines
-                        .push(String::from_utf8_lossy(&text).trim_end().to_string());
+                    r.lines.push(String::from_utf8_lossy(&text).trim_end().to_string());
                 }
             } else if text.starts_with(tag.as_bytes()) && text.get(tag.len()) == Some(&b' ') {
                 let t = String::from_utf8_lossy(&text).trim_end().to_string();
-                r.status = t[tag.len() + 1..]
-                    .split(' ')
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
+                r.status = t[tag.len() + 1..].split(' ').next().unwrap_or("").to_string();
                 // The completion text differs between servers; count only the data.
                 r.bytes -= text.len() as u64;
                 r.tagged = t;
@@ -229,10 +204,7 @@ mod tests {
 
     #[test]
     fn appenduid() {
-        let r = Response {
-            tagged: "t3 OK [APPENDUID 1700 42] done".into(),
-            ..Default::default()
-        };
+        let r = Response { tagged: "t3 OK [APPENDUID 1700 42] done".into(), ..Default::default() };
         assert_eq!(r.append_uid(), Some(42));
     }
 }

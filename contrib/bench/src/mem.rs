@@ -52,12 +52,7 @@ pub fn kb_field(path: &str, field: &str) -> u64 {
         .ok()
         .and_then(|s| {
             let l = s.lines().find(|l| l.starts_with(field))?;
-            l[field.len()..]
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
+            l[field.len()..].trim().trim_end_matches("kB").trim().parse::<u64>().ok()
         })
         .map_or(0, |kb| kb * 1024)
 }
@@ -69,10 +64,7 @@ pub fn tree_rss(root: u32) -> u64 {
 
 /// Summed proportional set size (shared pages split between sharers).
 pub fn tree_pss(root: u32) -> u64 {
-    tree(root)
-        .into_iter()
-        .map(|p| kb_field(&format!("/proc/{p}/smaps_rollup"), "Pss:"))
-        .sum()
+    tree(root).into_iter().map(|p| kb_field(&format!("/proc/{p}/smaps_rollup"), "Pss:")).sum()
 }
 
 /// Samples the peak summed RSS of a process tree until dropped.
@@ -107,12 +99,7 @@ impl Sampler {
                 }
             })
         });
-        Sampler {
-            root,
-            stop,
-            peak,
-            handle,
-        }
+        Sampler { root, stop, peak, handle }
     }
 
     /// Stops and returns the peak in bytes.

@@ -41,16 +41,7 @@ pub enum Better {
 /// Prints one result line:
 /// `RESULT server=S round=R id=ID unit=U better=lower|higher value=V|na rss=BYTES note=N name=TEXT`.
 #[allow(clippy::too_many_arguments)]
-pub fn emit(
-    ctx: &Ctx,
-    id: &str,
-    name: &str,
-    value: Option<f64>,
-    unit: &str,
-    better: Better,
-    rss: u64,
-    note: &str,
-) {
+pub fn emit(ctx: &Ctx, id: &str, name: &str, value: Option<f64>, unit: &str, better: Better, rss: u64, note: &str) {
     let v = value.map_or("na".to_string(), |v| format!("{v:.3}"));
     let b = match better {
         Better::Lower => "lower",
@@ -71,9 +62,7 @@ fn ms(t: Instant) -> f64 {
 
 /// The number of `* N EXISTS` in kept lines.
 fn exists(lines: &[String]) -> Option<u32> {
-    lines
-        .iter()
-        .find_map(|l| l.strip_prefix("* ")?.strip_suffix(" EXISTS")?.parse().ok())
+    lines.iter().find_map(|l| l.strip_prefix("* ")?.strip_suffix(" EXISTS")?.parse().ok())
 }
 
 fn expect_ok(what: &str, r: &crate::imap::Response) -> io::Result<()> {
@@ -116,16 +105,7 @@ fn select_big(ctx: &Ctx) -> io::Result<()> {
     let v = ms(t);
     expect_ok("SELECT", &r)?;
     let note = format!("exists={}", exists(&r.lines).unwrap_or(0));
-    emit(
-        ctx,
-        "1a",
-        &format!("SELECT {n}-message INBOX, first time"),
-        Some(v),
-        "ms",
-        Better::Lower,
-        m.finish(),
-        &note,
-    );
+    emit(ctx, "1a", &format!("SELECT {n}-message INBOX, first time"), Some(v), "ms", Better::Lower, m.finish(), &note);
     c.logout();
 
     let mut c = Conn::login(&ctx.addr, "big", PASSWORD)?;
@@ -135,16 +115,7 @@ fn select_big(ctx: &Ctx) -> io::Result<()> {
     let v = ms(t);
     expect_ok("SELECT", &r)?;
     let note = format!("exists={}", exists(&r.lines).unwrap_or(0));
-    emit(
-        ctx,
-        "1b",
-        &format!("SELECT {n}-message INBOX, again"),
-        Some(v),
-        "ms",
-        Better::Lower,
-        m.finish(),
-        &note,
-    );
+    emit(ctx, "1b", &format!("SELECT {n}-message INBOX, again"), Some(v), "ms", Better::Lower, m.finish(), &note);
 
     let m = Sampler::start(ctx.pid);
     let t = Instant::now();
@@ -186,19 +157,8 @@ fn listing(ctx: &Ctx, s3: bool, s4: bool, s5: bool) -> io::Result<()> {
             let v = ms(t);
             expect_ok("FETCH", &r)?;
             let note = format!("fetched={},bytes={}", r.untagged, r.bytes);
-            let name = format!(
-                "FETCH 1:* (ENVELOPE BODYSTRUCTURE INTERNALDATE RFC822.SIZE), {n} messages, {when}"
-            );
-            emit(
-                ctx,
-                id,
-                &name,
-                Some(v),
-                "ms",
-                Better::Lower,
-                m.finish(),
-                &note,
-            );
+            let name = format!("FETCH 1:* (ENVELOPE BODYSTRUCTURE INTERNALDATE RFC822.SIZE), {n} messages, {when}");
+            emit(ctx, id, &name, Some(v), "ms", Better::Lower, m.finish(), &note);
         }
     }
     if s4 {
@@ -235,38 +195,13 @@ fn listing(ctx: &Ctx, s3: bool, s4: bool, s5: bool) -> io::Result<()> {
             let v = ms(t);
             let name = format!("{q}, {n} messages, {when}");
             if r.ok() {
-                let hits = r
-                    .lines
-                    .iter()
-                    .find(|l| l.starts_with("* SEARCH"))
-                    .map_or(0, |l| l.split(' ').count() - 2);
-                emit(
-                    ctx,
-                    id,
-                    &name,
-                    Some(v),
-                    "ms",
-                    Better::Lower,
-                    m.finish(),
-                    &format!("hits={hits}"),
-                );
+                let hits = r.lines.iter().find(|l| l.starts_with("* SEARCH")).map_or(0, |l| l.split(' ').count() - 2);
+                emit(ctx, id, &name, Some(v), "ms", Better::Lower, m.finish(), &format!("hits={hits}"));
             } else {
                 // n/a, with the status and response code as the check: NO [CANNOT].
-                let code = r
-                    .tagged
-                    .find('[')
-                    .and_then(|a| Some(&r.tagged[a..=a + r.tagged[a..].find(']')?]));
+                let code = r.tagged.find('[').and_then(|a| Some(&r.tagged[a..=a + r.tagged[a..].find(']')?]));
                 let answer = format!("{} {}", r.status, code.unwrap_or(""));
-                emit(
-                    ctx,
-                    id,
-                    &name,
-                    None,
-                    "ms",
-                    Better::Lower,
-                    m.finish(),
-                    &answer,
-                );
+                emit(ctx, id, &name, None, "ms", Better::Lower, m.finish(), &answer);
             }
         }
     }
@@ -282,16 +217,8 @@ pub fn small_message(seq: u64, size: usize) -> Vec<u8> {
     );
     while m.len() < size {
         for _ in 0..10 {
-            m += [
-                "lorem ",
-                "ipsum ",
-                "dolor ",
-                "sit ",
-                "amet ",
-                "consectetur ",
-                "adipiscing ",
-                "elit ",
-            ][rng.range(0, 8) as usize];
+            m += ["lorem ", "ipsum ", "dolor ", "sit ", "amet ", "consectetur ", "adipiscing ", "elit "]
+                [rng.range(0, 8) as usize];
         }
         m += "\r\n";
     }
@@ -309,9 +236,7 @@ fn append(ctx: &Ctx) -> io::Result<()> {
         let (addr, barrier, failures) = (ctx.addr.clone(), barrier.clone(), failures.clone());
         handles.push(thread::spawn(move || -> io::Result<()> {
             let mut c = Conn::login(&addr, "app", PASSWORD)?;
-            let msgs: Vec<Vec<u8>> = (0..per)
-                .map(|k| small_message((i * per + k) as u64, 4096))
-                .collect();
+            let msgs: Vec<Vec<u8>> = (0..per).map(|k| small_message((i * per + k) as u64, 4096)).collect();
             barrier.wait();
             for m in msgs {
                 if !c.append("INBOX", "\\Seen", &m)?.ok() {
@@ -326,25 +251,12 @@ fn append(ctx: &Ctx) -> io::Result<()> {
     barrier.wait();
     let t = Instant::now();
     for h in handles {
-        h.join()
-            .map_err(|_| other("append thread panicked".into()))??;
+        h.join().map_err(|_| other("append thread panicked".into()))??;
     }
     let secs = t.elapsed().as_secs_f64();
     let note = format!("failed={}", failures.load(Ordering::Relaxed));
-    let name = format!(
-        "APPEND {} messages of 4 kB from {conns} connections",
-        per * conns
-    );
-    emit(
-        ctx,
-        "6",
-        &name,
-        Some((per * conns) as f64 / secs),
-        "msg/s",
-        Better::Higher,
-        m.finish(),
-        &note,
-    );
+    let name = format!("APPEND {} messages of 4 kB from {conns} connections", per * conns);
+    emit(ctx, "6", &name, Some((per * conns) as f64 / secs), "msg/s", Better::Higher, m.finish(), &note);
     Ok(())
 }
 
@@ -362,13 +274,8 @@ fn mixed(ctx: &Ctx) -> io::Result<()> {
     for i in 0..sessions {
         let (user, folder) = s.mix_mailbox(i / 2);
         let n0 = s.mix_messages;
-        let (addr, barrier, commands, refused, start) = (
-            ctx.addr.clone(),
-            barrier.clone(),
-            commands.clone(),
-            refused.clone(),
-            start.clone(),
-        );
+        let (addr, barrier, commands, refused, start) =
+            (ctx.addr.clone(), barrier.clone(), commands.clone(), refused.clone(), start.clone());
         handles.push(thread::Builder::new().stack_size(256 * 1024).spawn(move || -> io::Result<()> {
             let mut c = Conn::login(&addr, &user, PASSWORD)?;
             let mut rng = Rng::new(1000 + i as u64);
@@ -418,11 +325,7 @@ fn mixed(ctx: &Ctx) -> io::Result<()> {
     }
     let secs = t.elapsed().as_secs_f64();
     if let Some(e) = errors.first() {
-        eprintln!(
-            "bench-load: scenario 7 on {}: {} sessions failed, first: {e}",
-            ctx.server,
-            errors.len()
-        );
+        eprintln!("bench-load: scenario 7 on {}: {} sessions failed, first: {e}", ctx.server, errors.len());
     }
     let note = format!(
         "commands={},refused={},failed_sessions={}",
@@ -430,10 +333,7 @@ fn mixed(ctx: &Ctx) -> io::Result<()> {
         refused.load(Ordering::Relaxed),
         errors.len()
     );
-    let name = format!(
-        "mixed load, {sessions} sessions on {} accounts, {}s",
-        s.mix_accounts, s.mix_seconds
-    );
+    let name = format!("mixed load, {sessions} sessions on {} accounts, {}s", s.mix_accounts, s.mix_seconds);
     emit(
         ctx,
         "7",
@@ -451,11 +351,7 @@ fn mixed(ctx: &Ctx) -> io::Result<()> {
 /// and how long one APPEND takes to reach every one of them as EXISTS.
 fn idle(ctx: &Ctx) -> io::Result<()> {
     let n = ctx.sizes.idlers;
-    let (base, base_pss) = if ctx.pid != 0 {
-        (mem::tree_rss(ctx.pid), mem::tree_pss(ctx.pid))
-    } else {
-        (0, 0)
-    };
+    let (base, base_pss) = if ctx.pid != 0 { (mem::tree_rss(ctx.pid), mem::tree_pss(ctx.pid)) } else { (0, 0) };
     let ready = Arc::new(AtomicU32::new(0));
     let failed = Arc::new(AtomicU32::new(0));
     let sent: Arc<OnceLock<Instant>> = Arc::new(OnceLock::new());
@@ -468,48 +364,38 @@ fn idle(ctx: &Ctx) -> io::Result<()> {
         while i > ready.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed) + 16 {
             thread::sleep(Duration::from_millis(1));
         }
-        let (addr, ready, failed, sent, latencies) = (
-            ctx.addr.clone(),
-            ready.clone(),
-            failed.clone(),
-            sent.clone(),
-            latencies.clone(),
-        );
-        handles.push(
-            thread::Builder::new()
-                .stack_size(128 * 1024)
-                .spawn(move || {
-                    let go = || -> io::Result<()> {
-                        let mut c = Conn::login(&addr, "idle", PASSWORD)?;
-                        expect_ok("SELECT", &c.cmd("SELECT INBOX")?)?;
-                        let tag = c.idle()?;
-                        ready.fetch_add(1, Ordering::Relaxed);
-                        c.socket()
-                            .set_read_timeout(Some(Duration::from_secs(180)))?;
-                        loop {
-                            let l = c.read_line()?;
-                            let l = String::from_utf8_lossy(&l);
-                            let count = l
-                                .strip_prefix("* ")
-                                .and_then(|r| r.trim_end().strip_suffix(" EXISTS"))
-                                .and_then(|v| v.parse::<u32>().ok());
-                            if count.is_some_and(|v| v > exists0) {
-                                let at = sent.get().map_or(f64::NAN, |t| ms(*t));
-                                latencies.lock().unwrap_or_else(|e| e.into_inner()).push(at);
-                                break;
-                            }
-                        }
-                        c.done(&tag)?;
-                        c.logout();
-                        Ok(())
-                    };
-                    if let Err(e) = go() {
-                        if failed.fetch_add(1, Ordering::Relaxed) == 0 {
-                            eprintln!("bench-load: idle connection: {e}");
-                        }
+        let (addr, ready, failed, sent, latencies) =
+            (ctx.addr.clone(), ready.clone(), failed.clone(), sent.clone(), latencies.clone());
+        handles.push(thread::Builder::new().stack_size(128 * 1024).spawn(move || {
+            let go = || -> io::Result<()> {
+                let mut c = Conn::login(&addr, "idle", PASSWORD)?;
+                expect_ok("SELECT", &c.cmd("SELECT INBOX")?)?;
+                let tag = c.idle()?;
+                ready.fetch_add(1, Ordering::Relaxed);
+                c.socket().set_read_timeout(Some(Duration::from_secs(180)))?;
+                loop {
+                    let l = c.read_line()?;
+                    let l = String::from_utf8_lossy(&l);
+                    let count = l
+                        .strip_prefix("* ")
+                        .and_then(|r| r.trim_end().strip_suffix(" EXISTS"))
+                        .and_then(|v| v.parse::<u32>().ok());
+                    if count.is_some_and(|v| v > exists0) {
+                        let at = sent.get().map_or(f64::NAN, |t| ms(*t));
+                        latencies.lock().unwrap_or_else(|e| e.into_inner()).push(at);
+                        break;
                     }
-                })?,
-        );
+                }
+                c.done(&tag)?;
+                c.logout();
+                Ok(())
+            };
+            if let Err(e) = go() {
+                if failed.fetch_add(1, Ordering::Relaxed) == 0 {
+                    eprintln!("bench-load: idle connection: {e}");
+                }
+            }
+        })?);
     }
     while ready.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed) < n
         && setup.elapsed() < Duration::from_secs(300)
@@ -519,11 +405,7 @@ fn idle(ctx: &Ctx) -> io::Result<()> {
     let setup_secs = setup.elapsed().as_secs_f64();
     thread::sleep(Duration::from_secs(1));
     let idling = ready.load(Ordering::Relaxed);
-    let (rss, pss) = if ctx.pid != 0 {
-        (mem::tree_rss(ctx.pid), mem::tree_pss(ctx.pid))
-    } else {
-        (0, 0)
-    };
+    let (rss, pss) = if ctx.pid != 0 { (mem::tree_rss(ctx.pid), mem::tree_pss(ctx.pid)) } else { (0, 0) };
     let note = format!("idling={idling},setup_s={setup_s:.1}", setup_s = setup_secs);
     emit(
         ctx,
@@ -595,16 +477,7 @@ fn idle(ctx: &Ctx) -> io::Result<()> {
     let mut sorted: Vec<f64> = lat.iter().cloned().filter(|v| v.is_finite()).collect();
     sorted.sort_by(|a, b| a.total_cmp(b));
     let median = (sorted.len() as u32 == n).then(|| sorted[sorted.len() / 2]);
-    emit(
-        ctx,
-        "8f",
-        &format!("the same, median over the {n} connections"),
-        median,
-        "ms",
-        Better::Lower,
-        m_rss,
-        &note,
-    );
+    emit(ctx, "8f", &format!("the same, median over the {n} connections"), median, "ms", Better::Lower, m_rss, &note);
     c.logout();
     Ok(())
 }

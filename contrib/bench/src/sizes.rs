@@ -67,9 +67,6 @@ impl Sizes {
 
     /// Account and folder of scenario-7 mailbox `m`.
     pub fn mix_mailbox(&self, m: u32) -> (String, &'static str) {
-        (
-            format!("mix{}", m % self.mix_accounts),
-            MIX_FOLDERS[(m / self.mix_accounts) as usize],
-        )
+        (format!("mix{}", m % self.mix_accounts), MIX_FOLDERS[(m / self.mix_accounts) as usize])
     }
 }

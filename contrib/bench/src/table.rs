@@ -52,11 +52,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(|a, b| a.total_cmp(b));
     let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    })
+    Some(if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 })
 }
 
 fn num(v: Option<f64>) -> String {
@@ -89,11 +85,7 @@ pub fn render(rows: &[Row], a: &str, b: &str) -> String {
         "| # | scenario | unit | {a} | {b} | ratio | {a} peak RSS | {b} peak RSS | rounds | checks ({a} / {b}) |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n"
     );
     for id in ids {
-        let of = |s: &str| {
-            rows.iter()
-                .filter(|r| r.id == id && r.server == s)
-                .collect::<Vec<_>>()
-        };
+        let of = |s: &str| rows.iter().filter(|r| r.id == id && r.server == s).collect::<Vec<_>>();
         let (ra, rb) = (of(a), of(b));
         let Some(first) = ra.first().or(rb.first()) else {
             continue;
@@ -103,9 +95,7 @@ pub fn render(rows: &[Row], a: &str, b: &str) -> String {
         let ma = median(ra.iter().map(|r| r.rss as f64).collect());
         let mb_ = median(rb.iter().map(|r| r.rss as f64).collect());
         let ratio = match (va, vb) {
-            (Some(x), Some(y)) if x > 0.0 && y > 0.0 => {
-                Some(if first.higher { x / y } else { y / x })
-            }
+            (Some(x), Some(y)) if x > 0.0 && y > 0.0 => Some(if first.higher { x / y } else { y / x }),
             _ => None,
         };
         let note = |v: &[&Row]| v.last().map_or("-".to_string(), |r| r.note.clone());
@@ -141,10 +131,7 @@ mod tests {
         let rows: Vec<Row> = lines.iter().filter_map(|l| parse(l)).collect();
         assert_eq!(rows.len(), 3);
         let t = render(&rows, "tegami", "dovecot");
-        assert!(
-            t.contains("| 1a | SELECT x | ms | 10.0 | 20.0 | 2.00 |"),
-            "{t}"
-        );
+        assert!(t.contains("| 1a | SELECT x | ms | 10.0 | 20.0 | 2.00 |"), "{t}");
         assert!(t.contains("| 5a | SEARCH | ms | n/a | n/a | n/a |"), "{t}");
     }
 }

@@ -23,23 +23,15 @@ pub struct CramMd5 {
 impl CramMd5 {
     /// A fresh exchange with a random challenge naming `hostname`.
     pub fn new(hostname: &str) -> CramMd5 {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        let random: String = random_nonce(12)
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let random: String = random_nonce(12).chars().filter(char::is_ascii_alphanumeric).collect();
         CramMd5::with_challenge(&format!("<{random}.{now}@{hostname}>"))
     }
 
     /// An exchange with a fixed challenge (tests, RFC examples).
     pub fn with_challenge(challenge: &str) -> CramMd5 {
-        CramMd5 {
-            challenge: challenge.as_bytes().to_vec(),
-            state: State::Start,
-        }
+        CramMd5 { challenge: challenge.as_bytes().to_vec(), state: State::Start }
     }
 
     fn check(&self, response: &[u8], db: &dyn AccountLookup) -> Step {
@@ -66,10 +58,7 @@ impl CramMd5 {
         mac.update(&self.challenge);
         // verify_slice compares in constant time.
         match mac.verify_slice(&digest) {
-            Ok(()) => Step::Success {
-                authcid: account.user.clone(),
-                authzid: None,
-            },
+            Ok(()) => Step::Success { authcid: account.user.clone(), authzid: None },
             Err(_) => Step::Failure(AUTH_FAILED.into()),
         }
     }
@@ -124,41 +113,24 @@ mod tests {
     fn rfc2195_example() {
         let db = PasswdDb::parse("tim:{PLAIN}tanstaaftanstaaf\n").unwrap();
         let mut m = CramMd5::with_challenge(RFC_CHALLENGE);
-        assert_eq!(
-            m.step(None, &db),
-            Step::Challenge(RFC_CHALLENGE.as_bytes().to_vec())
-        );
+        assert_eq!(m.step(None, &db), Step::Challenge(RFC_CHALLENGE.as_bytes().to_vec()));
         assert_eq!(
             m.step(Some(b"tim b913a602c7eda7a495b4e6e7334d3890"), &db),
-            Step::Success {
-                authcid: "tim".into(),
-                authzid: None
-            }
+            Step::Success { authcid: "tim".into(), authzid: None }
         );
         // Upper-case hex is accepted too.
         let mut m = CramMd5::with_challenge(RFC_CHALLENGE);
         m.step(None, &db);
-        assert!(matches!(
-            m.step(Some(b"tim B913A602C7EDA7A495B4E6E7334D3890"), &db),
-            Step::Success { .. }
-        ));
+        assert!(matches!(m.step(Some(b"tim B913A602C7EDA7A495B4E6E7334D3890"), &db), Step::Success { .. }));
     }
 
     #[test]
     fn random_challenge_shape() {
         let mut m = CramMd5::new("mail.example.org");
-        let Step::Challenge(c) = m.step(None, &db()) else {
-            panic!("expected a challenge")
-        };
+        let Step::Challenge(c) = m.step(None, &db()) else { panic!("expected a challenge") };
         let c = String::from_utf8(c).unwrap();
-        assert!(
-            c.starts_with('<') && c.ends_with("@mail.example.org>"),
-            "{c}"
-        );
-        assert_ne!(
-            c,
-            String::from_utf8(CramMd5::new("mail.example.org").challenge).unwrap()
-        );
+        assert!(c.starts_with('<') && c.ends_with("@mail.example.org>"), "{c}");
+        assert_ne!(c, String::from_utf8(CramMd5::new("mail.example.org").challenge).unwrap());
     }
 
     #[test]
@@ -176,14 +148,8 @@ mod tests {
         assert_eq!(run(&db(), b"bob b913a602c7eda7a495b4e6e7334d3890"), fail);
         assert!(matches!(run(&tim, b"tim"), Step::Failure(_)));
         assert!(matches!(run(&tim, b"tim b913"), Step::Failure(_)));
-        assert!(matches!(
-            run(&tim, b"tim zz13a602c7eda7a495b4e6e7334d3890"),
-            Step::Failure(_)
-        ));
-        assert!(matches!(
-            run(&tim, b"\xff b913a602c7eda7a495b4e6e7334d3890"),
-            Step::Failure(_)
-        ));
+        assert!(matches!(run(&tim, b"tim zz13a602c7eda7a495b4e6e7334d3890"), Step::Failure(_)));
+        assert!(matches!(run(&tim, b"\xff b913a602c7eda7a495b4e6e7334d3890"), Step::Failure(_)));
         let mut m = CramMd5::with_challenge(RFC_CHALLENGE);
         assert!(matches!(m.step(Some(b"tim x"), &tim), Step::Failure(_)));
     }

@@ -44,10 +44,7 @@ impl Mechanism for Login {
             Some(user) => {
                 self.done = true;
                 match check_password(db, &user, data) {
-                    Some(user) => Step::Success {
-                        authcid: user,
-                        authzid: None,
-                    },
+                    Some(user) => Step::Success { authcid: user, authzid: None },
                     None => Step::Failure(AUTH_FAILED.into()),
                 }
             }
@@ -65,17 +62,8 @@ mod tests {
         let db = db();
         let mut m = Login::new();
         assert_eq!(m.step(None, &db), Step::Challenge(b"Username:".to_vec()));
-        assert_eq!(
-            m.step(Some(b"bob"), &db),
-            Step::Challenge(b"Password:".to_vec())
-        );
-        assert_eq!(
-            m.step(Some(b"digest-secret"), &db),
-            Step::Success {
-                authcid: "bob".into(),
-                authzid: None
-            }
-        );
+        assert_eq!(m.step(Some(b"bob"), &db), Step::Challenge(b"Password:".to_vec()));
+        assert_eq!(m.step(Some(b"digest-secret"), &db), Step::Success { authcid: "bob".into(), authzid: None });
         assert!(matches!(m.step(Some(b"x"), &db), Step::Failure(_)));
     }
 
@@ -83,14 +71,8 @@ mod tests {
     fn initial_response_is_the_user_name() {
         let db = db();
         let mut m = Login::new();
-        assert_eq!(
-            m.step(Some(b"alice@example.org"), &db),
-            Step::Challenge(b"Password:".to_vec())
-        );
-        assert!(matches!(
-            m.step(Some(b"wonderland"), &db),
-            Step::Success { .. }
-        ));
+        assert_eq!(m.step(Some(b"alice@example.org"), &db), Step::Challenge(b"Password:".to_vec()));
+        assert!(matches!(m.step(Some(b"wonderland"), &db), Step::Success { .. }));
     }
 
     #[test]
@@ -99,17 +81,11 @@ mod tests {
         let mut m = Login::new();
         m.step(None, &db);
         m.step(Some(b"bob"), &db);
-        assert_eq!(
-            m.step(Some(b"wrong"), &db),
-            Step::Failure(AUTH_FAILED.into())
-        );
+        assert_eq!(m.step(Some(b"wrong"), &db), Step::Failure(AUTH_FAILED.into()));
 
         let mut m = Login::new();
         m.step(Some(b"ghost"), &db);
-        assert_eq!(
-            m.step(Some(b"digest-secret"), &db),
-            Step::Failure(AUTH_FAILED.into())
-        );
+        assert_eq!(m.step(Some(b"digest-secret"), &db), Step::Failure(AUTH_FAILED.into()));
 
         let mut m = Login::new();
         assert!(matches!(m.step(Some(b""), &db), Step::Failure(_)));

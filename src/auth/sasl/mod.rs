@@ -81,11 +81,7 @@ pub(crate) fn random_nonce(n: usize) -> String {
 }
 
 /// Verifies `password` for `user`; the account's canonical name on success.
-pub(crate) fn check_password(
-    db: &dyn AccountLookup,
-    user: &str,
-    password: &[u8],
-) -> Option<String> {
+pub(crate) fn check_password(db: &dyn AccountLookup, user: &str, password: &[u8]) -> Option<String> {
     let account = db.lookup_account(user)?;
     account.verify(password).then(|| account.user.clone())
 }

@@ -28,14 +28,10 @@ impl Mechanism for Plain {
         };
         self.done = true;
         let mut parts = message.splitn(3, |&b| b == 0);
-        let (Some(authzid), Some(authcid), Some(passwd)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(authzid), Some(authcid), Some(passwd)) = (parts.next(), parts.next(), parts.next()) else {
             return Step::Failure("malformed PLAIN message".into());
         };
-        let (Ok(authzid), Ok(authcid)) =
-            (std::str::from_utf8(authzid), std::str::from_utf8(authcid))
-        else {
+        let (Ok(authzid), Ok(authcid)) = (std::str::from_utf8(authzid), std::str::from_utf8(authcid)) else {
             return Step::Failure("user name is not UTF-8".into());
         };
         if authcid.is_empty() || passwd.contains(&0) {
@@ -45,10 +41,7 @@ impl Mechanism for Plain {
             return Step::Failure("proxy authorization not permitted".into());
         }
         match check_password(db, authcid, passwd) {
-            Some(user) => Step::Success {
-                authcid: user,
-                authzid: (!authzid.is_empty()).then(|| authzid.to_string()),
-            },
+            Some(user) => Step::Success { authcid: user, authzid: (!authzid.is_empty()).then(|| authzid.to_string()) },
             None => Step::Failure(AUTH_FAILED.into()),
         }
     }
@@ -65,18 +58,12 @@ mod tests {
 
     #[test]
     fn success_without_and_with_authzid() {
-        let ok = Step::Success {
-            authcid: "alice@example.org".into(),
-            authzid: None,
-        };
+        let ok = Step::Success { authcid: "alice@example.org".into(), authzid: None };
         assert_eq!(run(b"\0alice@example.org\0wonderland"), ok);
         assert_eq!(run(b"\0alice@EXAMPLE.org\0wonderland"), ok);
         assert_eq!(
             run(b"alice@example.org\0alice@example.org\0wonderland"),
-            Step::Success {
-                authcid: "alice@example.org".into(),
-                authzid: Some("alice@example.org".into()),
-            }
+            Step::Success { authcid: "alice@example.org".into(), authzid: Some("alice@example.org".into()) }
         );
         assert!(matches!(run(b"\0bob\0digest-secret"), Step::Success { .. }));
     }
@@ -86,14 +73,8 @@ mod tests {
         let db = db();
         let mut m = Plain::new();
         assert_eq!(m.step(None, &db), Step::Challenge(Vec::new()));
-        assert!(matches!(
-            m.step(Some(b"\0bob\0digest-secret"), &db),
-            Step::Success { .. }
-        ));
-        assert!(matches!(
-            m.step(Some(b"\0bob\0digest-secret"), &db),
-            Step::Failure(_)
-        ));
+        assert!(matches!(m.step(Some(b"\0bob\0digest-secret"), &db), Step::Success { .. }));
+        assert!(matches!(m.step(Some(b"\0bob\0digest-secret"), &db), Step::Failure(_)));
     }
 
     #[test]
@@ -110,10 +91,7 @@ mod tests {
         assert!(matches!(run(b"\0alice@example.org"), Step::Failure(_)));
         assert!(matches!(run(b"\0\0wonderland"), Step::Failure(_)));
         assert!(matches!(run(b"\0\xff\0wonderland"), Step::Failure(_)));
-        assert!(matches!(
-            run(b"\0alice@example.org\0wonderland\0x"),
-            Step::Failure(_)
-        ));
+        assert!(matches!(run(b"\0alice@example.org\0wonderland\0x"), Step::Failure(_)));
         assert!(matches!(run(b""), Step::Failure(_)));
     }
 }

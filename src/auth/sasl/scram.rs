@@ -31,10 +31,7 @@ enum State {
     Start,
     AwaitFirst,
     AwaitFinal(Box<Pending>),
-    AwaitAck {
-        user: String,
-        authzid: Option<String>,
-    },
+    AwaitAck { user: String, authzid: Option<String> },
     Done,
 }
 
@@ -54,27 +51,17 @@ impl Default for ScramSha256 {
 impl ScramSha256 {
     /// A fresh exchange with random nonce and salt.
     pub fn new() -> ScramSha256 {
-        ScramSha256 {
-            server_nonce: None,
-            salt: None,
-            state: State::Start,
-        }
+        ScramSha256 { server_nonce: None, salt: None, state: State::Start }
     }
 
     /// An exchange with a fixed server nonce and (for cleartext entries) salt: tests only.
     pub fn with_nonce_and_salt(server_nonce: &str, salt: &[u8]) -> ScramSha256 {
-        ScramSha256 {
-            server_nonce: Some(server_nonce.to_string()),
-            salt: Some(salt.to_vec()),
-            state: State::Start,
-        }
+        ScramSha256 { server_nonce: Some(server_nonce.to_string()), salt: Some(salt.to_vec()), state: State::Start }
     }
 
     fn client_first(&mut self, message: &[u8], db: &dyn AccountLookup) -> Result<Step, String> {
         let text = std::str::from_utf8(message).map_err(|_| "message is not UTF-8")?;
-        let (flag, rest) = text
-            .split_once(',')
-            .ok_or("malformed client-first message")?;
+        let (flag, rest) = text.split_once(',').ok_or("malformed client-first message")?;
         match flag {
             "n" | "y" => {}
             _ if flag.starts_with("p=") => return Err("channel binding not supported".into()),
@@ -83,9 +70,7 @@ impl ScramSha256 {
         let (authzid_field, bare) = rest.split_once(',').ok_or("malformed gs2 header")?;
         let authzid = match authzid_field {
             "" => None,
-            a => Some(decode_saslname(
-                a.strip_prefix("a=").ok_or("malformed authzid")?,
-            )?),
+            a => Some(decode_saslname(a.strip_prefix("a=").ok_or("malformed authzid")?)?),
         };
         let gs2_header = text[..text.len() - bare.len()].to_string();
 
@@ -112,11 +97,7 @@ impl ScramSha256 {
         let (canonical, keys) = self.keys_for(&user, db);
         let server_nonce = self.server_nonce.take().unwrap_or_else(|| random_nonce(18));
         let nonce = format!("{client_nonce}{server_nonce}");
-        let server_first = format!(
-            "r={nonce},s={},i={}",
-            STANDARD.encode(&keys.salt),
-            keys.iterations
-        );
+        let server_first = format!("r={nonce},s={},i={}", STANDARD.encode(&keys.salt), keys.iterations);
         let challenge = server_first.clone().into_bytes();
         self.state = State::AwaitFinal(Box::new(Pending {
             gs2_header,
@@ -151,12 +132,7 @@ impl ScramSha256 {
         let mut fake = [0u8; 32];
         // A failed random source leaves zeros: the exchange fails anyway.
         let _ = random_bytes(&mut fake);
-        let keys = ScramKeys {
-            iterations: SCRAM_ITERATIONS,
-            salt,
-            stored_key: fake,
-            server_key: fake,
-        };
+        let keys = ScramKeys { iterations: SCRAM_ITERATIONS, salt, stored_key: fake, server_key: fake };
         (None, keys)
     }
 
@@ -164,17 +140,11 @@ impl ScramSha256 {
         let text = std::str::from_utf8(message).map_err(|_| "message is not UTF-8")?;
         let (without_proof, proof) = text.rsplit_once(",p=").ok_or("missing proof")?;
         let mut attrs = without_proof.split(',');
-        let binding = attrs
-            .next()
-            .and_then(|a| a.strip_prefix("c="))
-            .ok_or("missing channel binding")?;
+        let binding = attrs.next().and_then(|a| a.strip_prefix("c=")).ok_or("missing channel binding")?;
         if binding != STANDARD.encode(&p.gs2_header) {
             return Err("channel binding mismatch".into());
         }
-        let nonce = attrs
-            .next()
-            .and_then(|a| a.strip_prefix("r="))
-            .ok_or("missing nonce")?;
+        let nonce = attrs.next().and_then(|a| a.strip_prefix("r=")).ok_or("missing nonce")?;
         if nonce != p.nonce {
             return Err("nonce mismatch".into());
         }
@@ -184,10 +154,7 @@ impl ScramSha256 {
             .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
             .ok_or("malformed proof")?;
 
-        let auth_message = format!(
-            "{},{},{}",
-            p.client_first_bare, p.server_first, without_proof
-        );
+        let auth_message = format!("{},{},{}", p.client_first_bare, p.server_first, without_proof);
         let signature = hmac_sha256(&p.keys.stored_key, auth_message.as_bytes());
         let mut client_key = proof;
         for (k, s) in client_key.iter_mut().zip(signature) {
@@ -198,13 +165,8 @@ impl ScramSha256 {
         match (&p.user, matches) {
             (Some(user), true) => {
                 let server_sig = hmac_sha256(&p.keys.server_key, auth_message.as_bytes());
-                self.state = State::AwaitAck {
-                    user: user.clone(),
-                    authzid: p.authzid.clone(),
-                };
-                Ok(Step::Challenge(
-                    format!("v={}", STANDARD.encode(server_sig)).into_bytes(),
-                ))
+                self.state = State::AwaitAck { user: user.clone(), authzid: p.authzid.clone() };
+                Ok(Step::Challenge(format!("v={}", STANDARD.encode(server_sig)).into_bytes()))
             }
             _ => Ok(Step::Failure(AUTH_FAILED.into())),
         }
@@ -253,10 +215,7 @@ impl Mechanism for ScramSha256 {
             (State::Start | State::AwaitFirst, Some(m)) => self.client_first(m, db),
             (State::AwaitFinal(p), Some(m)) => self.client_final(&p, m),
             (State::AwaitAck { user, authzid }, r) if r.is_none_or(<[u8]>::is_empty) => {
-                Ok(Step::Success {
-                    authcid: user,
-                    authzid,
-                })
+                Ok(Step::Success { authcid: user, authzid })
             }
             _ => Err("unexpected message".into()),
         };
@@ -272,9 +231,9 @@ mod tests {
     const SALT_B64: &str = "W22ZaJ0SNY7soEsUEjb6gQ==";
     const SNONCE: &str = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
     const CLIENT_FIRST: &[u8] = b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO";
-    const SERVER_FIRST: &str =
-        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
-    const CLIENT_FINAL: &[u8] = b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+    const SERVER_FIRST: &str = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    const CLIENT_FINAL: &[u8] =
+        b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
     const SERVER_FINAL: &str = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
     /// RFC 7677's user/pencil as a Dovecot entry (keys computed with Python's hashlib).
     const STORED: &str = "user:{SCRAM-SHA-256}4096,W22ZaJ0SNY7soEsUEjb6gQ==,WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=,wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=\n";
@@ -283,21 +242,9 @@ mod tests {
         let salt = STANDARD.decode(SALT_B64).unwrap();
         let mut m = ScramSha256::with_nonce_and_salt(SNONCE, &salt);
         assert_eq!(m.step(None, db), Step::Challenge(Vec::new()));
-        assert_eq!(
-            m.step(Some(CLIENT_FIRST), db),
-            Step::Challenge(SERVER_FIRST.into())
-        );
-        assert_eq!(
-            m.step(Some(CLIENT_FINAL), db),
-            Step::Challenge(SERVER_FINAL.into())
-        );
-        assert_eq!(
-            m.step(Some(b""), db),
-            Step::Success {
-                authcid: "user".into(),
-                authzid: None
-            }
-        );
+        assert_eq!(m.step(Some(CLIENT_FIRST), db), Step::Challenge(SERVER_FIRST.into()));
+        assert_eq!(m.step(Some(CLIENT_FINAL), db), Step::Challenge(SERVER_FINAL.into()));
+        assert_eq!(m.step(Some(b""), db), Step::Success { authcid: "user".into(), authzid: None });
         assert!(matches!(m.step(Some(b""), db), Step::Failure(_)));
     }
 
@@ -331,9 +278,7 @@ mod tests {
     fn run(db: &PasswdDb, gs2: &str, bare: &str, password: &[u8]) -> Step {
         let mut m = ScramSha256::new();
         let first = format!("{gs2}{bare}");
-        let Step::Challenge(sf) = m.step(Some(first.as_bytes()), db) else {
-            panic!("no server-first")
-        };
+        let Step::Challenge(sf) = m.step(Some(first.as_bytes()), db) else { panic!("no server-first") };
         let sf = String::from_utf8(sf).unwrap();
         match m.step(Some(&client_final(bare, gs2, &sf, password)), db) {
             Step::Challenge(v) if v.starts_with(b"v=") => m.step(Some(b""), db),
@@ -347,17 +292,11 @@ mod tests {
         let name = "a=2Cb=3Dc@example.org";
         assert_eq!(
             run(&db, "y,,", &format!("n={name},r=abcdef"), b"secret"),
-            Step::Success {
-                authcid: "a,b=c@example.org".into(),
-                authzid: None
-            }
+            Step::Success { authcid: "a,b=c@example.org".into(), authzid: None }
         );
         assert_eq!(
             run(&db, "n,a=bob,", "n=bob,r=xyz", b"pw"),
-            Step::Success {
-                authcid: "bob".into(),
-                authzid: Some("bob".into())
-            }
+            Step::Success { authcid: "bob".into(), authzid: Some("bob".into()) }
         );
     }
 
@@ -401,10 +340,7 @@ mod tests {
         ] {
             let mut m = ScramSha256::with_nonce_and_salt("SNONCE", b"salt");
             m.step(Some(b"n,,n=bob,r=abc"), &db);
-            assert!(
-                matches!(m.step(Some(bad), &db), Step::Failure(_)),
-                "{bad:?}"
-            );
+            assert!(matches!(m.step(Some(bad), &db), Step::Failure(_)), "{bad:?}");
         }
         // A non-empty reply to the server-final message.
         let salt = STANDARD.decode(SALT_B64).unwrap();

@@ -74,10 +74,7 @@ impl<'a> Lexer<'a> {
     fn rest_preview(&self) -> String {
         let rest = &self.input[self.pos.min(self.input.len())..];
         let cut = &rest[..rest.len().min(20)];
-        let mut s: String = cut
-            .iter()
-            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' })
-            .collect();
+        let mut s: String = cut.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' }).collect();
         if rest.len() > 20 {
             s.push_str("...");
         }
@@ -252,7 +249,11 @@ impl<'a> Lexer<'a> {
                             out.push(c);
                             self.pos += 1;
                         }
-                        _ => return Err(format!("Invalid escape in quoted string in {what} (only \\\\ and \\\" are allowed)")),
+                        _ => {
+                            return Err(format!(
+                                "Invalid escape in quoted string in {what} (only \\\\ and \\\" are allowed)"
+                            ))
+                        }
                     }
                 }
                 Some(0) | Some(b'\r') | Some(b'\n') => {

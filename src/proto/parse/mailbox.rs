@@ -1,9 +1,7 @@
 //! Mailbox commands: SELECT/EXAMINE parameters, CREATE, LIST, LSUB, STATUS.
 
 use super::lexer::{Lexer, PResult};
-use crate::proto::command::{
-    CommandBody, ListCommand, ListReturn, ListSelect, QResync, SelectParams, StatusItem,
-};
+use crate::proto::command::{CommandBody, ListCommand, ListReturn, ListSelect, QResync, SelectParams, StatusItem};
 
 /// `SELECT`/`EXAMINE mailbox [(params)]` after the name.
 pub(super) fn select(p: &mut Lexer<'_>, examine: bool) -> PResult<CommandBody> {
@@ -77,7 +75,8 @@ pub(super) fn create(p: &mut Lexer<'_>) -> PResult<CommandBody> {
 /// One STATUS item name.
 pub(super) fn status_item(p: &mut Lexer<'_>) -> PResult<StatusItem> {
     let w = p.atom("status item")?;
-    StatusItem::from_name(w).ok_or_else(|| format!("Unknown status item {}", String::from_utf8_lossy(w).to_ascii_uppercase()))
+    StatusItem::from_name(w)
+        .ok_or_else(|| format!("Unknown status item {}", String::from_utf8_lossy(w).to_ascii_uppercase()))
 }
 
 /// `STATUS mailbox (items)` after the name.

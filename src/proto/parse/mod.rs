@@ -153,8 +153,11 @@ fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             if p.peek().is_some_and(|b| b != b' ') {
                 return Err("Invalid command after UID".into());
             }
-            uid_command(p, &sub, true)
-                .unwrap_or_else(|| Err(format!("Unknown command UID {sub} (expected COPY, MOVE, FETCH, STORE, SEARCH, EXPUNGE, SORT or THREAD)")))
+            uid_command(p, &sub, true).unwrap_or_else(|| {
+                Err(format!(
+                    "Unknown command UID {sub} (expected COPY, MOVE, FETCH, STORE, SEARCH, EXPUNGE, SORT or THREAD)"
+                ))
+            })
         }
         other => uid_command(p, other, false).unwrap_or_else(|| Err(format!("Unknown command {other}"))),
     }
@@ -270,8 +273,7 @@ fn copy(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
         } else {
             let data = p.astring("certificate data")?;
             let clean: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-            if clean.is_empty()
-                || !clean.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+            if clean.is_empty() || !clean.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
             {
                 return Err("Certificate data must be base64 or *".into());
             }

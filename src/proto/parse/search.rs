@@ -109,11 +109,7 @@ fn keys(p: &mut Lexer<'_>) -> PResult<SearchKey> {
 
 fn date(p: &mut Lexer<'_>, what: &str) -> PResult<Date> {
     p.sp(what)?;
-    let raw = if p.peek() == Some(b'"') {
-        p.quoted(what)?
-    } else {
-        p.atom(what)?.to_vec()
-    };
+    let raw = if p.peek() == Some(b'"') { p.quoted(what)? } else { p.atom(what)?.to_vec() };
     Date::parse(&raw).map_err(|e| e.to_string())
 }
 

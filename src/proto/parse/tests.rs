@@ -51,11 +51,16 @@ fn simple_commands() {
         (b"a NAMESPACE", CommandBody::Namespace),
         (b"a UID EXPUNGE 3:5,9", CommandBody::Expunge { uids: Some(set("3:5,9")) }),
         (b"a COMPRESS deflate", CommandBody::Compress { mechanism: "DEFLATE".into() }),
-        (b"a ENABLE CONDSTORE qresync", CommandBody::Enable { capabilities: vec!["CONDSTORE".into(), "QRESYNC".into()] }),
+        (
+            b"a ENABLE CONDSTORE qresync",
+            CommandBody::Enable { capabilities: vec!["CONDSTORE".into(), "QRESYNC".into()] },
+        ),
         (b"a ID NIL", CommandBody::Id { params: None }),
         (
             b"a ID (\"name\" \"mutt\" \"version\" NIL)",
-            CommandBody::Id { params: Some(vec![(b"name".to_vec(), Some(b"mutt".to_vec())), (b"version".to_vec(), None)]) },
+            CommandBody::Id {
+                params: Some(vec![(b"name".to_vec(), Some(b"mutt".to_vec())), (b"version".to_vec(), None)]),
+            },
         ),
     ];
     for (input, want) in cases {
@@ -254,16 +259,27 @@ fn fetch_items() {
     );
     assert_eq!(
         ok(b"a FETCH $ body"),
-        CommandBody::Fetch { uid: false, set: SequenceSet::Saved, items: vec![FetchAttr::Body], changed_since: None, vanished: false }
+        CommandBody::Fetch {
+            uid: false,
+            set: SequenceSet::Saved,
+            items: vec![FetchAttr::Body],
+            changed_since: None,
+            vanished: false
+        }
     );
-    let CommandBody::Fetch { items, .. } = ok(b"a FETCH 1 (BODY[HEADER.FIELDS.NOT (\"X-A\" {3}\r\nX-B)] MODSEQ UID ENVELOPE)") else {
+    let CommandBody::Fetch { items, .. } =
+        ok(b"a FETCH 1 (BODY[HEADER.FIELDS.NOT (\"X-A\" {3}\r\nX-B)] MODSEQ UID ENVELOPE)")
+    else {
         panic!()
     };
     assert_eq!(
         items[0],
         FetchAttr::BodySection {
             peek: false,
-            section: Section { part: vec![], text: Some(SectionText::HeaderFieldsNot(vec![b"X-A".to_vec(), b"X-B".to_vec()])) },
+            section: Section {
+                part: vec![],
+                text: Some(SectionText::HeaderFieldsNot(vec![b"X-A".to_vec(), b"X-B".to_vec()]))
+            },
             partial: None
         }
     );
@@ -273,7 +289,13 @@ fn fetch_items() {
         CommandBody::Fetch {
             uid: false,
             set: set("2"),
-            items: vec![FetchAttr::Flags, FetchAttr::InternalDate, FetchAttr::Rfc822Size, FetchAttr::Envelope, FetchAttr::Body],
+            items: vec![
+                FetchAttr::Flags,
+                FetchAttr::InternalDate,
+                FetchAttr::Rfc822Size,
+                FetchAttr::Envelope,
+                FetchAttr::Body
+            ],
             changed_since: None,
             vanished: false
         }
@@ -321,7 +343,14 @@ fn store_copy_move() {
     );
     assert_eq!(
         ok(b"a STORE 1 FLAGS ()"),
-        CommandBody::Store { uid: false, set: set("1"), unchanged_since: None, mode: StoreMode::Replace, silent: false, flags: vec![] }
+        CommandBody::Store {
+            uid: false,
+            set: set("1"),
+            unchanged_since: None,
+            mode: StoreMode::Replace,
+            silent: false,
+            flags: vec![]
+        }
     );
     assert!(err(b"a STORE 1 XFLAGS (\\Seen)").message.contains("store item"));
     assert_eq!(
@@ -334,7 +363,12 @@ fn store_copy_move() {
     );
     assert_eq!(
         ok(b"a COPY 2 x ENCRYPTED {8}\r\nTUlJQg=="),
-        CommandBody::Copy { uid: false, set: set("2"), mailbox: mb("x"), encrypted: Some(Certificate::Base64(b"TUlJQg==".to_vec())) }
+        CommandBody::Copy {
+            uid: false,
+            set: set("2"),
+            mailbox: mb("x"),
+            encrypted: Some(Certificate::Base64(b"TUlJQg==".to_vec()))
+        }
     );
     assert!(err(b"a COPY 2 x ENCRYPTED \"**\"").message.contains("base64"));
     assert_eq!(ok(b"a UID MOVE 42:69 foo"), CommandBody::Move { uid: true, set: set("42:69"), mailbox: mb("foo") });
@@ -433,7 +467,12 @@ fn sort_and_thread() {
     );
     assert_eq!(
         ok(b"a THREAD references \"UTF-8\" UNDELETED"),
-        CommandBody::Thread { uid: false, algorithm: ThreadAlgorithm::References, charset: "UTF-8".into(), key: SearchKey::Undeleted }
+        CommandBody::Thread {
+            uid: false,
+            algorithm: ThreadAlgorithm::References,
+            charset: "UTF-8".into(),
+            key: SearchKey::Undeleted
+        }
     );
     assert!(err(b"a SORT (REVERSE) UTF-8 ALL").message.contains("sort criterion"));
 }
@@ -481,7 +520,10 @@ fn quota_and_acl() {
         ok(b"a DELETEACL x -anyone"),
         CommandBody::DeleteAcl { mailbox: mb("x"), identifier: b"-anyone".to_vec() }
     );
-    assert_eq!(ok(b"a LISTRIGHTS x smith"), CommandBody::ListRights { mailbox: mb("x"), identifier: b"smith".to_vec() });
+    assert_eq!(
+        ok(b"a LISTRIGHTS x smith"),
+        CommandBody::ListRights { mailbox: mb("x"), identifier: b"smith".to_vec() }
+    );
     assert_eq!(ok(b"a MYRIGHTS x"), CommandBody::MyRights { mailbox: mb("x") });
 }
 
@@ -607,4 +649,3 @@ fn valid_samples_parse() {
         assert!(parse_command(v).is_ok(), "{}: {:?}", String::from_utf8_lossy(v), parse_command(v));
     }
 }
-

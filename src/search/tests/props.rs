@@ -46,10 +46,8 @@ fn meta_leaf() -> impl Strategy<Value = SearchKey> {
         Just(K::Undraft),
         Just(K::Unflagged),
         Just(K::Unseen),
-        prop::sample::select(vec!["$Forwarded", "Work", "x"])
-            .prop_map(|s| K::Keyword(s.to_string())),
-        prop::sample::select(vec!["$Forwarded", "work", "x"])
-            .prop_map(|s| K::Unkeyword(s.to_string())),
+        prop::sample::select(vec!["$Forwarded", "Work", "x"]).prop_map(|s| K::Keyword(s.to_string())),
+        prop::sample::select(vec!["$Forwarded", "work", "x"]).prop_map(|s| K::Unkeyword(s.to_string())),
         (0u32..5000).prop_map(K::Larger),
         (0u32..5000).prop_map(K::Smaller),
         date().prop_map(K::Before),
@@ -77,15 +75,9 @@ fn any_leaf() -> impl Strategy<Value = SearchKey> {
         date().prop_map(K::SentSince),
         (1u32..100000).prop_map(K::Older),
         (1u32..100000).prop_map(K::Younger),
+        (0u64..10).prop_map(|m| K::ModSeq { entry: None, modseq: m }),
         (0u64..10).prop_map(|m| K::ModSeq {
-            entry: None,
-            modseq: m
-        }),
-        (0u64..10).prop_map(|m| K::ModSeq {
-            entry: Some(ModSeqEntry {
-                name: b"/flags/\\Seen".to_vec(),
-                kind: "all".into()
-            }),
+            entry: Some(ModSeqEntry { name: b"/flags/\\Seen".to_vec(), kind: "all".into() }),
             modseq: m
         }),
     ]
@@ -95,8 +87,7 @@ fn tree(leaf: BoxedStrategy<SearchKey>) -> impl Strategy<Value = SearchKey> {
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(SearchKey::And),
-            (inner.clone(), inner.clone())
-                .prop_map(|(a, b)| SearchKey::Or(Box::new(a), Box::new(b))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| SearchKey::Or(Box::new(a), Box::new(b))),
             inner.prop_map(|a| SearchKey::Not(Box::new(a))),
         ]
     })
@@ -115,24 +106,14 @@ struct Meta {
 fn meta() -> impl Strategy<Value = Meta> {
     (
         any::<[bool; 6]>(),
-        prop::collection::vec(
-            prop::sample::select(vec!["$Forwarded", "Work", "other"]),
-            0..3,
-        ),
+        prop::collection::vec(prop::sample::select(vec!["$Forwarded", "Work", "other"]), 0..3),
         -100_000_000i64..2_000_000_000,
         0u64..6000,
         1u32..30,
         1u32..40,
     )
         .prop_map(|(f, kw, date, size, seq, uid)| Meta {
-            flags: SystemFlags {
-                seen: f[0],
-                answered: f[1],
-                flagged: f[2],
-                deleted: f[3],
-                draft: f[4],
-                recent: f[5],
-            },
+            flags: SystemFlags { seen: f[0], answered: f[1], flagged: f[2], deleted: f[3], draft: f[4], recent: f[5] },
             keywords: kw.into_iter().map(String::from).collect(),
             date,
             size,
@@ -157,11 +138,7 @@ fn oracle(k: &SearchKey, m: &Meta) -> bool {
     use SearchKey as K;
     let f = m.flags;
     let day = m.date.div_euclid(86_400);
-    let has_kw = |s: &str| {
-        m.keywords
-            .iter()
-            .any(|x| x.to_lowercase() == s.to_lowercase())
-    };
+    let has_kw = |s: &str| m.keywords.iter().any(|x| x.to_lowercase() == s.to_lowercase());
     let in_set = |s: &SequenceSet, n: u32, max: u32| match s {
         SequenceSet::Saved => false,
         SequenceSet::Ranges(r) => r.iter().any(|r| {
@@ -201,28 +178,20 @@ fn oracle(k: &SearchKey, m: &Meta) -> bool {
     }
 }
 
-const SAMPLES: [&[u8]; 4] = [
-    super::M1.as_bytes(),
-    super::M2.as_bytes(),
-    super::M3.as_bytes(),
-    super::M4.as_bytes(),
-];
+const SAMPLES: [&[u8]; 4] = [super::M1.as_bytes(), super::M2.as_bytes(), super::M3.as_bytes(), super::M4.as_bytes()];
 
 fn raw_message() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..400),
-        (
-            0usize..4,
-            any::<prop::sample::Index>(),
-            prop::collection::vec(any::<u8>(), 0..20)
-        )
-            .prop_map(|(i, at, junk)| {
+        (0usize..4, any::<prop::sample::Index>(), prop::collection::vec(any::<u8>(), 0..20)).prop_map(
+            |(i, at, junk)| {
                 // A fixture with junk spliced in at a random place.
                 let mut v = SAMPLES[i].to_vec();
                 let p = at.index(v.len() + 1);
                 v.splice(p..p, junk);
                 v
-            }),
+            }
+        ),
         (0usize..4, any::<prop::sample::Index>()).prop_map(|(i, at)| {
             // A truncated fixture.
             let v = SAMPLES[i];

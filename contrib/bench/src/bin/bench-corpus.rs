@@ -28,11 +28,7 @@ fn main() -> ExitCode {
         eprintln!("bench-corpus: {}: {e}", out.display());
         return ExitCode::FAILURE;
     }
-    eprintln!(
-        "bench-corpus: wrote {} in {:.1}s",
-        out.display(),
-        t.elapsed().as_secs_f64()
-    );
+    eprintln!("bench-corpus: wrote {} in {:.1}s", out.display(), t.elapsed().as_secs_f64());
     ExitCode::SUCCESS
 }
 

@@ -22,17 +22,10 @@ fn main() -> ExitCode {
     let Some(cmd) = args.first() else {
         return usage();
     };
-    let opt = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let flag = |name: &str| args.iter().any(|a| a == name);
     let result = match cmd.as_str() {
-        "free-port" => TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| println!("{}", a.port())),
+        "free-port" => TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| println!("{}", a.port())),
         "wait" => {
             let Some(addr) = opt("--addr") else {
                 return usage();
@@ -51,9 +44,8 @@ fn main() -> ExitCode {
                 pid: opt("--pid").and_then(|s| s.parse().ok()).unwrap_or(0),
                 sizes: Sizes::new(flag("--quick")),
             };
-            let only: Vec<u32> = opt("--only").map_or(vec![], |s| {
-                s.split(',').filter_map(|n| n.parse().ok()).collect()
-            });
+            let only: Vec<u32> =
+                opt("--only").map_or(vec![], |s| s.split(',').filter_map(|n| n.parse().ok()).collect());
             scenarios::run(&ctx, &only)
         }
         "table" => {
