@@ -4,7 +4,7 @@
 mod any;
 pub mod append;
 mod auth;
-mod cached;
+pub mod cached;
 mod copy;
 mod fetch;
 pub mod flags;

@@ -90,5 +90,33 @@ fn uid_list(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parsing, mime, uid_list);
+/// SEARCH FROM over cached headers: the header subset kept in the sidecar
+/// cache (`cmd::cached::search_header`) of 1,000 corpus messages, searched
+/// the way `cmd::search` does once the cache is warm.
+fn search_cached_headers(c: &mut Criterion) {
+    use tegami::proto::command::CommandBody;
+    let mut gen = Generator::new(7, 1000);
+    let headers: Vec<Vec<u8>> =
+        (0..1000).map(|n| tegami::cmd::cached::search_header(&gen.message(n).bytes)).collect();
+    let Ok(cmd) = parse_command(b"a SEARCH FROM \"Zebulon\"") else { panic!("the command parses") };
+    let CommandBody::Search { key, .. } = cmd.body else { panic!("a SEARCH") };
+    let program = tegami::search::prepare(&key, None).expect("UTF-8 is supported");
+    let mut g = c.benchmark_group("search");
+    g.throughput(Throughput::Elements(headers.len() as u64));
+    g.bench_function("from_over_cached_headers_1000", |b| {
+        b.iter(|| {
+            headers
+                .iter()
+                .enumerate()
+                .filter(|(i, h)| {
+                    let msg = tegami::search::Message::new(*i as u32 + 1, *i as u32 + 1, || Some(h.to_vec()));
+                    tegami::search::matches(&program, &msg)
+                })
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, parsing, mime, uid_list, search_cached_headers);
 criterion_main!(benches);
