@@ -140,82 +140,15 @@ pub fn decode_level(stored: &str) -> Option<String> {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
 /// Modified UTF-7 of RFC 3501 5.1.3, the encoding Dovecot's Maildir++ uses
-/// for folder directory names.
+/// for folder directory names (the same code as the wire's).
 fn utf7_encode(s: &str) -> String {
-    let mut out = String::new();
-    let mut pending: Vec<u16> = Vec::new();
-    let flush = |pending: &mut Vec<u16>, out: &mut String| {
-        if pending.is_empty() {
-            return;
-        }
-        out.push('&');
-        let bytes: Vec<u8> = pending.iter().flat_map(|u| u.to_be_bytes()).collect();
-        for chunk in bytes.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            let chars = chunk.len() + 1;
-            for k in 0..chars {
-                out.push(B64[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            }
-        }
-        out.push('-');
-        pending.clear();
-    };
-    for c in s.chars() {
-        if (' '..='~').contains(&c) {
-            flush(&mut pending, &mut out);
-            if c == '&' {
-                out.push_str("&-");
-            } else {
-                out.push(c);
-            }
-        } else {
-            let mut buf = [0u16; 2];
-            pending.extend_from_slice(c.encode_utf16(&mut buf));
-        }
-    }
-    flush(&mut pending, &mut out);
-    out
+    crate::proto::utf7::encode(s)
 }
 
 /// Decodes modified UTF-7; `None` when malformed.
 fn utf7_decode(s: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(pos) = rest.find('&') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        let end = after.find('-')?;
-        let encoded = &after[..end];
-        if encoded.is_empty() {
-            out.push('&');
-        } else {
-            let mut bits: u32 = 0;
-            let mut nbits = 0;
-            let mut bytes = Vec::new();
-            for ch in encoded.bytes() {
-                let v = B64.iter().position(|&b| b == ch)? as u32;
-                bits = (bits << 6) | v;
-                nbits += 6;
-                if nbits >= 8 {
-                    nbits -= 8;
-                    bytes.push((bits >> nbits) as u8);
-                    bits &= (1 << nbits) - 1;
-                }
-            }
-            if bytes.len() % 2 != 0 {
-                return None;
-            }
-            let units: Vec<u16> = bytes.chunks(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
-            out.push_str(&String::from_utf16(&units).ok()?);
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
+    crate::proto::utf7::decode(s.as_bytes()).ok()
 }
 
 #[cfg(test)]
