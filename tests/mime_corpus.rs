@@ -13,7 +13,7 @@
 
 mod mime_common;
 
-use mime_common::{check_body, check_envelope, read_all, records, V};
+use mime_common::{check_body, check_envelope, partial_length, read_all, records, V};
 use std::path::Path;
 use tegami::fetch::{body_structure, envelope, rfc822_header, rfc822_size, rfc822_text, section};
 use tegami::mime::scan;
@@ -50,19 +50,6 @@ fn parse_item(item: &str) -> (Section, Option<u32>) {
         })
     };
     (sec, origin)
-}
-
-/// The lengths of the partial fetches made by the reference script, by echo.
-fn partial_length(item: &str) -> u32 {
-    match item {
-        "BODY[]<0>" => 20,
-        "BODY[TEXT]<5>" => 10,
-        "BODY[1]<3>" => 100000,
-        "BODY[]<100000>" => 5,
-        "BODY[2.2.TEXT]<1>" => 4,
-        "BODY[HEADER.FIELDS (FROM)]<2>" => 6,
-        other => panic!("unknown partial {other}"),
-    }
 }
 
 fn string_value(v: &[u8]) -> Vec<u8> {

@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 
-use mime_common::{check_body, check_envelope, read, read_all, records, V};
+use mime_common::{check_body, check_envelope, partial_length, read, read_all, records, V};
 use support::{Client, Seed, Server};
 
 /// The corpus messages in name order: (name, octets).
@@ -26,19 +26,6 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
             (n, data)
         })
         .collect()
-}
-
-/// The partial lengths the reference script asked for, by Dovecot's echo.
-fn partial_length(item: &str) -> u32 {
-    match item {
-        "BODY[]<0>" => 20,
-        "BODY[TEXT]<5>" => 10,
-        "BODY[1]<3>" => 100000,
-        "BODY[]<100000>" => 5,
-        "BODY[2.2.TEXT]<1>" => 4,
-        "BODY[HEADER.FIELDS (FROM)]<2>" => 6,
-        other => panic!("unknown partial {other}"),
-    }
 }
 
 /// The FETCH item that asks for what `echo` names, without setting `\Seen`.

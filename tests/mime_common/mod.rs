@@ -267,3 +267,16 @@ pub fn records(data: &[u8]) -> Vec<(String, Vec<u8>)> {
     }
     out
 }
+
+/// The lengths of the partial fetches made by the reference script, by echo.
+pub fn partial_length(item: &str) -> u32 {
+    match item {
+        "BODY[]<0>" => 20,
+        "BODY[TEXT]<5>" => 10,
+        "BODY[1]<3>" => 100000,
+        "BODY[]<100000>" => 5,
+        "BODY[2.2.TEXT]<1>" => 4,
+        "BODY[HEADER.FIELDS (FROM)]<2>" => 6,
+        other => panic!("unknown partial {other}"),
+    }
+}
