@@ -112,23 +112,9 @@ pub fn scan(msg: &[u8]) -> Part {
 /// Parses the part occupying `start..end` (header then body).
 fn parse_part(buf: &[u8], start: usize, end: usize, depth: usize, digest: bool, budget: &mut usize) -> Part {
     let body_start = header::header_end(buf, start, end);
-    let mut part = Part {
-        header: start..body_start,
-        body: body_start..end,
-        ty: Vec::new(),
-        subtype: Vec::new(),
-        params: Vec::new(),
-        id: None,
-        description: None,
-        encoding: None,
-        disposition: None,
-        language: None,
-        location: None,
-        md5: None,
-        size: crlf_size(&buf[body_start..end]),
-        lines: memchr::memchr_iter(b'\n', &buf[body_start..end]).count(),
-        kind: Kind::Single,
-    };
+    let mut part = Part::bare(start..body_start, body_start..end);
+    part.size = crlf_size(&buf[body_start..end]);
+    part.lines = memchr::memchr_iter(b'\n', &buf[body_start..end]).count();
     let mut ct = None;
     for f in fields(&buf[start..body_start]) {
         let n = f.name;
@@ -190,21 +176,33 @@ fn parse_part(buf: &[u8], start: usize, end: usize, depth: usize, digest: bool, 
 /// The empty text/plain part Dovecot shows for a multipart without parts.
 fn empty_text(at: usize) -> Part {
     Part {
-        header: at..at,
-        body: at..at,
         ty: b"text".to_vec(),
         subtype: b"plain".to_vec(),
         params: vec![(b"charset".to_vec(), b"us-ascii".to_vec())],
-        id: None,
-        description: None,
-        encoding: None,
-        disposition: None,
-        language: None,
-        location: None,
-        md5: None,
-        size: 0,
-        lines: 0,
-        kind: Kind::Single,
+        ..Part::bare(at..at, at..at)
+    }
+}
+
+impl Part {
+    /// A leaf part at these ranges with nothing known about it yet.
+    fn bare(header: std::ops::Range<usize>, body: std::ops::Range<usize>) -> Part {
+        Part {
+            header,
+            body,
+            ty: Vec::new(),
+            subtype: Vec::new(),
+            params: Vec::new(),
+            id: None,
+            description: None,
+            encoding: None,
+            disposition: None,
+            language: None,
+            location: None,
+            md5: None,
+            size: 0,
+            lines: 0,
+            kind: Kind::Single,
+        }
     }
 }
 

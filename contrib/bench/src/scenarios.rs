@@ -94,28 +94,27 @@ pub fn run(ctx: &Ctx, only: &[u32]) -> io::Result<()> {
     Ok(())
 }
 
+/// Logs in as `big`, times a SELECT of its INBOX and reports it as `id`;
+/// returns the session.
+fn timed_select(ctx: &Ctx, id: &str, name: &str) -> io::Result<Conn> {
+    let mut c = Conn::login(&ctx.addr, "big", PASSWORD)?;
+    let m = Sampler::start(ctx.pid);
+    let t = Instant::now();
+    let r = c.cmd_keep("SELECT INBOX", true)?;
+    let v = ms(t);
+    expect_ok("SELECT", &r)?;
+    let note = format!("exists={}", exists(&r.lines).unwrap_or(0));
+    emit(ctx, id, name, Some(v), "ms", Better::Lower, m.finish(), &note);
+    Ok(c)
+}
+
 /// Scenarios 1 and 2: SELECT of the big INBOX first and again, then the
 /// resync `UID FETCH 1:* (UID FLAGS)`.
 fn select_big(ctx: &Ctx) -> io::Result<()> {
     let n = ctx.sizes.big;
-    let mut c = Conn::login(&ctx.addr, "big", PASSWORD)?;
-    let m = Sampler::start(ctx.pid);
-    let t = Instant::now();
-    let r = c.cmd_keep("SELECT INBOX", true)?;
-    let v = ms(t);
-    expect_ok("SELECT", &r)?;
-    let note = format!("exists={}", exists(&r.lines).unwrap_or(0));
-    emit(ctx, "1a", &format!("SELECT {n}-message INBOX, first time"), Some(v), "ms", Better::Lower, m.finish(), &note);
+    let c = timed_select(ctx, "1a", &format!("SELECT {n}-message INBOX, first time"))?;
     c.logout();
-
-    let mut c = Conn::login(&ctx.addr, "big", PASSWORD)?;
-    let m = Sampler::start(ctx.pid);
-    let t = Instant::now();
-    let r = c.cmd_keep("SELECT INBOX", true)?;
-    let v = ms(t);
-    expect_ok("SELECT", &r)?;
-    let note = format!("exists={}", exists(&r.lines).unwrap_or(0));
-    emit(ctx, "1b", &format!("SELECT {n}-message INBOX, again"), Some(v), "ms", Better::Lower, m.finish(), &note);
+    let mut c = timed_select(ctx, "1b", &format!("SELECT {n}-message INBOX, again"))?;
 
     let m = Sampler::start(ctx.pid);
     let t = Instant::now();
