@@ -13,6 +13,7 @@
 //! `proto` knows IMAP syntax and nothing of files; `store` knows maildir and
 //! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
 
+pub mod admin;
 pub mod auth;
 pub mod cmd;
 pub mod config;

@@ -7,6 +7,18 @@ use tegami::server::{logger, Server};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(sub) = args.first().and_then(|a| tegami::admin::find(a)) {
+        return match (sub.run)(&args[1..]) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("tegami {}: {e}", sub.name);
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut config = match Config::from_args(&args) {
         Ok(Invocation::Print(text)) => {
             print!("{text}");

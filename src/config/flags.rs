@@ -220,6 +220,12 @@ pub fn help() -> String {
         }
         s.push('\n');
     }
+    if !crate::admin::SUBCOMMANDS.is_empty() {
+        s.push_str("\nAdministration (run instead of the server):\n");
+        for sub in crate::admin::SUBCOMMANDS {
+            s.push_str(&format!("  tegami {}\n", sub.synopsis));
+        }
+    }
     s
 }
 
@@ -248,6 +254,12 @@ pub fn man_page() -> String {
             s.push_str(&format!(" Default: {}.", roff_escape(d)));
         }
         s.push('\n');
+    }
+    if !crate::admin::SUBCOMMANDS.is_empty() {
+        s.push_str(".SH ADMINISTRATION\nThese run instead of the server when the first argument names them.\n");
+        for sub in crate::admin::SUBCOMMANDS {
+            s.push_str(&format!(".TP\n.B tegami {}\n{}\n", roff_escape(sub.synopsis), roff_escape(sub.doc)));
+        }
     }
     s.push_str(".SH EXAMPLES\nRun the demo account:\n.PP\n.nf\ntegami \\-\\-demo\n.fi\n.PP\nServe accounts of a passwd-file as the vmail user:\n.PP\n.nf\ntegami \\-u /etc/tegami/passwd \\-m /var/vmail/%d/%n \\-\\-cert fullchain.pem \\-\\-key key.pem \\-U vmail\n.fi\n");
     s

@@ -1,0 +1,38 @@
+//! Administration subcommands (`tegami alert ...`, `tegami smime ...`): run
+//! instead of the server when the first argument names one. Each subcommand
+//! is one file with a `run(args) -> Result<String, String>`; the table below
+//! lists them for dispatch, `--help` and the man page.
+
+use std::path::{Path, PathBuf};
+
+use crate::auth::passwd::{Account, PasswdDb};
+
+/// One subcommand: its name, a synopsis line, a paragraph for the man page,
+/// and the function that runs it on the arguments after its name.
+pub struct Subcommand {
+    /// The first argument that selects it (`alert`).
+    pub name: &'static str,
+    /// Its usage, as `--help` and the man page show it.
+    pub synopsis: &'static str,
+    /// What it does, for the man page.
+    pub doc: &'static str,
+    /// Runs it; `Ok` text goes to stdout, `Err` text to stderr with exit status 1.
+    pub run: fn(&[String]) -> Result<String, String>,
+}
+
+/// Every subcommand, in the order the help lists them.
+pub static SUBCOMMANDS: &[Subcommand] = &[];
+
+/// The subcommand named `name`, if there is one.
+pub fn find(name: &str) -> Option<&'static Subcommand> {
+    SUBCOMMANDS.iter().find(|s| s.name == name)
+}
+
+/// An account of the passwd-file `users`, found by name, with its maildir
+/// from `template` (the server's `-m`): what most subcommands start from.
+pub fn account(users: &Path, template: &str, name: &str) -> Result<(Account, PathBuf), String> {
+    let db = PasswdDb::load(users).map_err(|e| e.to_string())?;
+    let account = db.lookup(name).cloned().ok_or_else(|| format!("no account {name:?} in {}", users.display()))?;
+    let maildir = account.maildir(template);
+    Ok((account, maildir))
+}
