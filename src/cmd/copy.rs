@@ -1,6 +1,8 @@
 //! COPY, UID COPY (RFC 3501 6.4.7, COPYUID from RFC 4315), MOVE and UID
 //! MOVE (RFC 6851). Copies keep flags and INTERNALDATE; the store links
-//! the files where the file system allows.
+//! the files where the file system allows. With CommuniGate's `ENCRYPTED
+//! certificateData` each copy is instead a new S/MIME message encrypted to
+//! that certificate (see [`crate::smime`]).
 
 use super::append::uid_set;
 use super::names::{self, store_error};
@@ -9,6 +11,8 @@ use super::{Outcome, Reply};
 use crate::proto::command::{Certificate, Mailbox};
 use crate::proto::sequence::SequenceSet;
 use crate::session::Session;
+use crate::smime::{self, CertError, Recipient};
+use crate::store::mailbox::MailboxShared;
 use crate::store::StoreError;
 
 /// COPY / UID COPY, and with `remove` MOVE / UID MOVE.
@@ -20,9 +24,11 @@ pub fn copy(
     remove: bool,
     encrypted: Option<&Certificate>,
 ) -> Outcome {
-    if encrypted.is_some() {
-        return Err(Reply::No("[CANNOT] COPY ... ENCRYPTED (S/MIME) is not available yet".into()));
-    }
+    // The certificate is checked before anything is copied.
+    let recipient = match encrypted {
+        Some(cert) => Some(recipient(s, cert)?),
+        None => None,
+    };
     let name = names::decode(mailbox)?;
     let dest = match s.user()?.mail.open(&name) {
         Ok(mb) => mb,
@@ -46,7 +52,10 @@ pub fn copy(
     if uids.is_empty() {
         return Ok(format!("{verb} completed (no messages)"));
     }
-    let (validity, pairs) = view.mailbox().copy_to(&uids, &dest).map_err(store_error)?;
+    let (validity, pairs) = match &recipient {
+        Some(r) => encrypted_copies(view.mailbox(), &uids, &dest, r)?,
+        None => view.mailbox().copy_to(&uids, &dest).map_err(store_error)?,
+    };
     let code = if pairs.is_empty() {
         String::new()
     } else {
@@ -54,7 +63,16 @@ pub fn copy(
         let to: Vec<u32> = pairs.iter().map(|p| p.1).collect();
         format!("[COPYUID {validity} {} {}] ", uid_set(&from), uid_set(&to))
     };
-    log::error!("{} {verb} {} messages to {name}", s.tag(), pairs.len());
+    match &recipient {
+        Some(r) => log::error!(
+            "{} {verb} {} messages to {name}, encrypted to {} ({})",
+            s.tag(),
+            pairs.len(),
+            r.subject(),
+            r.key_description()
+        ),
+        None => log::error!("{} {verb} {} messages to {name}", s.tag(), pairs.len()),
+    }
     if !remove {
         return Ok(format!("{code}{verb} completed"));
     }
@@ -67,4 +85,60 @@ pub fn copy(
         s.untagged(&format!("OK {code}Moved"));
     }
     Ok(format!("{verb} completed"))
+}
+
+/// The recipient of `ENCRYPTED cert`: the certificate sent, or for `*` the
+/// account's own (see [`smime::own`]). Base64 that does not decode is BAD;
+/// a certificate that cannot be used is NO with the reason.
+fn recipient(s: &Session, cert: &Certificate) -> Result<Recipient, Reply> {
+    let result = match cert {
+        Certificate::Own => match smime::own::load(s.user()?.mail.root()) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => return Err(Reply::No("[CANNOT] no S/MIME certificate for this account".into())),
+            Err(e) => Err(e),
+        },
+        Certificate::Base64(data) => Recipient::from_command(data),
+    };
+    result.map_err(|e| match e {
+        CertError::Syntax(t) => Reply::Bad(t),
+        CertError::Unusable(t) => Reply::No(format!("[CANNOT] {t}")),
+    })
+}
+
+/// COPY ... ENCRYPTED: each message still there is read, encrypted to
+/// `recipient` and appended to `dest` with the original's flags, keywords
+/// and INTERNALDATE; returns the destination's UIDVALIDITY and (source
+/// UID, new UID) pairs, as [`MailboxShared::copy_to`] does. Every copy is
+/// on disk (fsynced) when this returns, so MOVE may then expunge.
+fn encrypted_copies(
+    source: &MailboxShared,
+    uids: &[u32],
+    dest: &MailboxShared,
+    recipient: &Recipient,
+) -> Result<(u32, Vec<(u32, u32)>), Reply> {
+    use std::io::Read;
+    use std::time::{Duration, UNIX_EPOCH};
+    let mut pairs = Vec::with_capacity(uids.len());
+    let mut validity = None;
+    for &uid in uids {
+        let Some((mut file, entry)) = source.open_message(uid).map_err(store_error)? else {
+            continue; // expunged meanwhile, as copy_to skips it
+        };
+        let mut original = Vec::with_capacity(entry.size as usize);
+        file.read_to_end(&mut original)
+            .map_err(|e| store_error(StoreError::io(format!("reading message {uid}"), e)))?;
+        let copy = smime::message::encrypted_copy(recipient, &original)
+            .map_err(|e| Reply::No(format!("[SERVERBUG] S/MIME encryption failed: {e}")))?;
+        let keywords = source.snapshot().keywords_of(&entry);
+        let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
+        let date = UNIX_EPOCH + Duration::from_secs(source.internal_date(&entry).max(0) as u64);
+        let (v, new) = dest.append_bytes(&copy, entry.flags.system, &keywords, Some(date)).map_err(store_error)?;
+        validity = Some(v);
+        pairs.push((uid, new));
+    }
+    let validity = match validity {
+        Some(v) => v,
+        None => dest.status().map_err(store_error)?.uidvalidity,
+    };
+    Ok((validity, pairs))
 }

@@ -220,7 +220,9 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Copy { uid, set, mailbox, encrypted } => {
             copy::copy(s, uid, &set, &mailbox, false, encrypted.as_ref())
         }
-        CommandBody::Move { uid, set, mailbox } => copy::copy(s, uid, &set, &mailbox, true, None),
+        CommandBody::Move { uid, set, mailbox, encrypted } => {
+            copy::copy(s, uid, &set, &mailbox, true, encrypted.as_ref())
+        }
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.
