@@ -159,3 +159,28 @@ fn a_hundred_messages_at_once() {
     assert!(code.ends_with(" 1:100 1:100"), "{code}");
     check_copies(&mut c, "Secure", &keys, &originals, 0);
 }
+
+#[test]
+fn a_failed_encrypted_move_keeps_the_originals() {
+    let server = start();
+    let keys = make_keys(server.dir.path(), "alice-ec", "ec", &[]);
+    let mut c = login(&server, "alice");
+    c.ok("CREATE Secure");
+    c.select("INBOX");
+    let originals = fill_inbox(&mut c, 3);
+    // The target cannot take new files: its tmp/ is not a directory.
+    let tmp = server.maildir("alice").join(".Secure").join("tmp");
+    std::fs::remove_dir_all(&tmp).unwrap();
+    std::fs::write(&tmp, "in the way").unwrap();
+    let tag = c.next_tag();
+    c.send(format!("{tag} MOVE 1:3 Secure ENCRYPTED {}\r\n", base64_of(&keys.cert)).as_bytes());
+    let r = c.until_tagged(&tag);
+    assert!(r.last().unwrap().starts_with(&format!("{tag} NO ")), "{r:?}");
+    assert!(!r.iter().any(|l| l.ends_with(" EXPUNGE")), "{r:?}");
+    std::fs::remove_file(&tmp).unwrap();
+    std::fs::create_dir(&tmp).unwrap();
+    let r = c.ok("STATUS Secure (MESSAGES)");
+    assert_eq!(r[0], "* STATUS Secure (MESSAGES 0)");
+    let inbox = fetch_all(&mut c, "INBOX");
+    assert_eq!(inbox.into_iter().map(|m| m.3).collect::<Vec<_>>(), originals);
+}

@@ -109,36 +109,60 @@ fn recipient(s: &Session, cert: &Certificate) -> Result<Recipient, Reply> {
 /// `recipient` and appended to `dest` with the original's flags, keywords
 /// and INTERNALDATE; returns the destination's UIDVALIDITY and (source
 /// UID, new UID) pairs, as [`MailboxShared::copy_to`] does. Every copy is
-/// on disk (fsynced) when this returns, so MOVE may then expunge.
+/// on disk (fsynced) when this returns, so MOVE may then expunge. On a
+/// failure the copies made so far are removed again (RFC 3501 6.4.7).
 fn encrypted_copies(
     source: &MailboxShared,
     uids: &[u32],
     dest: &MailboxShared,
     recipient: &Recipient,
 ) -> Result<(u32, Vec<(u32, u32)>), Reply> {
-    use std::io::Read;
-    use std::time::{Duration, UNIX_EPOCH};
     let mut pairs = Vec::with_capacity(uids.len());
     let mut validity = None;
     for &uid in uids {
-        let Some((mut file, entry)) = source.open_message(uid).map_err(store_error)? else {
-            continue; // expunged meanwhile, as copy_to skips it
-        };
-        let mut original = Vec::with_capacity(entry.size as usize);
-        file.read_to_end(&mut original)
-            .map_err(|e| store_error(StoreError::io(format!("reading message {uid}"), e)))?;
-        let copy = smime::message::encrypted_copy(recipient, &original)
-            .map_err(|e| Reply::No(format!("[SERVERBUG] S/MIME encryption failed: {e}")))?;
-        let keywords = source.snapshot().keywords_of(&entry);
-        let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
-        let date = UNIX_EPOCH + Duration::from_secs(source.internal_date(&entry).max(0) as u64);
-        let (v, new) = dest.append_bytes(&copy, entry.flags.system, &keywords, Some(date)).map_err(store_error)?;
-        validity = Some(v);
-        pairs.push((uid, new));
+        match encrypted_copy(source, uid, dest, recipient) {
+            Ok(Some((v, new))) => {
+                validity = Some(v);
+                pairs.push((uid, new));
+            }
+            Ok(None) => {} // expunged meanwhile, as copy_to skips it
+            Err(reply) => {
+                let made: Vec<u32> = pairs.iter().map(|p: &(u32, u32)| p.1).collect();
+                if !made.is_empty() {
+                    if let Err(e) = dest.expunge(&made) {
+                        log::warn!("removing {} partial encrypted copies failed: {e}", made.len());
+                    }
+                }
+                return Err(reply);
+            }
+        }
     }
     let validity = match validity {
         Some(v) => v,
         None => dest.status().map_err(store_error)?.uidvalidity,
     };
     Ok((validity, pairs))
+}
+
+/// One message of [`encrypted_copies`]: (UIDVALIDITY, new UID), or `None`
+/// when the message is gone.
+fn encrypted_copy(
+    source: &MailboxShared,
+    uid: u32,
+    dest: &MailboxShared,
+    recipient: &Recipient,
+) -> Result<Option<(u32, u32)>, Reply> {
+    use std::io::Read;
+    use std::time::{Duration, UNIX_EPOCH};
+    let Some((mut file, entry)) = source.open_message(uid).map_err(store_error)? else {
+        return Ok(None);
+    };
+    let mut original = Vec::new();
+    file.read_to_end(&mut original).map_err(|e| store_error(StoreError::io(format!("reading message {uid}"), e)))?;
+    let copy = smime::message::encrypted_copy(recipient, &original)
+        .map_err(|e| Reply::No(format!("[SERVERBUG] S/MIME encryption failed: {e}")))?;
+    let keywords = source.snapshot().keywords_of(&entry);
+    let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
+    let date = UNIX_EPOCH + Duration::from_secs(source.internal_date(&entry).max(0) as u64);
+    dest.append_bytes(&copy, entry.flags.system, &keywords, Some(date)).map(Some).map_err(store_error)
 }
