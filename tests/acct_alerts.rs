@@ -326,3 +326,44 @@ fn texts_that_cannot_be_one_line_are_refused_and_nothing_is_queued() {
     site.queue(&["alice@example.org", &most]);
     assert_eq!(alerts_in(&site.login_bytes(&mut site.connect(), "alice@example.org")), vec![alert_line(&most)]);
 }
+
+/// Python's imaplib, as a real client: it notes the `ALERT` response code
+/// once per alert and keeps the texts among the untagged OK responses.
+const PY: &str = r#"
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.response("OK")  # the greeting
+typ, _ = m.login(sys.argv[2], sys.argv[3])
+assert typ == "OK", typ
+_, codes = m.response("ALERT")
+print("codes:", len(codes or []))
+_, oks = m.response("OK")
+for d in oks or []:
+    print(d.decode())
+m.logout()
+"#;
+
+#[test]
+fn a_real_client_sees_the_alert_of_a_login_and_so_does_authenticate() {
+    let site = Site::start();
+    site.queue(&["carol@example.com", "Carol: quota almost full"]);
+    site.queue(&["--all", "Nightly backup at 01:00"]);
+    let port = site.srv.plain.port().to_string();
+    let out = Command::new("python3")
+        .args(["-c", PY, &port, "carol@example.com", "Carol-pw-3"])
+        .output()
+        .expect("python3 runs (contrib/test installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "codes: 2\n[ALERT] Carol: quota almost full\n[ALERT] Nightly backup at 01:00\n"
+    );
+
+    // AUTHENTICATE PLAIN (SASL-IR) ends a login like LOGIN does.
+    use base64::Engine;
+    let ir = base64::engine::general_purpose::STANDARD.encode(b"\0dave\0Dave-pw-4");
+    let mut c = site.connect();
+    let lines = c.cmd_bytes(&format!("AUTHENTICATE PLAIN {ir}"));
+    assert!(String::from_utf8_lossy(lines.last().unwrap()).starts_with("t1 OK "), "{lines:?}");
+    assert_eq!(alerts_in(&lines), vec![alert_line("Nightly backup at 01:00")]);
+}
