@@ -188,7 +188,7 @@ pub fn list(dir: &Path) -> Vec<Alert> {
     let mut out = Vec::new();
     for id in ids {
         let path = dir.join(format!("{id}{SUFFIX}"));
-        match fs::read(&path) {
+        match read_bounded(&path) {
             Ok(bytes) => match Alert::parse(&id, &bytes) {
                 Ok(a) => out.push(a),
                 Err(e) => log::warn!("alert file {} skipped: {e}", path.display()),
@@ -199,6 +199,20 @@ pub fn list(dir: &Path) -> Vec<Alert> {
         }
     }
     out
+}
+
+/// Reads an alert file, or as much of it as an alert can be (the `to:`
+/// line and the text) plus one octet, so a stray huge file costs little and
+/// fails to parse.
+fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    const MOST: u64 = (MAX_TEXT + 512) as u64;
+    let mut bytes = Vec::new();
+    File::open(path)?.take(MOST + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MOST {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "longer than any alert"));
+    }
+    Ok(bytes)
 }
 
 /// Claims an account alert: removes its file. Only one of several sessions
@@ -275,6 +289,7 @@ mod tests {
         write(d.path(), &a, None).unwrap();
         std::fs::write(d.path().join(".x.tmp"), "to: *\nhalf").unwrap();
         std::fs::write(d.path().join("junk.alert"), "no to line").unwrap();
+        std::fs::write(d.path().join("huge.alert"), format!("to: *\n{}\n", "z".repeat(1 << 20))).unwrap();
         let got = list(d.path());
         assert_eq!(got, vec![a.clone(), b.clone()]);
         assert!(claim(d.path(), &a.id));
