@@ -163,7 +163,10 @@ impl Watch {
     ) -> Watch {
         let hub = Hub::get(global);
         let dir = maildir.join(spool::ACCOUNT_SPOOL);
-        if let Err(e) = std::fs::create_dir_all(&dir) {
+        // A relative maildir would put the spool in the working directory.
+        if !maildir.is_absolute() {
+            log::warn!("no alerts for {user}: the maildir {} is not an absolute path", maildir.display());
+        } else if let Err(e) = std::fs::create_dir_all(&dir) {
             log::warn!("cannot create the alert spool {}: {e}", dir.display());
         }
         let dir = dir.canonicalize().unwrap_or(dir);
@@ -195,6 +198,9 @@ impl Watch {
             return Vec::new();
         }
         let dir = &self.listener.dir;
+        if !dir.is_absolute() {
+            return Vec::new();
+        }
         let mut out: Vec<Alert> = spool::list(dir).into_iter().filter(|a| spool::claim(dir, &a.id)).collect();
         if let Some(global) = &self.hub.global {
             let named: Vec<Alert> =
