@@ -14,6 +14,7 @@
 //! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
 
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod cmd;
 pub mod config;

@@ -3,6 +3,8 @@
 //! is one file with a `run(args) -> Result<String, String>`; the table below
 //! lists them for dispatch, `--help` and the man page.
 
+pub mod alert;
+
 use std::path::{Path, PathBuf};
 
 use crate::auth::passwd::{Account, PasswdDb};
@@ -21,7 +23,8 @@ pub struct Subcommand {
 }
 
 /// Every subcommand, in the order the help lists them.
-pub static SUBCOMMANDS: &[Subcommand] = &[];
+pub static SUBCOMMANDS: &[Subcommand] =
+    &[Subcommand { name: "alert", synopsis: alert::SYNOPSIS, doc: alert::DOC, run: alert::run }];
 
 /// The subcommand named `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Subcommand> {

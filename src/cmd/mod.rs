@@ -225,6 +225,8 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
     };
     // Others' changes to the selected mailbox, before the tagged reply.
     s.report_changes(!seq_bound);
+    // Alerts queued meanwhile (or before login, right after LOGIN).
+    crate::alerts::report(s);
     s.complete(&tag, outcome);
     Ok(())
 }

@@ -152,6 +152,15 @@ pub const FLAGS: &[Flag] = &[
     },
     Flag {
         short: "",
+        long: "alerts-dir",
+        arg: Arg::Required("DIR"),
+        multi: false,
+        summary: "Spool of the domain-wide and server-wide alerts that tegami alert queues.",
+        default: None,
+        doc: "Domain-wide and server-wide alerts (tegami alert @DOMAIN or --all) are files in this directory; each is shown once as * OK [ALERT] text to every account it names that is logged in or logs in while the file is there (remove the file to withdraw it). An account's own alerts live in tegami-alerts/ in its maildir and need no flag. The directory is made when missing.",
+    },
+    Flag {
+        short: "",
         long: "demo",
         arg: Arg::Optional("DIR"),
         multi: false,

@@ -80,6 +80,8 @@ pub struct Config {
     pub idle_keepalive: Duration,
     /// `--demo` and its directory.
     pub demo: Option<PathBuf>,
+    /// `--alerts-dir`: the spool of domain and server alerts.
+    pub alerts_dir: Option<PathBuf>,
 }
 
 /// What the command line asks for.
@@ -161,6 +163,7 @@ impl Config {
             max_literal: number(&m, "max-literal", 64 * 1024 * 1024)?,
             idle_keepalive: Duration::from_secs(number(&m, "idle-keepalive", 120u64)?.max(1)),
             demo,
+            alerts_dir: m.opt_str("alerts-dir").map(PathBuf::from),
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));
