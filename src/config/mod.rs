@@ -80,6 +80,8 @@ pub struct Config {
     pub idle_keepalive: Duration,
     /// `--demo` and its directory.
     pub demo: Option<PathBuf>,
+    /// `--quota`: the limits of accounts without `quota_rule`.
+    pub quota: crate::quota::Limits,
 }
 
 /// What the command line asks for.
@@ -161,6 +163,10 @@ impl Config {
             max_literal: number(&m, "max-literal", 64 * 1024 * 1024)?,
             idle_keepalive: Duration::from_secs(number(&m, "idle-keepalive", 120u64)?.max(1)),
             demo,
+            quota: match m.opt_str("quota") {
+                None => crate::quota::Limits::default(),
+                Some(v) => crate::quota::parse_flag(&v).map_err(|e| UsageError(format!("--quota {v}: {e}")))?,
+            },
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));
