@@ -201,8 +201,9 @@ impl AccountQuota {
 
     /// The usage now (the file rebuilt first when it is out of date).
     pub fn usage(&self) -> Result<Usage> {
-        if !self.root.join("cur").is_dir() {
-            // An account that never logged in holds nothing yet.
+        if !self.root.join("cur").is_dir() || self.limits == Limits::default() {
+            // Nothing to count against: QUOTA lists no resource then.
+            // (An account that never logged in holds nothing yet.)
             return Ok(Usage::default());
         }
         maildirsize::usage(&self.root, &self.limits)
@@ -286,6 +287,28 @@ mod tests {
         assert_eq!(parse_flag("none").unwrap(), Limits::default());
         assert!(parse_flag("storage=lots").is_err());
         assert!(parse_flag("disk=1G").is_err());
+    }
+
+    #[test]
+    fn administrators_reach_their_domain_or_everything() {
+        let db = crate::auth::PasswdDb::parse(
+            "d@a.org:{PLAIN}x::::/h::tegami_admin=domain\n\
+             s@z.net:{PLAIN}x::::/h::userdb_tegami_admin=server\n\
+             u@a.org:{PLAIN}x::::/h::userdb_quota_rule=*:storage=1M userdb_quota_rule2=*:messages=7\n\
+             v@b.org:{PLAIN}x::::/h::\n\
+             nodomain:{PLAIN}x::::/h::tegami_admin=domain\n",
+        )
+        .unwrap();
+        let get = |n: &str| db.lookup(n).unwrap();
+        let (d, s, u, v, n) = (get("d@a.org"), get("s@z.net"), get("u@a.org"), get("v@b.org"), get("nodomain"));
+        assert_eq!((admin_of(d), admin_of(s), admin_of(u)), (Admin::Domain, Admin::Server, Admin::None));
+        assert!(may_manage(d, u) && may_manage(d, d) && !may_manage(d, v) && !may_manage(d, s));
+        assert!(may_manage(s, u) && may_manage(s, v) && may_manage(s, d));
+        assert!(!may_manage(u, u) && !may_manage(u, v));
+        assert!(!may_manage(n, u), "a domain administrator without a domain has none");
+        assert_eq!(rules_of(u), Some(Limits { bytes: Some(1 << 20), messages: Some(7) }));
+        assert_eq!(rules_of(v), None);
+        assert_eq!(root_name(u), "#u@a.org");
     }
 
     #[test]

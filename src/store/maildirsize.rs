@@ -29,9 +29,22 @@ const MAX_LEN: u64 = 5120;
 /// An over-quota account with a file older than this is counted again.
 const STALE_OVER_QUOTA: Duration = Duration::from_secs(15 * 60);
 
-/// Serializes this process's rebuilds and appends (other processes rely on
-/// `O_APPEND` and the atomic rename, as Maildir++ intends).
-static WRITING: Mutex<()> = Mutex::new(());
+/// Serialize this process's rebuilds and appends per maildir, striped by
+/// path so one account's recount never holds up another's (other
+/// processes rely on `O_APPEND` and the atomic rename, as Maildir++ intends).
+static WRITING: [Mutex<()>; 16] = [const { Mutex::new(()) }; 16];
+
+fn lock(root: &Path) -> parking_lot::MutexGuard<'static, ()> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    root.hash(&mut h);
+    WRITING[(h.finish() % WRITING.len() as u64) as usize].lock()
+}
+
+/// A limit as a signed count, so usage arithmetic cannot wrap.
+fn signed(limit: u64) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
 
 /// Limits of one account: `None` is no limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -82,14 +95,15 @@ impl Usage {
     pub fn fits(&self, more: Usage, limits: &Limits) -> bool {
         let within = |used: i64, add: i64, limit: Option<u64>| match limit {
             None => true,
-            Some(l) => add <= 0 || used.saturating_add(add) <= l as i64,
+            Some(l) => add <= 0 || used.saturating_add(add) <= signed(l),
         };
         within(self.bytes, more.bytes, limits.bytes) && within(self.messages, more.messages, limits.messages)
     }
 
     /// Whether this usage is over `limits`.
     pub fn over(&self, limits: &Limits) -> bool {
-        limits.bytes.is_some_and(|l| self.bytes > l as i64) || limits.messages.is_some_and(|l| self.messages > l as i64)
+        limits.bytes.is_some_and(|l| self.bytes > signed(l))
+            || limits.messages.is_some_and(|l| self.messages > signed(l))
     }
 }
 
@@ -180,7 +194,7 @@ pub fn count(root: &Path) -> Result<Usage> {
 /// Counts the maildir and writes a fresh `maildirsize` with `limits`
 /// (in `tmp/`, fsynced, renamed into place); returns the usage.
 pub fn rebuild(root: &Path, limits: &Limits) -> Result<Usage> {
-    let _w = WRITING.lock();
+    let _w = lock(root);
     rebuild_locked(root, limits)
 }
 
@@ -213,7 +227,7 @@ fn delivered_since(root: &Path, since: SystemTime) -> bool {
 /// too long, has other limits than `limits` or missed a delivery, or when
 /// the account is over quota and the file is old.
 pub fn usage(root: &Path, limits: &Limits) -> Result<Usage> {
-    let _w = WRITING.lock();
+    let _w = lock(root);
     let Some(p) = read(root) else {
         return rebuild_locked(root, limits);
     };
@@ -231,15 +245,18 @@ pub fn usage(root: &Path, limits: &Limits) -> Result<Usage> {
 }
 
 /// Records a change (positive for stored messages, negative for removed
-/// ones) by appending one line; a missing or damaged file is rebuilt
-/// instead, which counts the change too.
+/// ones) by appending one line; a missing, damaged or full file is rebuilt
+/// instead, which counts the change too. Without limits a missing file
+/// stays missing: nothing needs the count.
 pub fn add(root: &Path, limits: &Limits, delta: Usage) -> Result<()> {
     if delta == Usage::default() {
         return Ok(());
     }
-    let _w = WRITING.lock();
-    if read(root).is_none() {
-        return rebuild_locked(root, limits).map(|_| ());
+    let _w = lock(root);
+    match read(root) {
+        None if *limits == Limits::default() && !root.join(FILE).exists() => return Ok(()),
+        Some(p) if p.len <= MAX_LEN => {}
+        _ => return rebuild_locked(root, limits).map(|_| ()),
     }
     let ctx = |e| StoreError::io(format!("updating {}", root.join(FILE).display()), e);
     let mut f = OpenOptions::new().append(true).open(root.join(FILE)).map_err(ctx)?;
@@ -279,6 +296,29 @@ mod tests {
         add(d.path(), &limits, Usage { bytes: -100, messages: -1 }).unwrap();
         let text = fs::read_to_string(d.path().join(FILE)).unwrap();
         assert_eq!(text, "1000S,10C\n112 3\n-100 -1\n");
+    }
+
+    #[test]
+    fn a_long_file_is_folded_and_no_limits_need_no_file() {
+        let d = maildir();
+        fs::write(d.path().join("cur/1.a,S=10:2,"), b"").unwrap();
+        add(d.path(), &Limits::default(), Usage { bytes: 10, messages: 1 }).unwrap();
+        assert!(!d.path().join(FILE).exists(), "no limits, no file");
+        let limits = Limits { bytes: None, messages: Some(9) };
+        for _ in 0..600 {
+            add(d.path(), &limits, Usage { bytes: 0, messages: 1 }).unwrap();
+            add(d.path(), &limits, Usage { bytes: 0, messages: -1 }).unwrap();
+        }
+        let len = fs::metadata(d.path().join(FILE)).unwrap().len();
+        assert!(len <= MAX_LEN + 16, "{len}");
+        assert_eq!(usage(d.path(), &limits).unwrap(), Usage { bytes: 10, messages: 1 });
+    }
+
+    #[test]
+    fn huge_limits_do_not_wrap() {
+        let l = Limits { bytes: Some(u64::MAX), messages: None };
+        assert!(Usage { bytes: 5, messages: 0 }.fits(Usage { bytes: 5, messages: 1 }, &l));
+        assert!(!Usage { bytes: 5, messages: 0 }.over(&l));
     }
 
     #[test]
