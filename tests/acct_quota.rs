@@ -301,6 +301,12 @@ fn setquota_needs_administrator_rights() {
     assert_eq!(r, ["t6 NO [NONEXISTENT] No such quota root #nobody@example.org: roots are # and an account name"]);
     let r = dora.cmd("SETQUOTA #bob@example.org (FOLDERS 3)");
     assert_eq!(r, ["t7 NO [CANNOT] Unsupported quota resource FOLDERS: tegami has STORAGE and MESSAGE"]);
+    // A root holding CR LF (in a literal) is not echoed into the reply.
+    let tag = dora.next_tag();
+    dora.send(format!("{tag} GETQUOTA {{10+}}\r\n#x\r\n* BYE \r\n").as_bytes());
+    assert_eq!(dora.line(), "t8 NO [NONEXISTENT] No such quota root: roots are # and an account name");
+    let r = dora.cmd("SETQUOTA #bob@example.org (STORAGE 9223372036854775807)");
+    assert_eq!(r, ["t9 BAD STORAGE limit too large"]);
     // Bob sees his new limits at once.
     assert_eq!(bob.ok("GETQUOTAROOT INBOX")[1], "* QUOTA #bob@example.org (STORAGE 0 2048 MESSAGE 0 10)");
     let bob_root = maildir(&server, "bob@example.org");

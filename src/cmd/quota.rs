@@ -58,10 +58,14 @@ fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
     match target {
         Some(t) if t.user == user.account.user => Ok((t, user.mail.root().to_path_buf())),
         _ if !admin => Err(not_yours()),
-        None => Err(Reply::No(format!(
-            "[NONEXISTENT] No such quota root {}: roots are # and an account name",
-            String::from_utf8_lossy(root)
-        ))),
+        None => {
+            // Echoed only when it is plain text: a literal may hold CR LF.
+            let shown = match std::str::from_utf8(root) {
+                Ok(r) if !r.is_empty() && r.len() <= 200 && !r.chars().any(char::is_control) => format!(" {r}"),
+                _ => String::new(),
+            };
+            Err(Reply::No(format!("[NONEXISTENT] No such quota root{shown}: roots are # and an account name")))
+        }
         Some(t) if !quota::may_manage(&user.account, &t) => {
             Err(Reply::No(format!("[NOPERM] {} is outside the accounts you administer", t.user)))
         }
