@@ -245,8 +245,12 @@ impl AccountQuota {
         self.record(-bytes, -(removed.len() as i64));
     }
 
-    /// Counts the maildir again (after DELETE of a mailbox, or limits changed).
+    /// Counts the maildir again (after DELETE of a mailbox, or limits
+    /// changed); an unlimited account without the file is left without.
     pub fn recount(&self) {
+        if self.limits == Limits::default() && !self.root.join(maildirsize::FILE).exists() {
+            return;
+        }
         if let Err(e) = maildirsize::rebuild(&self.root, &self.limits) {
             log::warn!("quota of {}: {e}", self.root.display());
         }

@@ -236,6 +236,22 @@ fn over_quota_append_and_copy_store_nothing() {
     tmp_is_empty(&root.join(".Sent"));
     tmp_is_empty(&root.join(".Drafts"));
     agrees(&root);
+
+    // Over quota with a file older than 15 minutes, it is counted again
+    // (Maildir++): a removal behind the server's back is seen.
+    let big = ["cur", "new"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap().flatten())
+        .find(|e| e.metadata().unwrap().len() == 5000)
+        .unwrap();
+    std::fs::remove_file(big.path()).unwrap();
+    let ago = |mins: u64| std::time::SystemTime::now() - std::time::Duration::from_secs(mins * 60);
+    for folder in ["", ".Sent", ".Drafts", ".Trash", ".Junk", ".Archive"] {
+        std::fs::File::open(root.join(folder).join("new")).unwrap().set_modified(ago(30)).unwrap();
+    }
+    std::fs::File::options().append(true).open(root.join("maildirsize")).unwrap().set_modified(ago(20)).unwrap();
+    assert_eq!(quotaroot(&mut c), alice_quota(8, 2));
+    agrees(&root);
 }
 
 #[test]
