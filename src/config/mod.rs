@@ -230,7 +230,15 @@ mod tests {
 
     #[test]
     fn mistakes_are_explained() {
-        for bad in ["-u p -l nowhere", "-u p --log-level loud", "-u p --cert c", "", "-u p -c 0", "-u p stray"] {
+        for bad in [
+            "-u p -l nowhere",
+            "-u p --log-level loud",
+            "-u p --cert c",
+            "",
+            "-u p -c 0",
+            "-u p stray",
+            "-u p --quota storage=lots",
+        ] {
             assert!(Config::from_args(&args(bad)).is_err(), "{bad}");
         }
     }
