@@ -23,6 +23,7 @@ pub mod fetch;
 pub mod mime;
 pub mod net;
 pub mod proto;
+pub mod quota;
 pub mod search;
 pub mod server;
 pub mod session;

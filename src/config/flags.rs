@@ -161,6 +161,15 @@ pub const FLAGS: &[Flag] = &[
     },
     Flag {
         short: "",
+        long: "quota",
+        arg: Arg::Required("LIMITS"),
+        multi: false,
+        summary: "Default quota of accounts without a quota_rule field: storage=SIZE,messages=N.",
+        default: Some("none"),
+        doc: "The QUOTA limits (RFC 9208) of every account whose passwd-file entry has no quota_rule (or userdb_quota_rule) field, e.g. storage=1G,messages=50000. Sizes take the units b, k, M, G, T; a bare storage number is in kilobytes, as in Dovecot's quota_rule, whose form *:storage=1G is accepted too. 0 or none is no limit. Usage is kept in the Maildir++ maildirsize file at each maildir root; limits set by SETQUOTA are kept in the file tegami-quota beside it and take precedence over both.",
+    },
+    Flag {
+        short: "",
         long: "demo",
         arg: Arg::Optional("DIR"),
         multi: false,
