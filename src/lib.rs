@@ -14,6 +14,7 @@
 //! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
 
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod cmd;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod fetch;
 pub mod mime;
 pub mod net;
 pub mod proto;
+pub mod quota;
 pub mod search;
 pub mod server;
 pub mod session;

@@ -184,3 +184,42 @@ fn a_failed_encrypted_move_keeps_the_originals() {
     let inbox = fetch_all(&mut c, "INBOX");
     assert_eq!(inbox.into_iter().map(|m| m.3).collect::<Vec<_>>(), originals);
 }
+
+/// The usage `maildirsize` records (the sum of its `bytes count` lines).
+fn recorded_usage(maildir: &std::path::Path) -> (i64, i64) {
+    let text = std::fs::read_to_string(maildir.join("maildirsize")).expect("maildirsize kept (the account has a quota)");
+    text.lines().skip(1).fold((0, 0), |(b, n), l| {
+        let mut it = l.split_whitespace().map(|x| x.parse::<i64>().unwrap());
+        (b + it.next().unwrap(), n + it.next().unwrap())
+    })
+}
+
+/// The bytes and messages of every message file of the maildir.
+fn files_usage(maildir: &std::path::Path) -> (i64, i64) {
+    let mut usage = (0, 0);
+    for folder in std::fs::read_dir(maildir).unwrap().flatten() {
+        let dir = folder.path();
+        let cur = if dir.file_name().unwrap() == "cur" { dir } else { dir.join("cur") };
+        for f in std::fs::read_dir(&cur).into_iter().flatten().flatten() {
+            usage.0 += f.metadata().unwrap().len() as i64;
+            usage.1 += 1;
+        }
+    }
+    usage
+}
+
+#[test]
+fn the_quota_counts_encrypted_copies_at_their_own_size() {
+    let server = start();
+    let keys = make_keys(server.dir.path(), "alice-rsa", "rsa", &[]);
+    let mut c = login(&server, "alice");
+    c.ok("CREATE Secure");
+    c.select("INBOX");
+    fill_inbox(&mut c, 4);
+    c.ok(&format!("COPY 1:2 Secure ENCRYPTED {}", base64_of(&keys.cert)));
+    c.ok(&format!("UID MOVE 3:4 Secure ENCRYPTED {}", base64_of(&keys.cert)));
+    let maildir = server.maildir("alice");
+    let on_disk = files_usage(&maildir);
+    assert_eq!(on_disk.1, 6, "2 originals left, 4 copies");
+    assert_eq!(recorded_usage(&maildir), on_disk);
+}

@@ -8,11 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::flags::to_store;
 use super::names::{self, store_error};
+use super::quota::own;
 use super::{Outcome, Reply};
 use crate::proto::command::{AppendMessage, Command, CommandBody, Mailbox};
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{tag_of, Frame};
 use crate::proto::response::write_astring;
+use crate::quota::AccountQuota;
 use crate::session::Session;
 use crate::store::{MailboxShared, StoreError};
 
@@ -20,10 +22,14 @@ use crate::store::{MailboxShared, StoreError};
 pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
     let name = names::decode(mailbox)?;
     let mb = open(s, &name)?;
+    // MULTIAPPEND is all or nothing for the quota: checked for all at once.
+    let quota = own(s)?;
+    let total = messages.iter().map(|m| m.data.len() as u64).sum();
+    quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();
     let mut uidvalidity = 0;
     for m in &messages {
-        let (v, uid) = append_one(s, &mb, &name, m)?;
+        let (v, uid) = append_one(s, &mb, &quota, &name, m)?;
         uidvalidity = v;
         uids.push(uid);
     }
@@ -39,6 +45,8 @@ struct Next {
     date: Option<SystemTime>,
     /// `tag APPEND mailbox`, to which the rest of the command is added.
     head: Vec<u8>,
+    /// The account's quota, checked for everything up to the literal.
+    quota: AccountQuota,
 }
 
 /// The command text with the final literal announcement replaced by an
@@ -54,9 +62,10 @@ fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
     d.map(|d| UNIX_EPOCH + Duration::from_secs(d.to_unix().max(0) as u64))
 }
 
-/// Parses the command up to a streamed literal and appends the messages
-/// before it (small ones, read inline); says where the big one goes.
-fn prepare(s: &mut Session, prefix: &[u8], uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
+/// Parses the command up to a streamed literal of `size` octets and
+/// appends the messages before it (small ones, read inline) once the quota
+/// has room for all of them; says where the big one goes.
+fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
     let cmd = parse_command(&probe(prefix)).map_err(|e| Reply::Bad(e.message))?;
     if s.state.bit() & (super::AUTH | super::SELECTED) == 0 {
         return Err(Reply::Bad("APPEND needs a logged-in session: LOGIN first".into()));
@@ -67,15 +76,18 @@ fn prepare(s: &mut Session, prefix: &[u8], uids: &mut Vec<u32>, validity: &mut u
     let name = names::decode(&mailbox)?;
     let mb = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
+    let quota = own(s)?;
+    let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
+    quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
-        let (v, uid) = append_one(s, &mb, &name, m)?;
+        let (v, uid) = append_one(s, &mb, &quota, &name, m)?;
         *validity = v;
         uids.push(uid);
     }
     let (system, keywords) = to_store(&last.flags)?;
     let mut head = format!("{} APPEND ", cmd.tag).into_bytes();
     write_astring(&mut head, &mailbox.0);
-    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head })
+    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota })
 }
 
 /// APPEND whose literal is too large to hold in memory: the octets go from
@@ -85,8 +97,9 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
     let limits = s.limits();
     let tag = tag_of(&prefix).unwrap_or_else(|| "*".into());
     let (mut uids, mut validity) = (Vec::new(), 0);
+    let mut target: Option<Arc<MailboxShared>> = None;
     let result = loop {
-        let next = match prepare(s, &prefix, &mut uids, &mut validity) {
+        let next = match prepare(s, &prefix, size, &mut uids, &mut validity) {
             Ok(n) => n,
             Err(reply) => {
                 if !sync {
@@ -105,6 +118,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             s.out.extend_from_slice(b"+ Ready for literal data\r\n");
             s.flush()?;
         }
+        target = Some(next.mailbox.clone());
         let keywords: Vec<&str> = next.keywords.iter().map(String::as_str).collect();
         let mut data = s.conn.literal_reader(size);
         let stored = next.mailbox.append(&mut data, next.system, &keywords, next.date);
@@ -116,6 +130,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
         match stored {
             Ok((v, uid)) => {
                 log::error!("{} appended {size} octets to {} as UID {uid}", s.tag(), next.name);
+                next.quota.record(size as i64, 1);
                 validity = v;
                 uids.push(uid);
             }
@@ -136,8 +151,12 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                     Ok(_) => break Err(Reply::Bad("Expected APPEND".into())),
                     Err(e) => break Err(Reply::Bad(e.message)),
                 };
+                let total = messages.iter().map(|m| m.data.len() as u64).sum();
+                if let Err(e) = next.quota.check(total, messages.len() as u64) {
+                    break Err(store_error(e));
+                }
                 for m in &messages {
-                    match append_one(s, &next.mailbox, &next.name, m) {
+                    match append_one(s, &next.mailbox, &next.quota, &next.name, m) {
                         Ok((v, uid)) => {
                             validity = v;
                             uids.push(uid);
@@ -154,8 +173,24 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
         }
     };
+    if let (Err(Reply::No(text)), Some(mb)) = (&result, &target) {
+        if text.starts_with("[OVERQUOTA]") && !uids.is_empty() {
+            // Nothing stored: the messages this command already appended go.
+            undo(s, mb, &uids);
+        }
+    }
     let outcome = result.map(|()| format!("[APPENDUID {validity} {}] APPEND completed", uid_set(&uids)));
     finish(s, &tag, outcome)
+}
+
+/// Removes the messages a refused MULTIAPPEND had stored already.
+fn undo(s: &Session, mb: &MailboxShared, uids: &[u32]) {
+    let before = mb.snapshot();
+    match (mb.expunge(uids), own(s)) {
+        (Ok(removed), Ok(quota)) => quota.record_removed(&before, &removed),
+        (Err(e), _) => log::warn!("{} could not remove the messages of a refused APPEND: {e}", s.tag()),
+        (_, Err(_)) => {}
+    }
 }
 
 fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
@@ -175,8 +210,15 @@ fn open(s: &Session, name: &str) -> Result<Arc<MailboxShared>, Reply> {
     }
 }
 
-/// Appends one message held in memory.
-fn append_one(s: &Session, mb: &MailboxShared, name: &str, m: &AppendMessage) -> Result<(u32, u32), Reply> {
+/// Appends one message held in memory and records it in the quota usage
+/// (the caller has checked the quota).
+fn append_one(
+    s: &Session,
+    mb: &MailboxShared,
+    quota: &AccountQuota,
+    name: &str,
+    m: &AppendMessage,
+) -> Result<(u32, u32), Reply> {
     if m.data.is_empty() {
         return Err(Reply::No("Empty messages cannot be appended".into()));
     }
@@ -187,6 +229,7 @@ fn append_one(s: &Session, mb: &MailboxShared, name: &str, m: &AppendMessage) ->
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let (v, uid) = mb.append_bytes(&m.data, system, &keywords, to_time(m.date)).map_err(store_error)?;
     log::error!("{} appended {} octets to {name} as UID {uid}", s.tag(), m.data.len());
+    quota.record(m.data.len() as i64, 1);
     Ok((v, uid))
 }
 

@@ -4,8 +4,11 @@
 //! certificateData` each copy is instead a new S/MIME message encrypted to
 //! that certificate (see [`crate::smime`]).
 
+use std::collections::HashMap;
+
 use super::append::uid_set;
 use super::names::{self, store_error};
+use super::quota::own;
 use super::target::resolve;
 use super::{Outcome, Reply};
 use crate::proto::command::{Certificate, Mailbox};
@@ -37,6 +40,7 @@ pub fn copy(
         }
         Err(e) => return Err(store_error(e)),
     };
+    let quota = own(s)?;
     let view = s.view_mut()?;
     if remove && view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
@@ -52,9 +56,28 @@ pub fn copy(
     if uids.is_empty() {
         return Ok(format!("{verb} completed (no messages)"));
     }
-    let (validity, pairs) = match &recipient {
+    // A MOVE inside the account leaves the usage as it was, and is not
+    // checked (the CommuniGate manual); a COPY must fit. Encrypted copies
+    // are larger than their originals (base64 of the CMS structure): the
+    // check uses an estimate, the usage records their real sizes.
+    let before = view.mailbox().snapshot();
+    let sizes: HashMap<u32, u64> =
+        uids.iter().map(|&u| (u, before.find(u).or_else(|| view.snapshot.find(u)).map_or(0, |e| e.size))).collect();
+    let size_of = |uid: &u32| sizes.get(uid).copied().unwrap_or(0);
+    if !remove {
+        let needed: u64 = match &recipient {
+            Some(_) => uids.iter().map(|u| smime::message::size_estimate(size_of(u))).sum(),
+            None => uids.iter().map(size_of).sum(),
+        };
+        quota.check(needed, uids.len() as u64).map_err(store_error)?;
+    }
+    let (validity, pairs, copied) = match &recipient {
         Some(r) => encrypted_copies(view.mailbox(), &uids, &dest, r)?,
-        None => view.mailbox().copy_to(&uids, &dest).map_err(store_error)?,
+        None => {
+            let (validity, pairs) = view.mailbox().copy_to(&uids, &dest).map_err(store_error)?;
+            let copied: u64 = pairs.iter().map(|p| size_of(&p.0)).sum();
+            (validity, pairs, copied)
+        }
     };
     let code = if pairs.is_empty() {
         String::new()
@@ -74,11 +97,24 @@ pub fn copy(
         None => log::error!("{} {verb} {} messages to {name}", s.tag(), pairs.len()),
     }
     if !remove {
+        quota.record(copied as i64, pairs.len() as i64);
         return Ok(format!("{code}{verb} completed"));
     }
     let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
     let view = s.view_mut()?;
-    view.mailbox().expunge(&moved).map_err(store_error)?;
+    match view.mailbox().expunge(&moved) {
+        // Copies whose originals were already gone did add to the usage.
+        // (For plain copies, copied minus removed is the size of the copies
+        // whose originals were gone; encrypted ones also add their growth.)
+        Ok(removed) => {
+            let gone: u64 = removed.iter().map(size_of).sum();
+            quota.record(copied as i64 - gone as i64, (pairs.len() - removed.len()) as i64);
+        }
+        Err(e) => {
+            quota.record(copied as i64, pairs.len() as i64);
+            return Err(store_error(e));
+        }
+    }
     // RFC 6851: COPYUID goes in an untagged OK before the EXPUNGEs, which
     // the view update after this command sends.
     if !code.is_empty() {
@@ -105,10 +141,15 @@ fn recipient(s: &Session, cert: &Certificate) -> Result<Recipient, Reply> {
     })
 }
 
+/// What a copy made: the destination's UIDVALIDITY, (source UID, new UID)
+/// pairs, and the bytes the new files take.
+type Copied = (u32, Vec<(u32, u32)>, u64);
+
 /// COPY ... ENCRYPTED: each message still there is read, encrypted to
 /// `recipient` and appended to `dest` with the original's flags, keywords
 /// and INTERNALDATE; returns the destination's UIDVALIDITY and (source
-/// UID, new UID) pairs, as [`MailboxShared::copy_to`] does. Every copy is
+/// UID, new UID) pairs, as [`MailboxShared::copy_to`] does, and the bytes
+/// the copies take. Every copy is
 /// on disk (fsynced) when this returns, so MOVE may then expunge. On a
 /// failure the copies made so far are removed again (RFC 3501 6.4.7).
 fn encrypted_copies(
@@ -116,14 +157,16 @@ fn encrypted_copies(
     uids: &[u32],
     dest: &MailboxShared,
     recipient: &Recipient,
-) -> Result<(u32, Vec<(u32, u32)>), Reply> {
+) -> Result<Copied, Reply> {
     let mut pairs = Vec::with_capacity(uids.len());
     let mut validity = None;
+    let mut bytes = 0;
     for &uid in uids {
         match encrypted_copy(source, uid, dest, recipient) {
-            Ok(Some((v, new))) => {
+            Ok(Some((v, new, size))) => {
                 validity = Some(v);
                 pairs.push((uid, new));
+                bytes += size;
             }
             Ok(None) => {} // expunged meanwhile, as copy_to skips it
             Err(reply) => {
@@ -141,17 +184,17 @@ fn encrypted_copies(
         Some(v) => v,
         None => dest.status().map_err(store_error)?.uidvalidity,
     };
-    Ok((validity, pairs))
+    Ok((validity, pairs, bytes))
 }
 
-/// One message of [`encrypted_copies`]: (UIDVALIDITY, new UID), or `None`
-/// when the message is gone.
+/// One message of [`encrypted_copies`]: (UIDVALIDITY, new UID, its size),
+/// or `None` when the message is gone.
 fn encrypted_copy(
     source: &MailboxShared,
     uid: u32,
     dest: &MailboxShared,
     recipient: &Recipient,
-) -> Result<Option<(u32, u32)>, Reply> {
+) -> Result<Option<(u32, u32, u64)>, Reply> {
     use std::io::Read;
     use std::time::{Duration, UNIX_EPOCH};
     let Some((mut file, entry)) = source.open_message(uid).map_err(store_error)? else {
@@ -164,5 +207,6 @@ fn encrypted_copy(
     let keywords = source.snapshot().keywords_of(&entry);
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let date = UNIX_EPOCH + Duration::from_secs(source.internal_date(&entry).max(0) as u64);
-    dest.append_bytes(&copy, entry.flags.system, &keywords, Some(date)).map(Some).map_err(store_error)
+    let (validity, new) = dest.append_bytes(&copy, entry.flags.system, &keywords, Some(date)).map_err(store_error)?;
+    Ok(Some((validity, new, copy.len() as u64)))
 }

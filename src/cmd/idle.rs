@@ -22,6 +22,7 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
     loop {
         notifier.drain();
         s.report_changes(true);
+        crate::alerts::report(s);
         if !s.out.is_empty() {
             s.flush()?;
             last_sent = Instant::now();

@@ -29,6 +29,8 @@ pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
         return Err(Reply::No("[INUSE] Cannot delete the selected mailbox: close it first".into()));
     }
     s.user()?.mail.delete(&name).map_err(store_error)?;
+    // Its messages no longer count.
+    super::quota::own(s)?.recount();
     log::error!("{} deleted mailbox {name}", s.tag());
     Ok("DELETE completed".into())
 }

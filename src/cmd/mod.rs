@@ -12,6 +12,7 @@ mod idle;
 mod list;
 mod mailbox;
 pub mod names;
+pub mod quota;
 mod search;
 mod select;
 mod status;
@@ -50,6 +51,10 @@ pub const EXTENSIONS: &[&str] = &[
     "MULTIAPPEND",
     "MOVE",
     "ESEARCH",
+    "QUOTA",
+    "QUOTA=RES-STORAGE",
+    "QUOTA=RES-MESSAGE",
+    "QUOTASET",
 ];
 
 /// A command table entry.
@@ -98,9 +103,9 @@ pub static TABLE: &[Spec] = &[
     spec("IDLE", LOGGED_IN, true),
     spec("NAMESPACE", LOGGED_IN, true),
     spec("COMPRESS", LOGGED_IN, false),
-    spec("GETQUOTA", LOGGED_IN, false),
-    spec("GETQUOTAROOT", LOGGED_IN, false),
-    spec("SETQUOTA", LOGGED_IN, false),
+    spec("GETQUOTA", LOGGED_IN, true),
+    spec("GETQUOTAROOT", LOGGED_IN, true),
+    spec("SETQUOTA", LOGGED_IN, true),
     spec("GETACL", LOGGED_IN, false),
     spec("SETACL", LOGGED_IN, false),
     spec("DELETEACL", LOGGED_IN, false),
@@ -223,10 +228,15 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Move { uid, set, mailbox, encrypted } => {
             copy::copy(s, uid, &set, &mailbox, true, encrypted.as_ref())
         }
+        CommandBody::GetQuota { root } => quota::getquota(s, &root),
+        CommandBody::GetQuotaRoot { mailbox } => quota::getquotaroot(s, &mailbox),
+        CommandBody::SetQuota { root, limits } => quota::setquota(s, &root, &limits),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.
     s.report_changes(!seq_bound);
+    // Alerts queued meanwhile (or before login, right after LOGIN).
+    crate::alerts::report(s);
     s.complete(&tag, outcome);
     Ok(())
 }

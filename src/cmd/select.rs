@@ -43,12 +43,17 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
 /// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting
 /// them, unless the mailbox is read-only, then leaves the selected state.
 pub fn close(s: &mut Session) -> Outcome {
+    let quota = super::quota::own(s)?;
     let view = s.view_mut()?;
     if !view.read_only {
-        if let Err(e) = view.mailbox().expunge_deleted() {
-            let r = store_error(e);
-            s.unselect();
-            return Err(r);
+        let before = view.mailbox().snapshot();
+        match view.mailbox().expunge_deleted() {
+            Ok(removed) => quota.record_removed(&before, &removed),
+            Err(e) => {
+                let r = store_error(e);
+                s.unselect();
+                return Err(r);
+            }
         }
     }
     s.unselect();
@@ -71,11 +76,13 @@ pub fn check(s: &mut Session) -> Outcome {
 /// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE
 /// responses come from the view update that follows every command.
 pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
+    let quota = super::quota::own(s)?;
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
     }
-    match uids {
+    let before = view.mailbox().snapshot();
+    let removed = match uids {
         None => view.mailbox().expunge_deleted().map_err(store_error)?,
         Some(set) => {
             let max = view.uids.last().copied().unwrap_or(0);
@@ -89,5 +96,6 @@ pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
             view.mailbox().expunge(&chosen).map_err(store_error)?
         }
     };
+    quota.record_removed(&before, &removed);
     Ok("EXPUNGE completed".into())
 }

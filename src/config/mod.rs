@@ -80,6 +80,10 @@ pub struct Config {
     pub idle_keepalive: Duration,
     /// `--demo` and its directory.
     pub demo: Option<PathBuf>,
+    /// `--alerts-dir`: the spool of domain and server alerts.
+    pub alerts_dir: Option<PathBuf>,
+    /// `--quota`: the limits of accounts without `quota_rule`.
+    pub quota: crate::quota::Limits,
 }
 
 /// What the command line asks for.
@@ -161,6 +165,11 @@ impl Config {
             max_literal: number(&m, "max-literal", 64 * 1024 * 1024)?,
             idle_keepalive: Duration::from_secs(number(&m, "idle-keepalive", 120u64)?.max(1)),
             demo,
+            alerts_dir: m.opt_str("alerts-dir").map(PathBuf::from),
+            quota: match m.opt_str("quota") {
+                None => crate::quota::Limits::default(),
+                Some(v) => crate::quota::parse_flag(&v).map_err(|e| UsageError(format!("--quota {v}: {e}")))?,
+            },
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));
@@ -224,7 +233,15 @@ mod tests {
 
     #[test]
     fn mistakes_are_explained() {
-        for bad in ["-u p -l nowhere", "-u p --log-level loud", "-u p --cert c", "", "-u p -c 0", "-u p stray"] {
+        for bad in [
+            "-u p -l nowhere",
+            "-u p --log-level loud",
+            "-u p --cert c",
+            "",
+            "-u p -c 0",
+            "-u p stray",
+            "-u p --quota storage=lots",
+        ] {
             assert!(Config::from_args(&args(bad)).is_err(), "{bad}");
         }
     }

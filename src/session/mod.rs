@@ -87,6 +87,8 @@ pub struct Session {
     pub bytes_out: u64,
     /// Poked when the selected mailbox changes; IDLE waits on it.
     pub notifier: Arc<idle::Notifier>,
+    /// The logged-in account's alerts (see `crate::alerts`).
+    pub alerts: Option<crate::alerts::Watch>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -117,6 +119,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         failed_logins: 0,
         bytes_out: 0,
         notifier,
+        alerts: None,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -298,6 +301,10 @@ impl Session {
         if let Err(e) = std::fs::create_dir_all(&root) {
             log::warn!("{} cannot create the maildir {}: {e}", self.tag(), root.display());
         }
+        let global_alerts = self.shared.config.alerts_dir.as_deref();
+        let alerts =
+            crate::alerts::Watch::start(global_alerts, &account.user, account.domain(), &root, self.notifier.clone());
+        self.alerts = Some(alerts);
         let mail = self.shared.store.account(root);
         if let Err(e) = mail.ensure_default_mailboxes() {
             log::warn!("{} cannot create the default mailboxes in {}: {e}", self.tag(), mail.root().display());

@@ -41,6 +41,15 @@ pub fn encrypted_copy(recipient: &Recipient, original: &[u8]) -> Result<Vec<u8>,
     Ok(out)
 }
 
+/// An estimate (from above, for usual headers) of the size of the copy of
+/// a message of `size` bytes,
+/// for a quota check before the copy is made: base64 with line ends of the
+/// content, its padding and the CMS structure, and the header.
+pub fn size_estimate(size: u64) -> u64 {
+    let cms = size + 16 + 2048; // CBC padding; recipient info, certificate names
+    cms.div_ceil(3) * 4 * 78 / 76 + 4096
+}
+
 /// Appends a raw header field with every line end made CRLF, and a final
 /// CRLF when the field had none (a header without a body).
 fn push_crlf(out: &mut Vec<u8>, raw: &[u8]) {

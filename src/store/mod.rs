@@ -20,6 +20,7 @@ pub mod filename;
 pub mod keywords;
 pub mod lock;
 pub mod mailbox;
+pub mod maildirsize;
 pub mod modify;
 pub mod name;
 pub mod subscriptions;

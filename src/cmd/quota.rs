@@ -1,0 +1,148 @@
+//! GETQUOTA, GETQUOTAROOT and SETQUOTA (RFC 9208, answering RFC 2087
+//! clients as well), and the quota of the logged-in account for the
+//! handlers that store or remove messages.
+//!
+//! Each account has the one quota root `#` + account name. Anybody may
+//! read their own; administrators (`tegami_admin=domain` for the accounts
+//! of their domain, `tegami_admin=server` for all) may read and set
+//! others'. SETQUOTA is refused to everybody else, their own root included.
+
+use std::path::PathBuf;
+
+use super::names::{self, store_error};
+use super::{Outcome, Reply};
+use crate::auth::passwd::Account;
+use crate::proto::command::Mailbox;
+use crate::proto::response::write_astring;
+use crate::quota::{self, AccountQuota, Limits};
+use crate::session::Session;
+use crate::store::maildirsize;
+
+/// The quota of the logged-in account.
+pub fn own(s: &Session) -> Result<AccountQuota, Reply> {
+    let user = s.user()?;
+    Ok(AccountQuota::of(&user.account, user.mail.root(), &s.shared.config.quota))
+}
+
+/// The untagged `QUOTA root (STORAGE used limit MESSAGE used limit)`,
+/// listing the resources that have a limit.
+fn quota_response(s: &mut Session, root: &str, q: &AccountQuota) -> Result<(), Reply> {
+    let usage = q.usage().map_err(store_error)?;
+    let mut line = b"QUOTA ".to_vec();
+    write_astring(&mut line, root.as_bytes());
+    let mut resources = Vec::new();
+    if let Some(limit) = q.limits.bytes {
+        resources.push(format!("STORAGE {} {}", quota::kib(usage.bytes), limit / 1024));
+    }
+    if let Some(limit) = q.limits.messages {
+        resources.push(format!("MESSAGE {} {limit}", usage.messages.max(0)));
+    }
+    line.extend_from_slice(format!(" ({})", resources.join(" ")).as_bytes());
+    s.untagged_bytes(&line);
+    Ok(())
+}
+
+/// Why a non-administrator cannot name a root other than their own; the
+/// same answer whether the account exists or not.
+fn not_yours() -> Reply {
+    Reply::No("[NOPERM] Only your own quota root is open to you".into())
+}
+
+/// The account and maildir a quota root names, as far as the logged-in
+/// account may see it.
+fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
+    let user = s.user()?;
+    let name = std::str::from_utf8(root).ok().and_then(|r| r.strip_prefix('#'));
+    let admin = quota::admin_of(&user.account) != quota::Admin::None;
+    let target = name.and_then(|n| s.shared.account(n));
+    match target {
+        Some(t) if t.user == user.account.user => Ok((t, user.mail.root().to_path_buf())),
+        _ if !admin => Err(not_yours()),
+        None => {
+            // Echoed only when it is plain text: a literal may hold CR LF.
+            let shown = match std::str::from_utf8(root) {
+                Ok(r) if !r.is_empty() && r.len() <= 200 && !r.chars().any(char::is_control) => format!(" {r}"),
+                _ => String::new(),
+            };
+            Err(Reply::No(format!("[NONEXISTENT] No such quota root{shown}: roots are # and an account name")))
+        }
+        Some(t) if !quota::may_manage(&user.account, &t) => {
+            Err(Reply::No(format!("[NOPERM] {} is outside the accounts you administer", t.user)))
+        }
+        Some(t) => {
+            let dir = t.maildir(&s.shared.config.mail);
+            if !dir.is_absolute() {
+                return Err(Reply::No(format!("[UNAVAILABLE] The maildir of {} is not an absolute path", t.user)));
+            }
+            Ok((t, dir))
+        }
+    }
+}
+
+/// GETQUOTAROOT (RFC 9208 4.1.2): the mailbox's root, then its QUOTA.
+pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+    let name = names::decode(mailbox)?;
+    if !s.user()?.mail.exists(&name).map_err(store_error)? {
+        return Err(Reply::No(format!("[NONEXISTENT] Mailbox does not exist: {}", names::encoded(&name))));
+    }
+    let root = quota::root_name(&s.user()?.account);
+    let mut line = b"QUOTAROOT ".to_vec();
+    names::write(&mut line, &name);
+    line.push(b' ');
+    write_astring(&mut line, root.as_bytes());
+    s.untagged_bytes(&line);
+    let q = own(s)?;
+    quota_response(s, &root, &q)?;
+    Ok("GETQUOTAROOT completed".into())
+}
+
+/// GETQUOTA (RFC 9208 4.1.1).
+pub fn getquota(s: &mut Session, root: &[u8]) -> Outcome {
+    let (account, dir) = resolve(s, root)?;
+    let q = AccountQuota::of(&account, &dir, &s.shared.config.quota);
+    quota_response(s, &quota::root_name(&account), &q)?;
+    Ok("GETQUOTA completed".into())
+}
+
+/// SETQUOTA (RFC 9208 4.1.3): the listed resources get the new limits,
+/// the others lose theirs; 0 is no limit, as in Maildir++. The limits are
+/// written to the account's sidecar file and `maildirsize` header.
+pub fn setquota(s: &mut Session, root: &[u8], limits: &[(String, u64)]) -> Outcome {
+    if quota::admin_of(&s.user()?.account) == quota::Admin::None {
+        return Err(Reply::No("[NOPERM] SETQUOTA needs domain or server administrator rights".into()));
+    }
+    let (account, dir) = resolve(s, root)?;
+    if !quota::may_manage(&s.user()?.account, &account) {
+        return Err(Reply::No(format!("[NOPERM] {} is outside the accounts you administer", account.user)));
+    }
+    let mut new = Limits::default();
+    for (resource, value) in limits {
+        let some = |n: u64| (n > 0).then_some(n);
+        match resource.as_str() {
+            "STORAGE" => {
+                let bytes = value.checked_mul(1024).ok_or_else(|| Reply::Bad("STORAGE limit too large".into()))?;
+                new.bytes = some(bytes);
+            }
+            "MESSAGE" => new.messages = some(*value),
+            other => {
+                return Err(Reply::No(format!(
+                    "[CANNOT] Unsupported quota resource {other}: tegami has STORAGE and MESSAGE"
+                )))
+            }
+        }
+    }
+    let mail = s.shared.store.account(dir);
+    mail.ensure_default_mailboxes().map_err(store_error)?;
+    quota::write_sidecar(mail.root(), &new).map_err(store_error)?;
+    maildirsize::rebuild(mail.root(), &new).map_err(store_error)?;
+    log::error!(
+        "{} SETQUOTA {}: storage {} messages {}",
+        s.tag(),
+        account.user,
+        new.bytes.map_or("unlimited".into(), |b| format!("{b} bytes")),
+        new.messages.map_or("unlimited".into(), |m| m.to_string())
+    );
+    let q = AccountQuota { root: mail.root().to_path_buf(), limits: new };
+    quota_response(s, &quota::root_name(&account), &q)?;
+    Ok("SETQUOTA completed".into())
+}
