@@ -28,4 +28,5 @@ pub mod search;
 pub mod server;
 pub mod session;
 pub mod shared;
+pub mod smime;
 pub mod store;

@@ -65,7 +65,10 @@ fn dovecot_uidvalidity_uidnext_and_keywords_are_kept() {
     assert_eq!(Client::number(&sel, "EXISTS"), Some(3), "{sel:?}");
     assert_eq!(Client::code(&sel, "UNSEEN").as_deref(), Some("2"), "{sel:?}");
     let flags = sel.iter().find(|l| l.starts_with("* FLAGS ")).unwrap();
-    assert_eq!(flags, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $Label1 $Junk NonJunk)");
+    assert_eq!(
+        flags,
+        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $MDN $Hidden $Media $Label1 $Junk NonJunk)"
+    );
     let perm = sel.iter().find(|l| l.contains("[PERMANENTFLAGS")).unwrap();
     assert!(perm.contains("$Label1 $Junk NonJunk \\*)"), "{perm}");
 

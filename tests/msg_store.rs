@@ -89,9 +89,14 @@ fn keywords_round_trip() {
     let server = Server::start_seeded(&[], &[seed("", 1), seed("", 2)]);
     let mut c = server.login("alice");
     let l = c.ok("SELECT INBOX");
-    assert!(l.contains(&"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)".to_string()), "{l:?}");
+    assert!(
+        l.contains(
+            &"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $MDN $Hidden $Media)".to_string()
+        ),
+        "{l:?}"
+    );
     let l = c.ok("STORE 1 +FLAGS (Project $Forwarded)");
-    assert_eq!(l[0], "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Project)");
+    assert_eq!(l[0], "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $MDN $Hidden $Media Project)");
     assert_eq!(l[l.len() - 2], "* 1 FETCH (FLAGS ($Forwarded Project \\Recent))");
     let kw = std::fs::read_to_string(server.maildir("alice").join("dovecot-keywords")).unwrap();
     assert_eq!(kw, "0 Project\n");
@@ -106,7 +111,7 @@ fn keywords_round_trip() {
     let l = d.ok("SELECT INBOX");
     assert!(l.iter().any(|x| x.starts_with("* FLAGS (") && x.contains("Project Later")), "{l:?}");
     assert!(
-        l.contains(&"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Project Later \\*)] Flags permitted".to_string()),
+        l.contains(&"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $MDN $Hidden $Media Project Later \\*)] Flags permitted".to_string()),
         "{l:?}"
     );
     let l = d.ok("FETCH 1:2 (FLAGS)");
@@ -290,7 +295,7 @@ fn new_keyword_resends_permanentflags() {
     c.ok("SELECT INBOX");
     let l = c.ok("STORE 1 +FLAGS (Project)");
     assert!(
-        l.contains(&"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Project \\*)] Flags permitted".to_string()),
+        l.contains(&"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $MDN $Hidden $Media Project \\*)] Flags permitted".to_string()),
         "{l:?}"
     );
 }

@@ -4,6 +4,7 @@
 //! lists them for dispatch, `--help` and the man page.
 
 pub mod alert;
+pub mod smime;
 
 use std::path::{Path, PathBuf};
 
@@ -23,8 +24,10 @@ pub struct Subcommand {
 }
 
 /// Every subcommand, in the order the help lists them.
-pub static SUBCOMMANDS: &[Subcommand] =
-    &[Subcommand { name: "alert", synopsis: alert::SYNOPSIS, doc: alert::DOC, run: alert::run }];
+pub static SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand { name: "alert", synopsis: alert::SYNOPSIS, doc: alert::DOC, run: alert::run },
+    Subcommand { name: "smime", synopsis: smime::SYNOPSIS, doc: smime::DOC, run: smime::run },
+];
 
 /// The subcommand named `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Subcommand> {

@@ -1,6 +1,8 @@
 //! COPY, UID COPY (RFC 3501 6.4.7, COPYUID from RFC 4315), MOVE and UID
 //! MOVE (RFC 6851). Copies keep flags and INTERNALDATE; the store links
-//! the files where the file system allows.
+//! the files where the file system allows. With CommuniGate's `ENCRYPTED
+//! certificateData` each copy is instead a new S/MIME message encrypted to
+//! that certificate (see [`crate::smime`]).
 
 use std::collections::HashMap;
 
@@ -12,6 +14,8 @@ use super::{Outcome, Reply};
 use crate::proto::command::{Certificate, Mailbox};
 use crate::proto::sequence::SequenceSet;
 use crate::session::Session;
+use crate::smime::{self, CertError, Recipient};
+use crate::store::mailbox::MailboxShared;
 use crate::store::StoreError;
 
 /// COPY / UID COPY, and with `remove` MOVE / UID MOVE.
@@ -23,9 +27,11 @@ pub fn copy(
     remove: bool,
     encrypted: Option<&Certificate>,
 ) -> Outcome {
-    if encrypted.is_some() {
-        return Err(Reply::No("[CANNOT] COPY ... ENCRYPTED (S/MIME) is not available yet".into()));
-    }
+    // The certificate is checked before anything is copied.
+    let recipient = match encrypted {
+        Some(cert) => Some(recipient(s, cert)?),
+        None => None,
+    };
     let name = names::decode(mailbox)?;
     let dest = match s.user()?.mail.open(&name) {
         Ok(mb) => mb,
@@ -51,16 +57,28 @@ pub fn copy(
         return Ok(format!("{verb} completed (no messages)"));
     }
     // A MOVE inside the account leaves the usage as it was, and is not
-    // checked (the CommuniGate manual); a COPY must fit.
+    // checked (the CommuniGate manual); a COPY must fit. Encrypted copies
+    // are larger than their originals (base64 of the CMS structure): the
+    // check uses an estimate, the usage records their real sizes.
     let before = view.mailbox().snapshot();
     let sizes: HashMap<u32, u64> =
         uids.iter().map(|&u| (u, before.find(u).or_else(|| view.snapshot.find(u)).map_or(0, |e| e.size))).collect();
     let size_of = |uid: &u32| sizes.get(uid).copied().unwrap_or(0);
     if !remove {
-        quota.check(uids.iter().map(size_of).sum(), uids.len() as u64).map_err(store_error)?;
+        let needed: u64 = match &recipient {
+            Some(_) => uids.iter().map(|u| smime::message::size_estimate(size_of(u))).sum(),
+            None => uids.iter().map(size_of).sum(),
+        };
+        quota.check(needed, uids.len() as u64).map_err(store_error)?;
     }
-    let (validity, pairs) = view.mailbox().copy_to(&uids, &dest).map_err(store_error)?;
-    let copied: u64 = pairs.iter().map(|p| size_of(&p.0)).sum();
+    let (validity, pairs, copied) = match &recipient {
+        Some(r) => encrypted_copies(view.mailbox(), &uids, &dest, r)?,
+        None => {
+            let (validity, pairs) = view.mailbox().copy_to(&uids, &dest).map_err(store_error)?;
+            let copied: u64 = pairs.iter().map(|p| size_of(&p.0)).sum();
+            (validity, pairs, copied)
+        }
+    };
     let code = if pairs.is_empty() {
         String::new()
     } else {
@@ -68,7 +86,16 @@ pub fn copy(
         let to: Vec<u32> = pairs.iter().map(|p| p.1).collect();
         format!("[COPYUID {validity} {} {}] ", uid_set(&from), uid_set(&to))
     };
-    log::error!("{} {verb} {} messages to {name}", s.tag(), pairs.len());
+    match &recipient {
+        Some(r) => log::error!(
+            "{} {verb} {} messages to {name}, encrypted to {} ({})",
+            s.tag(),
+            pairs.len(),
+            r.subject(),
+            r.key_description()
+        ),
+        None => log::error!("{} {verb} {} messages to {name}", s.tag(), pairs.len()),
+    }
     if !remove {
         quota.record(copied as i64, pairs.len() as i64);
         return Ok(format!("{code}{verb} completed"));
@@ -77,9 +104,11 @@ pub fn copy(
     let view = s.view_mut()?;
     match view.mailbox().expunge(&moved) {
         // Copies whose originals were already gone did add to the usage.
+        // (For plain copies, copied minus removed is the size of the copies
+        // whose originals were gone; encrypted ones also add their growth.)
         Ok(removed) => {
-            let kept: u64 = moved.iter().filter(|u| !removed.contains(u)).map(size_of).sum();
-            quota.record(kept as i64, (moved.len() - removed.len()) as i64);
+            let gone: u64 = removed.iter().map(size_of).sum();
+            quota.record(copied as i64 - gone as i64, (pairs.len() - removed.len()) as i64);
         }
         Err(e) => {
             quota.record(copied as i64, pairs.len() as i64);
@@ -92,4 +121,92 @@ pub fn copy(
         s.untagged(&format!("OK {code}Moved"));
     }
     Ok(format!("{verb} completed"))
+}
+
+/// The recipient of `ENCRYPTED cert`: the certificate sent, or for `*` the
+/// account's own (see [`smime::own`]). Base64 that does not decode is BAD;
+/// a certificate that cannot be used is NO with the reason.
+fn recipient(s: &Session, cert: &Certificate) -> Result<Recipient, Reply> {
+    let result = match cert {
+        Certificate::Own => match smime::own::load(s.user()?.mail.root()) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => return Err(Reply::No("[CANNOT] no S/MIME certificate for this account".into())),
+            Err(e) => Err(e),
+        },
+        Certificate::Base64(data) => Recipient::from_command(data),
+    };
+    result.map_err(|e| match e {
+        CertError::Syntax(t) => Reply::Bad(t),
+        CertError::Unusable(t) => Reply::No(format!("[CANNOT] {t}")),
+    })
+}
+
+/// What a copy made: the destination's UIDVALIDITY, (source UID, new UID)
+/// pairs, and the bytes the new files take.
+type Copied = (u32, Vec<(u32, u32)>, u64);
+
+/// COPY ... ENCRYPTED: each message still there is read, encrypted to
+/// `recipient` and appended to `dest` with the original's flags, keywords
+/// and INTERNALDATE; returns the destination's UIDVALIDITY and (source
+/// UID, new UID) pairs, as [`MailboxShared::copy_to`] does, and the bytes
+/// the copies take. Every copy is
+/// on disk (fsynced) when this returns, so MOVE may then expunge. On a
+/// failure the copies made so far are removed again (RFC 3501 6.4.7).
+fn encrypted_copies(
+    source: &MailboxShared,
+    uids: &[u32],
+    dest: &MailboxShared,
+    recipient: &Recipient,
+) -> Result<Copied, Reply> {
+    let mut pairs = Vec::with_capacity(uids.len());
+    let mut validity = None;
+    let mut bytes = 0;
+    for &uid in uids {
+        match encrypted_copy(source, uid, dest, recipient) {
+            Ok(Some((v, new, size))) => {
+                validity = Some(v);
+                pairs.push((uid, new));
+                bytes += size;
+            }
+            Ok(None) => {} // expunged meanwhile, as copy_to skips it
+            Err(reply) => {
+                let made: Vec<u32> = pairs.iter().map(|p: &(u32, u32)| p.1).collect();
+                if !made.is_empty() {
+                    if let Err(e) = dest.expunge(&made) {
+                        log::warn!("removing {} partial encrypted copies failed: {e}", made.len());
+                    }
+                }
+                return Err(reply);
+            }
+        }
+    }
+    let validity = match validity {
+        Some(v) => v,
+        None => dest.status().map_err(store_error)?.uidvalidity,
+    };
+    Ok((validity, pairs, bytes))
+}
+
+/// One message of [`encrypted_copies`]: (UIDVALIDITY, new UID, its size),
+/// or `None` when the message is gone.
+fn encrypted_copy(
+    source: &MailboxShared,
+    uid: u32,
+    dest: &MailboxShared,
+    recipient: &Recipient,
+) -> Result<Option<(u32, u32, u64)>, Reply> {
+    use std::io::Read;
+    use std::time::{Duration, UNIX_EPOCH};
+    let Some((mut file, entry)) = source.open_message(uid).map_err(store_error)? else {
+        return Ok(None);
+    };
+    let mut original = Vec::new();
+    file.read_to_end(&mut original).map_err(|e| store_error(StoreError::io(format!("reading message {uid}"), e)))?;
+    let copy = smime::message::encrypted_copy(recipient, &original)
+        .map_err(|e| Reply::No(format!("[SERVERBUG] S/MIME encryption failed: {e}")))?;
+    let keywords = source.snapshot().keywords_of(&entry);
+    let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
+    let date = UNIX_EPOCH + Duration::from_secs(source.internal_date(&entry).max(0) as u64);
+    let (validity, new) = dest.append_bytes(&copy, entry.flags.system, &keywords, Some(date)).map_err(store_error)?;
+    Ok(Some((validity, new, copy.len() as u64)))
 }

@@ -28,11 +28,19 @@ pub fn flag_list(flags: &Flags, keywords: &Keywords, recent: bool) -> String {
     out.join(" ")
 }
 
-/// Every flag the mailbox knows, for the FLAGS response of SELECT.
+/// CommuniGate's special keywords, listed in FLAGS and PERMANENTFLAGS of
+/// every mailbox even before a message has them: `$MDN` (a read receipt
+/// was sent), `$Hidden`, `$Media` (counted by STATUS UNSEENMEDIA).
+pub const SPECIAL: [&str; 3] = ["$MDN", "$Hidden", "$Media"];
+
+/// Every flag the mailbox knows, for the FLAGS and PERMANENTFLAGS
+/// responses of SELECT.
 pub fn all_flags(keywords: &Keywords) -> String {
     let mut out: Vec<String> = SYSTEM.iter().map(|&(_, n)| n.to_string()).collect();
     out.push(FORWARDED.into());
-    out.extend(keywords.all().into_iter().filter(|k| k != FORWARDED));
+    out.extend(SPECIAL.iter().map(|k| k.to_string()));
+    let listed = |k: &String| k == FORWARDED || SPECIAL.iter().any(|s| s.eq_ignore_ascii_case(k));
+    out.extend(keywords.all().into_iter().filter(|k| !listed(k)));
     out.join(" ")
 }
 

@@ -225,7 +225,9 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Copy { uid, set, mailbox, encrypted } => {
             copy::copy(s, uid, &set, &mailbox, false, encrypted.as_ref())
         }
-        CommandBody::Move { uid, set, mailbox } => copy::copy(s, uid, &set, &mailbox, true, None),
+        CommandBody::Move { uid, set, mailbox, encrypted } => {
+            copy::copy(s, uid, &set, &mailbox, true, encrypted.as_ref())
+        }
         CommandBody::GetQuota { root } => quota::getquota(s, &root),
         CommandBody::GetQuotaRoot { mailbox } => quota::getquotaroot(s, &mailbox),
         CommandBody::SetQuota { root, limits } => quota::setquota(s, &root, &limits),

@@ -436,7 +436,8 @@ pub type IdParam = (Vec<u8>, Option<Vec<u8>>);
 pub enum Certificate {
     /// `*`: the user's own S/MIME certificate.
     Own,
-    /// The base64 X.509 certificate as sent (not yet decoded).
+    /// The X.509 certificate as sent, not yet decoded: base64 of the DER
+    /// form, or a PEM block.
     Base64(Vec<u8>),
 }
 
@@ -612,7 +613,7 @@ pub enum CommandBody {
         /// Encrypt the copies to this certificate.
         encrypted: Option<Certificate>,
     },
-    /// `[UID] MOVE set mailbox`
+    /// `[UID] MOVE set mailbox [ENCRYPTED cert]`
     Move {
         /// UID MOVE.
         uid: bool,
@@ -620,6 +621,8 @@ pub enum CommandBody {
         set: SequenceSet,
         /// Target.
         mailbox: Mailbox,
+        /// Encrypt the moved messages to this certificate (as for COPY).
+        encrypted: Option<Certificate>,
     },
     /// `[UID] SORT [RETURN (...)] (criteria) charset keys`
     Sort {

@@ -171,15 +171,8 @@ fn uid_command(p: &mut Lexer<'_>, name: &str, uid: bool) -> Option<PResult<Comma
         "SEARCH" => search::search(p, uid),
         "SORT" => search::sort(p, uid),
         "THREAD" => search::thread(p, uid),
-        "COPY" => copy(p, uid),
-        "MOVE" => (|| {
-            p.sp("sequence set")?;
-            let set = p.sequence_set()?;
-            p.sp("mailbox name")?;
-            let mailbox = p.mailbox("mailbox name")?;
-            p.end()?;
-            Ok(CommandBody::Move { uid, set, mailbox })
-        })(),
+        "COPY" => copy(p, uid, false),
+        "MOVE" => copy(p, uid, true),
         "EXPUNGE" if uid => (|| {
             p.sp("UID set")?;
             let set = p.sequence_set()?;
@@ -257,7 +250,10 @@ fn set_quota(p: &mut Lexer<'_>) -> PResult<CommandBody> {
     Ok(CommandBody::SetQuota { root, limits })
 }
 
-fn copy(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
+/// `[UID] COPY|MOVE sequence-set mailbox [ENCRYPTED certificateData]`:
+/// `certificateData` is `*` or an astring holding base64 (blanks allowed)
+/// or a PEM block; base64 that does not decode is a syntax error here.
+fn copy(p: &mut Lexer<'_>, uid: bool, is_move: bool) -> PResult<CommandBody> {
     p.sp("sequence set")?;
     let set = p.sequence_set()?;
     p.sp("mailbox name")?;
@@ -272,16 +268,32 @@ fn copy(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
             Certificate::Own
         } else {
             let data = p.astring("certificate data")?;
-            let clean: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-            if clean.is_empty() || !clean.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-            {
-                return Err("Certificate data must be base64 or *".into());
-            }
+            certificate_data(&data)?;
             Certificate::Base64(data)
         });
     }
     p.end()?;
-    Ok(CommandBody::Copy { uid, set, mailbox, encrypted })
+    Ok(if is_move {
+        CommandBody::Move { uid, set, mailbox, encrypted }
+    } else {
+        CommandBody::Copy { uid, set, mailbox, encrypted }
+    })
+}
+
+/// Checks that certificate data is a PEM block or base64 that decodes.
+fn certificate_data(data: &[u8]) -> PResult<()> {
+    use base64::Engine;
+    let clean: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    if clean.starts_with(b"-----BEGIN") {
+        return Ok(());
+    }
+    if clean.is_empty() || !clean.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')) {
+        return Err("Certificate data must be base64 or *".into());
+    }
+    match base64::engine::general_purpose::STANDARD.decode(&clean) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("Certificate data is not valid base64: {e}")),
+    }
 }
 
 /// `APPEND mailbox ([flags] [date-time] literal)+`: MULTIAPPEND when several.

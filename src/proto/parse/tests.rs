@@ -371,7 +371,30 @@ fn store_copy_move() {
         }
     );
     assert!(err(b"a COPY 2 x ENCRYPTED \"**\"").message.contains("base64"));
-    assert_eq!(ok(b"a UID MOVE 42:69 foo"), CommandBody::Move { uid: true, set: set("42:69"), mailbox: mb("foo") });
+    assert_eq!(
+        ok(b"a UID MOVE 42:69 foo"),
+        CommandBody::Move { uid: true, set: set("42:69"), mailbox: mb("foo"), encrypted: None }
+    );
+    assert_eq!(
+        ok(b"a MOVE 1 x ENCRYPTED *"),
+        CommandBody::Move { uid: false, set: set("1"), mailbox: mb("x"), encrypted: Some(Certificate::Own) }
+    );
+    assert_eq!(
+        ok(b"a UID MOVE 1 x ENCRYPTED TUlJQg=="),
+        CommandBody::Move {
+            uid: true,
+            set: set("1"),
+            mailbox: mb("x"),
+            encrypted: Some(Certificate::Base64(b"TUlJQg==".to_vec()))
+        }
+    );
+    // Base64 letters that do not decode (bad length, padding inside) are a
+    // syntax error, like other characters.
+    assert!(err(b"a COPY 2 x ENCRYPTED TUlJQ").message.contains("not valid base64"));
+    assert!(err(b"a MOVE 2 x ENCRYPTED TU=lJQg=").message.contains("not valid base64"));
+    assert!(err(b"a MOVE 2 x ENCRYPTED").message.contains("certificate"));
+    let pem = b"a COPY 2 x ENCRYPTED {39}\r\n-----BEGIN CERTIFICATE-----\r\nTUlJQg==\r\n";
+    assert!(matches!(ok(pem), CommandBody::Copy { encrypted: Some(Certificate::Base64(_)), .. }));
 }
 
 #[test]
