@@ -27,7 +27,8 @@ impl Shared {
     pub fn new(config: Config, tls: Option<Arc<rustls::ServerConfig>>) -> Result<Shared, String> {
         let path = config.users.clone().ok_or("no --users file")?;
         let directory = Directory::open(&path, config.router.as_deref(), config.username_format.clone())?;
-        Ok(Shared { config, tls, store: Store::new(), penalty: Penalty::new(), directory })
+        let penalty = Penalty::new(config.auth_penalty);
+        Ok(Shared { config, tls, store: Store::new(), penalty, directory })
     }
 
     /// The accounts as they are now, re-read first if the passwd-file or the

@@ -19,7 +19,8 @@ use parking_lot::Mutex;
 
 use super::policy::canonical;
 
-/// The delay after the first failure; it doubles with each further one.
+/// The default delay after the first failure (`--auth-penalty`); it
+/// doubles with each further one.
 pub const FIRST_DELAY: Duration = Duration::from_millis(250);
 /// The longest delay (Dovecot's cap is 15 seconds as well).
 pub const MAX_DELAY: Duration = Duration::from_secs(15);
@@ -41,18 +42,19 @@ struct Entry {
 }
 
 /// The penalty table, shared by every session.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Penalty {
+    first: Duration,
     table: Mutex<HashMap<Key, Entry>>,
 }
 
-/// The delay for `failures` recent failures.
-pub fn delay_for(failures: u32) -> Duration {
+/// The delay for `failures` recent failures when the first one costs `first`.
+pub fn delay_for(first: Duration, failures: u32) -> Duration {
     if failures == 0 {
         return Duration::ZERO;
     }
     let factor = 1u32.checked_shl(failures - 1).unwrap_or(u32::MAX);
-    FIRST_DELAY.saturating_mul(factor).min(MAX_DELAY)
+    first.saturating_mul(factor).min(MAX_DELAY)
 }
 
 /// IPv6 clients are throttled per /64, the block one subscriber gets.
@@ -68,9 +70,9 @@ fn addr_key(ip: IpAddr) -> Key {
 }
 
 impl Penalty {
-    /// An empty table.
-    pub fn new() -> Penalty {
-        Penalty::default()
+    /// An empty table; the first failure costs `first` (zero turns delays off).
+    pub fn new(first: Duration) -> Penalty {
+        Penalty { first, table: Mutex::new(HashMap::new()) }
     }
 
     fn failures(&self, key: &Key) -> u32 {
@@ -83,7 +85,7 @@ impl Penalty {
 
     /// How long an attempt from `ip` waits before it is checked.
     pub fn before_attempt(&self, ip: IpAddr) -> Duration {
-        delay_for(self.failures(&addr_key(ip)))
+        delay_for(self.first, self.failures(&addr_key(ip)))
     }
 
     /// Records a failure from `ip` for login `name` (when one was given);
@@ -109,7 +111,7 @@ impl Penalty {
         };
         bump(addr_key(ip));
         match name {
-            Some(n) => delay_for(bump(Key::Name(n.to_string()))),
+            Some(n) => delay_for(self.first, bump(Key::Name(n.to_string()))),
             None => Duration::ZERO,
         }
     }
@@ -128,17 +130,19 @@ mod tests {
 
     #[test]
     fn delays_double_up_to_the_cap() {
-        assert_eq!(delay_for(0), Duration::ZERO);
-        assert_eq!(delay_for(1), FIRST_DELAY);
-        assert_eq!(delay_for(2), FIRST_DELAY * 2);
-        assert_eq!(delay_for(4), FIRST_DELAY * 8);
-        assert_eq!(delay_for(10), MAX_DELAY);
-        assert_eq!(delay_for(u32::MAX), MAX_DELAY);
+        let d = |n| delay_for(FIRST_DELAY, n);
+        assert_eq!(d(0), Duration::ZERO);
+        assert_eq!(d(1), FIRST_DELAY);
+        assert_eq!(d(2), FIRST_DELAY * 2);
+        assert_eq!(d(4), FIRST_DELAY * 8);
+        assert_eq!(d(10), MAX_DELAY);
+        assert_eq!(d(u32::MAX), MAX_DELAY);
+        assert_eq!(delay_for(Duration::ZERO, 9), Duration::ZERO);
     }
 
     #[test]
     fn per_address_and_per_name() {
-        let p = Penalty::new();
+        let p = Penalty::new(FIRST_DELAY);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         assert_eq!(p.failed(a, Some("alice")), FIRST_DELAY);

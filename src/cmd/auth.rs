@@ -97,6 +97,8 @@ fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &
         Verdict::Admit => {}
         Verdict::Fail(why) => return Err(failed(s, dir, Some(login), method, &why, waited)),
         Verdict::Refuse(reason) => {
+            // The password was right: not a guess to slow down.
+            s.shared.penalty.succeeded(s.peer.ip(), &dir.normalize(login));
             log::warn!(
                 "{} [{}] login refused: rip={} user=<{}> method={method} reason=\"nologin field\"",
                 s.tag(),
@@ -111,6 +113,7 @@ fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &
             }));
         }
         Verdict::Refer { url, text, why } => {
+            s.shared.penalty.succeeded(s.peer.ip(), &dir.normalize(login));
             log::error!("{} [{}] login of {} referred to {url} ({why})", s.tag(), s.peer, account.user);
             return Err(Reply::No(format!("[REFERRAL {url}] {text}")));
         }

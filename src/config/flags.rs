@@ -107,6 +107,15 @@ pub const FLAGS: &[Flag] = &[
     },
     Flag {
         short: "",
+        long: "auth-penalty",
+        arg: Arg::Required("MS"),
+        multi: false,
+        summary: "Delay after a failed login, doubled with each further failure up to 15 s; 0 turns it off.",
+        default: Some("250"),
+        doc: "Like Dovecot's auth penalty. Counted per client address (an attempt from an address with recent failures waits before it is checked; other addresses are not slowed) and per login name (a failed attempt for a name waits the name's delay, from any address). A successful login clears both; 15 minutes without failures forget them. Each failure is logged at Problems level as \"login failed: rip=ADDRESS [user=<ACCOUNT>] method=... reason=... delay=...ms\" (the account only when it exists, never the password), the line contrib/fail2ban/filter.d/tegami.conf matches.",
+    },
+    Flag {
+        short: "",
         long: "router",
         arg: Arg::Required("FILE"),
         multi: false,

@@ -86,6 +86,8 @@ pub struct Config {
     pub auth_mechanisms: Vec<String>,
     /// `--router FILE`: CommuniGate router records (referrals and aliases).
     pub router: Option<PathBuf>,
+    /// `--auth-penalty`: the delay after a first failed login (doubling after).
+    pub auth_penalty: Duration,
 }
 
 /// Parses `--auth-mechanisms`: names separated by blanks or commas, each
@@ -195,6 +197,7 @@ impl Config {
             .map_err(UsageError)?,
             auth_mechanisms: parse_mechanisms(&m.opt_str("auth-mechanisms").unwrap_or_else(|| "plain login".into()))?,
             router: m.opt_str("router").map(PathBuf::from),
+            auth_penalty: Duration::from_millis(number(&m, "auth-penalty", 250u64)?),
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));
