@@ -62,7 +62,10 @@ impl UsernameFormat {
                     Some(end) => (&inner[..end], end + 2),
                     None => ("", 0),
                 },
-                None => (after.get(..1).unwrap_or(""), after.len().min(1)),
+                None => match after.chars().next() {
+                    Some(c) => (&after[..c.len_utf8()], c.len_utf8()),
+                    None => ("", 0),
+                },
             };
             let value = match var {
                 "u" | "user" => Some(login),
@@ -265,6 +268,7 @@ mod tests {
         assert_eq!(f("%Un", "bob@x"), "BOB");
         assert_eq!(f("%{user}%%", "a"), "a%");
         assert_eq!(f("%Lu%x", "A"), "a%x");
+        assert_eq!(f("%Lu%\u{e9}%", "\u{c9}"), "\u{e9}%\u{e9}%", "non-ASCII after % is kept, never split");
         assert!(UsernameFormat::parse("fixed").is_err());
         assert!(UsernameFormat::parse("%d").is_err());
     }
