@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -142,8 +142,10 @@ fn without_user_flag_root_is_warned_about() {
 }
 
 /// The README's run command: `--demo` with no listeners serves TLS on
-/// 127.0.0.1:1993 and clear text on 127.0.0.1:1143. (Fails if another
-/// program holds those ports; nothing else in the suite uses them.)
+/// 127.0.0.1:1993 and clear text on 127.0.0.1:1143, and the commands it
+/// prints (openssl, curl) work exactly as printed (issue 8, item 3).
+/// (Fails if another program holds those ports; nothing else in the suite
+/// uses them, which is also why the printed commands are run here.)
 #[test]
 fn demo_listens_on_1993_and_1143_by_default() {
     let tmp = tempfile::tempdir().unwrap();
@@ -155,4 +157,37 @@ fn demo_listens_on_1993_and_1143_by_default() {
     c.ok("LOGIN demo demo");
     let list = c.ok("SELECT INBOX");
     assert!(list.iter().any(|l| l.ends_with(" EXISTS") && !l.starts_with("* 0 ")), "{list:?}");
+    c.ok("LOGOUT");
+
+    // The printed commands, run as printed (under `timeout`, so a hang fails).
+    let printed = |tool: &str| {
+        let line = server.stdout.iter().map(|l| l.trim()).find(|l| l.starts_with(tool));
+        line.unwrap_or_else(|| panic!("no {tool} command in {:?}", server.stdout)).to_string()
+    };
+    let curl = printed("curl ");
+    let out = Command::new("timeout").arg("60").args(curl.split_whitespace()).output().expect("curl");
+    assert!(out.status.success(), "{curl}: {}\n{}", String::from_utf8_lossy(&out.stderr), log(&tmp));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("INBOX"), "{curl}: {}", String::from_utf8_lossy(&out.stdout));
+
+    let openssl = printed("openssl ");
+    let (command, then) = openssl.split_once("then:").expect("openssl line says what to type");
+    let mut child = Command::new("timeout")
+        .arg("60")
+        .args(command.split_whitespace())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    let typed = format!("{}\nz LOGOUT\n", then.trim());
+    child.stdin.take().unwrap().write_all(typed.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l.starts_with("a OK ")), "{openssl}: {text}\n{}", log(&tmp));
+    assert!(text.lines().any(|l| l.starts_with("z OK ")), "{text}");
+    assert!(!log(&tmp).contains("login failed"), "{}", log(&tmp));
+}
+
+fn log(tmp: &tempfile::TempDir) -> String {
+    std::fs::read_to_string(tmp.path().join("log")).unwrap_or_default()
 }

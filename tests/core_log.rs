@@ -56,7 +56,7 @@ fn session_records_are_tagged_and_passwords_never_logged() {
         assert!(tagged, "untagged session record: {l}");
     }
     assert!(log.contains("IMAP-00001 C: t1 LOGIN alice ***"), "{log}");
-    assert!(log.contains("login failed for \"alice\""), "{log}");
+    assert!(log.contains("login failed: rip=127.0.0.1 user=<alice> "), "{log}");
 }
 
 /// A LOGIN with two spaces after the tag (or a tab) fails to parse and is

@@ -187,7 +187,8 @@ fn a_failed_encrypted_move_keeps_the_originals() {
 
 /// The usage `maildirsize` records (the sum of its `bytes count` lines).
 fn recorded_usage(maildir: &std::path::Path) -> (i64, i64) {
-    let text = std::fs::read_to_string(maildir.join("maildirsize")).expect("maildirsize kept (the account has a quota)");
+    let text =
+        std::fs::read_to_string(maildir.join("maildirsize")).expect("maildirsize kept (the account has a quota)");
     text.lines().skip(1).fold((0, 0), |(b, n), l| {
         let mut it = l.split_whitespace().map(|x| x.parse::<i64>().unwrap());
         (b + it.next().unwrap(), n + it.next().unwrap())

@@ -38,7 +38,12 @@ pub fn find(name: &str) -> Option<&'static Subcommand> {
 /// from `template` (the server's `-m`): what most subcommands start from.
 pub fn account(users: &Path, template: &str, name: &str) -> Result<(Account, PathBuf), String> {
     let db = PasswdDb::load(users).map_err(|e| e.to_string())?;
-    let account = db.lookup(name).cloned().ok_or_else(|| format!("no account {name:?} in {}", users.display()))?;
-    let maildir = account.maildir(template);
+    // As the server finds it with its default --username-format (%Lu).
+    let account = db
+        .lookup(name)
+        .or_else(|| db.lookup(&name.to_lowercase()))
+        .cloned()
+        .ok_or_else(|| format!("no account {name:?} in {}", users.display()))?;
+    let maildir = account.checked_maildir(template)?;
     Ok((account, maildir))
 }

@@ -223,6 +223,12 @@ impl StoredPassword {
         self.scheme
     }
 
+    /// True when the stored secret is empty (`{PLAIN}` with nothing after
+    /// it, or an encoding of nothing): such an entry never authenticates.
+    pub fn is_empty(&self) -> bool {
+        self.value.trim().is_empty() || self.text_bytes().is_ok_and(|b| b.is_empty())
+    }
+
     /// The cleartext password if stored as `PLAIN` (CRAM-MD5 and SCRAM need it).
     pub fn plaintext(&self) -> Option<Vec<u8>> {
         if self.scheme != Scheme::Plain {

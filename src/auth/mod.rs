@@ -6,18 +6,34 @@
 //!   verified in constant time through well-kept crates.
 //! - [`sasl`]: server sides of PLAIN, LOGIN, CRAM-MD5 and SCRAM-SHA-256 as
 //!   small state machines; the session does the base64 and the `*` cancel.
+//! - [`policy`]: Dovecot's passdb fields (`nologin`, `fail`, `allow_nets`,
+//!   referral fields) and the verdict on a login whose password checked out.
+//! - [`directory`]: the passwd-file and router file as logins see them
+//!   (re-read on change, username format, aliases).
+//! - [`referral`]: RFC 2221 referrals and CommuniGate's router records.
+//! - [`penalty`]: failed-login delays across connections.
 
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+pub mod directory;
 pub mod hash;
 pub mod passwd;
+pub mod penalty;
+pub mod policy;
+pub mod referral;
 pub mod sasl;
 
+pub use directory::{Accounts, Directory, UsernameFormat};
 pub use hash::{hash_password, Scheme, StoredPassword};
 pub use passwd::{Account, PasswdDb};
 pub use sasl::{cleartext, new_mechanism, Mechanism, Step, MECHANISMS};
+
+/// The longest password, user name or SASL message accepted, in octets.
+/// Longer ones are refused before any hash is computed: SHA-crypt costs
+/// grow with the square of the password's length.
+pub const MAX_SECRET: usize = 1024;
 
 /// Anything that finds an account by login name: the passwd-file, or a test double.
 pub trait AccountLookup {

@@ -4,6 +4,11 @@
 //! with `#` are ignored. The extra fields are space-separated `key=value`
 //! pairs (a bare `key` has an empty value); they may contain `:` themselves,
 //! so everything after the seventh `:` belongs to them.
+//!
+//! As in Dovecot, a line that does not parse is skipped (its number is
+//! logged) and the rest of the file stays in force. The passdb fields that
+//! restrict a login (`nologin`, `fail`, `allow_nets`, ...) are read into a
+//! [`LoginPolicy`]; fields tegami does not know are logged once and ignored.
 
 use std::collections::HashMap;
 use std::fs;
@@ -11,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::hash::StoredPassword;
+use super::policy::LoginPolicy;
 use super::{AccountLookup, AuthError};
 
 /// One account of the passwd-file.
@@ -26,6 +32,8 @@ pub struct Account {
     pub home: Option<PathBuf>,
     /// Extra fields in file order, keys as written (e.g. `userdb_mail`).
     pub extra: Vec<(String, String)>,
+    /// What the passdb extra fields say about logging in.
+    pub policy: LoginPolicy,
     password: Option<Result<StoredPassword, String>>,
 }
 
@@ -55,12 +63,18 @@ impl Account {
 
     /// Checks a password; false for a wrong one, a missing one or an unusable stored hash.
     ///
-    /// An empty password never matches.
+    /// An empty password never matches, nor does anything against an empty
+    /// stored secret (`user::...` or `user:{PLAIN}:...`); Dovecot's
+    /// `nopassword` field is the one way to let an account in without one.
     pub fn verify(&self, password: &[u8]) -> bool {
+        if self.policy.nopassword && self.password.is_none() {
+            return true;
+        }
         if password.is_empty() {
             return false;
         }
         match &self.password {
+            Some(Ok(stored)) if stored.is_empty() => false,
             Some(Ok(stored)) => match stored.verify(password) {
                 Ok(ok) => ok,
                 Err(e) => {
@@ -76,14 +90,42 @@ impl Account {
         }
     }
 
-    /// The stored password, if the entry has a usable one.
+    /// The stored password, if the entry has a usable (and non-empty) one.
     pub fn stored_password(&self) -> Option<&StoredPassword> {
-        self.password.as_ref().and_then(|p| p.as_ref().ok())
+        self.password.as_ref().and_then(|p| p.as_ref().ok()).filter(|p| !p.is_empty())
     }
 
-    /// The cleartext password when stored as `PLAIN`/`CLEAR` (CRAM-MD5, SCRAM need it).
+    /// The cleartext password when stored as `PLAIN`/`CLEAR` (CRAM-MD5, SCRAM need it);
+    /// never an empty one.
     pub fn plaintext_password(&self) -> Option<Vec<u8>> {
-        self.stored_password().and_then(StoredPassword::plaintext)
+        self.stored_password().and_then(StoredPassword::plaintext).filter(|p| !p.is_empty())
+    }
+
+    /// The scheme the password is stored in, for log lines (`none` without one).
+    pub fn scheme_name(&self) -> String {
+        match &self.password {
+            Some(Ok(p)) if !p.is_empty() => format!("{{{}}}", p.scheme()),
+            Some(Ok(_)) | None => "an empty password".into(),
+            Some(Err(_)) => "an unusable password".into(),
+        }
+    }
+
+    /// The maildir path as [`Account::maildir`] gives it, refused unless it
+    /// is absolute and fully expanded (no `%` or `~` left): a relative path
+    /// would land in the server's working directory, shared by every such
+    /// account. The error says why, for the log.
+    pub fn checked_maildir(&self, template: &str) -> Result<PathBuf, String> {
+        let path = self.maildir(template);
+        let text = path.to_string_lossy();
+        let why = if text.contains('%') || text.contains('~') {
+            "still holds % or ~ after expansion"
+        } else if !path.is_absolute() {
+            "is not an absolute path"
+        } else {
+            return Ok(path);
+        };
+        let hint = if self.home.is_none() { " (the account has no home in the passwd-file)" } else { "" };
+        Err(format!("maildir {:?} of {} {why}{hint}", text, self.user))
     }
 
     /// The maildir path: the `mail`/`userdb_mail` extra field if it names a
@@ -176,9 +218,9 @@ pub fn same_user(a: &str, b: &str) -> bool {
     user_key(a) == user_key(b)
 }
 
-/// What identifies one version of the file on disk.
+/// What identifies one version of a file on disk: mtime, size and inode.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct FileStamp {
+pub struct FileStamp {
     modified: Option<SystemTime>,
     len: u64,
     #[cfg(unix)]
@@ -186,7 +228,8 @@ struct FileStamp {
 }
 
 impl FileStamp {
-    fn of(path: &Path) -> Result<FileStamp, AuthError> {
+    /// The stamp of the file at `path` (one `stat`).
+    pub fn of(path: &Path) -> Result<FileStamp, AuthError> {
         let meta = fs::metadata(path).map_err(|error| AuthError::Io { path: path.to_path_buf(), error })?;
         Ok(FileStamp {
             modified: meta.modified().ok(),
@@ -203,6 +246,7 @@ pub struct PasswdDb {
     accounts: Vec<Account>,
     index: HashMap<String, usize>,
     warnings: Vec<String>,
+    skipped: Vec<usize>,
     path: Option<PathBuf>,
     stamp: Option<FileStamp>,
 }
@@ -224,16 +268,29 @@ impl PasswdDb {
 
     /// Re-reads the file if its mtime, size or inode changed; true if it did.
     ///
-    /// On error the accounts loaded before stay in place.
+    /// A file that cannot be read any more leaves no account behind (an
+    /// account removed from the file must never keep working).
     pub fn reload_if_changed(&mut self) -> Result<bool, AuthError> {
         let Some(path) = self.path.clone() else {
             return Ok(false);
         };
-        if self.stamp.as_ref() == Some(&FileStamp::of(&path)?) {
+        let stamp = FileStamp::of(&path);
+        if stamp.as_ref().ok() == self.stamp.as_ref() {
             return Ok(false);
         }
-        *self = PasswdDb::load(&path)?;
+        match PasswdDb::load(&path) {
+            Ok(db) => *self = db,
+            Err(e) => {
+                *self = PasswdDb { path: Some(path), ..PasswdDb::default() };
+                return Err(e);
+            }
+        }
         Ok(true)
+    }
+
+    /// The stamp of the file as it was when loaded.
+    pub fn stamp(&self) -> Option<&FileStamp> {
+        self.stamp.as_ref()
     }
 
     /// Parses passwd-file text (for tests and for callers that read the file themselves).
@@ -241,17 +298,31 @@ impl PasswdDb {
         PasswdDb::parse_bytes(text.as_bytes())
     }
 
-    fn parse_bytes(bytes: &[u8]) -> Result<PasswdDb, AuthError> {
+    /// Parses the file's bytes. Lines that do not parse are skipped and
+    /// listed in [`PasswdDb::warnings`] and [`PasswdDb::skipped`]; the other
+    /// lines stay in force, as in Dovecot.
+    pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<PasswdDb, AuthError> {
         let mut db = PasswdDb::default();
         for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
             let line_no = i + 1;
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            let line = std::str::from_utf8(raw)
-                .map_err(|_| AuthError::Parse { line: line_no, message: "not valid UTF-8".into() })?;
+            let Ok(line) = std::str::from_utf8(raw) else {
+                db.skip(AuthError::Parse { line: line_no, message: "not valid UTF-8".into() });
+                continue;
+            };
             if line.trim().is_empty() || line.trim_start().starts_with('#') {
                 continue;
             }
-            let account = parse_line(line).map_err(|message| AuthError::Parse { line: line_no, message })?;
+            let account = match parse_line(line) {
+                Ok(a) => a,
+                Err(message) => {
+                    db.skip(AuthError::Parse { line: line_no, message });
+                    continue;
+                }
+            };
+            for w in &account.policy.problems {
+                db.warnings.push(format!("line {line_no}: user {}: {w}", account.user));
+            }
             if let Some(Err(problem)) = &account.password {
                 db.warnings.push(format!("line {line_no}: user {}: {problem}", account.user));
             }
@@ -264,6 +335,18 @@ impl PasswdDb {
             db.accounts.push(account);
         }
         Ok(db)
+    }
+
+    fn skip(&mut self, error: AuthError) {
+        self.warnings.push(format!("{error}: line skipped"));
+        if let AuthError::Parse { line, .. } = error {
+            self.skipped.push(line);
+        }
+    }
+
+    /// The numbers of the lines that did not parse and were skipped.
+    pub fn skipped(&self) -> &[usize] {
+        &self.skipped
     }
 
     /// The account named `user`: exact local part, case-insensitive domain.
@@ -321,7 +404,7 @@ fn parse_line(line: &str) -> Result<Account, String> {
     let _gecos = fields.next();
     let home = fields.next().filter(|h| !h.is_empty()).map(PathBuf::from);
     let _shell = fields.next();
-    let extra = fields
+    let extra: Vec<(String, String)> = fields
         .next()
         .unwrap_or_default()
         .split_ascii_whitespace()
@@ -330,7 +413,19 @@ fn parse_line(line: &str) -> Result<Account, String> {
             None => (kv.to_string(), String::new()),
         })
         .collect();
-    Ok(Account { user: user.to_string(), uid, gid, home, extra, password })
+    let policy = LoginPolicy::from_fields(&extra);
+    let mut account = Account { user: user.to_string(), uid, gid, home, extra, policy, password };
+    // userdb_home / userdb_uid / userdb_gid override the columns, as in Dovecot.
+    if let Some(h) = account.extra_field("home").filter(|h| !h.is_empty()) {
+        account.home = Some(PathBuf::from(h));
+    }
+    if let Some(uid) = account.extra_field("uid") {
+        account.uid = parse_id(uid, "uid")?;
+    }
+    if let Some(gid) = account.extra_field("gid") {
+        account.gid = parse_id(gid, "gid")?;
+    }
+    Ok(account)
 }
 
 #[cfg(test)]

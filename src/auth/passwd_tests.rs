@@ -1,10 +1,12 @@
 use super::*;
 use crate::auth::AuthError;
 
+/// The single line of `text` that was skipped.
 fn parse_err_line(text: &str) -> usize {
-    match PasswdDb::parse(text) {
-        Err(AuthError::Parse { line, .. }) => line,
-        other => panic!("expected a parse error, got {other:?}"),
+    let db = PasswdDb::parse(text).unwrap();
+    match db.skipped() {
+        [line] => *line,
+        other => panic!("expected one skipped line, got {other:?}"),
     }
 }
 
@@ -66,9 +68,48 @@ fn bad_lines_report_their_number() {
     assert_eq!(parse_err_line("@d:{PLAIN}x\n"), 1);
     assert_eq!(parse_err_line("u@:{PLAIN}x\n"), 1);
     let bytes = b"u:{PLAIN}x\nv:\xff\n";
-    assert!(matches!(PasswdDb::parse_bytes(bytes), Err(AuthError::Parse { line: 2, .. })));
-    let e = PasswdDb::parse("x:1:2:z\n").unwrap_err();
-    assert_eq!(e.to_string(), "line 1: gid \"z\" is not a number");
+    assert_eq!(PasswdDb::parse_bytes(bytes).unwrap().skipped(), &[2]);
+    let db = PasswdDb::parse("x:1:2:z\nok:{PLAIN}y\n").unwrap();
+    assert_eq!(db.warnings()[0], "line 1: gid \"z\" is not a number: line skipped");
+    // The rest of the file stays in force.
+    assert!(db.lookup("x").is_none() && db.lookup("ok").unwrap().verify(b"y"));
+}
+
+#[test]
+fn empty_secrets_never_match() {
+    let db = PasswdDb::parse("a::::::\nb:{PLAIN}::::::\nc:{PLAIN.b64}:\nd:{SHA512-CRYPT}\nopen::::::: nopassword\n")
+        .unwrap();
+    for u in ["a", "b", "c", "d"] {
+        let acc = db.lookup(u).unwrap();
+        assert!(!acc.verify(b"") && !acc.verify(b"x"), "{u}");
+        assert_eq!(acc.plaintext_password(), None, "{u}");
+        assert!(acc.stored_password().is_none(), "{u}");
+    }
+    assert!(db.lookup("open").unwrap().verify(b"anything"), "Dovecot's nopassword");
+}
+
+#[test]
+fn policy_fields_and_userdb_home() {
+    let db =
+        PasswdDb::parse("u:{PLAIN}p:::::: nologin=y reason=Moved allow_nets=10.0.0.0/8 userdb_home=/srv/u\n").unwrap();
+    let u = db.lookup("u").unwrap();
+    assert!(u.policy.nologin);
+    assert_eq!(u.policy.reason.as_deref(), Some("Moved"));
+    assert_eq!(u.home.as_deref(), Some(Path::new("/srv/u")));
+    assert_eq!(u.checked_maildir("%h/Maildir").unwrap(), PathBuf::from("/srv/u/Maildir"));
+}
+
+#[test]
+fn maildir_must_be_absolute_and_expanded() {
+    let db = PasswdDb::parse("nohome:{PLAIN}x\nrel:{PLAIN}x:::::: mail=maildir:Mail/%u\n").unwrap();
+    let e = db.lookup("nohome").unwrap().checked_maildir("%h/Maildir").unwrap_err();
+    assert!(e.contains("no home"), "{e}");
+    assert!(db.lookup("nohome").unwrap().checked_maildir("~/Maildir").is_err());
+    assert!(db.lookup("rel").unwrap().checked_maildir("/abs").unwrap_err().contains("not an absolute path"));
+    assert_eq!(
+        db.lookup("nohome").unwrap().checked_maildir("/var/mail/%u").unwrap(),
+        PathBuf::from("/var/mail/nohome")
+    );
 }
 
 #[test]
@@ -138,10 +179,15 @@ fn load_and_reload_if_changed() {
     assert!(db.reload_if_changed().unwrap());
     assert!(db.lookup("a").unwrap().verify(b"two"));
     assert!(db.lookup("b").is_some());
-    // A broken file keeps the old accounts.
+    // A broken line is skipped, and a removed account is gone.
     std::fs::write(&path, "broken:{PLAIN}x:notanumber\n").unwrap();
-    assert!(matches!(db.reload_if_changed(), Err(AuthError::Parse { line: 1, .. })));
-    assert!(db.lookup("b").is_some());
+    assert!(db.reload_if_changed().unwrap());
+    assert!(db.lookup("b").is_none() && db.lookup("broken").is_none());
+    assert_eq!(db.skipped(), &[1]);
+    // A file that went away leaves no account behind.
+    std::fs::remove_file(&path).unwrap();
+    assert!(db.reload_if_changed().is_err());
+    assert!(db.accounts().is_empty());
     let missing = PasswdDb::load(dir.path().join("nope")).unwrap_err();
     assert!(matches!(missing, AuthError::Io { .. }));
     assert!(missing.to_string().contains("nope"));

@@ -8,7 +8,9 @@ use std::time::Duration;
 use base64::Engine;
 
 use super::{Outcome, Reply};
-use crate::auth::{cleartext, new_mechanism, Step};
+use crate::auth::policy::{canonical, Verdict};
+use crate::auth::sasl::{check_password, AUTH_FAILED};
+use crate::auth::{cleartext, new_mechanism, Accounts, Step, MAX_SECRET};
 use crate::net::Stream;
 use crate::proto::reader::Reader;
 use crate::session::{Session, MAX_FAILED_LOGINS};
@@ -44,17 +46,81 @@ pub fn starttls(s: &mut Session, tag: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Records a failed login: logged with the client address, answered after
-/// a delay that grows with each failure; too many failures end the session.
-fn failed(s: &mut Session, user: &str, why: &str) -> Reply {
+/// The longest AUTHENTICATE continuation line: base64 of [`MAX_SECRET`] octets.
+const MAX_SASL_LINE: usize = MAX_SECRET.div_ceil(3) * 4 + 2;
+
+/// Waits out the client address's penalty before an attempt is checked;
+/// returns how long that was.
+fn penalty_wait(s: &Session) -> Duration {
+    let wait = s.shared.penalty.before_attempt(s.peer.ip());
+    thread::sleep(wait);
+    wait
+}
+
+/// Records a failed login and answers it: the login name's penalty is
+/// waited out, one log line is written for fail2ban (`login failed:
+/// rip=ADDRESS`, the account only when it exists, never the password), and
+/// too many failures on one connection end it.
+fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
     s.failed_logins += 1;
-    log::warn!("{} [{}] login failed for {user:?}: {why} (attempt {})", s.tag(), s.peer, s.failed_logins);
-    thread::sleep(Duration::from_millis(300 * u64::from(s.failed_logins.min(10))));
+    let name = login.map(|l| dir.normalize(l));
+    let extra = s.shared.penalty.failed(s.peer.ip(), name.as_deref());
+    thread::sleep(extra);
+    let account = login.and_then(|l| dir.resolve(l)).map(|a| format!(" user=<{}>", a.user)).unwrap_or_default();
+    let why = match why {
+        AUTH_FAILED if account.is_empty() => "no such account",
+        AUTH_FAILED => "wrong password",
+        other => other,
+    };
+    log::warn!(
+        "{} [{}] login failed: rip={}{account} method={method} reason=\"{why}\" attempt={} delay={}ms",
+        s.tag(),
+        s.peer,
+        canonical(s.peer.ip()),
+        s.failed_logins,
+        (waited + extra).as_millis()
+    );
     if s.failed_logins >= MAX_FAILED_LOGINS {
         s.untagged("BYE Too many failed login attempts");
         s.state = crate::session::State::Logout;
     }
     Reply::No("[AUTHENTICATIONFAILED] Authentication failed".into())
+}
+
+/// After the password checked out: the passdb fields and the router decide
+/// (refuse, refer, or log in), then the maildir must be usable.
+fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &str, waited: Duration) -> Outcome {
+    let Some(account) = dir.db.lookup(account).cloned() else {
+        return Err(failed(s, dir, Some(login), method, "account vanished", waited));
+    };
+    match dir.verdict(&account, s.peer.ip()) {
+        Verdict::Admit => {}
+        Verdict::Fail(why) => return Err(failed(s, dir, Some(login), method, &why, waited)),
+        Verdict::Refuse(reason) => {
+            // The password was right: not a guess to slow down.
+            s.shared.penalty.succeeded(s.peer.ip(), &dir.normalize(login));
+            log::warn!(
+                "{} [{}] login refused: rip={} user=<{}> method={method} reason=\"nologin field\"",
+                s.tag(),
+                s.peer,
+                canonical(s.peer.ip()),
+                account.user
+            );
+            return Err(Reply::No(match reason {
+                Some(r) if r.starts_with('[') => r,
+                Some(r) => format!("[ALERT] {r}"),
+                None => "[AUTHENTICATIONFAILED] Authentication failed".into(),
+            }));
+        }
+        Verdict::Refer { url, text, why } => {
+            s.shared.penalty.succeeded(s.peer.ip(), &dir.normalize(login));
+            log::error!("{} [{}] login of {} referred to {url} ({why})", s.tag(), s.peer, account.user);
+            return Err(Reply::No(format!("[REFERRAL {url}] {text}")));
+        }
+    }
+    s.logged_in(account, method)?;
+    s.shared.penalty.succeeded(s.peer.ip(), &dir.normalize(login));
+    Ok(welcome(s))
 }
 
 fn privacy_required() -> Reply {
@@ -71,56 +137,74 @@ pub fn login(s: &mut Session, user: &[u8], password: &[u8]) -> Outcome {
     if !s.cleartext_allowed() {
         return Err(privacy_required());
     }
-    let user = String::from_utf8_lossy(user).into_owned();
-    match s.shared.account(&user) {
-        Some(account) if account.verify(password) => {
-            s.logged_in(account, "LOGIN");
-            Ok(welcome(s))
-        }
-        Some(_) => Err(failed(s, &user, "wrong password")),
-        None => Err(failed(s, &user, "no such account")),
+    let dir = s.shared.directory();
+    if user.len() > MAX_SECRET || password.len() > MAX_SECRET {
+        return Err(failed(s, &dir, None, "LOGIN", "user name or password longer than 1024 octets", Duration::ZERO));
+    }
+    let login = String::from_utf8_lossy(user).into_owned();
+    let waited = penalty_wait(s);
+    match check_password(&dir, &login, password) {
+        Some(account) => finish(s, &dir, &account, &login, "LOGIN", waited),
+        None => Err(failed(s, &dir, Some(&login), "LOGIN", AUTH_FAILED, waited)),
     }
 }
 
 /// AUTHENTICATE (RFC 3501 6.2.2, SASL-IR RFC 4959). Continuation lines are
-/// read here; `*` cancels.
+/// read here; `*` cancels, which counts as a failed attempt.
 pub fn authenticate(s: &mut Session, mechanism: &str, initial: Option<Vec<u8>>) -> io::Result<Outcome> {
+    let upper = mechanism.to_ascii_uppercase();
+    if !s.shared.config.auth_mechanisms.contains(&upper) {
+        return Ok(Err(Reply::No(format!("Unsupported authentication mechanism {mechanism}"))));
+    }
     if cleartext(mechanism) && !s.cleartext_allowed() {
         return Ok(Err(privacy_required()));
     }
     let Some(mut mech) = new_mechanism(mechanism, "tegami") else {
         return Ok(Err(Reply::No(format!("Unsupported authentication mechanism {mechanism}"))));
     };
+    let method = format!("AUTHENTICATE-{upper}");
+    let dir = s.shared.directory();
+    let too_long = "SASL message longer than 1024 octets";
+    if initial.as_ref().is_some_and(|r| r.len() > MAX_SECRET) {
+        return Ok(Err(failed(s, &dir, None, &method, too_long, Duration::ZERO)));
+    }
+    let waited = penalty_wait(s);
     let mut response = initial;
     loop {
-        let step = {
-            let db = s.shared.accounts();
-            mech.step(response.as_deref(), &*db)
-        };
-        match step {
+        match mech.step(response.as_deref(), &dir) {
             Step::Challenge(bytes) => {
                 s.out.extend_from_slice(format!("+ {}\r\n", B64.encode(&bytes)).as_bytes());
                 s.flush()?;
-                let Some(line) = s.conn.read_line(s.shared.config.max_line)? else {
-                    return Err(io::ErrorKind::UnexpectedEof.into());
+                let line = match s.conn.read_line(MAX_SASL_LINE) {
+                    Ok(Some(line)) => line,
+                    Ok(None) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                        log::debug!("{} C: (AUTHENTICATE response over {MAX_SASL_LINE} octets)", s.tag());
+                        return Ok(Err(failed(s, &dir, mech.attempted_user(), &method, too_long, waited)));
+                    }
+                    Err(e) => return Err(e),
                 };
                 log::debug!("{} C: (AUTHENTICATE response, {} octets)", s.tag(), line.len());
                 if line == b"*" {
+                    failed(s, &dir, mech.attempted_user(), &method, "cancelled by the client", waited);
                     return Ok(Err(Reply::Bad("AUTHENTICATE cancelled".into())));
                 }
                 match B64.decode(&line) {
+                    Ok(r) if r.len() > MAX_SECRET => {
+                        return Ok(Err(failed(s, &dir, mech.attempted_user(), &method, too_long, waited)))
+                    }
                     Ok(r) => response = Some(r),
                     Err(_) => return Ok(Err(Reply::Bad("Invalid base64 in AUTHENTICATE response".into()))),
                 }
             }
             Step::Success { authcid, .. } => {
-                let Some(account) = s.shared.account(&authcid) else {
-                    return Ok(Err(failed(s, &authcid, "account vanished")));
-                };
-                s.logged_in(account, &format!("AUTHENTICATE {}", mechanism.to_ascii_uppercase()));
-                return Ok(Ok(welcome(s)));
+                let login = mech.attempted_user().unwrap_or(&authcid).to_string();
+                return Ok(finish(s, &dir, &authcid, &login, &method, waited));
             }
-            Step::Failure(why) => return Ok(Err(failed(s, "(SASL)", &why))),
+            Step::Failure(why) => {
+                let login = mech.attempted_user().map(str::to_string);
+                return Ok(Err(failed(s, &dir, login.as_deref(), &method, &why, waited)));
+            }
         }
     }
 }

@@ -70,10 +70,10 @@ fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
             Err(Reply::No(format!("[NOPERM] {} is outside the accounts you administer", t.user)))
         }
         Some(t) => {
-            let dir = t.maildir(&s.shared.config.mail);
-            if !dir.is_absolute() {
-                return Err(Reply::No(format!("[UNAVAILABLE] The maildir of {} is not an absolute path", t.user)));
-            }
+            let dir = t.checked_maildir(&s.shared.config.mail).map_err(|why| {
+                log::warn!("{} quota of {}: {why}", s.tag(), t.user);
+                Reply::No(format!("[UNAVAILABLE] The maildir of {} is not an absolute path", t.user))
+            })?;
             Ok((t, dir))
         }
     }

@@ -84,6 +84,36 @@ pub struct Config {
     pub alerts_dir: Option<PathBuf>,
     /// `--quota`: the limits of accounts without `quota_rule`.
     pub quota: crate::quota::Limits,
+    /// `--username-format`: how login names are put in one form before lookup.
+    pub username_format: crate::auth::UsernameFormat,
+    /// `--auth-mechanisms`: the SASL mechanisms offered, upper case, in order.
+    pub auth_mechanisms: Vec<String>,
+    /// `--router FILE`: CommuniGate router records (referrals and aliases).
+    pub router: Option<PathBuf>,
+    /// `--auth-penalty`: the delay after a first failed login (doubling after).
+    pub auth_penalty: Duration,
+}
+
+/// Parses `--auth-mechanisms`: names separated by blanks or commas, each
+/// one tegami implements.
+pub fn parse_mechanisms(list: &str) -> Result<Vec<String>, UsageError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in list.split([' ', ',', '\t']).filter(|n| !n.is_empty()) {
+        let upper = name.to_ascii_uppercase();
+        if !crate::auth::MECHANISMS.contains(&upper.as_str()) {
+            return Err(UsageError(format!(
+                "--auth-mechanisms: unknown mechanism {name} (known: {})",
+                crate::auth::MECHANISMS.join(" ").to_ascii_lowercase()
+            )));
+        }
+        if !out.contains(&upper) {
+            out.push(upper);
+        }
+    }
+    if out.is_empty() {
+        return Err(UsageError("--auth-mechanisms: name at least one mechanism".into()));
+    }
+    Ok(out)
 }
 
 /// What the command line asks for.
@@ -170,6 +200,13 @@ impl Config {
                 None => crate::quota::Limits::default(),
                 Some(v) => crate::quota::parse_flag(&v).map_err(|e| UsageError(format!("--quota {v}: {e}")))?,
             },
+            username_format: crate::auth::UsernameFormat::parse(
+                &m.opt_str("username-format").unwrap_or_else(|| "%Lu".into()),
+            )
+            .map_err(UsageError)?,
+            auth_mechanisms: parse_mechanisms(&m.opt_str("auth-mechanisms").unwrap_or_else(|| "plain login".into()))?,
+            router: m.opt_str("router").map(PathBuf::from),
+            auth_penalty: Duration::from_millis(number(&m, "auth-penalty", 250u64)?),
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));
@@ -242,6 +279,20 @@ mod tests {
             "-u p stray",
             "-u p --quota storage=lots",
         ] {
+            assert!(Config::from_args(&args(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mechanisms_and_username_format() {
+        assert_eq!(run("-u p").auth_mechanisms, vec!["PLAIN", "LOGIN"]);
+        assert_eq!(
+            run("-u p --auth-mechanisms=plain,login,cram-md5,scram-sha-256").auth_mechanisms,
+            vec!["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"]
+        );
+        assert_eq!(run("-u p").username_format.apply("Alice"), "alice");
+        assert_eq!(run("-u p --username-format %u").username_format.apply("Alice"), "Alice");
+        for bad in ["-u p --auth-mechanisms digest-md5", "-u p --auth-mechanisms ,", "-u p --username-format x"] {
             assert!(Config::from_args(&args(bad)).is_err(), "{bad}");
         }
     }

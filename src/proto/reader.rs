@@ -58,6 +58,13 @@ fn is_append(cmd: &[u8]) -> bool {
     words.next().is_some_and(|w| w.eq_ignore_ascii_case(b"APPEND"))
 }
 
+/// True when `cmd` is `tag LOGIN ...` (any case).
+fn is_login(cmd: &[u8]) -> bool {
+    let mut words = cmd.splitn(3, |&b| b == b' ');
+    words.next();
+    words.next().is_some_and(|w| w.eq_ignore_ascii_case(b"LOGIN"))
+}
+
 /// A literal announced at the end of a line.
 #[derive(Debug, PartialEq, Eq)]
 struct Announce {
@@ -292,9 +299,20 @@ impl<S: Read + Write> Reader<S> {
             let Some(lit) = literal_at_end(&line) else {
                 return Ok(Frame::Command(cmd));
             };
-            if lit.size > limits.max_literal {
+            // A LOGIN user name or password over crate::auth::MAX_SECRET is
+            // refused here, before it is read into memory or hashed.
+            let max_literal = if is_login(&cmd) {
+                limits.max_literal.min(crate::auth::MAX_SECRET as u64)
+            } else {
+                limits.max_literal
+            };
+            if lit.size > max_literal {
                 let tag = tag_of(&cmd);
-                let response = format!("NO [TOOBIG] Literal too large (limit {} octets)", limits.max_literal);
+                let response = if max_literal < limits.max_literal {
+                    format!("NO [AUTHENTICATIONFAILED] User name or password too long (limit {max_literal} octets)")
+                } else {
+                    format!("NO [TOOBIG] Literal too large (limit {} octets)", limits.max_literal)
+                };
                 if !lit.sync {
                     // The client sends the octets without waiting; drop them
                     // so the next command starts where it should, unless the

@@ -203,19 +203,22 @@ impl Session {
 
     /// The capability list for the current state and connection.
     pub fn capabilities(&self) -> String {
-        let mut caps = vec!["IMAP4rev1"];
+        let mut caps = vec!["IMAP4rev1".to_string()];
         if matches!(self.state, State::NotAuthenticated) {
             if !self.is_tls() && self.shared.tls.is_some() {
-                caps.push("STARTTLS");
+                caps.push("STARTTLS".into());
             }
-            if self.cleartext_allowed() {
-                caps.extend(["AUTH=PLAIN", "AUTH=LOGIN"]);
-            } else {
-                caps.push("LOGINDISABLED");
+            if !self.cleartext_allowed() {
+                caps.push("LOGINDISABLED".into());
             }
-            caps.extend(["AUTH=CRAM-MD5", "AUTH=SCRAM-SHA-256"]);
+            for mech in &self.shared.config.auth_mechanisms {
+                if self.cleartext_allowed() || !crate::auth::cleartext(mech) {
+                    caps.push(format!("AUTH={mech}"));
+                }
+            }
         }
-        caps.extend(cmd::EXTENSIONS);
+        caps.push("LOGIN-REFERRALS".into());
+        caps.extend(cmd::EXTENSIONS.iter().map(|c| c.to_string()));
         caps.join(" ")
     }
 
@@ -292,10 +295,24 @@ impl Session {
     }
 
     /// Enters the authenticated state for `account`; a new account's
-    /// maildir gets the default folders.
-    pub fn logged_in(&mut self, account: Account, how: &str) {
+    /// maildir gets the default folders. Refused, with nothing created,
+    /// when the maildir path is not absolute or not fully expanded.
+    pub fn logged_in(&mut self, account: Account, how: &str) -> Result<(), Reply> {
+        let root = match account.checked_maildir(&self.shared.config.mail) {
+            Ok(root) => root,
+            Err(why) => {
+                log::warn!(
+                    "{} [{}] login of {} refused: {why}; give the account a home or an absolute -m / userdb_mail",
+                    self.tag(),
+                    self.peer,
+                    account.user
+                );
+                return Err(Reply::No(
+                    "[UNAVAILABLE] The account's mailbox location is not usable; the server log says why".into(),
+                ));
+            }
+        };
         log::error!("{} [{}] login {} ({how})", self.tag(), self.peer, account.user);
-        let root = account.maildir(&self.shared.config.mail);
         // Made before the store sees it, so every session names it by the
         // same canonical path (one shared state per mailbox).
         if let Err(e) = std::fs::create_dir_all(&root) {
@@ -312,6 +329,7 @@ impl Session {
         self.user = Some(User { account, mail });
         self.state = State::Authenticated;
         let _ = self.conn.get_ref().tcp().set_read_timeout(Some(AUTH_TIMEOUT));
+        Ok(())
     }
 
     /// The logged-in user; handlers run only in states that have one.

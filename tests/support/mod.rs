@@ -33,7 +33,11 @@ impl Server {
     /// Starts a server after `prepare` has had a chance to fill the
     /// directory (passwd-file at `dir/passwd`, homes at `dir/home/USER`).
     pub fn start_with(extra: &[&str], prepare: impl FnOnce(&Path)) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Server::start_in(tempfile::tempdir().expect("temp dir"), extra, prepare)
+    }
+
+    /// [`Server::start_with`] in a temporary directory made by the caller.
+    pub fn start_in(dir: tempfile::TempDir, extra: &[&str], prepare: impl FnOnce(&Path)) -> Server {
         let d = dir.path();
         let mut passwd = String::new();
         for (u, p) in USERS {
@@ -181,6 +185,12 @@ impl Client {
         Client::open(Conn::Plain(tcp(addr)))
     }
 
+    /// Connects in clear text from the local address `src` (e.g. 127.0.0.2,
+    /// to test per-address rules) and reads the greeting.
+    pub fn plain_from(src: std::net::Ipv4Addr, addr: SocketAddr) -> Client {
+        Client::open(Conn::Plain(tcp_from(src, addr)))
+    }
+
     /// Connects with implicit TLS and reads the greeting.
     pub fn tls(addr: SocketAddr, cert: &Path) -> Client {
         Client::open(tls_wrap(tcp(addr), cert))
@@ -298,6 +308,33 @@ fn tcp(addr: SocketAddr) -> TcpStream {
     s
 }
 
+/// A TCP connection to `addr` from the local IPv4 address `src` (std has
+/// no bind-before-connect, so through libc).
+fn tcp_from(src: std::net::Ipv4Addr, addr: SocketAddr) -> TcpStream {
+    use std::os::fd::FromRawFd;
+    let SocketAddr::V4(dst) = addr else { panic!("IPv4 only") };
+    let sin = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr { s_addr: u32::from(ip).to_be() },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: plain socket calls on a descriptor this function owns; the
+    // address structs live across the calls.
+    let s = unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket");
+        let local = sin(src, 0);
+        assert_eq!(libc::bind(fd, &local as *const _ as *const libc::sockaddr, len), 0, "bind {src}");
+        let remote = sin(*dst.ip(), dst.port());
+        assert_eq!(libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len), 0, "connect {addr}");
+        TcpStream::from_raw_fd(fd)
+    };
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    s
+}
+
 /// The size of a literal announced at the end of a response line.
 fn announced(line: &str) -> Option<usize> {
     let l = line.strip_suffix('}')?;
@@ -329,8 +366,16 @@ pub fn fixture_accounts() -> Vec<(String, String)> {
 
 impl Server {
     /// Starts a server whose accounts are the fixture's (plus nothing else).
+    /// The fixture's accounts have no homes, so their maildirs go under
+    /// `dir/mail/` (`-m`), and bob's `/home/bob` is moved into `dir/home/`.
     pub fn start_fixture(extra: &[&str]) -> Server {
-        Server::start_with(extra, |d| std::fs::write(d.join("passwd"), fixture_passwd()).unwrap())
+        let dir = tempfile::tempdir().expect("temp dir");
+        let template = dir.path().join("mail").join("%u");
+        let mut args = vec!["-m", template.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let home = dir.path().join("home");
+        let passwd = fixture_passwd().replace(":/home/", &format!(":{}/", home.display()));
+        Server::start_in(dir, &args, |d| std::fs::write(d.join("passwd"), passwd).unwrap())
     }
 }
 
@@ -362,8 +407,11 @@ fn spawn_on(d: &Path, extra: &[&str]) -> (Child, SocketAddr, SocketAddr) {
         "low-level".into(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
+    // Run inside the temp dir: a relative path the server might still
+    // make can never land in the checkout.
     let mut child = Command::new(env!("CARGO_BIN_EXE_tegami"))
         .args(&args)
+        .current_dir(d)
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()

@@ -18,6 +18,7 @@ enum State {
 pub struct CramMd5 {
     challenge: Vec<u8>,
     state: State,
+    user: Option<String>,
 }
 
 impl CramMd5 {
@@ -31,10 +32,10 @@ impl CramMd5 {
 
     /// An exchange with a fixed challenge (tests, RFC examples).
     pub fn with_challenge(challenge: &str) -> CramMd5 {
-        CramMd5 { challenge: challenge.as_bytes().to_vec(), state: State::Start }
+        CramMd5 { challenge: challenge.as_bytes().to_vec(), state: State::Start, user: None }
     }
 
-    fn check(&self, response: &[u8], db: &dyn AccountLookup) -> Step {
+    fn check(&mut self, response: &[u8], db: &dyn AccountLookup) -> Step {
         let Ok(text) = std::str::from_utf8(response) else {
             return Step::Failure("malformed CRAM-MD5 response".into());
         };
@@ -42,24 +43,30 @@ impl CramMd5 {
         let Some((user, hex)) = text.rsplit_once(' ') else {
             return Step::Failure("malformed CRAM-MD5 response".into());
         };
+        self.user = Some(user.to_string());
         let Some(digest) = decode_hex16(hex) else {
             return Step::Failure("malformed CRAM-MD5 response".into());
         };
-        let Some(account) = db.lookup_account(user) else {
-            return Step::Failure(AUTH_FAILED.into());
-        };
-        let Some(password) = account.plaintext_password() else {
-            log::info!("CRAM-MD5 for {user}: password not stored in cleartext");
-            return Step::Failure(AUTH_FAILED.into());
-        };
-        let Ok(mut mac) = <Hmac<md5::Md5> as Mac>::new_from_slice(&password) else {
+        // An unknown user, or one whose password cannot serve CRAM-MD5, gets
+        // the same HMAC computed over a made-up key, so all cost the same.
+        let account = db.lookup_account(user);
+        let password = account.and_then(|a| a.plaintext_password());
+        if let (Some(a), None) = (account, &password) {
+            log::warn!(
+                "CRAM-MD5 refused for {}: the password is stored as {}, and CRAM-MD5 needs it in cleartext ({{PLAIN}}); use PLAIN or LOGIN over TLS, or SCRAM-SHA-256",
+                a.user,
+                a.scheme_name()
+            );
+        }
+        let key = password.clone().unwrap_or_else(|| super::process_secret().to_vec());
+        let Ok(mut mac) = <Hmac<md5::Md5> as Mac>::new_from_slice(&key) else {
             return Step::Failure(AUTH_FAILED.into());
         };
         mac.update(&self.challenge);
         // verify_slice compares in constant time.
-        match mac.verify_slice(&digest) {
-            Ok(()) => Step::Success { authcid: account.user.clone(), authzid: None },
-            Err(_) => Step::Failure(AUTH_FAILED.into()),
+        match (mac.verify_slice(&digest), account, password) {
+            (Ok(()), Some(a), Some(_)) => Step::Success { authcid: a.user.clone(), authzid: None },
+            _ => Step::Failure(AUTH_FAILED.into()),
         }
     }
 }
@@ -98,6 +105,10 @@ impl Mechanism for CramMd5 {
                 Step::Failure("exchange already finished".into())
             }
         }
+    }
+
+    fn attempted_user(&self) -> Option<&str> {
+        self.user.as_deref()
     }
 }
 

@@ -7,6 +7,7 @@ use crate::auth::AccountLookup;
 #[derive(Debug, Default)]
 pub struct Login {
     user: Option<String>,
+    tried: Option<String>,
     done: bool,
 }
 
@@ -34,6 +35,7 @@ impl Mechanism for Login {
             None => match std::str::from_utf8(data) {
                 Ok(user) if !user.is_empty() && !user.contains('\0') => {
                     self.user = Some(user.to_string());
+                    self.tried = Some(user.to_string());
                     Step::Challenge(b"Password:".to_vec())
                 }
                 _ => {
@@ -49,6 +51,10 @@ impl Mechanism for Login {
                 }
             }
         }
+    }
+
+    fn attempted_user(&self) -> Option<&str> {
+        self.tried.as_deref()
     }
 }
 

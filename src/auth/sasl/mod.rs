@@ -4,7 +4,8 @@
 //! responses. The session does the base64 coding, the `*` cancel, and turns a
 //! [`Step`] into `+ challenge`, `OK` or `NO`.
 
-use super::{random_bytes, AccountLookup};
+use super::directory::dummy_verify;
+use super::{random_bytes, AccountLookup, MAX_SECRET};
 
 pub mod cram_md5;
 pub mod login;
@@ -39,10 +40,15 @@ pub enum Step {
 pub trait Mechanism: Send {
     /// Feeds the next client response; `None` is the first step without SASL-IR.
     fn step(&mut self, response: Option<&[u8]>, db: &dyn AccountLookup) -> Step;
+
+    /// The user name the client gave so far, for logs and penalties.
+    fn attempted_user(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The generic failure text: it must not tell whether the user exists.
-pub(crate) const AUTH_FAILED: &str = "authentication failed";
+pub const AUTH_FAILED: &str = "authentication failed";
 
 /// A new server-side exchange for mechanism `name` (case-insensitive).
 ///
@@ -81,9 +87,36 @@ pub(crate) fn random_nonce(n: usize) -> String {
 }
 
 /// Verifies `password` for `user`; the account's canonical name on success.
-pub(crate) fn check_password(db: &dyn AccountLookup, user: &str, password: &[u8]) -> Option<String> {
-    let account = db.lookup_account(user)?;
-    account.verify(password).then(|| account.user.clone())
+///
+/// Over-long input is refused before any hash; an unknown user, or one
+/// without a usable password, is verified against a dummy hash so that it
+/// takes as long as a known one.
+pub fn check_password(db: &dyn AccountLookup, user: &str, password: &[u8]) -> Option<String> {
+    if password.len() > MAX_SECRET || user.len() > MAX_SECRET {
+        return None;
+    }
+    match db.lookup_account(user) {
+        Some(account) if account.stored_password().is_some() || account.policy.nopassword => {
+            account.verify(password).then(|| account.user.clone())
+        }
+        _ => {
+            dummy_verify(password);
+            None
+        }
+    }
+}
+
+/// A per-process secret for made-up values that must be stable (SCRAM
+/// salts of unknown users) but not guessable from outside.
+pub(crate) fn process_secret() -> &'static [u8; 32] {
+    static SECRET: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    SECRET.get_or_init(|| {
+        let mut s = [0u8; 32];
+        if random_bytes(&mut s).is_err() {
+            log::error!("random source failed; the SCRAM salt secret is weak");
+        }
+        s
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::auth::AccountLookup;
 #[derive(Debug, Default)]
 pub struct Plain {
     done: bool,
+    user: Option<String>,
 }
 
 impl Plain {
@@ -34,6 +35,7 @@ impl Mechanism for Plain {
         let (Ok(authzid), Ok(authcid)) = (std::str::from_utf8(authzid), std::str::from_utf8(authcid)) else {
             return Step::Failure("user name is not UTF-8".into());
         };
+        self.user = Some(authcid.to_string()).filter(|u| !u.is_empty());
         if authcid.is_empty() || passwd.contains(&0) {
             return Step::Failure("malformed PLAIN message".into());
         }
@@ -44,6 +46,10 @@ impl Mechanism for Plain {
             Some(user) => Step::Success { authcid: user, authzid: (!authzid.is_empty()).then(|| authzid.to_string()) },
             None => Step::Failure(AUTH_FAILED.into()),
         }
+    }
+
+    fn attempted_user(&self) -> Option<&str> {
+        self.user.as_deref()
     }
 }
 

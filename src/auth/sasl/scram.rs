@@ -40,6 +40,7 @@ pub struct ScramSha256 {
     server_nonce: Option<String>,
     salt: Option<Vec<u8>>,
     state: State,
+    user: Option<String>,
 }
 
 impl Default for ScramSha256 {
@@ -51,12 +52,17 @@ impl Default for ScramSha256 {
 impl ScramSha256 {
     /// A fresh exchange with random nonce and salt.
     pub fn new() -> ScramSha256 {
-        ScramSha256 { server_nonce: None, salt: None, state: State::Start }
+        ScramSha256 { server_nonce: None, salt: None, state: State::Start, user: None }
     }
 
     /// An exchange with a fixed server nonce and (for cleartext entries) salt: tests only.
     pub fn with_nonce_and_salt(server_nonce: &str, salt: &[u8]) -> ScramSha256 {
-        ScramSha256 { server_nonce: Some(server_nonce.to_string()), salt: Some(salt.to_vec()), state: State::Start }
+        ScramSha256 {
+            server_nonce: Some(server_nonce.to_string()),
+            salt: Some(salt.to_vec()),
+            state: State::Start,
+            user: None,
+        }
     }
 
     fn client_first(&mut self, message: &[u8], db: &dyn AccountLookup) -> Result<Step, String> {
@@ -88,6 +94,7 @@ impl ScramSha256 {
         if user.is_empty() {
             return Err("empty user name".into());
         }
+        self.user = Some(user.clone());
         if let Some(z) = &authzid {
             if !same_user(z, &user) {
                 return Err("proxy authorization not permitted".into());
@@ -112,27 +119,32 @@ impl ScramSha256 {
     }
 
     /// The account's name and SCRAM keys; made-up keys and no name when unusable.
+    ///
+    /// Salts are stable per user and process: a cleartext entry and an
+    /// unknown user both get an HMAC of a process secret and the name, so
+    /// the server-first message looks the same whether the user exists or
+    /// not, and the same on every try. Both also pay for one key derivation.
     fn keys_for(&mut self, user: &str, db: &dyn AccountLookup) -> (Option<String>, ScramKeys) {
-        let salt = self.salt.take().unwrap_or_else(fresh_salt);
+        let salt = self.salt.take().unwrap_or_else(|| stable_salt(user));
         if let Some(account) = db.lookup_account(user) {
-            if let Some(stored) = account.stored_password() {
-                match stored.scram_sha256_keys() {
-                    Some(Ok(keys)) => return (Some(account.user.clone()), keys),
-                    Some(Err(e)) => log::warn!("passwd-file user {}: {}", account.user, e),
-                    None => {
-                        if let Some(pw) = stored.plaintext() {
-                            let keys = ScramKeys::derive(&pw, &salt, SCRAM_ITERATIONS);
-                            return (Some(account.user.clone()), keys);
-                        }
-                        log::info!("SCRAM-SHA-256 for {user}: no cleartext or SCRAM password");
-                    }
-                }
+            match account.stored_password().map(|p| (p, p.scram_sha256_keys())) {
+                Some((_, Some(Ok(keys)))) => return (Some(account.user.clone()), keys),
+                Some((_, Some(Err(e)))) => log::warn!("passwd-file user {}: {}", account.user, e),
+                _ => match account.plaintext_password() {
+                    Some(pw) => return (Some(account.user.clone()), ScramKeys::derive(&pw, &salt, SCRAM_ITERATIONS)),
+                    None => log::warn!(
+                        "SCRAM-SHA-256 refused for {}: the password is stored as {}, and SCRAM-SHA-256 needs {{PLAIN}} or {{SCRAM-SHA-256}}; use PLAIN or LOGIN over TLS",
+                        account.user,
+                        account.scheme_name()
+                    ),
+                },
             }
         }
         let mut fake = [0u8; 32];
         // A failed random source leaves zeros: the exchange fails anyway.
         let _ = random_bytes(&mut fake);
-        let keys = ScramKeys { iterations: SCRAM_ITERATIONS, salt, stored_key: fake, server_key: fake };
+        let mut keys = ScramKeys::derive(&fake, &salt, SCRAM_ITERATIONS);
+        keys.stored_key = fake;
         (None, keys)
     }
 
@@ -173,12 +185,10 @@ impl ScramSha256 {
     }
 }
 
-fn fresh_salt() -> Vec<u8> {
-    let mut salt = vec![0u8; 16];
-    if random_bytes(&mut salt).is_err() {
-        log::error!("random source failed; SCRAM salt is not random");
-    }
-    salt
+/// The salt for a user without stored SCRAM keys: 16 octets of an HMAC of
+/// the process secret and the name.
+fn stable_salt(user: &str) -> Vec<u8> {
+    hmac_sha256(super::process_secret(), format!("scram-salt:{user}").as_bytes())[..16].to_vec()
 }
 
 /// printable = %x21-2B / %x2D-7E (RFC 5802).
@@ -220,6 +230,10 @@ impl Mechanism for ScramSha256 {
             _ => Err("unexpected message".into()),
         };
         result.unwrap_or_else(Step::Failure)
+    }
+
+    fn attempted_user(&self) -> Option<&str> {
+        self.user.as_deref()
     }
 }
 
