@@ -26,4 +26,5 @@ pub mod search;
 pub mod server;
 pub mod session;
 pub mod shared;
+pub mod sort;
 pub mod store;

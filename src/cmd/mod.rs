@@ -11,9 +11,11 @@ pub mod flags;
 mod idle;
 mod list;
 mod mailbox;
+pub mod messages;
 pub mod names;
 mod search;
 mod select;
+mod sort;
 mod status;
 mod store;
 mod target;
@@ -50,6 +52,8 @@ pub const EXTENSIONS: &[&str] = &[
     "MULTIAPPEND",
     "MOVE",
     "ESEARCH",
+    "SORT",
+    "SORT=DISPLAY",
 ];
 
 /// A command table entry.
@@ -121,8 +125,8 @@ pub static TABLE: &[Spec] = &[
     spec("UID COPY", SELECTED, true),
     spec("MOVE", SELECTED, true),
     spec("UID MOVE", SELECTED, true),
-    seq("SORT", false),
-    spec("UID SORT", SELECTED, false),
+    seq("SORT", true),
+    spec("UID SORT", SELECTED, true),
     seq("THREAD", false),
     spec("UID THREAD", SELECTED, false),
 ];
@@ -221,6 +225,9 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
             copy::copy(s, uid, &set, &mailbox, false, encrypted.as_ref())
         }
         CommandBody::Move { uid, set, mailbox } => copy::copy(s, uid, &set, &mailbox, true, None),
+        CommandBody::Sort { uid, returns, criteria, charset, key } => {
+            sort::sort(s, uid, returns.as_deref(), &criteria, &charset, &key)
+        }
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.

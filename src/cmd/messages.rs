@@ -1,0 +1,139 @@
+//! The one walk over the selected mailbox that SEARCH, SORT and THREAD
+//! share: every message of the view is tested against a prepared search
+//! [`Program`], and the matches come back with what the caller asked for
+//! (INTERNALDATE, the cached header fields). Message files are opened only
+//! when a key needs text the cache does not hold.
+
+use std::io::Read;
+
+use super::cached;
+use super::flags::FORWARDED;
+use super::Reply;
+use crate::search::{self, Message, MessageContext, Program, SystemFlags};
+use crate::session::Session;
+use crate::store::cache;
+use crate::store::filename::{DRAFT, FLAGGED, PASSED, REPLIED, SEEN, TRASHED};
+
+/// What a caller needs of each matching message besides its numbers.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Want {
+    /// The INTERNALDATE (a stat of the file the first time).
+    pub internal_date: bool,
+    /// The header fields of [`cached::SEARCH_FIELDS`] (subject, date,
+    /// addresses, message-id, references...), from the cache when it has them.
+    pub header: bool,
+}
+
+/// One message that matched.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// Sequence number.
+    pub seq: u32,
+    /// UID.
+    pub uid: u32,
+    /// INTERNALDATE, when asked for (else 0).
+    pub internal_date: i64,
+    /// RFC822.SIZE.
+    pub size: u64,
+    /// The cached header fields, when asked for (else empty); an unreadable
+    /// message (expunged by another process meanwhile) has an empty header.
+    pub header: Vec<u8>,
+}
+
+/// The messages of the selected mailbox that satisfy `program`, in
+/// sequence order.
+pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>, Reply> {
+    let view = s.view_mut()?;
+    let max_seq = view.exists();
+    let max_uid = view.uids.last().copied().unwrap_or(0);
+    let mailbox = view.mailbox().clone();
+    let dates = want.internal_date || program.needs_internal_date();
+    // A search of only the usual header fields reads the cached subset of
+    // them instead of the message files.
+    let header_only = program
+        .header_fields()
+        .is_some_and(|f| !f.is_empty() && f.iter().all(|n| cached::SEARCH_FIELDS.contains(&n.as_str())));
+    let mut hits = Vec::new();
+    let mut cache_used = header_only || want.header;
+    for i in 0..view.uids.len() {
+        let u = view.uids[i];
+        let Some(entry) = view.snapshot.find(u) else { continue };
+        let f = &view.flags[i];
+        let mut keywords = view.snapshot.keywords.names_of(f.keywords);
+        if f.has(PASSED) {
+            keywords.push(FORWARDED.into());
+        }
+        let mb = &mailbox;
+        let stamp = cache::stamp(entry.base(), entry.size);
+        let mut msg = Message::new(i as u32 + 1, u, move || {
+            if header_only {
+                if let Some(h) = mb.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
+                    return Some(h);
+                }
+            }
+            let v = read_file(mb, u)?;
+            if header_only {
+                let h = cached::search_header(&v);
+                mb.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
+                return Some(h);
+            }
+            Some(v)
+        });
+        msg.max_seq = max_seq;
+        msg.max_uid = max_uid;
+        msg.flags = SystemFlags {
+            seen: f.has(SEEN),
+            answered: f.has(REPLIED),
+            flagged: f.has(FLAGGED),
+            deleted: f.has(TRASHED),
+            draft: f.has(DRAFT),
+            recent: view.recent.contains(&u),
+        };
+        msg.keywords = keywords;
+        if dates {
+            msg.internal_date = mailbox.internal_date(entry);
+        }
+        msg.size = entry.vsize.unwrap_or(entry.size);
+        if !search::matches(program, &msg) {
+            continue;
+        }
+        let header = if !want.header {
+            Vec::new()
+        } else if msg.was_loaded() {
+            // The search read the message (or its cached header) already.
+            let raw = msg.raw().unwrap_or(b"");
+            if header_only {
+                raw.to_vec()
+            } else {
+                let h = cached::search_header(raw);
+                mailbox.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
+                h
+            }
+        } else {
+            match mailbox.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
+                Some(h) => h,
+                None => {
+                    let h = read_file(&mailbox, u).map(|v| cached::search_header(&v)).unwrap_or_default();
+                    if !h.is_empty() {
+                        mailbox.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
+                    }
+                    cache_used = true;
+                    h
+                }
+            }
+        };
+        hits.push(Found { seq: i as u32 + 1, uid: u, internal_date: msg.internal_date, size: msg.size, header });
+    }
+    if cache_used {
+        mailbox.with_cache(|c| c.flush());
+    }
+    Ok(hits)
+}
+
+/// The whole message file of `uid`, or `None` when it is gone.
+fn read_file(mb: &crate::store::MailboxShared, uid: u32) -> Option<Vec<u8>> {
+    let (mut file, _) = mb.open_message(uid).ok()??;
+    let mut v = Vec::new();
+    file.read_to_end(&mut v).ok()?;
+    Some(v)
+}
