@@ -28,3 +28,4 @@ pub mod session;
 pub mod shared;
 pub mod sort;
 pub mod store;
+pub mod thread;

@@ -19,6 +19,7 @@ mod sort;
 mod status;
 mod store;
 mod target;
+mod thread;
 
 use std::fmt;
 use std::io;
@@ -54,6 +55,9 @@ pub const EXTENSIONS: &[&str] = &[
     "ESEARCH",
     "SORT",
     "SORT=DISPLAY",
+    "THREAD=ORDEREDSUBJECT",
+    "THREAD=REFERENCES",
+    "THREAD=REFS",
 ];
 
 /// A command table entry.
@@ -127,8 +131,8 @@ pub static TABLE: &[Spec] = &[
     spec("UID MOVE", SELECTED, true),
     seq("SORT", true),
     spec("UID SORT", SELECTED, true),
-    seq("THREAD", false),
-    spec("UID THREAD", SELECTED, false),
+    seq("THREAD", true),
+    spec("UID THREAD", SELECTED, true),
 ];
 
 /// The table entry of a command name.
@@ -228,6 +232,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Sort { uid, returns, criteria, charset, key } => {
             sort::sort(s, uid, returns.as_deref(), &criteria, &charset, &key)
         }
+        CommandBody::Thread { uid, algorithm, charset, key } => thread::thread(s, uid, &algorithm, &charset, &key),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.

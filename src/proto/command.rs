@@ -424,6 +424,8 @@ pub enum ThreadAlgorithm {
     OrderedSubject,
     /// `REFERENCES`
     References,
+    /// `REFS` (draft-ietf-morg-inthread, as Dovecot offers it)
+    Refs,
     /// Another algorithm name, uppercased; the handler refuses it.
     Other(String),
 }

@@ -67,6 +67,7 @@ pub(super) fn thread(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
     let algorithm = match name.as_str() {
         "ORDEREDSUBJECT" => ThreadAlgorithm::OrderedSubject,
         "REFERENCES" => ThreadAlgorithm::References,
+        "REFS" => ThreadAlgorithm::Refs,
         _ => ThreadAlgorithm::Other(name),
     };
     p.sp("charset")?;
