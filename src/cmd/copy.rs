@@ -4,7 +4,7 @@
 
 use super::append::uid_set;
 use super::names::{self, store_error};
-use super::target::resolve;
+use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::proto::command::{Certificate, Mailbox};
 use crate::proto::sequence::SequenceSet;
@@ -31,11 +31,12 @@ pub fn copy(
         }
         Err(e) => return Err(store_error(e)),
     };
+    let saved = saved_for(s, set);
     let view = s.view_mut()?;
     if remove && view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
     }
-    let targets = resolve(view, set, uid)?;
+    let targets = resolve(view, set, uid, &saved)?;
     let uids: Vec<u32> = targets.iter().map(|&i| view.uids[i]).collect();
     let verb = match (uid, remove) {
         (false, false) => "COPY",

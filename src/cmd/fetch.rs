@@ -7,7 +7,7 @@ use memmap2::Mmap;
 
 use super::cached;
 use super::names::store_error;
-use super::target::resolve;
+use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::fetch::{self as render, SectionData};
 use crate::mime;
@@ -136,8 +136,9 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
     {
         return Err(Reply::Bad(format!("FETCH item not supported: {bad:?}")));
     }
+    let saved = saved_for(s, set);
     let view = s.view_mut()?;
-    let targets = resolve(view, set, uid)?;
+    let targets = resolve(view, set, uid, &saved)?;
     let mut items = items.to_vec();
     if uid && !items.contains(&FetchAttr::Uid) {
         items.insert(0, FetchAttr::Uid);

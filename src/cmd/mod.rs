@@ -58,6 +58,9 @@ pub const EXTENSIONS: &[&str] = &[
     "THREAD=ORDEREDSUBJECT",
     "THREAD=REFERENCES",
     "THREAD=REFS",
+    "ESORT",
+    "SEARCHRES",
+    "WITHIN",
 ];
 
 /// A command table entry.
@@ -192,6 +195,13 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         return Ok(());
     }
     let seq_bound = spec.seq_bound;
+    // RFC 5182 2.1: `$` starts empty in every newly selected mailbox.
+    if matches!(
+        body,
+        CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Close | CommandBody::Unselect
+    ) {
+        s.saved.clear();
+    }
     let outcome = match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
@@ -230,7 +240,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         }
         CommandBody::Move { uid, set, mailbox } => copy::copy(s, uid, &set, &mailbox, true, None),
         CommandBody::Sort { uid, returns, criteria, charset, key } => {
-            sort::sort(s, uid, returns.as_deref(), &criteria, &charset, &key)
+            sort::sort(s, &tag, uid, returns.as_deref(), &criteria, &charset, &key)
         }
         CommandBody::Thread { uid, algorithm, charset, key } => thread::thread(s, uid, &algorithm, &charset, &key),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),

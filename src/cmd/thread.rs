@@ -21,7 +21,7 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
             )))
         }
     };
-    let program = program(key, Some(charset))?;
+    let program = program(s, key, Some(charset))?;
     let found = messages::find(s, &program, Want { internal_date: true, header: true })?;
     let items: Vec<Item<'_>> = found
         .iter()

@@ -87,6 +87,9 @@ pub struct Session {
     pub bytes_out: u64,
     /// Poked when the selected mailbox changes; IDLE waits on it.
     pub notifier: Arc<idle::Notifier>,
+    /// The UIDs of the search result saved by `RETURN (SAVE)` (RFC 5182),
+    /// what `$` stands for; emptied when a mailbox is selected or closed.
+    pub saved: Vec<u32>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -117,6 +120,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         failed_logins: 0,
         bytes_out: 0,
         notifier,
+        saved: Vec::new(),
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
