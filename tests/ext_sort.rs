@@ -466,3 +466,24 @@ fn hostile_input() {
     // Still alive and well.
     assert_eq!(sort_line(&mut c, "SORT (ARRIVAL) UTF-8 ALL").split(' ').count(), 7);
 }
+
+/// A second SORT (and THREAD) reads the cached header fields, not the
+/// files: the files are changed behind the server's back (same names and
+/// sizes, which maildir files never do) and the order stays. A search that
+/// must read the body reads the file, and its header with it.
+#[test]
+fn second_sort_and_thread_come_from_the_cache() {
+    let m = |subject: &str| format!("From: a@example.com\r\nSubject: {subject}\r\n\r\nbody\r\n").into_bytes();
+    let msgs = vec![(m("aaa"), 1_000_000), (m("bbb"), 1_000_100)];
+    let server = Server::start_seeded(&[], &seeds_of(&msgs));
+    let mut c = server.login("alice");
+    c.select("INBOX");
+    assert_eq!(sort_line(&mut c, "SORT (SUBJECT) UTF-8 ALL"), "* SORT 1 2");
+    let cur = server.maildir("alice").join("cur");
+    let mut files: Vec<_> = std::fs::read_dir(&cur).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    std::fs::write(&files[0], m("zzz")).unwrap();
+    assert_eq!(sort_line(&mut c, "SORT (SUBJECT) UTF-8 ALL"), "* SORT 1 2", "from the cache");
+    assert_eq!(sort_line(&mut c, "THREAD ORDEREDSUBJECT UTF-8 ALL"), "* THREAD (1)(2)", "from the cache");
+    assert_eq!(sort_line(&mut c, "SORT (SUBJECT) UTF-8 BODY body"), "* SORT 2 1", "from the file");
+}

@@ -71,13 +71,12 @@ pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>
                     return Some(h);
                 }
             }
-            let v = read_file(mb, u)?;
             if header_only {
-                let h = cached::search_header(&v);
+                let h = cached::search_header(&read_header(mb, u)?);
                 mb.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
                 return Some(h);
             }
-            Some(v)
+            read_file(mb, u)
         });
         msg.max_seq = max_seq;
         msg.max_uid = max_uid;
@@ -113,7 +112,7 @@ pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>
             match mailbox.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
                 Some(h) => h,
                 None => {
-                    let h = read_file(&mailbox, u).map(|v| cached::search_header(&v)).unwrap_or_default();
+                    let h = read_header(&mailbox, u).map(|v| cached::search_header(&v)).unwrap_or_default();
                     if !h.is_empty() {
                         mailbox.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
                     }
@@ -128,6 +127,24 @@ pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The start of the message file of `uid` up to and including the blank
+/// line that ends its header (or the whole file, when it has none), read
+/// in growing chunks so a large body is never read; `None` when it is gone.
+fn read_header(mb: &crate::store::MailboxShared, uid: u32) -> Option<Vec<u8>> {
+    let (file, _) = mb.open_message(uid).ok()??;
+    let mut v = Vec::new();
+    let mut chunk = 16 * 1024;
+    loop {
+        let got = (&file).take(chunk as u64).read_to_end(&mut v).ok()?;
+        let end = crate::mime::header::header_end(&v, 0, v.len());
+        if got < chunk || end < v.len() {
+            v.truncate(end);
+            return Some(v);
+        }
+        chunk = (chunk * 2).min(1 << 20);
+    }
 }
 
 /// The whole message file of `uid`, or `None` when it is gone.
