@@ -61,6 +61,7 @@ pub const EXTENSIONS: &[&str] = &[
     "ESORT",
     "SEARCHRES",
     "WITHIN",
+    "STATUS=SIZE",
 ];
 
 /// A command table entry.
