@@ -93,6 +93,7 @@ pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>
             msg.internal_date = mailbox.internal_date(entry);
         }
         msg.size = entry.vsize.unwrap_or(entry.size);
+        msg.save_date = save_date(&mailbox, entry);
         if !search::matches(program, &msg) {
             continue;
         }
@@ -127,6 +128,19 @@ pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// When a message was saved into its mailbox (RFC 8514 SAVEDATE): the
+/// time at the start of its maildir file name, which the MTA, APPEND, COPY
+/// and MOVE write when they make the file (flag changes keep it); the
+/// INTERNALDATE when the name does not start with one.
+pub fn save_date(mailbox: &crate::store::MailboxShared, entry: &crate::store::Entry) -> i64 {
+    let base = entry.base();
+    let digits = base.bytes().take_while(u8::is_ascii_digit).count();
+    match base[..digits].parse::<i64>() {
+        Ok(t) if digits > 0 && digits <= 12 && base[digits..].starts_with('.') => t,
+        _ => mailbox.internal_date(entry),
+    }
 }
 
 /// The start of the message file of `uid` up to and including the blank

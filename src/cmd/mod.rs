@@ -62,6 +62,7 @@ pub const EXTENSIONS: &[&str] = &[
     "SEARCHRES",
     "WITHIN",
     "STATUS=SIZE",
+    "SAVEDATE",
 ];
 
 /// A command table entry.

@@ -71,6 +71,8 @@ pub(crate) enum Node {
     Keyword(String, bool),
     Internal(DateCmp, Date),
     Sent(DateCmp, Date),
+    /// The save date's UTC day (RFC 8514).
+    Saved(DateCmp, Date),
     Larger(u64),
     Smaller(u64),
     Seq(SequenceSet),
@@ -293,6 +295,11 @@ fn node(key: &SearchKey, c: &Converter) -> Node {
         K::SentBefore(d) => Node::Sent(DateCmp::Before, *d),
         K::SentOn(d) => Node::Sent(DateCmp::On, *d),
         K::SentSince(d) => Node::Sent(DateCmp::Since, *d),
+        K::SavedBefore(d) => Node::Saved(DateCmp::Before, *d),
+        K::SavedOn(d) => Node::Saved(DateCmp::On, *d),
+        K::SavedSince(d) => Node::Saved(DateCmp::Since, *d),
+        // Every mailbox has save dates (see `MessageContext::save_date`).
+        K::SaveDateSupported => Node::All,
         K::SequenceSet(s) => Node::Seq(s.clone()),
         K::Since(d) => Node::Internal(DateCmp::Since, *d),
         K::Smaller(n) => Node::Smaller(u64::from(*n)),
