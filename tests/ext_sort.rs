@@ -487,3 +487,19 @@ fn second_sort_and_thread_come_from_the_cache() {
     assert_eq!(sort_line(&mut c, "THREAD ORDEREDSUBJECT UTF-8 ALL"), "* THREAD (1)(2)", "from the cache");
     assert_eq!(sort_line(&mut c, "SORT (SUBJECT) UTF-8 BODY body"), "* SORT 2 1", "from the file");
 }
+
+/// A header far longer than one read (the server reads headers in
+/// growing chunks, never the body): the Subject at its end still counts.
+#[test]
+fn long_headers_are_read_to_their_end() {
+    let pad: String = (0..2000).map(|i| format!("X-Pad-{i}: {}\r\n", "p".repeat(20))).collect();
+    let long = format!("From: a@example.com\r\n{pad}Subject: aaa\r\n\r\nbody\r\n").into_bytes();
+    let short = b"From: a@example.com\r\nSubject: mmm\r\n\r\nSubject: zzz\r\n".to_vec();
+    let lf = b"From: a@example.com\nSubject: bbb\n\nbody\n".to_vec();
+    let msgs = vec![(short, 1), (long, 2), (lf, 3)];
+    let server = Server::start_seeded(&[], &seeds_of(&msgs));
+    let mut c = server.login("alice");
+    c.select("INBOX");
+    assert_eq!(sort_line(&mut c, "SORT (SUBJECT) UTF-8 ALL"), "* SORT 2 3 1");
+    assert_eq!(sort_line(&mut c, "THREAD ORDEREDSUBJECT UTF-8 ALL"), "* THREAD (1)(2)(3)");
+}

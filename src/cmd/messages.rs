@@ -31,8 +31,10 @@ pub struct Found {
     pub seq: u32,
     /// UID.
     pub uid: u32,
-    /// INTERNALDATE, when asked for (else 0).
+    /// INTERNALDATE, when asked for (else 0; see [`internal_dates`]).
     pub internal_date: i64,
+    /// The cache stamp of the message's file (name and size).
+    pub stamp: u64,
     /// RFC822.SIZE.
     pub size: u64,
     /// The cached header fields, when asked for (else empty); an unreadable
@@ -41,8 +43,14 @@ pub struct Found {
 }
 
 /// The messages of the selected mailbox that satisfy `program`, in
-/// sequence order.
-pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>, Reply> {
+/// sequence order. `known(uid, stamp)` says the caller has what it needs
+/// of that message's header already: its header is then not loaded.
+pub fn find(
+    s: &mut Session,
+    program: &Program,
+    want: Want,
+    known: &dyn Fn(u32, u64) -> bool,
+) -> Result<Vec<Found>, Reply> {
     let view = s.view_mut()?;
     let max_seq = view.exists();
     let max_uid = view.uids.last().copied().unwrap_or(0);
@@ -109,6 +117,8 @@ pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>
                 mailbox.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
                 h
             }
+        } else if known(u, stamp) {
+            Vec::new()
         } else {
             match mailbox.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
                 Some(h) => h,
@@ -122,12 +132,20 @@ pub fn find(s: &mut Session, program: &Program, want: Want) -> Result<Vec<Found>
                 }
             }
         };
-        hits.push(Found { seq: i as u32 + 1, uid: u, internal_date: msg.internal_date, size: msg.size, header });
+        hits.push(Found { seq: i as u32 + 1, uid: u, internal_date: msg.internal_date, stamp, size: msg.size, header });
     }
     if cache_used {
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The INTERNALDATEs of `uids` (a stat of each file the first time; 0 for
+/// a message no longer in the view).
+pub fn internal_dates(s: &mut Session, uids: &[u32]) -> Result<Vec<i64>, Reply> {
+    let view = s.view_mut()?;
+    let mailbox = view.mailbox().clone();
+    Ok(uids.iter().map(|&u| view.snapshot.find(u).map_or(0, |e| mailbox.internal_date(e))).collect())
 }
 
 /// When a message was saved into its mailbox (RFC 8514 SAVEDATE): the
@@ -147,17 +165,25 @@ pub fn save_date(mailbox: &crate::store::MailboxShared, entry: &crate::store::En
 /// line that ends its header (or the whole file, when it has none), read
 /// in growing chunks so a large body is never read; `None` when it is gone.
 fn read_header(mb: &crate::store::MailboxShared, uid: u32) -> Option<Vec<u8>> {
-    let (file, _) = mb.open_message(uid).ok()??;
-    let mut v = Vec::new();
-    let mut chunk = 16 * 1024;
+    let (mut file, _) = mb.open_message(uid).ok()??;
+    // One read(2) of 8 kB holds most headers; a longer one grows the buffer.
+    let mut v = vec![0u8; 8 * 1024];
+    let mut len = 0;
     loop {
-        let got = (&file).take(chunk as u64).read_to_end(&mut v).ok()?;
-        let end = crate::mime::header::header_end(&v, 0, v.len());
-        if got < chunk || end < v.len() {
+        if len == v.len() {
+            v.resize(v.len() * 2, 0);
+        }
+        let got = match file.read(&mut v[len..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        len += got;
+        let end = crate::mime::header::header_end(&v[..len], 0, len);
+        if got == 0 || end < len {
             v.truncate(end);
             return Some(v);
         }
-        chunk = (chunk * 2).min(1 << 20);
     }
 }
 

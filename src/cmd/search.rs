@@ -29,7 +29,7 @@ pub fn search(
     key: &SearchKey,
 ) -> Outcome {
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
-    let found = match program(s, key, charset).and_then(|p| messages::find(s, &p, Want::default())) {
+    let found = match program(s, key, charset).and_then(|p| messages::find(s, &p, Want::default(), &|_, _| false)) {
         Ok(f) => f,
         Err(e) => {
             // RFC 5182 2.1: a failed SEARCH ... SAVE leaves `$` empty.

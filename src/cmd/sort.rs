@@ -9,7 +9,8 @@ use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
 use crate::proto::response::write_string;
 use crate::session::Session;
-use crate::sort::{self, Item};
+use crate::sort::{self, memo, Item, Keys};
+use std::sync::Arc;
 
 /// SORT / UID SORT.
 pub fn sort(
@@ -27,7 +28,7 @@ pub fn sort(
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let needs = |k: &[SortKey]| criteria.iter().any(|c| k.contains(&c.key));
     let want = Want {
-        internal_date: needs(&[SortKey::Arrival, SortKey::Date]),
+        internal_date: needs(&[SortKey::Arrival]),
         header: needs(&[
             SortKey::Date,
             SortKey::From,
@@ -38,7 +39,12 @@ pub fn sort(
             SortKey::DisplayTo,
         ]),
     };
-    let found = match program(s, key, Some(charset)).and_then(|p| messages::find(s, &p, want)) {
+    let view = s.view_mut()?;
+    let (dir, exists) = (view.mailbox().dir().to_path_buf(), view.uids.len());
+    let table = memo::table(&dir);
+    let mut memo = table.lock();
+    let known = |uid: u32, stamp: u64| memo.get(&uid).is_some_and(|(st, _)| *st == stamp);
+    let found = match program(s, key, Some(charset)).and_then(|p| messages::find(s, &p, want, &known)) {
         Ok(f) => f,
         Err(e) => {
             if save {
@@ -47,9 +53,38 @@ pub fn sort(
             return Err(e);
         }
     };
+    // Header keys: kept from an earlier SORT, or made now and kept.
+    let keys: Vec<Arc<Keys>> = found
+        .iter()
+        .map(|m| match memo.get(&m.uid) {
+            Some((st, k)) if *st == m.stamp && m.header.is_empty() => k.clone(),
+            _ => {
+                let k = Arc::new(Keys::of(&m.header));
+                if want.header && !m.header.is_empty() {
+                    memo.insert(m.uid, (m.stamp, k.clone()));
+                }
+                k
+            }
+        })
+        .collect();
+    if let Some(view) = s.view.as_ref() {
+        memo::trim(&mut memo, exists, |u| view.seq_of(u).is_some());
+    }
+    drop(memo);
+    // DATE falls back to the INTERNALDATE, read only where it is needed.
+    let mut dates: Vec<i64> = found.iter().map(|m| m.internal_date).collect();
+    if needs(&[SortKey::Date]) && !want.internal_date {
+        let missing: Vec<usize> = (0..found.len()).filter(|&i| keys[i].date.is_none()).collect();
+        let uids: Vec<u32> = missing.iter().map(|&i| found[i].uid).collect();
+        for (i, d) in missing.into_iter().zip(messages::internal_dates(s, &uids)?) {
+            dates[i] = d;
+        }
+    }
     let items: Vec<Item<'_>> = found
         .iter()
-        .map(|m| Item { seq: m.seq, internal_date: m.internal_date, size: m.size, header: &m.header })
+        .zip(&keys)
+        .zip(&dates)
+        .map(|((m, k), &d)| Item { seq: m.seq, internal_date: d, size: m.size, keys: k })
         .collect();
     let order = sort::sort(criteria, &items);
     let numbers: Vec<u32> = order.iter().map(|&i| if uid { found[i].uid } else { found[i].seq }).collect();

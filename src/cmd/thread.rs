@@ -7,6 +7,7 @@ use super::search::program;
 use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, ThreadAlgorithm};
 use crate::session::Session;
+use crate::sort;
 use crate::thread::{self, Algorithm, Item};
 
 /// THREAD / UID THREAD.
@@ -22,15 +23,20 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
         }
     };
     let program = program(s, key, Some(charset))?;
-    let found = messages::find(s, &program, Want { internal_date: true, header: true })?;
+    let found = messages::find(s, &program, Want { internal_date: false, header: true }, &|_, _| false)?;
+    // The sent date falls back to the INTERNALDATE, read only where needed.
+    let missing: Vec<usize> = (0..found.len())
+        .filter(|&i| sort::field(&found[i].header, "date").and_then(sort::date::date_time).is_none())
+        .collect();
+    let uids: Vec<u32> = missing.iter().map(|&i| found[i].uid).collect();
+    let mut dates = vec![0; found.len()];
+    for (i, d) in missing.into_iter().zip(messages::internal_dates(s, &uids)?) {
+        dates[i] = d;
+    }
     let items: Vec<Item<'_>> = found
         .iter()
-        .map(|m| Item {
-            seq: m.seq,
-            id: if uid { m.uid } else { m.seq },
-            internal_date: m.internal_date,
-            header: &m.header,
-        })
+        .zip(&dates)
+        .map(|(m, &d)| Item { seq: m.seq, id: if uid { m.uid } else { m.seq }, internal_date: d, header: &m.header })
         .collect();
     s.untagged(&thread::thread(algorithm, &items));
     Ok(if uid { "UID THREAD completed".into() } else { "THREAD completed".into() })

@@ -19,6 +19,7 @@
 
 pub mod collate;
 pub mod date;
+pub mod memo;
 pub mod subject;
 
 use std::cmp::Ordering;
@@ -28,24 +29,63 @@ use crate::mime::decode::decode_rfc2047;
 use crate::mime::header::{first, header_end, unfold};
 use crate::proto::command::{SortCriterion, SortKey};
 
+/// The sort keys of one message that come from its header, computed once
+/// (and kept across commands by [`memo`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keys {
+    /// The `Date:` field in UTC, if readable.
+    pub date: Option<i64>,
+    /// The base subject, casemapped.
+    pub subject: String,
+    /// FROM, TO, CC: the first addr-mailbox, casemapped.
+    pub from: String,
+    /// See `from`.
+    pub to: String,
+    /// See `from`.
+    pub cc: String,
+    /// DISPLAYFROM, DISPLAYTO: RFC 5957's display form, casemapped.
+    pub display_from: String,
+    /// See `display_from`.
+    pub display_to: String,
+}
+
+impl Keys {
+    /// The keys of a message header (or of the part of it that holds the
+    /// fields sorted by).
+    pub fn of(header: &[u8]) -> Keys {
+        let end = header_end(header, 0, header.len());
+        let h = &header[..end];
+        Keys {
+            date: field(h, "date").and_then(date::date_time),
+            subject: subject::base_subject(field(h, "subject")).text,
+            from: first_mailbox(h, "from"),
+            to: first_mailbox(h, "to"),
+            cc: first_mailbox(h, "cc"),
+            display_from: first_display(h, "from"),
+            display_to: first_display(h, "to"),
+        }
+    }
+}
+
 /// One message to sort.
 #[derive(Clone, Debug)]
 pub struct Item<'a> {
     /// Sequence number, the last tie-break.
     pub seq: u32,
-    /// INTERNALDATE, seconds since the epoch.
+    /// INTERNALDATE, seconds since the epoch (ARRIVAL, and DATE for a
+    /// message without a readable `Date:`).
     pub internal_date: i64,
     /// RFC822.SIZE.
     pub size: u64,
-    /// The message header (or the part of it that has the fields sorted by).
-    pub header: &'a [u8],
+    /// The header keys.
+    pub keys: &'a Keys,
 }
 
 /// The value of one sort key for one message.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Value {
+enum Value<'a> {
     Number(i64),
-    Text(String),
+    Text(&'a str),
 }
 
 /// The first raw value of a header field in `header`.
@@ -64,7 +104,7 @@ const MISSING_MAILBOX: &[u8] = b"MISSING_MAILBOX";
 
 /// The addr-mailbox of the first address of `name`, casemapped.
 fn first_mailbox(header: &[u8], name: &str) -> String {
-    let Some(v) = field(header, name) else { return String::new() };
+    let Some(v) = first(header, name.as_bytes()) else { return String::new() };
     let mut addrs = Vec::new();
     parse_address_list(&unfold(v), &mut addrs);
     let mailbox = addrs.first().and_then(|a| a.mailbox.as_deref()).unwrap_or(b"");
@@ -78,7 +118,7 @@ fn first_mailbox(header: &[u8], name: &str) -> String {
 
 /// RFC 5957's display form of the first address of `name`, casemapped.
 fn first_display(header: &[u8], name: &str) -> String {
-    let Some(v) = field(header, name) else { return String::new() };
+    let Some(v) = first(header, name.as_bytes()) else { return String::new() };
     let mut addrs = Vec::new();
     parse_address_list(&unfold(v), &mut addrs);
     let Some(a) = addrs.first() else { return String::new() };
@@ -95,28 +135,28 @@ fn first_display(header: &[u8], name: &str) -> String {
     collate::casemap(&spec)
 }
 
-fn value(key: SortKey, m: &Item<'_>) -> Value {
+fn value<'a>(key: SortKey, m: &Item<'a>) -> Value<'a> {
+    let k = m.keys;
     match key {
         SortKey::Arrival => Value::Number(m.internal_date),
         SortKey::Size => Value::Number(i64::try_from(m.size).unwrap_or(i64::MAX)),
-        SortKey::Date => Value::Number(sent_date(m.header, m.internal_date)),
-        SortKey::From => Value::Text(first_mailbox(m.header, "from")),
-        SortKey::To => Value::Text(first_mailbox(m.header, "to")),
-        SortKey::Cc => Value::Text(first_mailbox(m.header, "cc")),
-        SortKey::DisplayFrom => Value::Text(first_display(m.header, "from")),
-        SortKey::DisplayTo => Value::Text(first_display(m.header, "to")),
-        SortKey::Subject => Value::Text(subject::base_subject(field(m.header, "subject")).text),
+        SortKey::Date => Value::Number(k.date.unwrap_or(m.internal_date)),
+        SortKey::From => Value::Text(&k.from),
+        SortKey::To => Value::Text(&k.to),
+        SortKey::Cc => Value::Text(&k.cc),
+        SortKey::DisplayFrom => Value::Text(&k.display_from),
+        SortKey::DisplayTo => Value::Text(&k.display_to),
+        SortKey::Subject => Value::Text(&k.subject),
     }
 }
 
 /// The order of `items` under `criteria`: indexes into `items`, first to
-/// last. Every key is computed once per message.
+/// last.
 pub fn sort(criteria: &[SortCriterion], items: &[Item<'_>]) -> Vec<usize> {
-    let keys: Vec<Vec<Value>> = items.iter().map(|m| criteria.iter().map(|c| value(c.key, m)).collect()).collect();
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| {
-        for (i, c) in criteria.iter().enumerate() {
-            let o = keys[a][i].cmp(&keys[b][i]);
+        for c in criteria {
+            let o = value(c.key, &items[a]).cmp(&value(c.key, &items[b]));
             let o = if c.reverse { o.reverse() } else { o };
             if o != Ordering::Equal {
                 return o;
@@ -132,7 +172,8 @@ mod tests {
     use super::*;
 
     fn item(seq: u32, header: &'static str) -> Item<'static> {
-        Item { seq, internal_date: 1000 - i64::from(seq), size: u64::from(100 - seq), header: header.as_bytes() }
+        let keys = Box::leak(Box::new(Keys::of(header.as_bytes())));
+        Item { seq, internal_date: 1000 - i64::from(seq), size: u64::from(100 - seq), keys }
     }
 
     fn by(key: SortKey, reverse: bool, items: &[Item<'_>]) -> Vec<u32> {
