@@ -118,26 +118,48 @@ impl Tree<'_> {
 
     /// (sent date, sequence number) of a node; a dummy takes its first
     /// child's (children sorted first).
-    fn key(&self, n: usize) -> (i64, u32) {
-        match self.nodes[n].msg {
-            Some(m) => (self.facts[m].date, self.facts[m].seq),
-            None => self.nodes[n].children.first().map_or((i64::MIN, 0), |&c| self.key(c)),
+    fn key(&self, mut n: usize) -> (i64, u32) {
+        loop {
+            match self.nodes[n].msg {
+                Some(m) => return (self.facts[m].date, self.facts[m].seq),
+                None => match self.nodes[n].children.first() {
+                    Some(&c) => n = c,
+                    None => return (i64::MIN, 0),
+                },
+            }
         }
+    }
+
+    /// The nodes of the subtree at `n`, parents before their children.
+    /// Iterative: a References chain may be as deep as the mailbox is long.
+    fn preorder(&self, n: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack = vec![n];
+        while let Some(x) = stack.pop() {
+            out.push(x);
+            stack.extend(self.nodes[x].children.iter().rev());
+        }
+        out
     }
 
     /// The newest (sent date, sequence number) in a subtree.
     fn newest(&self, n: usize) -> (i64, u32) {
-        let own = self.nodes[n].msg.map_or((i64::MIN, 0), |m| (self.facts[m].date, self.facts[m].seq));
-        self.nodes[n].children.iter().map(|&c| self.newest(c)).fold(own, std::cmp::max)
+        self.preorder(n)
+            .into_iter()
+            .filter_map(|x| self.nodes[x].msg)
+            .map(|m| (self.facts[m].date, self.facts[m].seq))
+            .max()
+            .unwrap_or((i64::MIN, 0))
     }
 
+    /// Sorts the children of every node of the subtree at `n` by date,
+    /// the deepest first, so a dummy's date is its sorted first child's.
     fn sort_children(&mut self, n: usize) {
-        let mut children = std::mem::take(&mut self.nodes[n].children);
-        for &c in &children {
-            self.sort_children(c);
+        for x in self.preorder(n).into_iter().rev() {
+            let mut children = std::mem::take(&mut self.nodes[x].children);
+            children.sort_by_key(|&c| self.key(c));
+            self.nodes[x].children = children;
         }
-        children.sort_by_key(|&c| self.key(c));
-        self.nodes[n].children = children;
     }
 
     fn ordered_subject(&mut self) -> Vec<usize> {
@@ -214,7 +236,7 @@ impl Tree<'_> {
         // (2) The root set.
         let roots: Vec<usize> = (0..self.nodes.len()).filter(|&n| self.nodes[n].parent.is_none()).collect();
         // (3) Prune dummies.
-        let mut roots = self.prune(roots, true);
+        let mut roots = self.prune(roots);
         for &r in &roots {
             self.nodes[r].parent = None;
         }
@@ -239,29 +261,36 @@ impl Tree<'_> {
         roots
     }
 
-    /// Step 3 on one level: dummies without children go, dummies with
-    /// children give way to them unless that would put several at the root.
-    fn prune(&mut self, level: Vec<usize>, root: bool) -> Vec<usize> {
-        let mut out = Vec::new();
-        for n in level {
+    /// Step 3: dummies without children go, dummies with children give
+    /// way to them, unless that would put several at the root. Children
+    /// are done before their parents, without recursion.
+    fn prune(&mut self, roots: Vec<usize>) -> Vec<usize> {
+        let mut order = Vec::new();
+        for &r in &roots {
+            order.extend(self.preorder(r));
+        }
+        for &n in order.iter().rev() {
             let children = std::mem::take(&mut self.nodes[n].children);
-            let children = self.prune(children, false);
-            for &c in &children {
+            let mut kept = Vec::with_capacity(children.len());
+            for c in children {
+                if self.nodes[c].msg.is_some() {
+                    kept.push(c);
+                } else {
+                    // Not at the root: a dummy's (pruned) children take its place.
+                    kept.extend(std::mem::take(&mut self.nodes[c].children));
+                }
+            }
+            for &c in &kept {
                 self.nodes[c].parent = Some(n);
             }
-            self.nodes[n].children = children;
-            if self.nodes[n].msg.is_some() {
-                out.push(n);
-            } else if self.nodes[n].children.is_empty() {
-                // dropped
-            } else if !root || self.nodes[n].children.len() == 1 {
-                let parent = self.nodes[n].parent;
-                for c in std::mem::take(&mut self.nodes[n].children) {
-                    self.nodes[c].parent = parent;
-                    out.push(c);
-                }
-            } else {
-                out.push(n);
+            self.nodes[n].children = kept;
+        }
+        let mut out = Vec::new();
+        for r in roots {
+            if self.nodes[r].msg.is_some() || self.nodes[r].children.len() > 1 {
+                out.push(r);
+            } else if let Some(&c) = self.nodes[r].children.first() {
+                out.push(c);
             }
         }
         out
@@ -335,34 +364,42 @@ impl Tree<'_> {
     }
 
     /// `thread-members` / `thread-nested` of RFC 5256 section 5 for the
-    /// subtree at `n`, inside the parentheses of its thread-list.
+    /// subtree at `n`, inside the parentheses of its thread-list; with an
+    /// explicit stack, as threads may be deep.
     fn render(&self, n: usize, out: &mut String, items: &[Item<'_>]) {
-        let node = &self.nodes[n];
-        let children = &node.children;
-        match node.msg {
-            Some(m) => {
+        enum Step {
+            Node(usize),
+            Text(&'static str),
+        }
+        let mut stack = vec![Step::Node(n)];
+        while let Some(step) = stack.pop() {
+            let n = match step {
+                Step::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Step::Node(n) => n,
+            };
+            let node = &self.nodes[n];
+            let children = &node.children;
+            if let Some(m) = node.msg {
                 out.push_str(&items[m].id.to_string());
-                match children.len() {
-                    0 => {}
-                    1 => {
-                        out.push(' ');
-                        self.render(children[0], out, items);
-                    }
-                    _ => {
-                        out.push(' ');
-                        self.nested(children, out, items);
-                    }
+                if !children.is_empty() {
+                    out.push(' ');
+                }
+                if children.len() == 1 {
+                    stack.push(Step::Node(children[0]));
+                    continue;
                 }
             }
-            None => self.nested(children, out, items),
-        }
-    }
-
-    fn nested(&self, children: &[usize], out: &mut String, items: &[Item<'_>]) {
-        for &c in children {
-            out.push('(');
-            self.render(c, out, items);
-            out.push(')');
+            // Nested: each child in parentheses, pushed in reverse.
+            if node.msg.is_none() || children.len() > 1 {
+                for &c in children.iter().rev() {
+                    stack.push(Step::Text(")"));
+                    stack.push(Step::Node(c));
+                    stack.push(Step::Text("("));
+                }
+            }
         }
     }
 }

@@ -69,3 +69,27 @@ fn loops_and_duplicates_do_not_hang() {
     // 3 refers to the first holder of <1@x>; 4 refers to itself.
     assert_eq!(out, "THREAD (2 1 3)(4)");
 }
+
+#[test]
+fn deep_chains_need_no_deep_stack() {
+    // Each message answers the one before: one thread 5000 deep, threaded
+    // and rendered on a thread with a small stack.
+    let hs: Vec<String> = (0..5000)
+        .map(|i| {
+            let irt = if i == 0 { String::new() } else { format!("In-Reply-To: <{}@x>\r\n", i - 1) };
+            format!("Subject: s\r\nMessage-ID: <{i}@x>\r\n{irt}\r\n")
+        })
+        .collect();
+    let out = std::thread::Builder::new()
+        .stack_size(128 * 1024)
+        .spawn(move || {
+            let it = items(&hs);
+            (thread(Algorithm::References, &it), thread(Algorithm::Refs, &it))
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let want: Vec<String> = (1..=5000).map(|n| n.to_string()).collect();
+    assert_eq!(out.0, format!("THREAD ({})", want.join(" ")));
+    assert_eq!(out.1, out.0);
+}
