@@ -105,6 +105,11 @@ impl Tree<'_> {
 
     /// True when `a` is `b` or one of its ancestors.
     fn is_ancestor(&self, a: usize, b: usize) -> bool {
+        // A node without children is nobody's ancestor but its own: the
+        // common case, which spares a walk up a long chain.
+        if self.nodes[a].children.is_empty() {
+            return a == b;
+        }
         let mut n = Some(b);
         // Bounded by the number of nodes: links never make a cycle.
         while let Some(x) = n {
