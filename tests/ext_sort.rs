@@ -411,7 +411,8 @@ pub fn generated(n: usize) -> Vec<(Vec<u8>, i64)> {
 
 #[test]
 fn generated_mailbox_against_model() {
-    let msgs = generated(80);
+    // Over 256 messages, so the first SORT reads the files on several threads.
+    let msgs = generated(300);
     let facts: Vec<Facts> = msgs.iter().enumerate().map(|(i, (d, t))| facts(i as u32 + 1, d, *t)).collect();
     let server = Server::start_seeded(&[], &seeds_of(&msgs));
     let mut c = server.login("alice");

@@ -61,8 +61,11 @@ pub fn find(
     let header_only = program
         .header_fields()
         .is_some_and(|f| !f.is_empty() && f.iter().all(|n| cached::SEARCH_FIELDS.contains(&n.as_str())));
-    let mut hits = Vec::new();
-    let mut cache_used = header_only || want.header;
+    let mut hits: Vec<Found> = Vec::new();
+    // Hits whose header comes from the cache or the file, after the walk.
+    let mut todo: Vec<usize> = Vec::new();
+    let cache_used = header_only || want.header;
+    let saves = program.needs_save_date();
     for i in 0..view.uids.len() {
         let u = view.uids[i];
         let Some(entry) = view.snapshot.find(u) else { continue };
@@ -101,7 +104,9 @@ pub fn find(
             msg.internal_date = mailbox.internal_date(entry);
         }
         msg.size = entry.vsize.unwrap_or(entry.size);
-        msg.save_date = save_date(&mailbox, entry);
+        if saves {
+            msg.save_date = save_date(&mailbox, entry);
+        }
         if !search::matches(program, &msg) {
             continue;
         }
@@ -120,24 +125,59 @@ pub fn find(
         } else if known(u, stamp) {
             Vec::new()
         } else {
-            match mailbox.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
-                Some(h) => h,
-                None => {
-                    let h = read_header(&mailbox, u).map(|v| cached::search_header(&v)).unwrap_or_default();
-                    if !h.is_empty() {
-                        mailbox.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
-                    }
-                    cache_used = true;
-                    h
-                }
-            }
+            // Fetched below, for all such messages at once.
+            todo.push(hits.len());
+            Vec::new()
         };
         hits.push(Found { seq: i as u32 + 1, uid: u, internal_date: msg.internal_date, stamp, size: msg.size, header });
+    }
+    if !todo.is_empty() {
+        let wanted: Vec<(u32, u64)> = todo.iter().map(|&h| (hits[h].uid, hits[h].stamp)).collect();
+        let fetched = fetch_headers(&mailbox, &wanted);
+        mailbox.with_cache(|c| {
+            for ((uid, stamp), (h, from_file)) in wanted.iter().zip(&fetched) {
+                if *from_file && !h.is_empty() {
+                    c.put(*uid, cached::SEARCH_HEADER, *stamp, h);
+                }
+            }
+        });
+        for (h, (header, _)) in todo.into_iter().zip(fetched) {
+            hits[h].header = header;
+        }
     }
     if cache_used {
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The cached header fields of each `(uid, stamp)`, from the cache or
+/// else the file (then `true`: the caller caches it). Files are read by a
+/// few threads at once when there are many: the first SORT of a large
+/// mailbox waits on open(2) and read(2), which the cores can share.
+fn fetch_headers(mb: &crate::store::MailboxShared, wanted: &[(u32, u64)]) -> Vec<(Vec<u8>, bool)> {
+    let one = |&(uid, stamp): &(u32, u64)| match mb.with_cache(|c| c.get(uid, cached::SEARCH_HEADER, stamp)) {
+        Some(h) => (h, false),
+        None => (read_header(mb, uid).map(|v| cached::search_header(&v)).unwrap_or_default(), true),
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    if workers < 2 || wanted.len() < 256 {
+        return wanted.iter().map(one).collect();
+    }
+    let chunk = wanted.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> =
+            wanted.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
+        // A worker that panicked (a bug) leaves its messages without header.
+        let mut out = Vec::with_capacity(wanted.len());
+        for (p, part) in parts.into_iter().zip(wanted.chunks(chunk)) {
+            match p.join() {
+                Ok(v) => out.extend(v),
+                Err(_) => out.extend(part.iter().map(|_| (Vec::new(), false))),
+            }
+        }
+        out
+    })
 }
 
 /// The INTERNALDATEs of `uids` (a stat of each file the first time; 0 for

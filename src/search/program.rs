@@ -156,6 +156,20 @@ impl Program {
         Some(out)
     }
 
+    /// True when some key reads the save date (RFC 8514 SAVED*).
+    pub fn needs_save_date(&self) -> bool {
+        fn walk(n: &Node) -> bool {
+            match n {
+                Node::And(v) => v.iter().any(walk),
+                Node::Or(a, b) => walk(a) || walk(b),
+                Node::Not(a) => walk(a),
+                Node::Saved(..) => true,
+                _ => false,
+            }
+        }
+        walk(&self.root)
+    }
+
     /// True when some key reads the INTERNALDATE (BEFORE, ON, SINCE, OLDER,
     /// YOUNGER, and the SENT* keys, which fall back to it).
     pub fn needs_internal_date(&self) -> bool {
