@@ -29,4 +29,6 @@ pub mod server;
 pub mod session;
 pub mod shared;
 pub mod smime;
+pub mod sort;
 pub mod store;
+pub mod thread;

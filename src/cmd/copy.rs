@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::append::uid_set;
 use super::names::{self, store_error};
 use super::quota::own;
-use super::target::resolve;
+use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::proto::command::{Certificate, Mailbox};
 use crate::proto::sequence::SequenceSet;
@@ -41,11 +41,12 @@ pub fn copy(
         Err(e) => return Err(store_error(e)),
     };
     let quota = own(s)?;
+    let saved = saved_for(s, set);
     let view = s.view_mut()?;
     if remove && view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
     }
-    let targets = resolve(view, set, uid)?;
+    let targets = resolve(view, set, uid, &saved)?;
     let uids: Vec<u32> = targets.iter().map(|&i| view.uids[i]).collect();
     let verb = match (uid, remove) {
         (false, false) => "COPY",

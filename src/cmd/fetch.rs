@@ -7,7 +7,7 @@ use memmap2::Mmap;
 
 use super::cached;
 use super::names::store_error;
-use super::target::resolve;
+use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::fetch::{self as render, SectionData};
 use crate::mime;
@@ -64,7 +64,10 @@ impl Message {
 
 /// Whether an item needs the message text (not only the file name).
 fn needs_text(a: &FetchAttr) -> bool {
-    !matches!(a, FetchAttr::Flags | FetchAttr::InternalDate | FetchAttr::Uid | FetchAttr::Rfc822Size)
+    !matches!(
+        a,
+        FetchAttr::Flags | FetchAttr::InternalDate | FetchAttr::Uid | FetchAttr::Rfc822Size | FetchAttr::SaveDate
+    )
 }
 
 /// The sidecar cache field of an item whose value is costly and kept.
@@ -136,8 +139,9 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
     {
         return Err(Reply::Bad(format!("FETCH item not supported: {bad:?}")));
     }
+    let saved = saved_for(s, set);
     let view = s.view_mut()?;
-    let targets = resolve(view, set, uid)?;
+    let targets = resolve(view, set, uid, &saved)?;
     let mut items = items.to_vec();
     if uid && !items.contains(&FetchAttr::Uid) {
         items.insert(0, FetchAttr::Uid);
@@ -224,6 +228,8 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
         };
         let flags_text = view.flags_of(i);
         let date = if items.contains(&FetchAttr::InternalDate) { view.mailbox().internal_date(&entry) } else { 0 };
+        let saved =
+            if items.contains(&FetchAttr::SaveDate) { super::messages::save_date(view.mailbox(), &entry) } else { 0 };
         let mut first = true;
         let mut flags_sent = false;
         s.out.extend_from_slice(format!("* {} FETCH (", i + 1).as_bytes());
@@ -241,6 +247,9 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                 FetchAttr::Uid => out.extend_from_slice(format!("UID {uid_i}").as_bytes()),
                 FetchAttr::InternalDate => {
                     out.extend_from_slice(format!("INTERNALDATE \"{}\"", DateTime::from_unix(date, 0)).as_bytes())
+                }
+                FetchAttr::SaveDate => {
+                    out.extend_from_slice(format!("SAVEDATE \"{}\"", DateTime::from_unix(saved, 0)).as_bytes())
                 }
                 FetchAttr::Rfc822Size => {
                     let size = match entry.vsize {

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::names::{self, store_error};
-use super::status::status_items;
+use super::status::{counts, status_items};
 use super::Outcome;
 use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
 use crate::proto::utf7;
@@ -132,7 +132,8 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
             attrs.push(special_use_attr(u).into());
         }
         let counts = if (!status.is_empty() || !attributes.is_empty()) && info.selectable {
-            match s.user()?.mail.status(&info.name) {
+            let wanted: Vec<StatusItem> = status.iter().chain(attributes.iter()).copied().collect();
+            match counts(&s.user()?.mail, &info.name, &wanted) {
                 Ok(st) => Some(st),
                 Err(e) => {
                     log::warn!("{} LIST: status of {}: {e}", s.tag(), info.name);

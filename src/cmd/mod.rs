@@ -11,13 +11,16 @@ pub mod flags;
 mod idle;
 mod list;
 mod mailbox;
+pub mod messages;
 pub mod names;
 pub mod quota;
 mod search;
 mod select;
+mod sort;
 mod status;
 mod store;
 mod target;
+mod thread;
 
 use std::fmt;
 use std::io;
@@ -55,6 +58,16 @@ pub const EXTENSIONS: &[&str] = &[
     "QUOTA=RES-STORAGE",
     "QUOTA=RES-MESSAGE",
     "QUOTASET",
+    "SORT",
+    "SORT=DISPLAY",
+    "THREAD=ORDEREDSUBJECT",
+    "THREAD=REFERENCES",
+    "THREAD=REFS",
+    "ESORT",
+    "SEARCHRES",
+    "WITHIN",
+    "STATUS=SIZE",
+    "SAVEDATE",
 ];
 
 /// A command table entry.
@@ -126,10 +139,10 @@ pub static TABLE: &[Spec] = &[
     spec("UID COPY", SELECTED, true),
     spec("MOVE", SELECTED, true),
     spec("UID MOVE", SELECTED, true),
-    seq("SORT", false),
-    spec("UID SORT", SELECTED, false),
-    seq("THREAD", false),
-    spec("UID THREAD", SELECTED, false),
+    seq("SORT", true),
+    spec("UID SORT", SELECTED, true),
+    seq("THREAD", true),
+    spec("UID THREAD", SELECTED, true),
 ];
 
 /// The table entry of a command name.
@@ -189,6 +202,13 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         return Ok(());
     }
     let seq_bound = spec.seq_bound;
+    // RFC 5182 2.1: `$` starts empty in every newly selected mailbox.
+    if matches!(
+        body,
+        CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Close | CommandBody::Unselect
+    ) {
+        s.saved.clear();
+    }
     let outcome = match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
@@ -231,6 +251,10 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::GetQuota { root } => quota::getquota(s, &root),
         CommandBody::GetQuotaRoot { mailbox } => quota::getquotaroot(s, &mailbox),
         CommandBody::SetQuota { root, limits } => quota::setquota(s, &root, &limits),
+        CommandBody::Sort { uid, returns, criteria, charset, key } => {
+            sort::sort(s, &tag, uid, returns.as_deref(), &criteria, &charset, &key)
+        }
+        CommandBody::Thread { uid, algorithm, charset, key } => thread::thread(s, uid, &algorithm, &charset, &key),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.

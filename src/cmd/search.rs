@@ -1,16 +1,23 @@
 //! SEARCH and UID SEARCH (RFC 3501 6.4.4) with ESEARCH return options
 //! (RFC 4731). Message files are read only when a key needs their text.
 
-use std::io::Read;
-
-use super::cached;
-use super::flags::FORWARDED;
+use super::messages::{self, Want};
 use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn};
-use crate::search::{self, Message, SearchError, SystemFlags};
+use crate::search::{self, Program, SearchError};
 use crate::session::Session;
-use crate::store::cache;
-use crate::store::filename::{DRAFT, FLAGGED, PASSED, REPLIED, SEEN, TRASHED};
+
+/// The prepared search of a SEARCH, SORT or THREAD command, `$` standing
+/// for the session's saved result (RFC 5182); an unknown CHARSET is
+/// `NO [BADCHARSET (...)]`.
+pub fn program(s: &Session, key: &SearchKey, charset: Option<&str>) -> Result<Program, Reply> {
+    let p = search::prepare(key, charset).map_err(|e| match e {
+        SearchError::BadCharset(_) => {
+            Reply::No(format!("[BADCHARSET ({})] Unsupported charset", search::SUPPORTED_CHARSETS.join(" ")))
+        }
+    })?;
+    Ok(p.with_saved(s.saved.clone()))
+}
 
 /// SEARCH / UID SEARCH.
 pub fn search(
@@ -21,77 +28,30 @@ pub fn search(
     charset: Option<&str>,
     key: &SearchKey,
 ) -> Outcome {
-    if returns.is_some_and(|r| r.contains(&SearchReturn::Save)) {
-        return Err(Reply::Bad("SEARCH RETURN (SAVE) is not supported".into()));
-    }
-    let program = search::prepare(key, charset).map_err(|e| match e {
-        SearchError::BadCharset(_) => {
-            Reply::No(format!("[BADCHARSET ({})] Unsupported charset", search::SUPPORTED_CHARSETS.join(" ")))
-        }
-    })?;
-    let view = s.view_mut()?;
-    let max_seq = view.exists();
-    let max_uid = view.uids.last().copied().unwrap_or(0);
-    let mailbox = view.mailbox().clone();
-    let dates = program.needs_internal_date();
-    // A search of only the usual header fields reads the cached subset of
-    // them instead of the message files.
-    let header_only = program
-        .header_fields()
-        .is_some_and(|f| !f.is_empty() && f.iter().all(|n| cached::SEARCH_FIELDS.contains(&n.as_str())));
-    let mut hits = Vec::new();
-    for i in 0..view.uids.len() {
-        let u = view.uids[i];
-        let Some(entry) = view.snapshot.find(u) else { continue };
-        let f = &view.flags[i];
-        let mut keywords = view.snapshot.keywords.names_of(f.keywords);
-        if f.has(PASSED) {
-            keywords.push(FORWARDED.into());
-        }
-        let mb = &mailbox;
-        let stamp = cache::stamp(entry.base(), entry.size);
-        let mut msg = Message::new(i as u32 + 1, u, move || {
-            if header_only {
-                if let Some(h) = mb.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
-                    return Some(h);
-                }
+    let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
+    let found = match program(s, key, charset).and_then(|p| messages::find(s, &p, Want::default(), &|_, _| false)) {
+        Ok(f) => f,
+        Err(e) => {
+            // RFC 5182 2.1: a failed SEARCH ... SAVE leaves `$` empty.
+            if save {
+                s.saved.clear();
             }
-            let (mut file, _) = mb.open_message(u).ok()??;
-            let mut v = Vec::new();
-            file.read_to_end(&mut v).ok()?;
-            if header_only {
-                let h = cached::search_header(&v);
-                mb.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
-                return Some(h);
-            }
-            Some(v)
-        });
-        msg.max_seq = max_seq;
-        msg.max_uid = max_uid;
-        msg.flags = SystemFlags {
-            seen: f.has(SEEN),
-            answered: f.has(REPLIED),
-            flagged: f.has(FLAGGED),
-            deleted: f.has(TRASHED),
-            draft: f.has(DRAFT),
-            recent: view.recent.contains(&u),
-        };
-        msg.keywords = keywords;
-        if dates {
-            msg.internal_date = mailbox.internal_date(entry);
+            return Err(e);
         }
-        msg.size = entry.vsize.unwrap_or(entry.size);
-        if search::matches(&program, &msg) {
-            hits.push(if uid { u } else { i as u32 + 1 });
-        }
-    }
-    if header_only {
-        mailbox.with_cache(|c| c.flush());
+    };
+    let hits: Vec<u32> = found.iter().map(|m| if uid { m.uid } else { m.seq }).collect();
+    if let (true, Some(r)) = (save, returns) {
+        let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
+        s.saved = search::saved_result(r, &uids);
     }
     let line = match returns {
-        None => search::search_response(&hits),
-        Some(r) => search::esearch_response(tag, uid, r, &hits),
+        None => Some(search::search_response(&hits)),
+        // SAVE alone answers nothing but the tagged OK (RFC 5182 2.4).
+        Some([SearchReturn::Save]) => None,
+        Some(r) => Some(search::esearch_response(tag, uid, r, &hits)),
     };
-    s.untagged(&line);
+    if let Some(line) = line {
+        s.untagged(&line);
+    }
     Ok(if uid { "UID SEARCH completed".into() } else { "SEARCH completed".into() })
 }

@@ -1,12 +1,12 @@
 //! STATUS (RFC 3501 6.3.10) with the CommuniGate items INTERNALSIZE,
-//! OLDEST and UNSEENMEDIA.
+//! OLDEST and UNSEENMEDIA, and SIZE (RFC 8438 STATUS=SIZE).
 
 use super::names::{self, store_error};
 use super::{Outcome, Reply};
 use crate::proto::command::{Mailbox, StatusItem};
 use crate::proto::datetime::DateTime;
 use crate::session::Session;
-use crate::store::Status;
+use crate::store::{cache, Account, MailboxShared, Status, StoreError};
 
 /// The `name value` pairs of the items, in the order asked. OLDEST is
 /// left out when the mailbox is empty; items tegami cannot answer are
@@ -33,13 +33,67 @@ pub fn status_items(st: &Status, items: &[StatusItem]) -> Vec<String> {
     out
 }
 
+/// The counts of a mailbox for STATUS and LIST-STATUS. When SIZE or
+/// INTERNALSIZE is asked for, the size is the exact sum of RFC822.SIZE
+/// (RFC 8438 asks for at least that sum; a file without `,W=` in its name
+/// has fewer octets than its CRLF form), from the file names, the cache,
+/// or, once, the files.
+pub fn counts(account: &Account, name: &str, items: &[StatusItem]) -> Result<Status, StoreError> {
+    let mb = account.open(name)?;
+    let mut st = mb.status()?;
+    if items.iter().any(|i| matches!(i, StatusItem::Size | StatusItem::InternalSize)) {
+        st.size = rfc822_total(&mb);
+    }
+    Ok(st)
+}
+
+/// The sum of RFC822.SIZE over the mailbox's messages.
+fn rfc822_total(mb: &MailboxShared) -> u64 {
+    let snap = mb.snapshot();
+    let mut total = 0;
+    let mut wrote = false;
+    for e in &snap.entries {
+        if let Some(v) = e.vsize {
+            total += v;
+            continue;
+        }
+        let stamp = cache::stamp(e.base(), e.size);
+        let cached = mb
+            .with_cache(|c| c.get(e.uid, super::cached::SIZE, stamp))
+            .and_then(|v| std::str::from_utf8(&v).ok().and_then(|v| v.parse::<u64>().ok()));
+        total += match cached {
+            Some(v) => v,
+            None => match mb.open_message(e.uid) {
+                Ok(Some((mut f, _))) => {
+                    let mut data = Vec::new();
+                    match std::io::Read::read_to_end(&mut f, &mut data) {
+                        Ok(_) => {
+                            let v = crate::fetch::rfc822_size(&data) as u64;
+                            mb.with_cache(|c| c.put(e.uid, super::cached::SIZE, stamp, v.to_string().as_bytes()));
+                            wrote = true;
+                            v
+                        }
+                        Err(_) => e.size,
+                    }
+                }
+                // Gone meanwhile: what its name said.
+                _ => e.size,
+            },
+        };
+    }
+    if wrote {
+        mb.with_cache(|c| c.flush());
+    }
+    total
+}
+
 /// STATUS.
 pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outcome {
     let name = names::decode(mailbox)?;
     if items.is_empty() {
         return Err(Reply::Bad("STATUS needs at least one item".into()));
     }
-    let st = s.user()?.mail.status(&name).map_err(store_error)?;
+    let st = counts(&s.user()?.mail, &name, items).map_err(store_error)?;
     let line = format!("STATUS {} ({})", names::encoded(&name), status_items(&st, items).join(" "));
     s.untagged(&line);
     Ok("STATUS completed".into())

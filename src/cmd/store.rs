@@ -3,7 +3,7 @@
 
 use super::flags::to_store;
 use super::names::store_error;
-use super::target::resolve;
+use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::proto::command::{Flag, StoreMode};
 use crate::proto::sequence::SequenceSet;
@@ -12,11 +12,12 @@ use crate::store::FlagOp;
 
 /// STORE / UID STORE.
 pub fn store(s: &mut Session, uid: bool, set: &SequenceSet, mode: StoreMode, silent: bool, flags: &[Flag]) -> Outcome {
+    let saved = saved_for(s, set);
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
     }
-    let targets = resolve(view, set, uid)?;
+    let targets = resolve(view, set, uid, &saved)?;
     let (system, keywords) = to_store(flags)?;
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let op = match mode {

@@ -4,13 +4,25 @@
 use super::Reply;
 use crate::proto::sequence::SequenceSet;
 use crate::session::view::MailboxView;
+use crate::session::Session;
+
+/// The saved search result (RFC 5182) when `set` is `$`; else nothing
+/// (so the common case copies nothing).
+pub fn saved_for(s: &Session, set: &SequenceSet) -> Vec<u32> {
+    if set.is_saved() {
+        s.saved.clone()
+    } else {
+        Vec::new()
+    }
+}
 
 /// The view indexes (sequence number - 1) that `set` names. A sequence
 /// number beyond the mailbox is an error (RFC 9051 6.4.4 asks for BAD); a
 /// UID set may name UIDs that do not exist (RFC 3501 6.4.8).
-pub fn resolve(view: &MailboxView, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, Reply> {
+pub fn resolve(view: &MailboxView, set: &SequenceSet, uid: bool, saved: &[u32]) -> Result<Vec<usize>, Reply> {
     if set.is_saved() {
-        return Err(Reply::Bad("SEARCHRES ($) is not supported".into()));
+        // `$` (RFC 5182): the saved UIDs still in the view, maybe none.
+        return Ok(saved.iter().filter_map(|&u| view.seq_of(u)).map(|s| s as usize - 1).collect());
     }
     if uid {
         let max = view.uids.last().copied().unwrap_or(0);

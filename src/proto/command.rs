@@ -238,6 +238,8 @@ pub enum FetchAttr {
     Rfc822Text,
     /// `UID`
     Uid,
+    /// `SAVEDATE` (RFC 8514)
+    SaveDate,
     /// `ENVELOPE`
     Envelope,
     /// `BODY` without a section: the non-extensible body structure.
@@ -376,6 +378,14 @@ pub enum SearchKey {
     Unseen,
     /// `YOUNGER seconds` (RFC 5032)
     Younger(u32),
+    /// `SAVEDBEFORE date` (RFC 8514)
+    SavedBefore(Date),
+    /// `SAVEDON date` (RFC 8514)
+    SavedOn(Date),
+    /// `SAVEDSINCE date` (RFC 8514)
+    SavedSince(Date),
+    /// `SAVEDATESUPPORTED` (RFC 8514)
+    SaveDateSupported,
     /// `MODSEQ [entry type] n` (RFC 7162)
     ModSeq {
         /// The optional entry name and type.
@@ -424,6 +434,8 @@ pub enum ThreadAlgorithm {
     OrderedSubject,
     /// `REFERENCES`
     References,
+    /// `REFS` (draft-ietf-morg-inthread, as Dovecot offers it)
+    Refs,
     /// Another algorithm name, uppercased; the handler refuses it.
     Other(String),
 }

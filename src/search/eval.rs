@@ -113,6 +113,7 @@ fn eval(p: &Program, node: &Node, m: &Lazy<'_>) -> bool {
         Node::Keyword(k, want) => msg.keywords().iter().any(|x| x.eq_ignore_ascii_case(k)) == *want,
         Node::Internal(cmp, d) => cmp.test(internal_day(msg), *d),
         Node::Sent(cmp, d) => cmp.test(m.sent_day(), *d),
+        Node::Saved(cmp, d) => cmp.test(Date { days: msg.save_date().div_euclid(86_400) }, *d),
         Node::Larger(n) => msg.size() > *n,
         Node::Smaller(n) => msg.size() < *n,
         Node::Seq(set) => in_set(p, set, msg.seq(), msg.max_seq(), msg.uid()),

@@ -68,6 +68,11 @@ pub trait MessageContext {
     fn internal_date(&self) -> i64;
     /// RFC822.SIZE in octets.
     fn size(&self) -> u64;
+    /// When the message was saved into its mailbox (RFC 8514 SAVEDATE),
+    /// seconds since the epoch; the INTERNALDATE unless told.
+    fn save_date(&self) -> i64 {
+        self.internal_date()
+    }
     /// The message's mod-sequence (RFC 7162), if CONDSTORE is in use.
     fn modseq(&self) -> Option<u64> {
         None
@@ -96,6 +101,8 @@ pub struct Message<'a> {
     pub internal_date: i64,
     /// RFC822.SIZE.
     pub size: u64,
+    /// The save date (RFC 8514), seconds since the epoch.
+    pub save_date: i64,
     /// Mod-sequence, if known.
     pub modseq: Option<u64>,
     loader: Box<dyn Fn() -> Option<Vec<u8>> + 'a>,
@@ -115,6 +122,7 @@ impl<'a> Message<'a> {
             keywords: Vec::new(),
             internal_date: 0,
             size: 0,
+            save_date: 0,
             modseq: None,
             loader: Box::new(loader),
             loaded: OnceCell::new(),
@@ -151,6 +159,9 @@ impl MessageContext for Message<'_> {
     }
     fn size(&self) -> u64 {
         self.size
+    }
+    fn save_date(&self) -> i64 {
+        self.save_date
     }
     fn modseq(&self) -> Option<u64> {
         self.modseq

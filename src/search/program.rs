@@ -71,6 +71,8 @@ pub(crate) enum Node {
     Keyword(String, bool),
     Internal(DateCmp, Date),
     Sent(DateCmp, Date),
+    /// The save date's UTC day (RFC 8514).
+    Saved(DateCmp, Date),
     Larger(u64),
     Smaller(u64),
     Seq(SequenceSet),
@@ -152,6 +154,20 @@ impl Program {
         out.sort();
         out.dedup();
         Some(out)
+    }
+
+    /// True when some key reads the save date (RFC 8514 SAVED*).
+    pub fn needs_save_date(&self) -> bool {
+        fn walk(n: &Node) -> bool {
+            match n {
+                Node::And(v) => v.iter().any(walk),
+                Node::Or(a, b) => walk(a) || walk(b),
+                Node::Not(a) => walk(a),
+                Node::Saved(..) => true,
+                _ => false,
+            }
+        }
+        walk(&self.root)
     }
 
     /// True when some key reads the INTERNALDATE (BEFORE, ON, SINCE, OLDER,
@@ -293,6 +309,11 @@ fn node(key: &SearchKey, c: &Converter) -> Node {
         K::SentBefore(d) => Node::Sent(DateCmp::Before, *d),
         K::SentOn(d) => Node::Sent(DateCmp::On, *d),
         K::SentSince(d) => Node::Sent(DateCmp::Since, *d),
+        K::SavedBefore(d) => Node::Saved(DateCmp::Before, *d),
+        K::SavedOn(d) => Node::Saved(DateCmp::On, *d),
+        K::SavedSince(d) => Node::Saved(DateCmp::Since, *d),
+        // Every mailbox has save dates (see `MessageContext::save_date`).
+        K::SaveDateSupported => Node::All,
         K::SequenceSet(s) => Node::Seq(s.clone()),
         K::Since(d) => Node::Internal(DateCmp::Since, *d),
         K::Smaller(n) => Node::Smaller(u64::from(*n)),

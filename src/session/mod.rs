@@ -89,6 +89,9 @@ pub struct Session {
     pub notifier: Arc<idle::Notifier>,
     /// The logged-in account's alerts (see `crate::alerts`).
     pub alerts: Option<crate::alerts::Watch>,
+    /// The UIDs of the search result saved by `RETURN (SAVE)` (RFC 5182),
+    /// what `$` stands for; emptied when a mailbox is selected or closed.
+    pub saved: Vec<u32>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -120,6 +123,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         bytes_out: 0,
         notifier,
         alerts: None,
+        saved: Vec::new(),
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());

@@ -188,7 +188,31 @@ pub fn write_all(out: &Path, sizes: &Sizes, seed: u64) -> io::Result<()> {
         let (user, folder) = sizes.mix_mailbox(m);
         add(&user, folder, sizes.mix_messages, seed + 100 + m as u64)?;
     }
+    // Scenario 9 sorts `mid`'s messages in mailboxes nothing else has read
+    // (one per key, so each key's first time is a first time): hard links
+    // to the same files, at no cost in disk or time.
+    for user in SORT_USERS {
+        link_maildir(&out.join("mid").join("Maildir"), &out.join(user).join("Maildir"))?;
+        users.push(user.to_string());
+    }
     fs::write(out.join("users"), users.join("\n") + "\n")
+}
+
+/// The accounts of scenario 9 (SORT by DATE, SORT by SUBJECT), each with a
+/// copy of `mid`'s INBOX.
+pub const SORT_USERS: [&str; 2] = ["sortdate", "sortsubject"];
+
+/// Makes `to` a maildir of hard links to the messages of `from`.
+fn link_maildir(from: &Path, to: &Path) -> io::Result<()> {
+    for sub in ["cur", "new", "tmp"] {
+        fs::create_dir_all(to.join(sub))?;
+        for e in fs::read_dir(from.join(sub))? {
+            let e = e?;
+            fs::hard_link(e.path(), to.join(sub).join(e.file_name()))?;
+        }
+    }
+    fs::copy(from.join("dovecot-keywords"), to.join("dovecot-keywords"))?;
+    Ok(())
 }
 
 /// Writes a maildir of `count` messages at `dir` (creating it).

@@ -91,6 +91,45 @@ pub fn run(ctx: &Ctx, only: &[u32]) -> io::Result<()> {
     if want(8) {
         idle(ctx)?;
     }
+    if want(9) {
+        sort(ctx)?;
+    }
+    Ok(())
+}
+
+/// Scenario 9: `SORT (DATE)` and `SORT (SUBJECT)` of a `mid`-sized INBOX
+/// (RFC 5256), each first in a mailbox no command has read, then again in
+/// a new session. The check is the count and a digest of the order, so
+/// two servers that order differently show it.
+fn sort(ctx: &Ctx) -> io::Result<()> {
+    let n = ctx.sizes.mid;
+    let keys =
+        [("9a", "9b", "DATE", crate::corpus::SORT_USERS[0]), ("9c", "9d", "SUBJECT", crate::corpus::SORT_USERS[1])];
+    for (first, again, key, user) in keys {
+        for (id, when) in [(first, "first time"), (again, "again")] {
+            let mut c = Conn::login(&ctx.addr, user, PASSWORD)?;
+            expect_ok("SELECT", &c.cmd("SELECT INBOX")?)?;
+            let q = format!("SORT ({key}) UTF-8 ALL");
+            let m = Sampler::start(ctx.pid);
+            let t = Instant::now();
+            let r = c.cmd_keep(&q, true)?;
+            let v = ms(t);
+            let name = format!("{q}, {n} messages, {when}");
+            if r.ok() {
+                let line = r.lines.iter().find(|l| l.starts_with("* SORT")).map_or("", String::as_str);
+                let order: Vec<&str> = line.split(' ').skip(2).collect();
+                // FNV-1a over the order: equal digests, equal orders.
+                let digest = order.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+                    x.bytes().chain([b' ']).fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+                });
+                let note = format!("sorted={},order={:08x}", order.len(), digest >> 32);
+                emit(ctx, id, &name, Some(v), "ms", Better::Lower, m.finish(), &note);
+            } else {
+                emit(ctx, id, &name, None, "ms", Better::Lower, m.finish(), &r.status);
+            }
+            c.logout();
+        }
+    }
     Ok(())
 }
 

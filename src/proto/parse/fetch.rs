@@ -58,6 +58,7 @@ fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
         "RFC822.SIZE" => Some(FetchAttr::Rfc822Size),
         "RFC822.TEXT" => Some(FetchAttr::Rfc822Text),
         "UID" => Some(FetchAttr::Uid),
+        "SAVEDATE" => Some(FetchAttr::SaveDate),
         "ENVELOPE" => Some(FetchAttr::Envelope),
         "BODYSTRUCTURE" => Some(FetchAttr::BodyStructure),
         "MODSEQ" => Some(FetchAttr::ModSeq),

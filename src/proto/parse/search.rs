@@ -67,6 +67,7 @@ pub(super) fn thread(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
     let algorithm = match name.as_str() {
         "ORDEREDSUBJECT" => ThreadAlgorithm::OrderedSubject,
         "REFERENCES" => ThreadAlgorithm::References,
+        "REFS" => ThreadAlgorithm::Refs,
         _ => ThreadAlgorithm::Other(name),
     };
     p.sp("charset")?;
@@ -170,6 +171,10 @@ fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
         "SENTBEFORE" => K::SentBefore(date(p, "SENTBEFORE date")?),
         "SENTON" => K::SentOn(date(p, "SENTON date")?),
         "SENTSINCE" => K::SentSince(date(p, "SENTSINCE date")?),
+        "SAVEDBEFORE" => K::SavedBefore(date(p, "SAVEDBEFORE date")?),
+        "SAVEDON" => K::SavedOn(date(p, "SAVEDON date")?),
+        "SAVEDSINCE" => K::SavedSince(date(p, "SAVEDSINCE date")?),
+        "SAVEDATESUPPORTED" => K::SaveDateSupported,
         "KEYWORD" | "UNKEYWORD" => {
             p.sp("keyword")?;
             let kw = String::from_utf8_lossy(p.atom("keyword")?).into_owned();

@@ -75,6 +75,8 @@ fn any_leaf() -> impl Strategy<Value = SearchKey> {
         date().prop_map(K::SentSince),
         (1u32..100000).prop_map(K::Older),
         (1u32..100000).prop_map(K::Younger),
+        date().prop_map(K::SavedSince),
+        Just(K::SaveDateSupported),
         (0u64..10).prop_map(|m| K::ModSeq { entry: None, modseq: m }),
         (0u64..10).prop_map(|m| K::ModSeq {
             entry: Some(ModSeqEntry { name: b"/flags/\\Seen".to_vec(), kind: "all".into() }),

@@ -1,0 +1,205 @@
+//! SORT and UID SORT (RFC 5256), with the DISPLAYFROM and DISPLAYTO keys
+//! of SORT=DISPLAY (RFC 5957) and ESORT's return options (RFC 5267), SAVE
+//! included (RFC 5182). The search runs as SEARCH's does; the keys come
+//! from the cached header fields, so a second SORT opens no file.
+
+use super::messages::{self, Want};
+use super::search::program;
+use super::{Outcome, Reply};
+use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
+use crate::proto::response::write_string;
+use crate::session::Session;
+use crate::sort::{self, memo, Item, Keys};
+use std::sync::Arc;
+
+/// SORT / UID SORT.
+pub fn sort(
+    s: &mut Session,
+    tag: &str,
+    uid: bool,
+    returns: Option<&[SearchReturn]>,
+    criteria: &[SortCriterion],
+    charset: &str,
+    key: &SearchKey,
+) -> Outcome {
+    if criteria.is_empty() {
+        return Err(Reply::Bad("SORT needs at least one sort criterion".into()));
+    }
+    let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
+    let needs = |k: &[SortKey]| criteria.iter().any(|c| k.contains(&c.key));
+    let want = Want {
+        internal_date: needs(&[SortKey::Arrival]),
+        header: needs(&[
+            SortKey::Date,
+            SortKey::From,
+            SortKey::To,
+            SortKey::Cc,
+            SortKey::Subject,
+            SortKey::DisplayFrom,
+            SortKey::DisplayTo,
+        ]),
+    };
+    let view = s.view_mut()?;
+    let (dir, exists) = (view.mailbox().dir().to_path_buf(), view.uids.len());
+    let table = memo::table(&dir);
+    let mut memo = table.lock();
+    let known = |uid: u32, stamp: u64| memo.get(&uid).is_some_and(|(st, _)| *st == stamp);
+    let found = match program(s, key, Some(charset)).and_then(|p| messages::find(s, &p, want, &known)) {
+        Ok(f) => f,
+        Err(e) => {
+            if save {
+                s.saved.clear();
+            }
+            return Err(e);
+        }
+    };
+    // Header keys: kept from an earlier SORT, or made now and kept.
+    let keys: Vec<Arc<Keys>> = found
+        .iter()
+        .map(|m| match memo.get(&m.uid) {
+            Some((st, k)) if *st == m.stamp && m.header.is_empty() => k.clone(),
+            _ => {
+                let k = Arc::new(Keys::of(&m.header));
+                if want.header && !m.header.is_empty() {
+                    memo.insert(m.uid, (m.stamp, k.clone()));
+                }
+                k
+            }
+        })
+        .collect();
+    if let Some(view) = s.view.as_ref() {
+        memo::trim(&mut memo, exists, |u| view.seq_of(u).is_some());
+    }
+    drop(memo);
+    // DATE falls back to the INTERNALDATE, read only where it is needed.
+    let mut dates: Vec<i64> = found.iter().map(|m| m.internal_date).collect();
+    if needs(&[SortKey::Date]) && !want.internal_date {
+        let missing: Vec<usize> = (0..found.len()).filter(|&i| keys[i].date.is_none()).collect();
+        let uids: Vec<u32> = missing.iter().map(|&i| found[i].uid).collect();
+        for (i, d) in missing.into_iter().zip(messages::internal_dates(s, &uids)?) {
+            dates[i] = d;
+        }
+    }
+    let items: Vec<Item<'_>> = found
+        .iter()
+        .zip(&keys)
+        .zip(&dates)
+        .map(|((m, k), &d)| Item { seq: m.seq, internal_date: d, size: m.size, keys: k })
+        .collect();
+    let order = sort::sort(criteria, &items);
+    let numbers: Vec<u32> = order.iter().map(|&i| if uid { found[i].uid } else { found[i].seq }).collect();
+    let line = match returns {
+        None => {
+            let mut line = String::from("SORT");
+            for n in &numbers {
+                line.push(' ');
+                line.push_str(&n.to_string());
+            }
+            Some(line)
+        }
+        Some(r) => {
+            if save {
+                let uids: Vec<u32> = order.iter().map(|&i| found[i].uid).collect();
+                s.saved = saved_result(r, &uids);
+            }
+            (r != [SearchReturn::Save]).then(|| esort_response(tag, uid, r, &numbers))
+        }
+    };
+    if let Some(line) = line {
+        s.untagged(&line);
+    }
+    Ok(if uid { "UID SORT completed".into() } else { "SORT completed".into() })
+}
+
+/// The ESEARCH response of a SORT RETURN (RFC 5267 3.2): MIN and MAX are
+/// the first and last message in sort order, ALL is every message in sort
+/// order (runs only where the order ascends by one); an empty list of
+/// options means ALL. MIN, MAX and ALL are left out when nothing matched.
+pub fn esort_response(tag: &str, uid: bool, returns: &[SearchReturn], sorted: &[u32]) -> String {
+    let mut head = Vec::from(&b"ESEARCH (TAG "[..]);
+    write_string(&mut head, tag.as_bytes());
+    head.push(b')');
+    let mut out = String::from_utf8_lossy(&head).into_owned();
+    if uid {
+        out.push_str(" UID");
+    }
+    let want = |r: SearchReturn| {
+        if returns.iter().all(|x| *x == SearchReturn::Save) {
+            r == SearchReturn::All
+        } else {
+            returns.contains(&r)
+        }
+    };
+    if let (true, Some(n)) = (want(SearchReturn::Min), sorted.first()) {
+        out.push_str(&format!(" MIN {n}"));
+    }
+    if let (true, Some(n)) = (want(SearchReturn::Max), sorted.last()) {
+        out.push_str(&format!(" MAX {n}"));
+    }
+    if want(SearchReturn::Count) {
+        out.push_str(&format!(" COUNT {}", sorted.len()));
+    }
+    if want(SearchReturn::All) && !sorted.is_empty() {
+        out.push_str(" ALL ");
+        let mut i = 0;
+        while i < sorted.len() {
+            let start = sorted[i];
+            while i + 1 < sorted.len() && sorted[i + 1] == sorted[i].wrapping_add(1) {
+                i += 1;
+            }
+            if !out.ends_with(' ') {
+                out.push(',');
+            }
+            if sorted[i] == start {
+                out.push_str(&start.to_string());
+            } else {
+                out.push_str(&format!("{start}:{}", sorted[i]));
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+/// What SORT RETURN (SAVE ...) keeps (RFC 5182 2.4, RFC 5267): every
+/// match, or only the first and/or last in sort order when MIN and/or MAX
+/// come without ALL or COUNT; as sorted UIDs.
+fn saved_result(returns: &[SearchReturn], sorted_uids: &[u32]) -> Vec<u32> {
+    use SearchReturn as R;
+    let has = |r| returns.contains(&r);
+    let mut v = if has(R::All) || has(R::Count) || !(has(R::Min) || has(R::Max)) {
+        sorted_uids.to_vec()
+    } else {
+        let mut v = Vec::new();
+        if let (true, Some(&n)) = (has(R::Min), sorted_uids.first()) {
+            v.push(n);
+        }
+        if let (true, Some(&n)) = (has(R::Max), sorted_uids.last()) {
+            v.push(n);
+        }
+        v
+    };
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SearchReturn as R;
+
+    #[test]
+    fn esort_lines() {
+        let sorted = [5, 3, 4, 1, 2, 9];
+        assert_eq!(esort_response("A", false, &[], &sorted), "ESEARCH (TAG \"A\") ALL 5,3:4,1:2,9");
+        assert_eq!(
+            esort_response("A", true, &[R::Min, R::Max, R::Count, R::All], &sorted),
+            "ESEARCH (TAG \"A\") UID MIN 5 MAX 9 COUNT 6 ALL 5,3:4,1:2,9"
+        );
+        assert_eq!(esort_response("A", false, &[R::Min, R::Max, R::Count], &[]), "ESEARCH (TAG \"A\") COUNT 0");
+        assert_eq!(saved_result(&[R::Save, R::Min], &sorted), vec![5]);
+        assert_eq!(saved_result(&[R::Save, R::Max, R::Min], &sorted), vec![5, 9]);
+        assert_eq!(saved_result(&[R::Save], &sorted), vec![1, 2, 3, 4, 5, 9]);
+    }
+}
