@@ -45,6 +45,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(addr) = server.monitor_addr() {
+        println!("tegami: monitor on http://{addr}/");
+    }
     for (addr, tls) in server.local_addrs() {
         println!("tegami: listening on {addr} ({})", if tls { "TLS" } else { "clear text, STARTTLS" });
     }

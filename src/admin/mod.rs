@@ -4,6 +4,9 @@
 //! lists them for dispatch, `--help` and the man page.
 
 pub mod alert;
+pub mod kick;
+pub mod stats;
+pub mod who;
 
 use std::path::{Path, PathBuf};
 
@@ -23,8 +26,12 @@ pub struct Subcommand {
 }
 
 /// Every subcommand, in the order the help lists them.
-pub static SUBCOMMANDS: &[Subcommand] =
-    &[Subcommand { name: "alert", synopsis: alert::SYNOPSIS, doc: alert::DOC, run: alert::run }];
+pub static SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand { name: "alert", synopsis: alert::SYNOPSIS, doc: alert::DOC, run: alert::run },
+    Subcommand { name: "who", synopsis: who::SYNOPSIS, doc: who::DOC, run: who::run },
+    Subcommand { name: "kick", synopsis: kick::SYNOPSIS, doc: kick::DOC, run: kick::run },
+    Subcommand { name: "stats", synopsis: stats::SYNOPSIS, doc: stats::DOC, run: stats::run },
+];
 
 /// The subcommand named `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Subcommand> {

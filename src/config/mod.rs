@@ -84,6 +84,10 @@ pub struct Config {
     pub alerts_dir: Option<PathBuf>,
     /// `--quota`: the limits of accounts without `quota_rule`.
     pub quota: crate::quota::Limits,
+    /// The monitor's HTTP listener (`--monitor`).
+    pub monitor: Option<SocketAddr>,
+    /// The monitor asks for a server administrator's credentials.
+    pub monitor_auth: bool,
 }
 
 /// What the command line asks for.
@@ -170,6 +174,8 @@ impl Config {
                 None => crate::quota::Limits::default(),
                 Some(v) => crate::quota::parse_flag(&v).map_err(|e| UsageError(format!("--quota {v}: {e}")))?,
             },
+            monitor: m.opt_str("monitor").map(|s| addr(&s, "monitor")).transpose()?,
+            monitor_auth: m.opt_present("monitor-auth"),
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));

@@ -89,6 +89,8 @@ pub struct Session {
     pub notifier: Arc<idle::Notifier>,
     /// The logged-in account's alerts (see `crate::alerts`).
     pub alerts: Option<crate::alerts::Watch>,
+    /// The session's row in the monitor's table.
+    pub monitor: crate::monitor::Handle,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -107,6 +109,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
             return;
         }
     };
+    let monitor = crate::monitor::registry().register(id, peer, stream.tcp().try_clone().ok(), stream.is_tls());
     let mut s = Session {
         shared,
         id,
@@ -120,6 +123,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         bytes_out: 0,
         notifier,
         alerts: None,
+        monitor,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -128,7 +132,12 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
     if s.state == State::Logout {
         release_channel();
     }
-    if let Err(e) = result {
+    if let Some(reason) = s.monitor.kicked() {
+        s.out.clear();
+        s.untagged(&format!("BYE {reason}"));
+        let _ = s.flush();
+        log::error!("{} [{peer}] ended: {reason}", s.tag());
+    } else if let Err(e) = result {
         match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 s.untagged("BYE Autologout: idle for too long");
@@ -177,6 +186,7 @@ impl Session {
         stream.write_all(&self.out)?;
         stream.flush()?;
         self.bytes_out += self.out.len() as u64;
+        self.monitor.sent(self.out.len() as u64);
         self.out.clear();
         Ok(())
     }
@@ -188,6 +198,7 @@ impl Session {
         log::debug!("{} S: ({} octets of literal data)", self.tag(), data.len());
         self.conn.get_mut().write_all(data)?;
         self.bytes_out += data.len() as u64;
+        self.monitor.sent(data.len() as u64);
         Ok(())
     }
 
@@ -232,6 +243,7 @@ impl Session {
                         truncate(&String::from_utf8_lossy(&prefix))
                     );
                     bad_in_a_row = 0;
+                    let _running = self.monitor.begin("APPEND");
                     cmd::append::streamed(self, prefix, size, sync)?;
                     None
                 }
@@ -258,6 +270,7 @@ impl Session {
                     }
                 }
             };
+            crate::monitor::observe(self);
             if let Some((tag, response)) = reply {
                 bad_in_a_row += 1;
                 let tag = tag.unwrap_or_else(|| "*".into());
