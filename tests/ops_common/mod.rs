@@ -63,7 +63,7 @@ impl Ops {
             .map(|s| s.to_string())
             .collect();
         args.extend(["--cert".into(), p("cert.pem"), "--key".into(), p("key.pem"), "-u".into(), p("passwd")]);
-        if !extra.iter().any(|a| *a == "--log-level") {
+        if !extra.contains(&"--log-level") {
             args.extend(["--log-level".into(), "low-level".into()]);
         }
         args.extend(extra.iter().map(|s| s.to_string()));
