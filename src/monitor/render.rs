@@ -249,9 +249,12 @@ pub fn page(snap: &Snapshot, sort: Option<usize>) -> String {
         s.push_str("</tr>\n");
     }
     s.push_str("</tbody></table></div>\n<h2>Server</h2>\n<dl id=\"stats\">\n");
-    for line in stats_text(snap).lines() {
+    for line in stats_text(snap).lines().filter(|l| !l.starts_with("command ")) {
         let (k, v) = line.rsplit_once(' ').unwrap_or((line, ""));
         let _ = writeln!(s, "<dt>{}</dt><dd>{}</dd>", html_escape(k), html_escape(v));
+    }
+    for (n, c, t) in &snap.commands {
+        let _ = writeln!(s, "<dt>{}</dt><dd>{c} in {} s</dd>", html_escape(n), secs(*t));
     }
     s.push_str("</dl>\n<p><a href=\"/sessions.json\">sessions.json</a> · <a href=\"/stats.json\">stats.json</a> · <a href=\"/metrics\">metrics</a></p>\n</body></html>\n");
     s
