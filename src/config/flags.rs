@@ -107,6 +107,15 @@ pub const FLAGS: &[Flag] = &[
     },
     Flag {
         short: "",
+        long: "log-file",
+        arg: Arg::Required("FILE"),
+        multi: false,
+        summary: "Append log records to FILE instead of standard error; SIGHUP reopens it.",
+        default: None,
+        doc: "Log records are appended to FILE (made with mode 0640 when missing) instead of going to standard error. SIGHUP opens the file again, so logrotate can move it away and signal tegami; the directory must be writable by the --user that tegami runs as. Under systemd, leave it out: the journal takes standard error.",
+    },
+    Flag {
+        short: "",
         long: "no-cleartext-login",
         arg: Arg::None,
         multi: false,

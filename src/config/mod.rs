@@ -84,6 +84,8 @@ pub struct Config {
     pub alerts_dir: Option<PathBuf>,
     /// `--quota`: the limits of accounts without `quota_rule`.
     pub quota: crate::quota::Limits,
+    /// `--log-file`: where records go instead of standard error.
+    pub log_file: Option<PathBuf>,
     /// The monitor's HTTP listener (`--monitor`).
     pub monitor: Option<SocketAddr>,
     /// The monitor asks for a server administrator's credentials.
@@ -176,6 +178,7 @@ impl Config {
             },
             monitor: m.opt_str("monitor").map(|s| addr(&s, "monitor")).transpose()?,
             monitor_auth: m.opt_present("monitor-auth"),
+            log_file: m.opt_str("log-file").map(PathBuf::from),
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));

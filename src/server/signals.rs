@@ -1,7 +1,7 @@
 //! SIGTERM and SIGHUP through a self-pipe: the handler only writes the
 //! signal number to a pipe; a thread reads it and does the work.
 //!
-//! SIGHUP re-reads the certificate and key. SIGTERM stops the listeners,
+//! SIGHUP reopens the `--log-file` and re-reads the certificate and key. SIGTERM stops the listeners,
 //! sends `* BYE Server shutting down` to every session, waits up to
 //! [`GRACE`] for them to end, and exits with status 0.
 
@@ -80,7 +80,11 @@ pub fn start(listeners: Vec<RawFd>, certs: Option<Arc<CertFiles>>) -> io::Result
 }
 
 fn reload(certs: Option<&CertFiles>) {
-    log::error!("SIGHUP: reloading");
+    match crate::server::logger::reopen() {
+        Ok(true) => log::error!("SIGHUP: log file reopened; reloading"),
+        Ok(false) => log::error!("SIGHUP: reloading"),
+        Err(e) => log::error!("SIGHUP: log file not reopened: {e}; reloading"),
+    }
     if let Some(c) = certs {
         match c.reload() {
             Ok(()) => log::error!("TLS certificate reloaded; new connections use it"),
