@@ -147,9 +147,36 @@ fn hostile_http_clients_get_an_error_and_cost_little() {
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     // Garbage is answered 400 and the monitor keeps working.
     let mut s = std::net::TcpStream::connect(ops.monitor).unwrap();
-    s.write_all(b"\x16\x03\x01garbage\r\n\r\n").unwrap();
+    s.write_all(b"\x01\x02garbage\r\n\r\n").unwrap();
     let mut answer = String::new();
     let _ = s.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // A broken TLS handshake is closed.
+    let mut s = std::net::TcpStream::connect(ops.monitor).unwrap();
+    s.write_all(b"\x16\x03\x01garbage\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    assert!(!answer.starts_with(b"HTTP"), "{answer:?}");
     assert_eq!(ops.get("/stats.json").0, 200);
+}
+
+#[test]
+fn the_monitor_speaks_https_with_the_servers_certificate() {
+    use std::io::{Read, Write};
+    let ops = Ops::start(&[]);
+    let _bob = ops.login("bob");
+    let sock = std::net::TcpStream::connect(ops.monitor).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn =
+        rustls::ClientConnection::new(support::tls_client_config(&ops.dir.path().join("cert.pem")), name).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    tls.write_all(b"GET /sessions.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    let _ = tls.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("\"account\":\"bob\""), "{answer}");
+    // Plain HTTP on the same port goes on working.
+    assert!(ops.get_ok("/sessions.json").contains("\"bob\""));
 }

@@ -184,7 +184,7 @@ pub const FLAGS: &[Flag] = &[
         multi: false,
         summary: "HTTP listener of the live session table, statistics and Prometheus metrics.",
         default: Some("off"),
-        doc: "Serves, over HTTP on this address (a loopback one such as 127.0.0.1:8143 unless --monitor-auth is given), GET / (the session table for a browser: ID IMAP-nnnnn, IP address, account, connected time, state, time of the running command, octets in and out, TLS; and the server statistics), /sessions.json, /stats.json, /sessions.txt, /stats.txt and /metrics (Prometheus text format), and POST /kick/ID, which ends a session with * BYE. tegami who, tegami kick and tegami stats talk to it.",
+        doc: "Serves, over HTTP on this address (a loopback one such as 127.0.0.1:8143 unless --monitor-auth is given), GET / (the session table for a browser: ID IMAP-nnnnn, IP address, account, connected time, state, time of the running command, octets in and out, TLS; and the server statistics), /sessions.json, /stats.json, /sessions.txt, /stats.txt and /metrics (Prometheus text format), and POST /kick/ID, which ends a session with * BYE. When --cert is given, a client that starts with a TLS handshake gets HTTPS with that certificate on the same port. tegami who, tegami kick and tegami stats talk to it (in plain HTTP).",
     },
     Flag {
         short: "",

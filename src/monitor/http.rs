@@ -2,7 +2,9 @@
 //! own thread, one short-lived thread per request (at most
 //! [`MAX_CLIENTS`] at once). Every response closes the connection. A request
 //! head is at most [`MAX_HEAD`] octets and must arrive within
-//! [`REQUEST_TIME`], so a hostile client costs little.
+//! [`REQUEST_TIME`], so a hostile client costs little. When the server has
+//! a certificate, a connection that starts with a TLS handshake gets HTTPS
+//! with it (the same port serves both).
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -14,6 +16,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use super::{registry, render};
+use crate::net::Stream;
 use crate::shared::Shared;
 
 /// Requests served at once; more are closed unanswered.
@@ -46,7 +49,7 @@ pub fn start(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
         }
         let (shared, busy) = (shared.clone(), busy.clone());
         let spawned = thread::Builder::new().name("tegami-monitor-req".into()).spawn(move || {
-            serve(sock, &shared);
+            connection(sock, &shared);
             busy.fetch_sub(1, Ordering::SeqCst);
         });
         if spawned.is_err() {
@@ -64,9 +67,30 @@ struct Request {
     content_length: usize,
 }
 
-fn serve(mut sock: TcpStream, shared: &Shared) {
+/// The first octet of a TLS handshake record.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+fn connection(sock: TcpStream, shared: &Shared) {
     let _ = sock.set_write_timeout(Some(REQUEST_TIME));
-    let (status, kind, body, unread) = match read_request(&mut sock) {
+    let _ = sock.set_read_timeout(Some(REQUEST_TIME));
+    let mut first = [0u8; 1];
+    let starts_tls = matches!(sock.peek(&mut first), Ok(1) if first[0] == TLS_HANDSHAKE);
+    let mut stream = match (starts_tls, shared.tls.clone()) {
+        (true, Some(tls)) => match Stream::accept_tls_within(sock, tls, REQUEST_TIME) {
+            Ok(s) => s,
+            Err(e) => {
+                log::warn!("monitor: TLS handshake failed: {e}");
+                return;
+            }
+        },
+        _ => Stream::Plain(sock),
+    };
+    serve(&mut stream, shared);
+    stream.close();
+}
+
+fn serve(sock: &mut Stream, shared: &Shared) {
+    let (status, kind, body, unread) = match read_request(sock) {
         Ok(req) => {
             let (status, kind, body) = respond(&req, shared);
             (status, kind, body, false)
@@ -94,16 +118,18 @@ fn serve(mut sock: TcpStream, shared: &Shared) {
     if unread {
         // Closing with unread input would reset the connection and lose the
         // answer; read (a bounded amount, briefly) what the client still sends.
-        let _ = sock.shutdown(std::net::Shutdown::Write);
-        let _ = sock.set_read_timeout(Some(Duration::from_secs(1)));
-        let _ = io::copy(&mut (&mut sock).take(MAX_DRAIN), &mut io::sink());
+        if !sock.is_tls() {
+            let _ = sock.tcp().shutdown(std::net::Shutdown::Write);
+        }
+        let _ = sock.tcp().set_read_timeout(Some(Duration::from_secs(1)));
+        let _ = io::copy(&mut sock.take(MAX_DRAIN), &mut io::sink());
     }
 }
 
 /// Input read after a refused request, at most.
 const MAX_DRAIN: u64 = 256 * 1024;
 
-fn read_request(sock: &mut TcpStream) -> Result<Request, String> {
+fn read_request(sock: &mut Stream) -> Result<Request, String> {
     let deadline = Instant::now() + REQUEST_TIME;
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
@@ -118,7 +144,7 @@ fn read_request(sock: &mut TcpStream) -> Result<Request, String> {
         if left.is_zero() {
             return Err("request too slow".into());
         }
-        let _ = sock.set_read_timeout(Some(left));
+        let _ = sock.tcp().set_read_timeout(Some(left));
         match sock.read(&mut chunk) {
             Ok(0) => return Err("connection closed".into()),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
@@ -160,7 +186,7 @@ fn read_request(sock: &mut TcpStream) -> Result<Request, String> {
         if left.is_zero() {
             return Err("request too slow".into());
         }
-        let _ = sock.set_read_timeout(Some(left));
+        let _ = sock.tcp().set_read_timeout(Some(left));
         match sock.read(&mut chunk) {
             Ok(0) | Err(_) => return Err("request body cut short".into()),
             Ok(n) => have += n,

@@ -40,9 +40,15 @@ impl Stream {
     /// Runs a TLS server handshake over `sock` to completion, so handshake
     /// failures show at once rather than at the first read.
     pub fn accept_tls(sock: TcpStream, config: Arc<ServerConfig>) -> io::Result<Stream> {
+        Stream::accept_tls_within(sock, config, Duration::from_secs(60))
+    }
+
+    /// [`Stream::accept_tls`] where each read of the handshake may wait at
+    /// most `timeout`.
+    pub fn accept_tls_within(sock: TcpStream, config: Arc<ServerConfig>, timeout: Duration) -> io::Result<Stream> {
         let mut conn = ServerConnection::new(config).map_err(io::Error::other)?;
         let mut sock = sock;
-        sock.set_read_timeout(Some(Duration::from_secs(60)))?;
+        sock.set_read_timeout(Some(timeout))?;
         while conn.is_handshaking() {
             conn.complete_io(&mut sock)?;
         }
