@@ -100,3 +100,33 @@ fn sigterm_says_bye_to_every_session_and_exits_0() {
     assert!(log.lines().last().unwrap().ends_with("stopped"), "{log}");
     assert!(std::net::TcpStream::connect(ops.plain).is_err(), "still accepting");
 }
+
+#[test]
+fn sigterm_lets_a_running_append_finish_first() {
+    let mut ops = Ops::start(&[]);
+    let mut c = ops.login("bob");
+    // Large enough to be streamed to tmp/ as it arrives (a running command).
+    let mut msg = b"Subject: finishing\r\n\r\n".to_vec();
+    msg.resize(400_000, b'x');
+    c.send(format!("a1 APPEND INBOX {{{}}}\r\n", msg.len()).as_bytes());
+    assert!(c.line().starts_with("+ "));
+    c.send(&msg[..100_000]);
+    eventually("the APPEND to run", || ops.sessions().first().is_some_and(|r| r["state"] == "APPEND"));
+    ops.signal(libc::SIGTERM);
+    eventually("the shutdown to begin", || ops.log().contains("SIGTERM: shutting down"));
+    assert!(std::net::TcpStream::connect(ops.plain).is_err(), "still accepting");
+    c.send(&msg[100_000..]);
+    c.send(b"\r\n");
+    let done = c.until_tagged("a1");
+    assert!(done.last().unwrap().starts_with("a1 OK"), "{done:?}");
+    assert_eq!(c.line(), "* BYE Server shutting down");
+    let mut status = None;
+    eventually("the server to exit", || {
+        status = ops.child.try_wait().unwrap();
+        status.is_some()
+    });
+    assert!(status.unwrap().success());
+    let cur = ops.dir.path().join("home/bob/Maildir/cur");
+    let sizes: Vec<u64> = std::fs::read_dir(cur).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).collect();
+    assert_eq!(sizes, [400_000]);
+}

@@ -220,10 +220,15 @@ impl Entry {
 
     fn end(&self, reason: &str) {
         self.kicked.lock().get_or_insert_with(|| reason.to_string());
-        // A session waiting for input wakes at end of file; one busy with a
-        // command sees it when it next reads.
-        if let Some(s) = &self.sock {
-            let _ = s.shutdown(Shutdown::Read);
+        // A session waiting for a command (or in IDLE) is woken by end of
+        // file. One running a command (a streamed APPEND included) finishes
+        // it and then sees the request; the flag is set first, so either
+        // this sees the command or the session sees the flag.
+        let busy = matches!(self.info.lock().command, Some((name, _)) if name != "IDLE");
+        if !busy {
+            if let Some(s) = &self.sock {
+                let _ = s.shutdown(Shutdown::Read);
+            }
         }
     }
 

@@ -233,7 +233,8 @@ impl Session {
     fn command_loop(&mut self) -> io::Result<()> {
         let limits = self.limits();
         let mut bad_in_a_row = 0;
-        while !matches!(self.state, State::Logout) {
+        // Ends as well when the monitor or SIGTERM asks (run() says BYE).
+        while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
             let frame = self.conn.read_command(limits)?;
             let reply = match frame {
                 Frame::Literal { prefix, size, sync } => {
