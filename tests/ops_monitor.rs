@@ -158,6 +158,14 @@ fn hostile_http_clients_get_an_error_and_cost_little() {
     let _ = s.read_to_end(&mut answer);
     assert!(!answer.starts_with(b"HTTP"), "{answer:?}");
     assert_eq!(ops.get("/stats.json").0, 200);
+    // Clients that say nothing hold at most MAX_CLIENTS (8) request threads;
+    // one more is closed unanswered, and the monitor answers again once
+    // they go.
+    let silent: Vec<_> = (0..8).map(|_| std::net::TcpStream::connect(ops.monitor).unwrap()).collect();
+    let (status, _) = ops.get("/stats.json");
+    assert_eq!(status, 0, "answered beyond the cap");
+    drop(silent);
+    support::eventually("the monitor to answer again", || ops.get("/stats.json").0 == 200);
 }
 
 #[test]

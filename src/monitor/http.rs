@@ -47,12 +47,13 @@ pub fn start(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
             busy.fetch_sub(1, Ordering::SeqCst);
             continue;
         }
-        let (shared, busy) = (shared.clone(), busy.clone());
+        let (shared, done) = (shared.clone(), busy.clone());
         let spawned = thread::Builder::new().name("tegami-monitor-req".into()).spawn(move || {
             connection(sock, &shared);
-            busy.fetch_sub(1, Ordering::SeqCst);
+            done.fetch_sub(1, Ordering::SeqCst);
         });
         if spawned.is_err() {
+            busy.fetch_sub(1, Ordering::SeqCst);
             log::warn!("monitor: cannot start a request thread");
         }
     })?;
