@@ -118,6 +118,9 @@ impl Drop for Operation {
 
 static REGISTRY: OnceLock<Registry> = OnceLock::new();
 
+/// How long a kicked session may take to finish its command.
+pub const KICK_GRACE: Duration = Duration::from_secs(5);
+
 /// The process's registry.
 pub fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| Registry {
@@ -163,15 +166,22 @@ impl Registry {
     }
 
     /// Asks session `id` to end with `* BYE reason`; false if there is none.
+    /// A session whose command does not finish within [`KICK_GRACE`] (a
+    /// client that does not read what it asked for) is cut off.
     pub fn kick(&self, id: u64, reason: &str) -> bool {
-        let entry = self.sessions.lock().get(&id).cloned();
-        match entry {
-            Some(e) => {
-                e.end(reason);
-                true
+        let Some(e) = self.sessions.lock().get(&id).cloned() else { return false };
+        e.end(reason);
+        let _ = std::thread::Builder::new().name("tegami-kick".into()).spawn(move || {
+            std::thread::sleep(KICK_GRACE);
+            let still = registry().sessions.lock().get(&id).is_some_and(|now| Arc::ptr_eq(now, &e));
+            if still {
+                log::warn!("IMAP-{id:05} did not end within {KICK_GRACE:?}: connection cut");
+                if let Some(s) = &e.sock {
+                    let _ = s.shutdown(Shutdown::Both);
+                }
             }
-            None => false,
-        }
+        });
+        true
     }
 
     /// Asks every session to end with `* BYE reason`.
