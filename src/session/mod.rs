@@ -133,7 +133,6 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         release_channel();
     }
     if let Some(reason) = s.monitor.kicked() {
-        s.out.clear();
         s.untagged(&format!("BYE {reason}"));
         let _ = s.flush();
         log::error!("{} [{peer}] ended: {reason}", s.tag());
