@@ -132,7 +132,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
     if s.state == State::Logout {
         release_channel();
     }
-    if let Some(reason) = s.monitor.kicked() {
+    if let Some(reason) = s.monitor.kicked().filter(|_| s.state != State::Logout) {
         s.untagged(&format!("BYE {reason}"));
         let _ = s.flush();
         log::error!("{} [{peer}] ended: {reason}", s.tag());
