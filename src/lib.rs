@@ -21,6 +21,7 @@ pub mod config;
 pub mod demo;
 pub mod fetch;
 pub mod mime;
+pub mod monitor;
 pub mod net;
 pub mod proto;
 pub mod quota;

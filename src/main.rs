@@ -30,7 +30,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    logger::init(config.log_level);
+    if let Err(e) = logger::init_to(config.log_level, config.log_file.as_deref()) {
+        eprintln!("tegami: {e}");
+        return ExitCode::FAILURE;
+    }
     if let Some(dir) = config.demo.clone() {
         if let Err(e) = tegami::demo::prepare(&dir, &mut config) {
             eprintln!("tegami: demo set-up in {}: {e}", dir.display());
@@ -45,6 +48,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(addr) = server.monitor_addr() {
+        println!("tegami: monitor on http://{addr}/");
+    }
     for (addr, tls) in server.local_addrs() {
         println!("tegami: listening on {addr} ({})", if tls { "TLS" } else { "clear text, STARTTLS" });
     }

@@ -4,7 +4,10 @@
 //! lists them for dispatch, `--help` and the man page.
 
 pub mod alert;
+pub mod kick;
 pub mod smime;
+pub mod stats;
+pub mod who;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +30,9 @@ pub struct Subcommand {
 pub static SUBCOMMANDS: &[Subcommand] = &[
     Subcommand { name: "alert", synopsis: alert::SYNOPSIS, doc: alert::DOC, run: alert::run },
     Subcommand { name: "smime", synopsis: smime::SYNOPSIS, doc: smime::DOC, run: smime::run },
+    Subcommand { name: "who", synopsis: who::SYNOPSIS, doc: who::DOC, run: who::run },
+    Subcommand { name: "kick", synopsis: kick::SYNOPSIS, doc: kick::DOC, run: kick::run },
+    Subcommand { name: "stats", synopsis: stats::SYNOPSIS, doc: stats::DOC, run: stats::run },
 ];
 
 /// The subcommand named `name`, if there is one.

@@ -187,6 +187,7 @@ fn wrong_state(s: &Session, spec: &Spec) -> Reply {
 pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
     let Command { tag, body } = command;
     let name = body.name();
+    let _running = s.monitor.begin(name);
     let Some(spec) = lookup(name) else {
         s.complete(&tag, Err(Reply::Bad(format!("Unknown command {name}"))));
         return Ok(());

@@ -92,6 +92,12 @@ pub struct Config {
     pub router: Option<PathBuf>,
     /// `--auth-penalty`: the delay after a first failed login (doubling after).
     pub auth_penalty: Duration,
+    /// `--log-file`: where records go instead of standard error.
+    pub log_file: Option<PathBuf>,
+    /// The monitor's HTTP listener (`--monitor`).
+    pub monitor: Option<SocketAddr>,
+    /// The monitor asks for a server administrator's credentials.
+    pub monitor_auth: bool,
 }
 
 /// Parses `--auth-mechanisms`: names separated by blanks or commas, each
@@ -207,6 +213,9 @@ impl Config {
             auth_mechanisms: parse_mechanisms(&m.opt_str("auth-mechanisms").unwrap_or_else(|| "plain login".into()))?,
             router: m.opt_str("router").map(PathBuf::from),
             auth_penalty: Duration::from_millis(number(&m, "auth-penalty", 250u64)?),
+            monitor: m.opt_str("monitor").map(|s| addr(&s, "monitor")).transpose()?,
+            monitor_auth: m.opt_present("monitor-auth"),
+            log_file: m.opt_str("log-file").map(PathBuf::from),
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));

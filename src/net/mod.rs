@@ -5,12 +5,14 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 /// A client connection, clear or encrypted.
@@ -38,9 +40,15 @@ impl Stream {
     /// Runs a TLS server handshake over `sock` to completion, so handshake
     /// failures show at once rather than at the first read.
     pub fn accept_tls(sock: TcpStream, config: Arc<ServerConfig>) -> io::Result<Stream> {
+        Stream::accept_tls_within(sock, config, Duration::from_secs(60))
+    }
+
+    /// [`Stream::accept_tls`] where each read of the handshake may wait at
+    /// most `timeout`.
+    pub fn accept_tls_within(sock: TcpStream, config: Arc<ServerConfig>, timeout: Duration) -> io::Result<Stream> {
         let mut conn = ServerConnection::new(config).map_err(io::Error::other)?;
         let mut sock = sock;
-        sock.set_read_timeout(Some(Duration::from_secs(60)))?;
+        sock.set_read_timeout(Some(timeout))?;
         while conn.is_handshaking() {
             conn.complete_io(&mut sock)?;
         }
@@ -136,6 +144,66 @@ pub fn load_tls(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
     tls_config(certs, key)
 }
 
+/// The certificate and key the TLS listeners present, re-read from their
+/// files on SIGHUP. New handshakes use the new pair; sessions already
+/// encrypted keep the one they started with.
+#[derive(Debug)]
+pub struct CertFiles {
+    cert: PathBuf,
+    key: PathBuf,
+    current: parking_lot::RwLock<Arc<CertifiedKey>>,
+}
+
+impl ResolvesServerCert for CertFiles {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current.read().clone())
+    }
+}
+
+impl CertFiles {
+    /// Reads the files again; on any error the old pair stays in use.
+    pub fn reload(&self) -> Result<(), String> {
+        let fresh = certified_key(&self.cert, &self.key)?;
+        *self.current.write() = Arc::new(fresh);
+        Ok(())
+    }
+}
+
+fn certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
+    let chain = read_chain(cert)?;
+    let der = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    CertifiedKey::from_der(chain, der, &rustls::crypto::ring::default_provider())
+        .map_err(|e| format!("{} and {}: certificate and key do not match: {e}", cert.display(), key.display()))
+}
+
+fn read_chain(cert: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("{}: {e}", cert.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no certificate found", cert.display()));
+    }
+    Ok(certs)
+}
+
+/// Like [`load_tls`], but the certificate can be replaced later through
+/// the returned [`CertFiles`].
+pub fn load_reloadable_tls(cert: &Path, key: &Path) -> Result<(Arc<ServerConfig>, Arc<CertFiles>), String> {
+    let files = Arc::new(CertFiles {
+        cert: cert.to_path_buf(),
+        key: key.to_path_buf(),
+        current: parking_lot::RwLock::new(Arc::new(certified_key(cert, key)?)),
+    });
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_cert_resolver(files.clone());
+    Ok((Arc::new(config), files))
+}
+
 /// Builds a rustls server configuration from DER parts.
 pub fn tls_config(
     certs: Vec<CertificateDer<'static>>,
@@ -182,6 +250,22 @@ mod tests {
         assert!(load_tls(&c, &k).is_ok());
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&k).unwrap().permissions().mode() & 0o077, 0, "key readable by others");
+    }
+
+    #[test]
+    fn a_reload_keeps_the_old_pair_when_the_new_one_is_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, k) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        write_self_signed(&["a"], &c, &k).unwrap();
+        let (_, files) = load_reloadable_tls(&c, &k).unwrap();
+        let first = files.current.read().cert.clone();
+        write_self_signed(&["b"], &c, &k).unwrap();
+        files.reload().unwrap();
+        let second = files.current.read().cert.clone();
+        assert_ne!(first, second);
+        std::fs::write(&c, "not a certificate").unwrap();
+        assert!(files.reload().is_err());
+        assert_eq!(files.current.read().cert, second);
     }
 
     #[test]

@@ -2,14 +2,76 @@
 //! level names. Levels map onto `log`'s as: major = `error!`, problems =
 //! `warn!`, low-level = `debug!`, all-info = `trace!`.
 
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use parking_lot::Mutex;
 
 use crate::config::LogLevel;
 
 /// Installs the logger for `level` (once per process; later calls are no-ops).
 pub fn init(level: LogLevel) {
-    let _ = env_logger::Builder::new()
-        .filter_level(level.filter())
+    build(level).target(env_logger::Target::Stderr).try_init().ok();
+}
+
+/// Installs the logger for `level`, writing to `file` (appending) instead of
+/// standard error when one is given; [`reopen`] opens it again.
+pub fn init_to(level: LogLevel, file: Option<&Path>) -> Result<(), String> {
+    let Some(path) = file else {
+        init(level);
+        return Ok(());
+    };
+    let f = LogFile { path: path.to_path_buf(), file: Mutex::new(open(path)?) };
+    let f = LOG_FILE.get_or_init(|| f);
+    build(level).target(env_logger::Target::Pipe(Box::new(Writer(f)))).try_init().ok();
+    Ok(())
+}
+
+/// Opens the `--log-file` again (after logrotate moved it); records keep
+/// going to the old file if that fails.
+pub fn reopen() -> Result<bool, String> {
+    let Some(f) = LOG_FILE.get() else { return Ok(false) };
+    let fresh = open(&f.path)?;
+    *f.file.lock() = fresh;
+    Ok(true)
+}
+
+struct LogFile {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+static LOG_FILE: OnceLock<LogFile> = OnceLock::new();
+
+fn open(path: &Path) -> Result<File, String> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o640)
+        .open(path)
+        .map_err(|e| format!("--log-file {}: {e}", path.display()))
+}
+
+/// The log file as env_logger's target: one locked write per record.
+struct Writer(&'static LogFile);
+
+impl Write for Writer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.file.lock().write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn build(level: LogLevel) -> env_logger::Builder {
+    let mut b = env_logger::Builder::new();
+    b.filter_level(level.filter())
         // rustls' own records are link-level detail.
         .filter_module(
             "rustls",
@@ -23,8 +85,45 @@ pub fn init(level: LogLevel) {
                 log::Level::Debug => "LOW",
                 log::Level::Trace => "LINK",
             };
-            writeln!(buf, "{} {label:7} {}", buf.timestamp_seconds(), rec.args())
-        })
-        .target(env_logger::Target::Stderr)
-        .try_init();
+            // Records carry client data (command lines, ID values); with
+            // control characters escaped, no client can start a line of
+            // its own.
+            writeln!(buf, "{} {label:7} {}", buf.timestamp_seconds(), escape(&rec.args().to_string()))
+        });
+    b
+}
+
+/// `s` with control characters written as `\r`, `\n`, `\t`, `\xNN` or
+/// `\u{NNNN}`, and backslashes doubled so an escape cannot be faked: a
+/// record is always one line.
+pub fn escape(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() || c == '\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x100 && c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn control_characters_cannot_break_a_record() {
+        assert_eq!(escape("a\r\nb"), "a\\r\\nb");
+        assert_eq!(escape("x\u{1b}[31m\u{85}"), "x\\x1b[31m\\x85");
+        assert_eq!(escape("back\\r"), "back\\\\r");
+        assert_eq!(escape("plain text"), "plain text");
+    }
 }

@@ -5,9 +5,11 @@
 pub mod logger;
 pub mod pool;
 mod privileges;
+pub mod signals;
 
 use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -24,6 +26,8 @@ pub struct Server {
     shared: Arc<Shared>,
     listeners: Vec<(TcpListener, bool)>,
     pool: Pool,
+    monitor: Option<TcpListener>,
+    certs: Option<Arc<net::CertFiles>>,
 }
 
 /// How many over-the-cap TLS refusals may be under way at once; beyond it a
@@ -37,9 +41,12 @@ impl Server {
     /// privileges when `--user` asks for it.
     pub fn bind(mut config: Config) -> Result<Server, String> {
         config.apply_default_listeners();
-        let tls = match (&config.cert, &config.key) {
-            (Some(c), Some(k)) => Some(net::load_tls(c, k)?),
-            _ => None,
+        let (tls, certs) = match (&config.cert, &config.key) {
+            (Some(c), Some(k)) => {
+                let (tls, files) = net::load_reloadable_tls(c, k)?;
+                (Some(tls), Some(files))
+            }
+            _ => (None, None),
         };
         let mut listeners = Vec::new();
         for (addrs, is_tls) in [(&config.listen, false), (&config.listen_tls, true)] {
@@ -48,6 +55,10 @@ impl Server {
                 listeners.push((l, is_tls));
             }
         }
+        let monitor = match config.monitor {
+            Some(a) => Some(TcpListener::bind(a).map_err(|e| format!("cannot listen on {a} (--monitor): {e}"))?),
+            None => None,
+        };
         match &config.run_as {
             Some(spec) => privileges::switch_to(spec)?,
             None if privileges::is_root() => {
@@ -59,12 +70,17 @@ impl Server {
         }
         let pool = Pool::new(config.max_channels);
         let shared = Arc::new(Shared::new(config, tls)?);
-        Ok(Server { shared, listeners, pool })
+        Ok(Server { shared, listeners, pool, monitor, certs })
     }
 
     /// The addresses bound, with whether each is implicit TLS.
     pub fn local_addrs(&self) -> Vec<(SocketAddr, bool)> {
         self.listeners.iter().filter_map(|(l, t)| Some((l.local_addr().ok()?, *t))).collect()
+    }
+
+    /// The monitor listener's address, when `--monitor` is given.
+    pub fn monitor_addr(&self) -> Option<SocketAddr> {
+        self.monitor.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The state every session shares.
@@ -75,6 +91,11 @@ impl Server {
     /// Runs the acceptor threads; returns only if every listener fails.
     pub fn run(self) -> Result<(), String> {
         let refusals = Arc::new(AtomicUsize::new(0));
+        let fds = self.listeners.iter().map(|(l, _)| l.as_raw_fd()).collect();
+        signals::start(fds, self.certs.clone()).map_err(|e| format!("cannot handle signals: {e}"))?;
+        if let Some(m) = self.monitor {
+            crate::monitor::http::start(m, self.shared.clone()).map_err(|e| format!("monitor: {e}"))?;
+        }
         let mut handles = Vec::new();
         for (listener, is_tls) in self.listeners {
             let (shared, pool, refusals) = (self.shared.clone(), self.pool.clone(), refusals.clone());
@@ -87,6 +108,11 @@ impl Server {
         for h in handles {
             let _ = h.join();
         }
+        // After SIGTERM the signal thread ends the process once sessions
+        // have said goodbye.
+        while signals::stopping() {
+            thread::park();
+        }
         Err("every listener stopped".into())
     }
 }
@@ -95,7 +121,11 @@ static SESSION_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: Pool, refusals: Arc<AtomicUsize>) {
     loop {
-        let (sock, peer) = match listener.accept() {
+        let accepted = listener.accept();
+        if signals::stopping() {
+            return;
+        }
+        let (sock, peer) = match accepted {
             Ok(x) => x,
             Err(e) => {
                 // EMFILE and friends: wait a little rather than spin.
@@ -140,6 +170,7 @@ fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: P
 /// Sends the over-the-cap BYE and closes.
 fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, peer: SocketAddr, refusals: &Arc<AtomicUsize>) {
     log::warn!("[{peer}] refused: Maximum Number of Channels ({}) reached", shared.config.max_channels);
+    crate::monitor::registry().stats.refused();
     let _ = sock.set_write_timeout(Some(Duration::from_secs(2)));
     if !is_tls {
         let _ = sock.write_all(BYE_FULL);

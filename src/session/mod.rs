@@ -92,6 +92,8 @@ pub struct Session {
     /// The UIDs of the search result saved by `RETURN (SAVE)` (RFC 5182),
     /// what `$` stands for; emptied when a mailbox is selected or closed.
     pub saved: Vec<u32>,
+    /// The session's row in the monitor's table.
+    pub monitor: crate::monitor::Handle,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -110,6 +112,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
             return;
         }
     };
+    let monitor = crate::monitor::registry().register(id, peer, stream.tcp().try_clone().ok(), stream.is_tls());
     let mut s = Session {
         shared,
         id,
@@ -124,6 +127,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         notifier,
         alerts: None,
         saved: Vec::new(),
+        monitor,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -132,7 +136,11 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
     if s.state == State::Logout {
         release_channel();
     }
-    if let Err(e) = result {
+    if let Some(reason) = s.monitor.kicked().filter(|_| s.state != State::Logout) {
+        s.untagged(&format!("BYE {reason}"));
+        let _ = s.flush();
+        log::error!("{} [{peer}] ended: {reason}", s.tag());
+    } else if let Err(e) = result {
         match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 s.untagged("BYE Autologout: idle for too long");
@@ -181,6 +189,7 @@ impl Session {
         stream.write_all(&self.out)?;
         stream.flush()?;
         self.bytes_out += self.out.len() as u64;
+        self.monitor.sent(self.out.len() as u64);
         self.out.clear();
         Ok(())
     }
@@ -192,6 +201,7 @@ impl Session {
         log::debug!("{} S: ({} octets of literal data)", self.tag(), data.len());
         self.conn.get_mut().write_all(data)?;
         self.bytes_out += data.len() as u64;
+        self.monitor.sent(data.len() as u64);
         Ok(())
     }
 
@@ -229,7 +239,8 @@ impl Session {
     fn command_loop(&mut self) -> io::Result<()> {
         let limits = self.limits();
         let mut bad_in_a_row = 0;
-        while !matches!(self.state, State::Logout) {
+        // Ends as well when the monitor or SIGTERM asks (run() says BYE).
+        while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
             let frame = self.conn.read_command(limits)?;
             let reply = match frame {
                 Frame::Literal { prefix, size, sync } => {
@@ -239,6 +250,7 @@ impl Session {
                         truncate(&String::from_utf8_lossy(&prefix))
                     );
                     bad_in_a_row = 0;
+                    let _running = self.monitor.begin("APPEND");
                     cmd::append::streamed(self, prefix, size, sync)?;
                     None
                 }
@@ -265,6 +277,7 @@ impl Session {
                     }
                 }
             };
+            crate::monitor::observe(self);
             if let Some((tag, response)) = reply {
                 bad_in_a_row += 1;
                 let tag = tag.unwrap_or_else(|| "*".into());
