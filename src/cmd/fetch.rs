@@ -130,7 +130,17 @@ fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
 }
 
 /// FETCH / UID FETCH.
-pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr]) -> Outcome {
+pub fn fetch(
+    s: &mut Session,
+    uid: bool,
+    set: &SequenceSet,
+    items: &[FetchAttr],
+    changed_since: Option<u64>,
+    vanished: bool,
+) -> Outcome {
+    if changed_since.is_some() || vanished {
+        return Err(Reply::Bad("FETCH modifiers CHANGEDSINCE and VANISHED are not supported (no CONDSTORE)".into()));
+    }
     if let Some(bad) =
         items.iter().find(|a| matches!(a, FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq))
     {

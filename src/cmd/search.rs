@@ -24,6 +24,9 @@ pub fn search(
     if returns.is_some_and(|r| r.contains(&SearchReturn::Save)) {
         return Err(Reply::Bad("SEARCH RETURN (SAVE) is not supported".into()));
     }
+    if uses_modseq(key) {
+        return Err(Reply::Bad("SEARCH MODSEQ is not supported (no CONDSTORE)".into()));
+    }
     let program = search::prepare(key, charset).map_err(|e| match e {
         SearchError::BadCharset(_) => {
             Reply::No(format!("[BADCHARSET ({})] Unsupported charset", search::SUPPORTED_CHARSETS.join(" ")))
@@ -94,4 +97,15 @@ pub fn search(
     };
     s.untagged(&line);
     Ok(if uid { "UID SEARCH completed".into() } else { "SEARCH completed".into() })
+}
+
+/// Whether a search key asks for mod-sequences anywhere inside it.
+fn uses_modseq(key: &SearchKey) -> bool {
+    match key {
+        SearchKey::ModSeq { .. } => true,
+        SearchKey::And(keys) => keys.iter().any(uses_modseq),
+        SearchKey::Not(k) => uses_modseq(k),
+        SearchKey::Or(a, b) => uses_modseq(a) || uses_modseq(b),
+        _ => false,
+    }
 }

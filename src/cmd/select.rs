@@ -4,7 +4,7 @@
 use super::flags::all_flags;
 use super::names::{self, store_error};
 use super::{Outcome, Reply};
-use crate::proto::command::Mailbox;
+use crate::proto::command::{Mailbox, SelectParams};
 use crate::proto::sequence::SequenceSet;
 use crate::session::view::MailboxView;
 use crate::session::{Session, State};
@@ -12,7 +12,10 @@ use crate::store::filename::{SEEN, TRASHED};
 
 /// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2). A failed SELECT leaves no
 /// mailbox selected.
-pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
+pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_only: bool) -> Outcome {
+    if params.condstore || params.qresync.is_some() {
+        return Err(Reply::Bad("CONDSTORE and QRESYNC are not supported by this server".into()));
+    }
     s.unselect();
     let name = names::decode(mailbox)?;
     let user = s.user()?;

@@ -39,6 +39,9 @@ pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outco
     if items.is_empty() {
         return Err(Reply::Bad("STATUS needs at least one item".into()));
     }
+    if items.contains(&StatusItem::HighestModSeq) {
+        return Err(Reply::Bad("STATUS HIGHESTMODSEQ is not supported (no CONDSTORE)".into()));
+    }
     let st = s.user()?.mail.status(&name).map_err(store_error)?;
     let line = format!("STATUS {} ({})", names::encoded(&name), status_items(&st, items).join(" "));
     s.untagged(&line);

@@ -11,7 +11,18 @@ use crate::session::Session;
 use crate::store::FlagOp;
 
 /// STORE / UID STORE.
-pub fn store(s: &mut Session, uid: bool, set: &SequenceSet, mode: StoreMode, silent: bool, flags: &[Flag]) -> Outcome {
+pub fn store(
+    s: &mut Session,
+    uid: bool,
+    set: &SequenceSet,
+    unchanged_since: Option<u64>,
+    mode: StoreMode,
+    silent: bool,
+    flags: &[Flag],
+) -> Outcome {
+    if unchanged_since.is_some() {
+        return Err(Reply::Bad("STORE modifier UNCHANGEDSINCE is not supported (no CONDSTORE)".into()));
+    }
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
