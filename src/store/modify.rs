@@ -5,12 +5,13 @@
 //! looked up again by its base name and the operation is applied to the
 //! flags found there, so the other writer's change is kept.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, TRASHED};
-use super::lock::DotLock;
+use super::lock::{sync_dir, DotLock};
 use super::mailbox::{Disk, Entry, MailboxShared};
 
 /// How a STORE combines the given flags with a message's flags.
@@ -118,6 +119,10 @@ impl MailboxShared {
                 }
             }
         }
+        if !changed.is_empty() {
+            // One directory fsync for the whole command, before its OK.
+            sync_dir(&self.dir().join("cur"))?;
+        }
         self.publish(&disk, &recent);
         Ok(changed)
     }
@@ -150,12 +155,18 @@ impl MailboxShared {
             }
             gone.push(uid);
         }
+        if !removed.is_empty() {
+            // One directory fsync for the whole command, before its OK.
+            sync_dir(&self.dir().join("cur"))?;
+        }
         if !gone.is_empty() {
+            let gone: HashSet<u32> = gone.into_iter().collect();
             disk.entries.retain(|e| !gone.contains(&e.uid));
             if let Some(list) = disk.list.as_mut() {
                 list.records.retain(|r| !gone.contains(&r.uid));
+                // The expunged lines may stay in the file until a rewrite.
+                dirty |= list.should_rewrite();
             }
-            dirty = true;
         }
         if dirty {
             self.save_list(&mut disk, lock)?;

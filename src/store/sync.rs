@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 
@@ -97,13 +97,35 @@ impl MailboxShared {
         Ok(())
     }
 
-    /// Writes the uid list, releasing the dotlock.
+    /// Writes the uid list, releasing the dotlock: new records are
+    /// appended to the file as Dovecot appends them (so a new message costs
+    /// one short write, and the file is a valid uid list at every instant);
+    /// the whole file is rewritten only now and then (see
+    /// [`UidList::should_rewrite`]). The caller has made sure under the
+    /// lock that the file is the one last read or written.
     pub(crate) fn save_list(&self, disk: &mut Disk, lock: DotLock) -> Result<()> {
-        let Some(list) = disk.list.as_ref() else {
+        let path = self.dir().join(uidlist::FILE);
+        let Some(list) = disk.list.as_mut() else {
             return Ok(());
         };
-        lock.commit(list.render().as_bytes())?;
-        disk.list_stamp = FileStamp::of(&self.dir().join(uidlist::FILE));
+        if list.should_rewrite() || disk.list_stamp.is_none() {
+            lock.commit(list.render().as_bytes())?;
+            list.rewritten();
+        } else {
+            let (text, n) = list.render_unwritten();
+            if n > 0 {
+                let mut f = fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| StoreError::io("opening dovecot-uidlist", e))?;
+                f.write_all(text.as_bytes())
+                    .and_then(|()| f.sync_data())
+                    .map_err(|e| StoreError::io("appending to dovecot-uidlist", e))?;
+                list.appended(n);
+            }
+            drop(lock);
+        }
+        disk.list_stamp = FileStamp::of(&path);
         Ok(())
     }
 
@@ -158,11 +180,10 @@ impl MailboxShared {
 
         let old: HashMap<String, Entry> = disk.entries.drain(..).map(|e| (e.base().to_string(), e)).collect();
         let mut known = HashSet::new();
-        let before = list.records.len();
+        // Lines of messages that are gone stay in the file until a rewrite
+        // (Dovecot's way too): nothing needs writing for an expunge.
         list.records.retain(|r| cur.contains_key(r.base()));
-        if list.records.len() != before {
-            dirty = true;
-        }
+        dirty |= list.should_rewrite();
         for r in &mut list.records {
             known.insert(r.base().to_string());
             if let Some(file) = cur.get(r.base()) {

@@ -63,7 +63,11 @@ fn dovecot_maildir_keeps_uids_and_keywords() {
 
     let text = fs::read_to_string(root.join("dovecot-uidlist")).unwrap();
     let list = uidlist::UidList::parse(&text).unwrap();
-    assert!(text.starts_with("3 V1700000000 N44 G3085f01b7f11094c501100008c4a11c1\n"));
+    // The new message's line was appended; the header stays as it was
+    // (Dovecot's appends leave it too: readers take the last UID + 1).
+    assert!(text.starts_with(&format!("{}\n", uidlist.lines().next().unwrap())), "{text}");
+    assert!(text.starts_with(uidlist), "{text}");
+    assert_eq!(list.next_uid, 44);
     assert!(text.contains("\n12 W2481 S2400 :1699990001.M2P1.host:2,F"));
     assert_eq!(list.records.iter().map(|r| r.uid).collect::<Vec<_>>(), vec![7, 12, 40, 43]);
     let kw = keywords::Keywords::parse(&fs::read_to_string(root.join("dovecot-keywords")).unwrap());
@@ -473,4 +477,48 @@ fn inbox_in_any_case_is_refused_not_a_panic() {
         assert!(acc.delete(name).is_err(), "{name}");
     }
     assert!(acc.rename("Drafts", "inbox").is_err());
+}
+
+#[test]
+fn writes_append_to_the_uid_list_and_flag_changes_leave_it_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..20 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    let path = mb.dir().join(uidlist::FILE);
+    let stat = || {
+        let m = fs::metadata(&path).unwrap();
+        (m.ino(), m.len(), m.mtime_nsec(), m.mtime())
+    };
+    let before = stat();
+    let text = fs::read_to_string(&path).unwrap();
+    // A new message: one line appended to the same file.
+    let (_, uid) = mb.append_bytes(b"Subject: x\r\n\r\n", 0, &[], None).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    assert_eq!(stat().0, before.0, "appended, not replaced");
+    let added = after.strip_prefix(text.as_str()).expect("old text kept");
+    assert!(added.starts_with(&format!("{uid} :")) && added.ends_with('\n') && added.lines().count() == 1);
+    // Flag changes: no write at all.
+    let before = stat();
+    mb.store_flags(&[1, 2, uid], FlagOp::Add, SEEN | FLAGGED, &[]).unwrap();
+    mb.store_flags(&[3], FlagOp::Replace, REPLIED, &[]).unwrap();
+    assert_eq!(stat(), before);
+    // One expunge: the line stays until a rewrite, nothing is written.
+    mb.expunge(&[4]).unwrap();
+    assert_eq!(stat(), before);
+    // The file read back (as Dovecot or a restart reads it) agrees.
+    let fresh = Store::without_watcher().account(acc.root()).open("INBOX").unwrap();
+    let snap = fresh.sync().unwrap();
+    assert_eq!(snap.entries.len(), 20);
+    assert_eq!(snap.uidnext, uid + 1);
+    assert!(snap.find(4).is_none() && snap.find(1).unwrap().flags.has(SEEN));
+    // Many expunges: the file is rewritten without their lines.
+    let uids: Vec<u32> = (5..=15).collect();
+    mb.expunge(&uids).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert_ne!(stat().0, before.0, "rewritten");
+    assert_eq!(text.lines().count(), 1 + 9, "{text}");
+    assert!(text.starts_with(&format!("3 V{} N{} ", snap.uidvalidity, uid + 1)), "{text}");
 }
