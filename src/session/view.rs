@@ -88,61 +88,81 @@ impl MailboxView {
 
     /// Brings the view up to date with the mailbox's newest snapshot and
     /// returns the untagged responses that tell the client. Expunges are
-    /// reported only when `expunge_ok`; otherwise they wait.
+    /// reported only when `expunge_ok`; otherwise they wait. Only the
+    /// messages named in the change log since the view's last snapshot are
+    /// looked at (every message only when the view is too far behind).
     pub fn update(&mut self, expunge_ok: bool) -> Vec<String> {
         let snap = self.mailbox().snapshot();
         let mut out = Vec::new();
+        if snap.counter == self.snapshot.counter && self.pending_expunge.is_empty() {
+            return out;
+        }
         let old_keywords = self.snapshot.keywords.all();
-        if snap.counter != self.snapshot.counter || !self.pending_expunge.is_empty() {
-            // Expunged: in the view, gone from the snapshot.
-            for &uid in &self.uids {
-                if snap.find(uid).is_none() {
-                    self.pending_expunge.insert(uid);
+        // The messages that changed, in UID order; `None`: maybe any.
+        let touched: Option<Vec<u32>> = if snap.uidvalidity == self.snapshot.uidvalidity {
+            self.mailbox().changes_between(self.snapshot.highest_modseq, snap.highest_modseq).map(|changes| {
+                let mut uids: Vec<u32> = changes.iter().map(|c| c.uid).collect();
+                uids.sort_unstable();
+                uids.dedup();
+                uids
+            })
+        } else {
+            None
+        };
+        let candidates: Vec<u32> = match &touched {
+            Some(uids) => uids.iter().copied().filter(|&u| self.seq_of(u).is_some()).collect(),
+            None => self.uids.clone(),
+        };
+        // Expunged: in the view, gone from the snapshot.
+        for &uid in &candidates {
+            if snap.find(uid).is_none() {
+                self.pending_expunge.insert(uid);
+            }
+        }
+        if expunge_ok && !self.pending_expunge.is_empty() {
+            let mut gone: Vec<u32> = self.pending_expunge.drain().collect();
+            gone.sort_unstable();
+            for uid in gone.into_iter().rev() {
+                if let Some(seq) = self.seq_of(uid) {
+                    let i = seq as usize - 1;
+                    out.push(format!("{seq} EXPUNGE"));
+                    self.recent.remove(&uid);
+                    self.uids.remove(i);
+                    self.flags.remove(i);
                 }
             }
-            if expunge_ok && !self.pending_expunge.is_empty() {
-                for i in (0..self.uids.len()).rev() {
-                    if self.pending_expunge.contains(&self.uids[i]) {
-                        out.push(format!("{} EXPUNGE", i + 1));
-                        self.recent.remove(&self.uids[i]);
-                        self.uids.remove(i);
-                        self.flags.remove(i);
-                    }
-                }
-                self.pending_expunge.clear();
+        }
+        let keywords_changed = snap.keywords.all() != old_keywords;
+        self.snapshot = snap.clone();
+        if keywords_changed {
+            let all = crate::cmd::flags::all_flags(&snap.keywords);
+            out.push(format!("FLAGS ({all})"));
+            if !self.read_only {
+                out.push(format!("OK [PERMANENTFLAGS ({all} \\*)] Flags permitted"));
             }
-            let keywords_changed = snap.keywords.all() != old_keywords;
-            self.snapshot = snap.clone();
-            if keywords_changed {
-                let all = crate::cmd::flags::all_flags(&snap.keywords);
-                out.push(format!("FLAGS ({all})"));
-                if !self.read_only {
-                    out.push(format!("OK [PERMANENTFLAGS ({all} \\*)] Flags permitted"));
-                }
+        }
+        // Flag changes of messages still there.
+        for uid in candidates {
+            let (Some(seq), Some(e)) = (self.seq_of(uid), snap.find(uid)) else { continue };
+            let i = seq as usize - 1;
+            if e.flags != self.flags[i] {
+                self.flags[i] = e.flags.clone();
+                out.push(format!("{seq} FETCH (UID {uid} FLAGS ({}))", self.flags_of(i)));
             }
-            // Flag changes of messages still there.
-            for i in 0..self.uids.len() {
-                if let Some(e) = snap.find(self.uids[i]) {
-                    if e.flags != self.flags[i] {
-                        self.flags[i] = e.flags.clone();
-                        out.push(format!("{} FETCH (UID {} FLAGS ({}))", i + 1, self.uids[i], self.flags_of(i)));
-                    }
-                }
+        }
+        // New messages: above the highest UID the view holds.
+        let top = self.uids.last().copied().unwrap_or(0);
+        let before = self.uids.len();
+        for e in snap.entries.after(top) {
+            self.uids.push(e.uid);
+            self.flags.push(e.flags.clone());
+        }
+        if self.uids.len() > before {
+            if !self.read_only {
+                self.recent.extend(self.mailbox().claim_recent());
             }
-            // New messages: above the highest UID the view holds.
-            let top = self.uids.last().copied().unwrap_or(0);
-            let start = snap.entries.partition_point(|e| e.uid <= top);
-            if start < snap.entries.len() {
-                for e in &snap.entries[start..] {
-                    self.uids.push(e.uid);
-                    self.flags.push(e.flags.clone());
-                }
-                if !self.read_only {
-                    self.recent.extend(self.mailbox().claim_recent());
-                }
-                out.push(format!("{} EXISTS", self.uids.len()));
-                out.push(format!("{} RECENT", self.recent_count()));
-            }
+            out.push(format!("{} EXISTS", self.uids.len()));
+            out.push(format!("{} RECENT", self.recent_count()));
         }
         out
     }

@@ -13,6 +13,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::changes::ChangeKind;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags};
 use super::lock::{sync_dir, DotLock};
@@ -153,11 +154,7 @@ impl MailboxShared {
         let (entries, names) = {
             let mut disk = self.lock_disk()?;
             self.freshen(&mut disk)?;
-            let entries: Vec<_> = uids
-                .iter()
-                .filter_map(|u| disk.entries.binary_search_by_key(u, |e| e.uid).ok())
-                .map(|i| disk.entries[i].clone())
-                .collect();
+            let entries: Vec<_> = uids.iter().filter_map(|u| disk.entries.find(*u).cloned()).collect();
             let names: Vec<Vec<String>> = entries.iter().map(|e| disk.keywords.names_of(e.flags.keywords)).collect();
             (entries, names)
         };
@@ -223,12 +220,13 @@ impl MailboxShared {
         let uidvalidity = list.uidvalidity;
         let uids: Vec<u32> = placed.iter().map(|file| list.assign(file)).collect();
         for ((file, &uid), &date) in placed.iter().zip(&uids).zip(&dates) {
-            let entry = self.entry_for(uid, file, Some(date));
+            let mut entry = self.entry_for(uid, file, Some(date));
+            entry.modseq = disk.change(uid, ChangeKind::New);
             disk.entries.push(entry);
         }
         self.save_list(&mut disk, lock)?;
         recent.extend_from_slice(&uids);
-        self.publish(&disk, &recent);
+        self.publish(&mut disk, &recent);
         Ok((uidvalidity, uids))
     }
 

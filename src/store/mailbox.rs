@@ -19,7 +19,9 @@ use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use super::cache::Cache;
+use super::changes::{Change, ChangeKind, ChangeLog};
 use super::deliver::AppendQueue;
+use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN};
 use super::keywords::Keywords;
@@ -49,6 +51,8 @@ pub struct Entry {
     /// reads no inode when the file names carry the sizes. Read it with
     /// [`MailboxShared::internal_date`].
     pub internal_date: i64,
+    /// The mod-sequence of its last change (RFC 7162).
+    pub modseq: u64,
 }
 
 impl Entry {
@@ -67,8 +71,10 @@ pub struct Snapshot {
     pub uidnext: u32,
     /// Change counter: grows by one with every published change.
     pub counter: u64,
+    /// HIGHESTMODSEQ: the mod-sequence of the latest change.
+    pub highest_modseq: u64,
     /// The messages, UIDs strictly increasing.
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     /// The keyword letters of this mailbox.
     pub keywords: Keywords,
 }
@@ -76,7 +82,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// The message with this UID.
     pub fn find(&self, uid: u32) -> Option<&Entry> {
-        self.entries.binary_search_by_key(&uid, |e| e.uid).ok().map(|i| &self.entries[i])
+        self.entries.find(uid)
     }
 
     /// The keyword names set on a message.
@@ -137,7 +143,14 @@ pub(crate) struct Disk {
     /// Identity of `dovecot-keywords` as last read or written.
     pub keywords_stamp: Option<FileStamp>,
     /// The messages, UIDs increasing.
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
+    /// The mod-sequence of the latest change.
+    pub highest_modseq: u64,
+    /// Changes not yet published, in order.
+    pub pending: Vec<Change>,
+    /// Entries changed in a way no mod-sequence counts (a new file name
+    /// from a scan, a date read): the next publish must show them.
+    pub touched: bool,
     /// The modification times of `cur/` and `new/` read just before the
     /// last full scan, and when that was; see [`MailboxShared::sync`].
     pub dirs: Option<DirTimes>,
@@ -159,6 +172,16 @@ pub(crate) struct FileStamp {
     mtime: Option<SystemTime>,
 }
 
+impl Disk {
+    /// Gives a change to a message the next mod-sequence and queues it for
+    /// the next publish; returns the mod-sequence.
+    pub fn change(&mut self, uid: u32, kind: ChangeKind) -> u64 {
+        self.highest_modseq += 1;
+        self.pending.push(Change { modseq: self.highest_modseq, uid, kind });
+        self.highest_modseq
+    }
+}
+
 impl FileStamp {
     /// The stamp of a file, `None` when it does not exist.
     pub fn of(path: &Path) -> Option<FileStamp> {
@@ -175,6 +198,8 @@ pub struct MailboxShared {
     /// inside it, so threads never poll the dotlock against each other.
     pub(crate) disk: Mutex<Disk>,
     current: RwLock<Arc<Snapshot>>,
+    /// The published changes, for views to catch up with.
+    log: RwLock<ChangeLog>,
     counter: AtomicU64,
     recent: Mutex<Vec<u32>>,
     wakers: Mutex<Vec<(u64, Sender<()>)>>,
@@ -216,10 +241,14 @@ impl MailboxShared {
                 list_stamp: None,
                 keywords: Keywords::default(),
                 keywords_stamp: None,
-                entries: Vec::new(),
+                entries: Entries::default(),
+                highest_modseq: 0,
+                pending: Vec::new(),
+                touched: false,
                 dirs: None,
             }),
             current: RwLock::new(Arc::new(Snapshot::default())),
+            log: RwLock::new(ChangeLog::default()),
             counter: AtomicU64::new(0),
             recent: Mutex::new(Vec::new()),
             wakers: Mutex::new(Vec::new()),
@@ -274,11 +303,11 @@ impl MailboxShared {
             return entry.internal_date;
         }
         let mut disk = self.disk.lock();
-        if let Ok(i) = disk.entries.binary_search_by_key(&entry.uid, |e| e.uid) {
-            if disk.entries[i].internal_date == UNKNOWN_DATE {
-                disk.entries[i].internal_date = self.mtime_of(&disk.entries[i].file.clone(), entry.base());
+        if let Some(e) = disk.entries.find_mut(entry.uid) {
+            if e.internal_date == UNKNOWN_DATE {
+                e.internal_date = self.mtime_of(&e.file.clone(), entry.base());
             }
-            return disk.entries[i].internal_date;
+            return e.internal_date;
         }
         self.mtime_of(&entry.file, entry.base())
     }
@@ -300,12 +329,12 @@ impl MailboxShared {
     /// Reads every unknown INTERNALDATE and publishes the result.
     fn fill_dates(&self) -> Arc<Snapshot> {
         let mut disk = self.disk.lock();
-        let mut entries = std::mem::take(&mut disk.entries);
-        for e in entries.iter_mut().filter(|e| e.internal_date == UNKNOWN_DATE) {
-            e.internal_date = self.mtime_of(&e.file.clone(), e.base());
-        }
-        disk.entries = entries;
-        self.publish(&disk, &[])
+        disk.entries.update_where(
+            |e| e.internal_date == UNKNOWN_DATE,
+            |e| e.internal_date = self.mtime_of(&e.file.clone(), e.base()),
+        );
+        disk.touched = true;
+        self.publish(&mut disk, &[])
     }
 
     /// Runs `f` on the mailbox's sidecar cache (see [`super::cache`]),
@@ -373,12 +402,16 @@ impl MailboxShared {
         Ok(self.disk.lock())
     }
 
-    /// Publishes the bookkeeping as a new snapshot when it differs from the
-    /// current one, marks `new_recent` as recent, and wakes the waiters.
-    pub(crate) fn publish(&self, disk: &Disk, new_recent: &[u32]) -> Arc<Snapshot> {
+    /// Publishes the bookkeeping as a new snapshot when it changed (its
+    /// changes go to the change log), marks `new_recent` as recent, and
+    /// wakes the waiters. Costs O(changes + chunks), not O(messages).
+    pub(crate) fn publish(&self, disk: &mut Disk, new_recent: &[u32]) -> Arc<Snapshot> {
         let Some(list) = disk.list.as_ref() else {
             return self.snapshot();
         };
+        let changes = std::mem::take(&mut disk.pending);
+        let touched = std::mem::take(&mut disk.touched);
+        let mut log = self.log.write();
         let mut cur = self.current.write();
         if cur.uidvalidity != list.uidvalidity {
             // Old UIDs mean nothing under a new UIDVALIDITY.
@@ -387,28 +420,45 @@ impl MailboxShared {
         if !new_recent.is_empty() {
             self.recent.lock().extend_from_slice(new_recent);
         }
-        if cur.uidvalidity == list.uidvalidity
+        if changes.is_empty()
+            && !touched
+            && cur.uidvalidity == list.uidvalidity
             && cur.uidnext == list.next_uid
-            && cur.entries == disk.entries
+            && cur.highest_modseq == disk.highest_modseq
             && cur.keywords == disk.keywords
         {
             return cur.clone();
         }
+        if cur.uidvalidity != list.uidvalidity {
+            // A new picture that no change in the log leads to.
+            log.restart(disk.highest_modseq);
+        }
+        let expunged: HashSet<u32> = changes.iter().filter(|c| c.kind == ChangeKind::Expunged).map(|c| c.uid).collect();
+        log.extend(changes);
         let counter = self.counter.fetch_add(1, Ordering::AcqRel) + 1;
         let snap = Arc::new(Snapshot {
             uidvalidity: list.uidvalidity,
             uidnext: list.next_uid,
             counter,
+            highest_modseq: disk.highest_modseq,
             entries: disk.entries.clone(),
             keywords: disk.keywords.clone(),
         });
         *cur = snap.clone();
         drop(cur);
+        drop(log);
         // Expunged messages are no longer recent for anyone.
-        let live: HashSet<u32> = disk.entries.iter().map(|e| e.uid).collect();
-        self.recent.lock().retain(|u| live.contains(u));
+        if !expunged.is_empty() {
+            self.recent.lock().retain(|u| !expunged.contains(u));
+        }
         self.wake_all();
         snap
+    }
+
+    /// The published changes with a mod-sequence in `(from, to]`, `None`
+    /// when the log no longer holds all of them.
+    pub fn changes_between(&self, from: u64, to: u64) -> Option<Vec<Change>> {
+        self.log.read().between(from, to)
     }
 
     /// Path of a file of `cur/`.
@@ -441,8 +491,8 @@ impl MailboxShared {
         // The newest name we know may be newer than the snapshot's.
         {
             let disk = self.disk.lock();
-            if let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) {
-                entry = disk.entries[i].clone();
+            if let Some(e) = disk.entries.find(uid) {
+                entry = e.clone();
             }
         }
         for _ in 0..3 {
@@ -465,8 +515,7 @@ impl MailboxShared {
     pub fn message_path(&self, uid: u32) -> Option<PathBuf> {
         let file = {
             let disk = self.disk.lock();
-            let i = disk.entries.binary_search_by_key(&uid, |e| e.uid).ok()?;
-            disk.entries[i].file.clone()
+            disk.entries.find(uid)?.file.clone()
         };
         let path = self.cur_path(&file);
         if path.exists() {

@@ -14,7 +14,9 @@
 
 pub mod account;
 pub mod cache;
+pub mod changes;
 pub mod deliver;
+pub mod entries;
 pub mod error;
 pub mod filename;
 pub mod keywords;
@@ -39,6 +41,8 @@ use crossbeam_channel::Receiver;
 use parking_lot::Mutex;
 
 pub use account::{Account, MailboxInfo, SpecialUse};
+pub use changes::{Change, ChangeKind};
+pub use entries::Entries;
 pub use error::{Result, StoreError};
 pub use filename::Flags;
 pub use mailbox::{Entry, MailboxShared, Snapshot, Status};

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io;
 
+use super::changes::ChangeKind;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, TRASHED};
 use super::lock::{sync_dir, DotLock};
@@ -87,10 +88,10 @@ impl MailboxShared {
         let mask = self.keyword_mask(&mut disk, keywords, op != FlagOp::Remove)?;
         let mut changed = Vec::new();
         for &uid in uids {
-            let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) else {
+            let Some(mut entry) = disk.entries.find(uid).cloned() else {
                 continue;
             };
-            let entry = &mut disk.entries[i];
+            let before = entry.flags.clone();
             for _ in 0..RETRIES {
                 let new_flags = op.apply(&entry.flags, system, mask);
                 if new_flags == entry.flags {
@@ -101,7 +102,6 @@ impl MailboxShared {
                     Ok(()) => {
                         entry.file = new_name;
                         entry.flags = new_flags;
-                        changed.push(entry.clone());
                         break;
                     }
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -118,12 +118,25 @@ impl MailboxShared {
                     Err(e) => return Err(StoreError::io(format!("renaming message {uid}"), e)),
                 }
             }
+            let stored = disk.entries.find(uid).is_some_and(|e| e.file == entry.file);
+            if !stored {
+                if entry.flags != before {
+                    entry.modseq = disk.change(uid, ChangeKind::Flags);
+                    changed.push(entry.clone());
+                } else {
+                    // Only the name we knew was stale.
+                    disk.touched = true;
+                }
+                if let Some(e) = disk.entries.find_mut(uid) {
+                    *e = entry;
+                }
+            }
         }
         if !changed.is_empty() {
             // One directory fsync for the whole command, before its OK.
             sync_dir(&self.dir().join("cur"))?;
         }
-        self.publish(&disk, &recent);
+        self.publish(&mut disk, &recent);
         Ok(changed)
     }
 
@@ -136,10 +149,9 @@ impl MailboxShared {
         let mut removed = Vec::new();
         let mut gone = Vec::new();
         for &uid in uids {
-            let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) else {
+            let Some(mut file) = disk.entries.find(uid).map(|e| e.file.clone()) else {
                 continue;
             };
-            let mut file = disk.entries[i].file.clone();
             for _ in 0..RETRIES {
                 match fs::remove_file(self.cur_path(&file)) {
                     Ok(()) => {
@@ -160,8 +172,11 @@ impl MailboxShared {
             sync_dir(&self.dir().join("cur"))?;
         }
         if !gone.is_empty() {
+            for &uid in &gone {
+                disk.entries.remove(uid);
+                disk.change(uid, ChangeKind::Expunged);
+            }
             let gone: HashSet<u32> = gone.into_iter().collect();
-            disk.entries.retain(|e| !gone.contains(&e.uid));
             if let Some(list) = disk.list.as_mut() {
                 list.records.retain(|r| !gone.contains(&r.uid));
                 // The expunged lines may stay in the file until a rewrite.
@@ -171,7 +186,7 @@ impl MailboxShared {
         if dirty {
             self.save_list(&mut disk, lock)?;
         }
-        self.publish(&disk, &recent);
+        self.publish(&mut disk, &recent);
         Ok(removed)
     }
 

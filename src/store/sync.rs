@@ -17,6 +17,8 @@ use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 
+use super::changes::ChangeKind;
+use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename;
 use super::keywords::{self, Keywords};
@@ -44,7 +46,7 @@ impl MailboxShared {
         if dirty {
             self.save_list(&mut disk, lock)?;
         }
-        Ok(self.publish(&disk, &recent))
+        Ok(self.publish(&mut disk, &recent))
     }
 
     /// The times of `cur/` and `new/` now.
@@ -178,7 +180,6 @@ impl MailboxShared {
             cur.extend(self.read_cur()?);
         }
 
-        let old: HashMap<String, Entry> = disk.entries.drain(..).map(|e| (e.base().to_string(), e)).collect();
         let mut known = HashSet::new();
         // Lines of messages that are gone stay in the file until a rewrite
         // (Dovecot's way too): nothing needs writing for an expunge.
@@ -198,14 +199,56 @@ impl MailboxShared {
             new_uids.push(list.assign(file));
             dirty = true;
         }
-        disk.entries = list
-            .records
-            .iter()
-            .map(|r| match old.get(r.base()) {
-                Some(e) => Entry { file: r.file.clone(), flags: filename::parse(&r.file).flags, ..e.clone() },
-                None => self.entry_for(r.uid, &r.file, None),
-            })
-            .collect();
+
+        // The new list, and the changes that lead to it from the old one,
+        // each with its own mod-sequence. A first load has no changes.
+        let first_load = disk.entries.is_empty() && disk.highest_modseq == 0;
+        let mut old: HashMap<String, Entry> =
+            std::mem::take(&mut disk.entries).iter().map(|e| (e.base().to_string(), e.clone())).collect();
+        let list = disk.list.as_ref().expect("loaded above");
+        let mut entries = Entries::default();
+        let mut changes = Vec::new();
+        for r in &list.records {
+            let flags = filename::parse(&r.file).flags;
+            let e = match old.remove(r.base()) {
+                Some(e) if e.uid == r.uid => {
+                    if e.flags != flags {
+                        changes.push((r.uid, ChangeKind::Flags));
+                    }
+                    if e.file != r.file {
+                        disk.touched = true;
+                    }
+                    Entry { file: r.file.clone(), flags, ..e }
+                }
+                // New to us, or renumbered by another process (a new UID
+                // is a new message to a client).
+                other => {
+                    if let Some(e) = other {
+                        changes.push((e.uid, ChangeKind::Expunged));
+                    }
+                    changes.push((r.uid, ChangeKind::New));
+                    self.entry_for(r.uid, &r.file, None)
+                }
+            };
+            entries.push(e);
+        }
+        for e in old.into_values() {
+            changes.push((e.uid, ChangeKind::Expunged));
+        }
+        disk.entries = entries;
+        if first_load {
+            disk.touched = true;
+            disk.highest_modseq = disk.highest_modseq.max(1);
+            disk.entries.update_where(|_| true, |e| e.modseq = 1);
+        } else {
+            changes.sort_by_key(|&(uid, kind)| (kind != ChangeKind::Expunged, uid));
+            for (uid, kind) in changes {
+                let modseq = disk.change(uid, kind);
+                if let Some(e) = disk.entries.find_mut(uid) {
+                    e.modseq = modseq;
+                }
+            }
+        }
         Ok((dirty, new_uids))
     }
 
@@ -223,7 +266,15 @@ impl MailboxShared {
                 (size, d.unwrap_or_else(|| meta.map(|m| m.mtime()).unwrap_or_else(now_secs)))
             }
         };
-        Entry { uid, file: file.to_string(), flags: parsed.flags.clone(), size, vsize: parsed.vsize, internal_date }
+        Entry {
+            uid,
+            file: file.to_string(),
+            flags: parsed.flags.clone(),
+            size,
+            vsize: parsed.vsize,
+            internal_date,
+            modseq: 1,
+        }
     }
 
     /// Moves every file of `new/` into `cur/` with an empty info part;
