@@ -331,7 +331,7 @@ impl Session {
     pub fn report_changes(&mut self, expunge_ok: bool) {
         let tag = self.tag();
         let Some(view) = self.view.as_mut() else { return };
-        if !self.shared.store.has_watcher() {
+        if !view.mailbox().is_watched() {
             if let Err(e) = view.mailbox().sync() {
                 log::warn!("{tag} sync of {} failed: {e}", view.name);
             }

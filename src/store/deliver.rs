@@ -210,6 +210,7 @@ impl MailboxShared {
             let mask = self.keyword_mask_locked(&mut disk, &names)?;
             let flags = Flags { system: p.system, keywords: mask, other: String::new() };
             let file = filename::compose(&p.base, &flags);
+            self.expect_event(false, true, &file);
             fs::rename(&p.tmp.path, self.cur_path(&file))
                 .map_err(|e| StoreError::io("moving a new message into cur/", e))?;
             p.tmp.keep = true;

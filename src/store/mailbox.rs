@@ -8,10 +8,10 @@
 //! wait on it. A session keeps its own sequence-number view and diffs it
 //! against the latest snapshot.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -26,6 +26,7 @@ use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN};
 use super::keywords::Keywords;
 use super::uidlist::UidList;
+use super::watch::FsEvent;
 
 /// A change callback; see [`MailboxShared::add_hook`].
 pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
@@ -212,7 +213,18 @@ pub struct MailboxShared {
     pub(crate) appends: Mutex<AppendQueue>,
     /// Held by the one appender committing the queue.
     pub(crate) append_turn: Mutex<()>,
+    /// Whether inotify watches both `cur/` and `new/` (else sessions poll).
+    watched: AtomicBool,
+    /// How many full scans of the directories were made.
+    pub(crate) scans: AtomicU64,
+    /// Directory events our own renames and unlinks will cause, so the
+    /// watcher does not rescan the mailbox for them.
+    pub(crate) own_events: Mutex<HashMap<FsEvent, u32>>,
 }
+
+/// More expected events than this are forgotten (they were never
+/// delivered: the mailbox was not watched).
+const OWN_EVENTS_MAX: usize = 4096;
 
 static LAST_UIDVALIDITY: AtomicU32 = AtomicU32::new(0);
 
@@ -256,6 +268,9 @@ impl MailboxShared {
             cache: Mutex::new(None),
             appends: Mutex::new(AppendQueue::default()),
             append_turn: Mutex::new(()),
+            watched: AtomicBool::new(false),
+            scans: AtomicU64::new(0),
+            own_events: Mutex::new(HashMap::new()),
             next_waker: AtomicU64::new(1),
         }
     }
@@ -453,6 +468,59 @@ impl MailboxShared {
         }
         self.wake_all();
         snap
+    }
+
+    /// Whether the watcher sees every change of `cur/` and `new/`; when
+    /// not, sessions must [`sync`](Self::sync) on each command and while
+    /// idling.
+    pub fn is_watched(&self) -> bool {
+        self.watched.load(Ordering::Acquire)
+    }
+
+    /// How many times the directories were listed in full (for tests and
+    /// monitoring: our own changes must not cost one).
+    pub fn scans(&self) -> u64 {
+        self.scans.load(Ordering::Relaxed)
+    }
+
+    /// Set by the watcher.
+    pub(crate) fn set_watched(&self, on: bool) {
+        self.watched.store(on, Ordering::Release);
+    }
+
+    /// Notes a directory event that our own rename or unlink is about to
+    /// cause (`in_new`: in `new/`, else `cur/`).
+    pub(crate) fn expect_event(&self, in_new: bool, appears: bool, name: &str) {
+        if !self.is_watched() {
+            // No event will come (a watch starting just now costs at most
+            // one needless scan).
+            return;
+        }
+        let mut own = self.own_events.lock();
+        if own.len() >= OWN_EVENTS_MAX {
+            own.clear();
+        }
+        *own.entry(FsEvent { in_new, appears, name: name.to_string() }).or_default() += 1;
+    }
+
+    /// Whether events of our own changes are still expected.
+    pub fn expects_events(&self) -> bool {
+        !self.own_events.lock().is_empty()
+    }
+
+    /// Takes an event off the expected ones; false when it was not ours.
+    pub(crate) fn own_event(&self, ev: &FsEvent) -> bool {
+        let mut own = self.own_events.lock();
+        match own.get_mut(ev) {
+            Some(n) => {
+                *n -= 1;
+                if *n == 0 {
+                    own.remove(ev);
+                }
+                true
+            }
+            None => false,
+        }
     }
 
     /// The published changes with a mod-sequence in `(from, to]`, `None`

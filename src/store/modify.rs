@@ -98,6 +98,8 @@ impl MailboxShared {
                     break;
                 }
                 let new_name = filename::compose(entry.base(), &new_flags);
+                self.expect_event(false, false, &entry.file);
+                self.expect_event(false, true, &new_name);
                 match fs::rename(self.cur_path(&entry.file), self.cur_path(&new_name)) {
                     Ok(()) => {
                         entry.file = new_name;
@@ -153,6 +155,7 @@ impl MailboxShared {
                 continue;
             };
             for _ in 0..RETRIES {
+                self.expect_event(false, false, &file);
                 match fs::remove_file(self.cur_path(&file)) {
                     Ok(()) => {
                         removed.push(uid);

@@ -25,6 +25,7 @@ use super::keywords::{self, Keywords};
 use super::lock::DotLock;
 use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
 use super::uidlist::{self, UidList};
+use super::watch::FsEvent;
 
 impl MailboxShared {
     /// Syncs with the directories and publishes the result.
@@ -36,9 +37,29 @@ impl MailboxShared {
     /// close to the last scan to be told apart from a later change are not
     /// trusted (see [`settled`]).
     pub fn sync(&self) -> Result<Arc<Snapshot>> {
+        self.sync_with(false)
+    }
+
+    /// After the watcher saw these events (`unknown`: and others it cannot
+    /// name): when every one was caused by our own renames and unlinks,
+    /// nothing needs reading, and the directory times are vouched for
+    /// anew; otherwise the mailbox is scanned whatever its times say.
+    pub fn sync_after_events(&self, events: &[FsEvent], unknown: bool) -> Result<()> {
+        let foreign = events.iter().fold(unknown, |f, ev| !self.own_event(ev) | f);
+        if foreign {
+            return self.sync_with(true).map(drop);
+        }
+        let mut disk = self.lock_disk()?;
+        if disk.dirs.is_some() && self.is_watched() {
+            disk.dirs = Some(self.dir_times());
+        }
+        Ok(())
+    }
+
+    fn sync_with(&self, force: bool) -> Result<Arc<Snapshot>> {
         let mut disk = self.lock_disk()?;
         let now = self.dir_times();
-        if self.unchanged(&disk, &now) {
+        if !force && self.unchanged(&disk, &now) {
             return Ok(self.snapshot());
         }
         let lock = DotLock::acquire(self.dir())?;
@@ -134,6 +155,7 @@ impl MailboxShared {
     /// The scan itself (mutex and dotlock held). Returns whether the uid
     /// list must be written and the UIDs given to new messages.
     pub(crate) fn scan_locked(&self, disk: &mut Disk) -> Result<(bool, Vec<u32>)> {
+        self.scans.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.reload_keywords(disk)?;
         let mut dirty = false;
         let list_path = self.dir().join(uidlist::FILE);
@@ -295,6 +317,8 @@ impl MailboxShared {
                 continue;
             }
             let target = if name.contains(':') { name.to_string() } else { format!("{name}:2,") };
+            self.expect_event(true, false, name);
+            self.expect_event(false, true, &target);
             match fs::rename(ent.path(), self.cur_path(&target)) {
                 Ok(()) => moved += 1,
                 // Another process moved it first; it is in cur/ now.

@@ -382,6 +382,43 @@ fn watcher_wakes_on_delivery() {
 }
 
 #[test]
+fn own_changes_cost_no_rescan_and_foreign_ones_are_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new();
+    if !store.has_watcher() {
+        assert!(!Path::new("/proc/sys/fs/inotify").exists(), "inotify exists but did not start");
+        return;
+    }
+    let acc = store.account(dir.path());
+    acc.ensure_default_mailboxes().unwrap();
+    let mb = acc.open("INBOX").unwrap();
+    mb.append_bytes(b"Subject: 1\r\n\r\n", 0, &[], None).unwrap();
+    mb.sync().unwrap();
+    let sel = store.select(&mb);
+    assert!(mb.is_watched());
+    let scans = mb.scans();
+    mb.append_bytes(b"Subject: 2\r\n\r\n", 0, &[], None).unwrap();
+    mb.store_flags(&[1, 2], FlagOp::Add, SEEN, &[]).unwrap();
+    mb.expunge(&[1]).unwrap();
+    let start = std::time::Instant::now();
+    while mb.expects_events() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the watcher never saw our own events");
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(mb.scans(), scans, "our own changes were not rescanned");
+    // An MTA's delivery is foreign: scanned and seen.
+    write(&acc.root().join("new/1700000000.M1P2.mta"), "hi");
+    let start = std::time::Instant::now();
+    while mb.snapshot().entries.len() != 2 {
+        assert!(start.elapsed() < Duration::from_secs(30), "delivery not seen");
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert!(mb.scans() > scans);
+    drop(sel);
+    assert!(!mb.is_watched());
+}
+
+#[test]
 fn uidvalidity_is_unique_per_mailbox() {
     let (_t, acc) = account();
     let mut seen = HashSet::new();
