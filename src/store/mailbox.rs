@@ -25,6 +25,7 @@ use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN};
 use super::keywords::Keywords;
+use super::modseq::{info_of, ModseqFile};
 use super::uidlist::UidList;
 use super::watch::FsEvent;
 
@@ -149,6 +150,8 @@ pub(crate) struct Disk {
     pub highest_modseq: u64,
     /// Changes not yet published, in order.
     pub pending: Vec<Change>,
+    /// The mod-sequence sidecar, once loaded.
+    pub modseqs: Option<ModseqFile>,
     /// Entries changed in a way no mod-sequence counts (a new file name
     /// from a scan, a date read): the next publish must show them.
     pub touched: bool,
@@ -256,6 +259,7 @@ impl MailboxShared {
                 entries: Entries::default(),
                 highest_modseq: 0,
                 pending: Vec::new(),
+                modseqs: None,
                 touched: false,
                 dirs: None,
             }),
@@ -421,11 +425,12 @@ impl MailboxShared {
     /// changes go to the change log), marks `new_recent` as recent, and
     /// wakes the waiters. Costs O(changes + chunks), not O(messages).
     pub(crate) fn publish(&self, disk: &mut Disk, new_recent: &[u32]) -> Arc<Snapshot> {
+        let changes = std::mem::take(&mut disk.pending);
+        let touched = std::mem::take(&mut disk.touched);
+        self.persist(disk, &changes);
         let Some(list) = disk.list.as_ref() else {
             return self.snapshot();
         };
-        let changes = std::mem::take(&mut disk.pending);
-        let touched = std::mem::take(&mut disk.touched);
         let mut log = self.log.write();
         let mut cur = self.current.write();
         if cur.uidvalidity != list.uidvalidity {
@@ -521,6 +526,41 @@ impl MailboxShared {
             }
             None => false,
         }
+    }
+
+    /// Records changes in the mod-sequence sidecar; the reservation that
+    /// covers them is on disk before any client can see them.
+    fn persist(&self, disk: &mut Disk, changes: &[Change]) {
+        let Some(file) = disk.modseqs.as_mut() else { return };
+        if changes.is_empty() {
+            return;
+        }
+        if let Err(e) = file.reserve(disk.highest_modseq, &disk.entries) {
+            log::error!("{}: reserving mod-sequences: {e}", self.dir.display());
+        }
+        let mut text = String::new();
+        for c in changes {
+            match c.kind {
+                ChangeKind::Expunged => {
+                    file.push_expunge(c.uid, c.modseq);
+                    text.push_str(&format!("x {} {}\n", c.uid, c.modseq));
+                }
+                _ => {
+                    if let Some(e) = disk.entries.find(c.uid) {
+                        text.push_str(&format!("m {} {} {}\n", e.uid, e.modseq, info_of(&e.file)));
+                    }
+                }
+            }
+        }
+        if let Err(e) = file.append(&text, changes.len(), &disk.entries, disk.highest_modseq) {
+            log::warn!("{}: writing {}: {e}", self.dir.display(), super::modseq::FILE);
+        }
+    }
+
+    /// UID ranges expunged with a mod-sequence above `modseq` (QRESYNC's
+    /// VANISHED); `None` when the history does not reach back that far.
+    pub fn vanished_since(&self, modseq: u64) -> Option<Vec<(u32, u32)>> {
+        self.disk.lock().modseqs.as_ref().and_then(|f| f.vanished_since(modseq))
     }
 
     /// The published changes with a mod-sequence in `(from, to]`, `None`

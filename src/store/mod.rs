@@ -23,6 +23,7 @@ pub mod keywords;
 pub mod lock;
 pub mod mailbox;
 pub mod modify;
+pub mod modseq;
 pub mod name;
 pub mod subscriptions;
 pub mod sync;

@@ -24,6 +24,7 @@ use super::filename;
 use super::keywords::{self, Keywords};
 use super::lock::DotLock;
 use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
+use super::modseq::{fresh_base, info_of, ModseqFile};
 use super::uidlist::{self, UidList};
 use super::watch::FsEvent;
 
@@ -224,7 +225,8 @@ impl MailboxShared {
 
         // The new list, and the changes that lead to it from the old one,
         // each with its own mod-sequence. A first load has no changes.
-        let first_load = disk.entries.is_empty() && disk.highest_modseq == 0;
+        let uidvalidity = disk.list.as_ref().map(|l| l.uidvalidity).unwrap_or(0);
+        let first_load = disk.modseqs.as_ref().is_none_or(|m| m.uidvalidity != uidvalidity);
         let mut old: HashMap<String, Entry> =
             std::mem::take(&mut disk.entries).iter().map(|e| (e.base().to_string(), e.clone())).collect();
         let list = disk.list.as_ref().expect("loaded above");
@@ -259,9 +261,7 @@ impl MailboxShared {
         }
         disk.entries = entries;
         if first_load {
-            disk.touched = true;
-            disk.highest_modseq = disk.highest_modseq.max(1);
-            disk.entries.update_where(|_| true, |e| e.modseq = 1);
+            self.load_modseqs(disk, uidvalidity);
         } else {
             changes.sort_by_key(|&(uid, kind)| (kind != ChangeKind::Expunged, uid));
             for (uid, kind) in changes {
@@ -272,6 +272,55 @@ impl MailboxShared {
             }
         }
         Ok((dirty, new_uids))
+    }
+
+    /// Gives every message its mod-sequence from the sidecar, and fresh
+    /// ones to changes made while no tegami watched (see `modseq.rs`).
+    fn load_modseqs(&self, disk: &mut Disk, uidvalidity: u32) {
+        disk.touched = true;
+        disk.pending.clear();
+        let (mut file, map, found) = ModseqFile::load(self.dir(), uidvalidity);
+        let result = if !found {
+            let base = fresh_base().max(file.reserved + 1).max(disk.highest_modseq + 1);
+            disk.highest_modseq = base;
+            disk.entries.update_where(|_| true, |e| e.modseq = base);
+            file.floor = base;
+            file.rewrite(&disk.entries, base)
+        } else {
+            let mut highest = file.reserved.max(disk.highest_modseq);
+            let mut text = String::new();
+            let mut n = 0;
+            let mut live = HashSet::new();
+            disk.entries.update_where(
+                |_| true,
+                |e| {
+                    live.insert(e.uid);
+                    match map.get(&e.uid) {
+                        Some((m, info)) if info == info_of(&e.file) => e.modseq = *m,
+                        _ => {
+                            highest += 1;
+                            e.modseq = highest;
+                            text.push_str(&format!("m {} {highest} {}\n", e.uid, info_of(&e.file)));
+                            n += 1;
+                        }
+                    }
+                },
+            );
+            let mut gone: Vec<u32> = map.keys().copied().filter(|u| !live.contains(u)).collect();
+            gone.sort_unstable();
+            for uid in gone {
+                highest += 1;
+                file.push_expunge(uid, highest);
+                text.push_str(&format!("x {uid} {highest}\n"));
+                n += 1;
+            }
+            disk.highest_modseq = highest;
+            file.reserve(highest + 1, &disk.entries).and_then(|()| file.append(&text, n, &disk.entries, highest))
+        };
+        if let Err(e) = result {
+            log::error!("{}: writing {}: {e}", self.dir().display(), super::modseq::FILE);
+        }
+        disk.modseqs = Some(file);
     }
 
     /// Builds an entry for a file seen for the first time: one stat when

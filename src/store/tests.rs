@@ -559,3 +559,48 @@ fn writes_append_to_the_uid_list_and_flag_changes_leave_it_alone() {
     assert_eq!(text.lines().count(), 1 + 9, "{text}");
     assert!(text.starts_with(&format!("3 V{} N{} ", snap.uidvalidity, uid + 1)), "{text}");
 }
+
+#[test]
+fn modseqs_survive_restarts_and_outside_changes_get_fresh_ones() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..3 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    mb.store_flags(&[2], FlagOp::Add, SEEN, &[]).unwrap();
+    let snap = mb.snapshot();
+    let h1 = snap.highest_modseq;
+    assert!(snap.entries.iter().all(|e| e.modseq <= h1));
+    assert_eq!(snap.find(2).unwrap().modseq, h1, "the last change");
+    let reopen = || Store::without_watcher().account(acc.root()).open("INBOX").unwrap();
+    // A restart: the same modseqs, HIGHESTMODSEQ not lower.
+    let mb2 = reopen();
+    let s2 = mb2.sync().unwrap();
+    for e in snap.entries.iter() {
+        assert_eq!(s2.find(e.uid).unwrap().modseq, e.modseq);
+    }
+    assert!(s2.highest_modseq >= h1);
+    // A change there, then behind tegami's back: a flag renamed by another
+    // program and a message removed.
+    mb2.store_flags(&[1], FlagOp::Add, FLAGGED, &[]).unwrap();
+    let h2 = mb2.snapshot().highest_modseq;
+    assert!(h2 > h1);
+    let cur = acc.root().join("cur");
+    let e3 = s2.find(3).unwrap().file.clone();
+    fs::rename(cur.join(&e3), cur.join(format!("{}:2,T", filename::base_of(&e3)))).unwrap();
+    let e2 = mb2.snapshot().find(2).unwrap().file.clone();
+    fs::remove_file(cur.join(e2)).unwrap();
+    // A crash lost the last records (they are not fsynced): a torn line.
+    let side = acc.root().join(modseq::FILE);
+    let text = fs::read_to_string(&side).unwrap();
+    fs::write(&side, &text[..text.len() - 3]).unwrap();
+    let mb3 = reopen();
+    let s3 = mb3.sync().unwrap();
+    assert!(s3.highest_modseq > h2, "never backwards, never repeated");
+    assert!(s3.find(3).unwrap().modseq > h2, "renamed behind our back");
+    assert!(s3.find(1).unwrap().modseq > h1, "its lost record is recovered as a change");
+    assert!(s3.find(2).is_none());
+    let vanished = mb3.vanished_since(h2).unwrap();
+    assert!(vanished.iter().any(|&(lo, hi)| lo <= 2 && 2 <= hi), "{vanished:?}");
+    assert_eq!(mb3.vanished_since(s3.highest_modseq).unwrap(), vec![]);
+}
