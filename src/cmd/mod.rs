@@ -50,6 +50,8 @@ pub const EXTENSIONS: &[&str] = &[
     "MULTIAPPEND",
     "MOVE",
     "ESEARCH",
+    "CONDSTORE",
+    "QRESYNC",
 ];
 
 /// A command table entry.

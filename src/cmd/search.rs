@@ -24,8 +24,10 @@ pub fn search(
     if returns.is_some_and(|r| r.contains(&SearchReturn::Save)) {
         return Err(Reply::Bad("SEARCH RETURN (SAVE) is not supported".into()));
     }
-    if uses_modseq(key) {
-        return Err(Reply::Bad("SEARCH MODSEQ is not supported (no CONDSTORE)".into()));
+    let modseq_key = uses_modseq(key);
+    if modseq_key {
+        // RFC 7162 3.1: a CONDSTORE enabling command.
+        super::select::condstore_on(s);
     }
     let program = search::prepare(key, charset).map_err(|e| match e {
         SearchError::BadCharset(_) => {
@@ -43,6 +45,7 @@ pub fn search(
         .header_fields()
         .is_some_and(|f| !f.is_empty() && f.iter().all(|n| cached::SEARCH_FIELDS.contains(&n.as_str())));
     let mut hits = Vec::new();
+    let mut top_modseq = 0;
     for i in 0..view.uids.len() {
         let u = view.uids[i];
         let Some(entry) = view.snapshot.find(u) else { continue };
@@ -84,17 +87,26 @@ pub fn search(
             msg.internal_date = mailbox.internal_date(entry);
         }
         msg.size = entry.vsize.unwrap_or(entry.size);
+        msg.modseq = Some(view.modseqs[i]);
         if search::matches(&program, &msg) {
             hits.push(if uid { u } else { i as u32 + 1 });
+            top_modseq = top_modseq.max(view.modseqs[i]);
         }
     }
     if header_only {
         mailbox.with_cache(|c| c.flush());
     }
-    let line = match returns {
+    let mut line = match returns {
         None => search::search_response(&hits),
         Some(r) => search::esearch_response(tag, uid, r, &hits),
     };
+    // RFC 7162 3.1.5: the highest mod-sequence of the messages found.
+    if modseq_key && !hits.is_empty() {
+        line.push_str(&match returns {
+            None => format!(" (MODSEQ {top_modseq})"),
+            Some(_) => format!(" MODSEQ {top_modseq}"),
+        });
+    }
     s.untagged(&line);
     Ok(if uid { "UID SEARCH completed".into() } else { "SEARCH completed".into() })
 }

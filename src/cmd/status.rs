@@ -26,7 +26,8 @@ pub fn status_items(st: &Status, items: &[StatusItem]) -> Vec<String> {
                 Some(t) => format!("\"{}\"", DateTime::from_unix(t, 0)),
                 None => continue,
             },
-            StatusItem::HighestModSeq | StatusItem::Deleted | StatusItem::AppendLimit => continue,
+            StatusItem::HighestModSeq => st.highest_modseq.to_string(),
+            StatusItem::Deleted | StatusItem::AppendLimit => continue,
         };
         out.push(format!("{} {value}", item.name()));
     }
@@ -40,7 +41,8 @@ pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outco
         return Err(Reply::Bad("STATUS needs at least one item".into()));
     }
     if items.contains(&StatusItem::HighestModSeq) {
-        return Err(Reply::Bad("STATUS HIGHESTMODSEQ is not supported (no CONDSTORE)".into()));
+        // RFC 7162 3.1: a CONDSTORE enabling command.
+        super::select::condstore_on(s);
     }
     let st = s.user()?.mail.status(&name).map_err(store_error)?;
     let line = format!("STATUS {} ({})", names::encoded(&name), status_items(&st, items).join(" "));

@@ -87,6 +87,8 @@ pub struct Session {
     pub bytes_out: u64,
     /// Poked when the selected mailbox changes; IDLE waits on it.
     pub notifier: Arc<idle::Notifier>,
+    /// CONDSTORE / QRESYNC, once enabled (RFC 7162).
+    pub sync_ext: view::SyncExt,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -117,6 +119,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         failed_logins: 0,
         bytes_out: 0,
         notifier,
+        sync_ext: view::SyncExt::default(),
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());

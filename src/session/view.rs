@@ -9,7 +9,17 @@ use std::sync::Arc;
 
 use super::idle::Notifier;
 use crate::cmd::flags::flag_list;
-use crate::store::{Flags, MailboxShared, Selection, Snapshot};
+use crate::store::{Entry, Flags, MailboxShared, Selection, Snapshot};
+
+/// Which RFC 7162 extensions the session has enabled (ENABLE, or a
+/// CONDSTORE enabling command).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncExt {
+    /// CONDSTORE: FETCH responses carry MODSEQ, SELECT sends HIGHESTMODSEQ.
+    pub condstore: bool,
+    /// QRESYNC (implies CONDSTORE): expunges are reported as VANISHED.
+    pub qresync: bool,
+}
 
 /// The selected mailbox as this session sees it.
 pub struct MailboxView {
@@ -24,6 +34,10 @@ pub struct MailboxView {
     pub uids: Vec<u32>,
     /// Flags as last reported, parallel to `uids`.
     pub flags: Vec<Flags>,
+    /// Mod-sequences as last reported (or known), parallel to `uids`.
+    pub modseqs: Vec<u64>,
+    /// CONDSTORE / QRESYNC as enabled by the session.
+    pub ext: SyncExt,
     /// The messages this session holds `\Recent` for.
     pub recent: HashSet<u32>,
     /// The snapshot the view was last brought up to date with.
@@ -49,6 +63,7 @@ impl MailboxView {
         selection: Selection,
         snapshot: Arc<Snapshot>,
         notifier: Arc<Notifier>,
+        ext: SyncExt,
     ) -> MailboxView {
         let hook = selection.mailbox().add_hook(Arc::new(move || notifier.notify()));
         let recent = if read_only { HashSet::new() } else { selection.mailbox().claim_recent().into_iter().collect() };
@@ -57,6 +72,8 @@ impl MailboxView {
             read_only,
             uids: snapshot.entries.iter().map(|e| e.uid).collect(),
             flags: snapshot.entries.iter().map(|e| e.flags.clone()).collect(),
+            modseqs: snapshot.entries.iter().map(|e| e.modseq).collect(),
+            ext,
             recent,
             snapshot,
             selection,
@@ -122,14 +139,23 @@ impl MailboxView {
         if expunge_ok && !self.pending_expunge.is_empty() {
             let mut gone: Vec<u32> = self.pending_expunge.drain().collect();
             gone.sort_unstable();
-            for uid in gone.into_iter().rev() {
+            let mut vanished = Vec::new();
+            for &uid in gone.iter().rev() {
                 if let Some(seq) = self.seq_of(uid) {
                     let i = seq as usize - 1;
-                    out.push(format!("{seq} EXPUNGE"));
+                    if !self.ext.qresync {
+                        out.push(format!("{seq} EXPUNGE"));
+                    }
+                    vanished.push(uid);
                     self.recent.remove(&uid);
                     self.uids.remove(i);
                     self.flags.remove(i);
+                    self.modseqs.remove(i);
                 }
+            }
+            if self.ext.qresync && !vanished.is_empty() {
+                vanished.reverse();
+                out.push(format!("VANISHED {}", set_text(&ranges_of(&vanished))));
             }
         }
         let keywords_changed = snap.keywords.all() != old_keywords;
@@ -145,9 +171,10 @@ impl MailboxView {
         for uid in candidates {
             let (Some(seq), Some(e)) = (self.seq_of(uid), snap.find(uid)) else { continue };
             let i = seq as usize - 1;
-            if e.flags != self.flags[i] {
+            if e.flags != self.flags[i] || (self.ext.condstore && e.modseq > self.modseqs[i]) {
                 self.flags[i] = e.flags.clone();
-                out.push(format!("{seq} FETCH (UID {uid} FLAGS ({}))", self.flags_of(i)));
+                self.modseqs[i] = e.modseq;
+                out.push(format!("{seq} FETCH (UID {uid} FLAGS ({}){})", self.flags_of(i), self.modseq_item(i)));
             }
         }
         // New messages: above the highest UID the view holds.
@@ -156,6 +183,7 @@ impl MailboxView {
         for e in snap.entries.after(top) {
             self.uids.push(e.uid);
             self.flags.push(e.flags.clone());
+            self.modseqs.push(e.modseq);
         }
         if self.uids.len() > before {
             if !self.read_only {
@@ -172,11 +200,115 @@ impl MailboxView {
         self.uids.iter().filter(|u| self.recent.contains(u)).count()
     }
 
-    /// Records flags this session itself set, so they are not reported
-    /// again as someone else's change.
-    pub fn note_flags(&mut self, uid: u32, flags: Flags) {
-        if let Some(seq) = self.seq_of(uid) {
-            self.flags[seq as usize - 1] = flags;
+    /// Records flags this session itself set (with their mod-sequence), so
+    /// they are not reported again as someone else's change.
+    pub fn note_flags(&mut self, entry: &Entry) {
+        if let Some(seq) = self.seq_of(entry.uid) {
+            let i = seq as usize - 1;
+            self.flags[i] = entry.flags.clone();
+            self.modseqs[i] = self.modseqs[i].max(entry.modseq);
         }
+    }
+
+    /// ` MODSEQ (n)` for the message at index `i` once CONDSTORE is on.
+    pub fn modseq_item(&self, i: usize) -> String {
+        if self.ext.condstore {
+            format!(" MODSEQ ({})", self.modseqs[i])
+        } else {
+            String::new()
+        }
+    }
+
+    /// UIDs of `within` (intervals, UID order) expunged with a mod-sequence
+    /// above `since` (QRESYNC's VANISHED (EARLIER)). When the mailbox's
+    /// history does not reach back that far, every UID of `within` that is
+    /// not in the mailbox is named: more than needed, never too few.
+    pub fn vanished(&self, since: u64, within: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        let top = self.snapshot.uidnext.saturating_sub(1);
+        let mut out = Vec::new();
+        match self.mailbox().vanished_since(since) {
+            Some(history) => {
+                for &(lo, hi) in &history {
+                    for &(a, b) in within {
+                        let (l, h) = (lo.max(a), hi.min(b));
+                        if l <= h {
+                            out.push((l, h));
+                        }
+                    }
+                }
+            }
+            None => {
+                for &(a, b) in within {
+                    let (a, b) = (a, b.min(top));
+                    let mut next = a;
+                    let start = self.uids.partition_point(|&u| u < a);
+                    for &u in self.uids[start..].iter().take_while(|&&u| u <= b) {
+                        if u > next {
+                            out.push((next, u - 1));
+                        }
+                        next = u + 1;
+                    }
+                    if next <= b {
+                        out.push((next, b));
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        // Nothing the view still holds is reported vanished.
+        out.into_iter()
+            .flat_map(|(l, h)| {
+                let mut parts = Vec::new();
+                let mut next = l;
+                let start = self.uids.partition_point(|&u| u < l);
+                for &u in self.uids[start..].iter().take_while(|&&u| u <= h) {
+                    if u > next {
+                        parts.push((next, u - 1));
+                    }
+                    next = u.saturating_add(1);
+                }
+                if next <= h && next > 0 {
+                    parts.push((next, h));
+                }
+                parts
+            })
+            .collect()
+    }
+}
+
+/// Sorted UIDs as ranges.
+pub fn ranges_of(uids: &[u32]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for &u in uids {
+        match out.last_mut() {
+            Some(last) if last.1.checked_add(1) == Some(u) => last.1 = u,
+            Some(last) if last.1 >= u => {}
+            _ => out.push((u, u)),
+        }
+    }
+    out
+}
+
+/// Ranges as an IMAP sequence set (`1:3,5`); sorted input, merged here.
+pub fn set_text(ranges: &[(u32, u32)]) -> String {
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for &(l, h) in ranges {
+        match merged.last_mut() {
+            Some(last) if l <= last.1.saturating_add(1) => last.1 = last.1.max(h),
+            _ => merged.push((l, h)),
+        }
+    }
+    merged.iter().map(|&(l, h)| if l == h { l.to_string() } else { format!("{l}:{h}") }).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_are_compact() {
+        assert_eq!(set_text(&ranges_of(&[1, 2, 3, 5, 7, 8])), "1:3,5,7:8");
+        assert_eq!(set_text(&[(1, 2), (2, 4), (6, 6)]), "1:4,6");
+        assert_eq!(set_text(&[]), "");
     }
 }

@@ -104,6 +104,7 @@ impl Snapshot {
             uidvalidity: self.uidvalidity,
             size: self.entries.iter().map(|e| e.vsize.unwrap_or(e.size)).sum(),
             oldest: self.entries.iter().map(|e| e.internal_date).min(),
+            highest_modseq: self.highest_modseq,
             unseen_media: match media {
                 Some(i) => self.entries.iter().filter(unseen).filter(|e| e.flags.keywords & (1 << i) != 0).count(),
                 None => 0,
@@ -131,6 +132,8 @@ pub struct Status {
     pub oldest: Option<i64>,
     /// UNSEENMEDIA: messages with `$Media` and without `\Seen`.
     pub unseen_media: usize,
+    /// HIGHESTMODSEQ (RFC 7162).
+    pub highest_modseq: u64,
 }
 
 /// What the mutex of a mailbox guards: the on-disk bookkeeping.

@@ -83,7 +83,22 @@ impl MailboxShared {
     /// Changes the flags of the given messages; returns the messages whose
     /// flags changed, as they are now. Unknown UIDs are skipped.
     pub fn store_flags(&self, uids: &[u32], op: FlagOp, system: u8, keywords: &[&str]) -> Result<Vec<Entry>> {
+        self.store_flags_if(uids, op, system, keywords, None).map(|(changed, _)| changed)
+    }
+
+    /// [`store_flags`](Self::store_flags) with RFC 7162's UNCHANGEDSINCE:
+    /// a message whose mod-sequence is above `unchanged_since` is left
+    /// alone and returned in the second list (the MODIFIED set).
+    pub fn store_flags_if(
+        &self,
+        uids: &[u32],
+        op: FlagOp,
+        system: u8,
+        keywords: &[&str],
+        unchanged_since: Option<u64>,
+    ) -> Result<(Vec<Entry>, Vec<u32>)> {
         let mut disk = self.lock_disk()?;
+        let mut failed = Vec::new();
         let recent = self.freshen(&mut disk)?;
         let mask = self.keyword_mask(&mut disk, keywords, op != FlagOp::Remove)?;
         let mut changed = Vec::new();
@@ -91,6 +106,10 @@ impl MailboxShared {
             let Some(mut entry) = disk.entries.find(uid).cloned() else {
                 continue;
             };
+            if unchanged_since.is_some_and(|n| entry.modseq > n) {
+                failed.push(uid);
+                continue;
+            }
             let before = entry.flags.clone();
             for _ in 0..RETRIES {
                 let new_flags = op.apply(&entry.flags, system, mask);
@@ -139,7 +158,7 @@ impl MailboxShared {
             sync_dir(&self.dir().join("cur"))?;
         }
         self.publish(&mut disk, &recent);
-        Ok(changed)
+        Ok((changed, failed))
     }
 
     /// Removes the given messages; returns the UIDs whose files this call
