@@ -168,8 +168,12 @@ fn qresync_select_vanished_expunge_and_fetch() {
     // EXPUNGE answers VANISHED once QRESYNC is on (3.2.10).
     c.ok("STORE 1 +FLAGS.SILENT (\\Deleted)");
     let l = c.ok("EXPUNGE");
-    assert_eq!(l.len(), 2, "{l:?}");
+    assert_eq!(l.len(), 3, "{l:?}");
     assert_eq!(l[0], "* VANISHED 1");
+    // Then how far the client is up to date: the expunge's modseq.
+    let h3: u64 = Client::code(&l, "HIGHESTMODSEQ").unwrap().parse().unwrap();
+    assert_eq!(l[1], format!("* OK [HIGHESTMODSEQ {h3}] Highest"));
+    assert!(h3 > h2);
     // UID FETCH ... (CHANGEDSINCE n VANISHED) (3.2.6).
     let l = c.ok(&format!("UID FETCH 1:* (FLAGS) (CHANGEDSINCE {h} VANISHED)"));
     assert_eq!(l[0], "* VANISHED (EARLIER) 1:2,4");

@@ -192,6 +192,14 @@ impl MailboxView {
             out.push(format!("{} EXISTS", self.uids.len()));
             out.push(format!("{} RECENT", self.recent_count()));
         }
+        // New and expunged messages carry no MODSEQ of their own: tell a
+        // CONDSTORE client how far it is now up to date (never while an
+        // expunge still waits to be told).
+        let arrived_or_gone =
+            out.iter().any(|l| l.ends_with(" EXISTS") || l.contains("EXPUNGE") || l.starts_with("VANISHED"));
+        if self.ext.condstore && arrived_or_gone && self.pending_expunge.is_empty() {
+            out.push(format!("OK [HIGHESTMODSEQ {}] Highest", snap.highest_modseq));
+        }
         out
     }
 
