@@ -73,6 +73,11 @@ impl Account {
         Account { store, root }
     }
 
+    /// The store this account's mailboxes are registered in.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
     /// The maildir root.
     pub fn root(&self) -> &Path {
         &self.root

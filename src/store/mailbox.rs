@@ -223,6 +223,8 @@ pub struct MailboxShared {
     watched: AtomicBool,
     /// How many full scans of the directories were made.
     pub(crate) scans: AtomicU64,
+    /// When the registry last handed this mailbox out.
+    last_used: Mutex<std::time::Instant>,
     /// Directory events our own renames and unlinks will cause, so the
     /// watcher does not rescan the mailbox for them.
     pub(crate) own_events: Mutex<HashMap<FsEvent, u32>>,
@@ -277,6 +279,7 @@ impl MailboxShared {
             append_turn: Mutex::new(()),
             watched: AtomicBool::new(false),
             scans: AtomicU64::new(0),
+            last_used: Mutex::new(std::time::Instant::now()),
             own_events: Mutex::new(HashMap::new()),
             next_waker: AtomicU64::new(1),
         }
@@ -489,6 +492,16 @@ impl MailboxShared {
     /// monitoring: our own changes must not cost one).
     pub fn scans(&self) -> u64 {
         self.scans.load(Ordering::Relaxed)
+    }
+
+    /// Notes a use (by the registry).
+    pub(crate) fn touch(&self) {
+        *self.last_used.lock() = std::time::Instant::now();
+    }
+
+    /// How long since the registry last handed this mailbox out.
+    pub(crate) fn idle_for(&self) -> std::time::Duration {
+        self.last_used.lock().elapsed()
     }
 
     /// Set by the watcher.

@@ -604,3 +604,34 @@ fn modseqs_survive_restarts_and_outside_changes_get_fresh_ones() {
     assert!(vanished.iter().any(|&(lo, hi)| lo <= 2 && 2 <= hi), "{vanished:?}");
     assert_eq!(mb3.vanished_since(s3.highest_modseq).unwrap(), vec![]);
 }
+
+#[test]
+fn opening_hundreds_of_mailboxes_keeps_files_and_registry_flat() {
+    let fds = || fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0);
+    let (_t, acc) = account();
+    let store = acc.store().clone();
+    let open_some = |range: std::ops::Range<usize>| {
+        for i in range {
+            let name = format!("F{i}");
+            acc.create(&name).unwrap();
+            let mb = acc.open(&name).unwrap();
+            mb.sync().unwrap();
+            mb.with_cache(|c| c.flush());
+        }
+    };
+    open_some(0..200);
+    let (fds_then, held_then) = (fds(), store.open_mailboxes());
+    open_some(200..500);
+    // Other tests of this binary open files too: allow some slack, far
+    // below one per mailbox.
+    assert!(fds() <= fds_then + 50, "{} fds after, {fds_then} before", fds());
+    assert!(store.open_mailboxes() <= held_then.max(KEEP_OPEN_FOR_TESTS) + 1, "{}", store.open_mailboxes());
+    // A mailbox in use is never dropped.
+    let kept = acc.open("F0").unwrap();
+    let before = kept.scans();
+    open_some(500..530);
+    assert!(Arc::ptr_eq(&kept, &acc.open("F0").unwrap()));
+    assert_eq!(kept.scans(), before);
+}
+
+const KEEP_OPEN_FOR_TESTS: usize = 128;
