@@ -249,7 +249,10 @@ impl Watch {
         let mut buf = Vec::new();
         (&mut f).take(512).read_to_end(&mut buf)?;
         let reason = match local_pid(&buf) {
-            Some(pid) if !process_exists(pid) => Some(format!("its holder, process {pid} of this host, is gone")),
+            Some(pid) if !process_exists(pid) => {
+                remove_temps_of(path, pid);
+                Some(format!("its holder, process {pid} of this host, is gone"))
+            }
             Some(pid) if os_lock_free && (pid == std::process::id() as i32 || is_tegami(pid)) => {
                 Some(format!("its holder (pid {pid}) holds no OS lock on it: a tegami that died, its pid reused"))
             }
@@ -282,6 +285,19 @@ impl Watch {
         if !self.logged && self.start.elapsed() > LOG_WAIT_AFTER {
             self.logged = true;
             log::warn!("waiting for lock {}: {why}", path.display());
+        }
+    }
+}
+
+/// Removes the temporary lock files a dead process of this host left
+/// beside `lock` (it died between making one and linking it).
+fn remove_temps_of(lock: &Path, pid: i32) {
+    let Some(dir) = lock.parent() else { return };
+    let prefix = format!(".temp.{}.{pid}.", raw_hostname().replace('/', "_"));
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    for ent in rd.flatten() {
+        if ent.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)) {
+            let _ = fs::remove_file(ent.path());
         }
     }
 }
@@ -382,7 +398,10 @@ mod tests {
         let target = t.path().join("f");
         // pid_max on Linux is at most 2^22, so this pid cannot be running.
         fs::write(lock_path(t.path()), format!("4999999:{}", raw_hostname())).unwrap();
+        let litter = t.path().join(format!(".temp.{}.4999999.3", raw_hostname().replace('/', "_")));
+        fs::write(&litter, "4999999").unwrap();
         DotLock::acquire_with(&target, Duration::from_secs(3600)).unwrap();
+        assert!(!litter.exists(), "the dead holder's temporary file is removed");
         // Our own pid without an OS lock: left by an earlier process that
         // had the same pid.
         fs::write(lock_path(t.path()), owner()).unwrap();

@@ -7,8 +7,15 @@
 //!
 //! Locking: each mailbox has a mutex that serializes this process's
 //! writers; inside it, scans and uid list writes take Dovecot's
-//! `dovecot-uidlist.lock` dotlock (see `lock.rs`), so Dovecot's own tools
-//! can work on the same maildir at the same time.
+//! `dovecot-uidlist.lock` dotlock (see `lock.rs`: made carrying `pid:host`
+//! and `flock`ed while held, so a crashed holder is recognised at once), so
+//! Dovecot's own tools can work on the same maildir at the same time.
+//!
+//! Changes: every new message, flag change and expunge gets the mailbox's
+//! next mod-sequence (`changes.rs`, persisted in `modseq.rs`); views apply
+//! the logged changes since their snapshot, messages live in shared chunks
+//! (`entries.rs`), and new messages append to the uid list, so one change
+//! costs what the change costs, not what the mailbox holds.
 
 #![warn(missing_docs)]
 
