@@ -121,7 +121,9 @@ fn tegami_appends_keep_dovecot_format() {
 
     let text = uidlist(&md);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], format!("3 V1700000000 N122 {GUID}"), "{text}");
+    // New lines are appended as Dovecot appends them; the header is left
+    // as it was (readers take the last UID + 1 when it is higher).
+    assert_eq!(lines[0], format!("3 V1700000000 N120 {GUID}"), "{text}");
     assert_eq!(&lines[1..4], &OLD_LINES, "{text}");
     assert_eq!(lines.len(), 6, "{text}");
     // New lines in Dovecot's form: `uid :file`, the file in cur/.

@@ -49,13 +49,18 @@ pub fn id(s: &mut Session, params: IdParams) -> Outcome {
     Ok("ID completed".into())
 }
 
-/// Extensions ENABLE can switch on (RFC 5161); none yet.
-const ENABLEABLE: &[&str] = &[];
+/// Extensions ENABLE can switch on (RFC 5161).
+const ENABLEABLE: &[&str] = &["CONDSTORE", "QRESYNC"];
 
 /// ENABLE (RFC 5161): answers with the subset tegami supports.
 pub fn enable(s: &mut Session, capabilities: Vec<String>) -> Outcome {
     let on: Vec<&str> =
         capabilities.iter().filter_map(|c| ENABLEABLE.iter().find(|e| e.eq_ignore_ascii_case(c)).copied()).collect();
+    for c in &on {
+        // RFC 7162 3.2.3: QRESYNC implies CONDSTORE.
+        s.sync_ext.condstore = true;
+        s.sync_ext.qresync |= *c == "QRESYNC";
+    }
     s.untagged(&format!("ENABLED{}", on.iter().map(|c| format!(" {c}")).collect::<String>()));
     Ok("ENABLE completed".into())
 }

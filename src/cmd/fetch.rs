@@ -8,7 +8,7 @@ use memmap2::Mmap;
 use super::cached;
 use super::names::store_error;
 use super::target::{resolve, saved_for};
-use super::{Outcome, Reply};
+use super::{select, Outcome, Reply};
 use crate::fetch::{self as render, SectionData};
 use crate::mime;
 use crate::proto::command::FetchAttr;
@@ -16,6 +16,7 @@ use crate::proto::datetime::DateTime;
 use crate::proto::response::{write_astring, write_literal};
 use crate::proto::section::{Section, SectionText};
 use crate::proto::sequence::SequenceSet;
+use crate::session::view::set_text;
 use crate::session::Session;
 use crate::store::filename::SEEN;
 use crate::store::{cache, FlagOp};
@@ -133,16 +134,47 @@ fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
 }
 
 /// FETCH / UID FETCH.
-pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr]) -> Outcome {
-    if let Some(bad) =
-        items.iter().find(|a| matches!(a, FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq))
-    {
+pub fn fetch(
+    s: &mut Session,
+    uid: bool,
+    set: &SequenceSet,
+    items: &[FetchAttr],
+    changed_since: Option<u64>,
+    vanished: bool,
+) -> Outcome {
+    if let Some(bad) = items.iter().find(|a| matches!(a, FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. })) {
         return Err(Reply::Bad(format!("FETCH item not supported: {bad:?}")));
+    }
+    if vanished && !uid {
+        return Err(Reply::Bad("VANISHED is valid only with UID FETCH".into()));
+    }
+    if vanished && !s.sync_ext.qresync {
+        return Err(Reply::Bad("VANISHED needs ENABLE QRESYNC first".into()));
+    }
+    let mut items = items.to_vec();
+    if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
+        // RFC 7162 3.1: both are CONDSTORE enabling; CHANGEDSINCE implies MODSEQ.
+        select::condstore_on(s);
+        if !items.contains(&FetchAttr::ModSeq) {
+            items.push(FetchAttr::ModSeq);
+        }
     }
     let saved = saved_for(s, set);
     let view = s.view_mut()?;
-    let targets = resolve(view, set, uid, &saved)?;
-    let mut items = items.to_vec();
+    let mut targets = resolve(view, set, uid, &saved)?;
+    if let Some(since) = changed_since {
+        if vanished {
+            let max = view.uids.last().copied().unwrap_or(0).max(view.snapshot.uidnext.saturating_sub(1));
+            let gone = view.vanished(since, &set.intervals(max));
+            if !gone.is_empty() {
+                let line = format!("VANISHED (EARLIER) {}", set_text(&gone));
+                s.untagged(&line);
+            }
+        }
+        let view = s.view_mut()?;
+        targets.retain(|&i| view.modseqs[i] > since);
+    }
+    let view = s.view_mut()?;
     if uid && !items.contains(&FetchAttr::Uid) {
         items.insert(0, FetchAttr::Uid);
     }
@@ -157,7 +189,7 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
         if !unseen.is_empty() {
             for e in view.mailbox().store_flags(&unseen, FlagOp::Add, SEEN, &[]).map_err(store_error)? {
                 seen_now.push(e.uid);
-                view.note_flags(e.uid, e.flags);
+                view.note_flags(&e);
             }
         }
     }
@@ -227,6 +259,10 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
             None
         };
         let flags_text = view.flags_of(i);
+        let modseq = view.modseqs[i];
+        let condstore = view.ext.condstore;
+        let uid_sent = items.contains(&FetchAttr::Uid);
+        let mut modseq_sent = false;
         let date = if items.contains(&FetchAttr::InternalDate) { view.mailbox().internal_date(&entry) } else { 0 };
         let saved =
             if items.contains(&FetchAttr::SaveDate) { super::messages::save_date(view.mailbox(), &entry) } else { 0 };
@@ -299,11 +335,24 @@ pub fn fetch(s: &mut Session, uid: bool, set: &SequenceSet, items: &[FetchAttr])
                     };
                     literal(s, data.bytes(msg))?;
                 }
-                FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } | FetchAttr::ModSeq => {}
+                FetchAttr::ModSeq => {
+                    modseq_sent = true;
+                    out.extend_from_slice(format!("MODSEQ ({modseq})").as_bytes());
+                }
+                FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } => {}
             }
         }
-        if seen_now.contains(&uid_i) && !flags_sent {
-            s.out.extend_from_slice(format!(" FLAGS ({flags_text})").as_bytes());
+        if seen_now.contains(&uid_i) {
+            // RFC 3501: the \Seen it set; RFC 7162 3.1: with UID and MODSEQ.
+            if !flags_sent {
+                s.out.extend_from_slice(format!(" FLAGS ({flags_text})").as_bytes());
+            }
+            if condstore && !uid_sent {
+                s.out.extend_from_slice(format!(" UID {uid_i}").as_bytes());
+            }
+            if condstore && !modseq_sent {
+                s.out.extend_from_slice(format!(" MODSEQ ({modseq})").as_bytes());
+            }
         }
         s.out.extend_from_slice(b")\r\n");
         if s.out.len() >= FLUSH_AT {

@@ -32,7 +32,7 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
             Wake::Input
         } else {
             let mut timeout = keepalive.saturating_sub(last_sent.elapsed());
-            if !s.shared.store.has_watcher() && s.view.is_some() {
+            if s.view.as_ref().is_some_and(|v| !v.mailbox().is_watched()) {
                 timeout = timeout.min(POLL_WITHOUT_WATCHER);
             }
             wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)?

@@ -37,6 +37,8 @@ pub struct Found {
     pub stamp: u64,
     /// RFC822.SIZE.
     pub size: u64,
+    /// The message's mod-sequence (RFC 7162).
+    pub modseq: u64,
     /// The cached header fields, when asked for (else empty); an unreadable
     /// message (expunged by another process meanwhile) has an empty header.
     pub header: Vec<u8>,
@@ -104,6 +106,7 @@ pub fn find(
             msg.internal_date = mailbox.internal_date(entry);
         }
         msg.size = entry.vsize.unwrap_or(entry.size);
+        msg.modseq = Some(view.modseqs[i]);
         if saves {
             msg.save_date = save_date(&mailbox, entry);
         }
@@ -129,7 +132,15 @@ pub fn find(
             todo.push(hits.len());
             Vec::new()
         };
-        hits.push(Found { seq: i as u32 + 1, uid: u, internal_date: msg.internal_date, stamp, size: msg.size, header });
+        hits.push(Found {
+            seq: i as u32 + 1,
+            uid: u,
+            internal_date: msg.internal_date,
+            stamp,
+            size: msg.size,
+            modseq: view.modseqs[i],
+            header,
+        });
     }
     if !todo.is_empty() {
         let wanted: Vec<(u32, u64)> = todo.iter().map(|&h| (hits[h].uid, hits[h].stamp)).collect();

@@ -68,6 +68,8 @@ pub const EXTENSIONS: &[&str] = &[
     "WITHIN",
     "STATUS=SIZE",
     "SAVEDATE",
+    "CONDSTORE",
+    "QRESYNC",
 ];
 
 /// A command table entry.
@@ -221,8 +223,8 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Authenticate { mechanism, initial_response } => {
             auth::authenticate(s, &mechanism, initial_response)?
         }
-        CommandBody::Select { mailbox, .. } => select::select(s, &mailbox, false),
-        CommandBody::Examine { mailbox, .. } => select::select(s, &mailbox, true),
+        CommandBody::Select { mailbox, params } => select::select(s, &mailbox, &params, false),
+        CommandBody::Examine { mailbox, params } => select::select(s, &mailbox, &params, true),
         CommandBody::Close => select::close(s),
         CommandBody::Unselect => select::unselect(s),
         CommandBody::Check => select::check(s),
@@ -241,8 +243,12 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Search { uid, returns, charset, key } => {
             search::search(s, &tag, uid, returns.as_deref(), charset.as_deref(), &key)
         }
-        CommandBody::Fetch { uid, set, items, .. } => fetch::fetch(s, uid, &set, &items),
-        CommandBody::Store { uid, set, mode, silent, flags, .. } => store::store(s, uid, &set, mode, silent, &flags),
+        CommandBody::Fetch { uid, set, items, changed_since, vanished } => {
+            fetch::fetch(s, uid, &set, &items, changed_since, vanished)
+        }
+        CommandBody::Store { uid, set, unchanged_since, mode, silent, flags } => {
+            store::store(s, uid, &set, unchanged_since, mode, silent, &flags)
+        }
         CommandBody::Copy { uid, set, mailbox, encrypted } => {
             copy::copy(s, uid, &set, &mailbox, false, encrypted.as_ref())
         }

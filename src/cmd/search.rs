@@ -29,6 +29,11 @@ pub fn search(
     key: &SearchKey,
 ) -> Outcome {
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
+    let modseq_key = uses_modseq(key);
+    if modseq_key {
+        // RFC 7162 3.1: a CONDSTORE enabling command.
+        super::select::condstore_on(s);
+    }
     let found = match program(s, key, charset).and_then(|p| messages::find(s, &p, Want::default(), &|_, _| false)) {
         Ok(f) => f,
         Err(e) => {
@@ -44,14 +49,32 @@ pub fn search(
         let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
         s.saved = search::saved_result(r, &uids);
     }
-    let line = match returns {
+    let mut line = match returns {
         None => Some(search::search_response(&hits)),
         // SAVE alone answers nothing but the tagged OK (RFC 5182 2.4).
         Some([SearchReturn::Save]) => None,
         Some(r) => Some(search::esearch_response(tag, uid, r, &hits)),
     };
+    // RFC 7162 3.1.5: the highest mod-sequence of the messages found.
+    if let (true, Some(top), Some(line)) = (modseq_key, found.iter().map(|m| m.modseq).max(), line.as_mut()) {
+        line.push_str(&match returns {
+            None => format!(" (MODSEQ {top})"),
+            Some(_) => format!(" MODSEQ {top}"),
+        });
+    }
     if let Some(line) = line {
         s.untagged(&line);
     }
     Ok(if uid { "UID SEARCH completed".into() } else { "SEARCH completed".into() })
+}
+
+/// Whether a search key uses MODSEQ (RFC 7162 3.1.5), anywhere inside.
+fn uses_modseq(key: &SearchKey) -> bool {
+    match key {
+        SearchKey::ModSeq { .. } => true,
+        SearchKey::And(keys) => keys.iter().any(uses_modseq),
+        SearchKey::Not(k) => uses_modseq(k),
+        SearchKey::Or(a, b) => uses_modseq(a) || uses_modseq(b),
+        _ => false,
+    }
 }

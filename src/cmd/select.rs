@@ -4,22 +4,46 @@
 use super::flags::all_flags;
 use super::names::{self, store_error};
 use super::{Outcome, Reply};
-use crate::proto::command::Mailbox;
+use crate::proto::command::{Mailbox, QResync, SelectParams};
 use crate::proto::sequence::SequenceSet;
-use crate::session::view::MailboxView;
+use crate::session::view::{set_text, MailboxView};
 use crate::session::{Session, State};
 use crate::store::filename::{SEEN, TRASHED};
 
-/// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2). A failed SELECT leaves no
-/// mailbox selected.
-pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
+/// Turns CONDSTORE on for the session (RFC 7162 3.1: any CONDSTORE
+/// enabling command does).
+pub fn condstore_on(s: &mut Session) {
+    let first = !s.sync_ext.condstore;
+    s.sync_ext.condstore = true;
+    let Some(v) = s.view.as_mut() else { return };
+    v.ext.condstore = true;
+    if first {
+        // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
+        let line = format!("OK [HIGHESTMODSEQ {}] Highest", v.snapshot.highest_modseq);
+        s.untagged(&line);
+    }
+}
+
+/// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), with RFC 7162's CONDSTORE
+/// and QRESYNC parameters. A failed SELECT leaves no mailbox selected.
+pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_only: bool) -> Outcome {
+    if params.qresync.is_some() && !s.sync_ext.qresync {
+        return Err(Reply::Bad("QRESYNC parameter needs ENABLE QRESYNC first".into()));
+    }
+    if s.view.is_some() {
+        // RFC 7162 3.2.11: whether or not CONDSTORE was enabled.
+        s.untagged("OK [CLOSED] Previous mailbox closed");
+    }
     s.unselect();
+    if params.condstore {
+        condstore_on(s);
+    }
     let name = names::decode(mailbox)?;
     let user = s.user()?;
     let mb = user.mail.open(&name).map_err(store_error)?;
     let snapshot = mb.sync().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
-    let view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone());
+    let view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
     let snap = view.snapshot.clone();
     s.untagged(&format!("FLAGS ({})", all_flags(&snap.keywords)));
     if read_only {
@@ -34,10 +58,42 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
     }
     s.untagged(&format!("OK [UIDVALIDITY {}] UIDs valid", snap.uidvalidity));
     s.untagged(&format!("OK [UIDNEXT {}] Predicted next UID", snap.uidnext));
+    if s.sync_ext.condstore {
+        s.untagged(&format!("OK [HIGHESTMODSEQ {}] Highest", snap.highest_modseq));
+    }
+    if let Some(q) = params.qresync.as_ref().filter(|q| q.uidvalidity == snap.uidvalidity) {
+        for line in qresync_lines(&view, q) {
+            s.untagged(&line);
+        }
+    }
     log::debug!("{} selected {}", s.tag(), view.name);
     s.view = Some(view);
     s.state = State::Selected;
     Ok(if read_only { "[READ-ONLY] EXAMINE completed".into() } else { "[READ-WRITE] SELECT completed".into() })
+}
+
+/// What a QRESYNC client missed since its mod-sequence (RFC 7162 3.2.5):
+/// `VANISHED (EARLIER)` for the known UIDs expunged since, then a FETCH
+/// of each changed message among the known UIDs.
+fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<String> {
+    let top = view.snapshot.uidnext.saturating_sub(1);
+    let known: Vec<(u32, u32)> = match &q.known_uids {
+        Some(set) => set.intervals(top),
+        None => vec![(1, top.max(1))],
+    };
+    let mut out = Vec::new();
+    let vanished = view.vanished(q.modseq, &known);
+    if !vanished.is_empty() {
+        out.push(format!("VANISHED (EARLIER) {}", set_text(&vanished)));
+    }
+    let in_known = |u: u32| known.iter().any(|&(a, b)| a <= u && u <= b);
+    for i in 0..view.uids.len() {
+        let uid = view.uids[i];
+        if view.modseqs[i] > q.modseq && in_known(uid) {
+            out.push(format!("{} FETCH (UID {uid} FLAGS ({}) MODSEQ ({}))", i + 1, view.flags_of(i), view.modseqs[i]));
+        }
+    }
+    out
 }
 
 /// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting

@@ -26,7 +26,8 @@ pub fn status_items(st: &Status, items: &[StatusItem]) -> Vec<String> {
                 Some(t) => format!("\"{}\"", DateTime::from_unix(t, 0)),
                 None => continue,
             },
-            StatusItem::HighestModSeq | StatusItem::Deleted | StatusItem::AppendLimit => continue,
+            StatusItem::HighestModSeq => st.highest_modseq.to_string(),
+            StatusItem::Deleted | StatusItem::AppendLimit => continue,
         };
         out.push(format!("{} {value}", item.name()));
     }
@@ -52,7 +53,7 @@ fn rfc822_total(mb: &MailboxShared) -> u64 {
     let snap = mb.snapshot();
     let mut total = 0;
     let mut wrote = false;
-    for e in &snap.entries {
+    for e in snap.entries.iter() {
         if let Some(v) = e.vsize {
             total += v;
             continue;
@@ -92,6 +93,10 @@ pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outco
     let name = names::decode(mailbox)?;
     if items.is_empty() {
         return Err(Reply::Bad("STATUS needs at least one item".into()));
+    }
+    if items.contains(&StatusItem::HighestModSeq) {
+        // RFC 7162 3.1: a CONDSTORE enabling command.
+        super::select::condstore_on(s);
     }
     let st = counts(&s.user()?.mail, &name, items).map_err(store_error)?;
     let line = format!("STATUS {} ({})", names::encoded(&name), status_items(&st, items).join(" "));

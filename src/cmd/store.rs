@@ -1,17 +1,32 @@
 //! STORE and UID STORE (RFC 3501 6.4.6, 6.4.8): flag changes are renames
 //! that a racing session or MTA cannot lose (the store retries).
 
+use std::collections::HashSet;
+
 use super::flags::to_store;
 use super::names::store_error;
+use super::select::condstore_on;
 use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::proto::command::{Flag, StoreMode};
 use crate::proto::sequence::SequenceSet;
+use crate::session::view::{ranges_of, set_text};
 use crate::session::Session;
 use crate::store::FlagOp;
 
-/// STORE / UID STORE.
-pub fn store(s: &mut Session, uid: bool, set: &SequenceSet, mode: StoreMode, silent: bool, flags: &[Flag]) -> Outcome {
+/// STORE / UID STORE, with RFC 7162's UNCHANGEDSINCE.
+pub fn store(
+    s: &mut Session,
+    uid: bool,
+    set: &SequenceSet,
+    unchanged_since: Option<u64>,
+    mode: StoreMode,
+    silent: bool,
+    flags: &[Flag],
+) -> Outcome {
+    if unchanged_since.is_some() {
+        condstore_on(s);
+    }
     let saved = saved_for(s, set);
     let view = s.view_mut()?;
     if view.read_only {
@@ -26,29 +41,48 @@ pub fn store(s: &mut Session, uid: bool, set: &SequenceSet, mode: StoreMode, sil
         StoreMode::Remove => FlagOp::Remove,
     };
     let uids: Vec<u32> = targets.iter().map(|&i| view.uids[i]).collect();
-    let changed = view.mailbox().store_flags(&uids, op, system, &keywords).map_err(store_error)?;
+    let (changed, failed) =
+        view.mailbox().store_flags_if(&uids, op, system, &keywords, unchanged_since).map_err(store_error)?;
     // Our own changes are answered below (or not, with .SILENT); the view
     // must not report them again as someone else's.
-    for e in changed {
-        view.note_flags(e.uid, e.flags);
+    let changed_uids: HashSet<u32> = changed.iter().map(|e| e.uid).collect();
+    for e in &changed {
+        view.note_flags(e);
     }
     // New keywords change the FLAGS list: that comes first.
     s.report_changes(false);
-    if !silent {
-        let view = s.view_mut()?;
-        let snap = view.mailbox().snapshot();
-        let mut lines = Vec::new();
-        for i in targets {
-            let u = view.uids[i];
-            if let Some(e) = snap.find(u) {
-                view.note_flags(u, e.flags.clone());
-                let uid_item = if uid { format!(" UID {u}") } else { String::new() };
-                lines.push(format!("{} FETCH (FLAGS ({}){uid_item})", i + 1, view.flags_of(i)));
-            }
+    let view = s.view_mut()?;
+    let condstore = view.ext.condstore;
+    let failed: HashSet<u32> = failed.into_iter().collect();
+    let mut lines = Vec::new();
+    for i in targets {
+        let u = view.uids[i];
+        if failed.contains(&u) {
+            continue;
         }
-        for l in lines {
-            s.untagged(&l);
+        let uid_item = if uid { format!(" UID {u}") } else { String::new() };
+        if !silent {
+            lines.push(format!("{} FETCH (FLAGS ({}){uid_item}{})", i + 1, view.flags_of(i), view.modseq_item(i)));
+        } else if condstore && changed_uids.contains(&u) {
+            // RFC 7162 3.1.3: the new mod-sequence even with .SILENT.
+            let uid_item = if uid { format!("UID {u} ") } else { String::new() };
+            lines.push(format!("{} FETCH ({uid_item}MODSEQ ({}))", i + 1, view.modseqs[i]));
         }
+    }
+    let modified: Vec<u32> = if uid {
+        let mut v: Vec<u32> = failed.iter().copied().collect();
+        v.sort_unstable();
+        v
+    } else {
+        let mut v: Vec<u32> = failed.iter().filter_map(|&u| view.seq_of(u)).collect();
+        v.sort_unstable();
+        v
+    };
+    for l in lines {
+        s.untagged(&l);
+    }
+    if !modified.is_empty() {
+        return Ok(format!("[MODIFIED {}] Conditional STORE failed", set_text(&ranges_of(&modified))));
     }
     Ok(if uid { "UID STORE completed".into() } else { "STORE completed".into() })
 }

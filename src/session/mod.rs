@@ -94,6 +94,8 @@ pub struct Session {
     pub saved: Vec<u32>,
     /// The session's row in the monitor's table.
     pub monitor: crate::monitor::Handle,
+    /// CONDSTORE / QRESYNC, once enabled (RFC 7162).
+    pub sync_ext: view::SyncExt,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -128,6 +130,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         alerts: None,
         saved: Vec::new(),
         monitor,
+        sync_ext: view::SyncExt::default(),
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -373,7 +376,7 @@ impl Session {
     pub fn report_changes(&mut self, expunge_ok: bool) {
         let tag = self.tag();
         let Some(view) = self.view.as_mut() else { return };
-        if !self.shared.store.has_watcher() {
+        if !view.mailbox().is_watched() {
             if let Err(e) = view.mailbox().sync() {
                 log::warn!("{tag} sync of {} failed: {e}", view.name);
             }

@@ -9,7 +9,17 @@ use std::sync::Arc;
 
 use super::idle::Notifier;
 use crate::cmd::flags::flag_list;
-use crate::store::{Flags, MailboxShared, Selection, Snapshot};
+use crate::store::{Entry, Flags, MailboxShared, Selection, Snapshot};
+
+/// Which RFC 7162 extensions the session has enabled (ENABLE, or a
+/// CONDSTORE enabling command).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncExt {
+    /// CONDSTORE: FETCH responses carry MODSEQ, SELECT sends HIGHESTMODSEQ.
+    pub condstore: bool,
+    /// QRESYNC (implies CONDSTORE): expunges are reported as VANISHED.
+    pub qresync: bool,
+}
 
 /// The selected mailbox as this session sees it.
 pub struct MailboxView {
@@ -24,6 +34,10 @@ pub struct MailboxView {
     pub uids: Vec<u32>,
     /// Flags as last reported, parallel to `uids`.
     pub flags: Vec<Flags>,
+    /// Mod-sequences as last reported (or known), parallel to `uids`.
+    pub modseqs: Vec<u64>,
+    /// CONDSTORE / QRESYNC as enabled by the session.
+    pub ext: SyncExt,
     /// The messages this session holds `\Recent` for.
     pub recent: HashSet<u32>,
     /// The snapshot the view was last brought up to date with.
@@ -49,6 +63,7 @@ impl MailboxView {
         selection: Selection,
         snapshot: Arc<Snapshot>,
         notifier: Arc<Notifier>,
+        ext: SyncExt,
     ) -> MailboxView {
         let hook = selection.mailbox().add_hook(Arc::new(move || notifier.notify()));
         let recent = if read_only { HashSet::new() } else { selection.mailbox().claim_recent().into_iter().collect() };
@@ -57,6 +72,8 @@ impl MailboxView {
             read_only,
             uids: snapshot.entries.iter().map(|e| e.uid).collect(),
             flags: snapshot.entries.iter().map(|e| e.flags.clone()).collect(),
+            modseqs: snapshot.entries.iter().map(|e| e.modseq).collect(),
+            ext,
             recent,
             snapshot,
             selection,
@@ -88,61 +105,100 @@ impl MailboxView {
 
     /// Brings the view up to date with the mailbox's newest snapshot and
     /// returns the untagged responses that tell the client. Expunges are
-    /// reported only when `expunge_ok`; otherwise they wait.
+    /// reported only when `expunge_ok`; otherwise they wait. Only the
+    /// messages named in the change log since the view's last snapshot are
+    /// looked at (every message only when the view is too far behind).
     pub fn update(&mut self, expunge_ok: bool) -> Vec<String> {
         let snap = self.mailbox().snapshot();
         let mut out = Vec::new();
+        if snap.counter == self.snapshot.counter && self.pending_expunge.is_empty() {
+            return out;
+        }
         let old_keywords = self.snapshot.keywords.all();
-        if snap.counter != self.snapshot.counter || !self.pending_expunge.is_empty() {
-            // Expunged: in the view, gone from the snapshot.
-            for &uid in &self.uids {
-                if snap.find(uid).is_none() {
-                    self.pending_expunge.insert(uid);
-                }
+        // The messages that changed, in UID order; `None`: maybe any.
+        let touched: Option<Vec<u32>> = if snap.uidvalidity == self.snapshot.uidvalidity {
+            self.mailbox().changes_between(self.snapshot.highest_modseq, snap.highest_modseq).map(|changes| {
+                let mut uids: Vec<u32> = changes.iter().map(|c| c.uid).collect();
+                uids.sort_unstable();
+                uids.dedup();
+                uids
+            })
+        } else {
+            None
+        };
+        let candidates: Vec<u32> = match &touched {
+            Some(uids) => uids.iter().copied().filter(|&u| self.seq_of(u).is_some()).collect(),
+            None => self.uids.clone(),
+        };
+        // Expunged: in the view, gone from the snapshot.
+        for &uid in &candidates {
+            if snap.find(uid).is_none() {
+                self.pending_expunge.insert(uid);
             }
-            if expunge_ok && !self.pending_expunge.is_empty() {
-                for i in (0..self.uids.len()).rev() {
-                    if self.pending_expunge.contains(&self.uids[i]) {
-                        out.push(format!("{} EXPUNGE", i + 1));
-                        self.recent.remove(&self.uids[i]);
-                        self.uids.remove(i);
-                        self.flags.remove(i);
+        }
+        if expunge_ok && !self.pending_expunge.is_empty() {
+            let mut gone: Vec<u32> = self.pending_expunge.drain().collect();
+            gone.sort_unstable();
+            let mut vanished = Vec::new();
+            for &uid in gone.iter().rev() {
+                if let Some(seq) = self.seq_of(uid) {
+                    let i = seq as usize - 1;
+                    if !self.ext.qresync {
+                        out.push(format!("{seq} EXPUNGE"));
                     }
-                }
-                self.pending_expunge.clear();
-            }
-            let keywords_changed = snap.keywords.all() != old_keywords;
-            self.snapshot = snap.clone();
-            if keywords_changed {
-                let all = crate::cmd::flags::all_flags(&snap.keywords);
-                out.push(format!("FLAGS ({all})"));
-                if !self.read_only {
-                    out.push(format!("OK [PERMANENTFLAGS ({all} \\*)] Flags permitted"));
+                    vanished.push(uid);
+                    self.recent.remove(&uid);
+                    self.uids.remove(i);
+                    self.flags.remove(i);
+                    self.modseqs.remove(i);
                 }
             }
-            // Flag changes of messages still there.
-            for i in 0..self.uids.len() {
-                if let Some(e) = snap.find(self.uids[i]) {
-                    if e.flags != self.flags[i] {
-                        self.flags[i] = e.flags.clone();
-                        out.push(format!("{} FETCH (UID {} FLAGS ({}))", i + 1, self.uids[i], self.flags_of(i)));
-                    }
-                }
+            if self.ext.qresync && !vanished.is_empty() {
+                vanished.reverse();
+                out.push(format!("VANISHED {}", set_text(&ranges_of(&vanished))));
             }
-            // New messages: above the highest UID the view holds.
-            let top = self.uids.last().copied().unwrap_or(0);
-            let start = snap.entries.partition_point(|e| e.uid <= top);
-            if start < snap.entries.len() {
-                for e in &snap.entries[start..] {
-                    self.uids.push(e.uid);
-                    self.flags.push(e.flags.clone());
-                }
-                if !self.read_only {
-                    self.recent.extend(self.mailbox().claim_recent());
-                }
-                out.push(format!("{} EXISTS", self.uids.len()));
-                out.push(format!("{} RECENT", self.recent_count()));
+        }
+        let keywords_changed = snap.keywords.all() != old_keywords;
+        self.snapshot = snap.clone();
+        if keywords_changed {
+            let all = crate::cmd::flags::all_flags(&snap.keywords);
+            out.push(format!("FLAGS ({all})"));
+            if !self.read_only {
+                out.push(format!("OK [PERMANENTFLAGS ({all} \\*)] Flags permitted"));
             }
+        }
+        // Flag changes of messages still there.
+        for uid in candidates {
+            let (Some(seq), Some(e)) = (self.seq_of(uid), snap.find(uid)) else { continue };
+            let i = seq as usize - 1;
+            if e.flags != self.flags[i] || (self.ext.condstore && e.modseq > self.modseqs[i]) {
+                self.flags[i] = e.flags.clone();
+                self.modseqs[i] = e.modseq;
+                out.push(format!("{seq} FETCH (UID {uid} FLAGS ({}){})", self.flags_of(i), self.modseq_item(i)));
+            }
+        }
+        // New messages: above the highest UID the view holds.
+        let top = self.uids.last().copied().unwrap_or(0);
+        let before = self.uids.len();
+        for e in snap.entries.after(top) {
+            self.uids.push(e.uid);
+            self.flags.push(e.flags.clone());
+            self.modseqs.push(e.modseq);
+        }
+        if self.uids.len() > before {
+            if !self.read_only {
+                self.recent.extend(self.mailbox().claim_recent());
+            }
+            out.push(format!("{} EXISTS", self.uids.len()));
+            out.push(format!("{} RECENT", self.recent_count()));
+        }
+        // New and expunged messages carry no MODSEQ of their own: tell a
+        // CONDSTORE client how far it is now up to date (never while an
+        // expunge still waits to be told).
+        let arrived_or_gone =
+            out.iter().any(|l| l.ends_with(" EXISTS") || l.contains("EXPUNGE") || l.starts_with("VANISHED"));
+        if self.ext.condstore && arrived_or_gone && self.pending_expunge.is_empty() {
+            out.push(format!("OK [HIGHESTMODSEQ {}] Highest", snap.highest_modseq));
         }
         out
     }
@@ -152,11 +208,115 @@ impl MailboxView {
         self.uids.iter().filter(|u| self.recent.contains(u)).count()
     }
 
-    /// Records flags this session itself set, so they are not reported
-    /// again as someone else's change.
-    pub fn note_flags(&mut self, uid: u32, flags: Flags) {
-        if let Some(seq) = self.seq_of(uid) {
-            self.flags[seq as usize - 1] = flags;
+    /// Records flags this session itself set (with their mod-sequence), so
+    /// they are not reported again as someone else's change.
+    pub fn note_flags(&mut self, entry: &Entry) {
+        if let Some(seq) = self.seq_of(entry.uid) {
+            let i = seq as usize - 1;
+            self.flags[i] = entry.flags.clone();
+            self.modseqs[i] = self.modseqs[i].max(entry.modseq);
         }
+    }
+
+    /// ` MODSEQ (n)` for the message at index `i` once CONDSTORE is on.
+    pub fn modseq_item(&self, i: usize) -> String {
+        if self.ext.condstore {
+            format!(" MODSEQ ({})", self.modseqs[i])
+        } else {
+            String::new()
+        }
+    }
+
+    /// UIDs of `within` (intervals, UID order) expunged with a mod-sequence
+    /// above `since` (QRESYNC's VANISHED (EARLIER)). When the mailbox's
+    /// history does not reach back that far, every UID of `within` that is
+    /// not in the mailbox is named: more than needed, never too few.
+    pub fn vanished(&self, since: u64, within: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        let top = self.snapshot.uidnext.saturating_sub(1);
+        let mut out = Vec::new();
+        match self.mailbox().vanished_since(since) {
+            Some(history) => {
+                for &(lo, hi) in &history {
+                    for &(a, b) in within {
+                        let (l, h) = (lo.max(a), hi.min(b));
+                        if l <= h {
+                            out.push((l, h));
+                        }
+                    }
+                }
+            }
+            None => {
+                for &(a, b) in within {
+                    let (a, b) = (a, b.min(top));
+                    let mut next = a;
+                    let start = self.uids.partition_point(|&u| u < a);
+                    for &u in self.uids[start..].iter().take_while(|&&u| u <= b) {
+                        if u > next {
+                            out.push((next, u - 1));
+                        }
+                        next = u + 1;
+                    }
+                    if next <= b {
+                        out.push((next, b));
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        // Nothing the view still holds is reported vanished.
+        out.into_iter()
+            .flat_map(|(l, h)| {
+                let mut parts = Vec::new();
+                let mut next = l;
+                let start = self.uids.partition_point(|&u| u < l);
+                for &u in self.uids[start..].iter().take_while(|&&u| u <= h) {
+                    if u > next {
+                        parts.push((next, u - 1));
+                    }
+                    next = u.saturating_add(1);
+                }
+                if next <= h && next > 0 {
+                    parts.push((next, h));
+                }
+                parts
+            })
+            .collect()
+    }
+}
+
+/// Sorted UIDs as ranges.
+pub fn ranges_of(uids: &[u32]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for &u in uids {
+        match out.last_mut() {
+            Some(last) if last.1.checked_add(1) == Some(u) => last.1 = u,
+            Some(last) if last.1 >= u => {}
+            _ => out.push((u, u)),
+        }
+    }
+    out
+}
+
+/// Ranges as an IMAP sequence set (`1:3,5`); sorted input, merged here.
+pub fn set_text(ranges: &[(u32, u32)]) -> String {
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for &(l, h) in ranges {
+        match merged.last_mut() {
+            Some(last) if l <= last.1.saturating_add(1) => last.1 = last.1.max(h),
+            _ => merged.push((l, h)),
+        }
+    }
+    merged.iter().map(|&(l, h)| if l == h { l.to_string() } else { format!("{l}:{h}") }).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_are_compact() {
+        assert_eq!(set_text(&ranges_of(&[1, 2, 3, 5, 7, 8])), "1:3,5,7:8");
+        assert_eq!(set_text(&[(1, 2), (2, 4), (6, 6)]), "1:4,6");
+        assert_eq!(set_text(&[]), "");
     }
 }

@@ -73,6 +73,11 @@ impl Account {
         Account { store, root }
     }
 
+    /// The store this account's mailboxes are registered in.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
     /// The maildir root.
     pub fn root(&self) -> &Path {
         &self.root
@@ -260,7 +265,9 @@ impl Account {
         let mut disk = inbox.lock_disk()?;
         let lock = DotLock::acquire(inbox.dir())?;
         let (_, _) = inbox.scan_locked(&mut disk)?;
-        for e in std::mem::take(&mut disk.entries) {
+        let moved = std::mem::take(&mut disk.entries);
+        for e in moved.iter() {
+            disk.change(e.uid, super::changes::ChangeKind::Expunged);
             let src = inbox.dir().join("cur").join(&e.file);
             match fs::rename(&src, target.join("cur").join(&e.file)) {
                 Ok(()) => {}
@@ -278,7 +285,7 @@ impl Account {
             list.records.clear();
         }
         inbox.save_list(&mut disk, lock)?;
-        inbox.publish(&disk, &[]);
+        inbox.publish(&mut disk, &[]);
         Ok(())
     }
 

@@ -13,6 +13,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::changes::ChangeKind;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags};
 use super::lock::{sync_dir, DotLock};
@@ -153,11 +154,7 @@ impl MailboxShared {
         let (entries, names) = {
             let mut disk = self.lock_disk()?;
             self.freshen(&mut disk)?;
-            let entries: Vec<_> = uids
-                .iter()
-                .filter_map(|u| disk.entries.binary_search_by_key(u, |e| e.uid).ok())
-                .map(|i| disk.entries[i].clone())
-                .collect();
+            let entries: Vec<_> = uids.iter().filter_map(|u| disk.entries.find(*u).cloned()).collect();
             let names: Vec<Vec<String>> = entries.iter().map(|e| disk.keywords.names_of(e.flags.keywords)).collect();
             (entries, names)
         };
@@ -213,6 +210,7 @@ impl MailboxShared {
             let mask = self.keyword_mask_locked(&mut disk, &names)?;
             let flags = Flags { system: p.system, keywords: mask, other: String::new() };
             let file = filename::compose(&p.base, &flags);
+            self.expect_event(false, true, &file);
             fs::rename(&p.tmp.path, self.cur_path(&file))
                 .map_err(|e| StoreError::io("moving a new message into cur/", e))?;
             p.tmp.keep = true;
@@ -223,12 +221,13 @@ impl MailboxShared {
         let uidvalidity = list.uidvalidity;
         let uids: Vec<u32> = placed.iter().map(|file| list.assign(file)).collect();
         for ((file, &uid), &date) in placed.iter().zip(&uids).zip(&dates) {
-            let entry = self.entry_for(uid, file, Some(date));
+            let mut entry = self.entry_for(uid, file, Some(date));
+            entry.modseq = disk.change(uid, ChangeKind::New);
             disk.entries.push(entry);
         }
         self.save_list(&mut disk, lock)?;
         recent.extend_from_slice(&uids);
-        self.publish(&disk, &recent);
+        self.publish(&mut disk, &recent);
         Ok((uidvalidity, uids))
     }
 

@@ -116,6 +116,12 @@ pub fn compose(base: &str, flags: &Flags) -> String {
 /// This host's name as it may appear in a file name (`/` and `:` escaped
 /// as the maildir spec asks).
 pub fn hostname() -> String {
+    raw_hostname().replace('/', "\\057").replace(':', "\\072").replace(',', "\\054")
+}
+
+/// The host name as the system gives it (`localhost` when it gives none):
+/// what Dovecot writes into its dotlocks.
+pub fn raw_hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname writes at most
     // that many bytes.
@@ -126,8 +132,11 @@ pub fn hostname() -> String {
     } else {
         String::new()
     };
-    let raw = if raw.is_empty() { "localhost".to_string() } else { raw };
-    raw.replace('/', "\\057").replace(':', "\\072").replace(',', "\\054")
+    if raw.is_empty() {
+        "localhost".to_string()
+    } else {
+        raw
+    }
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);

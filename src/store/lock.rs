@@ -3,30 +3,57 @@
 //! One mechanism for all writers: the dotlock is what Dovecot (deliver,
 //! imap, doveadm) takes before it scans a maildir or rewrites its uid list,
 //! so taking the same lock keeps tegami and Dovecot from assigning the same
-//! UID twice when both serve one maildir. `flock` would not be seen by
-//! Dovecot and is unreliable on NFS. Threads of this process serialize on a
-//! mutex first (see `mailbox.rs`), so the dotlock only ever waits on
-//! other processes.
+//! UID twice when both serve one maildir. Threads of this process
+//! serialize on a mutex first (see `mailbox.rs`), so the dotlock only ever
+//! waits on other processes.
+//!
+//! How tegami's locks tell a dead holder from a live one at once:
+//! - the lock is made as Dovecot makes it: a temporary file holding
+//!   `pid:host` is linked into place, so the lock is never seen empty;
+//! - before linking, tegami takes an OS lock (`flock`) on that file and
+//!   holds it while it holds the dotlock. The kernel drops it when the
+//!   process dies, so a waiter that can take the OS lock on a tegami
+//!   dotlock knows its holder is gone;
+//! - a commit writes the new contents to a separate temporary file and
+//!   renames that over the target; the dotlock keeps its `pid:host` until
+//!   it is removed.
+//!
+//! Locks left by Dovecot (which holds no OS lock on them) follow Dovecot's
+//! rules: broken when the `pid:host` names a process of this host that no
+//! longer runs, or when neither the lock nor the file it guards changed for
+//! [`STALE_AFTER`]. A live holder is waited for, however slow.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::error::{Result, StoreError};
+use super::filename::raw_hostname;
 
-/// A lock older than this is taken to be left by a crashed process
-/// (Dovecot uses two minutes for the uid list lock as well).
-const STALE_AFTER: Duration = Duration::from_secs(120);
-/// How long to wait for another process before giving up.
-const WAIT_AT_MOST: Duration = Duration::from_secs(60);
+/// A lock that did not change for this long, and whose holder cannot be
+/// checked, is taken to be left by a crashed process (Dovecot's rule and
+/// time for the uid list lock).
+pub const STALE_AFTER: Duration = Duration::from_secs(120);
+/// How long to wait for a holder that makes no progress (the lock is not
+/// replaced) before giving up; far beyond any real writer's work.
+const WAIT_AT_MOST: Duration = Duration::from_secs(600);
+/// How long a wait goes before it is logged.
+const LOG_WAIT_AFTER: Duration = Duration::from_secs(10);
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A held dotlock (`<file>.lock`); removed when dropped.
 pub struct DotLock {
     path: PathBuf,
     target: PathBuf,
-    held: bool,
+    /// The lock file, open and `flock`ed while held.
+    file: Option<File>,
+    /// Identity of the lock file, so only our own lock is ever removed.
+    id: (u64, u64),
 }
 
 impl DotLock {
@@ -37,26 +64,39 @@ impl DotLock {
 
     /// Takes the dotlock `<target>.lock` that guards rewriting `target`.
     pub fn acquire_for(target: &Path) -> Result<DotLock> {
+        DotLock::acquire_with(target, STALE_AFTER)
+    }
+
+    /// [`acquire_for`](Self::acquire_for) with another time after which a
+    /// lock whose holder cannot be checked is stale.
+    pub fn acquire_with(target: &Path, stale_after: Duration) -> Result<DotLock> {
         let mut lock_name = target.as_os_str().to_owned();
         lock_name.push(".lock");
         let path = PathBuf::from(lock_name);
-        let start = Instant::now();
+        let err = |what: &str, e| StoreError::io(format!("{what} {}", path.display()), e);
+        let (temp_path, temp) = make_temp(&path).map_err(|e| err("creating the temporary file of", e))?;
+        let mut watch = Watch::new(stale_after);
         let mut pause = Duration::from_millis(1);
-        loop {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    // Dovecot's dotlocks carry the owner's pid and host.
-                    let _ = writeln!(f, "{}:{}", std::process::id(), super::filename::hostname());
-                    return Ok(DotLock { path, target: target.to_path_buf(), held: true });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if is_stale(&path) {
-                        log::warn!("removing stale lock {}", path.display());
-                        let _ = fs::remove_file(&path);
-                        continue;
+        let result = loop {
+            match fs::hard_link(&temp_path, &path) {
+                Ok(()) => break Ok(temp),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                // File systems without hard links: create the lock itself,
+                // take the OS lock on it and write the owner at once.
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EOPNOTSUPP | libc::EMLINK)) => {
+                    match create_exclusive(&path) {
+                        Ok(Some(f)) => break Ok(f),
+                        Ok(None) => {}
+                        Err(e) => break Err(err("creating", e)),
                     }
-                    if start.elapsed() > WAIT_AT_MOST {
-                        return Err(StoreError::Io(
+                }
+                Err(e) => break Err(err("linking", e)),
+            }
+            match watch.inspect(&path, target) {
+                Ok(Holder::Gone) => pause = Duration::from_millis(1),
+                Ok(Holder::Waiting) => {
+                    if watch.waited() > WAIT_AT_MOST {
+                        break Err(StoreError::Io(
                             format!("timeout waiting for {}", path.display()),
                             io::Error::from(io::ErrorKind::TimedOut),
                         ));
@@ -64,65 +104,227 @@ impl DotLock {
                     thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
-                Err(e) => return Err(StoreError::io(format!("creating {}", path.display()), e)),
+                Err(e) => break Err(err("checking", e)),
             }
-        }
+        };
+        let _ = fs::remove_file(&temp_path);
+        let file = result?;
+        let m = file.metadata().map_err(|e| err("checking", e))?;
+        Ok(DotLock { path, target: target.to_path_buf(), file: Some(file), id: (m.dev(), m.ino()) })
     }
-}
 
-impl DotLock {
-    /// Replaces the guarded file with `contents` the way Dovecot does: the
-    /// lock file itself is written, fsynced and renamed over the target,
-    /// which releases the lock in the same atomic step.
-    pub fn commit(mut self, contents: &[u8]) -> Result<()> {
-        let ctx = |what: &str| format!("{what} {}", self.target.display());
-        let mut f = OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&self.path)
-            .map_err(|e| StoreError::io(ctx("opening lock of"), e))?;
-        f.write_all(contents).and_then(|()| f.sync_all()).map_err(|e| StoreError::io(ctx("writing"), e))?;
-        drop(f);
-        fs::rename(&self.path, &self.target).map_err(|e| StoreError::io(ctx("renaming over"), e))?;
-        self.held = false;
-        if let Some(dir) = self.target.parent() {
-            sync_dir(dir)?;
-        }
-        Ok(())
+    /// Replaces the guarded file with `contents`: written to a temporary
+    /// file, fsynced, renamed over the target, the directory fsynced; the
+    /// lock is released after that.
+    pub fn commit(self, contents: &[u8]) -> Result<()> {
+        replace_file(&self.target, contents)
+    }
+
+    /// The path of the guarded file.
+    pub fn target(&self) -> &Path {
+        &self.target
     }
 }
 
 impl Drop for DotLock {
     fn drop(&mut self) {
-        if self.held {
+        // Remove the lock only if it is still ours (a waiter that wrongly
+        // took it for stale may have replaced it).
+        let ours = fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.id);
+        if ours {
             let _ = fs::remove_file(&self.path);
+        }
+        // Closing the file releases the OS lock, after the unlink.
+        drop(self.file.take());
+    }
+}
+
+/// A new temporary file beside the lock (Dovecot's `.temp.<host>.<pid>.`
+/// naming), holding `pid:host`, with the OS lock taken on it.
+fn make_temp(lock: &Path) -> io::Result<(PathBuf, File)> {
+    let dir = lock.parent().unwrap_or(Path::new("."));
+    let host = raw_hostname();
+    loop {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!(".temp.{}.{}.{n}", host.replace('/', "_"), std::process::id());
+        let path = dir.join(name);
+        match OpenOptions::new().write(true).read(true).create_new(true).mode(0o600).open(&path) {
+            Ok(mut f) => {
+                f.lock()?;
+                f.write_all(owner().as_bytes())?;
+                return Ok((path, f));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
         }
     }
 }
 
-/// A lock is stale when its owner (the `pid:host` it holds, as Dovecot
-/// writes too) is a process of this host that no longer runs, or when it
-/// has not been touched for [`STALE_AFTER`].
-fn is_stale(path: &Path) -> bool {
-    if let Ok(text) = fs::read_to_string(path) {
-        if let Some((pid, host)) = text.trim().split_once(':') {
-            if host == super::filename::hostname() {
-                if let Ok(pid) = pid.parse::<i32>() {
-                    // SAFETY: signal 0 only checks whether the process exists.
-                    let rc = unsafe { libc::kill(pid, 0) };
-                    let gone = rc == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-                    if gone && pid > 0 {
-                        return true;
-                    }
-                }
+/// Creates the lock file directly (no hard links); `None` when it exists.
+fn create_exclusive(path: &Path) -> io::Result<Option<File>> {
+    match OpenOptions::new().write(true).read(true).create_new(true).mode(0o600).open(path) {
+        Ok(mut f) => {
+            f.lock()?;
+            f.write_all(owner().as_bytes())?;
+            Ok(Some(f))
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a lock holds: `pid:host`, as Dovecot writes and reads it.
+fn owner() -> String {
+    format!("{}:{}", std::process::id(), raw_hostname())
+}
+
+/// What a waiter concluded about the lock it found.
+enum Holder {
+    /// The lock is gone (released or broken): try again at once.
+    Gone,
+    /// A live holder, or one not yet known to be dead: wait.
+    Waiting,
+}
+
+/// Device, inode, size and mtime of a file.
+type Stamp = (u64, u64, u64, i64);
+
+/// A waiter's memory of the lock it waits for: Dovecot's rule for locks
+/// whose holder cannot be checked is "no change for the stale time".
+struct Watch {
+    stale_after: Duration,
+    start: Instant,
+    last: Option<(Stamp, Stamp)>,
+    last_change: SystemTime,
+    logged: bool,
+}
+
+impl Watch {
+    fn new(stale_after: Duration) -> Watch {
+        Watch { stale_after, start: Instant::now(), last: None, last_change: SystemTime::now(), logged: false }
+    }
+
+    /// How long the current holder has been waited for.
+    fn waited(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Looks at the lock at `path` (guarding `target`) and breaks it when
+    /// its holder is known to be dead or it is stale.
+    fn inspect(&mut self, path: &Path, target: &Path) -> io::Result<Holder> {
+        let mut f = match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Holder::Gone),
+            Err(e) => return Err(e),
+        };
+        let meta = f.metadata()?;
+        let identity = |m: &fs::Metadata| -> Stamp { (m.dev(), m.ino(), m.len(), m.mtime()) };
+        let target_id = fs::metadata(target).map(|m| identity(&m)).unwrap_or_default();
+        let seen = (identity(&meta), target_id);
+        if self.last.is_none_or(|l| l.0 .0 != seen.0 .0 || l.0 .1 != seen.0 .1) {
+            // A new holder: its wait and its stale time start afresh.
+            self.start = Instant::now();
+            self.logged = false;
+            self.last_change = meta.modified().unwrap_or_else(|_| SystemTime::now()).min(SystemTime::now());
+        } else if self.last != Some(seen) {
+            self.last_change = SystemTime::now();
+        }
+        self.last = Some(seen);
+        // A tegami holder keeps the OS lock for as long as it lives.
+        let os_lock_free = match f.try_lock() {
+            Ok(()) => true,
+            Err(fs::TryLockError::WouldBlock) => {
+                self.log_wait(path, "its holder is alive and working");
+                return Ok(Holder::Waiting);
+            }
+            // No OS locks here (some network file systems): Dovecot's rules.
+            Err(fs::TryLockError::Error(_)) => false,
+        };
+        // The OS lock we now hold is on the file we opened; the name may
+        // have been released and taken again meanwhile.
+        let still = fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == (meta.dev(), meta.ino()));
+        if !still {
+            return Ok(Holder::Gone);
+        }
+        let mut buf = Vec::new();
+        (&mut f).take(512).read_to_end(&mut buf)?;
+        let reason = match local_pid(&buf) {
+            Some(pid) if !process_exists(pid) => {
+                remove_temps_of(path, pid);
+                Some(format!("its holder, process {pid} of this host, is gone"))
+            }
+            Some(pid) if os_lock_free && (pid == std::process::id() as i32 || is_tegami(pid)) => {
+                Some(format!("its holder (pid {pid}) holds no OS lock on it: a tegami that died, its pid reused"))
+            }
+            // A live holder that takes no OS lock (Dovecot): wait for it.
+            Some(_) => None,
+            None => {
+                let age = SystemTime::now().duration_since(self.last_change).unwrap_or_default();
+                (age > self.stale_after).then(|| format!("neither it nor its file changed for {}s", age.as_secs()))
+            }
+        };
+        let Some(reason) = reason else {
+            self.log_wait(path, "its holder cannot be checked yet");
+            return Ok(Holder::Waiting);
+        };
+        let free = if os_lock_free { " (its OS lock was free)" } else { "" };
+        log::warn!("breaking lock {}: {reason}{free}", path.display());
+        // We hold its OS lock, so no other tegami breaks it at the same time.
+        let still = fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == (meta.dev(), meta.ino()));
+        if still {
+            match fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
             }
         }
+        Ok(Holder::Gone)
     }
-    fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .is_some_and(|age| age > STALE_AFTER)
+
+    fn log_wait(&mut self, path: &Path, why: &str) {
+        if !self.logged && self.start.elapsed() > LOG_WAIT_AFTER {
+            self.logged = true;
+            log::warn!("waiting for lock {}: {why}", path.display());
+        }
+    }
+}
+
+/// Removes the temporary lock files a dead process of this host left
+/// beside `lock` (it died between making one and linking it).
+fn remove_temps_of(lock: &Path, pid: i32) {
+    let Some(dir) = lock.parent() else { return };
+    let prefix = format!(".temp.{}.{pid}.", raw_hostname().replace('/', "_"));
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    for ent in rd.flatten() {
+        if ent.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)) {
+            let _ = fs::remove_file(ent.path());
+        }
+    }
+}
+
+/// The pid of a `pid:host` lock of this host (Dovecot's format; a trailing
+/// newline is allowed).
+fn local_pid(content: &[u8]) -> Option<i32> {
+    let text = std::str::from_utf8(content).ok()?;
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let (pid, host) = text.split_once(':')?;
+    if host != raw_hostname() {
+        return None;
+    }
+    pid.parse::<i32>().ok().filter(|&p| p > 0)
+}
+
+/// Whether a process with this pid runs (on this host).
+fn process_exists(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks whether the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Whether the process is a tegami (which would hold the OS lock on any
+/// dotlock it holds).
+fn is_tegami(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim_end() == "tegami")
 }
 
 /// Replaces `target` atomically with `contents`: write a temporary file,
@@ -148,4 +350,86 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| StoreError::io(format!("syncing directory {}", dir.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock_path(dir: &Path) -> PathBuf {
+        dir.join("f.lock")
+    }
+
+    #[test]
+    fn the_lock_carries_its_owner_from_the_first_instant_and_is_removed() {
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("f");
+        let lock = DotLock::acquire_for(&target).unwrap();
+        assert_eq!(fs::read_to_string(lock_path(t.path())).unwrap(), owner());
+        lock.commit(b"new").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        let left: Vec<_> = fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("f")]);
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_then_taken() {
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("f");
+        let lock = DotLock::acquire_for(&target).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tgt = target.clone();
+        let waiter = thread::spawn(move || {
+            let l = DotLock::acquire_with(&tgt, Duration::from_millis(1)).unwrap();
+            tx.send(()).unwrap();
+            drop(l);
+        });
+        // Our own process's live lock is never broken, even when the stale
+        // time is tiny: the waiter finds its OS lock held.
+        assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+        drop(lock);
+        rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        waiter.join().unwrap();
+    }
+
+    #[test]
+    fn a_dead_holders_lock_is_broken_at_once_and_dovecot_style_locks_age() {
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("f");
+        // pid_max on Linux is at most 2^22, so this pid cannot be running.
+        fs::write(lock_path(t.path()), format!("4999999:{}", raw_hostname())).unwrap();
+        let litter = t.path().join(format!(".temp.{}.4999999.3", raw_hostname().replace('/', "_")));
+        fs::write(&litter, "4999999").unwrap();
+        DotLock::acquire_with(&target, Duration::from_secs(3600)).unwrap();
+        assert!(!litter.exists(), "the dead holder's temporary file is removed");
+        // Our own pid without an OS lock: left by an earlier process that
+        // had the same pid.
+        fs::write(lock_path(t.path()), owner()).unwrap();
+        DotLock::acquire_with(&target, Duration::from_secs(3600)).unwrap();
+        // Empty (a Dovecot lock being written) and foreign-host locks are
+        // broken only when stale.
+        for text in ["", "1:some.other.host"] {
+            fs::write(lock_path(t.path()), text).unwrap();
+            let old = SystemTime::now() - Duration::from_secs(30);
+            File::options().write(true).open(lock_path(t.path())).unwrap().set_modified(old).unwrap();
+            DotLock::acquire_with(&target, Duration::from_secs(10)).unwrap();
+        }
+        fs::write(lock_path(t.path()), "").unwrap();
+        let tgt = target.clone();
+        let waiter = thread::spawn(move || DotLock::acquire_with(&tgt, Duration::from_secs(3600)).map(drop));
+        thread::sleep(Duration::from_millis(200));
+        assert!(!waiter.is_finished(), "a fresh lock of unknown holder is waited for");
+        fs::remove_file(lock_path(t.path())).unwrap();
+        waiter.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn local_pid_follows_dovecots_format() {
+        let host = raw_hostname();
+        assert_eq!(local_pid(format!("12:{host}").as_bytes()), Some(12));
+        assert_eq!(local_pid(format!("12:{host}\n").as_bytes()), Some(12));
+        assert_eq!(local_pid(b"12:elsewhere"), None);
+        assert_eq!(local_pid(b""), None);
+        assert_eq!(local_pid(format!("3 V1 N2\n1 :{host}").as_bytes()), None);
+    }
 }

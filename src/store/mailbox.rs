@@ -8,10 +8,10 @@
 //! wait on it. A session keeps its own sequence-number view and diffs it
 //! against the latest snapshot.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -19,11 +19,15 @@ use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use super::cache::Cache;
+use super::changes::{Change, ChangeKind, ChangeLog};
 use super::deliver::AppendQueue;
+use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN};
 use super::keywords::Keywords;
+use super::modseq::{info_of, ModseqFile};
 use super::uidlist::UidList;
+use super::watch::FsEvent;
 
 /// A change callback; see [`MailboxShared::add_hook`].
 pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
@@ -49,6 +53,8 @@ pub struct Entry {
     /// reads no inode when the file names carry the sizes. Read it with
     /// [`MailboxShared::internal_date`].
     pub internal_date: i64,
+    /// The mod-sequence of its last change (RFC 7162).
+    pub modseq: u64,
 }
 
 impl Entry {
@@ -67,8 +73,10 @@ pub struct Snapshot {
     pub uidnext: u32,
     /// Change counter: grows by one with every published change.
     pub counter: u64,
+    /// HIGHESTMODSEQ: the mod-sequence of the latest change.
+    pub highest_modseq: u64,
     /// The messages, UIDs strictly increasing.
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     /// The keyword letters of this mailbox.
     pub keywords: Keywords,
 }
@@ -76,7 +84,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// The message with this UID.
     pub fn find(&self, uid: u32) -> Option<&Entry> {
-        self.entries.binary_search_by_key(&uid, |e| e.uid).ok().map(|i| &self.entries[i])
+        self.entries.find(uid)
     }
 
     /// The keyword names set on a message.
@@ -96,6 +104,7 @@ impl Snapshot {
             uidvalidity: self.uidvalidity,
             size: self.entries.iter().map(|e| e.vsize.unwrap_or(e.size)).sum(),
             oldest: self.entries.iter().map(|e| e.internal_date).min(),
+            highest_modseq: self.highest_modseq,
             unseen_media: match media {
                 Some(i) => self.entries.iter().filter(unseen).filter(|e| e.flags.keywords & (1 << i) != 0).count(),
                 None => 0,
@@ -123,6 +132,8 @@ pub struct Status {
     pub oldest: Option<i64>,
     /// UNSEENMEDIA: messages with `$Media` and without `\Seen`.
     pub unseen_media: usize,
+    /// HIGHESTMODSEQ (RFC 7162).
+    pub highest_modseq: u64,
 }
 
 /// What the mutex of a mailbox guards: the on-disk bookkeeping.
@@ -137,7 +148,16 @@ pub(crate) struct Disk {
     /// Identity of `dovecot-keywords` as last read or written.
     pub keywords_stamp: Option<FileStamp>,
     /// The messages, UIDs increasing.
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
+    /// The mod-sequence of the latest change.
+    pub highest_modseq: u64,
+    /// Changes not yet published, in order.
+    pub pending: Vec<Change>,
+    /// The mod-sequence sidecar, once loaded.
+    pub modseqs: Option<ModseqFile>,
+    /// Entries changed in a way no mod-sequence counts (a new file name
+    /// from a scan, a date read): the next publish must show them.
+    pub touched: bool,
     /// The modification times of `cur/` and `new/` read just before the
     /// last full scan, and when that was; see [`MailboxShared::sync`].
     pub dirs: Option<DirTimes>,
@@ -159,6 +179,16 @@ pub(crate) struct FileStamp {
     mtime: Option<SystemTime>,
 }
 
+impl Disk {
+    /// Gives a change to a message the next mod-sequence and queues it for
+    /// the next publish; returns the mod-sequence.
+    pub fn change(&mut self, uid: u32, kind: ChangeKind) -> u64 {
+        self.highest_modseq += 1;
+        self.pending.push(Change { modseq: self.highest_modseq, uid, kind });
+        self.highest_modseq
+    }
+}
+
 impl FileStamp {
     /// The stamp of a file, `None` when it does not exist.
     pub fn of(path: &Path) -> Option<FileStamp> {
@@ -175,6 +205,8 @@ pub struct MailboxShared {
     /// inside it, so threads never poll the dotlock against each other.
     pub(crate) disk: Mutex<Disk>,
     current: RwLock<Arc<Snapshot>>,
+    /// The published changes, for views to catch up with.
+    log: RwLock<ChangeLog>,
     counter: AtomicU64,
     recent: Mutex<Vec<u32>>,
     wakers: Mutex<Vec<(u64, Sender<()>)>>,
@@ -187,7 +219,20 @@ pub struct MailboxShared {
     pub(crate) appends: Mutex<AppendQueue>,
     /// Held by the one appender committing the queue.
     pub(crate) append_turn: Mutex<()>,
+    /// Whether inotify watches both `cur/` and `new/` (else sessions poll).
+    watched: AtomicBool,
+    /// How many full scans of the directories were made.
+    pub(crate) scans: AtomicU64,
+    /// When the registry last handed this mailbox out.
+    last_used: Mutex<std::time::Instant>,
+    /// Directory events our own renames and unlinks will cause, so the
+    /// watcher does not rescan the mailbox for them.
+    pub(crate) own_events: Mutex<HashMap<FsEvent, u32>>,
 }
+
+/// More expected events than this are forgotten (they were never
+/// delivered: the mailbox was not watched).
+const OWN_EVENTS_MAX: usize = 4096;
 
 static LAST_UIDVALIDITY: AtomicU32 = AtomicU32::new(0);
 
@@ -216,10 +261,15 @@ impl MailboxShared {
                 list_stamp: None,
                 keywords: Keywords::default(),
                 keywords_stamp: None,
-                entries: Vec::new(),
+                entries: Entries::default(),
+                highest_modseq: 0,
+                pending: Vec::new(),
+                modseqs: None,
+                touched: false,
                 dirs: None,
             }),
             current: RwLock::new(Arc::new(Snapshot::default())),
+            log: RwLock::new(ChangeLog::default()),
             counter: AtomicU64::new(0),
             recent: Mutex::new(Vec::new()),
             wakers: Mutex::new(Vec::new()),
@@ -227,6 +277,10 @@ impl MailboxShared {
             cache: Mutex::new(None),
             appends: Mutex::new(AppendQueue::default()),
             append_turn: Mutex::new(()),
+            watched: AtomicBool::new(false),
+            scans: AtomicU64::new(0),
+            last_used: Mutex::new(std::time::Instant::now()),
+            own_events: Mutex::new(HashMap::new()),
             next_waker: AtomicU64::new(1),
         }
     }
@@ -274,11 +328,11 @@ impl MailboxShared {
             return entry.internal_date;
         }
         let mut disk = self.disk.lock();
-        if let Ok(i) = disk.entries.binary_search_by_key(&entry.uid, |e| e.uid) {
-            if disk.entries[i].internal_date == UNKNOWN_DATE {
-                disk.entries[i].internal_date = self.mtime_of(&disk.entries[i].file.clone(), entry.base());
+        if let Some(e) = disk.entries.find_mut(entry.uid) {
+            if e.internal_date == UNKNOWN_DATE {
+                e.internal_date = self.mtime_of(&e.file.clone(), entry.base());
             }
-            return disk.entries[i].internal_date;
+            return e.internal_date;
         }
         self.mtime_of(&entry.file, entry.base())
     }
@@ -300,12 +354,12 @@ impl MailboxShared {
     /// Reads every unknown INTERNALDATE and publishes the result.
     fn fill_dates(&self) -> Arc<Snapshot> {
         let mut disk = self.disk.lock();
-        let mut entries = std::mem::take(&mut disk.entries);
-        for e in entries.iter_mut().filter(|e| e.internal_date == UNKNOWN_DATE) {
-            e.internal_date = self.mtime_of(&e.file.clone(), e.base());
-        }
-        disk.entries = entries;
-        self.publish(&disk, &[])
+        disk.entries.update_where(
+            |e| e.internal_date == UNKNOWN_DATE,
+            |e| e.internal_date = self.mtime_of(&e.file.clone(), e.base()),
+        );
+        disk.touched = true;
+        self.publish(&mut disk, &[])
     }
 
     /// Runs `f` on the mailbox's sidecar cache (see [`super::cache`]),
@@ -373,12 +427,17 @@ impl MailboxShared {
         Ok(self.disk.lock())
     }
 
-    /// Publishes the bookkeeping as a new snapshot when it differs from the
-    /// current one, marks `new_recent` as recent, and wakes the waiters.
-    pub(crate) fn publish(&self, disk: &Disk, new_recent: &[u32]) -> Arc<Snapshot> {
+    /// Publishes the bookkeeping as a new snapshot when it changed (its
+    /// changes go to the change log), marks `new_recent` as recent, and
+    /// wakes the waiters. Costs O(changes + chunks), not O(messages).
+    pub(crate) fn publish(&self, disk: &mut Disk, new_recent: &[u32]) -> Arc<Snapshot> {
+        let changes = std::mem::take(&mut disk.pending);
+        let touched = std::mem::take(&mut disk.touched);
+        self.persist(disk, &changes);
         let Some(list) = disk.list.as_ref() else {
             return self.snapshot();
         };
+        let mut log = self.log.write();
         let mut cur = self.current.write();
         if cur.uidvalidity != list.uidvalidity {
             // Old UIDs mean nothing under a new UIDVALIDITY.
@@ -387,28 +446,143 @@ impl MailboxShared {
         if !new_recent.is_empty() {
             self.recent.lock().extend_from_slice(new_recent);
         }
-        if cur.uidvalidity == list.uidvalidity
+        if changes.is_empty()
+            && !touched
+            && cur.uidvalidity == list.uidvalidity
             && cur.uidnext == list.next_uid
-            && cur.entries == disk.entries
+            && cur.highest_modseq == disk.highest_modseq
             && cur.keywords == disk.keywords
         {
             return cur.clone();
         }
+        if cur.uidvalidity != list.uidvalidity {
+            // A new picture that no change in the log leads to.
+            log.restart(disk.highest_modseq);
+        }
+        let expunged: HashSet<u32> = changes.iter().filter(|c| c.kind == ChangeKind::Expunged).map(|c| c.uid).collect();
+        log.extend(changes);
         let counter = self.counter.fetch_add(1, Ordering::AcqRel) + 1;
         let snap = Arc::new(Snapshot {
             uidvalidity: list.uidvalidity,
             uidnext: list.next_uid,
             counter,
+            highest_modseq: disk.highest_modseq,
             entries: disk.entries.clone(),
             keywords: disk.keywords.clone(),
         });
         *cur = snap.clone();
         drop(cur);
+        drop(log);
         // Expunged messages are no longer recent for anyone.
-        let live: HashSet<u32> = disk.entries.iter().map(|e| e.uid).collect();
-        self.recent.lock().retain(|u| live.contains(u));
+        if !expunged.is_empty() {
+            self.recent.lock().retain(|u| !expunged.contains(u));
+        }
         self.wake_all();
         snap
+    }
+
+    /// Whether the watcher sees every change of `cur/` and `new/`; when
+    /// not, sessions must [`sync`](Self::sync) on each command and while
+    /// idling.
+    pub fn is_watched(&self) -> bool {
+        self.watched.load(Ordering::Acquire)
+    }
+
+    /// How many times the directories were listed in full (for tests and
+    /// monitoring: our own changes must not cost one).
+    pub fn scans(&self) -> u64 {
+        self.scans.load(Ordering::Relaxed)
+    }
+
+    /// Notes a use (by the registry).
+    pub(crate) fn touch(&self) {
+        *self.last_used.lock() = std::time::Instant::now();
+    }
+
+    /// How long since the registry last handed this mailbox out.
+    pub(crate) fn idle_for(&self) -> std::time::Duration {
+        self.last_used.lock().elapsed()
+    }
+
+    /// Set by the watcher.
+    pub(crate) fn set_watched(&self, on: bool) {
+        self.watched.store(on, Ordering::Release);
+    }
+
+    /// Notes a directory event that our own rename or unlink is about to
+    /// cause (`in_new`: in `new/`, else `cur/`).
+    pub(crate) fn expect_event(&self, in_new: bool, appears: bool, name: &str) {
+        if !self.is_watched() {
+            // No event will come (a watch starting just now costs at most
+            // one needless scan).
+            return;
+        }
+        let mut own = self.own_events.lock();
+        if own.len() >= OWN_EVENTS_MAX {
+            own.clear();
+        }
+        *own.entry(FsEvent { in_new, appears, name: name.to_string() }).or_default() += 1;
+    }
+
+    /// Whether events of our own changes are still expected.
+    pub fn expects_events(&self) -> bool {
+        !self.own_events.lock().is_empty()
+    }
+
+    /// Takes an event off the expected ones; false when it was not ours.
+    pub(crate) fn own_event(&self, ev: &FsEvent) -> bool {
+        let mut own = self.own_events.lock();
+        match own.get_mut(ev) {
+            Some(n) => {
+                *n -= 1;
+                if *n == 0 {
+                    own.remove(ev);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Records changes in the mod-sequence sidecar; the reservation that
+    /// covers them is on disk before any client can see them.
+    fn persist(&self, disk: &mut Disk, changes: &[Change]) {
+        let Some(file) = disk.modseqs.as_mut() else { return };
+        if changes.is_empty() {
+            return;
+        }
+        if let Err(e) = file.reserve(disk.highest_modseq, &disk.entries) {
+            log::error!("{}: reserving mod-sequences: {e}", self.dir.display());
+        }
+        let mut text = String::new();
+        for c in changes {
+            match c.kind {
+                ChangeKind::Expunged => {
+                    file.push_expunge(c.uid, c.modseq);
+                    text.push_str(&format!("x {} {}\n", c.uid, c.modseq));
+                }
+                _ => {
+                    if let Some(e) = disk.entries.find(c.uid) {
+                        text.push_str(&format!("m {} {} {}\n", e.uid, e.modseq, info_of(&e.file)));
+                    }
+                }
+            }
+        }
+        if let Err(e) = file.append(&text, changes.len(), &disk.entries, disk.highest_modseq) {
+            log::warn!("{}: writing {}: {e}", self.dir.display(), super::modseq::FILE);
+        }
+    }
+
+    /// UID ranges expunged with a mod-sequence above `modseq` (QRESYNC's
+    /// VANISHED); `None` when the history does not reach back that far.
+    pub fn vanished_since(&self, modseq: u64) -> Option<Vec<(u32, u32)>> {
+        self.disk.lock().modseqs.as_ref().and_then(|f| f.vanished_since(modseq))
+    }
+
+    /// The published changes with a mod-sequence in `(from, to]`, `None`
+    /// when the log no longer holds all of them.
+    pub fn changes_between(&self, from: u64, to: u64) -> Option<Vec<Change>> {
+        self.log.read().between(from, to)
     }
 
     /// Path of a file of `cur/`.
@@ -441,8 +615,8 @@ impl MailboxShared {
         // The newest name we know may be newer than the snapshot's.
         {
             let disk = self.disk.lock();
-            if let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) {
-                entry = disk.entries[i].clone();
+            if let Some(e) = disk.entries.find(uid) {
+                entry = e.clone();
             }
         }
         for _ in 0..3 {
@@ -465,8 +639,7 @@ impl MailboxShared {
     pub fn message_path(&self, uid: u32) -> Option<PathBuf> {
         let file = {
             let disk = self.disk.lock();
-            let i = disk.entries.binary_search_by_key(&uid, |e| e.uid).ok()?;
-            disk.entries[i].file.clone()
+            disk.entries.find(uid)?.file.clone()
         };
         let path = self.cur_path(&file);
         if path.exists() {

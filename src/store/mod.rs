@@ -7,14 +7,23 @@
 //!
 //! Locking: each mailbox has a mutex that serializes this process's
 //! writers; inside it, scans and uid list writes take Dovecot's
-//! `dovecot-uidlist.lock` dotlock (see `lock.rs`), so Dovecot's own tools
-//! can work on the same maildir at the same time.
+//! `dovecot-uidlist.lock` dotlock (see `lock.rs`: made carrying `pid:host`
+//! and `flock`ed while held, so a crashed holder is recognised at once), so
+//! Dovecot's own tools can work on the same maildir at the same time.
+//!
+//! Changes: every new message, flag change and expunge gets the mailbox's
+//! next mod-sequence (`changes.rs`, persisted in `modseq.rs`); views apply
+//! the logged changes since their snapshot, messages live in shared chunks
+//! (`entries.rs`), and new messages append to the uid list, so one change
+//! costs what the change costs, not what the mailbox holds.
 
 #![warn(missing_docs)]
 
 pub mod account;
 pub mod cache;
+pub mod changes;
 pub mod deliver;
+pub mod entries;
 pub mod error;
 pub mod filename;
 pub mod keywords;
@@ -22,6 +31,7 @@ pub mod lock;
 pub mod mailbox;
 pub mod maildirsize;
 pub mod modify;
+pub mod modseq;
 pub mod name;
 pub mod subscriptions;
 pub mod sync;
@@ -40,6 +50,8 @@ use crossbeam_channel::Receiver;
 use parking_lot::Mutex;
 
 pub use account::{Account, MailboxInfo, SpecialUse};
+pub use changes::{Change, ChangeKind};
+pub use entries::Entries;
 pub use error::{Result, StoreError};
 pub use filename::Flags;
 pub use mailbox::{Entry, MailboxShared, Snapshot, Status};
@@ -82,13 +94,22 @@ impl Store {
         Account::new(self.clone(), root.into())
     }
 
-    /// The shared state of the mailbox directory `dir`.
+    /// The shared state of the mailbox directory `dir`. Mailboxes nobody
+    /// uses are dropped from the registry now and then (see [`evict`]), so
+    /// their files are closed however many mailboxes are opened over time.
     pub fn mailbox(&self, dir: &Path) -> Arc<MailboxShared> {
-        self.boxes
-            .lock()
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| Arc::new(MailboxShared::new(dir.to_path_buf())))
-            .clone()
+        let mut boxes = self.boxes.lock();
+        if boxes.len() >= KEEP_OPEN && !boxes.contains_key(dir) {
+            evict(&mut boxes);
+        }
+        let mb = boxes.entry(dir.to_path_buf()).or_insert_with(|| Arc::new(MailboxShared::new(dir.to_path_buf())));
+        mb.touch();
+        mb.clone()
+    }
+
+    /// How many mailboxes the registry holds (for monitoring and tests).
+    pub fn open_mailboxes(&self) -> usize {
+        self.boxes.lock().len()
     }
 
     /// Drops the state of directories that were renamed or deleted, and
@@ -111,6 +132,26 @@ impl Store {
         }
         Selection { mailbox: mailbox.clone(), id, rx, watcher: self.watcher.clone() }
     }
+}
+
+/// The registry keeps up to this many mailboxes before it drops unused ones.
+const KEEP_OPEN: usize = 128;
+/// Unused mailboxes touched this recently stay (a client that opens the
+/// same few folders in turn keeps them warm).
+const KEEP_WARM: Duration = Duration::from_secs(30);
+
+/// Drops the mailboxes no session, selection or command holds: first those
+/// not touched for [`KEEP_WARM`], all unused ones when that is not enough.
+/// Their state is on disk (uid list, modseq sidecar, cache), so a later
+/// open reads it back.
+fn evict(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>) {
+    let unused = |mb: &Arc<MailboxShared>| Arc::strong_count(mb) == 1;
+    let before = boxes.len();
+    boxes.retain(|_, mb| !(unused(mb) && mb.idle_for() > KEEP_WARM));
+    if boxes.len() >= KEEP_OPEN {
+        boxes.retain(|_, mb| !unused(mb));
+    }
+    log::debug!("mailbox registry: {} of {before} kept", boxes.len());
 }
 
 /// A session's hold on a selected mailbox; ends (unwatches) when dropped.

@@ -5,12 +5,14 @@
 //! looked up again by its base name and the operation is applied to the
 //! flags found there, so the other writer's change is kept.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 
+use super::changes::ChangeKind;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, TRASHED};
-use super::lock::DotLock;
+use super::lock::{sync_dir, DotLock};
 use super::mailbox::{Disk, Entry, MailboxShared};
 
 /// How a STORE combines the given flags with a message's flags.
@@ -81,26 +83,46 @@ impl MailboxShared {
     /// Changes the flags of the given messages; returns the messages whose
     /// flags changed, as they are now. Unknown UIDs are skipped.
     pub fn store_flags(&self, uids: &[u32], op: FlagOp, system: u8, keywords: &[&str]) -> Result<Vec<Entry>> {
+        self.store_flags_if(uids, op, system, keywords, None).map(|(changed, _)| changed)
+    }
+
+    /// [`store_flags`](Self::store_flags) with RFC 7162's UNCHANGEDSINCE:
+    /// a message whose mod-sequence is above `unchanged_since` is left
+    /// alone and returned in the second list (the MODIFIED set).
+    pub fn store_flags_if(
+        &self,
+        uids: &[u32],
+        op: FlagOp,
+        system: u8,
+        keywords: &[&str],
+        unchanged_since: Option<u64>,
+    ) -> Result<(Vec<Entry>, Vec<u32>)> {
         let mut disk = self.lock_disk()?;
+        let mut failed = Vec::new();
         let recent = self.freshen(&mut disk)?;
         let mask = self.keyword_mask(&mut disk, keywords, op != FlagOp::Remove)?;
         let mut changed = Vec::new();
         for &uid in uids {
-            let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) else {
+            let Some(mut entry) = disk.entries.find(uid).cloned() else {
                 continue;
             };
-            let entry = &mut disk.entries[i];
+            if unchanged_since.is_some_and(|n| entry.modseq > n) {
+                failed.push(uid);
+                continue;
+            }
+            let before = entry.flags.clone();
             for _ in 0..RETRIES {
                 let new_flags = op.apply(&entry.flags, system, mask);
                 if new_flags == entry.flags {
                     break;
                 }
                 let new_name = filename::compose(entry.base(), &new_flags);
+                self.expect_event(false, false, &entry.file);
+                self.expect_event(false, true, &new_name);
                 match fs::rename(self.cur_path(&entry.file), self.cur_path(&new_name)) {
                     Ok(()) => {
                         entry.file = new_name;
                         entry.flags = new_flags;
-                        changed.push(entry.clone());
                         break;
                     }
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -117,9 +139,26 @@ impl MailboxShared {
                     Err(e) => return Err(StoreError::io(format!("renaming message {uid}"), e)),
                 }
             }
+            let stored = disk.entries.find(uid).is_some_and(|e| e.file == entry.file);
+            if !stored {
+                if entry.flags != before {
+                    entry.modseq = disk.change(uid, ChangeKind::Flags);
+                    changed.push(entry.clone());
+                } else {
+                    // Only the name we knew was stale.
+                    disk.touched = true;
+                }
+                if let Some(e) = disk.entries.find_mut(uid) {
+                    *e = entry;
+                }
+            }
         }
-        self.publish(&disk, &recent);
-        Ok(changed)
+        if !changed.is_empty() {
+            // One directory fsync for the whole command, before its OK.
+            sync_dir(&self.dir().join("cur"))?;
+        }
+        self.publish(&mut disk, &recent);
+        Ok((changed, failed))
     }
 
     /// Removes the given messages; returns the UIDs whose files this call
@@ -131,11 +170,11 @@ impl MailboxShared {
         let mut removed = Vec::new();
         let mut gone = Vec::new();
         for &uid in uids {
-            let Ok(i) = disk.entries.binary_search_by_key(&uid, |e| e.uid) else {
+            let Some(mut file) = disk.entries.find(uid).map(|e| e.file.clone()) else {
                 continue;
             };
-            let mut file = disk.entries[i].file.clone();
             for _ in 0..RETRIES {
+                self.expect_event(false, false, &file);
                 match fs::remove_file(self.cur_path(&file)) {
                     Ok(()) => {
                         removed.push(uid);
@@ -150,17 +189,26 @@ impl MailboxShared {
             }
             gone.push(uid);
         }
+        if !removed.is_empty() {
+            // One directory fsync for the whole command, before its OK.
+            sync_dir(&self.dir().join("cur"))?;
+        }
         if !gone.is_empty() {
-            disk.entries.retain(|e| !gone.contains(&e.uid));
+            for &uid in &gone {
+                disk.entries.remove(uid);
+                disk.change(uid, ChangeKind::Expunged);
+            }
+            let gone: HashSet<u32> = gone.into_iter().collect();
             if let Some(list) = disk.list.as_mut() {
                 list.records.retain(|r| !gone.contains(&r.uid));
+                // The expunged lines may stay in the file until a rewrite.
+                dirty |= list.should_rewrite();
             }
-            dirty = true;
         }
         if dirty {
             self.save_list(&mut disk, lock)?;
         }
-        self.publish(&disk, &recent);
+        self.publish(&mut disk, &recent);
         Ok(removed)
     }
 

@@ -13,16 +13,20 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 
+use super::changes::ChangeKind;
+use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename;
 use super::keywords::{self, Keywords};
 use super::lock::DotLock;
 use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
+use super::modseq::{fresh_base, info_of, ModseqFile};
 use super::uidlist::{self, UidList};
+use super::watch::FsEvent;
 
 impl MailboxShared {
     /// Syncs with the directories and publishes the result.
@@ -34,9 +38,29 @@ impl MailboxShared {
     /// close to the last scan to be told apart from a later change are not
     /// trusted (see [`settled`]).
     pub fn sync(&self) -> Result<Arc<Snapshot>> {
+        self.sync_with(false)
+    }
+
+    /// After the watcher saw these events (`unknown`: and others it cannot
+    /// name): when every one was caused by our own renames and unlinks,
+    /// nothing needs reading, and the directory times are vouched for
+    /// anew; otherwise the mailbox is scanned whatever its times say.
+    pub fn sync_after_events(&self, events: &[FsEvent], unknown: bool) -> Result<()> {
+        let foreign = events.iter().fold(unknown, |f, ev| !self.own_event(ev) | f);
+        if foreign {
+            return self.sync_with(true).map(drop);
+        }
+        let mut disk = self.lock_disk()?;
+        if disk.dirs.is_some() && self.is_watched() {
+            disk.dirs = Some(self.dir_times());
+        }
+        Ok(())
+    }
+
+    fn sync_with(&self, force: bool) -> Result<Arc<Snapshot>> {
         let mut disk = self.lock_disk()?;
         let now = self.dir_times();
-        if self.unchanged(&disk, &now) {
+        if !force && self.unchanged(&disk, &now) {
             return Ok(self.snapshot());
         }
         let lock = DotLock::acquire(self.dir())?;
@@ -44,7 +68,7 @@ impl MailboxShared {
         if dirty {
             self.save_list(&mut disk, lock)?;
         }
-        Ok(self.publish(&disk, &recent))
+        Ok(self.publish(&mut disk, &recent))
     }
 
     /// The times of `cur/` and `new/` now.
@@ -97,19 +121,42 @@ impl MailboxShared {
         Ok(())
     }
 
-    /// Writes the uid list, releasing the dotlock.
+    /// Writes the uid list, releasing the dotlock: new records are
+    /// appended to the file as Dovecot appends them (so a new message costs
+    /// one short write, and the file is a valid uid list at every instant);
+    /// the whole file is rewritten only now and then (see
+    /// [`UidList::should_rewrite`]). The caller has made sure under the
+    /// lock that the file is the one last read or written.
     pub(crate) fn save_list(&self, disk: &mut Disk, lock: DotLock) -> Result<()> {
-        let Some(list) = disk.list.as_ref() else {
+        let path = self.dir().join(uidlist::FILE);
+        let Some(list) = disk.list.as_mut() else {
             return Ok(());
         };
-        lock.commit(list.render().as_bytes())?;
-        disk.list_stamp = FileStamp::of(&self.dir().join(uidlist::FILE));
+        if list.should_rewrite() || disk.list_stamp.is_none() {
+            lock.commit(list.render().as_bytes())?;
+            list.rewritten();
+        } else {
+            let (text, n) = list.render_unwritten();
+            if n > 0 {
+                let mut f = fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| StoreError::io("opening dovecot-uidlist", e))?;
+                f.write_all(text.as_bytes())
+                    .and_then(|()| f.sync_data())
+                    .map_err(|e| StoreError::io("appending to dovecot-uidlist", e))?;
+                list.appended(n);
+            }
+            drop(lock);
+        }
+        disk.list_stamp = FileStamp::of(&path);
         Ok(())
     }
 
     /// The scan itself (mutex and dotlock held). Returns whether the uid
     /// list must be written and the UIDs given to new messages.
     pub(crate) fn scan_locked(&self, disk: &mut Disk) -> Result<(bool, Vec<u32>)> {
+        self.scans.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.reload_keywords(disk)?;
         let mut dirty = false;
         let list_path = self.dir().join(uidlist::FILE);
@@ -156,13 +203,11 @@ impl MailboxShared {
             cur.extend(self.read_cur()?);
         }
 
-        let old: HashMap<String, Entry> = disk.entries.drain(..).map(|e| (e.base().to_string(), e)).collect();
         let mut known = HashSet::new();
-        let before = list.records.len();
+        // Lines of messages that are gone stay in the file until a rewrite
+        // (Dovecot's way too): nothing needs writing for an expunge.
         list.records.retain(|r| cur.contains_key(r.base()));
-        if list.records.len() != before {
-            dirty = true;
-        }
+        dirty |= list.should_rewrite();
         for r in &mut list.records {
             known.insert(r.base().to_string());
             if let Some(file) = cur.get(r.base()) {
@@ -177,15 +222,105 @@ impl MailboxShared {
             new_uids.push(list.assign(file));
             dirty = true;
         }
-        disk.entries = list
-            .records
-            .iter()
-            .map(|r| match old.get(r.base()) {
-                Some(e) => Entry { file: r.file.clone(), flags: filename::parse(&r.file).flags, ..e.clone() },
-                None => self.entry_for(r.uid, &r.file, None),
-            })
-            .collect();
+
+        // The new list, and the changes that lead to it from the old one,
+        // each with its own mod-sequence. A first load has no changes.
+        let uidvalidity = disk.list.as_ref().map(|l| l.uidvalidity).unwrap_or(0);
+        let first_load = disk.modseqs.as_ref().is_none_or(|m| m.uidvalidity != uidvalidity);
+        let mut old: HashMap<String, Entry> =
+            std::mem::take(&mut disk.entries).iter().map(|e| (e.base().to_string(), e.clone())).collect();
+        let list = disk.list.as_ref().expect("loaded above");
+        let mut entries = Entries::default();
+        let mut changes = Vec::new();
+        for r in &list.records {
+            let flags = filename::parse(&r.file).flags;
+            let e = match old.remove(r.base()) {
+                Some(e) if e.uid == r.uid => {
+                    if e.flags != flags {
+                        changes.push((r.uid, ChangeKind::Flags));
+                    }
+                    if e.file != r.file {
+                        disk.touched = true;
+                    }
+                    Entry { file: r.file.clone(), flags, ..e }
+                }
+                // New to us, or renumbered by another process (a new UID
+                // is a new message to a client).
+                other => {
+                    if let Some(e) = other {
+                        changes.push((e.uid, ChangeKind::Expunged));
+                    }
+                    changes.push((r.uid, ChangeKind::New));
+                    self.entry_for(r.uid, &r.file, None)
+                }
+            };
+            entries.push(e);
+        }
+        for e in old.into_values() {
+            changes.push((e.uid, ChangeKind::Expunged));
+        }
+        disk.entries = entries;
+        if first_load {
+            self.load_modseqs(disk, uidvalidity);
+        } else {
+            changes.sort_by_key(|&(uid, kind)| (kind != ChangeKind::Expunged, uid));
+            for (uid, kind) in changes {
+                let modseq = disk.change(uid, kind);
+                if let Some(e) = disk.entries.find_mut(uid) {
+                    e.modseq = modseq;
+                }
+            }
+        }
         Ok((dirty, new_uids))
+    }
+
+    /// Gives every message its mod-sequence from the sidecar, and fresh
+    /// ones to changes made while no tegami watched (see `modseq.rs`).
+    fn load_modseqs(&self, disk: &mut Disk, uidvalidity: u32) {
+        disk.touched = true;
+        disk.pending.clear();
+        let (mut file, map, found) = ModseqFile::load(self.dir(), uidvalidity);
+        let result = if !found {
+            let base = fresh_base().max(file.reserved + 1).max(disk.highest_modseq + 1);
+            disk.highest_modseq = base;
+            disk.entries.update_where(|_| true, |e| e.modseq = base);
+            file.floor = base;
+            file.rewrite(&disk.entries, base)
+        } else {
+            let mut highest = file.reserved.max(disk.highest_modseq);
+            let mut text = String::new();
+            let mut n = 0;
+            let mut live = HashSet::new();
+            disk.entries.update_where(
+                |_| true,
+                |e| {
+                    live.insert(e.uid);
+                    match map.get(&e.uid) {
+                        Some((m, info)) if info == info_of(&e.file) => e.modseq = *m,
+                        _ => {
+                            highest += 1;
+                            e.modseq = highest;
+                            text.push_str(&format!("m {} {highest} {}\n", e.uid, info_of(&e.file)));
+                            n += 1;
+                        }
+                    }
+                },
+            );
+            let mut gone: Vec<u32> = map.keys().copied().filter(|u| !live.contains(u)).collect();
+            gone.sort_unstable();
+            for uid in gone {
+                highest += 1;
+                file.push_expunge(uid, highest);
+                text.push_str(&format!("x {uid} {highest}\n"));
+                n += 1;
+            }
+            disk.highest_modseq = highest;
+            file.reserve(highest + 1, &disk.entries).and_then(|()| file.append(&text, n, &disk.entries, highest))
+        };
+        if let Err(e) = result {
+            log::error!("{}: writing {}: {e}", self.dir().display(), super::modseq::FILE);
+        }
+        disk.modseqs = Some(file);
     }
 
     /// Builds an entry for a file seen for the first time: one stat when
@@ -202,7 +337,15 @@ impl MailboxShared {
                 (size, d.unwrap_or_else(|| meta.map(|m| m.mtime()).unwrap_or_else(now_secs)))
             }
         };
-        Entry { uid, file: file.to_string(), flags: parsed.flags.clone(), size, vsize: parsed.vsize, internal_date }
+        Entry {
+            uid,
+            file: file.to_string(),
+            flags: parsed.flags.clone(),
+            size,
+            vsize: parsed.vsize,
+            internal_date,
+            modseq: 1,
+        }
     }
 
     /// Moves every file of `new/` into `cur/` with an empty info part;
@@ -223,6 +366,8 @@ impl MailboxShared {
                 continue;
             }
             let target = if name.contains(':') { name.to_string() } else { format!("{name}:2,") };
+            self.expect_event(true, false, name);
+            self.expect_event(false, true, &target);
             match fs::rename(ent.path(), self.cur_path(&target)) {
                 Ok(()) => moved += 1,
                 // Another process moved it first; it is in cur/ now.

@@ -63,7 +63,11 @@ fn dovecot_maildir_keeps_uids_and_keywords() {
 
     let text = fs::read_to_string(root.join("dovecot-uidlist")).unwrap();
     let list = uidlist::UidList::parse(&text).unwrap();
-    assert!(text.starts_with("3 V1700000000 N44 G3085f01b7f11094c501100008c4a11c1\n"));
+    // The new message's line was appended; the header stays as it was
+    // (Dovecot's appends leave it too: readers take the last UID + 1).
+    assert!(text.starts_with(&format!("{}\n", uidlist.lines().next().unwrap())), "{text}");
+    assert!(text.starts_with(uidlist), "{text}");
+    assert_eq!(list.next_uid, 44);
     assert!(text.contains("\n12 W2481 S2400 :1699990001.M2P1.host:2,F"));
     assert_eq!(list.records.iter().map(|r| r.uid).collect::<Vec<_>>(), vec![7, 12, 40, 43]);
     let kw = keywords::Keywords::parse(&fs::read_to_string(root.join("dovecot-keywords")).unwrap());
@@ -378,6 +382,43 @@ fn watcher_wakes_on_delivery() {
 }
 
 #[test]
+fn own_changes_cost_no_rescan_and_foreign_ones_are_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new();
+    if !store.has_watcher() {
+        assert!(!Path::new("/proc/sys/fs/inotify").exists(), "inotify exists but did not start");
+        return;
+    }
+    let acc = store.account(dir.path());
+    acc.ensure_default_mailboxes().unwrap();
+    let mb = acc.open("INBOX").unwrap();
+    mb.append_bytes(b"Subject: 1\r\n\r\n", 0, &[], None).unwrap();
+    mb.sync().unwrap();
+    let sel = store.select(&mb);
+    assert!(mb.is_watched());
+    let scans = mb.scans();
+    mb.append_bytes(b"Subject: 2\r\n\r\n", 0, &[], None).unwrap();
+    mb.store_flags(&[1, 2], FlagOp::Add, SEEN, &[]).unwrap();
+    mb.expunge(&[1]).unwrap();
+    let start = std::time::Instant::now();
+    while mb.expects_events() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the watcher never saw our own events");
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(mb.scans(), scans, "our own changes were not rescanned");
+    // An MTA's delivery is foreign: scanned and seen.
+    write(&acc.root().join("new/1700000000.M1P2.mta"), "hi");
+    let start = std::time::Instant::now();
+    while mb.snapshot().entries.len() != 2 {
+        assert!(start.elapsed() < Duration::from_secs(30), "delivery not seen");
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert!(mb.scans() > scans);
+    drop(sel);
+    assert!(!mb.is_watched());
+}
+
+#[test]
 fn uidvalidity_is_unique_per_mailbox() {
     let (_t, acc) = account();
     let mut seen = HashSet::new();
@@ -474,3 +515,123 @@ fn inbox_in_any_case_is_refused_not_a_panic() {
     }
     assert!(acc.rename("Drafts", "inbox").is_err());
 }
+
+#[test]
+fn writes_append_to_the_uid_list_and_flag_changes_leave_it_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..20 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    let path = mb.dir().join(uidlist::FILE);
+    let stat = || {
+        let m = fs::metadata(&path).unwrap();
+        (m.ino(), m.len(), m.mtime_nsec(), m.mtime())
+    };
+    let before = stat();
+    let text = fs::read_to_string(&path).unwrap();
+    // A new message: one line appended to the same file.
+    let (_, uid) = mb.append_bytes(b"Subject: x\r\n\r\n", 0, &[], None).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    assert_eq!(stat().0, before.0, "appended, not replaced");
+    let added = after.strip_prefix(text.as_str()).expect("old text kept");
+    assert!(added.starts_with(&format!("{uid} :")) && added.ends_with('\n') && added.lines().count() == 1);
+    // Flag changes: no write at all.
+    let before = stat();
+    mb.store_flags(&[1, 2, uid], FlagOp::Add, SEEN | FLAGGED, &[]).unwrap();
+    mb.store_flags(&[3], FlagOp::Replace, REPLIED, &[]).unwrap();
+    assert_eq!(stat(), before);
+    // One expunge: the line stays until a rewrite, nothing is written.
+    mb.expunge(&[4]).unwrap();
+    assert_eq!(stat(), before);
+    // The file read back (as Dovecot or a restart reads it) agrees.
+    let fresh = Store::without_watcher().account(acc.root()).open("INBOX").unwrap();
+    let snap = fresh.sync().unwrap();
+    assert_eq!(snap.entries.len(), 20);
+    assert_eq!(snap.uidnext, uid + 1);
+    assert!(snap.find(4).is_none() && snap.find(1).unwrap().flags.has(SEEN));
+    // Many expunges: the file is rewritten without their lines.
+    let uids: Vec<u32> = (5..=15).collect();
+    mb.expunge(&uids).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert_ne!(stat().0, before.0, "rewritten");
+    assert_eq!(text.lines().count(), 1 + 9, "{text}");
+    assert!(text.starts_with(&format!("3 V{} N{} ", snap.uidvalidity, uid + 1)), "{text}");
+}
+
+#[test]
+fn modseqs_survive_restarts_and_outside_changes_get_fresh_ones() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..3 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    mb.store_flags(&[2], FlagOp::Add, SEEN, &[]).unwrap();
+    let snap = mb.snapshot();
+    let h1 = snap.highest_modseq;
+    assert!(snap.entries.iter().all(|e| e.modseq <= h1));
+    assert_eq!(snap.find(2).unwrap().modseq, h1, "the last change");
+    let reopen = || Store::without_watcher().account(acc.root()).open("INBOX").unwrap();
+    // A restart: the same modseqs, HIGHESTMODSEQ not lower.
+    let mb2 = reopen();
+    let s2 = mb2.sync().unwrap();
+    for e in snap.entries.iter() {
+        assert_eq!(s2.find(e.uid).unwrap().modseq, e.modseq);
+    }
+    assert!(s2.highest_modseq >= h1);
+    // A change there, then behind tegami's back: a flag renamed by another
+    // program and a message removed.
+    mb2.store_flags(&[1], FlagOp::Add, FLAGGED, &[]).unwrap();
+    let h2 = mb2.snapshot().highest_modseq;
+    assert!(h2 > h1);
+    let cur = acc.root().join("cur");
+    let e3 = s2.find(3).unwrap().file.clone();
+    fs::rename(cur.join(&e3), cur.join(format!("{}:2,T", filename::base_of(&e3)))).unwrap();
+    let e2 = mb2.snapshot().find(2).unwrap().file.clone();
+    fs::remove_file(cur.join(e2)).unwrap();
+    // A crash lost the last records (they are not fsynced): a torn line.
+    let side = acc.root().join(modseq::FILE);
+    let text = fs::read_to_string(&side).unwrap();
+    fs::write(&side, &text[..text.len() - 3]).unwrap();
+    let mb3 = reopen();
+    let s3 = mb3.sync().unwrap();
+    assert!(s3.highest_modseq > h2, "never backwards, never repeated");
+    assert!(s3.find(3).unwrap().modseq > h2, "renamed behind our back");
+    assert!(s3.find(1).unwrap().modseq > h1, "its lost record is recovered as a change");
+    assert!(s3.find(2).is_none());
+    let vanished = mb3.vanished_since(h2).unwrap();
+    assert!(vanished.iter().any(|&(lo, hi)| lo <= 2 && 2 <= hi), "{vanished:?}");
+    assert_eq!(mb3.vanished_since(s3.highest_modseq).unwrap(), vec![]);
+}
+
+#[test]
+fn opening_hundreds_of_mailboxes_keeps_files_and_registry_flat() {
+    let fds = || fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0);
+    let (_t, acc) = account();
+    let store = acc.store().clone();
+    let open_some = |range: std::ops::Range<usize>| {
+        for i in range {
+            let name = format!("F{i}");
+            acc.create(&name).unwrap();
+            let mb = acc.open(&name).unwrap();
+            mb.sync().unwrap();
+            mb.with_cache(|c| c.flush());
+        }
+    };
+    open_some(0..200);
+    let (fds_then, held_then) = (fds(), store.open_mailboxes());
+    open_some(200..500);
+    // Other tests of this binary open files too: allow some slack, far
+    // below one per mailbox.
+    assert!(fds() <= fds_then + 50, "{} fds after, {fds_then} before", fds());
+    assert!(store.open_mailboxes() <= held_then.max(KEEP_OPEN_FOR_TESTS) + 1, "{}", store.open_mailboxes());
+    // A mailbox in use is never dropped.
+    let kept = acc.open("F0").unwrap();
+    let before = kept.scans();
+    open_some(500..530);
+    assert!(Arc::ptr_eq(&kept, &acc.open("F0").unwrap()));
+    assert_eq!(kept.scans(), before);
+}
+
+const KEEP_OPEN_FOR_TESTS: usize = 128;

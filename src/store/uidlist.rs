@@ -47,7 +47,24 @@ pub struct UidList {
     pub header_extra: Vec<String>,
     /// Message lines, UIDs strictly increasing.
     pub records: Vec<UidRecord>,
+    /// Record lines in the file as last read or written, lines of expunged
+    /// messages included (they stay until the next rewrite, as in Dovecot).
+    pub file_lines: usize,
+    /// Record lines the file had after it was last rewritten (or read).
+    pub lines_at_rewrite: usize,
+    /// The highest UID the file has a line for; records above it are not
+    /// written yet.
+    pub written_uid: u32,
+    /// The file must be rewritten rather than appended to: it does not
+    /// exist yet, or was read in an old version, or with a bad or
+    /// unfinished line.
+    pub needs_rewrite: bool,
 }
+
+/// Appended lines beyond this many (and beyond the lines of the last
+/// rewrite) make the next write a rewrite: the cost of rewriting stays a
+/// constant share of the appends.
+const APPEND_SLACK: usize = 1000;
 
 impl UidList {
     /// Gives the next UID to a new file and records it; UIDs only grow.
@@ -67,7 +84,54 @@ impl UidList {
             guid = (t ^ (u128::from(std::process::id()) << 64)).to_be_bytes();
         }
         let hex: String = guid.iter().map(|b| format!("{b:02x}")).collect();
-        UidList { uidvalidity, next_uid: 1, header_extra: vec![format!("G{hex}")], records: Vec::new() }
+        UidList {
+            uidvalidity,
+            next_uid: 1,
+            header_extra: vec![format!("G{hex}")],
+            records: Vec::new(),
+            file_lines: 0,
+            lines_at_rewrite: 0,
+            written_uid: 0,
+            needs_rewrite: true,
+        }
+    }
+
+    /// Whether the next write should rewrite the whole file: it must, or
+    /// more than a quarter of its lines are of expunged messages (Dovecot's rule), or
+    /// the lines appended since the last rewrite outnumber the lines then.
+    pub fn should_rewrite(&self) -> bool {
+        let unwritten = self.records.iter().rev().take_while(|r| r.uid > self.written_uid).count();
+        let live_in_file = self.records.len() - unwritten;
+        let appended = self.file_lines.saturating_sub(self.lines_at_rewrite);
+        self.needs_rewrite
+            || (self.file_lines > 0 && live_in_file * 4 < self.file_lines * 3)
+            || appended > self.lines_at_rewrite.max(APPEND_SLACK)
+    }
+
+    /// The lines of records not in the file yet, to append to it.
+    pub fn render_unwritten(&self) -> (String, usize) {
+        let mut out = String::new();
+        let mut n = 0;
+        for r in self.records.iter().filter(|r| r.uid > self.written_uid) {
+            render_record(&mut out, r);
+            n += 1;
+        }
+        (out, n)
+    }
+
+    /// Notes that the file now holds exactly [`render`](Self::render).
+    pub fn rewritten(&mut self) {
+        self.file_lines = self.records.len();
+        self.lines_at_rewrite = self.file_lines;
+        self.written_uid = self.next_uid - 1;
+        self.needs_rewrite = false;
+    }
+
+    /// Notes that `n` lines of [`render_unwritten`](Self::render_unwritten)
+    /// were appended to the file.
+    pub fn appended(&mut self, n: usize) {
+        self.file_lines += n;
+        self.written_uid = self.records.last().map(|r| r.uid).unwrap_or(0).max(self.written_uid);
     }
 
     /// Parses the file's text.
@@ -80,7 +144,18 @@ impl UidList {
         };
         let mut words = header.split(' ').filter(|w| !w.is_empty());
         let version = words.next().unwrap_or("");
-        let mut list = UidList { uidvalidity: 0, next_uid: 1, header_extra: Vec::new(), records: Vec::new() };
+        let mut list = UidList {
+            uidvalidity: 0,
+            next_uid: 1,
+            header_extra: Vec::new(),
+            records: Vec::new(),
+            file_lines: 0,
+            lines_at_rewrite: 0,
+            written_uid: 0,
+            // A partly written last line (a crash while appending) must not
+            // have another line appended to it.
+            needs_rewrite: !text.ends_with('\n'),
+        };
         let v3 = match version {
             "3" => {
                 for w in words {
@@ -112,10 +187,12 @@ impl UidList {
             return Err(corrupt("no UIDVALIDITY"));
         }
         let mut last = 0u32;
+        list.needs_rewrite |= !v3 || !list.header_extra.iter().any(|f| f.starts_with('G'));
         for line in lines {
             if line.is_empty() {
                 continue;
             }
+            list.file_lines += 1;
             // A bad line costs that one message a new UID (the next sync
             // finds its file again); throwing the whole list away would
             // cost every message its UID and every client its cache.
@@ -124,9 +201,14 @@ impl UidList {
                     last = r.uid;
                     list.records.push(r);
                 }
-                _ => log::warn!("{FILE}: skipping bad line {line:?}"),
+                _ => {
+                    log::warn!("{FILE}: skipping bad line {line:?}");
+                    list.needs_rewrite = true;
+                }
             }
         }
+        list.lines_at_rewrite = list.file_lines;
+        list.written_uid = last;
         if list.next_uid <= last {
             list.next_uid = last + 1;
         }
@@ -142,17 +224,22 @@ impl UidList {
         }
         out.push('\n');
         for r in &self.records {
-            out.push_str(&r.uid.to_string());
-            for f in &r.fields {
-                out.push(' ');
-                out.push_str(f);
-            }
-            out.push_str(" :");
-            out.push_str(&r.file);
-            out.push('\n');
+            render_record(&mut out, r);
         }
         out
     }
+}
+
+/// One record's line: `<uid> [fields] :<file>`.
+fn render_record(out: &mut String, r: &UidRecord) {
+    out.push_str(&r.uid.to_string());
+    for f in &r.fields {
+        out.push(' ');
+        out.push_str(f);
+    }
+    out.push_str(" :");
+    out.push_str(&r.file);
+    out.push('\n');
 }
 
 /// One message line: `<uid> [fields] :<file>` (v3) or `<uid> <file>` (v1).
@@ -198,5 +285,37 @@ mod tests {
         assert_eq!(skipped.records.iter().map(|r| r.uid).collect::<Vec<_>>(), vec![4, 7]);
         assert!(UidList::parse("9 V1\n").is_err());
         assert_eq!(UidList::parse("3 V1 N2\n7 :a\n").unwrap().next_uid, 8);
+    }
+
+    #[test]
+    fn appends_until_expunges_or_appends_call_for_a_rewrite() {
+        let mut l = UidList::parse("3 V1 N3 Gab\n1 :a\n2 :b\n").unwrap();
+        assert!(!l.should_rewrite());
+        l.assign("c");
+        l.assign("d");
+        let (text, n) = l.render_unwritten();
+        assert_eq!((text.as_str(), n), ("3 :c\n4 :d\n", 2));
+        l.appended(n);
+        assert_eq!((l.file_lines, l.written_uid), (4, 4));
+        assert!(l.render_unwritten().0.is_empty());
+        // One expunge in four lines: kept as a dead line.
+        l.records.retain(|r| r.uid != 2);
+        assert!(!l.should_rewrite());
+        l.records.retain(|r| r.uid != 3);
+        assert!(l.should_rewrite(), "half the lines are dead");
+        l.rewritten();
+        assert_eq!((l.file_lines, l.written_uid), (2, 4));
+        // An unfinished last line, an old version or no GUID: rewrite.
+        assert!(UidList::parse("3 V1 N3 Gab\n1 :a\n2 :b").unwrap().should_rewrite());
+        assert!(UidList::parse("1 1 3\n1 a\n").unwrap().should_rewrite());
+        assert!(UidList::parse("3 V1 N3\n1 :a\n").unwrap().should_rewrite());
+        // Many appends after a small rewrite: rewrite now and then.
+        let mut l = UidList::parse("3 V1 N1 Gab\n").unwrap();
+        for i in 0..=APPEND_SLACK {
+            l.assign(&format!("f{i}"));
+            let n = l.render_unwritten().1;
+            l.appended(n);
+        }
+        assert!(l.should_rewrite());
     }
 }

@@ -94,6 +94,12 @@ pub fn run(ctx: &Ctx, only: &[u32]) -> io::Result<()> {
     if want(9) {
         sort(ctx)?;
     }
+    if want(10) {
+        small_writes(ctx)?;
+    }
+    if want(11) {
+        qresync(ctx)?;
+    }
     Ok(())
 }
 
@@ -130,6 +136,142 @@ fn sort(ctx: &Ctx) -> io::Result<()> {
             c.logout();
         }
     }
+    Ok(())
+}
+
+/// The median of some samples.
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Scenario 10: one small change in the big INBOX (selected), against the
+/// same in an empty folder of the same account: APPEND of a 200-byte
+/// message, `UID STORE +FLAGS (\Deleted)` on it, `UID EXPUNGE` of it; the
+/// median of 15 repetitions each.
+fn small_writes(ctx: &Ctx) -> io::Result<()> {
+    const REPS: usize = 15;
+    let n = ctx.sizes.big;
+    let mut c = Conn::login(&ctx.addr, "big", PASSWORD)?;
+    // The folder may be left from an earlier round of the same copy.
+    let _ = c.cmd("CREATE Bench10")?;
+    for (mailbox, suffix, what) in
+        [("INBOX", "", format!("{n}-message INBOX")), ("Bench10", "e", "an empty folder".into())]
+    {
+        expect_ok("SELECT", &c.cmd(&format!("SELECT {mailbox}"))?)?;
+        let m = Sampler::start(ctx.pid);
+        let (mut app, mut sto, mut exp) = (Vec::new(), Vec::new(), Vec::new());
+        let mut failed = 0;
+        for k in 0..REPS {
+            let msg = small_message(900_000 + k as u64, 200);
+            let t = Instant::now();
+            let r = c.append(mailbox, "", &msg)?;
+            app.push(ms(t));
+            let Some(uid) = r.append_uid().filter(|_| r.ok()) else {
+                failed += 1;
+                continue;
+            };
+            let t = Instant::now();
+            let ok1 = c.cmd(&format!("UID STORE {uid} +FLAGS (\\Deleted)"))?.ok();
+            sto.push(ms(t));
+            let t = Instant::now();
+            let ok2 = c.cmd(&format!("UID EXPUNGE {uid}"))?.ok();
+            exp.push(ms(t));
+            failed += usize::from(!ok1) + usize::from(!ok2);
+        }
+        let rss = m.finish();
+        let note = format!("failed={failed}");
+        for (id, op, v) in [
+            ("a", "APPEND of one 200-byte message", app),
+            ("b", "UID STORE +FLAGS (\\Deleted) of one message", sto),
+            ("c", "UID EXPUNGE of one message", exp),
+        ] {
+            emit(
+                ctx,
+                &format!("10{id}{suffix}"),
+                &format!("{op} in {what}"),
+                Some(median(v)),
+                "ms",
+                Better::Lower,
+                rss,
+                &note,
+            );
+        }
+    }
+    c.logout();
+    Ok(())
+}
+
+/// Scenario 11: a QRESYNC client comes back to the big INBOX after 100
+/// flag changes and 10 expunges by another session: the timed
+/// `SELECT INBOX (QRESYNC (uidvalidity modseq))` and what it sent.
+fn qresync(ctx: &Ctx) -> io::Result<()> {
+    let mut a = Conn::login(&ctx.addr, "big", PASSWORD)?;
+    let r = a.cmd("ENABLE QRESYNC")?;
+    if !r.ok() {
+        emit(
+            ctx,
+            "11",
+            "QRESYNC resync after 100 flag changes and 10 expunges",
+            None,
+            "ms",
+            Better::Lower,
+            0,
+            "no_QRESYNC",
+        );
+        return Ok(());
+    }
+    let r = a.cmd_keep("SELECT INBOX (CONDSTORE)", true)?;
+    expect_ok("SELECT", &r)?;
+    let code = |lines: &[String], name: &str| -> Option<u64> {
+        lines.iter().find_map(|l| l.split(&format!("[{name} ")).nth(1)?.split(']').next()?.parse().ok())
+    };
+    let (Some(validity), Some(modseq)) = (code(&r.lines, "UIDVALIDITY"), code(&r.lines, "HIGHESTMODSEQ")) else {
+        return Err(other("SELECT gave no UIDVALIDITY or HIGHESTMODSEQ".into()));
+    };
+    let exists = exists(&r.lines).unwrap_or(0);
+    a.logout();
+    let mut b = Conn::login(&ctx.addr, "big", PASSWORD)?;
+    expect_ok("SELECT", &b.cmd("SELECT INBOX")?)?;
+    let step = (exists / 120).max(1);
+    for k in 0..100 {
+        expect_ok("STORE", &b.cmd(&format!("STORE {} +FLAGS (\\Flagged)", 1 + k * step))?)?;
+    }
+    for k in 0..10 {
+        expect_ok("STORE", &b.cmd(&format!("STORE {} +FLAGS (\\Deleted)", 2 + (100 + k) * step))?)?;
+    }
+    expect_ok("EXPUNGE", &b.cmd("EXPUNGE")?)?;
+    b.logout();
+    let mut a = Conn::login(&ctx.addr, "big", PASSWORD)?;
+    expect_ok("ENABLE", &a.cmd("ENABLE QRESYNC")?)?;
+    let m = Sampler::start(ctx.pid);
+    let t = Instant::now();
+    let r = a.cmd_keep(&format!("SELECT INBOX (QRESYNC ({validity} {modseq}))"), true)?;
+    let v = ms(t);
+    expect_ok("SELECT (QRESYNC)", &r)?;
+    let fetched = r.lines.iter().filter(|l| l.contains(" FETCH ")).count();
+    let vanished: usize = r
+        .lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("* VANISHED (EARLIER) "))
+        .flat_map(|set| set.split(','))
+        .map(|part| match part.split_once(':') {
+            Some((lo, hi)) => hi.parse::<usize>().unwrap_or(0).saturating_sub(lo.parse().unwrap_or(0)) + 1,
+            None => 1,
+        })
+        .sum();
+    let note = format!("fetched={fetched},vanished={vanished},bytes={}", r.bytes);
+    emit(
+        ctx,
+        "11",
+        "QRESYNC resync after 100 flag changes and 10 expunges",
+        Some(v),
+        "ms",
+        Better::Lower,
+        m.finish(),
+        &note,
+    );
+    a.logout();
     Ok(())
 }
 

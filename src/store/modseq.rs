@@ -1,0 +1,265 @@
+//! `tegami-modseq`: the mod-sequences of a mailbox's messages and its
+//! expunge history (RFC 7162), a sidecar file of tegami's own beside
+//! `dovecot-uidlist`.
+//!
+//! ```text
+//! T1 V1700000000
+//! R1733100000010000
+//! m 7 1733100000000000 S
+//! m 9 1733100000000002 FS
+//! x 8 1733100000000001
+//! ```
+//! `m uid modseq info` gives a message's mod-sequence and the flags part
+//! of its file name at that change; `x uid modseq` an expunge; `R n`
+//! reserves the mod-sequences up to `n`. Records are appended as changes
+//! happen (no fsync: a lost record is found again, see below); the file is
+//! rewritten (compacted) when it holds far more lines than messages.
+//!
+//! Never backwards, never repeated: only an `R` line is fsynced, before any
+//! mod-sequence above the previous one is shown to a client, and a process
+//! that loads the file starts above the last reservation. A change whose
+//! record was lost in a crash, or made behind tegami's back (a flag
+//! renamed by Dovecot or a MUA, a delivery, an expunge), shows as a file
+//! whose flags differ from its record, a UID without a record, or a
+//! record without a file: each gets a fresh mod-sequence at the load.
+//!
+//! A mailbox seen for the first time (moved from Dovecot, whose modseqs
+//! live in its index) starts at the current time in microseconds, above
+//! any counter Dovecot will have reached: a client that resyncs from
+//! Dovecot's numbers is told every message changed, which is safe.
+
+use std::collections::HashMap;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::entries::Entries;
+use super::lock::replace_file;
+
+/// File name of the sidecar in a mailbox directory.
+pub const FILE: &str = "tegami-modseq";
+/// How many mod-sequences one fsynced reservation covers.
+const RESERVE: u64 = 10_000;
+/// Expunge ranges kept; older ones are forgotten (then VANISHED reports
+/// every UID not in the mailbox for clients that far behind).
+const KEEP_EXPUNGED: usize = 10_000;
+
+/// The flags part of a file name (after `:2,`), as recorded.
+pub fn info_of(file: &str) -> &str {
+    file.split_once(":2,").map(|x| x.1).unwrap_or("")
+}
+
+/// The sidecar as loaded and kept up to date.
+#[derive(Debug)]
+pub struct ModseqFile {
+    path: PathBuf,
+    /// The UIDVALIDITY the records belong to.
+    pub uidvalidity: u32,
+    /// Mod-sequences up to this are reserved (fsynced).
+    pub reserved: u64,
+    /// Record lines in the file.
+    pub lines: usize,
+    /// Expunged UID ranges with their mod-sequence, oldest first.
+    pub expunged: Vec<(u32, u32, u64)>,
+    /// Expunges with a mod-sequence up to this may be missing from
+    /// `expunged` (forgotten, or before the file existed).
+    pub floor: u64,
+    /// The file must be rewritten before anything is appended.
+    broken: bool,
+}
+
+/// What a load found: the file, and each UID's (modseq, info).
+pub type Loaded = (ModseqFile, HashMap<u32, (u64, String)>, bool);
+
+impl ModseqFile {
+    /// Reads the sidecar of `dir` for `uidvalidity`; the bool is false
+    /// when there was none (or one for another UIDVALIDITY).
+    pub fn load(dir: &Path, uidvalidity: u32) -> Loaded {
+        let path = dir.join(FILE);
+        let mut f = ModseqFile {
+            path: path.clone(),
+            uidvalidity,
+            reserved: 0,
+            lines: 0,
+            expunged: Vec::new(),
+            floor: 0,
+            broken: true,
+        };
+        let mut map = HashMap::new();
+        let Ok(text) = fs::read_to_string(&path) else { return (f, map, false) };
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or("");
+        if header != format!("T1 V{uidvalidity}") {
+            return (f, map, false);
+        }
+        f.broken = !text.ends_with('\n');
+        for line in lines {
+            f.lines += 1;
+            let w: Vec<&str> = line.split(' ').collect();
+            let num = |i: usize| w.get(i).and_then(|x| x.parse::<u64>().ok());
+            match (w.first().copied(), num(1), num(2)) {
+                (Some("m"), Some(uid), Some(m)) if uid > 0 && uid <= u32::MAX as u64 && w.len() <= 4 => {
+                    map.insert(uid as u32, (m, w.get(3).unwrap_or(&"").to_string()));
+                }
+                (Some("x"), Some(uid), Some(m)) if uid <= u32::MAX as u64 => {
+                    map.remove(&(uid as u32));
+                    f.push_expunge(uid as u32, m);
+                }
+                (Some("F"), Some(floor), None) => f.floor = f.floor.max(floor),
+                (Some(r), None, None) if r.starts_with('R') => {
+                    if let Ok(n) = r[1..].parse::<u64>() {
+                        f.reserved = f.reserved.max(n);
+                    }
+                }
+                _ => f.broken = true,
+            }
+        }
+        // Anything recorded is at most what was reserved; a record above
+        // a lost reservation still counts.
+        f.reserved = map.values().map(|v| v.0).chain(f.expunged.iter().map(|x| x.2)).fold(f.reserved, u64::max);
+        (f, map, true)
+    }
+
+    /// Notes an expunge in the history (merged with the last range when
+    /// the UIDs and mod-sequences follow on).
+    pub fn push_expunge(&mut self, uid: u32, modseq: u64) {
+        if let Some(last) = self.expunged.last_mut() {
+            if last.1.checked_add(1) == Some(uid) && last.2 < modseq {
+                last.1 = uid;
+                last.2 = modseq;
+                return;
+            }
+        }
+        self.expunged.push((uid, uid, modseq));
+        if self.expunged.len() > KEEP_EXPUNGED {
+            let dropped = self.expunged.remove(0);
+            self.floor = self.floor.max(dropped.2);
+        }
+    }
+
+    /// UIDs expunged with a mod-sequence above `modseq`, as ranges; `None`
+    /// when the history does not reach back that far.
+    pub fn vanished_since(&self, modseq: u64) -> Option<Vec<(u32, u32)>> {
+        if modseq < self.floor {
+            return None;
+        }
+        let mut out: Vec<(u32, u32)> = Vec::new();
+        for &(lo, hi, m) in &self.expunged {
+            // A merged range's modseq is its newest; older parts may be
+            // reported again, which RFC 7162 allows.
+            if m > modseq {
+                out.push((lo, hi));
+            }
+        }
+        out.sort_unstable();
+        Some(out)
+    }
+
+    /// Appends record lines (no fsync: see the module doc).
+    pub fn append(&mut self, text: &str, n: usize, entries: &Entries, highest: u64) -> io::Result<()> {
+        if self.broken || self.lines > 2 * entries.len() + 1000 {
+            return self.rewrite(entries, highest);
+        }
+        let mut f = OpenOptions::new().append(true).open(&self.path)?;
+        f.write_all(text.as_bytes())?;
+        self.lines += n;
+        Ok(())
+    }
+
+    /// Makes sure mod-sequences up to `highest` are reserved on disk.
+    pub fn reserve(&mut self, highest: u64, entries: &Entries) -> io::Result<()> {
+        if highest <= self.reserved {
+            return Ok(());
+        }
+        if self.broken {
+            return self.rewrite(entries, highest);
+        }
+        let upto = highest + RESERVE;
+        let mut f = OpenOptions::new().append(true).open(&self.path)?;
+        f.write_all(format!("R{upto}\n").as_bytes())?;
+        f.sync_data()?;
+        self.reserved = upto;
+        self.lines += 1;
+        Ok(())
+    }
+
+    /// Writes the whole file afresh from the messages and the history,
+    /// with a new reservation above `highest`.
+    pub fn rewrite(&mut self, entries: &Entries, highest: u64) -> io::Result<()> {
+        let upto = highest.max(self.reserved) + RESERVE;
+        let mut out = format!("T1 V{}\nR{upto}\nF {}\n", self.uidvalidity, self.floor);
+        for e in entries.iter() {
+            out.push_str(&format!("m {} {} {}\n", e.uid, e.modseq, info_of(&e.file)));
+        }
+        for &(lo, hi, m) in &self.expunged {
+            for uid in lo..=hi {
+                // Ranges are written as their UIDs; they stay few.
+                out.push_str(&format!("x {uid} {m}\n"));
+            }
+        }
+        replace_file(&self.path, out.as_bytes()).map_err(|e| io::Error::other(e.to_string()))?;
+        self.lines = out.lines().count() - 1;
+        self.reserved = upto;
+        self.broken = false;
+        Ok(())
+    }
+}
+
+/// The current time in microseconds: where a mailbox new to tegami
+/// starts its mod-sequences.
+pub fn fresh_base() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(1).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::filename::Flags;
+    use crate::store::mailbox::Entry;
+
+    fn entry(uid: u32, file: &str, modseq: u64) -> Entry {
+        Entry { uid, file: file.into(), flags: Flags::default(), size: 1, vsize: None, internal_date: 0, modseq }
+    }
+
+    #[test]
+    fn records_reservations_and_history_round_trip() {
+        let t = tempfile::tempdir().unwrap();
+        let (mut f, map, found) = ModseqFile::load(t.path(), 5);
+        assert!(!found && map.is_empty());
+        let entries: Entries = [entry(1, "a:2,S", 100), entry(3, "c:2,", 101)].into_iter().collect();
+        f.rewrite(&entries, 101).unwrap();
+        assert_eq!(f.reserved, 101 + RESERVE);
+        f.append("m 3 102 F\nx 1 103\n", 2, &entries, 103).unwrap();
+        f.push_expunge(1, 103);
+        f.reserve(f.reserved + 1, &entries).unwrap();
+        let reserved = f.reserved;
+        let (g, map, found) = ModseqFile::load(t.path(), 5);
+        assert!(found);
+        assert_eq!(g.reserved, reserved);
+        assert_eq!(map.get(&3), Some(&(102, "F".to_string())));
+        assert!(!map.contains_key(&1));
+        assert_eq!(g.vanished_since(102), Some(vec![(1, 1)]));
+        assert_eq!(g.vanished_since(103), Some(vec![]));
+        // Another UIDVALIDITY: nothing carries over.
+        assert!(!ModseqFile::load(t.path(), 6).2);
+        // A torn last line is rewritten, not appended to.
+        let text = fs::read_to_string(t.path().join(FILE)).unwrap();
+        fs::write(t.path().join(FILE), format!("{text}m 3 10")).unwrap();
+        let (mut h, _, _) = ModseqFile::load(t.path(), 5);
+        h.append("m 3 200 S\n", 1, &entries, 200).unwrap();
+        assert!(fs::read_to_string(t.path().join(FILE)).unwrap().ends_with("x 1 103\n"), "rewritten whole");
+    }
+
+    #[test]
+    fn the_floor_guards_forgotten_expunges() {
+        let t = tempfile::tempdir().unwrap();
+        let (mut f, _, _) = ModseqFile::load(t.path(), 5);
+        f.floor = 50;
+        assert_eq!(f.vanished_since(10), None);
+        for uid in 0..=KEEP_EXPUNGED as u32 + 1 {
+            f.push_expunge(uid * 2 + 1, 100 + uid as u64);
+        }
+        assert_eq!(f.floor, 101);
+        assert!(f.vanished_since(100).is_none() && f.vanished_since(101).is_some());
+    }
+}
