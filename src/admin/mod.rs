@@ -3,7 +3,9 @@
 //! is one file with a `run(args) -> Result<String, String>`; the table below
 //! lists them for dispatch, `--help` and the man page.
 
+pub mod acl;
 pub mod alert;
+pub mod alias;
 pub mod smime;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,8 @@ pub struct Subcommand {
 pub static SUBCOMMANDS: &[Subcommand] = &[
     Subcommand { name: "alert", synopsis: alert::SYNOPSIS, doc: alert::DOC, run: alert::run },
     Subcommand { name: "smime", synopsis: smime::SYNOPSIS, doc: smime::DOC, run: smime::run },
+    Subcommand { name: "acl", synopsis: acl::SYNOPSIS, doc: acl::DOC, run: acl::run },
+    Subcommand { name: "alias", synopsis: alias::SYNOPSIS, doc: alias::DOC, run: alias::run },
 ];
 
 /// The subcommand named `name`, if there is one.

@@ -16,14 +16,13 @@ use crate::proto::reader::{tag_of, Frame};
 use crate::proto::response::write_astring;
 use crate::quota::AccountQuota;
 use crate::session::Session;
-use crate::store::{MailboxShared, StoreError};
+use crate::store::MailboxShared;
 
 /// APPEND of one or more messages into one mailbox, read into memory.
 pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
     let name = names::decode(mailbox)?;
-    let mb = open(s, &name)?;
+    let (mb, quota) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
-    let quota = own(s)?;
     let total = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();
@@ -74,9 +73,8 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
         return Err(Reply::Bad("Expected APPEND".into()));
     };
     let name = names::decode(&mailbox)?;
-    let mb = open(s, &name)?;
+    let (mb, quota) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
-    let quota = own(s)?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
@@ -199,15 +197,15 @@ fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
     Ok(())
 }
 
-/// Opens the target of an APPEND, with TRYCREATE when it is missing.
-fn open(s: &Session, name: &str) -> Result<Arc<MailboxShared>, Reply> {
-    match s.user()?.mail.open(name) {
-        Ok(mb) => Ok(mb),
-        Err(StoreError::NotFound(_)) => {
-            Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(name))))
-        }
-        Err(e) => Err(store_error(e)),
+/// Opens the target of an APPEND (`i` needed), with TRYCREATE when it is
+/// missing from the user's own account; and the quota it is charged to.
+fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota), Reply> {
+    let target = super::resolve::target(s, name)?;
+    target.need(crate::acl::Right::Insert)?;
+    if target.own && !target.exists() && target.name != "INBOX" {
+        return Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(name))));
     }
+    Ok((target.open()?, target.quota(s)))
 }
 
 /// Appends one message held in memory and records it in the quota usage

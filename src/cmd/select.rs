@@ -15,8 +15,10 @@ use crate::store::filename::{SEEN, TRASHED};
 pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
     s.unselect();
     let name = names::decode(mailbox)?;
-    let user = s.user()?;
-    let mb = user.mail.open(&name).map_err(store_error)?;
+    let target = super::resolve::target(s, &name)?;
+    target.need(crate::acl::Right::Read)?;
+    let read_only = read_only || !target.may_write();
+    let mb = target.open()?;
     let snapshot = mb.sync().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
     let view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone());
@@ -36,6 +38,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
     s.untagged(&format!("OK [UIDNEXT {}] Predicted next UID", snap.uidnext));
     log::debug!("{} selected {}", s.tag(), view.name);
     s.view = Some(view);
+    s.access = Some(target);
     s.state = State::Selected;
     Ok(if read_only { "[READ-ONLY] EXAMINE completed".into() } else { "[READ-WRITE] SELECT completed".into() })
 }
@@ -43,9 +46,10 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
 /// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting
 /// them, unless the mailbox is read-only, then leaves the selected state.
 pub fn close(s: &mut Session) -> Outcome {
-    let quota = super::quota::own(s)?;
+    let quota = super::resolve::selected_quota(s)?;
+    let may_expunge = super::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
-    if !view.read_only {
+    if !view.read_only && may_expunge {
         let before = view.mailbox().snapshot();
         match view.mailbox().expunge_deleted() {
             Ok(removed) => quota.record_removed(&before, &removed),
@@ -76,10 +80,14 @@ pub fn check(s: &mut Session) -> Outcome {
 /// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE
 /// responses come from the view update that follows every command.
 pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
-    let quota = super::quota::own(s)?;
+    let quota = super::resolve::selected_quota(s)?;
+    let may_expunge = super::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
+    }
+    if !may_expunge {
+        return Err(Reply::No("[NOPERM] You lack the right \"e\" (expunge) on this mailbox".into()));
     }
     let before = view.mailbox().snapshot();
     let removed = match uids {

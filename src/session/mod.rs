@@ -92,6 +92,9 @@ pub struct Session {
     /// The UIDs of the search result saved by `RETURN (SAVE)` (RFC 5182),
     /// what `$` stands for; emptied when a mailbox is selected or closed.
     pub saved: Vec<u32>,
+    /// How the selected mailbox was reached: its account and the rights
+    /// held there (see `cmd::resolve`).
+    pub access: Option<cmd::resolve::Target>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -124,6 +127,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         notifier,
         alerts: None,
         saved: Vec::new(),
+        access: None,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -349,6 +353,7 @@ impl Session {
     /// Leaves the selected state (the view's drop ends its watch).
     pub fn unselect(&mut self) {
         self.view = None;
+        self.access = None;
         if self.state == State::Selected {
             self.state = State::Authenticated;
         }
