@@ -11,7 +11,7 @@ use crate::support::{Client, Server};
 pub const ACCOUNTS: &[&str] = &["alice", "bob", "carol", "eve", "public"];
 
 /// Every account's password (one hash made once for all).
-pub const PASSWORD: &str = "s3cret pw";
+pub const PASSWORD: &str = "s3cret-pw";
 
 fn hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
