@@ -211,7 +211,7 @@ fn hostile_names_aliases_and_identifiers_are_refused() {
         &["acl", "bob", "../x", "eve", "lr"],
     ] {
         let (done, out) = tegami(&server, args);
-        assert!(!done && out.contains("refused") || !done && out.contains("invalid"), "{args:?}: {out}");
+        assert!(!done && (out.contains("refused") || out.contains("invalid")), "{args:?}: {out}");
     }
     // A hand-edited alias file with a bad target is ignored.
     let alice = server.dir.path().join("home/alice/Maildir");
