@@ -25,8 +25,8 @@ pub const FILE: &str = "dovecot-acl";
 
 /// The rights in RFC 4314's order, as LISTRIGHTS and GETACL show them.
 const LETTERS: &[u8] = b"lrswipkxtea";
-/// The order Dovecot writes rights in its files.
-const DOVECOT_ORDER: &[u8] = b"lrwstipekxa";
+/// The order Dovecot writes rights in its files (`doveadm acl set`).
+const DOVECOT_ORDER: &[u8] = b"akxeilprwts";
 
 /// One right of RFC 4314 section 2.1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,9 +129,13 @@ impl Rights {
     }
 
     /// The letters as stored in `dovecot-acl`, in the order Dovecot
-    /// writes them (`lrwstipekxa`).
+    /// writes them (`akxeilprwts`).
     pub fn letters(self) -> String {
-        DOVECOT_ORDER
+        self.in_order(DOVECOT_ORDER)
+    }
+
+    fn in_order(self, order: &[u8]) -> String {
+        order
             .iter()
             .filter(|&&l| LETTERS.iter().position(|&x| x == l).is_some_and(|i| self.0 & (1 << i) != 0))
             .map(|&l| l as char)
@@ -141,7 +145,7 @@ impl Rights {
     /// The letters for the client, with RFC 2086's `c` when `k` is held
     /// and `d` when any of `x t e` is (RFC 4314 2.1.1).
     pub fn wire(self) -> String {
-        let mut s = self.letters();
+        let mut s = self.in_order(LETTERS);
         if self.has(Right::Create) {
             s.push('c');
         }
@@ -254,9 +258,20 @@ pub fn parse(text: &str) -> Acl {
     Acl { entries }
 }
 
-/// The text of a file, one `identifier letters` line per entry.
+/// The text of a file, one `identifier letters` line per entry, sorted
+/// as Dovecot sorts them (owner, users by name, others, authenticated,
+/// anyone), so both write the same file for the same rights.
 pub fn render(acl: &Acl) -> String {
-    acl.entries.iter().map(|e| format!("{} {}\n", e.file_identifier(), e.rights.letters())).collect()
+    let rank = |w: &Who| match w {
+        Who::Owner => (0, String::new()),
+        Who::User(u) => (1, u.clone()),
+        Who::Other(o) => (2, o.clone()),
+        Who::Authenticated => (3, String::new()),
+        Who::Anyone => (4, String::new()),
+    };
+    let mut entries: Vec<&Entry> = acl.entries.iter().collect();
+    entries.sort_by_key(|e| (rank(&e.who), e.negative));
+    entries.iter().map(|e| format!("{} {}\n", e.file_identifier(), e.rights.letters())).collect()
 }
 
 /// The ACL of the mailbox directory `dir`, `None` when it has no file.
@@ -408,9 +423,10 @@ mod tests {
     #[test]
     fn obsolete_rights_map() {
         assert_eq!(Rights::parse("c").unwrap().letters(), "kx");
-        assert_eq!(Rights::parse("d").unwrap().letters(), "tex");
+        assert_eq!(Rights::parse("lrwstipekxa").unwrap().letters(), "akxeilprwts");
+        assert_eq!(Rights::parse("d").unwrap().letters(), "xet");
         assert_eq!(Rights::parse("lr").unwrap().wire(), "lr");
-        assert_eq!(Rights::ALL.wire(), "lrwstipekxacd");
+        assert_eq!(Rights::ALL.wire(), "lrswipkxteacd");
         assert!(Rights::parse("lz").is_err());
     }
 
@@ -419,9 +435,9 @@ mod tests {
         let mut acl = Acl::default_for_owner();
         acl.apply(false, &Who::User("alice".into()), Some((Change::Set, Rights::parse("lr").unwrap())));
         acl.apply(false, &Who::User("alice".into()), Some((Change::Add, Rights::parse("i").unwrap())));
-        assert_eq!(render(&acl), "owner lrwstipekxa\nuser=alice lri\n");
+        assert_eq!(render(&acl), "owner akxeilprwts\nuser=alice ilr\n");
         acl.apply(false, &Who::User("alice".into()), None);
-        assert_eq!(render(&acl), "owner lrwstipekxa\n");
+        assert_eq!(render(&acl), "owner akxeilprwts\n");
     }
 
     #[test]

@@ -105,7 +105,7 @@ fn each_right_enables_exactly_its_commands() {
     b.ok("CREATE Old");
     b.ok("SETACL Old alice lrcd");
     let mut a = login(&server, "alice");
-    assert_eq!(untagged(&a.ok("MYRIGHTS ~bob/Old")), ["* MYRIGHTS ~bob/Old lrtekxcd"]);
+    assert_eq!(untagged(&a.ok("MYRIGHTS ~bob/Old")), ["* MYRIGHTS ~bob/Old lrkxtecd"]);
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn bob_shares_projects_and_sees_alices_changes_in_idle() {
     assert_eq!(untagged(&a.ok("MYRIGHTS ~bob/Projects")), ["* MYRIGHTS ~bob/Projects lr"]);
 
     b.ok("SETACL Projects alice lrswi");
-    assert_eq!(untagged(&b.ok("GETACL Projects")), ["* ACL Projects bob lrwstipekxacd alice lrwsi"]);
+    assert_eq!(untagged(&b.ok("GETACL Projects")), ["* ACL Projects bob lrswipkxteacd alice lrswi"]);
     b.select("Projects");
     let tag = b.next_tag();
     b.send(format!("{tag} IDLE\r\n").as_bytes());
@@ -260,7 +260,7 @@ fn dovecot_acl_files_are_shared_with_dovecot() {
         "owner lrwstipekxa\nuser=alice lrws\nanyone lr\n-user=eve r\ngroup=staff lrwi\n",
     )
     .unwrap();
-    for (user, rights) in [("alice", "lrws"), ("carol", "lr"), ("eve", "l")] {
+    for (user, rights) in [("alice", "lrsw"), ("carol", "lr"), ("eve", "l")] {
         let mut c = login(&server, user);
         assert_eq!(untagged(&c.ok("MYRIGHTS ~bob/Team")), [format!("* MYRIGHTS ~bob/Team {rights}")], "{user}");
     }
@@ -269,7 +269,7 @@ fn dovecot_acl_files_are_shared_with_dovecot() {
     b.ok("SETACL Team -eve +w");
     b.ok("DELETEACL Team anyone");
     let text = std::fs::read_to_string(dir.join("dovecot-acl")).unwrap();
-    assert_eq!(text, "owner lrwstipekxa\nuser=alice lrws\n-user=eve rw\ngroup=staff lrwi\nuser=carol i\n");
+    assert_eq!(text, "owner akxeilprwts\nuser=alice lrws\nuser=carol i\n-user=eve rw\ngroup=staff ilrw\n");
     assert!(!support::files(&dir).iter().any(|f| f.contains("acl.tmp")), "{:?}", support::files(&dir));
     let mut c = login(&server, "carol");
     // Without an `l` of her own she no longer sees it.
