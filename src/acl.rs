@@ -259,15 +259,16 @@ pub fn parse(text: &str) -> Acl {
 }
 
 /// The text of a file, one `identifier letters` line per entry, sorted
-/// as Dovecot sorts them (owner, users by name, others, authenticated,
-/// anyone), so both write the same file for the same rights.
+/// as Dovecot sorts them (anyone, authenticated, groups, owner, users by
+/// name, group overrides), so both write the same file for the same rights.
 pub fn render(acl: &Acl) -> String {
     let rank = |w: &Who| match w {
-        Who::Owner => (0, String::new()),
-        Who::User(u) => (1, u.clone()),
+        Who::Anyone => (0, String::new()),
+        Who::Authenticated => (1, String::new()),
+        Who::Other(o) if o.starts_with("group-override=") => (5, o.clone()),
         Who::Other(o) => (2, o.clone()),
-        Who::Authenticated => (3, String::new()),
-        Who::Anyone => (4, String::new()),
+        Who::Owner => (3, String::new()),
+        Who::User(u) => (4, u.clone()),
     };
     let mut entries: Vec<&Entry> = acl.entries.iter().collect();
     entries.sort_by_key(|e| (rank(&e.who), e.negative));

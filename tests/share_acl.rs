@@ -269,7 +269,7 @@ fn dovecot_acl_files_are_shared_with_dovecot() {
     b.ok("SETACL Team -eve +w");
     b.ok("DELETEACL Team anyone");
     let text = std::fs::read_to_string(dir.join("dovecot-acl")).unwrap();
-    assert_eq!(text, "owner akxeilprwts\nuser=alice lrws\nuser=carol i\n-user=eve rw\ngroup=staff ilrw\n");
+    assert_eq!(text, "group=staff ilrw\nowner akxeilprwts\nuser=alice lrws\nuser=carol i\n-user=eve rw\n");
     assert!(!support::files(&dir).iter().any(|f| f.contains("acl.tmp")), "{:?}", support::files(&dir));
     let mut c = login(&server, "carol");
     // Without an `l` of her own she no longer sees it.

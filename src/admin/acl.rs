@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::acl::{self, Acl};
+use crate::acl;
 use crate::store::{Store, StoreError};
 
 /// The usage line.
@@ -41,8 +41,7 @@ pub fn run(args: &[String]) -> Result<String, String> {
     if !mail.exists(mailbox).map_err(|e| e.to_string())? {
         return Err(format!("{} has no mailbox {mailbox:?}", account.user));
     }
-    let mut current =
-        acl::read(&dir).map_err(|e| format!("cannot read the ACL: {e}"))?.unwrap_or_else(Acl::default_for_owner);
+    let mut current = acl::read(&dir).map_err(|e| format!("cannot read the ACL: {e}"))?.unwrap_or_default();
     current.apply(negative, &who, Some(change));
     acl::write(&dir, &current).map_err(|e| format!("cannot write {}: {e}", dir.join(acl::FILE).display()))?;
     Ok(format!("{}:\n{}", dir.join(acl::FILE).display(), acl::render(&current)))

@@ -28,7 +28,9 @@ fn text(raw: &[u8], what: &str) -> Result<String, Reply> {
 fn current(t: &Target) -> Result<Acl, Reply> {
     let dir = t.dir()?;
     let read = acl::read(&dir).map_err(|e| store_error(StoreError::io("reading the ACL", e)))?;
-    Ok(read.unwrap_or_else(Acl::default_for_owner))
+    // As Dovecot does, a new file holds no owner line: the owner's rights
+    // are implicit (all of them) until an entry for the owner is set.
+    Ok(read.unwrap_or_default())
 }
 
 fn save(s: &Session, t: &Target, acl: &Acl) -> Result<(), Reply> {
@@ -70,6 +72,14 @@ pub fn getacl(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let acl = current(&t)?;
     let mut line = b"ACL ".to_vec();
     names::write(&mut line, &t.display);
+    if !acl.entries.iter().any(|e| e.who == acl::Who::Owner && !e.negative) {
+        // The owner's implicit rights, first, so clients show them.
+        let rights = acl::rights_of(Some(&acl), &t.owner.user, true);
+        line.push(b' ');
+        write_astring(&mut line, t.owner.user.as_bytes());
+        line.push(b' ');
+        write_astring(&mut line, rights.wire().as_bytes());
+    }
     for e in acl.entries.iter().filter(|e| !matches!(e.who, acl::Who::Other(_))) {
         line.push(b' ');
         write_astring(&mut line, e.imap_identifier(&t.owner.user).as_bytes());
