@@ -140,7 +140,10 @@ fn bob_shares_projects_and_sees_alices_changes_in_idle() {
 
     let sel = a.select("~bob/Projects");
     assert!(sel.last().unwrap().contains("OK [READ-WRITE]"), "{sel:?}");
-    let app = a.append("~bob/Projects", "", &message("alice's"));
+    // Without `t`, \Deleted is not hers to set.
+    let perm = sel.iter().find(|l| l.starts_with("* OK [PERMANENTFLAGS")).unwrap();
+    assert_eq!(perm, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Seen \\Draft $Forwarded $MDN $Hidden $Media \\*)] Flags permitted");
+    let app = a.append("~bob/Projects", "(\\Seen \\Deleted)", &message("alice's"));
     assert!(ok(&app), "{app:?}");
     let got = b.read_until(|l| l == "* 2 EXISTS");
     assert_eq!(got.last().unwrap(), "* 2 EXISTS");
@@ -149,6 +152,9 @@ fn bob_shares_projects_and_sees_alices_changes_in_idle() {
     assert_eq!(got.last().unwrap(), "* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))");
     b.send(b"DONE\r\n");
     assert!(ok(&b.until_tagged(&tag)));
+    let f = b.ok("FETCH 2 (FLAGS)");
+    // (\Recent goes to whichever session saw the message first.)
+    assert_eq!(f[0].replace(" \\Recent", ""), "* 2 FETCH (FLAGS (\\Seen))", "{f:?}");
     // Her APPEND was charged to bob's quota.
     let q = untagged(&b.ok("GETQUOTAROOT Projects"));
     assert!(q[1].starts_with("* QUOTA #bob (STORAGE "), "{q:?}");

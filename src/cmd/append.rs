@@ -21,14 +21,14 @@ use crate::store::MailboxShared;
 /// APPEND of one or more messages into one mailbox, read into memory.
 pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
     let name = names::decode(mailbox)?;
-    let (mb, quota) = open(s, &name)?;
+    let (mb, quota, mask) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
     let total = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();
     let mut uidvalidity = 0;
     for m in &messages {
-        let (v, uid) = append_one(s, &mb, &quota, &name, m)?;
+        let (v, uid) = append_one(s, &mb, &quota, mask, &name, m)?;
         uidvalidity = v;
         uids.push(uid);
     }
@@ -46,6 +46,8 @@ struct Next {
     head: Vec<u8>,
     /// The account's quota, checked for everything up to the literal.
     quota: AccountQuota,
+    /// The flags the user may set there (see `Target::flag_mask`).
+    mask: u8,
 }
 
 /// The command text with the final literal announcement replaced by an
@@ -73,19 +75,19 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
         return Err(Reply::Bad("Expected APPEND".into()));
     };
     let name = names::decode(&mailbox)?;
-    let (mb, quota) = open(s, &name)?;
+    let (mb, quota, mask) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
-        let (v, uid) = append_one(s, &mb, &quota, &name, m)?;
+        let (v, uid) = append_one(s, &mb, &quota, mask, &name, m)?;
         *validity = v;
         uids.push(uid);
     }
-    let (system, keywords) = to_store(&last.flags)?;
+    let (system, keywords) = allowed(to_store(&last.flags)?, mask);
     let mut head = format!("{} APPEND ", cmd.tag).into_bytes();
     write_astring(&mut head, &mailbox.0);
-    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota })
+    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota, mask })
 }
 
 /// APPEND whose literal is too large to hold in memory: the octets go from
@@ -154,7 +156,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                     break Err(store_error(e));
                 }
                 for m in &messages {
-                    match append_one(s, &next.mailbox, &next.quota, &next.name, m) {
+                    match append_one(s, &next.mailbox, &next.quota, next.mask, &next.name, m) {
                         Ok((v, uid)) => {
                             validity = v;
                             uids.push(uid);
@@ -199,13 +201,20 @@ fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
 
 /// Opens the target of an APPEND (`i` needed), with TRYCREATE when it is
 /// missing from the user's own account; and the quota it is charged to.
-fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota), Reply> {
+fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
     let target = super::resolve::target(s, name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {
         return Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(name))));
     }
-    Ok((target.open()?, target.quota(s)))
+    Ok((target.open()?, target.quota(s), target.flag_mask()))
+}
+
+/// The flags of an APPEND without those the user may not set (RFC 4314 4:
+/// they are dropped, the message is still stored).
+fn allowed((system, keywords): (u8, Vec<String>), mask: u8) -> (u8, Vec<String>) {
+    let keywords = if mask & crate::store::filename::FLAGGED != 0 { keywords } else { Vec::new() };
+    (system & mask, keywords)
 }
 
 /// Appends one message held in memory and records it in the quota usage
@@ -214,6 +223,7 @@ fn append_one(
     s: &Session,
     mb: &MailboxShared,
     quota: &AccountQuota,
+    mask: u8,
     name: &str,
     m: &AppendMessage,
 ) -> Result<(u32, u32), Reply> {
@@ -223,7 +233,7 @@ fn append_one(
     if !m.binary && m.data.contains(&0) {
         return Err(Reply::No("[UNKNOWN-CTE] NUL octets in a message need the BINARY extension".into()));
     }
-    let (system, keywords) = to_store(&m.flags)?;
+    let (system, keywords) = allowed(to_store(&m.flags)?, mask);
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let (v, uid) = mb.append_bytes(&m.data, system, &keywords, to_time(m.date)).map_err(store_error)?;
     log::error!("{} appended {} octets to {name} as UID {uid}", s.tag(), m.data.len());

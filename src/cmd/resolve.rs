@@ -188,6 +188,21 @@ impl Target {
         m
     }
 
+    /// The PERMANENTFLAGS list of a selected mailbox: of `all` (the flags
+    /// and `\*`), those the user may store (RFC 4314 4).
+    pub fn permanent_flags(&self, all: &str) -> String {
+        let (s, t, w) =
+            (self.rights.has(Right::Seen), self.rights.has(Right::DeleteMessages), self.rights.has(Right::Write));
+        all.split(' ')
+            .filter(|f| match *f {
+                "\\Seen" => s,
+                "\\Deleted" => t,
+                _ => w,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The rights the user holds on another mailbox of the same account
     /// (the parent for CREATE, the new name for RENAME).
     pub fn rights_at(&self, s: &Session, mailbox: &str) -> Rights {

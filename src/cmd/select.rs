@@ -27,7 +27,8 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, read_only: bool) -> Outcome {
     if read_only {
         s.untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
     } else {
-        s.untagged(&format!("OK [PERMANENTFLAGS ({} \\*)] Flags permitted", all_flags(&snap.keywords)));
+        let permanent = target.permanent_flags(&format!("{} \\*", all_flags(&snap.keywords)));
+        s.untagged(&format!("OK [PERMANENTFLAGS ({permanent})] Flags permitted"));
     }
     s.untagged(&format!("{} EXISTS", view.exists()));
     s.untagged(&format!("{} RECENT", view.recent_count()));
