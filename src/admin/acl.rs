@@ -44,5 +44,6 @@ pub fn run(args: &[String]) -> Result<String, String> {
     let mut current = acl::read(&dir).map_err(|e| format!("cannot read the ACL: {e}"))?.unwrap_or_default();
     current.apply(negative, &who, Some(change));
     acl::write(&dir, &current).map_err(|e| format!("cannot write {}: {e}", dir.join(acl::FILE).display()))?;
+    super::give_to_dir_owner(&dir.join(acl::FILE))?;
     Ok(format!("{}:\n{}", dir.join(acl::FILE).display(), acl::render(&current)))
 }

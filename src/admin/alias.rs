@@ -49,6 +49,7 @@ pub fn run(args: &[String]) -> Result<String, String> {
             }
             aliases.push(Alias { name: name.to_string(), target: target.to_string() });
             alias::write(&maildir, &aliases).map_err(|e| format!("cannot write the aliases: {e}"))?;
+            super::give_to_dir_owner(&maildir.join(alias::FILE))?;
             Ok(format!("{}: {name} -> {target}\n", account.user))
         }
         ["remove", name] => {
@@ -58,6 +59,7 @@ pub fn run(args: &[String]) -> Result<String, String> {
                 return Err(format!("{} has no alias {name:?}", account.user));
             }
             alias::write(&maildir, &aliases).map_err(|e| format!("cannot write the aliases: {e}"))?;
+            super::give_to_dir_owner(&maildir.join(alias::FILE))?;
             Ok(format!("{}: alias {name} removed\n", account.user))
         }
         _ => Err(format!("usage: tegami {SYNOPSIS}")),

@@ -51,3 +51,17 @@ pub fn account(users: &Path, template: &str, name: &str) -> Result<(Account, Pat
     let maildir = account.checked_maildir(template)?;
     Ok((account, maildir))
 }
+
+/// Run as root, gives a file an administrator's command wrote to the owner
+/// of the directory it is in (the maildir's owner), so the server, running
+/// as that user, can still rewrite it.
+pub fn give_to_dir_owner(file: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    let dir = file.parent().ok_or("no directory")?;
+    let m = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::os::unix::fs::chown(file, Some(m.uid()), Some(m.gid())).map_err(|e| format!("{}: {e}", file.display()))
+}
