@@ -277,6 +277,12 @@ fn dovecot_acl_files_are_shared_with_dovecot() {
     let text = std::fs::read_to_string(dir.join("dovecot-acl")).unwrap();
     assert_eq!(text, "group=staff ilrw\nowner akxeilprwts\nuser=alice lrws\nuser=carol i\n-user=eve rw\n");
     assert!(!support::files(&dir).iter().any(|f| f.contains("acl.tmp")), "{:?}", support::files(&dir));
+    assert_eq!(
+        untagged(&b.ok("GETACL Team")),
+        ["* ACL Team bob lrswipkxteacd alice lrsw carol i -eve rw"]
+    );
+    assert_eq!(untagged(&b.ok("LISTRIGHTS Team alice")), ["* LISTRIGHTS Team alice \"\" l r s w i p k x t e a"]);
+    assert_eq!(untagged(&b.ok("LISTRIGHTS Team bob")), ["* LISTRIGHTS Team bob la r s w i p k x t e"]);
     let mut c = login(&server, "carol");
     // Without an `l` of her own she no longer sees it.
     assert!(result(&c.cmd("MYRIGHTS ~bob/Team")).starts_with("NO [NONEXISTENT]"));

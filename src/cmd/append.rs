@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::flags::to_store;
 use super::names::{self, store_error};
-use super::quota::own;
 use super::{Outcome, Reply};
 use crate::proto::command::{AppendMessage, Command, CommandBody, Mailbox};
 use crate::proto::parse::parse_command;
@@ -97,7 +96,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
     let limits = s.limits();
     let tag = tag_of(&prefix).unwrap_or_else(|| "*".into());
     let (mut uids, mut validity) = (Vec::new(), 0);
-    let mut target: Option<Arc<MailboxShared>> = None;
+    let mut target: Option<(Arc<MailboxShared>, AccountQuota)> = None;
     let result = loop {
         let next = match prepare(s, &prefix, size, &mut uids, &mut validity) {
             Ok(n) => n,
@@ -118,7 +117,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             s.out.extend_from_slice(b"+ Ready for literal data\r\n");
             s.flush()?;
         }
-        target = Some(next.mailbox.clone());
+        target = Some((next.mailbox.clone(), AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits }));
         let keywords: Vec<&str> = next.keywords.iter().map(String::as_str).collect();
         let mut data = s.conn.literal_reader(size);
         let stored = next.mailbox.append(&mut data, next.system, &keywords, next.date);
@@ -173,10 +172,10 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
         }
     };
-    if let (Err(Reply::No(text)), Some(mb)) = (&result, &target) {
+    if let (Err(Reply::No(text)), Some((mb, quota))) = (&result, &target) {
         if text.starts_with("[OVERQUOTA]") && !uids.is_empty() {
             // Nothing stored: the messages this command already appended go.
-            undo(s, mb, &uids);
+            undo(s, mb, quota, &uids);
         }
     }
     let outcome = result.map(|()| format!("[APPENDUID {validity} {}] APPEND completed", uid_set(&uids)));
@@ -184,12 +183,11 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
 }
 
 /// Removes the messages a refused MULTIAPPEND had stored already.
-fn undo(s: &Session, mb: &MailboxShared, uids: &[u32]) {
+fn undo(s: &Session, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
     let before = mb.snapshot();
-    match (mb.expunge(uids), own(s)) {
-        (Ok(removed), Ok(quota)) => quota.record_removed(&before, &removed),
-        (Err(e), _) => log::warn!("{} could not remove the messages of a refused APPEND: {e}", s.tag()),
-        (_, Err(_)) => {}
+    match mb.expunge(uids) {
+        Ok(removed) => quota.record_removed(&before, &removed),
+        Err(e) => log::warn!("{} could not remove the messages of a refused APPEND: {e}", s.tag()),
     }
 }
 
