@@ -155,11 +155,21 @@ fn bob_shares_projects_and_sees_alices_changes_in_idle() {
     let f = b.ok("FETCH 2 (FLAGS)");
     // (\Recent goes to whichever session saw the message first.)
     assert_eq!(f[0].replace(" \\Recent", ""), "* 2 FETCH (FLAGS (\\Seen))", "{f:?}");
-    // Her APPEND was charged to bob's quota.
-    let q = untagged(&b.ok("GETQUOTAROOT Projects"));
-    assert!(q[1].starts_with("* QUOTA #bob (STORAGE "), "{q:?}");
-    let used: u64 = q[1].split(' ').nth(4).unwrap().parse().unwrap();
-    assert!(used >= 1, "{q:?}");
+    // Her APPEND and COPY are charged to bob's quota, not hers.
+    let messages = |c: &mut Client, user: &str| -> u64 {
+        let q = untagged(&c.ok("GETQUOTAROOT INBOX"));
+        assert!(q[1].starts_with(&format!("* QUOTA #{user} (STORAGE ")), "{q:?}");
+        q[1].split("MESSAGE ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
+    };
+    let (bob_before, alice_before) = (messages(&mut b, "bob"), messages(&mut a, "alice"));
+    a.append("INBOX", "", &message("alice's own"));
+    let alice_now = messages(&mut a, "alice");
+    assert_eq!(alice_now, alice_before + 1);
+    assert!(ok(&a.append("~bob/Projects", "", &message("third"))));
+    a.ok("SELECT INBOX");
+    a.ok("COPY 1 ~bob/Projects");
+    assert_eq!(messages(&mut b, "bob"), bob_before + 2);
+    assert_eq!(messages(&mut a, "alice"), alice_now);
 }
 
 #[test]

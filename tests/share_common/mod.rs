@@ -25,7 +25,7 @@ pub fn start() -> Server {
         for (i, u) in ACCOUNTS.iter().enumerate() {
             let home = d.join("home").join(u);
             passwd.push_str(&format!(
-                "{u}:{}:{}:{}::{}::userdb_quota_rule=*:storage=100M\n",
+                "{u}:{}:{}:{}::{}::userdb_quota_rule=*:storage=100M:messages=1000\n",
                 hash(),
                 5000 + i,
                 5000 + i,
