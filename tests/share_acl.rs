@@ -287,13 +287,33 @@ fn dovecot_acl_files_are_shared_with_dovecot() {
     let text = std::fs::read_to_string(dir.join("dovecot-acl")).unwrap();
     assert_eq!(text, "group=staff ilrw\nowner akxeilprwts\nuser=alice lrws\nuser=carol i\n-user=eve rw\n");
     assert!(!support::files(&dir).iter().any(|f| f.contains("acl.tmp")), "{:?}", support::files(&dir));
-    assert_eq!(
-        untagged(&b.ok("GETACL Team")),
-        ["* ACL Team bob lrswipkxteacd alice lrsw carol i -eve rw"]
-    );
+    assert_eq!(untagged(&b.ok("GETACL Team")), ["* ACL Team bob lrswipkxteacd alice lrsw carol i -eve rw"]);
     assert_eq!(untagged(&b.ok("LISTRIGHTS Team alice")), ["* LISTRIGHTS Team alice \"\" l r s w i p k x t e a"]);
     assert_eq!(untagged(&b.ok("LISTRIGHTS Team bob")), ["* LISTRIGHTS Team bob la r s w i p k x t e"]);
     let mut c = login(&server, "carol");
     // Without an `l` of her own she no longer sees it.
     assert!(result(&c.cmd("MYRIGHTS ~bob/Team")).starts_with("NO [NONEXISTENT]"));
+}
+
+#[test]
+fn a_new_mailbox_inherits_its_parents_acl() {
+    let server = start();
+    let mut b = login(&server, "bob");
+    b.ok("CREATE Projects");
+    b.ok("SETACL Projects alice lrki");
+    let mut a = login(&server, "alice");
+    a.ok("CREATE ~bob/Projects/Sub");
+    assert_eq!(untagged(&a.ok("MYRIGHTS ~bob/Projects/Sub")), ["* MYRIGHTS ~bob/Projects/Sub lrikc"]);
+    assert!(ok(&a.append("~bob/Projects/Sub", "", &message("in sub"))));
+    let list = untagged(&a.ok("LIST \"~bob/\" \"*\""));
+    assert_eq!(
+        list,
+        ["* LIST (\\HasChildren) \"/\" ~bob/Projects", "* LIST (\\HasNoChildren) \"/\" ~bob/Projects/Sub"]
+    );
+    // A top-level one needs `k` on bob's INBOX, which alice lacks.
+    let r = a.cmd("CREATE ~bob/Mine");
+    assert!(result(&r).starts_with("NO [NONEXISTENT]"), "{r:?}");
+    b.ok("SETACL INBOX alice l");
+    let r = a.cmd("CREATE ~bob/Mine");
+    assert!(result(&r).starts_with("NO [NOPERM]"), "{r:?}");
 }

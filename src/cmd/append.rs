@@ -117,7 +117,8 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             s.out.extend_from_slice(b"+ Ready for literal data\r\n");
             s.flush()?;
         }
-        target = Some((next.mailbox.clone(), AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits }));
+        target =
+            Some((next.mailbox.clone(), AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits }));
         let keywords: Vec<&str> = next.keywords.iter().map(String::as_str).collect();
         let mut data = s.conn.literal_reader(size);
         let stored = next.mailbox.append(&mut data, next.system, &keywords, next.date);

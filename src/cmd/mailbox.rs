@@ -18,6 +18,7 @@ pub fn create(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let target = resolve::target(s, &name)?;
     need_parent(s, &target)?;
     target.account.create(&target.name).map_err(store_error)?;
+    inherit_acl(s, &target);
     log::error!("{} created mailbox {name}", s.tag());
     Ok("CREATE completed".into())
 }
@@ -74,6 +75,24 @@ fn need_parent(s: &Session, target: &Target) -> Result<(), Reply> {
         return Err(Reply::No(format!("[NOPERM] You lack the right \"k\" on the parent of {}", target.display)));
     }
     Ok(())
+}
+
+/// A new mailbox starts with its parent's ACL, as in Dovecot, so whoever
+/// could create it below a shared mailbox can also use it.
+fn inherit_acl(s: &Session, target: &Target) {
+    let Some((parent, _)) = target.name.rsplit_once('/') else { return };
+    let (Ok(from), Ok(to)) = (target.account.mailbox_dir(parent), target.account.mailbox_dir(&target.name)) else {
+        return;
+    };
+    match crate::acl::read(&from) {
+        Ok(Some(acl)) => {
+            if let Err(e) = crate::acl::write(&to, &acl) {
+                log::warn!("{} cannot give {} its parent's ACL: {e}", s.tag(), target.display);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => log::warn!("{} cannot read the ACL of {parent}: {e}", s.tag()),
+    }
 }
 
 /// A store error about a mailbox, named as the client named it.
