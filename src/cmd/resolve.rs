@@ -15,7 +15,7 @@ use crate::alias;
 use crate::auth::passwd::Account;
 use crate::quota::AccountQuota;
 use crate::session::Session;
-use crate::store::{self, name, MailboxInfo, MailboxShared, StoreError};
+use crate::store::{self, name, FlagOp, MailboxInfo, MailboxShared, StoreError};
 
 /// A mailbox as the logged-in user reaches it.
 pub struct Target {
@@ -209,6 +209,34 @@ impl Target {
         let me = s.user.as_ref().map(|u| u.account.user.as_str()).unwrap_or("");
         rights_in(&self.account, mailbox, me, self.own)
     }
+}
+
+/// STORE's flag change, with what `mask` (see [`Target::flag_mask`]) does
+/// not allow left out: `FLAGS (...)` without every right becomes adding
+/// the allowed flags named and removing the allowed system flags not named.
+pub fn store_flags(
+    mb: &MailboxShared,
+    uids: &[u32],
+    op: FlagOp,
+    system: u8,
+    keywords: &[&str],
+    mask: u8,
+) -> store::Result<Vec<store::Entry>> {
+    if mask == u8::MAX {
+        return mb.store_flags(uids, op, system, keywords);
+    }
+    let keywords: &[&str] = if mask & crate::store::filename::FLAGGED != 0 { keywords } else { &[] };
+    let ops = match op {
+        FlagOp::Replace => vec![(FlagOp::Add, system & mask, keywords), (FlagOp::Remove, !system & mask, &[][..])],
+        op => vec![(op, system & mask, keywords)],
+    };
+    let mut changed = Vec::new();
+    for (op, bits, kw) in ops {
+        if bits != 0 || !kw.is_empty() {
+            changed.extend(mb.store_flags(uids, op, bits, kw)?);
+        }
+    }
+    Ok(changed)
 }
 
 /// The quota of the selected mailbox's account (the logged-in user's own

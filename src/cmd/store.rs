@@ -8,13 +8,12 @@ use super::{Outcome, Reply};
 use crate::proto::command::{Flag, StoreMode};
 use crate::proto::sequence::SequenceSet;
 use crate::session::Session;
-use crate::store::filename::FLAGGED;
 use crate::store::FlagOp;
 
 /// STORE / UID STORE.
 pub fn store(s: &mut Session, uid: bool, set: &SequenceSet, mode: StoreMode, silent: bool, flags: &[Flag]) -> Outcome {
     let saved = saved_for(s, set);
-    let mask = s.access.as_ref().map(|a| a.flag_mask()).filter(|&m| m != u8::MAX);
+    let mask = s.access.as_ref().map_or(u8::MAX, |a| a.flag_mask());
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
@@ -29,24 +28,8 @@ pub fn store(s: &mut Session, uid: bool, set: &SequenceSet, mode: StoreMode, sil
     };
     let uids: Vec<u32> = targets.iter().map(|&i| view.uids[i]).collect();
     // RFC 4314 4: flags the user may not change are silently left alone.
-    let changed = match mask {
-        None => view.mailbox().store_flags(&uids, op, system, &keywords).map_err(store_error)?,
-        Some(mask) => {
-            let keywords: &[&str] = if mask & FLAGGED != 0 { &keywords } else { &[] };
-            let mut changed = Vec::new();
-            let ops = match op {
-                FlagOp::Replace => vec![(FlagOp::Add, system & mask), (FlagOp::Remove, !system & mask)],
-                op => vec![(op, system & mask)],
-            };
-            for (op, bits) in ops {
-                let kw = if op == FlagOp::Remove && mode == StoreMode::Replace { &[][..] } else { keywords };
-                if bits != 0 || !kw.is_empty() {
-                    changed.extend(view.mailbox().store_flags(&uids, op, bits, kw).map_err(store_error)?);
-                }
-            }
-            changed
-        }
-    };
+    let changed =
+        super::resolve::store_flags(view.mailbox(), &uids, op, system, &keywords, mask).map_err(store_error)?;
     // Our own changes are answered below (or not, with .SILENT); the view
     // must not report them again as someone else's.
     for e in changed {
