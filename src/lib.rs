@@ -13,8 +13,10 @@
 //! `proto` knows IMAP syntax and nothing of files; `store` knows maildir and
 //! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
 
+pub mod acl;
 pub mod admin;
 pub mod alerts;
+pub mod alias;
 pub mod auth;
 pub mod cmd;
 pub mod config;

@@ -169,7 +169,7 @@ fn idle_keepalive_namespace_and_capabilities() {
     for cap in ["IDLE", "UIDPLUS", "UNSELECT", "CHILDREN", "NAMESPACE", "SPECIAL-USE", "LITERAL+"] {
         assert!(caps[0].split(' ').any(|w| w == cap), "{cap} missing: {}", caps[0]);
     }
-    assert_eq!(untagged(&mut c, "NAMESPACE"), ["* NAMESPACE ((\"\" \"/\")) NIL NIL"]);
+    assert_eq!(untagged(&mut c, "NAMESPACE"), ["* NAMESPACE ((\"\" \"/\")) ((\"~\" \"/\")) ((\"~public/\" \"/\"))"]);
     c.select("INBOX");
     let tag = c.next_tag();
     c.send(format!("{tag} IDLE\r\n").as_bytes());

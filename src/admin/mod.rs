@@ -3,7 +3,9 @@
 //! is one file with a `run(args) -> Result<String, String>`; the table below
 //! lists them for dispatch, `--help` and the man page.
 
+pub mod acl;
 pub mod alert;
+pub mod alias;
 pub mod kick;
 pub mod smime;
 pub mod stats;
@@ -33,6 +35,8 @@ pub static SUBCOMMANDS: &[Subcommand] = &[
     Subcommand { name: "who", synopsis: who::SYNOPSIS, doc: who::DOC, run: who::run },
     Subcommand { name: "kick", synopsis: kick::SYNOPSIS, doc: kick::DOC, run: kick::run },
     Subcommand { name: "stats", synopsis: stats::SYNOPSIS, doc: stats::DOC, run: stats::run },
+    Subcommand { name: "acl", synopsis: acl::SYNOPSIS, doc: acl::DOC, run: acl::run },
+    Subcommand { name: "alias", synopsis: alias::SYNOPSIS, doc: alias::DOC, run: alias::run },
 ];
 
 /// The subcommand named `name`, if there is one.
@@ -52,4 +56,18 @@ pub fn account(users: &Path, template: &str, name: &str) -> Result<(Account, Pat
         .ok_or_else(|| format!("no account {name:?} in {}", users.display()))?;
     let maildir = account.checked_maildir(template)?;
     Ok((account, maildir))
+}
+
+/// Run as root, gives a file an administrator's command wrote to the owner
+/// of the directory it is in (the maildir's owner), so the server, running
+/// as that user, can still rewrite it.
+pub fn give_to_dir_owner(file: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    let dir = file.parent().ok_or("no directory")?;
+    let m = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::os::unix::fs::chown(file, Some(m.uid()), Some(m.gid())).map_err(|e| format!("{}: {e}", file.display()))
 }

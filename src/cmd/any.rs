@@ -65,8 +65,9 @@ pub fn enable(s: &mut Session, capabilities: Vec<String>) -> Outcome {
     Ok("ENABLE completed".into())
 }
 
-/// NAMESPACE (RFC 2342): one personal namespace with `/` as delimiter.
+/// NAMESPACE (RFC 2342): the personal namespace, other users' mailboxes
+/// under `~user/`, and the public ones (the account `public`) under `~public/`.
 pub fn namespace(s: &mut Session) -> Outcome {
-    s.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+    s.untagged("NAMESPACE ((\"\" \"/\")) ((\"~\" \"/\")) ((\"~public/\" \"/\"))");
     Ok("NAMESPACE completed".into())
 }

@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::flags::to_store;
 use super::names::{self, store_error};
-use super::quota::own;
 use super::{Outcome, Reply};
 use crate::proto::command::{AppendMessage, Command, CommandBody, Mailbox};
 use crate::proto::parse::parse_command;
@@ -16,20 +15,19 @@ use crate::proto::reader::{tag_of, Frame};
 use crate::proto::response::write_astring;
 use crate::quota::AccountQuota;
 use crate::session::Session;
-use crate::store::{MailboxShared, StoreError};
+use crate::store::MailboxShared;
 
 /// APPEND of one or more messages into one mailbox, read into memory.
 pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
     let name = names::decode(mailbox)?;
-    let mb = open(s, &name)?;
+    let (mb, quota, mask) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
-    let quota = own(s)?;
     let total = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();
     let mut uidvalidity = 0;
     for m in &messages {
-        let (v, uid) = append_one(s, &mb, &quota, &name, m)?;
+        let (v, uid) = append_one(s, &mb, &quota, mask, &name, m)?;
         uidvalidity = v;
         uids.push(uid);
     }
@@ -47,6 +45,8 @@ struct Next {
     head: Vec<u8>,
     /// The account's quota, checked for everything up to the literal.
     quota: AccountQuota,
+    /// The flags the user may set there (see `Target::flag_mask`).
+    mask: u8,
 }
 
 /// The command text with the final literal announcement replaced by an
@@ -74,20 +74,19 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
         return Err(Reply::Bad("Expected APPEND".into()));
     };
     let name = names::decode(&mailbox)?;
-    let mb = open(s, &name)?;
+    let (mb, quota, mask) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
-    let quota = own(s)?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
-        let (v, uid) = append_one(s, &mb, &quota, &name, m)?;
+        let (v, uid) = append_one(s, &mb, &quota, mask, &name, m)?;
         *validity = v;
         uids.push(uid);
     }
-    let (system, keywords) = to_store(&last.flags)?;
+    let (system, keywords) = allowed(to_store(&last.flags)?, mask);
     let mut head = format!("{} APPEND ", cmd.tag).into_bytes();
     write_astring(&mut head, &mailbox.0);
-    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota })
+    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota, mask })
 }
 
 /// APPEND whose literal is too large to hold in memory: the octets go from
@@ -97,7 +96,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
     let limits = s.limits();
     let tag = tag_of(&prefix).unwrap_or_else(|| "*".into());
     let (mut uids, mut validity) = (Vec::new(), 0);
-    let mut target: Option<Arc<MailboxShared>> = None;
+    let mut target: Option<(Arc<MailboxShared>, AccountQuota)> = None;
     let result = loop {
         let next = match prepare(s, &prefix, size, &mut uids, &mut validity) {
             Ok(n) => n,
@@ -118,7 +117,8 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             s.out.extend_from_slice(b"+ Ready for literal data\r\n");
             s.flush()?;
         }
-        target = Some(next.mailbox.clone());
+        target =
+            Some((next.mailbox.clone(), AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits }));
         let keywords: Vec<&str> = next.keywords.iter().map(String::as_str).collect();
         let mut data = s.conn.literal_reader(size);
         let stored = next.mailbox.append(&mut data, next.system, &keywords, next.date);
@@ -157,7 +157,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                     break Err(store_error(e));
                 }
                 for m in &messages {
-                    match append_one(s, &next.mailbox, &next.quota, &next.name, m) {
+                    match append_one(s, &next.mailbox, &next.quota, next.mask, &next.name, m) {
                         Ok((v, uid)) => {
                             validity = v;
                             uids.push(uid);
@@ -174,10 +174,10 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
         }
     };
-    if let (Err(Reply::No(text)), Some(mb)) = (&result, &target) {
+    if let (Err(Reply::No(text)), Some((mb, quota))) = (&result, &target) {
         if text.starts_with("[OVERQUOTA]") && !uids.is_empty() {
             // Nothing stored: the messages this command already appended go.
-            undo(s, mb, &uids);
+            undo(s, mb, quota, &uids);
         }
     }
     let outcome = result.map(|()| format!("[APPENDUID {validity} {}] APPEND completed", uid_set(&uids)));
@@ -185,12 +185,11 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
 }
 
 /// Removes the messages a refused MULTIAPPEND had stored already.
-fn undo(s: &Session, mb: &MailboxShared, uids: &[u32]) {
+fn undo(s: &Session, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
     let before = mb.snapshot();
-    match (mb.expunge(uids), own(s)) {
-        (Ok(removed), Ok(quota)) => quota.record_removed(&before, &removed),
-        (Err(e), _) => log::warn!("{} could not remove the messages of a refused APPEND: {e}", s.tag()),
-        (_, Err(_)) => {}
+    match mb.expunge(uids) {
+        Ok(removed) => quota.record_removed(&before, &removed),
+        Err(e) => log::warn!("{} could not remove the messages of a refused APPEND: {e}", s.tag()),
     }
 }
 
@@ -200,15 +199,22 @@ fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
     Ok(())
 }
 
-/// Opens the target of an APPEND, with TRYCREATE when it is missing.
-fn open(s: &Session, name: &str) -> Result<Arc<MailboxShared>, Reply> {
-    match s.user()?.mail.open(name) {
-        Ok(mb) => Ok(mb),
-        Err(StoreError::NotFound(_)) => {
-            Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(name))))
-        }
-        Err(e) => Err(store_error(e)),
+/// Opens the target of an APPEND (`i` needed), with TRYCREATE when it is
+/// missing from the user's own account; and the quota it is charged to.
+fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
+    let target = super::resolve::target(s, name)?;
+    target.need(crate::acl::Right::Insert)?;
+    if target.own && !target.exists() && target.name != "INBOX" {
+        return Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(name))));
     }
+    Ok((target.open()?, target.quota(s), target.flag_mask()))
+}
+
+/// The flags of an APPEND without those the user may not set (RFC 4314 4:
+/// they are dropped, the message is still stored).
+fn allowed((system, keywords): (u8, Vec<String>), mask: u8) -> (u8, Vec<String>) {
+    let keywords = if mask & crate::store::filename::FLAGGED != 0 { keywords } else { Vec::new() };
+    (system & mask, keywords)
 }
 
 /// Appends one message held in memory and records it in the quota usage
@@ -217,6 +223,7 @@ fn append_one(
     s: &Session,
     mb: &MailboxShared,
     quota: &AccountQuota,
+    mask: u8,
     name: &str,
     m: &AppendMessage,
 ) -> Result<(u32, u32), Reply> {
@@ -226,7 +233,7 @@ fn append_one(
     if !m.binary && m.data.contains(&0) {
         return Err(Reply::No("[UNKNOWN-CTE] NUL octets in a message need the BINARY extension".into()));
     }
-    let (system, keywords) = to_store(&m.flags)?;
+    let (system, keywords) = allowed(to_store(&m.flags)?, mask);
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let (v, uid) = mb.append_bytes(&m.data, system, &keywords, to_time(m.date)).map_err(store_error)?;
     log::error!("{} appended {} octets to {name} as UID {uid}", s.tag(), m.data.len());

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use super::append::uid_set;
 use super::names::{self, store_error};
-use super::quota::own;
 use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::proto::command::{Certificate, Mailbox};
@@ -33,14 +32,21 @@ pub fn copy(
         None => None,
     };
     let name = names::decode(mailbox)?;
-    let dest = match s.user()?.mail.open(&name) {
-        Ok(mb) => mb,
-        Err(StoreError::NotFound(_)) => {
-            return Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(&name))))
-        }
-        Err(e) => return Err(store_error(e)),
-    };
-    let quota = own(s)?;
+    let target = super::resolve::target(s, &name)?;
+    target.need(crate::acl::Right::Insert)?;
+    if target.own && !target.exists() && target.name != "INBOX" {
+        return Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(&name))));
+    }
+    let dest = target.open()?;
+    // Charged to the account that holds the destination.
+    let quota = target.quota(s);
+    let same_account = s.access.as_ref().is_none_or(|a| a.account.root() == target.account.root());
+    let source_rights = super::resolve::selected_rights(s);
+    if remove
+        && !(source_rights.has(crate::acl::Right::DeleteMessages) && source_rights.has(crate::acl::Right::Expunge))
+    {
+        return Err(Reply::No("[NOPERM] MOVE needs the rights \"t\" and \"e\" on this mailbox".into()));
+    }
     let saved = saved_for(s, set);
     let view = s.view_mut()?;
     if remove && view.read_only {
@@ -65,7 +71,7 @@ pub fn copy(
     let sizes: HashMap<u32, u64> =
         uids.iter().map(|&u| (u, before.find(u).or_else(|| view.snapshot.find(u)).map_or(0, |e| e.size))).collect();
     let size_of = |uid: &u32| sizes.get(uid).copied().unwrap_or(0);
-    if !remove {
+    if !remove || !same_account {
         let needed: u64 = match &recipient {
             Some(_) => uids.iter().map(|u| smime::message::size_estimate(size_of(u))).sum(),
             None => uids.iter().map(size_of).sum(),
@@ -102,6 +108,19 @@ pub fn copy(
         return Ok(format!("{code}{verb} completed"));
     }
     let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+    if !same_account {
+        // Into another account: that one gains, the selected one loses.
+        quota.record(copied as i64, pairs.len() as i64);
+        let source = super::resolve::selected_quota(s)?;
+        let view = s.view_mut()?;
+        let removed = view.mailbox().expunge(&moved).map_err(store_error)?;
+        let gone: u64 = removed.iter().map(size_of).sum();
+        source.record(-(gone as i64), -(removed.len() as i64));
+        if !code.is_empty() {
+            s.untagged(&format!("OK {code}Moved"));
+        }
+        return Ok(format!("{verb} completed"));
+    }
     let view = s.view_mut()?;
     match view.mailbox().expunge(&moved) {
         // Copies whose originals were already gone did add to the usage.

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::names::{self, store_error};
+use super::resolve;
 use super::status::{counts, status_items};
 use super::Outcome;
 use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
@@ -71,7 +72,13 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     }
     let patterns: Vec<Vec<char>> = cmd.patterns.iter().map(|p| canonical(&cmd.reference, p)).collect();
     let user = s.user()?;
-    let all = user.mail.list().map_err(store_error)?;
+    let mut all = user.mail.list().map_err(store_error)?;
+    // Aliases are ordinary mailboxes; other users' only when the pattern
+    // is in their namespace (RFC 2342).
+    all.extend(resolve::alias_listing(s));
+    if patterns.iter().any(|p| p.first() == Some(&'~')) {
+        all.extend(resolve::foreign_listing(s));
+    }
     let subscribed: BTreeSet<String> = user.mail.subscriptions().map_err(store_error)?.into_iter().collect();
     let want_subscribed = cmd.select.contains(&ListSelect::Subscribed);
     let want_special = cmd.select.contains(&ListSelect::SpecialUse);
@@ -110,8 +117,12 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         for name in &subscribed {
             let chars: Vec<char> = name.chars().collect();
             if !rows.iter().any(|(i, _)| &i.name == name) && patterns.iter().any(|p| matches(p, &chars)) {
-                let info =
-                    MailboxInfo { name: name.clone(), selectable: false, has_children: false, special_use: None };
+                let info = resolve::info_of(s, name).unwrap_or(MailboxInfo {
+                    name: name.clone(),
+                    selectable: false,
+                    has_children: false,
+                    special_use: None,
+                });
                 rows.push((info, true));
             }
         }
@@ -133,8 +144,11 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         }
         let counts = if (!status.is_empty() || !attributes.is_empty()) && info.selectable {
             let wanted: Vec<StatusItem> = status.iter().chain(attributes.iter()).copied().collect();
-            match counts(&s.user()?.mail, &info.name, &wanted) {
-                Ok(st) => Some(st),
+            let target = resolve::target(s, &info.name)?;
+            let readable = target.need(crate::acl::Right::Read).is_ok();
+            match counts(&target.account, &target.name, &wanted) {
+                Ok(st) if readable => Some(st),
+                Ok(_) => None,
                 Err(e) => {
                     log::warn!("{} LIST: status of {}: {e}", s.tag(), info.name);
                     None
@@ -187,7 +201,7 @@ pub fn lsub(s: &mut Session, reference: &Mailbox, pattern: &[u8]) -> Outcome {
             }
             continue;
         }
-        let selectable = all.iter().any(|i| &i.name == name && i.selectable);
+        let selectable = all.iter().any(|i| &i.name == name && i.selectable) || resolve::info_of(s, name).is_some();
         let attrs = if selectable { "" } else { "\\Noselect" };
         lines.push(format!("LSUB ({attrs}) \"/\" {}", names::encoded(name)));
     }

@@ -1,7 +1,9 @@
 //! CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE.
 
 use super::names::{self, store_error};
+use super::resolve::{self, Target};
 use super::{Outcome, Reply};
+use crate::acl::Right;
 use crate::proto::command::Mailbox;
 use crate::session::Session;
 
@@ -13,7 +15,10 @@ pub fn create(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     if name.eq_ignore_ascii_case("INBOX") {
         return Err(Reply::No("[ALREADYEXISTS] INBOX always exists".into()));
     }
-    s.user()?.mail.create(&name).map_err(store_error)?;
+    let target = resolve::target(s, &name)?;
+    need_parent(s, &target)?;
+    target.account.create(&target.name).map_err(store_error)?;
+    inherit_acl(s, &target);
     log::error!("{} created mailbox {name}", s.tag());
     Ok("CREATE completed".into())
 }
@@ -28,9 +33,11 @@ pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     if s.view.as_ref().is_some_and(|v| v.name == name) {
         return Err(Reply::No("[INUSE] Cannot delete the selected mailbox: close it first".into()));
     }
-    s.user()?.mail.delete(&name).map_err(store_error)?;
+    let target = resolve::target(s, &name)?;
+    target.need(Right::Delete)?;
+    target.account.delete(&target.name).map_err(|e| named(e, &name))?;
     // Its messages no longer count.
-    super::quota::own(s)?.recount();
+    target.quota(s).recount();
     log::error!("{} deleted mailbox {name}", s.tag());
     Ok("DELETE completed".into())
 }
@@ -42,9 +49,58 @@ pub fn rename(s: &mut Session, from: &Mailbox, to: &Mailbox) -> Outcome {
     if to == "INBOX" {
         return Err(Reply::No("[ALREADYEXISTS] INBOX always exists".into()));
     }
-    s.user()?.mail.rename(&from, &to).map_err(store_error)?;
+    let (old, new) = (resolve::target(s, &from)?, resolve::target(s, &to)?);
+    old.need(Right::Delete)?;
+    if old.account.root() != new.account.root() {
+        return Err(Reply::No("[CANNOT] A mailbox cannot be renamed into another account".into()));
+    }
+    need_parent(s, &new)?;
+    old.account.rename(&old.name, &new.name).map_err(|e| named(e, &from))?;
     log::error!("{} renamed mailbox {from} to {to}", s.tag());
     Ok("RENAME completed".into())
+}
+
+/// CREATE and RENAME need `k` on the parent of the new name (on INBOX for
+/// a top-level one); in one's own account there is nothing to check.
+fn need_parent(s: &Session, target: &Target) -> Result<(), Reply> {
+    if target.own {
+        return Ok(());
+    }
+    let parent = target.name.rsplit_once('/').map_or("INBOX", |(p, _)| p);
+    let rights = target.rights_at(s, parent);
+    if !rights.has(Right::Lookup) {
+        return Err(resolve::nonexistent(&target.display));
+    }
+    if !rights.has(Right::Create) {
+        return Err(Reply::No(format!("[NOPERM] You lack the right \"k\" on the parent of {}", target.display)));
+    }
+    Ok(())
+}
+
+/// A new mailbox starts with its parent's ACL, as in Dovecot, so whoever
+/// could create it below a shared mailbox can also use it.
+fn inherit_acl(s: &Session, target: &Target) {
+    let Some((parent, _)) = target.name.rsplit_once('/') else { return };
+    let (Ok(from), Ok(to)) = (target.account.mailbox_dir(parent), target.account.mailbox_dir(&target.name)) else {
+        return;
+    };
+    match crate::acl::read(&from) {
+        Ok(Some(acl)) => {
+            if let Err(e) = crate::acl::write(&to, &acl) {
+                log::warn!("{} cannot give {} its parent's ACL: {e}", s.tag(), target.display);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => log::warn!("{} cannot read the ACL of {parent}: {e}", s.tag()),
+    }
+}
+
+/// A store error about a mailbox, named as the client named it.
+fn named(e: crate::store::StoreError, display: &str) -> Reply {
+    match e {
+        crate::store::StoreError::NotFound(_) => resolve::nonexistent(display),
+        e => store_error(e),
+    }
 }
 
 /// SUBSCRIBE (RFC 3501 6.3.6). Names that do not exist may be subscribed,

@@ -1,6 +1,7 @@
 //! Command handlers, one file per command or family, and the command table
 //! that says in which states each command is valid.
 
+mod acl;
 mod any;
 pub mod append;
 mod auth;
@@ -14,6 +15,7 @@ mod mailbox;
 pub mod messages;
 pub mod names;
 pub mod quota;
+pub mod resolve;
 mod search;
 mod select;
 mod sort;
@@ -70,6 +72,8 @@ pub const EXTENSIONS: &[&str] = &[
     "SAVEDATE",
     "CONDSTORE",
     "QRESYNC",
+    "ACL",
+    "RIGHTS=texk",
 ];
 
 /// A command table entry.
@@ -121,11 +125,11 @@ pub static TABLE: &[Spec] = &[
     spec("GETQUOTA", LOGGED_IN, true),
     spec("GETQUOTAROOT", LOGGED_IN, true),
     spec("SETQUOTA", LOGGED_IN, true),
-    spec("GETACL", LOGGED_IN, false),
-    spec("SETACL", LOGGED_IN, false),
-    spec("DELETEACL", LOGGED_IN, false),
-    spec("LISTRIGHTS", LOGGED_IN, false),
-    spec("MYRIGHTS", LOGGED_IN, false),
+    spec("GETACL", LOGGED_IN, true),
+    spec("SETACL", LOGGED_IN, true),
+    spec("DELETEACL", LOGGED_IN, true),
+    spec("LISTRIGHTS", LOGGED_IN, true),
+    spec("MYRIGHTS", LOGGED_IN, true),
     spec("CHECK", SELECTED, true),
     spec("CLOSE", SELECTED, true),
     spec("UNSELECT", SELECTED, true),
@@ -262,6 +266,11 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
             sort::sort(s, &tag, uid, returns.as_deref(), &criteria, &charset, &key)
         }
         CommandBody::Thread { uid, algorithm, charset, key } => thread::thread(s, uid, &algorithm, &charset, &key),
+        CommandBody::GetAcl { mailbox } => acl::getacl(s, &mailbox),
+        CommandBody::SetAcl { mailbox, identifier, rights } => acl::setacl(s, &mailbox, &identifier, &rights),
+        CommandBody::DeleteAcl { mailbox, identifier } => acl::deleteacl(s, &mailbox, &identifier),
+        CommandBody::ListRights { mailbox, identifier } => acl::listrights(s, &mailbox, &identifier),
+        CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.

@@ -20,9 +20,6 @@ pub fn decode(m: &Mailbox) -> Result<String, Reply> {
     if name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("INBOX/")) {
         return Ok(format!("INBOX{}", &name[5..]));
     }
-    if name.starts_with('~') {
-        return Err(Reply::No("[NONEXISTENT] Shared mailboxes (~user/...) are not available yet".into()));
-    }
     Ok(name)
 }
 
@@ -77,7 +74,7 @@ mod tests {
     }
 
     #[test]
-    fn shared_names_are_refused_for_now() {
-        assert!(decode(&Mailbox(b"~bob/INBOX".to_vec())).is_err());
+    fn shared_names_reach_the_resolver() {
+        assert_eq!(decode(&Mailbox(b"~bob/INBOX".to_vec())).unwrap(), "~bob/INBOX");
     }
 }

@@ -82,16 +82,18 @@ fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
 /// GETQUOTAROOT (RFC 9208 4.1.2): the mailbox's root, then its QUOTA.
 pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let name = names::decode(mailbox)?;
-    if !s.user()?.mail.exists(&name).map_err(store_error)? {
+    let target = super::resolve::target(s, &name)?;
+    target.need(crate::acl::Right::Read)?;
+    if !target.exists() {
         return Err(Reply::No(format!("[NONEXISTENT] Mailbox does not exist: {}", names::encoded(&name))));
     }
-    let root = quota::root_name(&s.user()?.account);
+    let root = quota::root_name(&target.owner);
     let mut line = b"QUOTAROOT ".to_vec();
     names::write(&mut line, &name);
     line.push(b' ');
     write_astring(&mut line, root.as_bytes());
     s.untagged_bytes(&line);
-    let q = own(s)?;
+    let q = target.quota(s);
     quota_response(s, &root, &q)?;
     Ok("GETQUOTAROOT completed".into())
 }

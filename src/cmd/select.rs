@@ -39,8 +39,10 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         condstore_on(s);
     }
     let name = names::decode(mailbox)?;
-    let user = s.user()?;
-    let mb = user.mail.open(&name).map_err(store_error)?;
+    let target = super::resolve::target(s, &name)?;
+    target.need(crate::acl::Right::Read)?;
+    let read_only = read_only || !target.may_write();
+    let mb = target.open()?;
     let snapshot = mb.sync().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
     let view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
@@ -49,7 +51,8 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     if read_only {
         s.untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
     } else {
-        s.untagged(&format!("OK [PERMANENTFLAGS ({} \\*)] Flags permitted", all_flags(&snap.keywords)));
+        let permanent = target.permanent_flags(&format!("{} \\*", all_flags(&snap.keywords)));
+        s.untagged(&format!("OK [PERMANENTFLAGS ({permanent})] Flags permitted"));
     }
     s.untagged(&format!("{} EXISTS", view.exists()));
     s.untagged(&format!("{} RECENT", view.recent_count()));
@@ -68,6 +71,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     }
     log::debug!("{} selected {}", s.tag(), view.name);
     s.view = Some(view);
+    s.access = Some(target);
     s.state = State::Selected;
     Ok(if read_only { "[READ-ONLY] EXAMINE completed".into() } else { "[READ-WRITE] SELECT completed".into() })
 }
@@ -99,9 +103,10 @@ fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<String> {
 /// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting
 /// them, unless the mailbox is read-only, then leaves the selected state.
 pub fn close(s: &mut Session) -> Outcome {
-    let quota = super::quota::own(s)?;
+    let quota = super::resolve::selected_quota(s)?;
+    let may_expunge = super::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
-    if !view.read_only {
+    if !view.read_only && may_expunge {
         let before = view.mailbox().snapshot();
         match view.mailbox().expunge_deleted() {
             Ok(removed) => quota.record_removed(&before, &removed),
@@ -132,10 +137,14 @@ pub fn check(s: &mut Session) -> Outcome {
 /// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE
 /// responses come from the view update that follows every command.
 pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
-    let quota = super::quota::own(s)?;
+    let quota = super::resolve::selected_quota(s)?;
+    let may_expunge = super::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
+    }
+    if !may_expunge {
+        return Err(Reply::No("[NOPERM] You lack the right \"e\" (expunge) on this mailbox".into()));
     }
     let before = view.mailbox().snapshot();
     let removed = match uids {

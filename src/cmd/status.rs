@@ -98,7 +98,12 @@ pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outco
         // RFC 7162 3.1: a CONDSTORE enabling command.
         super::select::condstore_on(s);
     }
-    let st = counts(&s.user()?.mail, &name, items).map_err(store_error)?;
+    let target = super::resolve::target(s, &name)?;
+    target.need(crate::acl::Right::Read)?;
+    let st = counts(&target.account, &target.name, items).map_err(|e| match e {
+        StoreError::NotFound(_) => super::resolve::nonexistent(&name),
+        e => store_error(e),
+    })?;
     let line = format!("STATUS {} ({})", names::encoded(&name), status_items(&st, items).join(" "));
     s.untagged(&line);
     Ok("STATUS completed".into())

@@ -28,6 +28,7 @@ pub fn store(
         condstore_on(s);
     }
     let saved = saved_for(s, set);
+    let mask = s.access.as_ref().map_or(u8::MAX, |a| a.flag_mask());
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
@@ -41,8 +42,10 @@ pub fn store(
         StoreMode::Remove => FlagOp::Remove,
     };
     let uids: Vec<u32> = targets.iter().map(|&i| view.uids[i]).collect();
+    // RFC 4314 4: flags the user may not change are silently left alone.
     let (changed, failed) =
-        view.mailbox().store_flags_if(&uids, op, system, &keywords, unchanged_since).map_err(store_error)?;
+        super::resolve::store_flags(view.mailbox(), &uids, op, system, &keywords, mask, unchanged_since)
+            .map_err(store_error)?;
     // Our own changes are answered below (or not, with .SILENT); the view
     // must not report them again as someone else's.
     let changed_uids: HashSet<u32> = changed.iter().map(|e| e.uid).collect();

@@ -96,6 +96,9 @@ pub struct Session {
     pub monitor: crate::monitor::Handle,
     /// CONDSTORE / QRESYNC, once enabled (RFC 7162).
     pub sync_ext: view::SyncExt,
+    /// How the selected mailbox was reached: its account and the rights
+    /// held there (see `cmd::resolve`).
+    pub access: Option<cmd::resolve::Target>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -131,6 +134,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         saved: Vec::new(),
         monitor,
         sync_ext: view::SyncExt::default(),
+        access: None,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -365,6 +369,7 @@ impl Session {
     /// Leaves the selected state (the view's drop ends its watch).
     pub fn unselect(&mut self) {
         self.view = None;
+        self.access = None;
         if self.state == State::Selected {
             self.state = State::Authenticated;
         }

@@ -1,0 +1,345 @@
+//! The one way to a mailbox: a name as the client gives it — personal,
+//! `~user/...`, `~public/...` or an alias — becomes the account that holds
+//! it, the name there, and the rights the logged-in user holds on it.
+//! Handlers check the right they need with [`Target::need`]; without `l`
+//! a mailbox does not exist for the user (the same answer as for one that
+//! does not exist at all, so existence does not leak).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::names::store_error;
+use super::Reply;
+use crate::acl::{self, Right, Rights};
+use crate::alias;
+use crate::auth::passwd::Account;
+use crate::quota::AccountQuota;
+use crate::session::Session;
+use crate::store::{self, name, FlagOp, MailboxInfo, MailboxShared, StoreError};
+
+/// A mailbox as the logged-in user reaches it.
+pub struct Target {
+    /// The account whose maildir holds the mailbox.
+    pub account: store::Account,
+    /// That account's passwd-file entry (its quota, its name).
+    pub owner: Account,
+    /// The mailbox's name in that account.
+    pub name: String,
+    /// The name as the client gave it.
+    pub display: String,
+    /// The logged-in user's rights on it.
+    pub rights: Rights,
+    /// Whether it is one of the user's own mailboxes.
+    pub own: bool,
+}
+
+/// `NO [NONEXISTENT]`, worded as for a mailbox that does not exist.
+pub fn nonexistent(display: &str) -> Reply {
+    store_error(StoreError::NotFound(display.to_string()))
+}
+
+fn invalid(why: String) -> Reply {
+    Reply::No(format!("[CANNOT] Invalid mailbox name: {why}"))
+}
+
+/// The rights `user` holds on `mailbox` of `account`.
+pub fn rights_in(account: &store::Account, mailbox: &str, user: &str, is_owner: bool) -> Rights {
+    let Ok(dir) = account.mailbox_dir(mailbox) else { return Rights::NONE };
+    let file = acl::read(&dir).unwrap_or_else(|e| {
+        log::warn!("cannot read {}: {e}", dir.join(acl::FILE).display());
+        // Unreadable: nobody but the owner gets in.
+        Some(acl::Acl::default())
+    });
+    acl::rights_of(file.as_ref(), user, is_owner)
+}
+
+/// Resolves a decoded mailbox name (see the module comment).
+pub fn target(s: &Session, display: &str) -> Result<Target, Reply> {
+    let user = s.user()?;
+    if let Some(rest) = display.strip_prefix('~') {
+        return foreign(s, display, rest);
+    }
+    if let Some(a) = alias::read(user.mail.root()).into_iter().find(|a| a.name == display) {
+        // A target is always `~user/...`, never an alias: no loops.
+        let mut t = foreign(s, &a.target, &a.target[1..]).map_err(|_| nonexistent(display))?;
+        t.display = display.to_string();
+        return Ok(t);
+    }
+    Ok(personal(s, display, display))
+}
+
+fn personal(s: &Session, name: &str, display: &str) -> Target {
+    let user = s.user.as_ref().expect("logged in: checked by the callers");
+    let account = s.shared.store.account(user.mail.root());
+    let rights = rights_in(&account, name, &user.account.user, true);
+    Target {
+        account,
+        owner: user.account.clone(),
+        name: name.to_string(),
+        display: display.to_string(),
+        rights,
+        own: true,
+    }
+}
+
+/// The account `~who` names: `who@domain` for a user of a domain, else
+/// `who` as the login would find it.
+pub fn find_account(s: &Session, who: &str) -> Option<Account> {
+    let me = &s.user.as_ref()?.account;
+    if !who.contains('@') {
+        if let Some(d) = me.domain() {
+            if let Some(a) = s.shared.account(&format!("{who}@{d}")) {
+                return Some(a);
+            }
+        }
+    }
+    s.shared.account(who)
+}
+
+fn foreign(s: &Session, display: &str, rest: &str) -> Result<Target, Reply> {
+    let Some((who, mailbox)) = rest.split_once('/') else {
+        // `~bob` alone is the namespace level, not a mailbox.
+        alias::check_user(rest).map_err(invalid)?;
+        return Err(nonexistent(display));
+    };
+    alias::check_user(who).map_err(invalid)?;
+    let mailbox = name::normalize(mailbox).map_err(store_error)?;
+    let me = &s.user()?.account;
+    let owner = find_account(s, who).ok_or_else(|| nonexistent(display))?;
+    if owner.user == me.user {
+        return Ok(personal(s, &mailbox, display));
+    }
+    let root = owner.checked_maildir(&s.shared.config.mail).map_err(|why| {
+        log::warn!("{} {display}: the maildir of {} is not usable: {why}", s.tag(), owner.user);
+        nonexistent(display)
+    })?;
+    if !root.is_dir() {
+        return Err(nonexistent(display));
+    }
+    let account = s.shared.store.account(root);
+    let rights = rights_in(&account, &mailbox, &me.user, false);
+    Ok(Target { account, owner, name: mailbox, display: display.to_string(), rights, own: false })
+}
+
+impl Target {
+    /// Checks one right: `NO [NONEXISTENT]` without `l`, `NO [NOPERM]`
+    /// without `right`.
+    pub fn need(&self, right: Right) -> Result<(), Reply> {
+        if !self.rights.has(Right::Lookup) {
+            return Err(nonexistent(&self.display));
+        }
+        if !self.rights.has(right) {
+            return Err(Reply::No(format!(
+                "[NOPERM] You lack the right \"{}\" on {}",
+                right.letter(),
+                super::names::encoded(&self.display)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the mailbox exists and is selectable.
+    pub fn exists(&self) -> bool {
+        self.account.exists(&self.name).unwrap_or(false)
+    }
+
+    /// The mailbox's directory.
+    pub fn dir(&self) -> Result<PathBuf, Reply> {
+        self.account.mailbox_dir(&self.name).map_err(store_error)
+    }
+
+    /// Opens the mailbox; a foreign INBOX is never made by opening it.
+    pub fn open(&self) -> Result<Arc<MailboxShared>, Reply> {
+        if !self.own && !self.exists() {
+            return Err(nonexistent(&self.display));
+        }
+        self.account.open(&self.name).map_err(|e| match e {
+            StoreError::NotFound(_) => nonexistent(&self.display),
+            e => store_error(e),
+        })
+    }
+
+    /// The quota of the account that holds the mailbox: what a COPY or
+    /// APPEND into it is charged to.
+    pub fn quota(&self, s: &Session) -> AccountQuota {
+        AccountQuota::of(&self.owner, self.account.root(), &s.shared.config.quota)
+    }
+
+    /// Whether SELECT may be read-write: some right to change anything.
+    pub fn may_write(&self) -> bool {
+        [Right::Seen, Right::Write, Right::DeleteMessages, Right::Insert, Right::Expunge]
+            .iter()
+            .any(|&r| self.rights.has(r))
+    }
+
+    /// The system flags (of `store::filename`) this user may change.
+    pub fn flag_mask(&self) -> u8 {
+        use crate::store::filename::{SEEN, TRASHED};
+        let mut m = 0;
+        if self.rights.has(Right::Seen) {
+            m |= SEEN;
+        }
+        if self.rights.has(Right::DeleteMessages) {
+            m |= TRASHED;
+        }
+        if self.rights.has(Right::Write) {
+            m |= !(SEEN | TRASHED);
+        }
+        m
+    }
+
+    /// The PERMANENTFLAGS list of a selected mailbox: of `all` (the flags
+    /// and `\*`), those the user may store (RFC 4314 4).
+    pub fn permanent_flags(&self, all: &str) -> String {
+        let (s, t, w) =
+            (self.rights.has(Right::Seen), self.rights.has(Right::DeleteMessages), self.rights.has(Right::Write));
+        all.split(' ')
+            .filter(|f| match *f {
+                "\\Seen" => s,
+                "\\Deleted" => t,
+                _ => w,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The rights the user holds on another mailbox of the same account
+    /// (the parent for CREATE, the new name for RENAME).
+    pub fn rights_at(&self, s: &Session, mailbox: &str) -> Rights {
+        let me = s.user.as_ref().map(|u| u.account.user.as_str()).unwrap_or("");
+        rights_in(&self.account, mailbox, me, self.own)
+    }
+}
+
+/// STORE's flag change, with what `mask` (see [`Target::flag_mask`]) does
+/// not allow left out: `FLAGS (...)` without every right becomes adding
+/// the allowed flags named and removing the allowed system flags not named.
+pub fn store_flags(
+    mb: &MailboxShared,
+    uids: &[u32],
+    op: FlagOp,
+    system: u8,
+    keywords: &[&str],
+    mask: u8,
+    unchanged_since: Option<u64>,
+) -> store::Result<(Vec<store::Entry>, Vec<u32>)> {
+    if mask == u8::MAX {
+        return mb.store_flags_if(uids, op, system, keywords, unchanged_since);
+    }
+    let keywords: &[&str] = if mask & crate::store::filename::FLAGGED != 0 { keywords } else { &[] };
+    let ops = match op {
+        FlagOp::Replace => vec![(FlagOp::Add, system & mask, keywords), (FlagOp::Remove, !system & mask, &[][..])],
+        op => vec![(op, system & mask, keywords)],
+    };
+    let (mut changed, mut failed) = (Vec::new(), Vec::new());
+    let mut uids = uids.to_vec();
+    let mut since = unchanged_since;
+    for (op, bits, kw) in ops {
+        if bits != 0 || !kw.is_empty() {
+            let (c, f) = mb.store_flags_if(&uids, op, bits, kw, since)?;
+            changed.extend(c);
+            uids.retain(|u| !f.contains(u));
+            failed.extend(f);
+            // The first step's UNCHANGEDSINCE test decided which messages
+            // change; the second must not fail them for the first's modseq.
+            since = None;
+        }
+    }
+    Ok((changed, failed))
+}
+
+/// The quota of the selected mailbox's account (the logged-in user's own
+/// when nothing foreign is selected).
+pub fn selected_quota(s: &Session) -> Result<AccountQuota, Reply> {
+    match &s.access {
+        Some(t) => Ok(t.quota(s)),
+        None => super::quota::own(s),
+    }
+}
+
+/// The rights held on the selected mailbox.
+pub fn selected_rights(s: &Session) -> Rights {
+    s.access.as_ref().map_or(Rights::ALL, |t| t.rights)
+}
+
+/// The name the client sees for another account: the local part for one of
+/// the user's own domain, else the whole name.
+fn short_name(me: &Account, other: &Account) -> String {
+    match (me.domain(), other.domain()) {
+        (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => other.local_part().to_string(),
+        _ => other.user.clone(),
+    }
+}
+
+/// Every foreign mailbox the user may look up (`l`), named `~user/...`,
+/// with the `~user` levels and parents as non-selectable entries.
+pub fn foreign_listing(s: &Session) -> Vec<MailboxInfo> {
+    let Some(user) = s.user.as_ref() else { return Vec::new() };
+    let me = &user.account;
+    let mut out: Vec<MailboxInfo> = Vec::new();
+    let db = s.shared.accounts();
+    for other in db.accounts() {
+        if other.user == me.user {
+            continue;
+        }
+        if me.domain().is_some() && other.domain().is_some() && me.domain() != other.domain() {
+            continue;
+        }
+        let Ok(root) = other.checked_maildir(&s.shared.config.mail) else { continue };
+        if !root.is_dir() {
+            continue;
+        }
+        let account = s.shared.store.account(root);
+        let Ok(infos) = account.list() else { continue };
+        let prefix = format!("~{}", short_name(me, other));
+        let mut names: Vec<String> = Vec::new();
+        for info in infos.iter().filter(|i| i.selectable) {
+            if rights_in(&account, &info.name, &me.user, false).has(Right::Lookup) {
+                names.push(info.name.clone());
+            }
+        }
+        if names.is_empty() {
+            continue;
+        }
+        let mut all: std::collections::BTreeMap<String, bool> = names.iter().map(|n| (n.clone(), true)).collect();
+        for n in &names {
+            let mut p = n.as_str();
+            while let Some(i) = p.rfind('/') {
+                p = &p[..i];
+                all.entry(p.to_string()).or_insert(false);
+            }
+        }
+        out.push(MailboxInfo { name: prefix.clone(), selectable: false, has_children: true, special_use: None });
+        let keys: Vec<String> = all.keys().cloned().collect();
+        for (n, selectable) in &all {
+            let child = format!("{n}/");
+            out.push(MailboxInfo {
+                name: format!("{prefix}/{n}"),
+                selectable: *selectable,
+                has_children: keys.iter().any(|k| k.starts_with(&child)),
+                special_use: None,
+            });
+        }
+    }
+    out
+}
+
+/// The aliases of the user whose targets are visible, as ordinary mailboxes.
+pub fn alias_listing(s: &Session) -> Vec<MailboxInfo> {
+    let Some(user) = s.user.as_ref() else { return Vec::new() };
+    alias::read(user.mail.root())
+        .into_iter()
+        .filter(|a| target(s, &a.name).is_ok_and(|t| t.rights.has(Right::Lookup) && t.exists()))
+        .map(|a| MailboxInfo { name: a.name, selectable: true, has_children: false, special_use: None })
+        .collect()
+}
+
+/// What LIST and LSUB show of a subscribed foreign name or alias: `None`
+/// when it does not exist for the user.
+pub fn info_of(s: &Session, display: &str) -> Option<MailboxInfo> {
+    let t = target(s, display).ok()?;
+    if !t.rights.has(Right::Lookup) || !t.exists() {
+        return None;
+    }
+    Some(MailboxInfo { name: display.to_string(), selectable: true, has_children: false, special_use: None })
+}
