@@ -1,0 +1,156 @@
+//! CommuniGate's hidden `$Service` messages (issue 13, item 4): invisible
+//! to every IMAP command and count, gone from every session as an
+//! expunge (or VANISHED) when the keyword is set, back as a new message
+//! under a new UID when it is cleared, by `tegami service` or on disk.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::{eventually, message, seed_maildir, set_flags_on_disk, Client, Seed, Server};
+
+const ACCOUNTS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builder")];
+/// `$Service` is letter `a`, `$Media` letter `b`.
+const KEYWORDS: &str = "0 $Service\n1 $Media\n";
+const FLAGS: &str = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $MDN $Hidden $Media $Service)";
+
+/// A server whose accounts have SHA512-CRYPT hashes and homes, and whose
+/// alice has `seeds` in INBOX (UIDs 1..) with [`KEYWORDS`].
+fn start(seeds: &[Seed]) -> Server {
+    Server::start_with(&[], |d| {
+        let mut passwd = String::new();
+        for (u, p) in ACCOUNTS {
+            let hash = tegami::auth::hash_password("SHA512-CRYPT", p.as_bytes()).expect("hash");
+            let home = d.join("home").join(u);
+            passwd.push_str(&format!("{u}:{hash}:1000:1000::{}::userdb_quota_rule=*:storage=1G\n", home.display()));
+        }
+        std::fs::write(d.join("passwd"), passwd).unwrap();
+        let md = d.join("home").join("alice").join("Maildir");
+        seed_maildir(&md, seeds);
+        std::fs::write(md.join("dovecot-keywords"), KEYWORDS).unwrap();
+    })
+}
+
+fn login(server: &Server) -> Client {
+    let mut c = server.connect();
+    c.ok("LOGIN alice wonderland");
+    c
+}
+
+/// Runs `tegami service -u PASSWD alice INBOX args...`; (success, stdout, stderr).
+fn service(server: &Server, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tegami"))
+        .arg("service")
+        .arg("-u")
+        .arg(server.dir.path().join("passwd"))
+        .args(["alice", "INBOX"])
+        .args(args)
+        .output()
+        .expect("run tegami service");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Sends IDLE and waits for its continuation; returns the tag.
+fn idle(c: &mut Client) -> String {
+    let tag = c.next_tag();
+    c.send(format!("{tag} IDLE\r\n").as_bytes());
+    assert!(c.line().starts_with("+ "), "no IDLE continuation");
+    tag
+}
+
+/// Ends IDLE; returns the lines up to the tagged OK.
+fn done(c: &mut Client, tag: &str) -> Vec<String> {
+    c.send(b"DONE\r\n");
+    let lines = c.until_tagged(tag);
+    assert!(lines.last().unwrap().starts_with(&format!("{tag} OK")), "{lines:?}");
+    lines
+}
+
+/// The seeds' times are around this (14-Nov-2023 22:13:20 UTC).
+const T: i64 = 1_700_000_000;
+
+#[test]
+fn hidden_messages_are_in_no_count_and_no_result() {
+    let (one, settings, three, four) = (message("one"), message("account settings"), message("three"), message("four"));
+    let server = start(&[
+        Seed { data: &one, info: "S", mtime: T + 100 },
+        Seed { data: &settings, info: "ab", mtime: T - 100_000 },
+        Seed { data: &three, info: "", mtime: T + 200 },
+        Seed { data: &four, info: "b", mtime: T + 300 },
+    ]);
+    let size = one.len() + three.len() + four.len();
+    let mut c = login(&server);
+    // STATUS first, before any session claims the recent messages.
+    let r = c.ok("STATUS INBOX (MESSAGES RECENT UNSEEN UIDNEXT SIZE INTERNALSIZE UNSEENMEDIA OLDEST)");
+    assert_eq!(
+        r[0],
+        format!(
+            "* STATUS INBOX (MESSAGES 3 RECENT 3 UNSEEN 2 UIDNEXT 5 SIZE {size} INTERNALSIZE {size} UNSEENMEDIA 1 \
+             OLDEST \"14-Nov-2023 22:15:00 +0000\")"
+        )
+    );
+    let r = c.ok("LIST \"\" INBOX RETURN (STATUS (MESSAGES UNSEEN SIZE))");
+    assert!(r.contains(&format!("* STATUS INBOX (MESSAGES 3 UNSEEN 2 SIZE {size})")), "{r:?}");
+
+    let r = c.select("INBOX");
+    assert_eq!(
+        r[..5],
+        [
+            FLAGS.to_string(),
+            format!("* OK [PERMANENTFLAGS ({} \\*)] Flags permitted", &FLAGS["* FLAGS (".len()..FLAGS.len() - 1]),
+            "* 3 EXISTS".into(),
+            "* 3 RECENT".into(),
+            "* OK [UNSEEN 2] First unseen".into(),
+        ]
+    );
+    assert!(r.contains(&"* OK [UIDNEXT 5] Predicted next UID".to_string()), "{r:?}");
+    let r = c.ok("FETCH 1:* (UID FLAGS RFC822.SIZE)");
+    assert_eq!(
+        r[..3],
+        [
+            format!("* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent) RFC822.SIZE {})", one.len()),
+            format!("* 2 FETCH (UID 3 FLAGS (\\Recent) RFC822.SIZE {})", three.len()),
+            format!("* 3 FETCH (UID 4 FLAGS ($Media \\Recent) RFC822.SIZE {})", four.len()),
+        ]
+    );
+    assert_eq!(r.len(), 4, "{r:?}");
+    // Not addressable by UID either.
+    assert_eq!(c.ok("UID FETCH 2 (FLAGS BODY.PEEK[])").len(), 1);
+    let tag = c.next_tag();
+    c.send(format!("{tag} FETCH 4 (UID)\r\n").as_bytes());
+    let r = c.until_tagged(&tag);
+    assert!(r.len() == 1 && !r[0].starts_with(&format!("{tag} OK")), "no message 4: {r:?}");
+    assert_eq!(c.ok("SEARCH ALL")[0], "* SEARCH 1 2 3");
+    assert_eq!(c.ok("UID SEARCH ALL")[0], "* SEARCH 1 3 4");
+    assert_eq!(c.ok("SEARCH KEYWORD $Service")[0], "* SEARCH");
+    assert_eq!(c.ok("SEARCH SUBJECT settings")[0], "* SEARCH");
+    assert_eq!(c.ok("SEARCH UNSEEN KEYWORD $Media")[0], "* SEARCH 3");
+    assert_eq!(c.ok("SORT (SUBJECT) UTF-8 ALL")[0], "* SORT 3 1 2");
+    assert_eq!(c.ok("UID SORT (DATE) UTF-8 ALL")[0], "* SORT 1 3 4");
+    assert_eq!(c.ok("THREAD ORDEREDSUBJECT UTF-8 ALL")[0], "* THREAD (1)(2)(3)");
+    assert_eq!(c.ok("UID THREAD REFERENCES UTF-8 ALL")[0], "* THREAD (1)(3)(4)");
+
+    // A hidden message can be neither copied, nor changed, nor expunged.
+    c.ok("CREATE Keep");
+    c.ok("UID COPY 2 Keep");
+    c.ok("UID MOVE 2 Keep");
+    let r = c.ok("UID STORE 2 -FLAGS ($Service)");
+    assert_eq!(r.len(), 1, "{r:?}");
+    c.ok("UID STORE 2 +FLAGS (\\Deleted)");
+    c.ok("EXPUNGE");
+    c.ok("UID EXPUNGE 1:*");
+    assert_eq!(c.ok("STATUS Keep (MESSAGES)")[0], "* STATUS Keep (MESSAGES 0)");
+    let (ok, out, err) = service(&server, &["list"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, format!("2 {} ($Service $Media) account settings\n", settings.len()));
+    let (ok, out, _) = service(&server, &["show", "2"]);
+    assert!(ok);
+    assert_eq!(out.as_bytes(), &settings[..]);
+    let (ok, _, err) = service(&server, &["show", "3"]);
+    assert!(!ok && err.contains("no hidden message with UID 3"), "{err}");
+}
