@@ -5,10 +5,9 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
 
-use support::{eventually, message, seed_maildir, set_flags_on_disk, Client, Seed, Server};
+use support::{message, seed_maildir, set_flags_on_disk, Client, Seed, Server};
 
 const ACCOUNTS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builder")];
 /// `$Service` is letter `a`, `$Media` letter `b`.
@@ -153,4 +152,106 @@ fn hidden_messages_are_in_no_count_and_no_result() {
     assert_eq!(out.as_bytes(), &settings[..]);
     let (ok, _, err) = service(&server, &["show", "3"]);
     assert!(!ok && err.contains("no hidden message with UID 3"), "{err}");
+}
+
+/// The HIGHESTMODSEQ of a SELECT's or STATUS's lines.
+fn highest(lines: &[String]) -> u64 {
+    lines
+        .iter()
+        .find_map(|l| {
+            let i = l.find("HIGHESTMODSEQ ")?;
+            l[i + 14..].split([']', ')']).next()?.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no HIGHESTMODSEQ in {lines:?}"))
+}
+
+#[test]
+fn setting_service_hides_in_every_session_and_clearing_brings_it_back_as_new() {
+    let msgs: Vec<Vec<u8>> = ["one", "two", "three", "four"].iter().map(|s| message(s)).collect();
+    let seeds: Vec<Seed> =
+        msgs.iter().enumerate().map(|(i, m)| Seed { data: m, info: "S", mtime: T + i as i64 }).collect();
+    let server = start(&seeds);
+    let md = server.maildir("alice");
+    // A first session takes the \Recent messages, so the others count none.
+    let mut first = login(&server);
+    let r = first.select("INBOX");
+    let uidvalidity = Client::code(&r, "UIDVALIDITY").unwrap();
+    first.ok("LOGOUT");
+
+    let mut a = login(&server);
+    a.select("INBOX");
+    let mut q = login(&server);
+    assert_eq!(q.ok("ENABLE QRESYNC")[0], "* ENABLED QRESYNC");
+    let before = highest(&q.select("INBOX"));
+    let mut b = login(&server);
+    b.select("INBOX");
+    let a_tag = idle(&mut a);
+    let q_tag = idle(&mut q);
+
+    // Set by STORE in another session: an expunge everywhere, the file stays.
+    let r = b.ok("STORE 2 +FLAGS ($Service)");
+    assert_eq!(r[0], "* 2 FETCH (FLAGS (\\Seen $Service))");
+    assert_eq!(b.ok("NOOP")[0], "* 2 EXPUNGE");
+    assert_eq!(a.line(), "* 2 EXPUNGE");
+    assert_eq!(q.line(), "* VANISHED 2");
+    assert_eq!(support::files(&md.join("cur")).len(), 4);
+    // Set by a rename on disk: message 3 now (UID 4).
+    set_flags_on_disk(&md, 4, "Sa");
+    assert_eq!(a.line(), "* 3 EXPUNGE");
+    assert!(q.read_until(|l| l.starts_with("* VANISHED")).ends_with(&["* VANISHED 4".to_string()]));
+    assert_eq!(b.ok("NOOP")[0], "* 3 EXPUNGE");
+    done(&mut a, &a_tag);
+    let r = a.ok("FETCH 1:* (UID FLAGS)");
+    assert_eq!(r[..2], ["* 1 FETCH (UID 1 FLAGS (\\Seen))", "* 2 FETCH (UID 3 FLAGS (\\Seen))"]);
+    assert_eq!(r.len(), 3, "{r:?}");
+    // UIDNEXT stays; a QRESYNC resync from before hears of both.
+    let r = a.ok("STATUS INBOX (MESSAGES UIDNEXT)");
+    assert_eq!(r[0], "* STATUS INBOX (MESSAGES 2 UIDNEXT 5)");
+    let mut r2 = login(&server);
+    r2.ok("ENABLE QRESYNC");
+    let r = r2.ok(&format!("SELECT INBOX (QRESYNC ({uidvalidity} {before} 1:4))"));
+    assert!(r.contains(&"* VANISHED (EARLIER) 2,4".to_string()), "{r:?}");
+    assert!(r.contains(&"* 2 EXISTS".to_string()), "{r:?}");
+    let after_hiding = highest(&r);
+
+    // Cleared by the administrator: a new message with a new UID.
+    let a_tag = idle(&mut a);
+    let (ok, out, err) = service(&server, &["list"]);
+    assert!(ok, "{err}");
+    let size = msgs[1].len();
+    let size4 = msgs[3].len();
+    assert_eq!(out, format!("2 {size} (\\Seen $Service) two\n4 {size4} (\\Seen $Service) four\n"));
+    let (ok, out, err) = service(&server, &["clear", "2"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "INBOX: hidden message 2 is visible again as UID 5\n");
+    assert_eq!(a.line(), "* 3 EXISTS");
+    assert_eq!(a.line(), "* 0 RECENT");
+    let l = q.read_until(|l| l.ends_with(" EXISTS"));
+    assert_eq!(l.last().unwrap(), "* 3 EXISTS");
+    // Cleared by a rename on disk: the same.
+    set_flags_on_disk(&md, 4, "S");
+    assert_eq!(a.line(), "* 4 EXISTS");
+    assert_eq!(a.line(), "* 0 RECENT");
+    done(&mut a, &a_tag);
+    done(&mut q, &q_tag);
+    let r = a.ok("FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    let uids: Vec<&str> = r.iter().filter_map(|l| l.split("(UID ").nth(1)?.split(' ').next()).collect();
+    assert_eq!(uids, ["1", "3", "5", "6"], "{r:?}");
+    assert!(r.iter().any(|l| l.starts_with("* 3 FETCH (UID 5 FLAGS (\\Seen) ")), "{r:?}");
+    let r = a.ok("UID FETCH 5:6 (BODY.PEEK[TEXT])");
+    assert!(r[0].contains("Body of two.") && r[1].contains("Body of four."), "{r:?}");
+    assert_eq!(a.ok("STATUS INBOX (MESSAGES UIDNEXT)")[0], "* STATUS INBOX (MESSAGES 4 UIDNEXT 7)");
+    // Fresh mod-sequences for the revealed ones; nothing hidden is left.
+    let r = q.ok("UID FETCH 1:* (MODSEQ) (CHANGEDSINCE 1)");
+    let m = |uid: &str| -> u64 {
+        let l = r.iter().find(|l| l.contains(&format!("(UID {uid} "))).unwrap_or_else(|| panic!("{uid}: {r:?}"));
+        l.split("MODSEQ (").nth(1).unwrap().split(')').next().unwrap().parse().unwrap()
+    };
+    assert!(m("5") > after_hiding && m("6") > m("5"), "{r:?}");
+    assert!(m("1") <= before, "{r:?}");
+    let (ok, out, _) = service(&server, &["list"]);
+    assert!(ok);
+    assert_eq!(out, "INBOX: no hidden messages\n");
+    let (ok, _, err) = service(&server, &["clear", "2"]);
+    assert!(!ok && err.contains("no hidden message with UID 2"), "{err}");
 }

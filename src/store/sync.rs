@@ -301,8 +301,9 @@ impl MailboxShared {
             for file in files {
                 let uid = list.assign(&file);
                 changes.push((uid, ChangeKind::New));
+                // Not recent: nothing was delivered (and the process that
+                // renumbers it, which may be `tegami service`, is chance).
                 entries.push(self.entry_for(uid, &file, None));
-                new_uids.push(uid);
             }
             list.needs_rewrite = true;
             dirty = true;
