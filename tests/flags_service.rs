@@ -255,3 +255,48 @@ fn setting_service_hides_in_every_session_and_clearing_brings_it_back_as_new() {
     let (ok, _, err) = service(&server, &["clear", "2"]);
     assert!(!ok && err.contains("no hidden message with UID 2"), "{err}");
 }
+
+#[test]
+fn hidden_by_append_and_cleared_while_the_server_is_down() {
+    let msgs: Vec<Vec<u8>> = ["one", "two", "three"].iter().map(|s| message(s)).collect();
+    let seeds: Vec<Seed> =
+        msgs.iter().enumerate().map(|(i, m)| Seed { data: m, info: "S", mtime: T + i as i64 }).collect();
+    let mut server = start(&seeds);
+    let md = server.maildir("alice");
+    let mut c = login(&server);
+    let r = c.select("INBOX");
+    let uidvalidity = Client::code(&r, "UIDVALIDITY").unwrap();
+    // An APPEND with $Service stores a message nobody sees.
+    let r = c.append_dated("INBOX", "$Service", None, &message("settings"));
+    assert_eq!(Client::code(&r, "APPENDUID"), Some(format!("{uidvalidity} 4")), "{r:?}");
+    assert_eq!(r.len(), 1, "no EXISTS: {r:?}");
+    assert_eq!(c.ok("NOOP").len(), 1);
+    assert_eq!(c.ok("STATUS INBOX (MESSAGES RECENT UIDNEXT)")[0], "* STATUS INBOX (MESSAGES 3 RECENT 0 UIDNEXT 5)");
+    c.ok("STORE 2 +FLAGS.SILENT ($Service)");
+    assert_eq!(c.ok("NOOP")[0], "* 2 EXPUNGE");
+    let (ok, out, err) = service(&server, &["list"]);
+    assert!(ok, "{err}");
+    let uids: Vec<&str> = out.lines().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(uids, ["2", "4"], "{out}");
+    let before = highest(&c.ok("STATUS INBOX (HIGHESTMODSEQ)"));
+    drop(c);
+
+    // Cleared on disk while no server runs: back under a new UID after.
+    server.kill();
+    set_flags_on_disk(&md, 2, "S");
+    server.restart(&[]);
+    let mut c = login(&server);
+    c.ok("ENABLE QRESYNC");
+    let r = c.ok(&format!("SELECT INBOX (QRESYNC ({uidvalidity} {before} 1:4))"));
+    assert!(r.contains(&"* 3 EXISTS".to_string()), "{r:?}");
+    assert!(r.contains(&"* OK [UIDNEXT 6] Predicted next UID".to_string()), "{r:?}");
+    let changed: Vec<&String> = r.iter().filter(|l| l.contains(" FETCH ")).collect();
+    assert_eq!(changed.len(), 0, "UID 2 is not back: {r:?}");
+    let r = c.ok("FETCH 1:* (UID)");
+    assert_eq!(r[..3], ["* 1 FETCH (UID 1)", "* 2 FETCH (UID 3)", "* 3 FETCH (UID 5)"]);
+    let r = c.ok("UID FETCH 5 (BODY.PEEK[TEXT])");
+    assert!(r[0].contains("Body of two."), "{r:?}");
+    let (ok, out, _) = service(&server, &["list"]);
+    assert!(ok);
+    assert!(out.starts_with("4 ") && out.ends_with(" settings\n") && out.lines().count() == 1, "{out}");
+}

@@ -11,7 +11,7 @@ use super::error::{Result, StoreError};
 use super::filename;
 use super::keywords::Keywords;
 use super::lock::{sync_dir, DotLock};
-use super::mailbox::{Entry, MailboxShared, SERVICE};
+use super::mailbox::{Disk, Entry, MailboxShared, SERVICE};
 
 impl MailboxShared {
     /// The hidden messages after a sync, UIDs increasing, with the keyword
@@ -74,5 +74,59 @@ impl MailboxShared {
         self.publish(&mut disk, &recent);
         let new = disk.entries.iter().rev().find(|e| e.base() == entry.base()).map(|e| e.uid);
         Ok(new)
+    }
+
+    /// Gives each of `uids` (uid list records, increasing) the next UID,
+    /// as a message that stopped being hidden: a UID once gone stays gone
+    /// for the clients. Its entry (if any) goes, a new one comes last, and
+    /// the list is to be rewritten so that the old line goes. Returns the
+    /// (old, new) UIDs.
+    pub(crate) fn renumber(&self, disk: &mut Disk, uids: &[u32]) -> Vec<(u32, u32)> {
+        let Some(list) = disk.list.as_mut().filter(|_| !uids.is_empty()) else {
+            return Vec::new();
+        };
+        let files: Vec<(u32, String)> = list
+            .records
+            .iter()
+            .filter(|r| uids.binary_search(&r.uid).is_ok())
+            .map(|r| (r.uid, r.file.clone()))
+            .collect();
+        list.records.retain(|r| uids.binary_search(&r.uid).is_err());
+        list.needs_rewrite = true;
+        let pairs: Vec<(u32, u32, String)> =
+            files.into_iter().map(|(old, file)| (old, list.assign(&file), file)).collect();
+        let mut out = Vec::new();
+        for (old, uid, file) in pairs {
+            disk.entries.remove(old);
+            disk.entries.push(self.entry_for(uid, &file, None));
+            out.push((old, uid));
+        }
+        out
+    }
+
+    /// Visible messages whose UID the mod-sequence sidecar records as
+    /// expunged: hidden, then cleared while no tegami was running.
+    pub(crate) fn expunged_but_present(&self, disk: &Disk) -> Vec<u32> {
+        let Some(file) = disk.modseqs.as_ref() else { return Vec::new() };
+        let mut gone: Vec<(u32, u32)> = file.expunged.iter().map(|&(lo, hi, _)| (lo, hi)).collect();
+        if gone.is_empty() {
+            return Vec::new();
+        }
+        gone.sort_unstable();
+        // Ranges by their lowest UID, each with the highest UID of it and
+        // every range before: a UID is covered when that reaches it.
+        let mut reach = 0;
+        for r in &mut gone {
+            reach = reach.max(r.1);
+            r.1 = reach;
+        }
+        disk.entries
+            .iter()
+            .map(|e| e.uid)
+            .filter(|&u| {
+                let i = gone.partition_point(|r| r.0 <= u);
+                i > 0 && gone[i - 1].1 >= u
+            })
+            .collect()
     }
 }

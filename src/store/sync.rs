@@ -286,33 +286,27 @@ impl MailboxShared {
         for e in old.into_values() {
             changes.push((e.uid, ChangeKind::Expunged));
         }
-        if !revealed.is_empty() {
-            // A UID once gone stays gone for the clients: each revealed
-            // message gets the next UID, and the list is rewritten so that
-            // its old line goes.
-            let list = disk.list.as_mut().expect("loaded above");
-            let files: Vec<String> = list
-                .records
-                .iter()
-                .filter(|r| revealed.binary_search(&r.uid).is_ok())
-                .map(|r| r.file.clone())
-                .collect();
-            list.records.retain(|r| revealed.binary_search(&r.uid).is_err());
-            for file in files {
-                let uid = list.assign(&file);
-                changes.push((uid, ChangeKind::New));
-                // Not recent: nothing was delivered (and the process that
-                // renumbers it, which may be `tegami service`, is chance).
-                entries.push(self.entry_for(uid, &file, None));
-            }
-            list.needs_rewrite = true;
-            dirty = true;
-        }
         // Hidden messages are nobody's recent messages.
         new_uids.retain(|u| !disk.hidden.contains_key(u));
         disk.entries = entries;
+        // Not recent: nothing was delivered (and the process that renumbers
+        // a revealed message, which may be `tegami service`, is chance).
+        for (_, uid) in self.renumber(disk, &revealed) {
+            changes.push((uid, ChangeKind::New));
+            dirty = true;
+        }
         if first_load {
             self.load_modseqs(disk, uidvalidity);
+            // Revealed while no tegami watched: expunged, yet there.
+            let back = self.expunged_but_present(disk);
+            for (old, uid) in self.renumber(disk, &back) {
+                disk.change(old, ChangeKind::Expunged);
+                let modseq = disk.change(uid, ChangeKind::New);
+                if let Some(e) = disk.entries.find_mut(uid) {
+                    e.modseq = modseq;
+                }
+                dirty = true;
+            }
         } else {
             changes.sort_by_key(|&(uid, kind)| (kind != ChangeKind::Expunged, uid));
             for (uid, kind) in changes {
