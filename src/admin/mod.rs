@@ -1,5 +1,6 @@
-//! Administration subcommands (`tegami alert ...`, `tegami smime ...`): run
-//! instead of the server when the first argument names one. Each subcommand
+//! Administration subcommands (`tegami alert ...`, `tegami smime ...`,
+//! `tegami service ...`): run instead of the server when the first argument
+//! names one. Each subcommand
 //! is one file with a `run(args) -> Result<String, String>`; the table below
 //! lists them for dispatch, `--help` and the man page.
 
@@ -7,6 +8,7 @@ pub mod acl;
 pub mod alert;
 pub mod alias;
 pub mod kick;
+pub mod service;
 pub mod smime;
 pub mod stats;
 pub mod who;
@@ -32,6 +34,7 @@ pub struct Subcommand {
 pub static SUBCOMMANDS: &[Subcommand] = &[
     Subcommand { name: "alert", synopsis: alert::SYNOPSIS, doc: alert::DOC, run: alert::run },
     Subcommand { name: "smime", synopsis: smime::SYNOPSIS, doc: smime::DOC, run: smime::run },
+    Subcommand { name: "service", synopsis: service::SYNOPSIS, doc: service::DOC, run: service::run },
     Subcommand { name: "who", synopsis: who::SYNOPSIS, doc: who::DOC, run: who::run },
     Subcommand { name: "kick", synopsis: kick::SYNOPSIS, doc: kick::DOC, run: kick::run },
     Subcommand { name: "stats", synopsis: stats::SYNOPSIS, doc: stats::DOC, run: stats::run },

@@ -13,7 +13,6 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::changes::ChangeKind;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags};
 use super::lock::{sync_dir, DotLock};
@@ -221,12 +220,13 @@ impl MailboxShared {
         let uidvalidity = list.uidvalidity;
         let uids: Vec<u32> = placed.iter().map(|file| list.assign(file)).collect();
         for ((file, &uid), &date) in placed.iter().zip(&uids).zip(&dates) {
-            let mut entry = self.entry_for(uid, file, Some(date));
-            entry.modseq = disk.change(uid, ChangeKind::New);
-            disk.entries.push(entry);
+            let entry = self.entry_for(uid, file, Some(date));
+            // A hidden ($Service) message is nobody's recent message.
+            if disk.add_new(entry) {
+                recent.push(uid);
+            }
         }
         self.save_list(&mut disk, lock)?;
-        recent.extend_from_slice(&uids);
         self.publish(&mut disk, &recent);
         Ok((uidvalidity, uids))
     }

@@ -8,7 +8,7 @@
 //! wait on it. A session keeps its own sequence-number view and diffs it
 //! against the latest snapshot.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -31,6 +31,10 @@ use super::watch::FsEvent;
 
 /// A change callback; see [`MailboxShared::add_hook`].
 pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// The keyword that hides a message from IMAP (CommuniGate's service
+/// messages, such as an account's settings): see [`Disk::hides`].
+pub const SERVICE: &str = "$Service";
 
 /// The INTERNALDATE of an entry whose file has not been looked at yet.
 pub const UNKNOWN_DATE: i64 = i64::MIN;
@@ -147,8 +151,12 @@ pub(crate) struct Disk {
     pub keywords: Keywords,
     /// Identity of `dovecot-keywords` as last read or written.
     pub keywords_stamp: Option<FileStamp>,
-    /// The messages, UIDs increasing.
+    /// The messages IMAP sees, UIDs increasing.
     pub entries: Entries,
+    /// The messages [`hides`](Disk::hides) keeps out of `entries` (they
+    /// keep their uid list line and file; only the administrator's
+    /// `tegami service` sees them).
+    pub hidden: BTreeMap<u32, Entry>,
     /// The mod-sequence of the latest change.
     pub highest_modseq: u64,
     /// Changes not yet published, in order.
@@ -180,6 +188,28 @@ pub(crate) struct FileStamp {
 }
 
 impl Disk {
+    /// Whether flags hide a message from IMAP: the one place that decides.
+    /// A hidden message is not in `entries`, so no snapshot, view, count or
+    /// command ever sees it; becoming hidden is an expunge to every view,
+    /// and a message that stops being hidden comes back under a new UID,
+    /// as a new message (see the scan).
+    pub fn hides(&self, flags: &Flags) -> bool {
+        self.keywords.index(SERVICE).is_some_and(|i| flags.keywords & (1 << i) != 0)
+    }
+
+    /// Adds a message that just arrived with a UID above every other: to
+    /// the visible messages (a `New` change), or to the hidden ones.
+    /// Returns whether it is visible.
+    pub fn add_new(&mut self, mut entry: Entry) -> bool {
+        if self.hides(&entry.flags) {
+            self.hidden.insert(entry.uid, entry);
+            return false;
+        }
+        entry.modseq = self.change(entry.uid, ChangeKind::New);
+        self.entries.push(entry);
+        true
+    }
+
     /// Gives a change to a message the next mod-sequence and queues it for
     /// the next publish; returns the mod-sequence.
     pub fn change(&mut self, uid: u32, kind: ChangeKind) -> u64 {
@@ -262,6 +292,7 @@ impl MailboxShared {
                 keywords: Keywords::default(),
                 keywords_stamp: None,
                 entries: Entries::default(),
+                hidden: BTreeMap::new(),
                 highest_modseq: 0,
                 pending: Vec::new(),
                 modseqs: None,

@@ -26,6 +26,7 @@ pub mod deliver;
 pub mod entries;
 pub mod error;
 pub mod filename;
+pub mod hidden;
 pub mod keywords;
 pub mod lock;
 pub mod mailbox;
@@ -54,7 +55,7 @@ pub use changes::{Change, ChangeKind};
 pub use entries::Entries;
 pub use error::{Result, StoreError};
 pub use filename::Flags;
-pub use mailbox::{Entry, MailboxShared, Snapshot, Status};
+pub use mailbox::{Entry, MailboxShared, Snapshot, Status, SERVICE};
 pub use modify::FlagOp;
 pub use watch::Watcher;
 

@@ -140,6 +140,14 @@ impl MailboxShared {
                 }
             }
             let stored = disk.entries.find(uid).is_some_and(|e| e.file == entry.file);
+            if !stored && entry.flags != before && disk.hides(&entry.flags) {
+                // Hidden now ($Service): gone for every view, the file stays.
+                disk.entries.remove(uid);
+                entry.modseq = disk.change(uid, ChangeKind::Expunged);
+                changed.push(entry.clone());
+                disk.hidden.insert(uid, entry);
+                continue;
+            }
             if !stored {
                 if entry.flags != before {
                     entry.modseq = disk.change(uid, ChangeKind::Flags);

@@ -229,11 +229,38 @@ impl MailboxShared {
         let first_load = disk.modseqs.as_ref().is_none_or(|m| m.uidvalidity != uidvalidity);
         let mut old: HashMap<String, Entry> =
             std::mem::take(&mut disk.entries).iter().map(|e| (e.base().to_string(), e.clone())).collect();
+        let mut old_hidden = std::mem::take(&mut disk.hidden);
         let list = disk.list.as_ref().expect("loaded above");
         let mut entries = Entries::default();
         let mut changes = Vec::new();
+        // Messages no longer hidden: they come back under a new UID.
+        let mut revealed = Vec::new();
         for r in &list.records {
             let flags = filename::parse(&r.file).flags;
+            if disk.hides(&flags) {
+                let e = match old.remove(r.base()) {
+                    // Hidden by a rename on disk: an expunge to every view.
+                    Some(e) if e.uid == r.uid => {
+                        changes.push((r.uid, ChangeKind::Expunged));
+                        Entry { file: r.file.clone(), flags, ..e }
+                    }
+                    other => {
+                        if let Some(e) = other {
+                            changes.push((e.uid, ChangeKind::Expunged));
+                        }
+                        match old_hidden.remove(&r.uid) {
+                            Some(e) => Entry { file: r.file.clone(), flags, ..e },
+                            None => self.entry_for(r.uid, &r.file, None),
+                        }
+                    }
+                };
+                disk.hidden.insert(r.uid, e);
+                continue;
+            }
+            if !first_load && old_hidden.get(&r.uid).is_some_and(|e| e.base() == r.base()) {
+                revealed.push(r.uid);
+                continue;
+            }
             let e = match old.remove(r.base()) {
                 Some(e) if e.uid == r.uid => {
                     if e.flags != flags {
@@ -259,9 +286,27 @@ impl MailboxShared {
         for e in old.into_values() {
             changes.push((e.uid, ChangeKind::Expunged));
         }
+        // Hidden messages are nobody's recent messages.
+        new_uids.retain(|u| !disk.hidden.contains_key(u));
         disk.entries = entries;
+        // Not recent: nothing was delivered (and the process that renumbers
+        // a revealed message, which may be `tegami service`, is chance).
+        for (_, uid) in self.renumber(disk, &revealed) {
+            changes.push((uid, ChangeKind::New));
+            dirty = true;
+        }
         if first_load {
             self.load_modseqs(disk, uidvalidity);
+            // Revealed while no tegami watched: expunged, yet there.
+            let back = self.expunged_but_present(disk);
+            for (old, uid) in self.renumber(disk, &back) {
+                disk.change(old, ChangeKind::Expunged);
+                let modseq = disk.change(uid, ChangeKind::New);
+                if let Some(e) = disk.entries.find_mut(uid) {
+                    e.modseq = modseq;
+                }
+                dirty = true;
+            }
         } else {
             changes.sort_by_key(|&(uid, kind)| (kind != ChangeKind::Expunged, uid));
             for (uid, kind) in changes {
