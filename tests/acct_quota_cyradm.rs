@@ -55,8 +55,9 @@ fn cyradm(server: &Server, commands: &str) -> String {
     .stdin(Stdio::piped())
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
-    let mut child =
-        cmd.spawn().unwrap_or_else(|e| panic!("cannot run cyradm: {e} (bash contrib/test installs libcyrus-imap-perl)"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run cyradm: {e} (bash contrib/test installs libcyrus-imap-perl)"));
     child.stdin.take().unwrap().write_all(commands.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();

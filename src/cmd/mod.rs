@@ -68,6 +68,8 @@ pub const EXTENSIONS: &[&str] = &[
     "WITHIN",
     "STATUS=SIZE",
     "SAVEDATE",
+    "BINARY",
+    "PREVIEW",
     "CONDSTORE",
     "QRESYNC",
 ];

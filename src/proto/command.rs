@@ -271,6 +271,11 @@ pub enum FetchAttr {
     },
     /// `MODSEQ` (RFC 7162)
     ModSeq,
+    /// `PREVIEW` or `PREVIEW (LAZY)` (RFC 8970).
+    Preview {
+        /// `LAZY`: the server may answer NIL when the preview is not at hand.
+        lazy: bool,
+    },
 }
 
 /// ESEARCH return options (RFC 4731, RFC 5182).

@@ -212,6 +212,22 @@ fn list_forms() {
 }
 
 #[test]
+fn preview_items_and_their_modifiers() {
+    let items = |c: &[u8]| match ok(c) {
+        CommandBody::Fetch { items, changed_since, .. } => (items, changed_since),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(items(b"a FETCH 1 PREVIEW"), (vec![FetchAttr::Preview { lazy: false }], None));
+    assert_eq!(items(b"a FETCH 1 preview (lazy)"), (vec![FetchAttr::Preview { lazy: true }], None));
+    assert_eq!(items(b"a FETCH 1 PREVIEW (CHANGEDSINCE 4)"), (vec![FetchAttr::Preview { lazy: false }], Some(4)));
+    assert_eq!(
+        items(b"a FETCH 1 (PREVIEW (LAZY) FLAGS)"),
+        (vec![FetchAttr::Preview { lazy: true }, FetchAttr::Flags], None)
+    );
+    assert!(err(b"a FETCH 1 (PREVIEW (LAZY FOO))").message.contains("PREVIEW"));
+}
+
+#[test]
 fn fetch_items() {
     assert_eq!(
         ok(b"a FETCH 1:* (FLAGS BODY.PEEK[1.2.HEADER.FIELDS (From To)]<0.100> BINARY[1]<5.10> BINARY.SIZE[] body[] BODY[2.MIME] BODY[TEXT] RFC822.SIZE)"),
