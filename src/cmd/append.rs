@@ -24,6 +24,7 @@ pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) 
     let mb = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
     let quota = own(s)?;
+    let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
     let total = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();

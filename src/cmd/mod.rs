@@ -5,6 +5,7 @@ mod any;
 pub mod append;
 mod auth;
 pub mod cached;
+mod catenate;
 mod copy;
 mod fetch;
 pub mod flags;
@@ -70,6 +71,8 @@ pub const EXTENSIONS: &[&str] = &[
     "SAVEDATE",
     "BINARY",
     "PREVIEW",
+    "CATENATE",
+    "URL-PARTIAL",
     "CONDSTORE",
     "QRESYNC",
 ];

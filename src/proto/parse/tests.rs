@@ -531,8 +531,14 @@ fn append_forms() {
     assert!(!messages[0].binary);
     let CommandBody::Append { messages, .. } = ok(b"a APPEND x {1}\r\nA ~{2}\r\n\0B () {0}\r\n") else { panic!() };
     assert_eq!(messages.len(), 3);
-    assert_eq!(messages[0], AppendMessage { flags: vec![], date: None, data: b"A".to_vec(), binary: false });
-    assert_eq!(messages[1], AppendMessage { flags: vec![], date: None, data: b"\0B".to_vec(), binary: true });
+    assert_eq!(
+        messages[0],
+        AppendMessage { flags: vec![], date: None, data: b"A".to_vec(), binary: false, catenate: None }
+    );
+    assert_eq!(
+        messages[1],
+        AppendMessage { flags: vec![], date: None, data: b"\0B".to_vec(), binary: true, catenate: None }
+    );
     assert_eq!(messages[2].data, b"");
     assert!(err(b"a APPEND x \"hello\"").message.contains("date-time"));
     assert!(err(b"a APPEND x (\\Seen) \"17-Jul-1996 02:44:25 -0700\"").message.contains("Missing message literal"));
