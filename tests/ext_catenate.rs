@@ -93,3 +93,27 @@ fn bad_urls_are_refused_and_store_nothing() {
     assert_eq!(c.ok("SEARCH ALL")[0], "* SEARCH 1 2");
     assert_eq!(c.ok("FETCH 2 BODY.PEEK[]")[0], format!("* 2 FETCH (BODY[] {{{}}}\r\n{M2})", M2.len()));
 }
+
+/// MULTIAPPEND: a CATENATE message before one whose literal is large
+/// enough to be streamed to the mailbox, and one after it.
+#[test]
+fn catenate_in_a_multiappend_with_a_streamed_literal() {
+    let server = Server::start(&[]);
+    let mut c = server.login("alice");
+    c.append("INBOX", "", M2.as_bytes());
+    let big = format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(300 * 1024));
+    c.send(
+        format!("a1 APPEND INBOX CATENATE (URL \"/INBOX/;UID=1\" TEXT {{4+}}\r\nmore) {{{}+}}\r\n", big.len())
+            .as_bytes(),
+    );
+    c.send(big.as_bytes());
+    c.send(b" CATENATE (TEXT {6+}\r\nlast\r\n URL \"/INBOX/;UID=1/;SECTION=HEADER\")\r\n");
+    let r = c.until_tagged("a1");
+    assert!(r.last().unwrap().starts_with("a1 OK [APPENDUID ") && r.last().unwrap().contains(" 2:4] "), "{r:?}");
+    c.select("INBOX");
+    assert_eq!(c.ok("FETCH 2 BODY.PEEK[]")[0], format!("* 2 FETCH (BODY[] {{{}}}\r\n{M2}more)", M2.len() + 4));
+    assert_eq!(c.ok("FETCH 3 RFC822.SIZE")[0], format!("* 3 FETCH (RFC822.SIZE {})", big.len()));
+    let header = &M2[..M2.find("\r\n\r\n").unwrap() + 4];
+    let want = format!("last\r\n{header}");
+    assert_eq!(c.ok("FETCH 4 BODY.PEEK[]")[0], format!("* 4 FETCH (BODY[] {{{}}}\r\n{want})", want.len()));
+}

@@ -78,6 +78,7 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let mb = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
     let quota = own(s)?;
+    let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
@@ -152,6 +153,10 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                     Ok(Command { body: CommandBody::Append { messages, .. }, .. }) => messages,
                     Ok(_) => break Err(Reply::Bad("Expected APPEND".into())),
                     Err(e) => break Err(Reply::Bad(e.message)),
+                };
+                let messages = match super::catenate::assemble(s, messages, s.shared.config.max_literal) {
+                    Ok(m) => m,
+                    Err(r) => break Err(r),
                 };
                 let total = messages.iter().map(|m| m.data.len() as u64).sum();
                 if let Err(e) = next.quota.check(total, messages.len() as u64) {
