@@ -212,6 +212,16 @@ mod tests {
     use super::*;
     use crate::proto::section::SectionText;
 
+    proptest::proptest! {
+        #[test]
+        fn random_urls_never_panic(url in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80)) {
+            let _ = parse_url(&url);
+            let mut u = b"/INBOX/;UID=1/;SECTION=".to_vec();
+            u.extend_from_slice(&url);
+            let _ = parse_url(&u);
+        }
+    }
+
     #[test]
     fn urls_of_rfc_4469_and_5092() {
         let u = parse_url(b"/INBOX;UIDVALIDITY=385759045/;UID=20/;SECTION=1.2").unwrap();

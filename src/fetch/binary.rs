@@ -153,6 +153,27 @@ mod tests {
     use super::*;
     use crate::mime::scan;
 
+    proptest::proptest! {
+        #[test]
+        fn random_parts_decode_without_panic(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+                                             cte in proptest::sample::select(vec!["base64", "quoted-printable", "binary", "8bit", "x-y"])) {
+            let mut m = format!("Content-Type: text/plain\r\nContent-Transfer-Encoding: {cte}\r\n\r\n").into_bytes();
+            m.extend_from_slice(&body);
+            let root = scan(&m);
+            let _ = binary(&m, &root, &[1]);
+            let _ = binary(&m, &root, &[1, 2, 3]);
+            let _ = whole_message(&m);
+            let _ = quoted_printable(&body);
+        }
+
+        #[test]
+        fn base64_round_trips(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            use base64::Engine;
+            let text = base64::engine::general_purpose::STANDARD.encode(&data);
+            proptest::prop_assert_eq!(base64(text.as_bytes()), data);
+        }
+    }
+
     #[test]
     fn base64_is_lenient() {
         assert_eq!(base64(b"aGVs\r\nbG8=\r\n"), b"hello");

@@ -202,6 +202,17 @@ fn entity(name: &str) -> Option<char> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn random_text_gives_a_short_preview(text in "\\PC{0,400}", html in proptest::prelude::any::<bool>()) {
+            let ty = if html { "html" } else { "plain" };
+            let m = format!("Content-Type: text/{ty}; charset=utf-8\r\n\r\n{text}");
+            let p = preview(m.as_bytes());
+            proptest::prop_assert!(p.chars().count() <= MAX_CHARS);
+            proptest::prop_assert!(!p.contains(['\r', '\n']));
+        }
+    }
+
     #[test]
     fn html_is_stripped() {
         let h = "<html><head><title>T</title><style>p{color:red}</style></head><body><p>Caf&eacute; &amp; <b>tea</b></p><!-- x --><p>&#8364;5&nbsp;&#x41;</p></body></html>";
