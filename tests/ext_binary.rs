@@ -215,3 +215,34 @@ fn appendlimit_is_the_literal_limit() {
     c.append("INBOX", "", &vec![b'x'; 5000]);
     assert_eq!(c.ok("STATUS INBOX (MESSAGES)")[0], "* STATUS INBOX (MESSAGES 2)");
 }
+
+/// A `~{n}` literal large enough to be streamed into the mailbox keeps its
+/// NUL octets too, and comes back whole as a literal8 (sent straight from
+/// the mapped file).
+#[test]
+fn large_literal8_is_streamed_and_fetched_back() {
+    let (server, mut c) = start();
+    let body: Vec<u8> = (0..400 * 1024u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    assert!(body.contains(&0));
+    let mut msg =
+        b"Subject: big raw\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+            .to_vec();
+    msg.extend_from_slice(&body);
+    c.send(format!("a1 APPEND INBOX ~{{{}}}\r\n", msg.len()).as_bytes());
+    assert!(c.line().starts_with('+'));
+    c.send(&msg);
+    c.send(b"\r\n");
+    let r = c.until_tagged("a1");
+    assert!(r.last().unwrap().starts_with("a1 OK [APPENDUID "), "{r:?}");
+    c.ok("NOOP");
+    let r = c.cmd_bytes("FETCH 2 (BINARY.PEEK[1])");
+    assert_eq!(r[0], response("* 2 FETCH (BINARY[1] ", true, &body));
+    let r = c.cmd_bytes("FETCH 2 (BINARY.PEEK[])");
+    assert_eq!(r[0], response("* 2 FETCH (BINARY[] ", true, &msg));
+    let stored = std::fs::read_dir(server.maildir("alice").join("new"))
+        .unwrap()
+        .chain(std::fs::read_dir(server.maildir("alice").join("cur")).unwrap())
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .find(|d| d.starts_with(b"Subject: big raw"));
+    assert_eq!(stored.as_deref(), Some(msg.as_slice()));
+}
