@@ -22,6 +22,7 @@ pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) 
     let name = names::decode(mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
+    let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
     let total = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();
@@ -76,6 +77,7 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let name = names::decode(&mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
+    let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
@@ -151,6 +153,10 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                     Ok(Command { body: CommandBody::Append { messages, .. }, .. }) => messages,
                     Ok(_) => break Err(Reply::Bad("Expected APPEND".into())),
                     Err(e) => break Err(Reply::Bad(e.message)),
+                };
+                let messages = match super::catenate::assemble(s, messages, s.shared.config.max_literal) {
+                    Ok(m) => m,
+                    Err(r) => break Err(r),
                 };
                 let total = messages.iter().map(|m| m.data.len() as u64).sum();
                 if let Err(e) = next.quota.check(total, messages.len() as u64) {

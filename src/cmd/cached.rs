@@ -14,6 +14,8 @@ pub const BODYSTRUCTURE: u8 = 3;
 pub const SIZE: u8 = 4;
 /// The header fields SEARCH most often reads ([`SEARCH_FIELDS`]), raw.
 pub const SEARCH_HEADER: u8 = 5;
+/// PREVIEW (RFC 8970): the preview text, UTF-8.
+pub const PREVIEW: u8 = 6;
 
 /// Header fields kept for SEARCH, lowercase: the address fields, subject,
 /// date and the threading fields.
@@ -27,6 +29,7 @@ pub fn compute(field: u8, msg: &[u8]) -> Vec<u8> {
         BODY => render::body_structure(msg, false),
         BODYSTRUCTURE => render::body_structure(msg, true),
         SIZE => render::rfc822_size(msg).to_string().into_bytes(),
+        PREVIEW => render::preview::preview(msg).into_bytes(),
         _ => search_header(msg),
     }
 }

@@ -13,7 +13,7 @@ use crate::fetch::{self as render, SectionData};
 use crate::mime;
 use crate::proto::command::FetchAttr;
 use crate::proto::datetime::DateTime;
-use crate::proto::response::{write_astring, write_literal};
+use crate::proto::response::{write_astring, write_literal, write_string};
 use crate::proto::section::{Section, SectionText};
 use crate::proto::sequence::SequenceSet;
 use crate::session::view::set_text;
@@ -77,13 +77,20 @@ fn cache_field(a: &FetchAttr) -> Option<u8> {
         FetchAttr::Envelope => Some(cached::ENVELOPE),
         FetchAttr::Body => Some(cached::BODY),
         FetchAttr::BodyStructure => Some(cached::BODYSTRUCTURE),
+        FetchAttr::Preview { .. } => Some(cached::PREVIEW),
         _ => None,
     }
 }
 
 /// Whether an item sets `\Seen` (RFC 3501: every body fetch without PEEK).
 fn sets_seen(a: &FetchAttr) -> bool {
-    matches!(a, FetchAttr::Rfc822 | FetchAttr::Rfc822Text | FetchAttr::BodySection { peek: false, .. })
+    matches!(
+        a,
+        FetchAttr::Rfc822
+            | FetchAttr::Rfc822Text
+            | FetchAttr::BodySection { peek: false, .. }
+            | FetchAttr::Binary { peek: false, .. }
+    )
 }
 
 /// The section as echoed in the response: `1.2.HEADER.FIELDS (FROM)`.
@@ -114,6 +121,11 @@ pub fn section_name(sec: &Section) -> Vec<u8> {
     out
 }
 
+/// A part path as echoed in `BINARY[1.2]`.
+fn part_name(part: &[u32]) -> String {
+    part.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(".")
+}
+
 /// Literals at least this long go from the mapped file straight to the
 /// client instead of through the response buffer.
 const DIRECT_LITERAL: usize = 64 * 1024;
@@ -123,14 +135,66 @@ fn write_failed(e: std::io::Error) -> Reply {
 }
 
 /// Queues `data` as a literal; a large one is written straight from its
-/// source (the mapped file) after what is queued so far.
+/// source (the mapped file) after what is queued so far. A literal may not
+/// hold NUL (RFC 3501 `CHAR8`): a message stored with NULs (APPEND of a
+/// `~{n}` literal) has them sent as 0x80 here, as Dovecot does; BINARY
+/// sends them unchanged in a `literal8`.
 fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
-    if data.len() < DIRECT_LITERAL {
+    if memchr::memchr(0, data).is_some() {
+        let clean: Vec<u8> = data.iter().map(|&b| if b == 0 { 0x80 } else { b }).collect();
+        return raw_literal(s, b"", &clean);
+    }
+    raw_literal(s, b"", data)
+}
+
+/// Queues `data` as a literal announced by `prefix{n}` (`~` for literal8).
+fn raw_literal(s: &mut Session, prefix: &[u8], data: &[u8]) -> Result<(), Reply> {
+    if data.len() < DIRECT_LITERAL && prefix.is_empty() {
         write_literal(&mut s.out, data);
         return Ok(());
     }
+    s.out.extend_from_slice(prefix);
     s.out.extend_from_slice(format!("{{{}}}\r\n", data.len()).as_bytes());
+    if data.len() < DIRECT_LITERAL {
+        s.out.extend_from_slice(data);
+        return Ok(());
+    }
     s.write_direct(data).map_err(write_failed)
+}
+
+/// Refuses, before anything is changed, a BINARY fetch that would set
+/// `\Seen` on messages whose parts cannot be decoded (`[UNKNOWN-CTE]`):
+/// a command that fails has no effect.
+fn check_binary(mb: &crate::store::MailboxShared, uids: &[u32], items: &[FetchAttr]) -> Result<(), Reply> {
+    let parts: Vec<&Vec<u32>> = items
+        .iter()
+        .filter_map(|a| match a {
+            FetchAttr::Binary { part, .. } | FetchAttr::BinarySize { part } if !part.is_empty() => Some(part),
+            _ => None,
+        })
+        .collect();
+    if parts.is_empty() {
+        return Ok(());
+    }
+    for &uid in uids {
+        let Some((file, _)) = mb.open_message(uid).map_err(store_error)? else { continue };
+        let message = Message::load(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?;
+        let tree = mime::scan(message.bytes());
+        for part in &parts {
+            binary_data(message.bytes(), Some(&tree), part)?;
+        }
+    }
+    Ok(())
+}
+
+/// The decoded data of a `BINARY[part]` or `BINARY.SIZE[part]` item.
+fn binary_data(msg: &[u8], tree: Option<&mime::Part>, part: &[u32]) -> Result<SectionData, Reply> {
+    let data = match tree {
+        _ if part.is_empty() => Ok(render::binary::whole_message(msg)),
+        Some(root) => render::binary::binary(msg, root, part),
+        None => render::binary::binary(msg, &mime::scan(msg), part),
+    };
+    data.map_err(|e| Reply::No(format!("[UNKNOWN-CTE] Cannot decode content-transfer-encoding {}", e.0)))
 }
 
 /// FETCH / UID FETCH.
@@ -142,9 +206,6 @@ pub fn fetch(
     changed_since: Option<u64>,
     vanished: bool,
 ) -> Outcome {
-    if let Some(bad) = items.iter().find(|a| matches!(a, FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. })) {
-        return Err(Reply::Bad(format!("FETCH item not supported: {bad:?}")));
-    }
     if vanished && !uid {
         return Err(Reply::Bad("VANISHED is valid only with UID FETCH".into()));
     }
@@ -187,6 +248,7 @@ pub fn fetch(
     if mark_seen {
         let unseen: Vec<u32> = targets.iter().filter(|&&i| !view.flags[i].has(SEEN)).map(|&i| view.uids[i]).collect();
         if !unseen.is_empty() {
+            check_binary(view.mailbox(), &unseen, &items)?;
             for e in view.mailbox().store_flags(&unseen, FlagOp::Add, SEEN, &[]).map_err(store_error)? {
                 seen_now.push(e.uid);
                 view.note_flags(&e);
@@ -250,10 +312,11 @@ pub fn fetch(
         let value_of = |f: u8| -> &[u8] {
             fields.iter().position(|&x| x == f).and_then(|i| values[i].as_deref()).unwrap_or(b"NIL")
         };
-        let tree = if items
-            .iter()
-            .any(|a| matches!(a, FetchAttr::BodySection { section, .. } if *section != Section::default()))
-        {
+        let tree = if items.iter().any(|a| match a {
+            FetchAttr::BodySection { section, .. } => *section != Section::default(),
+            FetchAttr::Binary { part, .. } | FetchAttr::BinarySize { part } => !part.is_empty(),
+            _ => false,
+        }) {
             Some(mime::scan(msg))
         } else {
             None
@@ -266,6 +329,15 @@ pub fn fetch(
         let date = if items.contains(&FetchAttr::InternalDate) { view.mailbox().internal_date(&entry) } else { 0 };
         let saved =
             if items.contains(&FetchAttr::SaveDate) { super::messages::save_date(view.mailbox(), &entry) } else { 0 };
+        // Decode BINARY items before the response starts, so an
+        // undecodable part fails the command with no half-written line.
+        let mut decoded = Vec::new();
+        for a in &items {
+            if let FetchAttr::Binary { part, .. } | FetchAttr::BinarySize { part } = a {
+                decoded.push(binary_data(msg, tree.as_ref(), part)?);
+            }
+        }
+        let mut decoded = decoded.into_iter();
         let mut first = true;
         let mut flags_sent = false;
         s.out.extend_from_slice(format!("* {} FETCH (", i + 1).as_bytes());
@@ -339,7 +411,29 @@ pub fn fetch(
                     modseq_sent = true;
                     out.extend_from_slice(format!("MODSEQ ({modseq})").as_bytes());
                 }
-                FetchAttr::Binary { .. } | FetchAttr::BinarySize { .. } => {}
+                FetchAttr::Binary { part, partial, .. } => {
+                    out.extend_from_slice(b"BINARY[");
+                    out.extend_from_slice(part_name(part).as_bytes());
+                    out.push(b']');
+                    if let Some(p) = partial {
+                        out.extend_from_slice(format!("<{}>", p.start).as_bytes());
+                    }
+                    out.push(b' ');
+                    let data =
+                        render::section::limit(decoded.next().unwrap_or(SectionData::Owned(Vec::new())), *partial);
+                    let bytes = data.bytes(msg);
+                    // RFC 3516 4.4: a literal8 only for data that holds NUL.
+                    let prefix: &[u8] = if memchr::memchr(0, bytes).is_some() { b"~" } else { b"" };
+                    raw_literal(s, prefix, bytes)?;
+                }
+                FetchAttr::BinarySize { part } => {
+                    let size = decoded.next().map_or(0, |d| d.len());
+                    out.extend_from_slice(format!("BINARY.SIZE[{}] {size}", part_name(part)).as_bytes());
+                }
+                FetchAttr::Preview { .. } => {
+                    out.extend_from_slice(b"PREVIEW ");
+                    write_string(out, value_of(cached::PREVIEW));
+                }
             }
         }
         if seen_now.contains(&uid_i) {

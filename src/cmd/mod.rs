@@ -6,6 +6,7 @@ mod any;
 pub mod append;
 mod auth;
 pub mod cached;
+mod catenate;
 mod copy;
 mod fetch;
 pub mod flags;
@@ -70,6 +71,10 @@ pub const EXTENSIONS: &[&str] = &[
     "WITHIN",
     "STATUS=SIZE",
     "SAVEDATE",
+    "BINARY",
+    "PREVIEW",
+    "CATENATE",
+    "URL-PARTIAL",
     "CONDSTORE",
     "QRESYNC",
     "ACL",

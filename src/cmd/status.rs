@@ -12,6 +12,12 @@ use crate::store::{cache, Account, MailboxShared, Status, StoreError};
 /// left out when the mailbox is empty; items tegami cannot answer are
 /// left out too.
 pub fn status_items(st: &Status, items: &[StatusItem]) -> Vec<String> {
+    status_items_limited(st, items, None)
+}
+
+/// [`status_items`], with APPENDLIMIT (RFC 7889) answered as `limit`
+/// when it is known (the server's largest literal).
+pub fn status_items_limited(st: &Status, items: &[StatusItem], limit: Option<u64>) -> Vec<String> {
     let mut out = Vec::new();
     for &item in items {
         let value = match item {
@@ -27,7 +33,11 @@ pub fn status_items(st: &Status, items: &[StatusItem]) -> Vec<String> {
                 None => continue,
             },
             StatusItem::HighestModSeq => st.highest_modseq.to_string(),
-            StatusItem::Deleted | StatusItem::AppendLimit => continue,
+            StatusItem::AppendLimit => match limit {
+                Some(l) => l.to_string(),
+                None => continue,
+            },
+            StatusItem::Deleted => continue,
         };
         out.push(format!("{} {value}", item.name()));
     }
@@ -104,7 +114,11 @@ pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outco
         StoreError::NotFound(_) => super::resolve::nonexistent(&name),
         e => store_error(e),
     })?;
-    let line = format!("STATUS {} ({})", names::encoded(&name), status_items(&st, items).join(" "));
+    let line = format!(
+        "STATUS {} ({})",
+        names::encoded(&name),
+        status_items_limited(&st, items, Some(s.shared.config.max_literal)).join(" ")
+    );
     s.untagged(&line);
     Ok("STATUS completed".into())
 }

@@ -4,8 +4,10 @@
 //! [`crate::mime::Part`] tree; the session and the store are elsewhere.
 
 pub mod address;
+pub mod binary;
 pub mod bodystructure;
 pub mod envelope;
+pub mod preview;
 pub mod section;
 
 pub use bodystructure::body_structure;

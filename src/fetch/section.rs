@@ -97,7 +97,7 @@ fn empty() -> SectionData {
 }
 
 /// The range as sent: itself, or a CRLF-converted copy if it has bare LFs.
-fn crlf(msg: &[u8], r: Range<usize>) -> SectionData {
+pub fn crlf(msg: &[u8], r: Range<usize>) -> SectionData {
     let b = msg.get(r.clone()).unwrap_or(b"");
     let bare = bare_lfs(b);
     if bare == 0 {

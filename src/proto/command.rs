@@ -219,6 +219,23 @@ pub struct AppendMessage {
     pub data: Vec<u8>,
     /// Sent as `~{n}` literal8 (RFC 3516): may contain NUL.
     pub binary: bool,
+    /// `CATENATE (...)` (RFC 4469): the parts the message is made of;
+    /// `data` is empty until the handler has put them together.
+    pub catenate: Option<Vec<CatPart>>,
+}
+
+/// One part of an APPEND's `CATENATE (...)` (RFC 4469).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatPart {
+    /// `TEXT literal`: these octets.
+    Text {
+        /// The literal's octets.
+        data: Vec<u8>,
+        /// Sent as a `~{n}` literal8.
+        binary: bool,
+    },
+    /// `URL astring`: a message or part on this server (RFC 5092).
+    Url(Vec<u8>),
 }
 
 /// A FETCH data item. The macros ALL, FAST and FULL are expanded.
@@ -271,6 +288,11 @@ pub enum FetchAttr {
     },
     /// `MODSEQ` (RFC 7162)
     ModSeq,
+    /// `PREVIEW` or `PREVIEW (LAZY)` (RFC 8970).
+    Preview {
+        /// `LAZY`: the server may answer NIL when the preview is not at hand.
+        lazy: bool,
+    },
 }
 
 /// ESEARCH return options (RFC 4731, RFC 5182).

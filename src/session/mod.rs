@@ -240,6 +240,8 @@ impl Session {
         }
         caps.push("LOGIN-REFERRALS".into());
         caps.extend(cmd::EXTENSIONS.iter().map(|c| c.to_string()));
+        // RFC 7889: the largest message APPEND takes, the literal limit.
+        caps.push(format!("APPENDLIMIT={}", self.shared.config.max_literal));
         caps.join(" ")
     }
 

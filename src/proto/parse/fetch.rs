@@ -63,6 +63,8 @@ fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
         "BODYSTRUCTURE" => Some(FetchAttr::BodyStructure),
         "MODSEQ" => Some(FetchAttr::ModSeq),
         "BODY" if p.peek() != Some(b'[') => Some(FetchAttr::Body),
+        // `PREVIEW (CHANGEDSINCE 1)` is the item and fetch modifiers.
+        "PREVIEW" if !p.looking_at(b" (LAZY") => Some(FetchAttr::Preview { lazy: false }),
         _ => None,
     };
     if let Some(a) = simple {
@@ -80,9 +82,26 @@ fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
             FetchAttr::Binary { peek: name == "BINARY.PEEK", part, partial }
         }
         "BINARY.SIZE" => FetchAttr::BinarySize { part: binary_section(p)? },
+        "PREVIEW" => FetchAttr::Preview { lazy: preview_modifiers(p)? },
         _ => return Err(format!("Unknown fetch item {name}")),
     };
     Ok(attr)
+}
+
+/// `[SP "(" preview-mod *(SP preview-mod) ")"]` after PREVIEW (RFC 8970
+/// section 6); the only modifier is `LAZY`. True when LAZY was given.
+fn preview_modifiers(p: &mut Lexer<'_>) -> PResult<bool> {
+    p.sp("preview modifiers")?;
+    let mut lazy = false;
+    p.paren_list("preview modifiers", false, |p| {
+        let m = p.atom_upper("preview modifier")?;
+        if m != "LAZY" {
+            return Err(format!("Unknown PREVIEW modifier {m}"));
+        }
+        lazy = true;
+        Ok(())
+    })?;
+    Ok(lazy)
 }
 
 /// `[section-spec]`.

@@ -42,6 +42,11 @@ impl<'a> Lexer<'a> {
         self.input.get(self.pos).copied()
     }
 
+    /// True when the next bytes are `s` (ASCII case ignored); consumes nothing.
+    pub fn looking_at(&self, s: &[u8]) -> bool {
+        self.input.get(self.pos..self.pos + s.len()).is_some_and(|b| b.eq_ignore_ascii_case(s))
+    }
+
     pub fn at_end(&self) -> bool {
         self.pos >= self.input.len()
     }

@@ -17,7 +17,7 @@ use std::fmt;
 
 use base64::Engine;
 
-use crate::proto::command::{AppendMessage, Certificate, Command, CommandBody};
+use crate::proto::command::{AppendMessage, CatPart, Certificate, Command, CommandBody};
 use crate::proto::datetime::DateTime;
 use lexer::{is_astring_char, Lexer, PResult};
 
@@ -296,6 +296,25 @@ fn certificate_data(data: &[u8]) -> PResult<()> {
     }
 }
 
+/// `cat-part = text-literal / url` (RFC 4469 section 5), `TEXT` taking a
+/// literal8 too (RFC 3516).
+fn cat_part(p: &mut Lexer<'_>) -> PResult<CatPart> {
+    if p.keyword("TEXT") {
+        p.sp("TEXT literal")?;
+        let binary = p.eat(b'~');
+        if p.peek() != Some(b'{') {
+            return Err("CATENATE TEXT needs a literal {n}".into());
+        }
+        let (data, _) = p.literal("CATENATE TEXT")?;
+        Ok(CatPart::Text { data, binary })
+    } else if p.keyword("URL") {
+        p.sp("URL")?;
+        Ok(CatPart::Url(p.astring("CATENATE URL")?))
+    } else {
+        Err("Expected TEXT or URL in CATENATE".into())
+    }
+}
+
 /// `APPEND mailbox ([flags] [date-time] literal)+`: MULTIAPPEND when several.
 fn append(p: &mut Lexer<'_>) -> PResult<CommandBody> {
     p.sp("mailbox name")?;
@@ -314,12 +333,21 @@ fn append(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             date = Some(DateTime::parse(&raw).map_err(|e| e.to_string())?);
             p.sp("message literal")?;
         }
+        if p.keyword("CATENATE") {
+            p.sp("CATENATE parts")?;
+            let parts = p.paren_list("CATENATE parts", false, cat_part)?;
+            messages.push(AppendMessage { flags, date, data: Vec::new(), binary: false, catenate: Some(parts) });
+            if p.at_end() {
+                break;
+            }
+            continue;
+        }
         let binary = p.eat(b'~');
         if p.peek() != Some(b'{') {
             return Err("Expected the message as a literal {n}".into());
         }
         let (data, _) = p.literal("message")?;
-        messages.push(AppendMessage { flags, date, data, binary });
+        messages.push(AppendMessage { flags, date, data, binary, catenate: None });
         if p.at_end() {
             break;
         }

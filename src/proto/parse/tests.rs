@@ -212,6 +212,22 @@ fn list_forms() {
 }
 
 #[test]
+fn preview_items_and_their_modifiers() {
+    let items = |c: &[u8]| match ok(c) {
+        CommandBody::Fetch { items, changed_since, .. } => (items, changed_since),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(items(b"a FETCH 1 PREVIEW"), (vec![FetchAttr::Preview { lazy: false }], None));
+    assert_eq!(items(b"a FETCH 1 preview (lazy)"), (vec![FetchAttr::Preview { lazy: true }], None));
+    assert_eq!(items(b"a FETCH 1 PREVIEW (CHANGEDSINCE 4)"), (vec![FetchAttr::Preview { lazy: false }], Some(4)));
+    assert_eq!(
+        items(b"a FETCH 1 (PREVIEW (LAZY) FLAGS)"),
+        (vec![FetchAttr::Preview { lazy: true }, FetchAttr::Flags], None)
+    );
+    assert!(err(b"a FETCH 1 (PREVIEW (LAZY FOO))").message.contains("PREVIEW"));
+}
+
+#[test]
 fn fetch_items() {
     assert_eq!(
         ok(b"a FETCH 1:* (FLAGS BODY.PEEK[1.2.HEADER.FIELDS (From To)]<0.100> BINARY[1]<5.10> BINARY.SIZE[] body[] BODY[2.MIME] BODY[TEXT] RFC822.SIZE)"),
@@ -515,8 +531,14 @@ fn append_forms() {
     assert!(!messages[0].binary);
     let CommandBody::Append { messages, .. } = ok(b"a APPEND x {1}\r\nA ~{2}\r\n\0B () {0}\r\n") else { panic!() };
     assert_eq!(messages.len(), 3);
-    assert_eq!(messages[0], AppendMessage { flags: vec![], date: None, data: b"A".to_vec(), binary: false });
-    assert_eq!(messages[1], AppendMessage { flags: vec![], date: None, data: b"\0B".to_vec(), binary: true });
+    assert_eq!(
+        messages[0],
+        AppendMessage { flags: vec![], date: None, data: b"A".to_vec(), binary: false, catenate: None }
+    );
+    assert_eq!(
+        messages[1],
+        AppendMessage { flags: vec![], date: None, data: b"\0B".to_vec(), binary: true, catenate: None }
+    );
     assert_eq!(messages[2].data, b"");
     assert!(err(b"a APPEND x \"hello\"").message.contains("date-time"));
     assert!(err(b"a APPEND x (\\Seen) \"17-Jul-1996 02:44:25 -0700\"").message.contains("Missing message literal"));
