@@ -342,7 +342,7 @@ impl MailboxShared {
             (Some(size), Some(d)) => (size, d),
             (Some(size), None) => (size, UNKNOWN_DATE),
             (None, d) => {
-                let meta = fs::metadata(self.cur_path(file)).ok();
+                let meta = fs::symlink_metadata(self.cur_path(file)).ok();
                 let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
                 (size, d.unwrap_or_else(|| meta.map(|m| m.mtime()).unwrap_or_else(now_secs)))
             }
