@@ -198,7 +198,24 @@ impl ModseqFile {
                 out.push_str(&format!("x {uid} {m}\n"));
             }
         }
-        replace_file(&self.path, out.as_bytes()).map_err(|e| io::Error::other(e.to_string()))?;
+        // Under the counter's OS lock: another process serving the mailbox
+        // may be compacting the same file (the temporary name is shared).
+        let guard = self.path.parent().and_then(|d| {
+            let f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(d.join(COUNTER))
+                .ok()?;
+            f.lock().ok()?;
+            Some(f)
+        });
+        let done = replace_file(&self.path, out.as_bytes()).map_err(|e| io::Error::other(e.to_string()));
+        if let Some(f) = guard {
+            let _ = f.unlock();
+        }
+        done?;
         self.lines = out.lines().count() - 1;
         self.reserved = upto;
         self.broken = false;
