@@ -3,8 +3,6 @@
 
 use std::fs::File;
 
-use memmap2::Mmap;
-
 use super::cached;
 use super::names::store_error;
 use super::target::{resolve, saved_for};
@@ -25,40 +23,31 @@ use crate::store::{cache, FlagOp};
 /// of many large messages never holds them all in memory.
 const FLUSH_AT: usize = 256 * 1024;
 
-/// Files up to this size are read into memory; larger ones are mapped
-/// (a map costs more than a read for a small file, and less for a large).
-const MAP_FROM: u64 = 1 << 20;
-
-/// A message's octets: read, or mapped from its file.
+/// A message's octets, read from its file.
+///
+/// Never mapped: a file that another program truncates under a memory map
+/// kills the process with SIGBUS when the lost pages are touched, and no
+/// size check before mapping can rule that out. A read gets what the file
+/// holds at that moment: a message that shrank gives a shorter (valid)
+/// literal, never a crash.
 pub enum Message {
     /// Read into memory.
     Read(Vec<u8>),
-    /// Mapped from the file.
-    Mapped(Mmap),
 }
 
 impl Message {
-    /// Reads or maps an open message file.
+    /// Reads an open message file.
     pub fn load(file: &File) -> std::io::Result<Message> {
         let len = file.metadata()?.len();
-        if len < MAP_FROM {
-            let mut v = Vec::with_capacity(len as usize);
-            std::io::Read::read_to_end(&mut &*file, &mut v)?;
-            return Ok(Message::Read(v));
-        }
-        // SAFETY: maildir files are never modified in place (flag changes
-        // rename, expunge unlinks, which keeps the mapping valid); a
-        // foreign writer truncating a delivered file is outside the
-        // maildir contract.
-        let map = unsafe { Mmap::map(file)? };
-        Ok(Message::Mapped(map))
+        let mut v = Vec::with_capacity(len.min(1 << 30) as usize);
+        std::io::Read::read_to_end(&mut &*file, &mut v)?;
+        Ok(Message::Read(v))
     }
 
     /// The message octets.
     pub fn bytes(&self) -> &[u8] {
         match self {
             Message::Read(v) => v,
-            Message::Mapped(m) => m,
         }
     }
 }

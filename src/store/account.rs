@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use super::filename;
 use super::lock::DotLock;
 use super::mailbox::{MailboxShared, Status};
 use super::name;
+use super::perms;
 use super::subscriptions;
 use super::Store;
 
@@ -93,7 +95,7 @@ impl Account {
 
     /// Whether a mailbox exists and can be selected.
     pub fn exists(&self, mailbox: &str) -> Result<bool> {
-        Ok(self.mailbox_dir(mailbox)?.join("cur").is_dir())
+        Ok(is_maildir(&self.mailbox_dir(mailbox)?))
     }
 
     /// Opens a mailbox's shared state; INBOX is made when missing.
@@ -101,7 +103,7 @@ impl Account {
         let dir = self.mailbox_dir(mailbox)?;
         if dir == self.root {
             make_maildir(&dir, false)?;
-        } else if !dir.join("cur").is_dir() {
+        } else if !is_maildir(&dir) {
             return Err(StoreError::NotFound(mailbox.to_string()));
         }
         Ok(self.store.mailbox(&dir))
@@ -131,7 +133,7 @@ impl Account {
             if !ent.file_type().map(|t| t.is_dir()).unwrap_or(false) {
                 continue;
             }
-            let selectable = ent.path().join("cur").is_dir();
+            let selectable = is_maildir(&ent.path());
             found.entry(mailbox).and_modify(|s| *s |= selectable).or_insert(selectable);
         }
         // Parents that exist only through their children.
@@ -356,26 +358,54 @@ fn canonical(path: PathBuf) -> PathBuf {
 }
 
 /// Makes `dir` a maildir (`cur new tmp`, and `maildirfolder` for folders as
-/// Dovecot does); existing parts are kept.
+/// Dovecot does); existing parts are kept. What it makes gets the modes of
+/// the maildir root (see `perms.rs`); a root that is being made a maildir
+/// for the first time and is open to the world (made under a lax umask) is
+/// closed to 0700 first, Dovecot's mode for a new root.
 fn make_maildir(dir: &Path, folder: bool) -> Result<()> {
     let ctx = |e| StoreError::io(format!("creating {}", dir.display()), e);
     // An account's root may be new, parents and all (a fresh home);
     // a folder's parent is the root, which exists.
     let made = if folder { fs::create_dir(dir) } else { fs::create_dir_all(dir) };
+    let root = if folder { dir.parent().unwrap_or(dir) } else { dir };
     match made {
+        Ok(()) if folder => perms::fix_new_dir(dir, root),
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(ctx(e)),
     }
+    if !folder && !dir.join("cur").exists() {
+        if let Some(m) = perms::mode_of(dir).filter(|m| m & 0o007 != 0) {
+            log::info!("{}: a new maildir root open to all (mode {m:o}); made 0700", dir.display());
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(ctx)?;
+        }
+    }
     for sub in ["tmp", "new", "cur"] {
         match fs::create_dir(dir.join(sub)) {
-            Ok(()) => {}
+            Ok(()) => perms::fix_new_dir(&dir.join(sub), root),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(ctx(e)),
         }
     }
     if folder {
-        fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("maildirfolder")).map_err(ctx)?;
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(dir.join("maildirfolder"))
+            .map_err(ctx)?;
+        perms::fix_new_file(&f, root);
     }
     Ok(())
+}
+
+/// Whether `dir` is a maildir of this account's own: the directory and its
+/// `cur/` are real directories, not symbolic links (a link planted in the
+/// maildir must not make the server read or write outside it).
+pub(crate) fn is_maildir(dir: &Path) -> bool {
+    let real_dir = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_dir());
+    real_dir(dir)
+        && real_dir(&dir.join("cur"))
+        && !fs::symlink_metadata(dir.join("new")).is_ok_and(|m| m.file_type().is_symlink())
 }

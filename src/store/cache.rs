@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// The cache file's name inside the mailbox directory.
@@ -72,8 +72,20 @@ impl Cache {
         let path = dir.join(FILE);
         let mut cache =
             Cache { path: path.clone(), file: None, index: HashMap::new(), end: 0, pending: Vec::new(), dead: 0 };
-        let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {
-            Ok(f) => f,
+        let file = match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+        {
+            Ok(f) => {
+                if f.metadata().is_ok_and(|m| m.len() == 0) {
+                    super::perms::fix_new_file(&f, dir);
+                }
+                f
+            }
             Err(e) => {
                 log::warn!("{}: cache disabled: {e}", path.display());
                 return cache;

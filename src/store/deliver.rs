@@ -74,6 +74,7 @@ impl MailboxShared {
             .create_new(true)
             .open(&tmp.path)
             .map_err(|e| StoreError::io("creating a file in tmp/", e))?;
+        super::perms::fix_new_file(&file, self.dir());
         let (size, vsize) = copy_counting(data, &mut file)?;
         let when = internal_date.unwrap_or_else(SystemTime::now);
         file.set_times(FileTimes::new().set_modified(when).set_accessed(when))

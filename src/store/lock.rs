@@ -336,6 +336,9 @@ pub fn replace_file(target: &Path, contents: &[u8]) -> Result<()> {
     tmp_name.push(".tmp");
     let tmp = PathBuf::from(tmp_name);
     let mut f = File::create(&tmp).map_err(|e| StoreError::io(ctx("creating temporary for"), e))?;
+    if let Some(dir) = target.parent() {
+        super::perms::fix_new_file(&f, dir);
+    }
     f.write_all(contents).and_then(|()| f.sync_all()).map_err(|e| StoreError::io(ctx("writing"), e))?;
     drop(f);
     fs::rename(&tmp, target).map_err(|e| StoreError::io(ctx("renaming over"), e))?;

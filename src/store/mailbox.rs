@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN};
 use super::keywords::Keywords;
-use super::modseq::{info_of, ModseqFile};
+use super::modseq::{info_of, Counter, ModseqFile};
 use super::uidlist::UidList;
 use super::watch::FsEvent;
 
@@ -163,6 +164,8 @@ pub(crate) struct Disk {
     pub pending: Vec<Change>,
     /// The mod-sequence sidecar, once loaded.
     pub modseqs: Option<ModseqFile>,
+    /// The counter shared with other processes, once opened.
+    pub counter: Option<Counter>,
     /// Entries changed in a way no mod-sequence counts (a new file name
     /// from a scan, a date read): the next publish must show them.
     pub touched: bool,
@@ -213,9 +216,32 @@ impl Disk {
     /// Gives a change to a message the next mod-sequence and queues it for
     /// the next publish; returns the mod-sequence.
     pub fn change(&mut self, uid: u32, kind: ChangeKind) -> u64 {
-        self.highest_modseq += 1;
+        self.highest_modseq = self.take_modseqs(1);
         self.pending.push(Change { modseq: self.highest_modseq, uid, kind });
         self.highest_modseq
+    }
+}
+
+impl Disk {
+    /// Takes `n` mod-sequences above the highest from the shared counter;
+    /// returns the last (the new highest).
+    pub fn take_modseqs(&mut self, n: u64) -> u64 {
+        let local = self.highest_modseq + n;
+        let Some(counter) = self.counter.as_mut() else { return local };
+        counter.take(self.highest_modseq, n).unwrap_or_else(|e| {
+            log::error!("taking mod-sequences from {}: {e}", super::modseq::COUNTER);
+            local
+        })
+    }
+
+    /// Raises the highest mod-sequence to the last one any process handed
+    /// out: every change this process knows has a number at or below it,
+    /// and any it finds later gets a number above, so a client that moves
+    /// between processes never sees HIGHESTMODSEQ go backwards.
+    pub fn catch_up(&mut self) {
+        if let Some(last) = self.counter.as_mut().and_then(|c| c.last().ok()) {
+            self.highest_modseq = self.highest_modseq.max(last);
+        }
     }
 }
 
@@ -296,6 +322,7 @@ impl MailboxShared {
                 highest_modseq: 0,
                 pending: Vec::new(),
                 modseqs: None,
+                counter: None,
                 touched: false,
                 dirs: None,
             }),
@@ -465,6 +492,9 @@ impl MailboxShared {
         let changes = std::mem::take(&mut disk.pending);
         let touched = std::mem::take(&mut disk.touched);
         self.persist(disk, &changes);
+        if let Some(c) = disk.counter.as_mut() {
+            c.release();
+        }
         let Some(list) = disk.list.as_ref() else {
             return self.snapshot();
         };
@@ -651,7 +681,17 @@ impl MailboxShared {
             }
         }
         for _ in 0..3 {
-            match fs::File::open(self.cur_path(&entry.file)) {
+            // Never through a symbolic link: a link planted in cur/ must
+            // not make the server read outside the maildir.
+            let opened = fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(self.cur_path(&entry.file))
+                .and_then(|f| match f.metadata()?.is_file() {
+                    true => Ok(f),
+                    false => Err(std::io::Error::other("not a regular file")),
+                });
+            match opened {
                 Ok(f) => return Ok(Some((f, entry))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {
                     Some(name) => {

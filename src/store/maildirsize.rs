@@ -205,6 +205,9 @@ fn rebuild_locked(root: &Path, limits: &Limits) -> Result<Usage> {
     let text = format!("{}\n{} {}\n", limits.header(), usage.bytes, usage.messages);
     let written = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        if let Some(dir) = tmp.parent() {
+            super::perms::fix_new_file(&f, dir);
+        }
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
         fs::rename(&tmp, root.join(FILE))

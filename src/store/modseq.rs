@@ -29,8 +29,9 @@
 //! Dovecot's numbers is told every message changed, which is safe.
 
 use std::collections::HashMap;
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::entries::Entries;
@@ -197,11 +198,129 @@ impl ModseqFile {
                 out.push_str(&format!("x {uid} {m}\n"));
             }
         }
-        replace_file(&self.path, out.as_bytes()).map_err(|e| io::Error::other(e.to_string()))?;
+        // Under the counter's OS lock: another process serving the mailbox
+        // may be compacting the same file (the temporary name is shared).
+        let guard = self.path.parent().and_then(|d| {
+            let f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(d.join(COUNTER))
+                .ok()?;
+            f.lock().ok()?;
+            Some(f)
+        });
+        let done = replace_file(&self.path, out.as_bytes()).map_err(|e| io::Error::other(e.to_string()));
+        if let Some(f) = guard {
+            let _ = f.unlock();
+        }
+        done?;
         self.lines = out.lines().count() - 1;
         self.reserved = upto;
         self.broken = false;
         Ok(())
+    }
+}
+
+/// File name of the mod-sequence counter shared by every tegami process
+/// serving the mailbox.
+pub const COUNTER: &str = "tegami-modseq.counter";
+
+/// The mailbox's mod-sequence counter, one for every process that serves
+/// the mailbox (two tegami on one host, or on two hosts sharing the maildir
+/// over NFS): each change takes the next number under an OS lock on the
+/// file, so no two processes hand out the same mod-sequence, and a number
+/// shown by either is below every one given later by both. A change the
+/// other process made is found at the next sync, like any change made
+/// behind tegami's back, and gets a fresh number then.
+///
+/// The file holds two numbers: the last one handed out (written, not
+/// fsynced: a killed process loses no page cache) and a reservation above
+/// it (fsynced before a number above the previous one is handed out). A
+/// process that opens the file starts above the reservation, so even a
+/// host crash that lost the first number repeats none.
+///
+/// The file is held open only while a command works (see
+/// [`Counter::release`]), so idle mailboxes hold no descriptor for it.
+#[derive(Debug)]
+pub struct Counter {
+    dir: PathBuf,
+    file: Option<File>,
+}
+
+impl Counter {
+    /// Opens (or creates) the counter of `dir`; nothing handed out in this
+    /// process will be at or below `floor`, nor at or below any number
+    /// reserved before.
+    pub fn open(dir: &Path, floor: u64) -> io::Result<Counter> {
+        let mut c = Counter { dir: dir.to_path_buf(), file: None };
+        c.locked(|last, reserved| *last = (*last).max(*reserved).max(floor))?;
+        Ok(c)
+    }
+
+    /// Closes the file until the next use.
+    pub fn release(&mut self) {
+        self.file = None;
+    }
+
+    fn file(&mut self) -> io::Result<&File> {
+        if self.file.is_none() {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(self.dir.join(COUNTER))?;
+            if file.metadata()?.len() == 0 {
+                super::perms::fix_new_file(&file, &self.dir);
+            }
+            self.file = Some(file);
+        }
+        Ok(self.file.as_ref().expect("opened above"))
+    }
+
+    /// Runs `f` on (last handed out, reserved) under the OS lock, and
+    /// writes the numbers back (fsynced when the reservation grew).
+    fn locked<R>(&mut self, f: impl FnOnce(&mut u64, &mut u64) -> R) -> io::Result<R> {
+        let file = self.file()?;
+        file.lock()?;
+        let result = (|| {
+            let mut buf = [0u8; 64];
+            let n = file.read_at(&mut buf, 0)?;
+            let text = std::str::from_utf8(&buf[..n]).unwrap_or("");
+            let mut nums = text.split_whitespace().map(|w| w.parse::<u64>().unwrap_or(0));
+            let (was_last, was_reserved) = (nums.next().unwrap_or(0), nums.next().unwrap_or(0));
+            let (mut last, mut reserved) = (was_last, was_reserved);
+            let r = f(&mut last, &mut reserved);
+            if last > reserved {
+                reserved = last + RESERVE;
+            }
+            if (last, reserved) != (was_last, was_reserved) {
+                // Fixed width: the file never shrinks, so a reader under
+                // the lock always sees two whole numbers.
+                file.write_all_at(format!("{last:020} {reserved:020}\n").as_bytes(), 0)?;
+                if reserved != was_reserved {
+                    file.sync_data()?;
+                }
+            }
+            Ok(r)
+        })();
+        let _ = file.unlock();
+        result
+    }
+
+    /// Hands out `n` numbers, all above `above`; returns the last.
+    pub fn take(&mut self, above: u64, n: u64) -> io::Result<u64> {
+        self.locked(|last, _| {
+            *last = (*last).max(above) + n;
+            *last
+        })
+    }
+
+    /// The last number handed out by any process.
+    pub fn last(&mut self) -> io::Result<u64> {
+        self.locked(|last, _| *last)
     }
 }
 

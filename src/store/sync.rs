@@ -24,7 +24,7 @@ use super::filename;
 use super::keywords::{self, Keywords};
 use super::lock::DotLock;
 use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
-use super::modseq::{fresh_base, info_of, ModseqFile};
+use super::modseq::{fresh_base, info_of, Counter, ModseqFile};
 use super::uidlist::{self, UidList};
 use super::watch::FsEvent;
 
@@ -59,9 +59,11 @@ impl MailboxShared {
 
     fn sync_with(&self, force: bool) -> Result<Arc<Snapshot>> {
         let mut disk = self.lock_disk()?;
+        disk.catch_up();
         let now = self.dir_times();
         if !force && self.unchanged(&disk, &now) {
-            return Ok(self.snapshot());
+            // Publishes only when another process's numbers moved ours on.
+            return Ok(self.publish(&mut disk, &[]));
         }
         let lock = DotLock::acquire(self.dir())?;
         let (dirty, recent) = self.scan_locked(&mut disk)?;
@@ -325,41 +327,49 @@ impl MailboxShared {
         disk.touched = true;
         disk.pending.clear();
         let (mut file, map, found) = ModseqFile::load(self.dir(), uidvalidity);
+        let floor = file.reserved.max(disk.highest_modseq);
+        if disk.counter.is_none() {
+            match Counter::open(self.dir(), floor) {
+                Ok(c) => disk.counter = Some(c),
+                Err(e) => log::error!("{}: opening {}: {e}", self.dir().display(), super::modseq::COUNTER),
+            }
+        }
+        disk.highest_modseq = floor;
         let result = if !found {
-            let base = fresh_base().max(file.reserved + 1).max(disk.highest_modseq + 1);
+            disk.highest_modseq = fresh_base().max(floor);
+            let base = disk.take_modseqs(1);
             disk.highest_modseq = base;
             disk.entries.update_where(|_| true, |e| e.modseq = base);
             file.floor = base;
             file.rewrite(&disk.entries, base)
         } else {
-            let mut highest = file.reserved.max(disk.highest_modseq);
+            let stale = |e: &Entry| map.get(&e.uid).is_none_or(|(_, info)| info != info_of(&e.file));
+            let live: HashSet<u32> = disk.entries.iter().map(|e| e.uid).collect();
+            let mut gone: Vec<u32> = map.keys().copied().filter(|u| !live.contains(u)).collect();
+            gone.sort_unstable();
+            let n = disk.entries.iter().filter(|e| stale(e)).count() + gone.len();
+            if n > 0 {
+                disk.highest_modseq = disk.take_modseqs(n as u64);
+            }
+            let mut next = disk.highest_modseq - n as u64;
             let mut text = String::new();
-            let mut n = 0;
-            let mut live = HashSet::new();
             disk.entries.update_where(
                 |_| true,
-                |e| {
-                    live.insert(e.uid);
-                    match map.get(&e.uid) {
-                        Some((m, info)) if info == info_of(&e.file) => e.modseq = *m,
-                        _ => {
-                            highest += 1;
-                            e.modseq = highest;
-                            text.push_str(&format!("m {} {highest} {}\n", e.uid, info_of(&e.file)));
-                            n += 1;
-                        }
+                |e| match map.get(&e.uid) {
+                    Some((m, info)) if info == info_of(&e.file) => e.modseq = *m,
+                    _ => {
+                        next += 1;
+                        e.modseq = next;
+                        text.push_str(&format!("m {} {next} {}\n", e.uid, info_of(&e.file)));
                     }
                 },
             );
-            let mut gone: Vec<u32> = map.keys().copied().filter(|u| !live.contains(u)).collect();
-            gone.sort_unstable();
             for uid in gone {
-                highest += 1;
-                file.push_expunge(uid, highest);
-                text.push_str(&format!("x {uid} {highest}\n"));
-                n += 1;
+                next += 1;
+                file.push_expunge(uid, next);
+                text.push_str(&format!("x {uid} {next}\n"));
             }
-            disk.highest_modseq = highest;
+            let highest = disk.highest_modseq;
             file.reserve(highest + 1, &disk.entries).and_then(|()| file.append(&text, n, &disk.entries, highest))
         };
         if let Err(e) = result {
@@ -377,7 +387,7 @@ impl MailboxShared {
             (Some(size), Some(d)) => (size, d),
             (Some(size), None) => (size, UNKNOWN_DATE),
             (None, d) => {
-                let meta = fs::metadata(self.cur_path(file)).ok();
+                let meta = fs::symlink_metadata(self.cur_path(file)).ok();
                 let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
                 (size, d.unwrap_or_else(|| meta.map(|m| m.mtime()).unwrap_or_else(now_secs)))
             }

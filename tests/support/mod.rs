@@ -638,3 +638,10 @@ impl Client {
         self.until_tagged(&tag)
     }
 }
+
+impl Server {
+    /// The server's process id (for reading `/proc/PID`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
