@@ -56,10 +56,15 @@ fn check_copies(
         ] {
             assert!(head.contains(&kept), "{kept:?} missing from {head}");
         }
-        // Nothing else of the original is readable.
-        let plain = String::from_utf8_lossy(&copy);
+        // Nothing else of the original is readable: not in the header, and
+        // not in the body (only strings of 8 or more characters there: a
+        // short one turns up in base64 of random ciphertext now and then).
         for secret in ["zanzibar", "hidden-header", "Dave", "Received:", "Return-Path", "xxxxxxxx", "8-bit"] {
-            assert!(!plain.contains(secret), "{secret:?} readable in the copy");
+            assert!(!head.contains(secret), "{secret:?} readable in the copy's header");
+        }
+        let body = String::from_utf8_lossy(body_after_header(&copy));
+        for secret in ["zanzibar", "hidden-header", "Received:", "Return-Path", "xxxxxxxx"] {
+            assert!(!body.contains(secret), "{secret:?} readable in the copy's body");
         }
         let body = body_after_header(&copy);
         for line in body.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
