@@ -317,3 +317,34 @@ fn a_new_mailbox_inherits_its_parents_acl() {
     let r = a.cmd("CREATE ~bob/Mine");
     assert!(result(&r).starts_with("NO [NOPERM]"), "{r:?}");
 }
+
+/// RFC 4314 4: a COPY into a mailbox where the user may insert but not set
+/// flags keeps only the flags the user's rights allow there.
+#[test]
+fn copies_into_a_shared_mailbox_keep_only_the_flags_the_rights_allow() {
+    let server = start();
+    let mut b = login(&server, "bob");
+    b.ok("CREATE Inbound");
+    let mut a = login(&server, "alice");
+    a.append("INBOX", "(\\Seen \\Flagged \\Deleted)", &message("to bob"));
+    a.append("INBOX", "(\\Seen \\Flagged \\Deleted)", &message("to bob again"));
+    a.select("INBOX");
+
+    // "i" alone: the copy arrives with no flag at all.
+    b.ok("SETACL Inbound alice lri");
+    a.ok("COPY 1 ~bob/Inbound");
+    // "i" and "s": only \Seen stays.
+    b.ok("SETACL Inbound alice lris");
+    a.ok("COPY 2 ~bob/Inbound");
+
+    b.select("Inbound");
+    let flags = untagged(&b.ok("FETCH 1:* (FLAGS)"));
+    assert_eq!(flags, ["* 1 FETCH (FLAGS (\\Recent))", "* 2 FETCH (FLAGS (\\Seen \\Recent))"]);
+    // The owner's own copies keep every flag.
+    b.append("INBOX", "(\\Seen \\Flagged)", &message("bob's"));
+    b.select("INBOX");
+    b.ok("COPY 1 Inbound");
+    b.select("Inbound");
+    let third = untagged(&b.ok("FETCH 3 (FLAGS)"));
+    assert_eq!(third, ["* 3 FETCH (FLAGS (\\Flagged \\Seen \\Recent))"]);
+}

@@ -15,7 +15,7 @@ use crate::proto::sequence::SequenceSet;
 use crate::session::Session;
 use crate::smime::{self, CertError, Recipient};
 use crate::store::mailbox::MailboxShared;
-use crate::store::StoreError;
+use crate::store::{FlagOp, StoreError};
 
 /// COPY / UID COPY, and with `remove` MOVE / UID MOVE.
 pub fn copy(
@@ -86,6 +86,13 @@ pub fn copy(
             (validity, pairs, copied)
         }
     };
+    // RFC 4314 4: a copy keeps only the system flags the user may set in
+    // the destination (\Seen needs "s", \Deleted "t", the others "w").
+    let mask = target.flag_mask();
+    if mask != u8::MAX && !pairs.is_empty() {
+        let copies: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        dest.store_flags(&copies, FlagOp::Remove, !mask, &[]).map_err(store_error)?;
+    }
     let code = if pairs.is_empty() {
         String::new()
     } else {
