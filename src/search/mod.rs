@@ -18,7 +18,7 @@
 mod eval;
 mod program;
 mod response;
-mod sentdate;
+pub(crate) mod sentdate;
 mod text;
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub fn sent_date(value: &[u8]) -> Option<Date> {
 }
 
 /// Replaces comments `( ... )`, nested and with quoted pairs, by a blank.
-fn strip_comments(v: &[u8]) -> Vec<u8> {
+pub(crate) fn strip_comments(v: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(v.len());
     let mut depth = 0usize;
     let mut escaped = false;
@@ -54,23 +54,23 @@ fn strip_comments(v: &[u8]) -> Vec<u8> {
     out
 }
 
-fn month(w: &[u8]) -> Option<u32> {
+pub(crate) fn month(w: &[u8]) -> Option<u32> {
     const NAMES: [&[u8]; 12] =
         [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
-    if w.len() < 3 {
+    if w.len() < 3 || !w.iter().all(u8::is_ascii_alphabetic) {
         return None;
     }
     NAMES.iter().position(|n| w[..3].eq_ignore_ascii_case(n)).map(|i| i as u32 + 1)
 }
 
-fn number(w: &[u8]) -> Option<u32> {
+pub(crate) fn number(w: &[u8]) -> Option<u32> {
     if w.is_empty() || w.len() > 2 || !w.iter().all(u8::is_ascii_digit) {
         return None;
     }
     std::str::from_utf8(w).ok()?.parse().ok()
 }
 
-fn year(w: &[u8]) -> Option<u32> {
+pub(crate) fn year(w: &[u8]) -> Option<u32> {
     if w.len() < 2 || w.len() > 4 || !w.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -79,7 +79,7 @@ fn year(w: &[u8]) -> Option<u32> {
 
 /// RFC 5322 4.3: two-digit years below 50 are 20xx, others (and three-digit
 /// years) are offsets from 1900.
-fn year_fix(y: u32) -> i32 {
+pub(crate) fn year_fix(y: u32) -> i32 {
     let y = y as i32;
     match y {
         0..=49 => 2000 + y,

@@ -3,6 +3,7 @@
 //! cannot be read, the INTERNALDATE stands in (the caller does that).
 
 use crate::proto::datetime::Date;
+use crate::search::sentdate::{month, number, strip_comments, year, year_fix};
 
 /// Seconds since the epoch of an RFC 5322 `date-time` (raw field value,
 /// maybe folded, with comments), with the obsolete forms of RFC 5322 4.3
@@ -75,66 +76,6 @@ fn zone_offset(z: &[u8]) -> Option<i64> {
         _ => return None,
     };
     Some(hours * 3600)
-}
-
-/// Replaces comments `( ... )`, nested and with quoted pairs, by a blank.
-fn strip_comments(v: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(v.len());
-    let mut depth = 0usize;
-    let mut escaped = false;
-    for &b in v {
-        if depth > 0 {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'(' => depth += 1,
-                b')' => depth -= 1,
-                _ => {}
-            }
-            if depth == 0 {
-                out.push(b' ');
-            }
-        } else if b == b'(' {
-            depth = 1;
-        } else {
-            out.push(b);
-        }
-    }
-    out
-}
-
-fn month(w: &[u8]) -> Option<u32> {
-    const NAMES: [&[u8]; 12] =
-        [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
-    if w.len() < 3 || !w.iter().all(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    NAMES.iter().position(|n| w[..3].eq_ignore_ascii_case(n)).map(|i| i as u32 + 1)
-}
-
-fn number(w: &[u8]) -> Option<u32> {
-    if w.is_empty() || w.len() > 2 || !w.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(w).ok()?.parse().ok()
-}
-
-fn year(w: &[u8]) -> Option<u32> {
-    if w.len() < 2 || w.len() > 4 || !w.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(w).ok()?.parse().ok()
-}
-
-/// RFC 5322 4.3: two-digit years below 50 are 20xx, others (and three-digit
-/// years) are offsets from 1900.
-fn year_fix(y: u32) -> i32 {
-    let y = y as i32;
-    match y {
-        0..=49 => 2000 + y,
-        50..=999 => 1900 + y,
-        _ => y,
-    }
 }
 
 #[cfg(test)]
