@@ -1,8 +1,6 @@
 //! `tegami acl`: sets the rights of one identifier on a mailbox of an
 //! account, for clients without an ACL dialog (Thunderbird).
 
-use std::path::Path;
-
 use crate::acl;
 use crate::store::{Store, StoreError};
 
@@ -12,27 +10,15 @@ pub const SYNOPSIS: &str = "acl -u USERS [-m TEMPLATE] ACCOUNT MAILBOX IDENTIFIE
 /// The man page paragraph.
 pub const DOC: &str = "Sets the rights IDENTIFIER holds on MAILBOX of ACCOUNT, as SETACL does, in the mailbox's dovecot-acl file (which Dovecot reads too). IDENTIFIER is a user name, anyone, authenticated, or one of these with a leading - for rights taken away. RIGHTS are RFC 4314 letters (lrswipkxtea, and c and d of RFC 2086): as given they replace the identifier's rights, after + they are added, after - they are removed; \"\" removes the entry. Options come before ACCOUNT. The other user then finds the mailbox as ~ACCOUNT/MAILBOX (~public/... for the account public).";
 
-fn options() -> getopts::Options {
-    let mut o = getopts::Options::new();
-    o.parsing_style(getopts::ParsingStyle::StopAtFirstFree);
-    o.optopt("u", "users", "the passwd-file", "USERS");
-    o.optopt("m", "mail", "maildir template, as the server's -m", "TEMPLATE");
-    o.optflag("h", "help", "print this help");
-    o
-}
-
 /// Runs `tegami acl ARGS`.
 pub fn run(args: &[String]) -> Result<String, String> {
-    let m = options().parse(args).map_err(|e| format!("{e} (usage: tegami {SYNOPSIS})"))?;
-    if m.opt_present("help") {
-        return Ok(options().usage(&format!("Usage: tegami {SYNOPSIS}\n\n{DOC}")));
-    }
-    let users = m.opt_str("users").ok_or_else(|| format!("-u USERS is required (usage: tegami {SYNOPSIS})"))?;
-    let [account, mailbox, id, rights] = m.free.as_slice() else {
+    let (account, maildir, rest) = match super::account_command(args, SYNOPSIS, DOC)? {
+        super::AccountCommand::Help(help) => return Ok(help),
+        super::AccountCommand::Run { account, maildir, rest } => (account, maildir, rest),
+    };
+    let [mailbox, id, rights] = rest.as_slice() else {
         return Err(format!("usage: tegami {SYNOPSIS}"));
     };
-    let template = m.opt_str("mail").unwrap_or_else(|| "%h/Maildir".into());
-    let (account, maildir) = super::account(Path::new(&users), &template, account)?;
     let (negative, who) = acl::identifier(id, &account.user).map_err(|e| format!("identifier refused: {e}"))?;
     let change = acl::change(rights).map_err(|e| format!("rights refused: {e}"))?;
     let store = Store::without_watcher();

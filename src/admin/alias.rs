@@ -1,7 +1,5 @@
 //! `tegami alias`: mailbox aliases of an account (see [`crate::alias`]).
 
-use std::path::Path;
-
 use crate::alias::{self, Alias};
 use crate::store::Store;
 
@@ -11,25 +9,12 @@ pub const SYNOPSIS: &str = "alias -u USERS [-m TEMPLATE] ACCOUNT (add NAME ~USER
 /// The man page paragraph.
 pub const DOC: &str = "Manages the mailbox aliases of ACCOUNT, kept in tegami-aliases at its maildir root: an alias shows a foreign mailbox (~USER/MAILBOX, ~public/MAILBOX) under NAME as an ordinary mailbox, for clients that ignore namespaces and subscriptions; it behaves as the target, with the rights the target's ACL gives ACCOUNT, and answers NO [NONEXISTENT] while the target is gone. An alias cannot name another alias, INBOX, or a mailbox the account has; names with .. or control characters are refused.";
 
-fn options() -> getopts::Options {
-    let mut o = getopts::Options::new();
-    o.parsing_style(getopts::ParsingStyle::StopAtFirstFree);
-    o.optopt("u", "users", "the passwd-file", "USERS");
-    o.optopt("m", "mail", "maildir template, as the server's -m", "TEMPLATE");
-    o.optflag("h", "help", "print this help");
-    o
-}
-
 /// Runs `tegami alias ARGS`.
 pub fn run(args: &[String]) -> Result<String, String> {
-    let m = options().parse(args).map_err(|e| format!("{e} (usage: tegami {SYNOPSIS})"))?;
-    if m.opt_present("help") {
-        return Ok(options().usage(&format!("Usage: tegami {SYNOPSIS}\n\n{DOC}")));
-    }
-    let users = m.opt_str("users").ok_or_else(|| format!("-u USERS is required (usage: tegami {SYNOPSIS})"))?;
-    let template = m.opt_str("mail").unwrap_or_else(|| "%h/Maildir".into());
-    let (account, rest) = m.free.split_first().ok_or_else(|| format!("usage: tegami {SYNOPSIS}"))?;
-    let (account, maildir) = super::account(Path::new(&users), &template, account)?;
+    let (account, maildir, rest) = match super::account_command(args, SYNOPSIS, DOC)? {
+        super::AccountCommand::Help(help) => return Ok(help),
+        super::AccountCommand::Run { account, maildir, rest } => (account, maildir, rest),
+    };
     if !maildir.is_dir() {
         return Err(format!("the maildir of {} ({}) does not exist yet", account.user, maildir.display()));
     }

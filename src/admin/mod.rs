@@ -74,3 +74,37 @@ pub fn give_to_dir_owner(file: &Path) -> Result<(), String> {
     let m = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     std::os::unix::fs::chown(file, Some(m.uid()), Some(m.gid())).map_err(|e| format!("{}: {e}", file.display()))
 }
+
+/// What `tegami NAME -u USERS [-m TEMPLATE] ACCOUNT ARGS...` asks for.
+pub enum AccountCommand {
+    /// `-h`: the help text to print.
+    Help(String),
+    /// The account, its maildir, and the arguments after ACCOUNT.
+    Run {
+        /// The passwd-file entry.
+        account: Box<Account>,
+        /// Its maildir (absolute).
+        maildir: PathBuf,
+        /// The arguments after ACCOUNT.
+        rest: Vec<String>,
+    },
+}
+
+/// Parses the arguments of a subcommand of the form `-u USERS [-m TEMPLATE]
+/// ACCOUNT ARGS...` (options before ACCOUNT) and finds the account.
+pub fn account_command(args: &[String], synopsis: &str, doc: &str) -> Result<AccountCommand, String> {
+    let mut o = getopts::Options::new();
+    o.parsing_style(getopts::ParsingStyle::StopAtFirstFree);
+    o.optopt("u", "users", "the passwd-file", "USERS");
+    o.optopt("m", "mail", "maildir template, as the server's -m", "TEMPLATE");
+    o.optflag("h", "help", "print this help");
+    let m = o.parse(args).map_err(|e| format!("{e} (usage: tegami {synopsis})"))?;
+    if m.opt_present("help") {
+        return Ok(AccountCommand::Help(o.usage(&format!("Usage: tegami {synopsis}\n\n{doc}"))));
+    }
+    let users = m.opt_str("users").ok_or_else(|| format!("-u USERS is required (usage: tegami {synopsis})"))?;
+    let template = m.opt_str("mail").unwrap_or_else(|| "%h/Maildir".into());
+    let (name, rest) = m.free.split_first().ok_or_else(|| format!("usage: tegami {synopsis}"))?;
+    let (account, maildir) = self::account(Path::new(&users), &template, name)?;
+    Ok(AccountCommand::Run { account: Box::new(account), maildir, rest: rest.to_vec() })
+}
