@@ -9,7 +9,7 @@ mod support;
 
 use std::cmp::Ordering;
 
-use support::{Client, Seed, Server};
+use support::{corpus_messages, seeds_of, Client, Server};
 use unicode_normalization::UnicodeNormalization;
 
 // ---- The model -------------------------------------------------------
@@ -257,10 +257,6 @@ fn check_against_model(c: &mut Client, facts: &[Facts]) {
     }
 }
 
-fn seeds_of(msgs: &[(Vec<u8>, i64)]) -> Vec<Seed<'_>> {
-    msgs.iter().map(|(d, t)| Seed { data: d, info: "", mtime: *t }).collect()
-}
-
 // ---- Tests -----------------------------------------------------------
 
 #[test]
@@ -323,19 +319,7 @@ fn display_keys() {
 
 #[test]
 fn corpus_against_model() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .collect();
-    names.sort();
-    let msgs: Vec<(Vec<u8>, i64)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (std::fs::read(p).unwrap(), 1_100_000_000 + ((i as i64 * 7919) % 97) * 3600))
-        .filter(|(d, _)| !d.is_empty())
-        .collect();
+    let msgs = corpus_messages();
     let facts: Vec<Facts> = msgs.iter().enumerate().map(|(i, (d, t))| facts(i as u32 + 1, d, *t)).collect();
     let server = Server::start_seeded(&[], &seeds_of(&msgs));
     let mut c = server.login("alice");

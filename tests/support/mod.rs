@@ -645,3 +645,26 @@ impl Server {
         self.child.id()
     }
 }
+
+/// The `.eml` messages of `tests/corpus`, in name order, each with an
+/// INTERNALDATE spread over a few days (for SORT and THREAD models).
+pub fn corpus_messages() -> Vec<(Vec<u8>, i64)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (std::fs::read(p).unwrap(), 1_100_000_000 + ((i as i64 * 7919) % 97) * 3600))
+        .filter(|(d, _)| !d.is_empty())
+        .collect()
+}
+
+/// Seeds of messages with their dates, without flags.
+pub fn seeds_of(msgs: &[(Vec<u8>, i64)]) -> Vec<Seed<'_>> {
+    msgs.iter().map(|(d, t)| Seed { data: d, info: "", mtime: *t }).collect()
+}
