@@ -106,12 +106,16 @@ fn owner_for(maildir: &Path, account: &Account) -> Option<(u32, u32)> {
     maildir.ancestors().find_map(|p| fs::metadata(p).ok()).map(|m| (m.uid(), m.gid()))
 }
 
-/// `create_dir_all`, giving each directory it makes to `owner`.
+/// `create_dir_all`, giving each directory it makes the mode of its parent
+/// and `owner`.
 fn make_dirs(dir: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
     let missing: Vec<&Path> = dir.ancestors().take_while(|p| !p.as_os_str().is_empty() && !p.exists()).collect();
     for p in missing.into_iter().rev() {
         match fs::create_dir(p) {
             Ok(()) => {
+                if let Some(parent) = p.parent() {
+                    crate::store::perms::fix_new_dir(p, parent);
+                }
                 if let Some((u, g)) = owner {
                     spool::chown(p, u, g)?;
                 }

@@ -166,8 +166,14 @@ impl Watch {
         // A relative maildir would put the spool in the working directory.
         if !maildir.is_absolute() {
             log::warn!("no alerts for {user}: the maildir {} is not an absolute path", maildir.display());
-        } else if let Err(e) = std::fs::create_dir_all(&dir) {
-            log::warn!("cannot create the alert spool {}: {e}", dir.display());
+        } else {
+            let existed = dir.is_dir();
+            match std::fs::create_dir_all(&dir) {
+                // Private like the maildir it belongs to (Dovecot's rule).
+                Ok(()) if !existed => crate::store::perms::fix_new_dir(&dir, maildir),
+                Ok(()) => {}
+                Err(e) => log::warn!("cannot create the alert spool {}: {e}", dir.display()),
+            }
         }
         let dir = dir.canonicalize().unwrap_or(dir);
         let listener = Arc::new(Listener { due: AtomicBool::new(true), notifier, dir: dir.clone() });

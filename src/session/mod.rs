@@ -344,14 +344,16 @@ impl Session {
         if let Err(e) = std::fs::create_dir_all(&root) {
             log::warn!("{} cannot create the maildir {}: {e}", self.tag(), root.display());
         }
+        let mail = self.shared.store.account(root.clone());
+        if let Err(e) = mail.ensure_default_mailboxes() {
+            log::warn!("{} cannot create the default mailboxes in {}: {e}", self.tag(), mail.root().display());
+        }
+        // After the store has made the root a maildir (and given it its
+        // mode), so the alert spool takes that mode.
         let global_alerts = self.shared.config.alerts_dir.as_deref();
         let alerts =
             crate::alerts::Watch::start(global_alerts, &account.user, account.domain(), &root, self.notifier.clone());
         self.alerts = Some(alerts);
-        let mail = self.shared.store.account(root);
-        if let Err(e) = mail.ensure_default_mailboxes() {
-            log::warn!("{} cannot create the default mailboxes in {}: {e}", self.tag(), mail.root().display());
-        }
         self.user = Some(User { account, mail });
         self.state = State::Authenticated;
         let _ = self.conn.get_ref().tcp().set_read_timeout(Some(AUTH_TIMEOUT));
