@@ -7,7 +7,6 @@ use super::messages::{self, Want};
 use super::search::program;
 use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
-use crate::proto::response::write_string;
 use crate::session::Session;
 use crate::sort::{self, memo, Item, Keys};
 use std::sync::Arc;
@@ -116,13 +115,7 @@ pub fn sort(
 /// order (runs only where the order ascends by one); an empty list of
 /// options means ALL. MIN, MAX and ALL are left out when nothing matched.
 pub fn esort_response(tag: &str, uid: bool, returns: &[SearchReturn], sorted: &[u32]) -> String {
-    let mut head = Vec::from(&b"ESEARCH (TAG "[..]);
-    write_string(&mut head, tag.as_bytes());
-    head.push(b')');
-    let mut out = String::from_utf8_lossy(&head).into_owned();
-    if uid {
-        out.push_str(" UID");
-    }
+    let mut out = crate::search::esearch_head(tag, uid);
     let want = |r: SearchReturn| {
         if returns.iter().all(|x| *x == SearchReturn::Save) {
             r == SearchReturn::All

@@ -43,12 +43,9 @@ pub fn sequence_set_string(hits: &[u32]) -> String {
     out
 }
 
-/// `ESEARCH (TAG "x") [UID] [MIN n] [MAX n] [COUNT n] [ALL set]` for the
-/// requested return options; an empty list means ALL (RFC 4731 3.1). MIN,
-/// MAX and ALL are left out when nothing matched; COUNT is always given
-/// when asked for. SAVE adds nothing here; when it is the only option the
-/// handler sends no ESEARCH response at all (RFC 5182 2.4).
-pub fn esearch_response(tag: &str, uid: bool, returns: &[SearchReturn], hits: &[u32]) -> String {
+/// `ESEARCH (TAG "x") [UID]`: the start of every ESEARCH response, of
+/// SEARCH and of SORT RETURN alike.
+pub fn esearch_head(tag: &str, uid: bool) -> String {
     let mut head = Vec::from(&b"ESEARCH (TAG "[..]);
     write_string(&mut head, tag.as_bytes());
     head.push(b')');
@@ -57,6 +54,16 @@ pub fn esearch_response(tag: &str, uid: bool, returns: &[SearchReturn], hits: &[
     if uid {
         out.push_str(" UID");
     }
+    out
+}
+
+/// `ESEARCH (TAG "x") [UID] [MIN n] [MAX n] [COUNT n] [ALL set]` for the
+/// requested return options; an empty list means ALL (RFC 4731 3.1). MIN,
+/// MAX and ALL are left out when nothing matched; COUNT is always given
+/// when asked for. SAVE adds nothing here; when it is the only option the
+/// handler sends no ESEARCH response at all (RFC 5182 2.4).
+pub fn esearch_response(tag: &str, uid: bool, returns: &[SearchReturn], hits: &[u32]) -> String {
+    let mut out = esearch_head(tag, uid);
     let want = |r: SearchReturn| {
         if returns.is_empty() {
             r == SearchReturn::All
