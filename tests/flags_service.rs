@@ -18,13 +18,7 @@ const FLAGS: &str = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $For
 /// alice has `seeds` in INBOX (UIDs 1..) with [`KEYWORDS`].
 fn start(seeds: &[Seed]) -> Server {
     Server::start_with(&[], |d| {
-        let mut passwd = String::new();
-        for (u, p) in ACCOUNTS {
-            let hash = tegami::auth::hash_password("SHA512-CRYPT", p.as_bytes()).expect("hash");
-            let home = d.join("home").join(u);
-            passwd.push_str(&format!("{u}:{hash}:1000:1000::{}::userdb_quota_rule=*:storage=1G\n", home.display()));
-        }
-        std::fs::write(d.join("passwd"), passwd).unwrap();
+        crate::support::write_hashed_passwd(d, ACCOUNTS);
         let md = d.join("home").join("alice").join("Maildir");
         seed_maildir(&md, seeds);
         std::fs::write(md.join("dovecot-keywords"), KEYWORDS).unwrap();

@@ -17,13 +17,7 @@ pub const ACCOUNTS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builde
 /// a Dovecot extra field, as an administrator's would.
 pub fn start() -> Server {
     Server::start_with(&[], |d| {
-        let mut passwd = String::new();
-        for (u, p) in ACCOUNTS {
-            let hash = tegami::auth::hash_password("SHA512-CRYPT", p.as_bytes()).expect("hash");
-            let home = d.join("home").join(u);
-            passwd.push_str(&format!("{u}:{hash}:1000:1000::{}::userdb_quota_rule=*:storage=1G\n", home.display()));
-        }
-        std::fs::write(d.join("passwd"), passwd).unwrap();
+        crate::support::write_hashed_passwd(d, ACCOUNTS);
     })
 }
 

@@ -668,3 +668,15 @@ pub fn corpus_messages() -> Vec<(Vec<u8>, i64)> {
 pub fn seeds_of(msgs: &[(Vec<u8>, i64)]) -> Vec<Seed<'_>> {
     msgs.iter().map(|(d, t)| Seed { data: d, info: "", mtime: *t }).collect()
 }
+
+/// Writes `dir/passwd` as an administrator's would: SHA512-CRYPT hashes,
+/// homes under `dir/home`, and a Dovecot extra field.
+pub fn write_hashed_passwd(dir: &Path, accounts: &[(&str, &str)]) {
+    let mut passwd = String::new();
+    for (u, p) in accounts {
+        let hash = tegami::auth::hash_password("SHA512-CRYPT", p.as_bytes()).expect("hash");
+        let home = dir.join("home").join(u);
+        passwd.push_str(&format!("{u}:{hash}:1000:1000::{}::userdb_quota_rule=*:storage=1G\n", home.display()));
+    }
+    std::fs::write(dir.join("passwd"), passwd).unwrap();
+}
