@@ -172,7 +172,12 @@ fn fetch_url(s: &Session, url: &[u8]) -> Result<Vec<u8>, Reply> {
     } else {
         render::section(msg, &mime::scan(msg), &u.section, u.partial)
     };
-    Ok(data.bytes(msg).to_vec())
+    let octets = data.bytes(msg).to_vec();
+    if message.damaged() {
+        // Never stored: the copy would hold NULs where the file shrank.
+        return Err(Reply::No("The referenced message changed while it was read; try again".into()));
+    }
+    Ok(octets)
 }
 
 /// Puts together the messages of an APPEND that were given by CATENATE;

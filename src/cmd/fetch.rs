@@ -17,28 +17,34 @@ use crate::proto::sequence::SequenceSet;
 use crate::session::view::set_text;
 use crate::session::Session;
 use crate::store::filename::SEEN;
+use crate::store::mapped::{self, Mapped};
 use crate::store::{cache, FlagOp};
 
 /// Responses are written out once this many octets are queued, so a FETCH
 /// of many large messages never holds them all in memory.
 const FLUSH_AT: usize = 256 * 1024;
 
-/// A message's octets, read from its file.
+/// A message's octets: read, or mapped from its file.
 ///
-/// Never mapped: a file that another program truncates under a memory map
-/// kills the process with SIGBUS when the lost pages are touched, and no
-/// size check before mapping can rule that out. A read gets what the file
-/// holds at that moment: a message that shrank gives a shorter (valid)
-/// literal, never a crash.
+/// Large files are mapped (see `store::mapped`: a file another program
+/// truncates under the map reads as zeros past its new end, and the map
+/// says it was damaged, instead of killing the server with SIGBUS).
 pub enum Message {
     /// Read into memory.
     Read(Vec<u8>),
+    /// Mapped from the file.
+    Mapped(Mapped),
 }
 
 impl Message {
-    /// Reads an open message file.
+    /// Reads or maps an open message file.
     pub fn load(file: &File) -> std::io::Result<Message> {
         let len = file.metadata()?.len();
+        if len >= mapped::MAP_FROM {
+            if let Some(map) = Mapped::map(file)? {
+                return Ok(Message::Mapped(map));
+            }
+        }
         let mut v = Vec::with_capacity(len.min(1 << 30) as usize);
         std::io::Read::read_to_end(&mut &*file, &mut v)?;
         Ok(Message::Read(v))
@@ -48,7 +54,14 @@ impl Message {
     pub fn bytes(&self) -> &[u8] {
         match self {
             Message::Read(v) => v,
+            Message::Mapped(m) => m.bytes(),
         }
+    }
+
+    /// True when the file shrank while mapped, so what was read of it is
+    /// not the message (some of it read as zeros).
+    pub fn damaged(&self) -> bool {
+        matches!(self, Message::Mapped(m) if m.damaged())
     }
 }
 
@@ -291,7 +304,10 @@ pub fn fetch(
             // they read while the message is at hand.
             missing_values.push((cached::SEARCH_HEADER, cached::search_header(msg)));
         }
-        if !missing_values.is_empty() {
+        // Values computed from a file that shrank under its map are not the
+        // message's: sent this once, never cached.
+        let damaged = message.as_ref().is_some_and(Message::damaged);
+        if !missing_values.is_empty() && !damaged {
             view.mailbox().with_cache(|c| {
                 for (f, v) in &missing_values {
                     c.put(uid_i, *f, stamp, v);
@@ -438,6 +454,12 @@ pub fn fetch(
             }
         }
         s.out.extend_from_slice(b")\r\n");
+        if message.as_ref().is_some_and(Message::damaged) {
+            log::warn!(
+                "{} the file of UID {uid_i} shrank while it was read (changed outside the maildir rules); the client got NULs for the missing part",
+                s.tag()
+            );
+        }
         if s.out.len() >= FLUSH_AT {
             s.flush().map_err(write_failed)?;
         }

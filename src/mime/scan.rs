@@ -86,7 +86,9 @@ pub fn bare_lfs(b: &[u8]) -> usize {
         return 0;
     }
     let pairs = memchr::memmem::find_iter(b, b"\r\n").count();
-    lf - pairs
+    // Saturating: `b` may be a mapped file that another program rewrites
+    // between the two passes (see store::mapped).
+    lf.saturating_sub(pairs)
 }
 
 #[cfg(test)]

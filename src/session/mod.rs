@@ -206,7 +206,8 @@ impl Session {
     pub fn write_direct(&mut self, data: &[u8]) -> io::Result<()> {
         self.flush()?;
         log::debug!("{} S: ({} octets of literal data)", self.tag(), data.len());
-        self.conn.get_mut().write_all(data)?;
+        // Through a bounce buffer: `data` may come from a mapped file.
+        crate::store::mapped::write_copied(self.conn.get_mut(), data)?;
         self.bytes_out += data.len() as u64;
         self.monitor.sent(data.len() as u64);
         Ok(())

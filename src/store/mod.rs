@@ -31,6 +31,7 @@ pub mod keywords;
 pub mod lock;
 pub mod mailbox;
 pub mod maildirsize;
+pub mod mapped;
 pub mod modify;
 pub mod modseq;
 pub mod name;
