@@ -326,25 +326,74 @@ fn copies_into_a_shared_mailbox_keep_only_the_flags_the_rights_allow() {
     let mut b = login(&server, "bob");
     b.ok("CREATE Inbound");
     let mut a = login(&server, "alice");
-    a.append("INBOX", "(\\Seen \\Flagged \\Deleted)", &message("to bob"));
-    a.append("INBOX", "(\\Seen \\Flagged \\Deleted)", &message("to bob again"));
+    a.append("INBOX", "(\\Seen \\Flagged \\Deleted $Work)", &message("to bob"));
+    a.append("INBOX", "(\\Seen \\Flagged \\Deleted $Work)", &message("to bob again"));
     a.select("INBOX");
 
     // "i" alone: the copy arrives with no flag at all.
     b.ok("SETACL Inbound alice lri");
     a.ok("COPY 1 ~bob/Inbound");
-    // "i" and "s": only \Seen stays.
+    // "i" and "s": only \Seen stays (keywords need "w" too).
     b.ok("SETACL Inbound alice lris");
     a.ok("COPY 2 ~bob/Inbound");
 
+    // "i" and "w": \Flagged and the keyword, not \Seen or \Deleted.
+    b.ok("SETACL Inbound alice lriw");
+    a.ok("COPY 1 ~bob/Inbound");
+
     b.select("Inbound");
     let flags = untagged(&b.ok("FETCH 1:* (FLAGS)"));
-    assert_eq!(flags, ["* 1 FETCH (FLAGS (\\Recent))", "* 2 FETCH (FLAGS (\\Seen \\Recent))"]);
+    assert_eq!(
+        flags,
+        [
+            "* 1 FETCH (FLAGS (\\Recent))",
+            "* 2 FETCH (FLAGS (\\Seen \\Recent))",
+            "* 3 FETCH (FLAGS (\\Flagged $Work \\Recent))"
+        ]
+    );
     // The owner's own copies keep every flag.
     b.append("INBOX", "(\\Seen \\Flagged)", &message("bob's"));
     b.select("INBOX");
     b.ok("COPY 1 Inbound");
     b.select("Inbound");
-    let third = untagged(&b.ok("FETCH 3 (FLAGS)"));
-    assert_eq!(third, ["* 3 FETCH (FLAGS (\\Flagged \\Seen \\Recent))"]);
+    let fourth = untagged(&b.ok("FETCH 4 (FLAGS)"));
+    assert_eq!(fourth, ["* 4 FETCH (FLAGS (\\Flagged \\Seen \\Recent))"]);
+}
+
+#[test]
+fn rights_withdrawn_from_a_selected_mailbox_apply_at_the_next_command() {
+    let server = start();
+    let mut b = login(&server, "bob");
+    b.ok("CREATE Projects");
+    b.append("Projects", "", &message("plan"));
+    b.ok("SETACL Projects alice lrswi");
+    let mut a = login(&server, "alice");
+    let sel = a.select("~bob/Projects");
+    assert!(sel.last().unwrap().contains("OK [READ-WRITE]"), "{sel:?}");
+    a.ok("STORE 1 +FLAGS.SILENT (\\Flagged)");
+
+    // Bob takes "w" and "s" back while alice has the mailbox selected:
+    // her next STORE changes nothing (RFC 4314 4: silently left alone).
+    b.ok("SETACL Projects alice lri");
+    a.ok("STORE 1 -FLAGS.SILENT (\\Flagged)");
+    a.ok("STORE 1 +FLAGS.SILENT (\\Seen)");
+    assert_eq!(untagged(&a.ok("FETCH 1 (FLAGS)")), ["* 1 FETCH (FLAGS (\\Flagged \\Recent))"]);
+    let app = a.append("~bob/Projects", "", &message("still inserting"));
+    assert!(ok(&app), "{app:?}");
+
+    // Without "r" the mailbox is closed for her at once.
+    b.ok("DELETEACL Projects alice");
+    let noop = a.ok("NOOP");
+    assert_eq!(
+        untagged(&noop),
+        [
+            "* NO [NOPERM] The rights on the selected mailbox no longer allow reading it",
+            "* OK [CLOSED] The mailbox is no longer selected"
+        ]
+    );
+    let fetch = a.cmd("FETCH 1 (FLAGS)");
+    assert!(result(&fetch).starts_with("BAD"), "{fetch:?}");
+    // Bob's own session is untouched.
+    b.select("Projects");
+    assert_eq!(untagged(&b.ok("FETCH 1 (FLAGS)")), ["* 1 FETCH (FLAGS (\\Flagged))"]);
 }

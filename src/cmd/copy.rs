@@ -88,10 +88,14 @@ pub fn copy(
     };
     // RFC 4314 4: a copy keeps only the system flags the user may set in
     // the destination (\Seen needs "s", \Deleted "t", the others "w").
+    // Keywords need "w" as well: without it they are dropped too.
     let mask = target.flag_mask();
     if mask != u8::MAX && !pairs.is_empty() {
         let copies: Vec<u32> = pairs.iter().map(|p| p.1).collect();
-        dest.store_flags(&copies, FlagOp::Remove, !mask, &[]).map_err(store_error)?;
+        let keywords =
+            if mask & crate::store::filename::FLAGGED == 0 { keywords_of(&dest, &copies) } else { Vec::new() };
+        let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
+        dest.store_flags(&copies, FlagOp::Remove, !mask, &keywords).map_err(store_error)?;
     }
     let code = if pairs.is_empty() {
         String::new()
@@ -236,4 +240,11 @@ fn encrypted_copy(
     let date = UNIX_EPOCH + Duration::from_secs(source.internal_date(&entry).max(0) as u64);
     let (validity, new) = dest.append_bytes(&copy, entry.flags.system, &keywords, Some(date)).map_err(store_error)?;
     Ok(Some((validity, new, copy.len() as u64)))
+}
+
+/// The keywords any of `uids` carries in `mb`.
+fn keywords_of(mb: &crate::store::MailboxShared, uids: &[u32]) -> Vec<String> {
+    let disk = mb.snapshot();
+    let bits = uids.iter().filter_map(|&u| disk.find(u)).fold(0, |acc, e| acc | e.flags.keywords);
+    disk.keywords.names_of(bits)
 }

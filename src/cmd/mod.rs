@@ -203,6 +203,10 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         s.complete(&tag, Err(Reply::Bad(format!("Unknown command {name}"))));
         return Ok(());
     };
+    // A SETACL by the owner since the last command takes effect now.
+    if s.state == crate::session::State::Selected {
+        resolve::refresh_selected(s);
+    }
     if spec.states & s.state.bit() == 0 {
         let r = wrong_state(s, spec);
         s.complete(&tag, Err(r));

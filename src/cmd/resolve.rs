@@ -31,6 +31,9 @@ pub struct Target {
     pub rights: Rights,
     /// Whether it is one of the user's own mailboxes.
     pub own: bool,
+    /// Which `dovecot-acl` file `rights` were read from (see
+    /// [`refresh_selected`]).
+    pub acl_stamp: Option<(u64, i64, i64)>,
 }
 
 /// `NO [NONEXISTENT]`, worded as for a mailbox that does not exist.
@@ -53,6 +56,39 @@ pub fn rights_in(account: &store::Account, mailbox: &str, user: &str, is_owner: 
     acl::rights_of(file.as_ref(), user, is_owner)
 }
 
+/// The identity of a mailbox's `dovecot-acl` file (inode and change
+/// time), `None` without one: every writer replaces the file by a rename,
+/// so a new ACL always shows here.
+fn acl_stamp(account: &store::Account, mailbox: &str) -> Option<(u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    let dir = account.mailbox_dir(mailbox).ok()?;
+    let m = std::fs::symlink_metadata(dir.join(acl::FILE)).ok()?;
+    Some((m.ino(), m.ctime(), m.ctime_nsec()))
+}
+
+/// Reads the rights on the selected mailbox again when its ACL file
+/// changed since, so a right the owner withdraws is gone at the session's
+/// next command, not at its next SELECT. Without `l` or `r` the mailbox is
+/// no longer selected: the client is told with `NO [NOPERM]` and
+/// `OK [CLOSED]` (RFC 7162 / RFC 9051's code for a mailbox closed).
+pub fn refresh_selected(s: &mut Session) {
+    let (Some(t), Some(user)) = (s.access.as_mut(), s.user.as_ref()) else { return };
+    let stamp = acl_stamp(&t.account, &t.name);
+    if stamp == t.acl_stamp {
+        return;
+    }
+    t.acl_stamp = stamp;
+    t.rights = rights_in(&t.account, &t.name, &user.account.user, t.own);
+    if t.rights.has(Right::Lookup) && t.rights.has(Right::Read) {
+        return;
+    }
+    let display = t.display.clone();
+    log::info!("{} the rights on {display} were withdrawn: no longer selected", s.tag());
+    s.unselect();
+    s.untagged("NO [NOPERM] The rights on the selected mailbox no longer allow reading it");
+    s.untagged("OK [CLOSED] The mailbox is no longer selected");
+}
+
 /// Resolves a decoded mailbox name (see the module comment).
 pub fn target(s: &Session, display: &str) -> Result<Target, Reply> {
     let user = s.user()?;
@@ -71,6 +107,7 @@ pub fn target(s: &Session, display: &str) -> Result<Target, Reply> {
 fn personal(s: &Session, name: &str, display: &str) -> Target {
     let user = s.user.as_ref().expect("logged in: checked by the callers");
     let account = s.shared.store.account(user.mail.root());
+    let acl_stamp = acl_stamp(&account, name);
     let rights = rights_in(&account, name, &user.account.user, true);
     Target {
         account,
@@ -79,6 +116,7 @@ fn personal(s: &Session, name: &str, display: &str) -> Target {
         display: display.to_string(),
         rights,
         own: true,
+        acl_stamp,
     }
 }
 
@@ -117,8 +155,9 @@ fn foreign(s: &Session, display: &str, rest: &str) -> Result<Target, Reply> {
         return Err(nonexistent(display));
     }
     let account = s.shared.store.account(root);
+    let acl_stamp = acl_stamp(&account, &mailbox);
     let rights = rights_in(&account, &mailbox, &me.user, false);
-    Ok(Target { account, owner, name: mailbox, display: display.to_string(), rights, own: false })
+    Ok(Target { account, owner, name: mailbox, display: display.to_string(), rights, own: false, acl_stamp })
 }
 
 impl Target {
