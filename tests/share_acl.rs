@@ -366,7 +366,7 @@ fn rights_withdrawn_from_a_selected_mailbox_apply_at_the_next_command() {
     let mut b = login(&server, "bob");
     b.ok("CREATE Projects");
     b.append("Projects", "", &message("plan"));
-    b.ok("SETACL Projects alice lrswi");
+    b.ok("SETACL Projects alice lrswite");
     let mut a = login(&server, "alice");
     let sel = a.select("~bob/Projects");
     assert!(sel.last().unwrap().contains("OK [READ-WRITE]"), "{sel:?}");
@@ -380,6 +380,13 @@ fn rights_withdrawn_from_a_selected_mailbox_apply_at_the_next_command() {
     assert_eq!(untagged(&a.ok("FETCH 1 (FLAGS)")), ["* 1 FETCH (FLAGS (\\Flagged \\Recent))"]);
     let app = a.append("~bob/Projects", "", &message("still inserting"));
     assert!(ok(&app), "{app:?}");
+    // "e" went too: her CLOSE expunges nothing of what bob deleted.
+    b.select("Projects");
+    b.ok("STORE 1 +FLAGS.SILENT (\\Deleted)");
+    b.ok("UNSELECT");
+    a.ok("CLOSE");
+    let sel = a.select("~bob/Projects");
+    assert!(sel.contains(&"* 2 EXISTS".to_string()), "{sel:?}");
 
     // Without "r" the mailbox is closed for her at once.
     b.ok("DELETEACL Projects alice");
@@ -395,5 +402,5 @@ fn rights_withdrawn_from_a_selected_mailbox_apply_at_the_next_command() {
     assert!(result(&fetch).starts_with("BAD"), "{fetch:?}");
     // Bob's own session is untouched.
     b.select("Projects");
-    assert_eq!(untagged(&b.ok("FETCH 1 (FLAGS)")), ["* 1 FETCH (FLAGS (\\Flagged))"]);
+    assert_eq!(untagged(&b.ok("FETCH 1 (FLAGS)")), ["* 1 FETCH (FLAGS (\\Flagged \\Deleted))"]);
 }

@@ -203,9 +203,18 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         s.complete(&tag, Err(Reply::Bad(format!("Unknown command {name}"))));
         return Ok(());
     };
-    // A SETACL by the owner since the last command takes effect now.
+    // A SETACL by the owner since the last command takes effect now (with
+    // CLOSE's expunge too); commands that leave the mailbox just run.
     if s.state == crate::session::State::Selected {
-        resolve::refresh_selected(s);
+        let leaves = matches!(
+            body,
+            CommandBody::Select { .. }
+                | CommandBody::Examine { .. }
+                | CommandBody::Close
+                | CommandBody::Unselect
+                | CommandBody::Logout
+        );
+        resolve::refresh_selected(s, !leaves);
     }
     if spec.states & s.state.bit() == 0 {
         let r = wrong_state(s, spec);

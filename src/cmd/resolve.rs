@@ -69,9 +69,10 @@ fn acl_stamp(account: &store::Account, mailbox: &str) -> Option<(u64, i64, i64)>
 /// Reads the rights on the selected mailbox again when its ACL file
 /// changed since, so a right the owner withdraws is gone at the session's
 /// next command, not at its next SELECT. Without `l` or `r` the mailbox is
-/// no longer selected: the client is told with `NO [NOPERM]` and
-/// `OK [CLOSED]` (RFC 7162 / RFC 9051's code for a mailbox closed).
-pub fn refresh_selected(s: &mut Session) {
+/// no longer selected when `close` (every command but those that leave it
+/// anyway): the client is told with `NO [NOPERM]` and `OK [CLOSED]`
+/// (RFC 7162 / RFC 9051's code for a mailbox closed).
+pub fn refresh_selected(s: &mut Session, close: bool) {
     let (Some(t), Some(user)) = (s.access.as_mut(), s.user.as_ref()) else { return };
     let stamp = acl_stamp(&t.account, &t.name);
     if stamp == t.acl_stamp {
@@ -79,7 +80,7 @@ pub fn refresh_selected(s: &mut Session) {
     }
     t.acl_stamp = stamp;
     t.rights = rights_in(&t.account, &t.name, &user.account.user, t.own);
-    if t.rights.has(Right::Lookup) && t.rights.has(Right::Read) {
+    if !close || (t.rights.has(Right::Lookup) && t.rights.has(Right::Read)) {
         return;
     }
     let display = t.display.clone();
