@@ -7,6 +7,7 @@ pub mod append;
 mod auth;
 pub mod cached;
 mod catenate;
+pub mod context;
 mod copy;
 mod fetch;
 pub mod flags;
@@ -67,6 +68,8 @@ pub const EXTENSIONS: &[&str] = &[
     "THREAD=REFERENCES",
     "THREAD=REFS",
     "ESORT",
+    "CONTEXT=SEARCH",
+    "CONTEXT=SORT",
     "SEARCHRES",
     "WITHIN",
     "STATUS=SIZE",
@@ -154,6 +157,7 @@ pub static TABLE: &[Spec] = &[
     spec("UID SORT", SELECTED, true),
     seq("THREAD", true),
     spec("UID THREAD", SELECTED, true),
+    spec("CANCELUPDATE", SELECTED, true),
 ];
 
 /// The table entry of a command name.
@@ -220,6 +224,8 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Close | CommandBody::Unselect
     ) {
         s.saved.clear();
+        // RFC 5267 4.3: updates end when the mailbox is left.
+        s.contexts.clear();
     }
     let outcome = match body {
         CommandBody::Capability => any::capability(s),
@@ -276,6 +282,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::DeleteAcl { mailbox, identifier } => acl::deleteacl(s, &mailbox, &identifier),
         CommandBody::ListRights { mailbox, identifier } => acl::listrights(s, &mailbox, &identifier),
         CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
+        CommandBody::CancelUpdate { tags } => context::cancel_update(s, &tags),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.

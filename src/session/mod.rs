@@ -99,6 +99,8 @@ pub struct Session {
     /// How the selected mailbox was reached: its account and the rights
     /// held there (see `cmd::resolve`).
     pub access: Option<cmd::resolve::Target>,
+    /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
+    pub contexts: cmd::context::Contexts,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -135,6 +137,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         monitor,
         sync_ext: view::SyncExt::default(),
         access: None,
+        contexts: Default::default(),
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -384,6 +387,7 @@ impl Session {
     /// (RFC 3501 7.4.1), when sequence numbers must not shift.
     pub fn report_changes(&mut self, expunge_ok: bool) {
         let tag = self.tag();
+        let before = cmd::context::before_update(self);
         let Some(view) = self.view.as_mut() else { return };
         if !view.mailbox().is_watched() {
             if let Err(e) = view.mailbox().sync() {
@@ -391,8 +395,10 @@ impl Session {
             }
         }
         let lines = view.update(expunge_ok);
-        for l in lines {
-            self.untagged(&l);
+        // RFC 5267 context updates: removals before, additions after.
+        let (first, last) = cmd::context::after_update(self, before);
+        for l in first.iter().chain(&lines).chain(&last) {
+            self.untagged(l);
         }
     }
 }

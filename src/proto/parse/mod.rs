@@ -121,6 +121,7 @@ fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             simple(p, CommandBody::Enable { capabilities })
         }
         "ID" => id(p),
+        "CANCELUPDATE" => search::cancel_update(p),
         "COMPRESS" => {
             p.sp("compression mechanism")?;
             let mechanism = p.atom_upper("compression mechanism")?;
