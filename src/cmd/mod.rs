@@ -16,6 +16,7 @@ mod list;
 mod mailbox;
 pub mod messages;
 pub mod names;
+pub mod notify;
 pub mod quota;
 pub mod resolve;
 mod search;
@@ -70,6 +71,7 @@ pub const EXTENSIONS: &[&str] = &[
     "ESORT",
     "CONTEXT=SEARCH",
     "CONTEXT=SORT",
+    "NOTIFY",
     "SEARCHRES",
     "WITHIN",
     "STATUS=SIZE",
@@ -158,6 +160,7 @@ pub static TABLE: &[Spec] = &[
     seq("THREAD", true),
     spec("UID THREAD", SELECTED, true),
     spec("CANCELUPDATE", SELECTED, true),
+    spec("NOTIFY", LOGGED_IN, true),
 ];
 
 /// The table entry of a command name.
@@ -227,6 +230,8 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         // RFC 5267 4.3: updates end when the mailbox is left.
         s.contexts.clear();
     }
+    // Told to other sessions' NOTIFY once the command has succeeded.
+    let account_event = notify::account_event(&body);
     let outcome = match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
@@ -283,10 +288,15 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::ListRights { mailbox, identifier } => acl::listrights(s, &mailbox, &identifier),
         CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
         CommandBody::CancelUpdate { tags } => context::cancel_update(s, &tags),
+        CommandBody::Notify(set) => notify::notify(s, set),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
-    // Others' changes to the selected mailbox, before the tagged reply.
-    s.report_changes(!seq_bound);
+    if let (Ok(_), Some(event)) = (&outcome, account_event) {
+        notify::publish(s, event);
+    }
+    // Others' changes to the selected mailbox (and what NOTIFY watches),
+    // before the tagged reply.
+    notify::report_changes(s, !seq_bound);
     // Alerts queued meanwhile (or before login, right after LOGIN).
     crate::alerts::report(s);
     s.complete(&tag, outcome);

@@ -739,6 +739,8 @@ pub enum CommandBody {
         /// The mailbox.
         mailbox: Mailbox,
     },
+    /// `NOTIFY SET ...` or `NOTIFY NONE` (`None`) (RFC 5465)
+    Notify(Option<crate::proto::notify::NotifySet>),
     /// `CANCELUPDATE "tag" ...` (RFC 5267 4.3.5)
     CancelUpdate {
         /// The tags of the searching commands whose updates end.
@@ -802,6 +804,7 @@ impl CommandBody {
             ListRights { .. } => "LISTRIGHTS",
             MyRights { .. } => "MYRIGHTS",
             CancelUpdate { .. } => "CANCELUPDATE",
+            Notify(_) => "NOTIFY",
         }
     }
 

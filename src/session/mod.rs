@@ -101,6 +101,8 @@ pub struct Session {
     pub access: Option<cmd::resolve::Target>,
     /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
     pub contexts: cmd::context::Contexts,
+    /// NOTIFY SET in force (RFC 5465; see `cmd::notify`).
+    pub notify: Option<cmd::notify::Notify>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -138,6 +140,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         sync_ext: view::SyncExt::default(),
         access: None,
         contexts: Default::default(),
+        notify: None,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -253,6 +256,8 @@ impl Session {
         let mut bad_in_a_row = 0;
         // Ends as well when the monitor or SIGTERM asks (run() says BYE).
         while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
+            // With NOTIFY, changes go out while the client is silent.
+            cmd::notify::wait_for_command(self)?;
             let frame = self.conn.read_command(limits)?;
             let reply = match frame {
                 Frame::Literal { prefix, size, sync } => {

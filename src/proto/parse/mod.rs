@@ -8,6 +8,7 @@
 mod fetch;
 mod lexer;
 mod mailbox;
+mod notify;
 mod search;
 
 #[cfg(test)]
@@ -122,6 +123,7 @@ fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
         }
         "ID" => id(p),
         "CANCELUPDATE" => search::cancel_update(p),
+        "NOTIFY" => notify::notify(p),
         "COMPRESS" => {
             p.sp("compression mechanism")?;
             let mechanism = p.atom_upper("compression mechanism")?;
