@@ -158,11 +158,14 @@ pub fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, 
     (first, last)
 }
 
+/// A context position and a UID.
+type Pair = (u32, u32);
+
 /// What left and joined a result, as (position, UID) pairs to be applied
 /// in order: positions 1-based in the result at the time each pair is
 /// applied for a sorted result, 0 for a SEARCH result (RFC 5267 4.3.3 and
 /// 4.3.4 allow 0 there: the client keeps mailbox order).
-fn diff(old: &[u32], now: &[u32], sorted: bool) -> (Vec<(u32, u32)>, Vec<(u32, u32)>) {
+fn diff(old: &[u32], now: &[u32], sorted: bool) -> (Vec<Pair>, Vec<Pair>) {
     use std::collections::HashSet;
     let in_now: HashSet<u32> = now.iter().copied().collect();
     let in_old: HashSet<u32> = old.iter().copied().collect();
