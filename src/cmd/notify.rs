@@ -122,6 +122,22 @@ fn mailboxes_of(s: &Session, set: &NotifySet) -> Result<Vec<(String, usize)>, Re
         Err(e) => return Err(names::store_error(e)),
     };
     let subscribed = user.mail.subscriptions().unwrap_or_default();
+    let too_many =
+        |n: usize| Reply::No(format!("[LIMIT] NOTIFY would watch {n} mailboxes, at most {MAX_WATCHED}: name fewer"));
+    // Long lists are refused before any work on them (they only come from
+    // a client that means harm or has lost count).
+    let named: usize = set
+        .groups
+        .iter()
+        .map(|g| match &g.filter {
+            Filter::Subtree(l) | Filter::Mailboxes(l) => l.len(),
+            _ => 0,
+        })
+        .sum();
+    if named > 10 * MAX_WATCHED {
+        return Err(too_many(named));
+    }
+    let mut seen = std::collections::HashSet::new();
     let mut taken: Vec<(String, usize)> = Vec::new();
     for (i, g) in set.groups.iter().enumerate() {
         let names: Vec<String> = match &g.filter {
@@ -139,7 +155,7 @@ fn mailboxes_of(s: &Session, set: &NotifySet) -> Result<Vec<(String, usize)>, Re
             Filter::Mailboxes(list) => list.iter().map(names::decode).collect::<Result<_, _>>()?,
         };
         for n in names {
-            if !taken.iter().any(|(t, _)| *t == n) {
+            if seen.insert(n.clone()) {
                 taken.push((n, i));
             }
         }
@@ -147,10 +163,7 @@ fn mailboxes_of(s: &Session, set: &NotifySet) -> Result<Vec<(String, usize)>, Re
     let watched: Vec<(String, usize)> =
         taken.into_iter().filter(|(_, g)| has_message_events(&set.groups[*g])).collect();
     if watched.len() > MAX_WATCHED {
-        return Err(Reply::No(format!(
-            "[LIMIT] NOTIFY would watch {} mailboxes, at most {MAX_WATCHED}: name fewer",
-            watched.len()
-        )));
+        return Err(too_many(watched.len()));
     }
     Ok(watched)
 }

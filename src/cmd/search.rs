@@ -56,8 +56,9 @@ pub fn search(
     }
     let mut line = match returns {
         None => Some(search::search_response(&hits)),
-        // SAVE alone answers nothing but the tagged OK (RFC 5182 2.4).
-        Some([SearchReturn::Save]) => None,
+        // SAVE alone (or with CONTEXT, UPDATE) answers nothing but the
+        // tagged OK (RFC 5182 2.4).
+        Some(r) if r.contains(&SearchReturn::Save) && search::asks_no_result(r) => None,
         Some(r) => Some(search::esearch_response(tag, uid, r, &hits)),
     };
     // RFC 7162 3.1.5: the highest mod-sequence of the messages found.

@@ -65,7 +65,7 @@ pub fn esearch_head(tag: &str, uid: bool) -> String {
 pub fn esearch_response(tag: &str, uid: bool, returns: &[SearchReturn], hits: &[u32]) -> String {
     let mut out = esearch_head(tag, uid);
     let want = |r: SearchReturn| {
-        if asks_no_result(returns) {
+        if asks_no_result(returns) && !returns.contains(&SearchReturn::Save) {
             r == SearchReturn::All
         } else {
             returns.contains(&r)
