@@ -283,3 +283,50 @@ fn overflow_ends_notify() {
     let lines = a.ok("NOOP");
     assert_eq!(lines.len(), 1, "{lines:?}");
 }
+
+/// Without FlagChange for the selected mailbox, a flag change alone is not
+/// sent between commands, only at the next one; INBOXES and SUBSCRIBED
+/// name other mailboxes; STATUS comes in IDLE too.
+#[test]
+fn flag_change_waits_inboxes_subscribed_and_idle() {
+    let server = Server::start(&[]);
+    let mut b = server.login("alice");
+    b.append("INBOX", "", &msg("one"));
+    b.ok("CREATE Lists");
+    b.ok("SUBSCRIBE Lists");
+    let mut a = server.login("alice");
+    a.select("Archive");
+    transcript(
+        &mut a,
+        r#"
+        C: F01 NOTIFY SET (selected (MessageNew MessageExpunge)) (inboxes (MessageNew MessageExpunge)) (subscribed (MessageNew MessageExpunge))
+        S: F01 OK NOTIFY completed
+        "#,
+    );
+    b.append("Archive", "", &msg("here"));
+    transcript(&mut a, "S: * 1 EXISTS\nS: * 1 RECENT");
+    b.select("Archive");
+    b.ok("STORE 1 +FLAGS.SILENT (\\Flagged)");
+    b.append("INBOX", "", &msg("two"));
+    // The flag change waited; the STATUS of INBOX did not.
+    transcript(
+        &mut a,
+        r#"
+        S: * STATUS INBOX (MESSAGES 2 UIDNEXT 3 UNSEEN 2)
+        C: F02 NOOP
+        S: * 1 FETCH (UID 1 FLAGS (\Flagged \Recent))
+        S: F02 OK NOOP completed
+        C: F03 IDLE
+        S: + idling
+        "#,
+    );
+    b.append("Lists", "", &msg("list"));
+    transcript(
+        &mut a,
+        r#"
+        S: * STATUS Lists (MESSAGES 1 UIDNEXT 2 UNSEEN 1)
+        C: DONE
+        S: F03 OK IDLE terminated
+        "#,
+    );
+}

@@ -378,6 +378,18 @@ pub fn publish(s: &Session, event: AccountEvent) {
     }
 }
 
+/// Whether messages came or went in the selected mailbox since the view
+/// last looked (not only flags changed): without FlagChange, a flag
+/// change alone waits for the next command.
+fn messages_changed(s: &Session) -> bool {
+    let Some(view) = s.view.as_ref() else { return false };
+    if !view.mailbox().is_watched() {
+        let _ = view.mailbox().sync();
+    }
+    let snap = view.mailbox().snapshot();
+    snap.uidnext != view.snapshot.uidnext || snap.entries.len() != view.snapshot.entries.len()
+}
+
 /// With NOTIFY set, waits for the next command while sending what happens
 /// meanwhile; returns when input is there (at once without NOTIFY). Ends
 /// with `TimedOut` when the client stays silent past its autologout.
@@ -387,9 +399,11 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
     let started = Instant::now();
     while s.notify.is_some() {
         notifier.drain();
-        match s.notify.as_ref().and_then(|n| n.selected()).map(|(_, now)| now) {
-            Some(expunge_ok) => report_changes(s, expunge_ok),
-            None => {
+        let selected =
+            s.notify.as_ref().and_then(|n| n.selected()).map(|(e, now)| (e.contains(&Event::FlagChange), now));
+        match selected {
+            Some((flags, expunge_ok)) if flags || messages_changed(s) => report_changes(s, expunge_ok),
+            _ => {
                 account_events(s);
                 statuses(s);
             }
