@@ -6,6 +6,10 @@ use super::lexer::{Lexer, PResult};
 use crate::proto::command::{CommandBody, Mailbox};
 use crate::proto::notify::{Event, EventGroup, Filter, NotifySet};
 
+/// Event groups one NOTIFY SET may hold: each is resolved against the
+/// account's mailboxes, so their number is bounded.
+const MAX_GROUPS: usize = 32;
+
 /// `notify = "NOTIFY" SP (notify-set / notify-none)` after the name.
 pub(super) fn notify(p: &mut Lexer<'_>) -> PResult<CommandBody> {
     p.sp("SET or NONE")?;
@@ -23,6 +27,9 @@ pub(super) fn notify(p: &mut Lexer<'_>) -> PResult<CommandBody> {
     }
     let mut groups = vec![event_group(p)?];
     while !p.at_end() {
+        if groups.len() == MAX_GROUPS {
+            return Err(format!("At most {MAX_GROUPS} event groups"));
+        }
         p.sp("event group")?;
         groups.push(event_group(p)?);
     }
@@ -146,5 +153,7 @@ mod tests {
             assert!(parse_command(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
         assert!(parse_command(b"a NOTIFY SET (inboxes NONE)").is_ok());
+        let many = format!("a NOTIFY SET{}", " (personal (MailboxName))".repeat(33));
+        assert!(parse_command(many.as_bytes()).is_err());
     }
 }
