@@ -394,6 +394,9 @@ fn messages_changed(s: &Session) -> bool {
 /// meanwhile; returns when input is there (at once without NOTIFY). Ends
 /// with `TimedOut` when the client stays silent past its autologout.
 pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
+    if s.notify.is_none() {
+        return Ok(());
+    }
     let notifier = s.notifier.clone();
     let limit = s.conn.get_ref().tcp().read_timeout().ok().flatten().unwrap_or(Duration::from_secs(31 * 60));
     let started = Instant::now();
