@@ -328,3 +328,32 @@ fn noupdate_and_tag_reuse() {
         "#,
     );
 }
+
+/// With NOTIFY (RFC 5465 updates RFC 5267), context updates come while the
+/// client is silent, after the EXISTS they depend on.
+#[test]
+fn updates_without_any_command_under_notify() {
+    let server = server();
+    let mut a = server.login("alice");
+    a.select("INBOX");
+    transcript(
+        &mut a,
+        r#"
+        C: H01 NOTIFY SET (selected (MessageNew MessageExpunge))
+        S: H01 OK NOTIFY completed
+        C: H02 UID SEARCH RETURN (UPDATE COUNT) SUBJECT hello
+        S: * ESEARCH (TAG "H02") UID COUNT 2
+        S: H02 OK UID SEARCH completed
+        "#,
+    );
+    let mut b = server.login("alice");
+    b.append("INBOX", "", &msg("hello from b"));
+    transcript(
+        &mut a,
+        r#"
+        S: * 6 EXISTS
+        S: * 6 RECENT
+        S: * ESEARCH (TAG "H02") UID ADDTO (0 6)
+        "#,
+    );
+}

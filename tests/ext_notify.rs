@@ -330,3 +330,25 @@ fn flag_change_waits_inboxes_subscribed_and_idle() {
         "#,
     );
 }
+
+/// Once CONDSTORE is on, STATUS carries HIGHESTMODSEQ, and a flag change
+/// that leaves UNSEEN as it was is told all the same (FlagChange).
+#[test]
+fn condstore_status_carries_highestmodseq() {
+    let server = Server::start(&[]);
+    let mut b = server.login("alice");
+    b.append("Archive", "", &msg("old"));
+    let mut a = server.login("alice");
+    a.ok("ENABLE CONDSTORE");
+    a.ok("NOTIFY SET (mailboxes Archive (MessageNew MessageExpunge FlagChange))");
+    b.select("Archive");
+    let modseq = |c: &mut Client| {
+        let lines = c.ok("STATUS Archive (HIGHESTMODSEQ)");
+        let l = lines.iter().find(|l| l.starts_with("* STATUS ")).unwrap().clone();
+        l[l.find("HIGHESTMODSEQ ").unwrap() + 14..].trim_end_matches(')').to_string()
+    };
+    b.ok("STORE 1 +FLAGS.SILENT (\\Flagged)");
+    let line = a.response();
+    let m = modseq(&mut b);
+    assert_eq!(line, format!("* STATUS Archive (MESSAGES 1 UIDNEXT 2 UNSEEN 1 HIGHESTMODSEQ {m})"));
+}

@@ -45,6 +45,8 @@ struct Watched {
     hook: u64,
     /// MESSAGES, UIDNEXT, UNSEEN, UIDVALIDITY as last told (or seen).
     last: (usize, u32, usize, u32),
+    /// HIGHESTMODSEQ as last seen.
+    modseq: u64,
 }
 
 impl Drop for Watched {
@@ -98,8 +100,10 @@ pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
         let selected = selected_dir(s);
         for w in watched.iter().filter(|w| Some(w.mailbox.dir()) != selected.as_deref()) {
             let st = w.mailbox.snapshot().status(0);
+            let modseq =
+                if s.sync_ext.condstore { format!(" HIGHESTMODSEQ {}", st.highest_modseq) } else { String::new() };
             let line = format!(
-                "STATUS {} (UIDVALIDITY {} MESSAGES {} UIDNEXT {} UNSEEN {})",
+                "STATUS {} (UIDVALIDITY {} MESSAGES {} UIDNEXT {} UNSEEN {}{modseq})",
                 names::encoded(&w.display),
                 st.uidvalidity,
                 st.messages,
@@ -197,7 +201,8 @@ fn watch(s: &Session, set: &NotifySet, targets: Vec<(String, usize)>) -> Vec<Wat
         let st = mailbox.snapshot().status(0);
         let last = (st.messages, st.uidnext, st.unseen, st.uidvalidity);
         debug_assert!(group < set.groups.len());
-        out.push(Watched { display, group, mailbox, _selection: selection, hook, last });
+        let modseq = st.highest_modseq;
+        out.push(Watched { display, group, mailbox, _selection: selection, hook, last, modseq });
     }
     out
 }
@@ -238,6 +243,7 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
 /// group asked about; never of the selected mailbox (RFC 5465 5.2).
 fn statuses(s: &mut Session) {
     let selected = selected_dir(s);
+    let condstore = s.sync_ext.condstore;
     let Some(n) = s.notify.as_mut() else { return };
     let mut lines = Vec::new();
     for w in &mut n.watched {
@@ -246,7 +252,11 @@ fn statuses(s: &mut Session) {
         }
         let st = w.mailbox.snapshot().status(0);
         let now = (st.messages, st.uidnext, st.unseen, st.uidvalidity);
-        if now == w.last {
+        // With CONDSTORE on, STATUS carries HIGHESTMODSEQ (RFC 5465 with
+        // RFC 7162), so a flag change that leaves UNSEEN alone is told too.
+        let modseq_moved = condstore && st.highest_modseq != w.modseq;
+        w.modseq = st.highest_modseq;
+        if now == w.last && !modseq_moved {
             continue;
         }
         let events = &n.set.groups[w.group].events;
@@ -257,8 +267,9 @@ fn statuses(s: &mut Session) {
         if Some(w.mailbox.dir()) == selected.as_deref() || !(counts_changed || flags_asked) {
             continue;
         }
+        let modseq = if condstore { format!(" HIGHESTMODSEQ {}", st.highest_modseq) } else { String::new() };
         lines.push(format!(
-            "STATUS {} ({uidvalidity}MESSAGES {} UIDNEXT {} UNSEEN {})",
+            "STATUS {} ({uidvalidity}MESSAGES {} UIDNEXT {} UNSEEN {}{modseq})",
             names::encoded(&w.display),
             st.messages,
             st.uidnext,
