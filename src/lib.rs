@@ -25,6 +25,7 @@ pub mod fetch;
 pub mod mime;
 pub mod monitor;
 pub mod net;
+pub mod notify;
 pub mod proto;
 pub mod quota;
 pub mod search;

@@ -85,7 +85,7 @@ fn cache_field(a: &FetchAttr) -> Option<u8> {
 }
 
 /// Whether an item sets `\Seen` (RFC 3501: every body fetch without PEEK).
-fn sets_seen(a: &FetchAttr) -> bool {
+pub(super) fn sets_seen(a: &FetchAttr) -> bool {
     matches!(
         a,
         FetchAttr::Rfc822

@@ -21,7 +21,7 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
     let notifier = s.notifier.clone();
     loop {
         notifier.drain();
-        s.report_changes(true);
+        super::notify::report_changes(s, true);
         crate::alerts::report(s);
         if !s.out.is_empty() {
             s.flush()?;

@@ -7,6 +7,7 @@ pub mod append;
 mod auth;
 pub mod cached;
 mod catenate;
+pub mod context;
 mod copy;
 mod fetch;
 pub mod flags;
@@ -15,6 +16,7 @@ mod list;
 mod mailbox;
 pub mod messages;
 pub mod names;
+pub mod notify;
 pub mod quota;
 pub mod resolve;
 mod search;
@@ -67,6 +69,9 @@ pub const EXTENSIONS: &[&str] = &[
     "THREAD=REFERENCES",
     "THREAD=REFS",
     "ESORT",
+    "CONTEXT=SEARCH",
+    "CONTEXT=SORT",
+    "NOTIFY",
     "SEARCHRES",
     "WITHIN",
     "STATUS=SIZE",
@@ -154,6 +159,8 @@ pub static TABLE: &[Spec] = &[
     spec("UID SORT", SELECTED, true),
     seq("THREAD", true),
     spec("UID THREAD", SELECTED, true),
+    spec("CANCELUPDATE", SELECTED, true),
+    spec("NOTIFY", LOGGED_IN, true),
 ];
 
 /// The table entry of a command name.
@@ -233,7 +240,11 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Close | CommandBody::Unselect
     ) {
         s.saved.clear();
+        // RFC 5267 4.3: updates end when the mailbox is left.
+        s.contexts.clear();
     }
+    // Told to other sessions' NOTIFY once the command has succeeded.
+    let account_event = notify::account_event(&body);
     let outcome = match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
@@ -289,10 +300,16 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::DeleteAcl { mailbox, identifier } => acl::deleteacl(s, &mailbox, &identifier),
         CommandBody::ListRights { mailbox, identifier } => acl::listrights(s, &mailbox, &identifier),
         CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
+        CommandBody::CancelUpdate { tags } => context::cancel_update(s, &tags),
+        CommandBody::Notify(set) => notify::notify(s, set),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
-    // Others' changes to the selected mailbox, before the tagged reply.
-    s.report_changes(!seq_bound);
+    if let (Ok(_), Some(event)) = (&outcome, account_event) {
+        notify::publish(s, event);
+    }
+    // Others' changes to the selected mailbox (and what NOTIFY watches),
+    // before the tagged reply.
+    notify::report_changes(s, !seq_bound);
     // Alerts queued meanwhile (or before login, right after LOGIN).
     crate::alerts::report(s);
     s.complete(&tag, outcome);

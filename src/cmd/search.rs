@@ -29,12 +29,17 @@ pub fn search(
     key: &SearchKey,
 ) -> Outcome {
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
+    let update = returns.is_some_and(|r| r.contains(&SearchReturn::Update));
+    if update {
+        super::context::check_tag(s, tag)?;
+    }
     let modseq_key = uses_modseq(key);
     if modseq_key {
         // RFC 7162 3.1: a CONDSTORE enabling command.
         super::select::condstore_on(s);
     }
-    let found = match program(s, key, charset).and_then(|p| messages::find(s, &p, Want::default(), &|_, _| false)) {
+    let run = program(s, key, charset).and_then(|p| Ok((messages::find(s, &p, Want::default(), &|_, _| false)?, p)));
+    let (found, prog) = match run {
         Ok(f) => f,
         Err(e) => {
             // RFC 5182 2.1: a failed SEARCH ... SAVE leaves `$` empty.
@@ -51,8 +56,9 @@ pub fn search(
     }
     let mut line = match returns {
         None => Some(search::search_response(&hits)),
-        // SAVE alone answers nothing but the tagged OK (RFC 5182 2.4).
-        Some([SearchReturn::Save]) => None,
+        // SAVE alone (or with CONTEXT, UPDATE) answers nothing but the
+        // tagged OK (RFC 5182 2.4).
+        Some(r) if r.contains(&SearchReturn::Save) && search::asks_no_result(r) => None,
         Some(r) => Some(search::esearch_response(tag, uid, r, &hits)),
     };
     // RFC 7162 3.1.5: the highest mod-sequence of the messages found.
@@ -64,6 +70,10 @@ pub fn search(
     }
     if let Some(line) = line {
         s.untagged(&line);
+    }
+    if update {
+        let uids = found.iter().map(|m| m.uid).collect();
+        super::context::keep(s, tag, uid, prog, None, uids);
     }
     Ok(if uid { "UID SEARCH completed".into() } else { "SEARCH completed".into() })
 }

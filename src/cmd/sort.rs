@@ -7,6 +7,7 @@ use super::messages::{self, Want};
 use super::search::program;
 use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
+use crate::search::Program;
 use crate::session::Session;
 use crate::sort::{self, memo, Item, Keys};
 use std::sync::Arc;
@@ -24,7 +25,52 @@ pub fn sort(
     if criteria.is_empty() {
         return Err(Reply::Bad("SORT needs at least one sort criterion".into()));
     }
+    if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
+        super::context::check_tag(s, tag)?;
+    }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
+    let run = program(s, key, Some(charset)).and_then(|p| Ok((sorted(s, &p, criteria)?, p)));
+    let (order, prog) = match run {
+        Ok(o) => o,
+        Err(e) => {
+            if save {
+                s.saved.clear();
+            }
+            return Err(e);
+        }
+    };
+    let numbers: Vec<u32> = order.iter().map(|&(seq, u)| if uid { u } else { seq }).collect();
+    let line = match returns {
+        None => {
+            let mut line = String::from("SORT");
+            for n in &numbers {
+                line.push(' ');
+                line.push_str(&n.to_string());
+            }
+            Some(line)
+        }
+        Some(r) => {
+            if save {
+                let uids: Vec<u32> = order.iter().map(|&(_, u)| u).collect();
+                s.saved = saved_result(r, &uids);
+            }
+            (r != [SearchReturn::Save]).then(|| esort_response(tag, uid, r, &numbers))
+        }
+    };
+    if let Some(line) = line {
+        s.untagged(&line);
+    }
+    if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
+        let uids = order.iter().map(|&(_, u)| u).collect();
+        super::context::keep(s, tag, uid, prog, Some(criteria.to_vec()), uids);
+    }
+    Ok(if uid { "UID SORT completed".into() } else { "SORT completed".into() })
+}
+
+/// The messages that satisfy `program`, as (sequence number, UID) in the
+/// order of `criteria`; CONTEXT=SORT's kept contexts (RFC 5267) sort again
+/// through here.
+pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) -> Result<Vec<(u32, u32)>, Reply> {
     let needs = |k: &[SortKey]| criteria.iter().any(|c| k.contains(&c.key));
     let want = Want {
         internal_date: needs(&[SortKey::Arrival]),
@@ -43,15 +89,7 @@ pub fn sort(
     let table = memo::table(&dir);
     let mut memo = table.lock();
     let known = |uid: u32, stamp: u64| memo.get(&uid).is_some_and(|(st, _)| *st == stamp);
-    let found = match program(s, key, Some(charset)).and_then(|p| messages::find(s, &p, want, &known)) {
-        Ok(f) => f,
-        Err(e) => {
-            if save {
-                s.saved.clear();
-            }
-            return Err(e);
-        }
-    };
+    let found = messages::find(s, program, want, &known)?;
     // Header keys: kept from an earlier SORT, or made now and kept.
     let keys: Vec<Arc<Keys>> = found
         .iter()
@@ -86,28 +124,7 @@ pub fn sort(
         .map(|((m, k), &d)| Item { seq: m.seq, internal_date: d, size: m.size, keys: k })
         .collect();
     let order = sort::sort(criteria, &items);
-    let numbers: Vec<u32> = order.iter().map(|&i| if uid { found[i].uid } else { found[i].seq }).collect();
-    let line = match returns {
-        None => {
-            let mut line = String::from("SORT");
-            for n in &numbers {
-                line.push(' ');
-                line.push_str(&n.to_string());
-            }
-            Some(line)
-        }
-        Some(r) => {
-            if save {
-                let uids: Vec<u32> = order.iter().map(|&i| found[i].uid).collect();
-                s.saved = saved_result(r, &uids);
-            }
-            (r != [SearchReturn::Save]).then(|| esort_response(tag, uid, r, &numbers))
-        }
-    };
-    if let Some(line) = line {
-        s.untagged(&line);
-    }
-    Ok(if uid { "UID SORT completed".into() } else { "SORT completed".into() })
+    Ok(order.iter().map(|&i| (found[i].seq, found[i].uid)).collect())
 }
 
 /// The ESEARCH response of a SORT RETURN (RFC 5267 3.2): MIN and MAX are
@@ -117,7 +134,7 @@ pub fn sort(
 pub fn esort_response(tag: &str, uid: bool, returns: &[SearchReturn], sorted: &[u32]) -> String {
     let mut out = crate::search::esearch_head(tag, uid);
     let want = |r: SearchReturn| {
-        if returns.iter().all(|x| *x == SearchReturn::Save) {
+        if crate::search::asks_no_result(returns) {
             r == SearchReturn::All
         } else {
             returns.contains(&r)
@@ -134,22 +151,35 @@ pub fn esort_response(tag: &str, uid: bool, returns: &[SearchReturn], sorted: &[
     }
     if want(SearchReturn::All) && !sorted.is_empty() {
         out.push_str(" ALL ");
-        let mut i = 0;
-        while i < sorted.len() {
-            let start = sorted[i];
-            while i + 1 < sorted.len() && sorted[i + 1] == sorted[i].wrapping_add(1) {
-                i += 1;
-            }
-            if !out.ends_with(' ') {
-                out.push(',');
-            }
-            if sorted[i] == start {
-                out.push_str(&start.to_string());
-            } else {
-                out.push_str(&format!("{start}:{}", sorted[i]));
-            }
+        out.push_str(&ordered_set(sorted));
+    }
+    // RFC 5267 4.4: positions in sort order, the set in sort order too.
+    if let Some(&SearchReturn::Partial(lo, hi)) = returns.iter().find(|r| matches!(r, SearchReturn::Partial(..))) {
+        let window = crate::search::window(sorted, lo, hi);
+        out.push_str(&crate::search::partial_item(lo, hi, &ordered_set(window)));
+    }
+    out
+}
+
+/// Numbers in the order given as a set: runs only where the order ascends
+/// by one (`5,3:4,1:2`), so a client reads them back in that order.
+pub fn ordered_set(numbers: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < numbers.len() {
+        let start = numbers[i];
+        while i + 1 < numbers.len() && numbers[i + 1] == numbers[i].wrapping_add(1) {
             i += 1;
         }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if numbers[i] == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{}", numbers[i]));
+        }
+        i += 1;
     }
     out
 }

@@ -308,6 +308,13 @@ pub enum SearchReturn {
     All,
     /// `SAVE` (RFC 5182)
     Save,
+    /// `CONTEXT` (RFC 5267 4.2): a hint only; it asks for nothing.
+    Context,
+    /// `UPDATE` (RFC 5267 4.3): keep the result and report its changes.
+    Update,
+    /// `PARTIAL low:high` (RFC 5267 4.4), positions of the result, 1-based,
+    /// low <= high.
+    Partial(u32, u32),
 }
 
 /// The entry of a `MODSEQ` search key: a flag's metadata entry and type.
@@ -732,6 +739,13 @@ pub enum CommandBody {
         /// The mailbox.
         mailbox: Mailbox,
     },
+    /// `NOTIFY SET ...` or `NOTIFY NONE` (`None`) (RFC 5465)
+    Notify(Option<crate::proto::notify::NotifySet>),
+    /// `CANCELUPDATE "tag" ...` (RFC 5267 4.3.5)
+    CancelUpdate {
+        /// The tags of the searching commands whose updates end.
+        tags: Vec<String>,
+    },
 }
 
 impl CommandBody {
@@ -789,6 +803,8 @@ impl CommandBody {
             DeleteAcl { .. } => "DELETEACL",
             ListRights { .. } => "LISTRIGHTS",
             MyRights { .. } => "MYRIGHTS",
+            CancelUpdate { .. } => "CANCELUPDATE",
+            Notify(_) => "NOTIFY",
         }
     }
 

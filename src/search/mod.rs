@@ -26,7 +26,10 @@ mod tests;
 
 pub use eval::matches;
 pub use program::{prepare, Program, SearchError, SUPPORTED_CHARSETS};
-pub use response::{esearch_head, esearch_response, saved_result, search_response, sequence_set_string};
+pub use response::{
+    asks_no_result, esearch_head, esearch_response, partial_item, saved_result, search_response, sequence_set_string,
+    window,
+};
 pub use sentdate::sent_date;
 
 use std::cell::OnceCell;

@@ -65,7 +65,7 @@ pub fn esearch_head(tag: &str, uid: bool) -> String {
 pub fn esearch_response(tag: &str, uid: bool, returns: &[SearchReturn], hits: &[u32]) -> String {
     let mut out = esearch_head(tag, uid);
     let want = |r: SearchReturn| {
-        if returns.is_empty() {
+        if asks_no_result(returns) && !returns.contains(&SearchReturn::Save) {
             r == SearchReturn::All
         } else {
             returns.contains(&r)
@@ -89,7 +89,35 @@ pub fn esearch_response(tag: &str, uid: bool, returns: &[SearchReturn], hits: &[
         out.push_str(" ALL ");
         out.push_str(&sequence_set_string(hits));
     }
+    // RFC 5267 4.4: SEARCH results count in mailbox order.
+    if let Some(&SearchReturn::Partial(lo, hi)) = returns.iter().find(|r| matches!(r, SearchReturn::Partial(..))) {
+        let mut v = hits.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        out.push_str(&partial_item(lo, hi, &sequence_set_string(window(&v, lo, hi))));
+    }
     out
+}
+
+/// True when `returns` names no result option (MIN, MAX, COUNT, ALL,
+/// PARTIAL), only SAVE, CONTEXT or UPDATE: the answer is then ALL (RFC
+/// 4731 3.1, RFC 5267 4.3: UPDATE interacts with no other option).
+pub fn asks_no_result(returns: &[SearchReturn]) -> bool {
+    returns.iter().all(|r| matches!(r, SearchReturn::Save | SearchReturn::Context | SearchReturn::Update))
+}
+
+/// Results `lo` to `hi` (1-based, inclusive) of `results`; fewer, or
+/// none, where the range runs past the end (RFC 5267 4.4).
+pub fn window(results: &[u32], lo: u32, hi: u32) -> &[u32] {
+    let start = (lo as usize).saturating_sub(1).min(results.len());
+    let end = (hi as usize).min(results.len());
+    &results[start..end.max(start)]
+}
+
+/// ` PARTIAL (lo:hi set)`, or ` PARTIAL (lo:hi NIL)` for an empty set.
+pub fn partial_item(lo: u32, hi: u32, set: &str) -> String {
+    let set = if set.is_empty() { "NIL" } else { set };
+    format!(" PARTIAL ({lo}:{hi} {set})")
 }
 
 /// What `RETURN (SAVE ...)` stores (RFC 5182 2.1): the hits, or only the

@@ -99,6 +99,10 @@ pub struct Session {
     /// How the selected mailbox was reached: its account and the rights
     /// held there (see `cmd::resolve`).
     pub access: Option<cmd::resolve::Target>,
+    /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
+    pub contexts: cmd::context::Contexts,
+    /// NOTIFY SET in force (RFC 5465; see `cmd::notify`).
+    pub notify: Option<cmd::notify::Notify>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -135,6 +139,8 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         monitor,
         sync_ext: view::SyncExt::default(),
         access: None,
+        contexts: Default::default(),
+        notify: None,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
@@ -251,6 +257,8 @@ impl Session {
         let mut bad_in_a_row = 0;
         // Ends as well when the monitor or SIGTERM asks (run() says BYE).
         while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
+            // With NOTIFY, changes go out while the client is silent.
+            cmd::notify::wait_for_command(self)?;
             let frame = self.conn.read_command(limits)?;
             let reply = match frame {
                 Frame::Literal { prefix, size, sync } => {
@@ -385,6 +393,7 @@ impl Session {
     /// (RFC 3501 7.4.1), when sequence numbers must not shift.
     pub fn report_changes(&mut self, expunge_ok: bool) {
         let tag = self.tag();
+        let before = cmd::context::before_update(self);
         let Some(view) = self.view.as_mut() else { return };
         if !view.mailbox().is_watched() {
             if let Err(e) = view.mailbox().sync() {
@@ -392,8 +401,10 @@ impl Session {
             }
         }
         let lines = view.update(expunge_ok);
-        for l in lines {
-            self.untagged(&l);
+        // RFC 5267 context updates: removals before, additions after.
+        let (first, last) = cmd::context::after_update(self, before);
+        for l in first.iter().chain(&lines).chain(&last) {
+            self.untagged(l);
         }
     }
 }

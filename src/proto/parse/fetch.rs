@@ -44,7 +44,7 @@ pub(super) fn fetch(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
     Ok(CommandBody::Fetch { uid, set, items, changed_since, vanished })
 }
 
-fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
+pub(super) fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
     let name = p.take_while(|b| b.is_ascii_alphanumeric() || b == b'.');
     if name.is_empty() {
         return Err(if p.at_end() { "Missing fetch item".into() } else { "Invalid fetch item".into() });

@@ -8,6 +8,7 @@
 mod fetch;
 mod lexer;
 mod mailbox;
+mod notify;
 mod search;
 
 #[cfg(test)]
@@ -121,6 +122,8 @@ fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             simple(p, CommandBody::Enable { capabilities })
         }
         "ID" => id(p),
+        "CANCELUPDATE" => search::cancel_update(p),
+        "NOTIFY" => notify::notify(p),
         "COMPRESS" => {
             p.sp("compression mechanism")?;
             let mechanism = p.atom_upper("compression mechanism")?;

@@ -82,10 +82,11 @@ fn charset_name(p: &mut Lexer<'_>) -> PResult<String> {
     String::from_utf8(raw).map_err(|_| "Invalid charset name".to_string())
 }
 
-/// `RETURN (opts)` after the keyword.
+/// `RETURN (opts)` after the keyword: `search-return-opts` of RFC 4466
+/// with RFC 5182's SAVE and RFC 5267's CONTEXT, UPDATE and PARTIAL.
 fn return_opts(p: &mut Lexer<'_>) -> PResult<Vec<SearchReturn>> {
     p.sp("return options")?;
-    p.paren_list("return options", true, |p| {
+    let opts = p.paren_list("return options", true, |p| {
         let w = p.atom_upper("return option")?;
         Ok(match w.as_str() {
             "MIN" => SearchReturn::Min,
@@ -93,9 +94,47 @@ fn return_opts(p: &mut Lexer<'_>) -> PResult<Vec<SearchReturn>> {
             "COUNT" => SearchReturn::Count,
             "ALL" => SearchReturn::All,
             "SAVE" => SearchReturn::Save,
+            "CONTEXT" => SearchReturn::Context,
+            "UPDATE" => SearchReturn::Update,
+            "PARTIAL" => {
+                p.sp("partial range")?;
+                let (a, b) = partial_range(p)?;
+                SearchReturn::Partial(a.min(b), a.max(b))
+            }
             _ => return Err(format!("Unknown search return option {w}")),
         })
-    })
+    })?;
+    // RFC 5267 4.4: one PARTIAL or one ALL, not both, not twice.
+    let windows = opts.iter().filter(|o| matches!(o, SearchReturn::Partial(..) | SearchReturn::All)).count();
+    if windows > 1 {
+        return Err("Only one of PARTIAL and ALL may be given".into());
+    }
+    if opts.iter().filter(|o| **o == SearchReturn::Update).count() > 1 {
+        return Err("UPDATE given twice".into());
+    }
+    Ok(opts)
+}
+
+/// `partial-range = nz-number ":" nz-number` (RFC 5267 5; no `*`).
+fn partial_range(p: &mut Lexer<'_>) -> PResult<(u32, u32)> {
+    let a = p.nz_number("partial range")?;
+    p.expect(b':', "':' in partial range")?;
+    let b = p.nz_number("partial range")?;
+    Ok((a, b))
+}
+
+/// `CANCELUPDATE 1*(SP quoted)` after the name (RFC 5267 5).
+pub(super) fn cancel_update(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    let mut tags = Vec::new();
+    while !p.at_end() || tags.is_empty() {
+        p.sp("quoted tag")?;
+        if p.peek() != Some(b'"') {
+            return Err("CANCELUPDATE takes quoted tags".into());
+        }
+        let raw = p.quoted("tag")?;
+        tags.push(String::from_utf8(raw).map_err(|_| "Invalid tag".to_string())?);
+    }
+    Ok(CommandBody::CancelUpdate { tags })
 }
 
 /// One or more keys to the end of input, combined with `And` if several.

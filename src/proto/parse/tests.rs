@@ -694,3 +694,30 @@ fn valid_samples_parse() {
         assert!(parse_command(v).is_ok(), "{}: {:?}", String::from_utf8_lossy(v), parse_command(v));
     }
 }
+
+#[test]
+fn context_return_options_and_cancelupdate() {
+    let CommandBody::Search { returns, .. } = ok(b"a UID SEARCH RETURN (CONTEXT UPDATE PARTIAL 500:1 COUNT) ALL")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        returns,
+        Some(vec![SearchReturn::Context, SearchReturn::Update, SearchReturn::Partial(1, 500), SearchReturn::Count])
+    );
+    let CommandBody::Sort { returns, .. } = ok(b"a SORT RETURN (PARTIAL 1:10) (DATE) UTF-8 ALL") else { panic!() };
+    assert_eq!(returns, Some(vec![SearchReturn::Partial(1, 10)]));
+    for bad in [
+        &b"a SEARCH RETURN (PARTIAL 1:2 PARTIAL 3:4) ALL"[..],
+        b"a SEARCH RETURN (ALL PARTIAL 1:2) ALL",
+        b"a SEARCH RETURN (UPDATE UPDATE) ALL",
+        b"a SEARCH RETURN (PARTIAL) ALL",
+        b"a SEARCH RETURN (PARTIAL 0:5) ALL",
+        b"a SEARCH RETURN (PARTIAL 1:*) ALL",
+        b"a CANCELUPDATE",
+        b"a CANCELUPDATE b1",
+    ] {
+        err(bad);
+    }
+    assert_eq!(ok(b"a CANCELUPDATE \"b1\" \"b2\""), CommandBody::CancelUpdate { tags: vec!["b1".into(), "b2".into()] });
+}

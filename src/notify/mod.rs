@@ -1,0 +1,134 @@
+//! Account events for NOTIFY (RFC 5465 5.4 and 5.5): mailboxes created,
+//! deleted and renamed, subscriptions added and removed. Sessions of this
+//! server publish them as their commands succeed; every other session of
+//! the same account that listens gets them in a bounded queue and is woken
+//! through its notifier. A queue that fills up is marked overflowed and
+//! takes no more, so a slow client costs bounded memory (the session then
+//! answers `[NOTIFICATIONOVERFLOW]`).
+//!
+//! Changes made outside this server (another process creating a maildir
+//! folder) are not seen here; message changes come from the store's
+//! watcher instead.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, Weak};
+
+use parking_lot::Mutex;
+
+use crate::session::idle::Notifier;
+
+/// Events one session may have waiting before its queue overflows.
+pub const QUEUE_LIMIT: usize = 256;
+
+/// Something that happened to an account's mailbox names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountEvent {
+    /// A mailbox was created.
+    Created(String),
+    /// A mailbox was deleted.
+    Deleted(String),
+    /// A mailbox was renamed.
+    Renamed {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A mailbox was subscribed.
+    Subscribed(String),
+    /// A mailbox was unsubscribed.
+    Unsubscribed(String),
+}
+
+/// What a listening session has been told about, not yet sent.
+#[derive(Debug, Default)]
+pub struct Queue {
+    /// Waiting events, oldest first.
+    pub events: VecDeque<AccountEvent>,
+    /// More events came than [`QUEUE_LIMIT`]: some were dropped.
+    pub overflowed: bool,
+}
+
+struct Entry {
+    session: u64,
+    root: PathBuf,
+    queue: Weak<Mutex<Queue>>,
+    notifier: Weak<Notifier>,
+}
+
+fn listeners() -> &'static Mutex<Vec<Entry>> {
+    static LISTENERS: OnceLock<Mutex<Vec<Entry>>> = OnceLock::new();
+    LISTENERS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// A session's registration; it ends when this is dropped.
+pub struct Listener {
+    queue: Arc<Mutex<Queue>>,
+}
+
+impl Listener {
+    /// Listens to the account whose maildir is `root`, for session
+    /// `session` (which is not told of its own changes).
+    pub fn start(session: u64, root: &Path, notifier: &Arc<Notifier>) -> Listener {
+        let queue = Arc::new(Mutex::new(Queue::default()));
+        let mut all = listeners().lock();
+        // Entries of ended sessions go whenever someone starts listening.
+        all.retain(|e| e.queue.strong_count() > 0);
+        all.push(Entry {
+            session,
+            root: root.to_path_buf(),
+            queue: Arc::downgrade(&queue),
+            notifier: Arc::downgrade(notifier),
+        });
+        Listener { queue }
+    }
+
+    /// Takes the waiting events, and whether some were lost.
+    pub fn take(&self) -> (Vec<AccountEvent>, bool) {
+        let mut q = self.queue.lock();
+        let overflowed = std::mem::take(&mut q.overflowed);
+        (q.events.drain(..).collect(), overflowed)
+    }
+}
+
+/// Tells every other listening session of the account at `root`.
+pub fn publish(root: &Path, from_session: u64, event: AccountEvent) {
+    let all = listeners().lock();
+    for e in all.iter().filter(|e| e.session != from_session && e.root == root) {
+        let (Some(queue), Some(notifier)) = (e.queue.upgrade(), e.notifier.upgrade()) else { continue };
+        let mut q = queue.lock();
+        if q.events.len() >= QUEUE_LIMIT {
+            q.overflowed = true;
+        } else if !q.overflowed {
+            q.events.push_back(event.clone());
+        }
+        drop(q);
+        notifier.notify();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn others_hear_and_a_full_queue_overflows() {
+        let n = Arc::new(Notifier::new().unwrap());
+        let root = Path::new("/nonexistent/notify-test-root");
+        let me = Listener::start(1, root, &n);
+        let other = Listener::start(2, root, &n);
+        publish(root, 1, AccountEvent::Created("a".into()));
+        assert_eq!(me.take(), (vec![], false));
+        assert_eq!(other.take(), (vec![AccountEvent::Created("a".into())], false));
+        for i in 0..QUEUE_LIMIT + 5 {
+            publish(root, 1, AccountEvent::Deleted(i.to_string()));
+        }
+        let (events, overflowed) = other.take();
+        assert_eq!(events.len(), QUEUE_LIMIT);
+        assert!(overflowed);
+        drop(other);
+        publish(root, 1, AccountEvent::Created("b".into()));
+        assert_eq!(me.take(), (vec![], false));
+    }
+}
