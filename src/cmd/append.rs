@@ -176,7 +176,10 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Frame::Literal { prefix: p, size: n, sync: y } => {
                 (prefix, size, sync) = (p, n, y);
             }
-            Frame::Rejected { response, .. } => break Err(Reply::No(response.trim_start_matches("NO ").into())),
+            // Fatal comes only before login, where APPEND is not valid.
+            Frame::Rejected { response, .. } | Frame::Fatal { response, .. } => {
+                break Err(Reply::No(response.trim_start_matches("NO ").into()))
+            }
             Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
         }
     };

@@ -19,10 +19,6 @@ use crate::session::Session;
 use crate::store::filename::SEEN;
 use crate::store::{cache, FlagOp};
 
-/// Responses are written out once this many octets are queued, so a FETCH
-/// of many large messages never holds them all in memory.
-const FLUSH_AT: usize = 256 * 1024;
-
 /// A message's octets, read from its file.
 ///
 /// Never mapped: a file that another program truncates under a memory map
@@ -438,7 +434,8 @@ pub fn fetch(
             }
         }
         s.out.extend_from_slice(b")\r\n");
-        if s.out.len() >= FLUSH_AT {
+        // --max-fetch-buffer: what FETCH may hold before it writes.
+        if s.out.len() >= s.shared.config.net.max_fetch_buffer {
             s.flush().map_err(write_failed)?;
         }
     }

@@ -7,6 +7,7 @@ pub mod append;
 mod auth;
 pub mod cached;
 mod catenate;
+mod compress;
 mod copy;
 mod fetch;
 pub mod flags;
@@ -47,6 +48,7 @@ pub const EXTENSIONS: &[&str] = &[
     "ID",
     "ENABLE",
     "IDLE",
+    "COMPRESS=DEFLATE",
     "UIDPLUS",
     "UNSELECT",
     "CHILDREN",
@@ -126,7 +128,7 @@ pub static TABLE: &[Spec] = &[
     spec("APPEND", LOGGED_IN, true),
     spec("IDLE", LOGGED_IN, true),
     spec("NAMESPACE", LOGGED_IN, true),
-    spec("COMPRESS", LOGGED_IN, false),
+    spec("COMPRESS", LOGGED_IN, true),
     spec("GETQUOTA", LOGGED_IN, true),
     spec("GETQUOTAROOT", LOGGED_IN, true),
     spec("SETQUOTA", LOGGED_IN, true),
@@ -228,6 +230,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Id { params } => any::id(s, params),
         CommandBody::Enable { capabilities } => any::enable(s, capabilities),
         CommandBody::StartTls => return auth::starttls(s, &tag),
+        CommandBody::Compress { mechanism } => return compress::compress(s, &tag, &mechanism),
         CommandBody::Login { username, password } => auth::login(s, &username, &password),
         CommandBody::Authenticate { mechanism, initial_response } => {
             auth::authenticate(s, &mechanism, initial_response)?
@@ -276,7 +279,6 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::DeleteAcl { mailbox, identifier } => acl::deleteacl(s, &mailbox, &identifier),
         CommandBody::ListRights { mailbox, identifier } => acl::listrights(s, &mailbox, &identifier),
         CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
-        _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.
     s.report_changes(!seq_bound);
