@@ -200,9 +200,9 @@ pub const FLAGS: &[Flag] = &[
         long: "max-preauth-command",
         arg: Arg::Required("BYTES"),
         multi: false,
-        summary: "Largest total size of one command before login, literals included.",
+        summary: "Largest total size of one command's literals, with the text before them, before login.",
         default: Some("8192"),
-        doc: "Before authentication a client may send only small literals (a user name, a password) and small commands, so unauthenticated connections cannot fill the server's memory. A synchronizing literal over the limit is answered BAD without a continuation; a non-synchronizing one (LITERAL+) is answered BAD and the connection closed, since its octets are already on their way.",
+        doc: "Before authentication a client may send only small literals (a user name, a password) and small commands, so unauthenticated connections cannot fill the server's memory. A synchronizing literal over the limit is answered NO [TOOBIG] without a continuation; a non-synchronizing one (LITERAL+) is answered NO [TOOBIG], then BYE, and the connection closed rather than its octets read.",
     },
     Flag {
         short: "",

@@ -164,6 +164,16 @@ impl Stream {
         }
     }
 
+    /// Before closing on a client that is still sending: stops writing and
+    /// reads (a bounded amount, briefly) what it sends, so the close does
+    /// not reset the connection and lose the answer just written.
+    pub fn linger(&mut self) {
+        const MOST: u64 = 1024 * 1024;
+        let _ = self.tcp().shutdown(std::net::Shutdown::Write);
+        self.set_timing(Some(Instant::now() + Duration::from_secs(2)), None);
+        let _ = io::copy(&mut Read::by_ref(self).take(MOST), &mut io::sink());
+    }
+
     /// Ends the connection politely: TLS sends its close_notify alert. The
     /// TCP close is left to the socket's owners (the worker frees the
     /// channel before the client can see it).

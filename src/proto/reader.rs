@@ -306,18 +306,18 @@ impl<S: Read + Write> Reader<S> {
         let started = !cmd.is_empty();
         let mut text_len = cmd.len();
         loop {
-            let left = limits.max_command.saturating_sub(self.cmd_total);
-            let budget = limits.max_line.saturating_sub(text_len).min(left.min(usize::MAX as u64) as usize);
+            // Lines are bounded by max_line alone (a long one is skipped,
+            // not buffered); the total is checked where literals are announced.
+            let budget = limits.max_line.saturating_sub(text_len);
             let line = match self.line(budget)? {
                 Line::Eof if started => return Err(io::ErrorKind::UnexpectedEof.into()),
                 Line::Eof if cmd.is_empty() => return Ok(Frame::Closed),
                 Line::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
                 Line::TooLong(start) => {
                     let tag = tag_of(if cmd.is_empty() { &start } else { &cmd });
-                    let limit = limits.max_line.min(limits.max_command.min(usize::MAX as u64) as usize);
                     return Ok(Frame::Rejected {
                         tag,
-                        response: format!("BAD Command too long (limit {limit} octets)"),
+                        response: format!("BAD Command line too long (limit {} octets)", limits.max_line),
                     });
                 }
                 Line::Full(l) => l,
@@ -336,12 +336,16 @@ impl<S: Read + Write> Reader<S> {
                 limits.max_literal
             };
             let left = limits.max_command.saturating_sub(self.cmd_total);
-            if limits.strict && lit.size > max_literal.min(left) {
+            if limits.strict && lit.size > limits.max_literal.min(left) {
                 let tag = tag_of(&cmd);
-                let response = format!(
-                    "BAD [TOOBIG] Command too large before login (limit {} octets, literals included)",
-                    limits.max_command
-                );
+                let response = if max_literal < limits.max_literal.min(left) {
+                    format!("NO [AUTHENTICATIONFAILED] User name or password too long (limit {max_literal} octets)")
+                } else {
+                    format!(
+                        "NO [TOOBIG] Command too large before login (limit {} octets, literals included)",
+                        limits.max_command
+                    )
+                };
                 // Octets of a LITERAL+ are already coming: rather than read
                 // them, the connection ends.
                 return Ok(if lit.sync { Frame::Rejected { tag, response } } else { Frame::Fatal { tag, response } });
@@ -454,7 +458,7 @@ mod tests {
         match r.read_command(PREAUTH).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
-                assert!(response.starts_with("BAD [TOOBIG]"), "{response}");
+                assert!(response.starts_with("NO [TOOBIG]"), "{response}");
             }
             f => panic!("{f:?}"),
         }
@@ -591,7 +595,7 @@ mod tests {
                 match r.read_command(limits) {
                     Ok(Frame::Closed) | Err(_) => break,
                     Ok(Frame::Fatal { response, .. }) => {
-                        prop_assert!(strict && response.starts_with("BAD"));
+                        prop_assert!(strict && response.starts_with("NO [TOOBIG]"));
                         break;
                     }
                     Ok(Frame::Command(c)) => prop_assert!(!c.is_empty() || input.contains(&b'\n')),

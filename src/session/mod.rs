@@ -279,7 +279,9 @@ impl Session {
                     let tag = tag.unwrap_or_else(|| "*".into());
                     self.out.extend_from_slice(format!("{tag} {response}\r\n").as_bytes());
                     self.untagged("BYE Command too large for an unauthenticated connection");
-                    return self.flush();
+                    self.flush()?;
+                    self.conn.get_mut().linger();
+                    return Ok(());
                 }
                 Frame::Command(bytes) => {
                     log::debug!("{} C: {}", self.tag(), truncate(&cmd::masked_for_log(&bytes)));
@@ -319,7 +321,7 @@ impl Session {
             // Only small commands before login (--max-preauth-command).
             let most = c.net.max_preauth_command;
             return Limits {
-                max_line: c.max_line.min(most.min(usize::MAX as u64) as usize),
+                max_line: c.max_line,
                 max_literal: c.max_literal.min(most),
                 stream_from: STREAM_FROM,
                 max_command: most,

@@ -247,6 +247,13 @@ impl Client {
         self.r.get_mut().flush().unwrap();
     }
 
+    /// Sends raw bytes, ignoring a write error (a server that closes
+    /// while the client still sends).
+    pub fn send_unchecked(&mut self, bytes: &[u8]) {
+        let _ = self.r.get_mut().write_all(bytes);
+        let _ = self.r.get_mut().flush();
+    }
+
     /// A fresh tag.
     pub fn next_tag(&mut self) -> String {
         self.n += 1;
