@@ -56,6 +56,11 @@ impl Sock {
         self.idle = idle;
     }
 
+    /// True once a write gave up on a client that does not read.
+    pub fn stalled(&self) -> bool {
+        self.stalled
+    }
+
     /// The absolute read deadline.
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline

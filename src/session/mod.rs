@@ -143,20 +143,19 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         s.untagged(&format!("BYE {reason}"));
         let _ = s.flush();
         log::error!("{} [{peer}] ended: {reason}", s.tag());
+    } else if s.conn.get_ref().sock().stalled() {
+        log::warn!("{} [{peer}] dropped: the client read nothing for --write-timeout", s.tag());
     } else if let Err(e) = result {
         match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if s.state == State::NotAuthenticated => {
                 s.untagged("BYE Login time limit reached");
                 let _ = s.flush();
-                log::warn!(
-                    "{} [{peer}] dropped: no login within --login-timeout (or the client stopped reading)",
-                    s.tag()
-                );
+                log::warn!("{} [{peer}] dropped: no login within --login-timeout", s.tag());
             }
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 s.untagged("BYE Autologout: idle for too long");
                 let _ = s.flush();
-                log::warn!("{} [{peer}] autologout (or the client stopped reading)", s.tag());
+                log::warn!("{} [{peer}] autologout", s.tag());
             }
             io::ErrorKind::UnexpectedEof => {
                 log::warn!("{} [{peer}] connection closed in the middle of a command", s.tag())
