@@ -185,7 +185,10 @@ fn offlineimap_syncs_through_compress() {
     let mut c = server.login("alice");
     let mut msgs = Vec::new();
     for i in 1..=3 {
-        let m = format!("From: a@example.com\r\nSubject: m{i}\r\nMessage-ID: <m{i}@example.com>\r\n\r\n{}\r\n", "body ".repeat(2000 * i));
+        let m = format!(
+            "From: a@example.com\r\nSubject: m{i}\r\nMessage-ID: <m{i}@example.com>\r\n\r\n{}\r\n",
+            "body ".repeat(2000 * i)
+        );
         assert!(c.append("INBOX", "", m.as_bytes()).last().unwrap().contains(" OK "));
         msgs.push(m);
     }

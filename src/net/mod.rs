@@ -37,7 +37,6 @@ pub fn load_tls(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
 /// The certificate and key the TLS listeners present, re-read from their
 /// files on SIGHUP. New handshakes use the new pair; sessions already
 /// encrypted keep the one they started with.
-#[derive(Debug)]
 pub struct CertFiles {
     cert: PathBuf,
     key: PathBuf,
@@ -45,6 +44,13 @@ pub struct CertFiles {
     /// The native-tls acceptor for the same pair, with `--tls-backend native`.
     #[cfg(feature = "native-tls")]
     native: parking_lot::RwLock<Option<Arc<native_tls::TlsAcceptor>>>,
+}
+
+// By hand: rustls wants Debug, and native-tls's acceptor has none.
+impl std::fmt::Debug for CertFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertFiles").field("cert", &self.cert).field("key", &self.key).finish_non_exhaustive()
+    }
 }
 
 impl ResolvesServerCert for CertFiles {

@@ -199,7 +199,7 @@ impl Stream {
                 Some(format!("{:?} {:?}", t.conn.protocol_version()?, t.conn.negotiated_cipher_suite()?.suite()))
             }
             #[cfg(feature = "native-tls")]
-            Link::Native(_) => Some("(native-tls)".into()),
+            Link::Native(_) => Some("native-tls".into()),
         }
     }
 

@@ -431,9 +431,10 @@ fn spawn_wrapped(d: &Path, extra: &[&str], wrapper: &[&str]) -> (Child, SocketAd
         path(&d.join("key.pem")),
         "-u".into(),
         path(&d.join("passwd")),
-        "--log-level".into(),
-        "low-level".into(),
     ];
+    if !extra.contains(&"--log-level") {
+        args.extend(["--log-level".into(), "low-level".into()]);
+    }
     if let Ok(backend) = std::env::var("TEGAMI_TLS_BACKEND") {
         args.extend(["--tls-backend".to_string(), backend]);
     }
