@@ -287,3 +287,34 @@ fn max_channels_1000_with_a_soft_limit_of_1024() {
     assert!(err.contains("--max-channels 1000 needs about 6064 file descriptors"), "{err}");
     assert!(err.contains("give --max-channels 160 or less"), "{err}");
 }
+
+#[test]
+fn one_command_after_login_is_capped_multiappend_included() {
+    let server = Server::start(&["--max-command", "2500000"]);
+    let mut c = server.login("alice");
+    let message = |i: usize| {
+        let mut m = format!("Subject: part {i}\r\n\r\n").into_bytes();
+        m.resize(1_200_000, b'x');
+        m
+    };
+    // Two 1.2 MB messages fit; the third passes 2.5 MB: refused when it is
+    // announced, before its octets come, and the first two are taken back.
+    c.send(format!("m1 APPEND INBOX {{{}}}\r\n", message(1).len()).as_bytes());
+    assert!(c.line().starts_with("+ "));
+    for i in 1..=2 {
+        c.send(&message(i));
+        c.send(format!(" {{{}}}\r\n", message(i + 1).len()).as_bytes());
+        let answer = c.line();
+        println!("message {} announced: {answer}", i + 1);
+        if i == 1 {
+            assert!(answer.starts_with("+ "), "{answer}");
+        } else {
+            assert_eq!(answer, "m1 NO [TOOBIG] Command too large (limit 2500000 octets, literals included)");
+        }
+    }
+    let lines = c.ok("SELECT INBOX");
+    assert!(lines.iter().any(|l| l == "* 0 EXISTS"), "all or nothing: {lines:?}");
+    // One message of the same size alone is fine.
+    let r = c.append("INBOX", "", &message(1));
+    assert!(r.last().unwrap().contains("OK [APPENDUID"), "{r:?}");
+}
