@@ -286,6 +286,12 @@ fn max_channels_1000_with_a_soft_limit_of_1024() {
     assert!(!out.status.success());
     assert!(err.contains("--max-channels 1000 needs about 6064 file descriptors"), "{err}");
     assert!(err.contains("give --max-channels 160 or less"), "{err}");
+
+    // Without --max-channels the default shrinks to what fits, and says so.
+    let server = Server::start_wrapped(&["prlimit", "--nofile=1024:1024", "--"], &[]);
+    server.login("alice").ok("NOOP");
+    let log = server.log();
+    assert!(log.contains("Maximum Number of Channels lowered to 160"), "{log}");
 }
 
 #[test]

@@ -130,7 +130,7 @@ pub const FLAGS: &[Flag] = &[
         multi: false,
         summary: "Maximum Number of Channels: concurrent IMAP connections; more are refused with BYE.",
         default: Some("1000"),
-        doc: "",
+        doc: "At start tegami raises its open-file limit (RLIMIT_NOFILE) to the hard limit; each channel needs up to 6 descriptors. A --max-channels the limit cannot serve is refused with a message saying how many fit; without the flag, the default is lowered to that number, with a log line.",
     },
     Flag {
         short: "",

@@ -123,6 +123,9 @@ pub struct NetLimits {
     pub max_command: u64,
     /// `--max-fetch-buffer`.
     pub max_fetch_buffer: usize,
+    /// `--max-channels` was given (else the default may shrink to what the
+    /// descriptor limit allows).
+    pub channels_given: bool,
 }
 
 impl NetLimits {
@@ -149,6 +152,7 @@ impl NetLimits {
             max_preauth_command: number(m, "max-preauth-command", 8192)?,
             max_command: number(m, "max-command", 256 * 1024 * 1024)?,
             max_fetch_buffer: number(m, "max-fetch-buffer", 256 * 1024)?,
+            channels_given: m.opt_present("max-channels"),
         })
     }
 }

@@ -45,13 +45,18 @@ pub fn fds_needed(max_channels: usize) -> u64 {
     max_channels as u64 * (FDS_HELD_PER_SESSION + FDS_BRIEF_PER_SESSION) + FDS_SERVER
 }
 
+/// How many channels `nofile` descriptors can serve.
+pub fn channels_that_fit(nofile: u64) -> usize {
+    (nofile.saturating_sub(FDS_SERVER) / (FDS_HELD_PER_SESSION + FDS_BRIEF_PER_SESSION)) as usize
+}
+
 /// Refuses a `--max-channels` the descriptor limit cannot serve.
 pub fn check_channels(max_channels: usize, nofile: u64) -> Result<(), String> {
     let needed = fds_needed(max_channels);
     if needed <= nofile {
         return Ok(());
     }
-    let fits = nofile.saturating_sub(FDS_SERVER) / (FDS_HELD_PER_SESSION + FDS_BRIEF_PER_SESSION);
+    let fits = channels_that_fit(nofile);
     Err(format!(
         "--max-channels {max_channels} needs about {needed} file descriptors ({} a session and {FDS_SERVER} for the server), \
          but the limit is {nofile} (RLIMIT_NOFILE, already raised to its hard limit): raise it (ulimit -n, \

@@ -46,7 +46,19 @@ impl Server {
     pub fn bind(mut config: Config) -> Result<Server, String> {
         config.apply_default_listeners();
         let nofile = limits::raise_nofile();
-        limits::check_channels(config.max_channels, nofile)?;
+        if let Err(e) = limits::check_channels(config.max_channels, nofile) {
+            // An explicit --max-channels the descriptors cannot serve is
+            // refused; the default shrinks to what they can.
+            if config.net.channels_given {
+                return Err(e);
+            }
+            let fits = limits::channels_that_fit(nofile);
+            if fits == 0 {
+                return Err(e);
+            }
+            log::warn!("RLIMIT_NOFILE is {nofile}: Maximum Number of Channels lowered to {fits} (give --max-channels, and raise the limit, to change it)");
+            config.max_channels = fits;
+        }
         let (tls, certs) = match (&config.cert, &config.key) {
             (Some(c), Some(k)) => {
                 let (tls, files) = net::load_backend(config.net.tls_backend, c, k)?;
