@@ -14,7 +14,7 @@ pub struct Shared {
     /// The configuration.
     pub config: Config,
     /// TLS, when a certificate was given.
-    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub tls: Option<crate::net::Tls>,
     /// The maildir registry shared by every session.
     pub store: Arc<Store>,
     /// Failed-login delays per client address and login name.
@@ -24,7 +24,7 @@ pub struct Shared {
 
 impl Shared {
     /// Loads the passwd-file (and router file) named in the configuration.
-    pub fn new(config: Config, tls: Option<Arc<rustls::ServerConfig>>) -> Result<Shared, String> {
+    pub fn new(config: Config, tls: Option<crate::net::Tls>) -> Result<Shared, String> {
         let path = config.users.clone().ok_or("no --users file")?;
         let directory = Directory::open(&path, config.router.as_deref(), config.username_format.clone())?;
         let penalty = Penalty::new(config.auth_penalty);

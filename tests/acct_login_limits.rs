@@ -24,10 +24,21 @@ fn a_megabyte_login_literal_is_refused_without_reading_it() {
     assert_eq!(c.line(), "a1 NO [AUTHENTICATIONFAILED] User name or password too long (limit 1024 octets)");
     c.ok("LOGIN alice wonderland");
 
-    // LITERAL+: the octets come anyway; they are skipped, never hashed.
+    // LITERAL+: the octets come anyway; before login a literal over
+    // --max-preauth-command is not read at all: the answer, BYE, and the
+    // connection ends (issue 10).
     let mut c = server.connect();
     let mut cmd = format!("a2 LOGIN alice {{{MB}+}}\r\n").into_bytes();
     cmd.extend(std::iter::repeat_n(b'x', MB));
+    cmd.extend_from_slice(b"\r\n");
+    c.send_unchecked(&cmd);
+    assert_eq!(c.line(), "a2 NO [AUTHENTICATIONFAILED] User name or password too long (limit 1024 octets)");
+    assert!(c.line().starts_with("* BYE "));
+    assert!(c.closed());
+    // One that fits is skipped, never hashed.
+    let mut c = server.connect();
+    let mut cmd = b"a2 LOGIN alice {2000+}\r\n".to_vec();
+    cmd.extend(std::iter::repeat_n(b'x', 2000));
     cmd.extend_from_slice(b"\r\n");
     c.send(&cmd);
     assert_eq!(c.line(), "a2 NO [AUTHENTICATIONFAILED] User name or password too long (limit 1024 octets)");

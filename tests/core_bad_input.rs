@@ -112,18 +112,20 @@ fn a_literal_over_the_limit_is_toobig_without_continuation() {
 
 #[test]
 fn a_literal_plus_over_the_limit_is_skipped_and_toobig() {
+    // After login (before it, such a literal ends the connection: see
+    // tests/conn_hostile.rs).
     let mut server = Server::start(&["--max-literal", "1000"]);
-    let mut c = server.connect();
-    let mut cmd = b"big LOGIN alice {2000+}\r\n".to_vec();
+    let mut c = server.login("alice");
+    let mut cmd = b"big SELECT {2000+}\r\n".to_vec();
     cmd.extend(std::iter::repeat_n(b'z', 2000));
     cmd.extend_from_slice(b"\r\nnext NOOP\r\n");
     c.send(&cmd);
     assert!(c.line().starts_with("big NO [TOOBIG]"));
     assert!(c.line().starts_with("next OK"), "the octets were skipped, not read as commands");
-    c.ok("LOGIN alice wonderland");
+    c.ok("SELECT INBOX");
     // A LITERAL+ of absurd size cannot be skipped: the connection is closed.
-    let mut c = server.connect();
-    c.send(b"huge LOGIN alice {99999999999+}\r\n");
+    let mut c = server.login("alice");
+    c.send(b"huge SELECT {99999999999+}\r\n");
     assert!(c.closed(), "closed cleanly");
     still_serving(&mut server);
     assert!(server.log().contains("oversized literal"), "{}", server.log());

@@ -1,5 +1,7 @@
 //! Issue 2, item 3: STARTTLS and implicit TLS, with our own rustls client,
-//! Python's imaplib and `openssl s_client`.
+//! Python's imaplib and `openssl s_client`. With TEGAMI_TLS_BACKEND=native
+//! (and `--features native-tls`), every test here runs against
+//! `--tls-backend native` (issue 10, item 6).
 
 mod support;
 
@@ -176,4 +178,19 @@ fn openssl_s_client_with_implicit_tls() {
     let out = s_client(server.tls, &server.cert(), false);
     assert!(out.starts_with("* OK [CAPABILITY "), "{out}");
     check_s_client(&out);
+}
+
+#[test]
+fn the_tls_backend_asked_for_is_the_one_that_answers() {
+    let server = Server::start(&["--log-level", "all-info"]);
+    let mut c = server.connect_tls();
+    c.ok("LOGOUT");
+    let mut c = server.connect();
+    c.starttls(&server.cert());
+    c.ok("LOGOUT");
+    let native = std::env::var("TEGAMI_TLS_BACKEND").is_ok_and(|b| b == "native");
+    let want = if native { "with TLS native-tls" } else { "with TLS TLSv1_3" };
+    let started = if native { "TLS started: native-tls" } else { "TLS started: TLSv1_3" };
+    let log = server.log();
+    assert!(log.contains(want) && log.contains(started), "{log}");
 }

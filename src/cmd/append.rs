@@ -176,12 +176,17 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Frame::Literal { prefix: p, size: n, sync: y } => {
                 (prefix, size, sync) = (p, n, y);
             }
-            Frame::Rejected { response, .. } => break Err(Reply::No(response.trim_start_matches("NO ").into())),
+            // Fatal comes only before login, where APPEND is not valid.
+            Frame::Rejected { response, .. } | Frame::Fatal { response, .. } => {
+                break Err(Reply::No(response.trim_start_matches("NO ").into()))
+            }
             Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
         }
     };
     if let (Err(Reply::No(text)), Some((mb, quota))) = (&result, &target) {
-        if text.starts_with("[OVERQUOTA]") && !uids.is_empty() {
+        // RFC 3502: a MULTIAPPEND is all or nothing, also when the whole
+        // command turns out larger than --max-command.
+        if (text.starts_with("[OVERQUOTA]") || text.starts_with("[TOOBIG]")) && !uids.is_empty() {
             // Nothing stored: the messages this command already appended go.
             undo(s, mb, quota, &uids);
         }

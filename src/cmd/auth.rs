@@ -36,11 +36,10 @@ pub fn starttls(s: &mut Session, tag: &str) -> io::Result<()> {
         log::warn!("{} [{}] dropped {dropped} octets sent after STARTTLS before the handshake", s.tag(), s.peer);
     }
     // Swap the connection out, upgrade it, and put a fresh reader back.
-    let placeholder = Reader::new(Stream::Plain(s.conn.get_ref().tcp().try_clone()?));
+    // The socket keeps its login deadline: the handshake counts against it.
+    let placeholder = Reader::new(Stream::plain_tcp(s.conn.get_ref().tcp().try_clone()?));
     let plain = std::mem::replace(&mut s.conn, placeholder).into_inner();
-    let timeout = plain.tcp().read_timeout().ok().flatten();
-    let upgraded = plain.upgrade(tls)?;
-    let _ = upgraded.tcp().set_read_timeout(timeout);
+    let upgraded = plain.upgrade(&tls)?;
     log::trace!("{} [{}] TLS started: {}", s.tag(), s.peer, upgraded.tls_description().unwrap_or_default());
     s.conn = Reader::new(upgraded);
     Ok(())

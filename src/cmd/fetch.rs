@@ -20,10 +20,6 @@ use crate::store::filename::SEEN;
 use crate::store::mapped::{self, Mapped};
 use crate::store::{cache, FlagOp};
 
-/// Responses are written out once this many octets are queued, so a FETCH
-/// of many large messages never holds them all in memory.
-const FLUSH_AT: usize = 256 * 1024;
-
 /// A message's octets: read, or mapped from its file.
 ///
 /// Large files are mapped (see `store::mapped`: a file another program
@@ -460,7 +456,8 @@ pub fn fetch(
                 s.tag()
             );
         }
-        if s.out.len() >= FLUSH_AT {
+        // --max-fetch-buffer: what FETCH may hold before it writes.
+        if s.out.len() >= s.shared.config.net.max_fetch_buffer {
             s.flush().map_err(write_failed)?;
         }
     }

@@ -27,7 +27,7 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
             s.flush()?;
             last_sent = Instant::now();
         }
-        let has_input = s.conn.buffered() > 0 || s.conn.get_mut().has_pending_plaintext();
+        let has_input = s.conn.buffered() > 0 || s.conn.get_mut().has_pending_input();
         let wake = if has_input {
             Wake::Input
         } else {

@@ -8,6 +8,7 @@ mod auth;
 pub mod cached;
 mod catenate;
 pub mod context;
+mod compress;
 mod copy;
 mod fetch;
 pub mod flags;
@@ -49,6 +50,7 @@ pub const EXTENSIONS: &[&str] = &[
     "ID",
     "ENABLE",
     "IDLE",
+    "COMPRESS=DEFLATE",
     "UIDPLUS",
     "UNSELECT",
     "CHILDREN",
@@ -131,7 +133,7 @@ pub static TABLE: &[Spec] = &[
     spec("APPEND", LOGGED_IN, true),
     spec("IDLE", LOGGED_IN, true),
     spec("NAMESPACE", LOGGED_IN, true),
-    spec("COMPRESS", LOGGED_IN, false),
+    spec("COMPRESS", LOGGED_IN, true),
     spec("GETQUOTA", LOGGED_IN, true),
     spec("GETQUOTAROOT", LOGGED_IN, true),
     spec("SETQUOTA", LOGGED_IN, true),
@@ -252,6 +254,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Id { params } => any::id(s, params),
         CommandBody::Enable { capabilities } => any::enable(s, capabilities),
         CommandBody::StartTls => return auth::starttls(s, &tag),
+        CommandBody::Compress { mechanism } => return compress::compress(s, &tag, &mechanism),
         CommandBody::Login { username, password } => auth::login(s, &username, &password),
         CommandBody::Authenticate { mechanism, initial_response } => {
             auth::authenticate(s, &mechanism, initial_response)?
@@ -302,7 +305,6 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
         CommandBody::CancelUpdate { tags } => context::cancel_update(s, &tags),
         CommandBody::Notify(set) => notify::notify(s, set),
-        _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     if let (Ok(_), Some(event)) = (&outcome, account_event) {
         notify::publish(s, event);

@@ -424,7 +424,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         }
         crate::alerts::report(s);
         s.flush()?;
-        if s.conn.buffered() > 0 || s.conn.get_mut().has_pending_plaintext() {
+        if s.conn.buffered() > 0 || s.conn.get_mut().has_pending_input() {
             return Ok(());
         }
         let left = limit.saturating_sub(started.elapsed());

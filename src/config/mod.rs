@@ -98,6 +98,63 @@ pub struct Config {
     pub monitor: Option<SocketAddr>,
     /// The monitor asks for a server administrator's credentials.
     pub monitor_auth: bool,
+    /// Connection deadlines and limits (`--login-timeout` and friends).
+    pub net: NetLimits,
+}
+
+/// The connection layer's deadlines and limits.
+#[derive(Clone, Debug)]
+pub struct NetLimits {
+    /// `--tls-backend`.
+    pub tls_backend: crate::net::Backend,
+    /// `--login-timeout`: from connect to the end of login.
+    pub login_timeout: Duration,
+    /// `--autologout`: inactivity after login.
+    pub autologout: Duration,
+    /// `--write-timeout`: a write that waits this long drops the client.
+    pub write_timeout: Duration,
+    /// `--tcp-keepalive`: idle time before probes, none when off.
+    pub tcp_keepalive: Option<Duration>,
+    /// `--max-channels-per-ip`, 0 for no limit.
+    pub max_per_ip: usize,
+    /// `--max-preauth-command`.
+    pub max_preauth_command: u64,
+    /// `--max-command`.
+    pub max_command: u64,
+    /// `--max-fetch-buffer`.
+    pub max_fetch_buffer: usize,
+    /// `--max-channels` was given (else the default may shrink to what the
+    /// descriptor limit allows).
+    pub channels_given: bool,
+}
+
+impl NetLimits {
+    fn from_matches(m: &getopts::Matches) -> Result<NetLimits, UsageError> {
+        let secs = |flag: &str, default: u64| number(m, flag, default).map(Duration::from_secs);
+        let autologout = secs("autologout", 1860)?;
+        if autologout < Duration::from_secs(1800) {
+            return Err(UsageError("--autologout: RFC 3501 5.4 asks for at least 30 minutes (1800)".into()));
+        }
+        let login_timeout = secs("login-timeout", 60)?;
+        let write_timeout = secs("write-timeout", 120)?;
+        if login_timeout.is_zero() || write_timeout.is_zero() {
+            return Err(UsageError("--login-timeout and --write-timeout must be at least 1".into()));
+        }
+        let keepalive = secs("tcp-keepalive", 300)?;
+        let backend = m.opt_str("tls-backend").unwrap_or_else(|| "rustls".into());
+        Ok(NetLimits {
+            tls_backend: crate::net::Backend::parse(&backend).map_err(UsageError)?,
+            login_timeout,
+            autologout,
+            write_timeout,
+            tcp_keepalive: (!keepalive.is_zero()).then_some(keepalive),
+            max_per_ip: number(m, "max-channels-per-ip", 100)?,
+            max_preauth_command: number(m, "max-preauth-command", 8192)?,
+            max_command: number(m, "max-command", 256 * 1024 * 1024)?,
+            max_fetch_buffer: number(m, "max-fetch-buffer", 256 * 1024)?,
+            channels_given: m.opt_present("max-channels"),
+        })
+    }
 }
 
 /// Parses `--auth-mechanisms`: names separated by blanks or commas, each
@@ -216,6 +273,7 @@ impl Config {
             monitor: m.opt_str("monitor").map(|s| addr(&s, "monitor")).transpose()?,
             monitor_auth: m.opt_present("monitor-auth"),
             log_file: m.opt_str("log-file").map(PathBuf::from),
+            net: NetLimits::from_matches(&m)?,
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));
@@ -287,6 +345,9 @@ mod tests {
             "-u p -c 0",
             "-u p stray",
             "-u p --quota storage=lots",
+            "-u p --autologout 60",
+            "-u p --write-timeout 0",
+            "-u p --tls-backend gnutls",
         ] {
             assert!(Config::from_args(&args(bad)).is_err(), "{bad}");
         }

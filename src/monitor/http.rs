@@ -84,7 +84,7 @@ fn connection(sock: TcpStream, shared: &Shared) {
                 return;
             }
         },
-        _ => Stream::Plain(sock),
+        _ => Stream::plain_tcp(sock),
     };
     serve(&mut stream, shared);
     stream.close();

@@ -1,134 +1,24 @@
-//! Network streams: plain TCP and rustls TLS, the STARTTLS upgrade, and
-//! certificate loading.
+//! Network streams: the stack of TCP, TLS (rustls or native-tls) and
+//! DEFLATE with its deadlines ([`Stream`], [`Sock`]), the STARTTLS upgrade,
+//! and certificate loading.
 
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
-use std::os::fd::{AsRawFd, RawFd};
+mod deflate;
+pub mod sock;
+mod stream;
+
+use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+
+pub use sock::Sock;
+pub use stream::{Stream, Tls};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
-use rustls::{ServerConfig, ServerConnection, StreamOwned};
-
-/// A client connection, clear or encrypted.
-pub enum Stream {
-    /// Clear-text TCP.
-    Plain(TcpStream),
-    /// TLS over TCP (implicit TLS or after STARTTLS).
-    Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
-}
-
-impl Stream {
-    /// The TCP socket under the stream.
-    pub fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Plain(s) => s,
-            Stream::Tls(t) => &t.sock,
-        }
-    }
-
-    /// True when the connection is encrypted.
-    pub fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
-    }
-
-    /// Runs a TLS server handshake over `sock` to completion, so handshake
-    /// failures show at once rather than at the first read.
-    pub fn accept_tls(sock: TcpStream, config: Arc<ServerConfig>) -> io::Result<Stream> {
-        Stream::accept_tls_within(sock, config, Duration::from_secs(60))
-    }
-
-    /// [`Stream::accept_tls`] where each read of the handshake may wait at
-    /// most `timeout`.
-    pub fn accept_tls_within(sock: TcpStream, config: Arc<ServerConfig>, timeout: Duration) -> io::Result<Stream> {
-        let mut conn = ServerConnection::new(config).map_err(io::Error::other)?;
-        let mut sock = sock;
-        sock.set_read_timeout(Some(timeout))?;
-        while conn.is_handshaking() {
-            conn.complete_io(&mut sock)?;
-        }
-        Ok(Stream::Tls(Box::new(StreamOwned::new(conn, sock))))
-    }
-
-    /// STARTTLS: turns a plain stream into TLS (the caller has already
-    /// dropped any bytes the client pipelined after the command).
-    pub fn upgrade(self, config: Arc<ServerConfig>) -> io::Result<Stream> {
-        match self {
-            Stream::Plain(sock) => Stream::accept_tls(sock, config),
-            Stream::Tls(_) => Err(io::Error::other("already encrypted")),
-        }
-    }
-
-    /// True when decrypted bytes wait inside the TLS layer, so a poll on the
-    /// socket would not show them.
-    pub fn has_pending_plaintext(&mut self) -> bool {
-        match self {
-            Stream::Plain(_) => false,
-            Stream::Tls(t) => t.conn.process_new_packets().map(|s| s.plaintext_bytes_to_read() > 0).unwrap_or(false),
-        }
-    }
-
-    /// Ends the connection politely: TLS sends its close_notify alert. The
-    /// TCP close is left to the socket's owners (the worker frees the
-    /// channel before the client can see it).
-    pub fn close(&mut self) {
-        if let Stream::Tls(t) = self {
-            t.conn.send_close_notify();
-            let _ = t.flush();
-        }
-    }
-
-    /// The negotiated protocol and cipher, for link-level logs.
-    pub fn tls_description(&self) -> Option<String> {
-        match self {
-            Stream::Plain(_) => None,
-            Stream::Tls(t) => {
-                Some(format!("{:?} {:?}", t.conn.protocol_version()?, t.conn.negotiated_cipher_suite()?.suite()))
-            }
-        }
-    }
-}
-
-impl AsRawFd for Stream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.tcp().as_raw_fd()
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(t) => match t.read(buf) {
-                // A peer that closes without close_notify is common for IMAP
-                // clients after LOGOUT; treat it as an ordinary end.
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
-                r => r,
-            },
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(t) => t.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(t) => t.flush(),
-        }
-    }
-}
+use rustls::ServerConfig;
 
 /// Loads a PEM certificate chain and private key into a rustls server
 /// configuration using the ring provider.
@@ -147,11 +37,20 @@ pub fn load_tls(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
 /// The certificate and key the TLS listeners present, re-read from their
 /// files on SIGHUP. New handshakes use the new pair; sessions already
 /// encrypted keep the one they started with.
-#[derive(Debug)]
 pub struct CertFiles {
     cert: PathBuf,
     key: PathBuf,
     current: parking_lot::RwLock<Arc<CertifiedKey>>,
+    /// The native-tls acceptor for the same pair, with `--tls-backend native`.
+    #[cfg(feature = "native-tls")]
+    native: parking_lot::RwLock<Option<Arc<native_tls::TlsAcceptor>>>,
+}
+
+// By hand: rustls wants Debug, and native-tls's acceptor has none.
+impl std::fmt::Debug for CertFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertFiles").field("cert", &self.cert).field("key", &self.key).finish_non_exhaustive()
+    }
 }
 
 impl ResolvesServerCert for CertFiles {
@@ -164,8 +63,69 @@ impl CertFiles {
     /// Reads the files again; on any error the old pair stays in use.
     pub fn reload(&self) -> Result<(), String> {
         let fresh = certified_key(&self.cert, &self.key)?;
+        #[cfg(feature = "native-tls")]
+        if self.native.read().is_some() {
+            let acceptor = native_acceptor(&self.cert, &self.key)?;
+            *self.native.write() = Some(Arc::new(acceptor));
+        }
         *self.current.write() = Arc::new(fresh);
         Ok(())
+    }
+
+    /// The native-tls acceptor in use.
+    #[cfg(feature = "native-tls")]
+    pub fn native(&self) -> Result<Arc<native_tls::TlsAcceptor>, String> {
+        self.native.read().clone().ok_or_else(|| "the native TLS backend is not loaded".to_string())
+    }
+}
+
+/// Builds a native-tls acceptor from the PEM files (the key in PKCS#8).
+#[cfg(feature = "native-tls")]
+fn native_acceptor(cert: &Path, key: &Path) -> Result<native_tls::TlsAcceptor, String> {
+    let c = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
+    let k = std::fs::read(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let id = native_tls::Identity::from_pkcs8(&c, &k).map_err(|e| {
+        format!("{} and {}: native TLS cannot use them (the key must be PKCS#8): {e}", cert.display(), key.display())
+    })?;
+    native_tls::TlsAcceptor::new(id).map_err(|e| format!("native TLS: {e}"))
+}
+
+/// The TLS backends `--tls-backend` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// rustls (the default).
+    Rustls,
+    /// native-tls, the system's OpenSSL (needs the `native-tls` feature).
+    Native,
+}
+
+impl Backend {
+    /// Parses a `--tls-backend` value.
+    pub fn parse(s: &str) -> Result<Backend, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "rustls" => Ok(Backend::Rustls),
+            "native" if cfg!(feature = "native-tls") => Ok(Backend::Native),
+            "native" => {
+                Err("--tls-backend native: this build has no native TLS (build with --features native-tls)".into())
+            }
+            _ => Err(format!("--tls-backend {s}: expected rustls or native")),
+        }
+    }
+}
+
+/// Loads the certificate for `backend`: the handshake configuration and
+/// the files SIGHUP reloads.
+pub fn load_backend(backend: Backend, cert: &Path, key: &Path) -> Result<(Tls, Arc<CertFiles>), String> {
+    let (config, files) = load_reloadable_tls(cert, key)?;
+    match backend {
+        Backend::Rustls => Ok((Tls::Rustls(config), files)),
+        #[cfg(feature = "native-tls")]
+        Backend::Native => {
+            *files.native.write() = Some(Arc::new(native_acceptor(cert, key)?));
+            Ok((Tls::Native(files.clone()), files))
+        }
+        #[cfg(not(feature = "native-tls"))]
+        Backend::Native => Err("this build has no native TLS".into()),
     }
 }
 
@@ -194,6 +154,8 @@ pub fn load_reloadable_tls(cert: &Path, key: &Path) -> Result<(Arc<ServerConfig>
         cert: cert.to_path_buf(),
         key: key.to_path_buf(),
         current: parking_lot::RwLock::new(Arc::new(certified_key(cert, key)?)),
+        #[cfg(feature = "native-tls")]
+        native: parking_lot::RwLock::new(None),
     });
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)

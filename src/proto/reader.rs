@@ -1,6 +1,7 @@
 //! Framing: splits the client's byte stream into complete commands (lines
 //! plus the literals they announce) before any grammar is parsed, and
-//! enforces the limits on line length and literal size.
+//! enforces the limits on line length, literal size and the total size of
+//! one command, so memory per connection stays bounded.
 //!
 //! A command is handed on as its bytes without the final CRLF, literals
 //! inline exactly as sent (`{n}\r\n` followed by n octets), which is what
@@ -19,6 +20,13 @@ pub struct Limits {
     /// reader stops before them with [`Frame::Literal`] so the handler can
     /// stream them into the mailbox.
     pub stream_from: u64,
+    /// Largest total of one command: its text and every literal, streamed
+    /// ones included (MULTIAPPEND).
+    pub max_command: u64,
+    /// Before login: a literal over the limits is never read, and one the
+    /// client sends without waiting (`{n+}`) ends the connection
+    /// ([`Frame::Fatal`]) rather than being read and skipped.
+    pub strict: bool,
 }
 
 /// What the reader produced.
@@ -49,6 +57,15 @@ pub enum Frame {
     },
     /// The client closed the connection between commands.
     Closed,
+    /// A command refused in a way that leaves the stream out of step
+    /// (octets of a refused literal on their way); answer `tag response`,
+    /// then say BYE and close.
+    Fatal {
+        /// The command's tag, when one could be read.
+        tag: Option<String>,
+        /// The answer.
+        response: String,
+    },
 }
 
 /// True when `cmd` is `tag APPEND ...` (any case).
@@ -109,6 +126,8 @@ pub struct Reader<S> {
     end: usize,
     /// Octets read from the client so far, for link-level logs.
     pub bytes_in: u64,
+    /// Octets of the command being framed so far, literals included.
+    cmd_total: u64,
 }
 
 /// The result of reading one line.
@@ -124,7 +143,7 @@ enum Line {
 impl<S: Read + Write> Reader<S> {
     /// Wraps a stream.
     pub fn new(inner: S) -> Reader<S> {
-        Reader { inner, buf: vec![0; 16 * 1024], pos: 0, end: 0, bytes_in: 0 }
+        Reader { inner, buf: vec![0; 16 * 1024], pos: 0, end: 0, bytes_in: 0, cmd_total: 0 }
     }
 
     /// The stream, for writing responses.
@@ -150,10 +169,16 @@ impl<S: Read + Write> Reader<S> {
     /// Drops buffered input (STARTTLS: bytes pipelined after the command
     /// must not be taken as if they came over TLS).
     pub fn discard_buffered(&mut self) -> usize {
-        let n = self.buffered();
+        self.take_buffered().len()
+    }
+
+    /// Takes buffered input out (COMPRESS: octets read past the command
+    /// are the start of the compressed stream).
+    pub fn take_buffered(&mut self) -> Vec<u8> {
+        let v = self.buf[self.pos..self.end].to_vec();
         self.pos = 0;
         self.end = 0;
-        n
+        v
     }
 
     fn fill(&mut self) -> io::Result<usize> {
@@ -255,6 +280,7 @@ impl<S: Read + Write> Reader<S> {
     /// An error means the connection is unusable (closed mid-command, I/O
     /// failure); refusals the client can recover from are `Frame::Rejected`.
     pub fn read_command(&mut self, limits: Limits) -> io::Result<Frame> {
+        self.cmd_total = 0;
         self.frame(Vec::new(), limits)
     }
 
@@ -280,6 +306,8 @@ impl<S: Read + Write> Reader<S> {
         let started = !cmd.is_empty();
         let mut text_len = cmd.len();
         loop {
+            // Lines are bounded by max_line alone (a long one is skipped,
+            // not buffered); the total is checked where literals are announced.
             let budget = limits.max_line.saturating_sub(text_len);
             let line = match self.line(budget)? {
                 Line::Eof if started => return Err(io::ErrorKind::UnexpectedEof.into()),
@@ -295,6 +323,7 @@ impl<S: Read + Write> Reader<S> {
                 Line::Full(l) => l,
             };
             text_len += line.len();
+            self.cmd_total += line.len() as u64 + 2;
             cmd.extend_from_slice(&line);
             let Some(lit) = literal_at_end(&line) else {
                 return Ok(Frame::Command(cmd));
@@ -306,9 +335,26 @@ impl<S: Read + Write> Reader<S> {
             } else {
                 limits.max_literal
             };
-            if lit.size > max_literal {
+            let left = limits.max_command.saturating_sub(self.cmd_total);
+            if limits.strict && lit.size > limits.max_literal.min(left) {
                 let tag = tag_of(&cmd);
-                let response = if max_literal < limits.max_literal {
+                let response = if max_literal < limits.max_literal.min(left) {
+                    format!("NO [AUTHENTICATIONFAILED] User name or password too long (limit {max_literal} octets)")
+                } else {
+                    format!(
+                        "NO [TOOBIG] Command too large before login (limit {} octets, literals included)",
+                        limits.max_command
+                    )
+                };
+                // Octets of a LITERAL+ are already coming: rather than read
+                // them, the connection ends.
+                return Ok(if lit.sync { Frame::Rejected { tag, response } } else { Frame::Fatal { tag, response } });
+            }
+            if lit.size > max_literal || lit.size > left {
+                let tag = tag_of(&cmd);
+                let response = if lit.size <= max_literal {
+                    format!("NO [TOOBIG] Command too large (limit {} octets, literals included)", limits.max_command)
+                } else if max_literal < limits.max_literal {
                     format!("NO [AUTHENTICATIONFAILED] User name or password too long (limit {max_literal} octets)")
                 } else {
                     format!("NO [TOOBIG] Literal too large (limit {} octets)", limits.max_literal)
@@ -326,6 +372,7 @@ impl<S: Read + Write> Reader<S> {
                 }
                 return Ok(Frame::Rejected { tag, response });
             }
+            self.cmd_total += lit.size;
             if lit.size >= limits.stream_from && is_append(&cmd) {
                 return Ok(Frame::Literal { prefix: cmd, size: lit.size, sync: lit.sync });
             }
@@ -402,7 +449,42 @@ mod tests {
         Reader::new(Duplex { input: io::Cursor::new(input.to_vec()), output: Vec::new() })
     }
 
-    const LIMITS: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10 };
+    const LIMITS: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10, max_command: 1000, strict: false };
+    const PREAUTH: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10, max_command: 30, strict: true };
+
+    #[test]
+    fn before_login_a_big_literal_is_never_read() {
+        let mut r = reader(b"t LOGIN {25}\r\nt2 NOOP\r\n");
+        match r.read_command(PREAUTH).unwrap() {
+            Frame::Rejected { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t"));
+                assert!(response.starts_with("NO [TOOBIG]"), "{response}");
+            }
+            f => panic!("{f:?}"),
+        }
+        assert!(r.get_ref().output.is_empty(), "no continuation");
+        assert_eq!(r.read_command(PREAUTH).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        let mut r = reader(b"t LOGIN {19+}\r\n");
+        assert!(matches!(r.read_command(PREAUTH).unwrap(), Frame::Fatal { .. }));
+    }
+
+    #[test]
+    fn the_total_of_small_literals_is_capped() {
+        // Each literal is within max_literal; together they pass max_command.
+        let mut r = reader(b"t X {9}\r\n123456789 {9}\r\n123456789 {9}\r\n");
+        assert!(matches!(r.read_command(PREAUTH).unwrap(), Frame::Rejected { .. }));
+        let limits = Limits { max_command: 60, ..LIMITS };
+        let mut many = b"t SEARCH".to_vec();
+        for _ in 0..10 {
+            many.extend_from_slice(b" {9+}\r\n123456789");
+        }
+        many.extend_from_slice(b"\r\nt2 NOOP\r\n");
+        let mut r = reader(&many);
+        match r.read_command(limits).unwrap() {
+            Frame::Rejected { response, .. } => assert!(response.contains("Command too l"), "{response}"),
+            f => panic!("{f:?}"),
+        }
+    }
 
     #[test]
     fn lines_and_bare_lf() {
@@ -506,11 +588,16 @@ mod tests {
 
     proptest! {
         #[test]
-        fn random_input_never_panics(input in proptest::collection::vec(any::<u8>(), 0..400)) {
+        fn random_input_never_panics(input in proptest::collection::vec(any::<u8>(), 0..400), strict: bool) {
             let mut r = reader(&input);
+            let limits = if strict { PREAUTH } else { LIMITS };
             for _ in 0..50 {
-                match r.read_command(LIMITS) {
+                match r.read_command(limits) {
                     Ok(Frame::Closed) | Err(_) => break,
+                    Ok(Frame::Fatal { response, .. }) => {
+                        prop_assert!(strict && response.starts_with("NO [TOOBIG]"));
+                        break;
+                    }
                     Ok(Frame::Command(c)) => prop_assert!(!c.is_empty() || input.contains(&b'\n')),
                     Ok(Frame::Rejected { response, .. }) => prop_assert!(!response.is_empty()),
                     Ok(Frame::Literal { size, .. }) => {

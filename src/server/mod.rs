@@ -2,23 +2,26 @@
 //! thread per listener hands each connection to the pool, which runs at most
 //! the Maximum Number of Channels sessions at once.
 
+pub mod limits;
 pub mod logger;
 pub mod pool;
 mod privileges;
 pub mod signals;
 
+use std::cell::Cell;
 use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::net::{self, Stream};
+use crate::net::{self, Sock, Stream};
 use crate::session;
 use crate::shared::Shared;
+use limits::PerIp;
 use pool::Pool;
 
 /// A bound server, ready to run.
@@ -35,15 +38,30 @@ pub struct Server {
 const MAX_TLS_REFUSALS: usize = 16;
 
 const BYE_FULL: &[u8] = b"* BYE Too many connections (Maximum Number of Channels reached), try again later\r\n";
+const BYE_PER_IP: &[u8] = b"* BYE Too many connections from your address, try again later\r\n";
 
 impl Server {
     /// Loads certificates and accounts and binds every listener, then drops
     /// privileges when `--user` asks for it.
     pub fn bind(mut config: Config) -> Result<Server, String> {
         config.apply_default_listeners();
+        let nofile = limits::raise_nofile();
+        if let Err(e) = limits::check_channels(config.max_channels, nofile) {
+            // An explicit --max-channels the descriptors cannot serve is
+            // refused; the default shrinks to what they can.
+            if config.net.channels_given {
+                return Err(e);
+            }
+            let fits = limits::channels_that_fit(nofile);
+            if fits == 0 {
+                return Err(e);
+            }
+            log::warn!("RLIMIT_NOFILE is {nofile}: Maximum Number of Channels lowered to {fits} (give --max-channels, and raise the limit, to change it)");
+            config.max_channels = fits;
+        }
         let (tls, certs) = match (&config.cert, &config.key) {
             (Some(c), Some(k)) => {
-                let (tls, files) = net::load_reloadable_tls(c, k)?;
+                let (tls, files) = net::load_backend(config.net.tls_backend, c, k)?;
                 (Some(tls), Some(files))
             }
             _ => (None, None),
@@ -91,6 +109,7 @@ impl Server {
     /// Runs the acceptor threads; returns only if every listener fails.
     pub fn run(self) -> Result<(), String> {
         let refusals = Arc::new(AtomicUsize::new(0));
+        let per_ip = PerIp::new(self.shared.config.net.max_per_ip);
         let fds = self.listeners.iter().map(|(l, _)| l.as_raw_fd()).collect();
         signals::start(fds, self.certs.clone()).map_err(|e| format!("cannot handle signals: {e}"))?;
         if let Some(m) = self.monitor {
@@ -99,9 +118,10 @@ impl Server {
         let mut handles = Vec::new();
         for (listener, is_tls) in self.listeners {
             let (shared, pool, refusals) = (self.shared.clone(), self.pool.clone(), refusals.clone());
+            let per_ip = per_ip.clone();
             let h = thread::Builder::new()
                 .name("tegami-accept".into())
-                .spawn(move || accept_loop(listener, is_tls, shared, pool, refusals))
+                .spawn(move || accept_loop(listener, is_tls, shared, pool, per_ip, refusals))
                 .map_err(|e| e.to_string())?;
             handles.push(h);
         }
@@ -119,7 +139,14 @@ impl Server {
 
 static SESSION_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: Pool, refusals: Arc<AtomicUsize>) {
+fn accept_loop(
+    listener: TcpListener,
+    is_tls: bool,
+    shared: Arc<Shared>,
+    pool: Pool,
+    per_ip: PerIp,
+    refusals: Arc<AtomicUsize>,
+) {
     loop {
         let accepted = listener.accept();
         if signals::stopping() {
@@ -134,21 +161,40 @@ fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: P
                 continue;
             }
         };
+        // The login deadline runs from here, whatever the client sends.
+        let connected = Instant::now();
+        let Some(ip_count) = per_ip.take(peer.ip()) else {
+            log::warn!(
+                "[{peer}] refused: {} connections from this address (--max-channels-per-ip)",
+                shared.config.net.max_per_ip
+            );
+            refuse(sock, is_tls, &shared, BYE_PER_IP, &refusals);
+            continue;
+        };
         if !pool.try_reserve() {
-            refuse(sock, is_tls, &shared, peer, &refusals);
+            log::warn!("[{peer}] refused: Maximum Number of Channels ({}) reached", shared.config.max_channels);
+            refuse(sock, is_tls, &shared, BYE_FULL, &refusals);
             continue;
         }
         let id = SESSION_COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
         let shared = shared.clone();
         pool.run_reserved(Box::new(move |place| {
+            let net = &shared.config.net;
             let _ = sock.set_nodelay(true);
+            if let Some(idle) = net.tcp_keepalive {
+                if let Err(e) = net::sock::set_keepalive(&sock, idle) {
+                    log::warn!("IMAP-{id:05} [{peer}] cannot set TCP keepalive: {e}");
+                }
+            }
             // A second handle keeps the connection open when the session
             // drops its own: the channel is freed first, and only then does
             // the client see the close, so it may reconnect at once.
             let keep = sock.try_clone().ok();
+            let mut sock = Sock::new(sock, Some(net.write_timeout));
+            sock.set_timing(Some(connected + net.login_timeout), None);
             let stream = if is_tls {
                 let Some(tls) = shared.tls.clone() else { return };
-                match Stream::accept_tls(sock, tls) {
+                match Stream::accept_tls(sock, &tls) {
                     Ok(s) => s,
                     Err(e) => {
                         log::warn!("IMAP-{id:05} [{peer}] TLS handshake failed: {e}");
@@ -156,10 +202,16 @@ fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: P
                     }
                 }
             } else {
-                Stream::Plain(sock)
+                Stream::plain(sock)
             };
-            session::run(shared, stream, peer, id, &|| place.release());
-            place.release();
+            // Both are given back before the client can see the close.
+            let ip_count = Cell::new(Some(ip_count));
+            let release = || {
+                place.release();
+                drop(ip_count.take());
+            };
+            session::run(shared, stream, peer, id, &release);
+            release();
             if let Some(k) = keep {
                 let _ = k.shutdown(Shutdown::Write);
             }
@@ -167,13 +219,12 @@ fn accept_loop(listener: TcpListener, is_tls: bool, shared: Arc<Shared>, pool: P
     }
 }
 
-/// Sends the over-the-cap BYE and closes.
-fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, peer: SocketAddr, refusals: &Arc<AtomicUsize>) {
-    log::warn!("[{peer}] refused: Maximum Number of Channels ({}) reached", shared.config.max_channels);
+/// Sends an over-a-cap BYE and closes.
+fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, bye: &'static [u8], refusals: &Arc<AtomicUsize>) {
     crate::monitor::registry().stats.refused();
     let _ = sock.set_write_timeout(Some(Duration::from_secs(2)));
     if !is_tls {
-        let _ = sock.write_all(BYE_FULL);
+        let _ = sock.write_all(bye);
         return;
     }
     let Some(tls) = shared.tls.clone() else { return };
@@ -183,9 +234,10 @@ fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, peer: SocketA
     }
     let refusals = refusals.clone();
     let _ = thread::Builder::new().name("tegami-refuse".into()).spawn(move || {
-        let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
-        if let Ok(mut s) = Stream::accept_tls(sock, tls) {
-            let _ = s.write_all(BYE_FULL);
+        let mut sock = Sock::new(sock, Some(Duration::from_secs(2)));
+        sock.set_timing(Some(Instant::now() + Duration::from_secs(5)), None);
+        if let Ok(mut s) = Stream::accept_tls(sock, &tls) {
+            let _ = s.write_all(bye);
             let _ = s.flush();
             // close_notify, so the client sees an orderly end, not a
             // truncation attack.

@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::auth::passwd::Account;
 use crate::cmd::{self, Reply};
@@ -51,10 +50,6 @@ pub struct User {
     pub mail: store::Account,
 }
 
-/// Autologout before login (RFC 3501 5.4 sets no lower bound for it).
-const PRE_AUTH_TIMEOUT: Duration = Duration::from_secs(180);
-/// Autologout after login: RFC 3501 5.4 asks for at least 30 minutes.
-const AUTH_TIMEOUT: Duration = Duration::from_secs(31 * 60);
 /// Consecutive unparseable commands before the server gives up on a client.
 const MAX_BAD_COMMANDS: u32 = 20;
 /// APPEND literals from this size on go straight to the mailbox's tmp/
@@ -110,7 +105,8 @@ pub struct Session {
 /// `release_channel` frees the session's channel; it is called as soon as
 /// LOGOUT is answered, so a client reconnecting at once finds room.
 pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, release_channel: &dyn Fn()) {
-    let _ = stream.tcp().set_read_timeout(Some(PRE_AUTH_TIMEOUT));
+    // The login deadline is already on the socket (set at accept, so the
+    // TLS handshake counted against it); logged_in() replaces it.
     let tls = stream.tls_description();
     let notifier = match idle::Notifier::new() {
         Ok(n) => Arc::new(n),
@@ -153,8 +149,15 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         s.untagged(&format!("BYE {reason}"));
         let _ = s.flush();
         log::error!("{} [{peer}] ended: {reason}", s.tag());
+    } else if s.conn.get_ref().sock().stalled() {
+        log::warn!("{} [{peer}] dropped: the client read nothing for --write-timeout", s.tag());
     } else if let Err(e) = result {
         match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if s.state == State::NotAuthenticated => {
+                s.untagged("BYE Login time limit reached");
+                let _ = s.flush();
+                log::warn!("{} [{peer}] dropped: no login within --login-timeout", s.tag());
+            }
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 s.untagged("BYE Autologout: idle for too long");
                 let _ = s.flush();
@@ -167,7 +170,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         }
     }
     s.conn.get_mut().close();
-    log::trace!("{} [{peer}] closed: {} octets in, {} out", s.tag(), s.conn.bytes_in, s.bytes_out);
+    log::trace!("{} [{peer}] closed: {}", s.tag(), s.conn.get_ref().counts());
 }
 
 impl Session {
@@ -253,13 +256,12 @@ impl Session {
     }
 
     fn command_loop(&mut self) -> io::Result<()> {
-        let limits = self.limits();
         let mut bad_in_a_row = 0;
         // Ends as well when the monitor or SIGTERM asks (run() says BYE).
         while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
             // With NOTIFY, changes go out while the client is silent.
             cmd::notify::wait_for_command(self)?;
-            let frame = self.conn.read_command(limits)?;
+            let frame = self.conn.read_command(self.limits())?;
             let reply = match frame {
                 Frame::Literal { prefix, size, sync } => {
                     log::debug!(
@@ -279,6 +281,15 @@ impl Session {
                 Frame::Rejected { tag, response } => {
                     log::warn!("{} [{}] command refused: {response}", self.tag(), self.peer);
                     Some((tag, response))
+                }
+                Frame::Fatal { tag, response } => {
+                    log::warn!("{} [{}] command refused, closing: {response}", self.tag(), self.peer);
+                    let tag = tag.unwrap_or_else(|| "*".into());
+                    self.out.extend_from_slice(format!("{tag} {response}\r\n").as_bytes());
+                    self.untagged("BYE Command too large for an unauthenticated connection");
+                    self.flush()?;
+                    self.conn.get_mut().linger();
+                    return Ok(());
                 }
                 Frame::Command(bytes) => {
                     log::debug!("{} C: {}", self.tag(), truncate(&cmd::masked_for_log(&bytes)));
@@ -313,10 +324,24 @@ impl Session {
 
     /// The reader's limits from the configuration.
     pub fn limits(&self) -> Limits {
+        let c = &self.shared.config;
+        if self.state == State::NotAuthenticated {
+            // Only small commands before login (--max-preauth-command).
+            let most = c.net.max_preauth_command;
+            return Limits {
+                max_line: c.max_line,
+                max_literal: c.max_literal.min(most),
+                stream_from: STREAM_FROM,
+                max_command: most,
+                strict: true,
+            };
+        }
         Limits {
-            max_line: self.shared.config.max_line,
-            max_literal: self.shared.config.max_literal,
+            max_line: c.max_line,
+            max_literal: c.max_literal,
             stream_from: STREAM_FROM,
+            max_command: c.net.max_command,
+            strict: false,
         }
     }
 
@@ -365,7 +390,9 @@ impl Session {
         self.alerts = Some(alerts);
         self.user = Some(User { account, mail });
         self.state = State::Authenticated;
-        let _ = self.conn.get_ref().tcp().set_read_timeout(Some(AUTH_TIMEOUT));
+        // The login deadline is over; from now on, inactivity (RFC 3501 5.4).
+        let autologout = self.shared.config.net.autologout;
+        self.conn.get_mut().set_timing(None, Some(autologout));
         Ok(())
     }
 

@@ -50,6 +50,21 @@ impl Server {
         Server { child, plain, tls, dir }
     }
 
+    /// Like [`Server::start`], with the binary run under `wrapper` (e.g.
+    /// `prlimit --nofile=1024:4096 --`).
+    pub fn start_wrapped(wrapper: &[&str], extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let mut passwd = String::new();
+        for (u, p) in USERS {
+            passwd.push_str(&format!("{u}:{{PLAIN}}{p}::::{}::\n", d.join("home").join(u).display()));
+        }
+        std::fs::write(d.join("passwd"), passwd).unwrap();
+        tegami::net::write_self_signed(&["localhost", "127.0.0.1"], &d.join("cert.pem"), &d.join("key.pem")).unwrap();
+        let (child, plain, tls) = spawn_wrapped(d, extra, wrapper);
+        Server { child, plain, tls, dir }
+    }
+
     /// The server's log so far.
     pub fn log(&self) -> String {
         read_log(self.dir.path())
@@ -247,6 +262,13 @@ impl Client {
         self.r.get_mut().flush().unwrap();
     }
 
+    /// Sends raw bytes, ignoring a write error (a server that closes
+    /// while the client still sends).
+    pub fn send_unchecked(&mut self, bytes: &[u8]) {
+        let _ = self.r.get_mut().write_all(bytes);
+        let _ = self.r.get_mut().flush();
+    }
+
     /// A fresh tag.
     pub fn next_tag(&mut self) -> String {
         self.n += 1;
@@ -391,6 +413,12 @@ impl Client {
 /// Starts the binary on the directory `d` (already prepared); returns the
 /// child and its clear-text and TLS addresses.
 fn spawn_on(d: &Path, extra: &[&str]) -> (Child, SocketAddr, SocketAddr) {
+    spawn_wrapped(d, extra, &[])
+}
+
+/// [`spawn_on`] with the binary run under `wrapper`. TEGAMI_TLS_BACKEND,
+/// when set, picks the TLS backend (`native` in CI's native-tls run).
+fn spawn_wrapped(d: &Path, extra: &[&str], wrapper: &[&str]) -> (Child, SocketAddr, SocketAddr) {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(d.join("log")).unwrap();
     let mut args: Vec<String> = vec![
         "-l".into(),
@@ -403,19 +431,25 @@ fn spawn_on(d: &Path, extra: &[&str]) -> (Child, SocketAddr, SocketAddr) {
         path(&d.join("key.pem")),
         "-u".into(),
         path(&d.join("passwd")),
-        "--log-level".into(),
-        "low-level".into(),
     ];
+    if !extra.contains(&"--log-level") {
+        args.extend(["--log-level".into(), "low-level".into()]);
+    }
+    if let Ok(backend) = std::env::var("TEGAMI_TLS_BACKEND") {
+        args.extend(["--tls-backend".to_string(), backend]);
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
+    let mut cmd = match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(env!("CARGO_BIN_EXE_tegami"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_tegami")),
+    };
     // Run inside the temp dir: a relative path the server might still
     // make can never land in the checkout.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tegami"))
-        .args(&args)
-        .current_dir(d)
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("start tegami");
+    let mut child = cmd.args(&args).current_dir(d).stdout(Stdio::piped()).stderr(log).spawn().expect("start tegami");
     let out = BufReader::new(child.stdout.take().unwrap());
     let (mut plain, mut tls) = (None, None);
     for line in out.lines() {
