@@ -100,34 +100,67 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
             _ => None,
         })
         .collect();
-    let mut rows: Vec<(MailboxInfo, bool)> = Vec::new();
-    for info in all {
-        let chars: Vec<char> = info.name.chars().collect();
-        if !patterns.iter().any(|p| matches(p, &chars)) {
+    let recursive = cmd.select.contains(&ListSelect::RecursiveMatch);
+    // Names the listing does not have: subscribed ones that no longer
+    // exist (listed as \NonExistent), and, for RECURSIVEMATCH, the levels
+    // above them, which may exist only through the subscription.
+    if want_subscribed {
+        let known: BTreeSet<String> = all.iter().map(|i| i.name.clone()).collect();
+        let mut extra: BTreeSet<String> = BTreeSet::new();
+        for name in &subscribed {
+            extra.insert(name.clone());
+            let mut prefix = name.as_str();
+            while recursive {
+                let Some(i) = prefix.rfind(names::DELIMITER) else { break };
+                prefix = &prefix[..i];
+                extra.insert(prefix.to_string());
+            }
+        }
+        for name in extra.into_iter().filter(|n| !known.contains(n)) {
+            let info = resolve::info_of(s, &name).unwrap_or(MailboxInfo {
+                name: name.clone(),
+                selectable: false,
+                has_children: false,
+                special_use: None,
+            });
+            all.push(info);
+        }
+    }
+    let meets = |info: &MailboxInfo| {
+        (!want_subscribed || subscribed.contains(&info.name)) && (!want_special || info.special_use.is_some())
+    };
+    let matched = |name: &str| {
+        let chars: Vec<char> = name.chars().collect();
+        patterns.iter().any(|p| matches(p, &chars))
+    };
+    // RFC 5258 3.5: with RECURSIVEMATCH a matching mailbox is also listed
+    // when a descendant meets the criteria without matching the pattern
+    // itself, and says so in CHILDINFO; a descendant that is listed on its
+    // own needs no CHILDINFO.
+    let hidden_hits: Vec<&str> =
+        if recursive { all.iter().filter(|i| meets(i) && !matched(&i.name)).map(|i| i.name.as_str()).collect() } else { Vec::new() };
+    let mut tags: Vec<&str> = Vec::new();
+    if want_subscribed {
+        tags.push("\"SUBSCRIBED\"");
+    }
+    if want_special {
+        tags.push("\"SPECIAL-USE\"");
+    }
+    let childinfo = format!(" (\"CHILDINFO\" ({}))", tags.join(" "));
+    let mut rows: Vec<(MailboxInfo, bool, bool)> = Vec::new();
+    for info in &all {
+        if !matched(&info.name) {
+            continue;
+        }
+        let prefix = format!("{}{}", info.name, names::DELIMITER);
+        let child_hit = hidden_hits.iter().any(|h| h.starts_with(&prefix));
+        if !meets(info) && !child_hit {
             continue;
         }
         let sub = subscribed.contains(&info.name);
-        if (want_subscribed && !sub) || (want_special && info.special_use.is_none()) {
-            continue;
-        }
-        rows.push((info, sub));
+        rows.push((info.clone(), sub, child_hit));
     }
-    if want_subscribed {
-        // Subscribed names that no longer exist are listed as \NonExistent.
-        for name in &subscribed {
-            let chars: Vec<char> = name.chars().collect();
-            if !rows.iter().any(|(i, _)| &i.name == name) && patterns.iter().any(|p| matches(p, &chars)) {
-                let info = resolve::info_of(s, name).unwrap_or(MailboxInfo {
-                    name: name.clone(),
-                    selectable: false,
-                    has_children: false,
-                    special_use: None,
-                });
-                rows.push((info, true));
-            }
-        }
-    }
-    for (info, sub) in rows {
+    for (info, sub, child_hit) in rows {
         let exists_as_box = info.selectable || info.has_children;
         let mut attrs: Vec<String> = Vec::new();
         if !exists_as_box {
@@ -165,7 +198,10 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
                 }
             }
         }
-        let line = format!("LIST ({}) \"/\" {}", attrs.join(" "), names::encoded(&info.name));
+        let mut line = format!("LIST ({}) \"/\" {}", attrs.join(" "), names::encoded(&info.name));
+        if child_hit {
+            line.push_str(&childinfo);
+        }
         s.untagged(&line);
         if let Some(st) = &counts {
             if !status.is_empty() {
