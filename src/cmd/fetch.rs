@@ -56,7 +56,13 @@ impl Message {
 fn needs_text(a: &FetchAttr) -> bool {
     !matches!(
         a,
-        FetchAttr::Flags | FetchAttr::InternalDate | FetchAttr::Uid | FetchAttr::Rfc822Size | FetchAttr::SaveDate
+        FetchAttr::Flags
+            | FetchAttr::InternalDate
+            | FetchAttr::Uid
+            | FetchAttr::Rfc822Size
+            | FetchAttr::SaveDate
+            | FetchAttr::EmailId
+            | FetchAttr::ThreadId
     )
 }
 
@@ -348,6 +354,11 @@ pub fn fetch(
                 FetchAttr::SaveDate => {
                     out.extend_from_slice(format!("SAVEDATE \"{}\"", DateTime::from_unix(saved, 0)).as_bytes())
                 }
+                FetchAttr::EmailId => out.extend_from_slice(
+                    format!("EMAILID ({})", crate::store::objectid::email_id(entry.base())).as_bytes(),
+                ),
+                // tegami keeps no thread ids: NIL, as RFC 8474 5.2 allows.
+                FetchAttr::ThreadId => out.extend_from_slice(b"THREADID NIL"),
                 FetchAttr::Rfc822Size => {
                     let size = match entry.vsize {
                         Some(v) => v,

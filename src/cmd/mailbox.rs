@@ -20,7 +20,9 @@ pub fn create(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     target.account.create(&target.name).map_err(store_error)?;
     inherit_acl(s, &target);
     log::error!("{} created mailbox {name}", s.tag());
-    Ok("CREATE completed".into())
+    // RFC 8474 4.1: the new mailbox's id in the tagged OK.
+    let id = target.account.open(&target.name).and_then(|mb| mb.mailbox_id()).map_err(store_error)?;
+    Ok(format!("[MAILBOXID ({id})] CREATE completed"))
 }
 
 /// DELETE (RFC 3501 6.3.4): refused for INBOX and for a mailbox with

@@ -71,6 +71,7 @@ pub const EXTENSIONS: &[&str] = &[
     "WITHIN",
     "STATUS=SIZE",
     "SAVEDATE",
+    "OBJECTID",
     "BINARY",
     "PREVIEW",
     "CATENATE",

@@ -34,6 +34,7 @@ pub mod maildirsize;
 pub mod modify;
 pub mod modseq;
 pub mod name;
+pub mod objectid;
 pub mod perms;
 pub mod subscriptions;
 pub mod sync;
