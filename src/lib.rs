@@ -35,3 +35,4 @@ pub mod smime;
 pub mod sort;
 pub mod store;
 pub mod thread;
+pub mod urlauth;

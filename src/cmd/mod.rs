@@ -6,7 +6,7 @@ mod any;
 pub mod append;
 mod auth;
 pub mod cached;
-mod catenate;
+pub mod catenate;
 mod copy;
 mod fetch;
 pub mod flags;
@@ -24,6 +24,7 @@ mod status;
 mod store;
 mod target;
 mod thread;
+mod urlauth;
 
 use std::fmt;
 use std::io;
@@ -76,6 +77,7 @@ pub const EXTENSIONS: &[&str] = &[
     "PREVIEW",
     "CATENATE",
     "URL-PARTIAL",
+    "URLAUTH",
     "CONDSTORE",
     "QRESYNC",
     "ACL",
@@ -135,6 +137,9 @@ pub static TABLE: &[Spec] = &[
     spec("SETACL", LOGGED_IN, true),
     spec("DELETEACL", LOGGED_IN, true),
     spec("LISTRIGHTS", LOGGED_IN, true),
+    spec("GENURLAUTH", LOGGED_IN, true),
+    spec("RESETKEY", LOGGED_IN, true),
+    spec("URLFETCH", LOGGED_IN, true),
     spec("MYRIGHTS", LOGGED_IN, true),
     spec("CHECK", SELECTED, true),
     spec("CLOSE", SELECTED, true),
@@ -277,6 +282,9 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::DeleteAcl { mailbox, identifier } => acl::deleteacl(s, &mailbox, &identifier),
         CommandBody::ListRights { mailbox, identifier } => acl::listrights(s, &mailbox, &identifier),
         CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
+        CommandBody::GenUrlAuth { urls } => urlauth::genurlauth(s, &urls),
+        CommandBody::ResetKey { mailbox, mechanisms } => urlauth::resetkey(s, mailbox.as_ref(), &mechanisms),
+        CommandBody::UrlFetch { urls } => urlauth::urlfetch(s, &urls),
         _ => Err(Reply::No(format!("[CANNOT] {name} is not available yet"))),
     };
     // Others' changes to the selected mailbox, before the tagged reply.

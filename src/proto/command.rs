@@ -558,6 +558,24 @@ pub enum CommandBody {
     },
     /// `LIST ...` (basic or extended)
     List(ListCommand),
+    /// `GENURLAUTH url mechanism ...` (RFC 4467): URL rumps with their
+    /// mechanisms (upper-cased).
+    GenUrlAuth {
+        /// The (rump, mechanism) pairs.
+        urls: Vec<(Vec<u8>, String)>,
+    },
+    /// `RESETKEY [mailbox [mechanism ...]]` (RFC 4467)
+    ResetKey {
+        /// The mailbox whose key is reset; every key when `None`.
+        mailbox: Option<Mailbox>,
+        /// Mechanisms named (upper-cased).
+        mechanisms: Vec<String>,
+    },
+    /// `URLFETCH url ...` (RFC 4467)
+    UrlFetch {
+        /// The URLs.
+        urls: Vec<Vec<u8>>,
+    },
     /// `LSUB reference pattern`
     Lsub {
         /// Reference name.
@@ -801,6 +819,9 @@ impl CommandBody {
             DeleteAcl { .. } => "DELETEACL",
             ListRights { .. } => "LISTRIGHTS",
             MyRights { .. } => "MYRIGHTS",
+            GenUrlAuth { .. } => "GENURLAUTH",
+            ResetKey { .. } => "RESETKEY",
+            UrlFetch { .. } => "URLFETCH",
         }
     }
 
