@@ -28,7 +28,8 @@ fn sorted(lines: &[&str]) -> Vec<String> {
 
 /// The hierarchy and subscriptions of RFC 5258's RECURSIVEMATCH example.
 fn rfc_5258_example_8(c: &mut Client) {
-    for m in ["Foo2", "Foo2/Bar1", "Foo2/Bar2", "Baz2", "Baz2/Bar2", "Baz2/Bar22", "Baz2/Bar222", "Eps2", "Eps2/Mamba"] {
+    for m in ["Foo2", "Foo2/Bar1", "Foo2/Bar2", "Baz2", "Baz2/Bar2", "Baz2/Bar22", "Baz2/Bar222", "Eps2", "Eps2/Mamba"]
+    {
         c.ok(&format!("CREATE {m}"));
     }
     c.ok("CREATE Qux2/Bar2");
@@ -99,7 +100,9 @@ fn a_parent_of_a_subscribed_child_is_listed_for_a_percent_pattern() {
     c.ok("SUBSCRIBE ghost/child");
     let lines = listed(&mut c, "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"%\"");
     assert!(
-        lines.contains(&"* LIST (\\NonExistent \\HasNoChildren) \"/\" ghost (\"CHILDINFO\" (\"SUBSCRIBED\"))".to_string()),
+        lines.contains(
+            &"* LIST (\\NonExistent \\HasNoChildren) \"/\" ghost (\"CHILDINFO\" (\"SUBSCRIBED\"))".to_string()
+        ),
         "{lines:?}"
     );
     // RECURSIVEMATCH alone is refused (RFC 5258 section 3.1).

@@ -137,8 +137,11 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     // when a descendant meets the criteria without matching the pattern
     // itself, and says so in CHILDINFO; a descendant that is listed on its
     // own needs no CHILDINFO.
-    let hidden_hits: Vec<&str> =
-        if recursive { all.iter().filter(|i| meets(i) && !matched(&i.name)).map(|i| i.name.as_str()).collect() } else { Vec::new() };
+    let hidden_hits: Vec<&str> = if recursive {
+        all.iter().filter(|i| meets(i) && !matched(&i.name)).map(|i| i.name.as_str()).collect()
+    } else {
+        Vec::new()
+    };
     let mut tags: Vec<&str> = Vec::new();
     if want_subscribed {
         tags.push("\"SUBSCRIBED\"");

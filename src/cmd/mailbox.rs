@@ -9,8 +9,18 @@ use crate::session::Session;
 
 /// CREATE (RFC 3501 6.3.3): intermediate levels are created as needed; a
 /// trailing delimiter is dropped.
-pub fn create(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Outcome {
     let name = names::decode(mailbox)?;
+    // RFC 6154 3: CREATE-SPECIAL-USE; one use per mailbox, of those tegami
+    // knows, else NO [USEATTR] and nothing is made.
+    let usage = match special_use {
+        [] => None,
+        [one] => Some(
+            crate::store::SpecialUse::from_attr(one)
+                .ok_or_else(|| Reply::No(format!("[USEATTR] \\{one} is not a special use this server supports")))?,
+        ),
+        _ => return Err(Reply::No("[USEATTR] A mailbox has one special use here".into())),
+    };
     let name = name.strip_suffix(names::DELIMITER).unwrap_or(&name).to_string();
     if name.eq_ignore_ascii_case("INBOX") {
         return Err(Reply::No("[ALREADYEXISTS] INBOX always exists".into()));
@@ -18,6 +28,14 @@ pub fn create(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let target = resolve::target(s, &name)?;
     need_parent(s, &target)?;
     target.account.create(&target.name).map_err(store_error)?;
+    if let Some(u) = usage {
+        let dir = target.account.mailbox_dir(&target.name).map_err(store_error)?;
+        if let Err(e) = crate::store::special_use::set(&dir, u) {
+            log::warn!("{} CREATE {name}: cannot record its special use: {e}", s.tag());
+            let _ = target.account.delete(&target.name);
+            return Err(Reply::No(format!("[SERVERBUG] Cannot record the special use: {e}")));
+        }
+    }
     inherit_acl(s, &target);
     log::error!("{} created mailbox {name}", s.tag());
     // RFC 8474 4.1: the new mailbox's id in the tagged OK.

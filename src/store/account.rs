@@ -158,7 +158,10 @@ impl Account {
                     name: n.clone(),
                     selectable,
                     has_children: names.iter().any(|m| m.starts_with(&child_prefix)),
-                    special_use: SpecialUse::of(n),
+                    special_use: match self.mailbox_dir(n) {
+                        Ok(dir) if selectable => super::special_use::of(&dir, n),
+                        _ => SpecialUse::of(n),
+                    },
                 }
             })
             .collect();

@@ -36,6 +36,7 @@ pub mod modseq;
 pub mod name;
 pub mod objectid;
 pub mod perms;
+pub mod special_use;
 pub mod subscriptions;
 pub mod sync;
 pub mod uidlist;

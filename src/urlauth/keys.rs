@@ -38,7 +38,8 @@ fn read(root: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
     let mut out = BTreeMap::new();
     for line in text.lines() {
         let Some((id, hex)) = line.split_once(' ') else { continue };
-        let key: Option<Vec<u8>> = (0..hex.len() / 2).map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+        let key: Option<Vec<u8>> =
+            (0..hex.len() / 2).map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
         match key {
             Some(k) if k.len() >= 16 && hex.len() % 2 == 0 => {
                 out.insert(id.to_string(), k);

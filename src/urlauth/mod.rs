@@ -136,8 +136,7 @@ fn access(s: &[u8]) -> Option<Access> {
 pub fn rfc3339(s: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(s).ok()?;
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':'
-    {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
@@ -212,7 +211,10 @@ mod tests {
         let u = parse(full).unwrap();
         assert_eq!(u.auth, Some(("INTERNAL".into(), "91354a473744909de610943775f92038".into())));
         assert_eq!(u.rump.len(), full.len() - 42);
-        let u = parse(b"imap://joe@example.com/Drafts;UIDVALIDITY=385759045/;UID=20;EXPIRE=2006-06-02T20:00:00Z;URLAUTH=authuser").unwrap();
+        let u = parse(
+            b"imap://joe@example.com/Drafts;UIDVALIDITY=385759045/;UID=20;EXPIRE=2006-06-02T20:00:00Z;URLAUTH=authuser",
+        )
+        .unwrap();
         assert_eq!(u.expire, Some(1149278400));
         assert_eq!(u.part.uidvalidity, Some(385759045));
         assert_eq!(u.access, Access::AuthUser);
