@@ -56,7 +56,7 @@ fn rfc_4467_url_made_in_one_session_is_fetched_in_another_until_resetkey() {
     assert_eq!(r[0], format!("* URLFETCH \"{url}\" {{{}}}\r\n{PART2}", PART2.len()));
     assert_eq!(r[1], format!("{} OK URLFETCH completed", r[1].split(' ').next().unwrap()));
     // Several URLs in one command, one response.
-    let whole = gen(&mut alice, &format!("imap://alice@example.com/INBOX/;UID=1;URLAUTH=authuser"));
+    let whole = gen(&mut alice, "imap://alice@example.com/INBOX/;UID=1;URLAUTH=authuser");
     let r = bob.ok(&format!("URLFETCH \"{url}\" \"{whole}\""));
     assert_eq!(
         r[0],
@@ -111,7 +111,7 @@ fn access_identifiers_expiry_and_refusals() {
     assert_eq!(fetched(&mut bob, &stripped), None);
     // NIL for anything invalid: no URLAUTH, junk, a message that is not there.
     for junk in [
-        format!("{base}"),
+        base.to_string(),
         "imap://alice@example.com/INBOX/;UID=1;URLAUTH=authuser".to_string(),
         "not a url".to_string(),
         format!("imap://alice@example.com/INBOX/;UID=99;URLAUTH=authuser:internal:{}", "0".repeat(40)),

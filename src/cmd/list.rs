@@ -109,9 +109,11 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         let mut extra: BTreeSet<String> = BTreeSet::new();
         for name in &subscribed {
             extra.insert(name.clone());
+            if !recursive {
+                continue;
+            }
             let mut prefix = name.as_str();
-            while recursive {
-                let Some(i) = prefix.rfind(names::DELIMITER) else { break };
+            while let Some(i) = prefix.rfind(names::DELIMITER) {
                 prefix = &prefix[..i];
                 extra.insert(prefix.to_string());
             }
