@@ -134,13 +134,31 @@ fn rfc_8474_emailid_and_threadid() {
     c.select("keep");
     let mut before = c.ok("FETCH 1:2 (EMAILID)");
     before.pop();
+    // 5.3: a copy keeps its original's EMAILID (the uid list record's G
+    // field, Dovecot's message GUID), and so does a moved message.
+    assert_eq!(before, [format!("* 1 FETCH (EMAILID ({one}))"), format!("* 2 FETCH (EMAILID ({two}))")]);
+    let uidlist = std::fs::read_to_string(server.maildir("alice").join(".keep/dovecot-uidlist")).unwrap();
+    assert!(uidlist.lines().nth(1).unwrap().split(' ').nth(1).unwrap().starts_with('G'), "{uidlist}");
+    c.ok("CREATE moved");
+    c.ok("MOVE 2 moved");
+    c.ok("UNSELECT");
+    c.select("moved");
+    assert_eq!(c.ok("FETCH 1 (EMAILID)")[0], format!("* 1 FETCH (EMAILID ({two}))"));
+    assert_eq!(c.ok(&format!("SEARCH EMAILID {two}"))[0], "* SEARCH 1");
+    c.ok("MOVE 1 keep");
+    c.ok("UNSELECT");
+    c.select("keep");
+    assert_eq!(c.ok("UID FETCH 3 (EMAILID)")[0], format!("* 2 FETCH (UID 3 EMAILID ({two}))"));
     c.ok("UNSELECT");
     c.ok("RENAME keep kept");
     drop(c);
     server.restart(&[]);
     let mut c = server.login("alice");
     c.select("kept");
-    assert_eq!(c.ok("FETCH 1:2 (EMAILID)")[..2], before);
+    assert_eq!(
+        c.ok("UID FETCH 1,3 (EMAILID)")[..2],
+        [format!("* 1 FETCH (UID 1 EMAILID ({one}))"), format!("* 2 FETCH (UID 3 EMAILID ({two}))")]
+    );
     c.ok("UNSELECT");
     c.select("INBOX");
     assert_eq!(c.ok("FETCH 2 (EMAILID)")[0], format!("* 2 FETCH (EMAILID ({two}))"));

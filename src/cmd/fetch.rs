@@ -324,6 +324,11 @@ pub fn fetch(
         let date = if items.contains(&FetchAttr::InternalDate) { view.mailbox().internal_date(&entry) } else { 0 };
         let saved =
             if items.contains(&FetchAttr::SaveDate) { super::messages::save_date(view.mailbox(), &entry) } else { 0 };
+        let email_id = if items.contains(&FetchAttr::EmailId) {
+            view.mailbox().email_id(entry.uid, entry.base())
+        } else {
+            String::new()
+        };
         // Decode BINARY items before the response starts, so an
         // undecodable part fails the command with no half-written line.
         let mut decoded = Vec::new();
@@ -354,9 +359,7 @@ pub fn fetch(
                 FetchAttr::SaveDate => {
                     out.extend_from_slice(format!("SAVEDATE \"{}\"", DateTime::from_unix(saved, 0)).as_bytes())
                 }
-                FetchAttr::EmailId => out.extend_from_slice(
-                    format!("EMAILID ({})", crate::store::objectid::email_id(entry.base())).as_bytes(),
-                ),
+                FetchAttr::EmailId => out.extend_from_slice(format!("EMAILID ({email_id})").as_bytes()),
                 // tegami keeps no thread ids: NIL, as RFC 8474 5.2 allows.
                 FetchAttr::ThreadId => out.extend_from_slice(b"THREADID NIL"),
                 FetchAttr::Rfc822Size => {

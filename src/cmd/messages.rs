@@ -112,7 +112,7 @@ pub fn find(
             msg.save_date = save_date(&mailbox, entry);
         }
         if email_ids {
-            msg.email_id = crate::store::objectid::email_id(entry.base());
+            msg.email_id = mailbox.email_id(entry.uid, entry.base());
         }
         if !search::matches(program, &msg) {
             continue;

@@ -4,14 +4,25 @@
 //! header, where Dovecot keeps its mailbox GUID too: it lives in the
 //! mailbox directory, so it survives restarts and moves with RENAME, and
 //! a new mailbox (even under an old name) gets a new one. A message's id
-//! is derived from its file's base name, the part of a maildir file name
-//! that never changes (Dovecot takes its maildir GUIDs from it as well);
-//! base names are unique within a maildir, so ids are never reused.
+//! is derived from its GUID as Dovecot defines it for maildir: the base
+//! name of its file (the part that never changes, unique in the maildir),
+//! or the `G` field of its uid list record, which COPY and MOVE write so
+//! that a copy keeps its original's id.
 
 use sha1::{Digest, Sha1};
 
 use super::error::{Result, StoreError};
 use super::mailbox::MailboxShared;
+use super::uidlist::UidList;
+
+/// A message's GUID as Dovecot sees it: the `G` field of its uid list
+/// record when there is one (a copy keeps its original's), else the base
+/// name of its file.
+pub fn guid_in(list: Option<&UidList>, uid: u32, base: &str) -> String {
+    list.and_then(|l| l.records.binary_search_by_key(&uid, |r| r.uid).ok().map(|i| &l.records[i]))
+        .and_then(|r| r.fields.iter().find_map(|f| f.strip_prefix('G')).filter(|g| !g.is_empty()))
+        .map_or_else(|| base.to_string(), str::to_string)
+}
 
 /// A fresh mailbox GUID: 32 lower-case hex digits, as Dovecot writes them.
 pub fn fresh_guid() -> String {
@@ -29,11 +40,11 @@ pub fn is_objectid(s: &[u8]) -> bool {
     !s.is_empty() && s.len() <= 255 && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
 }
 
-/// The EMAILID of the message whose file has base name `base`: `M` and
-/// 24 hex digits of its SHA-1 (a base name has dots and other characters
-/// the grammar does not allow).
-pub fn email_id(base: &str) -> String {
-    let digest = Sha1::digest(base.as_bytes());
+/// The EMAILID of the message whose GUID is `guid` (see [`guid_in`]): `M`
+/// and 24 hex digits of its SHA-1 (a base name has dots and other
+/// characters the grammar does not allow).
+pub fn email_id(guid: &str) -> String {
+    let digest = Sha1::digest(guid.as_bytes());
     let mut id = String::with_capacity(25);
     id.push('M');
     for b in &digest[..12] {
@@ -43,6 +54,11 @@ pub fn email_id(base: &str) -> String {
 }
 
 impl MailboxShared {
+    /// The EMAILID of a message of this mailbox.
+    pub fn email_id(&self, uid: u32, base: &str) -> String {
+        email_id(&guid_in(self.disk.lock().list.as_ref(), uid, base))
+    }
+
     /// The mailbox's MAILBOXID (syncs first if the uid list was not read).
     pub fn mailbox_id(&self) -> Result<String> {
         if self.disk.lock().list.is_none() {
