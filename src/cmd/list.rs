@@ -123,13 +123,13 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
                 name: name.clone(),
                 selectable: false,
                 has_children: false,
-                special_use: None,
+                special_use: Vec::new(),
             });
             all.push(info);
         }
     }
     let meets = |info: &MailboxInfo| {
-        (!want_subscribed || subscribed.contains(&info.name)) && (!want_special || info.special_use.is_some())
+        (!want_subscribed || subscribed.contains(&info.name)) && (!want_special || !info.special_use.is_empty())
     };
     let matched = |name: &str| {
         let chars: Vec<char> = name.chars().collect();
@@ -177,7 +177,7 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         if ret_subscribed && sub {
             attrs.push("\\Subscribed".into());
         }
-        if let Some(u) = info.special_use {
+        for &u in &info.special_use {
             attrs.push(special_use_attr(u).into());
         }
         let counts = if (!status.is_empty() || !attributes.is_empty()) && info.selectable {

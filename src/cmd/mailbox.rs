@@ -11,16 +11,16 @@ use crate::session::Session;
 /// trailing delimiter is dropped.
 pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Outcome {
     let name = names::decode(mailbox)?;
-    // RFC 6154 3: CREATE-SPECIAL-USE; one use per mailbox, of those tegami
-    // knows, else NO [USEATTR] and nothing is made.
-    let usage = match special_use {
-        [] => None,
-        [one] => Some(
-            crate::store::SpecialUse::from_attr(one)
-                .ok_or_else(|| Reply::No(format!("[USEATTR] \\{one} is not a special use this server supports")))?,
-        ),
-        _ => return Err(Reply::No("[USEATTR] A mailbox has one special use here".into())),
-    };
+    // RFC 6154 3: CREATE-SPECIAL-USE; uses tegami knows, else NO [USEATTR]
+    // and nothing is made.
+    let mut uses = Vec::new();
+    for attr in special_use {
+        let u = crate::store::SpecialUse::from_attr(attr)
+            .ok_or_else(|| Reply::No(format!("[USEATTR] \\{attr} is not a special use this server supports")))?;
+        if !uses.contains(&u) {
+            uses.push(u);
+        }
+    }
     let name = name.strip_suffix(names::DELIMITER).unwrap_or(&name).to_string();
     if name.eq_ignore_ascii_case("INBOX") {
         return Err(Reply::No("[ALREADYEXISTS] INBOX always exists".into()));
@@ -28,9 +28,9 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
     let target = resolve::target(s, &name)?;
     need_parent(s, &target)?;
     target.account.create(&target.name).map_err(store_error)?;
-    if let Some(u) = usage {
+    if !uses.is_empty() {
         let dir = target.account.mailbox_dir(&target.name).map_err(store_error)?;
-        if let Err(e) = crate::store::special_use::set(&dir, u) {
+        if let Err(e) = crate::store::special_use::set(&dir, &uses) {
             log::warn!("{} CREATE {name}: cannot record its special use: {e}", s.tag());
             let _ = target.account.delete(&target.name);
             return Err(Reply::No(format!("[SERVERBUG] Cannot record the special use: {e}")));

@@ -33,21 +33,23 @@ impl SpecialUse {
     }
 }
 
-/// The special use of the mailbox `name` in directory `dir`.
-pub fn of(dir: &Path, name: &str) -> Option<SpecialUse> {
+/// The special uses of the mailbox `name` in directory `dir`.
+pub fn of(dir: &Path, name: &str) -> Vec<SpecialUse> {
     match fs::read_to_string(dir.join(FILE)) {
-        Ok(text) => SpecialUse::from_attr(text.trim().trim_start_matches('\\')),
-        Err(_) => SpecialUse::of(name),
+        Ok(text) => text.lines().filter_map(|l| SpecialUse::from_attr(l.trim().trim_start_matches('\\'))).collect(),
+        Err(_) => SpecialUse::of(name).into_iter().collect(),
     }
 }
 
-/// Records the special use of the mailbox in `dir` (tmp, fsync, rename).
-pub fn set(dir: &Path, usage: SpecialUse) -> io::Result<()> {
+/// Records the special uses of the mailbox in `dir`, one attribute a line
+/// (tmp, fsync, rename).
+pub fn set(dir: &Path, uses: &[SpecialUse]) -> io::Result<()> {
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         perms::fix_new_file(&f, dir);
-        f.write_all(format!("\\{}\n", usage.attr()).as_bytes())?;
+        let text: String = uses.iter().map(|u| format!("\\{}\n", u.attr())).collect();
+        f.write_all(text.as_bytes())?;
         f.sync_all()?;
         fs::rename(&tmp, dir.join(FILE))
     })();
@@ -64,10 +66,12 @@ mod tests {
     #[test]
     fn sidecar_wins_over_the_name() {
         let d = tempfile::tempdir().unwrap();
-        assert_eq!(of(d.path(), "Sent"), Some(SpecialUse::Sent));
-        assert_eq!(of(d.path(), "Outbox"), None);
-        set(d.path(), SpecialUse::Archive).unwrap();
-        assert_eq!(of(d.path(), "Sent"), Some(SpecialUse::Archive));
+        assert_eq!(of(d.path(), "Sent"), vec![SpecialUse::Sent]);
+        assert_eq!(of(d.path(), "Outbox"), vec![]);
+        set(d.path(), &[SpecialUse::Archive]).unwrap();
+        assert_eq!(of(d.path(), "Sent"), vec![SpecialUse::Archive]);
+        set(d.path(), &[SpecialUse::Drafts, SpecialUse::Sent]).unwrap();
+        assert_eq!(of(d.path(), "x"), vec![SpecialUse::Drafts, SpecialUse::Sent]);
         assert_eq!(SpecialUse::from_attr("junk"), Some(SpecialUse::Junk));
         assert_eq!(SpecialUse::from_attr("Flagged"), None);
     }
