@@ -51,6 +51,8 @@ fn rfc_8474_mailboxid_examples_and_rename() {
     assert!(l.contains(&format!("* STATUS foo (MAILBOXID ({foo}))")), "{l:?}");
     assert!(l.contains(&format!("* STATUS bar (MAILBOXID ({bar}))")), "{l:?}");
     let inbox = status_id(&mut c, "INBOX");
+    // CommuniGate's attribute form of a status item.
+    assert_eq!(c.ok("LIST (MAILBOXID) \"\" bar")[0], format!("* LIST (\\HasNoChildren \\MAILBOXID({bar})) \"/\" bar"));
     assert!(is_objectid(&inbox) && inbox != foo && inbox != bar);
     // RENAME keeps the id; the old name is gone.
     c.ok("rename foo renamed");

@@ -199,6 +199,8 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
             for item in &attributes {
                 if let Some(v) = status_items(st, &[*item]).first() {
                     let (name, value) = v.split_once(' ').unwrap_or((v, ""));
+                    // A parenthesized value (MAILBOXID's) is not wrapped twice.
+                    let value = value.strip_prefix('(').and_then(|v| v.strip_suffix(')')).unwrap_or(value);
                     attrs.push(format!("\\{name}({value})"));
                 }
             }
