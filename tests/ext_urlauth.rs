@@ -145,3 +145,19 @@ fn access_identifiers_expiry_and_refusals() {
     let mut bob = server.login("bob");
     assert_eq!(fetched(&mut bob, &future).as_deref(), Some(PART2));
 }
+
+#[test]
+fn the_submission_server_login_fetches_submit_urls() {
+    // bob is the account the submission server logs in as.
+    let server = Server::start(&["--urlauth-submit-user", "bob"]);
+    let mut alice = server.login("alice");
+    alice.append("INBOX", "", MSG.as_bytes());
+    alice.select("INBOX");
+    let submit = gen(&mut alice, "imap://alice@example.com/INBOX/;UID=1/;SECTION=2;URLAUTH=submit+alice");
+    let user = gen(&mut alice, "imap://alice@example.com/INBOX/;UID=1/;SECTION=2;URLAUTH=user+alice");
+    let mut bob = server.login("bob");
+    assert_eq!(fetched(&mut bob, &submit).as_deref(), Some(PART2));
+    // user+ stays alice's alone.
+    assert_eq!(fetched(&mut bob, &user), None);
+    assert_eq!(fetched(&mut alice, &submit).as_deref(), Some(PART2));
+}

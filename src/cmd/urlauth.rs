@@ -7,9 +7,9 @@
 //! reason (bad syntax, wrong token, expired, no access, no such message),
 //! so that it tells a prober nothing; the reason goes to the log.
 //!
-//! `submit+user` URLs are served to the session of that user: tegami has no
-//! separate submission-server identity, and a submission server that
-//! fetches with the user's own login is that user.
+//! `submit+user` URLs are served to the account `--urlauth-submit-user`
+//! names (the submission server's login) and to that user's own sessions
+//! (a submission server that fetches with the user's own login).
 
 use std::sync::Arc;
 
@@ -116,7 +116,10 @@ fn fetch_one(s: &Session, url: &[u8]) -> Result<Vec<u8>, &'static str> {
     }
     let allowed = match &u.access {
         Access::Anonymous | Access::AuthUser => true,
-        Access::User(who) | Access::Submit(who) => is_me(s, who),
+        Access::User(who) => is_me(s, who),
+        Access::Submit(who) => {
+            is_me(s, who) || s.shared.config.urlauth_submit_user.as_deref().is_some_and(|u| is_me(s, u))
+        }
     };
     if !allowed {
         return Err("not for this user");

@@ -98,6 +98,8 @@ pub struct Config {
     pub monitor: Option<SocketAddr>,
     /// The monitor asks for a server administrator's credentials.
     pub monitor_auth: bool,
+    /// `--urlauth-submit-user`: who may fetch `submit+` URLAUTH URLs.
+    pub urlauth_submit_user: Option<String>,
 }
 
 /// Parses `--auth-mechanisms`: names separated by blanks or commas, each
@@ -215,6 +217,7 @@ impl Config {
             auth_penalty: Duration::from_millis(number(&m, "auth-penalty", 250u64)?),
             monitor: m.opt_str("monitor").map(|s| addr(&s, "monitor")).transpose()?,
             monitor_auth: m.opt_present("monitor-auth"),
+            urlauth_submit_user: m.opt_str("urlauth-submit-user"),
             log_file: m.opt_str("log-file").map(PathBuf::from),
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
