@@ -36,3 +36,4 @@ pub mod smime;
 pub mod sort;
 pub mod store;
 pub mod thread;
+pub mod urlauth;

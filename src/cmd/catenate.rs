@@ -154,16 +154,23 @@ fn fetch_url(s: &Session, url: &[u8]) -> Result<Vec<u8>, Reply> {
     let Some(u) = parse_url(url) else {
         return Err(bad_url(url, "Only URLs like /INBOX;UIDVALIDITY=n/;UID=n/;SECTION=1 to this account are taken"));
     };
+    read_part(&s.user()?.mail, &u)?.map_err(|why| bad_url(url, why))
+}
+
+/// The octets a parsed URL names in one account's mailboxes, or why there
+/// are none (for CATENATE and URLFETCH).
+pub fn read_part(mail: &crate::store::Account, u: &PartUrl) -> Result<Result<Vec<u8>, &'static str>, Reply> {
     let name = names::decode(&Mailbox(crate::proto::utf7::encode(&u.mailbox).into_bytes()))?;
-    let mb = match s.user()?.mail.open(&name) {
+    let mb = match mail.open(&name) {
         Ok(mb) => mb,
-        Err(_) => return Err(bad_url(url, "No such mailbox")),
+        Err(_) => return Ok(Err("No such mailbox")),
     };
-    if u.uidvalidity.is_some_and(|v| v != mb.snapshot().uidvalidity) {
-        return Err(bad_url(url, "UIDVALIDITY does not match"));
+    let uidvalidity = mb.sync().map_err(store_error)?.uidvalidity;
+    if u.uidvalidity.is_some_and(|v| v != uidvalidity) {
+        return Ok(Err("UIDVALIDITY does not match"));
     }
     let Some((file, _)) = mb.open_message(u.uid).map_err(store_error)? else {
-        return Err(bad_url(url, "No such message"));
+        return Ok(Err("No such message"));
     };
     let message = Message::load(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?;
     let msg = message.bytes();
@@ -174,10 +181,10 @@ fn fetch_url(s: &Session, url: &[u8]) -> Result<Vec<u8>, Reply> {
     };
     let octets = data.bytes(msg).to_vec();
     if message.damaged() {
-        // Never stored: the copy would hold NULs where the file shrank.
-        return Err(Reply::No("The referenced message changed while it was read; try again".into()));
+        // Never used: the octets hold NULs where the file shrank.
+        return Ok(Err("The message changed while it was read; try again"));
     }
-    Ok(octets)
+    Ok(Ok(octets))
 }
 
 /// Puts together the messages of an APPEND that were given by CATENATE;

@@ -65,7 +65,13 @@ impl Message {
 fn needs_text(a: &FetchAttr) -> bool {
     !matches!(
         a,
-        FetchAttr::Flags | FetchAttr::InternalDate | FetchAttr::Uid | FetchAttr::Rfc822Size | FetchAttr::SaveDate
+        FetchAttr::Flags
+            | FetchAttr::InternalDate
+            | FetchAttr::Uid
+            | FetchAttr::Rfc822Size
+            | FetchAttr::SaveDate
+            | FetchAttr::EmailId
+            | FetchAttr::ThreadId
     )
 }
 
@@ -330,6 +336,11 @@ pub fn fetch(
         let date = if items.contains(&FetchAttr::InternalDate) { view.mailbox().internal_date(&entry) } else { 0 };
         let saved =
             if items.contains(&FetchAttr::SaveDate) { super::messages::save_date(view.mailbox(), &entry) } else { 0 };
+        let email_id = if items.contains(&FetchAttr::EmailId) {
+            view.mailbox().email_id(entry.uid, entry.base())
+        } else {
+            String::new()
+        };
         // Decode BINARY items before the response starts, so an
         // undecodable part fails the command with no half-written line.
         let mut decoded = Vec::new();
@@ -360,6 +371,9 @@ pub fn fetch(
                 FetchAttr::SaveDate => {
                     out.extend_from_slice(format!("SAVEDATE \"{}\"", DateTime::from_unix(saved, 0)).as_bytes())
                 }
+                FetchAttr::EmailId => out.extend_from_slice(format!("EMAILID ({email_id})").as_bytes()),
+                // tegami keeps no thread ids: NIL, as RFC 8474 5.2 allows.
+                FetchAttr::ThreadId => out.extend_from_slice(b"THREADID NIL"),
                 FetchAttr::Rfc822Size => {
                     let size = match entry.vsize {
                         Some(v) => v,

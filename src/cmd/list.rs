@@ -100,34 +100,72 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
             _ => None,
         })
         .collect();
-    let mut rows: Vec<(MailboxInfo, bool)> = Vec::new();
-    for info in all {
-        let chars: Vec<char> = info.name.chars().collect();
-        if !patterns.iter().any(|p| matches(p, &chars)) {
+    let recursive = cmd.select.contains(&ListSelect::RecursiveMatch);
+    // Names the listing does not have: subscribed ones that no longer
+    // exist (listed as \NonExistent), and, for RECURSIVEMATCH, the levels
+    // above them, which may exist only through the subscription.
+    if want_subscribed {
+        let known: BTreeSet<String> = all.iter().map(|i| i.name.clone()).collect();
+        let mut extra: BTreeSet<String> = BTreeSet::new();
+        for name in &subscribed {
+            extra.insert(name.clone());
+            if !recursive {
+                continue;
+            }
+            let mut prefix = name.as_str();
+            while let Some(i) = prefix.rfind(names::DELIMITER) {
+                prefix = &prefix[..i];
+                extra.insert(prefix.to_string());
+            }
+        }
+        for name in extra.into_iter().filter(|n| !known.contains(n)) {
+            let info = resolve::info_of(s, &name).unwrap_or(MailboxInfo {
+                name: name.clone(),
+                selectable: false,
+                has_children: false,
+                special_use: Vec::new(),
+            });
+            all.push(info);
+        }
+    }
+    let meets = |info: &MailboxInfo| {
+        (!want_subscribed || subscribed.contains(&info.name)) && (!want_special || !info.special_use.is_empty())
+    };
+    let matched = |name: &str| {
+        let chars: Vec<char> = name.chars().collect();
+        patterns.iter().any(|p| matches(p, &chars))
+    };
+    // RFC 5258 3.5: with RECURSIVEMATCH a matching mailbox is also listed
+    // when a descendant meets the criteria without matching the pattern
+    // itself, and says so in CHILDINFO; a descendant that is listed on its
+    // own needs no CHILDINFO.
+    let hidden_hits: Vec<&str> = if recursive {
+        all.iter().filter(|i| meets(i) && !matched(&i.name)).map(|i| i.name.as_str()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut tags: Vec<&str> = Vec::new();
+    if want_subscribed {
+        tags.push("\"SUBSCRIBED\"");
+    }
+    if want_special {
+        tags.push("\"SPECIAL-USE\"");
+    }
+    let childinfo = format!(" (\"CHILDINFO\" ({}))", tags.join(" "));
+    let mut rows: Vec<(MailboxInfo, bool, bool)> = Vec::new();
+    for info in &all {
+        if !matched(&info.name) {
+            continue;
+        }
+        let prefix = format!("{}{}", info.name, names::DELIMITER);
+        let child_hit = hidden_hits.iter().any(|h| h.starts_with(&prefix));
+        if !meets(info) && !child_hit {
             continue;
         }
         let sub = subscribed.contains(&info.name);
-        if (want_subscribed && !sub) || (want_special && info.special_use.is_none()) {
-            continue;
-        }
-        rows.push((info, sub));
+        rows.push((info.clone(), sub, child_hit));
     }
-    if want_subscribed {
-        // Subscribed names that no longer exist are listed as \NonExistent.
-        for name in &subscribed {
-            let chars: Vec<char> = name.chars().collect();
-            if !rows.iter().any(|(i, _)| &i.name == name) && patterns.iter().any(|p| matches(p, &chars)) {
-                let info = resolve::info_of(s, name).unwrap_or(MailboxInfo {
-                    name: name.clone(),
-                    selectable: false,
-                    has_children: false,
-                    special_use: None,
-                });
-                rows.push((info, true));
-            }
-        }
-    }
-    for (info, sub) in rows {
+    for (info, sub, child_hit) in rows {
         let exists_as_box = info.selectable || info.has_children;
         let mut attrs: Vec<String> = Vec::new();
         if !exists_as_box {
@@ -139,7 +177,7 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         if ret_subscribed && sub {
             attrs.push("\\Subscribed".into());
         }
-        if let Some(u) = info.special_use {
+        for &u in &info.special_use {
             attrs.push(special_use_attr(u).into());
         }
         let counts = if (!status.is_empty() || !attributes.is_empty()) && info.selectable {
@@ -161,11 +199,16 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
             for item in &attributes {
                 if let Some(v) = status_items(st, &[*item]).first() {
                     let (name, value) = v.split_once(' ').unwrap_or((v, ""));
+                    // A parenthesized value (MAILBOXID's) is not wrapped twice.
+                    let value = value.strip_prefix('(').and_then(|v| v.strip_suffix(')')).unwrap_or(value);
                     attrs.push(format!("\\{name}({value})"));
                 }
             }
         }
-        let line = format!("LIST ({}) \"/\" {}", attrs.join(" "), names::encoded(&info.name));
+        let mut line = format!("LIST ({}) \"/\" {}", attrs.join(" "), names::encoded(&info.name));
+        if child_hit {
+            line.push_str(&childinfo);
+        }
         s.untagged(&line);
         if let Some(st) = &counts {
             if !status.is_empty() {

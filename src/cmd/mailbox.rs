@@ -9,8 +9,18 @@ use crate::session::Session;
 
 /// CREATE (RFC 3501 6.3.3): intermediate levels are created as needed; a
 /// trailing delimiter is dropped.
-pub fn create(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Outcome {
     let name = names::decode(mailbox)?;
+    // RFC 6154 3: CREATE-SPECIAL-USE; uses tegami knows, else NO [USEATTR]
+    // and nothing is made.
+    let mut uses = Vec::new();
+    for attr in special_use {
+        let u = crate::store::SpecialUse::from_attr(attr)
+            .ok_or_else(|| Reply::No(format!("[USEATTR] \\{attr} is not a special use this server supports")))?;
+        if !uses.contains(&u) {
+            uses.push(u);
+        }
+    }
     let name = name.strip_suffix(names::DELIMITER).unwrap_or(&name).to_string();
     if name.eq_ignore_ascii_case("INBOX") {
         return Err(Reply::No("[ALREADYEXISTS] INBOX always exists".into()));
@@ -18,9 +28,19 @@ pub fn create(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let target = resolve::target(s, &name)?;
     need_parent(s, &target)?;
     target.account.create(&target.name).map_err(store_error)?;
+    if !uses.is_empty() {
+        let dir = target.account.mailbox_dir(&target.name).map_err(store_error)?;
+        if let Err(e) = crate::store::special_use::set(&dir, &uses) {
+            log::warn!("{} CREATE {name}: cannot record its special use: {e}", s.tag());
+            let _ = target.account.delete(&target.name);
+            return Err(Reply::No(format!("[SERVERBUG] Cannot record the special use: {e}")));
+        }
+    }
     inherit_acl(s, &target);
     log::error!("{} created mailbox {name}", s.tag());
-    Ok("CREATE completed".into())
+    // RFC 8474 4.1: the new mailbox's id in the tagged OK.
+    let id = target.account.open(&target.name).and_then(|mb| mb.mailbox_id()).map_err(store_error)?;
+    Ok(format!("[MAILBOXID ({id})] CREATE completed"))
 }
 
 /// DELETE (RFC 3501 6.3.4): refused for INBOX and for a mailbox with

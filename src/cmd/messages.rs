@@ -68,6 +68,7 @@ pub fn find(
     let mut todo: Vec<usize> = Vec::new();
     let cache_used = header_only || want.header;
     let saves = program.needs_save_date();
+    let email_ids = program.needs_email_id();
     for i in 0..view.uids.len() {
         let u = view.uids[i];
         let Some(entry) = view.snapshot.find(u) else { continue };
@@ -109,6 +110,9 @@ pub fn find(
         msg.modseq = Some(view.modseqs[i]);
         if saves {
             msg.save_date = save_date(&mailbox, entry);
+        }
+        if email_ids {
+            msg.email_id = mailbox.email_id(entry.uid, entry.base());
         }
         if !search::matches(program, &msg) {
             continue;

@@ -6,7 +6,7 @@ mod any;
 pub mod append;
 mod auth;
 pub mod cached;
-mod catenate;
+pub mod catenate;
 pub mod context;
 mod compress;
 mod copy;
@@ -27,6 +27,7 @@ mod status;
 mod store;
 mod target;
 mod thread;
+mod urlauth;
 
 use std::fmt;
 use std::io;
@@ -56,6 +57,7 @@ pub const EXTENSIONS: &[&str] = &[
     "CHILDREN",
     "NAMESPACE",
     "SPECIAL-USE",
+    "CREATE-SPECIAL-USE",
     "LIST-EXTENDED",
     "LIST-STATUS",
     "MULTIAPPEND",
@@ -78,10 +80,12 @@ pub const EXTENSIONS: &[&str] = &[
     "WITHIN",
     "STATUS=SIZE",
     "SAVEDATE",
+    "OBJECTID",
     "BINARY",
     "PREVIEW",
     "CATENATE",
     "URL-PARTIAL",
+    "URLAUTH",
     "CONDSTORE",
     "QRESYNC",
     "ACL",
@@ -141,6 +145,9 @@ pub static TABLE: &[Spec] = &[
     spec("SETACL", LOGGED_IN, true),
     spec("DELETEACL", LOGGED_IN, true),
     spec("LISTRIGHTS", LOGGED_IN, true),
+    spec("GENURLAUTH", LOGGED_IN, true),
+    spec("RESETKEY", LOGGED_IN, true),
+    spec("URLFETCH", LOGGED_IN, true),
     spec("MYRIGHTS", LOGGED_IN, true),
     spec("CHECK", SELECTED, true),
     spec("CLOSE", SELECTED, true),
@@ -265,7 +272,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Unselect => select::unselect(s),
         CommandBody::Check => select::check(s),
         CommandBody::Expunge { uids } => select::expunge(s, uids),
-        CommandBody::Create { mailbox, .. } => mailbox::create(s, &mailbox),
+        CommandBody::Create { mailbox, special_use } => mailbox::create(s, &mailbox, &special_use),
         CommandBody::Delete { mailbox } => mailbox::delete(s, &mailbox),
         CommandBody::Rename { from, to } => mailbox::rename(s, &from, &to),
         CommandBody::Subscribe { mailbox } => mailbox::subscribe(s, &mailbox),
@@ -305,6 +312,9 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
         CommandBody::CancelUpdate { tags } => context::cancel_update(s, &tags),
         CommandBody::Notify(set) => notify::notify(s, set),
+        CommandBody::GenUrlAuth { urls } => urlauth::genurlauth(s, &urls),
+        CommandBody::ResetKey { mailbox, mechanisms } => urlauth::resetkey(s, mailbox.as_ref(), &mechanisms),
+        CommandBody::UrlFetch { urls } => urlauth::urlfetch(s, &urls),
     };
     if let (Ok(_), Some(event)) = (&outcome, account_event) {
         notify::publish(s, event);

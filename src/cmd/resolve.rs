@@ -349,7 +349,7 @@ pub fn foreign_listing(s: &Session) -> Vec<MailboxInfo> {
                 all.entry(p.to_string()).or_insert(false);
             }
         }
-        out.push(MailboxInfo { name: prefix.clone(), selectable: false, has_children: true, special_use: None });
+        out.push(MailboxInfo { name: prefix.clone(), selectable: false, has_children: true, special_use: Vec::new() });
         let keys: Vec<String> = all.keys().cloned().collect();
         for (n, selectable) in &all {
             let child = format!("{n}/");
@@ -357,7 +357,7 @@ pub fn foreign_listing(s: &Session) -> Vec<MailboxInfo> {
                 name: format!("{prefix}/{n}"),
                 selectable: *selectable,
                 has_children: keys.iter().any(|k| k.starts_with(&child)),
-                special_use: None,
+                special_use: Vec::new(),
             });
         }
     }
@@ -370,7 +370,7 @@ pub fn alias_listing(s: &Session) -> Vec<MailboxInfo> {
     alias::read(user.mail.root())
         .into_iter()
         .filter(|a| target(s, &a.name).is_ok_and(|t| t.rights.has(Right::Lookup) && t.exists()))
-        .map(|a| MailboxInfo { name: a.name, selectable: true, has_children: false, special_use: None })
+        .map(|a| MailboxInfo { name: a.name, selectable: true, has_children: false, special_use: Vec::new() })
         .collect()
 }
 
@@ -381,5 +381,5 @@ pub fn info_of(s: &Session, display: &str) -> Option<MailboxInfo> {
     if !t.rights.has(Right::Lookup) || !t.exists() {
         return None;
     }
-    Some(MailboxInfo { name: display.to_string(), selectable: true, has_children: false, special_use: None })
+    Some(MailboxInfo { name: display.to_string(), selectable: true, has_children: false, special_use: Vec::new() })
 }

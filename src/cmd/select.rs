@@ -44,6 +44,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     let read_only = read_only || !target.may_write();
     let mb = target.open()?;
     let snapshot = mb.sync().map_err(store_error)?;
+    let mailbox_id = mb.mailbox_id().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
     let view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
     let snap = view.snapshot.clone();
@@ -61,6 +62,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     }
     s.untagged(&format!("OK [UIDVALIDITY {}] UIDs valid", snap.uidvalidity));
     s.untagged(&format!("OK [UIDNEXT {}] Predicted next UID", snap.uidnext));
+    s.untagged(&format!("OK [MAILBOXID ({mailbox_id})] Ok"));
     if s.sync_ext.condstore {
         s.untagged(&format!("OK [HIGHESTMODSEQ {}] Highest", snap.highest_modseq));
     }

@@ -38,6 +38,10 @@ pub fn status_items_limited(st: &Status, items: &[StatusItem], limit: Option<u64
                 None => continue,
             },
             StatusItem::Deleted => continue,
+            StatusItem::MailboxId => match &st.mailbox_id {
+                Some(id) => format!("({id})"),
+                None => continue,
+            },
         };
         out.push(format!("{} {value}", item.name()));
     }
@@ -54,6 +58,9 @@ pub fn counts(account: &Account, name: &str, items: &[StatusItem]) -> Result<Sta
     let mut st = mb.status()?;
     if items.iter().any(|i| matches!(i, StatusItem::Size | StatusItem::InternalSize)) {
         st.size = rfc822_total(&mb);
+    }
+    if items.contains(&StatusItem::MailboxId) {
+        st.mailbox_id = Some(mb.mailbox_id()?);
     }
     Ok(st)
 }

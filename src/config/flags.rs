@@ -314,6 +314,15 @@ pub const FLAGS: &[Flag] = &[
     },
     Flag {
         short: "",
+        long: "urlauth-submit-user",
+        arg: Arg::Required("USER"),
+        multi: false,
+        summary: "The account a submission server logs in as to fetch submit+ URLAUTH URLs.",
+        default: None,
+        doc: "URLFETCH serves a URL authorized for submit+name (RFC 4467) to sessions of this account, the one a submission server (BURL, RFC 4468) logs in as, and to name itself; without the flag, only to name.",
+    },
+    Flag {
+        short: "",
         long: "demo",
         arg: Arg::Optional("DIR"),
         multi: false,

@@ -100,6 +100,8 @@ pub struct Config {
     pub monitor_auth: bool,
     /// Connection deadlines and limits (`--login-timeout` and friends).
     pub net: NetLimits,
+    /// `--urlauth-submit-user`: who may fetch `submit+` URLAUTH URLs.
+    pub urlauth_submit_user: Option<String>,
 }
 
 /// The connection layer's deadlines and limits.
@@ -272,6 +274,7 @@ impl Config {
             auth_penalty: Duration::from_millis(number(&m, "auth-penalty", 250u64)?),
             monitor: m.opt_str("monitor").map(|s| addr(&s, "monitor")).transpose()?,
             monitor_auth: m.opt_present("monitor-auth"),
+            urlauth_submit_user: m.opt_str("urlauth-submit-user"),
             log_file: m.opt_str("log-file").map(PathBuf::from),
             net: NetLimits::from_matches(&m)?,
         };

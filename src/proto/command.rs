@@ -100,6 +100,8 @@ pub enum StatusItem {
     Oldest,
     /// `UNSEENMEDIA` (CommuniGate): messages with `$Media` and without `\Seen`.
     UnseenMedia,
+    /// `MAILBOXID` (RFC 8474)
+    MailboxId,
 }
 
 impl StatusItem {
@@ -118,12 +120,13 @@ impl StatusItem {
             StatusItem::InternalSize => "INTERNALSIZE",
             StatusItem::Oldest => "OLDEST",
             StatusItem::UnseenMedia => "UNSEENMEDIA",
+            StatusItem::MailboxId => "MAILBOXID",
         }
     }
 
     /// The item named `name` (any case).
     pub fn from_name(name: &[u8]) -> Option<StatusItem> {
-        const ALL: [StatusItem; 12] = [
+        const ALL: [StatusItem; 13] = [
             StatusItem::Messages,
             StatusItem::Recent,
             StatusItem::UidNext,
@@ -136,6 +139,7 @@ impl StatusItem {
             StatusItem::InternalSize,
             StatusItem::Oldest,
             StatusItem::UnseenMedia,
+            StatusItem::MailboxId,
         ];
         ALL.into_iter().find(|i| i.name().as_bytes().eq_ignore_ascii_case(name))
     }
@@ -257,6 +261,10 @@ pub enum FetchAttr {
     Uid,
     /// `SAVEDATE` (RFC 8514)
     SaveDate,
+    /// `EMAILID` (RFC 8474)
+    EmailId,
+    /// `THREADID` (RFC 8474)
+    ThreadId,
     /// `ENVELOPE`
     Envelope,
     /// `BODY` without a section: the non-extensible body structure.
@@ -415,6 +423,10 @@ pub enum SearchKey {
     SavedSince(Date),
     /// `SAVEDATESUPPORTED` (RFC 8514)
     SaveDateSupported,
+    /// `EMAILID objectid` (RFC 8474)
+    EmailId(String),
+    /// `THREADID objectid` (RFC 8474)
+    ThreadId(String),
     /// `MODSEQ [entry type] n` (RFC 7162)
     ModSeq {
         /// The optional entry name and type.
@@ -553,6 +565,24 @@ pub enum CommandBody {
     },
     /// `LIST ...` (basic or extended)
     List(ListCommand),
+    /// `GENURLAUTH url mechanism ...` (RFC 4467): URL rumps with their
+    /// mechanisms (upper-cased).
+    GenUrlAuth {
+        /// The (rump, mechanism) pairs.
+        urls: Vec<(Vec<u8>, String)>,
+    },
+    /// `RESETKEY [mailbox [mechanism ...]]` (RFC 4467)
+    ResetKey {
+        /// The mailbox whose key is reset; every key when `None`.
+        mailbox: Option<Mailbox>,
+        /// Mechanisms named (upper-cased).
+        mechanisms: Vec<String>,
+    },
+    /// `URLFETCH url ...` (RFC 4467)
+    UrlFetch {
+        /// The URLs.
+        urls: Vec<Vec<u8>>,
+    },
     /// `LSUB reference pattern`
     Lsub {
         /// Reference name.
@@ -805,6 +835,9 @@ impl CommandBody {
             MyRights { .. } => "MYRIGHTS",
             CancelUpdate { .. } => "CANCELUPDATE",
             Notify(_) => "NOTIFY",
+            GenUrlAuth { .. } => "GENURLAUTH",
+            ResetKey { .. } => "RESETKEY",
+            UrlFetch { .. } => "URLFETCH",
         }
     }
 

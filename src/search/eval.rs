@@ -121,6 +121,7 @@ fn eval(p: &Program, node: &Node, m: &Lazy<'_>) -> bool {
         Node::Older(s) => msg.internal_date() <= p.now - i64::from(*s),
         Node::Younger(s) => msg.internal_date() > p.now - i64::from(*s),
         Node::ModSeq(n) => msg.modseq().is_some_and(|x| x >= *n),
+        Node::EmailId(id) => msg.email_id() == id,
         Node::Header(name, needle) => {
             m.field_contains(format!("h:{name}"), needle, |raw| text::header_values(raw, name))
         }

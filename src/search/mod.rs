@@ -80,6 +80,10 @@ pub trait MessageContext {
     fn modseq(&self) -> Option<u64> {
         None
     }
+    /// The message's EMAILID (RFC 8474); empty when not known.
+    fn email_id(&self) -> &str {
+        ""
+    }
     /// The raw message, loaded on first call and kept by the implementor;
     /// `None` when it cannot be read (e.g. expunged by another process).
     fn raw(&self) -> Option<&[u8]>;
@@ -108,6 +112,8 @@ pub struct Message<'a> {
     pub save_date: i64,
     /// Mod-sequence, if known.
     pub modseq: Option<u64>,
+    /// EMAILID (RFC 8474), empty if not known.
+    pub email_id: String,
     loader: Box<dyn Fn() -> Option<Vec<u8>> + 'a>,
     loaded: OnceCell<Option<Vec<u8>>>,
 }
@@ -127,6 +133,7 @@ impl<'a> Message<'a> {
             size: 0,
             save_date: 0,
             modseq: None,
+            email_id: String::new(),
             loader: Box::new(loader),
             loaded: OnceCell::new(),
         }
@@ -168,6 +175,9 @@ impl MessageContext for Message<'_> {
     }
     fn modseq(&self) -> Option<u64> {
         self.modseq
+    }
+    fn email_id(&self) -> &str {
+        &self.email_id
     }
     fn raw(&self) -> Option<&[u8]> {
         self.loaded.get_or_init(|| (self.loader)()).as_deref()

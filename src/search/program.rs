@@ -82,6 +82,8 @@ pub(crate) enum Node {
     /// Internal date less than this many seconds before `now` (RFC 5032).
     Younger(u32),
     ModSeq(u64),
+    /// The message's EMAILID is this (RFC 8474).
+    EmailId(String),
     /// A named top-level header field (lowercase name) contains the string;
     /// an empty string only asks that the field exists.
     Header(String, String),
@@ -93,6 +95,17 @@ pub(crate) enum Node {
 }
 
 impl Node {
+    /// Whether this node or one below it satisfies `f`.
+    fn any(&self, f: &dyn Fn(&Node) -> bool) -> bool {
+        f(self)
+            || match self {
+                Node::And(v) => v.iter().any(|n| n.any(f)),
+                Node::Or(a, b) => a.any(f) || b.any(f),
+                Node::Not(a) => a.any(f),
+                _ => false,
+            }
+    }
+
     /// Rough cost of testing this node: 0 metadata, 1 header, 2 body.
     fn cost(&self) -> u8 {
         match self {
@@ -158,16 +171,12 @@ impl Program {
 
     /// True when some key reads the save date (RFC 8514 SAVED*).
     pub fn needs_save_date(&self) -> bool {
-        fn walk(n: &Node) -> bool {
-            match n {
-                Node::And(v) => v.iter().any(walk),
-                Node::Or(a, b) => walk(a) || walk(b),
-                Node::Not(a) => walk(a),
-                Node::Saved(..) => true,
-                _ => false,
-            }
-        }
-        walk(&self.root)
+        self.root.any(&|n| matches!(n, Node::Saved(..)))
+    }
+
+    /// True when some key reads the EMAILID (RFC 8474).
+    pub fn needs_email_id(&self) -> bool {
+        self.root.any(&|n| matches!(n, Node::EmailId(_)))
     }
 
     /// True when some key reads the INTERNALDATE (BEFORE, ON, SINCE, OLDER,
@@ -314,6 +323,9 @@ fn node(key: &SearchKey, c: &Converter) -> Node {
         K::SavedSince(d) => Node::Saved(DateCmp::Since, *d),
         // Every mailbox has save dates (see `MessageContext::save_date`).
         K::SaveDateSupported => Node::All,
+        K::EmailId(id) => Node::EmailId(id.clone()),
+        // No message has a THREADID (FETCH THREADID is NIL, RFC 8474 5.2).
+        K::ThreadId(_) => Node::Not(Box::new(Node::All)),
         K::SequenceSet(s) => Node::Seq(s.clone()),
         K::Since(d) => Node::Internal(DateCmp::Since, *d),
         K::Smaller(n) => Node::Smaller(u64::from(*n)),

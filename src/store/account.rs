@@ -57,8 +57,8 @@ pub struct MailboxInfo {
     pub selectable: bool,
     /// Whether other mailboxes are below it.
     pub has_children: bool,
-    /// Its special use, if any.
-    pub special_use: Option<SpecialUse>,
+    /// Its special uses (RFC 6154), none for most mailboxes.
+    pub special_use: Vec<SpecialUse>,
 }
 
 /// An account's maildir, with the server's mailbox registry.
@@ -158,7 +158,10 @@ impl Account {
                     name: n.clone(),
                     selectable,
                     has_children: names.iter().any(|m| m.starts_with(&child_prefix)),
-                    special_use: SpecialUse::of(n),
+                    special_use: match self.mailbox_dir(n) {
+                        Ok(dir) if selectable => super::special_use::of(&dir, n),
+                        _ => SpecialUse::of(n).into_iter().collect(),
+                    },
                 }
             })
             .collect();

@@ -52,6 +52,9 @@ pub(crate) struct Pending {
     keywords: Vec<String>,
     /// The INTERNALDATE given to the file, seconds since the epoch.
     date: i64,
+    /// The message GUID a copy keeps from its original (RFC 8474: the
+    /// EMAILID stays), written as the uid list record's `G` field.
+    guid: Option<String>,
 }
 
 impl MailboxShared {
@@ -88,6 +91,7 @@ impl MailboxShared {
             system,
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
             date,
+            guid: None,
         };
         self.commit_queued(pending)
     }
@@ -151,16 +155,18 @@ impl MailboxShared {
         if !dest.dir().join("cur").is_dir() {
             return Err(StoreError::NotFound(dest.dir().display().to_string()));
         }
-        let (entries, names) = {
+        let (entries, names, guids) = {
             let mut disk = self.lock_disk()?;
             self.freshen(&mut disk)?;
             let entries: Vec<_> = uids.iter().filter_map(|u| disk.entries.find(*u).cloned()).collect();
             let names: Vec<Vec<String>> = entries.iter().map(|e| disk.keywords.names_of(e.flags.keywords)).collect();
-            (entries, names)
+            let guids: Vec<String> =
+                entries.iter().map(|e| super::objectid::guid_in(disk.list.as_ref(), e.uid, e.base())).collect();
+            (entries, names, guids)
         };
         let mut pending = Vec::new();
         let mut sources = Vec::new();
-        for (entry, keywords) in entries.into_iter().zip(names) {
+        for ((entry, keywords), guid) in entries.into_iter().zip(names).zip(guids) {
             let base = filename::with_sizes(&filename::unique_base(), entry.size, entry.vsize);
             let tmp = TmpFile { path: dest.dir().join("tmp").join(&base), keep: false };
             let mut file = entry.file.clone();
@@ -186,6 +192,7 @@ impl MailboxShared {
                     system: entry.flags.system,
                     keywords,
                     date: self.internal_date(&entry),
+                    guid: Some(guid),
                 });
             }
         }
@@ -204,8 +211,10 @@ impl MailboxShared {
         let (_, mut recent) = self.scan_if_needed(&mut disk)?;
         let mut placed = Vec::new();
         let mut dates = Vec::new();
+        let mut guids = Vec::new();
         for mut p in pending {
             dates.push(p.date);
+            guids.push(p.guid.take());
             let names: Vec<&str> = p.keywords.iter().map(String::as_str).collect();
             let mask = self.keyword_mask_locked(&mut disk, &names)?;
             let flags = Flags { system: p.system, keywords: mask, other: String::new() };
@@ -219,7 +228,21 @@ impl MailboxShared {
         sync_dir(&self.dir().join("cur"))?;
         let list = disk.list.as_mut().expect("loaded by scan_if_needed");
         let uidvalidity = list.uidvalidity;
-        let uids: Vec<u32> = placed.iter().map(|file| list.assign(file)).collect();
+        let uids: Vec<u32> = placed
+            .iter()
+            .zip(&guids)
+            .map(|(file, guid)| {
+                let uid = list.assign(file);
+                // Dovecot's `G` record field: the GUID when it is not the
+                // file's own base name.
+                if let Some(g) = guid.as_deref().filter(|g| *g != filename::base_of(file)) {
+                    if let Some(r) = list.records.last_mut() {
+                        r.fields.push(format!("G{g}"));
+                    }
+                }
+                uid
+            })
+            .collect();
         for ((file, &uid), &date) in placed.iter().zip(&uids).zip(&dates) {
             let entry = self.entry_for(uid, file, Some(date));
             // A hidden ($Service) message is nobody's recent message.

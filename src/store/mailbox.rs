@@ -114,6 +114,7 @@ impl Snapshot {
                 Some(i) => self.entries.iter().filter(unseen).filter(|e| e.flags.keywords & (1 << i) != 0).count(),
                 None => 0,
             },
+            mailbox_id: None,
         }
     }
 }
@@ -139,6 +140,8 @@ pub struct Status {
     pub unseen_media: usize,
     /// HIGHESTMODSEQ (RFC 7162).
     pub highest_modseq: u64,
+    /// MAILBOXID (RFC 8474), filled in only when asked for.
+    pub mailbox_id: Option<String>,
 }
 
 /// What the mutex of a mailbox guards: the on-disk bookkeeping.

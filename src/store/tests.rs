@@ -125,7 +125,7 @@ fn hierarchy_create_list_rename_delete() {
     assert!(l.contains(&("dot.ted/ü".into(), true, false)));
     assert_eq!(l[0].0, "INBOX");
     let info = acc.list().unwrap();
-    assert_eq!(info.iter().find(|i| i.name == "Trash").unwrap().special_use, Some(SpecialUse::Trash));
+    assert_eq!(info.iter().find(|i| i.name == "Trash").unwrap().special_use, vec![SpecialUse::Trash]);
     assert!(acc.root().join(".dot\\2eted.&APw-").is_dir());
 
     // A level that exists only as a parent is \Noselect.

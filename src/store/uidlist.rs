@@ -75,19 +75,17 @@ impl UidList {
         uid
     }
 
+    /// The mailbox GUID of the header's `G` field.
+    pub fn guid(&self) -> Option<&str> {
+        self.header_extra.iter().find_map(|f| f.strip_prefix('G')).filter(|g| !g.is_empty())
+    }
+
     /// A new empty list with a fresh mailbox GUID.
     pub fn new(uidvalidity: u32) -> UidList {
-        let mut guid = [0u8; 16];
-        if getrandom::getrandom(&mut guid).is_err() {
-            // Without randomness, time and pid still make a usable GUID.
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-            guid = (t ^ (u128::from(std::process::id()) << 64)).to_be_bytes();
-        }
-        let hex: String = guid.iter().map(|b| format!("{b:02x}")).collect();
         UidList {
             uidvalidity,
             next_uid: 1,
-            header_extra: vec![format!("G{hex}")],
+            header_extra: vec![format!("G{}", super::objectid::fresh_guid())],
             records: Vec::new(),
             file_lines: 0,
             lines_at_rewrite: 0,
@@ -187,7 +185,13 @@ impl UidList {
             return Err(corrupt("no UIDVALIDITY"));
         }
         let mut last = 0u32;
-        list.needs_rewrite |= !v3 || !list.header_extra.iter().any(|f| f.starts_with('G'));
+        list.needs_rewrite |= !v3;
+        if list.guid().is_none() {
+            // Courier's lists and old Dovecot ones have no mailbox GUID:
+            // give one, written with the rewrite (MAILBOXID, RFC 8474).
+            list.header_extra.push(format!("G{}", super::objectid::fresh_guid()));
+            list.needs_rewrite = true;
+        }
         for line in lines {
             if line.is_empty() {
                 continue;

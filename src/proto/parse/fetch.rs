@@ -59,6 +59,8 @@ pub(super) fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
         "RFC822.TEXT" => Some(FetchAttr::Rfc822Text),
         "UID" => Some(FetchAttr::Uid),
         "SAVEDATE" => Some(FetchAttr::SaveDate),
+        "EMAILID" => Some(FetchAttr::EmailId),
+        "THREADID" => Some(FetchAttr::ThreadId),
         "ENVELOPE" => Some(FetchAttr::Envelope),
         "BODYSTRUCTURE" => Some(FetchAttr::BodyStructure),
         "MODSEQ" => Some(FetchAttr::ModSeq),

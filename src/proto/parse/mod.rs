@@ -110,6 +110,41 @@ fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             simple(p, CommandBody::Rename { from, to })
         }
         "LIST" => mailbox::list(p),
+        "GENURLAUTH" => {
+            let mut urls = Vec::new();
+            loop {
+                p.sp("URL rump")?;
+                let url = p.astring("URL rump")?;
+                p.sp("URLAUTH mechanism")?;
+                urls.push((url, p.atom_upper("URLAUTH mechanism")?));
+                if p.peek() != Some(b' ') {
+                    break;
+                }
+            }
+            simple(p, CommandBody::GenUrlAuth { urls })
+        }
+        "RESETKEY" => {
+            let mut mailbox = None;
+            let mut mechanisms = Vec::new();
+            if p.more() {
+                mailbox = Some(p.mailbox("mailbox name")?);
+                while p.more() {
+                    mechanisms.push(p.atom_upper("URLAUTH mechanism")?);
+                }
+            }
+            simple(p, CommandBody::ResetKey { mailbox, mechanisms })
+        }
+        "URLFETCH" => {
+            let mut urls = Vec::new();
+            loop {
+                p.sp("URL")?;
+                urls.push(p.astring("URL")?);
+                if p.peek() != Some(b' ') {
+                    break;
+                }
+            }
+            simple(p, CommandBody::UrlFetch { urls })
+        }
         "LSUB" => mailbox::lsub(p),
         "STATUS" => mailbox::status(p),
         "APPEND" => append(p),

@@ -214,6 +214,19 @@ fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
         "SAVEDON" => K::SavedOn(date(p, "SAVEDON date")?),
         "SAVEDSINCE" => K::SavedSince(date(p, "SAVEDSINCE date")?),
         "SAVEDATESUPPORTED" => K::SaveDateSupported,
+        "EMAILID" | "THREADID" => {
+            p.sp("objectid")?;
+            let id = p.atom("objectid")?;
+            if !crate::store::objectid::is_objectid(id) {
+                return Err("An objectid is 1 to 255 letters, digits, \"_\" and \"-\"".into());
+            }
+            let id = String::from_utf8_lossy(id).into_owned();
+            if word == "EMAILID" {
+                K::EmailId(id)
+            } else {
+                K::ThreadId(id)
+            }
+        }
         "KEYWORD" | "UNKEYWORD" => {
             p.sp("keyword")?;
             let kw = String::from_utf8_lossy(p.atom("keyword")?).into_owned();
