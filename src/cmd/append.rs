@@ -19,7 +19,7 @@ use crate::store::MailboxShared;
 
 /// APPEND of one or more messages into one mailbox, read into memory.
 pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
     let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
@@ -68,13 +68,13 @@ fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
 /// has room for all of them; says where the big one goes.
 fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
     let cmd = parse_command(&probe(prefix)).map_err(|e| Reply::Bad(e.message))?;
-    if s.state.bit() & (super::AUTH | super::SELECTED) == 0 {
+    if !matches!(s.state, crate::session::State::Authenticated | crate::session::State::Selected) {
         return Err(Reply::Bad("APPEND needs a logged-in session: LOGIN first".into()));
     }
     let CommandBody::Append { mailbox, mut messages } = cmd.body else {
         return Err(Reply::Bad("Expected APPEND".into()));
     };
-    let name = names::decode(&mailbox)?;
+    let name = names::decode_for(&s.dialect(), &mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
     let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
@@ -95,7 +95,6 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
 /// the connection straight into the mailbox's `tmp/` (then fsync, rename),
 /// and the command goes on after them (MULTIAPPEND).
 pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: bool) -> io::Result<()> {
-    let limits = s.limits();
     let tag = tag_of(&prefix).unwrap_or_else(|| "*".into());
     let (mut uids, mut validity) = (Vec::new(), 0);
     let mut target: Option<(Arc<MailboxShared>, AccountQuota)> = None;
@@ -107,7 +106,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                     // The octets come anyway: drop them and the rest.
                     s.conn.skip_literal(size)?;
                     while let Frame::Literal { size, sync: false, .. } =
-                        s.conn.continue_command(b"x".to_vec(), limits)?
+                        s.read_frame(Some(b"x".to_vec()))?
                     {
                         s.conn.skip_literal(size)?;
                     }
@@ -116,8 +115,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             }
         };
         if sync {
-            s.out.extend_from_slice(b"+ Ready for literal data\r\n");
-            s.flush()?;
+            s.continuation("Ready for literal data")?;
         }
         target =
             Some((next.mailbox.clone(), AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits }));
@@ -139,13 +137,13 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             }
             Err(e) => {
                 // Finish reading the command, then refuse it.
-                while let Frame::Literal { size, .. } = s.conn.continue_command(b"x".to_vec(), limits)? {
+                while let Frame::Literal { size, .. } = s.read_frame(Some(b"x".to_vec()))? {
                     s.conn.skip_literal(size)?;
                 }
                 break Err(store_error(e));
             }
         }
-        match s.conn.continue_command(next.head.clone(), limits)? {
+        match s.read_frame(Some(next.head.clone()))? {
             Frame::Command(rest) if rest == next.head => break Ok(()),
             Frame::Command(rest) => {
                 // More messages, all small enough to have been read inline.

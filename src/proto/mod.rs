@@ -6,5 +6,6 @@ pub mod parse;
 pub mod reader;
 pub mod response;
 pub mod section;
+pub mod untagged;
 pub mod sequence;
 pub mod utf7;

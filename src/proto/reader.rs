@@ -8,6 +8,10 @@
 
 use std::io::{self, Read, Write};
 
+/// Called before a synchronizing literal is read, to send the client its
+/// continuation request.
+pub type Ask<'a, S> = &'a mut dyn FnMut(&mut S) -> io::Result<()>;
+
 /// Limits the reader enforces.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -251,19 +255,21 @@ impl<S: Read + Write> Reader<S> {
         Ok(())
     }
 
-    /// Reads one complete command, answering `+` to synchronizing literals.
+    /// Reads one complete command; `ask` is called on the stream before
+    /// each synchronizing literal is read (the session's response writer
+    /// sends the `+` there: the reader itself never writes).
     /// An error means the connection is unusable (closed mid-command, I/O
     /// failure); refusals the client can recover from are `Frame::Rejected`.
-    pub fn read_command(&mut self, limits: Limits) -> io::Result<Frame> {
-        self.frame(Vec::new(), limits)
+    pub fn read_command(&mut self, limits: Limits, ask: Ask<'_, S>) -> io::Result<Frame> {
+        self.frame(Vec::new(), limits, ask)
     }
 
     /// Goes on framing a command after a streamed literal: `head` is the
     /// command text the caller keeps in place of what it consumed (for
     /// APPEND, `tag APPEND mailbox`); the line that follows the literal is
     /// read next, with any further literals.
-    pub fn continue_command(&mut self, head: Vec<u8>, limits: Limits) -> io::Result<Frame> {
-        self.frame(head, limits)
+    pub fn continue_command(&mut self, head: Vec<u8>, limits: Limits, ask: Ask<'_, S>) -> io::Result<Frame> {
+        self.frame(head, limits, ask)
     }
 
     /// Reads exactly `n` octets of a literal the caller takes over.
@@ -276,7 +282,7 @@ impl<S: Read + Write> Reader<S> {
         self.skip(n)
     }
 
-    fn frame(&mut self, mut cmd: Vec<u8>, limits: Limits) -> io::Result<Frame> {
+    fn frame(&mut self, mut cmd: Vec<u8>, limits: Limits, ask: Ask<'_, S>) -> io::Result<Frame> {
         let started = !cmd.is_empty();
         let mut text_len = cmd.len();
         loop {
@@ -330,8 +336,7 @@ impl<S: Read + Write> Reader<S> {
                 return Ok(Frame::Literal { prefix: cmd, size: lit.size, sync: lit.sync });
             }
             if lit.sync {
-                self.inner.write_all(b"+ Ready for literal data\r\n")?;
-                self.inner.flush()?;
+                ask(&mut self.inner)?;
             }
             cmd.extend_from_slice(b"\r\n");
             self.literal(lit.size, &mut cmd)?;
@@ -402,28 +407,36 @@ mod tests {
         Reader::new(Duplex { input: io::Cursor::new(input.to_vec()), output: Vec::new() })
     }
 
+    fn plus(d: &mut Duplex) -> io::Result<()> {
+        d.write_all(b"+ Ready for literal data\r\n")
+    }
+
+    fn read(r: &mut Reader<Duplex>) -> io::Result<Frame> {
+        r.read_command(LIMITS, &mut plus)
+    }
+
     const LIMITS: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10 };
 
     #[test]
     fn lines_and_bare_lf() {
         let mut r = reader(b"a NOOP\r\nb NOOP\nc");
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a NOOP".to_vec()));
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"b NOOP".to_vec()));
-        assert_eq!(r.read_command(LIMITS).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"a NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"b NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
     fn sync_literal_gets_a_continuation() {
         let mut r = reader(b"a LOGIN {3}\r\nb\r\n {2}\r\npw\r\n");
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a LOGIN {3}\r\nb\r\n {2}\r\npw".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"a LOGIN {3}\r\nb\r\n {2}\r\npw".to_vec()));
         assert_eq!(r.get_ref().output, b"+ Ready for literal data\r\n+ Ready for literal data\r\n");
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Closed);
+        assert_eq!(read(&mut r).unwrap(), Frame::Closed);
     }
 
     #[test]
     fn literal_plus_needs_no_continuation() {
         let mut r = reader(b"a LOGIN {1+}\r\nu {1+}\r\np\r\n");
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a LOGIN {1+}\r\nu {1+}\r\np".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"a LOGIN {1+}\r\nu {1+}\r\np".to_vec()));
         assert!(r.get_ref().output.is_empty());
     }
 
@@ -433,20 +446,20 @@ mod tests {
         input.extend(std::iter::repeat_n(b'x', 500));
         input.extend_from_slice(b"\r\nt2 NOOP\r\n");
         let mut r = reader(&input);
-        match r.read_command(LIMITS).unwrap() {
+        match read(&mut r).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t1"));
                 assert!(response.starts_with("BAD"));
             }
             f => panic!("{f:?}"),
         }
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 
     #[test]
     fn oversized_sync_literal_is_refused_without_continuation() {
         let mut r = reader(b"t APPEND x {999}\r\nt2 NOOP\r\n");
-        match r.read_command(LIMITS).unwrap() {
+        match read(&mut r).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
                 assert!(response.contains("TOOBIG"));
@@ -454,7 +467,7 @@ mod tests {
             f => panic!("{f:?}"),
         }
         assert!(r.get_ref().output.is_empty());
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 
     #[test]
@@ -463,36 +476,36 @@ mod tests {
         input.extend([b'z'; 30]);
         input.extend_from_slice(b"\r\nt2 NOOP\r\n");
         let mut r = reader(&input);
-        assert!(matches!(r.read_command(LIMITS).unwrap(), Frame::Rejected { .. }));
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert!(matches!(read(&mut r).unwrap(), Frame::Rejected { .. }));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 
     #[test]
     fn literal_cut_short_is_an_error() {
         let mut r = reader(b"t LOGIN x {10}\r\nabc");
-        assert_eq!(r.read_command(LIMITS).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(read(&mut r).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
     fn a_large_append_literal_is_left_to_the_caller() {
         let mut r = reader(b"t APPEND x {12}\r\nhello, world more\r\nt2 NOOP\r\n");
-        let Frame::Literal { prefix, size, sync } = r.read_command(LIMITS).unwrap() else { panic!() };
+        let Frame::Literal { prefix, size, sync } = read(&mut r).unwrap() else { panic!() };
         assert_eq!((prefix.as_slice(), size, sync), (&b"t APPEND x {12}"[..], 12, true));
         assert!(r.get_ref().output.is_empty(), "no continuation until the handler wants the octets");
         let mut data = Vec::new();
         r.literal_reader(size).read_to_end(&mut data).unwrap();
         assert_eq!(data, b"hello, world");
         assert_eq!(
-            r.continue_command(b"t APPEND x".to_vec(), LIMITS).unwrap(),
+            r.continue_command(b"t APPEND x".to_vec(), LIMITS, &mut plus).unwrap(),
             Frame::Command(b"t APPEND x more".to_vec())
         );
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 
     #[test]
     fn only_append_literals_are_streamed() {
         let mut r = reader(b"t LOGIN {12}\r\nhello, world\r\n");
-        assert!(matches!(r.read_command(LIMITS).unwrap(), Frame::Command(_)));
+        assert!(matches!(read(&mut r).unwrap(), Frame::Command(_)));
     }
 
     #[test]
@@ -509,7 +522,7 @@ mod tests {
         fn random_input_never_panics(input in proptest::collection::vec(any::<u8>(), 0..400)) {
             let mut r = reader(&input);
             for _ in 0..50 {
-                match r.read_command(LIMITS) {
+                match read(&mut r) {
                     Ok(Frame::Closed) | Err(_) => break,
                     Ok(Frame::Command(c)) => prop_assert!(!c.is_empty() || input.contains(&b'\n')),
                     Ok(Frame::Rejected { response, .. }) => prop_assert!(!response.is_empty()),
