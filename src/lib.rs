@@ -24,6 +24,7 @@ pub mod demo;
 pub mod fetch;
 pub mod mime;
 pub mod monitor;
+pub mod mutf7;
 pub mod net;
 pub mod proto;
 pub mod quota;

@@ -8,4 +8,4 @@ pub mod response;
 pub mod section;
 pub mod untagged;
 pub mod sequence;
-pub mod utf7;
+pub use crate::mutf7 as utf7;
