@@ -158,3 +158,24 @@ fn dovecot_and_tegami_name_utf8_mailboxes_alike() {
     let again: Vec<String> = dirs(&server.maildir("alice")).into_iter().filter(|d| !before.contains(d)).collect();
     assert_eq!(again, made);
 }
+
+#[test]
+fn append_takes_utf8_messages_in_the_utf8_data_extension() {
+    let server = Server::start(&[]);
+    let mut u = server.login("alice");
+    u.ok("ENABLE UTF8=ACCEPT");
+    let msg = "From: Jörg <jörg@example.org>\r\nSubject: Grüße\r\n\r\nHallo.\r\n".as_bytes();
+    let tag = u.next_tag();
+    u.send(format!("{tag} APPEND INBOX UTF8 (~{{{}}}\r\n", msg.len()).as_bytes());
+    assert!(u.line().starts_with("+ "));
+    u.send(msg);
+    u.send(b")\r\n");
+    let done = u.until_tagged(&tag);
+    assert!(done.last().unwrap().contains(" OK [APPENDUID "), "{done:?}");
+    u.select("INBOX");
+    let got = u.ok("FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]");
+    assert!(got[0].contains("Subject: Grüße"), "{got:?}");
+    // Without the literal8 the extension is refused with a reason.
+    let bad = u.cmd("APPEND INBOX UTF8 ({2+}\r\nab)");
+    assert!(bad.last().unwrap().contains(" BAD UTF8 takes the message as a literal8"), "{bad:?}");
+}

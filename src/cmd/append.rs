@@ -67,6 +67,11 @@ fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
 /// appends the messages before it (small ones, read inline) once the quota
 /// has room for all of them; says where the big one goes.
 fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
+    let head = &prefix[..prefix.iter().rposition(|&b| b == b'{').unwrap_or(0)];
+    if head.len() >= 7 && head[head.len() - 7..].eq_ignore_ascii_case(b"UTF8 (~") {
+        // The `)` after the literal would have to be framed apart.
+        return Err(Reply::No(format!("[TOOBIG] A UTF8 (~{{n}}) message of {size} octets is too large for this server")));
+    }
     let cmd = parse_command(&probe(prefix)).map_err(|e| Reply::Bad(e.message))?;
     if !matches!(s.state, crate::session::State::Authenticated | crate::session::State::Selected) {
         return Err(Reply::Bad("APPEND needs a logged-in session: LOGIN first".into()));
