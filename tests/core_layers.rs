@@ -115,11 +115,15 @@ fn the_checker_sees_each_kind_of_violation() {
     assert_eq!(violations("proto", "use crate::{mutf7, store::name};"), ["proto uses crate::store::name"]);
     assert_eq!(violations("store", "fn f() { crate::proto::utf7::encode(x) }"), ["store uses crate::proto::utf7"]);
     assert_eq!(violations("session", "use crate::cmd::flags::flag_list;"), ["session uses cmd::flags::flag_list"]);
-    assert_eq!(violations("session", "use crate::cmd;\nfn f() { cmd::append::streamed(s) }"), [
-        "session uses cmd::append::streamed"
-    ]);
+    assert_eq!(
+        violations("session", "use crate::cmd;\nfn f() { cmd::append::streamed(s) }"),
+        ["session uses cmd::append::streamed"]
+    );
     assert!(violations("session", "use crate::cmd;\nfn f() { cmd::execute(s, c) }").is_empty());
-    assert_eq!(violations("session", "use crate::cmd::{self, resolve::Target};"), ["session uses cmd::resolve::Target"]);
+    assert_eq!(
+        violations("session", "use crate::cmd::{self, resolve::Target};"),
+        ["session uses cmd::resolve::Target"]
+    );
     assert!(violations("proto", "// see crate::store::Flags\nuse crate::mutf7;").is_empty());
     assert!(violations("store", "use crate::mutf7;").is_empty());
 }

@@ -131,7 +131,10 @@ fn a_rev2_session_never_sees_recent() {
     seen.push(r2.ok("EXAMINE INBOX"));
     seen.push(r2.ok("STATUS Drafts (MESSAGES UIDNEXT)"));
     let lines = all_lines(&seen);
-    assert!(lines.iter().all(|l| !l.contains("\\Recent") && !l.contains("RECENT ") && !l.ends_with(" RECENT")), "{lines:#?}");
+    assert!(
+        lines.iter().all(|l| !l.contains("\\Recent") && !l.contains("RECENT ") && !l.ends_with(" RECENT")),
+        "{lines:#?}"
+    );
     assert!(lines.iter().any(|l| l.starts_with("* 1 FETCH (FLAGS (\\Seen))")), "{lines:#?}");
 }
 

@@ -70,7 +70,9 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let head = &prefix[..prefix.iter().rposition(|&b| b == b'{').unwrap_or(0)];
     if head.len() >= 7 && head[head.len() - 7..].eq_ignore_ascii_case(b"UTF8 (~") {
         // The `)` after the literal would have to be framed apart.
-        return Err(Reply::No(format!("[TOOBIG] A UTF8 (~{{n}}) message of {size} octets is too large for this server")));
+        return Err(Reply::No(format!(
+            "[TOOBIG] A UTF8 (~{{n}}) message of {size} octets is too large for this server"
+        )));
     }
     let cmd = parse_command(&probe(prefix)).map_err(|e| Reply::Bad(e.message))?;
     if !matches!(s.state, crate::session::State::Authenticated | crate::session::State::Selected) {
@@ -110,9 +112,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                 if !sync {
                     // The octets come anyway: drop them and the rest.
                     s.conn.skip_literal(size)?;
-                    while let Frame::Literal { size, sync: false, .. } =
-                        s.read_frame(Some(b"x".to_vec()))?
-                    {
+                    while let Frame::Literal { size, sync: false, .. } = s.read_frame(Some(b"x".to_vec()))? {
                         s.conn.skip_literal(size)?;
                     }
                 }

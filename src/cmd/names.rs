@@ -3,7 +3,6 @@
 
 use super::Reply;
 use crate::proto::command::Mailbox;
-use crate::proto::response::write_astring;
 use crate::proto::untagged::{write_mailbox, Dialect};
 use crate::proto::utf7;
 use crate::store::StoreError;
@@ -34,13 +33,6 @@ pub fn decode_for(d: &Dialect, m: &Mailbox) -> Result<String, Reply> {
         return Ok(format!("INBOX{}", &name[5..]));
     }
     Ok(name)
-}
-
-/// Appends a mailbox name for an IMAP4rev1 client: modified UTF-7, as an
-/// astring (responses with names go through the writer, which knows the
-/// session's dialect: see `proto::untagged::write_mailbox`).
-pub fn write(out: &mut Vec<u8>, name: &str) {
-    write_astring(out, utf7::encode(name).as_bytes());
 }
 
 /// A mailbox name for the client as a string, in the session's dialect.

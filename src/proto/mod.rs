@@ -6,6 +6,6 @@ pub mod parse;
 pub mod reader;
 pub mod response;
 pub mod section;
-pub mod untagged;
 pub mod sequence;
+pub mod untagged;
 pub use crate::mutf7 as utf7;

@@ -215,7 +215,9 @@ impl Response {
                 text(format!("VANISHED {}{}", if *earlier { "(EARLIER) " } else { "" }, set_text(uids)))
             }
             Response::Capability(caps) => text(format!("CAPABILITY {caps}")),
-            Response::Enabled(caps) => text(format!("ENABLED{}", caps.iter().map(|c| format!(" {c}")).collect::<String>())),
+            Response::Enabled(caps) => {
+                text(format!("ENABLED{}", caps.iter().map(|c| format!(" {c}")).collect::<String>()))
+            }
             Response::Bye(t) => text(format!("BYE {t}")),
             Response::Condition(status, t) => text(format!("{} {t}", status.word())),
             Response::Raw(bytes) => out.extend_from_slice(bytes),

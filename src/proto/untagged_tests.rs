@@ -98,7 +98,10 @@ fn search_or_esearch() {
 
 #[test]
 fn tagged_continuation_and_conditions() {
-    assert_eq!(text(&Response::Tagged("a1".into(), Status::No, "[TRYCREATE] No".into()), REV2), "a1 NO [TRYCREATE] No\r\n");
+    assert_eq!(
+        text(&Response::Tagged("a1".into(), Status::No, "[TRYCREATE] No".into()), REV2),
+        "a1 NO [TRYCREATE] No\r\n"
+    );
     assert_eq!(text(&Response::Continuation("idling".into()), REV1), "+ idling\r\n");
     assert_eq!(text(&Response::Condition(Status::Bad, "x".into()), REV1), "* BAD x\r\n");
     assert_eq!(text(&Response::Enabled(vec![]), REV1), "* ENABLED\r\n");

@@ -17,8 +17,7 @@ pub const FORWARDED: &str = "$Forwarded";
 /// The flags of a message as the client sees them, `\Recent` apart (the
 /// writer leaves it out for IMAP4rev2).
 pub fn message_flags(flags: &Flags, keywords: &Keywords, recent: bool) -> FlagList {
-    let mut names: Vec<String> =
-        SYSTEM.iter().filter(|(b, _)| flags.has(*b)).map(|&(_, n)| n.to_string()).collect();
+    let mut names: Vec<String> = SYSTEM.iter().filter(|(b, _)| flags.has(*b)).map(|&(_, n)| n.to_string()).collect();
     if flags.has(PASSED) {
         names.push(FORWARDED.into());
     }
@@ -67,5 +66,4 @@ mod tests {
         assert_eq!(flag_list(&f, &Keywords::default(), true), "\\Answered \\Seen $Forwarded \\Recent");
         assert_eq!(flag_list(&Flags::default(), &Keywords::default(), false), "");
     }
-
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use super::flags::{mailbox_flags, message_flags};
 use super::idle::Notifier;
-use crate::proto::untagged::{FetchItem, FlagList, Response};
 pub use crate::proto::untagged::{ranges_of, set_text};
+use crate::proto::untagged::{FetchItem, FlagList, Response};
 use crate::store::{Entry, Flags, MailboxShared, Selection, Snapshot};
 
 /// Which RFC 7162 extensions the session has enabled (ENABLE, or a
@@ -250,15 +250,6 @@ impl MailboxView {
             let i = seq as usize - 1;
             self.flags[i] = entry.flags.clone();
             self.modseqs[i] = self.modseqs[i].max(entry.modseq);
-        }
-    }
-
-    /// ` MODSEQ (n)` for the message at index `i` once CONDSTORE is on.
-    pub fn modseq_item(&self, i: usize) -> String {
-        if self.ext.condstore {
-            format!(" MODSEQ ({})", self.modseqs[i])
-        } else {
-            String::new()
         }
     }
 
