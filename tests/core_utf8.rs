@@ -179,3 +179,19 @@ fn append_takes_utf8_messages_in_the_utf8_data_extension() {
     let bad = u.cmd("APPEND INBOX UTF8 ({2+}\r\nab)");
     assert!(bad.last().unwrap().contains(" BAD UTF8 takes the message as a literal8"), "{bad:?}");
 }
+
+#[test]
+fn search_strings_are_utf8_and_a_charset_is_refused_after_enable() {
+    let server = Server::start(&[]);
+    let mut u = server.login("alice");
+    u.append("INBOX", "", "Subject: Grüße\r\n\r\nx\r\n".as_bytes());
+    u.ok("ENABLE UTF8=ACCEPT");
+    u.select("INBOX");
+    assert_eq!(u.ok("SEARCH SUBJECT \"Grüße\"")[0], "* SEARCH 1");
+    let bad = u.cmd("SEARCH CHARSET UTF-8 SUBJECT x");
+    assert!(bad.last().unwrap().contains(" BAD SEARCH CHARSET cannot be given"), "{bad:?}");
+    // An IMAP4rev1 session still names its charset.
+    let mut r1 = server.login("alice");
+    r1.select("INBOX");
+    assert_eq!(r1.ok("SEARCH CHARSET UTF-8 SUBJECT \"Grüße\"")[0], "* SEARCH 1");
+}

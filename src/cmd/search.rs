@@ -29,6 +29,12 @@ pub fn search(
     charset: Option<&str>,
     key: &SearchKey,
 ) -> Outcome {
+    let d = s.dialect();
+    if charset.is_some() && d.utf8 && !d.rev2 {
+        // RFC 6855 3: after ENABLE UTF8=ACCEPT the strings are UTF-8; a
+        // CHARSET would contradict that.
+        return Err(Reply::Bad("SEARCH CHARSET cannot be given once UTF8=ACCEPT is enabled".into()));
+    }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let modseq_key = uses_modseq(key);
     if modseq_key {
