@@ -195,3 +195,38 @@ fn search_strings_are_utf8_and_a_charset_is_refused_after_enable() {
     r1.select("INBOX");
     assert_eq!(r1.ok("SEARCH CHARSET UTF-8 SUBJECT \"Grüße\"")[0], "* SEARCH 1");
 }
+
+#[test]
+fn a_large_utf8_message_streams_and_multiappend_goes_on_after_it() {
+    let server = Server::start(&[]);
+    let mut u = server.login("alice");
+    u.ok("ENABLE UTF8=ACCEPT");
+    // Over the 256 KiB from which APPEND streams to tmp/.
+    let mut big = "Subject: Größe\r\n\r\n".as_bytes().to_vec();
+    big.extend(std::iter::repeat_n(b'x', 300 * 1024));
+    big.extend_from_slice(b"\r\n");
+    let small = "Subject: klein ü\r\n\r\ny\r\n".as_bytes();
+    let tag = u.next_tag();
+    u.send(format!("{tag} APPEND INBOX UTF8 (~{{{}}}\r\n", big.len()).as_bytes());
+    assert!(u.line().starts_with("+ "));
+    u.send(&big);
+    u.send(format!(") UTF8 (~{{{}+}}\r\n", small.len()).as_bytes());
+    u.send(small);
+    u.send(b")\r\n");
+    let done = u.until_tagged(&tag);
+    assert!(done.last().unwrap().contains(" OK [APPENDUID ") && done.last().unwrap().contains(" 1:2]"), "{done:?}");
+    u.select("INBOX");
+    let sizes = u.ok("FETCH 1:2 (RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert!(sizes[0].contains(&format!("RFC822.SIZE {}", big.len())), "{:?}", &sizes[0][..80]);
+    assert!(sizes.iter().any(|l| l.contains("Subject: klein ü")), "{sizes:?}");
+    // A missing `)` after the streamed message is BAD, and the session goes on.
+    let tag = u.next_tag();
+    u.send(format!("{tag} APPEND INBOX UTF8 (~{{{}+}}\r\n", big.len()).as_bytes());
+    u.send(&big);
+    u.send(b"\r\n");
+    let refused = u.until_tagged(&tag);
+    assert!(refused.last().unwrap().contains(" BAD Expected ) after the UTF8 message"), "{refused:?}");
+    // The refused command stored nothing.
+    let st = u.ok("STATUS INBOX (MESSAGES)");
+    assert_eq!(st.iter().find(|l| l.starts_with("* STATUS")).unwrap(), "* STATUS INBOX (MESSAGES 2)");
+}

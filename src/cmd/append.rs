@@ -48,6 +48,31 @@ struct Next {
     quota: AccountQuota,
     /// The flags the user may set there (see `Target::flag_mask`).
     mask: u8,
+    /// The literal is RFC 6855's `UTF8 (~{n})`: a `)` follows it.
+    utf8: bool,
+}
+
+/// The prefix without the `UTF8 (` before its final `~{n}`, when it has
+/// one (RFC 6855 4), so it parses as a plain literal8 message.
+fn without_utf8(prefix: &[u8]) -> Option<Vec<u8>> {
+    let cut = prefix.iter().rposition(|&b| b == b'{')?;
+    let head = prefix[..cut].strip_suffix(b"~")?;
+    let start = head.len().checked_sub(6)?;
+    if !head[start..].eq_ignore_ascii_case(b"UTF8 (") {
+        return None;
+    }
+    let mut p = head[..start].to_vec();
+    p.extend_from_slice(&prefix[cut - 1..]);
+    Some(p)
+}
+
+/// The rest of the command after a streamed `UTF8 (~{n})` literal, with
+/// the closing `)` taken off (`bytes` starts with `head`).
+fn close_utf8(head: &[u8], bytes: Vec<u8>) -> Result<Vec<u8>, Reply> {
+    match bytes.strip_prefix(head).and_then(|r| r.strip_prefix(b")")) {
+        Some(rest) => Ok([head, rest].concat()),
+        None => Err(Reply::Bad("Expected ) after the UTF8 message (RFC 6855 section 4)".into())),
+    }
 }
 
 /// The command text with the final literal announcement replaced by an
@@ -67,14 +92,9 @@ fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
 /// appends the messages before it (small ones, read inline) once the quota
 /// has room for all of them; says where the big one goes.
 fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
-    let head = &prefix[..prefix.iter().rposition(|&b| b == b'{').unwrap_or(0)];
-    if head.len() >= 7 && head[head.len() - 7..].eq_ignore_ascii_case(b"UTF8 (~") {
-        // The `)` after the literal would have to be framed apart.
-        return Err(Reply::No(format!(
-            "[TOOBIG] A UTF8 (~{{n}}) message of {size} octets is too large for this server"
-        )));
-    }
-    let cmd = parse_command(&probe(prefix)).map_err(|e| Reply::Bad(e.message))?;
+    let plain = without_utf8(prefix);
+    let utf8 = plain.is_some();
+    let cmd = parse_command(&probe(plain.as_deref().unwrap_or(prefix))).map_err(|e| Reply::Bad(e.message))?;
     if !matches!(s.state, crate::session::State::Authenticated | crate::session::State::Selected) {
         return Err(Reply::Bad("APPEND needs a logged-in session: LOGIN first".into()));
     }
@@ -95,7 +115,7 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let (system, keywords) = allowed(to_store(&last.flags)?, mask);
     let mut head = format!("{} APPEND ", cmd.tag).into_bytes();
     write_astring(&mut head, &mailbox.0);
-    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota, mask })
+    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota, mask, utf8 })
 }
 
 /// APPEND whose literal is too large to hold in memory: the octets go from
@@ -148,7 +168,23 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                 break Err(store_error(e));
             }
         }
-        match s.read_frame(Some(next.head.clone()))? {
+        let frame = match s.read_frame(Some(next.head.clone()))? {
+            Frame::Command(rest) if next.utf8 => close_utf8(&next.head, rest).map(Frame::Command),
+            Frame::Literal { prefix: p, size: n, sync: y } if next.utf8 => {
+                let closed = close_utf8(&next.head, p);
+                if closed.is_err() && !y {
+                    // Refused: the octets come anyway.
+                    s.conn.skip_literal(n)?;
+                }
+                closed.map(|p| Frame::Literal { prefix: p, size: n, sync: y })
+            }
+            f => Ok(f),
+        };
+        let frame = match frame {
+            Ok(f) => f,
+            Err(r) => break Err(r),
+        };
+        match frame {
             Frame::Command(rest) if rest == next.head => break Ok(()),
             Frame::Command(rest) => {
                 // More messages, all small enough to have been read inline.
@@ -183,9 +219,14 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
         }
     };
-    if let (Err(Reply::No(text)), Some((mb, quota))) = (&result, &target) {
-        if text.starts_with("[OVERQUOTA]") && !uids.is_empty() {
-            // Nothing stored: the messages this command already appended go.
+    if let (Err(reply), Some((mb, quota))) = (&result, &target) {
+        // Over quota, or a command that turned out malformed after its
+        // first messages: nothing stored, those messages go again.
+        let undo_it = match reply {
+            Reply::No(text) => text.starts_with("[OVERQUOTA]"),
+            Reply::Bad(_) => true,
+        };
+        if undo_it && !uids.is_empty() {
             undo(s, mb, quota, &uids);
         }
     }
