@@ -169,3 +169,17 @@ fn rev1_and_rev2_sessions_see_the_same_actions_each_in_its_dialect() {
     assert_eq!(n2.len(), 2, "{n2:?}");
     assert_eq!(n2[0], "* 4 EXISTS");
 }
+
+#[test]
+fn examine_after_select_keeps_the_sessions_recent_messages() {
+    let (server, _) = three_messages();
+    let mut c = server.login("alice");
+    let sel = c.select("INBOX");
+    assert!(sel.contains(&"* 3 RECENT".to_string()), "{sel:?}");
+    let ex = c.ok("EXAMINE INBOX");
+    assert!(ex.contains(&"* 3 RECENT".to_string()), "{ex:?}");
+    assert_eq!(c.ok("FETCH 1 (FLAGS)")[0], "* 1 FETCH (FLAGS (\\Recent))");
+    // Another session never sees them as recent.
+    let mut other = server.login("alice");
+    assert!(other.select("INBOX").contains(&"* 0 RECENT".to_string()));
+}

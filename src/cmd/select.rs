@@ -35,6 +35,9 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         // RFC 7162 3.2.11: whether or not CONDSTORE was enabled.
         s.untagged("OK [CLOSED] Previous mailbox closed");
     }
+    // The `\Recent` messages this session was first told of stay recent for
+    // it when it selects (or examines) the same mailbox again (RFC 3501 2.3.2).
+    let held = s.view.take().map(|v| (v.name.clone(), v.recent.clone()));
     s.unselect();
     if params.condstore {
         condstore_on(s);
@@ -46,7 +49,11 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     let mb = target.open()?;
     let snapshot = mb.sync().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
-    let view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
+    let mut view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
+    if let Some((_, recent)) = held.filter(|(n, _)| *n == view.name) {
+        let still: Vec<u32> = recent.into_iter().filter(|&u| view.seq_of(u).is_some()).collect();
+        view.recent.extend(still);
+    }
     let snap = view.snapshot.clone();
     let permanent = (!read_only).then(|| target.permanent_flags(mailbox_flags(&snap.keywords)));
     for r in view.mailbox_flags(permanent) {
