@@ -12,7 +12,7 @@ use crate::store::StoreError;
 
 /// The mailbox of an ACL command, with `a` checked.
 fn administered(s: &Session, mailbox: &Mailbox) -> Result<Target, Reply> {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     let t = resolve::target(s, &name)?;
     t.need(Right::Admin)?;
     if !t.exists() {
@@ -71,7 +71,7 @@ pub fn getacl(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let t = administered(s, mailbox)?;
     let acl = current(&t)?;
     let mut line = b"ACL ".to_vec();
-    names::write(&mut line, &t.display);
+    crate::proto::untagged::write_mailbox(&s.dialect(), &mut line, &t.display);
     if !acl.entries.iter().any(|e| e.who == acl::Who::Owner && !e.negative) {
         // The owner's implicit rights, first, so clients show them.
         let rights = acl::rights_of(Some(&acl), &t.owner.user, true);
@@ -96,7 +96,7 @@ pub fn listrights(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
     let t = administered(s, mailbox)?;
     let (_, who) = identifier(&t, id)?;
     let mut line = b"LISTRIGHTS ".to_vec();
-    names::write(&mut line, &t.display);
+    crate::proto::untagged::write_mailbox(&s.dialect(), &mut line, &t.display);
     line.push(b' ');
     write_astring(&mut line, id);
     let rest = if who == acl::Who::Owner { " la r s w i p k x t e" } else { " \"\" l r s w i p k x t e a" };
@@ -107,13 +107,13 @@ pub fn listrights(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
 
 /// MYRIGHTS (RFC 4314 3.5).
 pub fn myrights(s: &mut Session, mailbox: &Mailbox) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     let t = resolve::target(s, &name)?;
     if !t.rights.has(Right::Lookup) || !t.exists() {
         return Err(resolve::nonexistent(&name));
     }
     let mut line = b"MYRIGHTS ".to_vec();
-    names::write(&mut line, &t.display);
+    crate::proto::untagged::write_mailbox(&s.dialect(), &mut line, &t.display);
     line.push(b' ');
     write_astring(&mut line, t.rights.wire().as_bytes());
     s.untagged_bytes(&line);

@@ -2,11 +2,12 @@
 
 use super::Outcome;
 use crate::proto::response::write_quoted_lossy;
+use crate::proto::untagged::Response;
 use crate::session::{Session, State};
 
 /// CAPABILITY (RFC 3501 6.1.1).
 pub fn capability(s: &mut Session) -> Outcome {
-    let caps = s.capabilities();
+    let caps = super::capabilities(s);
     s.untagged(&format!("CAPABILITY {caps}"));
     Ok("CAPABILITY completed".into())
 }
@@ -49,19 +50,33 @@ pub fn id(s: &mut Session, params: IdParams) -> Outcome {
     Ok("ID completed".into())
 }
 
-/// Extensions ENABLE can switch on (RFC 5161).
-const ENABLEABLE: &[&str] = &["CONDSTORE", "QRESYNC"];
+/// Extensions ENABLE can switch on (RFC 5161, RFC 9051 6.3.1, RFC 6855 3).
+const ENABLEABLE: &[&str] = &["CONDSTORE", "QRESYNC", "IMAP4rev2", "UTF8=ACCEPT"];
 
-/// ENABLE (RFC 5161): answers with the subset tegami supports.
+/// ENABLE (RFC 5161): switches on, and answers with, the subset tegami
+/// supports; IMAP4rev2 and UTF8=ACCEPT change how the writer renders.
 pub fn enable(s: &mut Session, capabilities: Vec<String>) -> Outcome {
-    let on: Vec<&str> =
-        capabilities.iter().filter_map(|c| ENABLEABLE.iter().find(|e| e.eq_ignore_ascii_case(c)).copied()).collect();
-    for c in &on {
-        // RFC 7162 3.2.3: QRESYNC implies CONDSTORE.
-        s.sync_ext.condstore = true;
-        s.sync_ext.qresync |= *c == "QRESYNC";
+    let mut on: Vec<String> = Vec::new();
+    for c in &capabilities {
+        let Some(&known) = ENABLEABLE.iter().find(|e| e.eq_ignore_ascii_case(c)) else { continue };
+        if on.iter().any(|o| o == known) {
+            continue;
+        }
+        let d = &mut s.writer.dialect;
+        match known {
+            // RFC 7162 3.2.3: QRESYNC implies CONDSTORE.
+            "CONDSTORE" => s.sync_ext.condstore = true,
+            "QRESYNC" => {
+                s.sync_ext.condstore = true;
+                s.sync_ext.qresync = true;
+                d.qresync = true;
+            }
+            "IMAP4rev2" => d.rev2 = true,
+            _ => d.utf8 = true,
+        }
+        on.push(known.to_string());
     }
-    s.untagged(&format!("ENABLED{}", on.iter().map(|c| format!(" {c}")).collect::<String>()));
+    s.respond(Response::Enabled(on));
     Ok("ENABLE completed".into())
 }
 

@@ -19,7 +19,7 @@ use crate::store::MailboxShared;
 
 /// APPEND of one or more messages into one mailbox, read into memory.
 pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
     let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
@@ -48,6 +48,31 @@ struct Next {
     quota: AccountQuota,
     /// The flags the user may set there (see `Target::flag_mask`).
     mask: u8,
+    /// The literal is RFC 6855's `UTF8 (~{n})`: a `)` follows it.
+    utf8: bool,
+}
+
+/// The prefix without the `UTF8 (` before its final `~{n}`, when it has
+/// one (RFC 6855 4), so it parses as a plain literal8 message.
+fn without_utf8(prefix: &[u8]) -> Option<Vec<u8>> {
+    let cut = prefix.iter().rposition(|&b| b == b'{')?;
+    let head = prefix[..cut].strip_suffix(b"~")?;
+    let start = head.len().checked_sub(6)?;
+    if !head[start..].eq_ignore_ascii_case(b"UTF8 (") {
+        return None;
+    }
+    let mut p = head[..start].to_vec();
+    p.extend_from_slice(&prefix[cut - 1..]);
+    Some(p)
+}
+
+/// The rest of the command after a streamed `UTF8 (~{n})` literal, with
+/// the closing `)` taken off (`bytes` starts with `head`).
+fn close_utf8(head: &[u8], bytes: Vec<u8>) -> Result<Vec<u8>, Reply> {
+    match bytes.strip_prefix(head).and_then(|r| r.strip_prefix(b")")) {
+        Some(rest) => Ok([head, rest].concat()),
+        None => Err(Reply::Bad("Expected ) after the UTF8 message (RFC 6855 section 4)".into())),
+    }
 }
 
 /// The command text with the final literal announcement replaced by an
@@ -67,14 +92,16 @@ fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
 /// appends the messages before it (small ones, read inline) once the quota
 /// has room for all of them; says where the big one goes.
 fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
-    let cmd = parse_command(&probe(prefix)).map_err(|e| Reply::Bad(e.message))?;
-    if s.state.bit() & (super::AUTH | super::SELECTED) == 0 {
+    let plain = without_utf8(prefix);
+    let utf8 = plain.is_some();
+    let cmd = parse_command(&probe(plain.as_deref().unwrap_or(prefix))).map_err(|e| Reply::Bad(e.message))?;
+    if !matches!(s.state, crate::session::State::Authenticated | crate::session::State::Selected) {
         return Err(Reply::Bad("APPEND needs a logged-in session: LOGIN first".into()));
     }
     let CommandBody::Append { mailbox, mut messages } = cmd.body else {
         return Err(Reply::Bad("Expected APPEND".into()));
     };
-    let name = names::decode(&mailbox)?;
+    let name = names::decode_for(&s.dialect(), &mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
     let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
@@ -88,14 +115,13 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let (system, keywords) = allowed(to_store(&last.flags)?, mask);
     let mut head = format!("{} APPEND ", cmd.tag).into_bytes();
     write_astring(&mut head, &mailbox.0);
-    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota, mask })
+    Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota, mask, utf8 })
 }
 
 /// APPEND whose literal is too large to hold in memory: the octets go from
 /// the connection straight into the mailbox's `tmp/` (then fsync, rename),
 /// and the command goes on after them (MULTIAPPEND).
 pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: bool) -> io::Result<()> {
-    let limits = s.limits();
     let tag = tag_of(&prefix).unwrap_or_else(|| "*".into());
     let (mut uids, mut validity) = (Vec::new(), 0);
     let mut target: Option<(Arc<MailboxShared>, AccountQuota)> = None;
@@ -106,9 +132,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                 if !sync {
                     // The octets come anyway: drop them and the rest.
                     s.conn.skip_literal(size)?;
-                    while let Frame::Literal { size, sync: false, .. } =
-                        s.conn.continue_command(b"x".to_vec(), limits)?
-                    {
+                    while let Frame::Literal { size, sync: false, .. } = s.read_frame(Some(b"x".to_vec()))? {
                         s.conn.skip_literal(size)?;
                     }
                 }
@@ -116,8 +140,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             }
         };
         if sync {
-            s.out.extend_from_slice(b"+ Ready for literal data\r\n");
-            s.flush()?;
+            s.continuation("Ready for literal data")?;
         }
         target =
             Some((next.mailbox.clone(), AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits }));
@@ -139,13 +162,29 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             }
             Err(e) => {
                 // Finish reading the command, then refuse it.
-                while let Frame::Literal { size, .. } = s.conn.continue_command(b"x".to_vec(), limits)? {
+                while let Frame::Literal { size, .. } = s.read_frame(Some(b"x".to_vec()))? {
                     s.conn.skip_literal(size)?;
                 }
                 break Err(store_error(e));
             }
         }
-        match s.conn.continue_command(next.head.clone(), limits)? {
+        let frame = match s.read_frame(Some(next.head.clone()))? {
+            Frame::Command(rest) if next.utf8 => close_utf8(&next.head, rest).map(Frame::Command),
+            Frame::Literal { prefix: p, size: n, sync: y } if next.utf8 => {
+                let closed = close_utf8(&next.head, p);
+                if closed.is_err() && !y {
+                    // Refused: the octets come anyway.
+                    s.conn.skip_literal(n)?;
+                }
+                closed.map(|p| Frame::Literal { prefix: p, size: n, sync: y })
+            }
+            f => Ok(f),
+        };
+        let frame = match frame {
+            Ok(f) => f,
+            Err(r) => break Err(r),
+        };
+        match frame {
             Frame::Command(rest) if rest == next.head => break Ok(()),
             Frame::Command(rest) => {
                 // More messages, all small enough to have been read inline.
@@ -183,11 +222,15 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
         }
     };
-    if let (Err(Reply::No(text)), Some((mb, quota))) = (&result, &target) {
-        // RFC 3502: a MULTIAPPEND is all or nothing, also when the whole
-        // command turns out larger than --max-command.
-        if (text.starts_with("[OVERQUOTA]") || text.starts_with("[TOOBIG]")) && !uids.is_empty() {
-            // Nothing stored: the messages this command already appended go.
+    if let (Err(reply), Some((mb, quota))) = (&result, &target) {
+        // RFC 3502: a MULTIAPPEND is all or nothing: over quota, larger
+        // than --max-command, or malformed after its first messages,
+        // nothing stays stored.
+        let undo_it = match reply {
+            Reply::No(text) => text.starts_with("[OVERQUOTA]") || text.starts_with("[TOOBIG]"),
+            Reply::Bad(_) => true,
+        };
+        if undo_it && !uids.is_empty() {
             undo(s, mb, quota, &uids);
         }
     }
@@ -205,7 +248,7 @@ fn undo(s: &Session, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
 }
 
 fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
-    s.report_changes(true);
+    super::context::report_changes(s, true);
     s.complete(tag, outcome);
     Ok(())
 }

@@ -128,7 +128,7 @@ fn privacy_required() -> Reply {
 
 /// The tagged OK after a successful login carries the new capabilities.
 fn welcome(s: &Session) -> String {
-    format!("[CAPABILITY {}] Logged in", s.capabilities())
+    format!("[CAPABILITY {}] Logged in", super::capabilities(s))
 }
 
 /// LOGIN (RFC 3501 6.2.3).
@@ -172,8 +172,7 @@ pub fn authenticate(s: &mut Session, mechanism: &str, initial: Option<Vec<u8>>) 
     loop {
         match mech.step(response.as_deref(), &dir) {
             Step::Challenge(bytes) => {
-                s.out.extend_from_slice(format!("+ {}\r\n", B64.encode(&bytes)).as_bytes());
-                s.flush()?;
+                s.continuation(&B64.encode(&bytes))?;
                 let line = match s.conn.read_line(MAX_SASL_LINE) {
                     Ok(Some(line)) => line,
                     Ok(None) => return Err(io::ErrorKind::UnexpectedEof.into()),

@@ -13,47 +13,13 @@
 
 use super::{Outcome, Reply};
 use crate::proto::command::SortCriterion;
+pub use crate::search::context::{Context, Contexts};
 use crate::search::{esearch_head, sequence_set_string, Program};
 use crate::session::Session;
 
 /// Updating contexts one session may hold; RFC 5267 4.3.1 asks for at
 /// least one. Beyond it a search is answered with `NO [NOUPDATE "tag"]`.
 pub const MAX_CONTEXTS: usize = 8;
-
-/// One kept search or sort result.
-#[derive(Debug)]
-struct Context {
-    /// The tag of the command that asked for updates.
-    tag: String,
-    /// UID SEARCH / UID SORT: the updates carry UIDs, else message numbers.
-    uid: bool,
-    /// The search, `$` bound as it was when the command ran.
-    program: Program,
-    /// The sort order, for SORT; `None` for SEARCH (mailbox order).
-    criteria: Option<Vec<SortCriterion>>,
-    /// The result as last told, as UIDs, in its order.
-    results: Vec<u32>,
-}
-
-/// A session's updating contexts.
-#[derive(Debug, Default)]
-pub struct Contexts {
-    list: Vec<Context>,
-    /// The view's snapshot counter the results were last brought up to.
-    seen: u64,
-}
-
-impl Contexts {
-    /// True when no context is kept.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// Forgets every context (the mailbox is left or another selected).
-    pub fn clear(&mut self) {
-        self.list.clear();
-    }
-}
 
 /// BAD when `tag` already names an updating context (RFC 5267 4.3: a
 /// client must not reuse the tag of a searching command with UPDATE).
@@ -96,6 +62,25 @@ pub fn cancel_update(s: &mut Session, tags: &[String]) -> Outcome {
     }
     s.contexts.list.retain(|c| !tags.contains(&c.tag));
     Ok("CANCELUPDATE completed".into())
+}
+
+/// Queues the responses for others' changes to the selected mailbox
+/// with the RFC 5267 context updates around them: REMOVEFROM before the
+/// view's EXPUNGEs (while the numbers they use still hold), ADDTO after
+/// its EXISTS.
+pub fn report_changes(s: &mut Session, expunge_ok: bool) {
+    let before = before_update(s);
+    let responses = s.view_updates(expunge_ok);
+    let (first, last) = after_update(s, before);
+    for l in &first {
+        s.untagged(l);
+    }
+    for r in responses {
+        s.respond(r);
+    }
+    for l in &last {
+        s.untagged(l);
+    }
 }
 
 /// What must be known before the view moves on: its UIDs by sequence

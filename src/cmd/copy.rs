@@ -31,7 +31,7 @@ pub fn copy(
         Some(cert) => Some(recipient(s, cert)?),
         None => None,
     };
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     let target = super::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {

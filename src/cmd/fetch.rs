@@ -14,7 +14,7 @@ use crate::proto::datetime::DateTime;
 use crate::proto::response::{write_astring, write_literal, write_string};
 use crate::proto::section::{Section, SectionText};
 use crate::proto::sequence::SequenceSet;
-use crate::session::view::set_text;
+use crate::proto::untagged::Response;
 use crate::session::Session;
 use crate::store::filename::SEEN;
 use crate::store::mapped::{self, Mapped};
@@ -154,13 +154,13 @@ fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
 /// Queues `data` as a literal announced by `prefix{n}` (`~` for literal8).
 fn raw_literal(s: &mut Session, prefix: &[u8], data: &[u8]) -> Result<(), Reply> {
     if data.len() < DIRECT_LITERAL && prefix.is_empty() {
-        write_literal(&mut s.out, data);
+        write_literal(s.writer.buffer(), data);
         return Ok(());
     }
-    s.out.extend_from_slice(prefix);
-    s.out.extend_from_slice(format!("{{{}}}\r\n", data.len()).as_bytes());
+    s.writer.buffer().extend_from_slice(prefix);
+    s.writer.buffer().extend_from_slice(format!("{{{}}}\r\n", data.len()).as_bytes());
     if data.len() < DIRECT_LITERAL {
-        s.out.extend_from_slice(data);
+        s.writer.buffer().extend_from_slice(data);
         return Ok(());
     }
     s.write_direct(data).map_err(write_failed)
@@ -225,6 +225,7 @@ pub fn fetch(
         }
     }
     let saved = saved_for(s, set);
+    let dialect = s.dialect();
     let view = s.view_mut()?;
     let mut targets = resolve(view, set, uid, &saved)?;
     if let Some(since) = changed_since {
@@ -232,8 +233,7 @@ pub fn fetch(
             let max = view.uids.last().copied().unwrap_or(0).max(view.snapshot.uidnext.saturating_sub(1));
             let gone = view.vanished(since, &set.intervals(max));
             if !gone.is_empty() {
-                let line = format!("VANISHED (EARLIER) {}", set_text(&gone));
-                s.untagged(&line);
+                s.respond(Response::Vanished { earlier: true, uids: gone });
             }
         }
         let view = s.view_mut()?;
@@ -328,7 +328,8 @@ pub fn fetch(
         } else {
             None
         };
-        let flags_text = view.flags_of(i);
+        let mut flags_text = Vec::new();
+        view.flags_of(i).render(&dialect, &mut flags_text);
         let modseq = view.modseqs[i];
         let condstore = view.ext.condstore;
         let uid_sent = items.contains(&FetchAttr::Uid);
@@ -352,17 +353,18 @@ pub fn fetch(
         let mut decoded = decoded.into_iter();
         let mut first = true;
         let mut flags_sent = false;
-        s.out.extend_from_slice(format!("* {} FETCH (", i + 1).as_bytes());
+        s.writer.buffer().extend_from_slice(format!("* {} FETCH (", i + 1).as_bytes());
         for a in &items {
             if !first {
-                s.out.push(b' ');
+                s.writer.buffer().push(b' ');
             }
             first = false;
-            let out = &mut s.out;
+            let out = s.writer.buffer();
             match a {
                 FetchAttr::Flags => {
                     flags_sent = true;
-                    out.extend_from_slice(format!("FLAGS ({flags_text})").as_bytes());
+                    out.extend_from_slice(b"FLAGS ");
+                    out.extend_from_slice(&flags_text);
                 }
                 FetchAttr::Uid => out.extend_from_slice(format!("UID {uid_i}").as_bytes()),
                 FetchAttr::InternalDate => {
@@ -454,16 +456,17 @@ pub fn fetch(
         if seen_now.contains(&uid_i) {
             // RFC 3501: the \Seen it set; RFC 7162 3.1: with UID and MODSEQ.
             if !flags_sent {
-                s.out.extend_from_slice(format!(" FLAGS ({flags_text})").as_bytes());
+                s.writer.buffer().extend_from_slice(b" FLAGS ");
+                s.writer.buffer().extend_from_slice(&flags_text);
             }
             if condstore && !uid_sent {
-                s.out.extend_from_slice(format!(" UID {uid_i}").as_bytes());
+                s.writer.buffer().extend_from_slice(format!(" UID {uid_i}").as_bytes());
             }
             if condstore && !modseq_sent {
-                s.out.extend_from_slice(format!(" MODSEQ ({modseq})").as_bytes());
+                s.writer.buffer().extend_from_slice(format!(" MODSEQ ({modseq})").as_bytes());
             }
         }
-        s.out.extend_from_slice(b")\r\n");
+        s.writer.buffer().extend_from_slice(b")\r\n");
         if message.as_ref().is_some_and(Message::damaged) {
             log::warn!(
                 "{} the file of UID {uid_i} shrank while it was read (changed outside the maildir rules); the client got NULs for the missing part",
@@ -471,7 +474,7 @@ pub fn fetch(
             );
         }
         // --max-fetch-buffer: what FETCH may hold before it writes.
-        if s.out.len() >= s.shared.config.net.max_fetch_buffer {
+        if s.writer.queued() >= s.shared.config.net.max_fetch_buffer {
             s.flush().map_err(write_failed)?;
         }
     }

@@ -7,6 +7,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use super::{Outcome, Reply};
+use crate::proto::untagged::Response;
 use crate::session::idle::{wait, Wake};
 use crate::session::Session;
 
@@ -15,7 +16,7 @@ const POLL_WITHOUT_WATCHER: Duration = Duration::from_secs(2);
 
 /// Runs IDLE until the client sends DONE.
 pub fn idle(s: &mut Session) -> io::Result<Outcome> {
-    s.out.extend_from_slice(b"+ idling\r\n");
+    s.respond(Response::Continuation("idling".into()));
     let keepalive = s.shared.config.idle_keepalive;
     let mut last_sent = Instant::now();
     let notifier = s.notifier.clone();
@@ -23,7 +24,7 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
         notifier.drain();
         super::notify::report_changes(s, true);
         crate::alerts::report(s);
-        if !s.out.is_empty() {
+        if s.writer.queued() > 0 {
             s.flush()?;
             last_sent = Instant::now();
         }

@@ -8,6 +8,7 @@ use super::resolve;
 use super::status::{counts, status_items};
 use super::Outcome;
 use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
+use crate::proto::untagged::{Dialect, Response};
 use crate::proto::utf7;
 use crate::session::Session;
 use crate::store::{MailboxInfo, SpecialUse};
@@ -39,12 +40,14 @@ pub fn matches(pattern: &[char], name: &[char]) -> bool {
     reach[name.len()]
 }
 
-/// A pattern made canonical: reference prepended, modified UTF-7 decoded,
-/// an `INBOX` first level upper-cased.
-fn canonical(reference: &Mailbox, pattern: &[u8]) -> Vec<char> {
+/// A pattern made canonical: reference prepended, decoded (modified UTF-7,
+/// or UTF-8 for a session that takes UTF-8 names), an `INBOX` first level
+/// upper-cased. A pattern that does not decode is matched as it is.
+fn canonical(d: &Dialect, reference: &Mailbox, pattern: &[u8]) -> Vec<char> {
     let mut raw = reference.0.clone();
     raw.extend_from_slice(pattern);
-    let mut s = utf7::decode(&raw).unwrap_or_else(|_| String::from_utf8_lossy(&raw).into_owned());
+    let decoded = if d.utf8_names() { String::from_utf8(raw.clone()).ok() } else { utf7::decode(&raw).ok() };
+    let mut s = decoded.unwrap_or_else(|| String::from_utf8_lossy(&raw).into_owned());
     if s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("INBOX"))
         && (s.len() == 5 || s[5..].starts_with(names::DELIMITER))
     {
@@ -53,7 +56,7 @@ fn canonical(reference: &Mailbox, pattern: &[u8]) -> Vec<char> {
     s.chars().collect()
 }
 
-fn special_use_attr(u: SpecialUse) -> &'static str {
+pub(super) fn special_use_attr(u: SpecialUse) -> &'static str {
     match u {
         SpecialUse::Drafts => "\\Drafts",
         SpecialUse::Sent => "\\Sent",
@@ -63,6 +66,11 @@ fn special_use_attr(u: SpecialUse) -> &'static str {
     }
 }
 
+/// A LIST or LSUB response with tegami's delimiter.
+fn list_response(lsub: bool, attributes: Vec<String>, name: String) -> Response {
+    Response::List { lsub, attributes, delimiter: Some(names::DELIMITER), name, extra: Vec::new() }
+}
+
 /// LIST in both forms.
 pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     if cmd.patterns.len() == 1 && cmd.patterns[0].is_empty() {
@@ -70,7 +78,8 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         s.untagged("LIST (\\Noselect) \"/\" \"\"");
         return Ok("LIST completed".into());
     }
-    let patterns: Vec<Vec<char>> = cmd.patterns.iter().map(|p| canonical(&cmd.reference, p)).collect();
+    let d = s.dialect();
+    let patterns: Vec<Vec<char>> = cmd.patterns.iter().map(|p| canonical(&d, &cmd.reference, p)).collect();
     let user = s.user()?;
     let mut all = user.mail.list().map_err(store_error)?;
     // Aliases are ordinary mailboxes; other users' only when the pattern
@@ -205,15 +214,19 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
                 }
             }
         }
-        let mut line = format!("LIST ({}) \"/\" {}", attrs.join(" "), names::encoded(&info.name));
-        if child_hit {
-            line.push_str(&childinfo);
-        }
-        s.untagged(&line);
+        let name = info.name.clone();
+        let extra = if child_hit { childinfo.clone().into_bytes() } else { Vec::new() };
+        s.respond(Response::List {
+            lsub: false,
+            attributes: attrs,
+            delimiter: Some(names::DELIMITER),
+            name: name.clone(),
+            extra,
+        });
         if let Some(st) = &counts {
             if !status.is_empty() {
                 let items = status_items(st, &status).join(" ");
-                s.untagged(&format!("STATUS {} ({items})", names::encoded(&info.name)));
+                s.respond(Response::Status { name, items });
             }
         }
     }
@@ -222,7 +235,7 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
 
 /// LSUB (RFC 3501 6.3.9): subscribed names matching the pattern.
 pub fn lsub(s: &mut Session, reference: &Mailbox, pattern: &[u8]) -> Outcome {
-    let pattern = canonical(reference, pattern);
+    let pattern = canonical(&s.dialect(), reference, pattern);
     let user = s.user()?;
     let all = user.mail.list().map_err(store_error)?;
     let subscribed = user.mail.subscriptions().map_err(store_error)?;
@@ -245,14 +258,14 @@ pub fn lsub(s: &mut Session, reference: &Mailbox, pattern: &[u8]) -> Outcome {
             continue;
         }
         let selectable = all.iter().any(|i| &i.name == name && i.selectable) || resolve::info_of(s, name).is_some();
-        let attrs = if selectable { "" } else { "\\Noselect" };
-        lines.push(format!("LSUB ({attrs}) \"/\" {}", names::encoded(name)));
+        let attrs = if selectable { vec![] } else { vec!["\\Noselect".to_string()] };
+        lines.push(list_response(true, attrs, name.clone()));
     }
     for p in parents {
-        lines.push(format!("LSUB (\\Noselect) \"/\" {}", names::encoded(&p)));
+        lines.push(list_response(true, vec!["\\Noselect".into()], p));
     }
-    for l in lines {
-        s.untagged(&l);
+    for r in lines {
+        s.respond(r);
     }
     Ok("LSUB completed".into())
 }

@@ -10,7 +10,7 @@ use crate::session::Session;
 /// CREATE (RFC 3501 6.3.3): intermediate levels are created as needed; a
 /// trailing delimiter is dropped.
 pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     // RFC 6154 3: CREATE-SPECIAL-USE; uses tegami knows, else NO [USEATTR]
     // and nothing is made.
     let mut uses = Vec::new();
@@ -46,7 +46,7 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
 /// DELETE (RFC 3501 6.3.4): refused for INBOX and for a mailbox with
 /// inferiors; deleting the selected mailbox is refused too.
 pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     if name == "INBOX" {
         return Err(Reply::No("[CANNOT] INBOX cannot be deleted".into()));
     }
@@ -65,7 +65,7 @@ pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
 /// RENAME (RFC 3501 6.3.5): inferiors move along; RENAME INBOX moves its
 /// messages and leaves INBOX empty.
 pub fn rename(s: &mut Session, from: &Mailbox, to: &Mailbox) -> Outcome {
-    let (from, to) = (names::decode(from)?, names::decode(to)?);
+    let (from, to) = (names::decode_for(&s.dialect(), from)?, names::decode_for(&s.dialect(), to)?);
     if to == "INBOX" {
         return Err(Reply::No("[ALREADYEXISTS] INBOX always exists".into()));
     }
@@ -126,14 +126,14 @@ fn named(e: crate::store::StoreError, display: &str) -> Reply {
 /// SUBSCRIBE (RFC 3501 6.3.6). Names that do not exist may be subscribed,
 /// as RFC 3501 allows and clients use for shared folders.
 pub fn subscribe(s: &mut Session, mailbox: &Mailbox) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     s.user()?.mail.subscribe(&name).map_err(store_error)?;
     Ok("SUBSCRIBE completed".into())
 }
 
 /// UNSUBSCRIBE (RFC 3501 6.3.7).
 pub fn unsubscribe(s: &mut Session, mailbox: &Mailbox) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     let mail = &s.user()?.mail;
     if !mail.subscriptions().map_err(store_error)?.contains(&name) {
         return Err(Reply::No(format!("[NONEXISTENT] Not subscribed to {}", names::encoded(&name))));

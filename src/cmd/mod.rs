@@ -7,8 +7,8 @@ pub mod append;
 mod auth;
 pub mod cached;
 pub mod catenate;
-pub mod context;
 mod compress;
+pub mod context;
 mod copy;
 mod fetch;
 pub mod flags;
@@ -29,11 +29,10 @@ mod target;
 mod thread;
 mod urlauth;
 
-use std::fmt;
 use std::io;
 
 use crate::proto::command::{Command, CommandBody};
-use crate::session::Session;
+use crate::session::{Session, State};
 
 /// Table bit: valid before login.
 pub const NOT_AUTH: u8 = 1;
@@ -44,38 +43,26 @@ pub const SELECTED: u8 = 4;
 const ANY: u8 = NOT_AUTH | AUTH | SELECTED;
 const LOGGED_IN: u8 = AUTH | SELECTED;
 
-/// Capabilities advertised in every state, beyond IMAP4rev1 and AUTH=.
+/// Capabilities advertised in every state that no one command brings
+/// (those are in the table), beyond IMAP4rev1/IMAP4rev2 and AUTH=.
 pub const EXTENSIONS: &[&str] = &[
     "SASL-IR",
     "LITERAL+",
-    "ID",
-    "ENABLE",
-    "IDLE",
-    "COMPRESS=DEFLATE",
     "UIDPLUS",
-    "UNSELECT",
     "CHILDREN",
-    "NAMESPACE",
     "SPECIAL-USE",
     "CREATE-SPECIAL-USE",
     "LIST-EXTENDED",
     "LIST-STATUS",
     "MULTIAPPEND",
-    "MOVE",
     "ESEARCH",
     "QUOTA",
     "QUOTA=RES-STORAGE",
     "QUOTA=RES-MESSAGE",
     "QUOTASET",
-    "SORT",
-    "SORT=DISPLAY",
-    "THREAD=ORDEREDSUBJECT",
-    "THREAD=REFERENCES",
-    "THREAD=REFS",
     "ESORT",
     "CONTEXT=SEARCH",
     "CONTEXT=SORT",
-    "NOTIFY",
     "SEARCHRES",
     "WITHIN",
     "STATUS=SIZE",
@@ -85,11 +72,9 @@ pub const EXTENSIONS: &[&str] = &[
     "PREVIEW",
     "CATENATE",
     "URL-PARTIAL",
-    "URLAUTH",
     "CONDSTORE",
     "QRESYNC",
-    "ACL",
-    "RIGHTS=texk",
+    "UTF8=ACCEPT",
 ];
 
 /// A command table entry.
@@ -103,14 +88,23 @@ pub struct Spec {
     /// The command works with sequence numbers, so EXPUNGE responses must
     /// wait until it is done (RFC 3501 7.4.1: FETCH, STORE, SEARCH).
     pub seq_bound: bool,
+    /// The capabilities that announce the command, advertised while it is
+    /// available.
+    pub caps: &'static [&'static str],
 }
 
 const fn spec(name: &'static str, states: u8, available: bool) -> Spec {
-    Spec { name, states, available, seq_bound: false }
+    Spec { name, states, available, seq_bound: false, caps: &[] }
 }
 
 const fn seq(name: &'static str, available: bool) -> Spec {
-    Spec { name, states: SELECTED, available, seq_bound: true }
+    Spec { name, states: SELECTED, available, seq_bound: true, caps: &[] }
+}
+
+impl Spec {
+    const fn with(self, caps: &'static [&'static str]) -> Spec {
+        Spec { caps, ..self }
+    }
 }
 
 /// Every command tegami knows, with the states it is valid in (RFC 3501
@@ -119,11 +113,11 @@ pub static TABLE: &[Spec] = &[
     spec("CAPABILITY", ANY, true),
     spec("NOOP", ANY, true),
     spec("LOGOUT", ANY, true),
-    spec("ID", ANY, true),
+    spec("ID", ANY, true).with(&["ID"]),
     spec("STARTTLS", NOT_AUTH, true),
     spec("AUTHENTICATE", NOT_AUTH, true),
     spec("LOGIN", NOT_AUTH, true),
-    spec("ENABLE", AUTH, true),
+    spec("ENABLE", AUTH, true).with(&["ENABLE"]),
     spec("SELECT", LOGGED_IN, true),
     spec("EXAMINE", LOGGED_IN, true),
     spec("CREATE", LOGGED_IN, true),
@@ -135,23 +129,23 @@ pub static TABLE: &[Spec] = &[
     spec("LSUB", LOGGED_IN, true),
     spec("STATUS", LOGGED_IN, true),
     spec("APPEND", LOGGED_IN, true),
-    spec("IDLE", LOGGED_IN, true),
-    spec("NAMESPACE", LOGGED_IN, true),
-    spec("COMPRESS", LOGGED_IN, true),
+    spec("IDLE", LOGGED_IN, true).with(&["IDLE"]),
+    spec("NAMESPACE", LOGGED_IN, true).with(&["NAMESPACE"]),
+    spec("COMPRESS", LOGGED_IN, true).with(&["COMPRESS=DEFLATE"]),
     spec("GETQUOTA", LOGGED_IN, true),
     spec("GETQUOTAROOT", LOGGED_IN, true),
     spec("SETQUOTA", LOGGED_IN, true),
-    spec("GETACL", LOGGED_IN, true),
+    spec("GETACL", LOGGED_IN, true).with(&["ACL", "RIGHTS=texk"]),
     spec("SETACL", LOGGED_IN, true),
     spec("DELETEACL", LOGGED_IN, true),
     spec("LISTRIGHTS", LOGGED_IN, true),
-    spec("GENURLAUTH", LOGGED_IN, true),
+    spec("GENURLAUTH", LOGGED_IN, true).with(&["URLAUTH"]),
     spec("RESETKEY", LOGGED_IN, true),
     spec("URLFETCH", LOGGED_IN, true),
     spec("MYRIGHTS", LOGGED_IN, true),
     spec("CHECK", SELECTED, true),
     spec("CLOSE", SELECTED, true),
-    spec("UNSELECT", SELECTED, true),
+    spec("UNSELECT", SELECTED, true).with(&["UNSELECT"]),
     spec("EXPUNGE", SELECTED, true),
     spec("UID EXPUNGE", SELECTED, true),
     seq("SEARCH", true),
@@ -162,39 +156,64 @@ pub static TABLE: &[Spec] = &[
     spec("UID STORE", SELECTED, true),
     spec("COPY", SELECTED, true),
     spec("UID COPY", SELECTED, true),
-    spec("MOVE", SELECTED, true),
+    spec("MOVE", SELECTED, true).with(&["MOVE"]),
     spec("UID MOVE", SELECTED, true),
-    seq("SORT", true),
+    seq("SORT", true).with(&["SORT", "SORT=DISPLAY"]),
     spec("UID SORT", SELECTED, true),
-    seq("THREAD", true),
+    seq("THREAD", true).with(&["THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "THREAD=REFS"]),
     spec("UID THREAD", SELECTED, true),
     spec("CANCELUPDATE", SELECTED, true),
-    spec("NOTIFY", LOGGED_IN, true),
+    spec("NOTIFY", LOGGED_IN, true).with(&["NOTIFY"]),
 ];
+
+/// The bit of a session state in a table entry.
+fn state_bit(state: State) -> u8 {
+    match state {
+        State::NotAuthenticated => NOT_AUTH,
+        State::Authenticated => AUTH,
+        State::Selected => SELECTED,
+        State::Logout => 0,
+    }
+}
+
+/// The capability list for the session's state and connection: the base
+/// protocols, the login methods before login, what the table's available
+/// commands bring, and the rest.
+pub fn capabilities(s: &Session) -> String {
+    let mut caps = vec!["IMAP4rev1".to_string(), "IMAP4rev2".to_string()];
+    if matches!(s.state, State::NotAuthenticated) {
+        if !s.is_tls() && s.shared.tls.is_some() {
+            caps.push("STARTTLS".into());
+        }
+        if !s.cleartext_allowed() {
+            caps.push("LOGINDISABLED".into());
+        }
+        for mech in &s.shared.config.auth_mechanisms {
+            if s.cleartext_allowed() || !crate::auth::cleartext(mech) {
+                caps.push(format!("AUTH={mech}"));
+            }
+        }
+    }
+    caps.push("LOGIN-REFERRALS".into());
+    caps.extend(TABLE.iter().filter(|c| c.available).flat_map(|c| c.caps.iter().map(|c| c.to_string())));
+    caps.extend(EXTENSIONS.iter().map(|c| c.to_string()));
+    // RFC 7889: the largest message APPEND takes, the literal limit.
+    caps.push(format!("APPENDLIMIT={}", s.shared.config.max_literal));
+    caps.join(" ")
+}
+
+/// Runs an APPEND whose literal is too large for memory (the reader's
+/// `Frame::Literal`): it is streamed into the mailbox.
+pub fn execute_streamed(s: &mut Session, prefix: Vec<u8>, size: u64, sync: bool) -> io::Result<()> {
+    append::streamed(s, prefix, size, sync)
+}
 
 /// The table entry of a command name.
 pub fn lookup(name: &str) -> Option<&'static Spec> {
     TABLE.iter().find(|s| s.name == name)
 }
 
-/// A tagged NO or BAD: the error side of every handler. The text carries
-/// the response code, if any (`[NONEXISTENT] No such mailbox`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    /// `NO text`: the command was understood and failed.
-    No(String),
-    /// `BAD text`: the command was not acceptable.
-    Bad(String),
-}
-
-impl fmt::Display for Reply {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reply::No(t) => write!(f, "NO {t}"),
-            Reply::Bad(t) => write!(f, "BAD {t}"),
-        }
-    }
-}
+pub use crate::proto::response::Reply;
 
 /// What a handler returns: the text of the tagged OK, or the NO/BAD.
 pub type Outcome = Result<String, Reply>;
@@ -221,7 +240,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
     };
     // A SETACL by the owner since the last command takes effect now (with
     // CLOSE's expunge too); commands that leave the mailbox just run.
-    if s.state == crate::session::State::Selected {
+    if s.state == State::Selected {
         let leaves = matches!(
             body,
             CommandBody::Select { .. }
@@ -232,7 +251,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         );
         resolve::refresh_selected(s, !leaves);
     }
-    if spec.states & s.state.bit() == 0 {
+    if spec.states & state_bit(s.state) == 0 {
         let r = wrong_state(s, spec);
         s.complete(&tag, Err(r));
         return Ok(());
@@ -253,7 +272,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         s.contexts.clear();
     }
     // Told to other sessions' NOTIFY once the command has succeeded.
-    let account_event = notify::account_event(&body);
+    let account_event = notify::account_event(&s.dialect(), &body);
     let outcome = match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
@@ -316,14 +335,17 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::ResetKey { mailbox, mechanisms } => urlauth::resetkey(s, mailbox.as_ref(), &mechanisms),
         CommandBody::UrlFetch { urls } => urlauth::urlfetch(s, &urls),
     };
-    if let (Ok(_), Some(event)) = (&outcome, account_event) {
-        notify::publish(s, event);
+    // LOGOUT answers BYE and OK only, whatever changed meanwhile.
+    if s.state != State::Logout {
+        if let (Ok(_), Some(event)) = (&outcome, account_event) {
+            notify::publish(s, event);
+        }
+        // Others' changes to the selected mailbox (and what NOTIFY
+        // watches), before the tagged reply.
+        notify::report_changes(s, !seq_bound);
+        // Alerts queued meanwhile (or before login, right after LOGIN).
+        crate::alerts::report(s);
     }
-    // Others' changes to the selected mailbox (and what NOTIFY watches),
-    // before the tagged reply.
-    notify::report_changes(s, !seq_bound);
-    // Alerts queued meanwhile (or before login, right after LOGIN).
-    crate::alerts::report(s);
     s.complete(&tag, outcome);
     Ok(())
 }

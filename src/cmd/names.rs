@@ -3,19 +3,31 @@
 
 use super::Reply;
 use crate::proto::command::Mailbox;
-use crate::proto::response::write_astring;
+use crate::proto::untagged::{write_mailbox, Dialect};
 use crate::proto::utf7;
 use crate::store::StoreError;
 
 /// The hierarchy delimiter.
 pub const DELIMITER: char = '/';
 
-/// Decodes a mailbox name from the client.
+/// Decodes a mailbox name from an IMAP4rev1 client (modified UTF-7).
 pub fn decode(m: &Mailbox) -> Result<String, Reply> {
+    decode_for(&Dialect::default(), m)
+}
+
+/// Decodes a mailbox name from the client: UTF-8 once the session enabled
+/// UTF8=ACCEPT or IMAP4rev2 (RFC 6855 3, RFC 9051 5.1), modified UTF-7
+/// otherwise. A name that is not valid in its encoding gets NO (no such
+/// mailbox can exist), not BAD: the command itself was well-formed.
+pub fn decode_for(d: &Dialect, m: &Mailbox) -> Result<String, Reply> {
     if m.is_inbox() {
         return Ok("INBOX".into());
     }
-    let name = utf7::decode(&m.0).map_err(|e| Reply::Bad(format!("Invalid mailbox name: {}", e.0)))?;
+    let name = if d.utf8_names() {
+        String::from_utf8(m.0.clone()).map_err(|_| Reply::No("[CANNOT] Invalid mailbox name: not UTF-8".into()))?
+    } else {
+        utf7::decode(&m.0).map_err(|e| Reply::No(format!("[CANNOT] Invalid mailbox name: {}", e.0)))?
+    };
     // INBOX is case-insensitive, also as the first level of a path.
     if name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("INBOX/")) {
         return Ok(format!("INBOX{}", &name[5..]));
@@ -23,16 +35,16 @@ pub fn decode(m: &Mailbox) -> Result<String, Reply> {
     Ok(name)
 }
 
-/// Appends a mailbox name for the client: modified UTF-7, as an astring.
-pub fn write(out: &mut Vec<u8>, name: &str) {
-    write_astring(out, utf7::encode(name).as_bytes());
+/// A mailbox name for the client as a string, in the session's dialect.
+pub fn encoded_for(d: &Dialect, name: &str) -> String {
+    let mut v = Vec::new();
+    write_mailbox(d, &mut v, name);
+    String::from_utf8_lossy(&v).into_owned()
 }
 
-/// A mailbox name for the client as a string.
+/// A mailbox name for an IMAP4rev1 client as a string.
 pub fn encoded(name: &str) -> String {
-    let mut v = Vec::new();
-    write(&mut v, name);
-    String::from_utf8_lossy(&v).into_owned()
+    encoded_for(&Dialect::default(), name)
 }
 
 /// The one mapping from store errors to tagged replies with RFC 5530 codes.

@@ -22,9 +22,9 @@ use crate::notify::{AccountEvent, Listener};
 use crate::proto::command::{CommandBody, FetchAttr};
 use crate::proto::notify::{Event, EventGroup, Filter, NotifySet};
 use crate::proto::sequence::SequenceSet;
+use crate::proto::untagged::{write_mailbox, Dialect, Response};
 use crate::session::idle::{wait, Wake};
 use crate::session::Session;
-use crate::store::{MailboxShared, Selection};
 
 /// Mailboxes one session may have watched for NOTIFY.
 pub const MAX_WATCHED: usize = 100;
@@ -33,34 +33,7 @@ const SUPPORTED: &str = "MessageNew MessageExpunge FlagChange MailboxName Subscr
 /// How often a mailbox the inotify watcher does not cover is looked at.
 const POLL_WITHOUT_WATCHER: Duration = Duration::from_secs(2);
 
-/// A mailbox other than the selected one whose messages are watched.
-struct Watched {
-    /// Its name as the client knows it.
-    display: String,
-    /// The event group that covers it.
-    group: usize,
-    mailbox: Arc<MailboxShared>,
-    /// Keeps the store's watcher on the mailbox.
-    _selection: Selection,
-    hook: u64,
-    /// MESSAGES, UIDNEXT, UNSEEN, UIDVALIDITY as last told (or seen).
-    last: (usize, u32, usize, u32),
-    /// HIGHESTMODSEQ as last seen.
-    modseq: u64,
-}
-
-impl Drop for Watched {
-    fn drop(&mut self) {
-        self.mailbox.remove_hook(self.hook);
-    }
-}
-
-/// A session's NOTIFY SET, in force until NOTIFY NONE or an overflow.
-pub struct Notify {
-    set: NotifySet,
-    watched: Vec<Watched>,
-    listener: Listener,
-}
+pub use crate::notify::{Notify, Watched};
 
 impl Notify {
     /// The events of the SELECTED or SELECTED-DELAYED group, and whether
@@ -75,6 +48,7 @@ impl Notify {
 pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
     let Some(set) = set else {
         s.notify = None;
+        s.before_read = None;
         return Ok("NOTIFY completed, no more notifications".into());
     };
     let events = set.groups.iter().flat_map(|g| &g.events);
@@ -94,6 +68,7 @@ pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
     let targets = mailboxes_of(s, &set)?;
     // The old watches go first, so a new set of the same size fits.
     s.notify = None;
+    s.before_read = None;
     let watched = watch(s, &set, targets);
     let listener = Listener::start(s.id, &root, &s.notifier);
     if set.status {
@@ -102,18 +77,15 @@ pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
             let st = w.mailbox.snapshot().status(0);
             let modseq =
                 if s.sync_ext.condstore { format!(" HIGHESTMODSEQ {}", st.highest_modseq) } else { String::new() };
-            let line = format!(
-                "STATUS {} (UIDVALIDITY {} MESSAGES {} UIDNEXT {} UNSEEN {}{modseq})",
-                names::encoded(&w.display),
-                st.uidvalidity,
-                st.messages,
-                st.uidnext,
-                st.unseen
+            let items = format!(
+                "UIDVALIDITY {} MESSAGES {} UIDNEXT {} UNSEEN {}{modseq}",
+                st.uidvalidity, st.messages, st.uidnext, st.unseen
             );
-            s.untagged(&line);
+            s.respond(Response::Status { name: w.display.clone(), items });
         }
     }
     s.notify = Some(Notify { set, watched, listener });
+    s.before_read = Some(wait_for_command);
     Ok("NOTIFY completed".into())
 }
 
@@ -223,7 +195,7 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
         })
     });
     let top = s.view.as_ref().map(|v| v.uids.last().copied().unwrap_or(0));
-    s.report_changes(expunge_ok);
+    super::context::report_changes(s, expunge_ok);
     if s.notify.is_none() {
         return;
     }
@@ -268,16 +240,12 @@ fn statuses(s: &mut Session) {
             continue;
         }
         let modseq = if condstore { format!(" HIGHESTMODSEQ {}", st.highest_modseq) } else { String::new() };
-        lines.push(format!(
-            "STATUS {} ({uidvalidity}MESSAGES {} UIDNEXT {} UNSEEN {}{modseq})",
-            names::encoded(&w.display),
-            st.messages,
-            st.uidnext,
-            st.unseen
-        ));
+        let items =
+            format!("{uidvalidity}MESSAGES {} UIDNEXT {} UNSEEN {}{modseq}", st.messages, st.uidnext, st.unseen);
+        lines.push(Response::Status { name: w.display.clone(), items });
     }
-    for l in lines {
-        s.untagged(&l);
+    for r in lines {
+        s.respond(r);
     }
 }
 
@@ -289,6 +257,7 @@ fn account_events(s: &mut Session) {
     let (events, overflowed) = n.listener.take();
     if overflowed {
         s.notify = None;
+        s.before_read = None;
         s.untagged("OK [NOTIFICATIONOVERFLOW] Too many changes at once; NOTIFY is off until set again");
         return;
     }
@@ -301,45 +270,50 @@ fn account_events(s: &mut Session) {
         AccountEvent::Unsubscribed(m) => Some(m.clone()),
         _ => None,
     }));
+    let d = s.dialect();
     let wants = |name: &str, event: &Event| {
         n.set
             .groups
             .iter()
-            .find(|g| matches_filter(&g.filter, name, &subscribed))
+            .find(|g| matches_filter(&d, &g.filter, name, &subscribed))
             .is_some_and(|g| g.events.contains(event))
     };
-    let mut lines = Vec::new();
+    let list = |attr: &str, name: &str, extra: Vec<u8>| Response::List {
+        lsub: false,
+        attributes: if attr.is_empty() { Vec::new() } else { vec![attr.to_string()] },
+        delimiter: Some(DELIMITER),
+        name: name.to_string(),
+        extra,
+    };
+    let mut out = Vec::new();
     for ev in &events {
-        let line = match ev {
-            AccountEvent::Created(m) if wants(m, &Event::MailboxName) => format!("LIST () \"/\" {}", names::encoded(m)),
-            AccountEvent::Deleted(m) if wants(m, &Event::MailboxName) => {
-                format!("LIST (\\NonExistent) \"/\" {}", names::encoded(m))
-            }
+        let r = match ev {
+            AccountEvent::Created(m) if wants(m, &Event::MailboxName) => list("", m, Vec::new()),
+            AccountEvent::Deleted(m) if wants(m, &Event::MailboxName) => list("\\NonExistent", m, Vec::new()),
             AccountEvent::Renamed { from, to }
                 if wants(from, &Event::MailboxName) || wants(to, &Event::MailboxName) =>
             {
-                format!("LIST () \"/\" {} (\"OLDNAME\" ({}))", names::encoded(to), names::encoded(from))
+                let mut extra = b" (\"OLDNAME\" (".to_vec();
+                write_mailbox(&d, &mut extra, from);
+                extra.extend_from_slice(b"))");
+                list("", to, extra)
             }
-            AccountEvent::Subscribed(m) if wants(m, &Event::SubscriptionChange) => {
-                format!("LIST (\\Subscribed) \"/\" {}", names::encoded(m))
-            }
-            AccountEvent::Unsubscribed(m) if wants(m, &Event::SubscriptionChange) => {
-                format!("LIST () \"/\" {}", names::encoded(m))
-            }
+            AccountEvent::Subscribed(m) if wants(m, &Event::SubscriptionChange) => list("\\Subscribed", m, Vec::new()),
+            AccountEvent::Unsubscribed(m) if wants(m, &Event::SubscriptionChange) => list("", m, Vec::new()),
             _ => continue,
         };
-        lines.push(line);
+        out.push(r);
     }
-    for l in lines {
-        s.untagged(&l);
+    for r in out {
+        s.respond(r);
     }
     rewatch(s);
 }
 
 /// Whether a non-selected filter covers `name`.
-fn matches_filter(f: &Filter, name: &str, subscribed: &[String]) -> bool {
+fn matches_filter(d: &Dialect, f: &Filter, name: &str, subscribed: &[String]) -> bool {
     let decoded = |list: &[crate::proto::command::Mailbox]| -> Vec<String> {
-        list.iter().filter_map(|m| names::decode(m).ok()).collect()
+        list.iter().filter_map(|m| names::decode_for(d, m).ok()).collect()
     };
     match f {
         Filter::Selected | Filter::SelectedDelayed => false,
@@ -366,12 +340,13 @@ fn rewatch(s: &mut Session) {
         Err(e) => log::warn!("{} NOTIFY: the watched mailboxes stay as they were: {e}", s.tag()),
     }
     s.notify = Some(Notify { set, watched, listener });
+    s.before_read = Some(wait_for_command);
 }
 
 /// The account event a successful command causes, for other sessions'
 /// NOTIFY; names of other users' mailboxes are left out.
-pub fn account_event(body: &CommandBody) -> Option<AccountEvent> {
-    let own = |m| names::decode(m).ok().filter(|n| !n.starts_with('~'));
+pub fn account_event(d: &Dialect, body: &CommandBody) -> Option<AccountEvent> {
+    let own = |m| names::decode_for(d, m).ok().filter(|n| !n.starts_with('~'));
     Some(match body {
         CommandBody::Create { mailbox, .. } => AccountEvent::Created(own(mailbox)?),
         CommandBody::Delete { mailbox } => AccountEvent::Deleted(own(mailbox)?),

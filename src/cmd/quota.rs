@@ -81,7 +81,7 @@ fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
 
 /// GETQUOTAROOT (RFC 9208 4.1.2): the mailbox's root, then its QUOTA.
 pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     let target = super::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Read)?;
     if !target.exists() {
@@ -89,7 +89,7 @@ pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     }
     let root = quota::root_name(&target.owner);
     let mut line = b"QUOTAROOT ".to_vec();
-    names::write(&mut line, &name);
+    crate::proto::untagged::write_mailbox(&s.dialect(), &mut line, &name);
     line.push(b' ');
     write_astring(&mut line, root.as_bytes());
     s.untagged_bytes(&line);

@@ -13,28 +13,12 @@ use super::Reply;
 use crate::acl::{self, Right, Rights};
 use crate::alias;
 use crate::auth::passwd::Account;
+use crate::proto::untagged::FlagList;
 use crate::quota::AccountQuota;
 use crate::session::Session;
 use crate::store::{self, name, FlagOp, MailboxInfo, MailboxShared, StoreError};
 
-/// A mailbox as the logged-in user reaches it.
-pub struct Target {
-    /// The account whose maildir holds the mailbox.
-    pub account: store::Account,
-    /// That account's passwd-file entry (its quota, its name).
-    pub owner: Account,
-    /// The mailbox's name in that account.
-    pub name: String,
-    /// The name as the client gave it.
-    pub display: String,
-    /// The logged-in user's rights on it.
-    pub rights: Rights,
-    /// Whether it is one of the user's own mailboxes.
-    pub own: bool,
-    /// Which `dovecot-acl` file `rights` were read from (see
-    /// [`refresh_selected`]).
-    pub acl_stamp: Option<(u64, i64, i64)>,
-}
+pub use crate::session::access::Target;
 
 /// `NO [NONEXISTENT]`, worded as for a mailbox that does not exist.
 pub fn nonexistent(display: &str) -> Reply {
@@ -228,19 +212,21 @@ impl Target {
         m
     }
 
-    /// The PERMANENTFLAGS list of a selected mailbox: of `all` (the flags
-    /// and `\*`), those the user may store (RFC 4314 4).
-    pub fn permanent_flags(&self, all: &str) -> String {
+    /// The PERMANENTFLAGS list of a selected mailbox: of `all` (the
+    /// mailbox's flags), those the user may store, and `\\*` when the user
+    /// may make keywords (RFC 4314 4).
+    pub fn permanent_flags(&self, all: Vec<String>) -> FlagList {
         let (s, t, w) =
             (self.rights.has(Right::Seen), self.rights.has(Right::DeleteMessages), self.rights.has(Right::Write));
-        all.split(' ')
-            .filter(|f| match *f {
+        let names = all
+            .into_iter()
+            .filter(|f| match f.as_str() {
                 "\\Seen" => s,
                 "\\Deleted" => t,
                 _ => w,
             })
-            .collect::<Vec<_>>()
-            .join(" ")
+            .collect();
+        FlagList { names, recent: false, star: w }
     }
 
     /// The rights the user holds on another mailbox of the same account

@@ -4,6 +4,7 @@
 use super::messages::{self, Want};
 use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn};
+use crate::proto::untagged::Response;
 use crate::search::{self, Program, SearchError};
 use crate::session::Session;
 
@@ -28,6 +29,12 @@ pub fn search(
     charset: Option<&str>,
     key: &SearchKey,
 ) -> Outcome {
+    let d = s.dialect();
+    if charset.is_some() && d.utf8 && !d.rev2 {
+        // RFC 6855 3: after ENABLE UTF8=ACCEPT the strings are UTF-8; a
+        // CHARSET would contradict that.
+        return Err(Reply::Bad("SEARCH CHARSET cannot be given once UTF8=ACCEPT is enabled".into()));
+    }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let update = returns.is_some_and(|r| r.contains(&SearchReturn::Update));
     if update {
@@ -54,19 +61,21 @@ pub fn search(
         let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
         s.saved = search::saved_result(r, &uids);
     }
+    // RFC 7162 3.1.5: the highest mod-sequence of the messages found.
+    let top = found.iter().map(|m| m.modseq).max().filter(|_| modseq_key);
     let mut line = match returns {
-        None => Some(search::search_response(&hits)),
+        // SEARCH or ESEARCH by the session's dialect: the writer decides.
+        None => {
+            s.respond(Response::Search { tag: tag.to_string(), uid, numbers: hits, modseq: top });
+            None
+        }
         // SAVE alone (or with CONTEXT, UPDATE) answers nothing but the
         // tagged OK (RFC 5182 2.4).
         Some(r) if r.contains(&SearchReturn::Save) && search::asks_no_result(r) => None,
         Some(r) => Some(search::esearch_response(tag, uid, r, &hits)),
     };
-    // RFC 7162 3.1.5: the highest mod-sequence of the messages found.
-    if let (true, Some(top), Some(line)) = (modseq_key, found.iter().map(|m| m.modseq).max(), line.as_mut()) {
-        line.push_str(&match returns {
-            None => format!(" (MODSEQ {top})"),
-            Some(_) => format!(" MODSEQ {top}"),
-        });
+    if let (Some(top), Some(line)) = (top, line.as_mut()) {
+        line.push_str(&format!(" MODSEQ {top}"));
     }
     if let Some(line) = line {
         s.untagged(&line);

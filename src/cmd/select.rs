@@ -1,12 +1,13 @@
 //! SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE and UID EXPUNGE: the
 //! commands that open, close and tidy the selected mailbox.
 
-use super::flags::all_flags;
+use super::flags::mailbox_flags;
 use super::names::{self, store_error};
 use super::{Outcome, Reply};
 use crate::proto::command::{Mailbox, QResync, SelectParams};
 use crate::proto::sequence::SequenceSet;
-use crate::session::view::{set_text, MailboxView};
+use crate::proto::untagged::Response;
+use crate::session::view::MailboxView;
 use crate::session::{Session, State};
 use crate::store::filename::{SEEN, TRASHED};
 
@@ -34,11 +35,14 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         // RFC 7162 3.2.11: whether or not CONDSTORE was enabled.
         s.untagged("OK [CLOSED] Previous mailbox closed");
     }
+    // The `\Recent` messages this session was first told of stay recent for
+    // it when it selects (or examines) the same mailbox again (RFC 3501 2.3.2).
+    let held = s.view.take().map(|v| (v.name.clone(), v.recent.clone()));
     s.unselect();
     if params.condstore {
         condstore_on(s);
     }
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     let target = super::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Read)?;
     let read_only = read_only || !target.may_write();
@@ -46,19 +50,29 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     let snapshot = mb.sync().map_err(store_error)?;
     let mailbox_id = mb.mailbox_id().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
-    let view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
-    let snap = view.snapshot.clone();
-    s.untagged(&format!("FLAGS ({})", all_flags(&snap.keywords)));
-    if read_only {
-        s.untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
-    } else {
-        let permanent = target.permanent_flags(&format!("{} \\*", all_flags(&snap.keywords)));
-        s.untagged(&format!("OK [PERMANENTFLAGS ({permanent})] Flags permitted"));
+    let mut view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
+    if let Some((_, recent)) = held.filter(|(n, _)| *n == view.name) {
+        let still: Vec<u32> = recent.into_iter().filter(|&u| view.seq_of(u).is_some()).collect();
+        view.recent.extend(still);
     }
-    s.untagged(&format!("{} EXISTS", view.exists()));
-    s.untagged(&format!("{} RECENT", view.recent_count()));
-    if let Some(i) = view.flags.iter().position(|f| !f.has(SEEN)) {
-        s.untagged(&format!("OK [UNSEEN {}] First unseen", i + 1));
+    let snap = view.snapshot.clone();
+    let permanent = (!read_only).then(|| target.permanent_flags(mailbox_flags(&snap.keywords)));
+    for r in view.mailbox_flags(permanent) {
+        s.respond(r);
+    }
+    s.respond(Response::Exists(view.exists()));
+    s.respond(Response::Recent(view.recent_count() as u32));
+    // RFC 9051 removed the UNSEEN code and asks for the mailbox's LIST
+    // response instead (6.3.2, appendix E).
+    if !s.dialect().rev2 {
+        if let Some(i) = view.flags.iter().position(|f| !f.has(SEEN)) {
+            s.untagged(&format!("OK [UNSEEN {}] First unseen", i + 1));
+        }
+    } else if let Some(info) = listed(s, &view.name) {
+        let mut attributes = vec![if info.has_children { "\\HasChildren" } else { "\\HasNoChildren" }.to_string()];
+        attributes.extend(info.special_use.iter().map(|&u| super::list::special_use_attr(u).to_string()));
+        let (delimiter, name) = (Some(names::DELIMITER), view.name.clone());
+        s.respond(Response::List { lsub: false, attributes, delimiter, name, extra: Vec::new() });
     }
     s.untagged(&format!("OK [UIDVALIDITY {}] UIDs valid", snap.uidvalidity));
     s.untagged(&format!("OK [UIDNEXT {}] Predicted next UID", snap.uidnext));
@@ -67,8 +81,8 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         s.untagged(&format!("OK [HIGHESTMODSEQ {}] Highest", snap.highest_modseq));
     }
     if let Some(q) = params.qresync.as_ref().filter(|q| q.uidvalidity == snap.uidvalidity) {
-        for line in qresync_lines(&view, q) {
-            s.untagged(&line);
+        for r in qresync_lines(&view, q) {
+            s.respond(r);
         }
     }
     log::debug!("{} selected {}", s.tag(), view.name);
@@ -78,10 +92,17 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     Ok(if read_only { "[READ-ONLY] EXAMINE completed".into() } else { "[READ-WRITE] SELECT completed".into() })
 }
 
+/// The selected mailbox as LIST shows it: the account's own listing, or
+/// a shared or alias mailbox as the resolver finds it.
+fn listed(s: &Session, name: &str) -> Option<crate::store::MailboxInfo> {
+    let own = s.user.as_ref().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
+    own.or_else(|| super::resolve::info_of(s, name))
+}
+
 /// What a QRESYNC client missed since its mod-sequence (RFC 7162 3.2.5):
 /// `VANISHED (EARLIER)` for the known UIDs expunged since, then a FETCH
 /// of each changed message among the known UIDs.
-fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<String> {
+fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<Response> {
     let top = view.snapshot.uidnext.saturating_sub(1);
     let known: Vec<(u32, u32)> = match &q.known_uids {
         Some(set) => set.intervals(top),
@@ -90,13 +111,13 @@ fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<String> {
     let mut out = Vec::new();
     let vanished = view.vanished(q.modseq, &known);
     if !vanished.is_empty() {
-        out.push(format!("VANISHED (EARLIER) {}", set_text(&vanished)));
+        out.push(Response::Vanished { earlier: true, uids: vanished });
     }
     let in_known = |u: u32| known.iter().any(|&(a, b)| a <= u && u <= b);
     for i in 0..view.uids.len() {
         let uid = view.uids[i];
         if view.modseqs[i] > q.modseq && in_known(uid) {
-            out.push(format!("{} FETCH (UID {uid} FLAGS ({}) MODSEQ ({}))", i + 1, view.flags_of(i), view.modseqs[i]));
+            out.push(view.fetch_flags(i, true, true));
         }
     }
     out

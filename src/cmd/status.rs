@@ -37,7 +37,7 @@ pub fn status_items_limited(st: &Status, items: &[StatusItem], limit: Option<u64
                 Some(l) => l.to_string(),
                 None => continue,
             },
-            StatusItem::Deleted => continue,
+            StatusItem::Deleted => st.deleted.to_string(),
             StatusItem::MailboxId => match &st.mailbox_id {
                 Some(id) => format!("({id})"),
                 None => continue,
@@ -107,7 +107,7 @@ fn rfc822_total(mb: &MailboxShared) -> u64 {
 
 /// STATUS.
 pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outcome {
-    let name = names::decode(mailbox)?;
+    let name = names::decode_for(&s.dialect(), mailbox)?;
     if items.is_empty() {
         return Err(Reply::Bad("STATUS needs at least one item".into()));
     }
@@ -121,11 +121,7 @@ pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outco
         StoreError::NotFound(_) => super::resolve::nonexistent(&name),
         e => store_error(e),
     })?;
-    let line = format!(
-        "STATUS {} ({})",
-        names::encoded(&name),
-        status_items_limited(&st, items, Some(s.shared.config.max_literal)).join(" ")
-    );
-    s.untagged(&line);
+    let items = status_items_limited(&st, items, Some(s.shared.config.max_literal)).join(" ");
+    s.respond(crate::proto::untagged::Response::Status { name, items });
     Ok("STATUS completed".into())
 }

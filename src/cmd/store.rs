@@ -10,6 +10,7 @@ use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::proto::command::{Flag, StoreMode};
 use crate::proto::sequence::SequenceSet;
+use crate::proto::untagged::{FetchItem, Response};
 use crate::session::view::{ranges_of, set_text};
 use crate::session::Session;
 use crate::store::FlagOp;
@@ -53,7 +54,7 @@ pub fn store(
         view.note_flags(e);
     }
     // New keywords change the FLAGS list: that comes first.
-    s.report_changes(false);
+    super::context::report_changes(s, false);
     let view = s.view_mut()?;
     let condstore = view.ext.condstore;
     let failed: HashSet<u32> = failed.into_iter().collect();
@@ -63,13 +64,13 @@ pub fn store(
         if failed.contains(&u) {
             continue;
         }
-        let uid_item = if uid { format!(" UID {u}") } else { String::new() };
         if !silent {
-            lines.push(format!("{} FETCH (FLAGS ({}){uid_item}{})", i + 1, view.flags_of(i), view.modseq_item(i)));
+            lines.push(view.fetch_flags(i, false, uid));
         } else if condstore && changed_uids.contains(&u) {
             // RFC 7162 3.1.3: the new mod-sequence even with .SILENT.
-            let uid_item = if uid { format!("UID {u} ") } else { String::new() };
-            lines.push(format!("{} FETCH ({uid_item}MODSEQ ({}))", i + 1, view.modseqs[i]));
+            let mut items = if uid { vec![FetchItem::Uid(u)] } else { Vec::new() };
+            items.push(FetchItem::ModSeq(view.modseqs[i]));
+            lines.push(Response::FetchFlags(i as u32 + 1, items));
         }
     }
     let modified: Vec<u32> = if uid {
@@ -81,8 +82,8 @@ pub fn store(
         v.sort_unstable();
         v
     };
-    for l in lines {
-        s.untagged(&l);
+    for r in lines {
+        s.respond(r);
     }
     if !modified.is_empty() {
         return Ok(format!("[MODIFIED {}] Conditional STORE failed", set_text(&ranges_of(&modified))));

@@ -16,7 +16,9 @@ use std::sync::{Arc, OnceLock, Weak};
 
 use parking_lot::Mutex;
 
+use crate::proto::notify::NotifySet;
 use crate::session::idle::Notifier;
+use crate::store::{MailboxShared, Selection};
 
 /// Events one session may have waiting before its queue overflows.
 pub const QUEUE_LIMIT: usize = 256;
@@ -106,6 +108,35 @@ pub fn publish(root: &Path, from_session: u64, event: AccountEvent) {
         drop(q);
         notifier.notify();
     }
+}
+
+/// A mailbox other than the selected one whose messages are watched.
+pub struct Watched {
+    /// Its name as the client knows it.
+    pub display: String,
+    /// The event group that covers it.
+    pub group: usize,
+    pub mailbox: Arc<MailboxShared>,
+    /// Keeps the store's watcher on the mailbox.
+    pub _selection: Selection,
+    pub hook: u64,
+    /// MESSAGES, UIDNEXT, UNSEEN, UIDVALIDITY as last told (or seen).
+    pub last: (usize, u32, usize, u32),
+    /// HIGHESTMODSEQ as last seen.
+    pub modseq: u64,
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        self.mailbox.remove_hook(self.hook);
+    }
+}
+
+/// A session's NOTIFY SET, in force until NOTIFY NONE or an overflow.
+pub struct Notify {
+    pub set: NotifySet,
+    pub watched: Vec<Watched>,
+    pub listener: Listener,
 }
 
 #[cfg(test)]

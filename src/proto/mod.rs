@@ -8,4 +8,5 @@ pub mod reader;
 pub mod response;
 pub mod section;
 pub mod sequence;
-pub mod utf7;
+pub mod untagged;
+pub use crate::mutf7 as utf7;

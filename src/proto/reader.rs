@@ -9,6 +9,10 @@
 
 use std::io::{self, Read, Write};
 
+/// Called before a synchronizing literal is read, to send the client its
+/// continuation request.
+pub type Ask<'a, S> = &'a mut dyn FnMut(&mut S) -> io::Result<()>;
+
 /// Limits the reader enforces.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -276,20 +280,22 @@ impl<S: Read + Write> Reader<S> {
         Ok(())
     }
 
-    /// Reads one complete command, answering `+` to synchronizing literals.
+    /// Reads one complete command; `ask` is called on the stream before
+    /// each synchronizing literal is read (the session's response writer
+    /// sends the `+` there: the reader itself never writes).
     /// An error means the connection is unusable (closed mid-command, I/O
     /// failure); refusals the client can recover from are `Frame::Rejected`.
-    pub fn read_command(&mut self, limits: Limits) -> io::Result<Frame> {
+    pub fn read_command(&mut self, limits: Limits, ask: Ask<'_, S>) -> io::Result<Frame> {
         self.cmd_total = 0;
-        self.frame(Vec::new(), limits)
+        self.frame(Vec::new(), limits, ask)
     }
 
     /// Goes on framing a command after a streamed literal: `head` is the
     /// command text the caller keeps in place of what it consumed (for
     /// APPEND, `tag APPEND mailbox`); the line that follows the literal is
     /// read next, with any further literals.
-    pub fn continue_command(&mut self, head: Vec<u8>, limits: Limits) -> io::Result<Frame> {
-        self.frame(head, limits)
+    pub fn continue_command(&mut self, head: Vec<u8>, limits: Limits, ask: Ask<'_, S>) -> io::Result<Frame> {
+        self.frame(head, limits, ask)
     }
 
     /// Reads exactly `n` octets of a literal the caller takes over.
@@ -302,7 +308,7 @@ impl<S: Read + Write> Reader<S> {
         self.skip(n)
     }
 
-    fn frame(&mut self, mut cmd: Vec<u8>, limits: Limits) -> io::Result<Frame> {
+    fn frame(&mut self, mut cmd: Vec<u8>, limits: Limits, ask: Ask<'_, S>) -> io::Result<Frame> {
         let started = !cmd.is_empty();
         let mut text_len = cmd.len();
         loop {
@@ -377,8 +383,7 @@ impl<S: Read + Write> Reader<S> {
                 return Ok(Frame::Literal { prefix: cmd, size: lit.size, sync: lit.sync });
             }
             if lit.sync {
-                self.inner.write_all(b"+ Ready for literal data\r\n")?;
-                self.inner.flush()?;
+                ask(&mut self.inner)?;
             }
             cmd.extend_from_slice(b"\r\n");
             self.literal(lit.size, &mut cmd)?;
@@ -449,13 +454,21 @@ mod tests {
         Reader::new(Duplex { input: io::Cursor::new(input.to_vec()), output: Vec::new() })
     }
 
+    fn plus(d: &mut Duplex) -> io::Result<()> {
+        d.write_all(b"+ Ready for literal data\r\n")
+    }
+
+    fn read(r: &mut Reader<Duplex>) -> io::Result<Frame> {
+        r.read_command(LIMITS, &mut plus)
+    }
+
     const LIMITS: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10, max_command: 1000, strict: false };
     const PREAUTH: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10, max_command: 30, strict: true };
 
     #[test]
     fn before_login_a_big_literal_is_never_read() {
         let mut r = reader(b"t LOGIN {25}\r\nt2 NOOP\r\n");
-        match r.read_command(PREAUTH).unwrap() {
+        match r.read_command(PREAUTH, &mut plus).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
                 assert!(response.starts_with("NO [TOOBIG]"), "{response}");
@@ -463,16 +476,16 @@ mod tests {
             f => panic!("{f:?}"),
         }
         assert!(r.get_ref().output.is_empty(), "no continuation");
-        assert_eq!(r.read_command(PREAUTH).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert_eq!(r.read_command(PREAUTH, &mut plus).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
         let mut r = reader(b"t LOGIN {19+}\r\n");
-        assert!(matches!(r.read_command(PREAUTH).unwrap(), Frame::Fatal { .. }));
+        assert!(matches!(r.read_command(PREAUTH, &mut plus).unwrap(), Frame::Fatal { .. }));
     }
 
     #[test]
     fn the_total_of_small_literals_is_capped() {
         // Each literal is within max_literal; together they pass max_command.
         let mut r = reader(b"t X {9}\r\n123456789 {9}\r\n123456789 {9}\r\n");
-        assert!(matches!(r.read_command(PREAUTH).unwrap(), Frame::Rejected { .. }));
+        assert!(matches!(r.read_command(PREAUTH, &mut plus).unwrap(), Frame::Rejected { .. }));
         let limits = Limits { max_command: 60, ..LIMITS };
         let mut many = b"t SEARCH".to_vec();
         for _ in 0..10 {
@@ -480,7 +493,7 @@ mod tests {
         }
         many.extend_from_slice(b"\r\nt2 NOOP\r\n");
         let mut r = reader(&many);
-        match r.read_command(limits).unwrap() {
+        match r.read_command(limits, &mut plus).unwrap() {
             Frame::Rejected { response, .. } => assert!(response.contains("Command too l"), "{response}"),
             f => panic!("{f:?}"),
         }
@@ -489,23 +502,23 @@ mod tests {
     #[test]
     fn lines_and_bare_lf() {
         let mut r = reader(b"a NOOP\r\nb NOOP\nc");
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a NOOP".to_vec()));
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"b NOOP".to_vec()));
-        assert_eq!(r.read_command(LIMITS).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"a NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"b NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
     fn sync_literal_gets_a_continuation() {
         let mut r = reader(b"a LOGIN {3}\r\nb\r\n {2}\r\npw\r\n");
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a LOGIN {3}\r\nb\r\n {2}\r\npw".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"a LOGIN {3}\r\nb\r\n {2}\r\npw".to_vec()));
         assert_eq!(r.get_ref().output, b"+ Ready for literal data\r\n+ Ready for literal data\r\n");
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Closed);
+        assert_eq!(read(&mut r).unwrap(), Frame::Closed);
     }
 
     #[test]
     fn literal_plus_needs_no_continuation() {
         let mut r = reader(b"a LOGIN {1+}\r\nu {1+}\r\np\r\n");
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"a LOGIN {1+}\r\nu {1+}\r\np".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"a LOGIN {1+}\r\nu {1+}\r\np".to_vec()));
         assert!(r.get_ref().output.is_empty());
     }
 
@@ -515,20 +528,20 @@ mod tests {
         input.extend(std::iter::repeat_n(b'x', 500));
         input.extend_from_slice(b"\r\nt2 NOOP\r\n");
         let mut r = reader(&input);
-        match r.read_command(LIMITS).unwrap() {
+        match read(&mut r).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t1"));
                 assert!(response.starts_with("BAD"));
             }
             f => panic!("{f:?}"),
         }
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 
     #[test]
     fn oversized_sync_literal_is_refused_without_continuation() {
         let mut r = reader(b"t APPEND x {999}\r\nt2 NOOP\r\n");
-        match r.read_command(LIMITS).unwrap() {
+        match read(&mut r).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
                 assert!(response.contains("TOOBIG"));
@@ -536,7 +549,7 @@ mod tests {
             f => panic!("{f:?}"),
         }
         assert!(r.get_ref().output.is_empty());
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 
     #[test]
@@ -545,36 +558,36 @@ mod tests {
         input.extend([b'z'; 30]);
         input.extend_from_slice(b"\r\nt2 NOOP\r\n");
         let mut r = reader(&input);
-        assert!(matches!(r.read_command(LIMITS).unwrap(), Frame::Rejected { .. }));
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert!(matches!(read(&mut r).unwrap(), Frame::Rejected { .. }));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 
     #[test]
     fn literal_cut_short_is_an_error() {
         let mut r = reader(b"t LOGIN x {10}\r\nabc");
-        assert_eq!(r.read_command(LIMITS).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(read(&mut r).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
     fn a_large_append_literal_is_left_to_the_caller() {
         let mut r = reader(b"t APPEND x {12}\r\nhello, world more\r\nt2 NOOP\r\n");
-        let Frame::Literal { prefix, size, sync } = r.read_command(LIMITS).unwrap() else { panic!() };
+        let Frame::Literal { prefix, size, sync } = read(&mut r).unwrap() else { panic!() };
         assert_eq!((prefix.as_slice(), size, sync), (&b"t APPEND x {12}"[..], 12, true));
         assert!(r.get_ref().output.is_empty(), "no continuation until the handler wants the octets");
         let mut data = Vec::new();
         r.literal_reader(size).read_to_end(&mut data).unwrap();
         assert_eq!(data, b"hello, world");
         assert_eq!(
-            r.continue_command(b"t APPEND x".to_vec(), LIMITS).unwrap(),
+            r.continue_command(b"t APPEND x".to_vec(), LIMITS, &mut plus).unwrap(),
             Frame::Command(b"t APPEND x more".to_vec())
         );
-        assert_eq!(r.read_command(LIMITS).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
+        assert_eq!(read(&mut r).unwrap(), Frame::Command(b"t2 NOOP".to_vec()));
     }
 
     #[test]
     fn only_append_literals_are_streamed() {
         let mut r = reader(b"t LOGIN {12}\r\nhello, world\r\n");
-        assert!(matches!(r.read_command(LIMITS).unwrap(), Frame::Command(_)));
+        assert!(matches!(read(&mut r).unwrap(), Frame::Command(_)));
     }
 
     #[test]
@@ -592,7 +605,7 @@ mod tests {
             let mut r = reader(&input);
             let limits = if strict { PREAUTH } else { LIMITS };
             for _ in 0..50 {
-                match r.read_command(limits) {
+                match r.read_command(limits, &mut plus) {
                     Ok(Frame::Closed) | Err(_) => break,
                     Ok(Frame::Fatal { response, .. }) => {
                         prop_assert!(strict && response.starts_with("NO [TOOBIG]"));

@@ -1,6 +1,9 @@
 //! The response writer's encoding rules: when a string may be an atom, when it
 //! must be quoted, and when only a literal will do (RFC 3501 section 4.3 and the
-//! `string`, `astring`, `nstring` rules of section 9).
+//! `string`, `astring`, `nstring` rules of section 9); and [`Reply`], the
+//! tagged NO or BAD every command handler may end with.
+
+use std::fmt;
 
 /// True when `b` may appear in an atom (`ATOM-CHAR`): not a control, not
 /// space, not one of `( ) { % * " \ ]`, and 7-bit.
@@ -75,6 +78,25 @@ pub fn write_quoted_lossy(out: &mut Vec<u8>, s: &[u8]) {
         }
     }
     out.push(b'"');
+}
+
+/// A tagged NO or BAD: the error side of every handler. The text carries
+/// the response code, if any (`[NONEXISTENT] No such mailbox`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// `NO text`: the command was understood and failed.
+    No(String),
+    /// `BAD text`: the command was not acceptable.
+    Bad(String),
+}
+
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::No(t) => write!(f, "NO {t}"),
+            Reply::Bad(t) => write!(f, "BAD {t}"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 //!
 //! [`SearchKey`]: crate::proto::command::SearchKey
 
+pub mod context;
 mod eval;
 mod program;
 mod response;

@@ -1,21 +1,27 @@
 //! One client connection: the state machine (RFC 3501 section 3), the
 //! command loop, and writing responses.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::auth::passwd::Account;
-use crate::cmd::{self, Reply};
+use crate::cmd;
 use crate::net::Stream;
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{Frame, Limits, Reader};
+use crate::proto::response::Reply;
+use crate::proto::untagged::{Dialect, Response, Status};
 use crate::shared::Shared;
 use crate::store;
 use view::MailboxView;
+use writer::Writer;
 
+pub mod access;
+pub mod flags;
 pub mod idle;
 pub mod view;
+pub mod writer;
 
 /// The RFC 3501 connection states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,18 +34,6 @@ pub enum State {
     Selected,
     /// After LOGOUT, or when the connection must end.
     Logout,
-}
-
-impl State {
-    /// The bit of this state in a command table entry.
-    pub fn bit(&self) -> u8 {
-        match self {
-            State::NotAuthenticated => cmd::NOT_AUTH,
-            State::Authenticated => cmd::AUTH,
-            State::Selected => cmd::SELECTED,
-            State::Logout => 0,
-        }
-    }
 }
 
 /// The logged-in user: the passwd-file entry and the maildir.
@@ -68,8 +62,8 @@ pub struct Session {
     pub peer: SocketAddr,
     /// The connection, buffered for reading.
     pub conn: Reader<Stream>,
-    /// Responses not yet written.
-    pub out: Vec<u8>,
+    /// Responses not yet written, and the dialect they are written in.
+    pub writer: Writer,
     /// Where the session is in RFC 3501's state diagram.
     pub state: State,
     /// The logged-in user, from LOGIN on.
@@ -78,8 +72,6 @@ pub struct Session {
     pub view: Option<MailboxView>,
     /// Failed LOGIN/AUTHENTICATE attempts so far.
     pub failed_logins: u32,
-    /// Octets written to the client so far.
-    pub bytes_out: u64,
     /// Poked when the selected mailbox changes; IDLE waits on it.
     pub notifier: Arc<idle::Notifier>,
     /// The logged-in account's alerts (see `crate::alerts`).
@@ -93,11 +85,15 @@ pub struct Session {
     pub sync_ext: view::SyncExt,
     /// How the selected mailbox was reached: its account and the rights
     /// held there (see `cmd::resolve`).
-    pub access: Option<cmd::resolve::Target>,
+    pub access: Option<access::Target>,
     /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
-    pub contexts: cmd::context::Contexts,
+    pub contexts: crate::search::context::Contexts,
     /// NOTIFY SET in force (RFC 5465; see `cmd::notify`).
-    pub notify: Option<cmd::notify::Notify>,
+    pub notify: Option<crate::notify::Notify>,
+    /// Run before each command is read, while NOTIFY is set: it sends what
+    /// happens meanwhile and returns once input waits (`cmd::notify` sets
+    /// it, so the session needs no knowledge of NOTIFY).
+    pub before_read: Option<fn(&mut Session) -> io::Result<()>>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -112,8 +108,9 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         Ok(n) => Arc::new(n),
         Err(e) => {
             log::warn!("IMAP-{id:05} [{peer}] cannot create an eventfd: {e}");
-            let mut stream = stream;
-            let _ = stream.write_all(b"* BYE Server out of resources, try again later\r\n");
+            let (mut stream, mut w) = (stream, Writer::default());
+            w.push(&Response::Bye("Server out of resources, try again later".into()));
+            let _ = w.flush(&mut stream, &format!("IMAP-{id:05}"));
             return;
         }
     };
@@ -123,12 +120,11 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         id,
         peer,
         conn: Reader::new(stream),
-        out: Vec::new(),
+        writer: Writer::default(),
         state: State::NotAuthenticated,
         user: None,
         view: None,
         failed_logins: 0,
-        bytes_out: 0,
         notifier,
         alerts: None,
         saved: Vec::new(),
@@ -137,16 +133,17 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         access: None,
         contexts: Default::default(),
         notify: None,
+        before_read: None,
     };
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
-    let greeting = format!("OK [CAPABILITY {}] tegami ready", s.capabilities());
-    s.untagged(&greeting);
+    let greeting = format!("[CAPABILITY {}] tegami ready", cmd::capabilities(&s));
+    s.respond(Response::Condition(Status::Ok, greeting));
     let result = s.flush().and_then(|_| s.command_loop());
     if s.state == State::Logout {
         release_channel();
     }
     if let Some(reason) = s.monitor.kicked().filter(|_| s.state != State::Logout) {
-        s.untagged(&format!("BYE {reason}"));
+        s.respond(Response::Bye(reason.to_string()));
         let _ = s.flush();
         log::error!("{} [{peer}] ended: {reason}", s.tag());
     } else if s.conn.get_ref().sock().stalled() {
@@ -154,12 +151,12 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
     } else if let Err(e) = result {
         match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if s.state == State::NotAuthenticated => {
-                s.untagged("BYE Login time limit reached");
+                s.respond(Response::Bye("Login time limit reached".into()));
                 let _ = s.flush();
                 log::warn!("{} [{peer}] dropped: no login within --login-timeout", s.tag());
             }
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-                s.untagged("BYE Autologout: idle for too long");
+                s.respond(Response::Bye("Autologout: idle for too long".into()));
                 let _ = s.flush();
                 log::warn!("{} [{peer}] autologout", s.tag());
             }
@@ -179,47 +176,69 @@ impl Session {
         format!("IMAP-{:05}", self.id)
     }
 
-    /// Queues an untagged response line (`* text`).
+    /// Queues a typed response; the writer renders it for the session's
+    /// dialect.
+    pub fn respond(&mut self, r: Response) {
+        self.writer.push(&r);
+    }
+
+    /// Queues raw untagged data (`* text`): for responses no negotiated
+    /// switch changes.
     pub fn untagged(&mut self, text: &str) {
         self.untagged_bytes(text.as_bytes());
     }
 
-    /// Queues an untagged response whose text may hold literals.
+    /// Queues raw untagged data that may hold literals.
     pub fn untagged_bytes(&mut self, text: &[u8]) {
-        self.out.extend_from_slice(b"* ");
-        self.out.extend_from_slice(text);
-        self.out.extend_from_slice(b"\r\n");
+        self.writer.untagged_raw(text);
+    }
+
+    /// What the session negotiated, as the writer applies it.
+    pub fn dialect(&self) -> Dialect {
+        self.writer.dialect
     }
 
     /// Writes every queued response to the client.
     pub fn flush(&mut self) -> io::Result<()> {
-        if self.out.is_empty() {
-            return Ok(());
-        }
-        if log::log_enabled!(log::Level::Debug) {
-            for line in String::from_utf8_lossy(&self.out).lines() {
-                log::debug!("{} S: {}", self.tag(), truncate(line));
-            }
-        }
-        let stream = self.conn.get_mut();
-        stream.write_all(&self.out)?;
-        stream.flush()?;
-        self.bytes_out += self.out.len() as u64;
-        self.monitor.sent(self.out.len() as u64);
-        self.out.clear();
+        let tag = self.tag();
+        let n = self.writer.flush(self.conn.get_mut(), &tag)?;
+        self.monitor.sent(n);
         Ok(())
     }
 
     /// Writes what is queued, then `data` without copying it into the
     /// response buffer (large literals from a mapped message file).
     pub fn write_direct(&mut self, data: &[u8]) -> io::Result<()> {
-        self.flush()?;
-        log::debug!("{} S: ({} octets of literal data)", self.tag(), data.len());
-        // Through a bounce buffer: `data` may come from a mapped file.
-        crate::store::mapped::write_copied(self.conn.get_mut(), data)?;
-        self.bytes_out += data.len() as u64;
-        self.monitor.sent(data.len() as u64);
+        let tag = self.tag();
+        let n = self.writer.direct(self.conn.get_mut(), data, &tag)?;
+        self.monitor.sent(n);
         Ok(())
+    }
+
+    /// Sends a continuation request (`+ text`) at once: the client waits
+    /// for it before it goes on.
+    pub fn continuation(&mut self, text: &str) -> io::Result<()> {
+        let tag = self.tag();
+        let n = self.writer.continuation(self.conn.get_mut(), text, &tag)?;
+        self.monitor.sent(n);
+        Ok(())
+    }
+
+    /// Reads the next command (or goes on with one after a streamed
+    /// literal, `head` standing for what was consumed); the writer sends
+    /// the `+` before each synchronizing literal.
+    pub fn read_frame(&mut self, head: Option<Vec<u8>>) -> io::Result<Frame> {
+        let limits = self.limits();
+        let tag = self.tag();
+        let (writer, monitor) = (&mut self.writer, &self.monitor);
+        let mut ask = |stream: &mut Stream| {
+            monitor.sent(writer.continuation(stream, "Ready for literal data", &tag)?);
+            Ok(())
+        };
+        match head {
+            None => self.conn.read_command(limits, &mut ask),
+            Some(head) => self.conn.continue_command(head, limits, &mut ask),
+        }
     }
 
     /// True when the connection is encrypted.
@@ -232,36 +251,15 @@ impl Session {
         self.shared.config.cleartext_login || self.is_tls()
     }
 
-    /// The capability list for the current state and connection.
-    pub fn capabilities(&self) -> String {
-        let mut caps = vec!["IMAP4rev1".to_string()];
-        if matches!(self.state, State::NotAuthenticated) {
-            if !self.is_tls() && self.shared.tls.is_some() {
-                caps.push("STARTTLS".into());
-            }
-            if !self.cleartext_allowed() {
-                caps.push("LOGINDISABLED".into());
-            }
-            for mech in &self.shared.config.auth_mechanisms {
-                if self.cleartext_allowed() || !crate::auth::cleartext(mech) {
-                    caps.push(format!("AUTH={mech}"));
-                }
-            }
-        }
-        caps.push("LOGIN-REFERRALS".into());
-        caps.extend(cmd::EXTENSIONS.iter().map(|c| c.to_string()));
-        // RFC 7889: the largest message APPEND takes, the literal limit.
-        caps.push(format!("APPENDLIMIT={}", self.shared.config.max_literal));
-        caps.join(" ")
-    }
-
     fn command_loop(&mut self) -> io::Result<()> {
         let mut bad_in_a_row = 0;
         // Ends as well when the monitor or SIGTERM asks (run() says BYE).
         while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
             // With NOTIFY, changes go out while the client is silent.
-            cmd::notify::wait_for_command(self)?;
-            let frame = self.conn.read_command(self.limits())?;
+            if let Some(hook) = self.before_read {
+                hook(self)?;
+            }
+            let frame = self.read_frame(None)?;
             let reply = match frame {
                 Frame::Literal { prefix, size, sync } => {
                     log::debug!(
@@ -271,7 +269,7 @@ impl Session {
                     );
                     bad_in_a_row = 0;
                     let _running = self.monitor.begin("APPEND");
-                    cmd::append::streamed(self, prefix, size, sync)?;
+                    cmd::execute_streamed(self, prefix, size, sync)?;
                     None
                 }
                 Frame::Closed => {
@@ -280,13 +278,17 @@ impl Session {
                 }
                 Frame::Rejected { tag, response } => {
                     log::warn!("{} [{}] command refused: {response}", self.tag(), self.peer);
-                    Some((tag, response))
+                    let (word, text) = response.split_once(' ').unwrap_or(("BAD", &response));
+                    let text = text.to_string();
+                    Some((tag, if word == "NO" { Reply::No(text) } else { Reply::Bad(text) }))
                 }
                 Frame::Fatal { tag, response } => {
                     log::warn!("{} [{}] command refused, closing: {response}", self.tag(), self.peer);
                     let tag = tag.unwrap_or_else(|| "*".into());
-                    self.out.extend_from_slice(format!("{tag} {response}\r\n").as_bytes());
-                    self.untagged("BYE Command too large for an unauthenticated connection");
+                    let (word, text) = response.split_once(' ').unwrap_or(("BAD", &response));
+                    let text = text.to_string();
+                    self.complete(&tag, Err(if word == "NO" { Reply::No(text) } else { Reply::Bad(text) }));
+                    self.respond(Response::Bye("Command too large for an unauthenticated connection".into()));
                     self.flush()?;
                     self.conn.get_mut().linger();
                     return Ok(());
@@ -301,7 +303,7 @@ impl Session {
                         }
                         Err(e) => {
                             log::warn!("{} [{}] bad command: {}", self.tag(), self.peer, e.message);
-                            Some((e.tag, format!("BAD {}", e.message)))
+                            Some((e.tag, Reply::Bad(e.message)))
                         }
                     }
                 }
@@ -310,9 +312,9 @@ impl Session {
             if let Some((tag, response)) = reply {
                 bad_in_a_row += 1;
                 let tag = tag.unwrap_or_else(|| "*".into());
-                self.out.extend_from_slice(format!("{tag} {response}\r\n").as_bytes());
+                self.complete(&tag, Err(response));
                 if bad_in_a_row >= MAX_BAD_COMMANDS {
-                    self.untagged("BYE Too many invalid commands");
+                    self.respond(Response::Bye("Too many invalid commands".into()));
                     self.flush()?;
                     return Ok(());
                 }
@@ -347,11 +349,12 @@ impl Session {
 
     /// Writes the tagged completion of a command.
     pub fn complete(&mut self, tag: &str, result: Result<String, Reply>) {
-        let line = match result {
-            Ok(text) => format!("{tag} OK {text}\r\n"),
-            Err(reply) => format!("{tag} {reply}\r\n"),
+        let (status, text) = match result {
+            Ok(text) => (Status::Ok, text),
+            Err(Reply::No(text)) => (Status::No, text),
+            Err(Reply::Bad(text)) => (Status::Bad, text),
         };
-        self.out.extend_from_slice(line.as_bytes());
+        self.respond(Response::Tagged(tag.to_string(), status, text));
     }
 
     /// Enters the authenticated state for `account`; a new account's
@@ -419,20 +422,22 @@ impl Session {
     /// mailbox. `expunge_ok` is false during FETCH, STORE and SEARCH
     /// (RFC 3501 7.4.1), when sequence numbers must not shift.
     pub fn report_changes(&mut self, expunge_ok: bool) {
+        for r in self.view_updates(expunge_ok) {
+            self.writer.push(&r);
+        }
+    }
+
+    /// The responses for changes others made to the selected mailbox, for
+    /// a caller that puts more around them (RFC 5267 context updates).
+    pub fn view_updates(&mut self, expunge_ok: bool) -> Vec<Response> {
         let tag = self.tag();
-        let before = cmd::context::before_update(self);
-        let Some(view) = self.view.as_mut() else { return };
+        let Some(view) = self.view.as_mut() else { return Vec::new() };
         if !view.mailbox().is_watched() {
             if let Err(e) = view.mailbox().sync() {
                 log::warn!("{tag} sync of {} failed: {e}", view.name);
             }
         }
-        let lines = view.update(expunge_ok);
-        // RFC 5267 context updates: removals before, additions after.
-        let (first, last) = cmd::context::after_update(self, before);
-        for l in first.iter().chain(&lines).chain(&last) {
-            self.untagged(l);
-        }
+        view.update(expunge_ok)
     }
 }
 

@@ -7,8 +7,10 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::flags::{mailbox_flags, message_flags};
 use super::idle::Notifier;
-use crate::cmd::flags::flag_list;
+pub use crate::proto::untagged::{ranges_of, set_text};
+use crate::proto::untagged::{FetchItem, FlagList, Response};
 use crate::store::{Entry, Flags, MailboxShared, Selection, Snapshot};
 
 /// Which RFC 7162 extensions the session has enabled (ENABLE, or a
@@ -98,9 +100,40 @@ impl MailboxView {
     }
 
     /// The FLAGS list of the message at index `i`, `\Recent` included.
-    pub fn flags_of(&self, i: usize) -> String {
+    pub fn flags_of(&self, i: usize) -> FlagList {
         let uid = self.uids[i];
-        flag_list(&self.flags[i], &self.snapshot.keywords, self.recent.contains(&uid))
+        message_flags(&self.flags[i], &self.snapshot.keywords, self.recent.contains(&uid))
+    }
+
+    /// The FLAGS response of the mailbox, and PERMANENTFLAGS with
+    /// `permanent`, what this session may set (`None`: nothing).
+    pub fn mailbox_flags(&self, permanent: Option<FlagList>) -> [Response; 2] {
+        let all = mailbox_flags(&self.snapshot.keywords);
+        let flags = Response::Flags(FlagList { names: all, recent: false, star: false });
+        let perm = match permanent {
+            Some(list) => Response::PermanentFlags(list, "Flags permitted".into()),
+            None => Response::PermanentFlags(FlagList::default(), "Read-only mailbox".into()),
+        };
+        [flags, perm]
+    }
+
+    /// The FETCH response telling the flags of the message at index `i`:
+    /// `UID u FLAGS (...)` when `uid_first` (as updates are told),
+    /// otherwise `FLAGS (...)` and `UID u` only when `uid` (as STORE answers),
+    /// then MODSEQ once CONDSTORE is on.
+    pub fn fetch_flags(&self, i: usize, uid_first: bool, uid: bool) -> Response {
+        let mut items = Vec::new();
+        if uid_first {
+            items.push(FetchItem::Uid(self.uids[i]));
+        }
+        items.push(FetchItem::Flags(self.flags_of(i)));
+        if uid && !uid_first {
+            items.push(FetchItem::Uid(self.uids[i]));
+        }
+        if self.ext.condstore {
+            items.push(FetchItem::ModSeq(self.modseqs[i]));
+        }
+        Response::FetchFlags(i as u32 + 1, items)
     }
 
     /// Brings the view up to date with the mailbox's newest snapshot and
@@ -108,7 +141,7 @@ impl MailboxView {
     /// reported only when `expunge_ok`; otherwise they wait. Only the
     /// messages named in the change log since the view's last snapshot are
     /// looked at (every message only when the view is too far behind).
-    pub fn update(&mut self, expunge_ok: bool) -> Vec<String> {
+    pub fn update(&mut self, expunge_ok: bool) -> Vec<Response> {
         let snap = self.mailbox().snapshot();
         let mut out = Vec::new();
         if snap.counter == self.snapshot.counter && self.pending_expunge.is_empty() {
@@ -136,35 +169,35 @@ impl MailboxView {
                 self.pending_expunge.insert(uid);
             }
         }
+        let mut arrived_or_gone = false;
         if expunge_ok && !self.pending_expunge.is_empty() {
             let mut gone: Vec<u32> = self.pending_expunge.drain().collect();
             gone.sort_unstable();
-            let mut vanished = Vec::new();
+            // From the top, so each sequence number is still right when told.
+            let mut told = Vec::new();
             for &uid in gone.iter().rev() {
                 if let Some(seq) = self.seq_of(uid) {
                     let i = seq as usize - 1;
-                    if !self.ext.qresync {
-                        out.push(format!("{seq} EXPUNGE"));
-                    }
-                    vanished.push(uid);
+                    told.push((seq, uid));
                     self.recent.remove(&uid);
                     self.uids.remove(i);
                     self.flags.remove(i);
                     self.modseqs.remove(i);
                 }
             }
-            if self.ext.qresync && !vanished.is_empty() {
-                vanished.reverse();
-                out.push(format!("VANISHED {}", set_text(&ranges_of(&vanished))));
+            if !told.is_empty() {
+                arrived_or_gone = true;
+                out.push(Response::Expunged(told));
             }
         }
         let keywords_changed = snap.keywords.all() != old_keywords;
         self.snapshot = snap.clone();
         if keywords_changed {
-            let all = crate::cmd::flags::all_flags(&snap.keywords);
-            out.push(format!("FLAGS ({all})"));
+            let all = FlagList { names: mailbox_flags(&snap.keywords), recent: false, star: true };
+            let [flags, perm] = self.mailbox_flags(Some(all));
+            out.push(flags);
             if !self.read_only {
-                out.push(format!("OK [PERMANENTFLAGS ({all} \\*)] Flags permitted"));
+                out.push(perm);
             }
         }
         // Flag changes of messages still there.
@@ -174,7 +207,7 @@ impl MailboxView {
             if e.flags != self.flags[i] || (self.ext.condstore && e.modseq > self.modseqs[i]) {
                 self.flags[i] = e.flags.clone();
                 self.modseqs[i] = e.modseq;
-                out.push(format!("{seq} FETCH (UID {uid} FLAGS ({}){})", self.flags_of(i), self.modseq_item(i)));
+                out.push(self.fetch_flags(i, true, true));
             }
         }
         // New messages: above the highest UID the view holds.
@@ -189,16 +222,18 @@ impl MailboxView {
             if !self.read_only {
                 self.recent.extend(self.mailbox().claim_recent());
             }
-            out.push(format!("{} EXISTS", self.uids.len()));
-            out.push(format!("{} RECENT", self.recent_count()));
+            arrived_or_gone = true;
+            out.push(Response::Exists(self.uids.len() as u32));
+            out.push(Response::Recent(self.recent_count() as u32));
         }
         // New and expunged messages carry no MODSEQ of their own: tell a
         // CONDSTORE client how far it is now up to date (never while an
         // expunge still waits to be told).
-        let arrived_or_gone =
-            out.iter().any(|l| l.ends_with(" EXISTS") || l.contains("EXPUNGE") || l.starts_with("VANISHED"));
         if self.ext.condstore && arrived_or_gone && self.pending_expunge.is_empty() {
-            out.push(format!("OK [HIGHESTMODSEQ {}] Highest", snap.highest_modseq));
+            out.push(Response::Condition(
+                crate::proto::untagged::Status::Ok,
+                format!("[HIGHESTMODSEQ {}] Highest", snap.highest_modseq),
+            ));
         }
         out
     }
@@ -215,15 +250,6 @@ impl MailboxView {
             let i = seq as usize - 1;
             self.flags[i] = entry.flags.clone();
             self.modseqs[i] = self.modseqs[i].max(entry.modseq);
-        }
-    }
-
-    /// ` MODSEQ (n)` for the message at index `i` once CONDSTORE is on.
-    pub fn modseq_item(&self, i: usize) -> String {
-        if self.ext.condstore {
-            format!(" MODSEQ ({})", self.modseqs[i])
-        } else {
-            String::new()
         }
     }
 
@@ -281,42 +307,5 @@ impl MailboxView {
                 parts
             })
             .collect()
-    }
-}
-
-/// Sorted UIDs as ranges.
-pub fn ranges_of(uids: &[u32]) -> Vec<(u32, u32)> {
-    let mut out: Vec<(u32, u32)> = Vec::new();
-    for &u in uids {
-        match out.last_mut() {
-            Some(last) if last.1.checked_add(1) == Some(u) => last.1 = u,
-            Some(last) if last.1 >= u => {}
-            _ => out.push((u, u)),
-        }
-    }
-    out
-}
-
-/// Ranges as an IMAP sequence set (`1:3,5`); sorted input, merged here.
-pub fn set_text(ranges: &[(u32, u32)]) -> String {
-    let mut merged: Vec<(u32, u32)> = Vec::new();
-    for &(l, h) in ranges {
-        match merged.last_mut() {
-            Some(last) if l <= last.1.saturating_add(1) => last.1 = last.1.max(h),
-            _ => merged.push((l, h)),
-        }
-    }
-    merged.iter().map(|&(l, h)| if l == h { l.to_string() } else { format!("{l}:{h}") }).collect::<Vec<_>>().join(",")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sets_are_compact() {
-        assert_eq!(set_text(&ranges_of(&[1, 2, 3, 5, 7, 8])), "1:3,5,7:8");
-        assert_eq!(set_text(&[(1, 2), (2, 4), (6, 6)]), "1:4,6");
-        assert_eq!(set_text(&[]), "");
     }
 }

@@ -24,7 +24,7 @@ use super::changes::{Change, ChangeKind, ChangeLog};
 use super::deliver::AppendQueue;
 use super::entries::Entries;
 use super::error::{Result, StoreError};
-use super::filename::{self, Flags, SEEN};
+use super::filename::{self, Flags, SEEN, TRASHED};
 use super::keywords::Keywords;
 use super::modseq::{info_of, Counter, ModseqFile};
 use super::uidlist::UidList;
@@ -105,6 +105,7 @@ impl Snapshot {
             messages: self.entries.len(),
             recent,
             unseen: self.entries.iter().filter(unseen).count(),
+            deleted: self.entries.iter().filter(|e| e.flags.has(TRASHED)).count(),
             uidnext: self.uidnext,
             uidvalidity: self.uidvalidity,
             size: self.entries.iter().map(|e| e.vsize.unwrap_or(e.size)).sum(),
@@ -128,6 +129,8 @@ pub struct Status {
     pub recent: usize,
     /// UNSEEN: messages without `\Seen`.
     pub unseen: usize,
+    /// DELETED (RFC 9051): messages with `\Deleted`.
+    pub deleted: usize,
     /// UIDNEXT.
     pub uidnext: u32,
     /// UIDVALIDITY.

@@ -215,7 +215,7 @@ impl Drop for Mapped {
 /// Writes `data` through a small buffer: a page lost from a map becomes
 /// zeros in a user-space copy (handled above) instead of an EFAULT from
 /// the kernel that would end the connection mid-literal.
-pub fn write_copied(w: &mut dyn Write, data: &[u8]) -> io::Result<()> {
+pub fn write_copied<W: Write + ?Sized>(w: &mut W, data: &[u8]) -> io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     for chunk in data.chunks(buf.len()) {
         buf[..chunk.len()].copy_from_slice(chunk);

@@ -143,12 +143,12 @@ pub fn decode_level(stored: &str) -> Option<String> {
 /// Modified UTF-7 of RFC 3501 5.1.3, the encoding Dovecot's Maildir++ uses
 /// for folder directory names (the same code as the wire's).
 fn utf7_encode(s: &str) -> String {
-    crate::proto::utf7::encode(s)
+    crate::mutf7::encode(s)
 }
 
 /// Decodes modified UTF-7; `None` when malformed.
 fn utf7_decode(s: &str) -> Option<String> {
-    crate::proto::utf7::decode(s.as_bytes()).ok()
+    crate::mutf7::decode(s.as_bytes()).ok()
 }
 
 #[cfg(test)]

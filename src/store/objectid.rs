@@ -9,6 +9,7 @@
 //! or the `G` field of its uid list record, which COPY and MOVE write so
 //! that a copy keeps its original's id.
 
+use crate::objectid::is_objectid;
 use sha1::{Digest, Sha1};
 
 use super::error::{Result, StoreError};
@@ -33,11 +34,6 @@ pub fn fresh_guid() -> String {
         guid = (t ^ (u128::from(std::process::id()) << 64)).to_be_bytes();
     }
     guid.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Whether `s` is an RFC 8474 `objectid`: 1*255(ALPHA / DIGIT / "_" / "-").
-pub fn is_objectid(s: &[u8]) -> bool {
-    !s.is_empty() && s.len() <= 255 && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
 }
 
 /// The EMAILID of the message whose GUID is `guid` (see [`guid_in`]): `M`

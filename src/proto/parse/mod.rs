@@ -345,6 +345,16 @@ fn cat_part(p: &mut Lexer<'_>) -> PResult<CatPart> {
         }
         let (data, _) = p.literal("CATENATE TEXT")?;
         Ok(CatPart::Text { data, binary })
+    } else if p.keyword("UTF8") {
+        // RFC 6855 4: a part with UTF-8 headers, `UTF8 (literal8)`.
+        p.sp("UTF8 part")?;
+        p.expect(b'(', "UTF8 part")?;
+        if !p.eat(b'~') {
+            return Err("UTF8 takes the part as a literal8 ~{n} (RFC 6855 section 4)".into());
+        }
+        let (data, _) = p.literal("CATENATE UTF8")?;
+        p.expect(b')', "UTF8 part")?;
+        Ok(CatPart::Text { data, binary: true })
     } else if p.keyword("URL") {
         p.sp("URL")?;
         Ok(CatPart::Url(p.astring("CATENATE URL")?))
@@ -353,7 +363,8 @@ fn cat_part(p: &mut Lexer<'_>) -> PResult<CatPart> {
     }
 }
 
-/// `APPEND mailbox ([flags] [date-time] literal)+`: MULTIAPPEND when several.
+/// `APPEND mailbox ([flags] [date-time] (literal / "UTF8" SP "(" literal8 ")"))+`:
+/// MULTIAPPEND when several (RFC 3502), UTF8 of RFC 6855 section 4.
 fn append(p: &mut Lexer<'_>) -> PResult<CommandBody> {
     p.sp("mailbox name")?;
     let mailbox = p.mailbox("mailbox name")?;
@@ -375,6 +386,21 @@ fn append(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             p.sp("CATENATE parts")?;
             let parts = p.paren_list("CATENATE parts", false, cat_part)?;
             messages.push(AppendMessage { flags, date, data: Vec::new(), binary: false, catenate: Some(parts) });
+            if p.at_end() {
+                break;
+            }
+            continue;
+        }
+        if p.keyword("UTF8") {
+            // RFC 6855 4: `UTF8 (literal8)`, a message with UTF-8 headers.
+            p.sp("UTF8 message")?;
+            p.expect(b'(', "UTF8 message")?;
+            if !p.eat(b'~') {
+                return Err("UTF8 takes the message as a literal8 ~{n} (RFC 6855 section 4)".into());
+            }
+            let (data, _) = p.literal("UTF8 message")?;
+            p.expect(b')', "UTF8 message")?;
+            messages.push(AppendMessage { flags, date, data, binary: true, catenate: None });
             if p.at_end() {
                 break;
             }

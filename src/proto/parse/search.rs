@@ -217,7 +217,7 @@ fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
         "EMAILID" | "THREADID" => {
             p.sp("objectid")?;
             let id = p.atom("objectid")?;
-            if !crate::store::objectid::is_objectid(id) {
+            if !crate::objectid::is_objectid(id) {
                 return Err("An objectid is 1 to 255 letters, digits, \"_\" and \"-\"".into());
             }
             let id = String::from_utf8_lossy(id).into_owned();

@@ -1,4 +1,6 @@
-//! Modified UTF-7 for mailbox names (RFC 3501 section 5.1.3).
+//! Modified UTF-7 for mailbox names (RFC 3501 section 5.1.3): the wire
+//! form of IMAP4rev1 names and the directory names of Dovecot's Maildir++,
+//! so both the protocol layer and the store use it.
 //!
 //! Printable ASCII stands for itself except `&`, written `&-`; everything
 //! else is UTF-16, base64-encoded with `,` in place of `/`, between `&` and `-`.

@@ -1,0 +1,26 @@
+//! How the selected mailbox was reached: the account that holds it and
+//! the rights held there. Kept as plain data here so the session can hold
+//! it; `cmd::resolve` makes one and gives it its methods.
+
+use crate::acl::Rights;
+use crate::auth::passwd::Account;
+use crate::store;
+
+/// A mailbox as the logged-in user reaches it.
+pub struct Target {
+    /// The account whose maildir holds the mailbox.
+    pub account: store::Account,
+    /// That account's passwd-file entry (its quota, its name).
+    pub owner: Account,
+    /// The mailbox's name in that account.
+    pub name: String,
+    /// The name as the client gave it.
+    pub display: String,
+    /// The logged-in user's rights on it.
+    pub rights: Rights,
+    /// Whether it is one of the user's own mailboxes.
+    pub own: bool,
+    /// Which `dovecot-acl` file `rights` were read from (see
+    /// `cmd::resolve::refresh_selected`).
+    pub acl_stamp: Option<(u64, i64, i64)>,
+}

@@ -1,0 +1,80 @@
+//! The response writer: the only code that writes to the client's stream.
+//! Responses are queued (typed, rendered with the session's [`Dialect`]),
+//! then written in one go; large literals from mapped message files go to
+//! the stream without being copied into the queue.
+
+use std::io::{self, Write};
+
+use crate::proto::untagged::{Dialect, Response};
+
+/// Queued output and what the session negotiated.
+#[derive(Default)]
+pub struct Writer {
+    out: Vec<u8>,
+    /// What ENABLE switched on; every response is rendered with it.
+    pub dialect: Dialect,
+    /// Octets written to the client so far.
+    pub bytes_out: u64,
+}
+
+impl Writer {
+    /// Queues a response, rendered for the session's dialect.
+    pub fn push(&mut self, r: &Response) {
+        r.render(&self.dialect, &mut self.out);
+    }
+
+    /// Queues raw untagged data: `* `, the bytes, CRLF.
+    pub fn untagged_raw(&mut self, text: &[u8]) {
+        self.out.extend_from_slice(b"* ");
+        self.out.extend_from_slice(text);
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    /// The queue itself, for a response built piece by piece (a FETCH line
+    /// with its literals); whatever is appended must be complete wire data.
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.out
+    }
+
+    /// Octets queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Writes the queue to `stream`; returns the octets written.
+    pub fn flush<W: Write>(&mut self, stream: &mut W, log_tag: &str) -> io::Result<u64> {
+        if self.out.is_empty() {
+            return Ok(0);
+        }
+        if log::log_enabled!(log::Level::Debug) {
+            for line in String::from_utf8_lossy(&self.out).lines() {
+                log::debug!("{log_tag} S: {}", super::truncate(line));
+            }
+        }
+        stream.write_all(&self.out)?;
+        stream.flush()?;
+        let n = self.out.len() as u64;
+        self.bytes_out += n;
+        self.out.clear();
+        Ok(n)
+    }
+
+    /// Writes the queue, then `data` straight from where it lies (a large
+    /// literal's octets, announced by what was queued last).
+    pub fn direct<W: Write>(&mut self, stream: &mut W, data: &[u8], log_tag: &str) -> io::Result<u64> {
+        let n = self.flush(stream, log_tag)?;
+        log::debug!("{log_tag} S: ({} octets of literal data)", data.len());
+        // Through a bounce buffer: `data` may come from a mapped file
+        // (see store::mapped).
+        crate::store::mapped::write_copied(stream, data)?;
+        self.bytes_out += data.len() as u64;
+        Ok(n + data.len() as u64)
+    }
+
+    /// Queues a continuation request and writes it at once (the client
+    /// waits for it): used by the reader for synchronizing literals.
+    pub fn continuation<W: Write>(&mut self, stream: &mut W, text: &str, log_tag: &str) -> io::Result<u64> {
+        self.push(&Response::Continuation(text.into()));
+        self.flush(stream, log_tag)
+    }
+}
