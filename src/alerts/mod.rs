@@ -212,7 +212,7 @@ impl Watch {
             let named: Vec<Alert> =
                 spool::list(global).into_iter().filter(|a| a.target.reaches(self.domain.as_deref())).collect();
             // Called even when none is named, so removed alerts leave the record.
-            match spool::unseen(dir, named) {
+            match spool::unseen(dir, global, named) {
                 Ok(fresh) => out.extend(fresh),
                 Err(e) => log::warn!("alert record of {} in {}: {e}", self.user, dir.display()),
             }

@@ -229,11 +229,14 @@ pub fn claim(dir: &Path, id: &str) -> bool {
     }
 }
 
-/// Of the domain and server alerts `candidates` (all still queued), those
-/// that the account whose spool is `dir` has not seen yet; they are
-/// recorded as seen before they are returned. Ids of alerts no longer
-/// queued leave the record, so it never grows past the spool.
-pub fn unseen(dir: &Path, candidates: Vec<Alert>) -> io::Result<Vec<Alert>> {
+/// Of the domain and server alerts `candidates` (listed from the global
+/// spool `global`), those that the account whose spool is `dir` has not
+/// seen yet; they are recorded as seen before they are returned. Ids of
+/// alerts no longer in `global` leave the record, so it never grows past
+/// the spool. That is decided under the lock, from the spool itself: the
+/// candidates were listed before it, and another session may have seen an
+/// alert queued after that listing.
+pub fn unseen(dir: &Path, global: &Path, candidates: Vec<Alert>) -> io::Result<Vec<Alert>> {
     let lock = File::options().create(true).truncate(false).write(true).open(dir.join(LOCK))?;
     // SAFETY: flock on a descriptor we own; released when `lock` closes.
     if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
@@ -247,7 +250,10 @@ pub fn unseen(dir: &Path, candidates: Vec<Alert>) -> io::Result<Vec<Alert>> {
     };
     let queued: BTreeSet<String> = candidates.iter().map(|a| a.id.clone()).collect();
     let fresh: Vec<Alert> = candidates.into_iter().filter(|a| !seen.contains(&a.id)).collect();
-    let kept: BTreeSet<&String> = seen.iter().filter(|id| queued.contains(*id)).collect();
+    let kept: BTreeSet<&String> = seen
+        .iter()
+        .filter(|id| queued.contains(*id) || global.join(format!("{id}{SUFFIX}")).exists())
+        .collect();
     if fresh.is_empty() && kept.len() == seen.len() {
         return Ok(fresh);
     }
@@ -312,10 +318,35 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let a = Alert { id: new_id(), target: Target::All, text: "a".into() };
         let b = Alert { id: new_id(), target: Target::All, text: "b".into() };
-        assert_eq!(unseen(d.path(), vec![a.clone()]).unwrap(), vec![a.clone()]);
-        assert!(unseen(d.path(), vec![a.clone()]).unwrap().is_empty());
-        assert_eq!(unseen(d.path(), vec![a.clone(), b.clone()]).unwrap(), vec![b.clone()]);
-        assert!(unseen(d.path(), vec![b.clone()]).unwrap().is_empty());
-        assert_eq!(std::fs::read_to_string(d.path().join(SEEN)).unwrap(), format!("{}\n", b.id));
+        let g = tempfile::tempdir().unwrap();
+        let (d, g) = (d.path(), g.path());
+        assert_eq!(unseen(d, g, vec![a.clone()]).unwrap(), vec![a.clone()]);
+        assert!(unseen(d, g, vec![a.clone()]).unwrap().is_empty());
+        assert_eq!(unseen(d, g, vec![a.clone(), b.clone()]).unwrap(), vec![b.clone()]);
+        assert!(unseen(d, g, vec![b.clone()]).unwrap().is_empty());
+        assert_eq!(std::fs::read_to_string(d.join(SEEN)).unwrap(), format!("{}\n", b.id));
+    }
+
+    #[test]
+    fn a_listing_older_than_the_record_does_not_forget_what_another_session_saw() {
+        let d = tempfile::tempdir().unwrap();
+        let g = tempfile::tempdir().unwrap();
+        let (d, g) = (d.path(), g.path());
+        let a = Alert { id: new_id(), target: Target::All, text: "a".into() };
+        let b = Alert { id: new_id(), target: Target::All, text: "b".into() };
+        write(g, &a, None).unwrap();
+        // Session one lists the spool: only `a` is there.
+        let old_listing = list(g);
+        // `b` is queued, and session two shows both.
+        write(g, &b, None).unwrap();
+        assert_eq!(unseen(d, g, list(g)).unwrap(), vec![a.clone(), b.clone()]);
+        // Session one now takes the lock with its old listing: nothing new,
+        // and `b` stays recorded as seen (it is still queued).
+        assert!(unseen(d, g, old_listing).unwrap().is_empty());
+        assert!(unseen(d, g, list(g)).unwrap().is_empty(), "b shown twice");
+        // Once the administrator removes `b`, it leaves the record.
+        std::fs::remove_file(g.join(format!("{}{SUFFIX}", b.id))).unwrap();
+        assert!(unseen(d, g, list(g)).unwrap().is_empty());
+        assert_eq!(std::fs::read_to_string(d.join(SEEN)).unwrap(), format!("{}\n", a.id));
     }
 }
