@@ -250,10 +250,8 @@ pub fn unseen(dir: &Path, global: &Path, candidates: Vec<Alert>) -> io::Result<V
     };
     let queued: BTreeSet<String> = candidates.iter().map(|a| a.id.clone()).collect();
     let fresh: Vec<Alert> = candidates.into_iter().filter(|a| !seen.contains(&a.id)).collect();
-    let kept: BTreeSet<&String> = seen
-        .iter()
-        .filter(|id| queued.contains(*id) || global.join(format!("{id}{SUFFIX}")).exists())
-        .collect();
+    let kept: BTreeSet<&String> =
+        seen.iter().filter(|id| queued.contains(*id) || global.join(format!("{id}{SUFFIX}")).exists()).collect();
     if fresh.is_empty() && kept.len() == seen.len() {
         return Ok(fresh);
     }

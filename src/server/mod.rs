@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::net::{self, Sock, Stream};
+use crate::proto::untagged::{Dialect, Response};
 use crate::session;
 use crate::shared::Shared;
 use limits::PerIp;
@@ -37,8 +38,8 @@ pub struct Server {
 /// connection is closed without a word (it would cost a handshake).
 const MAX_TLS_REFUSALS: usize = 16;
 
-const BYE_FULL: &[u8] = b"* BYE Too many connections (Maximum Number of Channels reached), try again later\r\n";
-const BYE_PER_IP: &[u8] = b"* BYE Too many connections from your address, try again later\r\n";
+const BYE_FULL: &str = "Too many connections (Maximum Number of Channels reached), try again later";
+const BYE_PER_IP: &str = "Too many connections from your address, try again later";
 
 impl Server {
     /// Loads certificates and accounts and binds every listener, then drops
@@ -219,12 +220,15 @@ fn accept_loop(
     }
 }
 
-/// Sends an over-a-cap BYE and closes.
-fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, bye: &'static [u8], refusals: &Arc<AtomicUsize>) {
+/// Sends an over-a-cap BYE and closes. There is no session yet: the
+/// response is rendered by the same code as every session's.
+fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, text: &'static str, refusals: &Arc<AtomicUsize>) {
     crate::monitor::registry().stats.refused();
+    let mut bye = Vec::new();
+    Response::Bye(text.into()).render(&Dialect::default(), &mut bye);
     let _ = sock.set_write_timeout(Some(Duration::from_secs(2)));
     if !is_tls {
-        let _ = sock.write_all(bye);
+        let _ = sock.write_all(&bye);
         return;
     }
     let Some(tls) = shared.tls.clone() else { return };
@@ -237,7 +241,7 @@ fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, bye: &'static
         let mut sock = Sock::new(sock, Some(Duration::from_secs(2)));
         sock.set_timing(Some(Instant::now() + Duration::from_secs(5)), None);
         if let Ok(mut s) = Stream::accept_tls(sock, &tls) {
-            let _ = s.write_all(bye);
+            let _ = s.write_all(&bye);
             let _ = s.flush();
             // close_notify, so the client sees an orderly end, not a
             // truncation attack.
