@@ -57,6 +57,8 @@ const PRE_AUTH_TIMEOUT: Duration = Duration::from_secs(180);
 const AUTH_TIMEOUT: Duration = Duration::from_secs(31 * 60);
 /// Consecutive unparseable commands before the server gives up on a client.
 const MAX_BAD_COMMANDS: u32 = 20;
+/// A response buffer larger than this is given back after it was sent.
+const OUT_KEEP: usize = 256 * 1024;
 /// APPEND literals from this size on go straight to the mailbox's tmp/
 /// instead of through memory.
 const STREAM_FROM: u64 = 256 * 1024;
@@ -162,6 +164,8 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
     }
     s.conn.get_mut().close();
     log::trace!("{} [{peer}] closed: {} octets in, {} out", s.tag(), s.conn.bytes_in, s.bytes_out);
+    drop(s);
+    crate::store::memory::after_session();
 }
 
 impl Session {
@@ -198,6 +202,11 @@ impl Session {
         self.bytes_out += self.out.len() as u64;
         self.monitor.sent(self.out.len() as u64);
         self.out.clear();
+        // A whole-mailbox FETCH can queue megabytes; an idle session should
+        // not keep a buffer that size.
+        if self.out.capacity() > OUT_KEEP {
+            self.out = Vec::new();
+        }
         Ok(())
     }
 
@@ -277,7 +286,9 @@ impl Session {
                     match parse_command(&bytes) {
                         Ok(command) => {
                             bad_in_a_row = 0;
+                            let started = std::time::Instant::now();
                             cmd::execute(self, command)?;
+                            crate::store::memory::after_command(started.elapsed());
                             None
                         }
                         Err(e) => {
