@@ -57,7 +57,7 @@ const PRE_AUTH_TIMEOUT: Duration = Duration::from_secs(180);
 const AUTH_TIMEOUT: Duration = Duration::from_secs(31 * 60);
 /// Consecutive unparseable commands before the server gives up on a client.
 const MAX_BAD_COMMANDS: u32 = 20;
-/// A response buffer larger than this is given back after it was sent.
+/// A response buffer larger than this is given back after a command.
 const OUT_KEEP: usize = 256 * 1024;
 /// APPEND literals from this size on go straight to the mailbox's tmp/
 /// instead of through memory.
@@ -202,11 +202,6 @@ impl Session {
         self.bytes_out += self.out.len() as u64;
         self.monitor.sent(self.out.len() as u64);
         self.out.clear();
-        // A whole-mailbox FETCH can queue megabytes; an idle session should
-        // not keep a buffer that size.
-        if self.out.capacity() > OUT_KEEP {
-            self.out = Vec::new();
-        }
         Ok(())
     }
 
@@ -310,6 +305,11 @@ impl Session {
                 }
             }
             self.flush()?;
+            // A whole-mailbox FETCH queues up to FETCH's flush size at a
+            // time; a session between commands keeps no buffer that size.
+            if self.out.capacity() > OUT_KEEP {
+                self.out = Vec::new();
+            }
         }
         Ok(())
     }

@@ -25,10 +25,11 @@ pub const TRIM_AFTER: Duration = Duration::from_millis(50);
 /// every thread an arena of its own, up to eight per core, and each keeps
 /// its freed memory apart: with a thread per connection the freed memory
 /// of dozens of arenas stays resident. Two arenas per core still spare
-/// threads from waiting on each other. Blocks of 256 kB and more are
-/// mapped and unmapped on their own (glibc would raise that threshold up
-/// to 32 MB after the first such block is freed, and later large buffers
-/// would be carved from, and stay in, the heap).
+/// threads from waiting on each other. Blocks of 1 MB and more are mapped
+/// and unmapped on their own (glibc would raise that threshold up to 32 MB
+/// after the first such block is freed, and later large buffers would be
+/// carved from, and stay in, the heap); smaller ones, message files under
+/// 1 MB read whole among them, are reused from the heap.
 pub fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -45,7 +46,7 @@ pub fn tune() {
 
 /// Allocations of this size and more get mappings of their own.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MMAP_FROM: libc::c_int = 256 * 1024;
+const MMAP_FROM: libc::c_int = 1024 * 1024;
 
 /// Returns the free pages of every malloc arena to the system.
 pub fn release_freed() {
