@@ -183,7 +183,7 @@ fn evict_within(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, warm_messages:
         .collect();
     let mut warm: usize = idle.iter().map(|i| i.2).sum();
     // Longest idle first.
-    idle.sort_by(|a, b| b.0.cmp(&a.0));
+    idle.sort_by_key(|i| std::cmp::Reverse(i.0));
     for (_, dir, messages) in idle {
         if warm <= warm_messages {
             break;
