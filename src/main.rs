@@ -6,6 +6,7 @@ use tegami::config::{Config, Invocation};
 use tegami::server::{logger, Server};
 
 fn main() -> ExitCode {
+    tegami::store::memory::tune();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(sub) = args.first().and_then(|a| tegami::admin::find(a)) {
         return match (sub.run)(&args[1..]) {

@@ -9,7 +9,7 @@ use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
 use crate::search::Program;
 use crate::session::Session;
-use crate::sort::{self, memo, Item, Keys};
+use crate::sort::{self, memo, Item, KeySet, Keys};
 use std::sync::Arc;
 
 /// SORT / UID SORT.
@@ -88,15 +88,19 @@ pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) ->
     let (dir, exists) = (view.mailbox().dir().to_path_buf(), view.uids.len());
     let table = memo::table(&dir);
     let mut memo = table.lock();
-    let known = |uid: u32, stamp: u64| memo.get(&uid).is_some_and(|(st, _)| *st == stamp);
+    // Only the header keys the criteria name are made (and kept).
+    let wanted = KeySet::of(criteria);
+    let known = |uid: u32, stamp: u64| memo.get(&uid).is_some_and(|(st, k)| *st == stamp && k.made.covers(wanted));
     let found = messages::find(s, program, want, &known)?;
     // Header keys: kept from an earlier SORT, or made now and kept.
     let keys: Vec<Arc<Keys>> = found
         .iter()
         .map(|m| match memo.get(&m.uid) {
-            Some((st, k)) if *st == m.stamp && m.header.is_empty() => k.clone(),
-            _ => {
-                let k = Arc::new(Keys::of(&m.header));
+            Some((st, k)) if *st == m.stamp && m.header.is_empty() && k.made.covers(wanted) => k.clone(),
+            kept => {
+                // Keys made for an earlier SORT of the same file stay made.
+                let before = kept.filter(|(st, _)| *st == m.stamp).map_or(KeySet::default(), |(_, k)| k.made);
+                let k = Arc::new(Keys::of_only(&m.header, wanted.union(before)));
                 if want.header && !m.header.is_empty() {
                     memo.insert(m.uid, (m.stamp, k.clone()));
                 }

@@ -46,6 +46,8 @@ pub struct User {
 
 /// Consecutive unparseable commands before the server gives up on a client.
 const MAX_BAD_COMMANDS: u32 = 20;
+/// A response buffer larger than this is given back after a command.
+const OUT_KEEP: usize = 256 * 1024;
 /// APPEND literals from this size on go straight to the mailbox's tmp/
 /// instead of through memory.
 const STREAM_FROM: u64 = 256 * 1024;
@@ -168,6 +170,8 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
     }
     s.conn.get_mut().close();
     log::trace!("{} [{peer}] closed: {}", s.tag(), s.conn.get_ref().counts());
+    drop(s);
+    crate::store::memory::after_session();
 }
 
 impl Session {
@@ -259,6 +263,7 @@ impl Session {
             if let Some(hook) = self.before_read {
                 hook(self)?;
             }
+            let mut took = None;
             let frame = self.read_frame(None)?;
             let reply = match frame {
                 Frame::Literal { prefix, size, sync } => {
@@ -298,7 +303,9 @@ impl Session {
                     match parse_command(&bytes) {
                         Ok(command) => {
                             bad_in_a_row = 0;
+                            let started = std::time::Instant::now();
                             cmd::execute(self, command)?;
+                            took = Some(started.elapsed());
                             None
                         }
                         Err(e) => {
@@ -320,6 +327,14 @@ impl Session {
                 }
             }
             self.flush()?;
+            // After the answer is out, so the client does not wait for it:
+            // memory a long command used goes back to the system.
+            if let Some(took) = took.take() {
+                crate::store::memory::after_command(took);
+            }
+            // A whole-mailbox FETCH queues up to FETCH's flush size at a
+            // time; a session between commands keeps no buffer that size.
+            self.writer.shrink(OUT_KEEP);
         }
         Ok(())
     }

@@ -36,6 +36,14 @@ impl Writer {
         &mut self.out
     }
 
+    /// Gives back the queue's memory when it grew past `keep` octets
+    /// (call with nothing queued).
+    pub fn shrink(&mut self, keep: usize) {
+        if self.out.is_empty() && self.out.capacity() > keep {
+            self.out = Vec::new();
+        }
+    }
+
     /// Octets queued and not yet written.
     pub fn queued(&self) -> usize {
         self.out.len()

@@ -3,12 +3,16 @@
 //! cache stamp of its name and size). A second SORT of a mailbox then reads
 //! neither the files nor the sidecar cache.
 //!
-//! The memory is bounded by the mailboxes sorted: a table that holds far
-//! more UIDs than its mailbox has messages is cut back to the live ones.
+//! The memory is bounded: a table that holds far more UIDs than its
+//! mailbox has messages is cut back to the live ones, and the tables of
+//! other mailboxes, least recently sorted first, are dropped while they
+//! hold more than [`BUDGET`] keys in all (their keys are made again from
+//! the sidecar cache when those mailboxes are sorted next).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
@@ -17,14 +21,45 @@ use super::Keys;
 /// The keys of one mailbox's messages: UID to (stamp, keys).
 pub type Table = HashMap<u32, (u64, Arc<Keys>)>;
 
-fn tables() -> &'static Mutex<HashMap<PathBuf, Arc<Mutex<Table>>>> {
-    static TABLES: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<Table>>>>> = OnceLock::new();
+/// Keys kept for the mailboxes other than the one being sorted.
+pub const BUDGET: usize = 20_000;
+
+type Tables = HashMap<PathBuf, (Arc<Mutex<Table>>, Instant)>;
+
+fn tables() -> &'static Mutex<Tables> {
+    static TABLES: OnceLock<Mutex<Tables>> = OnceLock::new();
     TABLES.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 /// The table of the mailbox in `dir` (made empty the first time).
 pub fn table(dir: &Path) -> Arc<Mutex<Table>> {
-    tables().lock().entry(dir.to_path_buf()).or_default().clone()
+    let mut all = tables().lock();
+    let t = {
+        let (t, used) = all.entry(dir.to_path_buf()).or_insert_with(|| (Arc::default(), Instant::now()));
+        *used = Instant::now();
+        t.clone()
+    };
+    keep_within(&mut all, dir, BUDGET);
+    t
+}
+
+/// Drops the least recently used tables other than `dir`'s, and none in
+/// use by a SORT, while the others hold more than `budget` keys.
+fn keep_within(all: &mut Tables, dir: &Path, budget: usize) {
+    let mut others: Vec<(Instant, PathBuf, usize)> = all
+        .iter()
+        .filter(|(d, (t, _))| d.as_path() != dir && Arc::strong_count(t) == 1)
+        .filter_map(|(d, (t, used))| Some((*used, d.clone(), t.try_lock()?.len())))
+        .collect();
+    let mut held: usize = others.iter().map(|o| o.2).sum();
+    others.sort();
+    for (_, d, n) in others {
+        if held <= budget {
+            break;
+        }
+        all.remove(&d);
+        held -= n;
+    }
 }
 
 /// Drops the keys of UIDs that are not live when the table has grown well
@@ -49,5 +84,31 @@ mod tests {
         let mut t: Table = (0..3000).map(|u| (u, (0, Arc::new(Keys::default())))).collect();
         trim(&mut t, 10, |u| u < 10);
         assert_eq!(t.len(), 10);
+    }
+
+    #[test]
+    fn other_mailboxes_tables_stay_within_the_budget() {
+        let fill = |n: u32| -> Arc<Mutex<Table>> {
+            Arc::new(Mutex::new((0..n).map(|u| (u, (0, Arc::new(Keys::default())))).collect()))
+        };
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + std::time::Duration::from_millis(ms);
+        let mut all: Tables = HashMap::new();
+        all.insert("/old".into(), (fill(60), at(1)));
+        all.insert("/mid".into(), (fill(50), at(2)));
+        all.insert("/new".into(), (fill(40), at(3)));
+        let busy = fill(500);
+        all.insert("/busy".into(), (busy.clone(), at(0)));
+        all.insert("/now".into(), (fill(1000), at(4)));
+        // Others hold 60 + 50 + 40 (and 500 in use): the oldest go first, down to 50.
+        keep_within(&mut all, Path::new("/now"), 50);
+        let mut left: Vec<&str> = all.keys().map(|p| p.to_str().unwrap()).collect();
+        left.sort();
+        assert_eq!(left, vec!["/busy", "/new", "/now"], "the table being sorted and one in use stay");
+        keep_within(&mut all, Path::new("/now"), 50);
+        assert_eq!(all.len(), 3, "within the budget nothing more goes");
+        drop(busy);
+        keep_within(&mut all, Path::new("/now"), 50);
+        assert!(all.contains_key(Path::new("/new")) && !all.contains_key(Path::new("/busy")));
     }
 }

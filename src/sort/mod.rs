@@ -47,22 +47,74 @@ pub struct Keys {
     pub display_from: String,
     /// See `display_from`.
     pub display_to: String,
+    /// Which of the keys above were made (the others are empty).
+    pub made: KeySet,
+}
+
+/// A set of the header keys, one bit each: a SORT makes only the keys its
+/// criteria name (parsing every address of 10,000 headers for a SORT by
+/// DATE took a third of its time).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeySet(u8);
+
+impl KeySet {
+    /// Every header key.
+    pub const ALL: KeySet = KeySet(0x7f);
+
+    fn bit(key: SortKey) -> u8 {
+        match key {
+            SortKey::Date => 1,
+            SortKey::Subject => 2,
+            SortKey::From => 4,
+            SortKey::To => 8,
+            SortKey::Cc => 16,
+            SortKey::DisplayFrom => 32,
+            SortKey::DisplayTo => 64,
+            SortKey::Arrival | SortKey::Size => 0,
+        }
+    }
+
+    /// The header keys that `criteria` sort by.
+    pub fn of(criteria: &[SortCriterion]) -> KeySet {
+        KeySet(criteria.iter().fold(0, |m, c| m | KeySet::bit(c.key)))
+    }
+
+    /// Whether every key of `other` is in this set.
+    pub fn covers(self, other: KeySet) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Both sets.
+    pub fn union(self, other: KeySet) -> KeySet {
+        KeySet(self.0 | other.0)
+    }
+
+    fn has(self, key: SortKey) -> bool {
+        self.0 & KeySet::bit(key) != 0
+    }
 }
 
 impl Keys {
-    /// The keys of a message header (or of the part of it that holds the
+    /// Every key of a message header (or of the part of it that holds the
     /// fields sorted by).
     pub fn of(header: &[u8]) -> Keys {
+        Keys::of_only(header, KeySet::ALL)
+    }
+
+    /// The keys of `wanted` (the others stay empty, and `made` says so).
+    pub fn of_only(header: &[u8], wanted: KeySet) -> Keys {
         let end = header_end(header, 0, header.len());
         let h = &header[..end];
+        let text = |key: SortKey, make: &dyn Fn() -> String| if wanted.has(key) { make() } else { String::new() };
         Keys {
-            date: field(h, "date").and_then(date::date_time),
-            subject: subject::base_subject(field(h, "subject")).text,
-            from: first_mailbox(h, "from"),
-            to: first_mailbox(h, "to"),
-            cc: first_mailbox(h, "cc"),
-            display_from: first_display(h, "from"),
-            display_to: first_display(h, "to"),
+            date: if wanted.has(SortKey::Date) { first(h, b"date").and_then(date::date_time) } else { None },
+            subject: text(SortKey::Subject, &|| subject::base_subject(first(h, b"subject")).text),
+            from: text(SortKey::From, &|| first_mailbox(h, "from")),
+            to: text(SortKey::To, &|| first_mailbox(h, "to")),
+            cc: text(SortKey::Cc, &|| first_mailbox(h, "cc")),
+            display_from: text(SortKey::DisplayFrom, &|| first_display(h, "from")),
+            display_to: text(SortKey::DisplayTo, &|| first_display(h, "to")),
+            made: wanted,
         }
     }
 }
@@ -203,5 +255,38 @@ mod tests {
             SortCriterion { reverse: true, key: SortKey::Size },
         ];
         assert_eq!(sort(&two, &items), vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn only_the_wanted_keys_are_made() {
+        let h = b"From: Zed <a@x>\r\nTo: b@x\r\nSubject: Re: beta\r\nDate: 2 Jan 2020 00:00 +0000\r\n\r\n";
+        let all = Keys::of(h);
+        assert_eq!(all.made, KeySet::ALL);
+        let by = |keys: &[SortKey]| {
+            KeySet::of(&keys.iter().map(|&key| SortCriterion { reverse: false, key }).collect::<Vec<_>>())
+        };
+        let date = Keys::of_only(h, by(&[SortKey::Date, SortKey::Arrival]));
+        assert_eq!(date.date, all.date);
+        assert!(date.date.is_some());
+        assert!(date.subject.is_empty() && date.from.is_empty() && date.display_to.is_empty());
+        let subject = Keys::of_only(h, by(&[SortKey::Subject]));
+        assert_eq!((subject.subject.as_str(), subject.date), ("BETA", None), "casemapped");
+        assert!(!subject.made.covers(date.made) && all.made.covers(subject.made));
+        let both = subject.made.union(date.made);
+        assert!(both.covers(date.made) && both.covers(subject.made) && !both.covers(by(&[SortKey::From])));
+        let two = Keys::of_only(h, both);
+        assert_eq!((two.date, two.subject.as_str(), two.from.as_str()), (all.date, "BETA", ""));
+        let every = by(&[
+            SortKey::Date,
+            SortKey::Subject,
+            SortKey::From,
+            SortKey::To,
+            SortKey::Cc,
+            SortKey::DisplayFrom,
+            SortKey::DisplayTo,
+        ]);
+        assert_eq!(every, KeySet::ALL);
+        assert_eq!(Keys::of_only(h, every), all);
+        assert_eq!(by(&[SortKey::Arrival, SortKey::Size]), KeySet::default());
     }
 }

@@ -11,7 +11,7 @@
 //! message missing from the listing is looked for in a second listing
 //! before it is taken as expunged.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
@@ -22,6 +22,7 @@ use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename;
 use super::keywords::{self, Keywords};
+use super::listing::Listing;
 use super::lock::DotLock;
 use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
 use super::modseq::{fresh_base, info_of, Counter, ModseqFile};
@@ -46,11 +47,15 @@ impl MailboxShared {
     /// nothing needs reading, and the directory times are vouched for
     /// anew; otherwise the mailbox is scanned whatever its times say.
     pub fn sync_after_events(&self, events: &[FsEvent], unknown: bool) -> Result<()> {
+        // The mutex is taken before the events are checked off, so a sync
+        // that waits for them (see `await_own_events`) finds the times
+        // vouched for once it gets the mutex.
+        let mut disk = self.lock_disk()?;
         let foreign = events.iter().fold(unknown, |f, ev| !self.own_event(ev) | f);
         if foreign {
+            drop(disk);
             return self.sync_with(true).map(drop);
         }
-        let mut disk = self.lock_disk()?;
         if disk.dirs.is_some() && self.is_watched() {
             disk.dirs = Some(self.dir_times());
         }
@@ -60,7 +65,16 @@ impl MailboxShared {
     fn sync_with(&self, force: bool) -> Result<Arc<Snapshot>> {
         let mut disk = self.lock_disk()?;
         disk.catch_up();
-        let now = self.dir_times();
+        let mut now = self.dir_times();
+        if !force && !self.unchanged(&disk, &now) {
+            let messages = disk.entries.len();
+            drop(disk);
+            // The watcher may have our own changes' events still to check off.
+            self.await_own_events(messages);
+            disk = self.lock_disk()?;
+            disk.catch_up();
+            now = self.dir_times();
+        }
         if !force && self.unchanged(&disk, &now) {
             // Publishes only when another process's numbers moved ours on.
             return Ok(self.publish(&mut disk, &[]));
@@ -70,7 +84,44 @@ impl MailboxShared {
         if dirty {
             self.save_list(&mut disk, lock)?;
         }
-        Ok(self.publish(&mut disk, &recent))
+        let snapshot = self.publish(&mut disk, &recent);
+        drop(disk);
+        if snapshot.entries.len() >= TRIM_FROM {
+            // The listing and the old entries are freed: megabytes.
+            super::memory::release_freed();
+        }
+        Ok(snapshot)
+    }
+
+    /// When the directory times moved only because of our own renames and
+    /// unlinks whose events the watcher has yet to check off (a session
+    /// that changed flags and logged out just before), a large mailbox is
+    /// better waited for than listed again: waits (without the mutex,
+    /// which the watcher's sync needs) until they are checked off, at most
+    /// [`AWAIT_OWN`]. A small mailbox lists faster.
+    fn await_own_events(&self, messages: usize) {
+        if messages < AWAIT_OWN_FROM || !self.is_watched() {
+            return;
+        }
+        let t = std::time::Instant::now();
+        while self.expects_events() && t.elapsed() < AWAIT_OWN {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    /// Called when a lingering watch ends (see `watch.rs`): the times the
+    /// watcher vouched for, still the directories' times, are vouched for
+    /// as of now, so that they count as settled once nothing watches.
+    /// Our last change is long enough ago that an event of another's change
+    /// in the same clock tick would have been seen.
+    pub(crate) fn vouch_again(&self) {
+        let Ok(mut disk) = self.lock_disk() else { return };
+        let now = self.dir_times();
+        if let Some(d) = disk.dirs.as_mut() {
+            if d.cur == now.cur && d.new == now.new {
+                d.taken = now.taken;
+            }
+        }
     }
 
     /// The times of `cur/` and `new/` now.
@@ -82,7 +133,11 @@ impl MailboxShared {
     /// True when the last full scan still describes the mailbox.
     fn unchanged(&self, disk: &Disk, now: &DirTimes) -> bool {
         let Some(last) = disk.dirs else { return false };
-        let settled = |t: Option<std::time::SystemTime>| t.is_some_and(|t| settled(t, last.taken));
+        // While the watcher watches, a change in the same clock tick as the
+        // last one vouched for still comes as an event (and a sync), so the
+        // times need not be settled.
+        let watched = self.is_watched();
+        let settled = |t: Option<std::time::SystemTime>| t.is_some_and(|t| watched || settled(t, last.taken));
         disk.list.is_some()
             && last.cur == now.cur
             && last.new == now.new
@@ -201,27 +256,28 @@ impl MailboxShared {
         }
         let mut cur = self.read_cur()?;
         let list = disk.list.as_mut().expect("loaded above");
-        if list.records.iter().any(|r| !cur.contains_key(r.base())) {
+        if list.records.iter().any(|r| !cur.contains(r.base())) {
             cur.extend(self.read_cur()?);
         }
 
-        let mut known = HashSet::new();
         // Lines of messages that are gone stay in the file until a rewrite
         // (Dovecot's way too): nothing needs writing for an expunge.
-        list.records.retain(|r| cur.contains_key(r.base()));
+        list.records.retain(|r| cur.contains(r.base()));
         dirty |= list.should_rewrite();
+        // Known files leave the listing as their records take their names
+        // (moved, not copied: with 100,000 messages every copy of the
+        // names is megabytes), so what remains is the new files. A second
+        // record with the same base name keeps the name it had.
         for r in &mut list.records {
-            known.insert(r.base().to_string());
-            if let Some(file) = cur.get(r.base()) {
-                r.file = file.clone();
+            if let Some(file) = cur.take(r.base()) {
+                r.file = file;
             }
         }
-        let mut fresh: Vec<&String> =
-            cur.iter().filter(|(base, _)| !known.contains(*base)).map(|(_, file)| file).collect();
+        let mut fresh: Vec<String> = cur.into_names();
         fresh.sort();
         let mut new_uids = Vec::with_capacity(fresh.len());
         for file in fresh {
-            new_uids.push(list.assign(file));
+            new_uids.push(list.assign(&file));
             dirty = true;
         }
 
@@ -229,32 +285,46 @@ impl MailboxShared {
         // each with its own mod-sequence. A first load has no changes.
         let uidvalidity = disk.list.as_ref().map(|l| l.uidvalidity).unwrap_or(0);
         let first_load = disk.modseqs.as_ref().is_none_or(|m| m.uidvalidity != uidvalidity);
-        let mut old: HashMap<String, Entry> =
-            std::mem::take(&mut disk.entries).iter().map(|e| (e.base().to_string(), e.clone())).collect();
+        // Old entries and records are both in UID order: one pass matches
+        // them (no map of 100,000 copied names, no copied entries).
+        let old_entries = std::mem::take(&mut disk.entries);
+        let mut old = old_entries.iter().peekable();
         let mut old_hidden = std::mem::take(&mut disk.hidden);
         let list = disk.list.as_ref().expect("loaded above");
         let mut entries = Entries::default();
         let mut changes = Vec::new();
+        // The old entry of a record: the one with its UID and base name.
+        // Old entries passed over have no record left: expunged. One with
+        // the UID and another name was renumbered by another process (a
+        // new UID is a new message to a client).
+        let mut take_old = |r: &uidlist::UidRecord, changes: &mut Vec<(u32, ChangeKind)>| {
+            while let Some(e) = old.next_if(|e| e.uid < r.uid) {
+                changes.push((e.uid, ChangeKind::Expunged));
+            }
+            match old.next_if(|e| e.uid == r.uid) {
+                Some(e) if e.base() == r.base() => Some(e),
+                Some(e) => {
+                    changes.push((e.uid, ChangeKind::Expunged));
+                    None
+                }
+                None => None,
+            }
+        };
         // Messages no longer hidden: they come back under a new UID.
         let mut revealed = Vec::new();
         for r in &list.records {
             let flags = filename::parse(&r.file).flags;
             if disk.hides(&flags) {
-                let e = match old.remove(r.base()) {
+                let e = match take_old(r, &mut changes) {
                     // Hidden by a rename on disk: an expunge to every view.
-                    Some(e) if e.uid == r.uid => {
+                    Some(e) => {
                         changes.push((r.uid, ChangeKind::Expunged));
-                        Entry { file: r.file.clone(), flags, ..e }
+                        renamed(e, &r.file, flags)
                     }
-                    other => {
-                        if let Some(e) = other {
-                            changes.push((e.uid, ChangeKind::Expunged));
-                        }
-                        match old_hidden.remove(&r.uid) {
-                            Some(e) => Entry { file: r.file.clone(), flags, ..e },
-                            None => self.entry_for(r.uid, &r.file, None),
-                        }
-                    }
+                    None => match old_hidden.remove(&r.uid) {
+                        Some(e) => Entry { file: r.file.clone(), flags, ..e },
+                        None => self.entry_for(r.uid, &r.file, None),
+                    },
                 };
                 disk.hidden.insert(r.uid, e);
                 continue;
@@ -263,29 +333,24 @@ impl MailboxShared {
                 revealed.push(r.uid);
                 continue;
             }
-            let e = match old.remove(r.base()) {
-                Some(e) if e.uid == r.uid => {
+            let e = match take_old(r, &mut changes) {
+                Some(e) => {
                     if e.flags != flags {
                         changes.push((r.uid, ChangeKind::Flags));
                     }
                     if e.file != r.file {
                         disk.touched = true;
                     }
-                    Entry { file: r.file.clone(), flags, ..e }
+                    renamed(e, &r.file, flags)
                 }
-                // New to us, or renumbered by another process (a new UID
-                // is a new message to a client).
-                other => {
-                    if let Some(e) = other {
-                        changes.push((e.uid, ChangeKind::Expunged));
-                    }
+                None => {
                     changes.push((r.uid, ChangeKind::New));
                     self.entry_for(r.uid, &r.file, None)
                 }
             };
             entries.push(e);
         }
-        for e in old.into_values() {
+        for e in old {
             changes.push((e.uid, ChangeKind::Expunged));
         }
         // Hidden messages are nobody's recent messages.
@@ -433,13 +498,13 @@ impl MailboxShared {
         Ok(moved)
     }
 
-    /// `cur/` as base name to file name.
-    fn read_cur(&self) -> Result<HashMap<String, String>> {
+    /// `cur/`'s file names, found by base name.
+    fn read_cur(&self) -> Result<Listing> {
         let rd = fs::read_dir(self.dir().join("cur")).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => StoreError::NotFound(self.dir().display().to_string()),
             _ => StoreError::io("reading cur/", e),
         })?;
-        let mut map = HashMap::new();
+        let mut map = Listing::default();
         for ent in rd {
             let ent = ent.map_err(|e| StoreError::io("reading cur/", e))?;
             let name = ent.file_name();
@@ -447,11 +512,35 @@ impl MailboxShared {
             if name.starts_with('.') {
                 continue;
             }
-            map.insert(filename::base_of(name).to_string(), name.to_string());
+            map.insert(name.to_string());
         }
         Ok(map)
     }
 }
+
+/// An entry as it is now: `e` under its current file name and flags.
+fn renamed(e: &Entry, file: &str, flags: filename::Flags) -> Entry {
+    Entry {
+        uid: e.uid,
+        file: file.to_string(),
+        flags,
+        size: e.size,
+        vsize: e.vsize,
+        internal_date: e.internal_date,
+        modseq: e.modseq,
+    }
+}
+
+/// A full scan of this many messages is followed by a trim (see
+/// `memory.rs`): the watcher's syncs run in no session.
+const TRIM_FROM: usize = 10_000;
+
+/// Mailboxes of this many messages wait for the events of our own changes
+/// rather than list `cur/` again (a listing of 2,000 takes about as long as
+/// the watcher's debounce).
+const AWAIT_OWN_FROM: usize = 2000;
+/// The longest such a wait: the watcher's debounce, with room.
+const AWAIT_OWN: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// True when a directory time `t` read at `taken` is safely in the past:
 /// a later change is bound to give a later time. Linux stamps inodes from a

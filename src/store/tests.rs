@@ -415,7 +415,57 @@ fn own_changes_cost_no_rescan_and_foreign_ones_are_seen() {
     }
     assert!(mb.scans() > scans);
     drop(sel);
-    assert!(!mb.is_watched());
+    // The watch lingers a moment after the last selection (watch.rs).
+    let start = std::time::Instant::now();
+    while mb.is_watched() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the watch outlived its linger");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn own_changes_just_before_the_last_selection_ends_cost_no_rescan() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new();
+    if !store.has_watcher() {
+        return;
+    }
+    let acc = store.account(dir.path());
+    acc.ensure_default_mailboxes().unwrap();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..3 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    // Old enough directory times, as a mailbox has that was not touched
+    // for a while.
+    thread::sleep(Duration::from_millis(50));
+    mb.sync().unwrap();
+    let sel = store.select(&mb);
+    mb.store_flags(&[1, 2], FlagOp::Add, SEEN, &[]).unwrap();
+    mb.expunge(&[3]).unwrap();
+    // The session logs out before the watcher has read the events.
+    drop(sel);
+    let scans = mb.scans();
+    let start = std::time::Instant::now();
+    while mb.expects_events() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the lingering watch never saw our own events");
+        thread::sleep(Duration::from_millis(10));
+    }
+    let snap = mb.sync().unwrap();
+    assert_eq!(snap.entries.len(), 2);
+    while mb.is_watched() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the watch outlived its linger");
+        thread::sleep(Duration::from_millis(10));
+    }
+    // Vouched for again when the linger ended: nothing watches now, and
+    // the times still need no listing.
+    mb.sync().unwrap();
+    assert_eq!(mb.scans(), scans, "our own changes were not listed again");
+    // Another process's change after that is seen by its times.
+    thread::sleep(Duration::from_millis(30));
+    write(&acc.root().join("new/1700000000.M1P2.mta"), "hi");
+    assert_eq!(mb.sync().unwrap().entries.len(), 3);
+    assert!(mb.scans() > scans);
 }
 
 #[test]
@@ -635,3 +685,30 @@ fn opening_hundreds_of_mailboxes_keeps_files_and_registry_flat() {
 }
 
 const KEEP_OPEN_FOR_TESTS: usize = 128;
+
+#[test]
+fn unused_mailboxes_beyond_the_warm_budget_are_dropped_least_recent_first() {
+    let (_t, acc) = account();
+    let store = acc.store().clone();
+    for (name, n) in [("Old", 4), ("Mid", 3), ("New", 2)] {
+        acc.create(name).unwrap();
+        let mb = acc.open(name).unwrap();
+        for i in 0..n {
+            mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+        }
+        mb.sync().unwrap();
+        thread::sleep(Duration::from_millis(5));
+    }
+    let inbox = acc.open("INBOX").unwrap();
+    let held = |name: &str| store.boxes.lock().keys().any(|d| d.ends_with(format!(".{name}")));
+    assert!(held("Old") && held("Mid") && held("New"));
+    // 9 messages in unused mailboxes, 4 allowed: Old (4) goes, then Mid (3).
+    evict_within(&mut store.boxes.lock(), 4);
+    assert!(!held("Old") && !held("Mid") && held("New"));
+    // The one in use stays whatever the budget.
+    evict_within(&mut store.boxes.lock(), 0);
+    assert!(!held("New"));
+    assert!(Arc::ptr_eq(&inbox, &acc.open("INBOX").unwrap()), "a mailbox in use is never dropped");
+    // A dropped one reads its state back.
+    assert_eq!(acc.open("Old").unwrap().sync().unwrap().entries.len(), 4);
+}

@@ -6,6 +6,13 @@
 //! MTA delivering many messages, our own renames) gives one sync, then
 //! syncs each mailbox once; the sync publishes and wakes the sessions only
 //! when something changed. Both threads live as long as the process.
+//!
+//! When the last selection of a mailbox ends, its watch lingers a moment,
+//! until the events of our own changes still on their way have been read
+//! (a client that flags messages and logs out at once; at most [`LINGER`]):
+//! seen as ours, they vouch for the directory times, and the next SELECT of
+//! a large mailbox need not list it again; removed at once, they would be
+//! lost and the times unexplained.
 
 use std::collections::HashMap;
 use std::ffi::c_int;
@@ -13,7 +20,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
@@ -23,6 +30,12 @@ use super::mailbox::MailboxShared;
 
 /// How long the sync thread gathers events before syncing.
 const DEBOUNCE: Duration = Duration::from_millis(20);
+/// How long a watch without selections waits for our own events at most.
+const LINGER: Duration = Duration::from_secs(1);
+/// How long it stays at least: a client that logs out and comes back at
+/// once (a QRESYNC resync) finds the mailbox still watched, and a change by
+/// another process in the clock tick of our last one is seen as an event.
+const LINGER_MIN: Duration = Duration::from_millis(100);
 
 struct State {
     watches: Watches,
@@ -32,6 +45,9 @@ struct State {
     by_wd: HashMap<c_int, (Weak<MailboxShared>, bool)>,
     /// False once the reader thread died: nothing is watched any more.
     alive: bool,
+    /// Mailboxes with no selection left whose watch waits for the events
+    /// of our own changes, since when.
+    lingering: HashMap<PathBuf, (Weak<MailboxShared>, Instant)>,
 }
 
 /// One directory event, by name.
@@ -63,11 +79,13 @@ impl Watcher {
             by_dir: HashMap::new(),
             by_wd: HashMap::new(),
             alive: true,
+            lingering: HashMap::new(),
         }));
         let (tx, rx) = crossbeam_channel::unbounded();
         let reader_state = state.clone();
         thread::Builder::new().name("store-watch".into()).spawn(move || read_events(inotify, reader_state, tx))?;
-        thread::Builder::new().name("store-sync".into()).spawn(move || sync_changed(rx))?;
+        let sync_state = state.clone();
+        thread::Builder::new().name("store-sync".into()).spawn(move || sync_changed(rx, sync_state))?;
         Ok(Arc::new(Watcher { state }))
     }
 
@@ -75,8 +93,14 @@ impl Watcher {
     pub fn watch(&self, mailbox: &Arc<MailboxShared>) {
         let mut st = self.state.lock();
         let dir = mailbox.dir().to_path_buf();
+        // A lingering watch of an older state of this directory (the
+        // registry dropped it since) would give its events to the old one.
+        if st.lingering.get(&dir).is_some_and(|(old, _)| !std::ptr::eq(old.as_ptr(), Arc::as_ptr(mailbox))) {
+            drop_watches(&mut st, &dir);
+        }
         if let Some((count, _)) = st.by_dir.get_mut(&dir) {
             *count += 1;
+            st.lingering.remove(&dir);
             return;
         }
         if !st.alive {
@@ -102,7 +126,7 @@ impl Watcher {
     }
 
     /// Stops watching a mailbox when its last selection ends.
-    pub fn unwatch(&self, mailbox: &MailboxShared) {
+    pub fn unwatch(&self, mailbox: &Arc<MailboxShared>) {
         let mut st = self.state.lock();
         let dir = mailbox.dir();
         let Some((count, _)) = st.by_dir.get_mut(dir) else {
@@ -112,20 +136,70 @@ impl Watcher {
         if *count > 0 {
             return;
         }
-        mailbox.set_watched(false);
-        mailbox.own_events.lock().clear();
-        if let Some((_, wds)) = st.by_dir.remove(dir) {
-            for wd in wds {
-                st.by_wd.remove(&wd.get_watch_descriptor_id());
-                // Fails harmlessly when the directory is already gone.
-                let _ = st.watches.remove(wd);
-            }
+        if st.alive {
+            st.lingering.insert(dir.to_path_buf(), (Arc::downgrade(mailbox), Instant::now()));
+            return;
         }
+        remove_watch(&mut st, mailbox);
     }
 
     /// How many mailboxes are watched (for monitoring and tests).
     pub fn watched(&self) -> usize {
         self.state.lock().by_dir.len()
+    }
+}
+
+/// Ends the watch of a mailbox that has no selection left.
+fn remove_watch(st: &mut State, mailbox: &MailboxShared) {
+    mailbox.set_watched(false);
+    mailbox.own_events.lock().clear();
+    drop_watches(st, mailbox.dir());
+}
+
+/// Removes the inotify watches of a mailbox directory.
+fn drop_watches(st: &mut State, dir: &std::path::Path) {
+    st.lingering.remove(dir);
+    if let Some((_, wds)) = st.by_dir.remove(dir) {
+        for wd in wds {
+            st.by_wd.remove(&wd.get_watch_descriptor_id());
+            // Fails harmlessly when the directory is already gone.
+            let _ = st.watches.remove(wd);
+        }
+    }
+}
+
+/// Ends the lingering watches whose events have all come (and that
+/// lingered [`LINGER_MIN`]), or that waited [`LINGER`] (an expected event
+/// that never comes, say of a rename that failed, must not keep a watch for
+/// ever). The mailboxes' times are vouched for again without the watcher's
+/// lock held (a sync holds a mailbox's mutex and may want it).
+fn end_lingering(state: &Mutex<State>) {
+    let done: Vec<(PathBuf, Option<Arc<MailboxShared>>)> = state
+        .lock()
+        .lingering
+        .iter()
+        .filter_map(|(dir, (mb, since))| {
+            let mb = mb.upgrade();
+            let quiet = mb.as_ref().is_none_or(|mb| !mb.expects_events());
+            let over = quiet && since.elapsed() >= LINGER_MIN || since.elapsed() >= LINGER;
+            over.then(|| (dir.clone(), mb))
+        })
+        .collect();
+    for mb in done.iter().filter_map(|(_, mb)| mb.as_ref()) {
+        if !mb.expects_events() {
+            mb.vouch_again();
+        }
+    }
+    let mut st = state.lock();
+    for (dir, mb) in done {
+        // A selection that came meanwhile keeps the watch.
+        if st.lingering.remove(&dir).is_none() {
+            continue;
+        }
+        match mb {
+            Some(mb) => remove_watch(&mut st, &mb),
+            None => drop_watches(&mut st, &dir),
+        }
     }
 }
 
@@ -176,8 +250,24 @@ fn read_events(mut inotify: Inotify, state: Arc<Mutex<State>>, tx: Sender<Note>)
     }
 }
 
-fn sync_changed(rx: Receiver<Note>) {
-    while let Ok(first) = rx.recv() {
+fn sync_changed(rx: Receiver<Note>, state: Arc<Mutex<State>>) {
+    loop {
+        let lingering = !state.lock().lingering.is_empty();
+        let first = if lingering {
+            match rx.recv_timeout(DEBOUNCE * 5) {
+                Ok(note) => note,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    end_lingering(&state);
+                    continue;
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv() {
+                Ok(note) => note,
+                Err(_) => return,
+            }
+        };
         thread::sleep(DEBOUNCE);
         let mut todo: Vec<(Arc<MailboxShared>, Vec<FsEvent>, bool)> = Vec::new();
         for (mb, ev) in std::iter::once(first).chain(rx.try_iter()) {
@@ -200,5 +290,6 @@ fn sync_changed(rx: Receiver<Note>) {
                 mb.wake_all();
             }
         }
+        end_lingering(&state);
     }
 }
