@@ -473,6 +473,44 @@ fn second_sort_and_thread_come_from_the_cache() {
     assert_eq!(sort_line(&mut c, "SORT (SUBJECT) UTF-8 BODY body"), "* SORT 2 1", "from the file");
 }
 
+/// A whole-mailbox SORT is kept for the same SORT of an unchanged view;
+/// another session's APPEND and EXPUNGE, other criteria and another search
+/// are sorted afresh.
+#[test]
+fn a_kept_whole_mailbox_order_follows_every_change() {
+    let m = |subject: &str, date: &str| {
+        format!("From: a@example.com\r\nDate: {date}\r\nSubject: {subject}\r\n\r\nbody\r\n").into_bytes()
+    };
+    let msgs = vec![
+        (m("bbb", "Mon, 1 Jan 2018 10:00:00 +0000"), 1_000_000),
+        (m("aaa", "Tue, 2 Jan 2018 10:00:00 +0000"), 1_000_100),
+        (m("ccc", "Wed, 3 Jan 2018 10:00:00 +0000"), 1_000_200),
+    ];
+    let server = Server::start_seeded(&[], &seeds_of(&msgs));
+    let mut a = server.login("alice");
+    a.select("INBOX");
+    assert_eq!(sort_line(&mut a, "SORT (DATE) UTF-8 ALL"), "* SORT 1 2 3");
+    assert_eq!(sort_line(&mut a, "SORT (DATE) UTF-8 ALL"), "* SORT 1 2 3");
+    assert_eq!(sort_line(&mut a, "SORT (SUBJECT) UTF-8 ALL"), "* SORT 2 1 3");
+    assert_eq!(sort_line(&mut a, "SORT (REVERSE DATE) UTF-8 ALL"), "* SORT 3 2 1");
+    // Another session adds the oldest message of all and expunges "aaa".
+    let mut b = server.login("alice");
+    b.append("INBOX", "", &m("ddd", "Sun, 1 Jan 2017 10:00:00 +0000"));
+    a.ok("NOOP");
+    assert_eq!(sort_line(&mut a, "SORT (DATE) UTF-8 ALL"), "* SORT 4 1 2 3");
+    b.select("INBOX");
+    b.ok("STORE 2 +FLAGS.SILENT (\\Deleted)");
+    b.ok("EXPUNGE");
+    a.ok("NOOP");
+    assert_eq!(sort_line(&mut a, "SORT (DATE) UTF-8 ALL"), "* SORT 3 1 2");
+    assert_eq!(sort_line(&mut a, "SORT (DATE) UTF-8 SUBJECT ccc"), "* SORT 2");
+    // The UID form of the same order, then one more message.
+    assert_eq!(sort_line(&mut a, "UID SORT (DATE) UTF-8 ALL"), "* SORT 4 1 3");
+    b.append("INBOX", "", &m("eee", "Sat, 1 Jan 2000 10:00:00 +0000"));
+    a.ok("NOOP");
+    assert_eq!(sort_line(&mut a, "UID SORT (DATE) UTF-8 ALL"), "* SORT 5 4 1 3");
+}
+
 /// A header far longer than one read (the server reads headers in
 /// growing chunks, never the body): the Subject at its end still counts.
 #[test]

@@ -29,7 +29,8 @@ pub fn sort(
         super::context::check_tag(s, tag)?;
     }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
-    let run = program(s, key, Some(charset)).and_then(|p| Ok((sorted(s, &p, criteria)?, p)));
+    let whole = matches!(key, SearchKey::All);
+    let run = program(s, key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
     let (order, prog) = match run {
         Ok(o) => o,
         Err(e) => {
@@ -65,6 +66,28 @@ pub fn sort(
         super::context::keep(s, tag, uid, prog, Some(criteria.to_vec()), uids);
     }
     Ok(if uid { "UID SORT completed".into() } else { "SORT completed".into() })
+}
+
+/// [`sorted`], answered from the mailbox's kept order when `whole` (the
+/// search is `ALL`) and neither the view nor the criteria changed since.
+fn sorted_kept(
+    s: &mut Session,
+    program: &Program,
+    criteria: &[SortCriterion],
+    whole: bool,
+) -> Result<Vec<(u32, u32)>, Reply> {
+    if !whole {
+        return sorted(s, program, criteria);
+    }
+    let view = s.view_mut()?;
+    let dir = view.mailbox().dir().to_path_buf();
+    let state = memo::view_state(view.snapshot.counter, &view.uids);
+    if let Some(order) = memo::order(&dir, state, criteria) {
+        return Ok(order.as_ref().clone());
+    }
+    let order = sorted(s, program, criteria)?;
+    memo::keep_order(&dir, memo::Order { state, criteria: criteria.to_vec(), order: Arc::new(order.clone()) });
+    Ok(order)
 }
 
 /// The messages that satisfy `program`, as (sequence number, UID) in the

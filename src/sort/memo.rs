@@ -17,6 +17,7 @@ use std::time::Instant;
 use parking_lot::Mutex;
 
 use super::Keys;
+use crate::proto::command::SortCriterion;
 
 /// The keys of one mailbox's messages: UID to (stamp, keys).
 pub type Table = HashMap<u32, (u64, Arc<Keys>)>;
@@ -70,6 +71,56 @@ pub fn trim(table: &mut Table, messages: usize, live: impl Fn(u32) -> bool) {
     }
 }
 
+/// The order a SORT of a whole mailbox (`ALL`) found, and the state of the
+/// view it was found in: the same SORT of an unchanged mailbox (a webmail
+/// refreshing its list) is answered from it without sorting again.
+#[derive(Clone)]
+pub struct Order {
+    /// The view's snapshot counter and a hash of its UIDs: any change to
+    /// the messages it shows (new, expunged) changes one of them, and the
+    /// sort keys of a message never change (its file does not).
+    pub state: (u64, u64),
+    /// What it was sorted by.
+    pub criteria: Vec<SortCriterion>,
+    /// (sequence number, UID), in order.
+    pub order: Arc<Vec<(u32, u32)>>,
+}
+
+/// Mailboxes whose last whole-mailbox order is kept.
+const ORDERS: usize = 16;
+
+fn orders() -> &'static Mutex<HashMap<PathBuf, Order>> {
+    static ORDERS_KEPT: OnceLock<Mutex<HashMap<PathBuf, Order>>> = OnceLock::new();
+    ORDERS_KEPT.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The kept order of the mailbox in `dir` for `criteria` in `state`.
+pub fn order(dir: &Path, state: (u64, u64), criteria: &[SortCriterion]) -> Option<Arc<Vec<(u32, u32)>>> {
+    let all = orders().lock();
+    let o = all.get(dir)?;
+    (o.state == state && o.criteria == criteria).then(|| o.order.clone())
+}
+
+/// Keeps `order` as the mailbox's last whole-mailbox order (one per
+/// mailbox, a few mailboxes: bounded memory).
+pub fn keep_order(dir: &Path, o: Order) {
+    let mut all = orders().lock();
+    if all.len() >= ORDERS && !all.contains_key(dir) {
+        all.clear();
+    }
+    all.insert(dir.to_path_buf(), o);
+}
+
+/// The state of a view for [`Order`]: its snapshot counter and a hash of
+/// its UIDs (cheap next to a sort: one pass over 4 octets a message).
+pub fn view_state(counter: u64, uids: &[u32]) -> (u64, u64) {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &u in uids {
+        h = (h ^ u64::from(u)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (counter, h ^ uids.len() as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +161,20 @@ mod tests {
         drop(busy);
         keep_within(&mut all, Path::new("/now"), 50);
         assert!(all.contains_key(Path::new("/new")) && !all.contains_key(Path::new("/busy")));
+    }
+
+    #[test]
+    fn a_kept_order_answers_only_the_same_sort_of_the_same_view() {
+        use crate::proto::command::SortKey;
+        let dir = Path::new("/nonexistent/memo-order");
+        let by_date = [SortCriterion { reverse: false, key: SortKey::Date }];
+        let by_subject = [SortCriterion { reverse: false, key: SortKey::Subject }];
+        let state = view_state(7, &[1, 2, 3]);
+        keep_order(dir, Order { state, criteria: by_date.to_vec(), order: Arc::new(vec![(2, 2), (1, 1), (3, 3)]) });
+        assert_eq!(order(dir, state, &by_date).unwrap().as_slice(), &[(2, 2), (1, 1), (3, 3)]);
+        assert!(order(dir, state, &by_subject).is_none(), "other criteria");
+        assert!(order(dir, view_state(8, &[1, 2, 3]), &by_date).is_none(), "the mailbox changed");
+        assert!(order(dir, view_state(7, &[1, 2]), &by_date).is_none(), "the view differs");
+        assert!(order(Path::new("/nonexistent/other"), state, &by_date).is_none());
     }
 }
