@@ -173,14 +173,23 @@ pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
     let removed = match uids {
         None => view.mailbox().expunge_deleted().map_err(store_error)?,
         Some(set) => {
+            // The set's UID ranges, each found by binary search: the cost
+            // follows the set, not the mailbox.
             let max = view.uids.last().copied().unwrap_or(0);
-            let chosen: Vec<u32> = view
-                .uids
-                .iter()
-                .zip(&view.flags)
-                .filter(|(uid, f)| f.has(TRASHED) && set.contains(**uid, max))
-                .map(|(uid, _)| *uid)
-                .collect();
+            let mut chosen: Vec<u32> = Vec::new();
+            for (lo, hi) in set.intervals(max) {
+                let start = view.uids.partition_point(|&u| u < lo);
+                for i in start..view.uids.len() {
+                    if view.uids[i] > hi {
+                        break;
+                    }
+                    if view.flags[i].has(TRASHED) {
+                        chosen.push(view.uids[i]);
+                    }
+                }
+            }
+            chosen.sort_unstable();
+            chosen.dedup();
             view.mailbox().expunge(&chosen).map_err(store_error)?
         }
     };

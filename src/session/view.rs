@@ -240,7 +240,9 @@ impl MailboxView {
 
     /// Messages in the view with `\Recent` for this session.
     pub fn recent_count(&self) -> usize {
-        self.uids.iter().filter(|u| self.recent.contains(u)).count()
+        // Over the (few) recent ones, not over every message: this runs
+        // at every new message.
+        self.recent.iter().filter(|&&u| self.seq_of(u).is_some()).count()
     }
 
     /// Records flags this session itself set (with their mod-sequence), so

@@ -5,7 +5,6 @@
 //! looked up again by its base name and the operation is applied to the
 //! flags found there, so the other writer's change is kept.
 
-use std::collections::HashSet;
 use std::fs;
 use std::io;
 
@@ -206,9 +205,8 @@ impl MailboxShared {
                 disk.entries.remove(uid);
                 disk.change(uid, ChangeKind::Expunged);
             }
-            let gone: HashSet<u32> = gone.into_iter().collect();
             if let Some(list) = disk.list.as_mut() {
-                list.records.retain(|r| !gone.contains(&r.uid));
+                list.remove_uids(&gone);
                 // The expunged lines may stay in the file until a rewrite.
                 dirty |= list.should_rewrite();
             }

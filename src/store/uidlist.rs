@@ -75,6 +75,23 @@ impl UidList {
         uid
     }
 
+    /// Drops the records of `gone` (a few expunged UIDs: each found by
+    /// binary search, since the UIDs increase; many: one pass).
+    pub fn remove_uids(&mut self, gone: &[u32]) {
+        let mut gone = gone.to_vec();
+        gone.sort_unstable();
+        gone.dedup();
+        if gone.len() <= 16 {
+            for uid in gone.iter().rev() {
+                if let Ok(i) = self.records.binary_search_by_key(uid, |r| r.uid) {
+                    self.records.remove(i);
+                }
+            }
+        } else {
+            self.records.retain(|r| gone.binary_search(&r.uid).is_err());
+        }
+    }
+
     /// The mailbox GUID of the header's `G` field.
     pub fn guid(&self) -> Option<&str> {
         self.header_extra.iter().find_map(|f| f.strip_prefix('G')).filter(|g| !g.is_empty())
@@ -110,7 +127,10 @@ impl UidList {
     pub fn render_unwritten(&self) -> (String, usize) {
         let mut out = String::new();
         let mut n = 0;
-        for r in self.records.iter().filter(|r| r.uid > self.written_uid) {
+        // UIDs increase: the unwritten records are a tail, found by binary
+        // search (an append must not walk the whole list).
+        let start = self.records.partition_point(|r| r.uid <= self.written_uid);
+        for r in &self.records[start..] {
             render_record(&mut out, r);
             n += 1;
         }
@@ -321,5 +341,29 @@ mod tests {
             l.appended(n);
         }
         assert!(l.should_rewrite());
+    }
+
+    #[test]
+    fn expunged_uids_leave_the_records_few_or_many() {
+        let mut l = UidList::parse("3 V1 N1 Gab\n").unwrap();
+        for i in 0..100 {
+            l.assign(&format!("f{i}"));
+        }
+        // A few (binary search), with repeats and UIDs that are not there.
+        l.remove_uids(&[5, 1, 5, 100, 1000]);
+        let uids: Vec<u32> = l.records.iter().map(|r| r.uid).collect();
+        assert_eq!(uids.len(), 97);
+        assert!(!uids.contains(&1) && !uids.contains(&5) && !uids.contains(&100));
+        // Many (one pass).
+        let gone: Vec<u32> = (10..60).collect();
+        l.remove_uids(&gone);
+        let uids: Vec<u32> = l.records.iter().map(|r| r.uid).collect();
+        assert_eq!(uids.len(), 47);
+        assert!(uids.windows(2).all(|w| w[0] < w[1]), "still in order");
+        assert!(uids.iter().all(|u| !(10..60).contains(u)));
+        // The unwritten tail is what follows the last written UID.
+        l.appended(l.render_unwritten().1);
+        l.assign("new");
+        assert_eq!(l.render_unwritten(), ("101 :new\n".to_string(), 1));
     }
 }
