@@ -5,10 +5,9 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command};
 
+use support::dovecot::Dovecot;
 use support::Server;
 
 fn lists(lines: &[String]) -> Vec<String> {
@@ -69,63 +68,6 @@ fn utf8_names_in_and_out_utf7_for_rev1_and_on_disk() {
     }
 }
 
-/// A private Dovecot with only its auth service, for doveadm; killed on drop.
-struct Dovecot {
-    child: Child,
-    conf: std::path::PathBuf,
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Dovecot {
-    fn start(dir: &Path) -> Dovecot {
-        let d = dir.join("dovecot");
-        std::fs::create_dir_all(d.join("run")).unwrap();
-        std::fs::create_dir_all(d.join("state")).unwrap();
-        for p in [dir.to_path_buf(), d.clone()] {
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        Command::new("chmod").args(["-R", "a+rwX"]).arg(dir.join("home")).status().unwrap();
-        let home = dir.join("home/alice");
-        std::fs::write(d.join("passwd"), format!("alice:{{PLAIN}}x:65534:65534::{}::\n", home.display())).unwrap();
-        let conf = d.join("dovecot.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "base_dir = {0}/run\nstate_dir = {0}/state\nlog_path = {0}/dovecot.log\nprotocols =\n\
-                 mail_location = maildir:~/Maildir\n\
-                 passdb {{\n  driver = passwd-file\n  args = {0}/passwd\n}}\n\
-                 userdb {{\n  driver = passwd-file\n  args = {0}/passwd\n}}\n",
-                d.display()
-            ),
-        )
-        .unwrap();
-        let dovecot = ["/usr/sbin/dovecot", "dovecot"].iter().find(|p| Path::new(p).exists()).unwrap_or(&"dovecot");
-        let child = Command::new(dovecot)
-            .args(["-F", "-c"])
-            .arg(&conf)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("dovecot (install dovecot-imapd with contrib/test)");
-        let me = Dovecot { child, conf };
-        support::eventually("Dovecot's auth socket", || d.join("run/auth-userdb").exists());
-        me
-    }
-
-    fn doveadm(&self, args: &[&str]) -> String {
-        let out = Command::new("doveadm").arg("-c").arg(&self.conf).args(args).output().expect("doveadm");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "doveadm {args:?}: {text}");
-        text
-    }
-}
-
 #[test]
 fn dovecot_and_tegami_name_utf8_mailboxes_alike() {
     let server = Server::start(&[]);
@@ -134,7 +76,7 @@ fn dovecot_and_tegami_name_utf8_mailboxes_alike() {
     u.ok("CREATE \"Entwürfe/Ärger\"");
     u.ok("CREATE \"R&D\"");
     u.ok("LOGOUT");
-    let dovecot = Dovecot::start(server.dir.path());
+    let dovecot = Dovecot::start(server.dir.path(), &["alice"], "");
     // Dovecot reads tegami's directories as the same names (its separator
     // here is Maildir++'s `.`), in UTF-8...
     let listed = dovecot.doveadm(&["mailbox", "list", "-u", "alice"]);

@@ -7,70 +7,16 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-
 use sha1::{Digest, Sha1};
+use support::dovecot::Dovecot;
 use support::Server;
 
-/// A private Dovecot (no protocols, only what doveadm needs) over the
-/// test's homes; killed on drop.
-struct Dovecot {
-    child: Child,
-    conf: PathBuf,
+/// What this test asks of the private Dovecot.
+trait Guids {
+    fn guids(&self, mailbox: &str) -> Vec<(u32, String)>;
 }
 
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Dovecot {
-    fn start(dir: &Path) -> Dovecot {
-        let d = dir.join("dovecot");
-        std::fs::create_dir_all(d.join("run")).unwrap();
-        std::fs::create_dir_all(d.join("state")).unwrap();
-        for p in [dir.to_path_buf(), d.clone()] {
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        // doveadm works as the mail user (nobody): it must reach the files.
-        Command::new("chmod").args(["-R", "a+rwX"]).arg(dir.join("home")).status().unwrap();
-        let home = dir.join("home/alice");
-        std::fs::write(d.join("passwd"), format!("alice:{{PLAIN}}x:65534:65534::{}::\n", home.display())).unwrap();
-        let conf = d.join("dovecot.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "base_dir = {0}/run\nstate_dir = {0}/state\nlog_path = {0}/dovecot.log\nprotocols =\n\
-                 mail_location = maildir:~/Maildir\n\
-                 passdb {{\n  driver = passwd-file\n  args = {0}/passwd\n}}\n\
-                 userdb {{\n  driver = passwd-file\n  args = {0}/passwd\n}}\n",
-                d.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("/usr/sbin/dovecot")
-            .args(["-F", "-c"])
-            .arg(&conf)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("dovecot (install dovecot-imapd with contrib/test)");
-        let me = Dovecot { child, conf };
-        support::eventually("Dovecot's auth socket", || d.join("run/auth-userdb").exists());
-        me
-    }
-
-    fn doveadm(&self, args: &[&str]) -> String {
-        let out = Command::new("doveadm").arg("-c").arg(&self.conf).args(args).output().expect("doveadm");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "doveadm {args:?}: {text}");
-        text
-    }
-
+impl Guids for Dovecot {
     /// `uid guid` pairs of a mailbox as Dovecot reads them.
     fn guids(&self, mailbox: &str) -> Vec<(u32, String)> {
         let text = self.doveadm(&["fetch", "-u", "alice", "uid guid", "mailbox", mailbox]);
@@ -110,7 +56,7 @@ fn dovecot_reads_the_same_mailbox_and_message_guids() {
     c.select("box");
     let box_ids = c.ok("UID FETCH 1:* (EMAILID)");
     c.ok("LOGOUT");
-    let dovecot = Dovecot::start(server.dir.path());
+    let dovecot = Dovecot::start(server.dir.path(), &["alice"], "");
     let status = dovecot.doveadm(&["mailbox", "status", "-u", "alice", "guid", "box"]);
     assert_eq!(status.trim(), format!("box guid={id}"));
     let inbox = dovecot.guids("INBOX");

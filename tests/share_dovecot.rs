@@ -6,75 +6,8 @@
 mod share_common;
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-use std::process::{Child, Command};
-
 use share_common::{login, start, untagged, ACCOUNTS};
-
-/// A private Dovecot (no protocols, only its auth service for doveadm)
-/// over the test's homes; killed on drop.
-struct Dovecot {
-    child: Child,
-    conf: std::path::PathBuf,
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Dovecot {
-    fn start(dir: &Path) -> Dovecot {
-        let d = dir.join("dovecot");
-        std::fs::create_dir_all(d.join("run")).unwrap();
-        std::fs::create_dir_all(d.join("state")).unwrap();
-        // Dovecot's auth runs as its own user and doveadm as the mail user:
-        // both must reach the test's files.
-        for p in [dir.to_path_buf(), d.clone()] {
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        Command::new("chmod").args(["-R", "a+rwX"]).arg(dir.join("home")).status().unwrap();
-        let passwd: String = ACCOUNTS
-            .iter()
-            .map(|u| format!("{u}:{{PLAIN}}x:65534:65534::{}::\n", dir.join("home").join(u).display()))
-            .collect();
-        std::fs::write(d.join("passwd"), passwd).unwrap();
-        let conf = d.join("dovecot.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "base_dir = {0}/run\nstate_dir = {0}/state\nlog_path = {0}/dovecot.log\nprotocols =\n\
-                 mail_location = maildir:~/Maildir\nmail_plugins = acl\n\
-                 passdb {{\n  driver = passwd-file\n  args = {0}/passwd\n}}\n\
-                 userdb {{\n  driver = passwd-file\n  args = {0}/passwd\n}}\n\
-                 plugin {{\n  acl = vfile\n}}\n",
-                d.display()
-            ),
-        )
-        .unwrap();
-        let dovecot = ["/usr/sbin/dovecot", "dovecot"].iter().find(|p| Path::new(p).exists()).unwrap_or(&"dovecot");
-        let child = Command::new(dovecot)
-            .args(["-F", "-c"])
-            .arg(&conf)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("dovecot (install dovecot-imapd with contrib/test)");
-        let me = Dovecot { child, conf };
-        support::eventually("Dovecot's auth socket", || d.join("run/auth-userdb").exists());
-        me
-    }
-
-    fn doveadm(&self, args: &[&str]) -> String {
-        let out = Command::new("doveadm").arg("-c").arg(&self.conf).args(args).output().expect("doveadm");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "doveadm {args:?}: {text}");
-        text
-    }
-}
+use support::dovecot::Dovecot;
 
 #[test]
 fn tegami_and_dovecot_read_each_others_acls() {
@@ -84,7 +17,7 @@ fn tegami_and_dovecot_read_each_others_acls() {
     for u in ["alice", "carol", "eve"] {
         login(&server, u).ok("LOGOUT");
     }
-    let dovecot = Dovecot::start(server.dir.path());
+    let dovecot = Dovecot::start(server.dir.path(), ACCOUNTS, "mail_plugins = acl\nplugin {\n  acl = vfile\n}\n");
     let acl_file = server.dir.path().join("home/bob/Maildir/.Team/dovecot-acl");
 
     // Dovecot writes, tegami enforces.

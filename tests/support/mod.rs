@@ -3,6 +3,8 @@
 //! talk to it with a scripted raw client over TCP or TLS.
 #![allow(dead_code)]
 
+pub mod dovecot;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
