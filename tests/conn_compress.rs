@@ -139,20 +139,20 @@ fn check(stdout: &str) {
 
 #[test]
 fn python_imaplib_through_compress_in_clear_text() {
-    let server = Server::start(&[]);
+    let server = Server::start_hashed(&[]);
     check(&python(&server, "plain"));
     assert!(server.log().contains("COMPRESS DEFLATE"), "{}", server.log());
 }
 
 #[test]
 fn python_imaplib_through_compress_under_tls() {
-    let server = Server::start(&[]);
+    let server = Server::start_hashed(&[]);
     check(&python(&server, "tls"));
 }
 
 #[test]
 fn compress_answers_exactly_and_only_after_login() {
-    let server = Server::start(&[]);
+    let server = Server::start_hashed(&[]);
     let mut c = server.connect();
     assert_eq!(c.cmd("COMPRESS DEFLATE"), ["t1 BAD COMPRESS needs a logged-in session: LOGIN first"]);
     c.ok("LOGIN alice wonderland");
@@ -181,7 +181,7 @@ fn compress_answers_exactly_and_only_after_login() {
 
 #[test]
 fn offlineimap_syncs_through_compress() {
-    let server = Server::start(&[]);
+    let server = Server::start_hashed(&[]);
     let mut c = server.login("alice");
     let mut msgs = Vec::new();
     for i in 1..=3 {

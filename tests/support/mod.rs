@@ -38,6 +38,13 @@ impl Server {
         Server::start_in(tempfile::tempdir().expect("temp dir"), extra, prepare)
     }
 
+    /// [`Server::start`] with the accounts as an administrator writes them
+    /// (SHA512-CRYPT hashes, see [`write_hashed_passwd`]): for tests of
+    /// real clients, which must not pass only with `{PLAIN}` secrets.
+    pub fn start_hashed(extra: &[&str]) -> Server {
+        Server::start_with(extra, |d| write_hashed_passwd(d, USERS))
+    }
+
     /// [`Server::start_with`] in a temporary directory made by the caller.
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str], prepare: impl FnOnce(&Path)) -> Server {
         let d = dir.path();
