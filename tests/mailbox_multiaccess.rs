@@ -150,3 +150,45 @@ fn idle_without_a_selected_mailbox_and_bad_done() {
     assert!(r.last().unwrap().contains(" BAD "), "{r:?}");
     a.ok("NOOP");
 }
+
+/// A first session holds `\Recent` for every message an MTA delivered
+/// (here 3,000): its RECENT counts follow its own APPENDs, another
+/// session's (recent for that session, the first to learn of it), its
+/// expunges and a reselect of the same mailbox, where the messages it holds
+/// stay recent for it and for nobody else.
+#[test]
+fn a_session_holding_thousands_of_recent_messages_counts_them_through_changes() {
+    let server = Server::start(&[]);
+    let new = server.maildir("alice").join("new");
+    fs::create_dir_all(&new).unwrap();
+    for i in 0..3000 {
+        fs::write(new.join(format!("1700000000.M{i}P1.mta")), message(&format!("delivered {i}"))).unwrap();
+    }
+    let mut a = server.login("alice");
+    let sel = a.select("INBOX");
+    assert_eq!(Client::number(&sel, "EXISTS"), Some(3000));
+    assert_eq!(Client::number(&sel, "RECENT"), Some(3000), "{sel:?}");
+
+    let r = a.append("INBOX", "", &message("own"));
+    let r = untagged(&r);
+    assert_eq!(r, ["* 3001 EXISTS", "* 3001 RECENT"]);
+
+    a.ok("UID STORE 1:2 +FLAGS.SILENT (\\Deleted)");
+    let r = untagged(&a.ok("EXPUNGE"));
+    assert_eq!(r, ["* 2 EXPUNGE", "* 1 EXPUNGE"]);
+
+    let mut b = server.login("alice");
+    let sel_b = b.select("INBOX");
+    assert_eq!(Client::number(&sel_b, "RECENT"), Some(0), "{sel_b:?}");
+    // B, selected, is the first to learn of its own message.
+    b.append("INBOX", "", &message("from b"));
+    assert_eq!(untagged(&a.ok("NOOP")), ["* 3000 EXISTS", "* 2999 RECENT"]);
+
+    let sel = a.select("INBOX");
+    assert_eq!(Client::number(&sel, "RECENT"), Some(2999), "reselect keeps them: {sel:?}");
+    let r = a.ok("UID SEARCH RECENT");
+    let hits = r.iter().find(|l| l.starts_with("* SEARCH")).unwrap().split(' ').count() - 2;
+    assert_eq!(hits, 2999);
+    let sel_b = b.select("INBOX");
+    assert_eq!(Client::number(&sel_b, "RECENT"), Some(1), "{sel_b:?}");
+}

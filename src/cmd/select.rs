@@ -37,7 +37,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     }
     // The `\Recent` messages this session was first told of stay recent for
     // it when it selects (or examines) the same mailbox again (RFC 3501 2.3.2).
-    let held = s.view.take().map(|v| (v.name.clone(), v.recent.clone()));
+    let held = s.view.take().map(|v| (v.name.clone(), v.held_recent()));
     s.unselect();
     if params.condstore {
         condstore_on(s);
@@ -52,8 +52,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     let selection = s.shared.store.select(&mb);
     let mut view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
     if let Some((_, recent)) = held.filter(|(n, _)| *n == view.name) {
-        let still: Vec<u32> = recent.into_iter().filter(|&u| view.seq_of(u).is_some()).collect();
-        view.recent.extend(still);
+        view.hold_recent(recent);
     }
     let snap = view.snapshot.clone();
     let permanent = (!read_only).then(|| target.permanent_flags(mailbox_flags(&snap.keywords)));

@@ -40,8 +40,12 @@ pub struct MailboxView {
     pub modseqs: Vec<u64>,
     /// CONDSTORE / QRESYNC as enabled by the session.
     pub ext: SyncExt,
-    /// The messages this session holds `\Recent` for.
+    /// The messages this session holds `\Recent` for; always messages of
+    /// the view (`uids`), so counting them costs nothing however many.
     pub recent: HashSet<u32>,
+    /// `\Recent` messages claimed before the view holds them (they
+    /// arrived after its snapshot); they join `recent` when they do.
+    recent_later: Vec<u32>,
     /// The snapshot the view was last brought up to date with.
     pub snapshot: Arc<Snapshot>,
     /// UIDs expunged by others but not yet reported (the client may not
@@ -68,19 +72,35 @@ impl MailboxView {
         ext: SyncExt,
     ) -> MailboxView {
         let hook = selection.mailbox().add_hook(Arc::new(move || notifier.notify()));
-        let recent = if read_only { HashSet::new() } else { selection.mailbox().claim_recent().into_iter().collect() };
-        MailboxView {
+        let claimed = if read_only { Vec::new() } else { selection.mailbox().claim_recent() };
+        let mut view = MailboxView {
             name,
             read_only,
             uids: snapshot.entries.iter().map(|e| e.uid).collect(),
             flags: snapshot.entries.iter().map(|e| e.flags.clone()).collect(),
             modseqs: snapshot.entries.iter().map(|e| e.modseq).collect(),
             ext,
-            recent,
+            recent: HashSet::new(),
+            recent_later: Vec::new(),
             snapshot,
             selection,
             pending_expunge: HashSet::new(),
             hook,
+        };
+        view.hold_recent(claimed);
+        view
+    }
+
+    /// Takes `\Recent` for `claimed`: those in the view at once, those
+    /// above its highest UID when they arrive; the rest are gone already.
+    pub fn hold_recent(&mut self, claimed: Vec<u32>) {
+        let top = self.uids.last().copied().unwrap_or(0);
+        for uid in claimed {
+            if self.seq_of(uid).is_some() {
+                self.recent.insert(uid);
+            } else if uid > top {
+                self.recent_later.push(uid);
+            }
         }
     }
 
@@ -219,9 +239,11 @@ impl MailboxView {
             self.modseqs.push(e.modseq);
         }
         if self.uids.len() > before {
+            let mut claimed = std::mem::take(&mut self.recent_later);
             if !self.read_only {
-                self.recent.extend(self.mailbox().claim_recent());
+                claimed.extend(self.mailbox().claim_recent());
             }
+            self.hold_recent(claimed);
             arrived_or_gone = true;
             out.push(Response::Exists(self.uids.len() as u32));
             out.push(Response::Recent(self.recent_count() as u32));
@@ -238,11 +260,17 @@ impl MailboxView {
         out
     }
 
+    /// Every message this session holds `\Recent` for, in the view or
+    /// still to arrive (kept when it selects the same mailbox again).
+    pub fn held_recent(&self) -> Vec<u32> {
+        self.recent.iter().chain(&self.recent_later).copied().collect()
+    }
+
     /// Messages in the view with `\Recent` for this session.
     pub fn recent_count(&self) -> usize {
-        // Over the (few) recent ones, not over every message: this runs
-        // at every new message.
-        self.recent.iter().filter(|&&u| self.seq_of(u).is_some()).count()
+        // `recent` holds only messages of the view: this runs at every new
+        // message, and a first session may hold every message recent.
+        self.recent.len()
     }
 
     /// Records flags this session itself set (with their mod-sequence), so
