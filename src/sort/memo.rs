@@ -34,6 +34,8 @@ fn tables() -> &'static Mutex<Tables> {
 
 /// The table of the mailbox in `dir` (made empty the first time).
 pub fn table(dir: &Path) -> Arc<Mutex<Table>> {
+    // The keys and order of a mailbox go when the store drops it.
+    crate::store::on_dropped_mailbox(forget);
     let mut all = tables().lock();
     let t = {
         let (t, used) = all.entry(dir.to_path_buf()).or_insert_with(|| (Arc::default(), Instant::now()));
@@ -42,6 +44,13 @@ pub fn table(dir: &Path) -> Arc<Mutex<Table>> {
     };
     keep_within(&mut all, dir, BUDGET);
     t
+}
+
+/// Drops the keys and the kept order of the mailbox in `dir` (the store
+/// dropped its state: nobody had it open and others needed the room).
+pub fn forget(dir: &Path) {
+    tables().lock().remove(dir);
+    orders().lock().remove(dir);
 }
 
 /// Drops the least recently used tables other than `dir`'s, and none in
@@ -124,6 +133,17 @@ pub fn view_state(counter: u64, uids: &[u32]) -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mailbox_forgotten_loses_its_keys_and_its_kept_order() {
+        let dir = Path::new("/nonexistent/memo-forgotten");
+        table(dir).lock().insert(7, (1, Arc::default()));
+        keep_order(dir, Order { state: (1, 2), criteria: Vec::new(), order: Arc::new(vec![(1, 7)]) });
+        assert!(order(dir, (1, 2), &[]).is_some());
+        forget(dir);
+        assert!(order(dir, (1, 2), &[]).is_none());
+        assert!(table(dir).lock().is_empty());
+    }
 
     #[test]
     fn tables_are_per_directory_and_trimmed() {

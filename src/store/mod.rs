@@ -106,12 +106,17 @@ impl Store {
     /// their files are closed however many mailboxes are opened over time.
     pub fn mailbox(&self, dir: &Path) -> Arc<MailboxShared> {
         let mut boxes = self.boxes.lock();
-        if !boxes.contains_key(dir) && (boxes.len() >= KEEP_OPEN || unused_messages(&boxes) > KEEP_WARM_MESSAGES) {
-            evict(&mut boxes);
-        }
+        let dropped = if !boxes.contains_key(dir) && (boxes.len() >= KEEP_OPEN || over_budget(&boxes)) {
+            evict(&mut boxes)
+        } else {
+            Dropped::default()
+        };
         let mb = boxes.entry(dir.to_path_buf()).or_insert_with(|| Arc::new(MailboxShared::new(dir.to_path_buf())));
         mb.touch();
-        mb.clone()
+        let mb = mb.clone();
+        drop(boxes);
+        dropped_mailboxes(&dropped);
+        mb
     }
 
     /// How many mailboxes the registry holds (for monitoring and tests).
@@ -128,11 +133,24 @@ impl Store {
                 mb.wake_all();
             }
         }
+        drop(boxes);
+        dropped_mailboxes(&Dropped { dirs: dirs.to_vec(), messages: 0 });
     }
 
     /// Starts a session's selection of a mailbox: registers a wake channel
     /// and, with the watcher, watches the mailbox while selected.
     pub fn select(&self, mailbox: &Arc<MailboxShared>) -> Selection {
+        // A large mailbox selected (and so read) leaves less room for the
+        // warm ones nobody uses.
+        let dropped = {
+            let mut boxes = self.boxes.lock();
+            if over_budget(&boxes) {
+                evict(&mut boxes)
+            } else {
+                Dropped::default()
+            }
+        };
+        dropped_mailboxes(&dropped);
         let (id, rx) = mailbox.add_waker();
         if let Some(w) = &self.watcher {
             w.watch(mailbox);
@@ -147,35 +165,89 @@ const KEEP_OPEN: usize = 128;
 /// same few folders in turn keeps them warm).
 const KEEP_WARM: Duration = Duration::from_secs(30);
 
-/// Unused mailboxes are kept warm up to this many messages in all: the
-/// entries of a 100,000-message INBOX nobody has open are 30 MB, and
-/// reading them back costs a fraction of a second when it is opened again.
+/// Unused mailboxes are kept warm while all mailboxes held, those in use
+/// included, have no more than this many messages: the entries of a
+/// 100,000-message INBOX are 30 MB, reading a mailbox back costs a fraction
+/// of a second when it is opened again, and a server busy with a large
+/// mailbox should not also hold the small ones nobody has open.
 const KEEP_WARM_MESSAGES: usize = 20_000;
+
+/// Functions told of every mailbox directory the registry drops, so state
+/// kept for it elsewhere (the sort keys) goes with it.
+static DROP_HOOKS: Mutex<Vec<fn(&Path)>> = Mutex::new(Vec::new());
+
+/// Has `hook` called with each mailbox directory the registry drops (once
+/// per function, however often registered).
+pub fn on_dropped_mailbox(hook: fn(&Path)) {
+    let mut hooks = DROP_HOOKS.lock();
+    if !hooks.iter().any(|h| std::ptr::fn_addr_eq(*h, hook)) {
+        hooks.push(hook);
+    }
+}
+
+/// What [`evict`] dropped: the directories, and how many messages the
+/// large ones (counted by the eviction budget) had.
+#[derive(Default)]
+struct Dropped {
+    dirs: Vec<PathBuf>,
+    messages: usize,
+}
+
+/// Tells the hooks of the mailboxes dropped, and gives the memory they held
+/// back to the system when it was much.
+fn dropped_mailboxes(dropped: &Dropped) {
+    if dropped.dirs.is_empty() {
+        return;
+    }
+    let hooks = DROP_HOOKS.lock().clone();
+    for d in &dropped.dirs {
+        for h in &hooks {
+            h(d);
+        }
+    }
+    if dropped.messages >= 10_000 {
+        memory::release_freed();
+    }
+}
 
 fn unused(mb: &Arc<MailboxShared>) -> bool {
     Arc::strong_count(mb) == 1
 }
 
-/// Messages held by the mailboxes nobody uses.
-fn unused_messages(boxes: &HashMap<PathBuf, Arc<MailboxShared>>) -> usize {
-    boxes.values().filter(|mb| unused(mb)).map(|mb| mb.snapshot().entries.len()).sum()
+/// Whether some mailbox nobody uses is held while all mailboxes held have
+/// more than [`KEEP_WARM_MESSAGES`] messages.
+fn over_budget(boxes: &HashMap<PathBuf, Arc<MailboxShared>>) -> bool {
+    boxes.values().any(unused)
+        && boxes.values().map(|mb| mb.snapshot().entries.len()).sum::<usize>() > KEEP_WARM_MESSAGES
 }
 
 /// Drops the mailboxes no session, selection or command holds: first those
 /// not touched for [`KEEP_WARM`], all unused ones when that is not enough,
-/// and then the least recently used ones while the unused ones hold more
-/// than [`KEEP_WARM_MESSAGES`]. Their state is on disk (uid list, modseq
-/// sidecar, cache), so a later open reads it back.
-fn evict(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>) {
+/// and then the least recently used ones while all held mailboxes, those
+/// in use included, have more than [`KEEP_WARM_MESSAGES`] messages. Their
+/// state is on disk (uid list, modseq sidecar, cache), so a later open
+/// reads it back. Call [`dropped_mailboxes`] with what it returns once the
+/// registry's lock is released.
+fn evict(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>) -> Dropped {
     evict_within(boxes, KEEP_WARM_MESSAGES)
 }
 
-/// [`evict`] with a budget of `warm_messages` for the unused mailboxes.
-fn evict_within(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, warm_messages: usize) {
+/// [`evict`] with a budget of `warm_messages` messages.
+fn evict_within(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, warm_messages: usize) -> Dropped {
     let before = boxes.len();
-    boxes.retain(|_, mb| !(unused(mb) && mb.idle_for() > KEEP_WARM));
+    let mut dropped = Vec::new();
+    let mut drop_if = |boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, f: &dyn Fn(&Arc<MailboxShared>) -> bool| {
+        boxes.retain(|dir, mb| {
+            let go = unused(mb) && f(mb);
+            if go {
+                dropped.push(dir.clone());
+            }
+            !go
+        })
+    };
+    drop_if(boxes, &|mb| mb.idle_for() > KEEP_WARM);
     if boxes.len() >= KEEP_OPEN {
-        boxes.retain(|_, mb| !unused(mb));
+        drop_if(boxes, &|_| true);
     }
     let mut dropped_messages = 0;
     let mut idle: Vec<(std::time::Duration, PathBuf, usize)> = boxes
@@ -183,21 +255,21 @@ fn evict_within(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, warm_messages:
         .filter(|(_, mb)| unused(mb))
         .map(|(dir, mb)| (mb.idle_for(), dir.clone(), mb.snapshot().entries.len()))
         .collect();
-    let mut warm: usize = idle.iter().map(|i| i.2).sum();
+    let in_use: usize = boxes.values().filter(|mb| !unused(mb)).map(|mb| mb.snapshot().entries.len()).sum();
+    let mut held: usize = in_use + idle.iter().map(|i| i.2).sum::<usize>();
     // Longest idle first.
     idle.sort_by_key(|i| std::cmp::Reverse(i.0));
     for (_, dir, messages) in idle {
-        if warm <= warm_messages {
+        if held <= warm_messages {
             break;
         }
         boxes.remove(&dir);
-        warm -= messages;
+        held -= messages;
         dropped_messages += messages;
+        dropped.push(dir);
     }
     log::debug!("mailbox registry: {} of {before} kept", boxes.len());
-    if dropped_messages >= 10_000 {
-        memory::release_freed();
-    }
+    Dropped { dirs: dropped, messages: dropped_messages }
 }
 
 /// A session's hold on a selected mailbox; ends (unwatches) when dropped.

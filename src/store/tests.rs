@@ -712,3 +712,38 @@ fn unused_mailboxes_beyond_the_warm_budget_are_dropped_least_recent_first() {
     // A dropped one reads its state back.
     assert_eq!(acc.open("Old").unwrap().sync().unwrap().entries.len(), 4);
 }
+
+#[test]
+fn messages_of_mailboxes_in_use_leave_less_room_for_unused_ones_and_hooks_hear_of_drops() {
+    static HEARD: parking_lot::Mutex<Vec<std::path::PathBuf>> = parking_lot::Mutex::new(Vec::new());
+    fn heard(dir: &Path) {
+        HEARD.lock().push(dir.to_path_buf());
+    }
+    on_dropped_mailbox(heard);
+    on_dropped_mailbox(heard);
+    let (_t, acc) = account();
+    let store = acc.store().clone();
+    acc.create("Old").unwrap();
+    let old = acc.open("Old").unwrap();
+    for i in 0..4 {
+        old.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    old.sync().unwrap();
+    let old_dir = old.dir().to_path_buf();
+    drop(old);
+    let inbox = acc.open("INBOX").unwrap();
+    for i in 0..5 {
+        inbox.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    inbox.sync().unwrap();
+    let held = || store.boxes.lock().contains_key(&old_dir);
+    // The unused Old (4) fits a budget of 6 alone, not with the INBOX's 5.
+    let dropped = evict_within(&mut store.boxes.lock(), 9);
+    assert!(held() && dropped.dirs.is_empty());
+    let dropped = evict_within(&mut store.boxes.lock(), 6);
+    assert_eq!(dropped.dirs, [old_dir.clone()]);
+    assert!(!held());
+    dropped_mailboxes(&dropped);
+    assert_eq!(HEARD.lock().iter().filter(|d| **d == old_dir).count(), 1, "each hook once");
+    assert!(Arc::ptr_eq(&inbox, &acc.open("INBOX").unwrap()), "a mailbox in use is never dropped");
+}
