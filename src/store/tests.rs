@@ -741,7 +741,7 @@ fn messages_of_mailboxes_in_use_leave_less_room_for_unused_ones_and_hooks_hear_o
     let dropped = evict_within(&mut store.boxes.lock(), 9);
     assert!(held() && dropped.dirs.is_empty());
     let dropped = evict_within(&mut store.boxes.lock(), 6);
-    assert_eq!(dropped.dirs, [old_dir.clone()]);
+    assert_eq!(dropped.dirs, std::slice::from_ref(&old_dir));
     assert!(!held());
     dropped_mailboxes(&dropped);
     assert_eq!(HEARD.lock().iter().filter(|d| **d == old_dir).count(), 1, "each hook once");
