@@ -566,7 +566,8 @@ impl MailboxShared {
         *self.last_used.lock() = std::time::Instant::now();
     }
 
-    /// How long since the registry last handed this mailbox out.
+    /// How long since the registry last handed this mailbox out or a
+    /// session left it.
     pub(crate) fn idle_for(&self) -> std::time::Duration {
         self.last_used.lock().elapsed()
     }

@@ -223,8 +223,9 @@ fn over_budget(boxes: &HashMap<PathBuf, Arc<MailboxShared>>) -> bool {
 
 /// Drops the mailboxes no session, selection or command holds: first those
 /// not touched for [`KEEP_WARM`], all unused ones when that is not enough,
-/// and then the least recently used ones while all held mailboxes, those
-/// in use included, have more than [`KEEP_WARM_MESSAGES`] messages. Their
+/// and then the least recently used ones but the last while all held
+/// mailboxes, those in use included, have more than [`KEEP_WARM_MESSAGES`]
+/// messages. Their
 /// state is on disk (uid list, modseq sidecar, cache), so a later open
 /// reads it back. Call [`dropped_mailboxes`] with what it returns once the
 /// registry's lock is released.
@@ -257,8 +258,11 @@ fn evict_within(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, warm_messages:
         .collect();
     let in_use: usize = boxes.values().filter(|mb| !unused(mb)).map(|mb| mb.snapshot().entries.len()).sum();
     let mut held: usize = in_use + idle.iter().map(|i| i.2).sum::<usize>();
-    // Longest idle first.
+    // Longest idle first. The one used last stays whatever its size: the
+    // folder a one-connection client (mutt) just left for another, and is
+    // likely to come back to, is not read again from scratch.
     idle.sort_by_key(|i| std::cmp::Reverse(i.0));
+    idle.pop();
     for (_, dir, messages) in idle {
         if held <= warm_messages {
             break;
@@ -303,5 +307,8 @@ impl Drop for Selection {
         if let Some(w) = &self.watcher {
             w.unwatch(&self.mailbox);
         }
+        // The mailbox a session just left is the most recently used one
+        // (see `evict_within`).
+        self.mailbox.touch();
     }
 }

@@ -705,9 +705,13 @@ fn unused_mailboxes_beyond_the_warm_budget_are_dropped_least_recent_first() {
     // 9 messages in unused mailboxes, 4 allowed: Old (4) goes, then Mid (3).
     evict_within(&mut store.boxes.lock(), 4);
     assert!(!held("Old") && !held("Mid") && held("New"));
-    // The one in use stays whatever the budget.
+    // The one used last stays whatever the budget, until another is.
     evict_within(&mut store.boxes.lock(), 0);
-    assert!(!held("New"));
+    assert!(held("New"));
+    acc.create("Newer").unwrap();
+    drop(acc.open("Newer").unwrap());
+    evict_within(&mut store.boxes.lock(), 0);
+    assert!(!held("New") && held("Newer"));
     assert!(Arc::ptr_eq(&inbox, &acc.open("INBOX").unwrap()), "a mailbox in use is never dropped");
     // A dropped one reads its state back.
     assert_eq!(acc.open("Old").unwrap().sync().unwrap().entries.len(), 4);
@@ -736,12 +740,20 @@ fn messages_of_mailboxes_in_use_leave_less_room_for_unused_ones_and_hooks_hear_o
         inbox.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
     }
     inbox.sync().unwrap();
+    // A session leaves an empty folder after Old: that one is used last.
+    acc.create("Left").unwrap();
+    let left = acc.open("Left").unwrap();
+    let selection = store.select(&left);
+    drop(left);
+    thread::sleep(Duration::from_millis(5));
+    drop(selection);
     let held = || store.boxes.lock().contains_key(&old_dir);
     // The unused Old (4) fits a budget of 6 alone, not with the INBOX's 5.
     let dropped = evict_within(&mut store.boxes.lock(), 9);
     assert!(held() && dropped.dirs.is_empty());
     let dropped = evict_within(&mut store.boxes.lock(), 6);
     assert_eq!(dropped.dirs, std::slice::from_ref(&old_dir));
+    assert!(store.boxes.lock().keys().any(|d| d.ends_with(".Left")), "the one left last stays");
     assert!(!held());
     dropped_mailboxes(&dropped);
     assert_eq!(HEARD.lock().iter().filter(|d| **d == old_dir).count(), 1, "each hook once");
