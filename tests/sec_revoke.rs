@@ -96,7 +96,7 @@ fn closings(text: &str) -> Vec<&str> {
 /// must come unasked and before anything else; then whatever follows
 /// until [`QUIET`], then the answer to DONE (`tag` names the IDLE).
 fn closed_then_done(b: &mut Client, tag: &str) -> (String, Vec<String>) {
-    let first = b.read_until(|l| l == CLOSED[1]);
+    let first = [b.response(), b.response()];
     assert_eq!(first, CLOSED, "the first lines after the revocation");
     let meanwhile = format!("{}\r\n{}", first.join("\r\n"), drain(b));
     b.send(b"DONE\r\n");
@@ -173,7 +173,7 @@ fn revocation_between_commands_with_notify_closes_before_any_fetch() {
     b.select("~alice/Shared");
     b.ok("NOTIFY SET (SELECTED (MessageNew (UID BODY.PEEK[TEXT]) MessageExpunge FlagChange))");
     revoke_and_append(&mut a);
-    let first = b.read_until(|l| l == CLOSED[1]);
+    let first = [b.response(), b.response()];
     assert_eq!(first, CLOSED, "the first lines after the revocation");
     let meanwhile = drain(&mut b);
     let noop = b.ok("NOOP");
@@ -217,6 +217,35 @@ fn revocation_stops_status_of_a_watched_mailbox() {
     a.append("Shared", "", &message("shared again"));
     let again = b.read_until(|l| l.starts_with("* STATUS"));
     assert_eq!(again, ["* STATUS ~alice/Shared (MESSAGES 6 UIDNEXT 8 UNSEEN 6)"]);
+}
+
+/// Reached through an alias and watched as well (SUBTREE): once closed,
+/// the mailbox is an unselected watched one, and that is silent too.
+#[test]
+fn revocation_closes_an_alias_and_silences_its_watch() {
+    let server = start();
+    let mut a = shared(&server, "lr");
+    // Bob's maildir exists from his first login on.
+    let mut b = login(&server, "bob");
+    let passwd = server.dir.path().join("passwd");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tegami"))
+        .args(["alias", "-u"])
+        .arg(&passwd)
+        .args(["bob", "add", "Team", "~alice/Shared"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    b.select("Team");
+    b.ok("NOTIFY SET (SELECTED (MessageNew (UID BODY.PEEK[TEXT]) MessageExpunge)) (SUBTREE (~alice/Shared) (MessageNew MessageExpunge))");
+    b.send(b"i1 IDLE\r\n");
+    assert_eq!(b.line(), "+ idling");
+
+    revoke_and_append(&mut a);
+    let (meanwhile, answer) = closed_then_done(&mut b, "i1");
+    let all = format!("{meanwhile}{}", answer.join("\r\n"));
+    nothing_of_the_mailbox(&all);
+    assert!(!all.contains("STATUS"), "a watched mailbox told after the revocation: {all:?}");
+    assert_eq!(answer, ["i1 OK IDLE terminated"]);
 }
 
 /// RFC 5267 updates of a search over the selected mailbox: no ADDTO for
