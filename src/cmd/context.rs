@@ -11,7 +11,7 @@
 //! numbers are still valid before EXPUNGE (RFC 5267 4.3.4), additions after
 //! them, after EXISTS (4.3.3).
 
-use super::{Outcome, Reply};
+use super::{resolve, Outcome, Reply};
 use crate::proto::command::SortCriterion;
 pub use crate::search::context::{Context, Contexts};
 use crate::search::{esearch_head, sequence_set_string, Program};
@@ -68,9 +68,20 @@ pub fn cancel_update(s: &mut Session, tags: &[String]) -> Outcome {
 /// with the RFC 5267 context updates around them: REMOVEFROM before the
 /// view's EXPUNGEs (while the numbers they use still hold), ADDTO after
 /// its EXISTS.
+///
+/// Nothing goes out once the user may no longer read the mailbox (the
+/// caller then closes it, see `resolve::refresh_selected`). The rights
+/// are looked at before the view moves on and again after, so a message
+/// that came after they went is never told, however the two raced.
 pub fn report_changes(s: &mut Session, expunge_ok: bool) {
+    if !resolve::selected_readable(s) {
+        return;
+    }
     let before = before_update(s);
     let responses = s.view_updates(expunge_ok);
+    if !resolve::selected_readable(s) {
+        return;
+    }
     let (first, last) = after_update(s, before);
     for l in &first {
         s.untagged(l);

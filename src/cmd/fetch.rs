@@ -239,6 +239,8 @@ pub fn fetch(
         let view = s.view_mut()?;
         targets.retain(|&i| view.modseqs[i] > since);
     }
+    // RFC 4314 4: reading sets \Seen only for a user with the "s" right.
+    let may_see = super::resolve::selected_rights(s).has(crate::acl::Right::Seen);
     let view = s.view_mut()?;
     if uid && !items.contains(&FetchAttr::Uid) {
         items.insert(0, FetchAttr::Uid);
@@ -246,7 +248,7 @@ pub fn fetch(
     let item_fields: Vec<u8> = items.iter().filter_map(cache_field).collect();
     let wants_size = items.contains(&FetchAttr::Rfc822Size);
     let text_beyond_cache = items.iter().any(|a| needs_text(a) && cache_field(a).is_none());
-    let mark_seen = !view.read_only && items.iter().any(sets_seen);
+    let mark_seen = !view.read_only && may_see && items.iter().any(sets_seen);
     // Set \Seen first, so the FLAGS sent below already show it.
     let mut seen_now = Vec::new();
     if mark_seen {

@@ -174,7 +174,7 @@ fn watch(s: &Session, set: &NotifySet, targets: Vec<(String, usize)>) -> Vec<Wat
         let last = (st.messages, st.uidnext, st.unseen, st.uidvalidity);
         debug_assert!(group < set.groups.len());
         let modseq = st.highest_modseq;
-        out.push(Watched { display, group, mailbox, _selection: selection, hook, last, modseq });
+        out.push(Watched { display, group, mailbox, _selection: selection, hook, last, modseq, access: t });
     }
     out
 }
@@ -188,6 +188,9 @@ fn selected_dir(s: &Session) -> Option<std::path::PathBuf> {
 /// MessageNew attributes for new messages, STATUS of other mailboxes,
 /// LIST for names and subscriptions.
 pub fn report_changes(s: &mut Session, expunge_ok: bool) {
+    // A mailbox the user may no longer read is closed before anything of
+    // it goes out (RFC 5465 5: no events for what the user cannot see).
+    resolve::refresh_selected(s, true);
     let attrs: Option<Vec<FetchAttr>> = s.notify.as_ref().and_then(|n| {
         n.selected()?.0.iter().find_map(|e| match e {
             Event::MessageNew(a) if !a.is_empty() => Some(a.clone()),
@@ -196,6 +199,8 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
     });
     let top = s.view.as_ref().map(|v| v.uids.last().copied().unwrap_or(0));
     super::context::report_changes(s, expunge_ok);
+    // Rights that went while the view moved on: closed before any FETCH.
+    resolve::refresh_selected(s, true);
     if s.notify.is_none() {
         return;
     }
@@ -216,6 +221,7 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
 fn statuses(s: &mut Session) {
     let selected = selected_dir(s);
     let condstore = s.sync_ext.condstore;
+    let me = s.user.as_ref().map(|u| u.account.user.clone()).unwrap_or_default();
     let Some(n) = s.notify.as_mut() else { return };
     let mut lines = Vec::new();
     for w in &mut n.watched {
@@ -223,6 +229,12 @@ fn statuses(s: &mut Session) {
             let _ = w.mailbox.sync();
         }
         let st = w.mailbox.snapshot().status(0);
+        // After the snapshot, so whatever it holds came while the rights
+        // did. Without them nothing is told, and the last counts stay, so
+        // a right given back tells what changed meanwhile.
+        if !resolve::still_readable(&mut w.access, &me) {
+            continue;
+        }
         let now = (st.messages, st.uidnext, st.unseen, st.uidvalidity);
         // With CONDSTORE on, STATUS carries HIGHESTMODSEQ (RFC 5465 with
         // RFC 7162), so a flag change that leaves UNSEEN alone is told too.
@@ -388,6 +400,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
     let started = Instant::now();
     while s.notify.is_some() {
         notifier.drain();
+        resolve::refresh_selected(s, true);
         let selected =
             s.notify.as_ref().and_then(|n| n.selected()).map(|(e, now)| (e.contains(&Event::FlagChange), now));
         match selected {

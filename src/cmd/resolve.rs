@@ -50,24 +50,38 @@ fn acl_stamp(account: &store::Account, mailbox: &str) -> Option<(u64, i64, i64)>
     Some((m.ino(), m.ctime(), m.ctime_nsec()))
 }
 
+/// Reads the rights on `t` again when its ACL file changed since they
+/// were read (a `stat` otherwise, cheap enough for every wake of IDLE or
+/// NOTIFY); whether `user` may still read the mailbox: `l` and `r` (RFC
+/// 4314 4: without `r` no SELECT, STATUS or FETCH, without `l` the mailbox
+/// does not exist for the user).
+pub fn still_readable(t: &mut Target, user: &str) -> bool {
+    let stamp = acl_stamp(&t.account, &t.name);
+    if stamp != t.acl_stamp {
+        t.acl_stamp = stamp;
+        t.rights = rights_in(&t.account, &t.name, user, t.own);
+    }
+    t.rights.has(Right::Lookup) && t.rights.has(Right::Read)
+}
+
+/// [`still_readable`] for the selected mailbox; true with none selected.
+pub fn selected_readable(s: &mut Session) -> bool {
+    let (Some(t), Some(user)) = (s.access.as_mut(), s.user.as_ref()) else { return true };
+    still_readable(t, &user.account.user)
+}
+
 /// Reads the rights on the selected mailbox again when its ACL file
 /// changed since, so a right the owner withdraws is gone at the session's
-/// next command, not at its next SELECT. Without `l` or `r` the mailbox is
-/// no longer selected when `close` (every command but those that leave it
-/// anyway): the client is told with `NO [NOPERM]` and `OK [CLOSED]`
-/// (RFC 7162 / RFC 9051's code for a mailbox closed).
+/// next command, not at its next SELECT, and before anything IDLE or
+/// NOTIFY would send of it. Without `l` or `r` the mailbox is no longer
+/// selected when `close` (every command but those that leave it anyway):
+/// the client is told with `NO [NOPERM]` and `OK [CLOSED]` (RFC 7162 /
+/// RFC 9051's code for a mailbox closed).
 pub fn refresh_selected(s: &mut Session, close: bool) {
-    let (Some(t), Some(user)) = (s.access.as_mut(), s.user.as_ref()) else { return };
-    let stamp = acl_stamp(&t.account, &t.name);
-    if stamp == t.acl_stamp {
+    if selected_readable(s) || !close {
         return;
     }
-    t.acl_stamp = stamp;
-    t.rights = rights_in(&t.account, &t.name, &user.account.user, t.own);
-    if !close || (t.rights.has(Right::Lookup) && t.rights.has(Right::Read)) {
-        return;
-    }
-    let display = t.display.clone();
+    let Some(display) = s.access.as_ref().map(|t| t.display.clone()) else { return };
     log::info!("{} the rights on {display} were withdrawn: no longer selected", s.tag());
     s.unselect();
     s.untagged("NO [NOPERM] The rights on the selected mailbox no longer allow reading it");

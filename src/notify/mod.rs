@@ -124,6 +124,9 @@ pub struct Watched {
     pub last: (usize, u32, usize, u32),
     /// HIGHESTMODSEQ as last seen.
     pub modseq: u64,
+    /// How the user reaches it, with the rights held there: looked at
+    /// again before each STATUS (see `cmd::resolve::still_readable`).
+    pub access: crate::session::access::Target,
 }
 
 impl Drop for Watched {
