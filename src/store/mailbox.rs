@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -690,14 +689,7 @@ impl MailboxShared {
         for _ in 0..3 {
             // Never through a symbolic link: a link planted in cur/ must
             // not make the server read outside the maildir.
-            let opened = fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-                .open(self.cur_path(&entry.file))
-                .and_then(|f| match f.metadata()?.is_file() {
-                    true => Ok(f),
-                    false => Err(std::io::Error::other("not a regular file")),
-                });
+            let opened = super::atomic::open_regular(&self.cur_path(&entry.file));
             match opened {
                 Ok(f) => return Ok(Some((f, entry))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {

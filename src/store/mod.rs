@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod atomic;
 pub mod cache;
 pub mod changes;
 pub mod deliver;
