@@ -40,6 +40,7 @@ pub mod modseq;
 pub mod name;
 pub mod objectid;
 pub mod perms;
+pub mod root;
 pub mod special_use;
 pub mod subscriptions;
 pub mod sync;
