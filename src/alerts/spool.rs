@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -230,7 +231,13 @@ pub fn claim(dir: &Path, id: &str) -> bool {
 /// candidates were listed before it, and another session may have seen an
 /// alert queued after that listing.
 pub fn unseen(dir: &Path, global: &Path, candidates: Vec<Alert>) -> io::Result<Vec<Alert>> {
-    let lock = File::options().create(true).truncate(false).write(true).open(dir.join(LOCK))?;
+    // Never through a link: a dangling one would make root create its target.
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(dir.join(LOCK))?;
     // SAFETY: flock on a descriptor we own; released when `lock` closes.
     if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
         return Err(io::Error::last_os_error());

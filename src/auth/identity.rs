@@ -254,4 +254,25 @@ mod tests {
         assert_eq!(fsuid(), 0);
         assert_eq!(groups().unwrap(), before);
     }
+
+    #[test]
+    fn a_session_that_panics_leaves_its_thread_root_again() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            assert!(switch(4242, 4242).is_err());
+            return;
+        }
+        std::thread::spawn(|| {
+            let caught = std::panic::catch_unwind(|| {
+                let _guard = SessionGuard::new();
+                switch(4242, 4242).unwrap();
+                panic!("a bug in the session");
+            });
+            assert!(caught.is_err());
+            // The pooled thread serves the next session as root.
+            assert_eq!((fsuid(), fsgid(), current()), (0, 0, None));
+        })
+        .join()
+        .unwrap();
+    }
 }

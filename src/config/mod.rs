@@ -329,6 +329,9 @@ mod tests {
         assert_eq!(c.mail, "%h/Maildir");
         assert_eq!(c.log_level, LogLevel::Major);
         assert!(c.cleartext_login);
+        // Dovecot's first_valid_uid: system accounts are never served as root.
+        assert_eq!(c.first_valid_uid, 500);
+        assert_eq!(run("-u p --first-valid-uid 1000").first_valid_uid, 1000);
     }
 
     #[test]
