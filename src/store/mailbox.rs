@@ -254,7 +254,7 @@ impl FileStamp {
     /// The stamp of a file, `None` when it does not exist.
     pub fn of(path: &Path) -> Option<FileStamp> {
         use std::os::unix::fs::MetadataExt;
-        let m = fs::metadata(path).ok()?;
+        let m = fs::symlink_metadata(path).ok()?;
         Some(FileStamp { ino: m.ino(), len: m.len(), mtime: m.modified().ok() })
     }
 }
@@ -404,11 +404,12 @@ impl MailboxShared {
     fn mtime_of(&self, file: &str, base: &str) -> i64 {
         use std::os::unix::fs::MetadataExt;
         let now = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        match fs::metadata(self.cur_path(file)) {
+        // The link itself, never what a link planted in cur/ points to.
+        match fs::symlink_metadata(self.cur_path(file)) {
             Ok(m) => m.mtime(),
             Err(_) => self
                 .refind(base)
-                .and_then(|name| fs::metadata(self.cur_path(&name)).ok())
+                .and_then(|name| fs::symlink_metadata(self.cur_path(&name)).ok())
                 .map(|m| m.mtime())
                 .unwrap_or_else(now),
         }
