@@ -16,8 +16,7 @@
 //! an owner cannot lock themselves out of their own mailbox.
 
 use std::fmt;
-use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 /// The sidecar file in each mailbox directory.
@@ -277,7 +276,7 @@ pub fn render(acl: &Acl) -> String {
 
 /// The ACL of the mailbox directory `dir`, `None` when it has no file.
 pub fn read(dir: &Path) -> io::Result<Option<Acl>> {
-    match fs::read_to_string(dir.join(FILE)) {
+    match crate::store::atomic::read_to_string(&dir.join(FILE)) {
         Ok(t) => Ok(Some(parse(&t))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
@@ -287,17 +286,7 @@ pub fn read(dir: &Path) -> io::Result<Option<Acl>> {
 /// Writes the ACL of `dir`: a temporary file, fsync, rename, so a reader
 /// sees the old file or the new one.
 pub fn write(dir: &Path, acl: &Acl) -> io::Result<()> {
-    let tmp = dir.join(format!(".{FILE}.tmp.{}", std::process::id()));
-    {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(render(acl).as_bytes())?;
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, dir.join(FILE))?;
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    crate::store::atomic::replace(&dir.join(FILE), render(acl).as_bytes())
 }
 
 /// The rights `user` holds under `acl` (see the module comment).

@@ -3,8 +3,7 @@
 //! and subscriptions. Kept in the sidecar file `tegami-aliases` at the
 //! account's maildir root, one `NAME<TAB>TARGET` line each.
 
-use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 /// The sidecar file at the maildir root.
@@ -21,7 +20,7 @@ pub struct Alias {
 
 /// The aliases of the account at `root` (none without the file).
 pub fn read(root: &Path) -> Vec<Alias> {
-    let Ok(text) = fs::read_to_string(root.join(FILE)) else { return Vec::new() };
+    let Ok(text) = crate::store::atomic::read_to_string(&root.join(FILE)) else { return Vec::new() };
     text.lines()
         .filter_map(|l| l.split_once('\t'))
         .filter(|(n, t)| check_name(n).is_ok() && check_target(t).is_ok())
@@ -31,15 +30,8 @@ pub fn read(root: &Path) -> Vec<Alias> {
 
 /// Writes the aliases (tmp file, fsync, rename).
 pub fn write(root: &Path, aliases: &[Alias]) -> io::Result<()> {
-    let tmp = root.join(format!(".{FILE}.tmp.{}", std::process::id()));
-    {
-        let mut f = fs::File::create(&tmp)?;
-        for a in aliases {
-            writeln!(f, "{}\t{}", a.name, a.target)?;
-        }
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, root.join(FILE))
+    let text: String = aliases.iter().map(|a| format!("{}\t{}\n", a.name, a.target)).collect();
+    crate::store::atomic::replace(&root.join(FILE), text.as_bytes())
 }
 
 /// Checks an alias name: an ordinary personal mailbox name, not INBOX.

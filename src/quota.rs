@@ -9,13 +9,11 @@
 //! `quota_rule2`, ... (also as `userdb_quota_rule`, Dovecot's syntax), and
 //! the server's `--quota` default.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::auth::passwd::Account;
+use crate::store::atomic;
 use crate::store::error::{Result, StoreError};
-use crate::store::filename;
 use crate::store::maildirsize::{self, Usage};
 use crate::store::Snapshot;
 
@@ -118,7 +116,7 @@ pub fn rules_of(account: &Account) -> Option<Limits> {
 
 /// Reads the sidecar at the maildir root; `None` when there is none.
 pub fn read_sidecar(root: &Path) -> Option<Limits> {
-    let text = fs::read_to_string(root.join(SIDECAR)).ok()?;
+    let text = atomic::read_to_string(&root.join(SIDECAR)).ok()?;
     let mut limits = Limits::default();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
         if let Err(e) = apply_items(&mut limits, line) {
@@ -132,17 +130,8 @@ pub fn read_sidecar(root: &Path) -> Option<Limits> {
 pub fn write_sidecar(root: &Path, limits: &Limits) -> Result<()> {
     let mut text = String::from("# Quota limits set by SETQUOTA; they take precedence over quota_rule.\n");
     text.push_str(&format!("bytes={}\nmessages={}\n", limits.bytes.unwrap_or(0), limits.messages.unwrap_or(0)));
-    let tmp = root.join("tmp").join(format!("{}.quota", filename::unique_base()));
-    let written = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, root.join(SIDECAR))
-    })();
-    written.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        StoreError::io(format!("writing {}", root.join(SIDECAR).display()), e)
-    })
+    atomic::replace(&root.join(SIDECAR), text.as_bytes())
+        .map_err(|e| StoreError::io(format!("writing {}", root.join(SIDECAR).display()), e))
 }
 
 /// What an account may do to other accounts' quotas (`tegami_admin=`).

@@ -17,7 +17,7 @@ use support::{Client, Server};
 /// home in the test directory, Dovecot extra fields.
 fn line(d: &Path, name: &str, password: &str, extra: &str) -> String {
     let hash = tegami::auth::hash_password("SHA512-CRYPT", password.as_bytes()).unwrap();
-    format!("{name}:{hash}:1000:1000::{}::{extra}\n", d.join("home").join(name).display())
+    format!("{name}:{hash}:{}::{}::{extra}\n", support::own_ids(), d.join("home").join(name).display())
 }
 
 fn server_with(lines: &[(&str, &str)]) -> Server {

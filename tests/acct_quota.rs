@@ -27,7 +27,7 @@ fn passwd(d: &Path) {
     for (user, pw, extra) in ACCOUNTS {
         let hash = tegami::auth::hash_password("SHA512-CRYPT", pw.as_bytes()).unwrap();
         let home = d.join("home").join(user);
-        text.push_str(&format!("{user}:{hash}:1000:1000::{}::{extra}\n", home.display()));
+        text.push_str(&format!("{user}:{hash}:{}::{}::{extra}\n", support::own_ids(), home.display()));
     }
     std::fs::write(d.join("passwd"), text).unwrap();
 }

@@ -13,7 +13,8 @@ fn passwd(d: &Path) {
     let hash = tegami::auth::hash_password("SHA512-CRYPT", b"alice-pw").unwrap();
     let home = d.join("home").join("alice@example.org");
     let line = format!(
-        "alice@example.org:{hash}:1000:1000::{}::userdb_quota_rule=*:storage=100M userdb_quota_rule2=*:messages=5000\n",
+        "alice@example.org:{hash}:{}::{}::userdb_quota_rule=*:storage=100M userdb_quota_rule2=*:messages=5000\n",
+        support::own_ids(),
         home.display()
     );
     std::fs::write(d.join("passwd"), line).unwrap();

@@ -13,7 +13,7 @@ fn start() -> Server {
     Server::start_with(&[], |d| {
         let mut passwd = String::new();
         for u in ["alice@a.example", "bob@a.example", "public@a.example", "carol@b.example", "public@b.example"] {
-            passwd.push_str(&format!("{u}:{hash}:1000:1000::{}::\n", d.join("home").join(u).display()));
+            passwd.push_str(&format!("{u}:{hash}:{}::{}::\n", support::own_ids(), d.join("home").join(u).display()));
         }
         std::fs::write(d.join("passwd"), passwd).unwrap();
     })

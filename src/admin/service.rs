@@ -78,14 +78,14 @@ fn show(mb: &Arc<MailboxShared>, mailbox: &str, uid: u32) -> Result<String, Stri
         .hidden_path(uid)
         .map_err(|e| format!("{mailbox}: {e}"))?
         .ok_or_else(|| format!("{mailbox}: no hidden message with UID {uid}"))?;
-    let data = std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let data = crate::store::atomic::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     Ok(String::from_utf8_lossy(&data).into_owned())
 }
 
 /// The Subject of a message file, unfolded, from its first 64 KiB.
 fn subject_of(path: &Path) -> Option<String> {
     let mut buf = Vec::new();
-    std::fs::File::open(path).ok()?.take(64 * 1024).read_to_end(&mut buf).ok()?;
+    crate::store::atomic::open_regular(path).ok()?.take(64 * 1024).read_to_end(&mut buf).ok()?;
     let end = header::header_end(&buf, 0, buf.len());
     let value = header::first(&buf[..end], b"Subject")?;
     Some(String::from_utf8_lossy(&header::unfold(value)).trim().to_string())

@@ -79,7 +79,7 @@ fn give_to_maildir_owner(root: &Path, file: &Path) {
 /// `show`: what the stored certificate is and whether it can be used now.
 fn show(name: &str, root: &Path) -> Result<String, String> {
     let path = own::path(root);
-    let data = match std::fs::read(&path) {
+    let data = match crate::store::atomic::read(&path) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(format!("{name} has no S/MIME certificate\n")),
         Err(e) => return Err(format!("reading {}: {e}", path.display())),

@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -142,22 +143,15 @@ pub fn new_id() -> String {
 /// file before it appears, so a server running as the mail user can remove
 /// it. Returns the file's path.
 pub fn write(dir: &Path, alert: &Alert, owner: Option<(u32, u32)>) -> io::Result<PathBuf> {
-    let tmp = dir.join(format!(".{}.tmp", alert.id));
     let target = dir.join(format!("{}{SUFFIX}", alert.id));
-    let result = (|| {
-        let mut f = File::options().write(true).create_new(true).open(&tmp)?;
+    crate::store::atomic::replace_with(&target, |f| {
         f.write_all(alert.render().as_bytes())?;
-        if let Some((uid, gid)) = owner {
-            chown(&tmp, uid, gid)?;
+        match owner {
+            Some((uid, gid)) => std::os::unix::fs::fchown(&*f, Some(uid), Some(gid)),
+            None => Ok(()),
         }
-        f.sync_all()?;
-        fs::rename(&tmp, &target)?;
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map(|()| target)
+    })?;
+    Ok(target)
 }
 
 /// Gives `path` to `uid:gid`.
@@ -208,7 +202,7 @@ fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
     const MOST: u64 = (MAX_TEXT + 512) as u64;
     let mut bytes = Vec::new();
-    File::open(path)?.take(MOST + 1).read_to_end(&mut bytes)?;
+    crate::store::atomic::open_regular(path)?.take(MOST + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MOST {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "longer than any alert"));
     }
@@ -237,13 +231,19 @@ pub fn claim(dir: &Path, id: &str) -> bool {
 /// candidates were listed before it, and another session may have seen an
 /// alert queued after that listing.
 pub fn unseen(dir: &Path, global: &Path, candidates: Vec<Alert>) -> io::Result<Vec<Alert>> {
-    let lock = File::options().create(true).truncate(false).write(true).open(dir.join(LOCK))?;
+    // Never through a link: a dangling one would make root create its target.
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(dir.join(LOCK))?;
     // SAFETY: flock on a descriptor we own; released when `lock` closes.
     if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
         return Err(io::Error::last_os_error());
     }
     let seen_path = dir.join(SEEN);
-    let seen: BTreeSet<String> = match fs::read_to_string(&seen_path) {
+    let seen: BTreeSet<String> = match crate::store::atomic::read_to_string(&seen_path) {
         Ok(s) => s.lines().map(str::to_string).collect(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeSet::new(),
         Err(e) => return Err(e),
@@ -260,12 +260,7 @@ pub fn unseen(dir: &Path, global: &Path, candidates: Vec<Alert>) -> io::Result<V
         record.push_str(id);
         record.push('\n');
     }
-    let tmp = dir.join(".seen.tmp");
-    let mut f = File::create(&tmp)?;
-    f.write_all(record.as_bytes())?;
-    f.sync_all()?;
-    fs::rename(&tmp, &seen_path)?;
-    File::open(dir)?.sync_all()?;
+    crate::store::atomic::replace(&seen_path, record.as_bytes())?;
     Ok(fresh)
 }
 

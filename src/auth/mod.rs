@@ -19,6 +19,7 @@ use std::path::PathBuf;
 
 pub mod directory;
 pub mod hash;
+pub mod identity;
 pub mod passwd;
 pub mod penalty;
 pub mod policy;

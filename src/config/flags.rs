@@ -170,6 +170,15 @@ pub const FLAGS: &[Flag] = &[
     },
     Flag {
         short: "",
+        long: "first-valid-uid",
+        arg: Arg::Required("UID"),
+        multi: false,
+        summary: "Running as root without --user, the lowest uid a session may access mail as.",
+        default: Some("500"),
+        doc: "Without --user, a server running as root gives each logged-in session its account's uid and gid (passwd-file columns 3 and 4, or userdb_uid and userdb_gid) for every file it touches, as Dovecot does; mail is never accessed as root. An account whose uid is below UID, or that has no uid (it would be served as root), cannot log in, and the log says why (Dovecot's first_valid_uid). --demo serves its own accounts as the process.",
+    },
+    Flag {
+        short: "",
         long: "max-line",
         arg: Arg::Required("BYTES"),
         multi: false,

@@ -72,6 +72,9 @@ pub struct Config {
     pub cleartext_login: bool,
     /// `--user USER[:GROUP]` to switch to after binding.
     pub run_as: Option<String>,
+    /// `--first-valid-uid`: run as root, the lowest uid a session may
+    /// access mail as.
+    pub first_valid_uid: u32,
     /// Longest command line, literals excluded.
     pub max_line: usize,
     /// Largest literal.
@@ -256,6 +259,7 @@ impl Config {
             log_level,
             cleartext_login: !m.opt_present("no-cleartext-login"),
             run_as: m.opt_str("user"),
+            first_valid_uid: number(&m, "first-valid-uid", 500u32)?,
             max_line: number(&m, "max-line", 65536)?,
             max_literal: number(&m, "max-literal", 64 * 1024 * 1024)?,
             idle_keepalive: Duration::from_secs(number(&m, "idle-keepalive", 120u64)?.max(1)),
@@ -325,6 +329,9 @@ mod tests {
         assert_eq!(c.mail, "%h/Maildir");
         assert_eq!(c.log_level, LogLevel::Major);
         assert!(c.cleartext_login);
+        // Dovecot's first_valid_uid: system accounts are never served as root.
+        assert_eq!(c.first_valid_uid, 500);
+        assert_eq!(run("-u p --first-valid-uid 1000").first_valid_uid, 1000);
     }
 
     #[test]

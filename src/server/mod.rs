@@ -80,11 +80,11 @@ impl Server {
         };
         match &config.run_as {
             Some(spec) => privileges::switch_to(spec)?,
-            None if privileges::is_root() => {
-                log::warn!(
-                    "running as root: give --user (for example a vmail user) so mail files are not handled as root"
-                )
-            }
+            None if privileges::is_root() => log::warn!(
+                "running as root without --user: each session accesses mail as its account's uid and gid \
+                 (accounts without a uid or below --first-valid-uid {} cannot log in)",
+                config.first_valid_uid
+            ),
             None => {}
         }
         let pool = Pool::new(config.max_channels);

@@ -129,6 +129,9 @@ fn worker(inner: Arc<Inner>) {
                 if catch_unwind(AssertUnwindSafe(|| job(&place))).is_err() {
                     log::warn!("a session ended with a panic; its channel is freed");
                 }
+                // Root's identity for the next job, however this one ended
+                // (the session's own guard does it too).
+                crate::auth::identity::restore();
                 // One lock for both, so a new job never sees the place free
                 // and no thread idle, and starts a needless thread.
                 let mut st = inner.state.lock();

@@ -103,6 +103,9 @@ pub struct Session {
 /// `release_channel` frees the session's channel; it is called as soon as
 /// LOGOUT is answered, so a client reconnecting at once finds room.
 pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, release_channel: &dyn Fn()) {
+    // Dropped last, panics included: the worker thread is root again after
+    // the session, whatever account it served (see `auth::identity`).
+    let _identity = crate::auth::identity::SessionGuard::new();
     // The login deadline is already on the socket (set at accept, so the
     // TLS handshake counted against it); logged_in() replaces it.
     let tls = stream.tls_description();
@@ -390,6 +393,15 @@ impl Session {
                 ));
             }
         };
+        let root = match self.enter_account(&account, &root) {
+            Ok(root) => root,
+            Err(why) => {
+                log::warn!("{} [{}] login of {} refused: {why}", self.tag(), self.peer, account.user);
+                return Err(Reply::No(
+                    "[UNAVAILABLE] The account's mail cannot be served safely; the server log says why".into(),
+                ));
+            }
+        };
         log::error!("{} [{}] login {} ({how})", self.tag(), self.peer, account.user);
         // Made before the store sees it, so every session names it by the
         // same canonical path (one shared state per mailbox).
@@ -412,6 +424,25 @@ impl Session {
         let autologout = self.shared.config.net.autologout;
         self.conn.get_mut().set_timing(None, Some(autologout));
         Ok(())
+    }
+
+    /// Takes the account's identity for file access (when the server runs
+    /// as root) and checks the way to its maildir root (`store::root`);
+    /// the root with its links resolved. On refusal the thread keeps root's
+    /// identity and the reason is returned for the log.
+    fn enter_account(&self, account: &Account, root: &std::path::Path) -> Result<std::path::PathBuf, String> {
+        use crate::auth::identity;
+        let c = &self.shared.config;
+        let ids = identity::decide(account, c.first_valid_uid, c.demo.is_some())?;
+        if let Some((uid, gid)) = ids {
+            identity::switch(uid, gid).map_err(|e| format!("cannot take uid {uid} gid {gid}: {e}"))?;
+        }
+        // SAFETY: geteuid has no preconditions.
+        let owner = ids.map_or_else(|| unsafe { libc::geteuid() }, |(uid, _)| uid);
+        crate::store::root::resolve(root, owner).map_err(|why| {
+            identity::restore();
+            format!("the way to its maildir is not safe: {why}")
+        })
     }
 
     /// The logged-in user; handlers run only in states that have one.

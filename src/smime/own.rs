@@ -1,8 +1,8 @@
 //! An account's own S/MIME certificate, for `COPY ... ENCRYPTED *`: a PEM
 //! file in the root of the account's maildir, written by `tegami smime`.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -18,7 +18,7 @@ pub fn path(root: &Path) -> PathBuf {
 
 /// The account's certificate, checked as of now; `Ok(None)` when it has none.
 pub fn load(root: &Path) -> Result<Option<Recipient>, CertError> {
-    let data = match fs::read(path(root)) {
+    let data = match crate::store::atomic::read(&path(root)) {
         Ok(d) => d,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(CertError::Unusable(format!("The account's S/MIME certificate cannot be read: {e}"))),
@@ -31,18 +31,7 @@ pub fn load(root: &Path) -> Result<Option<Recipient>, CertError> {
 /// Stores `pem` as the account's certificate: written to a temporary file
 /// beside it, fsynced, then renamed over the old one.
 pub fn store(root: &Path, pem: &str) -> io::Result<()> {
-    let tmp = root.join(format!(".{FILE}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
-        f.write_all(pem.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, path(root))?;
-        fs::File::open(root)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    crate::store::atomic::replace(&path(root), pem.as_bytes())
 }
 
 /// Removes the account's certificate; `Ok(false)` when there was none.

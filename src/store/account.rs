@@ -70,8 +70,10 @@ pub struct Account {
 impl Account {
     /// The account at `root` (normally made with [`Store::account`]).
     pub fn new(store: Arc<Store>, root: PathBuf) -> Account {
-        // One spelling per directory, so the registry has one entry per mailbox.
-        let root = canonical(root);
+        // One spelling per directory, so the registry has one entry per
+        // mailbox; only links root owns are resolved (see `root.rs`: the
+        // login has already checked the path for the account).
+        let root = super::root::normalize(&root);
         Account { store, root }
     }
 
@@ -342,21 +344,6 @@ impl Account {
     /// Unsubscribes a name.
     pub fn unsubscribe(&self, mailbox: &str) -> Result<()> {
         subscriptions::set(&self.root, mailbox, false)
-    }
-}
-
-/// The canonical spelling of a path that may not exist yet (its parent
-/// usually does), so that one directory always has one registry key.
-fn canonical(path: PathBuf) -> PathBuf {
-    if let Ok(p) = fs::canonicalize(&path) {
-        return p;
-    }
-    match (path.parent(), path.file_name()) {
-        (Some(parent), Some(name)) => match fs::canonicalize(parent) {
-            Ok(p) => p.join(name),
-            Err(_) => path,
-        },
-        _ => path,
     }
 }
 

@@ -227,10 +227,8 @@ impl Cache {
                 values.push((*uid, *field, slot.stamp, v));
             }
         }
-        let tmp = self.path.with_extension("cache.tmp");
-        std::fs::write(&tmp, MAGIC)?;
-        std::fs::rename(&tmp, &self.path)?;
-        let file = OpenOptions::new().read(true).write(true).open(&self.path)?;
+        super::atomic::replace(&self.path, MAGIC)?;
+        let file = OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(&self.path)?;
         self.file = Some(file);
         self.index.clear();
         self.end = MAGIC.len() as u64;

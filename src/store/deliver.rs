@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::fs::{self, File, FileTimes, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -72,9 +73,11 @@ impl MailboxShared {
         }
         let base = filename::unique_base();
         let tmp = TmpFile { path: self.dir().join("tmp").join(&base), keep: false };
+        // O_EXCL and no link followed, whatever a user put in tmp/.
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&tmp.path)
             .map_err(|e| StoreError::io("creating a file in tmp/", e))?;
         super::perms::fix_new_file(&file, self.dir());
@@ -306,8 +309,10 @@ fn place_copy(src: &Path, dst: &Path, mtime: i64) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
         Err(_) => {}
     }
-    fs::copy(src, dst)?;
-    let f = OpenOptions::new().write(true).open(dst)?;
+    // Never through a link, on either side.
+    let mut from = super::atomic::open_regular(src)?;
+    let mut f = OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_NOFOLLOW).open(dst)?;
+    io::copy(&mut from, &mut f)?;
     let when = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(mtime.max(0) as u64);
     f.set_times(FileTimes::new().set_modified(when))?;
     f.sync_all()

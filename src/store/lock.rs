@@ -327,25 +327,10 @@ fn is_tegami(pid: i32) -> bool {
     fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim_end() == "tegami")
 }
 
-/// Replaces `target` atomically with `contents`: write a temporary file,
-/// fsync it, rename it over the target, fsync the directory. Callers hold
-/// the dotlock, so the temporary name cannot clash.
+/// Replaces `target` atomically with `contents` (see `atomic.rs`: no
+/// predictable temporary name, no link followed).
 pub fn replace_file(target: &Path, contents: &[u8]) -> Result<()> {
-    let ctx = |what: &str| format!("{what} {}", target.display());
-    let mut tmp_name = target.as_os_str().to_owned();
-    tmp_name.push(".tmp");
-    let tmp = PathBuf::from(tmp_name);
-    let mut f = File::create(&tmp).map_err(|e| StoreError::io(ctx("creating temporary for"), e))?;
-    if let Some(dir) = target.parent() {
-        super::perms::fix_new_file(&f, dir);
-    }
-    f.write_all(contents).and_then(|()| f.sync_all()).map_err(|e| StoreError::io(ctx("writing"), e))?;
-    drop(f);
-    fs::rename(&tmp, target).map_err(|e| StoreError::io(ctx("renaming over"), e))?;
-    if let Some(dir) = target.parent() {
-        sync_dir(dir)?;
-    }
-    Ok(())
+    super::atomic::replace(target, contents).map_err(|e| StoreError::io(format!("replacing {}", target.display()), e))
 }
 
 /// fsyncs a directory, so that a rename or link in it survives a crash.

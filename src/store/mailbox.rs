@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -255,7 +254,7 @@ impl FileStamp {
     /// The stamp of a file, `None` when it does not exist.
     pub fn of(path: &Path) -> Option<FileStamp> {
         use std::os::unix::fs::MetadataExt;
-        let m = fs::metadata(path).ok()?;
+        let m = fs::symlink_metadata(path).ok()?;
         Some(FileStamp { ino: m.ino(), len: m.len(), mtime: m.modified().ok() })
     }
 }
@@ -405,11 +404,12 @@ impl MailboxShared {
     fn mtime_of(&self, file: &str, base: &str) -> i64 {
         use std::os::unix::fs::MetadataExt;
         let now = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        match fs::metadata(self.cur_path(file)) {
+        // The link itself, never what a link planted in cur/ points to.
+        match fs::symlink_metadata(self.cur_path(file)) {
             Ok(m) => m.mtime(),
             Err(_) => self
                 .refind(base)
-                .and_then(|name| fs::metadata(self.cur_path(&name)).ok())
+                .and_then(|name| fs::symlink_metadata(self.cur_path(&name)).ok())
                 .map(|m| m.mtime())
                 .unwrap_or_else(now),
         }
@@ -690,14 +690,7 @@ impl MailboxShared {
         for _ in 0..3 {
             // Never through a symbolic link: a link planted in cur/ must
             // not make the server read outside the maildir.
-            let opened = fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-                .open(self.cur_path(&entry.file))
-                .and_then(|f| match f.metadata()?.is_file() {
-                    true => Ok(f),
-                    false => Err(std::io::Error::other("not a regular file")),
-                });
+            let opened = super::atomic::open_regular(&self.cur_path(&entry.file));
             match opened {
                 Ok(f) => return Ok(Some((f, entry))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {

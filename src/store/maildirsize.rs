@@ -12,7 +12,7 @@
 //! file older than 15 minutes is counted again too (Maildir++'s rule), so
 //! removals by other programs are caught up.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -117,8 +117,8 @@ struct Parsed {
 
 fn read(root: &Path) -> Option<Parsed> {
     let path = root.join(FILE);
-    let meta = fs::metadata(&path).ok()?;
-    let text = fs::read_to_string(&path).ok()?;
+    let meta = fs::symlink_metadata(&path).ok()?;
+    let text = super::atomic::read_to_string(&path).ok()?;
     // A last line without its newline is a write cut short: damaged.
     if !text.ends_with('\n') {
         return None;
@@ -201,21 +201,8 @@ pub fn rebuild(root: &Path, limits: &Limits) -> Result<Usage> {
 fn rebuild_locked(root: &Path, limits: &Limits) -> Result<Usage> {
     let usage = count(root)?;
     let ctx = |e| StoreError::io(format!("writing {}", root.join(FILE).display()), e);
-    let tmp = root.join("tmp").join(format!("{}.maildirsize", filename::unique_base()));
     let text = format!("{}\n{} {}\n", limits.header(), usage.bytes, usage.messages);
-    let written = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        if let Some(dir) = tmp.parent() {
-            super::perms::fix_new_file(&f, dir);
-        }
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, root.join(FILE))
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(ctx(e));
-    }
+    super::atomic::replace(&root.join(FILE), text.as_bytes()).map_err(ctx)?;
     Ok(usage)
 }
 
@@ -262,7 +249,7 @@ pub fn add(root: &Path, limits: &Limits, delta: Usage) -> Result<()> {
         _ => return rebuild_locked(root, limits).map(|_| ()),
     }
     let ctx = |e| StoreError::io(format!("updating {}", root.join(FILE).display()), e);
-    let mut f = OpenOptions::new().append(true).open(root.join(FILE)).map_err(ctx)?;
+    let mut f = super::atomic::open_append(&root.join(FILE)).map_err(ctx)?;
     f.write_all(format!("{} {}\n", delta.bytes, delta.messages).as_bytes()).map_err(ctx)
 }
 

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod atomic;
 pub mod cache;
 pub mod changes;
 pub mod deliver;
@@ -39,6 +40,7 @@ pub mod modseq;
 pub mod name;
 pub mod objectid;
 pub mod perms;
+pub mod root;
 pub mod special_use;
 pub mod subscriptions;
 pub mod sync;

@@ -29,13 +29,12 @@
 //! Dovecot's numbers is told every message changed, which is safe.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::entries::Entries;
-use super::lock::replace_file;
 
 /// File name of the sidecar in a mailbox directory.
 pub const FILE: &str = "tegami-modseq";
@@ -87,7 +86,7 @@ impl ModseqFile {
             broken: true,
         };
         let mut map = HashMap::new();
-        let Ok(text) = fs::read_to_string(&path) else { return (f, map, false) };
+        let Ok(text) = super::atomic::read_to_string(&path) else { return (f, map, false) };
         let mut lines = text.lines();
         let header = lines.next().unwrap_or("");
         if header != format!("T1 V{uidvalidity}") {
@@ -161,7 +160,7 @@ impl ModseqFile {
         if self.broken || self.lines > 2 * entries.len() + 1000 {
             return self.rewrite(entries, highest);
         }
-        let mut f = OpenOptions::new().append(true).open(&self.path)?;
+        let mut f = super::atomic::open_append(&self.path)?;
         f.write_all(text.as_bytes())?;
         self.lines += n;
         Ok(())
@@ -176,7 +175,7 @@ impl ModseqFile {
             return self.rewrite(entries, highest);
         }
         let upto = highest + RESERVE;
-        let mut f = OpenOptions::new().append(true).open(&self.path)?;
+        let mut f = super::atomic::open_append(&self.path)?;
         f.write_all(format!("R{upto}\n").as_bytes())?;
         f.sync_data()?;
         self.reserved = upto;
@@ -211,7 +210,7 @@ impl ModseqFile {
             f.lock().ok()?;
             Some(f)
         });
-        let done = replace_file(&self.path, out.as_bytes()).map_err(|e| io::Error::other(e.to_string()));
+        let done = super::atomic::replace(&self.path, out.as_bytes());
         if let Some(f) = guard {
             let _ = f.unlock();
         }
@@ -335,6 +334,7 @@ mod tests {
     use super::*;
     use crate::store::filename::Flags;
     use crate::store::mailbox::Entry;
+    use std::fs;
 
     fn entry(uid: u32, file: &str, modseq: u64) -> Entry {
         Entry { uid, file: file.into(), flags: Flags::default(), size: 1, vsize: None, internal_date: 0, modseq }

@@ -4,12 +4,10 @@
 //! RENAME and goes with DELETE); without one, the default folders of
 //! [`SpecialUse::DEFAULTS`] have theirs by name.
 
-use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use super::account::SpecialUse;
-use super::perms;
 
 /// The sidecar's file name in a mailbox directory.
 pub const FILE: &str = "tegami-special-use";
@@ -35,7 +33,7 @@ impl SpecialUse {
 
 /// The special uses of the mailbox `name` in directory `dir`.
 pub fn of(dir: &Path, name: &str) -> Vec<SpecialUse> {
-    match fs::read_to_string(dir.join(FILE)) {
+    match super::atomic::read_to_string(&dir.join(FILE)) {
         Ok(text) => text.lines().filter_map(|l| SpecialUse::from_attr(l.trim().trim_start_matches('\\'))).collect(),
         Err(_) => SpecialUse::of(name).into_iter().collect(),
     }
@@ -44,19 +42,8 @@ pub fn of(dir: &Path, name: &str) -> Vec<SpecialUse> {
 /// Records the special uses of the mailbox in `dir`, one attribute a line
 /// (tmp, fsync, rename).
 pub fn set(dir: &Path, uses: &[SpecialUse]) -> io::Result<()> {
-    let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        perms::fix_new_file(&f, dir);
-        let text: String = uses.iter().map(|u| format!("\\{}\n", u.attr())).collect();
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, dir.join(FILE))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    let text: String = uses.iter().map(|u| format!("\\{}\n", u.attr())).collect();
+    super::atomic::replace(&dir.join(FILE), text.as_bytes())
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 //! line in Maildir++ storage form (levels joined with `.`); both are read,
 //! version 2 is written.
 
-use std::fs;
 use std::io;
 use std::path::Path;
 
@@ -26,7 +25,7 @@ static WRITERS: Mutex<()> = Mutex::new(());
 
 /// The subscribed names (with `/` between levels), in file order.
 pub fn read(root: &Path) -> Result<Vec<String>> {
-    let text = match fs::read_to_string(root.join(FILE)) {
+    let text = match super::atomic::read_to_string(&root.join(FILE)) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(StoreError::io("reading subscriptions", e)),
@@ -142,6 +141,7 @@ fn tab_unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn both_formats() {

@@ -160,7 +160,7 @@ impl MailboxShared {
         if stamp == disk.keywords_stamp && disk.list.is_some() {
             return Ok(());
         }
-        disk.keywords = match fs::read_to_string(&path) {
+        disk.keywords = match super::atomic::read_to_string(&path) {
             Ok(text) => Keywords::parse(&text),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Keywords::default(),
             Err(e) => return Err(StoreError::io("reading dovecot-keywords", e)),
@@ -195,10 +195,8 @@ impl MailboxShared {
         } else {
             let (text, n) = list.render_unwritten();
             if n > 0 {
-                let mut f = fs::OpenOptions::new()
-                    .append(true)
-                    .open(&path)
-                    .map_err(|e| StoreError::io("opening dovecot-uidlist", e))?;
+                let mut f =
+                    super::atomic::open_append(&path).map_err(|e| StoreError::io("opening dovecot-uidlist", e))?;
                 f.write_all(text.as_bytes())
                     .and_then(|()| f.sync_data())
                     .map_err(|e| StoreError::io("appending to dovecot-uidlist", e))?;
@@ -219,7 +217,7 @@ impl MailboxShared {
         let list_path = self.dir().join(uidlist::FILE);
         let stamp = FileStamp::of(&list_path);
         if disk.list.is_none() || stamp != disk.list_stamp {
-            let loaded = match fs::read_to_string(&list_path) {
+            let loaded = match super::atomic::read_to_string(&list_path) {
                 Ok(text) => match UidList::parse(&text) {
                     Ok(list) => Some(list),
                     Err(e) => {

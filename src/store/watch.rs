@@ -284,6 +284,8 @@ fn sync_changed(rx: Receiver<Note>, state: Arc<Mutex<State>>) {
             }
         }
         for (mb, events, unknown) in todo {
+            // Files this thread makes belong to the maildir's owner, not root.
+            let _owner = crate::auth::identity::as_owner_of(mb.dir());
             if let Err(e) = mb.sync_after_events(&events, unknown) {
                 log::warn!("sync of {} after a change failed: {e}", mb.dir().display());
                 // Let the sessions find out (e.g. the mailbox was deleted).

@@ -10,9 +10,7 @@
 //! are as good as the messages they sign for.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use parking_lot::Mutex;
@@ -30,7 +28,7 @@ fn path(root: &Path) -> PathBuf {
 }
 
 fn read(root: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
-    let text = match fs::read_to_string(path(root)) {
+    let text = match crate::store::atomic::read_to_string(&path(root)) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(e),
@@ -61,20 +59,11 @@ fn write(root: &Path, keys: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
         text.push('\n');
     }
     let mode = perms::mode_of(root).map_or(0o600, |m| perms::file_mode(m) & 0o660);
-    let tmp = root.join(format!(".{FILE}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp)?;
-        // The umask may have taken bits away: set exactly the mode meant.
+    crate::store::atomic::replace_with(&path(root), |f| {
+        // Never more than the owner and group, whatever the root allows.
         f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, path(root))?;
-        fs::File::open(root)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+        f.write_all(text.as_bytes())
+    })
 }
 
 fn fresh() -> io::Result<Vec<u8>> {
@@ -117,6 +106,7 @@ pub fn reset(root: &Path, mailbox_id: Option<&str>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]

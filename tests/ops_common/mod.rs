@@ -42,7 +42,10 @@ pub fn prepare(d: &Path) {
     for (u, p, extra) in ACCOUNTS {
         let hash = tegami::auth::hash_password("SHA512-CRYPT", p.as_bytes()).unwrap();
         let home = d.join("home").join(u);
-        passwd.push_str(&format!("{u}:{hash}:1000:1000::{}::{extra}\n", home.display()));
+        // The test process's own ids, served as they are with --first-valid-uid 0.
+        // SAFETY: getuid and getgid have no preconditions.
+        let ids = unsafe { format!("{}:{}", libc::getuid(), libc::getgid()) };
+        passwd.push_str(&format!("{u}:{hash}:{ids}::{}::{extra}\n", home.display()));
     }
     std::fs::write(d.join("passwd"), passwd).unwrap();
     tegami::net::write_self_signed(&["localhost", "127.0.0.1"], &d.join("cert.pem"), &d.join("key.pem")).unwrap();
@@ -63,6 +66,7 @@ impl Ops {
             .map(|s| s.to_string())
             .collect();
         args.extend(["--cert".into(), p("cert.pem"), "--key".into(), p("key.pem"), "-u".into(), p("passwd")]);
+        args.extend(["--first-valid-uid".into(), "0".into()]);
         if !extra.contains(&"--log-level") {
             args.extend(["--log-level".into(), "low-level".into()]);
         }

@@ -22,13 +22,14 @@ fn hash() -> &'static str {
 pub fn start() -> Server {
     Server::start_with(&[], |d| {
         let mut passwd = String::new();
-        for (i, u) in ACCOUNTS.iter().enumerate() {
+        for u in ACCOUNTS {
             let home = d.join("home").join(u);
+            // The test process's own ids: run as root, a session takes its
+            // account's uid, and these files are the test process's.
             passwd.push_str(&format!(
-                "{u}:{}:{}:{}::{}::userdb_quota_rule=*:storage=100M:messages=1000\n",
+                "{u}:{}:{}::{}::userdb_quota_rule=*:storage=100M:messages=1000\n",
                 hash(),
-                5000 + i,
-                5000 + i,
+                crate::support::own_ids(),
                 home.display()
             ));
         }

@@ -50,7 +50,7 @@ impl Server {
         let d = dir.path();
         let mut passwd = String::new();
         for (u, p) in USERS {
-            passwd.push_str(&format!("{u}:{{PLAIN}}{p}::::{}::\n", d.join("home").join(u).display()));
+            passwd.push_str(&format!("{u}:{{PLAIN}}{p}:{}::{}::\n", own_ids(), d.join("home").join(u).display()));
         }
         std::fs::write(d.join("passwd"), passwd).unwrap();
         tegami::net::write_self_signed(&["localhost", "127.0.0.1"], &d.join("cert.pem"), &d.join("key.pem")).unwrap();
@@ -66,7 +66,7 @@ impl Server {
         let d = dir.path();
         let mut passwd = String::new();
         for (u, p) in USERS {
-            passwd.push_str(&format!("{u}:{{PLAIN}}{p}::::{}::\n", d.join("home").join(u).display()));
+            passwd.push_str(&format!("{u}:{{PLAIN}}{p}:{}::{}::\n", own_ids(), d.join("home").join(u).display()));
         }
         std::fs::write(d.join("passwd"), passwd).unwrap();
         tegami::net::write_self_signed(&["localhost", "127.0.0.1"], &d.join("cert.pem"), &d.join("key.pem")).unwrap();
@@ -405,7 +405,9 @@ impl Server {
         let mut args = vec!["-m", template.to_str().unwrap()];
         args.extend_from_slice(extra);
         let home = dir.path().join("home");
-        let passwd = fixture_passwd().replace(":/home/", &format!(":{}/", home.display()));
+        let passwd = fixture_passwd()
+            .replace(":/home/", &format!(":{}/", home.display()))
+            .replace(":1001:1001:", &format!(":{}:", own_ids()));
         Server::start_in(dir, &args, |d| std::fs::write(d.join("passwd"), passwd).unwrap())
     }
 }
@@ -443,6 +445,10 @@ fn spawn_wrapped(d: &Path, extra: &[&str], wrapper: &[&str]) -> (Child, SocketAd
     ];
     if !extra.contains(&"--log-level") {
         args.extend(["--log-level".into(), "low-level".into()]);
+    }
+    // The accounts are the test process's own user (see `own_ids`).
+    if !extra.contains(&"--first-valid-uid") {
+        args.extend(["--first-valid-uid".into(), "0".into()]);
     }
     if let Ok(backend) = std::env::var("TEGAMI_TLS_BACKEND") {
         args.extend(["--tls-backend".to_string(), backend]);
@@ -712,14 +718,29 @@ pub fn seeds_of(msgs: &[(Vec<u8>, i64)]) -> Vec<Seed<'_>> {
     msgs.iter().map(|(d, t)| Seed { data: d, info: "", mtime: *t }).collect()
 }
 
+/// The test process's own `uid:gid`, for the passwd-file's columns 3 and
+/// 4: a server run as root gives sessions their account's identity, and
+/// the tests' files belong to whoever runs them (servers are started with
+/// `--first-valid-uid 0`, so root's own accounts are served when CI runs
+/// as root; `tests/sec_files.rs` shows the real rule).
+pub fn own_ids() -> String {
+    // SAFETY: getuid and getgid have no preconditions.
+    unsafe { format!("{}:{}", libc::getuid(), libc::getgid()) }
+}
+
 /// Writes `dir/passwd` as an administrator's would: SHA512-CRYPT hashes,
 /// homes under `dir/home`, and a Dovecot extra field.
 pub fn write_hashed_passwd(dir: &Path, accounts: &[(&str, &str)]) {
+    write_hashed_passwd_as(dir, accounts, &own_ids())
+}
+
+/// [`write_hashed_passwd`] with the accounts' `uid:gid` columns given.
+pub fn write_hashed_passwd_as(dir: &Path, accounts: &[(&str, &str)], ids: &str) {
     let mut passwd = String::new();
     for (u, p) in accounts {
         let hash = tegami::auth::hash_password("SHA512-CRYPT", p.as_bytes()).expect("hash");
         let home = dir.join("home").join(u);
-        passwd.push_str(&format!("{u}:{hash}:1000:1000::{}::userdb_quota_rule=*:storage=1G\n", home.display()));
+        passwd.push_str(&format!("{u}:{hash}:{ids}::{}::userdb_quota_rule=*:storage=1G\n", home.display()));
     }
     std::fs::write(dir.join("passwd"), passwd).unwrap();
 }

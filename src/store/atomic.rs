@@ -1,0 +1,167 @@
+//! Files the server writes whole, and files it reads, without ever going
+//! through a link a user planted.
+//!
+//! The maildir belongs to its user, who may put a symbolic link anywhere in
+//! it; a server running as root that followed one would read or overwrite
+//! any file of the host. So:
+//! - a file is replaced through a temporary file made with
+//!   `O_CREAT|O_EXCL|O_NOFOLLOW` under an unpredictable name in the target's
+//!   directory (a link planted under a predictable name is never opened),
+//!   written, fsynced, renamed over the target (a rename replaces a link
+//!   itself, never what it points to), the directory fsynced; the temporary
+//!   file is removed on any failure;
+//! - files are opened with `O_NOFOLLOW|O_NONBLOCK` and must be regular
+//!   files, so a link is never read through and a FIFO never blocks.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+/// Replaces `target` atomically with `contents` (see the module comment).
+/// The new file gets the mode its directory calls for (`perms.rs`).
+pub fn replace(target: &Path, contents: &[u8]) -> io::Result<()> {
+    replace_with(target, |f| f.write_all(contents))
+}
+
+/// [`replace`], the new file filled by `fill` (which may also set its mode
+/// or owner: it runs before the file takes the target's name).
+pub fn replace_with(target: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = target.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    // tempfile picks a random name and retries on a clash; the open itself
+    // is ours, so the flags are the ones this module promises.
+    let mut tmp = tempfile::Builder::new().prefix(&prefix).suffix(".tmp").make_in(dir, |path| {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(path)
+    })?;
+    super::perms::fix_new_file(tmp.as_file(), dir);
+    fill(tmp.as_file_mut())?;
+    tmp.as_file().sync_all()?;
+    // On failure the temporary file is dropped, which removes it.
+    tmp.persist(target).map_err(|e| e.error)?;
+    File::open(dir)?.sync_all()
+}
+
+/// Opens `path` for reading only if it is a regular file itself: never
+/// through a symbolic link (`O_NOFOLLOW`), never blocking on a FIFO or a
+/// device (`O_NONBLOCK`, then the type checked on the open descriptor).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let f = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "not a regular file"));
+    }
+    Ok(f)
+}
+
+/// Opens `path` for appending, never through a symbolic link.
+pub fn open_append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().append(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
+}
+
+/// Reads a sidecar file whole. One that is a symbolic link or not a regular
+/// file is logged and reported as missing (`NotFound`), so every reader
+/// treats it as absent and the next write replaces the link itself.
+pub fn read(path: &Path) -> io::Result<Vec<u8>> {
+    let mut f = match open_regular(path) {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) || e.kind() == io::ErrorKind::InvalidData => {
+            log::warn!("{}: ignored, not a regular file (a symbolic link is never followed)", path.display());
+            return Err(io::Error::new(io::ErrorKind::NotFound, "not a regular file"));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut data = Vec::new();
+    f.read_to_end(&mut data)?;
+    Ok(data)
+}
+
+/// [`read`] as text; invalid UTF-8 is an `InvalidData` error, as with
+/// `fs::read_to_string`.
+pub fn read_to_string(path: &Path) -> io::Result<String> {
+    String::from_utf8(read(path)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_file_is_replaced_and_nothing_else_is_left() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("f");
+        fs::write(&target, "old").unwrap();
+        replace(&target, b"new").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert_eq!(names(d.path()), ["f"]);
+    }
+
+    #[test]
+    fn a_failed_write_removes_its_temporary_and_keeps_the_old_file() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("f");
+        fs::write(&target, "old").unwrap();
+        let err = replace_with(&target, |f| {
+            f.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        assert_eq!(names(d.path()), ["f"]);
+    }
+
+    #[test]
+    fn planted_links_are_never_written_through() {
+        let d = tempfile::tempdir().unwrap();
+        let victim = d.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        let target = d.path().join("f");
+        // Links under every name a predictable writer might use, and the
+        // target itself a link: the victim stays, the link is replaced.
+        for name in ["f.tmp", ".f.tmp", "f"] {
+            std::os::unix::fs::symlink(&victim, d.path().join(name)).unwrap();
+        }
+        replace(&target, b"mine").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert!(fs::symlink_metadata(&target).unwrap().file_type().is_file());
+        assert_eq!(fs::read(&target).unwrap(), b"mine");
+        assert_eq!(names(d.path()), [".f.tmp", "f", "f.tmp", "victim"]);
+    }
+
+    #[test]
+    fn links_and_fifos_are_never_read() {
+        let d = tempfile::tempdir().unwrap();
+        let secret = d.path().join("secret");
+        fs::write(&secret, "marker").unwrap();
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        assert_eq!(read(&link).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(read_to_string(&secret).unwrap(), "marker");
+        let fifo = d.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert_eq!(read(&fifo).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(open_regular(&fifo).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(open_append(&link).unwrap_err().raw_os_error(), Some(libc::ELOOP));
+    }
+}
