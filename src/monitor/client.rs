@@ -53,7 +53,8 @@ impl Target {
             req.push_str(&format!("Authorization: Basic {b64}\r\n"));
         }
         if method == "POST" {
-            req.push_str("Content-Length: 0\r\n");
+            // The monitor's guard against cross-site requests.
+            req.push_str(&format!("{}: 1\r\nContent-Length: 0\r\n", super::api::CSRF_HEADER));
         }
         req.push_str("\r\n");
         sock.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
