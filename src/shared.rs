@@ -27,7 +27,7 @@ impl Shared {
     pub fn new(config: Config, tls: Option<crate::net::Tls>) -> Result<Shared, String> {
         let path = config.users.clone().ok_or("no --users file")?;
         let directory = Directory::open(&path, config.router.as_deref(), config.username_format.clone())?;
-        let penalty = Penalty::new(config.auth_penalty);
+        let penalty = Penalty::new(config.auth_penalty, config.auth_penalty_table);
         Ok(Shared { config, tls, store: Store::new(), penalty, directory })
     }
 

@@ -9,7 +9,8 @@ use support::eventually;
 
 #[test]
 fn who_prints_the_monitor_rows_and_kick_ends_a_session() {
-    let ops = Ops::start(&[]);
+    // Kicking needs an administrator's login (issue 19 item 4).
+    let ops = Ops::start(&["--monitor-auth"]);
     let mon = ops.monitor.to_string();
     let mut bob = ops.login("bob");
     bob.ok("SELECT INBOX");
@@ -18,7 +19,7 @@ fn who_prints_the_monitor_rows_and_kick_ends_a_session() {
     anon.ok("NOOP");
 
     let rows = ops.sessions();
-    let (code, out, err) = ops.admin(&["who", "--monitor", &mon], None);
+    let (code, out, err) = ops.admin(&["who", "--monitor", &mon, "--admin", "alice"], Some("wonderland"));
     assert_eq!(code, 0, "{err}");
     let mut lines = out.lines();
     assert_eq!(
@@ -39,7 +40,7 @@ fn who_prints_the_monitor_rows_and_kick_ends_a_session() {
 
     // kick ends exactly the named session, with BYE.
     let bob_tag = row(&rows, local_port(&bob)).unwrap()["tag"].as_str().unwrap().to_string();
-    let (code, out, err) = ops.admin(&["kick", "--monitor", &mon, &bob_tag], None);
+    let (code, out, err) = ops.admin(&["kick", "--monitor", &mon, "--admin", "alice", &bob_tag], Some("wonderland"));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&bob_tag));
     assert_eq!(bob.line(), "* BYE Disconnected by the administrator");
@@ -50,15 +51,15 @@ fn who_prints_the_monitor_rows_and_kick_ends_a_session() {
     assert!(ops.log().contains(&format!("{bob_tag} disconnected by the administrator")));
 
     // An unknown session, a malformed ID.
-    let (code, _, err) = ops.admin(&["kick", "--monitor", &mon, "IMAP-99999"], None);
+    let (code, _, err) = ops.admin(&["kick", "--monitor", &mon, "--admin", "alice", "IMAP-99999"], Some("wonderland"));
     assert_eq!(code, 1);
     assert!(err.contains("no such session"), "{err}");
-    let (code, _, err) = ops.admin(&["kick", "--monitor", &mon, "bob"], None);
+    let (code, _, err) = ops.admin(&["kick", "--monitor", &mon, "--admin", "alice", "bob"], Some("wonderland"));
     assert_eq!(code, 1);
     assert!(err.contains("not a session ID"), "{err}");
 
     // stats.
-    let (code, out, err) = ops.admin(&["stats", "--monitor", &mon], None);
+    let (code, out, err) = ops.admin(&["stats", "--monitor", &mon, "--admin", "alice"], Some("wonderland"));
     assert_eq!(code, 0, "{err}");
     assert!(out.lines().any(|l| l == "logins 2") && out.lines().any(|l| l == "sessions 2"), "{out}");
     assert!(out.lines().any(|l| l.starts_with("command SELECT 1 ")), "{out}");
@@ -66,13 +67,13 @@ fn who_prints_the_monitor_rows_and_kick_ends_a_session() {
 
 #[test]
 fn kick_reaches_a_session_in_idle() {
-    let ops = Ops::start(&[]);
+    let ops = Ops::start(&["--monitor-auth"]);
     let mut c = ops.login("bob");
     c.ok("SELECT INBOX");
     c.send(b"i IDLE\r\n");
     assert!(c.line().starts_with("+ "));
     let id = ops.sessions()[0]["id"].as_u64().unwrap();
-    assert_eq!(http(ops.monitor, "POST", &format!("/kick/{id}"), None).0, 200);
+    assert_eq!(http(ops.monitor, "POST", &format!("/kick/{id}"), ops.admin).0, 200);
     assert_eq!(c.line(), "* BYE Disconnected by the administrator");
     assert!(c.closed());
 }

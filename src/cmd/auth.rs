@@ -48,6 +48,9 @@ pub fn starttls(s: &mut Session, tag: &str) -> io::Result<()> {
 /// The longest AUTHENTICATE continuation line: base64 of [`MAX_SECRET`] octets.
 const MAX_SASL_LINE: usize = MAX_SECRET.div_ceil(3) * 4 + 2;
 
+/// The reason logged for an AUTHENTICATE the client ended with `*`.
+const CANCELLED: &str = "cancelled by the client";
+
 /// Waits out the client address's penalty before an attempt is checked;
 /// returns how long that was.
 fn penalty_wait(s: &Session) -> Duration {
@@ -63,7 +66,12 @@ fn penalty_wait(s: &Session) -> Duration {
 fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
     s.failed_logins += 1;
     let name = login.map(|l| dir.normalize(l));
-    let extra = s.shared.penalty.failed(s.peer.ip(), name.as_deref());
+    // A cancelled exchange tested no password: nothing to slow down, and
+    // nothing for a flood of made-up names to fill the table with.
+    let extra = match why {
+        CANCELLED => Duration::ZERO,
+        _ => s.shared.penalty.failed(s.peer.ip(), name.as_deref()),
+    };
     thread::sleep(extra);
     let account = login.and_then(|l| dir.resolve(l)).map(|a| format!(" user=<{}>", a.user)).unwrap_or_default();
     let why = match why {
@@ -184,7 +192,7 @@ pub fn authenticate(s: &mut Session, mechanism: &str, initial: Option<Vec<u8>>) 
                 };
                 log::debug!("{} C: (AUTHENTICATE response, {} octets)", s.tag(), line.len());
                 if line == b"*" {
-                    failed(s, &dir, mech.attempted_user(), &method, "cancelled by the client", waited);
+                    failed(s, &dir, mech.attempted_user(), &method, CANCELLED, waited);
                     return Ok(Err(Reply::Bad("AUTHENTICATE cancelled".into())));
                 }
                 match B64.decode(&line) {

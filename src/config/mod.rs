@@ -95,12 +95,16 @@ pub struct Config {
     pub router: Option<PathBuf>,
     /// `--auth-penalty`: the delay after a first failed login (doubling after).
     pub auth_penalty: Duration,
+    /// `--auth-penalty-table`: failed-login entries remembered at most.
+    pub auth_penalty_table: usize,
     /// `--log-file`: where records go instead of standard error.
     pub log_file: Option<PathBuf>,
     /// The monitor's HTTP listener (`--monitor`).
     pub monitor: Option<SocketAddr>,
     /// The monitor asks for a server administrator's credentials.
     pub monitor_auth: bool,
+    /// `--monitor-host`: names the monitor answers to besides its address.
+    pub monitor_hosts: Vec<String>,
     /// Connection deadlines and limits (`--login-timeout` and friends).
     pub net: NetLimits,
     /// `--urlauth-submit-user`: who may fetch `submit+` URLAUTH URLs.
@@ -207,6 +211,15 @@ fn addr(s: &str, flag: &str) -> Result<SocketAddr, UsageError> {
     s.parse().map_err(|_| UsageError(format!("--{flag} {s}: expected ADDR:PORT such as 0.0.0.0:143 or [::1]:143")))
 }
 
+/// `--monitor`: a bare port listens on loopback only; an address is taken
+/// as given.
+fn monitor_addr(s: &str) -> Result<SocketAddr, UsageError> {
+    match s.parse::<u16>() {
+        Ok(port) => Ok(SocketAddr::from(([127, 0, 0, 1], port))),
+        Err(_) => addr(s, "monitor"),
+    }
+}
+
 fn number<T: std::str::FromStr>(m: &getopts::Matches, flag: &str, default: T) -> Result<T, UsageError> {
     match m.opt_str(flag) {
         None => Ok(default),
@@ -276,8 +289,10 @@ impl Config {
             auth_mechanisms: parse_mechanisms(&m.opt_str("auth-mechanisms").unwrap_or_else(|| "plain login".into()))?,
             router: m.opt_str("router").map(PathBuf::from),
             auth_penalty: Duration::from_millis(number(&m, "auth-penalty", 250u64)?),
-            monitor: m.opt_str("monitor").map(|s| addr(&s, "monitor")).transpose()?,
+            auth_penalty_table: number(&m, "auth-penalty-table", crate::auth::penalty::DEFAULT_ENTRIES)?,
+            monitor: m.opt_str("monitor").map(|s| monitor_addr(&s)).transpose()?,
             monitor_auth: m.opt_present("monitor-auth"),
+            monitor_hosts: m.opt_strs("monitor-host"),
             urlauth_submit_user: m.opt_str("urlauth-submit-user"),
             log_file: m.opt_str("log-file").map(PathBuf::from),
             net: NetLimits::from_matches(&m)?,
@@ -319,6 +334,16 @@ mod tests {
             Invocation::Run(c) => *c,
             Invocation::Print(_) => panic!("expected a config"),
         }
+    }
+
+    #[test]
+    fn a_bare_monitor_port_listens_on_loopback_and_an_address_is_kept() {
+        assert_eq!(run("-u p --monitor 8143").monitor, Some("127.0.0.1:8143".parse().unwrap()));
+        assert_eq!(run("-u p --monitor 0.0.0.0:8143").monitor, Some("0.0.0.0:8143".parse().unwrap()));
+        assert_eq!(
+            run("-u p --monitor-host a.example --monitor-host b.example").monitor_hosts,
+            ["a.example", "b.example"]
+        );
     }
 
     #[test]

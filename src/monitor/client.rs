@@ -22,7 +22,7 @@ pub struct Target {
 /// The options every monitor subcommand takes.
 pub fn options() -> getopts::Options {
     let mut o = getopts::Options::new();
-    o.optopt("", "monitor", "the monitor listener", "ADDR:PORT");
+    o.optopt("", "monitor", "the monitor listener (a bare port is on 127.0.0.1)", "[ADDR:]PORT");
     o.optopt("", "admin", "a server administrator (password in $TEGAMI_MONITOR_PASSWORD)", "USER");
     o
 }
@@ -31,6 +31,11 @@ impl Target {
     /// The target from parsed options.
     pub fn from_matches(m: &getopts::Matches) -> Result<Target, String> {
         let addr = m.opt_str("monitor").ok_or("give --monitor ADDR:PORT (the server's --monitor listener)")?;
+        // A bare port, as the server takes it, is on loopback.
+        let addr = match addr.parse::<u16>() {
+            Ok(port) => format!("127.0.0.1:{port}"),
+            Err(_) => addr,
+        };
         Ok(Target { addr, user: m.opt_str("admin") })
     }
 
@@ -53,7 +58,8 @@ impl Target {
             req.push_str(&format!("Authorization: Basic {b64}\r\n"));
         }
         if method == "POST" {
-            req.push_str("Content-Length: 0\r\n");
+            // The monitor's guard against cross-site requests.
+            req.push_str(&format!("{}: 1\r\nContent-Length: 0\r\n", super::api::CSRF_HEADER));
         }
         req.push_str("\r\n");
         sock.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
@@ -73,4 +79,16 @@ impl Target {
 pub fn parse(args: &[String]) -> Result<(Target, Vec<String>), String> {
     let m = options().parse(args).map_err(|e| e.to_string())?;
     Ok((Target::from_matches(&m)?, m.free.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_port_is_the_loopback_monitor() {
+        let t = |a: &str| parse(&["--monitor".to_string(), a.to_string()]).unwrap().0.addr;
+        assert_eq!(t("8143"), "127.0.0.1:8143");
+        assert_eq!(t("[::1]:8143"), "[::1]:8143");
+    }
 }

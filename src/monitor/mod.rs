@@ -1,12 +1,14 @@
 //! Monitoring: the live session table and the server statistics of the
 //! manual's Monitoring section, and the HTTP listener that shows them
-//! (`--monitor ADDR:PORT`).
+//! (`--monitor [ADDR:]PORT`).
 //!
 //! Sessions update their [`Entry`] cheaply (atomics and a small mutex that is
 //! never held across I/O); the monitor takes a [`Snapshot`] when asked.
 
+pub mod api;
 pub mod client;
 pub mod http;
+pub mod login;
 pub mod render;
 
 use std::collections::BTreeMap;
@@ -212,6 +214,8 @@ impl Registry {
             bytes_out: get(&st.bytes_out),
             commands: st.commands.lock().iter().map(|(k, v)| (k.to_string(), v.0, v.1)).collect(),
             max_channels,
+            password_hashes: crate::auth::hash::slow_hashes(),
+            penalty_entries: 0,
         }
     }
 }
@@ -360,6 +364,10 @@ pub struct Snapshot {
     pub commands: Vec<(String, u64, Duration)>,
     /// The Maximum Number of Channels.
     pub max_channels: usize,
+    /// Slow password hashes computed (dummy ones for unknown names too).
+    pub password_hashes: u64,
+    /// Records in the failed-login penalty table.
+    pub penalty_entries: usize,
 }
 
 #[cfg(test)]

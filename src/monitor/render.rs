@@ -67,7 +67,7 @@ pub fn stats_json(snap: &Snapshot) -> String {
         .map(|(n, c, t)| format!("{}:{{\"count\":{c},\"seconds\":{}}}", json_str(n), secs(*t)))
         .collect();
     format!(
-        "{{\"sessions\":{},\"sessions_peak\":{},\"sessions_total\":{},\"logins\":{},\"failed_logins\":{},\"messages_appended\":{},\"bytes_in\":{},\"bytes_out\":{},\"uptime_seconds\":{},\"max_channels\":{},\"channel_refusals\":{},\"commands\":{{{}}}}}\n",
+        "{{\"sessions\":{},\"sessions_peak\":{},\"sessions_total\":{},\"logins\":{},\"failed_logins\":{},\"messages_appended\":{},\"bytes_in\":{},\"bytes_out\":{},\"uptime_seconds\":{},\"max_channels\":{},\"channel_refusals\":{},\"password_hashes\":{},\"penalty_entries\":{},\"commands\":{{{}}}}}\n",
         snap.sessions.len(),
         snap.peak,
         snap.sessions_total,
@@ -79,6 +79,8 @@ pub fn stats_json(snap: &Snapshot) -> String {
         secs(snap.uptime),
         snap.max_channels,
         snap.refused,
+        snap.password_hashes,
+        snap.penalty_entries,
         commands.join(",")
     )
 }
@@ -109,6 +111,18 @@ pub fn metrics(snap: &Snapshot) -> String {
         "counter",
         "Connections refused because the channel cap was reached.",
         snap.refused.to_string(),
+    );
+    one(
+        "tegami_password_hashes_total",
+        "counter",
+        "Slow password hashes computed for logins (a dummy one for unknown names).",
+        snap.password_hashes.to_string(),
+    );
+    one(
+        "tegami_login_penalty_entries",
+        "gauge",
+        "Records in the failed-login penalty table.",
+        snap.penalty_entries.to_string(),
     );
     s.push_str("# HELP tegami_commands_total IMAP commands finished, by name.\n# TYPE tegami_commands_total counter\n");
     for (n, c, _) in &snap.commands {
@@ -180,7 +194,7 @@ pub fn table(snap: &Snapshot) -> String {
 /// The statistics as `name value` lines (`tegami stats`, `GET /stats.txt`).
 pub fn stats_text(snap: &Snapshot) -> String {
     let mut s = format!(
-        "sessions {}\nsessions peak {}\nsessions total {}\nlogins {}\nfailed logins {}\nmessages appended {}\nbytes in {}\nbytes out {}\nuptime {}\nmax channels {}\nchannel refusals {}\n",
+        "sessions {}\nsessions peak {}\nsessions total {}\nlogins {}\nfailed logins {}\nmessages appended {}\nbytes in {}\nbytes out {}\nuptime {}\nmax channels {}\nchannel refusals {}\npassword hashes {}\npenalty entries {}\n",
         snap.sessions.len(),
         snap.peak,
         snap.sessions_total,
@@ -191,7 +205,9 @@ pub fn stats_text(snap: &Snapshot) -> String {
         snap.bytes_out,
         duration(snap.uptime),
         snap.max_channels,
-        snap.refused
+        snap.refused,
+        snap.password_hashes,
+        snap.penalty_entries
     );
     for (n, c, t) in &snap.commands {
         let _ = writeln!(s, "command {n} {c} {}", secs(*t));

@@ -27,6 +27,8 @@ pub struct Ops {
     pub tls: SocketAddr,
     /// The monitor's HTTP listener.
     pub monitor: SocketAddr,
+    /// The credentials [`Ops::get`] sends: alice's with `--monitor-auth`.
+    pub admin: Option<(&'static str, &'static str)>,
 }
 
 impl Drop for Ops {
@@ -93,7 +95,8 @@ impl Ops {
         }
         let log = std::fs::read_to_string(d.join("log")).unwrap_or_default();
         let (Some(plain), Some(tls), Some(monitor)) = (plain, tls, monitor) else { panic!("did not start: {log}") };
-        Ops { child, dir, plain, tls, monitor }
+        let admin = extra.contains(&"--monitor-auth").then_some(("alice", "wonderland"));
+        Ops { child, dir, plain, tls, monitor, admin }
     }
 
     /// Starts tegami with `--monitor` and `extra`.
@@ -124,9 +127,9 @@ impl Ops {
         c
     }
 
-    /// `GET path` on the monitor, without credentials.
+    /// `GET path` on the monitor, as alice with `--monitor-auth`.
     pub fn get(&self, path: &str) -> (u16, String) {
-        http(self.monitor, "GET", path, None)
+        http(self.monitor, "GET", path, self.admin)
     }
 
     /// `GET path`, expecting 200; the body.
@@ -164,15 +167,40 @@ impl Ops {
     }
 }
 
-/// One HTTP/1.1 request; the status and body.
+/// One HTTP/1.1 request as `tegami kick` sends it (Host the monitor's
+/// address, POST with the X-Tegami-Monitor header); the status and body.
 pub fn http(addr: SocketAddr, method: &str, path: &str, auth: Option<(&str, &str)>) -> (u16, String) {
+    let mut headers = vec![format!("Host: {addr}")];
+    if method == "POST" {
+        headers.push("X-Tegami-Monitor: 1".into());
+        headers.push("Content-Length: 0".into());
+    }
+    if let Some(a) = auth {
+        headers.push(basic(a));
+    }
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    raw_http(addr, method, path, &headers)
+}
+
+/// The Authorization header of `(user, password)`.
+pub fn basic((u, p): (&str, &str)) -> String {
     use base64::Engine;
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
-    if let Some((u, p)) = auth {
-        let b = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
-        req.push_str(&format!("Authorization: Basic {b}\r\n"));
+    format!("Authorization: Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")))
+}
+
+/// One HTTP/1.1 request with exactly these header lines; the status
+/// (0 when the connection was closed unanswered) and body.
+pub fn raw_http(addr: SocketAddr, method: &str, path: &str, headers: &[&str]) -> (u16, String) {
+    raw_http_on(TcpStream::connect(addr).unwrap(), method, path, headers)
+}
+
+/// [`raw_http`] on a connection already made (e.g. from 127.0.0.2).
+pub fn raw_http_on(mut s: TcpStream, method: &str, path: &str, headers: &[&str]) -> (u16, String) {
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    for h in headers {
+        req.push_str(h);
+        req.push_str("\r\n");
     }
     req.push_str("\r\n");
     // A refused connection shows as status 0.

@@ -341,7 +341,8 @@ fn tcp(addr: SocketAddr) -> TcpStream {
 
 /// A TCP connection to `addr` from the local IPv4 address `src` (std has
 /// no bind-before-connect, so through libc).
-fn tcp_from(src: std::net::Ipv4Addr, addr: SocketAddr) -> TcpStream {
+/// A TCP connection to `addr` from the local address `src` (127.0.0.x).
+pub fn tcp_from(src: std::net::Ipv4Addr, addr: SocketAddr) -> TcpStream {
     use std::os::fd::FromRawFd;
     let SocketAddr::V4(dst) = addr else { panic!("IPv4 only") };
     let sin = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
