@@ -209,6 +209,11 @@ impl MailboxShared {
         let mut disk = self.lock_disk()?;
         let lock = DotLock::acquire(self.dir())?;
         let (_, mut recent) = self.scan_if_needed(&mut disk)?;
+        // Before the files move into cur/, where a rescan would take them
+        // for deliveries of its own.
+        if let Some(r) = self.make_room(&mut disk, pending.len())? {
+            recent = r;
+        }
         let mut placed = Vec::new();
         let mut dates = Vec::new();
         let mut guids = Vec::new();
