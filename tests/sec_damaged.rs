@@ -209,26 +209,40 @@ fn a_uid_list_at_the_top_of_the_range_starts_a_new_uidvalidity() {
     let server = start(&["S", ""], |m| {
         let list = format!("3 V1000 N4294967295 Gabc\n4294967290 :{}:2,S\n4294967294 :{}:2,\n", base(0), base(1));
         std::fs::write(m.join("dovecot-uidlist"), list).unwrap();
+        // An MTA's delivery, found by the first sync.
+        std::fs::write(m.join("new").join("1100000009.M9P1.mta"), message("mta")).unwrap();
     });
     let mut c = server.login("alice");
     let sel = c.select("INBOX");
     let validity: u32 = Client::code(&sel, "UIDVALIDITY").unwrap().parse().unwrap();
     assert_ne!(validity, 1000, "{sel:?}");
-    assert_eq!(Client::code(&sel, "UIDNEXT").as_deref(), Some("3"), "{sel:?}");
+    assert_eq!(Client::code(&sel, "UIDNEXT").as_deref(), Some("4"), "{sel:?}");
     c.ok("UNSELECT");
-    assert_eq!(append(&mut c, 0), (validity, 3));
-    assert_eq!(append(&mut c, 1), (validity, 4));
+    assert_eq!(append(&mut c, 0), (validity, 4));
+    assert_eq!(append(&mut c, 1), (validity, 5));
     let mut other = server.login("alice");
     let sel = other.select("INBOX");
     assert_eq!(Client::code(&sel, "UIDVALIDITY"), Some(validity.to_string()));
-    let f = other.ok("FETCH 1:* (UID FLAGS)");
-    assert_eq!(f[0], "* 1 FETCH (UID 1 FLAGS (\\Seen))", "the order and flags survive: {f:?}");
-    assert_eq!(uids(&f), vec![1, 2, 3, 4]);
+    let f = other.ok("FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert!(f[0].starts_with("* 1 FETCH (UID 1 FLAGS (\\Seen) "), "the order and flags survive: {f:?}");
+    assert!(f[2].contains("Subject: mta"), "{f:?}");
+    assert_eq!(uids(&f), vec![1, 2, 3, 4, 5]);
+    // COPYUID names the target's UIDVALIDITY and UIDs as they are.
+    other.ok("CREATE Dest");
+    let dest = server.maildir("alice").join(".Dest");
+    std::fs::write(dest.join("dovecot-uidlist"), "3 V77 N4294967294 Gabd\n").unwrap();
+    let copy = other.ok("COPY 1:3 Dest");
+    let code = Client::code(&copy, "COPYUID").unwrap();
+    let (v, rest) = code.split_once(' ').unwrap();
+    assert_ne!(v, "77", "{copy:?}");
+    assert_eq!(rest, "1:3 1:3", "{copy:?}");
+    let st = other.cmd("STATUS Dest (MESSAGES UIDNEXT UIDVALIDITY)");
+    assert_eq!(st[0], format!("* STATUS Dest (MESSAGES 3 UIDNEXT 4 UIDVALIDITY {v})"));
     let list = std::fs::read_to_string(server.maildir("alice").join("dovecot-uidlist")).unwrap();
     // (The header's N is the one of the last rewrite: appended lines
     // count beyond it, as in Dovecot.)
     assert!(list.starts_with(&format!("3 V{validity} N")), "{list}");
-    assert!(list.ends_with(":2,\n") && list.lines().last().unwrap().starts_with("4 :"), "{list}");
+    assert!(list.lines().last().unwrap().starts_with("5 :"), "{list}");
     assert!(server.log().contains("new UIDVALIDITY"), "the reset is logged");
 }
 
