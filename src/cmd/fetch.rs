@@ -496,13 +496,11 @@ pub fn fetch(
     if !item_fields.is_empty() || wants_size {
         s.view_mut()?.mailbox().with_cache(|c| c.flush());
     }
-    // Dovecot ends the session (BYE) when a message file cannot be read:
-    // it never answers FETCH with NO for that. But the same BYE would
-    // come back at every `FETCH 1:*` and keep every later message out of
-    // reach, the damage issue 19 item 8 forbids; so the message is left
-    // out, the others are answered, and the command ends NO [SERVERBUG],
-    // which RFC 3501 6.4.5 gives for data that cannot be fetched. A file
-    // that is gone is an expunge another process made, as before.
+    // What Dovecot does with `imap_fetch_failure = no-after`: the other
+    // messages are answered, then `NO [SERVERBUG]`. (Its default sends BYE
+    // at once, which would come back at every `FETCH 1:*` and keep every
+    // later message out of reach: the damage issue 19 item 8 forbids.) A
+    // file that is gone is an expunge another process made, as before.
     if unreadable > 0 {
         return Err(Reply::No("[SERVERBUG] Some of the requested messages could not be read".into()));
     }

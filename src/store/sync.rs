@@ -562,8 +562,8 @@ impl MailboxShared {
 /// that nothing short of a new UIDVALIDITY can run out; with 2^32 UIDs the
 /// margin costs nothing). UID 0 and UIDs past 2^32-1 do not exist (RFC 3501
 /// 2.3.1.1), and a UID is never given twice under one UIDVALIDITY, so a
-/// new UIDVALIDITY is the only way on, as in Dovecot. Returns whether it
-/// restarted.
+/// new UIDVALIDITY is the only way on (Dovecot's documented remedy, which
+/// its administrators apply by hand). Returns whether it restarted.
 fn restart_if_short(dir: &std::path::Path, list: &mut UidList, extra: usize) -> bool {
     let needed = (extra + list.records.len()) as u64;
     if list.room() > needed {

@@ -93,8 +93,8 @@ impl UidList {
     }
 
     /// Starts over under a new UIDVALIDITY when the UIDs are about to run
-    /// out: the messages keep their order and are numbered from 1, as
-    /// Dovecot does when its next UID reaches the top of the range. The
+    /// out: the messages keep their order and are numbered from 1 (the
+    /// remedy Dovecot's documentation gives for UIDs grown too high). The
     /// whole file is rewritten at the next write.
     pub fn restart_numbering(&mut self, uidvalidity: u32) {
         for (r, uid) in self.records.iter_mut().zip(1u32..) {
