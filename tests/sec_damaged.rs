@@ -192,6 +192,17 @@ fn a_message_file_that_turns_into_a_fifo_fails_only_itself() {
             || end == "NO [EXPUNGEISSUED] Some of the requested messages no longer exist",
         "{f:?}"
     );
+    // A COPY never makes the FIFO a message of the target: it fails whole
+    // (while the FIFO stands for the message) or skips it (once a sync
+    // took the message for expunged).
+    c.ok("CREATE other");
+    let copy = c.cmd("COPY 1:* other");
+    let other = server.maildir("alice").join(".other");
+    for f in support::files(&other.join("cur")) {
+        let meta = std::fs::symlink_metadata(other.join("cur").join(&f)).unwrap();
+        assert!(meta.is_file(), "{f} in .other/cur after {copy:?}");
+    }
+    assert!(support::files(&other.join("tmp")).is_empty(), "{copy:?}");
     // The session goes on.
     c.ok("NOOP");
 }

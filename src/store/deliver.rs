@@ -307,6 +307,13 @@ fn copy_counting(data: &mut dyn Read, out: &mut File) -> Result<(u64, u64)> {
 /// else a real copy with the same mtime, fsynced.
 fn place_copy(src: &Path, dst: &Path, mtime: i64) -> io::Result<()> {
     match fs::hard_link(src, dst) {
+        // link(2) takes whatever the name is, links and FIFOs too (put in
+        // place of the message after the listing): such a copy is no
+        // message, and is taken back.
+        Ok(()) if !fs::symlink_metadata(dst)?.is_file() => {
+            let _ = fs::remove_file(dst);
+            return Err(io::Error::other("not a regular file"));
+        }
         Ok(()) => return Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
         Err(_) => {}
