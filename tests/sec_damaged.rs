@@ -293,3 +293,34 @@ fn appends_that_reach_the_top_of_the_range_renumber_and_never_give_uid_0() {
     assert_eq!(&all[9 - uids_now.len()..], &uids_now[..], "APPENDUID named the UIDs the mailbox has");
     assert_eq!(Client::code(&sel, "UIDNEXT").as_deref(), Some("10"));
 }
+
+#[test]
+fn a_session_whose_mailbox_is_numbered_anew_is_told_bye() {
+    let server = start(&[""], |m| {
+        let list = format!("3 V1000 N4294967292 Gabc\n4294967290 :{}:2,\n", base(0));
+        std::fs::write(m.join("dovecot-uidlist"), list).unwrap();
+    });
+    let mut idler = server.login("alice");
+    idler.select("INBOX");
+    idler.send(b"i1 IDLE\r\n");
+    assert!(idler.line().starts_with("+ "));
+    let mut selected = server.login("alice");
+    let sel = selected.select("INBOX");
+    assert_eq!(Client::code(&sel, "UIDVALIDITY").as_deref(), Some("1000"));
+    let mut c = server.login("alice");
+    // 3 UIDs left, 1 message: the second APPEND starts a new UIDVALIDITY.
+    assert_eq!(append(&mut c, 0), (1000, 4294967292));
+    let (validity, uid) = append(&mut c, 1);
+    assert_ne!(validity, 1000);
+    assert_eq!(uid, 3);
+    // A selected session must not see UIDs 1..3 as new messages under the
+    // UIDVALIDITY it knows: Dovecot's answer, BYE.
+    let lines = selected.cmd("NOOP");
+    assert!(lines.iter().any(|l| l == "* BYE Mailbox UIDVALIDITY changed"), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("EXISTS")), "{lines:?}");
+    assert!(selected.closed());
+    let lines = idler.read_until(|l| l.starts_with("* BYE"));
+    assert_eq!(lines.last().unwrap(), "* BYE Mailbox UIDVALIDITY changed", "{lines:?}");
+    // The first APPEND may show, under the old UIDVALIDITY; nothing after.
+    assert!(lines.iter().filter(|l| l.ends_with(" EXISTS")).all(|l| l == "* 2 EXISTS"), "{lines:?}");
+}
