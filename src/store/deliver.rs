@@ -266,7 +266,7 @@ impl MailboxShared {
         let mut mask = 0;
         let mut changed = false;
         for name in names {
-            let (i, new) = disk.keywords.get_or_allocate(name)?;
+            let (i, new) = disk.keywords.get_or_allocate(name, || letters_in_use(&disk.entries, &disk.hidden))?;
             changed |= new;
             mask |= 1 << i;
         }
@@ -275,6 +275,14 @@ impl MailboxShared {
         }
         Ok(mask)
     }
+}
+
+/// The keyword letters any message carries, hidden ones included.
+pub(crate) fn letters_in_use(
+    entries: &super::entries::Entries,
+    hidden: &std::collections::BTreeMap<u32, super::mailbox::Entry>,
+) -> u32 {
+    entries.iter().chain(hidden.values()).fold(0, |m, e| m | e.flags.keywords)
 }
 
 /// Copies `data` into `out`; returns the size and the size with every bare

@@ -89,20 +89,21 @@ impl Keywords {
     }
 
     /// The index of a keyword, allocating a free letter when it is new;
-    /// the bool says whether the table changed.
-    pub fn get_or_allocate(&mut self, name: &str) -> Result<(usize, bool)> {
+    /// the bool says whether the table changed. `in_use` gives the letters
+    /// messages carry (asked only for a new keyword): a letter no line
+    /// names may still be on files (its line was lost or dropped), and must
+    /// not give them the new keyword.
+    pub fn get_or_allocate(&mut self, name: &str, in_use: impl FnOnce() -> u32) -> Result<(usize, bool)> {
         if let Some(i) = self.index(name) {
             return Ok((i, false));
         }
-        let free = self.slots.iter().position(|s| *s == Slot::Free);
-        let i = match free {
-            Some(i) => i,
-            None if self.slots.len() < 26 => {
-                self.slots.push(Slot::Free);
-                self.slots.len() - 1
-            }
-            None => return Err(StoreError::TooManyKeywords),
-        };
+        let used = in_use();
+        let i = (0..26)
+            .find(|&i| used & (1 << i) == 0 && self.slots.get(i).is_none_or(|s| *s == Slot::Free))
+            .ok_or(StoreError::TooManyKeywords)?;
+        if self.slots.len() <= i {
+            self.slots.resize(i + 1, Slot::Free);
+        }
         self.slots[i] = Slot::Name(name.to_string());
         Ok((i, true))
     }
@@ -140,14 +141,14 @@ mod tests {
         let mut k = Keywords::parse("0 $Junk\n2 $Label1\nbad\n30 x\n");
         assert_eq!(k.name(0), Some("$Junk"));
         assert_eq!(k.index("$junk"), Some(0));
-        assert_eq!(k.get_or_allocate("$Media").unwrap(), (1, true));
-        assert_eq!(k.get_or_allocate("$JUNK").unwrap(), (0, false));
+        assert_eq!(k.get_or_allocate("$Media", || 0).unwrap(), (1, true));
+        assert_eq!(k.get_or_allocate("$JUNK", || 0).unwrap(), (0, false));
         assert_eq!(k.render(), "0 $Junk\n1 $Media\n2 $Label1\n");
         assert_eq!(k.names_of(0b101), vec!["$Junk", "$Label1"]);
         for i in 0..23 {
-            k.get_or_allocate(&format!("k{i}")).unwrap();
+            k.get_or_allocate(&format!("k{i}"), || 0).unwrap();
         }
-        assert!(matches!(k.get_or_allocate("one-too-many"), Err(StoreError::TooManyKeywords)));
+        assert!(matches!(k.get_or_allocate("one-too-many", || 0), Err(StoreError::TooManyKeywords)));
     }
 
     #[test]
@@ -160,8 +161,10 @@ mod tests {
         assert_eq!((k.name(0), k.name(2)), (None, Some("$Fine")));
         assert_eq!(k.names_of(0b1_1111_1111), vec!["$Fine", "Ok[x"]);
         // A new keyword takes the first letter never used, not a dropped one.
-        assert_eq!(k.get_or_allocate("New").unwrap(), (9, true));
-        assert_eq!(k.render(), "2 $Fine\n8 Ok[x\n9 New\n", "written valid");
+        assert_eq!(k.get_or_allocate("New", || 0).unwrap(), (9, true));
+        // Nor one that files carry without a line for it.
+        assert_eq!(k.get_or_allocate("Next", || 1 << 10 | 1 << 12).unwrap(), (11, true));
+        assert_eq!(k.render(), "2 $Fine\n8 Ok[x\n9 New\n11 Next\n", "written valid");
         assert_eq!(k.index("has space"), None);
         assert_eq!(Keywords::parse("0 a\r\n"), Keywords::parse("0 a\n"));
     }
