@@ -23,6 +23,11 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
     loop {
         notifier.drain();
         super::notify::report_changes(s, true);
+        if s.state == crate::session::State::Logout {
+            // Told BYE (the selected mailbox got a new UIDVALIDITY).
+            s.flush()?;
+            return Ok(Ok("IDLE terminated".into()));
+        }
         crate::alerts::report(s);
         if s.writer.queued() > 0 {
             s.flush()?;

@@ -483,6 +483,14 @@ impl Session {
                 log::warn!("{tag} sync of {} failed: {e}", view.name);
             }
         }
+        // The mailbox was numbered anew (its UIDs ran out, or its uid list
+        // was lost): the client's UIDs mean nothing now, and no untagged
+        // response can tell it. Dovecot ends the session here too.
+        if view.mailbox().snapshot().uidvalidity != view.snapshot.uidvalidity {
+            log::warn!("{tag} {}: UIDVALIDITY changed, ending the session", view.name);
+            self.state = State::Logout;
+            return vec![Response::Bye("Mailbox UIDVALIDITY changed".into())];
+        }
         view.update(expunge_ok)
     }
 }

@@ -212,6 +212,11 @@ impl MailboxShared {
         let mut disk = self.lock_disk()?;
         let lock = DotLock::acquire(self.dir())?;
         let (_, mut recent) = self.scan_if_needed(&mut disk)?;
+        // Before the files move into cur/, where a rescan would take them
+        // for deliveries of its own.
+        if let Some(r) = self.make_room(&mut disk, pending.len())? {
+            recent = r;
+        }
         let mut placed = Vec::new();
         let mut dates = Vec::new();
         let mut guids = Vec::new();
@@ -264,7 +269,7 @@ impl MailboxShared {
         let mut mask = 0;
         let mut changed = false;
         for name in names {
-            let (i, new) = disk.keywords.get_or_allocate(name)?;
+            let (i, new) = disk.keywords.get_or_allocate(name, || letters_in_use(&disk.entries, &disk.hidden))?;
             changed |= new;
             mask |= 1 << i;
         }
@@ -273,6 +278,14 @@ impl MailboxShared {
         }
         Ok(mask)
     }
+}
+
+/// The keyword letters any message carries, hidden ones included.
+pub(crate) fn letters_in_use(
+    entries: &super::entries::Entries,
+    hidden: &std::collections::BTreeMap<u32, super::mailbox::Entry>,
+) -> u32 {
+    entries.iter().chain(hidden.values()).fold(0, |m, e| m | e.flags.keywords)
 }
 
 /// Copies `data` into `out`; returns the size and the size with every bare
@@ -305,6 +318,13 @@ fn copy_counting(data: &mut dyn Read, out: &mut File) -> Result<(u64, u64)> {
 /// else a real copy with the same mtime, fsynced.
 fn place_copy(src: &Path, dst: &Path, mtime: i64) -> io::Result<()> {
     match fs::hard_link(src, dst) {
+        // link(2) takes whatever the name is, links and FIFOs too (put in
+        // place of the message after the listing): such a copy is no
+        // message, and is taken back.
+        Ok(()) if !fs::symlink_metadata(dst)?.is_file() => {
+            let _ = fs::remove_file(dst);
+            return Err(io::Error::other("not a regular file"));
+        }
         Ok(()) => return Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
         Err(_) => {}

@@ -662,7 +662,7 @@ impl MailboxShared {
     /// directory (used when a rename by another writer made ours stale).
     pub(crate) fn refind(&self, base: &str) -> Option<String> {
         let rd = fs::read_dir(self.dir.join("cur")).ok()?;
-        for ent in rd.flatten() {
+        for ent in rd.flatten().filter(super::sync::is_regular) {
             let name = ent.file_name();
             let name = name.to_string_lossy();
             if filename::base_of(&name) == base {

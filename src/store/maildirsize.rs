@@ -172,7 +172,8 @@ pub fn count(root: &Path) -> Result<Usage> {
                 let ent = ent.map_err(ctx)?;
                 let name = ent.file_name();
                 let Some(name) = name.to_str() else { continue };
-                if name.starts_with('.') {
+                // What the mailbox's listing counts (regular files only).
+                if name.starts_with('.') || !super::sync::is_regular(&ent) {
                     continue;
                 }
                 let size = match filename::parse(name).size {

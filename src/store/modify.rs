@@ -62,7 +62,9 @@ impl MailboxShared {
         let mut changed = false;
         for name in names {
             let index = if allocate {
-                let (i, new) = disk.keywords.get_or_allocate(name)?;
+                let (i, new) = disk
+                    .keywords
+                    .get_or_allocate(name, || super::deliver::letters_in_use(&disk.entries, &disk.hidden))?;
                 changed |= new;
                 Some(i)
             } else {

@@ -160,8 +160,21 @@ impl MailboxShared {
         if stamp == disk.keywords_stamp && disk.list.is_some() {
             return Ok(());
         }
-        disk.keywords = match super::atomic::read_to_string(&path) {
-            Ok(text) => Keywords::parse(&text),
+        disk.keywords = match super::atomic::read(&path) {
+            Ok(data) => {
+                let (keywords, dropped) = Keywords::parse_bytes(&data);
+                if dropped > 0 {
+                    // Once per version of the file (it is read again only
+                    // when replaced), and without its bytes, which may be
+                    // anything.
+                    log::warn!(
+                        "{}: {}: {dropped} unreadable or invalid lines ignored (their letters stay unused)",
+                        self.dir().display(),
+                        keywords::FILE
+                    );
+                }
+                keywords
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Keywords::default(),
             Err(e) => return Err(StoreError::io("reading dovecot-keywords", e)),
         };
@@ -217,9 +230,19 @@ impl MailboxShared {
         let list_path = self.dir().join(uidlist::FILE);
         let stamp = FileStamp::of(&list_path);
         if disk.list.is_none() || stamp != disk.list_stamp {
-            let loaded = match super::atomic::read_to_string(&list_path) {
-                Ok(text) => match UidList::parse(&text) {
-                    Ok(list) => Some(list),
+            let loaded = match super::atomic::read(&list_path) {
+                Ok(data) => match UidList::parse(&data) {
+                    Ok(list) => {
+                        if list.dropped_lines > 0 {
+                            log::warn!(
+                                "{}: {}: {} unreadable lines dropped (their messages get new UIDs)",
+                                self.dir().display(),
+                                uidlist::FILE,
+                                list.dropped_lines
+                            );
+                        }
+                        Some(list)
+                    }
                     Err(e) => {
                         log::warn!("{}: {e}; starting a new UIDVALIDITY", self.dir().display());
                         None
@@ -273,6 +296,9 @@ impl MailboxShared {
         }
         let mut fresh: Vec<String> = cur.into_names();
         fresh.sort();
+        // Room for the new files, and for every known message should all
+        // need a new UID below (revealed, or expunged yet present).
+        dirty |= restart_if_short(self.dir(), list, fresh.len() + disk.hidden.len());
         let mut new_uids = Vec::with_capacity(fresh.len());
         for file in fresh {
             new_uids.push(list.assign(&file));
@@ -384,6 +410,19 @@ impl MailboxShared {
         Ok((dirty, new_uids))
     }
 
+    /// Makes room for `n` new UIDs (dotlock held, list loaded): when they
+    /// would run out, starts a new UIDVALIDITY and rebuilds the entries
+    /// under it (a first load: old UIDs mean nothing to anyone now).
+    /// Returns the scan's new messages when it did.
+    pub(crate) fn make_room(&self, disk: &mut Disk, n: usize) -> Result<Option<Vec<u32>>> {
+        let hidden = disk.hidden.len();
+        let Some(list) = disk.list.as_mut() else { return Ok(None) };
+        if !restart_if_short(self.dir(), list, n + hidden) {
+            return Ok(None);
+        }
+        Ok(Some(self.scan_locked(disk)?.1))
+    }
+
     /// Gives every message its mod-sequence from the sidecar, and fresh
     /// ones to changes made while no tegami watched (see `modseq.rs`).
     fn load_modseqs(&self, disk: &mut Disk, uidvalidity: u32) {
@@ -480,7 +519,7 @@ impl MailboxShared {
             let ent = ent.map_err(|e| StoreError::io("reading new/", e))?;
             let name = ent.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.starts_with('.') {
+            if name.starts_with('.') || !is_regular(&ent) {
                 continue;
             }
             let target = if name.contains(':') { name.to_string() } else { format!("{name}:2,") };
@@ -507,13 +546,49 @@ impl MailboxShared {
             let ent = ent.map_err(|e| StoreError::io("reading cur/", e))?;
             let name = ent.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.starts_with('.') {
+            if name.starts_with('.') || !is_regular(&ent) {
                 continue;
             }
             map.insert(name.to_string());
         }
         Ok(map)
     }
+}
+
+/// Starts a new UIDVALIDITY, numbering the messages from 1, when fewer
+/// UIDs remain than `extra` new ones plus one for each listed message (so
+/// that nothing short of a new UIDVALIDITY can run out; with 2^32 UIDs the
+/// margin costs nothing). UID 0 and UIDs past 2^32-1 do not exist (RFC 3501
+/// 2.3.1.1), and a UID is never given twice under one UIDVALIDITY, so a
+/// new UIDVALIDITY is the only way on (Dovecot's documented remedy, which
+/// its administrators apply by hand). Returns whether it restarted.
+fn restart_if_short(dir: &std::path::Path, list: &mut UidList, extra: usize) -> bool {
+    let needed = (extra + list.records.len()) as u64;
+    if list.room() > needed {
+        return false;
+    }
+    let (old, old_next) = (list.uidvalidity, list.next_uid);
+    let mut fresh = new_uidvalidity();
+    if fresh == old {
+        fresh = new_uidvalidity();
+    }
+    list.restart_numbering(fresh);
+    log::warn!(
+        "{}: UIDs ran out (next UID {}), new UIDVALIDITY {fresh} (was {old}): {} messages numbered from 1",
+        dir.display(),
+        old_next,
+        list.records.len()
+    );
+    true
+}
+
+/// Whether a directory entry is a regular file, by its `d_type` (an
+/// `lstat` only where the file system leaves that unknown), links not
+/// followed. A directory, FIFO, socket or symbolic link named like a
+/// message is no message: opening a FIFO to read it would block, and a
+/// link may lead out of the maildir. Such entries stay where they are.
+pub(crate) fn is_regular(ent: &fs::DirEntry) -> bool {
+    ent.file_type().is_ok_and(|t| t.is_file())
 }
 
 /// An entry as it is now: `e` under its current file name and flags.

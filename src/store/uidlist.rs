@@ -59,6 +59,9 @@ pub struct UidList {
     /// exist yet, or was read in an old version, or with a bad or
     /// unfinished line.
     pub needs_rewrite: bool,
+    /// Lines of the file as read that could not be read (not UTF-8, or
+    /// not a record): dropped, their messages get new UIDs.
+    pub dropped_lines: usize,
 }
 
 /// Appended lines beyond this many (and beyond the lines of the last
@@ -68,11 +71,39 @@ const APPEND_SLACK: usize = 1000;
 
 impl UidList {
     /// Gives the next UID to a new file and records it; UIDs only grow.
+    /// Callers make sure there is [`room`](Self::room) first; should there
+    /// be none, the list starts a new UIDVALIDITY rather than give UID 0
+    /// or one given before.
     pub fn assign(&mut self, file: &str) -> u32 {
+        if self.room() == 0 {
+            debug_assert!(false, "assign without room");
+            self.restart_numbering(super::mailbox::new_uidvalidity());
+        }
         let uid = self.next_uid;
         self.next_uid += 1;
         self.records.push(UidRecord { uid, fields: Vec::new(), file: file.to_string() });
         uid
+    }
+
+    /// How many UIDs can still be given under this UIDVALIDITY. UIDs are
+    /// 32-bit and never 0 (RFC 3501 2.3.1.1), and UIDNEXT must be one of
+    /// them too, so the last UID given is 2^32-2.
+    pub fn room(&self) -> u64 {
+        u64::from(u32::MAX.saturating_sub(self.next_uid))
+    }
+
+    /// Starts over under a new UIDVALIDITY when the UIDs are about to run
+    /// out: the messages keep their order and are numbered from 1 (the
+    /// remedy Dovecot's documentation gives for UIDs grown too high). The
+    /// whole file is rewritten at the next write.
+    pub fn restart_numbering(&mut self, uidvalidity: u32) {
+        for (r, uid) in self.records.iter_mut().zip(1u32..) {
+            r.uid = uid;
+        }
+        self.next_uid = self.records.len() as u32 + 1;
+        self.uidvalidity = uidvalidity;
+        self.written_uid = 0;
+        self.needs_rewrite = true;
     }
 
     /// Drops the records of `gone` (a few expunged UIDs: each found by
@@ -108,6 +139,7 @@ impl UidList {
             lines_at_rewrite: 0,
             written_uid: 0,
             needs_rewrite: true,
+            dropped_lines: 0,
         }
     }
 
@@ -152,14 +184,18 @@ impl UidList {
         self.written_uid = self.records.last().map(|r| r.uid).unwrap_or(0).max(self.written_uid);
     }
 
-    /// Parses the file's text.
-    pub fn parse(text: &str) -> Result<UidList> {
+    /// Parses the file as it is on disk. The header must be readable;
+    /// record lines that are not UTF-8 or not records are dropped (counted
+    /// in [`dropped_lines`](Self::dropped_lines)) and the rest kept.
+    pub fn parse(data: impl AsRef<[u8]>) -> Result<UidList> {
+        let data = data.as_ref();
         let corrupt = |why: &str| StoreError::Corrupt(format!("{FILE}: {why}"));
-        let mut lines = text.lines();
-        let header = match lines.next() {
-            Some(h) => h,
-            None => return Err(corrupt("empty file")),
-        };
+        let mut lines = data.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+        if data.is_empty() {
+            return Err(corrupt("empty file"));
+        }
+        let header = lines.next().unwrap_or_default();
+        let header = std::str::from_utf8(header).map_err(|_| corrupt("unreadable header"))?;
         let mut words = header.split(' ').filter(|w| !w.is_empty());
         let version = words.next().unwrap_or("");
         let mut list = UidList {
@@ -172,7 +208,8 @@ impl UidList {
             written_uid: 0,
             // A partly written last line (a crash while appending) must not
             // have another line appended to it.
-            needs_rewrite: !text.ends_with('\n'),
+            needs_rewrite: !data.ends_with(b"\n"),
+            dropped_lines: 0,
         };
         let v3 = match version {
             "3" => {
@@ -180,7 +217,7 @@ impl UidList {
                     if let Some(v) = w.strip_prefix('V') {
                         list.uidvalidity = v.parse().map_err(|_| corrupt("bad V field"))?;
                     } else if let Some(n) = w.strip_prefix('N') {
-                        list.next_uid = n.parse().map_err(|_| corrupt("bad N field"))?;
+                        list.next_uid = next_uid_of(n.parse().map_err(|_| corrupt("bad N field"))?);
                     } else {
                         list.header_extra.push(w.to_string());
                     }
@@ -193,7 +230,7 @@ impl UidList {
                 match (v, n) {
                     (Some(v), Some(n)) => {
                         list.uidvalidity = v;
-                        list.next_uid = n;
+                        list.next_uid = next_uid_of(n);
                     }
                     _ => return Err(corrupt("bad version 1 header")),
                 }
@@ -219,23 +256,24 @@ impl UidList {
             list.file_lines += 1;
             // A bad line costs that one message a new UID (the next sync
             // finds its file again); throwing the whole list away would
-            // cost every message its UID and every client its cache.
-            match parse_line(line, v3) {
+            // cost every message its UID and every client its cache. The
+            // caller logs the count: the line itself may hold any bytes.
+            match std::str::from_utf8(line).ok().and_then(|l| parse_line(l, v3)) {
                 Some(r) if r.uid > last => {
                     last = r.uid;
                     list.records.push(r);
                 }
                 _ => {
-                    log::warn!("{FILE}: skipping bad line {line:?}");
+                    list.dropped_lines += 1;
                     list.needs_rewrite = true;
                 }
             }
         }
         list.lines_at_rewrite = list.file_lines;
         list.written_uid = last;
-        if list.next_uid <= last {
-            list.next_uid = last + 1;
-        }
+        // At most 2^32-1 (see `room`): a record with the top UID leaves no
+        // room, and the next sync starts a new UIDVALIDITY.
+        list.next_uid = list.next_uid.max(last.saturating_add(1));
         Ok(list)
     }
 
@@ -252,6 +290,12 @@ impl UidList {
         }
         out
     }
+}
+
+/// The next UID of a header: 0 (never a UID) counts as 1, and a value past
+/// the 32-bit range as the top of it (no room left).
+fn next_uid_of(n: u64) -> u32 {
+    u32::try_from(n.max(1)).unwrap_or(u32::MAX)
 }
 
 /// One record's line: `<uid> [fields] :<file>`.
@@ -365,5 +409,38 @@ mod tests {
         l.appended(l.render_unwritten().1);
         l.assign("new");
         assert_eq!(l.render_unwritten(), ("101 :new\n".to_string(), 1));
+    }
+
+    #[test]
+    fn unreadable_lines_are_dropped_and_counted_the_rest_kept() {
+        let mut data = b"3 V7 N9 Gab\n1 :a\n2 :b\xff\n3 \xc3\x28 :c\n4 :d\n".to_vec();
+        let l = UidList::parse(&data).unwrap();
+        assert_eq!(l.records.iter().map(|r| r.uid).collect::<Vec<_>>(), vec![1, 4]);
+        assert_eq!((l.dropped_lines, l.uidvalidity, l.next_uid), (2, 7, 9));
+        assert!(l.should_rewrite(), "written valid at the next write");
+        assert!(std::str::from_utf8(l.render().as_bytes()).is_ok());
+        data[5] = 0xff;
+        assert!(UidList::parse(&data).is_err(), "an unreadable header is a new UIDVALIDITY");
+    }
+
+    #[test]
+    fn next_uids_past_the_range_leave_no_room_and_a_restart_numbers_from_1() {
+        assert_eq!(UidList::parse("3 V1 N0 Gab\n").unwrap().next_uid, 1);
+        let top = UidList::parse("3 V1 N4294967295 Gab\n").unwrap();
+        assert_eq!((top.next_uid, top.room()), (u32::MAX, 0));
+        assert_eq!(UidList::parse("3 V1 N99999999999 Gab\n").unwrap().room(), 0);
+        assert_eq!(UidList::parse("3 V1 N2 Gab\n4294967295 :a\n").unwrap().room(), 0, "no wrap to 0");
+        let mut l = UidList::parse("3 V1 N4294967293 Gab\n4294967290 :a\n4294967291 :b\n").unwrap();
+        assert_eq!(l.room(), 2);
+        assert_eq!((l.assign("c"), l.assign("d")), (4294967293, 4294967294));
+        assert_eq!(l.room(), 0, "UIDNEXT 4294967295 is the last a client can be told");
+        l.restart_numbering(2);
+        assert_eq!(
+            l.records.iter().map(|r| (r.uid, r.file.as_str())).collect::<Vec<_>>(),
+            [(1, "a"), (2, "b"), (3, "c"), (4, "d")]
+        );
+        assert_eq!((l.uidvalidity, l.next_uid), (2, 5));
+        assert!(l.should_rewrite());
+        assert_eq!(l.render(), "3 V2 N5 Gab\n1 :a\n2 :b\n3 :c\n4 :d\n");
     }
 }
