@@ -182,7 +182,7 @@ fn check_binary(mb: &crate::store::MailboxShared, uids: &[u32], items: &[FetchAt
     }
     for &uid in uids {
         let Some((file, _)) = mb.open_message(uid).map_err(store_error)? else { continue };
-        let message = Message::load(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?;
+        let message = Message::load(&file).map_err(|e| super::names::server_bug(&e))?;
         let tree = mime::scan(message.bytes());
         for part in &parts {
             binary_data(message.bytes(), Some(&tree), part)?;
@@ -281,7 +281,7 @@ pub fn fetch(
         let text = text_beyond_cache || values.iter().any(Option::is_none);
         let message = if text {
             match view.mailbox().open_message(uid_i).map_err(store_error)? {
-                Some((file, _)) => Some(Message::load(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?),
+                Some((file, _)) => Some(Message::load(&file).map_err(|e| super::names::server_bug(&e))?),
                 None => {
                     missing += 1;
                     continue;
