@@ -256,9 +256,22 @@ impl Session {
         self.conn.get_ref().is_tls()
     }
 
-    /// True when clear-text login methods are allowed on this connection.
+    /// True when clear-text login methods are allowed on this connection:
+    /// over TLS; in clear text unless `--no-cleartext-login`, from the
+    /// server's own address (Dovecot's rule for `disable_plaintext_auth`)
+    /// or from anywhere with `--allow-cleartext-login`.
     pub fn cleartext_allowed(&self) -> bool {
-        self.shared.config.cleartext_login || self.is_tls()
+        let c = &self.shared.config;
+        self.is_tls() || (c.cleartext_login && (c.cleartext_anywhere || self.same_host()))
+    }
+
+    /// Whether the client connects from the server's own address: its
+    /// password then never crosses a network. Any other address, another
+    /// loopback one (127.0.0.2) included, is a different host here.
+    fn same_host(&self) -> bool {
+        let canonical = |ip: std::net::IpAddr| ip.to_canonical();
+        let local = self.conn.get_ref().tcp().local_addr();
+        local.is_ok_and(|l| canonical(l.ip()) == canonical(self.peer.ip()))
     }
 
     fn command_loop(&mut self) -> io::Result<()> {
