@@ -7,7 +7,8 @@
 
 use std::fmt;
 
-/// Why a mailbox name is not valid modified UTF-7.
+/// Why a mailbox name is not valid modified UTF-7: what the name has
+/// ("a control character"), in the server's words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Utf7Error(pub String);
 
@@ -25,20 +26,36 @@ fn b64_value(c: u8) -> Option<u32> {
     ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
 }
 
-/// Decode a modified UTF-7 name. Rejects bytes outside printable ASCII, an
-/// unterminated or malformed shift, leftover non-zero bits and invalid UTF-16.
+/// Characters no mailbox name may hold: C0, DEL and C1 controls, the
+/// Unicode line and paragraph separators, and the bidirectional controls
+/// (which make a name display as another, "Trojan Source" style).
+pub fn is_control_like(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{200e}' | '\u{200f}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// Decode a modified UTF-7 name, strictly (RFC 3501 5.1.3): only printable
+/// ASCII outside shifts, `&-` for `&`, and in a shift only characters that
+/// could not stand for themselves (no printable ASCII, no control
+/// character), zero padding bits, valid UTF-16, a closing `-`, and no shift
+/// right after another (the encoder would have merged them). A lax decoder
+/// lets `&AA0ACg-` smuggle CR LF and `&AC4ALgAv-` spell `../`.
 pub fn decode(input: &[u8]) -> Result<String, Utf7Error> {
     let err = |m: &str| Err(Utf7Error(m.to_string()));
     let mut out = String::with_capacity(input.len());
     let mut i = 0;
+    let mut after_shift = false;
     while i < input.len() {
         let c = input[i];
         if c != b'&' {
             if !(0x20..=0x7e).contains(&c) {
-                return err("Mailbox name has a byte outside printable ASCII");
+                return err("a byte outside printable ASCII");
             }
             out.push(c as char);
             i += 1;
+            after_shift = false;
             continue;
         }
         i += 1;
@@ -47,39 +64,55 @@ pub fn decode(input: &[u8]) -> Result<String, Utf7Error> {
             i += 1;
         }
         if i == input.len() {
-            return err("Mailbox name has an unterminated &-shift");
+            return err("an unterminated &-shift");
         }
         let chunk = &input[start..i];
         i += 1; // the '-'
         if chunk.is_empty() {
             out.push('&');
+            after_shift = false;
             continue;
         }
-        let mut units = Vec::with_capacity(chunk.len() * 6 / 16);
-        let (mut acc, mut bits) = (0u32, 0u32);
-        for &b in chunk {
-            let Some(v) = b64_value(b) else {
-                return err("Mailbox name has invalid base64 in an &-shift");
-            };
-            acc = (acc << 6) | v;
-            bits += 6;
-            if bits >= 16 {
-                bits -= 16;
-                units.push((acc >> bits) as u16);
-                acc &= (1 << bits) - 1;
-            }
+        if after_shift {
+            return err("two &-shifts in a row");
         }
-        if bits >= 6 || acc != 0 || units.is_empty() {
-            return err("Mailbox name has a badly padded &-shift");
-        }
-        for ch in char::decode_utf16(units.iter().copied()) {
-            match ch {
-                Ok(ch) => out.push(ch),
-                Err(_) => return err("Mailbox name has invalid UTF-16 in an &-shift"),
-            }
-        }
+        after_shift = true;
+        decode_shift(chunk, &mut out)?;
     }
     Ok(out)
+}
+
+/// One base64 run between `&` and `-`, appended to `out`.
+fn decode_shift(chunk: &[u8], out: &mut String) -> Result<(), Utf7Error> {
+    let err = |m: &str| Err(Utf7Error(m.to_string()));
+    let mut units = Vec::with_capacity(chunk.len() * 6 / 16);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in chunk {
+        let Some(v) = b64_value(b) else {
+            return err("invalid base64 in an &-shift");
+        };
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 16 {
+            bits -= 16;
+            units.push((acc >> bits) as u16);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if bits >= 6 || acc != 0 || units.is_empty() {
+        return err("a badly padded &-shift");
+    }
+    for ch in char::decode_utf16(units.iter().copied()) {
+        match ch {
+            // Printable ASCII must stand for itself, and no control
+            // character belongs in a name at all.
+            Ok(ch) if (ch as u32) < 0x80 => return err("ASCII inside an &-shift"),
+            Ok(ch) if is_control_like(ch) => return err("a control character"),
+            Ok(ch) => out.push(ch),
+            Err(_) => return err("invalid UTF-16 in an &-shift"),
+        }
+    }
+    Ok(())
 }
 
 /// Encode a name as modified UTF-7 (the minimal encoding).
@@ -142,8 +175,9 @@ mod tests {
             assert_eq!(encode(plain), wire);
             assert_eq!(decode(wire.as_bytes()).unwrap(), plain);
         }
-        // Non-minimal but valid.
-        assert_eq!(decode(b"&AGE-").unwrap(), "a");
+        // Adjacent letters of one shift, and a shift after `&-`.
+        assert_eq!(decode(b"&AOQA9g-").unwrap(), "äö");
+        assert_eq!(decode(b"&-&AOQ-").unwrap(), "&ä");
     }
 
     #[test]
@@ -153,9 +187,27 @@ mod tests {
         }
     }
 
+    #[test]
+    fn rejects_what_a_lax_decoder_lets_through() {
+        let cases: [&[u8]; 9] = [
+            b"&AGE-",               // "a": printable ASCII in base64
+            b"x&AA0ACg-* 3 EXISTS", // CR LF
+            b"&AC4ALgAv-",          // "../"
+            b"&AAA-",               // NUL
+            b"&AH8-",               // DEL
+            b"&AIU-",               // NEL (C1)
+            b"&ACY-",               // "&" must be "&-"
+            b"&AOQ-&APY-",          // two shifts in a row
+            b"&AOQ",                // unterminated
+        ];
+        for bad in cases {
+            assert!(decode(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
     proptest! {
         #[test]
-        fn round_trip(s in any::<String>()) {
+        fn round_trip(s in any::<String>().prop_filter("no controls", |s| !s.chars().any(is_control_like))) {
             prop_assert_eq!(decode(encode(&s).as_bytes()).unwrap(), s);
         }
 

@@ -22,7 +22,8 @@ fn line(d: &Path, name: &str, password: &str, extra: &str) -> String {
 
 fn server_with(lines: &[(&str, &str)]) -> Server {
     let lines: Vec<(String, String)> = lines.iter().map(|(n, e)| (n.to_string(), e.to_string())).collect();
-    Server::start_with(&[], move |d| {
+    // Logins come from 127.0.0.2 and .3 in clear text: other hosts.
+    Server::start_with(&["--allow-cleartext-login"], move |d| {
         let text: String = lines.iter().map(|(n, e)| line(d, n, &format!("{n}-pw"), e)).collect();
         std::fs::write(d.join("passwd"), text).unwrap();
     })

@@ -30,7 +30,8 @@ fn failures(log: &str) -> Vec<(String, Option<String>, u64)> {
 
 #[test]
 fn delays_grow_per_address_across_connections_and_spare_other_addresses() {
-    let server = Server::start(&[]);
+    // Clear-text logins from 127.0.0.2, another host for the default rule.
+    let server = Server::start(&["--allow-cleartext-login"]);
     // One failure per connection, from 127.0.0.1, four connections.
     for _ in 0..4 {
         let mut c = server.connect();
@@ -87,7 +88,7 @@ fn filter() -> std::path::PathBuf {
 
 #[test]
 fn fail2ban_regex_matches_every_failure_of_the_real_log_and_nothing_else() {
-    let server = Server::start(&["--auth-penalty", "1"]);
+    let server = Server::start(&["--auth-penalty", "1", "--allow-cleartext-login"]);
     server.login("alice");
     for (from, cmd) in [
         (1, "LOGIN alice wrong".to_string()),

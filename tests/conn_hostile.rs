@@ -209,7 +209,8 @@ fn a_client_that_never_reads_is_dropped_at_the_write_deadline_and_its_channel_re
 
 #[test]
 fn one_address_cannot_take_more_than_its_cap_while_another_still_connects() {
-    let server = Server::start(&["--max-channels-per-ip", "3"]);
+    // Clear-text LOGIN from 127.0.0.2, another host for the default rule.
+    let server = Server::start(&["--max-channels-per-ip", "3", "--allow-cleartext-login"]);
     let one = Ipv4Addr::new(127, 0, 0, 1);
     let held: Vec<Client> = (0..3).map(|_| Client::plain_from(one, server.plain)).collect();
     assert!(held.iter().all(|c| c.greeting.starts_with("* OK")));

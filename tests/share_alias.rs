@@ -128,7 +128,7 @@ fn a_dangling_alias_does_not_exist_and_aliases_do_not_chain() {
     let mut b = login(&server, "bob");
     b.ok("RENAME Projects Gone");
     let r = a.cmd("SELECT Team");
-    assert_eq!(result(&r), "NO [NONEXISTENT] Mailbox does not exist: Team");
+    assert_eq!(result(&r), "NO [NONEXISTENT] Mailbox does not exist");
     assert!(!a.ok("LIST \"\" \"*\"").iter().any(|l| l.contains("Team")));
     b.ok("RENAME Gone Projects");
     a.ok("SELECT Team");

@@ -219,7 +219,8 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Frame::Rejected { response, .. } | Frame::Fatal { response, .. } => {
                 break Err(Reply::No(response.trim_start_matches("NO ").into()))
             }
-            Frame::Closed => return Err(io::ErrorKind::UnexpectedEof.into()),
+            // Garbage is detected only at the start of a command before login.
+            Frame::Closed | Frame::Garbage { .. } => return Err(io::ErrorKind::UnexpectedEof.into()),
         }
     };
     if let (Err(reply), Some((mb, quota))) = (&result, &target) {
@@ -259,7 +260,7 @@ fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8
     let target = super::resolve::target(s, name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {
-        return Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(name))));
+        return Err(Reply::No("[TRYCREATE] Mailbox does not exist".into()));
     }
     Ok((target.open()?, target.quota(s), target.flag_mask()))
 }

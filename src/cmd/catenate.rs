@@ -172,7 +172,7 @@ pub fn read_part(mail: &crate::store::Account, u: &PartUrl) -> Result<Result<Vec
     let Some((file, _)) = mb.open_message(u.uid).map_err(store_error)? else {
         return Ok(Err("No such message"));
     };
-    let message = Message::load(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?;
+    let message = Message::load(&file).map_err(|e| super::names::server_bug(&e))?;
     let msg = message.bytes();
     let data = if u.section == Section::default() {
         render::section::limit(render::section::whole(msg), u.partial)

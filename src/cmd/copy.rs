@@ -35,7 +35,7 @@ pub fn copy(
     let target = super::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {
-        return Err(Reply::No(format!("[TRYCREATE] Mailbox does not exist: {}", names::encoded(&name))));
+        return Err(Reply::No("[TRYCREATE] Mailbox does not exist".into()));
     }
     let dest = target.open()?;
     // Charged to the account that holds the destination.
@@ -234,7 +234,7 @@ fn encrypted_copy(
     let mut original = Vec::new();
     file.read_to_end(&mut original).map_err(|e| store_error(StoreError::io(format!("reading message {uid}"), e)))?;
     let copy = smime::message::encrypted_copy(recipient, &original)
-        .map_err(|e| Reply::No(format!("[SERVERBUG] S/MIME encryption failed: {e}")))?;
+        .map_err(|e| super::names::server_bug(&format!("S/MIME encryption failed: {e}")))?;
     let keywords = source.snapshot().keywords_of(&entry);
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let date = UNIX_EPOCH + Duration::from_secs(source.internal_date(&entry).max(0) as u64);

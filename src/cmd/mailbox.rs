@@ -33,7 +33,7 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
         if let Err(e) = crate::store::special_use::set(&dir, &uses) {
             log::warn!("{} CREATE {name}: cannot record its special use: {e}", s.tag());
             let _ = target.account.delete(&target.name);
-            return Err(Reply::No(format!("[SERVERBUG] Cannot record the special use: {e}")));
+            return Err(super::names::server_bug(&format!("cannot record the special use: {e}")));
         }
     }
     inherit_acl(s, &target);
@@ -92,7 +92,7 @@ fn need_parent(s: &Session, target: &Target) -> Result<(), Reply> {
         return Err(resolve::nonexistent(&target.display));
     }
     if !rights.has(Right::Create) {
-        return Err(Reply::No(format!("[NOPERM] You lack the right \"k\" on the parent of {}", target.display)));
+        return Err(Reply::No("[NOPERM] You lack the right \"k\" on the parent mailbox".into()));
     }
     Ok(())
 }
@@ -136,7 +136,7 @@ pub fn unsubscribe(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let mail = &s.user()?.mail;
     if !mail.subscriptions().map_err(store_error)?.contains(&name) {
-        return Err(Reply::No(format!("[NONEXISTENT] Not subscribed to {}", names::encoded(&name))));
+        return Err(Reply::No("[NONEXISTENT] Not subscribed to this mailbox".into()));
     }
     mail.unsubscribe(&name).map_err(store_error)?;
     Ok("UNSUBSCRIBE completed".into())

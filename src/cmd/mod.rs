@@ -354,9 +354,18 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
 /// initial responses are masked.
 pub fn masked_for_log(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
-    // Split as loosely as any parser might: runs of any whitespace.
-    let mut words = text.split(|c: char| c.is_ascii_whitespace()).filter(|w| !w.is_empty());
+    // Split as loosely as any parser might: at every octet that is not
+    // visible ASCII (a vertical tab must not hide the command's name).
+    let mut words = text.split(|c: char| !c.is_ascii_graphic()).filter(|w| !w.is_empty());
     let (tag, cmd) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    let secret = |w: &str| {
+        let w = w.to_ascii_uppercase();
+        w.starts_with("LOGIN") || w.starts_with("AUTHENTICATE")
+    };
+    if secret(tag) {
+        // No tag: what follows the command name may be the secret.
+        return format!("{tag} ***");
+    }
     if cmd.eq_ignore_ascii_case("LOGIN") {
         let user = words.next().unwrap_or("");
         return format!("{tag} {cmd} {user} ***");
@@ -365,6 +374,9 @@ pub fn masked_for_log(bytes: &[u8]) -> String {
         let mech = words.next().unwrap_or("");
         let ir = if words.next().is_some() { " ***" } else { "" };
         return format!("{tag} {cmd} {mech}{ir}");
+    }
+    if secret(cmd) {
+        return format!("{tag} {cmd} ***");
     }
     text.into_owned()
 }
@@ -381,6 +393,10 @@ mod tests {
         assert_eq!(masked_for_log(b"a SELECT INBOX"), "a SELECT INBOX");
         assert_eq!(masked_for_log(b"x1  LOGIN alice pw"), "x1 LOGIN alice ***");
         assert_eq!(masked_for_log(b"x3\tLOGIN alice pw"), "x3 LOGIN alice ***");
+        assert_eq!(masked_for_log(b"x4 LOGIN\x0balice pw"), "x4 LOGIN alice ***");
+        assert_eq!(masked_for_log(b"x5 LOGIN alice\x0bpw"), "x5 LOGIN alice ***");
+        assert_eq!(masked_for_log(b"LOGIN alice pw"), "LOGIN ***");
+        assert_eq!(masked_for_log(b"x6 LOGIN(alice) pw"), "x6 LOGIN(alice) ***");
     }
 
     #[test]

@@ -26,8 +26,13 @@ pub fn decode_for(d: &Dialect, m: &Mailbox) -> Result<String, Reply> {
     let name = if d.utf8_names() {
         String::from_utf8(m.0.clone()).map_err(|_| Reply::No("[CANNOT] Invalid mailbox name: not UTF-8".into()))?
     } else {
-        utf7::decode(&m.0).map_err(|e| Reply::No(format!("[CANNOT] Invalid mailbox name: {}", e.0)))?
+        utf7::decode(&m.0).map_err(|e| Reply::No(format!("[CANNOT] Invalid mailbox name: it has {}", e.0)))?
     };
+    // Refused before anything else sees it: no reply, log line or file
+    // name can then carry a line break or a display trick of the client's.
+    if name.chars().any(utf7::is_control_like) {
+        return Err(Reply::No("[CANNOT] Invalid mailbox name: control characters are not allowed".into()));
+    }
     // INBOX is case-insensitive, also as the first level of a path.
     if name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("INBOX/")) {
         return Ok(format!("INBOX{}", &name[5..]));
@@ -48,23 +53,37 @@ pub fn encoded(name: &str) -> String {
 }
 
 /// The one mapping from store errors to tagged replies with RFC 5530 codes.
+/// The texts are the server's own words: no name the client sent and no
+/// path or OS error goes back (those go to the log).
 pub fn store_error(e: StoreError) -> Reply {
     match e {
-        StoreError::NotFound(m) => Reply::No(format!("[NONEXISTENT] Mailbox does not exist: {m}")),
-        StoreError::AlreadyExists(m) => Reply::No(format!("[ALREADYEXISTS] Mailbox already exists: {m}")),
-        StoreError::HasChildren(m) => {
-            Reply::No(format!("[CANNOT] Mailbox {m} has inferior mailboxes: delete or move them first"))
+        StoreError::NotFound(_) => Reply::No("[NONEXISTENT] Mailbox does not exist".into()),
+        StoreError::AlreadyExists(_) => Reply::No("[ALREADYEXISTS] Mailbox already exists".into()),
+        StoreError::HasChildren(_) => {
+            Reply::No("[CANNOT] The mailbox has inferior mailboxes: delete or move them first".into())
         }
         StoreError::InvalidName(why) => Reply::No(format!("[CANNOT] Invalid mailbox name: {why}")),
-        StoreError::PermissionDenied(what) => Reply::No(format!("[NOPERM] Permission denied: {what}")),
+        StoreError::TooLong => Reply::No("[LIMIT] Mailbox name too long for the file system".into()),
+        StoreError::PermissionDenied(what) => {
+            log::warn!("permission denied: {what}");
+            Reply::No("[NOPERM] Permission denied".into())
+        }
         StoreError::NoSpace => Reply::No("[LIMIT] The server's disk is full".into()),
         StoreError::OverQuota => Reply::No("[OVERQUOTA] Quota exceeded".into()),
         StoreError::TooManyKeywords => Reply::No("[LIMIT] Too many keywords in this mailbox (26 at most)".into()),
-        e @ (StoreError::Corrupt(_) | StoreError::Io(..)) => {
-            log::warn!("store error: {e}");
-            Reply::No(format!("[SERVERBUG] Internal error: {e}"))
-        }
+        e @ (StoreError::Corrupt(_) | StoreError::Io(..)) => server_bug(&e),
     }
+}
+
+/// `NO [SERVERBUG]` with a fixed text and an id; the details (paths, OS
+/// errors) go only to the log, under the same id, for the administrator.
+pub fn server_bug(detail: &dyn std::fmt::Display) -> Reply {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    // Process id and a counter: unique in the log, meaningless outside it.
+    let id = format!("{:x}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    log::warn!("internal error {id}: {detail}");
+    Reply::No(format!("[SERVERBUG] Internal error {id}, see the server log"))
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let target = super::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Read)?;
     if !target.exists() {
-        return Err(Reply::No(format!("[NONEXISTENT] Mailbox does not exist: {}", names::encoded(&name))));
+        return Err(Reply::No("[NONEXISTENT] Mailbox does not exist".into()));
     }
     let root = quota::root_name(&target.owner);
     let mut line = b"QUOTAROOT ".to_vec();

@@ -167,11 +167,7 @@ impl Target {
             return Err(nonexistent(&self.display));
         }
         if !self.rights.has(right) {
-            return Err(Reply::No(format!(
-                "[NOPERM] You lack the right \"{}\" on {}",
-                right.letter(),
-                super::names::encoded(&self.display)
-            )));
+            return Err(Reply::No(format!("[NOPERM] You lack the right \"{}\" on this mailbox", right.letter())));
         }
         Ok(())
     }

@@ -68,8 +68,12 @@ pub struct Config {
     pub max_channels: usize,
     /// How much to log.
     pub log_level: LogLevel,
-    /// Whether clear-text login is allowed on unencrypted connections.
+    /// Whether clear-text login is allowed on unencrypted connections at
+    /// all (false with `--no-cleartext-login`).
     pub cleartext_login: bool,
+    /// Whether it is allowed from other hosts too (`--allow-cleartext-login`);
+    /// otherwise only when the client's address is the server's own.
+    pub cleartext_anywhere: bool,
     /// `--user USER[:GROUP]` to switch to after binding.
     pub run_as: Option<String>,
     /// `--first-valid-uid`: run as root, the lowest uid a session may
@@ -271,6 +275,7 @@ impl Config {
             max_channels,
             log_level,
             cleartext_login: !m.opt_present("no-cleartext-login"),
+            cleartext_anywhere: m.opt_present("allow-cleartext-login"),
             run_as: m.opt_str("user"),
             first_valid_uid: number(&m, "first-valid-uid", 500u32)?,
             max_line: number(&m, "max-line", 65536)?,

@@ -61,6 +61,13 @@ pub enum Frame {
     },
     /// The client closed the connection between commands.
     Closed,
+    /// Before login, input that is not IMAP at all (a TLS handshake on the
+    /// clear-text port, binary data): the connection should end at once,
+    /// without waiting for the rest of a "line".
+    Garbage {
+        /// What was seen, in the server's words, for the log.
+        why: &'static str,
+    },
     /// A command refused in a way that leaves the stream out of step
     /// (octets of a refused literal on their way); answer `tag response`,
     /// then say BYE and close.
@@ -120,6 +127,30 @@ pub fn tag_of(line: &[u8]) -> Option<String> {
         && tag.len() <= 64
         && tag.iter().all(|&b| crate::proto::response::is_astring_char(b) && b != b'+');
     ok.then(|| String::from_utf8_lossy(tag).into_owned())
+}
+
+/// Why the first octet of a command shows it is not IMAP: a tag is
+/// printable ASCII, so a control character (other than the line break of an
+/// empty line) or an octet from 0x80 up means a TLS record (0x16), an SSLv2
+/// hello (0x80) or other binary data.
+fn garbage_start(b: u8) -> Option<&'static str> {
+    match b {
+        0x16 => Some("a TLS handshake on the clear-text port"),
+        0x80.. => Some("binary data (an octet over 0x7f)"),
+        b'\r' | b'\n' | b'\t' | b' ' => None,
+        0..=0x1f | 0x7f => Some("binary data (a control character)"),
+        _ => None,
+    }
+}
+
+/// Why a complete first line is not IMAP: a NUL anywhere, or an octet in
+/// the tag that no client would put there.
+fn garbage_line(line: &[u8]) -> Option<&'static str> {
+    if line.contains(&0) {
+        return Some("binary data (a NUL octet)");
+    }
+    let tag = line.split(|&b| b == b' ').next().unwrap_or_default();
+    tag.iter().find_map(|&b| garbage_start(b))
 }
 
 /// A buffered reader over the client stream.
@@ -308,9 +339,24 @@ impl<S: Read + Write> Reader<S> {
         self.skip(n)
     }
 
+    /// Before login, the first octet of a command decides at once whether
+    /// the client speaks IMAP at all (a ClientHello need not hold a line
+    /// break, and waiting for one would keep the connection open).
+    fn garbage_ahead(&mut self) -> io::Result<Option<&'static str>> {
+        if self.pos == self.end && self.fill()? == 0 {
+            return Ok(None);
+        }
+        Ok(garbage_start(self.buf[self.pos]))
+    }
+
     fn frame(&mut self, mut cmd: Vec<u8>, limits: Limits, ask: Ask<'_, S>) -> io::Result<Frame> {
         let started = !cmd.is_empty();
         let mut text_len = cmd.len();
+        if !started && limits.strict {
+            if let Some(why) = self.garbage_ahead()? {
+                return Ok(Frame::Garbage { why });
+            }
+        }
         loop {
             // Lines are bounded by max_line alone (a long one is skipped,
             // not buffered); the total is checked where literals are announced.
@@ -328,6 +374,11 @@ impl<S: Read + Write> Reader<S> {
                 }
                 Line::Full(l) => l,
             };
+            if text_len == 0 && limits.strict {
+                if let Some(why) = garbage_line(&line) {
+                    return Ok(Frame::Garbage { why });
+                }
+            }
             text_len += line.len();
             self.cmd_total += line.len() as u64 + 2;
             cmd.extend_from_slice(&line);
@@ -599,6 +650,23 @@ mod tests {
         assert_eq!(literal_at_end(b"x {99999999999999999999}"), None);
     }
 
+    #[test]
+    fn binary_input_before_login_is_garbage_at_once() {
+        // A ClientHello's first octets, with no line break after them.
+        for input in [&b"\x16\x03\x01\x02\x00"[..], b"\x80\x2e\x01", b"\0\0", b"a\0 NOOP\r\n", b"a\xc3\xa4 NOOP\r\n"] {
+            let mut r = reader(input);
+            assert!(matches!(r.read_command(PREAUTH, &mut plus).unwrap(), Frame::Garbage { .. }), "{input:?}");
+        }
+        // Empty lines and printable nonsense are BAD, not garbage; after
+        // login nothing is garbage.
+        for input in [&b"\r\nGET / HTTP/1.1\r\n"[..], b"a NOOP\r\n"] {
+            let mut r = reader(input);
+            assert!(matches!(r.read_command(PREAUTH, &mut plus).unwrap(), Frame::Command(_)), "{input:?}");
+        }
+        let mut r = reader(b"\x16\x03\x01\r\n");
+        assert!(matches!(r.read_command(LIMITS, &mut plus).unwrap(), Frame::Command(_)));
+    }
+
     proptest! {
         #[test]
         fn random_input_never_panics(input in proptest::collection::vec(any::<u8>(), 0..400), strict: bool) {
@@ -607,6 +675,10 @@ mod tests {
             for _ in 0..50 {
                 match r.read_command(limits, &mut plus) {
                     Ok(Frame::Closed) | Err(_) => break,
+                    Ok(Frame::Garbage { .. }) => {
+                        prop_assert!(strict);
+                        break;
+                    }
                     Ok(Frame::Fatal { response, .. }) => {
                         prop_assert!(strict && response.starts_with("NO [TOOBIG]"));
                         break;

@@ -95,9 +95,12 @@ fn build(level: LogLevel) -> env_logger::Builder {
 
 /// `s` with control characters written as `\r`, `\n`, `\t`, `\xNN` or
 /// `\u{NNNN}`, and backslashes doubled so an escape cannot be faked: a
-/// record is always one line.
+/// record is always one line. The Unicode line separators (which some
+/// viewers break lines at) and the bidirectional controls (which make a
+/// line display in another order) are escaped too.
 pub fn escape(s: &str) -> String {
-    if !s.chars().any(|c| c.is_control() || c == '\\') {
+    let hidden = crate::mutf7::is_control_like;
+    if !s.chars().any(|c| hidden(c) || c == '\\') {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -108,7 +111,7 @@ pub fn escape(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\\' => out.push_str("\\\\"),
             c if (c as u32) < 0x100 && c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -125,5 +128,6 @@ mod tests {
         assert_eq!(escape("x\u{1b}[31m\u{85}"), "x\\x1b[31m\\x85");
         assert_eq!(escape("back\\r"), "back\\\\r");
         assert_eq!(escape("plain text"), "plain text");
+        assert_eq!(escape("a\u{2028}b\u{202e}c\u{2069}"), "a\\u{2028}b\\u{202e}c\\u{2069}");
     }
 }

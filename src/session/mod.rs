@@ -46,6 +46,12 @@ pub struct User {
 
 /// Consecutive unparseable commands before the server gives up on a client.
 const MAX_BAD_COMMANDS: u32 = 20;
+/// The same before login, much smaller (Dovecot allows 10): a real client
+/// does not send three broken commands in a row before logging in, while
+/// a browser tricked into posting to port 143 sends at least three header
+/// lines (request line, Host, Content-Length...) before a body that could
+/// hold IMAP commands, so the connection ends before the body is read.
+const MAX_BAD_BEFORE_LOGIN: u32 = 3;
 /// A response buffer larger than this is given back after a command.
 const OUT_KEEP: usize = 256 * 1024;
 /// APPEND literals from this size on go straight to the mailbox's tmp/
@@ -253,9 +259,22 @@ impl Session {
         self.conn.get_ref().is_tls()
     }
 
-    /// True when clear-text login methods are allowed on this connection.
+    /// True when clear-text login methods are allowed on this connection:
+    /// over TLS; in clear text unless `--no-cleartext-login`, from the
+    /// server's own address (Dovecot's rule for `disable_plaintext_auth`)
+    /// or from anywhere with `--allow-cleartext-login`.
     pub fn cleartext_allowed(&self) -> bool {
-        self.shared.config.cleartext_login || self.is_tls()
+        let c = &self.shared.config;
+        self.is_tls() || (c.cleartext_login && (c.cleartext_anywhere || self.same_host()))
+    }
+
+    /// Whether the client connects from the server's own address: its
+    /// password then never crosses a network. Any other address, another
+    /// loopback one (127.0.0.2) included, is a different host here.
+    fn same_host(&self) -> bool {
+        let canonical = |ip: std::net::IpAddr| ip.to_canonical();
+        let local = self.conn.get_ref().tcp().local_addr();
+        local.is_ok_and(|l| canonical(l.ip()) == canonical(self.peer.ip()))
     }
 
     fn command_loop(&mut self) -> io::Result<()> {
@@ -284,6 +303,15 @@ impl Session {
                     log::trace!("{} [{}] client closed the connection", self.tag(), self.peer);
                     return Ok(());
                 }
+                Frame::Garbage { why } => {
+                    log::warn!("{} [{}] not IMAP ({why}): closing", self.tag(), self.peer);
+                    self.respond(Response::Bye("This is an IMAP server: closing".into()));
+                    self.flush()?;
+                    // What the client still sends is read away (briefly), so
+                    // the close does not become a reset that loses the BYE.
+                    self.conn.get_mut().linger();
+                    return Ok(());
+                }
                 Frame::Rejected { tag, response } => {
                     log::warn!("{} [{}] command refused: {response}", self.tag(), self.peer);
                     let (word, text) = response.split_once(' ').unwrap_or(("BAD", &response));
@@ -302,8 +330,15 @@ impl Session {
                     return Ok(());
                 }
                 Frame::Command(bytes) => {
-                    log::debug!("{} C: {}", self.tag(), truncate(&cmd::masked_for_log(&bytes)));
-                    match parse_command(&bytes) {
+                    let parsed = parse_command(&bytes);
+                    // A line that does not parse is not logged: it may be a
+                    // password a confused client sent on a line of its own.
+                    let shown = match &parsed {
+                        Ok(_) => cmd::masked_for_log(&bytes),
+                        Err(_) => format!("(a command that does not parse, {} octets)", bytes.len()),
+                    };
+                    log::debug!("{} C: {}", self.tag(), truncate(&shown));
+                    match parsed {
                         Ok(command) => {
                             bad_in_a_row = 0;
                             let started = std::time::Instant::now();
@@ -322,10 +357,15 @@ impl Session {
             if let Some((tag, response)) = reply {
                 bad_in_a_row += 1;
                 let tag = tag.unwrap_or_else(|| "*".into());
+                if tag != "*" {
+                    self.writer.hide_tag_in_log(&tag);
+                }
                 self.complete(&tag, Err(response));
-                if bad_in_a_row >= MAX_BAD_COMMANDS {
+                let most = if self.state == State::NotAuthenticated { MAX_BAD_BEFORE_LOGIN } else { MAX_BAD_COMMANDS };
+                if bad_in_a_row >= most {
                     self.respond(Response::Bye("Too many invalid commands".into()));
                     self.flush()?;
+                    self.conn.get_mut().linger();
                     return Ok(());
                 }
             }

@@ -15,12 +15,20 @@ pub struct Writer {
     pub dialect: Dialect,
     /// Octets written to the client so far.
     pub bytes_out: u64,
+    /// A tag not to be written into the log at the next flush: that of a
+    /// command that did not parse, which may be a password sent alone.
+    hidden_tag: Option<String>,
 }
 
 impl Writer {
     /// Queues a response, rendered for the session's dialect.
     pub fn push(&mut self, r: &Response) {
         r.render(&self.dialect, &mut self.out);
+    }
+
+    /// Keeps `tag` out of the log of the next flush (see `hidden_tag`).
+    pub fn hide_tag_in_log(&mut self, tag: &str) {
+        self.hidden_tag = Some(tag.to_string());
     }
 
     /// Queues raw untagged data: `* `, the bytes, CRLF.
@@ -51,12 +59,17 @@ impl Writer {
 
     /// Writes the queue to `stream`; returns the octets written.
     pub fn flush<W: Write>(&mut self, stream: &mut W, log_tag: &str) -> io::Result<u64> {
+        let hidden = self.hidden_tag.take();
         if self.out.is_empty() {
             return Ok(0);
         }
         if log::log_enabled!(log::Level::Debug) {
             for line in String::from_utf8_lossy(&self.out).lines() {
-                log::debug!("{log_tag} S: {}", super::truncate(line));
+                let shown = match hidden.as_deref().and_then(|t| line.strip_prefix(t)) {
+                    Some(rest) if rest.starts_with(' ') => format!("(tag){rest}"),
+                    _ => line.to_string(),
+                };
+                log::debug!("{log_tag} S: {}", super::truncate(&shown));
             }
         }
         stream.write_all(&self.out)?;

@@ -171,12 +171,23 @@ impl Account {
         out
     }
 
+    /// Refuses a mailbox directory whose message files would not fit in a
+    /// path (`PATH_MAX`, 4096 on Linux, with `/cur/` and a 255-byte file name).
+    fn check_path_length(&self, dir: &Path) -> Result<()> {
+        const PATH_MAX: usize = 4096;
+        if dir.as_os_str().len() + "/cur/".len() + name::MAX_COMPONENT_BYTES >= PATH_MAX {
+            return Err(StoreError::TooLong);
+        }
+        Ok(())
+    }
+
     /// Creates a mailbox and any missing levels above it.
     pub fn create(&self, mailbox: &str) -> Result<()> {
         let levels = name::validate(mailbox)?;
         if levels.len() == 1 && levels[0] == "INBOX" {
             return Err(StoreError::AlreadyExists("INBOX".into()));
         }
+        self.check_path_length(&self.mailbox_dir(mailbox)?)?;
         for depth in 1..levels.len() {
             let parent = levels[..depth].join("/");
             if parent != "INBOX" {
@@ -240,6 +251,13 @@ impl Account {
         for child in self.children_dirs(&old)? {
             let renamed = format!("{new}{}", &child[old.len()..]);
             moves.push((child, renamed));
+        }
+        // Every new directory name fits, or nothing is made or moved.
+        for (_, n) in &moves {
+            if n.len() > name::MAX_COMPONENT_BYTES {
+                return Err(StoreError::TooLong);
+            }
+            self.check_path_length(&self.root.join(n))?;
         }
         if moves.is_empty() {
             return Err(StoreError::NotFound(from));

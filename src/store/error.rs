@@ -14,6 +14,8 @@ pub enum StoreError {
     HasChildren(String),
     /// The mailbox name is not acceptable; the string says why (`CANNOT`).
     InvalidName(String),
+    /// The name would not fit the file system's limits (`LIMIT`).
+    TooLong,
     /// The file system refused access (`NOPERM`).
     PermissionDenied(String),
     /// The disk is full (`LIMIT`).
@@ -54,6 +56,7 @@ impl fmt::Display for StoreError {
                 write!(f, "mailbox has inferior mailboxes, delete them first: {what}")
             }
             StoreError::InvalidName(why) => write!(f, "invalid mailbox name: {why}"),
+            StoreError::TooLong => f.write_str("mailbox name too long for the file system"),
             StoreError::PermissionDenied(what) => write!(f, "permission denied: {what}"),
             StoreError::NoSpace => f.write_str("not enough disk space"),
             StoreError::OverQuota => f.write_str("quota exceeded"),

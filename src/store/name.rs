@@ -8,7 +8,8 @@
 
 use super::error::{Result, StoreError};
 
-/// Longest directory name one level may produce (the usual file system limit).
+/// Longest directory name a mailbox may have, with its leading dot and
+/// its parents' levels (the usual file system limit).
 pub const MAX_COMPONENT_BYTES: usize = 255;
 /// Longest mailbox name, in bytes of UTF-8.
 pub const MAX_NAME_BYTES: usize = 1000;
@@ -28,7 +29,7 @@ pub fn validate(name: &str) -> Result<Vec<String>> {
         return bad("empty name");
     }
     if name.len() > MAX_NAME_BYTES {
-        return bad("name too long");
+        return Err(StoreError::TooLong);
     }
     if name.starts_with('/') {
         return bad("name must not begin with the hierarchy delimiter");
@@ -36,10 +37,14 @@ pub fn validate(name: &str) -> Result<Vec<String>> {
     if name.starts_with('~') {
         return bad("shared mailboxes are not available yet");
     }
-    if name.chars().any(|c| c.is_control()) {
+    if name.chars().any(crate::mutf7::is_control_like) {
         return bad("control characters are not allowed");
     }
     let mut levels = Vec::new();
+    // Maildir++ keeps the whole path in one directory entry (`.a.b.c`),
+    // so the sum of the levels must fit the file system's name limit:
+    // checked here, before any parent is made.
+    let mut dir_bytes = 0;
     for (i, level) in name.split('/').enumerate() {
         if level.is_empty() {
             return bad("empty hierarchy level");
@@ -47,8 +52,9 @@ pub fn validate(name: &str) -> Result<Vec<String>> {
         if level == "." || level == ".." {
             return bad("\".\" and \"..\" are not mailbox names");
         }
-        if encode_level(level).len() > MAX_COMPONENT_BYTES {
-            return bad("hierarchy level too long");
+        dir_bytes += 1 + encode_level(level).len();
+        if dir_bytes > MAX_COMPONENT_BYTES {
+            return Err(StoreError::TooLong);
         }
         if i == 0 && is_inbox(level) {
             levels.push("INBOX".to_string());
@@ -171,12 +177,19 @@ mod tests {
             "a\nb",
             "a\0b",
             "a\tb",
+            "a\u{2028}b",
+            "a\u{202e}b",
+            "a\u{85}b",
             "~user/x",
-            long.as_str(),
-            long_level.as_str(),
         ] {
             assert!(matches!(validate(name), Err(StoreError::InvalidName(_))), "{name:?} accepted");
         }
+        // Each level fits, the directory `.a.b...` does not.
+        let deep = ["x".repeat(100), "y".repeat(100), "z".repeat(60)].join("/");
+        for name in [long.as_str(), long_level.as_str(), deep.as_str()] {
+            assert!(matches!(validate(name), Err(StoreError::TooLong)), "{name:?} accepted");
+        }
+        assert!(validate(&["x".repeat(100), "y".repeat(100), "z".repeat(50)].join("/")).is_ok());
     }
 
     #[test]

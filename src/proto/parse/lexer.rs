@@ -1,5 +1,9 @@
 //! The token layer: a cursor over one command's bytes with the RFC 3501
 //! primitives (atoms, quoted strings, literals, numbers, flags...).
+//!
+//! Error messages say what was expected in the server's own words and
+//! never quote the client's bytes: they reach the client and the log, and
+//! the rest of a LOGIN line is a password.
 
 use crate::proto::command::{Flag, Mailbox};
 use crate::proto::sequence::SequenceSet;
@@ -75,17 +79,6 @@ impl<'a> Lexer<'a> {
         self.depth -= 1;
     }
 
-    /// The text after the cursor, for messages.
-    fn rest_preview(&self) -> String {
-        let rest = &self.input[self.pos.min(self.input.len())..];
-        let cut = &rest[..rest.len().min(20)];
-        let mut s: String = cut.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' }).collect();
-        if rest.len() > 20 {
-            s.push_str("...");
-        }
-        s
-    }
-
     /// Require the end of input.
     pub fn end(&self) -> PResult<()> {
         let rest = &self.input[self.pos.min(self.input.len())..];
@@ -94,7 +87,7 @@ impl<'a> Lexer<'a> {
         } else if rest.iter().all(|&b| b == b' ') {
             Err("Unexpected space at the end of the command".to_string())
         } else {
-            Err(format!("Unexpected extra arguments: {}", self.rest_preview().trim_start()))
+            Err("Unexpected extra arguments".to_string())
         }
     }
 
@@ -111,7 +104,7 @@ impl<'a> Lexer<'a> {
                 }
             }
             Some(b')') => Err(format!("Missing {what}")),
-            Some(_) => Err(format!("Expected a space before {what}, found: {}", self.rest_preview())),
+            Some(_) => Err(format!("Expected a space before {what}")),
         }
     }
 
@@ -132,7 +125,7 @@ impl<'a> Lexer<'a> {
         } else if self.at_end() {
             Err(format!("Missing {what}"))
         } else {
-            Err(format!("Expected {what}, found: {}", self.rest_preview()))
+            Err(format!("Expected {what}"))
         }
     }
 
@@ -163,7 +156,7 @@ impl<'a> Lexer<'a> {
         if self.at_end() {
             format!("Missing {what}")
         } else {
-            format!("Invalid {what}: {}", self.rest_preview())
+            format!("Invalid {what}")
         }
     }
 
@@ -336,10 +329,7 @@ impl<'a> Lexer<'a> {
         if raw.is_empty() && self.at_end() {
             return Err("Missing sequence set".to_string());
         }
-        SequenceSet::parse(raw).map_err(|_| {
-            let shown: String = String::from_utf8_lossy(raw).chars().take(40).collect();
-            format!("Invalid sequence set: {shown}")
-        })
+        SequenceSet::parse(raw).map_err(|_| "Invalid sequence set".to_string())
     }
 
     /// One `flag` (`\Seen`, keyword atom, `\Extension`).

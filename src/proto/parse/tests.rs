@@ -594,7 +594,7 @@ fn errors_carry_tag_and_reason() {
         (b"a UID EXPUNGE", "Missing UID set"),
         (b"a SELECT", "Missing mailbox name"),
         (b"a RENAME a", "Missing new mailbox name"),
-        (b"a NOOP extra", "Unexpected extra arguments: extra"),
+        (b"a NOOP extra", "Unexpected extra arguments"),
         (b"a LOGIN fred", "Missing password"),
         (b"a LOGIN fred \"pw", "Unterminated quoted string in password"),
         (b"a LOGIN fred \"p\\w\"", "Invalid escape"),
@@ -607,7 +607,7 @@ fn errors_carry_tag_and_reason() {
         (b"a NOOP\0", "Invalid command name"),
         (b"a CHECK ", "Unexpected space at the end"),
         (b"a FETCH 1 FLAGS UID", "Several fetch items must be given in parentheses"),
-        (b"a STORE 1:x FLAGS \\Seen", "Invalid sequence set: 1:x"),
+        (b"a STORE 1:x FLAGS \\Seen", "Invalid sequence set"),
         (b"a ID (\"a\")", "Missing ID field value"),
         (b"a SELECT x ", "Unexpected space at the end"),
     ];
