@@ -144,11 +144,39 @@ fn write_failed(e: std::io::Error) -> Reply {
 /// `~{n}` literal) has them sent as 0x80 here, as Dovecot does; BINARY
 /// sends them unchanged in a `literal8`.
 fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
-    if memchr::memchr(0, data).is_some() {
-        let clean: Vec<u8> = data.iter().map(|&b| if b == 0 { 0x80 } else { b }).collect();
-        return raw_literal(s, b"", &clean);
+    if memchr::memchr(0, data).is_none() {
+        return raw_literal(s, b"", data);
     }
-    raw_literal(s, b"", data)
+    let clean = |chunk: &[u8]| -> Vec<u8> { chunk.iter().map(|&b| if b == 0 { 0x80 } else { b }).collect() };
+    if data.len() < DIRECT_LITERAL {
+        return raw_literal(s, b"", &clean(data));
+    }
+    // A large one is cleaned a piece at a time, never copied whole.
+    s.writer.buffer().extend_from_slice(format!("{{{}}}\r\n", data.len()).as_bytes());
+    for chunk in data.chunks(DIRECT_LITERAL) {
+        s.write_direct(&clean(chunk)).map_err(write_failed)?;
+    }
+    Ok(())
+}
+
+/// Queues `NAME value` for a value rendered in memory (ENVELOPE, BODY,
+/// BODYSTRUCTURE); a large one (a 10 MB Subject makes a 10 MB ENVELOPE)
+/// is written from where it lies instead of being copied into the queue.
+fn value_item(s: &mut Session, name: &[u8], value: &[u8]) -> Result<(), Reply> {
+    s.writer.buffer().extend_from_slice(name);
+    if value.len() < DIRECT_LITERAL {
+        s.writer.buffer().extend_from_slice(value);
+        return Ok(());
+    }
+    s.write_direct(value).map_err(write_failed)
+}
+
+/// `data` cut to `partial` as `section::limit` cuts it, without a copy.
+fn partial_of(data: &[u8], partial: Option<crate::proto::section::Partial>) -> &[u8] {
+    let Some(p) = partial else { return data };
+    let start = (p.start as usize).min(data.len());
+    let end = start.saturating_add(p.length as usize).min(data.len());
+    &data[start..end]
 }
 
 /// Queues `data` as a literal announced by `prefix{n}` (`~` for literal8).
@@ -217,6 +245,7 @@ pub fn fetch(
         return Err(Reply::Bad("VANISHED needs ENABLE QRESYNC first".into()));
     }
     let mut items = items.to_vec();
+    super::held::dedup(&mut items);
     if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
         // RFC 7162 3.1: both are CONDSTORE enabling; CHANGEDSINCE implies MODSEQ.
         select::condstore_on(s);
@@ -260,6 +289,8 @@ pub fn fetch(
         }
     }
     let mut missing = 0;
+    let budget = s.shared.budget.clone();
+    let cap = s.shared.config.net.max_fetch_buffer;
     for i in targets {
         let view = s.view_mut()?;
         let uid_i = view.uids[i];
@@ -273,6 +304,11 @@ pub fn fetch(
         if wants_size && entry.vsize.is_none() {
             fields.push(cached::SIZE);
         }
+        // The map (or copy) of a large message, and the values made from it
+        // or read from the cache (the ENVELOPE of a 10 MB header is as
+        // large), are held against --max-client-memory until it is answered.
+        let factor = if !fields.is_empty() { 4 } else { u64::from(text_beyond_cache) };
+        let mut held = super::held::message(&budget, entry.size, factor)?;
         let mut values: Vec<Option<Vec<u8>>> = if fields.is_empty() {
             Vec::new()
         } else {
@@ -344,17 +380,29 @@ pub fn fetch(
         };
         // Decode BINARY items before the response starts, so an
         // undecodable part fails the command with no half-written line.
-        let mut decoded = Vec::new();
+        // Each part is decoded once, whatever the items that name it.
+        let mut decoded: Vec<(&[u32], SectionData)> = Vec::new();
         for a in &items {
             if let FetchAttr::Binary { part, .. } | FetchAttr::BinarySize { part } = a {
-                decoded.push(binary_data(msg, tree.as_ref(), part)?);
+                if !decoded.iter().any(|(p, _)| *p == &part[..]) {
+                    let data = binary_data(msg, tree.as_ref(), part)?;
+                    if let SectionData::Owned(v) = &data {
+                        super::held::grow(&budget, &mut held, v.len())?;
+                    }
+                    decoded.push((part, data));
+                }
             }
         }
-        let mut decoded = decoded.into_iter();
+        let decoded_of = |part: &[u32]| decoded.iter().find(|(p, _)| *p == part).map(|(_, d)| d.bytes(msg));
         let mut first = true;
         let mut flags_sent = false;
         s.writer.buffer().extend_from_slice(format!("* {} FETCH (", i + 1).as_bytes());
         for a in &items {
+            // --max-fetch-buffer: written as it is made, inside one
+            // message's response too.
+            if s.writer.queued() >= cap {
+                s.flush().map_err(write_failed)?;
+            }
             if !first {
                 s.writer.buffer().push(b' ');
             }
@@ -385,18 +433,9 @@ pub fn fetch(
                     };
                     out.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
                 }
-                FetchAttr::Envelope => {
-                    out.extend_from_slice(b"ENVELOPE ");
-                    out.extend_from_slice(value_of(cached::ENVELOPE));
-                }
-                FetchAttr::Body => {
-                    out.extend_from_slice(b"BODY ");
-                    out.extend_from_slice(value_of(cached::BODY));
-                }
-                FetchAttr::BodyStructure => {
-                    out.extend_from_slice(b"BODYSTRUCTURE ");
-                    out.extend_from_slice(value_of(cached::BODYSTRUCTURE));
-                }
+                FetchAttr::Envelope => value_item(s, b"ENVELOPE ", value_of(cached::ENVELOPE))?,
+                FetchAttr::Body => value_item(s, b"BODY ", value_of(cached::BODY))?,
+                FetchAttr::BodyStructure => value_item(s, b"BODYSTRUCTURE ", value_of(cached::BODYSTRUCTURE))?,
                 FetchAttr::Rfc822 => {
                     out.extend_from_slice(b"RFC822 ");
                     literal(s, render::section::whole(msg).bytes(msg))?;
@@ -436,15 +475,13 @@ pub fn fetch(
                         out.extend_from_slice(format!("<{}>", p.start).as_bytes());
                     }
                     out.push(b' ');
-                    let data =
-                        render::section::limit(decoded.next().unwrap_or(SectionData::Owned(Vec::new())), *partial);
-                    let bytes = data.bytes(msg);
+                    let bytes = partial_of(decoded_of(part).unwrap_or(b""), *partial);
                     // RFC 3516 4.4: a literal8 only for data that holds NUL.
                     let prefix: &[u8] = if memchr::memchr(0, bytes).is_some() { b"~" } else { b"" };
                     raw_literal(s, prefix, bytes)?;
                 }
                 FetchAttr::BinarySize { part } => {
-                    let size = decoded.next().map_or(0, |d| d.len());
+                    let size = decoded_of(part).map_or(0, <[u8]>::len);
                     out.extend_from_slice(format!("BINARY.SIZE[{}] {size}", part_name(part)).as_bytes());
                 }
                 FetchAttr::Preview { .. } => {
