@@ -249,3 +249,39 @@ fn fifty_sessions_of_the_worst_commands_stay_under_the_stated_bound() {
     // And the server still answers.
     alice.ok("NOOP");
 }
+
+/// Repeated items are answered once, byte for byte as a single one is;
+/// a URL given twice to URLFETCH is answered once.
+#[test]
+fn repeated_items_and_urls_are_answered_once() {
+    let msg = b"From: a@b.example\r\nSubject: hi\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\n";
+    let server = Server::start_with(&[], |d| {
+        write_hashed_passwd(d, USERS);
+        let seeds = [Seed { data: msg, info: "", mtime: 1_100_000_000 }];
+        seed_maildir(&d.join("home").join("alice").join("Maildir"), &seeds);
+    });
+    let mut c = server.login("alice");
+    let v = Client::code(&c.select("INBOX"), "UIDVALIDITY").unwrap();
+    let r = c.cmd_bytes(
+        "UID FETCH 1 (FLAGS ENVELOPE FLAGS ENVELOPE BINARY.PEEK[1]<0.5> BINARY.PEEK[1]<0.5> BINARY.PEEK[1]<6.5> BINARY.SIZE[1] BINARY.SIZE[1])",
+    );
+    let envelope = "(NIL \"hi\" ((NIL NIL \"a\" \"b.example\")) ((NIL NIL \"a\" \"b.example\")) \
+                    ((NIL NIL \"a\" \"b.example\")) NIL NIL NIL NIL NIL)";
+    assert_eq!(
+        String::from_utf8_lossy(&r[0]),
+        format!(
+            "* 1 FETCH (UID 1 FLAGS (\\Recent) ENVELOPE {envelope} BINARY[1]<0> {{5}}\r\nhello BINARY[1]<6> {{5}}\r\nworld \
+             BINARY.SIZE[1] 11)\r\n"
+        )
+    );
+    assert_eq!(r.len(), 2, "{r:?}");
+    let rump = format!("imap://alice@example.com/INBOX;UIDVALIDITY={v}/;UID=1;URLAUTH=authuser");
+    let g = c.ok(&format!("GENURLAUTH \"{rump}\" INTERNAL"));
+    let url = g[0].strip_prefix("* GENURLAUTH \"").and_then(|l| l.strip_suffix('"')).unwrap().to_string();
+    let r = c.cmd_bytes(&format!("URLFETCH \"{url}\" \"{url}\""));
+    assert_eq!(
+        String::from_utf8_lossy(&r[0]),
+        format!("* URLFETCH \"{url}\" {{{}}}\r\n{}\r\n", msg.len(), String::from_utf8_lossy(msg))
+    );
+    assert_eq!(String::from_utf8_lossy(&r[1]), "t5 OK URLFETCH completed\r\n");
+}

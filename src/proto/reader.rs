@@ -338,8 +338,10 @@ impl<S: Read + Write> Reader<S> {
     /// synchronizing one before its continuation, a non-synchronizing one
     /// by ending the connection (its octets are on their way).
     fn refuse_held(&mut self, cmd: &[u8], lit: &Announce, limits: Limits) -> Option<Frame> {
-        let response = if lit.size > limits.max_held {
-            format!("[TOOBIG] Literal too large for this command (limit {} octets)", limits.max_held)
+        // APPEND's small messages are held too, under --max-literal alone.
+        let max_held = if is_append(cmd) { limits.max_literal } else { limits.max_held };
+        let response = if lit.size > max_held {
+            format!("[TOOBIG] Literal too large for this command (limit {max_held} octets)")
         } else if !self.hold(lit.size) {
             "[LIMIT] The server's memory for clients is in use; try again later".to_string()
         } else {
@@ -580,6 +582,62 @@ mod tests {
             Frame::Rejected { response, .. } => assert!(response.contains("Command too l"), "{response}"),
             f => panic!("{f:?}"),
         }
+    }
+
+    #[test]
+    fn held_literals_over_their_limit_are_refused_when_announced() {
+        let limits = Limits { max_held: 5, ..LIMITS };
+        let mut r = reader(b"t SEARCH TEXT {6}\r\nt2 SEARCH TEXT {5}\r\nabcde\r\nt3 APPEND x {9}\r\n123456789\r\n");
+        match r.read_command(limits, &mut plus).unwrap() {
+            Frame::Rejected { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t"));
+                assert_eq!(response, "NO [TOOBIG] Literal too large for this command (limit 5 octets)");
+            }
+            f => panic!("{f:?}"),
+        }
+        assert!(r.get_ref().output.is_empty());
+        assert_eq!(r.read_command(limits, &mut plus).unwrap(), Frame::Command(b"t2 SEARCH TEXT {5}\r\nabcde".to_vec()));
+        // APPEND's messages under the streaming size are held under --max-literal.
+        let f = r.read_command(limits, &mut plus).unwrap();
+        assert_eq!(f, Frame::Command(b"t3 APPEND x {9}\r\n123456789".to_vec()));
+        let mut r = reader(b"t SEARCH TEXT {6+}\r\nabcdef\r\n");
+        match r.read_command(limits, &mut plus).unwrap() {
+            Frame::Fatal { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t"));
+                assert_eq!(response, "BAD [TOOBIG] Literal too large for this command (limit 5 octets)");
+            }
+            f => panic!("{f:?}"),
+        }
+    }
+
+    #[test]
+    fn held_literals_past_the_server_budget_are_refused_with_limit() {
+        let budget = Budget::new(10);
+        let limits = Limits { max_held: 1 << 20, max_literal: 1 << 20, max_command: 1 << 30, ..LIMITS };
+        let big = HELD_FREE as usize - 5;
+        let mut input = format!("t SEARCH TEXT {{{big}}}\r\n").into_bytes();
+        input.extend(std::iter::repeat_n(b'x', big));
+        input.extend_from_slice(b" TEXT {20}\r\n");
+        let mut r = reader(&input);
+        r.set_budget(budget.clone());
+        match r.read_command(limits, &mut plus).unwrap() {
+            Frame::Rejected { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t"));
+                assert!(response.starts_with("NO [LIMIT] "), "{response}");
+            }
+            f => panic!("{f:?}"),
+        }
+        // Within the budget, what is held past the free part is counted
+        // until the next command is read.
+        let mut input = format!("t SEARCH TEXT {{{big}}}\r\n").into_bytes();
+        input.extend(std::iter::repeat_n(b'x', big));
+        input.extend_from_slice(b" TEXT {10}\r\n0123456789\r\n");
+        let mut r = reader(&input);
+        r.set_budget(budget.clone());
+        assert!(matches!(r.read_command(limits, &mut plus).unwrap(), Frame::Command(_)));
+        assert_eq!(budget.used(), 5);
+        assert_eq!(r.read_command(limits, &mut plus).unwrap(), Frame::Closed);
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]
