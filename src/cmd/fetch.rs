@@ -304,17 +304,20 @@ pub fn fetch(
         if wants_size && entry.vsize.is_none() {
             fields.push(cached::SIZE);
         }
-        // The map (or copy) of a large message, and the values made from it
-        // or read from the cache (the ENVELOPE of a 10 MB header is as
-        // large), are held against --max-client-memory until it is answered.
-        let factor = if !fields.is_empty() { 4 } else { u64::from(text_beyond_cache) };
-        let mut held = super::held::message(&budget, entry.size, factor)?;
         let mut values: Vec<Option<Vec<u8>>> = if fields.is_empty() {
             Vec::new()
         } else {
             view.mailbox().with_cache(|c| fields.iter().map(|&f| c.get(uid_i, f, stamp)).collect())
         };
-        let text = text_beyond_cache || values.iter().any(Option::is_none);
+        let computing = values.iter().any(Option::is_none);
+        let text = text_beyond_cache || computing;
+        // The map (or copy) of a large message, the values made from it
+        // and those read from the cache (the ENVELOPE of a 10 MB header is
+        // as large) are held against --max-client-memory until it is
+        // answered. Cached values are counted once read: what the cache
+        // holds is bounded by the message, and they go at once if refused.
+        let mut held = super::held::message(&budget, entry.size, u64::from(text) + 2 * u64::from(computing))?;
+        super::held::grow(&budget, &mut held, values.iter().flatten().map(Vec::len).sum())?;
         let message = if text {
             match view.mailbox().open_message(uid_i).map_err(store_error)? {
                 Some((file, _)) => Some(Message::load(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?),
