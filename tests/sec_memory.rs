@@ -2,7 +2,8 @@
 //! sessions at once each send one of the worst commands the audit found
 //! (URLFETCH of a 14 MB message repeated 24 times, ENVELOPE of a message
 //! with a 10 MB Subject repeated 24 times, BINARY of a 14 MB part repeated
-//! 24 times, a 64 MB literal in SEARCH) while the server's resident memory
+//! 24 times, a 64 MB literal in SEARCH, 170 distinct 60 KB pieces of that
+//! part in one FETCH) while the server's resident memory
 //! is sampled from /proc; it must stay under the bound the README states,
 //! every session must get its tagged answer, and a normal session must
 //! keep working meanwhile.
@@ -121,11 +122,17 @@ fn rss(pid: u32) -> (u64, u64) {
 /// The command hostile session `i` sends, and whether it ends with a
 /// literal announcement the server must refuse before reading it.
 fn hostile(i: usize, url: &str) -> (String, bool) {
-    match i % 4 {
+    match i % 5 {
         0 => (format!("h URLFETCH{}", format!(" \"{url}\"").repeat(24)), false),
         1 => (format!("h UID FETCH 2 ({})", vec!["ENVELOPE"; 24].join(" ")), false),
         2 => (format!("h UID FETCH 1 ({})", vec!["BINARY.PEEK[1]"; 24].join(" ")), false),
-        _ => ("h SEARCH TEXT {67108864}".to_string(), true),
+        3 => ("h SEARCH TEXT {67108864}".to_string(), true),
+        // Distinct items, each under the size written straight from where
+        // it lies: one message's response of 10 MB, flushed as it is made.
+        _ => {
+            let items: Vec<String> = (0..170).map(|k| format!("BINARY.PEEK[1]<{}.60000>", k * 60000)).collect();
+            (format!("h UID FETCH 1 ({})", items.join(" ")), false)
+        }
     }
 }
 

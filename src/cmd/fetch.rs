@@ -197,7 +197,12 @@ fn raw_literal(s: &mut Session, prefix: &[u8], data: &[u8]) -> Result<(), Reply>
 /// Refuses, before anything is changed, a BINARY fetch that would set
 /// `\Seen` on messages whose parts cannot be decoded (`[UNKNOWN-CTE]`):
 /// a command that fails has no effect.
-fn check_binary(mb: &crate::store::MailboxShared, uids: &[u32], items: &[FetchAttr]) -> Result<(), Reply> {
+fn check_binary(
+    mb: &crate::store::MailboxShared,
+    uids: &[u32],
+    items: &[FetchAttr],
+    budget: &std::sync::Arc<crate::server::budget::Budget>,
+) -> Result<(), Reply> {
     let parts: Vec<&Vec<u32>> = items
         .iter()
         .filter_map(|a| match a {
@@ -210,6 +215,8 @@ fn check_binary(mb: &crate::store::MailboxShared, uids: &[u32], items: &[FetchAt
     }
     for &uid in uids {
         let Some((file, _)) = mb.open_message(uid).map_err(store_error)? else { continue };
+        // The map and one decoded part at a time (see --max-client-memory).
+        let _held = super::held::message(budget, file.metadata().map_or(0, |m| m.len()), 2)?;
         let message = Message::load(&file).map_err(|e| Reply::No(format!("[SERVERBUG] {e}")))?;
         let tree = mime::scan(message.bytes());
         for part in &parts {
@@ -246,6 +253,7 @@ pub fn fetch(
     }
     let mut items = items.to_vec();
     super::held::dedup(&mut items);
+    let budget = s.shared.budget.clone();
     if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
         // RFC 7162 3.1: both are CONDSTORE enabling; CHANGEDSINCE implies MODSEQ.
         select::condstore_on(s);
@@ -281,7 +289,7 @@ pub fn fetch(
     if mark_seen {
         let unseen: Vec<u32> = targets.iter().filter(|&&i| !view.flags[i].has(SEEN)).map(|&i| view.uids[i]).collect();
         if !unseen.is_empty() {
-            check_binary(view.mailbox(), &unseen, &items)?;
+            check_binary(view.mailbox(), &unseen, &items, &budget)?;
             for e in view.mailbox().store_flags(&unseen, FlagOp::Add, SEEN, &[]).map_err(store_error)? {
                 seen_now.push(e.uid);
                 view.note_flags(&e);
@@ -289,7 +297,6 @@ pub fn fetch(
         }
     }
     let mut missing = 0;
-    let budget = s.shared.budget.clone();
     let cap = s.shared.config.net.max_fetch_buffer;
     for i in targets {
         let view = s.view_mut()?;
