@@ -7,6 +7,7 @@ use crate::auth::passwd::{Account, PasswdDb};
 use crate::auth::penalty::Penalty;
 use crate::auth::{Accounts, Directory};
 use crate::config::Config;
+use crate::server::budget::Budget;
 use crate::store::Store;
 
 /// Server-wide state, behind an `Arc` in every session.
@@ -19,6 +20,8 @@ pub struct Shared {
     pub store: Arc<Store>,
     /// Failed-login delays per client address and login name.
     pub penalty: Penalty,
+    /// Memory held for clients, server-wide (`--max-client-memory`).
+    pub budget: Arc<Budget>,
     directory: Directory,
 }
 
@@ -28,7 +31,8 @@ impl Shared {
         let path = config.users.clone().ok_or("no --users file")?;
         let directory = Directory::open(&path, config.router.as_deref(), config.username_format.clone())?;
         let penalty = Penalty::new(config.auth_penalty, config.auth_penalty_table);
-        Ok(Shared { config, tls, store: Store::new(), penalty, directory })
+        let budget = Budget::new(config.net.max_client_memory);
+        Ok(Shared { config, tls, store: Store::new(), penalty, budget, directory })
     }
 
     /// The accounts as they are now, re-read first if the passwd-file or the

@@ -8,6 +8,8 @@
 //! that is not there, is `NO [BADURL url]`. A section is sent as
 //! `BODY.PEEK[section]<partial>` would send it.
 
+use std::sync::Arc;
+
 use super::fetch::Message;
 use super::names::{self, store_error};
 use super::Reply;
@@ -16,6 +18,7 @@ use crate::mime;
 use crate::proto::command::{AppendMessage, CatPart, CommandBody, FetchAttr, Mailbox};
 use crate::proto::parse::parse_command;
 use crate::proto::section::{Partial, Section};
+use crate::server::budget::{Budget, Reservation};
 use crate::session::Session;
 
 /// A parsed URL to a message or a part of one.
@@ -160,6 +163,20 @@ fn fetch_url(s: &Session, url: &[u8]) -> Result<Vec<u8>, Reply> {
 /// The octets a parsed URL names in one account's mailboxes, or why there
 /// are none (for CATENATE and URLFETCH).
 pub fn read_part(mail: &crate::store::Account, u: &PartUrl) -> Result<Result<Vec<u8>, &'static str>, Reply> {
+    Ok(read_part_held(mail, u, None)?.map(|(data, _)| data))
+}
+
+/// A part's octets with what they hold of the server's memory budget.
+pub type HeldPart = (Vec<u8>, Option<Reservation>);
+
+/// [`read_part`], with the message and the copy of the part held against
+/// `budget` (URLFETCH): the reservation comes back with the octets and
+/// gives them back when dropped; `NO [LIMIT]` when they do not fit.
+pub fn read_part_held(
+    mail: &crate::store::Account,
+    u: &PartUrl,
+    budget: Option<&Arc<Budget>>,
+) -> Result<Result<HeldPart, &'static str>, Reply> {
     let name = names::decode(&Mailbox(crate::proto::utf7::encode(&u.mailbox).into_bytes()))?;
     let mb = match mail.open(&name) {
         Ok(mb) => mb,
@@ -171,6 +188,11 @@ pub fn read_part(mail: &crate::store::Account, u: &PartUrl) -> Result<Result<Vec
     }
     let Some((file, _)) = mb.open_message(u.uid).map_err(store_error)? else {
         return Ok(Err("No such message"));
+    };
+    let held = match budget {
+        // The map and the copy of (at most) all of it.
+        Some(b) => super::held::message(b, file.metadata().map_or(0, |m| m.len()), 2)?,
+        None => None,
     };
     let message = Message::load(&file).map_err(|e| super::names::server_bug(&e))?;
     let msg = message.bytes();
@@ -184,7 +206,7 @@ pub fn read_part(mail: &crate::store::Account, u: &PartUrl) -> Result<Result<Vec
         // Never used: the octets hold NULs where the file shrank.
         return Ok(Err("The message changed while it was read; try again"));
     }
-    Ok(Ok(octets))
+    Ok(Ok((octets, held)))
 }
 
 /// Puts together the messages of an APPEND that were given by CATENATE;

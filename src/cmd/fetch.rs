@@ -144,11 +144,39 @@ fn write_failed(e: std::io::Error) -> Reply {
 /// `~{n}` literal) has them sent as 0x80 here, as Dovecot does; BINARY
 /// sends them unchanged in a `literal8`.
 fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
-    if memchr::memchr(0, data).is_some() {
-        let clean: Vec<u8> = data.iter().map(|&b| if b == 0 { 0x80 } else { b }).collect();
-        return raw_literal(s, b"", &clean);
+    if memchr::memchr(0, data).is_none() {
+        return raw_literal(s, b"", data);
     }
-    raw_literal(s, b"", data)
+    let clean = |chunk: &[u8]| -> Vec<u8> { chunk.iter().map(|&b| if b == 0 { 0x80 } else { b }).collect() };
+    if data.len() < DIRECT_LITERAL {
+        return raw_literal(s, b"", &clean(data));
+    }
+    // A large one is cleaned a piece at a time, never copied whole.
+    s.writer.buffer().extend_from_slice(format!("{{{}}}\r\n", data.len()).as_bytes());
+    for chunk in data.chunks(DIRECT_LITERAL) {
+        s.write_direct(&clean(chunk)).map_err(write_failed)?;
+    }
+    Ok(())
+}
+
+/// Queues `NAME value` for a value rendered in memory (ENVELOPE, BODY,
+/// BODYSTRUCTURE); a large one (a 10 MB Subject makes a 10 MB ENVELOPE)
+/// is written from where it lies instead of being copied into the queue.
+fn value_item(s: &mut Session, name: &[u8], value: &[u8]) -> Result<(), Reply> {
+    s.writer.buffer().extend_from_slice(name);
+    if value.len() < DIRECT_LITERAL {
+        s.writer.buffer().extend_from_slice(value);
+        return Ok(());
+    }
+    s.write_direct(value).map_err(write_failed)
+}
+
+/// `data` cut to `partial` as `section::limit` cuts it, without a copy.
+fn partial_of(data: &[u8], partial: Option<crate::proto::section::Partial>) -> &[u8] {
+    let Some(p) = partial else { return data };
+    let start = (p.start as usize).min(data.len());
+    let end = start.saturating_add(p.length as usize).min(data.len());
+    &data[start..end]
 }
 
 /// Queues `data` as a literal announced by `prefix{n}` (`~` for literal8).
@@ -169,7 +197,12 @@ fn raw_literal(s: &mut Session, prefix: &[u8], data: &[u8]) -> Result<(), Reply>
 /// Refuses, before anything is changed, a BINARY fetch that would set
 /// `\Seen` on messages whose parts cannot be decoded (`[UNKNOWN-CTE]`):
 /// a command that fails has no effect.
-fn check_binary(mb: &crate::store::MailboxShared, uids: &[u32], items: &[FetchAttr]) -> Result<(), Reply> {
+fn check_binary(
+    mb: &crate::store::MailboxShared,
+    uids: &[u32],
+    items: &[FetchAttr],
+    budget: &std::sync::Arc<crate::server::budget::Budget>,
+) -> Result<(), Reply> {
     let parts: Vec<&Vec<u32>> = items
         .iter()
         .filter_map(|a| match a {
@@ -183,6 +216,8 @@ fn check_binary(mb: &crate::store::MailboxShared, uids: &[u32], items: &[FetchAt
     for &uid in uids {
         // A file that cannot be read is answered for by the fetch itself.
         let Ok(Some((file, _))) = mb.open_message(uid) else { continue };
+        // The map and one decoded part at a time (see --max-client-memory).
+        let _held = super::held::message(budget, file.metadata().map_or(0, |m| m.len()), 2)?;
         let Ok(message) = Message::load(&file) else { continue };
         let tree = mime::scan(message.bytes());
         for part in &parts {
@@ -218,6 +253,8 @@ pub fn fetch(
         return Err(Reply::Bad("VANISHED needs ENABLE QRESYNC first".into()));
     }
     let mut items = items.to_vec();
+    super::held::dedup(&mut items);
+    let budget = s.shared.budget.clone();
     if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
         // RFC 7162 3.1: both are CONDSTORE enabling; CHANGEDSINCE implies MODSEQ.
         select::condstore_on(s);
@@ -255,7 +292,7 @@ pub fn fetch(
     if mark_seen {
         let unseen: Vec<u32> = targets.iter().filter(|&&i| !view.flags[i].has(SEEN)).map(|&i| view.uids[i]).collect();
         if !unseen.is_empty() {
-            check_binary(view.mailbox(), &unseen, &items)?;
+            check_binary(view.mailbox(), &unseen, &items, &budget)?;
             for e in view.mailbox().store_flags(&unseen, FlagOp::Add, SEEN, &[]).map_err(store_error)? {
                 seen_now.push(e.uid);
                 view.note_flags(&e);
@@ -263,6 +300,7 @@ pub fn fetch(
         }
     }
     let (mut missing, mut unreadable) = (0, 0);
+    let cap = s.shared.config.net.max_fetch_buffer;
     for i in targets {
         let view = s.view_mut()?;
         let uid_i = view.uids[i];
@@ -281,7 +319,15 @@ pub fn fetch(
         } else {
             view.mailbox().with_cache(|c| fields.iter().map(|&f| c.get(uid_i, f, stamp)).collect())
         };
-        let text = text_beyond_cache || values.iter().any(Option::is_none);
+        let computing = values.iter().any(Option::is_none);
+        let text = text_beyond_cache || computing;
+        // The map (or copy) of a large message, the values made from it
+        // and those read from the cache (the ENVELOPE of a 10 MB header is
+        // as large) are held against --max-client-memory until it is
+        // answered. Cached values are counted once read: what the cache
+        // holds is bounded by the message, and they go at once if refused.
+        let mut held = super::held::message(&budget, entry.size, u64::from(text) + 2 * u64::from(computing))?;
+        super::held::grow(&budget, &mut held, values.iter().flatten().map(Vec::len).sum())?;
         let message = if text {
             // One message that cannot be read fails itself only (see the
             // end of this function).
@@ -361,17 +407,29 @@ pub fn fetch(
         };
         // Decode BINARY items before the response starts, so an
         // undecodable part fails the command with no half-written line.
-        let mut decoded = Vec::new();
+        // Each part is decoded once, whatever the items that name it.
+        let mut decoded: Vec<(&[u32], SectionData)> = Vec::new();
         for a in &items {
             if let FetchAttr::Binary { part, .. } | FetchAttr::BinarySize { part } = a {
-                decoded.push(binary_data(msg, tree.as_ref(), part)?);
+                if !decoded.iter().any(|(p, _)| *p == &part[..]) {
+                    let data = binary_data(msg, tree.as_ref(), part)?;
+                    if let SectionData::Owned(v) = &data {
+                        super::held::grow(&budget, &mut held, v.len())?;
+                    }
+                    decoded.push((part, data));
+                }
             }
         }
-        let mut decoded = decoded.into_iter();
+        let decoded_of = |part: &[u32]| decoded.iter().find(|(p, _)| *p == part).map(|(_, d)| d.bytes(msg));
         let mut first = true;
         let mut flags_sent = false;
         s.writer.buffer().extend_from_slice(format!("* {} FETCH (", i + 1).as_bytes());
         for a in &items {
+            // --max-fetch-buffer: written as it is made, inside one
+            // message's response too.
+            if s.writer.queued() >= cap {
+                s.flush().map_err(write_failed)?;
+            }
             if !first {
                 s.writer.buffer().push(b' ');
             }
@@ -402,18 +460,9 @@ pub fn fetch(
                     };
                     out.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
                 }
-                FetchAttr::Envelope => {
-                    out.extend_from_slice(b"ENVELOPE ");
-                    out.extend_from_slice(value_of(cached::ENVELOPE));
-                }
-                FetchAttr::Body => {
-                    out.extend_from_slice(b"BODY ");
-                    out.extend_from_slice(value_of(cached::BODY));
-                }
-                FetchAttr::BodyStructure => {
-                    out.extend_from_slice(b"BODYSTRUCTURE ");
-                    out.extend_from_slice(value_of(cached::BODYSTRUCTURE));
-                }
+                FetchAttr::Envelope => value_item(s, b"ENVELOPE ", value_of(cached::ENVELOPE))?,
+                FetchAttr::Body => value_item(s, b"BODY ", value_of(cached::BODY))?,
+                FetchAttr::BodyStructure => value_item(s, b"BODYSTRUCTURE ", value_of(cached::BODYSTRUCTURE))?,
                 FetchAttr::Rfc822 => {
                     out.extend_from_slice(b"RFC822 ");
                     literal(s, render::section::whole(msg).bytes(msg))?;
@@ -453,15 +502,13 @@ pub fn fetch(
                         out.extend_from_slice(format!("<{}>", p.start).as_bytes());
                     }
                     out.push(b' ');
-                    let data =
-                        render::section::limit(decoded.next().unwrap_or(SectionData::Owned(Vec::new())), *partial);
-                    let bytes = data.bytes(msg);
+                    let bytes = partial_of(decoded_of(part).unwrap_or(b""), *partial);
                     // RFC 3516 4.4: a literal8 only for data that holds NUL.
                     let prefix: &[u8] = if memchr::memchr(0, bytes).is_some() { b"~" } else { b"" };
                     raw_literal(s, prefix, bytes)?;
                 }
                 FetchAttr::BinarySize { part } => {
-                    let size = decoded.next().map_or(0, |d| d.len());
+                    let size = decoded_of(part).map_or(0, <[u8]>::len);
                     out.extend_from_slice(format!("BINARY.SIZE[{}] {size}", part_name(part)).as_bytes());
                 }
                 FetchAttr::Preview { .. } => {

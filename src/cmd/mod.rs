@@ -12,6 +12,7 @@ pub mod context;
 mod copy;
 mod fetch;
 pub mod flags;
+mod held;
 mod idle;
 mod list;
 mod mailbox;

@@ -13,12 +13,13 @@
 
 use std::sync::Arc;
 
-use super::catenate::read_part;
+use super::catenate::{read_part, read_part_held};
 use super::names::{self, store_error};
 use super::resolve;
 use super::{Outcome, Reply};
 use crate::proto::command::Mailbox;
 use crate::proto::response::{write_astring, write_literal, write_quoted_lossy};
+use crate::server::budget::Reservation;
 use crate::session::Session;
 use crate::store::{self, MailboxShared};
 use crate::urlauth::{self, keys, Access, AuthUrl, INTERNAL};
@@ -101,8 +102,13 @@ pub fn resetkey(s: &mut Session, mailbox: Option<&Mailbox>, mechanisms: &[String
     Ok(format!("[URLMECH {INTERNAL}] RESETKEY completed"))
 }
 
-/// The octets an authorized URL names, or why it is not served.
-fn fetch_one(s: &Session, url: &[u8]) -> Result<Vec<u8>, &'static str> {
+/// Why a URL was not served when the server's memory budget had no room
+/// for it (answered NIL, and the command `NO [LIMIT]`).
+const NO_ROOM: &str = "the server's memory for clients is in use";
+
+/// The octets an authorized URL names, with what they hold of the
+/// server's memory budget, or why they are not served.
+fn fetch_one(s: &Session, url: &[u8]) -> Result<(Vec<u8>, Option<Reservation>), &'static str> {
     let u = urlauth::parse(url).ok_or("not an authorized IMAP URL")?;
     let (mech, token) = u.auth.as_ref().ok_or("no mechanism and token")?;
     if mech != INTERNAL {
@@ -138,34 +144,60 @@ fn fetch_one(s: &Session, url: &[u8]) -> Result<Vec<u8>, &'static str> {
     if !urlauth::verify(&key, &u.rump, token) {
         return Err("wrong token");
     }
-    let data = read_part(&account, &u.part).map_err(|_| "store error")??;
-    if data.contains(&0) {
+    let (data, held) = match read_part_held(&account, &u.part, Some(&s.shared.budget)) {
+        Ok(r) => r?,
+        Err(Reply::No(t)) if t.starts_with("[LIMIT]") => return Err(NO_ROOM),
+        Err(_) => return Err("store error"),
+    };
+    if memchr::memchr(0, &data).is_some() {
         // A NUL cannot travel in a plain literal (RFC 3501 4.3).
         return Err("the part holds NUL octets");
     }
-    Ok(data)
+    Ok((data, held))
 }
 
-/// URLFETCH: one response with each URL and its octets, or NIL.
+/// Literals at least this long are written from where they lie instead of
+/// being copied into the response queue.
+const DIRECT_LITERAL: usize = 64 * 1024;
+
+/// URLFETCH: one response with each URL and its octets, or NIL. Written
+/// as it is made (one URL's octets held at a time); a URL given more than
+/// once is answered once.
 pub fn urlfetch(s: &mut Session, urls: &[Vec<u8>]) -> Outcome {
-    let mut line = b"URLFETCH".to_vec();
-    for url in urls {
-        line.push(b' ');
+    let mut urls = urls.to_vec();
+    super::held::dedup(&mut urls);
+    let cap = s.shared.config.net.max_fetch_buffer;
+    let mut no_room = false;
+    s.writer.buffer().extend_from_slice(b"* URLFETCH");
+    for url in &urls {
+        let out = s.writer.buffer();
+        out.push(b' ');
         // Quoted, as RFC 4467's examples show it, unless it cannot be.
         if url.iter().all(|&b| (0x20..0x7f).contains(&b)) {
-            write_quoted_lossy(&mut line, url);
+            write_quoted_lossy(out, url);
         } else {
-            write_astring(&mut line, url);
+            write_astring(out, url);
         }
-        line.push(b' ');
+        out.push(b' ');
         match fetch_one(s, url) {
-            Ok(data) => write_literal(&mut line, &data),
+            Ok((data, _held)) if data.len() >= DIRECT_LITERAL => {
+                s.writer.buffer().extend_from_slice(format!("{{{}}}\r\n", data.len()).as_bytes());
+                s.write_direct(&data).map_err(|e| Reply::No(format!("write failed: {e}")))?;
+            }
+            Ok((data, _held)) => write_literal(s.writer.buffer(), &data),
             Err(why) => {
+                no_room |= why == NO_ROOM;
                 log::info!("{} URLFETCH {}: {why}", s.tag(), String::from_utf8_lossy(url));
-                line.extend_from_slice(b"NIL");
+                s.writer.buffer().extend_from_slice(b"NIL");
             }
         }
+        if s.writer.queued() >= cap {
+            s.flush().map_err(|e| Reply::No(format!("write failed: {e}")))?;
+        }
     }
-    s.untagged_bytes(&line);
+    s.writer.buffer().extend_from_slice(b"\r\n");
+    if no_room {
+        return Err(Reply::No("[LIMIT] Some URLs were not fetched: the server's memory for clients is in use".into()));
+    }
     Ok("URLFETCH completed".into())
 }

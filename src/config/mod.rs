@@ -136,6 +136,10 @@ pub struct NetLimits {
     pub max_command: u64,
     /// `--max-fetch-buffer`.
     pub max_fetch_buffer: usize,
+    /// `--max-held-literal`: literals of commands that are not streamed.
+    pub max_held_literal: u64,
+    /// `--max-client-memory`: the server-wide budget of `server::budget`.
+    pub max_client_memory: usize,
     /// `--max-channels` was given (else the default may shrink to what the
     /// descriptor limit allows).
     pub channels_given: bool,
@@ -165,6 +169,8 @@ impl NetLimits {
             max_preauth_command: number(m, "max-preauth-command", 8192)?,
             max_command: number(m, "max-command", 256 * 1024 * 1024)?,
             max_fetch_buffer: number(m, "max-fetch-buffer", 256 * 1024)?,
+            max_held_literal: number(m, "max-held-literal", 1024 * 1024)?,
+            max_client_memory: number(m, "max-client-memory", 256 * 1024 * 1024)?,
             channels_given: m.opt_present("max-channels"),
         })
     }

@@ -8,6 +8,13 @@
 //! `proto::parse::parse_command` expects.
 
 use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use crate::server::budget::{Budget, Reservation};
+
+/// Literal octets one command may hold in memory before they are counted
+/// against the server-wide budget (so small commands never wait for it).
+const HELD_FREE: u64 = 64 * 1024;
 
 /// Called before a synchronizing literal is read, to send the client its
 /// continuation request.
@@ -27,6 +34,9 @@ pub struct Limits {
     /// Largest total of one command: its text and every literal, streamed
     /// ones included (MULTIAPPEND).
     pub max_command: u64,
+    /// Largest literal read into memory (every literal but an APPEND's
+    /// streamed ones): such literals are refused over it when announced.
+    pub max_held: u64,
     /// Before login: a literal over the limits is never read, and one the
     /// client sends without waiting (`{n+}`) ends the connection
     /// ([`Frame::Fatal`]) rather than being read and skipped.
@@ -163,6 +173,12 @@ pub struct Reader<S> {
     pub bytes_in: u64,
     /// Octets of the command being framed so far, literals included.
     cmd_total: u64,
+    /// Literal octets of the command being framed held in memory.
+    held_total: u64,
+    /// What those literals take from the server's budget, kept until the
+    /// next command is read (the command runs on its bytes).
+    held: Option<Reservation>,
+    budget: Option<Arc<Budget>>,
 }
 
 /// The result of reading one line.
@@ -178,7 +194,44 @@ enum Line {
 impl<S: Read + Write> Reader<S> {
     /// Wraps a stream.
     pub fn new(inner: S) -> Reader<S> {
-        Reader { inner, buf: vec![0; 16 * 1024], pos: 0, end: 0, bytes_in: 0, cmd_total: 0 }
+        Reader {
+            inner,
+            buf: vec![0; 16 * 1024],
+            pos: 0,
+            end: 0,
+            bytes_in: 0,
+            cmd_total: 0,
+            held_total: 0,
+            held: None,
+            budget: None,
+        }
+    }
+
+    /// Counts literals held in memory against `budget` (`--max-client-memory`).
+    pub fn set_budget(&mut self, budget: Arc<Budget>) {
+        self.budget = Some(budget);
+    }
+
+    /// Takes `size` more held literal octets from the budget; false when
+    /// the server has no room for them.
+    fn hold(&mut self, size: u64) -> bool {
+        self.held_total += size;
+        let Some(budget) = &self.budget else { return true };
+        let need = self.held_total.saturating_sub(HELD_FREE) as usize;
+        let have = self.held.as_ref().map_or(0, Reservation::size);
+        if need <= have {
+            return true;
+        }
+        match &mut self.held {
+            Some(r) => r.try_grow(need - have),
+            None => match budget.try_reserve(need) {
+                Some(r) => {
+                    self.held = Some(r);
+                    true
+                }
+                None => false,
+            },
+        }
     }
 
     /// The stream, for writing responses.
@@ -311,6 +364,28 @@ impl<S: Read + Write> Reader<S> {
         Ok(())
     }
 
+    /// Refuses a literal that would be held in memory when it is over
+    /// `--max-held-literal` or the server's budget has no room for it: a
+    /// synchronizing one before its continuation, a non-synchronizing one
+    /// by ending the connection (its octets are on their way).
+    fn refuse_held(&mut self, cmd: &[u8], lit: &Announce, limits: Limits) -> Option<Frame> {
+        // APPEND's small messages are held too, under --max-literal alone.
+        let max_held = if is_append(cmd) { limits.max_literal } else { limits.max_held };
+        let response = if lit.size > max_held {
+            format!("[TOOBIG] Literal too large for this command (limit {max_held} octets)")
+        } else if !self.hold(lit.size) {
+            "[LIMIT] The server's memory for clients is in use; try again later".to_string()
+        } else {
+            return None;
+        };
+        let tag = tag_of(cmd);
+        Some(if lit.sync {
+            Frame::Rejected { tag, response: format!("NO {response}") }
+        } else {
+            Frame::Fatal { tag, response: format!("BAD {response}") }
+        })
+    }
+
     /// Reads one complete command; `ask` is called on the stream before
     /// each synchronizing literal is read (the session's response writer
     /// sends the `+` there: the reader itself never writes).
@@ -318,6 +393,8 @@ impl<S: Read + Write> Reader<S> {
     /// failure); refusals the client can recover from are `Frame::Rejected`.
     pub fn read_command(&mut self, limits: Limits, ask: Ask<'_, S>) -> io::Result<Frame> {
         self.cmd_total = 0;
+        self.held_total = 0;
+        self.held = None;
         self.frame(Vec::new(), limits, ask)
     }
 
@@ -429,8 +506,14 @@ impl<S: Read + Write> Reader<S> {
                 }
                 return Ok(Frame::Rejected { tag, response });
             }
+            let streamed = lit.size >= limits.stream_from && is_append(&cmd);
+            if !streamed {
+                if let Some(refused) = self.refuse_held(&cmd, &lit, limits) {
+                    return Ok(refused);
+                }
+            }
             self.cmd_total += lit.size;
-            if lit.size >= limits.stream_from && is_append(&cmd) {
+            if streamed {
                 return Ok(Frame::Literal { prefix: cmd, size: lit.size, sync: lit.sync });
             }
             if lit.sync {
@@ -513,8 +596,10 @@ mod tests {
         r.read_command(LIMITS, &mut plus)
     }
 
-    const LIMITS: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10, max_command: 1000, strict: false };
-    const PREAUTH: Limits = Limits { max_line: 100, max_literal: 20, stream_from: 10, max_command: 30, strict: true };
+    const LIMITS: Limits =
+        Limits { max_line: 100, max_literal: 20, stream_from: 10, max_command: 1000, max_held: 1000, strict: false };
+    const PREAUTH: Limits =
+        Limits { max_line: 100, max_literal: 20, stream_from: 10, max_command: 30, max_held: 1000, strict: true };
 
     #[test]
     fn before_login_a_big_literal_is_never_read() {
@@ -548,6 +633,62 @@ mod tests {
             Frame::Rejected { response, .. } => assert!(response.contains("Command too l"), "{response}"),
             f => panic!("{f:?}"),
         }
+    }
+
+    #[test]
+    fn held_literals_over_their_limit_are_refused_when_announced() {
+        let limits = Limits { max_held: 5, ..LIMITS };
+        let mut r = reader(b"t SEARCH TEXT {6}\r\nt2 SEARCH TEXT {5}\r\nabcde\r\nt3 APPEND x {9}\r\n123456789\r\n");
+        match r.read_command(limits, &mut plus).unwrap() {
+            Frame::Rejected { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t"));
+                assert_eq!(response, "NO [TOOBIG] Literal too large for this command (limit 5 octets)");
+            }
+            f => panic!("{f:?}"),
+        }
+        assert!(r.get_ref().output.is_empty());
+        assert_eq!(r.read_command(limits, &mut plus).unwrap(), Frame::Command(b"t2 SEARCH TEXT {5}\r\nabcde".to_vec()));
+        // APPEND's messages under the streaming size are held under --max-literal.
+        let f = r.read_command(limits, &mut plus).unwrap();
+        assert_eq!(f, Frame::Command(b"t3 APPEND x {9}\r\n123456789".to_vec()));
+        let mut r = reader(b"t SEARCH TEXT {6+}\r\nabcdef\r\n");
+        match r.read_command(limits, &mut plus).unwrap() {
+            Frame::Fatal { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t"));
+                assert_eq!(response, "BAD [TOOBIG] Literal too large for this command (limit 5 octets)");
+            }
+            f => panic!("{f:?}"),
+        }
+    }
+
+    #[test]
+    fn held_literals_past_the_server_budget_are_refused_with_limit() {
+        let budget = Budget::new(10);
+        let limits = Limits { max_held: 1 << 20, max_literal: 1 << 20, max_command: 1 << 30, ..LIMITS };
+        let big = HELD_FREE as usize - 5;
+        let mut input = format!("t SEARCH TEXT {{{big}}}\r\n").into_bytes();
+        input.extend(std::iter::repeat_n(b'x', big));
+        input.extend_from_slice(b" TEXT {20}\r\n");
+        let mut r = reader(&input);
+        r.set_budget(budget.clone());
+        match r.read_command(limits, &mut plus).unwrap() {
+            Frame::Rejected { tag, response } => {
+                assert_eq!(tag.as_deref(), Some("t"));
+                assert!(response.starts_with("NO [LIMIT] "), "{response}");
+            }
+            f => panic!("{f:?}"),
+        }
+        // Within the budget, what is held past the free part is counted
+        // until the next command is read.
+        let mut input = format!("t SEARCH TEXT {{{big}}}\r\n").into_bytes();
+        input.extend(std::iter::repeat_n(b'x', big));
+        input.extend_from_slice(b" TEXT {10}\r\n0123456789\r\n");
+        let mut r = reader(&input);
+        r.set_budget(budget.clone());
+        assert!(matches!(r.read_command(limits, &mut plus).unwrap(), Frame::Command(_)));
+        assert_eq!(budget.used(), 5);
+        assert_eq!(r.read_command(limits, &mut plus).unwrap(), Frame::Closed);
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         }
     };
     let monitor = crate::monitor::registry().register(id, peer, stream.tcp().try_clone().ok(), stream.is_tls());
+    let budget = shared.budget.clone();
     let mut s = Session {
         shared,
         id,
@@ -146,6 +147,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         notify: None,
         before_read: None,
     };
+    s.conn.set_budget(budget);
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = format!("[CAPABILITY {}] tegami ready", cmd::capabilities(&s));
     s.respond(Response::Condition(Status::Ok, greeting));
@@ -393,6 +395,7 @@ impl Session {
                 max_literal: c.max_literal.min(most),
                 stream_from: STREAM_FROM,
                 max_command: most,
+                max_held: c.net.max_held_literal,
                 strict: true,
             };
         }
@@ -401,6 +404,7 @@ impl Session {
             max_literal: c.max_literal,
             stream_from: STREAM_FROM,
             max_command: c.net.max_command,
+            max_held: c.net.max_held_literal,
             strict: false,
         }
     }
