@@ -31,6 +31,19 @@ pub use hash::{hash_password, Scheme, StoredPassword};
 pub use passwd::{Account, PasswdDb};
 pub use sasl::{cleartext, new_mechanism, Mechanism, Step, MECHANISMS};
 
+/// The `user=<…>` part and the reason of a refused login's log line, one
+/// shape for IMAP and the monitor (fail2ban's filter reads both): the name
+/// is written only when the account exists, and never the password.
+pub fn refusal_words<'a>(dir: &Accounts, login: Option<&str>, why: &'a str) -> (String, &'a str) {
+    let account = login.and_then(|l| dir.resolve(l)).map(|a| format!(" user=<{}>", a.user)).unwrap_or_default();
+    let why = match why {
+        sasl::AUTH_FAILED if account.is_empty() => "no such account",
+        sasl::AUTH_FAILED => "wrong password",
+        other => other,
+    };
+    (account, why)
+}
+
 /// The longest password, user name or SASL message accepted, in octets.
 /// Longer ones are refused before any hash is computed: SHA-crypt costs
 /// grow with the square of the password's length.

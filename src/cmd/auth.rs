@@ -73,12 +73,7 @@ fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, wh
         _ => s.shared.penalty.failed(s.peer.ip(), name.as_deref()),
     };
     thread::sleep(extra);
-    let account = login.and_then(|l| dir.resolve(l)).map(|a| format!(" user=<{}>", a.user)).unwrap_or_default();
-    let why = match why {
-        AUTH_FAILED if account.is_empty() => "no such account",
-        AUTH_FAILED => "wrong password",
-        other => other,
-    };
+    let (account, why) = crate::auth::refusal_words(dir, login, why);
     log::warn!(
         "{} [{}] login failed: rip={}{account} method={method} reason=\"{why}\" attempt={} delay={}ms",
         s.tag(),

@@ -82,12 +82,7 @@ fn failed(
     let name = login.map(|l| dir.normalize(l));
     let extra = shared.penalty.failed(ip, name.as_deref());
     registry().stats.failed_logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let account = login.and_then(|l| dir.resolve(l)).map(|a| format!(" user=<{}>", a.user)).unwrap_or_default();
-    let why = match why {
-        AUTH_FAILED if account.is_empty() => "no such account",
-        AUTH_FAILED => "wrong password",
-        other => other,
-    };
+    let (account, why) = crate::auth::refusal_words(dir, login, why);
     log::warn!(
         "monitor [{}] login failed: rip={}{account} method={METHOD} reason=\"{why}\" attempt=1 delay={}ms",
         req.peer,
