@@ -503,8 +503,9 @@ pub fn fetch(
                     }
                     out.push(b' ');
                     let bytes = partial_of(decoded_of(part).unwrap_or(b""), *partial);
-                    // RFC 3516 4.4: a literal8 only for data that holds NUL.
-                    let prefix: &[u8] = if memchr::memchr(0, bytes).is_some() { b"~" } else { b"" };
+                    // RFC 3516 4.2: a literal8 for data of the "binary"
+                    // domain (NUL, bare CR or LF), a plain literal otherwise.
+                    let prefix: &[u8] = if render::binary::needs_literal8(bytes) { b"~" } else { b"" };
                     raw_literal(s, prefix, bytes)?;
                 }
                 FetchAttr::BinarySize { part } => {
