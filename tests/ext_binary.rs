@@ -117,8 +117,13 @@ fn base64_and_quoted_printable_parts_are_decoded_byte_exact() {
     // A partial counts decoded octets; the response names its origin.
     let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[2]<250.10>)");
     assert_eq!(r[0], response("* 1 FETCH (BINARY[2]<250> ", true, &bin[250..260]));
+    // A cut without NUL of a part that holds NUL is a literal8 too: the
+    // part's domain decides (issue 21 item 1).
     let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[2]<1.5>)");
-    assert_eq!(r[0], response("* 1 FETCH (BINARY[2]<1> ", false, &bin[1..6]));
+    assert_eq!(r[0], response("* 1 FETCH (BINARY[2]<1> ", true, &bin[1..6]));
+    // A cut of the quoted-printable text is a plain literal.
+    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[3]<1.5>)");
+    assert_eq!(r[0], response("* 1 FETCH (BINARY[3]<1> ", false, &qp_original()[1..6]));
     // 7bit goes as it is, the same octets as BODY[1].
     let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[1] BODY.PEEK[1])");
     assert_eq!(r[0], b"* 1 FETCH (BINARY[1] {15}\r\nplain seven bit BODY[1] {15}\r\nplain seven bit)\r\n");
@@ -267,7 +272,7 @@ YWJjZGVmZw1oaWprbA0KbW5vCnBxcnN0dXZxeHl6\r\n--b1--\r\n"
 /// Issue 21 item 1: a decoded text part keeps its bare CR and LF (RFC 3516
 /// returns the content as it decodes), so BINARY.SIZE counts 30 octets and
 /// the data, of the "binary" domain, comes as a `~{n}` literal8, whole and
-/// cut by a partial; decoded text that is clean CRLF text stays a `{n}`.
+/// every cut of it; decoded text that is clean CRLF text stays a `{n}`.
 #[test]
 fn decoded_text_with_bare_line_ends_is_sent_exactly() {
     let m = text_parts_message();
@@ -290,9 +295,15 @@ fn decoded_text_with_bare_line_ends_is_sent_exactly() {
         "{:?}",
         String::from_utf8_lossy(&r[0])
     );
-    // A cut that keeps only CRLF pairs is text again: a plain literal.
-    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[5]<8.7>)");
-    assert_eq!(r[0], b"* 1 FETCH (BINARY[5]<8> {7}\r\nhijkl\r\n)\r\n", "{:?}", String::from_utf8_lossy(&r[0]));
+    // The part's domain decides, not the cut's: clean octets of it are a
+    // literal8 too (as Dovecot's conformance suite expects).
+    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[5]<0.7> BINARY.PEEK[5]<8.7>)");
+    assert_eq!(
+        r[0],
+        b"* 1 FETCH (BINARY[5]<0> ~{7}\r\nabcdefg BINARY[5]<8> ~{7}\r\nhijkl\r\n)\r\n",
+        "{:?}",
+        String::from_utf8_lossy(&r[0])
+    );
     // Clean decoded text: an ordinary literal, sizes agree.
     let r = c.cmd_bytes("FETCH 1 (BINARY.SIZE[2] BINARY.PEEK[2])");
     assert_eq!(
@@ -301,6 +312,8 @@ fn decoded_text_with_bare_line_ends_is_sent_exactly() {
         "{:?}",
         String::from_utf8_lossy(&r[0])
     );
+    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[2]<6.100>)");
+    assert_eq!(r[0], b"* 1 FETCH (BINARY[2]<6> {20}\r\ntext\r\non two lines\r\n)\r\n");
     // BODY[5] is the encoded part as stored, untouched by the fix.
     let r = c.cmd_bytes("FETCH 1 (BODY.PEEK[5])");
     assert_eq!(r[0], b"* 1 FETCH (BODY[5] {40}\r\nYWJjZGVmZw1oaWprbA0KbW5vCnBxcnN0dXZxeHl6)\r\n");
