@@ -1,8 +1,9 @@
 //! Issue 12, BINARY (RFC 3516): FETCH BINARY[part]<partial>, BINARY.PEEK
 //! and BINARY.SIZE decode base64 and quoted-printable parts byte-exact
 //! (the test encodes them itself), refuse other encodings with
-//! `[UNKNOWN-CTE]`, and send data holding NUL as a `~{n}` literal8; APPEND
-//! takes `~{n}` literals whose NUL octets are stored and fetched back.
+//! `[UNKNOWN-CTE]`, and send data holding NUL or a bare CR or LF as a
+//! `~{n}` literal8 (issue 21 item 1: a decoded text part is not changed);
+//! APPEND takes `~{n}` literals whose NUL octets are stored and fetched back.
 
 mod support;
 
@@ -116,8 +117,13 @@ fn base64_and_quoted_printable_parts_are_decoded_byte_exact() {
     // A partial counts decoded octets; the response names its origin.
     let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[2]<250.10>)");
     assert_eq!(r[0], response("* 1 FETCH (BINARY[2]<250> ", true, &bin[250..260]));
+    // A cut without NUL of a part that holds NUL is a literal8 too: the
+    // part's domain decides (issue 21 item 1).
     let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[2]<1.5>)");
-    assert_eq!(r[0], response("* 1 FETCH (BINARY[2]<1> ", false, &bin[1..6]));
+    assert_eq!(r[0], response("* 1 FETCH (BINARY[2]<1> ", true, &bin[1..6]));
+    // A cut of the quoted-printable text is a plain literal.
+    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[3]<1.5>)");
+    assert_eq!(r[0], response("* 1 FETCH (BINARY[3]<1> ", false, &qp_original()[1..6]));
     // 7bit goes as it is, the same octets as BODY[1].
     let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[1] BODY.PEEK[1])");
     assert_eq!(r[0], b"* 1 FETCH (BINARY[1] {15}\r\nplain seven bit BODY[1] {15}\r\nplain seven bit)\r\n");
@@ -245,4 +251,70 @@ fn large_literal8_is_streamed_and_fetched_back() {
         .map(|e| std::fs::read(e.unwrap().path()).unwrap())
         .find(|d| d.starts_with(b"Subject: big raw"));
     assert_eq!(stored.as_deref(), Some(msg.as_slice()));
+}
+
+/// A multipart message whose fifth part is the conformance suite's text
+/// part: base64 that decodes to 30 octets with a bare CR and a bare LF.
+/// Part 2 is base64 of clean CRLF text.
+fn text_parts_message() -> Vec<u8> {
+    b"From: a@example.org\r\nSubject: text parts\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n\
+Content-Type: text/plain; charset=us-ascii\r\n\r\nfirst\r\n--b1\r\n\
+Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+Y2xlYW4gdGV4dA0Kb24gdHdvIGxpbmVzDQo=\r\n--b1\r\n\
+Content-Type: text/plain\r\n\r\nthird\r\n--b1\r\n\
+Content-Type: text/plain\r\n\r\nfourth\r\n--b1\r\n\
+Content-Type: text/x-myown; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+YWJjZGVmZw1oaWprbA0KbW5vCnBxcnN0dXZxeHl6\r\n--b1--\r\n"
+        .to_vec()
+}
+
+/// Issue 21 item 1: a decoded text part keeps its bare CR and LF (RFC 3516
+/// returns the content as it decodes), so BINARY.SIZE counts 30 octets and
+/// the data, of the "binary" domain, comes as a `~{n}` literal8, whole and
+/// every cut of it; decoded text that is clean CRLF text stays a `{n}`.
+#[test]
+fn decoded_text_with_bare_line_ends_is_sent_exactly() {
+    let m = text_parts_message();
+    let server = Server::start_seeded(&[], &[Seed { data: &m, info: "", mtime: 1_000_000_000 }]);
+    let mut c = server.login("alice");
+    c.select("INBOX");
+    let r = c.cmd_bytes("FETCH 1 (BINARY.SIZE[5] BINARY.PEEK[5])");
+    assert_eq!(
+        r[0],
+        b"* 1 FETCH (BINARY.SIZE[5] 30 BINARY[5] ~{30}\r\nabcdefg\rhijkl\r\nmno\npqrstuvqxyz)\r\n",
+        "{:?}",
+        String::from_utf8_lossy(&r[0])
+    );
+    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[5]<10.10>)");
+    assert_eq!(r[0], b"* 1 FETCH (BINARY[5]<10> ~{10}\r\njkl\r\nmno\np)\r\n", "{:?}", String::from_utf8_lossy(&r[0]));
+    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[5]<15.100>)");
+    assert_eq!(
+        r[0],
+        b"* 1 FETCH (BINARY[5]<15> ~{15}\r\nmno\npqrstuvqxyz)\r\n",
+        "{:?}",
+        String::from_utf8_lossy(&r[0])
+    );
+    // The part's domain decides, not the cut's: clean octets of it are a
+    // literal8 too (as Dovecot's conformance suite expects).
+    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[5]<0.7> BINARY.PEEK[5]<8.7>)");
+    assert_eq!(
+        r[0],
+        b"* 1 FETCH (BINARY[5]<0> ~{7}\r\nabcdefg BINARY[5]<8> ~{7}\r\nhijkl\r\n)\r\n",
+        "{:?}",
+        String::from_utf8_lossy(&r[0])
+    );
+    // Clean decoded text: an ordinary literal, sizes agree.
+    let r = c.cmd_bytes("FETCH 1 (BINARY.SIZE[2] BINARY.PEEK[2])");
+    assert_eq!(
+        r[0],
+        b"* 1 FETCH (BINARY.SIZE[2] 26 BINARY[2] {26}\r\nclean text\r\non two lines\r\n)\r\n",
+        "{:?}",
+        String::from_utf8_lossy(&r[0])
+    );
+    let r = c.cmd_bytes("FETCH 1 (BINARY.PEEK[2]<6.100>)");
+    assert_eq!(r[0], b"* 1 FETCH (BINARY[2]<6> {20}\r\ntext\r\non two lines\r\n)\r\n");
+    // BODY[5] is the encoded part as stored, untouched by the fix.
+    let r = c.cmd_bytes("FETCH 1 (BODY.PEEK[5])");
+    assert_eq!(r[0], b"* 1 FETCH (BODY[5] {40}\r\nYWJjZGVmZw1oaWprbA0KbW5vCnBxcnN0dXZxeHl6)\r\n");
 }

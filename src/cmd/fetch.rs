@@ -502,9 +502,12 @@ pub fn fetch(
                         out.extend_from_slice(format!("<{}>", p.start).as_bytes());
                     }
                     out.push(b' ');
-                    let bytes = partial_of(decoded_of(part).unwrap_or(b""), *partial);
-                    // RFC 3516 4.4: a literal8 only for data that holds NUL.
-                    let prefix: &[u8] = if memchr::memchr(0, bytes).is_some() { b"~" } else { b"" };
+                    let whole = decoded_of(part).unwrap_or(b"");
+                    // RFC 3516 4.2: a literal8 when the part's decoded data is
+                    // of the "binary" domain (NUL, bare CR or LF), for every
+                    // cut of it, as Dovecot does; a plain literal otherwise.
+                    let prefix: &[u8] = if render::binary::needs_literal8(whole) { b"~" } else { b"" };
+                    let bytes = partial_of(whole, *partial);
                     raw_literal(s, prefix, bytes)?;
                 }
                 FetchAttr::BinarySize { part } => {

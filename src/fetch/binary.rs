@@ -4,9 +4,11 @@
 //! base64 and quoted-printable are decoded; 7bit and 8bit (and a part
 //! without the header) are line-oriented text and go out with CRLF line
 //! ends, as `BODY[part]` does; `binary` goes out exactly as stored. Any
-//! other encoding is refused with `[UNKNOWN-CTE]`. A decoded `text/*` part
-//! has its bare LFs sent as CRLF (RFC 3516 section 4.4: textual sections
-//! always use CRLF). `BINARY[]` is the whole message ([`whole_message`]):
+//! other encoding is refused with `[UNKNOWN-CTE]`. Decoded base64 is sent
+//! as it decodes, whatever the part's type: RFC 3516 returns the content
+//! with the encoding removed, so a bare CR or LF in a `text/*` part is
+//! data, and [`needs_literal8`] sends it in a `~{n}` literal8.
+//! `BINARY[]` is the whole message ([`whole_message`]):
 //! a message has no transfer encoding of its own to remove (its top-level
 //! body is `BINARY[1]`). A part that does not exist is empty, as for BODY.
 
@@ -31,10 +33,7 @@ pub fn binary(msg: &[u8], root: &Part, path: &[u32]) -> Result<SectionData, Unkn
     match enc.as_slice() {
         b"7bit" | b"8bit" => Ok(crlf(msg, part.body.clone())),
         b"binary" => Ok(SectionData::Range(part.body.clone())),
-        b"base64" => {
-            let data = base64(raw);
-            Ok(if part.is_text() { into_crlf(data) } else { SectionData::Owned(data) })
-        }
+        b"base64" => Ok(SectionData::Owned(base64(raw))),
         b"quoted-printable" => {
             let text = crlf(msg, part.body.clone());
             Ok(SectionData::Owned(quoted_printable(text.bytes(msg))))
@@ -58,11 +57,15 @@ pub fn whole_message(msg: &[u8]) -> SectionData {
     }
 }
 
-fn into_crlf(v: Vec<u8>) -> SectionData {
-    match crlf(&v, 0..v.len()) {
-        SectionData::Owned(o) => SectionData::Owned(o),
-        SectionData::Range(_) => SectionData::Owned(v),
-    }
+/// Whether decoded `data` must go out as a `~{n}` literal8: its domain is
+/// "binary" (RFC 2045 2.8: holds NUL, or CR or LF other than as a CRLF
+/// pair), which RFC 3516 4.2 does not allow in an ordinary literal.
+pub fn needs_literal8(data: &[u8]) -> bool {
+    memchr::memchr3_iter(0, b'\r', b'\n', data).any(|i| match data[i] {
+        0 => true,
+        b'\r' => data.get(i + 1) != Some(&b'\n'),
+        _ => i == 0 || data[i - 1] != b'\r',
+    })
 }
 
 fn b64_value(b: u8) -> Option<u32> {
@@ -185,6 +188,23 @@ mod tests {
     fn quoted_printable_rules() {
         assert_eq!(quoted_printable(b"caf=C3=A9 =\r\nau lait  \r\nx=3D1=\r\n"), "café au lait\r\nx=1".as_bytes());
         assert_eq!(quoted_printable(b"a=ZZ= \r\nb"), b"a=ZZb");
+    }
+
+    #[test]
+    fn literal8_is_for_nul_and_bare_line_ends() {
+        for clean in [&b""[..], b"text\r\nmore\r\n", b"\r\n", b"caf\xc3\xa9 \xff"] {
+            assert!(!needs_literal8(clean), "{clean:?}");
+        }
+        for raw in [&b"\0"[..], b"a\nb", b"\n", b"a\r", b"\rb", b"x\r\n\n", b"x\r\r\n", b"ab\0\r\n"] {
+            assert!(needs_literal8(raw), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn base64_text_keeps_bare_line_ends() {
+        let m = b"Content-Type: text/x-myown; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n\r\nYWJjZGVmZw1oaWprbA0KbW5vCnBxcnN0dXZxeHl6\r\n";
+        let data = binary(m, &scan(m), &[1]).unwrap();
+        assert_eq!(data.bytes(m), b"abcdefg\rhijkl\r\nmno\npqrstuvqxyz");
     }
 
     #[test]
