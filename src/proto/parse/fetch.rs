@@ -139,7 +139,7 @@ fn section(p: &mut Lexer<'_>) -> PResult<Section> {
                 }
             }
             "" => return Err("Invalid section".into()),
-            w => return Err(format!("Invalid section part{}", shown(&w))),
+            w => return Err(format!("Invalid section part{}", shown(w))),
         });
         break;
     }
