@@ -167,7 +167,10 @@ fn a_large_utf8_message_streams_and_multiappend_goes_on_after_it() {
     u.send(&big);
     u.send(b"\r\n");
     let refused = u.until_tagged(&tag);
-    assert!(refused.last().unwrap().contains(" BAD Expected ) after the UTF8 message"), "{refused:?}");
+    assert!(
+        refused.last().unwrap().contains(" BAD Expected a closing parenthesis after the UTF8 message"),
+        "{refused:?}"
+    );
     // The refused command stored nothing.
     let st = u.ok("STATUS INBOX (MESSAGES)");
     assert_eq!(st.iter().find(|l| l.starts_with("* STATUS")).unwrap(), "* STATUS INBOX (MESSAGES 2)");

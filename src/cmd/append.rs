@@ -71,7 +71,7 @@ fn without_utf8(prefix: &[u8]) -> Option<Vec<u8>> {
 fn close_utf8(head: &[u8], bytes: Vec<u8>) -> Result<Vec<u8>, Reply> {
     match bytes.strip_prefix(head).and_then(|r| r.strip_prefix(b")")) {
         Some(rest) => Ok([head, rest].concat()),
-        None => Err(Reply::Bad("Expected ) after the UTF8 message (RFC 6855 section 4)".into())),
+        None => Err(Reply::Bad("Expected a closing parenthesis after the UTF8 message (RFC 6855 section 4)".into())),
     }
 }
 

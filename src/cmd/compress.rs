@@ -11,7 +11,13 @@ use crate::session::Session;
 /// (RFC 5530 3), an unknown mechanism with BAD.
 pub fn compress(s: &mut Session, tag: &str, mechanism: &str) -> io::Result<()> {
     if !mechanism.eq_ignore_ascii_case("DEFLATE") {
-        s.complete(tag, Err(Reply::Bad(format!("Unknown compression mechanism {mechanism} (only DEFLATE)"))));
+        s.complete(
+            tag,
+            Err(Reply::Bad(format!(
+                "Unknown compression mechanism{} (only DEFLATE)",
+                crate::proto::response::shown(mechanism)
+            ))),
+        );
         return Ok(());
     }
     if s.conn.get_ref().is_compressed() {

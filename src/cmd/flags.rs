@@ -25,7 +25,12 @@ pub fn to_store(flags: &[Flag]) -> Result<(u8, Vec<String>), Reply> {
                     keywords.push(k.clone())
                 }
             }
-            Flag::Extension(x) => return Err(Reply::Bad(format!("The flag \\{x} cannot be set by a client"))),
+            Flag::Extension(x) => {
+                return Err(Reply::Bad(format!(
+                    "The flag{} cannot be set by a client",
+                    crate::proto::response::shown(&format!("\\{x}"))
+                )))
+            }
         }
     }
     Ok((system, keywords))

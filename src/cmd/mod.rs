@@ -236,7 +236,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
     let name = body.name();
     let _running = s.monitor.begin(name);
     let Some(spec) = lookup(name) else {
-        s.complete(&tag, Err(Reply::Bad(format!("Unknown command {name}"))));
+        s.complete(&tag, Err(Reply::Bad(format!("Unknown command{}", crate::proto::response::shown(name)))));
         return Ok(());
     };
     // A SETACL by the owner since the last command takes effect now (with

@@ -25,8 +25,13 @@ pub fn own(s: &Session) -> Result<AccountQuota, Reply> {
 }
 
 /// The untagged `QUOTA root (STORAGE used limit MESSAGE used limit)`,
-/// listing the resources that have a limit.
+/// listing the resources that have a limit; nothing for a root without
+/// limits, since RFC 9208's `quota-list` needs at least one resource
+/// (clients such as Thunderbird reject `()`; Dovecot leaves it out too).
 fn quota_response(s: &mut Session, root: &str, q: &AccountQuota) -> Result<(), Reply> {
+    if q.limits.bytes.is_none() && q.limits.messages.is_none() {
+        return Ok(());
+    }
     let usage = q.usage().map_err(store_error)?;
     let mut line = b"QUOTA ".to_vec();
     write_astring(&mut line, root.as_bytes());

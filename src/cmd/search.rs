@@ -61,8 +61,14 @@ pub fn search(
         let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
         s.saved = search::saved_result(r, &uids);
     }
-    // RFC 7162 3.1.5: the highest mod-sequence of the messages found.
-    let top = found.iter().map(|m| m.modseq).max().filter(|_| modseq_key);
+    // RFC 7162 3.1.5: the highest mod-sequence of the messages returned;
+    // for ESEARCH's MIN or MAX only those messages (RFC 4731 3.2).
+    let numbered: Vec<(u32, u64)> = found.iter().zip(&hits).map(|(m, &n)| (n, m.modseq)).collect();
+    let top = match returns {
+        Some(r) => search::returned_modseq(r, &numbered),
+        None => numbered.iter().map(|h| h.1).max(),
+    }
+    .filter(|_| modseq_key);
     let mut line = match returns {
         // SEARCH or ESEARCH by the session's dialect: the writer decides.
         None => {

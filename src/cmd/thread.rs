@@ -18,7 +18,8 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
         ThreadAlgorithm::Refs => Algorithm::Refs,
         ThreadAlgorithm::Other(name) => {
             return Err(Reply::Bad(format!(
-                "Unknown threading algorithm {name} (ORDEREDSUBJECT, REFERENCES and REFS are supported)"
+                "Unknown threading algorithm{} (ORDEREDSUBJECT, REFERENCES and REFS are supported)",
+                crate::proto::response::shown(name)
             )))
         }
     };

@@ -75,8 +75,8 @@ impl Date {
     /// Parse `d-Mon-yyyy` or `dd-Mon-yyyy`, optionally between double quotes.
     pub fn parse(input: &[u8]) -> Result<Date, DateError> {
         let s = strip_quotes(input);
-        let bad =
-            || DateError(format!("Invalid date \"{}\" (expected e.g. 1-Feb-1994)", String::from_utf8_lossy(input)));
+        // The client's bytes are not echoed (issue 21, Fix 4).
+        let bad = || DateError("Invalid date (expected e.g. 1-Feb-1994)".into());
         let mut parts = s.split(|&b| b == b'-');
         let (Some(d), Some(m), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(bad());
@@ -131,12 +131,7 @@ impl DateTime {
     /// Parse `dd-Mon-yyyy hh:mm:ss +zzzz`, optionally between double quotes;
     /// the day may be two digits, one digit, or a space and one digit.
     pub fn parse(input: &[u8]) -> Result<DateTime, DateError> {
-        let bad = || {
-            DateError(format!(
-                "Invalid date-time \"{}\" (expected e.g. \"17-Jul-1996 02:44:25 -0700\")",
-                String::from_utf8_lossy(input)
-            ))
-        };
+        let bad = || DateError("Invalid date-time (expected e.g. \"17-Jul-1996 02:44:25 -0700\")".into());
         let mut s = strip_quotes(input);
         if s.first() == Some(&b' ') {
             s = &s[1..];

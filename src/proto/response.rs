@@ -99,6 +99,19 @@ impl fmt::Display for Reply {
     }
 }
 
+/// ` WORD` for naming a client's word in an error text, or nothing when
+/// it is long or holds anything but letters, digits and `-._=+\`: a
+/// `[` or `(` from the client would unbalance the text for strict
+/// parsers, and long echoes serve only an attacker (issue 21, Fix 4).
+pub fn shown(word: &str) -> String {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._=+\\".contains(&b);
+    if !word.is_empty() && word.len() <= 32 && word.bytes().all(plain) {
+        format!(" {word}")
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

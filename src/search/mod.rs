@@ -28,8 +28,8 @@ mod tests;
 pub use eval::matches;
 pub use program::{prepare, Program, SearchError, SUPPORTED_CHARSETS};
 pub use response::{
-    asks_no_result, esearch_head, esearch_response, partial_item, saved_result, search_response, sequence_set_string,
-    window,
+    asks_no_result, esearch_head, esearch_response, partial_item, returned_modseq, saved_result, search_response,
+    sequence_set_string, window,
 };
 pub use sentdate::sent_date;
 

@@ -108,7 +108,7 @@ pub fn asks_no_result(returns: &[SearchReturn]) -> bool {
 
 /// Results `lo` to `hi` (1-based, inclusive) of `results`; fewer, or
 /// none, where the range runs past the end (RFC 5267 4.4).
-pub fn window(results: &[u32], lo: u32, hi: u32) -> &[u32] {
+pub fn window<T>(results: &[T], lo: u32, hi: u32) -> &[T] {
     let start = (lo as usize).saturating_sub(1).min(results.len());
     let end = (hi as usize).min(results.len());
     &results[start..end.max(start)]
@@ -142,4 +142,31 @@ pub fn saved_result(returns: &[SearchReturn], hits: &[u32]) -> Vec<u32> {
         }
     }
     v
+}
+
+/// The mod-sequence an ESEARCH answer reports (RFC 4731 3.2, RFC 7162
+/// 3.1.5): the highest of the messages it returns. With ALL, COUNT or no
+/// result option that is every hit; otherwise only the MIN and/or MAX
+/// message and the PARTIAL window. `hits` pairs each number with its
+/// mod-sequence; None when nothing is returned.
+pub fn returned_modseq(returns: &[SearchReturn], hits: &[(u32, u64)]) -> Option<u64> {
+    use SearchReturn as R;
+    let has = |r| returns.contains(&r);
+    if has(R::All) || has(R::Count) || asks_no_result(returns) {
+        return hits.iter().map(|h| h.1).max();
+    }
+    let mut picked: Vec<(u32, u64)> = Vec::new();
+    if has(R::Min) {
+        picked.extend(hits.iter().min_by_key(|h| h.0).copied());
+    }
+    if has(R::Max) {
+        picked.extend(hits.iter().max_by_key(|h| h.0).copied());
+    }
+    if let Some(&R::Partial(lo, hi)) = returns.iter().find(|r| matches!(r, R::Partial(..))) {
+        let mut v = hits.to_vec();
+        v.sort_unstable_by_key(|h| h.0);
+        v.dedup_by_key(|h| h.0);
+        picked.extend_from_slice(window(&v, lo, hi));
+    }
+    picked.iter().map(|h| h.1).max()
 }

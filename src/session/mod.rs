@@ -173,8 +173,14 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
                 let _ = s.flush();
                 log::warn!("{} [{peer}] autologout", s.tag());
             }
+            // How clients quit (closing the socket in IDLE or halfway
+            // through a command) is low-level detail: Problems is what
+            // fail2ban and administrators read (issue 21, Fix 7d).
             io::ErrorKind::UnexpectedEof => {
-                log::warn!("{} [{peer}] connection closed in the middle of a command", s.tag())
+                log::debug!("{} [{peer}] connection closed in the middle of a command", s.tag())
+            }
+            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe => {
+                log::debug!("{} [{peer}] connection reset by the client: {e}", s.tag())
             }
             _ => log::warn!("{} [{peer}] connection error: {e}", s.tag()),
         }

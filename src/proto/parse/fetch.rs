@@ -2,6 +2,7 @@
 
 use super::lexer::{Lexer, PResult};
 use crate::proto::command::{CommandBody, FetchAttr, Flag, StoreMode};
+use crate::proto::response::shown;
 use crate::proto::section::{Partial, Section, SectionText};
 
 /// `FETCH set items [modifiers]` after the command name.
@@ -32,7 +33,7 @@ pub(super) fn fetch(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
             } else if p.keyword("VANISHED") {
                 vanished = true;
             } else {
-                return Err(format!("Unknown fetch modifier {}", p.atom_upper("fetch modifier")?));
+                return Err(format!("Unknown fetch modifier{}", shown(&p.atom_upper("fetch modifier")?)));
             }
             Ok(())
         })?;
@@ -85,7 +86,7 @@ pub(super) fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
         }
         "BINARY.SIZE" => FetchAttr::BinarySize { part: binary_section(p)? },
         "PREVIEW" => FetchAttr::Preview { lazy: preview_modifiers(p)? },
-        _ => return Err(format!("Unknown fetch item {name}")),
+        _ => return Err(format!("Unknown fetch item{}", shown(&name))),
     };
     Ok(attr)
 }
@@ -98,7 +99,7 @@ fn preview_modifiers(p: &mut Lexer<'_>) -> PResult<bool> {
     p.paren_list("preview modifiers", false, |p| {
         let m = p.atom_upper("preview modifier")?;
         if m != "LAZY" {
-            return Err(format!("Unknown PREVIEW modifier {m}"));
+            return Err(format!("Unknown PREVIEW modifier{}", shown(&m)));
         }
         lazy = true;
         Ok(())
@@ -108,7 +109,7 @@ fn preview_modifiers(p: &mut Lexer<'_>) -> PResult<bool> {
 
 /// `[section-spec]`.
 fn section(p: &mut Lexer<'_>) -> PResult<Section> {
-    p.expect(b'[', "[ after BODY")?;
+    p.expect(b'[', "an opening bracket after BODY")?;
     let mut sec = Section::default();
     if p.eat(b']') {
         return Ok(sec);
@@ -138,17 +139,17 @@ fn section(p: &mut Lexer<'_>) -> PResult<Section> {
                 }
             }
             "" => return Err("Invalid section".into()),
-            w => return Err(format!("Invalid section part {w}")),
+            w => return Err(format!("Invalid section part{}", shown(w))),
         });
         break;
     }
-    p.expect(b']', "] to close section")?;
+    p.expect(b']', "a closing bracket after the section")?;
     Ok(sec)
 }
 
 /// `[part.part...]` of BINARY.
 fn binary_section(p: &mut Lexer<'_>) -> PResult<Vec<u32>> {
-    p.expect(b'[', "[ after BINARY")?;
+    p.expect(b'[', "an opening bracket after BINARY")?;
     let mut part = Vec::new();
     if p.eat(b']') {
         return Ok(part);
@@ -159,7 +160,7 @@ fn binary_section(p: &mut Lexer<'_>) -> PResult<Vec<u32>> {
             break;
         }
     }
-    p.expect(b']', "] to close section")?;
+    p.expect(b']', "a closing bracket after the section")?;
     Ok(part)
 }
 
@@ -171,7 +172,7 @@ fn partial(p: &mut Lexer<'_>) -> PResult<Option<Partial>> {
     let start = p.number("partial start")?;
     p.expect(b'.', ". in partial <start.length>")?;
     let length = p.nz_number("partial length")?;
-    p.expect(b'>', "> to close partial")?;
+    p.expect(b'>', "a closing angle bracket after the partial range")?;
     Ok(Some(Partial { start, length }))
 }
 
@@ -188,7 +189,7 @@ pub(super) fn store(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
                 unchanged_since = Some(p.number64("UNCHANGEDSINCE value")?);
                 Ok(())
             } else {
-                Err(format!("Unknown store modifier {}", p.atom_upper("store modifier")?))
+                Err(format!("Unknown store modifier{}", shown(&p.atom_upper("store modifier")?)))
             }
         })?;
         p.sp("store item")?;
@@ -204,7 +205,7 @@ pub(super) fn store(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
     let silent = match item.as_str() {
         "FLAGS" => false,
         "FLAGS.SILENT" => true,
-        _ => return Err(format!("Unknown store item {item} (expected FLAGS, +FLAGS or -FLAGS)")),
+        _ => return Err(format!("Unknown store item{} (expected FLAGS, +FLAGS or -FLAGS)", shown(&item))),
     };
     p.sp("flags")?;
     let flags: Vec<Flag> = if p.peek() == Some(b'(') {

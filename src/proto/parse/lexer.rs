@@ -373,7 +373,7 @@ impl<'a> Lexer<'a> {
         allow_empty: bool,
         mut item: impl FnMut(&mut Self) -> PResult<T>,
     ) -> PResult<Vec<T>> {
-        self.expect(b'(', &format!("( to start {what}"))?;
+        self.expect(b'(', &format!("an opening parenthesis to start {what}"))?;
         let mut out = Vec::new();
         if self.eat(b')') {
             if allow_empty {
@@ -387,7 +387,7 @@ impl<'a> Lexer<'a> {
                 return Ok(out);
             }
             if self.at_end() {
-                return Err(format!("Missing ) to close {what}"));
+                return Err(format!("Missing the closing parenthesis of {what}"));
             }
             self.sp(what)?;
         }

@@ -2,6 +2,7 @@
 
 use super::lexer::{Lexer, PResult};
 use crate::proto::command::{CommandBody, ListCommand, ListReturn, ListSelect, QResync, SelectParams, StatusItem};
+use crate::proto::response::shown;
 
 /// `SELECT`/`EXAMINE mailbox [(params)]` after the name.
 pub(super) fn select(p: &mut Lexer<'_>, examine: bool) -> PResult<CommandBody> {
@@ -17,7 +18,7 @@ pub(super) fn select(p: &mut Lexer<'_>, examine: bool) -> PResult<CommandBody> {
                     p.sp("QRESYNC parameters")?;
                     params.qresync = Some(qresync(p)?);
                 }
-                _ => return Err(format!("Unknown select parameter {w}")),
+                _ => return Err(format!("Unknown select parameter{}", shown(&w))),
             }
             Ok(())
         })?;
@@ -27,7 +28,7 @@ pub(super) fn select(p: &mut Lexer<'_>, examine: bool) -> PResult<CommandBody> {
 }
 
 fn qresync(p: &mut Lexer<'_>) -> PResult<QResync> {
-    p.expect(b'(', "( to start QRESYNC parameters")?;
+    p.expect(b'(', "an opening parenthesis to start QRESYNC parameters")?;
     let uidvalidity = p.nz_number("QRESYNC uidvalidity")?;
     p.sp("QRESYNC mod-sequence")?;
     let modseq = p.number64("QRESYNC mod-sequence")?;
@@ -41,11 +42,11 @@ fn qresync(p: &mut Lexer<'_>) -> PResult<QResync> {
             let seqs = p.sequence_set()?;
             p.sp("known UID set")?;
             let uids = p.sequence_set()?;
-            p.expect(b')', ") to close QRESYNC sequence match data")?;
+            p.expect(b')', "a closing parenthesis after QRESYNC sequence match data")?;
             q.seq_match = Some((seqs, uids));
         }
     }
-    p.expect(b')', ") to close QRESYNC parameters")?;
+    p.expect(b')', "a closing parenthesis after QRESYNC parameters")?;
     Ok(q)
 }
 
@@ -58,7 +59,7 @@ pub(super) fn create(p: &mut Lexer<'_>) -> PResult<CommandBody> {
         p.paren_list("create parameters", false, |p| {
             let w = p.atom_upper("create parameter")?;
             if w != "USE" {
-                return Err(format!("Unknown create parameter {w}"));
+                return Err(format!("Unknown create parameter{}", shown(&w)));
             }
             p.sp("special-use attribute list")?;
             special_use = p.paren_list("special-use attribute list", false, |p| {
@@ -144,7 +145,7 @@ pub(super) fn list(p: &mut Lexer<'_>) -> PResult<CommandBody> {
                         returns.push(r);
                         return Ok(None);
                     }
-                    None => return Err(format!("Unknown list selection option {w}")),
+                    None => return Err(format!("Unknown list selection option{}", shown(&w))),
                 },
             }))
         })?;

@@ -14,6 +14,7 @@ mod search;
 #[cfg(test)]
 mod tests;
 
+use crate::proto::response::shown;
 use std::fmt;
 
 use base64::Engine;
@@ -193,11 +194,12 @@ fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             }
             uid_command(p, &sub, true).unwrap_or_else(|| {
                 Err(format!(
-                    "Unknown command UID {sub} (expected COPY, MOVE, FETCH, STORE, SEARCH, EXPUNGE, SORT or THREAD)"
+                    "Unknown command UID{} (expected COPY, MOVE, FETCH, STORE, SEARCH, EXPUNGE, SORT or THREAD)",
+                    shown(&sub)
                 ))
             })
         }
-        other => uid_command(p, other, false).unwrap_or_else(|| Err(format!("Unknown command {other}"))),
+        other => uid_command(p, other, false).unwrap_or_else(|| Err(format!("Unknown command{}", shown(other)))),
     }
 }
 

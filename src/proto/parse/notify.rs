@@ -5,6 +5,7 @@ use super::fetch::fetch_attr;
 use super::lexer::{Lexer, PResult};
 use crate::proto::command::{CommandBody, Mailbox};
 use crate::proto::notify::{Event, EventGroup, Filter, NotifySet};
+use crate::proto::response::shown;
 
 /// Event groups one NOTIFY SET may hold: each is resolved against the
 /// account's mailboxes, so their number is bounded.
@@ -41,7 +42,7 @@ pub(super) fn notify(p: &mut Lexer<'_>) -> PResult<CommandBody> {
 
 /// `event-group = "(" filter-mailboxes SP events ")"`.
 fn event_group(p: &mut Lexer<'_>) -> PResult<EventGroup> {
-    p.expect(b'(', "( to start an event group")?;
+    p.expect(b'(', "an opening parenthesis to start an event group")?;
     let word = p.atom_upper("mailbox filter")?;
     let filter = match word.as_str() {
         "SELECTED" => Filter::Selected,
@@ -51,12 +52,12 @@ fn event_group(p: &mut Lexer<'_>) -> PResult<EventGroup> {
         "SUBSCRIBED" => Filter::Subscribed,
         "SUBTREE" => Filter::Subtree(mailboxes(p)?),
         "MAILBOXES" => Filter::Mailboxes(mailboxes(p)?),
-        _ => return Err(format!("Unknown mailbox filter {word}")),
+        _ => return Err(format!("Unknown mailbox filter{}", shown(&word))),
     };
     p.sp("events")?;
     let events =
         if p.keyword("NONE") { Vec::new() } else { p.paren_list("events", false, |p| event(p, filter.is_selected()))? };
-    p.expect(b')', ") to end an event group")?;
+    p.expect(b')', "a closing parenthesis after an event group")?;
     check_events(&events)?;
     Ok(EventGroup { filter, events })
 }

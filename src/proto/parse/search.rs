@@ -5,6 +5,7 @@ use crate::proto::command::{
     CommandBody, ModSeqEntry, SearchKey, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
 };
 use crate::proto::datetime::Date;
+use crate::proto::response::shown;
 
 /// `SEARCH [RETURN (...)] [CHARSET x] keys` after the name.
 pub(super) fn search(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
@@ -49,7 +50,7 @@ pub(super) fn sort(p: &mut Lexer<'_>, uid: bool) -> PResult<CommandBody> {
             "TO" => SortKey::To,
             "DISPLAYFROM" => SortKey::DisplayFrom,
             "DISPLAYTO" => SortKey::DisplayTo,
-            _ => return Err(format!("Unknown sort criterion {word}")),
+            _ => return Err(format!("Unknown sort criterion{}", shown(&word))),
         };
         Ok(SortCriterion { reverse, key })
     })?;
@@ -101,7 +102,7 @@ fn return_opts(p: &mut Lexer<'_>) -> PResult<Vec<SearchReturn>> {
                 let (a, b) = partial_range(p)?;
                 SearchReturn::Partial(a.min(b), a.max(b))
             }
-            _ => return Err(format!("Unknown search return option {w}")),
+            _ => return Err(format!("Unknown search return option{}", shown(&w))),
         })
     })?;
     // RFC 5267 4.4: one PARTIAL or one ALL, not both, not twice.
@@ -274,13 +275,13 @@ fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
                 p.sp("MODSEQ entry type")?;
                 let kind = p.atom_upper("MODSEQ entry type")?.to_ascii_lowercase();
                 if !matches!(kind.as_str(), "priv" | "shared" | "all") {
-                    return Err(format!("Invalid MODSEQ entry type {kind} (expected priv, shared or all)"));
+                    return Err(format!("Invalid MODSEQ entry type{} (expected priv, shared or all)", shown(&kind)));
                 }
                 entry = Some(ModSeqEntry { name, kind });
                 p.sp("MODSEQ value")?;
             }
             K::ModSeq { entry, modseq: p.number64("MODSEQ value")? }
         }
-        _ => return Err(format!("Unknown search key {word}")),
+        _ => return Err(format!("Unknown search key{}", shown(&word))),
     })
 }

@@ -317,7 +317,7 @@ fn fetch_items() {
         }
     );
     for (bad, needle) in [
-        (&b"a FETCH 1 (FLAGS"[..], "Missing ) to close"),
+        (&b"a FETCH 1 (FLAGS"[..], "Missing the closing parenthesis of"),
         (b"a FETCH 1 BODY[MIME]", "MIME"),
         (b"a FETCH 1 BODY[1.FOO]", "FOO"),
         (b"a FETCH 1 BODY[]<0.0>", "partial length"),
@@ -469,7 +469,7 @@ fn search_keys() {
         (b"a SEARCH FOO", "Unknown search key FOO"),
         (b"a SEARCH SINCE 30-Feb-2000", "Invalid date"),
         (b"a SEARCH OR SEEN", "Missing second search key of OR"),
-        (b"a SEARCH (SEEN", "Missing ) to close"),
+        (b"a SEARCH (SEEN", "Missing the closing parenthesis of"),
         (b"a SEARCH LARGER x", "Invalid LARGER size"),
         (b"a SEARCH RETURN (FOO) ALL", "FOO"),
     ] {
