@@ -370,6 +370,13 @@ impl MailboxShared {
         std::mem::take(&mut *self.recent.lock())
     }
 
+    /// The messages recent and not yet given to a session, left so: what
+    /// a read-only (EXAMINE) session shows as `\Recent` without taking
+    /// the flag from the next read-write session (RFC 3501 2.3.2).
+    pub fn peek_recent(&self) -> Vec<u32> {
+        self.recent.lock().clone()
+    }
+
     /// How many recent messages no session has claimed yet.
     pub fn unclaimed_recent(&self) -> usize {
         self.recent.lock().len()
