@@ -145,3 +145,38 @@ fn rev2_examine_has_no_recent() {
     let mut c = server.login("alice");
     assert_eq!(Client::number(&c.ok("SELECT box"), "RECENT"), Some(2));
 }
+
+/// Item 7(c): an MTA's file in `new/` of a mailbox nobody selected. EXAMINE
+/// leaves it in `new/` (as Dovecot does in a read-only session), numbers it
+/// in the uid list under its `new/` name, counts it RECENT and serves it;
+/// the SELECT that follows moves it into `cur/` and claims it.
+#[test]
+fn examine_leaves_new_alone() {
+    let server = Server::start_hashed(&[]);
+    let mut a = server.login("alice");
+    a.ok("CREATE box");
+    let dir = server.maildir("alice").join(".box");
+    let name = "1700000000.M1P1.mta.example";
+    let body = message("dropped");
+    std::fs::write(dir.join("new").join(name), &body).unwrap();
+    let mut b = server.login("alice");
+    let lines = b.ok("EXAMINE box");
+    assert_eq!(lines[2..4], ["* 1 EXISTS", "* 1 RECENT"], "{lines:?}");
+    assert_eq!(support::files(&dir.join("new")), [name]);
+    assert!(support::files(&dir.join("cur")).is_empty());
+    let list = std::fs::read_to_string(dir.join("dovecot-uidlist")).unwrap();
+    assert!(list.lines().skip(1).any(|l| l.starts_with("1 ") && l.ends_with(&format!(":{name}"))), "{list}");
+    let fetched = b.ok("FETCH 1 (UID FLAGS BODY.PEEK[])");
+    let want =
+        format!("* 1 FETCH (UID 1 FLAGS (\\Recent) BODY[] {{{}}}\r\n{})", body.len(), String::from_utf8_lossy(&body));
+    assert_eq!(fetched[0], want);
+    // A command in the read-only session moves nothing either.
+    b.ok("NOOP");
+    assert_eq!(support::files(&dir.join("new")), [name]);
+    let lines = a.ok("SELECT box");
+    assert_eq!(lines[2..4], ["* 1 EXISTS", "* 1 RECENT"], "{lines:?}");
+    assert!(support::files(&dir.join("new")).is_empty());
+    assert_eq!(support::files(&dir.join("cur")), [format!("{name}:2,")]);
+    let fetched = a.ok("UID FETCH 1 (FLAGS BODY.PEEK[])");
+    assert_eq!(fetched[0], want, "the same message, UID and all, read from cur/");
+}
