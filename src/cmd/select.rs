@@ -47,7 +47,10 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     target.need(crate::acl::Right::Read)?;
     let read_only = read_only || !target.may_write();
     let mb = target.open()?;
-    let snapshot = mb.sync().map_err(store_error)?;
+    // A read-only session leaves new/ alone (as Dovecot does): the
+    // messages there stay recent for the next read-write session.
+    let snapshot = if read_only { mb.sync_keeping_new() } else { mb.sync() };
+    let snapshot = snapshot.map_err(store_error)?;
     let mailbox_id = mb.mailbox_id().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
     let mut view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);

@@ -529,7 +529,8 @@ impl Session {
         let tag = self.tag();
         let Some(view) = self.view.as_mut() else { return Vec::new() };
         if !view.mailbox().is_watched() {
-            if let Err(e) = view.mailbox().sync() {
+            let synced = if view.read_only { view.mailbox().sync_keeping_new() } else { view.mailbox().sync() };
+            if let Err(e) = synced {
                 log::warn!("{tag} sync of {} failed: {e}", view.name);
             }
         }

@@ -46,6 +46,9 @@ pub struct MailboxView {
     /// `\Recent` messages claimed before the view holds them (they
     /// arrived after its snapshot); they join `recent` when they do.
     recent_later: Vec<u32>,
+    /// Messages of `recent` a read-only view only shows (unclaimed, so
+    /// the next read-write session takes them): not this session's own.
+    shown: HashSet<u32>,
     /// The snapshot the view was last brought up to date with.
     pub snapshot: Arc<Snapshot>,
     /// UIDs expunged by others but not yet reported (the client may not
@@ -62,7 +65,8 @@ impl Drop for MailboxView {
 }
 
 impl MailboxView {
-    /// A view of the mailbox as it is now; claims the recent messages.
+    /// A view of the mailbox as it is now; claims the recent messages, or
+    /// when read-only shows them recent and leaves them unclaimed.
     pub fn open(
         name: String,
         read_only: bool,
@@ -73,6 +77,7 @@ impl MailboxView {
     ) -> MailboxView {
         let hook = selection.mailbox().add_hook(Arc::new(move || notifier.notify()));
         let claimed = if read_only { Vec::new() } else { selection.mailbox().claim_recent() };
+        let peeked = if read_only { selection.mailbox().peek_recent() } else { Vec::new() };
         let mut view = MailboxView {
             name,
             read_only,
@@ -82,13 +87,26 @@ impl MailboxView {
             ext,
             recent: HashSet::new(),
             recent_later: Vec::new(),
+            shown: HashSet::new(),
             snapshot,
             selection,
             pending_expunge: HashSet::new(),
             hook,
         };
         view.hold_recent(claimed);
+        view.show_recent(peeked);
         view
+    }
+
+    /// Shows `\Recent` for the unclaimed recent messages `peeked` that the
+    /// view holds, without owning them (a read-only view; those still to
+    /// arrive are peeked again when they do).
+    fn show_recent(&mut self, peeked: Vec<u32>) {
+        for uid in peeked {
+            if self.seq_of(uid).is_some() && self.recent.insert(uid) {
+                self.shown.insert(uid);
+            }
+        }
     }
 
     /// Takes `\Recent` for `claimed`: those in the view at once, those
@@ -200,6 +218,7 @@ impl MailboxView {
                     let i = seq as usize - 1;
                     told.push((seq, uid));
                     self.recent.remove(&uid);
+                    self.shown.remove(&uid);
                     self.uids.remove(i);
                     self.flags.remove(i);
                     self.modseqs.remove(i);
@@ -244,6 +263,10 @@ impl MailboxView {
                 claimed.extend(self.mailbox().claim_recent());
             }
             self.hold_recent(claimed);
+            if self.read_only {
+                let peeked = self.mailbox().peek_recent();
+                self.show_recent(peeked);
+            }
             arrived_or_gone = true;
             out.push(Response::Exists(self.uids.len() as u32));
             out.push(Response::Recent(self.recent_count() as u32));
@@ -261,9 +284,11 @@ impl MailboxView {
     }
 
     /// Every message this session holds `\Recent` for, in the view or
-    /// still to arrive (kept when it selects the same mailbox again).
+    /// still to arrive (kept when it selects the same mailbox again); not
+    /// those a read-only view only shows.
     pub fn held_recent(&self) -> Vec<u32> {
-        self.recent.iter().chain(&self.recent_later).copied().collect()
+        let own = self.recent.iter().filter(|u| !self.shown.contains(u));
+        own.chain(&self.recent_later).copied().collect()
     }
 
     /// Messages in the view with `\Recent` for this session.

@@ -370,6 +370,13 @@ impl MailboxShared {
         std::mem::take(&mut *self.recent.lock())
     }
 
+    /// The messages recent and not yet given to a session, left so: what
+    /// a read-only (EXAMINE) session shows as `\Recent` without taking
+    /// the flag from the next read-write session (RFC 3501 2.3.2).
+    pub fn peek_recent(&self) -> Vec<u32> {
+        self.recent.lock().clone()
+    }
+
     /// How many recent messages no session has claimed yet.
     pub fn unclaimed_recent(&self) -> usize {
         self.recent.lock().len()
@@ -405,7 +412,7 @@ impl MailboxShared {
         use std::os::unix::fs::MetadataExt;
         let now = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         // The link itself, never what a link planted in cur/ points to.
-        match fs::symlink_metadata(self.cur_path(file)) {
+        match fs::symlink_metadata(self.file_path(file)) {
             Ok(m) => m.mtime(),
             Err(_) => self
                 .refind(base)
@@ -658,6 +665,21 @@ impl MailboxShared {
         self.dir.join("cur").join(file)
     }
 
+    /// Where a message's file is to be read: in `cur/`, or in `new/` for
+    /// a name without an info part that a read-only sync left there.
+    pub(crate) fn file_path(&self, file: &str) -> PathBuf {
+        let cur = self.cur_path(file);
+        if file.contains(':') || fs::symlink_metadata(&cur).is_ok() {
+            return cur;
+        }
+        let new = self.dir.join("new").join(file);
+        if fs::symlink_metadata(&new).is_ok() {
+            new
+        } else {
+            cur
+        }
+    }
+
     /// The current file name in `cur/` of a base name, by reading the
     /// directory (used when a rename by another writer made ours stale).
     pub(crate) fn refind(&self, base: &str) -> Option<String> {
@@ -690,7 +712,7 @@ impl MailboxShared {
         for _ in 0..3 {
             // Never through a symbolic link: a link planted in cur/ must
             // not make the server read outside the maildir.
-            let opened = super::atomic::open_regular(&self.cur_path(&entry.file));
+            let opened = super::atomic::open_regular(&self.file_path(&entry.file));
             match opened {
                 Ok(f) => return Ok(Some((f, entry))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {
@@ -712,7 +734,7 @@ impl MailboxShared {
             let disk = self.disk.lock();
             disk.entries.find(uid)?.file.clone()
         };
-        let path = self.cur_path(&file);
+        let path = self.file_path(&file);
         if path.exists() {
             return Some(path);
         }

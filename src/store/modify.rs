@@ -120,7 +120,8 @@ impl MailboxShared {
                 let new_name = filename::compose(entry.base(), &new_flags);
                 self.expect_event(false, false, &entry.file);
                 self.expect_event(false, true, &new_name);
-                match fs::rename(self.cur_path(&entry.file), self.cur_path(&new_name)) {
+                // From new/ too, where a read-only sync may have left it.
+                match fs::rename(self.file_path(&entry.file), self.cur_path(&new_name)) {
                     Ok(()) => {
                         entry.file = new_name;
                         entry.flags = new_flags;
@@ -184,7 +185,7 @@ impl MailboxShared {
             };
             for _ in 0..RETRIES {
                 self.expect_event(false, false, &file);
-                match fs::remove_file(self.cur_path(&file)) {
+                match fs::remove_file(self.file_path(&file)) {
                     Ok(()) => {
                         removed.push(uid);
                         break;

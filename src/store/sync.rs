@@ -39,7 +39,14 @@ impl MailboxShared {
     /// close to the last scan to be told apart from a later change are not
     /// trusted (see [`settled`]).
     pub fn sync(&self) -> Result<Arc<Snapshot>> {
-        self.sync_with(false)
+        self.sync_with(false, false)
+    }
+
+    /// [`Self::sync`] for a read-only session: files of `new/` stay there
+    /// (numbered in the uid list under their `new/` name, as Dovecot does)
+    /// and are recent; the next read-write sync moves them into `cur/`.
+    pub fn sync_keeping_new(&self) -> Result<Arc<Snapshot>> {
+        self.sync_with(false, true)
     }
 
     /// After the watcher saw these events (`unknown`: and others it cannot
@@ -54,7 +61,7 @@ impl MailboxShared {
         let foreign = events.iter().fold(unknown, |f, ev| !self.own_event(ev) | f);
         if foreign {
             drop(disk);
-            return self.sync_with(true).map(drop);
+            return self.sync_with(true, false).map(drop);
         }
         if disk.dirs.is_some() && self.is_watched() {
             disk.dirs = Some(self.dir_times());
@@ -62,7 +69,7 @@ impl MailboxShared {
         Ok(())
     }
 
-    fn sync_with(&self, force: bool) -> Result<Arc<Snapshot>> {
+    fn sync_with(&self, force: bool, keep_new: bool) -> Result<Arc<Snapshot>> {
         let mut disk = self.lock_disk()?;
         disk.catch_up();
         let mut now = self.dir_times();
@@ -80,7 +87,7 @@ impl MailboxShared {
             return Ok(self.publish(&mut disk, &[]));
         }
         let lock = DotLock::acquire(self.dir())?;
-        let (dirty, recent) = self.scan_locked(&mut disk)?;
+        let (dirty, recent) = self.scan_with(&mut disk, keep_new)?;
         if dirty {
             self.save_list(&mut disk, lock)?;
         }
@@ -224,6 +231,12 @@ impl MailboxShared {
     /// The scan itself (mutex and dotlock held). Returns whether the uid
     /// list must be written and the UIDs given to new messages.
     pub(crate) fn scan_locked(&self, disk: &mut Disk) -> Result<(bool, Vec<u32>)> {
+        self.scan_with(disk, false)
+    }
+
+    /// [`Self::scan_locked`]; with `keep_new`, `new/` is listed and left
+    /// as it is (a read-only session's sync).
+    fn scan_with(&self, disk: &mut Disk, keep_new: bool) -> Result<(bool, Vec<u32>)> {
         self.scans.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.reload_keywords(disk)?;
         let mut dirty = false;
@@ -268,14 +281,28 @@ impl MailboxShared {
         // that moment moves the times on (see `settled`); our own moves
         // are left a clock tick to age first.
         disk.dirs = None;
-        if self.move_new_to_cur()? > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        let times = self.dir_times();
-        if self.move_new_to_cur()? == 0 {
-            disk.dirs = Some(times);
-        }
-        let mut cur = self.read_cur()?;
+        let mut cur = if keep_new {
+            // Not vouched for while new/ holds files: the next sync scans
+            // again, and a read-write one moves them.
+            let times = self.dir_times();
+            let new = self.read_listing("new")?;
+            if new.is_empty() {
+                disk.dirs = Some(times);
+            }
+            new
+        } else {
+            if self.move_new_to_cur()? > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            let times = self.dir_times();
+            if self.move_new_to_cur()? == 0 {
+                disk.dirs = Some(times);
+            }
+            Listing::default()
+        };
+        // cur/ after new/: a file moved between the two reads is seen, and
+        // its cur/ name wins.
+        cur.extend(self.read_cur()?);
         let list = disk.list.as_mut().expect("loaded above");
         if list.records.iter().any(|r| !cur.contains(r.base())) {
             cur.extend(self.read_cur()?);
@@ -489,7 +516,7 @@ impl MailboxShared {
             (Some(size), Some(d)) => (size, d),
             (Some(size), None) => (size, UNKNOWN_DATE),
             (None, d) => {
-                let meta = fs::symlink_metadata(self.cur_path(file)).ok();
+                let meta = fs::symlink_metadata(self.file_path(file)).ok();
                 let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
                 (size, d.unwrap_or_else(|| meta.map(|m| m.mtime()).unwrap_or_else(now_secs)))
             }
@@ -537,13 +564,23 @@ impl MailboxShared {
 
     /// `cur/`'s file names, found by base name.
     fn read_cur(&self) -> Result<Listing> {
-        let rd = fs::read_dir(self.dir().join("cur")).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => StoreError::NotFound(self.dir().display().to_string()),
-            _ => StoreError::io("reading cur/", e),
-        })?;
+        self.read_listing("cur")
+    }
+
+    /// The file names of `cur/` or `new/`, found by base name; a missing
+    /// `new/` holds nothing, a missing `cur/` is no mailbox.
+    fn read_listing(&self, sub: &str) -> Result<Listing> {
+        let rd = match fs::read_dir(self.dir().join(sub)) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && sub == "new" => return Ok(Listing::default()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::NotFound(self.dir().display().to_string()))
+            }
+            Err(e) => return Err(StoreError::io(format!("reading {sub}/"), e)),
+        };
         let mut map = Listing::default();
         for ent in rd {
-            let ent = ent.map_err(|e| StoreError::io("reading cur/", e))?;
+            let ent = ent.map_err(|e| StoreError::io(format!("reading {sub}/"), e))?;
             let name = ent.file_name();
             let Some(name) = name.to_str() else { continue };
             if name.starts_with('.') || !is_regular(&ent) {

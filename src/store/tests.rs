@@ -761,3 +761,31 @@ fn messages_of_mailboxes_in_use_leave_less_room_for_unused_ones_and_hooks_hear_o
     assert_eq!(HEARD.lock().iter().filter(|d| **d == old_dir).count(), 1, "each hook once");
     assert!(Arc::ptr_eq(&inbox, &acc.open("INBOX").unwrap()), "a mailbox in use is never dropped");
 }
+
+/// A read-only sync numbers a `new/` file and leaves it there; a flag
+/// change made on the strength of that snapshot (another session's STORE
+/// before any read-write sync) moves it into `cur/` with the flag, and an
+/// expunge removes it from `new/`; a read-write sync then moves the rest.
+#[test]
+fn files_a_read_only_sync_left_in_new_can_be_changed() {
+    let (dir, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    let root = dir.path();
+    write(&root.join("new/1700000000.M1P1.mta"), "Subject: a\r\n\r\na\r\n");
+    write(&root.join("new/1700000001.M2P1.mta"), "Subject: b\r\n\r\nb\r\n");
+    write(&root.join("new/1700000002.M3P1.mta"), "Subject: c\r\n\r\nc\r\n");
+    let snap = mb.sync_keeping_new().unwrap();
+    let uids: Vec<u32> = snap.entries.iter().map(|e| e.uid).collect();
+    assert_eq!(uids.len(), 3);
+    assert_eq!(fs::read_dir(root.join("new")).unwrap().count(), 3);
+    assert_eq!(mb.peek_recent().len(), 3);
+    mb.store_flags(&uids[..1], FlagOp::Add, SEEN, &[]).unwrap();
+    assert!(root.join("cur/1700000000.M1P1.mta:2,S").is_file());
+    assert_eq!(mb.expunge(&uids[1..2]).unwrap(), vec![uids[1]]);
+    assert!(!root.join("new/1700000001.M2P1.mta").exists());
+    let snap = mb.sync().unwrap();
+    assert_eq!(snap.entries.iter().map(|e| e.uid).collect::<Vec<_>>(), vec![uids[0], uids[2]]);
+    assert_eq!(fs::read_dir(root.join("new")).unwrap().count(), 0);
+    assert!(root.join("cur/1700000002.M3P1.mta:2,").is_file());
+    assert!(snap.entries[0].flags.has(SEEN));
+}
