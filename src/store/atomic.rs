@@ -69,6 +69,13 @@ pub fn open_append(path: &Path) -> io::Result<File> {
     OpenOptions::new().append(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
 }
 
+/// Opens (and makes, if missing) a file read and written in place, such as
+/// a lock or counter file, never through a symbolic link. Its contents are
+/// kept.
+pub fn open_in_place(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).write(true).create(true).truncate(false).custom_flags(libc::O_NOFOLLOW).open(path)
+}
+
 /// Reads a sidecar file whole. One that is a symbolic link or not a regular
 /// file is logged and reported as missing (`NotFound`), so every reader
 /// treats it as absent and the next write replaces the link itself.

@@ -72,14 +72,7 @@ impl Cache {
         let path = dir.join(FILE);
         let mut cache =
             Cache { path: path.clone(), file: None, index: HashMap::new(), end: 0, pending: Vec::new(), dead: 0 };
-        let file = match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-        {
+        let file = match super::atomic::open_in_place(&path) {
             Ok(f) => {
                 if f.metadata().is_ok_and(|m| m.len() == 0) {
                     super::perms::fix_new_file(&f, dir);

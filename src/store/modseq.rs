@@ -29,9 +29,9 @@
 //! Dovecot's numbers is told every message changed, which is safe.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::entries::Entries;
@@ -198,15 +198,9 @@ impl ModseqFile {
             }
         }
         // Under the counter's OS lock: another process serving the mailbox
-        // may be compacting the same file (the temporary name is shared).
+        // may be compacting the same file, and only one rewrite may win.
         let guard = self.path.parent().and_then(|d| {
-            let f = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(d.join(COUNTER))
-                .ok()?;
+            let f = super::atomic::open_in_place(&d.join(COUNTER)).ok()?;
             f.lock().ok()?;
             Some(f)
         });
@@ -265,12 +259,7 @@ impl Counter {
 
     fn file(&mut self) -> io::Result<&File> {
         if self.file.is_none() {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(self.dir.join(COUNTER))?;
+            let file = super::atomic::open_in_place(&self.dir.join(COUNTER))?;
             if file.metadata()?.len() == 0 {
                 super::perms::fix_new_file(&file, &self.dir);
             }
