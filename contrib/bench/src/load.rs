@@ -113,6 +113,9 @@ fn run_variant(ctx: &Ctx, v: &Variant, pool: &Arc<Vec<Vec<u8>>>) -> io::Result<(
     // handing a session over; let them be reaped so the reading is clean.
     thread::sleep(Duration::from_millis(500));
     let cpu_before = (ctx.pid != 0).then(|| mem::tree_cpu_seconds(ctx.pid));
+    // The load client's own CPU, to tell whether it, not the server, was
+    // the bound on the shared machine.
+    let client_before = mem::tree_cpu_seconds(std::process::id());
     let t0 = Instant::now();
     let _ = start.set(t0);
     let mut samples: Vec<(f32, f32)> = vec![];
@@ -122,9 +125,10 @@ fn run_variant(ctx: &Ctx, v: &Variant, pool: &Arc<Vec<Vec<u8>>>) -> io::Result<(
             Err(_) => run.error("a session thread panicked".into()),
         }
     }
+    let client = mem::tree_cpu_seconds(std::process::id()) - client_before;
     let rss = m.finish();
     let cpu = cpu_before.map(|before| settled_cpu_seconds(ctx.pid, processes_before) - before);
-    report(ctx, v, &run, &samples, cpu, rss);
+    report(ctx, v, &run, &samples, (cpu, client), rss);
     Ok(())
 }
 
@@ -188,7 +192,10 @@ fn median_between(samples: &[(f32, f32)], from: f32, to: f32) -> Option<f64> {
 }
 
 /// Prints the rows of one variant, and the first errors on stderr.
-fn report(ctx: &Ctx, v: &Variant, run: &Run, samples: &[(f32, f32)], cpu: Option<f64>, rss: u64) {
+/// `cpu` is the server's CPU seconds (when its pid is known) and the
+/// client's own.
+fn report(ctx: &Ctx, v: &Variant, run: &Run, samples: &[(f32, f32)], cpu: (Option<f64>, f64), rss: u64) {
+    let (cpu, client) = cpu;
     let (id, secs) = (v.id, v.seconds as f32);
     let layout = if v.shared { "all on one INBOX" } else { "each on its own account" };
     let commands = run.commands.load(Ordering::Relaxed);
@@ -202,7 +209,7 @@ fn report(ctx: &Ctx, v: &Variant, run: &Run, samples: &[(f32, f32)], cpu: Option
     let name = format!("imaptest-like load, {} sessions {layout}, {}s", v.sessions, v.seconds);
     emit(ctx, id, &name, rate, "cmd/s", Better::Higher, rss, &note);
     let per_1000 = cpu.filter(|_| commands > 0).map(|c| c * 1e6 / commands as f64);
-    let cpu_note = cpu.map_or("-".into(), |c| format!("cpu_s={c:.2},commands={commands}"));
+    let cpu_note = cpu.map_or("-".into(), |c| format!("cpu_s={c:.2},commands={commands},client_cpu_s={client:.2}"));
     let name = format!("server CPU ms (user+sys, all processes) per 1000 commands of {id}");
     emit(ctx, &format!("{id}c"), &name, per_1000, "ms", Better::Lower, rss, &cpu_note);
     let name = format!("protocol errors in {id} (unexpected NO/BAD, BYE, unparsable)");
