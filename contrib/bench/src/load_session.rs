@@ -1,6 +1,6 @@
 //! One session of scenario 12: a logged-in connection looping over the
-//! states of imaptest's default profile (see `/work/shared/LOAD-PROFILE.md`
-//! and the README), checking every response it reads.
+//! states of imaptest's default profile (the README's scenario 12 has
+//! them), checking every response it reads.
 
 use crate::imap::{Conn, Response};
 use crate::rng::Rng;
