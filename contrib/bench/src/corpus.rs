@@ -195,7 +195,44 @@ pub fn write_all(out: &Path, sizes: &Sizes, seed: u64) -> io::Result<()> {
         link_maildir(&out.join("mid").join("Maildir"), &out.join(user).join("Maildir"))?;
         users.push(user.to_string());
     }
+    // Scenario 13's header download gets its own untouched copy of `mid`.
+    link_maildir(&out.join("mid").join("Maildir"), &out.join(HEADER_USER).join("Maildir"))?;
+    users.push(HEADER_USER.to_string());
+    write_load_accounts(out, sizes, seed, &mut users)?;
     fs::write(out.join("users"), users.join("\n") + "\n")
+}
+
+/// The account of scenario 13 (Thunderbird's header download), a copy of
+/// `mid`'s INBOX.
+pub const HEADER_USER: &str = "hdr";
+
+/// The account of scenario 14 (small changes before and after a long
+/// expunge history).
+pub const HISTORY_USER: &str = "hist";
+
+/// The accounts of scenario 12's one-INBOX layouts (10 and 50 sessions,
+/// and the long run), one each so no run inherits another's history.
+pub const SHARED_USERS: [&str; 3] = ["shared10", "shared50", "sharedlong"];
+
+/// The scenario-12 account `load<i>` of the per-account layouts.
+pub fn load_user(i: u32) -> String {
+    format!("load{i}")
+}
+
+/// Scenario 12's and 14's accounts: INBOX with a few messages, and a
+/// `Copies` folder for COPY (imaptest's copy mailbox).
+fn write_load_accounts(out: &Path, sizes: &Sizes, seed: u64, users: &mut Vec<String>) -> io::Result<()> {
+    let mut names: Vec<String> = (0..sizes.load_accounts).map(load_user).collect();
+    names.extend(SHARED_USERS.iter().map(|u| u.to_string()));
+    for (i, user) in names.iter().enumerate() {
+        let maildir = out.join(user).join("Maildir");
+        write_maildir(&maildir, sizes.load_messages, seed + 200 + i as u64)?;
+        write_maildir(&maildir.join(".Copies"), 0, seed)?;
+        users.push(user.clone());
+    }
+    write_maildir(&out.join(HISTORY_USER).join("Maildir"), sizes.hist_messages, seed + 4)?;
+    users.push(HISTORY_USER.to_string());
+    Ok(())
 }
 
 /// The accounts of scenario 9 (SORT by DATE, SORT by SUBJECT), each with a

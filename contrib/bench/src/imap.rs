@@ -21,6 +21,10 @@ pub struct Response {
     pub literal_bytes: u64,
     /// The untagged lines' text (literals left out), when asked to keep it.
     pub lines: Vec<String>,
+    /// Lines that were neither untagged (`* `) nor this command's tagged
+    /// completion (another tag, a stray continuation, garbage), kept always:
+    /// a load client counts them as protocol errors.
+    pub stray: Vec<String>,
 }
 
 impl Response {
@@ -103,12 +107,24 @@ impl Conn {
 
     /// APPENDs `msg` to `mailbox` with a LITERAL+ literal.
     pub fn append(&mut self, mailbox: &str, flags: &str, msg: &[u8]) -> io::Result<Response> {
+        self.append_keep(mailbox, flags, msg, false)
+    }
+
+    /// Like [`Conn::append`], keeping the untagged lines when `keep` is set.
+    pub fn append_keep(&mut self, mailbox: &str, flags: &str, msg: &[u8], keep: bool) -> io::Result<Response> {
+        let tag = self.send_append(mailbox, flags, msg)?;
+        self.read_response(&tag, keep)
+    }
+
+    /// Sends an APPEND (LITERAL+) without reading its answer, for pipelining;
+    /// returns its tag for [`Conn::read_response`].
+    pub fn send_append(&mut self, mailbox: &str, flags: &str, msg: &[u8]) -> io::Result<String> {
         let tag = self.next_tag();
         let mut buf = format!("{tag} APPEND {mailbox} ({flags}) {{{}+}}\r\n", msg.len()).into_bytes();
         buf.extend_from_slice(msg);
         buf.extend_from_slice(b"\r\n");
         self.writer.write_all(&buf)?;
-        self.read_response(&tag, false)
+        Ok(tag)
     }
 
     /// Sends IDLE and waits for the continuation; returns the tag to end it with.
@@ -168,6 +184,8 @@ impl Conn {
                 r.bytes -= text.len() as u64;
                 r.tagged = t;
                 return Ok(r);
+            } else {
+                r.stray.push(String::from_utf8_lossy(&text).trim_end().to_string());
             }
         }
     }

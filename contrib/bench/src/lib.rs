@@ -6,7 +6,11 @@
 //! into the comparison table. `contrib/bench/compare` runs the whole thing.
 
 pub mod corpus;
+pub mod headers;
+pub mod history;
 pub mod imap;
+pub mod load;
+pub mod load_session;
 pub mod mem;
 pub mod rng;
 pub mod scenarios;

@@ -1,4 +1,5 @@
-//! The eight scenarios of issue 5, run against one server. Each measurement
+//! The scenarios of issue 5 and later ones, run against one server (12-14
+//! live in `load`, `headers` and `history`). Each measurement
 //! prints one `RESULT` line (see [`emit`]); `bench-load table` reads them.
 
 use crate::corpus::{SEARCH_NAME, SEARCH_WORD};
@@ -27,6 +28,8 @@ pub struct Ctx {
     pub pid: u32,
     /// Sizes of this run.
     pub sizes: Sizes,
+    /// Scenario 12 runs its 10-minute variant (12e) instead of 12a-12d.
+    pub long: bool,
 }
 
 /// Whether a smaller or a larger value is the better one.
@@ -100,6 +103,15 @@ pub fn run(ctx: &Ctx, only: &[u32]) -> io::Result<()> {
     if want(11) {
         qresync(ctx)?;
     }
+    if want(12) {
+        crate::load::scenario(ctx)?;
+    }
+    if want(13) {
+        crate::headers::scenario(ctx)?;
+    }
+    if want(14) {
+        crate::history::scenario(ctx)?;
+    }
     Ok(())
 }
 
@@ -140,7 +152,7 @@ fn sort(ctx: &Ctx) -> io::Result<()> {
 }
 
 /// The median of some samples.
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
@@ -542,7 +554,7 @@ fn mixed(ctx: &Ctx) -> io::Result<()> {
 /// before the sessions logged in, and a little more for the master to reap
 /// the last ones, so every exited process is counted in its parent's
 /// children's time (see [`mem::tree_cpu_seconds`]).
-fn settled_cpu_seconds(pid: u32, processes_before: usize) -> f64 {
+pub fn settled_cpu_seconds(pid: u32, processes_before: usize) -> f64 {
     let t = Instant::now();
     while mem::tree(pid).len() > processes_before && t.elapsed() < Duration::from_secs(10) {
         thread::sleep(Duration::from_millis(100));

@@ -26,6 +26,20 @@ pub struct Sizes {
     pub idlers: u32,
     /// Messages in `idle`'s INBOX.
     pub idle_messages: u32,
+    /// Accounts `load0..` of scenario 12's per-account layouts (10 + 50
+    /// sessions, each on an account no earlier run has touched).
+    pub load_accounts: u32,
+    /// Messages in each scenario-12 INBOX at the start, and the size the
+    /// load keeps it near (imaptest appends while it holds fewer than 30).
+    pub load_messages: u32,
+    /// Seconds each scenario-12 run lasts.
+    pub load_seconds: u32,
+    /// Seconds of the long variant (`--long`: 10 sessions, one INBOX).
+    pub load_long_seconds: u32,
+    /// Messages in `hist`'s INBOX (the bench line of scenario 14).
+    pub hist_messages: u32,
+    /// Expunges that build `hist`'s history between the two measurements.
+    pub hist_expunges: u32,
 }
 
 /// Folder names of the scenario-7 mailboxes, by index within an account.
@@ -47,6 +61,12 @@ impl Sizes {
                 mix_seconds: 6,
                 idlers: 100,
                 idle_messages: 20,
+                load_accounts: 60,
+                load_messages: 30,
+                load_seconds: 10,
+                load_long_seconds: 60,
+                hist_messages: 50,
+                hist_expunges: 2_000,
             }
         } else {
             Sizes {
@@ -61,6 +81,12 @@ impl Sizes {
                 mix_seconds: 20,
                 idlers: 1_000,
                 idle_messages: 20,
+                load_accounts: 60,
+                load_messages: 30,
+                load_seconds: 60,
+                load_long_seconds: 600,
+                hist_messages: 50,
+                hist_expunges: 10_000,
             }
         }
     }

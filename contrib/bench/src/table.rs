@@ -134,4 +134,29 @@ mod tests {
         assert!(t.contains("| 1a | SELECT x | ms | 10.0 | 20.0 | 2.00 |"), "{t}");
         assert!(t.contains("| 5a | SEARCH | ms | n/a | n/a | n/a |"), "{t}");
     }
+    #[test]
+    fn load_rows() {
+        // Scenario 12's rows: a rate (higher is better), a CPU cost, an
+        // error count that is 0 on both (no ratio), a latency growth.
+        let lines = [
+            "RESULT server=tegami round=1 id=12a unit=cmd/s better=higher value=3000.000 rss=1 note=errors=0 name=load",
+            "RESULT server=dovecot round=1 id=12a unit=cmd/s better=higher value=2000.000 rss=1 note=errors=0 name=load",
+            "RESULT server=tegami round=1 id=12ac unit=ms better=lower value=250.000 rss=1 note=- name=cpu",
+            "RESULT server=dovecot round=1 id=12ac unit=ms better=lower value=500.000 rss=1 note=- name=cpu",
+            "RESULT server=tegami round=1 id=12ae unit=count better=lower value=0.000 rss=1 note=- name=errors",
+            "RESULT server=dovecot round=1 id=12ae unit=count better=lower value=0.000 rss=1 note=- name=errors",
+            "RESULT server=tegami round=1 id=12ax unit=x better=lower value=1.100 rss=1 note=- name=growth",
+            "RESULT server=dovecot round=1 id=12ax unit=x better=lower value=1.000 rss=1 note=- name=growth",
+            "RESULT server=tegami round=1 id=11 unit=ms better=lower value=1.000 rss=1 note=- name=qresync",
+        ];
+        let rows: Vec<Row> = lines.iter().filter_map(|l| parse(l)).collect();
+        let t = render(&rows, "tegami", "dovecot");
+        assert!(t.contains("| 12a | load | cmd/s | 3000 | 2000 | 1.50 |"), "{t}");
+        assert!(t.contains("| 12ac | cpu | ms | 250 | 500 | 2.00 |"), "{t}");
+        assert!(t.contains("| 12ae | errors | count | 0.00 | 0.00 | n/a |"), "{t}");
+        assert!(t.contains("| 12ax | growth | x | 1.10 | 1.00 | 0.91 |"), "{t}");
+        // 12 comes after 11, its rows in the order of their ids.
+        let at = |id: &str| t.find(&format!("| {id} |")).unwrap_or(usize::MAX);
+        assert!(at("11") < at("12a") && at("12a") < at("12ac") && at("12ae") < at("12ax"), "{t}");
+    }
 }

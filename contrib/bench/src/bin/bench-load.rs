@@ -1,7 +1,7 @@
 //! `bench-load`: the IMAP load client of the tegami/Dovecot comparison.
 //!
 //! ```text
-//! bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--only 1,3,8]
+//! bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--long] [--only 1,3,8]
 //! bench-load wait --addr HOST:PORT [--seconds N]   # until LOGIN works
 //! bench-load free-port                              # print an unused loopback port
 //! bench-load table [--a tegami] [--b dovecot] FILE...  # RESULT lines -> Markdown table
@@ -43,6 +43,7 @@ fn main() -> ExitCode {
                 round: opt("--round").and_then(|s| s.parse().ok()).unwrap_or(1),
                 pid: opt("--pid").and_then(|s| s.parse().ok()).unwrap_or(0),
                 sizes: Sizes::new(flag("--quick")),
+                long: flag("--long"),
             };
             let only: Vec<u32> =
                 opt("--only").map_or(vec![], |s| s.split(',').filter_map(|n| n.parse().ok()).collect());
@@ -103,7 +104,7 @@ fn wait(addr: &str, secs: u64) -> io::Result<()> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--only 1,2,...]\n       bench-load wait --addr HOST:PORT [--seconds N]\n       bench-load free-port\n       bench-load table [--a NAME] [--b NAME] FILE..."
+        "usage: bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--long] [--only 1,2,...]\n       bench-load wait --addr HOST:PORT [--seconds N]\n       bench-load free-port\n       bench-load table [--a NAME] [--b NAME] FILE..."
     );
     ExitCode::from(2)
 }
