@@ -769,6 +769,8 @@ pub enum CommandBody {
         /// The mailbox.
         mailbox: Mailbox,
     },
+    /// `GETMETADATA` or `SETMETADATA` (RFC 5464)
+    Metadata(crate::proto::metadata::MetadataCommand),
     /// `NOTIFY SET ...` or `NOTIFY NONE` (`None`) (RFC 5465)
     Notify(Option<crate::proto::notify::NotifySet>),
     /// `CANCELUPDATE "tag" ...` (RFC 5267 4.3.5)
@@ -835,6 +837,7 @@ impl CommandBody {
             MyRights { .. } => "MYRIGHTS",
             CancelUpdate { .. } => "CANCELUPDATE",
             Notify(_) => "NOTIFY",
+            Metadata(m) => m.name(),
             GenUrlAuth { .. } => "GENURLAUTH",
             ResetKey { .. } => "RESETKEY",
             UrlFetch { .. } => "URLFETCH",
