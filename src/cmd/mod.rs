@@ -71,6 +71,8 @@ pub const EXTENSIONS: &[&str] = &[
     "SAVEDATE",
     "OBJECTID",
     "BINARY",
+    "SNIPPET=FUZZY",
+    "PREVIEW=FUZZY",
     "PREVIEW",
     "CATENATE",
     "URL-PARTIAL",

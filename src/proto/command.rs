@@ -301,6 +301,13 @@ pub enum FetchAttr {
         /// `LAZY`: the server may answer NIL when the preview is not at hand.
         lazy: bool,
     },
+    /// The draft forms Dovecot still serves: `SNIPPET (FUZZY)` (answered
+    /// `SNIPPET (FUZZY "text")`) and `PREVIEW (FUZZY)` (answered `PREVIEW
+    /// (FUZZY "text")`), each also with `LAZY=FUZZY`.
+    Fuzzy {
+        /// SNIPPET rather than PREVIEW.
+        snippet: bool,
+    },
 }
 
 /// ESEARCH return options (RFC 4731, RFC 5182).
