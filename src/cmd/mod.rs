@@ -63,6 +63,7 @@ pub const EXTENSIONS: &[&str] = &[
     "QUOTA=RES-MESSAGE",
     "QUOTASET",
     "ESORT",
+    "I18NLEVEL=1",
     "CONTEXT=SEARCH",
     "CONTEXT=SORT",
     "SEARCHRES",
