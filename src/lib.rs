@@ -22,6 +22,7 @@ pub mod cmd;
 pub mod config;
 pub mod demo;
 pub mod fetch;
+pub mod metadata;
 pub mod mime;
 pub mod monitor;
 pub mod mutf7;

@@ -3,6 +3,9 @@
 //! multipart/alternative, an HTML-only message without its markup, bodies
 //! decoded from base64 and quoted-printable and from their charsets; the
 //! previews are kept in the mailbox's `tegami.cache`.
+//! Issue 21 item 8: RFC 8970's example exchange, and the draft forms
+//! Dovecot still answers, `SNIPPET (FUZZY)` and `PREVIEW (FUZZY)`
+//! (capabilities SNIPPET=FUZZY and PREVIEW=FUZZY).
 
 mod support;
 
@@ -75,4 +78,53 @@ fn previews_of_alternative_html_and_encoded_messages() {
         let r = c.cmd(&format!("FETCH 1 ({bad})"));
         assert!(r.last().unwrap().contains(" BAD "), "{bad}: {r:?}");
     }
+}
+
+const LOREM: &[u8] = b"From: a@example.org\r\nSubject: lorem\r\n\r\n\
+Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n\
+Curabitur aliquam turpis et ante dictum, et pulvinar dui congue.\r\n\
+Maecenas hendrerit, lorem non imperdiet pellentesque, nulla ligula\r\n\
+nullam in ipsum, at viverra lectus velit sed nisi.\r\n";
+
+/// RFC 8970 section 5's exchange (its text and sizes are the example's
+/// own; the preview is the first 200 characters with white space runs as
+/// one space), then the same previews in the draft forms.
+#[test]
+fn rfc8970_example_and_the_fuzzy_draft_forms() {
+    let seeds: Vec<Seed> =
+        [LOREM, NO_TEXT].into_iter().map(|data| Seed { data, info: "", mtime: 1_000_000_000 }).collect();
+    let server = Server::start_seeded(&[], &seeds);
+    let mut c = server.login("alice");
+    let caps = c.ok("CAPABILITY")[0].clone();
+    for cap in ["PREVIEW", "PREVIEW=FUZZY", "SNIPPET=FUZZY"] {
+        assert!(caps.split(' ').any(|w| w == cap), "{cap}: {caps}");
+    }
+    c.select("INBOX");
+    let want = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Curabitur aliquam turpis et ante dictum, \
+et pulvinar dui congue. Maecenas hendrerit, lorem non imperdiet pellentesque, nulla ligula nullam in i";
+    assert_eq!(want.chars().count(), 200);
+    let size = LOREM.len();
+    let r = c.cmd_bytes("FETCH 1 (RFC822.SIZE PREVIEW)");
+    assert_eq!(r[0], format!("* 1 FETCH (RFC822.SIZE {size} PREVIEW \"{want}\")\r\n").as_bytes());
+    let r = c.cmd_bytes("FETCH 2 PREVIEW (LAZY)");
+    assert_eq!(r[0], b"* 2 FETCH (PREVIEW \"\")\r\n");
+    // The draft forms, with the same text.
+    for (cmd, item) in [
+        ("FETCH 1 (SNIPPET (FUZZY))", "SNIPPET"),
+        ("FETCH 1 SNIPPET (LAZY=FUZZY)", "SNIPPET"),
+        ("FETCH 1 (PREVIEW (FUZZY) UID)", "PREVIEW"),
+        ("FETCH 1 PREVIEW (LAZY=FUZZY)", "PREVIEW"),
+    ] {
+        let r = c.cmd_bytes(cmd);
+        let uid = if cmd.contains("UID") { " UID 1" } else { "" };
+        assert_eq!(String::from_utf8_lossy(&r[0]), format!("* 1 FETCH ({item} (FUZZY \"{want}\"){uid})\r\n"), "{cmd}");
+    }
+    let r = c.cmd_bytes("UID FETCH 2 (SNIPPET (FUZZY))");
+    assert_eq!(r[0], b"* 2 FETCH (UID 2 SNIPPET (FUZZY \"\"))\r\n");
+    for bad in ["SNIPPET (LAZY)", "SNIPPET (FOO)", "SNIPPET ()", "PREVIEW (FUZZY FOO)", "SNIPPET (FUZZY"] {
+        let r = c.cmd(&format!("FETCH 1 ({bad})"));
+        assert!(r.last().unwrap().contains(" BAD "), "{bad}: {r:?}");
+    }
+    // No \Seen from any of them.
+    assert_eq!(c.ok("FETCH 1 FLAGS")[0], "* 1 FETCH (FLAGS (\\Recent))");
 }

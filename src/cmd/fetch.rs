@@ -81,7 +81,7 @@ fn cache_field(a: &FetchAttr) -> Option<u8> {
         FetchAttr::Envelope => Some(cached::ENVELOPE),
         FetchAttr::Body => Some(cached::BODY),
         FetchAttr::BodyStructure => Some(cached::BODYSTRUCTURE),
-        FetchAttr::Preview { .. } => Some(cached::PREVIEW),
+        FetchAttr::Preview { .. } | FetchAttr::Fuzzy { .. } => Some(cached::PREVIEW),
         _ => None,
     }
 }
@@ -517,6 +517,11 @@ pub fn fetch(
                 FetchAttr::Preview { .. } => {
                     out.extend_from_slice(b"PREVIEW ");
                     write_string(out, value_of(cached::PREVIEW));
+                }
+                FetchAttr::Fuzzy { snippet } => {
+                    out.extend_from_slice(if *snippet { b"SNIPPET (FUZZY " } else { b"PREVIEW (FUZZY " });
+                    write_string(out, value_of(cached::PREVIEW));
+                    out.push(b')');
                 }
             }
         }

@@ -17,6 +17,7 @@ mod idle;
 mod list;
 mod mailbox;
 pub mod messages;
+mod metadata;
 pub mod names;
 pub mod notify;
 pub mod quota;
@@ -62,6 +63,7 @@ pub const EXTENSIONS: &[&str] = &[
     "QUOTA=RES-MESSAGE",
     "QUOTASET",
     "ESORT",
+    "I18NLEVEL=1",
     "CONTEXT=SEARCH",
     "CONTEXT=SORT",
     "SEARCHRES",
@@ -70,6 +72,8 @@ pub const EXTENSIONS: &[&str] = &[
     "SAVEDATE",
     "OBJECTID",
     "BINARY",
+    "SNIPPET=FUZZY",
+    "PREVIEW=FUZZY",
     "PREVIEW",
     "CATENATE",
     "URL-PARTIAL",
@@ -165,6 +169,8 @@ pub static TABLE: &[Spec] = &[
     spec("UID THREAD", SELECTED, true),
     spec("CANCELUPDATE", SELECTED, true),
     spec("NOTIFY", LOGGED_IN, true).with(&["NOTIFY"]),
+    spec("GETMETADATA", LOGGED_IN, true).with(&["METADATA"]),
+    spec("SETMETADATA", LOGGED_IN, true),
 ];
 
 /// The bit of a session state in a table entry.
@@ -332,6 +338,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::MyRights { mailbox } => acl::myrights(s, &mailbox),
         CommandBody::CancelUpdate { tags } => context::cancel_update(s, &tags),
         CommandBody::Notify(set) => notify::notify(s, set),
+        CommandBody::Metadata(cmd) => metadata::metadata(s, cmd),
         CommandBody::GenUrlAuth { urls } => urlauth::genurlauth(s, &urls),
         CommandBody::ResetKey { mailbox, mechanisms } => urlauth::resetkey(s, mailbox.as_ref(), &mechanisms),
         CommandBody::UrlFetch { urls } => urlauth::urlfetch(s, &urls),

@@ -85,6 +85,10 @@ pub struct Config {
     pub max_literal: u64,
     /// Interval of the IDLE keepalive.
     pub idle_keepalive: Duration,
+    /// `--metadata-max-size`: the largest METADATA value.
+    pub metadata_max_size: u64,
+    /// `--metadata-max-entries`: entries per mailbox, per scope and user.
+    pub metadata_max_entries: usize,
     /// `--demo` and its directory.
     pub demo: Option<PathBuf>,
     /// `--alerts-dir`: the spool of domain and server alerts.
@@ -287,6 +291,8 @@ impl Config {
             max_line: number(&m, "max-line", 65536)?,
             max_literal: number(&m, "max-literal", 64 * 1024 * 1024)?,
             idle_keepalive: Duration::from_secs(number(&m, "idle-keepalive", 120u64)?.max(1)),
+            metadata_max_size: number(&m, "metadata-max-size", 64 * 1024)?,
+            metadata_max_entries: number(&m, "metadata-max-entries", 100)?,
             demo,
             alerts_dir: m.opt_str("alerts-dir").map(PathBuf::from),
             quota: match m.opt_str("quota") {

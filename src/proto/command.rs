@@ -301,6 +301,13 @@ pub enum FetchAttr {
         /// `LAZY`: the server may answer NIL when the preview is not at hand.
         lazy: bool,
     },
+    /// The draft forms Dovecot still serves: `SNIPPET (FUZZY)` (answered
+    /// `SNIPPET (FUZZY "text")`) and `PREVIEW (FUZZY)` (answered `PREVIEW
+    /// (FUZZY "text")`), each also with `LAZY=FUZZY`.
+    Fuzzy {
+        /// SNIPPET rather than PREVIEW.
+        snippet: bool,
+    },
 }
 
 /// ESEARCH return options (RFC 4731, RFC 5182).
@@ -769,6 +776,8 @@ pub enum CommandBody {
         /// The mailbox.
         mailbox: Mailbox,
     },
+    /// `GETMETADATA` or `SETMETADATA` (RFC 5464)
+    Metadata(crate::proto::metadata::MetadataCommand),
     /// `NOTIFY SET ...` or `NOTIFY NONE` (`None`) (RFC 5465)
     Notify(Option<crate::proto::notify::NotifySet>),
     /// `CANCELUPDATE "tag" ...` (RFC 5267 4.3.5)
@@ -835,6 +844,7 @@ impl CommandBody {
             MyRights { .. } => "MYRIGHTS",
             CancelUpdate { .. } => "CANCELUPDATE",
             Notify(_) => "NOTIFY",
+            Metadata(m) => m.name(),
             GenUrlAuth { .. } => "GENURLAUTH",
             ResetKey { .. } => "RESETKEY",
             UrlFetch { .. } => "URLFETCH",

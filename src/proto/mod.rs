@@ -2,6 +2,7 @@
 
 pub mod command;
 pub mod datetime;
+pub mod metadata;
 pub mod notify;
 pub mod parse;
 pub mod reader;

@@ -1,5 +1,5 @@
 //! From a parsed [`SearchKey`] to a [`Program`]: search strings converted
-//! from the CHARSET to lowercase UTF-8, NEW/OLD and flag keys normalised,
+//! from the CHARSET to UTF-8 in i;unicode-casemap form, NEW/OLD and flag keys normalised,
 //! and the keys of every AND ordered cheapest first.
 
 use crate::proto::command::SearchKey;
@@ -58,7 +58,7 @@ impl DateCmp {
     }
 }
 
-/// One node of a prepared search; strings are lowercase UTF-8.
+/// One node of a prepared search; strings are UTF-8 in i;unicode-casemap form.
 #[derive(Clone, Debug)]
 pub(crate) enum Node {
     All,
@@ -211,7 +211,7 @@ impl Program {
 }
 
 /// Prepares `key` for evaluation. Search strings are converted from
-/// `charset` (UTF-8 when `None`) to UTF-8 and lowercased; an unknown charset
+/// `charset` (UTF-8 when `None`) to UTF-8 and case-mapped (i;unicode-casemap); an unknown charset
 /// gives [`SearchError::BadCharset`].
 pub fn prepare(key: &SearchKey, charset: Option<&str>) -> Result<Program, SearchError> {
     let conv = Converter::new(charset)?;
@@ -248,14 +248,15 @@ impl Converter {
         }
     }
 
-    /// The lowercase UTF-8 form of a search string; invalid bytes become
-    /// U+FFFD, which then simply matches nothing.
+    /// The UTF-8 form of a search string in i;unicode-casemap form, as
+    /// the searched text (`text::fold`); invalid bytes become U+FFFD,
+    /// which then simply matches nothing.
     fn text(&self, bytes: &[u8]) -> String {
         let s = match self {
             Converter::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
             Converter::Table(enc) => enc.decode_without_bom_handling(bytes).0.into_owned(),
         };
-        s.to_lowercase()
+        super::text::fold(s)
     }
 }
 

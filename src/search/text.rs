@@ -1,4 +1,4 @@
-//! The text that header and body keys search, decoded and lowercased:
+//! The text that header and body keys search, decoded and case-mapped:
 //! header fields with RFC 2047 words decoded, address fields also as parsed
 //! addresses, and the text/* parts of the MIME tree through their transfer
 //! encoding and charset.
@@ -13,7 +13,7 @@ fn top_header(msg: &[u8]) -> &[u8] {
     &msg[..header_end(msg, 0, msg.len())]
 }
 
-/// Decoded, lowercased values of every `name` field in the top-level
+/// Decoded, case-mapped values of every `name` field in the top-level
 /// header, or `None` when there is no such field.
 pub(crate) fn header_values(msg: &[u8], name: &str) -> Option<Vec<String>> {
     let v: Vec<String> = fields(top_header(msg))
@@ -58,7 +58,7 @@ pub(crate) fn address_text(msg: &[u8], name: &str) -> Option<String> {
     any.then(|| fold(out))
 }
 
-/// Every field of a header block as `name: decoded value` lines, lowercased.
+/// Every field of a header block as `name: decoded value` lines, case-mapped.
 fn header_block_text(hdr: &[u8]) -> String {
     let mut out = String::new();
     for f in fields(hdr) {
@@ -70,15 +70,18 @@ fn header_block_text(hdr: &[u8]) -> String {
     fold(out)
 }
 
-/// Lowercases search text; plain ASCII (most mail) in place, without the
-/// Unicode tables.
-pub(crate) fn fold(mut s: String) -> String {
+/// Search text in i;unicode-casemap form (RFC 5051, the comparator RFC
+/// 5255 I18NLEVEL=1 asks of SEARCH): titlecase, then NFKD, as SORT
+/// compares; the query is mapped the same way (`program.rs`), so a match
+/// is a substring of the mapped forms. Plain ASCII (most mail) is only
+/// uppercased.
+pub(crate) fn fold(s: String) -> String {
     if s.is_ascii() {
-        s.make_ascii_lowercase();
-        s
-    } else {
-        s.to_lowercase()
+        let mut s = s;
+        s.make_ascii_uppercase();
+        return s;
     }
+    crate::sort::collate::casemap(&s)
 }
 
 /// The top-level header as searchable text (for TEXT).

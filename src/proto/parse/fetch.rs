@@ -67,7 +67,8 @@ pub(super) fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
         "MODSEQ" => Some(FetchAttr::ModSeq),
         "BODY" if p.peek() != Some(b'[') => Some(FetchAttr::Body),
         // `PREVIEW (CHANGEDSINCE 1)` is the item and fetch modifiers.
-        "PREVIEW" if !p.looking_at(b" (LAZY") => Some(FetchAttr::Preview { lazy: false }),
+        "PREVIEW" if !modifiers_follow(p) => Some(FetchAttr::Preview { lazy: false }),
+        "SNIPPET" if !modifiers_follow(p) => Some(FetchAttr::Fuzzy { snippet: true }),
         _ => None,
     };
     if let Some(a) = simple {
@@ -85,26 +86,38 @@ pub(super) fn fetch_attr(p: &mut Lexer<'_>) -> PResult<FetchAttr> {
             FetchAttr::Binary { peek: name == "BINARY.PEEK", part, partial }
         }
         "BINARY.SIZE" => FetchAttr::BinarySize { part: binary_section(p)? },
-        "PREVIEW" => FetchAttr::Preview { lazy: preview_modifiers(p)? },
+        "PREVIEW" | "SNIPPET" => preview_modifiers(p, name == "SNIPPET")?,
         _ => return Err(format!("Unknown fetch item{}", shown(&name))),
     };
     Ok(attr)
 }
 
+/// Whether PREVIEW or SNIPPET is followed by its modifiers (else a list
+/// after it is the fetch modifiers: `PREVIEW (CHANGEDSINCE 1)`).
+fn modifiers_follow(p: &Lexer<'_>) -> bool {
+    [&b" (LAZY"[..], b" (FUZZY"].iter().any(|m| p.looking_at(m))
+}
+
 /// `[SP "(" preview-mod *(SP preview-mod) ")"]` after PREVIEW (RFC 8970
-/// section 6); the only modifier is `LAZY`. True when LAZY was given.
-fn preview_modifiers(p: &mut Lexer<'_>) -> PResult<bool> {
+/// section 6), whose one modifier is `LAZY`; and the draft algorithm
+/// `FUZZY` (or `LAZY=FUZZY`) that SNIPPET always takes and that makes
+/// PREVIEW answer in the draft form, as Dovecot does.
+fn preview_modifiers(p: &mut Lexer<'_>, snippet: bool) -> PResult<FetchAttr> {
     p.sp("preview modifiers")?;
-    let mut lazy = false;
+    let (mut lazy, mut fuzzy) = (false, false);
     p.paren_list("preview modifiers", false, |p| {
-        let m = p.atom_upper("preview modifier")?;
-        if m != "LAZY" {
-            return Err(format!("Unknown PREVIEW modifier{}", shown(&m)));
+        match p.atom_upper("preview modifier")?.as_str() {
+            "LAZY" if !snippet => lazy = true,
+            "FUZZY" => fuzzy = true,
+            "LAZY=FUZZY" => (lazy, fuzzy) = (true, true),
+            m => return Err(format!("Unknown {} modifier{}", if snippet { "SNIPPET" } else { "PREVIEW" }, shown(m))),
         }
-        lazy = true;
         Ok(())
     })?;
-    Ok(lazy)
+    if snippet && !fuzzy {
+        return Err("SNIPPET takes the algorithm FUZZY".into());
+    }
+    Ok(if fuzzy { FetchAttr::Fuzzy { snippet } } else { FetchAttr::Preview { lazy } })
 }
 
 /// `[section-spec]`.

@@ -8,6 +8,7 @@
 mod fetch;
 mod lexer;
 mod mailbox;
+mod metadata;
 mod notify;
 mod search;
 
@@ -160,6 +161,8 @@ fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
         "ID" => id(p),
         "CANCELUPDATE" => search::cancel_update(p),
         "NOTIFY" => notify::notify(p),
+        "GETMETADATA" => metadata::getmetadata(p),
+        "SETMETADATA" => metadata::setmetadata(p),
         "COMPRESS" => {
             p.sp("compression mechanism")?;
             let mechanism = p.atom_upper("compression mechanism")?;
