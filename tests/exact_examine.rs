@@ -7,27 +7,30 @@ mod support;
 
 use support::{message, Client, Server};
 
-/// `{V}` and `{M}` of the transcripts: the mailbox's UIDVALIDITY and
-/// MAILBOXID, read with STATUS.
-fn ids(c: &mut Client, mailbox: &str) -> (String, String) {
-    let st = c.ok(&format!("STATUS {mailbox} (UIDVALIDITY MAILBOXID)"));
+/// `{V}`, `{M}` and `{H}` of the transcripts: the mailbox's UIDVALIDITY,
+/// MAILBOXID and HIGHESTMODSEQ, read with STATUS.
+fn ids(c: &mut Client, mailbox: &str) -> (String, String, String) {
+    let st = c.ok(&format!("STATUS {mailbox} (UIDVALIDITY MAILBOXID HIGHESTMODSEQ)"));
     let v = st[0].split("UIDVALIDITY ").nth(1).unwrap().split(' ').next().unwrap().to_string();
     let m = st[0].split("MAILBOXID (").nth(1).unwrap().split(')').next().unwrap().to_string();
-    (v, m)
+    let h = st[0].split("HIGHESTMODSEQ ").nth(1).unwrap().split(')').next().unwrap().to_string();
+    (v, m, h)
 }
 
-/// Sends `cmd` and checks every line of the answer byte for byte; `{V}`
-/// and `{M}` in `want` stand for UIDVALIDITY and MAILBOXID.
-fn exchange(c: &mut Client, cmd: &str, want: &[&str], (v, m): &(String, String)) {
+/// Sends `cmd` and checks every line of the answer byte for byte; `{V}`,
+/// `{M}` and `{H}` in `want` stand for UIDVALIDITY, MAILBOXID and
+/// HIGHESTMODSEQ (sent with every SELECT and EXAMINE, RFC 7162 3.1.2.1).
+fn exchange(c: &mut Client, cmd: &str, want: &[&str], (v, m, h): &(String, String, String)) {
     let got = c.cmd(cmd);
     let tag = got.last().unwrap().split(' ').next().unwrap().to_string();
-    let want: Vec<String> = want.iter().map(|l| l.replace("{V}", v).replace("{M}", m).replace("{T}", &tag)).collect();
+    let want: Vec<String> =
+        want.iter().map(|l| l.replace("{V}", v).replace("{M}", m).replace("{H}", h).replace("{T}", &tag)).collect();
     assert_eq!(got, want, "after {cmd:?}");
 }
 
 /// A server (SHA512-CRYPT accounts) whose `box` got two APPENDs from a
 /// session that never selected it; returns the server and the ids.
-fn two_appended() -> (Server, (String, String)) {
+fn two_appended() -> (Server, (String, String, String)) {
     let server = Server::start_hashed(&[]);
     let mut a = server.login("alice");
     a.ok("CREATE box");
@@ -60,6 +63,7 @@ fn examine_reports_recent_and_leaves_it_to_select() {
             "* OK [UIDVALIDITY {V}] UIDs valid",
             "* OK [UIDNEXT 3] Predicted next UID",
             "* OK [MAILBOXID ({M})] Ok",
+            "* OK [HIGHESTMODSEQ {H}] Highest",
             "{T} OK [READ-ONLY] EXAMINE completed",
         ],
         &ids,
@@ -85,6 +89,7 @@ fn examine_reports_recent_and_leaves_it_to_select() {
             "* OK [UIDVALIDITY {V}] UIDs valid",
             "* OK [UIDNEXT 3] Predicted next UID",
             "* OK [MAILBOXID ({M})] Ok",
+            "* OK [HIGHESTMODSEQ {H}] Highest",
             "{T} OK [READ-WRITE] SELECT completed",
         ],
         &ids,
