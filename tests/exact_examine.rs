@@ -185,3 +185,37 @@ fn examine_leaves_new_alone() {
     let fetched = a.ok("UID FETCH 1 (FLAGS BODY.PEEK[])");
     assert_eq!(fetched[0], want, "the same message, UID and all, read from cur/");
 }
+
+/// While a mailbox is only EXAMINEd, the watcher's sync after an MTA's
+/// delivery leaves the file in `new/` too (it used to move it to `cur/`,
+/// taking `\Recent` from the next read-write session): the IDLE session
+/// hears of it, it is recent, CHECK leaves it, and the SELECT that
+/// follows moves it.
+#[test]
+fn the_watcher_leaves_new_alone_while_only_examined() {
+    let server = Server::start_hashed(&[]);
+    let mut a = server.login("alice");
+    a.ok("CREATE box");
+    let dir = server.maildir("alice").join(".box");
+    let mut b = server.login("alice");
+    b.ok("EXAMINE box");
+    b.send(b"i1 IDLE\r\n");
+    assert_eq!(b.line(), "+ idling");
+    let name = "1700000001.M2P2.mta.example";
+    let body = message("delivered");
+    std::fs::write(dir.join("tmp").join(name), &body).unwrap();
+    std::fs::rename(dir.join("tmp").join(name), dir.join("new").join(name)).unwrap();
+    // The watcher's sync is what wakes the IDLE.
+    assert_eq!(b.line(), "* 1 EXISTS");
+    assert_eq!(b.line(), "* 1 RECENT");
+    b.send(b"DONE\r\n");
+    assert_eq!(b.until_tagged("i1"), ["i1 OK IDLE terminated"]);
+    // CHECK in the read-only session moves nothing either.
+    b.ok("CHECK");
+    assert_eq!(support::files(&dir.join("new")), [name]);
+    assert!(support::files(&dir.join("cur")).is_empty());
+    let lines = a.ok("SELECT box");
+    assert_eq!(lines[2..4], ["* 1 EXISTS", "* 1 RECENT"], "{lines:?}");
+    assert!(support::files(&dir.join("new")).is_empty());
+    assert_eq!(support::files(&dir.join("cur")), [format!("{name}:2,")]);
+}

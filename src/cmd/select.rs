@@ -63,6 +63,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     let snapshot = snapshot.map_err(store_error)?;
     let mailbox_id = mb.mailbox_id().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
+    let selection = if read_only { selection } else { selection.writing() };
     let mut view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
     if let Some((_, recent)) = held.filter(|(n, _)| *n == view.name) {
         view.hold_recent(recent);
@@ -167,7 +168,9 @@ pub fn unselect(s: &mut Session) -> Outcome {
 /// CHECK (RFC 3501 6.4.1): brings the mailbox up to date with the disk.
 pub fn check(s: &mut Session) -> Outcome {
     let view = s.view_mut()?;
-    view.mailbox().sync().map_err(store_error)?;
+    let mb = view.mailbox();
+    // A read-only session leaves new/ alone here too.
+    if view.read_only { mb.sync_keeping_new() } else { mb.sync() }.map_err(store_error)?;
     Ok("CHECK completed".into())
 }
 
