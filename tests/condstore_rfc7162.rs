@@ -37,14 +37,17 @@ fn capability_enable_select_condstore_and_status() {
     let (server, mut c) = three();
     let caps = c.ok("CAPABILITY");
     assert!(caps[0].contains(" CONDSTORE") && caps[0].contains(" QRESYNC"), "{caps:?}");
-    // Without an enabling command, SELECT says nothing of mod-sequences.
+    // Without an enabling command SELECT sends HIGHESTMODSEQ all the same:
+    // tegami keeps mod-sequences for every mailbox (RFC 7162 3.1.2.1).
     let plain = c.select("INBOX");
-    assert!(Client::code(&plain, "HIGHESTMODSEQ").is_none(), "{plain:?}");
+    let h0 = highest(&plain);
+    assert!(plain.contains(&format!("* OK [HIGHESTMODSEQ {h0}] Highest")), "{plain:?}");
     // RFC 7162 3.1.2.1's example: SELECT (CONDSTORE); CLOSED first since a
     // mailbox was selected (3.2.11).
     let l = c.ok("SELECT INBOX (CONDSTORE)");
     assert_eq!(l[0], "* OK [CLOSED] Previous mailbox closed");
     let h = highest(&l);
+    assert_eq!(h, h0, "nothing changed in between");
     assert!(l.iter().any(|x| x == &format!("* OK [HIGHESTMODSEQ {h}] Highest")), "{l:?}");
     assert!(l.last().unwrap().ends_with(" OK [READ-WRITE] SELECT completed"), "{l:?}");
     // STATUS with HIGHESTMODSEQ (3.1.6's example).

@@ -9,16 +9,18 @@ use support::{message, Client, Server};
 
 /// Replays a transcript: each `C:` line is sent, then the `S:` lines that
 /// follow it must come back byte for byte, in order. `{V}` stands for
-/// the mailbox's UIDVALIDITY and `{M}` for its MAILBOXID (`ids` holds
-/// both, with a space between).
+/// the mailbox's UIDVALIDITY, `{M}` for its MAILBOXID and `{H}` for its
+/// HIGHESTMODSEQ (`ids` holds the three, spaces between).
 fn replay(c: &mut Client, script: &str, ids: &str) {
-    let (validity, mailbox_id) = ids.split_once(' ').unwrap_or((ids, ""));
+    let mut parts = ids.split(' ');
+    let mut next = || parts.next().unwrap_or_default();
+    let (validity, mailbox_id, highest) = (next(), next(), next());
     let mut lines = script.lines().map(str::trim).filter(|l| !l.is_empty()).peekable();
     while let Some(l) = lines.next() {
         let cmd = l.strip_prefix("C: ").unwrap_or_else(|| panic!("expected a C: line, got {l:?}"));
         c.send(format!("{cmd}\r\n").as_bytes());
         while let Some(s) = lines.next_if(|l| l.starts_with("S: ")) {
-            let want = s[3..].replace("{V}", validity).replace("{M}", mailbox_id);
+            let want = s[3..].replace("{V}", validity).replace("{M}", mailbox_id).replace("{H}", highest);
             assert_eq!(c.response(), want, "after {cmd:?}");
         }
     }
@@ -32,11 +34,13 @@ fn three_messages() -> (Server, String) {
     c.append("INBOX", "", &message("one"));
     c.append("INBOX", "(\\Flagged)", &message("two"));
     c.append("INBOX", "(\\Flagged)", &message("three"));
-    let st = c.ok("STATUS INBOX (UIDVALIDITY MAILBOXID)");
-    // `{V}` and `{M}` of the transcripts: UIDVALIDITY and MAILBOXID (RFC 8474).
+    let st = c.ok("STATUS INBOX (UIDVALIDITY MAILBOXID HIGHESTMODSEQ)");
+    // `{V}`, `{M}` and `{H}` of the transcripts: UIDVALIDITY, MAILBOXID
+    // (RFC 8474) and HIGHESTMODSEQ (RFC 7162: SELECT always sends it).
     let v = st[0].split("UIDVALIDITY ").nth(1).unwrap().split(' ').next().unwrap().to_string();
     let m = st[0].split("MAILBOXID (").nth(1).unwrap().split(')').next().unwrap().to_string();
-    let v = format!("{v} {m}");
+    let h = st[0].split("HIGHESTMODSEQ ").nth(1).unwrap().split(')').next().unwrap().to_string();
+    let v = format!("{v} {m} {h}");
     c.ok("LOGOUT");
     (server, v)
 }
@@ -64,6 +68,7 @@ fn rfc9051_examples_replay_in_a_rev2_session() {
         S: * OK [UIDVALIDITY {V}] UIDs valid
         S: * OK [UIDNEXT 4] Predicted next UID
         S: * OK [MAILBOXID ({M})] Ok
+        S: * OK [HIGHESTMODSEQ {H}] Highest
         S: A142 OK [READ-WRITE] SELECT completed
         C: A282 SEARCH RETURN (MIN COUNT) FLAGGED
         S: * ESEARCH (TAG "A282") MIN 2 COUNT 2

@@ -7,27 +7,30 @@ mod support;
 
 use support::{message, Client, Server};
 
-/// `{V}` and `{M}` of the transcripts: the mailbox's UIDVALIDITY and
-/// MAILBOXID, read with STATUS.
-fn ids(c: &mut Client, mailbox: &str) -> (String, String) {
-    let st = c.ok(&format!("STATUS {mailbox} (UIDVALIDITY MAILBOXID)"));
+/// `{V}`, `{M}` and `{H}` of the transcripts: the mailbox's UIDVALIDITY,
+/// MAILBOXID and HIGHESTMODSEQ, read with STATUS.
+fn ids(c: &mut Client, mailbox: &str) -> (String, String, String) {
+    let st = c.ok(&format!("STATUS {mailbox} (UIDVALIDITY MAILBOXID HIGHESTMODSEQ)"));
     let v = st[0].split("UIDVALIDITY ").nth(1).unwrap().split(' ').next().unwrap().to_string();
     let m = st[0].split("MAILBOXID (").nth(1).unwrap().split(')').next().unwrap().to_string();
-    (v, m)
+    let h = st[0].split("HIGHESTMODSEQ ").nth(1).unwrap().split(')').next().unwrap().to_string();
+    (v, m, h)
 }
 
-/// Sends `cmd` and checks every line of the answer byte for byte; `{V}`
-/// and `{M}` in `want` stand for UIDVALIDITY and MAILBOXID.
-fn exchange(c: &mut Client, cmd: &str, want: &[&str], (v, m): &(String, String)) {
+/// Sends `cmd` and checks every line of the answer byte for byte; `{V}`,
+/// `{M}` and `{H}` in `want` stand for UIDVALIDITY, MAILBOXID and
+/// HIGHESTMODSEQ (sent with every SELECT and EXAMINE, RFC 7162 3.1.2.1).
+fn exchange(c: &mut Client, cmd: &str, want: &[&str], (v, m, h): &(String, String, String)) {
     let got = c.cmd(cmd);
     let tag = got.last().unwrap().split(' ').next().unwrap().to_string();
-    let want: Vec<String> = want.iter().map(|l| l.replace("{V}", v).replace("{M}", m).replace("{T}", &tag)).collect();
+    let want: Vec<String> =
+        want.iter().map(|l| l.replace("{V}", v).replace("{M}", m).replace("{H}", h).replace("{T}", &tag)).collect();
     assert_eq!(got, want, "after {cmd:?}");
 }
 
 /// A server (SHA512-CRYPT accounts) whose `box` got two APPENDs from a
 /// session that never selected it; returns the server and the ids.
-fn two_appended() -> (Server, (String, String)) {
+fn two_appended() -> (Server, (String, String, String)) {
     let server = Server::start_hashed(&[]);
     let mut a = server.login("alice");
     a.ok("CREATE box");
@@ -60,6 +63,7 @@ fn examine_reports_recent_and_leaves_it_to_select() {
             "* OK [UIDVALIDITY {V}] UIDs valid",
             "* OK [UIDNEXT 3] Predicted next UID",
             "* OK [MAILBOXID ({M})] Ok",
+            "* OK [HIGHESTMODSEQ {H}] Highest",
             "{T} OK [READ-ONLY] EXAMINE completed",
         ],
         &ids,
@@ -85,6 +89,7 @@ fn examine_reports_recent_and_leaves_it_to_select() {
             "* OK [UIDVALIDITY {V}] UIDs valid",
             "* OK [UIDNEXT 3] Predicted next UID",
             "* OK [MAILBOXID ({M})] Ok",
+            "* OK [HIGHESTMODSEQ {H}] Highest",
             "{T} OK [READ-WRITE] SELECT completed",
         ],
         &ids,
@@ -179,4 +184,38 @@ fn examine_leaves_new_alone() {
     assert_eq!(support::files(&dir.join("cur")), [format!("{name}:2,")]);
     let fetched = a.ok("UID FETCH 1 (FLAGS BODY.PEEK[])");
     assert_eq!(fetched[0], want, "the same message, UID and all, read from cur/");
+}
+
+/// While a mailbox is only EXAMINEd, the watcher's sync after an MTA's
+/// delivery leaves the file in `new/` too (it used to move it to `cur/`,
+/// taking `\Recent` from the next read-write session): the IDLE session
+/// hears of it, it is recent, CHECK leaves it, and the SELECT that
+/// follows moves it.
+#[test]
+fn the_watcher_leaves_new_alone_while_only_examined() {
+    let server = Server::start_hashed(&[]);
+    let mut a = server.login("alice");
+    a.ok("CREATE box");
+    let dir = server.maildir("alice").join(".box");
+    let mut b = server.login("alice");
+    b.ok("EXAMINE box");
+    b.send(b"i1 IDLE\r\n");
+    assert_eq!(b.line(), "+ idling");
+    let name = "1700000001.M2P2.mta.example";
+    let body = message("delivered");
+    std::fs::write(dir.join("tmp").join(name), &body).unwrap();
+    std::fs::rename(dir.join("tmp").join(name), dir.join("new").join(name)).unwrap();
+    // The watcher's sync is what wakes the IDLE.
+    assert_eq!(b.line(), "* 1 EXISTS");
+    assert_eq!(b.line(), "* 1 RECENT");
+    b.send(b"DONE\r\n");
+    assert_eq!(b.until_tagged("i1"), ["i1 OK IDLE terminated"]);
+    // CHECK in the read-only session moves nothing either.
+    b.ok("CHECK");
+    assert_eq!(support::files(&dir.join("new")), [name]);
+    assert!(support::files(&dir.join("cur")).is_empty());
+    let lines = a.ok("SELECT box");
+    assert_eq!(lines[2..4], ["* 1 EXISTS", "* 1 RECENT"], "{lines:?}");
+    assert!(support::files(&dir.join("new")).is_empty());
+    assert_eq!(support::files(&dir.join("cur")), [format!("{name}:2,")]);
 }

@@ -212,6 +212,24 @@ impl Accounts {
         self.db.lookup(&name)
     }
 
+    /// The referral for a login name that has only a router record to a
+    /// remote address and no passwd-file entry (an account that moved
+    /// away): there is no password to check, so it is answered at once.
+    /// A name with a local entry gets `None`: its password comes first.
+    pub fn moved_away(&self, login: &str) -> Option<Verdict> {
+        if self.resolve(login).is_some() {
+            return None;
+        }
+        let name = self.normalize(login);
+        let target = self.router.as_ref()?.target(&name)?;
+        let (user, host) = referral::remote_parts(target)?;
+        Some(Verdict::Refer {
+            url: referral::url(user, host, None),
+            text: referral::MOVED.into(),
+            why: format!("router record <{name}> = {target}, no passwd-file entry"),
+        })
+    }
+
     /// What to do with `account`, whose password has checked out, for a
     /// client at `peer`: the passdb fields first, then the router.
     pub fn verdict(&self, account: &Account, peer: IpAddr) -> Verdict {
@@ -292,6 +310,23 @@ mod tests {
         }
         assert_eq!(a.verdict(a.resolve("js").unwrap(), peer), Verdict::Admit);
         assert!(a.resolve("ghost").is_none());
+        assert_eq!(a.moved_away("j.smith"), None, "a local entry: the password first");
+        assert_eq!(a.moved_away("js"), None, "an alias");
+        assert_eq!(a.moved_away("ghost"), None, "a target without a host");
+        assert_eq!(a.moved_away("nobody"), None);
+    }
+
+    #[test]
+    fn a_router_record_alone_refers_at_once() {
+        let db = PasswdDb::parse("john:{PLAIN}pw\n").unwrap();
+        let lower = |s: &str| s.to_ascii_lowercase();
+        let router = Router::parse("<j.smith> = John@othercompany.com\n", &lower);
+        let a = Accounts::of(db, Some(router), UsernameFormat::default());
+        match a.moved_away("J.Smith") {
+            Some(Verdict::Refer { url, .. }) => assert_eq!(url, "IMAP://John;AUTH=*@othercompany.com/"),
+            other => panic!("{other:?}"),
+        }
+        assert!(a.resolve("j.smith").is_none());
     }
 
     #[test]

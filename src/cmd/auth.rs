@@ -125,6 +125,20 @@ fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &
     Ok(welcome(s))
 }
 
+/// A failed password check: the referral when the name has only a router
+/// record to another server (an account that moved away, answered as
+/// CommuniGate does), otherwise the usual failure.
+fn refused(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
+    let moved = login.filter(|_| why == AUTH_FAILED).and_then(|l| Some((l, dir.moved_away(l)?)));
+    let Some((login, Verdict::Refer { url, text, why })) = moved else {
+        return failed(s, dir, login, method, why, waited);
+    };
+    // No password was checked: neither a failure nor a success, so the
+    // penalty of the address stays as it is.
+    log::error!("{} [{}] login of {login} referred to {url} ({why})", s.tag(), s.peer);
+    Reply::No(format!("[REFERRAL {url}] {text}"))
+}
+
 fn privacy_required() -> Reply {
     Reply::No("[PRIVACYREQUIRED] Clear-text login is disabled on unencrypted connections: use STARTTLS first".into())
 }
@@ -147,7 +161,7 @@ pub fn login(s: &mut Session, user: &[u8], password: &[u8]) -> Outcome {
     let waited = penalty_wait(s);
     match check_password(&dir, &login, password) {
         Some(account) => finish(s, &dir, &account, &login, "LOGIN", waited),
-        None => Err(failed(s, &dir, Some(&login), "LOGIN", AUTH_FAILED, waited)),
+        None => Err(refused(s, &dir, Some(&login), "LOGIN", AUTH_FAILED, waited)),
     }
 }
 
@@ -204,7 +218,7 @@ pub fn authenticate(s: &mut Session, mechanism: &str, initial: Option<Vec<u8>>) 
             }
             Step::Failure(why) => {
                 let login = mech.attempted_user().map(str::to_string);
-                return Ok(Err(failed(s, &dir, login.as_deref(), &method, &why, waited)));
+                return Ok(Err(refused(s, &dir, login.as_deref(), &method, &why, waited)));
             }
         }
     }

@@ -177,6 +177,31 @@ pub fn read_part_held(
     u: &PartUrl,
     budget: Option<&Arc<Budget>>,
 ) -> Result<Result<HeldPart, &'static str>, Reply> {
+    let (message, held) = match load_message(mail, u, budget)? {
+        Ok(loaded) => loaded,
+        Err(why) => return Ok(Err(why)),
+    };
+    let msg = message.bytes();
+    let data = if u.section == Section::default() {
+        render::section::limit(render::section::whole(msg), u.partial)
+    } else {
+        render::section(msg, &mime::scan(msg), &u.section, u.partial)
+    };
+    let octets = data.bytes(msg).to_vec();
+    if message.damaged() {
+        // Never used: the octets hold NULs where the file shrank.
+        return Ok(Err("The message changed while it was read; try again"));
+    }
+    Ok(Ok((octets, held)))
+}
+
+/// The message a URL names, mapped, with twice its size held against
+/// `budget` (the map and what is made from it), or why it is not there.
+pub fn load_message(
+    mail: &crate::store::Account,
+    u: &PartUrl,
+    budget: Option<&Arc<Budget>>,
+) -> Result<Result<(Message, Option<Reservation>), &'static str>, Reply> {
     let name = names::decode(&Mailbox(crate::proto::utf7::encode(&u.mailbox).into_bytes()))?;
     let mb = match mail.open(&name) {
         Ok(mb) => mb,
@@ -195,18 +220,7 @@ pub fn read_part_held(
         None => None,
     };
     let message = Message::load(&file).map_err(|e| super::names::server_bug(&e))?;
-    let msg = message.bytes();
-    let data = if u.section == Section::default() {
-        render::section::limit(render::section::whole(msg), u.partial)
-    } else {
-        render::section(msg, &mime::scan(msg), &u.section, u.partial)
-    };
-    let octets = data.bytes(msg).to_vec();
-    if message.damaged() {
-        // Never used: the octets hold NULs where the file shrank.
-        return Ok(Err("The message changed while it was read; try again"));
-    }
-    Ok(Ok((octets, held)))
+    Ok(Ok((message, held)))
 }
 
 /// Puts together the messages of an APPEND that were given by CATENATE;

@@ -30,6 +30,7 @@ mod store;
 mod target;
 mod thread;
 mod urlauth;
+mod urlfetch;
 
 use std::io;
 
@@ -144,7 +145,7 @@ pub static TABLE: &[Spec] = &[
     spec("SETACL", LOGGED_IN, true),
     spec("DELETEACL", LOGGED_IN, true),
     spec("LISTRIGHTS", LOGGED_IN, true),
-    spec("GENURLAUTH", LOGGED_IN, true).with(&["URLAUTH"]),
+    spec("GENURLAUTH", LOGGED_IN, true).with(&["URLAUTH", "URLAUTH=BINARY"]),
     spec("RESETKEY", LOGGED_IN, true),
     spec("URLFETCH", LOGGED_IN, true),
     spec("MYRIGHTS", LOGGED_IN, true),
@@ -341,7 +342,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Metadata(cmd) => metadata::metadata(s, cmd),
         CommandBody::GenUrlAuth { urls } => urlauth::genurlauth(s, &urls),
         CommandBody::ResetKey { mailbox, mechanisms } => urlauth::resetkey(s, mailbox.as_ref(), &mechanisms),
-        CommandBody::UrlFetch { urls } => urlauth::urlfetch(s, &urls),
+        CommandBody::UrlFetch { urls } => urlfetch::urlfetch(s, &urls),
     };
     // LOGOUT answers BYE and OK only, whatever changed meanwhile.
     if s.state != State::Logout {

@@ -382,7 +382,8 @@ pub fn publish(s: &Session, event: AccountEvent) {
 fn messages_changed(s: &Session) -> bool {
     let Some(view) = s.view.as_ref() else { return false };
     if !view.mailbox().is_watched() {
-        let _ = view.mailbox().sync();
+        // A read-only session leaves new/ alone (see `select`).
+        let _ = if view.read_only { view.mailbox().sync_keeping_new() } else { view.mailbox().sync() };
     }
     let snap = view.mailbox().snapshot();
     snap.uidnext != view.snapshot.uidnext || snap.entries.len() != view.snapshot.entries.len()

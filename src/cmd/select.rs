@@ -20,8 +20,18 @@ pub fn condstore_on(s: &mut Session) {
     v.ext.condstore = true;
     if first {
         // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
-        let line = format!("OK [HIGHESTMODSEQ {}] Highest", v.snapshot.highest_modseq);
+        let line = highest_line(v.snapshot.highest_modseq);
         s.untagged(&line);
+    }
+}
+
+/// The untagged OK telling a mailbox's highest mod-sequence, or that it
+/// has none (`NOMODSEQ`, RFC 7162 3.1.2.2): mod-sequences are never 0.
+fn highest_line(highest: u64) -> String {
+    if highest == 0 {
+        "OK [NOMODSEQ] No permanent modsequences".to_string()
+    } else {
+        format!("OK [HIGHESTMODSEQ {highest}] Highest")
     }
 }
 
@@ -53,6 +63,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     let snapshot = snapshot.map_err(store_error)?;
     let mailbox_id = mb.mailbox_id().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
+    let selection = if read_only { selection } else { selection.writing() };
     let mut view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
     if let Some((_, recent)) = held.filter(|(n, _)| *n == view.name) {
         view.hold_recent(recent);
@@ -79,9 +90,11 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     s.untagged(&format!("OK [UIDVALIDITY {}] UIDs valid", snap.uidvalidity));
     s.untagged(&format!("OK [UIDNEXT {}] Predicted next UID", snap.uidnext));
     s.untagged(&format!("OK [MAILBOXID ({mailbox_id})] Ok"));
-    if s.sync_ext.condstore {
-        s.untagged(&format!("OK [HIGHESTMODSEQ {}] Highest", snap.highest_modseq));
-    }
+    // Every mailbox keeps its mod-sequences on disk, so HIGHESTMODSEQ
+    // comes with every SELECT and EXAMINE, CONDSTORE enabled or not (RFC
+    // 7162 3.1.2.1); clients such as Thunderbird use CONDSTORE only once
+    // they see it. 0 would mean none were ever given: NOMODSEQ then.
+    s.untagged(&highest_line(snap.highest_modseq));
     if let Some(q) = params.qresync.as_ref().filter(|q| q.uidvalidity == snap.uidvalidity) {
         for r in qresync_lines(&view, q) {
             s.respond(r);
@@ -155,7 +168,9 @@ pub fn unselect(s: &mut Session) -> Outcome {
 /// CHECK (RFC 3501 6.4.1): brings the mailbox up to date with the disk.
 pub fn check(s: &mut Session) -> Outcome {
     let view = s.view_mut()?;
-    view.mailbox().sync().map_err(store_error)?;
+    let mb = view.mailbox();
+    // A read-only session leaves new/ alone here too.
+    if view.read_only { mb.sync_keeping_new() } else { mb.sync() }.map_err(store_error)?;
     Ok("CHECK completed".into())
 }
 

@@ -501,6 +501,28 @@ pub enum Certificate {
     Base64(Vec<u8>),
 }
 
+/// One URLFETCH argument: a URL, and what RFC 5524's parenthesised form
+/// asks of it (`None`: the data as RFC 4467 sends it, also for `(url)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlFetchArg {
+    /// The URL, as sent.
+    pub url: Vec<u8>,
+    /// The metadata items asked for.
+    pub items: Option<UrlFetchItems>,
+}
+
+/// RFC 5524's metadata items, each asked at most once, never BODY and
+/// BINARY together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UrlFetchItems {
+    /// `BODYPARTSTRUCTURE`: the part's structure.
+    pub body_part_structure: bool,
+    /// `BODY`: the octets as stored.
+    pub body: bool,
+    /// `BINARY`: the octets with the content-transfer-encoding removed.
+    pub binary: bool,
+}
+
 /// What a command asks for: one variant per command. `uid` is true for the
 /// `UID` prefixed forms.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -585,10 +607,10 @@ pub enum CommandBody {
         /// Mechanisms named (upper-cased).
         mechanisms: Vec<String>,
     },
-    /// `URLFETCH url ...` (RFC 4467)
+    /// `URLFETCH url ...` (RFC 4467), with RFC 5524's `(url param ...)`.
     UrlFetch {
-        /// The URLs.
-        urls: Vec<Vec<u8>>,
+        /// The URLs, with what is asked of each.
+        urls: Vec<UrlFetchArg>,
     },
     /// `LSUB reference pattern`
     Lsub {

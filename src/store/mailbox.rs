@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -289,6 +289,9 @@ pub struct MailboxShared {
     /// Directory events our own renames and unlinks will cause, so the
     /// watcher does not rescan the mailbox for them.
     pub(crate) own_events: Mutex<HashMap<FsEvent, u32>>,
+    /// Read-write selections in this process: without one, the watcher's
+    /// syncs leave `new/` alone, as a read-only session's do.
+    pub(crate) writers: AtomicUsize,
 }
 
 /// More expected events than this are forgotten (they were never
@@ -343,6 +346,7 @@ impl MailboxShared {
             watched: AtomicBool::new(false),
             scans: AtomicU64::new(0),
             last_used: Mutex::new(std::time::Instant::now()),
+            writers: AtomicUsize::new(0),
             own_events: Mutex::new(HashMap::new()),
             next_waker: AtomicU64::new(1),
         }

@@ -157,7 +157,7 @@ impl Store {
         if let Some(w) = &self.watcher {
             w.watch(mailbox);
         }
-        Selection { mailbox: mailbox.clone(), id, rx, watcher: self.watcher.clone() }
+        Selection { mailbox: mailbox.clone(), id, rx, watcher: self.watcher.clone(), writing: false }
     }
 }
 
@@ -284,9 +284,21 @@ pub struct Selection {
     id: u64,
     rx: Receiver<()>,
     watcher: Option<Arc<Watcher>>,
+    /// Counted among the mailbox's read-write selections.
+    writing: bool,
 }
 
 impl Selection {
+    /// Marks the selection read-write (SELECT): while one is, the
+    /// watcher's syncs move new messages from `new/` to `cur/`.
+    pub fn writing(mut self) -> Selection {
+        if !self.writing {
+            self.writing = true;
+            self.mailbox.writers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self
+    }
+
     /// The selected mailbox.
     pub fn mailbox(&self) -> &Arc<MailboxShared> {
         &self.mailbox
@@ -306,6 +318,9 @@ impl Selection {
 impl Drop for Selection {
     fn drop(&mut self) {
         self.mailbox.remove_waker(self.id);
+        if self.writing {
+            self.mailbox.writers.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some(w) = &self.watcher {
             w.unwatch(&self.mailbox);
         }

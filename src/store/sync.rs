@@ -61,7 +61,10 @@ impl MailboxShared {
         let foreign = events.iter().fold(unknown, |f, ev| !self.own_event(ev) | f);
         if foreign {
             drop(disk);
-            return self.sync_with(true, false).map(drop);
+            // Files in new/ are moved (and so taken from `\Recent` for
+            // others) only for a read-write session (RFC 3501 2.3.2).
+            let keep_new = self.writers.load(std::sync::atomic::Ordering::Relaxed) == 0;
+            return self.sync_with(true, keep_new).map(drop);
         }
         if disk.dirs.is_some() && self.is_watched() {
             disk.dirs = Some(self.dir_times());

@@ -252,21 +252,18 @@ fn read_events(mut inotify: Inotify, state: Arc<Mutex<State>>, tx: Sender<Note>)
 
 fn sync_changed(rx: Receiver<Note>, state: Arc<Mutex<State>>) {
     loop {
+        // A watch that starts lingering while this thread waits must end
+        // without an event to wake it (a read-only session's mailbox,
+        // whose syncs move nothing, gets none): so it never waits longer
+        // than LINGER, and checks more often while watches linger.
         let lingering = !state.lock().lingering.is_empty();
-        let first = if lingering {
-            match rx.recv_timeout(DEBOUNCE * 5) {
-                Ok(note) => note,
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                    end_lingering(&state);
-                    continue;
-                }
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+        let first = match rx.recv_timeout(if lingering { DEBOUNCE * 5 } else { LINGER }) {
+            Ok(note) => note,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                end_lingering(&state);
+                continue;
             }
-        } else {
-            match rx.recv() {
-                Ok(note) => note,
-                Err(_) => return,
-            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
         };
         thread::sleep(DEBOUNCE);
         let mut todo: Vec<(Arc<MailboxShared>, Vec<FsEvent>, bool)> = Vec::new();

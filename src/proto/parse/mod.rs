@@ -140,7 +140,7 @@ fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
             let mut urls = Vec::new();
             loop {
                 p.sp("URL")?;
-                urls.push(p.astring("URL")?);
+                urls.push(urlfetch_arg(p)?);
                 if p.peek() != Some(b' ') {
                     break;
                 }
@@ -231,6 +231,36 @@ fn one_mailbox(p: &mut Lexer<'_>) -> PResult<crate::proto::command::Mailbox> {
     let m = p.mailbox("mailbox name")?;
     p.end()?;
     Ok(m)
+}
+
+/// `url-fetch-arg = url-full / "(" url-full *(SP url-fetch-param) ")"`
+/// (RFC 5524 section 5): the known parameters, each once, not BODY with
+/// BINARY (3.1); an unknown one is refused rather than ignored.
+fn urlfetch_arg(p: &mut Lexer<'_>) -> PResult<crate::proto::command::UrlFetchArg> {
+    use crate::proto::command::{UrlFetchArg, UrlFetchItems};
+    if !p.eat(b'(') {
+        return Ok(UrlFetchArg { url: p.astring("URL")?, items: None });
+    }
+    let url = p.astring("URL")?;
+    let (mut items, mut any) = (UrlFetchItems::default(), false);
+    while p.peek() == Some(b' ') {
+        p.sp("URLFETCH parameter")?;
+        let slot = match p.atom_upper("URLFETCH parameter")?.as_str() {
+            "BODYPARTSTRUCTURE" => &mut items.body_part_structure,
+            "BODY" => &mut items.body,
+            "BINARY" => &mut items.binary,
+            _ => return Err("Unknown URLFETCH parameter (known: BODYPARTSTRUCTURE, BODY, BINARY)".into()),
+        };
+        if std::mem::replace(slot, true) {
+            return Err("A URLFETCH parameter is given twice for one URL".into());
+        }
+        any = true;
+    }
+    p.expect(b')', "the closing parenthesis of a URLFETCH argument")?;
+    if items.body && items.binary {
+        return Err("URLFETCH cannot ask for both BODY and BINARY of one URL".into());
+    }
+    Ok(UrlFetchArg { url, items: any.then_some(items) })
 }
 
 fn mailbox_identifier(p: &mut Lexer<'_>) -> PResult<(crate::proto::command::Mailbox, Vec<u8>)> {
