@@ -36,7 +36,8 @@ fn second_listing_comes_from_the_cache_and_a_new_file_is_parsed_again() {
     let second = c.ok("FETCH 1 (ENVELOPE BODYSTRUCTURE)");
     assert_eq!(first[0], second[0], "served from the cache");
 
-    // BODY[] always reads the file.
+    // A header section not asked for before reads the file (its header
+    // block is cached from then on).
     let body = c.ok("FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]");
     assert!(body[0].contains("REPLACED subject"), "{body:?}");
 }
@@ -74,4 +75,49 @@ fn header_searches_read_the_cached_fields_and_body_searches_the_file() {
     assert_eq!(c.ok("SEARCH FROM zebulon")[0], "* SEARCH 1", "from the cache");
     assert_eq!(c.ok("SEARCH BODY timbuktu")[0], "* SEARCH 1", "from the file");
     assert_eq!(c.ok("SEARCH HEADER X-Unknown \"\"")[0], "* SEARCH", "other fields read the file");
+}
+
+/// Thunderbird's folder sync (issue 20): the second listing of a mailbox's
+/// headers reads no message file. After the first, every file's bytes are
+/// replaced behind the server's back by as many `#` (same name and size,
+/// so the cache still takes them for the same files): an answer made from
+/// a file would now have none of the fields. Each answer of the second
+/// listing is byte for byte that of the first, except for the one message
+/// whose header is too large to be cached, which is read again: the proof
+/// that the replacement shows any read.
+#[test]
+fn thunderbirds_second_header_listing_reads_no_message_file() {
+    let mut msgs = support::corpus_messages();
+    msgs.push((b"From: lf@example.org\nSubject: bare LFs\nReceived: by a\n\tfolded\n\nbody\n".to_vec(), 1_100_000_000));
+    let mut big = b"From: big@example.org\r\nSubject: a long way\r\n".to_vec();
+    for i in 0..400 {
+        big.extend_from_slice(format!("Received: from relay{i}.example.org by example.org; 1 Jan 2024\r\n").as_bytes());
+    }
+    big.extend_from_slice(b"\r\nbody\r\n");
+    msgs.push((big, 1_100_000_000));
+    let server = Server::start_seeded(&[], &support::seeds_of(&msgs));
+    let mut c = server.login("alice");
+    c.ok("SELECT INBOX");
+    let listing = "UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date \
+                   Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To Received)])";
+    let first = c.cmd_bytes(listing);
+    assert_eq!(first.len(), msgs.len() + 1, "one answer per message");
+    assert!(first.last().unwrap().ends_with(b"OK UID FETCH completed\r\n"));
+    assert!(String::from_utf8_lossy(&first[0]).contains("From:"), "{:?}", String::from_utf8_lossy(&first[0]));
+    for file in cur_files(&server) {
+        let len = std::fs::metadata(&file).unwrap().len() as usize;
+        std::fs::write(&file, vec![b'#'; len]).unwrap();
+    }
+    let second = c.cmd_bytes(listing);
+    assert_eq!(second.len(), first.len());
+    let big_uid = msgs.len();
+    for (i, (a, b)) in first.iter().zip(&second).enumerate().take(msgs.len()) {
+        if i + 1 == big_uid {
+            assert_ne!(a, b, "the uncached header is read from the (replaced) file");
+            assert!(String::from_utf8_lossy(b).ends_with("BODY[HEADER.FIELDS (FROM TO CC BCC SUBJECT DATE MESSAGE-ID PRIORITY X-PRIORITY REFERENCES NEWSGROUPS IN-REPLY-TO CONTENT-TYPE REPLY-TO RECEIVED)] {2}\r\n\r\n)\r\n"), "{:?}", String::from_utf8_lossy(b));
+        } else {
+            assert_eq!(String::from_utf8_lossy(a), String::from_utf8_lossy(b), "UID {}", i + 1);
+        }
+    }
+    assert!(second.last().unwrap().ends_with(b"OK UID FETCH completed\r\n"));
 }

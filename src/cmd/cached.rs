@@ -16,6 +16,12 @@ pub const SIZE: u8 = 4;
 pub const SEARCH_HEADER: u8 = 5;
 /// PREVIEW (RFC 8970): the preview text, UTF-8.
 pub const PREVIEW: u8 = 6;
+/// The header block (see `fetch::section::header_block`), for the header
+/// sections of a client's folder listing; kept only up to [`HEADER_MAX`].
+pub const HEADER: u8 = 7;
+/// Larger header blocks are not cached (each listing reads their file):
+/// the cache holds every message's header, and is read whole when opened.
+pub const HEADER_MAX: usize = 16 * 1024;
 
 /// Header fields kept for SEARCH, lowercase: the address fields, subject,
 /// date and the threading fields.
@@ -30,6 +36,7 @@ pub fn compute(field: u8, msg: &[u8]) -> Vec<u8> {
         BODYSTRUCTURE => render::body_structure(msg, true),
         SIZE => render::rfc822_size(msg).to_string().into_bytes(),
         PREVIEW => render::preview::preview(msg).into_bytes(),
+        HEADER => render::section::header_block(msg).to_vec(),
         _ => search_header(msg),
     }
 }

@@ -82,6 +82,9 @@ fn cache_field(a: &FetchAttr) -> Option<u8> {
         FetchAttr::Body => Some(cached::BODY),
         FetchAttr::BodyStructure => Some(cached::BODYSTRUCTURE),
         FetchAttr::Preview { .. } | FetchAttr::Fuzzy { .. } => Some(cached::PREVIEW),
+        // Read from the header block alone (see `header_block`).
+        FetchAttr::Rfc822Header => Some(cached::HEADER),
+        FetchAttr::BodySection { section, .. } if render::section::header_only(section) => Some(cached::HEADER),
         _ => None,
     }
 }
@@ -283,7 +286,9 @@ pub fn fetch(
     if uid && !items.contains(&FetchAttr::Uid) {
         items.insert(0, FetchAttr::Uid);
     }
-    let item_fields: Vec<u8> = items.iter().filter_map(cache_field).collect();
+    let mut item_fields: Vec<u8> = items.iter().filter_map(cache_field).collect();
+    item_fields.sort_unstable();
+    item_fields.dedup();
     let wants_size = items.contains(&FetchAttr::Rfc822Size);
     let text_beyond_cache = items.iter().any(|a| needs_text(a) && cache_field(a).is_none());
     let mark_seen = !view.read_only && may_see && items.iter().any(sets_seen);
@@ -353,7 +358,7 @@ pub fn fetch(
         } else {
             None
         };
-        let msg = message.as_ref().map(Message::bytes).unwrap_or(b"");
+        let mut msg = message.as_ref().map(Message::bytes).unwrap_or(b"");
         let mut missing_values: Vec<(u8, Vec<u8>)> = fields
             .iter()
             .zip(values.iter_mut())
@@ -369,6 +374,8 @@ pub fn fetch(
             // they read while the message is at hand.
             missing_values.push((cached::SEARCH_HEADER, cached::search_header(msg)));
         }
+        // A header block too large to keep is read from the file each time.
+        missing_values.retain(|(f, v)| *f != cached::HEADER || v.len() <= cached::HEADER_MAX);
         // Values computed from a file that shrank under its map are not the
         // message's: sent this once, never cached.
         let damaged = message.as_ref().is_some_and(Message::damaged);
@@ -382,6 +389,11 @@ pub fn fetch(
         let value_of = |f: u8| -> &[u8] {
             fields.iter().position(|&x| x == f).and_then(|i| values[i].as_deref()).unwrap_or(b"NIL")
         };
+        if message.is_none() && fields.contains(&cached::HEADER) {
+            // Only header sections read the text: the cached header block
+            // stands for the message, and gives the same bytes.
+            msg = value_of(cached::HEADER);
+        }
         let tree = if items.iter().any(|a| match a {
             FetchAttr::BodySection { section, .. } => *section != Section::default(),
             FetchAttr::Binary { part, .. } | FetchAttr::BinarySize { part } => !part.is_empty(),

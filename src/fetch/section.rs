@@ -52,6 +52,24 @@ impl SectionData {
     }
 }
 
+/// The message's header block, through the blank line that ends it (all
+/// of a message that has none). Every section [`header_only`] names, and
+/// RFC822.HEADER, is the same of this block as of the whole message: a
+/// cache can keep it instead of the file.
+pub fn header_block(msg: &[u8]) -> &[u8] {
+    &msg[..header_end(msg, 0, msg.len())]
+}
+
+/// Whether a section reads only the top-level header: `HEADER`,
+/// `HEADER.FIELDS` and `HEADER.FIELDS.NOT` without a part number.
+pub fn header_only(sec: &Section) -> bool {
+    sec.part.is_empty()
+        && matches!(
+            sec.text,
+            Some(SectionText::Header | SectionText::HeaderFields(_) | SectionText::HeaderFieldsNot(_))
+        )
+}
+
 /// RFC822.SIZE: the message's size with bare LFs counted as CRLF.
 pub fn rfc822_size(msg: &[u8]) -> usize {
     crlf_size(msg)
@@ -211,5 +229,63 @@ fn header_fields(msg: &[u8], r: Range<usize>, names: &[Vec<u8>], keep: bool) -> 
     match crlf(&out, 0..out.len()) {
         SectionData::Owned(v) => SectionData::Owned(v),
         SectionData::Range(_) => SectionData::Owned(out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sections() -> Vec<Section> {
+        let names = |n: &[&str]| n.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
+        let mut v = vec![Section { part: vec![], text: Some(SectionText::Header) }];
+        for n in [names(&["From", "subject", "Received", "X-None"]), names(&["Content-Type"]), names(&[])] {
+            v.push(Section { part: vec![], text: Some(SectionText::HeaderFields(n.clone())) });
+            v.push(Section { part: vec![], text: Some(SectionText::HeaderFieldsNot(n)) });
+        }
+        v
+    }
+
+    /// The header-only sections of every corpus message and of odd ones
+    /// (bare LFs, no blank line, no header, empty) are the same bytes when
+    /// made from the header block alone, partials too.
+    #[test]
+    fn header_sections_of_the_header_block_are_those_of_the_message() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut msgs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        for odd in [
+            &b"From: a\nSubject: b\n  folded\n\nbody\n"[..],
+            b"From: a\r\nSubject: no blank line",
+            b"Subject: ends at the blank\r\n\r\n",
+            b"\r\nonly a body\r\n",
+            b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nA: 1\r\n\r\nb\r\n--x--\r\n",
+            b"",
+        ] {
+            msgs.push(odd.to_vec());
+        }
+        assert!(msgs.len() > 20);
+        for msg in &msgs {
+            let h = header_block(msg);
+            let (mroot, hroot) = (crate::mime::scan(msg), crate::mime::scan(h));
+            assert_eq!(rfc822_header(msg).bytes(msg), rfc822_header(h).bytes(h));
+            for sec in sections() {
+                assert!(header_only(&sec));
+                for partial in
+                    [None, Some(Partial { start: 0, length: 10 }), Some(Partial { start: 7, length: 1 << 20 })]
+                {
+                    let a = section(msg, &mroot, &sec, partial);
+                    let b = section(h, &hroot, &sec, partial);
+                    assert_eq!(a.bytes(msg), b.bytes(h), "{sec:?} of {:?}", String::from_utf8_lossy(msg));
+                }
+            }
+        }
+        assert!(!header_only(&Section { part: vec![1], text: Some(SectionText::Header) }));
+        assert!(!header_only(&Section { part: vec![], text: Some(SectionText::Text) }));
+        assert!(!header_only(&Section { part: vec![], text: None }));
     }
 }

@@ -47,6 +47,8 @@ pub fn replace_with(target: &Path, fill: impl FnOnce(&mut File) -> io::Result<()
     })?;
     super::perms::fix_new_file(tmp.as_file(), dir);
     fill(tmp.as_file_mut())?;
+    #[cfg(test)]
+    note_written(tmp.as_file().metadata()?.len());
     tmp.as_file().sync_all()?;
     // On failure the temporary file is dropped, which removes it.
     tmp.persist(target).map_err(|e| e.error)?;
@@ -67,6 +69,39 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 /// Opens `path` for appending, never through a symbolic link.
 pub fn open_append(path: &Path) -> io::Result<File> {
     OpenOptions::new().append(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
+}
+
+/// Appends `data` to `path` with one write (so concurrent appenders do not
+/// interleave), never through a symbolic link; fsynced when `sync`.
+pub fn append(path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+    let mut f = open_append(path)?;
+    f.write_all(data)?;
+    note_written(data.len() as u64);
+    if sync {
+        f.sync_data()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+thread_local! {
+    static WRITTEN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts `n` bytes written to a sidecar file by this thread (in tests
+/// only: they show that a change costs the same however long a mailbox
+/// has lived).
+pub(crate) fn note_written(n: u64) {
+    #[cfg(test)]
+    WRITTEN.with(|w| w.set(w.get() + n));
+    #[cfg(not(test))]
+    let _ = n;
+}
+
+/// Bytes this thread wrote to sidecar files so far (see [`note_written`]).
+#[cfg(test)]
+pub(crate) fn written() -> u64 {
+    WRITTEN.with(|w| w.get())
 }
 
 /// Opens (and makes, if missing) a file read and written in place, such as

@@ -45,6 +45,8 @@ pub struct Cache {
     pending: Vec<u8>,
     /// Records whose message is gone or whose value was replaced.
     dead: usize,
+    /// The fields of the values indexed (few: one per kind of value).
+    fields: Vec<u8>,
 }
 
 /// FNV-1a, 64 bits: stamps and checksums need no cryptographic strength.
@@ -70,8 +72,15 @@ impl Cache {
     /// keeps nothing, which only costs speed.
     pub fn open(dir: &Path) -> Cache {
         let path = dir.join(FILE);
-        let mut cache =
-            Cache { path: path.clone(), file: None, index: HashMap::new(), end: 0, pending: Vec::new(), dead: 0 };
+        let mut cache = Cache {
+            path: path.clone(),
+            file: None,
+            index: HashMap::new(),
+            end: 0,
+            pending: Vec::new(),
+            dead: 0,
+            fields: Vec::new(),
+        };
         let file = match super::atomic::open_in_place(&path) {
             Ok(f) => {
                 if f.metadata().is_ok_and(|m| m.len() == 0) {
@@ -129,6 +138,7 @@ impl Cache {
             if self.index.insert((uid, field), Slot { stamp, offset: value_at as u64, len: len as u32 }).is_some() {
                 self.dead += 1;
             }
+            self.note_field(field);
             pos = value_at + len + 4;
         }
         self.end = pos as u64;
@@ -173,6 +183,7 @@ impl Cache {
         if self.index.insert((uid, field), slot).is_some() {
             self.dead += 1;
         }
+        self.note_field(field);
         self.pending.extend_from_slice(&rec);
         self.end += rec.len() as u64;
         if self.pending.len() >= 256 * 1024 {
@@ -187,6 +198,7 @@ impl Cache {
         }
         let Some(file) = &self.file else { return };
         let written = self.end - self.pending.len() as u64;
+        super::atomic::note_written(self.pending.len() as u64);
         if let Err(e) = file.write_all_at(&self.pending, written) {
             log::warn!("{}: cache write failed, disabling it: {e}", self.path.display());
             self.file = None;
@@ -196,12 +208,39 @@ impl Cache {
         self.pending.clear();
     }
 
+    fn note_field(&mut self, field: u8) {
+        if !self.fields.contains(&field) {
+            self.fields.push(field);
+        }
+    }
+
     /// Forgets messages that are gone; rewrites the file when most of it is
     /// dead weight.
     pub fn retain(&mut self, live: impl Fn(u32) -> bool) {
         let before = self.index.len();
         self.index.retain(|(uid, _), _| live(*uid));
         self.dead += before - self.index.len();
+        self.compact_if_due();
+    }
+
+    /// Forgets the values of expunged messages (cost per UID, not per
+    /// value cached), compacting as [`retain`](Self::retain) does: without
+    /// this the file would grow with every message the mailbox ever held.
+    pub fn forget(&mut self, uids: impl IntoIterator<Item = u32>) {
+        for uid in uids {
+            for &field in &self.fields {
+                if self.index.remove(&(uid, field)).is_some() {
+                    self.dead += 1;
+                }
+            }
+        }
+        self.compact_if_due();
+    }
+
+    /// Compacts when the dead records outnumber the live ones (and a
+    /// slack): a compaction writes the live ones only, so it costs at most
+    /// what the records it drops cost when written.
+    fn compact_if_due(&mut self) {
         if self.dead > 1000 && self.dead > self.index.len() {
             if let Err(e) = self.compact() {
                 log::warn!("{}: cache compaction failed: {e}", self.path.display());
@@ -224,6 +263,7 @@ impl Cache {
         let file = OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(&self.path)?;
         self.file = Some(file);
         self.index.clear();
+        self.fields.clear();
         self.end = MAGIC.len() as u64;
         self.dead = 0;
         for (uid, field, stamp, v) in values {
@@ -301,6 +341,22 @@ mod tests {
         assert_eq!(c.get(1, 3, 9).as_deref(), Some(&b"v"[..]), "pending values are readable");
         c.flush();
         assert_eq!(Cache::open(dir.path()).get(1, 3, 9).as_deref(), Some(&b"v"[..]));
+    }
+
+    #[test]
+    fn expunged_messages_are_forgotten_and_the_file_stays_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Cache::open(dir.path());
+        for uid in 1..=3000 {
+            c.put(uid, 1, 5, b"envelope");
+            c.put(uid, 3, 5, b"structure");
+            c.forget([uid - 1]);
+        }
+        assert_eq!((c.len(), c.get(3000, 3, 5).as_deref()), (2, Some(&b"structure"[..])));
+        assert_eq!(c.get(2999, 1, 5), None);
+        drop(c);
+        let size = std::fs::metadata(dir.path().join(FILE)).unwrap().len();
+        assert!(size < 2100 * 40, "compacted as it went: {size}");
     }
 
     #[test]

@@ -551,9 +551,13 @@ impl MailboxShared {
         *cur = snap.clone();
         drop(cur);
         drop(log);
-        // Expunged messages are no longer recent for anyone.
+        // Expunged messages are no longer recent for anyone, and their
+        // cached values are dead (an unopened cache drops them at its open).
         if !expunged.is_empty() {
             self.recent.lock().retain(|u| !expunged.contains(u));
+            if let Some(c) = self.cache.lock().as_mut() {
+                c.forget(expunged.iter().copied());
+            }
         }
         self.wake_all();
         snap

@@ -8,12 +8,19 @@
 //! m 7 1733100000000000 S
 //! m 9 1733100000000002 FS
 //! x 8 1733100000000001
+//! x 10:4711 1733100000009000
 //! ```
 //! `m uid modseq info` gives a message's mod-sequence and the flags part
-//! of its file name at that change; `x uid modseq` an expunge; `R n`
+//! of its file name at that change; `x uid modseq` an expunge, and
+//! `x lo:hi modseq` the expunges of the UIDs `lo` to `hi`, the newest of
+//! them at `modseq` (a rewrite writes the history as such ranges; the
+//! loader reads both forms, and files written before ranges hold only the
+//! first); `F n` says expunges up to mod-sequence `n` may be missing; `R n`
 //! reserves the mod-sequences up to `n`. Records are appended as changes
 //! happen (no fsync: a lost record is found again, see below); the file is
-//! rewritten (compacted) when it holds far more lines than messages.
+//! rewritten (compacted) when that would save more lines than it writes
+//! (plus a slack), so the lines written per change stay constant however
+//! long the history grows.
 //!
 //! Never backwards, never repeated: only an `R` line is fsynced, before any
 //! mod-sequence above the previous one is shown to a client, and a process
@@ -28,9 +35,9 @@
 //! any counter Dovecot will have reached: a client that resyncs from
 //! Dovecot's numbers is told every message changed, which is safe.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +50,9 @@ const RESERVE: u64 = 10_000;
 /// Expunge ranges kept; older ones are forgotten (then VANISHED reports
 /// every UID not in the mailbox for clients that far behind).
 const KEEP_EXPUNGED: usize = 10_000;
+/// Lines a compaction must save beyond the lines it writes: small files
+/// are not rewritten for every few changes.
+const SLACK: usize = 1000;
 
 /// The flags part of a file name (after `:2,`), as recorded.
 pub fn info_of(file: &str) -> &str {
@@ -60,7 +70,7 @@ pub struct ModseqFile {
     /// Record lines in the file.
     pub lines: usize,
     /// Expunged UID ranges with their mod-sequence, oldest first.
-    pub expunged: Vec<(u32, u32, u64)>,
+    pub expunged: VecDeque<(u32, u32, u64)>,
     /// Expunges with a mod-sequence up to this may be missing from
     /// `expunged` (forgotten, or before the file existed).
     pub floor: u64,
@@ -81,7 +91,7 @@ impl ModseqFile {
             uidvalidity,
             reserved: 0,
             lines: 0,
-            expunged: Vec::new(),
+            expunged: VecDeque::new(),
             floor: 0,
             broken: true,
         };
@@ -93,6 +103,9 @@ impl ModseqFile {
             return (f, map, false);
         }
         f.broken = !text.ends_with('\n');
+        // Every expunged range read, forgotten ones too; a UID is never
+        // given twice, so its `m` records are dropped whatever their order.
+        let mut gone: Vec<(u32, u32)> = Vec::new();
         for line in lines {
             f.lines += 1;
             let w: Vec<&str> = line.split(' ').collect();
@@ -101,10 +114,13 @@ impl ModseqFile {
                 (Some("m"), Some(uid), Some(m)) if uid > 0 && uid <= u32::MAX as u64 && w.len() <= 4 => {
                     map.insert(uid as u32, (m, w.get(3).unwrap_or(&"").to_string()));
                 }
-                (Some("x"), Some(uid), Some(m)) if uid <= u32::MAX as u64 => {
-                    map.remove(&(uid as u32));
-                    f.push_expunge(uid as u32, m);
-                }
+                (Some("x"), _, Some(m)) => match w.get(1).and_then(|r| uid_range(r)) {
+                    Some((lo, hi)) => {
+                        gone.push((lo, hi));
+                        f.push_range(lo, hi, m);
+                    }
+                    None => f.broken = true,
+                },
                 (Some("F"), Some(floor), None) => f.floor = f.floor.max(floor),
                 (Some(r), None, None) if r.starts_with('R') => {
                     if let Ok(n) = r[1..].parse::<u64>() {
@@ -114,6 +130,11 @@ impl ModseqFile {
                 _ => f.broken = true,
             }
         }
+        let gone = disjoint(gone);
+        map.retain(|uid, _| {
+            let i = gone.partition_point(|r| r.0 <= *uid);
+            i == 0 || gone[i - 1].1 < *uid
+        });
         // Anything recorded is at most what was reserved; a record above
         // a lost reservation still counts.
         f.reserved = map.values().map(|v| v.0).chain(f.expunged.iter().map(|x| x.2)).fold(f.reserved, u64::max);
@@ -123,18 +144,31 @@ impl ModseqFile {
     /// Notes an expunge in the history (merged with the last range when
     /// the UIDs and mod-sequences follow on).
     pub fn push_expunge(&mut self, uid: u32, modseq: u64) {
-        if let Some(last) = self.expunged.last_mut() {
-            if last.1.checked_add(1) == Some(uid) && last.2 < modseq {
-                last.1 = uid;
+        self.push_range(uid, uid, modseq);
+    }
+
+    /// Notes the expunges of `lo..=hi`, the newest at `modseq` (merged
+    /// with the last range when they follow on).
+    fn push_range(&mut self, lo: u32, hi: u32, modseq: u64) {
+        if let Some(last) = self.expunged.back_mut() {
+            if last.1.checked_add(1) == Some(lo) && last.2 < modseq {
+                last.1 = hi;
                 last.2 = modseq;
                 return;
             }
         }
-        self.expunged.push((uid, uid, modseq));
+        self.expunged.push_back((lo, hi, modseq));
         if self.expunged.len() > KEEP_EXPUNGED {
-            let dropped = self.expunged.remove(0);
-            self.floor = self.floor.max(dropped.2);
+            if let Some(dropped) = self.expunged.pop_front() {
+                self.floor = self.floor.max(dropped.2);
+            }
         }
+    }
+
+    /// Lines a rewrite would write: the header lines, one per message and
+    /// one per expunge range.
+    fn rewrite_lines(&self, entries: &Entries) -> usize {
+        3 + entries.len() + self.expunged.len()
     }
 
     /// UIDs expunged with a mod-sequence above `modseq`, as ranges; `None`
@@ -157,11 +191,14 @@ impl ModseqFile {
 
     /// Appends record lines (no fsync: see the module doc).
     pub fn append(&mut self, text: &str, n: usize, entries: &Entries, highest: u64) -> io::Result<()> {
-        if self.broken || self.lines > 2 * entries.len() + 1000 {
+        // A rewrite writes W lines and saves `lines - W`: it is due when
+        // that saving exceeds W (plus the slack), so it comes at most once
+        // per W appended lines and costs a constant share of them.
+        let w = self.rewrite_lines(entries);
+        if self.broken || self.lines > 2 * w + SLACK {
             return self.rewrite(entries, highest);
         }
-        let mut f = super::atomic::open_append(&self.path)?;
-        f.write_all(text.as_bytes())?;
+        super::atomic::append(&self.path, text.as_bytes(), false)?;
         self.lines += n;
         Ok(())
     }
@@ -175,9 +212,7 @@ impl ModseqFile {
             return self.rewrite(entries, highest);
         }
         let upto = highest + RESERVE;
-        let mut f = super::atomic::open_append(&self.path)?;
-        f.write_all(format!("R{upto}\n").as_bytes())?;
-        f.sync_data()?;
+        super::atomic::append(&self.path, format!("R{upto}\n").as_bytes(), true)?;
         self.reserved = upto;
         self.lines += 1;
         Ok(())
@@ -192,9 +227,10 @@ impl ModseqFile {
             out.push_str(&format!("m {} {} {}\n", e.uid, e.modseq, info_of(&e.file)));
         }
         for &(lo, hi, m) in &self.expunged {
-            for uid in lo..=hi {
-                // Ranges are written as their UIDs; they stay few.
-                out.push_str(&format!("x {uid} {m}\n"));
+            if lo == hi {
+                out.push_str(&format!("x {lo} {m}\n"));
+            } else {
+                out.push_str(&format!("x {lo}:{hi} {m}\n"));
             }
         }
         // Under the counter's OS lock: another process serving the mailbox
@@ -214,6 +250,27 @@ impl ModseqFile {
         self.broken = false;
         Ok(())
     }
+}
+
+/// A record's UID or `lo:hi` range (`lo <= hi`).
+fn uid_range(text: &str) -> Option<(u32, u32)> {
+    let (lo, hi) = text.split_once(':').unwrap_or((text, text));
+    let (lo, hi) = (lo.parse::<u32>().ok()?, hi.parse::<u32>().ok()?);
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// The UIDs of `ranges` as sorted, disjoint ranges (the same UID may
+/// have been recorded twice, by two processes).
+fn disjoint(mut ranges: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());
+    for (lo, hi) in ranges {
+        match out.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
 }
 
 /// File name of the mod-sequence counter shared by every tegami process
@@ -287,7 +344,9 @@ impl Counter {
             if (last, reserved) != (was_last, was_reserved) {
                 // Fixed width: the file never shrinks, so a reader under
                 // the lock always sees two whole numbers.
-                file.write_all_at(format!("{last:020} {reserved:020}\n").as_bytes(), 0)?;
+                let text = format!("{last:020} {reserved:020}\n");
+                file.write_all_at(text.as_bytes(), 0)?;
+                super::atomic::note_written(text.len() as u64);
                 if reserved != was_reserved {
                     file.sync_data()?;
                 }
@@ -356,6 +415,90 @@ mod tests {
         let (mut h, _, _) = ModseqFile::load(t.path(), 5);
         h.append("m 3 200 S\n", 1, &entries, 200).unwrap();
         assert!(fs::read_to_string(t.path().join(FILE)).unwrap().ends_with("x 1 103\n"), "rewritten whole");
+    }
+
+    #[test]
+    fn history_is_written_as_ranges_and_the_one_uid_form_is_still_read() {
+        let t = tempfile::tempdir().unwrap();
+        // As written before ranges: one line per expunged UID.
+        let old = "T1 V5\nR500\nF 10\nm 1 20 S\nm 2 21 \nm 3 22 \nx 2 30\nx 3 31\nx 4 32\nx 9 33\n";
+        fs::write(t.path().join(FILE), old).unwrap();
+        let (mut f, map, found) = ModseqFile::load(t.path(), 5);
+        assert!(found);
+        assert_eq!(map.keys().copied().collect::<Vec<_>>(), vec![1]);
+        assert_eq!(f.expunged, [(2, 4, 32), (9, 9, 33)]);
+        assert_eq!(f.vanished_since(31), Some(vec![(2, 4), (9, 9)]));
+        assert_eq!(f.vanished_since(33), Some(vec![]));
+        let entries: Entries = [entry(1, "a:2,S", 20)].into_iter().collect();
+        f.rewrite(&entries, 40).unwrap();
+        let text = fs::read_to_string(t.path().join(FILE)).unwrap();
+        assert_eq!(text, format!("T1 V5\nR{}\nF 10\nm 1 20 S\nx 2:4 32\nx 9 33\n", 500 + RESERVE));
+        let (g, map, _) = ModseqFile::load(t.path(), 5);
+        assert_eq!((g.expunged, g.floor, map.len()), (f.expunged.clone(), 10, 1));
+        // A range drops the records of its UIDs wherever they stand; a
+        // backwards range is a damaged line (the file is rewritten).
+        fs::write(t.path().join(FILE), "T1 V5\nx 3:7 50\nm 5 40 \nm 8 41 \n").unwrap();
+        let (g, map, _) = ModseqFile::load(t.path(), 5);
+        assert_eq!((map.keys().copied().collect::<Vec<_>>(), g.broken), (vec![8], false));
+        fs::write(t.path().join(FILE), "T1 V5\nx 7:3 50\n").unwrap();
+        assert!(ModseqFile::load(t.path(), 5).0.broken);
+    }
+
+    /// One append/expunge cycle in a mailbox of 50 messages (a message
+    /// arrives, a client fetches its envelope, it is expunged): how many
+    /// bytes that wrote to the sidecars.
+    fn cycle(mb: &crate::store::MailboxShared) -> u64 {
+        let before = crate::store::atomic::written();
+        let (_, uid) = mb.append_bytes(b"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n", 0, &[], None).unwrap();
+        mb.with_cache(|c| {
+            c.put(uid, 1, 7, &[b'e'; 100]);
+            c.flush();
+        });
+        assert_eq!(mb.expunge(&[uid]).unwrap(), vec![uid]);
+        crate::store::atomic::written() - before
+    }
+
+    /// 50,000 cycles: the bytes a change writes to the sidecars must not
+    /// grow with the history. The first 10,000 cycles are the baseline;
+    /// every later 1,000 must stay within 1.5 times their rate (checked as
+    /// they go: a cost that grows fails early, before it writes gigabytes),
+    /// the last 10,000 too, and no sidecar may grow with the history.
+    #[test]
+    fn a_change_writes_as_much_after_50000_expunges_as_at_first() {
+        const BASE: u64 = 10_000;
+        const CHUNK: u64 = 1_000;
+        const CHUNKS: u64 = 40;
+        // In memory where there is a tmpfs: the test counts bytes, and
+        // 50,000 cycles of fsyncs on a disk take many minutes.
+        let t = tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap();
+        let acc = crate::store::Store::without_watcher().account(t.path());
+        acc.ensure_default_mailboxes().unwrap();
+        let mb = acc.open("INBOX").unwrap();
+        for _ in 0..50 {
+            mb.append_bytes(b"Subject: old\r\n\r\nx\r\n", 0, &[], None).unwrap();
+        }
+        let first: u64 = (0..BASE).map(|_| cycle(&mb)).sum();
+        let mut last = 0;
+        for chunk in 0..CHUNKS {
+            let bytes: u64 = (0..CHUNK).map(|_| cycle(&mb)).sum();
+            let done = BASE + (chunk + 1) * CHUNK;
+            // bytes / CHUNK <= 1.5 * first / BASE, in integers.
+            assert!(
+                bytes * BASE * 2 <= first * CHUNK * 3,
+                "after {done} cycles: {} bytes per cycle, first {BASE}: {}",
+                bytes / CHUNK,
+                first / BASE
+            );
+            if chunk >= CHUNKS - BASE / CHUNK {
+                last += bytes;
+            }
+        }
+        assert!(last * 2 <= first * 3, "last {BASE} cycles: {last} bytes, first: {first}");
+        eprintln!("bytes per cycle: first {BASE}: {}, last {BASE}: {}", first / BASE, last / BASE);
+        for name in [FILE, crate::store::uidlist::FILE, crate::store::cache::FILE] {
+            let size = fs::metadata(mb.dir().join(name)).unwrap().len();
+            assert!(size < 256 * 1024, "{name} grew with the history: {size} bytes");
+        }
     }
 
     #[test]

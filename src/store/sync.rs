@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 
@@ -218,10 +218,7 @@ impl MailboxShared {
         } else {
             let (text, n) = list.render_unwritten();
             if n > 0 {
-                let mut f =
-                    super::atomic::open_append(&path).map_err(|e| StoreError::io("opening dovecot-uidlist", e))?;
-                f.write_all(text.as_bytes())
-                    .and_then(|()| f.sync_data())
+                super::atomic::append(&path, text.as_bytes(), true)
                     .map_err(|e| StoreError::io("appending to dovecot-uidlist", e))?;
                 list.appended(n);
             }
