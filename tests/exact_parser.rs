@@ -181,6 +181,7 @@ fn extension_examples_pass() {
         b"* URLFETCH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\" {28}\r\nChocolate is a good sweet.\r\n\r\n",
         b"* URLFETCH \"imap://x@example.com/INBOX/;uid=1/;urlauth=anonymous:internal:0123\" NIL\r\n",
         b"* URLFETCH \"imap://x/INBOX/;uid=1/;section=2;urlauth=anonymous:internal:0123\" (BODYPARTSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"BASE64\" 8 1) BINARY ~{3}\r\nab\x00)\r\n",
+        b"* URLFETCH \"imap://x/INBOX/;uid=1/;section=2;urlauth=anonymous:internal:0123\" (BODYPARTSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"BASE64\" 8 1)) (BINARY ~{3}\r\nab\x00)\r\n",
         // OBJECTID, RFC 8474.
         b"* OK [MAILBOXID (F2212ea87-6097-4256-9d51-71338625)] Ok\r\n",
         b"* 1 FETCH (EMAILID (M6d99ac3275bb4e) THREADID (T64b478a75b7ea9))\r\n",
@@ -232,6 +233,8 @@ fn malformed_responses_are_rejected() {
         b"* LISTRIGHTS INBOX smith\r\n",
         b"* GENURLAUTH\r\n",
         b"* URLFETCH \"imap://x\"\r\n",
+        b"* URLFETCH \"imap://x\" (BINARY)\r\n",
+        b"* URLFETCH \"imap://x\" (FOO \"a\")\r\n",
         b"* 1 FETCH (EMAILID (M!x))\r\n",
         b"* 1 FETCH (EMAILID M1)\r\n",
         b"* 1 FETCH (SAVEDATE \"yesterday\")\r\n",

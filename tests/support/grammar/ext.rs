@@ -179,9 +179,11 @@ fn acl(name: &str, l: &mut Lexer) -> Result<(), String> {
 
 /// RFC 4467 `genurlauth-data` (`1*(SP url-full)`) and `urlfetch-data`
 /// (`1*(SP url-full SP nstring)`), and RFC 5524's extended URLFETCH
-/// answer: `url-full SP "(" url-fetch-item *(SP url-fetch-item) ")"`
-/// with BODYPARTSTRUCTURE (a `body`), BINARY (nstring or literal8) or
-/// BODY (nstring).
+/// answer: `url-full` followed by parenthesized metadata instead of the
+/// nstring; the groups are read as both Dovecot (one group) and RFC 5524
+/// section 5 (`SP "(" url-metadata-el ")"` per element) write them. An
+/// element is BODYPARTSTRUCTURE (a `body`), BINARY (nstring or literal8)
+/// or BODY (nstring).
 fn urlauth(name: &str, l: &mut Lexer) -> Result<(), String> {
     let v = rest(l)?;
     if v.is_empty() {
@@ -190,14 +192,19 @@ fn urlauth(name: &str, l: &mut Lexer) -> Result<(), String> {
     if name == "GENURLAUTH" {
         return v.iter().try_for_each(astring);
     }
-    if !v.len().is_multiple_of(2) {
-        return Err("URLFETCH needs url and data pairs".into());
-    }
-    for pair in v.chunks(2) {
-        astring(&pair[0])?;
-        match &pair[1] {
-            Tok::List(items) => url_fetch_items(items)?,
-            data => nstring(data)?,
+    let mut v = v.iter().peekable();
+    while let Some(url) = v.next() {
+        astring(url)?;
+        match v.next() {
+            Some(Tok::List(items)) => {
+                url_fetch_items(items)?;
+                while let Some(Tok::List(more)) = v.peek() {
+                    url_fetch_items(more)?;
+                    v.next();
+                }
+            }
+            Some(data) => nstring(data)?,
+            None => return Err(format!("URLFETCH {url:?} without its data")),
         }
     }
     Ok(())
