@@ -251,6 +251,14 @@ pub fn report(s: &mut Session) {
     let user = watch.user.clone();
     for a in alerts {
         log::error!("{} alert {} ({}) shown to {user}", s.tag(), a.id, a.target);
-        s.untagged(&format!("OK [ALERT] {}", a.text));
+        let text = if s.dialect().rev2 { a.text } else { seven_bit(&a.text) };
+        s.untagged(&format!("OK [ALERT] {text}"));
     }
+}
+
+/// The text an IMAP4rev1 session can be sent: RFC 9051's `text` holds
+/// UTF-8 only after `ENABLE IMAP4rev2`, and RFC 3501's is 7-bit, so each
+/// other character is shown as `?`.
+fn seven_bit(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii() { c } else { '?' }).collect()
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod dovecot;
+pub mod grammar;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -172,6 +173,9 @@ pub struct Client {
     /// The greeting line.
     pub greeting: String,
     n: u32,
+    /// The independent parser every octet read through the methods below
+    /// goes to (see `grammar`); reading `r` directly bypasses it.
+    grammar: grammar::Stream,
 }
 
 /// A rustls client configuration trusting only the test certificate.
@@ -199,7 +203,8 @@ fn tls_wrap(sock: TcpStream, cert: &Path) -> Conn {
 
 impl Client {
     fn open(conn: Conn) -> Client {
-        let mut c = Client { r: BufReader::new(conn), greeting: String::new(), n: 0 };
+        let mut c =
+            Client { r: BufReader::new(conn), greeting: String::new(), n: 0, grammar: grammar::Stream::default() };
         c.greeting = c.line();
         c
     }
@@ -248,6 +253,7 @@ impl Client {
     pub fn line(&mut self) -> String {
         let mut v = Vec::new();
         let _ = self.r.read_until(b'\n', &mut v);
+        self.grammar.feed(&v);
         String::from_utf8_lossy(&v).trim_end_matches(['\r', '\n']).to_string()
     }
 
@@ -257,6 +263,7 @@ impl Client {
         while let Some(n) = announced(&line) {
             let mut buf = vec![0; n];
             self.r.read_exact(&mut buf).unwrap();
+            self.grammar.feed(&buf);
             line.push_str("\r\n");
             line.push_str(&String::from_utf8_lossy(&buf));
             let rest = self.line();
@@ -320,7 +327,9 @@ impl Client {
     pub fn closed(&mut self) -> bool {
         let _ = self.tcp().set_read_timeout(Some(Duration::from_secs(10)));
         let mut rest = Vec::new();
-        if self.r.read_to_end(&mut rest).is_err() {
+        let done = self.r.read_to_end(&mut rest);
+        self.grammar.feed(&rest);
+        if done.is_err() {
             return false;
         }
         // After TLS's close_notify, wait for the TCP close as well: the
@@ -644,6 +653,7 @@ impl Client {
         loop {
             let start = out.len();
             let _ = self.r.read_until(b'\n', &mut out);
+            self.grammar.feed(&out[start..]);
             if out.len() == start {
                 return out;
             }
@@ -654,6 +664,7 @@ impl Client {
             };
             let mut buf = vec![0; n];
             self.r.read_exact(&mut buf).unwrap();
+            self.grammar.feed(&buf);
             out.extend_from_slice(&buf);
         }
     }
