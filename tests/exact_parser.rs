@@ -1,6 +1,6 @@
 //! Issue 21, "An independent check": every response the integration tests
 //! read through `tests/support` (`Client::line`, `response`,
-//! `response_bytes`, `cmd`, `until_tagged`, `read_until`, `closed`: plain
+//! `response_bytes`, `cmd`, `until_tagged`, `read_until`, `quiet`, `closed`: plain
 //! TCP and inside TLS alike) is framed by `support::grammar::Stream` and
 //! parsed by a grammar that is not tegami's. A response it rejects panics
 //! in the reader. There is no switch to turn it off.
@@ -24,7 +24,9 @@
 //!   (RFC 4314); GENURLAUTH and URLFETCH (RFC 4467, and RFC 5524's
 //!   extended form); LIST-EXTENDED's CHILDINFO (RFC 5258) and NOTIFY's
 //!   OLDNAME (RFC 5465); the FETCH items EMAILID and THREADID (RFC 8474),
-//!   SAVEDATE (RFC 8514), PREVIEW (RFC 8970); the STATUS items MAILBOXID
+//!   SAVEDATE (RFC 8514), PREVIEW (RFC 8970) and the FUZZY draft's
+//!   `SNIPPET (FUZZY text)` and `PREVIEW (FUZZY text)` (Dovecot's
+//!   SNIPPET=FUZZY, PREVIEW=FUZZY); the STATUS items MAILBOXID
 //!   (RFC 8474) and APPENDLIMIT (RFC 7889). For FETCH, STATUS and LIST
 //!   only those items are checked locally: they are cut out and imap-codec
 //!   judges the rest.
@@ -191,6 +193,9 @@ fn extension_examples_pass() {
         b"* 1 FETCH (UID 8 SAVEDATE \"17-Jul-2020 02:44:25 -0700\")\r\n",
         b"* 2 FETCH (UID 9 SAVEDATE NIL)\r\n",
         b"* 1 FETCH (UID 1 PREVIEW \"Hello, this is a preview\")\r\n",
+        // The FUZZY draft's forms, as Dovecot sends them.
+        b"* 1 FETCH (UID 1 SNIPPET (FUZZY \"Hello, this is a preview\"))\r\n",
+        b"* 1 FETCH (UID 1 PREVIEW (FUZZY NIL))\r\n",
         b"* STATUS INBOX (APPENDLIMIT 5000 MESSAGES 1)\r\n",
         // METADATA, RFC 5464.
         b"* METADATA \"INBOX\" (/private/comment \"My own comment\")\r\n",
@@ -233,6 +238,9 @@ fn malformed_responses_are_rejected() {
         b"* LISTRIGHTS INBOX smith\r\n",
         b"* GENURLAUTH\r\n",
         b"* URLFETCH \"imap://x\"\r\n",
+        b"* 1 FETCH (SNIPPET \"no algorithm\")\r\n",
+        b"* 1 FETCH (SNIPPET (LAZY \"text\"))\r\n",
+        b"* 1 FETCH (PREVIEW (FUZZY \"text\" \"more\"))\r\n",
         b"* URLFETCH \"imap://x\" (BINARY)\r\n",
         b"* URLFETCH \"imap://x\" (FOO \"a\")\r\n",
         b"* 1 FETCH (EMAILID (M!x))\r\n",

@@ -14,11 +14,10 @@
 mod share_common;
 mod support;
 
-use std::io::{BufRead, Read};
 use std::time::Duration;
 
 use share_common::{login, message, result, start, untagged};
-use support::{Client, Conn, Server};
+use support::{Client, Server};
 
 /// How long bob's socket must stay silent before the wait ends.
 const QUIET: Duration = Duration::from_millis(1500);
@@ -36,20 +35,7 @@ const CLOSED: [&str; 2] = [
 /// Everything the server sends until the socket has been quiet for
 /// [`QUIET`] (a bounded wait for something that must not come).
 fn drain(c: &mut Client) -> String {
-    let Conn::Plain(sock) = c.r.get_ref() else { panic!("clear-text clients only") };
-    sock.set_read_timeout(Some(QUIET)).unwrap();
-    let mut got = c.r.buffer().to_vec();
-    c.r.consume(got.len());
-    let mut buf = [0u8; 8192];
-    loop {
-        match c.r.get_mut().read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-    }
-    let Conn::Plain(sock) = c.r.get_ref() else { unreachable!() };
-    sock.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    String::from_utf8_lossy(&got).into_owned()
+    String::from_utf8_lossy(&c.quiet(QUIET)).into_owned()
 }
 
 /// Alice's `Shared` with two messages, bob granted `rights` on it.

@@ -323,6 +323,22 @@ impl Client {
         lines
     }
 
+    /// Everything the server sends until the socket has been quiet for
+    /// `wait` (a bounded wait for something that must not come), given
+    /// to the independent parser like every other read.
+    pub fn quiet(&mut self, wait: Duration) -> Vec<u8> {
+        let _ = self.tcp().set_read_timeout(Some(wait));
+        let mut got = self.r.buffer().to_vec();
+        self.r.consume(got.len());
+        let mut buf = [0u8; 8192];
+        while let Ok(n @ 1..) = self.r.get_mut().read(&mut buf) {
+            got.extend_from_slice(&buf[..n]);
+        }
+        let _ = self.tcp().set_read_timeout(Some(Duration::from_secs(60)));
+        self.grammar.feed(&got);
+        got
+    }
+
     /// True when the server has closed the connection (reads until EOF).
     pub fn closed(&mut self) -> bool {
         let _ = self.tcp().set_read_timeout(Some(Duration::from_secs(10)));

@@ -52,7 +52,7 @@ pub fn check(b: &[u8]) -> Result<Local, String> {
 /// section 7.5.2 describe it; their ABNF, which imap-codec follows, lacks
 /// it).
 fn fetch_owned(name: &str) -> bool {
-    ["EMAILID", "THREADID", "SAVEDATE", "PREVIEW"].contains(&name)
+    ["EMAILID", "THREADID", "SAVEDATE", "PREVIEW", "SNIPPET"].contains(&name)
         || (name.starts_with("BINARY[") && name.ends_with('>'))
 }
 
@@ -228,8 +228,19 @@ fn url_fetch_items(items: &[Tok]) -> Result<(), String> {
 
 /// FETCH items: RFC 8474 `"EMAILID" SP "(" objectid ")"` and `"THREADID"
 /// SP ("(" objectid ")" / nil)`, RFC 8514 `"SAVEDATE" SP (date-time /
-/// nil)`, RFC 8970 `"PREVIEW" SP nstring` (at most 256 characters).
+/// nil)`, RFC 8970 `"PREVIEW" SP nstring` (at most 256 characters), and
+/// the FUZZY draft's (draft-ietf-extra-imap-fetch-preview-00, Dovecot's)
+/// `("SNIPPET" / "PREVIEW") SP "(" algorithm SP nstring ")"`.
 fn fetch_item(name: &str, v: &Tok) -> Result<(), String> {
+    if name == "SNIPPET" || (name == "PREVIEW" && matches!(v, Tok::List(_))) {
+        let [algorithm, text] = list(v, "the preview's algorithm and text")? else {
+            return Err(format!("{name} takes (algorithm text)"));
+        };
+        if algorithm.atom().is_none_or(|a| !a.eq_ignore_ascii_case("FUZZY")) {
+            return Err(format!("{name} algorithm is not FUZZY"));
+        }
+        return fetch_item("PREVIEW", text);
+    }
     if let Some(section) = name.strip_prefix("BINARY[") {
         return binary_origin(section, v);
     }
