@@ -52,6 +52,15 @@ fn messages() -> Vec<Vec<u8>> {
     let mut mixed = message(150_000, "\r\n", false);
     mixed.extend_from_slice(b"bare\nend\r\n");
     v.push(mixed);
+    // CRLFs that straddle every 4 kB boundary, and one bare LF: the
+    // conversion goes a piece at a time and must look back across pieces.
+    let mut straddling = b"a".to_vec();
+    for _ in 0..60 {
+        straddling.extend_from_slice(&[b'b'; 4094]);
+        straddling.extend_from_slice(b"\r\n");
+    }
+    straddling.extend_from_slice(b"bare\nend\r\n");
+    v.push(straddling);
     v
 }
 
