@@ -35,15 +35,34 @@ pub enum Message {
 impl Message {
     /// Reads or maps an open message file.
     pub fn load(file: &File) -> std::io::Result<Message> {
+        Message::load_into(file, Vec::new())
+    }
+
+    /// [`Message::load`], reading into `spare` (emptied first): a FETCH of
+    /// many messages reuses one buffer instead of faulting in fresh pages
+    /// for each (a freed large buffer goes back to the system).
+    pub fn load_into(file: &File, mut spare: Vec<u8>) -> std::io::Result<Message> {
         let len = file.metadata()?.len();
         if len >= mapped::MAP_FROM {
             if let Some(map) = Mapped::map(file)? {
                 return Ok(Message::Mapped(map));
             }
         }
-        let mut v = Vec::with_capacity(len.min(1 << 30) as usize);
-        std::io::Read::read_to_end(&mut &*file, &mut v)?;
-        Ok(Message::Read(v))
+        spare.clear();
+        // One octet more than the file, so the read that finds its end
+        // needs no second buffer.
+        spare.reserve((len.min(1 << 30) as usize).saturating_add(1));
+        std::io::Read::read_to_end(&mut &*file, &mut spare)?;
+        Ok(Message::Read(spare))
+    }
+
+    /// The read buffer back, for the next [`Message::load_into`] (none
+    /// when mapped, or too large to keep).
+    pub fn into_spare(self) -> Vec<u8> {
+        match self {
+            Message::Read(v) if v.capacity() <= 2 * mapped::MAP_FROM as usize => v,
+            _ => Vec::new(),
+        }
     }
 
     /// The message octets.
@@ -160,6 +179,62 @@ fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
         s.write_direct(&clean(chunk)).map_err(write_failed)?;
     }
     Ok(())
+}
+
+/// Queues the whole message as a literal, as [`literal`] of
+/// `section::whole(msg)` would, converting bare LFs to CRLF straight into
+/// the response queue (written out each time it holds `cap` octets)
+/// instead of into a copy of the message.
+fn whole_literal(s: &mut Session, msg: &[u8], cap: usize) -> Result<(), Reply> {
+    let bare = crate::mime::scan::bare_lfs(msg);
+    if bare == 0 {
+        return literal(s, msg);
+    }
+    let n = msg.len() + bare;
+    s.writer.buffer().extend_from_slice(format!("{{{n}}}\r\n").as_bytes());
+    let nul = memchr::memchr(0, msg).is_some();
+    // Octets still owed: a mapped file rewritten between the count and
+    // this pass must not change the length announced.
+    let mut owed = n;
+    // A piece of the file at a time, so the queue stays near `cap`.
+    let step = cap.clamp(4096, 1 << 20);
+    let mut from = 0;
+    while from < msg.len() && owed > 0 {
+        let to = (from + step).min(msg.len());
+        let out = s.writer.buffer();
+        let at = out.len();
+        crlf_into(out, msg, from, to);
+        out.truncate(at + (out.len() - at).min(owed));
+        if nul {
+            // RFC 3501 CHAR8: NUL goes as 0x80 (see `literal`).
+            out[at..].iter_mut().filter(|b| **b == 0).for_each(|b| *b = 0x80);
+        }
+        owed -= out.len() - at;
+        from = to;
+        if s.writer.queued() >= cap {
+            s.flush().map_err(write_failed)?;
+        }
+    }
+    // Short only when the file changed under its map: filled up, so the
+    // client still reads the octets it was promised.
+    let end = s.writer.queued() + owed;
+    s.writer.buffer().resize(end, 0x80);
+    Ok(())
+}
+
+/// Appends `msg[from..to]` to `out` with bare LFs made CRLF (an LF at
+/// `from` is bare unless the octet before it, even outside the piece, is CR).
+fn crlf_into(out: &mut Vec<u8>, msg: &[u8], from: usize, to: usize) {
+    out.reserve(to - from + (to - from) / 16);
+    let mut start = from;
+    for i in memchr::memchr_iter(b'\n', &msg[from..to]).map(|i| i + from) {
+        if i == 0 || msg[i - 1] != b'\r' {
+            out.extend_from_slice(&msg[start..i]);
+            out.extend_from_slice(b"\r\n");
+            start = i + 1;
+        }
+    }
+    out.extend_from_slice(&msg[start..to]);
 }
 
 /// Queues `NAME value` for a value rendered in memory (ENVELOPE, BODY,
@@ -306,6 +381,8 @@ pub fn fetch(
     }
     let (mut missing, mut unreadable) = (0, 0);
     let cap = s.shared.config.net.max_fetch_buffer;
+    // The read buffer, passed from one message to the next.
+    let mut spare = Vec::new();
     for i in targets {
         let view = s.view_mut()?;
         let uid_i = view.uids[i];
@@ -337,7 +414,7 @@ pub fn fetch(
             // One message that cannot be read fails itself only (see the
             // end of this function).
             match view.mailbox().open_message(uid_i) {
-                Ok(Some((file, _))) => match Message::load(&file) {
+                Ok(Some((file, _))) => match Message::load_into(&file, std::mem::take(&mut spare)) {
                     Ok(m) => Some(m),
                     Err(e) => {
                         log::warn!("{} reading the file of UID {uid_i}: {e}", s.tag());
@@ -477,7 +554,7 @@ pub fn fetch(
                 FetchAttr::BodyStructure => value_item(s, b"BODYSTRUCTURE ", value_of(cached::BODYSTRUCTURE))?,
                 FetchAttr::Rfc822 => {
                     out.extend_from_slice(b"RFC822 ");
-                    literal(s, render::section::whole(msg).bytes(msg))?;
+                    whole_literal(s, msg, cap)?;
                 }
                 FetchAttr::Rfc822Header => {
                     out.extend_from_slice(b"RFC822.HEADER ");
@@ -495,12 +572,12 @@ pub fn fetch(
                         out.extend_from_slice(format!("<{}>", p.start).as_bytes());
                     }
                     out.push(b' ');
-                    let data: SectionData = match &tree {
-                        Some(root) => render::section(msg, root, section, *partial),
-                        // BODY[] needs no part tree.
-                        None => render::section::limit(render::section::whole(msg), *partial),
-                    };
-                    literal(s, data.bytes(msg))?;
+                    match &tree {
+                        Some(root) => literal(s, render::section(msg, root, section, *partial).bytes(msg))?,
+                        // BODY[] needs no part tree, nor a copy.
+                        None if partial.is_none() => whole_literal(s, msg, cap)?,
+                        None => literal(s, render::section::limit(render::section::whole(msg), *partial).bytes(msg))?,
+                    }
                 }
                 FetchAttr::ModSeq => {
                     modseq_sent = true;
@@ -561,6 +638,7 @@ pub fn fetch(
         if s.writer.queued() >= s.shared.config.net.max_fetch_buffer {
             s.flush().map_err(write_failed)?;
         }
+        spare = message.map(Message::into_spare).unwrap_or_default();
     }
     if !item_fields.is_empty() || wants_size {
         s.view_mut()?.mailbox().with_cache(|c| c.flush());

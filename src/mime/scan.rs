@@ -85,6 +85,10 @@ pub fn bare_lfs(b: &[u8]) -> usize {
     if lf == 0 {
         return 0;
     }
+    if memchr::memchr(b'\r', b).is_none() {
+        // LF-only (what MTAs write): no pairs to look for.
+        return lf;
+    }
     let pairs = memchr::memmem::find_iter(b, b"\r\n").count();
     // Saturating: `b` may be a mapped file that another program rewrites
     // between the two passes (see store::mapped).

@@ -4,7 +4,7 @@
 //! record that trickles in one byte at a time is read by many `read()`
 //! calls, and each one only gets the time left.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
@@ -124,10 +124,16 @@ impl Read for Sock {
 
 impl Write for Sock {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_vectored(&[IoSlice::new(buf)])
+    }
+
+    /// One `writev` for several buffers: a response line and the literal
+    /// behind it, or the TLS records rustls has ready, go out in one call.
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         if self.stalled {
             return Err(io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading"));
         }
-        match self.tcp.write(buf) {
+        match self.tcp.write_vectored(bufs) {
             Ok(n) => {
                 self.wire_out += n as u64;
                 Ok(n)

@@ -3,7 +3,7 @@
 //! session reads and writes the top; the stack answers for all its levels
 //! whether input waits, and counts octets at the top and on the wire.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
@@ -240,6 +240,16 @@ impl Write for Link {
         }
     }
 
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Link::Plain(s) => s.write_vectored(bufs),
+            // StreamOwned does not pass write_vectored on; its Stream does.
+            Link::Rustls(t) => rustls::Stream::new(&mut t.conn, &mut t.sock).write_vectored(bufs),
+            #[cfg(feature = "native-tls")]
+            Link::Native(t) => t.write_vectored(bufs),
+        }
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Link::Plain(s) => s.flush(),
@@ -272,6 +282,16 @@ impl Write for Stream {
         let n = match self.deflate.as_mut() {
             Some(d) => d.write(&mut self.link, buf)?,
             None => self.link.write(buf)?,
+        };
+        self.plain_out += n as u64;
+        Ok(n)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let n = match self.deflate.as_mut() {
+            // DEFLATE takes one buffer at a time.
+            Some(d) => d.write(&mut self.link, bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| b))?,
+            None => self.link.write_vectored(bufs)?,
         };
         self.plain_out += n as u64;
         Ok(n)

@@ -3,7 +3,7 @@
 //! then written in one go; large literals from mapped message files go to
 //! the stream without being copied into the queue.
 
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 
 use crate::proto::untagged::{Dialect, Response};
 
@@ -59,10 +59,22 @@ impl Writer {
 
     /// Writes the queue to `stream`; returns the octets written.
     pub fn flush<W: Write>(&mut self, stream: &mut W, log_tag: &str) -> io::Result<u64> {
-        let hidden = self.hidden_tag.take();
         if self.out.is_empty() {
+            self.hidden_tag = None;
             return Ok(0);
         }
+        self.log_queue(log_tag);
+        stream.write_all(&self.out)?;
+        stream.flush()?;
+        let n = self.out.len() as u64;
+        self.bytes_out += n;
+        self.out.clear();
+        Ok(n)
+    }
+
+    /// Logs the queued lines (at debug level), the hidden tag masked.
+    fn log_queue(&mut self, log_tag: &str) {
+        let hidden = self.hidden_tag.take();
         if log::log_enabled!(log::Level::Debug) {
             for line in String::from_utf8_lossy(&self.out).lines() {
                 let shown = match hidden.as_deref().and_then(|t| line.strip_prefix(t)) {
@@ -72,24 +84,29 @@ impl Writer {
                 log::debug!("{log_tag} S: {}", super::truncate(&shown));
             }
         }
-        stream.write_all(&self.out)?;
-        stream.flush()?;
-        let n = self.out.len() as u64;
-        self.bytes_out += n;
-        self.out.clear();
-        Ok(n)
     }
 
     /// Writes the queue, then `data` straight from where it lies (a large
     /// literal's octets, announced by what was queued last).
     pub fn direct<W: Write>(&mut self, stream: &mut W, data: &[u8], log_tag: &str) -> io::Result<u64> {
-        let n = self.flush(stream, log_tag)?;
+        if crate::store::mapped::is_mapped(data) {
+            let n = self.flush(stream, log_tag)?;
+            log::debug!("{log_tag} S: ({} octets of literal data)", data.len());
+            // Through a bounce buffer: a page lost from the map must read
+            // as zeros, not fail the write (see store::mapped).
+            crate::store::mapped::write_copied(stream, data)?;
+            self.bytes_out += data.len() as u64;
+            return Ok(n + data.len() as u64);
+        }
+        // Octets in memory: the queue and the data in one writev, with no
+        // copy and no separate write for the few octets that announce it.
+        self.log_queue(log_tag);
         log::debug!("{log_tag} S: ({} octets of literal data)", data.len());
-        // Through a bounce buffer: `data` may come from a mapped file
-        // (see store::mapped).
-        crate::store::mapped::write_copied(stream, data)?;
-        self.bytes_out += data.len() as u64;
-        Ok(n + data.len() as u64)
+        let n = (self.out.len() + data.len()) as u64;
+        write_all_vectored(stream, &self.out, data)?;
+        self.bytes_out += n;
+        self.out.clear();
+        Ok(n)
     }
 
     /// Queues a continuation request and writes it at once (the client
@@ -98,4 +115,20 @@ impl Writer {
         self.push(&Response::Continuation(text.into()));
         self.flush(stream, log_tag)
     }
+}
+
+/// Writes `a` then `b`, with as few `writev` calls as the stream allows.
+fn write_all_vectored<W: Write>(stream: &mut W, a: &[u8], b: &[u8]) -> io::Result<()> {
+    let mut bufs = [IoSlice::new(a), IoSlice::new(b)];
+    let mut bufs = &mut bufs[..];
+    IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match stream.write_vectored(bufs) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

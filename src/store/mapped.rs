@@ -212,6 +212,17 @@ impl Drop for Mapped {
     }
 }
 
+/// True when `data` lies (in part) inside a live map of ours, so it must be
+/// written through [`write_copied`]; octets read into memory need not be.
+pub fn is_mapped(data: &[u8]) -> bool {
+    let (start, end) = (data.as_ptr() as usize, data.as_ptr() as usize + data.len());
+    TABLE.iter().any(|slot| {
+        let len = slot.len.load(Ordering::Acquire);
+        let at = slot.start.load(Ordering::Acquire);
+        len != 0 && start < at + len && at < end
+    })
+}
+
 /// Writes `data` through a small buffer: a page lost from a map becomes
 /// zeros in a user-space copy (handled above) instead of an EFAULT from
 /// the kernel that would end the connection mid-literal.
@@ -261,6 +272,20 @@ mod tests {
         let mut out = Vec::new();
         write_copied(&mut out, m.bytes()).unwrap();
         assert_eq!(out.len(), 3 << 20);
+    }
+
+    #[test]
+    fn only_octets_inside_a_live_map_count_as_mapped() {
+        let (_d, f) = file_of(3 << 20);
+        let m = Mapped::map(&f).unwrap().expect("mapped");
+        assert!(is_mapped(m.bytes()));
+        assert!(is_mapped(&m.bytes()[100..200]));
+        let copy = m.bytes().to_vec();
+        assert!(!is_mapped(&copy));
+        let range = m.bytes().as_ptr_range();
+        drop(m);
+        // SAFETY: only the address is used, never read.
+        assert!(!is_mapped(unsafe { std::slice::from_raw_parts(range.start, 1) }));
     }
 
     #[test]
