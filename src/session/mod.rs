@@ -361,7 +361,7 @@ impl Session {
                     }
                 }
             };
-            crate::monitor::observe(self);
+            self.observed();
             if let Some((tag, response)) = reply {
                 bad_in_a_row += 1;
                 let tag = tag.unwrap_or_else(|| "*".into());
@@ -388,6 +388,19 @@ impl Session {
             self.writer.shrink(OUT_KEEP);
         }
         Ok(())
+    }
+
+    /// Hands the monitor what it shows of this session (see
+    /// `crate::monitor::Observed`).
+    fn observed(&self) {
+        let seen = crate::monitor::Observed {
+            bytes_in: self.conn.bytes_in,
+            failed_logins: self.failed_logins,
+            tls: self.is_tls(),
+            account: self.user.as_ref().map(|u| u.account.user.as_str()),
+            mailbox: self.view.as_ref().map(|v| v.name.as_str()),
+        };
+        crate::monitor::observe(&self.monitor, seen);
     }
 
     /// The reader's limits from the configuration.
@@ -511,6 +524,19 @@ impl Session {
         self.access = None;
         if self.state == State::Selected {
             self.state = State::Authenticated;
+        }
+    }
+
+    /// Queues `* OK [ALERT] text` for each alert due (none before login
+    /// or after LOGOUT); `crate::alerts` says which.
+    pub fn report_alerts(&mut self) {
+        if self.state == State::Logout {
+            return;
+        }
+        let Some(watch) = self.alerts.as_ref() else { return };
+        for a in watch.to_show(self.dialect().rev2) {
+            log::error!("{} {}", self.tag(), a.log);
+            self.respond(Response::Condition(Status::Ok, format!("[ALERT] {}", a.text)));
         }
     }
 
