@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod graph;
+
 /// One source file of `src/`, as the checks see it.
 pub struct Source {
     /// The path under `src/`, with `/` separators (`store/sync.rs`).
