@@ -271,6 +271,16 @@ const HANDLERS_CALLING_HANDLERS: &[Edge] = &[
 /// Files that may write to a client stream: the response writer and the
 /// stream itself. The monitor (`monitor/`) serves HTTP on sockets of its
 /// own, not an IMAP client's.
+///
+/// "Writing to the stream", precisely (`scan::graph::stream_writes`): a
+/// call of `write`, `write_all`, `write_vectored`, `write_fmt` or `flush`
+/// (as a method, or as `Write::name(first, ..)`), or a `write!`/`writeln!`,
+/// whose receiver (the postfix chain before the dot, or the first
+/// argument) names the session's `conn`, a `stream` or `sock`, or a name
+/// the same file binds to a `Stream`, `Sock` or `TcpStream` (a parameter or
+/// field of that type, or a `let` from `Stream::..`). Sending through the
+/// session (`s.flush()`, `s.write_direct(..)`) goes through the writer and
+/// is no such write; neither is writing a file or a cache.
 const WRITERS: &[&str] = &["session/writer.rs", "net/"];
 const OTHER_PROTOCOLS: &[&str] = &["monitor/"];
 
