@@ -27,6 +27,7 @@ pub mod mime;
 pub mod monitor;
 pub mod mutf7;
 pub mod net;
+pub mod notifier;
 pub mod notify;
 pub mod objectid;
 pub mod proto;

@@ -21,6 +21,12 @@ fn main() -> ExitCode {
         };
     }
     let mut config = match Config::from_args(&args) {
+        Ok(Invocation::Help) => {
+            // The subcommands reach the help from here, so the flag table
+            // needs no knowledge of them.
+            print!("{}", tegami::config::flags::help(&tegami::admin::usages()));
+            return ExitCode::SUCCESS;
+        }
         Ok(Invocation::Print(text)) => {
             print!("{text}");
             return ExitCode::SUCCESS;

@@ -3,25 +3,21 @@
 //! nothing of the protocol; the session (`src/session/`) reaches `cmd/`
 //! only through its dispatch entry points, never a handler. Read from the
 //! source files, so a new `use` that breaks a rule fails here.
+//!
+//! Issue 22, Must show 1: the whole import graph, read the same way (see
+//! `graph` below): no cycle among the top-level modules of `src/` nor among
+//! the files of `src/store/`; the handlers in `cmd/` do not import each
+//! other; only the writer writes to the client's stream. What other work
+//! is cutting now is listed, exactly, so each list only shrinks.
 
-use std::path::{Path, PathBuf};
+mod scan;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// What the session may call in `cmd/`: the table's dispatch and what it
 /// builds (capabilities), and the log masking of commands.
 const SESSION_MAY_USE: &[&str] = &["execute", "execute_streamed", "capabilities", "masked_for_log"];
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(rust_files(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-    out
-}
 
 /// The source without comments (line comments and doc comments), so a
 /// comment naming another layer is not taken for an import.
@@ -98,7 +94,7 @@ fn proto_store_and_session_keep_to_their_layers() {
     let mut bad = Vec::new();
     let mut seen = 0;
     for layer in ["proto", "store", "session"] {
-        for f in rust_files(&src.join(layer)) {
+        for f in scan::rust_files(&src.join(layer)) {
             seen += 1;
             for v in violations(layer, &std::fs::read_to_string(&f).unwrap()) {
                 bad.push(format!("{}: {v}", f.strip_prefix(&src).unwrap().display()));
@@ -126,4 +122,444 @@ fn the_checker_sees_each_kind_of_violation() {
     );
     assert!(violations("proto", "// see crate::store::Flags\nuse crate::mutf7;").is_empty());
     assert!(violations("store", "use crate::mutf7;").is_empty());
+}
+
+// ---- Issue 22, Must show 1: the whole import graph ----
+
+/// An edge `from -> to` between modules, by their paths (`store::sync`);
+/// for the files of `cmd/`, by the file's name alone (`list`).
+type Edge = (&'static str, &'static str);
+
+/// Top-level edges that close an import cycle today, one per cycle (the
+/// edge that goes the wrong way). Exact: an edge listed that is gone or no
+/// longer closes a cycle fails, so the list only shrinks.
+const TOP_LEVEL_BEING_CUT: &[Edge] = &[
+    // Handlers take `&mut Session`; Build 2 gives them a narrow context.
+    ("cmd", "session"),
+    // `notify::Watched` holds `session::access::Target`, which goes to the
+    // mail layer with `cmd::resolve` (Build 3).
+    ("notify", "session"),
+    // Found by this checker, no one's yet: `server::budget` (the literal
+    // memory budget) sits under `server/` but the reader, `Shared` and the
+    // handlers use it, while the server runs sessions. A leaf module of
+    // its own cuts all three.
+    ("proto", "server"),
+    ("shared", "server"),
+    ("cmd", "server"),
+    // Found by this checker, no one's yet: the monitor's API shows the
+    // log's recent lines from `server::logger`, and the server starts the
+    // monitor.
+    ("monitor", "server"),
+    // Found by this checker, no one's yet: SORT's date uses SEARCH's
+    // `sentdate`, while SEARCH uses SORT's `collate`.
+    ("sort", "search"),
+];
+
+/// The same for the files of `store/` (Build 7: the store model apart).
+const STORE_BEING_CUT: &[Edge] = &[
+    // `impl MailboxShared` spread over the files that `mailbox.rs` calls;
+    // `entries.rs` needs `mailbox::Entry`.
+    ("store::deliver", "store::mailbox"),
+    ("store::entries", "store::mailbox"),
+    ("store::objectid", "store::mailbox"),
+    ("store::sync", "store::mailbox"),
+    ("store::uidlist", "store::mailbox"),
+    ("store::watch", "store::mailbox"),
+    // A new uid list gets a fresh GUID; the GUID is read from the uid list.
+    ("store::uidlist", "store::objectid"),
+    // `account.rs` names `super::Store`, which names `Account`; and
+    // `special_use.rs` and `account.rs` call each other.
+    ("store::account", "store"),
+    ("store::special_use", "store::account"),
+];
+
+/// The library modules still in `cmd/`, not handlers: they go to a mail
+/// layer (Build 3).
+const CMD_LIBRARIES: &[&str] = &["resolve", "names", "messages", "cached", "flags", "target"];
+
+/// Every edge between two files of `cmd/` that involves one of
+/// [`CMD_LIBRARIES`] (handler to library, library to library, library to
+/// handler), as today. Each goes when its library moves to the mail layer.
+/// Exact, like the lists above.
+const KNOWN_UNTIL_MAIL_LAYER: &[Edge] = &[
+    ("acl", "names"),
+    ("acl", "resolve"),
+    ("append", "flags"),
+    ("append", "names"),
+    ("append", "resolve"),
+    ("catenate", "names"),
+    ("context", "messages"),
+    ("context", "resolve"),
+    ("copy", "names"),
+    ("copy", "resolve"),
+    ("copy", "target"),
+    ("fetch", "cached"),
+    ("fetch", "messages"),
+    ("fetch", "names"),
+    ("fetch", "resolve"),
+    ("fetch", "target"),
+    ("list", "names"),
+    ("list", "resolve"),
+    ("mailbox", "names"),
+    ("mailbox", "resolve"),
+    ("messages", "cached"),
+    ("messages", "flags"),
+    ("metadata", "names"),
+    ("metadata", "resolve"),
+    ("notify", "names"),
+    ("notify", "resolve"),
+    ("quota", "names"),
+    ("quota", "resolve"),
+    ("resolve", "names"),
+    // The library calls a handler: quota charging, to the mail layer too.
+    ("resolve", "quota"),
+    ("search", "messages"),
+    ("select", "flags"),
+    ("select", "names"),
+    ("select", "resolve"),
+    ("sort", "messages"),
+    ("status", "cached"),
+    ("status", "names"),
+    ("status", "resolve"),
+    ("store", "flags"),
+    ("store", "names"),
+    ("store", "resolve"),
+    ("store", "target"),
+    ("thread", "messages"),
+    ("urlauth", "names"),
+    ("urlauth", "resolve"),
+    ("urlfetch", "resolve"),
+];
+
+/// Handlers that import other handlers today. Exact, like the lists above.
+const HANDLERS_CALLING_HANDLERS: &[Edge] = &[
+    // What happens after a command (CONTEXT updates, NOTIFY, view
+    // updates) goes to the one sync in the session (Build 4), NOTIFY's
+    // FETCH through a renderer, not the FETCH handler.
+    ("append", "context"),
+    ("idle", "notify"),
+    ("notify", "context"),
+    ("notify", "fetch"),
+    ("store", "context"),
+    ("context", "sort"),
+    ("search", "context"),
+    ("sort", "context"),
+    // CATENATE, URLFETCH and held literals are libraries of APPEND and
+    // URLAUTH (the mail layer, Build 3).
+    ("append", "catenate"),
+    ("catenate", "fetch"),
+    ("catenate", "held"),
+    ("fetch", "held"),
+    ("urlauth", "catenate"),
+    ("urlfetch", "catenate"),
+    ("urlfetch", "held"),
+    ("urlfetch", "urlauth"),
+    // Shared helpers that live in one handler and serve others (mailbox
+    // opening, LIST's and STATUS's items, the SEARCH program, COPY's
+    // APPEND path): to the mail layer (Build 3).
+    ("copy", "append"),
+    ("fetch", "select"),
+    ("list", "status"),
+    ("search", "select"),
+    ("select", "list"),
+    ("sort", "search"),
+    ("status", "select"),
+    ("store", "select"),
+    ("thread", "search"),
+];
+
+/// Files that may write to a client stream: the response writer and the
+/// stream itself. The monitor (`monitor/`) serves HTTP on sockets of its
+/// own, not an IMAP client's.
+///
+/// "Writing to the stream", precisely (`scan::graph::stream_writes`): a
+/// call of `write`, `write_all`, `write_vectored`, `write_fmt` or `flush`
+/// (as a method, or as `Write::name(first, ..)`), or a `write!`/`writeln!`,
+/// whose receiver (the postfix chain before the dot, or the first
+/// argument) names the session's `conn`, a `stream` or `sock`, or a name
+/// the same file binds to a `Stream`, `Sock` or `TcpStream` (a parameter or
+/// field of that type, or a `let` from `Stream::..`). Sending through the
+/// session (`s.flush()`, `s.write_direct(..)`) goes through the writer and
+/// is no such write; neither is writing a file or a cache.
+const WRITERS: &[&str] = &["session/writer.rs", "net/"];
+const OTHER_PROTOCOLS: &[&str] = &["monitor/"];
+
+/// Writes to a client stream outside the writer, as `path function`.
+/// Exact, like the lists above.
+const WRITES_OUTSIDE_THE_WRITER: &[&str] = &[
+    // The BYE to a connection refused over a cap, before any session (and
+    // so any writer) exists; rendered by the writer's code.
+    "server/mod.rs refuse",
+];
+
+/// The allowlists the checks run with (the real ones, or a synthetic
+/// test's).
+struct Lists<'a> {
+    top: &'a [Edge],
+    store: &'a [Edge],
+    mail_layer: &'a [Edge],
+    handlers: &'a [Edge],
+    writes: &'a [&'a str],
+}
+
+const TODAY: Lists<'static> = Lists {
+    top: TOP_LEVEL_BEING_CUT,
+    store: STORE_BEING_CUT,
+    mail_layer: KNOWN_UNTIL_MAIL_LAYER,
+    handlers: HANDLERS_CALLING_HANDLERS,
+    writes: WRITES_OUTSIDE_THE_WRITER,
+};
+
+type Graph = BTreeSet<(String, String)>;
+
+/// The nodes `from` reaches in `g`.
+fn reachable(g: &Graph, from: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![from.to_string()];
+    while let Some(n) = todo.pop() {
+        for (_, b) in g.range((n.clone(), String::new())..).take_while(|(a, _)| *a == n) {
+            if seen.insert(b.clone()) {
+                todo.push(b.clone());
+            }
+        }
+    }
+    seen
+}
+
+/// The strongly connected parts of `g` with more than one node.
+fn cycles(g: &Graph) -> Vec<Vec<String>> {
+    let nodes: BTreeSet<&String> = g.iter().flat_map(|(a, b)| [a, b]).collect();
+    let reach: BTreeMap<&String, BTreeSet<String>> = nodes.iter().map(|n| (*n, reachable(g, n))).collect();
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for n in &nodes {
+        let part: Vec<String> = nodes
+            .iter()
+            .filter(|m| reach[*n].contains(**m) && reach[**m].contains(*n))
+            .map(|m| m.to_string())
+            .collect();
+        if part.len() > 1 && !out.contains(&part) {
+            out.push(part);
+        }
+    }
+    out
+}
+
+/// The violations of one acyclic-graph rule: cycles left once the listed
+/// edges are taken out, and listed edges that are gone or close no cycle.
+fn cycle_violations(what: &str, g: &Graph, listed: &[Edge], list_name: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    for &(a, b) in listed {
+        let edge = (a.to_string(), b.to_string());
+        if !g.contains(&edge) || !reachable(g, b).contains(a) {
+            bad.push(format!("{list_name}: {a} -> {b} no longer closes a cycle among {what}: take it off"));
+        }
+    }
+    let cut: Graph = g.iter().filter(|(a, b)| !listed.contains(&(a.as_str(), b.as_str()))).cloned().collect();
+    for part in cycles(&cut) {
+        let inside: Vec<String> = cut
+            .iter()
+            .filter(|(a, b)| part.contains(a) && part.contains(b))
+            .map(|(a, b)| format!("{a} -> {b}"))
+            .collect();
+        bad.push(format!("import cycle among {what}: {} ({})", part.join(", "), inside.join(", ")));
+    }
+    bad
+}
+
+/// The violations of the cmd/ rule: handlers importing handlers, and
+/// edges with the libraries still in cmd/, against the two lists.
+fn cmd_violations(g: &Graph, lists: &Lists) -> Vec<String> {
+    let mut bad = Vec::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (a, b) in g {
+        let (Some(a), Some(b)) = (a.strip_prefix("cmd::"), b.strip_prefix("cmd::")) else { continue };
+        seen.push((a.to_string(), b.to_string()));
+        let library = CMD_LIBRARIES.contains(&a) || CMD_LIBRARIES.contains(&b);
+        if library && !lists.mail_layer.contains(&(a, b)) {
+            bad.push(format!("cmd::{a} -> cmd::{b}: a new edge with a library still in cmd/ (the mail layer's to be)"));
+        } else if !library && !lists.handlers.contains(&(a, b)) {
+            bad.push(format!("handler cmd::{a} imports handler cmd::{b}"));
+        }
+    }
+    for (name, list) in [("KNOWN_UNTIL_MAIL_LAYER", lists.mail_layer), ("HANDLERS_CALLING_HANDLERS", lists.handlers)] {
+        for &(a, b) in list {
+            if !seen.contains(&(a.to_string(), b.to_string())) {
+                bad.push(format!("{name}: cmd::{a} -> cmd::{b} is gone: take it off"));
+            }
+        }
+    }
+    bad
+}
+
+/// The writes to a client stream outside the writer, against the list.
+fn write_violations(sources: &[scan::Source], lists: &Lists) -> Vec<String> {
+    let mut bad = Vec::new();
+    let mut found = BTreeSet::new();
+    for s in sources {
+        if WRITERS.iter().chain(OTHER_PROTOCOLS).any(|w| s.rel == *w || (w.ends_with('/') && s.rel.starts_with(w))) {
+            continue;
+        }
+        let functions = scan::functions(&s.code);
+        for w in scan::graph::stream_writes(&s.code) {
+            // The innermost function around the write names it.
+            let f = functions.iter().filter(|f| f.first <= w.line && w.line <= f.last).min_by_key(|f| f.lines());
+            let key = format!("{} {}", s.rel, f.map_or("(outside a function)", |f| f.name.as_str()));
+            if !lists.writes.contains(&key.as_str()) {
+                bad.push(format!("{}:{}: writes to the stream ({}) outside the writer", s.rel, w.line, w.receiver));
+            }
+            found.insert(key);
+        }
+    }
+    for w in lists.writes {
+        if !found.contains(*w) {
+            bad.push(format!("WRITES_OUTSIDE_THE_WRITER: {w} writes no more: take it off"));
+        }
+    }
+    bad
+}
+
+/// Every violation of the graph rules in `sources`.
+fn graph_violations(sources: &[scan::Source], lists: &Lists) -> Vec<String> {
+    let edges = scan::graph::edges(sources);
+    let top_of = |n: &str| n.split("::").next().unwrap_or(n).to_string();
+    let top: Graph = edges
+        .iter()
+        .map(|(a, b)| (top_of(a), top_of(b)))
+        .filter(|(a, b)| a != b && a != "crate" && b != "crate")
+        .collect();
+    let store: Graph = edges.iter().filter(|(a, b)| top_of(a) == "store" && top_of(b) == "store").cloned().collect();
+    let mut bad = cycle_violations("the top-level modules of src/", &top, lists.top, "TOP_LEVEL_BEING_CUT");
+    bad.extend(cycle_violations("the files of src/store/", &store, lists.store, "STORE_BEING_CUT"));
+    bad.extend(cmd_violations(&edges, lists));
+    bad.extend(write_violations(sources, lists));
+    bad
+}
+
+#[test]
+fn the_import_graph_keeps_its_rules() {
+    let bad = graph_violations(&scan::crate_sources(), &TODAY);
+    assert!(bad.is_empty(), "the import graph breaks its rules:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_graph_reader_sees_every_kind_of_path() {
+    let files = [
+        ("lib.rs", "pub mod a; pub mod b; pub mod c; pub mod d; pub mod e; pub mod f;"),
+        ("a/mod.rs", "pub mod x;\nuse x::Thing;\nuse crate::{b, c::{self as cc}};\nfn f() { b::run(); }"),
+        ("a/x.rs", "use super::super::d::*;\nfn g() { crate::e::go(\"crate::f::no\") } // crate::f::no"),
+        ("b.rs", "pub fn run() { let s = \"{\"; }"),
+        ("c.rs", "use crate::b as bee;\nfn h() { bee::run() }"),
+        ("d.rs", "#[cfg(test)]\nmod tests { use crate::f::Z; }"),
+        ("e.rs", "use std::io; fn go() { io::stdout(); }"),
+        ("f.rs", ""),
+    ];
+    let got: Vec<String> =
+        scan::graph::edges(&scan::sources_of(&files)).into_iter().map(|(a, b)| format!("{a} -> {b}")).collect();
+    assert_eq!(got, ["a -> a::x", "a -> b", "a -> c", "a::x -> d", "a::x -> e", "c -> b"]);
+}
+
+/// A synthetic tree that keeps every rule, to break one at a time.
+fn clean_tree() -> Vec<(&'static str, String)> {
+    vec![
+        ("lib.rs", "pub mod cmd; pub mod session; pub mod store; pub mod net;".into()),
+        ("session/mod.rs", "pub mod writer;\nuse crate::cmd;\nfn run() { cmd::execute(); }".into()),
+        ("session/writer.rs", "use std::io::Write;\nfn out(stream: &mut Stream) { stream.write_all(b\"x\"); }".into()),
+        ("net/mod.rs", "fn f(sock: &mut Sock) { sock.flush(); }".into()),
+        ("cmd/mod.rs", "pub mod list; pub mod select; pub mod names;\nuse crate::store::Store;".into()),
+        (
+            "cmd/list.rs",
+            "use super::Reply;\nuse crate::store::Store;\nfn list(f: &mut File) { f.write_all(b\"\"); }".into(),
+        ),
+        ("cmd/select.rs", "fn select(s: &mut S) { s.flush(); }".into()),
+        ("cmd/names.rs", "".into()),
+        ("store/mod.rs", "pub mod a; pub mod b;\npub use a::A;".into()),
+        ("store/a.rs", "use super::b::B;".into()),
+        ("store/b.rs", "".into()),
+    ]
+}
+
+fn violations_of(tree: &[(&'static str, String)], lists: &Lists) -> Vec<String> {
+    graph_violations(&scan::sources_of(tree), lists)
+}
+
+const NONE: Lists<'static> = Lists { top: &[], store: &[], mail_layer: &[], handlers: &[], writes: &[] };
+
+/// `tree` with the file `rel` given `text`.
+fn with(rel: &'static str, text: &str) -> Vec<(&'static str, String)> {
+    let mut t: Vec<(&'static str, String)> = clean_tree().into_iter().filter(|(r, _)| *r != rel).collect();
+    t.push((rel, text.to_string()));
+    t
+}
+
+#[test]
+fn the_graph_checker_catches_each_kind_of_violation() {
+    assert!(violations_of(&clean_tree(), &NONE).is_empty(), "{:?}", violations_of(&clean_tree(), &NONE));
+
+    // A cycle among top-level modules: the store names the session.
+    let t = with("store/b.rs", "fn f() { crate::session::run() }");
+    assert_eq!(
+        violations_of(&t, &NONE),
+        ["import cycle among the top-level modules of src/: cmd, session, store (cmd -> store, session -> cmd, store -> session)"]
+    );
+    // Listed, it passes; listed while it does not exist, it is stale.
+    assert!(violations_of(&t, &Lists { top: &[("store", "session")], ..NONE }).is_empty());
+    assert_eq!(
+        violations_of(&clean_tree(), &Lists { top: &[("store", "session")], ..NONE }),
+        ["TOP_LEVEL_BEING_CUT: store -> session no longer closes a cycle among the top-level modules of src/: take it off"]
+    );
+
+    // A cycle among the files of store/.
+    let t = with("store/b.rs", "use super::a::A;");
+    assert_eq!(
+        violations_of(&t, &NONE),
+        ["import cycle among the files of src/store/: store::a, store::b (store::a -> store::b, store::b -> store::a)"]
+    );
+    assert!(violations_of(&t, &Lists { store: &[("store::b", "store::a")], ..NONE }).is_empty());
+
+    // A handler importing a handler, with and without `use`.
+    let t = with("cmd/list.rs", "use super::select;\nfn f() { select::select() }");
+    assert_eq!(violations_of(&t, &NONE), ["handler cmd::list imports handler cmd::select"]);
+    let t = with("cmd/list.rs", "fn f() { crate::cmd::select::select() }");
+    assert_eq!(violations_of(&t, &NONE), ["handler cmd::list imports handler cmd::select"]);
+    assert!(violations_of(&t, &Lists { handlers: &[("list", "select")], ..NONE }).is_empty());
+    assert_eq!(
+        violations_of(&clean_tree(), &Lists { handlers: &[("list", "select")], ..NONE }),
+        ["HANDLERS_CALLING_HANDLERS: cmd::list -> cmd::select is gone: take it off"]
+    );
+    // A handler using a library of cmd/: only as listed.
+    let t = with("cmd/select.rs", "use super::names::store_error;");
+    assert_eq!(
+        violations_of(&t, &NONE),
+        ["cmd::select -> cmd::names: a new edge with a library still in cmd/ (the mail layer's to be)"]
+    );
+    assert!(violations_of(&t, &Lists { mail_layer: &[("select", "names")], ..NONE }).is_empty());
+    assert_eq!(
+        violations_of(&clean_tree(), &Lists { mail_layer: &[("select", "names")], ..NONE }),
+        ["KNOWN_UNTIL_MAIL_LAYER: cmd::select -> cmd::names is gone: take it off"]
+    );
+
+    // Writes to the stream outside the writer, in each form.
+    for (code, receiver) in [
+        ("fn f(s: &mut Session) { s.conn.get_mut().write_all(b\"* OK\\r\\n\") }", "s.conn.get_mut()"),
+        ("fn f(s: &mut Session) { let _ = s.conn.get_mut().flush(); }", "s.conn.get_mut()"),
+        ("fn f(mut t: TcpStream) { t.write(b\"x\"); }", "t"),
+        ("fn f() { if let Ok(mut x) = Stream::accept_tls(a, b) { x.flush(); } }", "x"),
+        ("fn f(w: &mut Writer) { std::io::Write::write_all(&mut w.stream, b\"x\"); }", "&mut w.stream"),
+        ("fn f(sock: Sock) { write!(sock, \"* BYE\\r\\n\"); }", "sock"),
+    ] {
+        let t = with("cmd/select.rs", code);
+        assert_eq!(
+            violations_of(&t, &NONE),
+            [format!("cmd/select.rs:1: writes to the stream ({receiver}) outside the writer")],
+            "{code}"
+        );
+        assert!(violations_of(&t, &Lists { writes: &["cmd/select.rs f"], ..NONE }).is_empty(), "{code}");
+    }
+    // Files, caches and the session's own (writer-backed) flush are no stream.
+    let t = with("cmd/select.rs", "fn f(s: &mut S, file: File) { s.flush(); file.write_all(b\"\"); cache.flush(); }");
+    assert!(violations_of(&t, &NONE).is_empty());
+    assert_eq!(
+        violations_of(&clean_tree(), &Lists { writes: &["cmd/select.rs f"], ..NONE }),
+        ["WRITES_OUTSIDE_THE_WRITER: cmd/select.rs f writes no more: take it off"]
+    );
 }

@@ -9,7 +9,7 @@ use tegami::config::flags;
 #[test]
 fn man_page_is_current() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/tegami.8");
-    let want = flags::man_page();
+    let want = flags::man_page(&tegami::admin::usages());
     if std::env::var_os("TEGAMI_BLESS").is_some_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &want).unwrap();
@@ -23,7 +23,7 @@ fn man_page_is_current() {
 
 #[test]
 fn man_page_documents_every_flag() {
-    let page = flags::man_page();
+    let page = flags::man_page(&tegami::admin::usages());
     for f in flags::FLAGS {
         assert!(page.contains(&format!("\\-\\-{}", f.long.replace('-', "\\-"))), "--{} missing", f.long);
     }
@@ -34,7 +34,7 @@ fn help_flag_prints_the_table_help() {
     for flag in ["--help", "-h"] {
         let out = Command::new(env!("CARGO_BIN_EXE_tegami")).arg(flag).output().unwrap();
         assert!(out.status.success());
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), flags::help());
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), flags::help(&tegami::admin::usages()));
     }
     let out = Command::new(env!("CARGO_BIN_EXE_tegami")).arg("-V").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));

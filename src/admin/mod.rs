@@ -42,6 +42,11 @@ pub static SUBCOMMANDS: &[Subcommand] = &[
     Subcommand { name: "alias", synopsis: alias::SYNOPSIS, doc: alias::DOC, run: alias::run },
 ];
 
+/// The subcommands as `--help` and the man page show them, in order.
+pub fn usages() -> Vec<crate::config::flags::Usage> {
+    SUBCOMMANDS.iter().map(|s| crate::config::flags::Usage { synopsis: s.synopsis, doc: s.doc }).collect()
+}
+
 /// The subcommand named `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Subcommand> {
     SUBCOMMANDS.iter().find(|s| s.name == name)

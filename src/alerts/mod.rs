@@ -30,8 +30,7 @@ use std::thread;
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
 use parking_lot::Mutex;
 
-use crate::session::idle::Notifier;
-use crate::session::{Session, State};
+use crate::notifier::Notifier;
 use spool::Alert;
 
 /// What a session waits on: a flag the hub raises and the session's notifier.
@@ -240,19 +239,26 @@ impl Drop for Watch {
     }
 }
 
-/// Queues `* OK [ALERT] text` for each alert due in session `s` (none
-/// before login or after LOGOUT).
-pub fn report(s: &mut Session) {
-    if s.state == State::Logout {
-        return;
-    }
-    let Some(watch) = s.alerts.as_ref() else { return };
-    let alerts = watch.take();
-    let user = watch.user.clone();
-    for a in alerts {
-        log::error!("{} alert {} ({}) shown to {user}", s.tag(), a.id, a.target);
-        let text = if s.dialect().rev2 { a.text } else { seven_bit(&a.text) };
-        s.untagged(&format!("OK [ALERT] {text}"));
+/// An alert due in a session: what the log says of it and the text to
+/// send as `* OK [ALERT] text`. The session queues it; alerts know no
+/// session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// For the log: which alert, for whom, reaching which accounts.
+    pub log: String,
+    /// The text, fit for the session's dialect.
+    pub text: String,
+}
+
+impl Watch {
+    /// The alerts to show now (see [`Watch::take`]), their text in UTF-8
+    /// when `utf8` (IMAP4rev2 enabled), else 7-bit.
+    pub fn to_show(&self, utf8: bool) -> Vec<Shown> {
+        let shown = |a: Alert| Shown {
+            log: format!("alert {} ({}) shown to {}", a.id, a.target, self.user),
+            text: if utf8 { a.text } else { seven_bit(&a.text) },
+        };
+        self.take().into_iter().map(shown).collect()
     }
 }
 

@@ -28,7 +28,7 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
             s.flush()?;
             return Ok(Ok("IDLE terminated".into()));
         }
-        crate::alerts::report(s);
+        s.report_alerts();
         if s.writer.queued() > 0 {
             s.flush()?;
             last_sent = Instant::now();

@@ -353,7 +353,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         // watches), before the tagged reply.
         notify::report_changes(s, !seq_bound);
         // Alerts queued meanwhile (or before login, right after LOGIN).
-        crate::alerts::report(s);
+        s.report_alerts();
     }
     s.complete(&tag, outcome);
     Ok(())

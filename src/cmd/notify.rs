@@ -411,7 +411,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
                 statuses(s);
             }
         }
-        crate::alerts::report(s);
+        s.report_alerts();
         s.flush()?;
         if s.conn.buffered() > 0 || s.conn.get_mut().has_pending_input() {
             return Ok(());

@@ -450,8 +450,19 @@ fn synopsis(f: &Flag) -> String {
     s
 }
 
-/// The text of `--help`.
-pub fn help() -> String {
+/// An administration subcommand as `--help` and the man page show it; the
+/// binary passes the list (from `crate::admin`), so the flag table needs no
+/// knowledge of the subcommands.
+#[derive(Debug, Clone, Copy)]
+pub struct Usage {
+    /// Its usage line, after `tegami `.
+    pub synopsis: &'static str,
+    /// What it does, for the man page.
+    pub doc: &'static str,
+}
+
+/// The text of `--help`, ending with the administration `subcommands`.
+pub fn help(subcommands: &[Usage]) -> String {
     let mut s = format!(
         "tegami {}: an IMAP server for maildir folders\n\nUsage: tegami [OPTIONS]\n\nOptions:\n",
         env!("CARGO_PKG_VERSION")
@@ -463,9 +474,9 @@ pub fn help() -> String {
         }
         s.push('\n');
     }
-    if !crate::admin::SUBCOMMANDS.is_empty() {
+    if !subcommands.is_empty() {
         s.push_str("\nAdministration (run instead of the server):\n");
-        for sub in crate::admin::SUBCOMMANDS {
+        for sub in subcommands {
             s.push_str(&format!("  tegami {}\n", sub.synopsis));
         }
     }
@@ -481,8 +492,9 @@ fn roff_escape(s: &str) -> String {
     }
 }
 
-/// The man page `man/tegami.8`, generated from the table.
-pub fn man_page() -> String {
+/// The man page `man/tegami.8`, generated from the table and the
+/// administration `subcommands`.
+pub fn man_page(subcommands: &[Usage]) -> String {
     let mut s = String::new();
     s.push_str(".\\\" Generated from src/config/flags.rs; TEGAMI_BLESS=1 cargo test man_page rewrites it.\n");
     s.push_str(".TH TEGAMI 8\n.SH NAME\ntegami \\- IMAP server for maildir folders\n");
@@ -498,9 +510,9 @@ pub fn man_page() -> String {
         }
         s.push('\n');
     }
-    if !crate::admin::SUBCOMMANDS.is_empty() {
+    if !subcommands.is_empty() {
         s.push_str(".SH ADMINISTRATION\nThese run instead of the server when the first argument names them.\n");
-        for sub in crate::admin::SUBCOMMANDS {
+        for sub in subcommands {
             s.push_str(&format!(".TP\n.B tegami {}\n{}\n", roff_escape(sub.synopsis), roff_escape(sub.doc)));
         }
     }
@@ -514,7 +526,7 @@ mod tests {
 
     #[test]
     fn every_flag_is_in_the_help() {
-        let h = help();
+        let h = help(&[]);
         for f in FLAGS {
             assert!(h.contains(&format!("--{}", f.long)), "{}", f.long);
         }
@@ -522,6 +534,6 @@ mod tests {
 
     #[test]
     fn man_page_escapes_dashes() {
-        assert!(man_page().contains("\\-\\-max\\-channels"));
+        assert!(man_page(&[]).contains("\\-\\-max\\-channels"));
     }
 }

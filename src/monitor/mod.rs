@@ -19,8 +19,6 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::session::Session;
-
 /// Every session now running, and the statistics of the whole server.
 pub struct Registry {
     sessions: Mutex<BTreeMap<u64, Arc<Entry>>>,
@@ -272,20 +270,33 @@ impl Entry {
     }
 }
 
+/// What a session shows the monitor after each command: plain values the
+/// session fills in, so the monitor needs no knowledge of sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    /// Octets read from the client so far.
+    pub bytes_in: u64,
+    /// Failed LOGIN/AUTHENTICATE attempts so far.
+    pub failed_logins: u32,
+    /// The connection is encrypted (it may have become so by STARTTLS).
+    pub tls: bool,
+    /// The logged-in account.
+    pub account: Option<&'a str>,
+    /// The selected mailbox.
+    pub mailbox: Option<&'a str>,
+}
+
 /// Records what a session is doing after each command: account, mailbox,
 /// TLS, octets read, failed logins.
-pub fn observe(s: &Session) {
-    let e = &s.monitor;
+pub fn observe(e: &Handle, seen: Observed<'_>) {
     let stats = &registry().stats;
-    let bytes_in = s.conn.bytes_in;
-    let before = e.bytes_in.swap(bytes_in, Ordering::Relaxed);
-    stats.bytes_in.fetch_add(bytes_in.saturating_sub(before), Ordering::Relaxed);
-    let failed = s.failed_logins;
-    let seen = e.failed_seen.swap(failed, Ordering::Relaxed);
-    stats.failed_logins.fetch_add(u64::from(failed.saturating_sub(seen)), Ordering::Relaxed);
-    e.tls.store(s.is_tls(), Ordering::Relaxed);
-    let account = s.user.as_ref().map(|u| u.account.user.as_str());
-    let mailbox = s.view.as_ref().map(|v| v.name.as_str());
+    let before = e.bytes_in.swap(seen.bytes_in, Ordering::Relaxed);
+    stats.bytes_in.fetch_add(seen.bytes_in.saturating_sub(before), Ordering::Relaxed);
+    let failed = seen.failed_logins;
+    let counted = e.failed_seen.swap(failed, Ordering::Relaxed);
+    stats.failed_logins.fetch_add(u64::from(failed.saturating_sub(counted)), Ordering::Relaxed);
+    e.tls.store(seen.tls, Ordering::Relaxed);
+    let (account, mailbox) = (seen.account, seen.mailbox);
     let mut info = e.info.lock();
     if info.account.as_deref() != account {
         if account.is_some() && info.account.is_none() {

@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock, Weak};
 use parking_lot::Mutex;
 
 use crate::proto::notify::NotifySet;
-use crate::session::idle::Notifier;
+use crate::notifier::Notifier;
 use crate::store::{MailboxShared, Selection};
 
 /// Events one session may have waiting before its queue overflows.

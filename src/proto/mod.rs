@@ -10,4 +10,5 @@ pub mod response;
 pub mod section;
 pub mod sequence;
 pub mod untagged;
+pub mod url;
 pub use crate::mutf7 as utf7;

@@ -293,94 +293,37 @@ impl Session {
             if let Some(hook) = self.before_read {
                 hook(self)?;
             }
-            let mut took = None;
             let frame = self.read_frame(None)?;
-            let reply = match frame {
-                Frame::Literal { prefix, size, sync } => {
-                    log::debug!(
-                        "{} C: {} (literal streamed to the mailbox)",
-                        self.tag(),
-                        truncate(&String::from_utf8_lossy(&prefix))
-                    );
+            let took = match self.run_frame(frame)? {
+                Step::End => return Ok(()),
+                Step::Ran(took) => {
                     bad_in_a_row = 0;
-                    let _running = self.monitor.begin("APPEND");
-                    cmd::execute_streamed(self, prefix, size, sync)?;
+                    self.observed();
+                    took
+                }
+                Step::Refused(tag, response) => {
+                    self.observed();
+                    bad_in_a_row += 1;
+                    let tag = tag.unwrap_or_else(|| "*".into());
+                    if tag != "*" {
+                        self.writer.hide_tag_in_log(&tag);
+                    }
+                    self.complete(&tag, Err(response));
+                    let most =
+                        if self.state == State::NotAuthenticated { MAX_BAD_BEFORE_LOGIN } else { MAX_BAD_COMMANDS };
+                    if bad_in_a_row >= most {
+                        self.respond(Response::Bye("Too many invalid commands".into()));
+                        self.flush()?;
+                        self.conn.get_mut().linger();
+                        return Ok(());
+                    }
                     None
                 }
-                Frame::Closed => {
-                    log::trace!("{} [{}] client closed the connection", self.tag(), self.peer);
-                    return Ok(());
-                }
-                Frame::Garbage { why } => {
-                    log::warn!("{} [{}] not IMAP ({why}): closing", self.tag(), self.peer);
-                    self.respond(Response::Bye("This is an IMAP server: closing".into()));
-                    self.flush()?;
-                    // What the client still sends is read away (briefly), so
-                    // the close does not become a reset that loses the BYE.
-                    self.conn.get_mut().linger();
-                    return Ok(());
-                }
-                Frame::Rejected { tag, response } => {
-                    log::warn!("{} [{}] command refused: {response}", self.tag(), self.peer);
-                    let (word, text) = response.split_once(' ').unwrap_or(("BAD", &response));
-                    let text = text.to_string();
-                    Some((tag, if word == "NO" { Reply::No(text) } else { Reply::Bad(text) }))
-                }
-                Frame::Fatal { tag, response } => {
-                    log::warn!("{} [{}] command refused, closing: {response}", self.tag(), self.peer);
-                    let tag = tag.unwrap_or_else(|| "*".into());
-                    let (word, text) = response.split_once(' ').unwrap_or(("BAD", &response));
-                    let text = text.to_string();
-                    self.complete(&tag, Err(if word == "NO" { Reply::No(text) } else { Reply::Bad(text) }));
-                    self.respond(Response::Bye("Command too large for an unauthenticated connection".into()));
-                    self.flush()?;
-                    self.conn.get_mut().linger();
-                    return Ok(());
-                }
-                Frame::Command(bytes) => {
-                    let parsed = parse_command(&bytes);
-                    // A line that does not parse is not logged: it may be a
-                    // password a confused client sent on a line of its own.
-                    let shown = match &parsed {
-                        Ok(_) => cmd::masked_for_log(&bytes),
-                        Err(_) => format!("(a command that does not parse, {} octets)", bytes.len()),
-                    };
-                    log::debug!("{} C: {}", self.tag(), truncate(&shown));
-                    match parsed {
-                        Ok(command) => {
-                            bad_in_a_row = 0;
-                            let started = std::time::Instant::now();
-                            cmd::execute(self, command)?;
-                            took = Some(started.elapsed());
-                            None
-                        }
-                        Err(e) => {
-                            log::warn!("{} [{}] bad command: {}", self.tag(), self.peer, e.message);
-                            Some((e.tag, Reply::Bad(e.message)))
-                        }
-                    }
-                }
             };
-            crate::monitor::observe(self);
-            if let Some((tag, response)) = reply {
-                bad_in_a_row += 1;
-                let tag = tag.unwrap_or_else(|| "*".into());
-                if tag != "*" {
-                    self.writer.hide_tag_in_log(&tag);
-                }
-                self.complete(&tag, Err(response));
-                let most = if self.state == State::NotAuthenticated { MAX_BAD_BEFORE_LOGIN } else { MAX_BAD_COMMANDS };
-                if bad_in_a_row >= most {
-                    self.respond(Response::Bye("Too many invalid commands".into()));
-                    self.flush()?;
-                    self.conn.get_mut().linger();
-                    return Ok(());
-                }
-            }
             self.flush()?;
             // After the answer is out, so the client does not wait for it:
             // memory a long command used goes back to the system.
-            if let Some(took) = took.take() {
+            if let Some(took) = took {
                 crate::store::memory::after_command(took);
             }
             // A whole-mailbox FETCH queues up to FETCH's flush size at a
@@ -388,6 +331,83 @@ impl Session {
             self.writer.shrink(OUT_KEEP);
         }
         Ok(())
+    }
+
+    /// Carries out what the reader framed: a command, a streamed APPEND, or
+    /// the end of the connection.
+    fn run_frame(&mut self, frame: Frame) -> io::Result<Step> {
+        match frame {
+            Frame::Literal { prefix, size, sync } => {
+                let shown = truncate(&String::from_utf8_lossy(&prefix));
+                log::debug!("{} C: {shown} (literal streamed to the mailbox)", self.tag());
+                let _running = self.monitor.begin("APPEND");
+                cmd::execute_streamed(self, prefix, size, sync)?;
+                Ok(Step::Ran(None))
+            }
+            Frame::Closed => {
+                log::trace!("{} [{}] client closed the connection", self.tag(), self.peer);
+                Ok(Step::End)
+            }
+            Frame::Garbage { why } => {
+                log::warn!("{} [{}] not IMAP ({why}): closing", self.tag(), self.peer);
+                self.respond(Response::Bye("This is an IMAP server: closing".into()));
+                self.flush()?;
+                // What the client still sends is read away (briefly), so
+                // the close does not become a reset that loses the BYE.
+                self.conn.get_mut().linger();
+                Ok(Step::End)
+            }
+            Frame::Rejected { tag, response } => {
+                log::warn!("{} [{}] command refused: {response}", self.tag(), self.peer);
+                Ok(Step::Refused(tag, refusal(&response)))
+            }
+            Frame::Fatal { tag, response } => {
+                log::warn!("{} [{}] command refused, closing: {response}", self.tag(), self.peer);
+                let tag = tag.unwrap_or_else(|| "*".into());
+                self.complete(&tag, Err(refusal(&response)));
+                self.respond(Response::Bye("Command too large for an unauthenticated connection".into()));
+                self.flush()?;
+                self.conn.get_mut().linger();
+                Ok(Step::End)
+            }
+            Frame::Command(bytes) => self.run_command(&bytes),
+        }
+    }
+
+    /// Parses and runs one complete command.
+    fn run_command(&mut self, bytes: &[u8]) -> io::Result<Step> {
+        let parsed = parse_command(bytes);
+        // A line that does not parse is not logged: it may be a password a
+        // confused client sent on a line of its own.
+        let shown = match &parsed {
+            Ok(_) => cmd::masked_for_log(bytes),
+            Err(_) => format!("(a command that does not parse, {} octets)", bytes.len()),
+        };
+        log::debug!("{} C: {}", self.tag(), truncate(&shown));
+        match parsed {
+            Ok(command) => {
+                let started = std::time::Instant::now();
+                cmd::execute(self, command)?;
+                Ok(Step::Ran(Some(started.elapsed())))
+            }
+            Err(e) => {
+                log::warn!("{} [{}] bad command: {}", self.tag(), self.peer, e.message);
+                Ok(Step::Refused(e.tag, Reply::Bad(e.message)))
+            }
+        }
+    }
+
+    /// Hands the monitor what it shows of this session (see
+    /// `crate::monitor::Observed`).
+    fn observed(&self) {
+        let seen = crate::monitor::Observed {
+            bytes_in: self.conn.bytes_in,
+            failed_logins: self.failed_logins,
+            tls: self.is_tls(),
+            account: self.user.as_ref().map(|u| u.account.user.as_str()),
+            mailbox: self.view.as_ref().map(|v| v.name.as_str()),
+        };
+        crate::monitor::observe(&self.monitor, seen);
     }
 
     /// The reader's limits from the configuration.
@@ -514,6 +534,19 @@ impl Session {
         }
     }
 
+    /// Queues `* OK [ALERT] text` for each alert due (none before login
+    /// or after LOGOUT); `crate::alerts` says which.
+    pub fn report_alerts(&mut self) {
+        if self.state == State::Logout {
+            return;
+        }
+        let Some(watch) = self.alerts.as_ref() else { return };
+        for a in watch.to_show(self.dialect().rev2) {
+            log::error!("{} {}", self.tag(), a.log);
+            self.respond(Response::Condition(Status::Ok, format!("[ALERT] {}", a.text)));
+        }
+    }
+
     /// Queues untagged responses for changes others made to the selected
     /// mailbox. `expunge_ok` is false during FETCH, STORE and SEARCH
     /// (RFC 3501 7.4.1), when sequence numbers must not shift.
@@ -543,6 +576,28 @@ impl Session {
             return vec![Response::Bye("Mailbox UIDVALIDITY changed".into())];
         }
         view.update(expunge_ok)
+    }
+}
+
+/// How a frame went, for the command loop.
+enum Step {
+    /// The connection ends (closed, not IMAP, or refused for good).
+    End,
+    /// A command ran; how long it took when it was parsed in memory.
+    Ran(Option<std::time::Duration>),
+    /// The reader or parser refused a command (with its tag, if read).
+    Refused(Option<String>, Reply),
+}
+
+/// The reply to a command the reader refused: its text is `NO ...` or
+/// `BAD ...`.
+fn refusal(response: &str) -> Reply {
+    let (word, text) = response.split_once(' ').unwrap_or(("BAD", response));
+    let text = text.to_string();
+    if word == "NO" {
+        Reply::No(text)
+    } else {
+        Reply::Bad(text)
     }
 }
 

@@ -12,8 +12,8 @@ pub mod keys;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::cmd::catenate::{parse_url, PartUrl};
 use crate::proto::datetime::days_from_civil;
+use crate::proto::url::{parse_url, PartUrl};
 
 /// Who may fetch an authorized URL (RFC 4467 section 3).
 #[derive(Clone, Debug, PartialEq, Eq)]
