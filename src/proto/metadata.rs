@@ -1,7 +1,7 @@
 //! GETMETADATA and SETMETADATA (RFC 5464 section 4) as typed commands, and
 //! the entry name rules of its section 3.2.
 
-use crate::proto::command::Mailbox;
+use crate::proto::args::Mailbox;
 
 /// Longest entry name accepted, in octets: deep or long names are refused
 /// before any storage sees them.
