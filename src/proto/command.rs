@@ -5,8 +5,10 @@
 
 pub use crate::proto::args::{FetchAttr, Flag, Mailbox};
 use crate::proto::datetime::DateTime;
+use crate::proto::metadata::MetadataCommand;
 pub use crate::proto::search_key::{ModSeqEntry, SearchKey, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm};
 use crate::proto::sequence::SequenceSet;
+use crate::proto::table::CommandKind;
 
 /// One tagged command.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -508,7 +510,7 @@ pub enum CommandBody {
         mailbox: Mailbox,
     },
     /// `GETMETADATA` or `SETMETADATA` (RFC 5464)
-    Metadata(crate::proto::metadata::MetadataCommand),
+    Metadata(MetadataCommand),
     /// `NOTIFY SET ...` or `NOTIFY NONE` (`None`) (RFC 5465)
     Notify(Option<crate::proto::notify::NotifySet>),
     /// `CANCELUPDATE "tag" ...` (RFC 5267 4.3.5)
@@ -519,71 +521,71 @@ pub enum CommandBody {
 }
 
 impl CommandBody {
-    /// The command's name as a command table would key it (`UID` forms
-    /// give `UID FETCH` etc.).
-    pub fn name(&self) -> &'static str {
+    /// The command's entry in the command table (`UID` forms have their own).
+    pub fn kind(&self) -> CommandKind {
         use CommandBody::*;
+        use CommandKind as K;
+        let uid_form = |uid: bool, plain: CommandKind, with_uid: CommandKind| if uid { with_uid } else { plain };
         match self {
-            Capability => "CAPABILITY",
-            Noop => "NOOP",
-            Logout => "LOGOUT",
-            StartTls => "STARTTLS",
-            Authenticate { .. } => "AUTHENTICATE",
-            Login { .. } => "LOGIN",
-            Select { .. } => "SELECT",
-            Examine { .. } => "EXAMINE",
-            Create { .. } => "CREATE",
-            Delete { .. } => "DELETE",
-            Rename { .. } => "RENAME",
-            Subscribe { .. } => "SUBSCRIBE",
-            Unsubscribe { .. } => "UNSUBSCRIBE",
-            List(_) => "LIST",
-            Lsub { .. } => "LSUB",
-            Status { .. } => "STATUS",
-            Append { .. } => "APPEND",
-            Idle => "IDLE",
-            Check => "CHECK",
-            Close => "CLOSE",
-            Unselect => "UNSELECT",
-            Expunge { uids: None } => "EXPUNGE",
-            Expunge { uids: Some(_) } => "UID EXPUNGE",
-            Namespace => "NAMESPACE",
-            Enable { .. } => "ENABLE",
-            Id { .. } => "ID",
-            Compress { .. } => "COMPRESS",
-            Search { uid: false, .. } => "SEARCH",
-            Search { uid: true, .. } => "UID SEARCH",
-            Fetch { uid: false, .. } => "FETCH",
-            Fetch { uid: true, .. } => "UID FETCH",
-            Store { uid: false, .. } => "STORE",
-            Store { uid: true, .. } => "UID STORE",
-            Copy { uid: false, .. } => "COPY",
-            Copy { uid: true, .. } => "UID COPY",
-            Move { uid: false, .. } => "MOVE",
-            Move { uid: true, .. } => "UID MOVE",
-            Sort { uid: false, .. } => "SORT",
-            Sort { uid: true, .. } => "UID SORT",
-            Thread { uid: false, .. } => "THREAD",
-            Thread { uid: true, .. } => "UID THREAD",
-            GetQuota { .. } => "GETQUOTA",
-            GetQuotaRoot { .. } => "GETQUOTAROOT",
-            SetQuota { .. } => "SETQUOTA",
-            GetAcl { .. } => "GETACL",
-            SetAcl { .. } => "SETACL",
-            DeleteAcl { .. } => "DELETEACL",
-            ListRights { .. } => "LISTRIGHTS",
-            MyRights { .. } => "MYRIGHTS",
-            CancelUpdate { .. } => "CANCELUPDATE",
-            Notify(_) => "NOTIFY",
-            Metadata(m) => m.name(),
-            GenUrlAuth { .. } => "GENURLAUTH",
-            ResetKey { .. } => "RESETKEY",
-            UrlFetch { .. } => "URLFETCH",
+            Capability => K::Capability,
+            Noop => K::Noop,
+            Logout => K::Logout,
+            StartTls => K::StartTls,
+            Authenticate { .. } => K::Authenticate,
+            Login { .. } => K::Login,
+            Select { .. } => K::Select,
+            Examine { .. } => K::Examine,
+            Create { .. } => K::Create,
+            Delete { .. } => K::Delete,
+            Rename { .. } => K::Rename,
+            Subscribe { .. } => K::Subscribe,
+            Unsubscribe { .. } => K::Unsubscribe,
+            List(_) => K::List,
+            Lsub { .. } => K::Lsub,
+            Status { .. } => K::Status,
+            Append { .. } => K::Append,
+            Idle => K::Idle,
+            Check => K::Check,
+            Close => K::Close,
+            Unselect => K::Unselect,
+            Expunge { uids } => uid_form(uids.is_some(), K::Expunge, K::UidExpunge),
+            Namespace => K::Namespace,
+            Enable { .. } => K::Enable,
+            Id { .. } => K::Id,
+            Compress { .. } => K::Compress,
+            Search { uid, .. } => uid_form(*uid, K::Search, K::UidSearch),
+            Fetch { uid, .. } => uid_form(*uid, K::Fetch, K::UidFetch),
+            Store { uid, .. } => uid_form(*uid, K::Store, K::UidStore),
+            Copy { uid, .. } => uid_form(*uid, K::Copy, K::UidCopy),
+            Move { uid, .. } => uid_form(*uid, K::Move, K::UidMove),
+            Sort { uid, .. } => uid_form(*uid, K::Sort, K::UidSort),
+            Thread { uid, .. } => uid_form(*uid, K::Thread, K::UidThread),
+            GetQuota { .. } => K::GetQuota,
+            GetQuotaRoot { .. } => K::GetQuotaRoot,
+            SetQuota { .. } => K::SetQuota,
+            GetAcl { .. } => K::GetAcl,
+            SetAcl { .. } => K::SetAcl,
+            DeleteAcl { .. } => K::DeleteAcl,
+            ListRights { .. } => K::ListRights,
+            MyRights { .. } => K::MyRights,
+            CancelUpdate { .. } => K::CancelUpdate,
+            Notify(_) => K::Notify,
+            Metadata(MetadataCommand::Get { .. }) => K::GetMetadata,
+            Metadata(MetadataCommand::Set { .. }) => K::SetMetadata,
+            GenUrlAuth { .. } => K::GenUrlAuth,
+            ResetKey { .. } => K::ResetKey,
+            UrlFetch { .. } => K::UrlFetch,
         }
+    }
+
+    /// The command's name, from the command table (`UID` forms give
+    /// `UID FETCH` etc.).
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 
     /// True for the `UID` forms (whose sets are UIDs, not sequence numbers).
     pub fn is_uid(&self) -> bool {
-        self.name().starts_with("UID ")
+        self.kind().is_uid()
     }
 }
