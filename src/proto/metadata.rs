@@ -41,16 +41,6 @@ pub enum MetadataCommand {
     },
 }
 
-impl MetadataCommand {
-    /// The command table's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            MetadataCommand::Get { .. } => "GETMETADATA",
-            MetadataCommand::Set { .. } => "SETMETADATA",
-        }
-    }
-}
-
 /// Checks an entry name (RFC 5464 3.2): a slash-separated path under
 /// `/private` or `/shared`, without `*`, `%`, controls, `//` or a final
 /// `/`; returned lowercased, since entry names are case-insensitive.
