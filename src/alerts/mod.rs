@@ -252,7 +252,8 @@ pub fn report(s: &mut Session) {
     for a in alerts {
         log::error!("{} alert {} ({}) shown to {user}", s.tag(), a.id, a.target);
         let text = if s.dialect().rev2 { a.text } else { seven_bit(&a.text) };
-        s.untagged(&format!("OK [ALERT] {text}"));
+        let alert = crate::proto::response::Reply::ok_code(crate::proto::response::Code::Alert, text);
+        s.respond(crate::proto::untagged::Response::Condition(alert));
     }
 }
 

@@ -75,7 +75,7 @@ fn list_response(lsub: bool, attributes: Vec<String>, name: String) -> Response 
 pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     if cmd.patterns.len() == 1 && cmd.patterns[0].is_empty() {
         // RFC 3501: an empty pattern asks for the delimiter and root.
-        s.untagged("LIST (\\Noselect) \"/\" \"\"");
+        s.respond(list_response(false, vec!["\\Noselect".into()], String::new()));
         return Ok("LIST completed".into());
     }
     let d = s.dialect();

@@ -223,8 +223,8 @@ pub fn lookup(name: &str) -> Option<&'static Spec> {
 
 pub use crate::proto::response::Reply;
 
-/// What a handler returns: the text of the tagged OK, or the NO/BAD.
-pub type Outcome = Result<String, Reply>;
+/// What a handler returns: the tagged OK, or the NO/BAD.
+pub type Outcome = Result<Reply, Reply>;
 
 /// Why a command is not valid in the session's state.
 fn wrong_state(s: &Session, spec: &Spec) -> Reply {

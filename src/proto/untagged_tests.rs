@@ -1,4 +1,5 @@
 use super::*;
+use crate::proto::response::Code;
 
 fn text(r: &Response, d: Dialect) -> String {
     let mut v = Vec::new();
@@ -99,13 +100,13 @@ fn search_or_esearch() {
 #[test]
 fn tagged_continuation_and_conditions() {
     assert_eq!(
-        text(&Response::Tagged("a1".into(), Status::No, "[TRYCREATE] No".into()), REV2),
+        text(&Response::Tagged("a1".into(), Reply::no(Code::TryCreate, "No")), REV2),
         "a1 NO [TRYCREATE] No\r\n"
     );
     assert_eq!(text(&Response::Continuation("idling".into()), REV1), "+ idling\r\n");
-    assert_eq!(text(&Response::Condition(Status::Bad, "x".into()), REV1), "* BAD x\r\n");
+    assert_eq!(text(&Response::Condition(Reply::bad("x")), REV1), "* BAD x\r\n");
     assert_eq!(text(&Response::Enabled(vec![]), REV1), "* ENABLED\r\n");
     assert_eq!(text(&Response::Enabled(vec!["IMAP4rev2".into()]), REV1), "* ENABLED IMAP4rev2\r\n");
-    assert_eq!(text(&Response::Raw(b"ID NIL".to_vec()), REV1), "* ID NIL\r\n");
+    assert_eq!(text(&Response::Id(&[("name", "tegami")]), REV1), "* ID (\"name\" \"tegami\")\r\n");
     assert_eq!(text(&Response::Bye("Logging out".into()), REV2), "* BYE Logging out\r\n");
 }

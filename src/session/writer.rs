@@ -5,6 +5,7 @@
 
 use std::io::{self, IoSlice, Write};
 
+use crate::proto::response::Reply;
 use crate::proto::untagged::{Dialect, Response};
 
 /// Queued output and what the session negotiated.
@@ -31,10 +32,12 @@ impl Writer {
         self.hidden_tag = Some(tag.to_string());
     }
 
-    /// Queues raw untagged data: `* `, the bytes, CRLF.
-    pub fn untagged_raw(&mut self, text: &[u8]) {
-        self.out.extend_from_slice(b"* ");
-        self.out.extend_from_slice(text);
+    /// Queues the tagged completion `tag OK|NO|BAD [code] text`, rendered
+    /// straight into the queue (no `Response` built for it).
+    pub fn tagged(&mut self, tag: &str, reply: &Reply) {
+        self.out.extend_from_slice(tag.as_bytes());
+        self.out.push(b' ');
+        reply.render(&mut self.out);
         self.out.extend_from_slice(b"\r\n");
     }
 
