@@ -168,50 +168,16 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                 break Err(store_error(e));
             }
         }
-        let frame = match s.read_frame(Some(next.head.clone()))? {
-            Frame::Command(rest) if next.utf8 => close_utf8(&next.head, rest).map(Frame::Command),
-            Frame::Literal { prefix: p, size: n, sync: y } if next.utf8 => {
-                let closed = close_utf8(&next.head, p);
-                if closed.is_err() && !y {
-                    // Refused: the octets come anyway.
-                    s.conn.skip_literal(n)?;
-                }
-                closed.map(|p| Frame::Literal { prefix: p, size: n, sync: y })
-            }
-            f => Ok(f),
-        };
-        let frame = match frame {
+        let frame = match next_frame(s, &next)? {
             Ok(f) => f,
             Err(r) => break Err(r),
         };
         match frame {
             Frame::Command(rest) if rest == next.head => break Ok(()),
-            Frame::Command(rest) => {
-                // More messages, all small enough to have been read inline.
-                let messages = match parse_command(&rest) {
-                    Ok(Command { body: CommandBody::Append { messages, .. }, .. }) => messages,
-                    Ok(_) => break Err(Reply::bad("Expected APPEND")),
-                    Err(e) => break Err(Reply::bad(e.message)),
-                };
-                let messages = match super::catenate::assemble(s, messages, s.shared.config.max_literal) {
-                    Ok(m) => m,
-                    Err(r) => break Err(r),
-                };
-                let total = messages.iter().map(|m| m.data.len() as u64).sum();
-                if let Err(e) = next.quota.check(total, messages.len() as u64) {
-                    break Err(store_error(e));
-                }
-                for m in &messages {
-                    match append_one(s, &next.mailbox, &next.quota, next.mask, &next.name, m) {
-                        Ok((v, uid)) => {
-                            validity = v;
-                            uids.push(uid);
-                        }
-                        Err(r) => return finish(s, &tag, Err(r)),
-                    }
-                }
-                break Ok(());
-            }
+            Frame::Command(rest) => match append_rest(s, &next, &rest, &mut uids, &mut validity) {
+                Ok(done) => break done,
+                Err(r) => return finish(s, &tag, Err(r)),
+            },
             Frame::Literal { prefix: p, size: n, sync: y } => {
                 (prefix, size, sync) = (p, n, y);
             }
@@ -234,6 +200,55 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
     }
     let outcome = result.map(|()| Reply::ok_code(Code::AppendUid(validity, uids), "APPEND completed"));
     finish(s, &tag, outcome)
+}
+
+/// The frame after a streamed literal; for RFC 6855's `UTF8 (~{n})` the
+/// `)` that closes it is taken off first (`Err` when it is missing).
+fn next_frame(s: &mut Session, next: &Next) -> io::Result<Result<Frame, Reply>> {
+    Ok(match s.read_frame(Some(next.head.clone()))? {
+        Frame::Command(rest) if next.utf8 => close_utf8(&next.head, rest).map(Frame::Command),
+        Frame::Literal { prefix: p, size: n, sync: y } if next.utf8 => {
+            let closed = close_utf8(&next.head, p);
+            if closed.is_err() && !y {
+                // Refused: the octets come anyway.
+                s.conn.skip_literal(n)?;
+            }
+            closed.map(|p| Frame::Literal { prefix: p, size: n, sync: y })
+        }
+        f => Ok(f),
+    })
+}
+
+/// The end of a streamed MULTIAPPEND: more messages, all small enough to
+/// have been read inline (`rest` is the whole command again). `Ok` is the
+/// command's outcome, a refusal undoing what it stored; `Err` is a
+/// message the store refused, which ends the command at once.
+fn append_rest(
+    s: &mut Session,
+    next: &Next,
+    rest: &[u8],
+    uids: &mut Vec<u32>,
+    validity: &mut u32,
+) -> Result<Result<(), Reply>, Reply> {
+    let messages = match parse_command(rest) {
+        Ok(Command { body: CommandBody::Append { messages, .. }, .. }) => messages,
+        Ok(_) => return Ok(Err(Reply::bad("Expected APPEND"))),
+        Err(e) => return Ok(Err(Reply::bad(e.message))),
+    };
+    let messages = match super::catenate::assemble(s, messages, s.shared.config.max_literal) {
+        Ok(m) => m,
+        Err(r) => return Ok(Err(r)),
+    };
+    let total = messages.iter().map(|m| m.data.len() as u64).sum();
+    if let Err(e) = next.quota.check(total, messages.len() as u64) {
+        return Ok(Err(store_error(e)));
+    }
+    for m in &messages {
+        let (v, uid) = append_one(s, &next.mailbox, &next.quota, next.mask, &next.name, m)?;
+        *validity = v;
+        uids.push(uid);
+    }
+    Ok(Ok(()))
 }
 
 /// Removes the messages a refused MULTIAPPEND had stored already.
