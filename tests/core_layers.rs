@@ -257,7 +257,6 @@ const HANDLERS_CALLING_HANDLERS: &[Edge] = &[
     // Shared helpers that live in one handler and serve others (mailbox
     // opening, LIST's and STATUS's items, the SEARCH program, COPY's
     // APPEND path): to the mail layer (Build 3).
-    ("copy", "append"),
     ("fetch", "select"),
     ("list", "status"),
     ("search", "select"),

@@ -6,7 +6,7 @@ use super::resolve::{self, Target};
 use super::{Outcome, Reply};
 use crate::acl::{self, Acl, Right};
 use crate::proto::command::Mailbox;
-use crate::proto::response::write_astring;
+use crate::proto::untagged::Response;
 use crate::session::Session;
 use crate::store::StoreError;
 
@@ -22,7 +22,7 @@ fn administered(s: &Session, mailbox: &Mailbox) -> Result<Target, Reply> {
 }
 
 fn text(raw: &[u8], what: &str) -> Result<String, Reply> {
-    String::from_utf8(raw.to_vec()).map_err(|_| Reply::Bad(format!("Invalid {what}: not UTF-8")))
+    String::from_utf8(raw.to_vec()).map_err(|_| Reply::bad(format!("Invalid {what}: not UTF-8")))
 }
 
 fn current(t: &Target) -> Result<Acl, Reply> {
@@ -42,14 +42,14 @@ fn save(s: &Session, t: &Target, acl: &Acl) -> Result<(), Reply> {
 
 fn identifier(t: &Target, raw: &[u8]) -> Result<(bool, acl::Who), Reply> {
     let id = text(raw, "identifier")?;
-    acl::identifier(&id, &t.owner.user).map_err(|e| Reply::Bad(format!("Invalid identifier: {e}")))
+    acl::identifier(&id, &t.owner.user).map_err(|e| Reply::bad(format!("Invalid identifier: {e}")))
 }
 
 /// SETACL (RFC 4314 3.1), with `+`/`-` modifiers.
 pub fn setacl(s: &mut Session, mailbox: &Mailbox, id: &[u8], rights: &[u8]) -> Outcome {
     let t = administered(s, mailbox)?;
     let (negative, who) = identifier(&t, id)?;
-    let change = acl::change(&text(rights, "rights")?).map_err(|e| Reply::Bad(format!("Invalid rights: {e}")))?;
+    let change = acl::change(&text(rights, "rights")?).map_err(|e| Reply::bad(format!("Invalid rights: {e}")))?;
     let mut acl = current(&t)?;
     acl.apply(negative, &who, Some(change));
     save(s, &t, &acl)?;
@@ -70,23 +70,16 @@ pub fn deleteacl(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
 pub fn getacl(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let t = administered(s, mailbox)?;
     let acl = current(&t)?;
-    let mut line = b"ACL ".to_vec();
-    crate::proto::untagged::write_mailbox(&s.dialect(), &mut line, &t.display);
+    let mut entries = Vec::new();
     if !acl.entries.iter().any(|e| e.who == acl::Who::Owner && !e.negative) {
         // The owner's implicit rights, first, so clients show them.
         let rights = acl::rights_of(Some(&acl), &t.owner.user, true);
-        line.push(b' ');
-        write_astring(&mut line, t.owner.user.as_bytes());
-        line.push(b' ');
-        write_astring(&mut line, rights.wire().as_bytes());
+        entries.push((t.owner.user.clone(), rights.wire()));
     }
     for e in acl.entries.iter().filter(|e| !matches!(e.who, acl::Who::Other(_))) {
-        line.push(b' ');
-        write_astring(&mut line, e.imap_identifier(&t.owner.user).as_bytes());
-        line.push(b' ');
-        write_astring(&mut line, e.rights.wire().as_bytes());
+        entries.push((e.imap_identifier(&t.owner.user), e.rights.wire()));
     }
-    s.untagged_bytes(&line);
+    s.respond(Response::Acl { mailbox: t.display.clone(), entries });
     Ok("GETACL completed".into())
 }
 
@@ -95,13 +88,8 @@ pub fn getacl(s: &mut Session, mailbox: &Mailbox) -> Outcome {
 pub fn listrights(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
     let t = administered(s, mailbox)?;
     let (_, who) = identifier(&t, id)?;
-    let mut line = b"LISTRIGHTS ".to_vec();
-    crate::proto::untagged::write_mailbox(&s.dialect(), &mut line, &t.display);
-    line.push(b' ');
-    write_astring(&mut line, id);
-    let rest = if who == acl::Who::Owner { " la r s w i p k x t e" } else { " \"\" l r s w i p k x t e a" };
-    line.extend_from_slice(rest.as_bytes());
-    s.untagged_bytes(&line);
+    let owner = who == acl::Who::Owner;
+    s.respond(Response::ListRights { mailbox: t.display.clone(), identifier: id.to_vec(), owner });
     Ok("LISTRIGHTS completed".into())
 }
 
@@ -112,10 +100,6 @@ pub fn myrights(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     if !t.rights.has(Right::Lookup) || !t.exists() {
         return Err(resolve::nonexistent(&name));
     }
-    let mut line = b"MYRIGHTS ".to_vec();
-    crate::proto::untagged::write_mailbox(&s.dialect(), &mut line, &t.display);
-    line.push(b' ');
-    write_astring(&mut line, t.rights.wire().as_bytes());
-    s.untagged_bytes(&line);
+    s.respond(Response::MyRights { mailbox: t.display.clone(), rights: t.rights.wire() });
     Ok("MYRIGHTS completed".into())
 }

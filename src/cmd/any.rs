@@ -1,20 +1,19 @@
 //! Commands valid in any state: CAPABILITY, LOGOUT, ID; and ENABLE.
 
 use super::Outcome;
-use crate::proto::response::write_quoted_lossy;
 use crate::proto::untagged::Response;
 use crate::session::{Session, State};
 
 /// CAPABILITY (RFC 3501 6.1.1).
 pub fn capability(s: &mut Session) -> Outcome {
     let caps = super::capabilities(s);
-    s.untagged(&format!("CAPABILITY {caps}"));
+    s.respond(Response::Capability(caps));
     Ok("CAPABILITY completed".into())
 }
 
 /// LOGOUT (RFC 3501 6.1.3): BYE first, then the tagged OK.
 pub fn logout(s: &mut Session) -> Outcome {
-    s.untagged("BYE Logging out");
+    s.respond(Response::Bye("Logging out".into()));
     if let Some(u) = &s.user {
         log::error!("{} [{}] logout {}", s.tag(), s.peer, u.account.user);
     }
@@ -36,17 +35,7 @@ pub fn id(s: &mut Session, params: IdParams) -> Outcome {
             .collect();
         log::debug!("{} client ID: {}", s.tag(), said.join(", "));
     }
-    let mut line = b"ID (".to_vec();
-    for (i, (k, v)) in [("name", "tegami"), ("version", env!("CARGO_PKG_VERSION"))].iter().enumerate() {
-        if i > 0 {
-            line.push(b' ');
-        }
-        write_quoted_lossy(&mut line, k.as_bytes());
-        line.push(b' ');
-        write_quoted_lossy(&mut line, v.as_bytes());
-    }
-    line.push(b')');
-    s.untagged_bytes(&line);
+    s.respond(Response::Id(&[("name", "tegami"), ("version", env!("CARGO_PKG_VERSION"))]));
     Ok("ID completed".into())
 }
 
@@ -83,6 +72,6 @@ pub fn enable(s: &mut Session, capabilities: Vec<String>) -> Outcome {
 /// NAMESPACE (RFC 2342): the personal namespace, other users' mailboxes
 /// under `~user/`, and the public ones (the account `public`) under `~public/`.
 pub fn namespace(s: &mut Session) -> Outcome {
-    s.untagged("NAMESPACE ((\"\" \"/\")) ((\"~\" \"/\")) ((\"~public/\" \"/\"))");
+    s.respond(Response::Namespace);
     Ok("NAMESPACE completed".into())
 }

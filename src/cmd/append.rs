@@ -12,7 +12,7 @@ use super::{Outcome, Reply};
 use crate::proto::command::{AppendMessage, Command, CommandBody, Mailbox};
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{tag_of, Frame};
-use crate::proto::response::write_astring;
+use crate::proto::response::{write_astring, Code, Status};
 use crate::quota::AccountQuota;
 use crate::session::Session;
 use crate::store::MailboxShared;
@@ -32,7 +32,7 @@ pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) 
         uidvalidity = v;
         uids.push(uid);
     }
-    Ok(format!("[APPENDUID {uidvalidity} {}] APPEND completed", uid_set(&uids)))
+    Ok(Reply::ok_code(Code::AppendUid(uidvalidity, uids), "APPEND completed"))
 }
 
 /// What a streamed APPEND has parsed of its next message.
@@ -71,7 +71,7 @@ fn without_utf8(prefix: &[u8]) -> Option<Vec<u8>> {
 fn close_utf8(head: &[u8], bytes: Vec<u8>) -> Result<Vec<u8>, Reply> {
     match bytes.strip_prefix(head).and_then(|r| r.strip_prefix(b")")) {
         Some(rest) => Ok([head, rest].concat()),
-        None => Err(Reply::Bad("Expected a closing parenthesis after the UTF8 message (RFC 6855 section 4)".into())),
+        None => Err(Reply::bad("Expected a closing parenthesis after the UTF8 message (RFC 6855 section 4)")),
     }
 }
 
@@ -94,16 +94,16 @@ fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
 fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
     let plain = without_utf8(prefix);
     let utf8 = plain.is_some();
-    let cmd = parse_command(&probe(plain.as_deref().unwrap_or(prefix))).map_err(|e| Reply::Bad(e.message))?;
+    let cmd = parse_command(&probe(plain.as_deref().unwrap_or(prefix))).map_err(|e| Reply::bad(e.message))?;
     if !matches!(s.state, crate::session::State::Authenticated | crate::session::State::Selected) {
-        return Err(Reply::Bad("APPEND needs a logged-in session: LOGIN first".into()));
+        return Err(Reply::bad("APPEND needs a logged-in session: LOGIN first"));
     }
     let CommandBody::Append { mailbox, mut messages } = cmd.body else {
-        return Err(Reply::Bad("Expected APPEND".into()));
+        return Err(Reply::bad("Expected APPEND"));
     };
     let name = names::decode_for(&s.dialect(), &mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
-    let last = messages.pop().ok_or_else(|| Reply::Bad("APPEND without a message".into()))?;
+    let last = messages.pop().ok_or_else(|| Reply::bad("APPEND without a message"))?;
     let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
@@ -168,56 +168,22 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
                 break Err(store_error(e));
             }
         }
-        let frame = match s.read_frame(Some(next.head.clone()))? {
-            Frame::Command(rest) if next.utf8 => close_utf8(&next.head, rest).map(Frame::Command),
-            Frame::Literal { prefix: p, size: n, sync: y } if next.utf8 => {
-                let closed = close_utf8(&next.head, p);
-                if closed.is_err() && !y {
-                    // Refused: the octets come anyway.
-                    s.conn.skip_literal(n)?;
-                }
-                closed.map(|p| Frame::Literal { prefix: p, size: n, sync: y })
-            }
-            f => Ok(f),
-        };
-        let frame = match frame {
+        let frame = match next_frame(s, &next)? {
             Ok(f) => f,
             Err(r) => break Err(r),
         };
         match frame {
             Frame::Command(rest) if rest == next.head => break Ok(()),
-            Frame::Command(rest) => {
-                // More messages, all small enough to have been read inline.
-                let messages = match parse_command(&rest) {
-                    Ok(Command { body: CommandBody::Append { messages, .. }, .. }) => messages,
-                    Ok(_) => break Err(Reply::Bad("Expected APPEND".into())),
-                    Err(e) => break Err(Reply::Bad(e.message)),
-                };
-                let messages = match super::catenate::assemble(s, messages, s.shared.config.max_literal) {
-                    Ok(m) => m,
-                    Err(r) => break Err(r),
-                };
-                let total = messages.iter().map(|m| m.data.len() as u64).sum();
-                if let Err(e) = next.quota.check(total, messages.len() as u64) {
-                    break Err(store_error(e));
-                }
-                for m in &messages {
-                    match append_one(s, &next.mailbox, &next.quota, next.mask, &next.name, m) {
-                        Ok((v, uid)) => {
-                            validity = v;
-                            uids.push(uid);
-                        }
-                        Err(r) => return finish(s, &tag, Err(r)),
-                    }
-                }
-                break Ok(());
-            }
+            Frame::Command(rest) => match append_rest(s, &next, &rest, &mut uids, &mut validity) {
+                Ok(done) => break done,
+                Err(r) => return finish(s, &tag, Err(r)),
+            },
             Frame::Literal { prefix: p, size: n, sync: y } => {
                 (prefix, size, sync) = (p, n, y);
             }
             // Fatal comes only before login, where APPEND is not valid.
             Frame::Rejected { response, .. } | Frame::Fatal { response, .. } => {
-                break Err(Reply::No(response.trim_start_matches("NO ").into()))
+                break Err(Reply { kind: Status::No, ..response })
             }
             // Garbage is detected only at the start of a command before login.
             Frame::Closed | Frame::Garbage { .. } => return Err(io::ErrorKind::UnexpectedEof.into()),
@@ -227,16 +193,62 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
         // RFC 3502: a MULTIAPPEND is all or nothing: over quota, larger
         // than --max-command, or malformed after its first messages,
         // nothing stays stored.
-        let undo_it = match reply {
-            Reply::No(text) => text.starts_with("[OVERQUOTA]") || text.starts_with("[TOOBIG]"),
-            Reply::Bad(_) => true,
-        };
+        let undo_it = reply.kind == Status::Bad || reply.is_no(&Code::OverQuota) || reply.is_no(&Code::TooBig);
         if undo_it && !uids.is_empty() {
             undo(s, mb, quota, &uids);
         }
     }
-    let outcome = result.map(|()| format!("[APPENDUID {validity} {}] APPEND completed", uid_set(&uids)));
+    let outcome = result.map(|()| Reply::ok_code(Code::AppendUid(validity, uids), "APPEND completed"));
     finish(s, &tag, outcome)
+}
+
+/// The frame after a streamed literal; for RFC 6855's `UTF8 (~{n})` the
+/// `)` that closes it is taken off first (`Err` when it is missing).
+fn next_frame(s: &mut Session, next: &Next) -> io::Result<Result<Frame, Reply>> {
+    Ok(match s.read_frame(Some(next.head.clone()))? {
+        Frame::Command(rest) if next.utf8 => close_utf8(&next.head, rest).map(Frame::Command),
+        Frame::Literal { prefix: p, size: n, sync: y } if next.utf8 => {
+            let closed = close_utf8(&next.head, p);
+            if closed.is_err() && !y {
+                // Refused: the octets come anyway.
+                s.conn.skip_literal(n)?;
+            }
+            closed.map(|p| Frame::Literal { prefix: p, size: n, sync: y })
+        }
+        f => Ok(f),
+    })
+}
+
+/// The end of a streamed MULTIAPPEND: more messages, all small enough to
+/// have been read inline (`rest` is the whole command again). `Ok` is the
+/// command's outcome, a refusal undoing what it stored; `Err` is a
+/// message the store refused, which ends the command at once.
+fn append_rest(
+    s: &mut Session,
+    next: &Next,
+    rest: &[u8],
+    uids: &mut Vec<u32>,
+    validity: &mut u32,
+) -> Result<Result<(), Reply>, Reply> {
+    let messages = match parse_command(rest) {
+        Ok(Command { body: CommandBody::Append { messages, .. }, .. }) => messages,
+        Ok(_) => return Ok(Err(Reply::bad("Expected APPEND"))),
+        Err(e) => return Ok(Err(Reply::bad(e.message))),
+    };
+    let messages = match super::catenate::assemble(s, messages, s.shared.config.max_literal) {
+        Ok(m) => m,
+        Err(r) => return Ok(Err(r)),
+    };
+    let total = messages.iter().map(|m| m.data.len() as u64).sum();
+    if let Err(e) = next.quota.check(total, messages.len() as u64) {
+        return Ok(Err(store_error(e)));
+    }
+    for m in &messages {
+        let (v, uid) = append_one(s, &next.mailbox, &next.quota, next.mask, &next.name, m)?;
+        *validity = v;
+        uids.push(uid);
+    }
+    Ok(Ok(()))
 }
 
 /// Removes the messages a refused MULTIAPPEND had stored already.
@@ -260,7 +272,7 @@ fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8
     let target = super::resolve::target(s, name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {
-        return Err(Reply::No("[TRYCREATE] Mailbox does not exist".into()));
+        return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));
     }
     Ok((target.open()?, target.quota(s), target.flag_mask()))
 }
@@ -283,10 +295,10 @@ fn append_one(
     m: &AppendMessage,
 ) -> Result<(u32, u32), Reply> {
     if m.data.is_empty() {
-        return Err(Reply::No("Empty messages cannot be appended".into()));
+        return Err(Reply::no_text("Empty messages cannot be appended"));
     }
     if !m.binary && m.data.contains(&0) {
-        return Err(Reply::No("[UNKNOWN-CTE] NUL octets in a message need the BINARY extension".into()));
+        return Err(Reply::no(Code::UnknownCte, "NUL octets in a message need the BINARY extension"));
     }
     let (system, keywords) = allowed(to_store(&m.flags)?, mask);
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
@@ -300,18 +312,8 @@ fn append_one(
 /// A UID list in `uid-set` form with ranges: `4,7:9`.
 pub fn uid_set(uids: &[u32]) -> String {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < uids.len() {
-        let start = uids[i];
-        let mut end = start;
-        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
-            end += 1;
-            i += 1;
-        }
-        out.push(if start == end { start.to_string() } else { format!("{start}:{end}") });
-        i += 1;
-    }
-    out.join(",")
+    crate::proto::response::write_runs(&mut out, uids);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use crate::auth::sasl::{check_password, AUTH_FAILED};
 use crate::auth::{cleartext, new_mechanism, Accounts, Step, MAX_SECRET};
 use crate::net::Stream;
 use crate::proto::reader::Reader;
+use crate::proto::response::Code;
+use crate::proto::untagged::Response;
 use crate::session::{Session, MAX_FAILED_LOGINS};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -22,11 +24,11 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// they had come over TLS (an injection defence, RFC 7817 section 3).
 pub fn starttls(s: &mut Session, tag: &str) -> io::Result<()> {
     let Some(tls) = s.shared.tls.clone() else {
-        s.complete(tag, Err(Reply::No("[CANNOT] TLS is not configured on this server".into())));
+        s.complete(tag, Err(Reply::no(Code::Cannot, "TLS is not configured on this server")));
         return Ok(());
     };
     if s.is_tls() {
-        s.complete(tag, Err(Reply::Bad("The connection is already encrypted".into())));
+        s.complete(tag, Err(Reply::bad("The connection is already encrypted")));
         return Ok(());
     }
     s.complete(tag, Ok("Begin TLS negotiation now".into()));
@@ -83,10 +85,10 @@ fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, wh
         (waited + extra).as_millis()
     );
     if s.failed_logins >= MAX_FAILED_LOGINS {
-        s.untagged("BYE Too many failed login attempts");
+        s.respond(Response::Bye("Too many failed login attempts".into()));
         s.state = crate::session::State::Logout;
     }
-    Reply::No("[AUTHENTICATIONFAILED] Authentication failed".into())
+    Reply::no(Code::AuthenticationFailed, "Authentication failed")
 }
 
 /// After the password checked out: the passdb fields and the router decide
@@ -108,16 +110,17 @@ fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &
                 canonical(s.peer.ip()),
                 account.user
             );
-            return Err(Reply::No(match reason {
-                Some(r) if r.starts_with('[') => r,
-                Some(r) => format!("[ALERT] {r}"),
-                None => "[AUTHENTICATIONFAILED] Authentication failed".into(),
-            }));
+            return Err(match reason {
+                // The administrator's reason brings its own code.
+                Some(r) if r.starts_with('[') => Reply::no_text(r),
+                Some(r) => Reply::no(Code::Alert, r),
+                None => Reply::no(Code::AuthenticationFailed, "Authentication failed"),
+            });
         }
         Verdict::Refer { url, text, why } => {
             s.shared.penalty.succeeded(s.peer.ip(), &dir.normalize(login));
             log::error!("{} [{}] login of {} referred to {url} ({why})", s.tag(), s.peer, account.user);
-            return Err(Reply::No(format!("[REFERRAL {url}] {text}")));
+            return Err(Reply::no(Code::Referral(url), text));
         }
     }
     s.logged_in(account, method)?;
@@ -136,16 +139,16 @@ fn refused(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, w
     // No password was checked: neither a failure nor a success, so the
     // penalty of the address stays as it is.
     log::error!("{} [{}] login of {login} referred to {url} ({why})", s.tag(), s.peer);
-    Reply::No(format!("[REFERRAL {url}] {text}"))
+    Reply::no(Code::Referral(url), text)
 }
 
 fn privacy_required() -> Reply {
-    Reply::No("[PRIVACYREQUIRED] Clear-text login is disabled on unencrypted connections: use STARTTLS first".into())
+    Reply::no(Code::PrivacyRequired, "Clear-text login is disabled on unencrypted connections: use STARTTLS first")
 }
 
 /// The tagged OK after a successful login carries the new capabilities.
-fn welcome(s: &Session) -> String {
-    format!("[CAPABILITY {}] Logged in", super::capabilities(s))
+fn welcome(s: &Session) -> Reply {
+    Reply::ok_code(Code::Capability(super::capabilities(s)), "Logged in")
 }
 
 /// LOGIN (RFC 3501 6.2.3).
@@ -170,13 +173,13 @@ pub fn login(s: &mut Session, user: &[u8], password: &[u8]) -> Outcome {
 pub fn authenticate(s: &mut Session, mechanism: &str, initial: Option<Vec<u8>>) -> io::Result<Outcome> {
     let upper = mechanism.to_ascii_uppercase();
     if !s.shared.config.auth_mechanisms.contains(&upper) {
-        return Ok(Err(Reply::No(format!("Unsupported authentication mechanism {mechanism}"))));
+        return Ok(Err(Reply::no_text(format!("Unsupported authentication mechanism {mechanism}"))));
     }
     if cleartext(mechanism) && !s.cleartext_allowed() {
         return Ok(Err(privacy_required()));
     }
     let Some(mut mech) = new_mechanism(mechanism, "tegami") else {
-        return Ok(Err(Reply::No(format!("Unsupported authentication mechanism {mechanism}"))));
+        return Ok(Err(Reply::no_text(format!("Unsupported authentication mechanism {mechanism}"))));
     };
     let method = format!("AUTHENTICATE-{upper}");
     let dir = s.shared.directory();
@@ -202,14 +205,14 @@ pub fn authenticate(s: &mut Session, mechanism: &str, initial: Option<Vec<u8>>) 
                 log::debug!("{} C: (AUTHENTICATE response, {} octets)", s.tag(), line.len());
                 if line == b"*" {
                     failed(s, &dir, mech.attempted_user(), &method, CANCELLED, waited);
-                    return Ok(Err(Reply::Bad("AUTHENTICATE cancelled".into())));
+                    return Ok(Err(Reply::bad("AUTHENTICATE cancelled")));
                 }
                 match B64.decode(&line) {
                     Ok(r) if r.len() > MAX_SECRET => {
                         return Ok(Err(failed(s, &dir, mech.attempted_user(), &method, too_long, waited)))
                     }
                     Ok(r) => response = Some(r),
-                    Err(_) => return Ok(Err(Reply::Bad("Invalid base64 in AUTHENTICATE response".into()))),
+                    Err(_) => return Ok(Err(Reply::bad("Invalid base64 in AUTHENTICATE response"))),
                 }
             }
             Step::Success { authcid, .. } => {

@@ -18,13 +18,14 @@ use crate::mime;
 use crate::proto::command::{AppendMessage, CatPart, Mailbox};
 use crate::proto::section::Section;
 use crate::proto::url::{parse_url, PartUrl};
+use crate::proto::response::Code;
 use crate::server::budget::{Budget, Reservation};
 use crate::session::Session;
 
 fn bad_url(url: &[u8], why: &str) -> Reply {
     let mut shown = String::from_utf8_lossy(url).into_owned();
     shown.retain(|c| !c.is_control() && c != ']');
-    Reply::No(format!("[BADURL {shown}] {why}"))
+    Reply::no(Code::BadUrl(shown), why.to_string())
 }
 
 /// The octets a URL names, from the session's own mailboxes.
@@ -121,7 +122,7 @@ pub fn assemble(s: &Session, messages: Vec<AppendMessage>, max: u64) -> Result<V
                 }
             }
             if data.len() as u64 > max {
-                return Err(Reply::No(format!("[TOOBIG] The catenated message exceeds {max} octets")));
+                return Err(Reply::no(Code::TooBig, format!("The catenated message exceeds {max} octets")));
             }
         }
         m.data = data;

@@ -4,6 +4,7 @@
 use std::io;
 
 use super::Reply;
+use crate::proto::response::Code;
 use crate::session::Session;
 
 /// `COMPRESS DEFLATE`: answers in clear, then turns the stream's deflate
@@ -13,7 +14,7 @@ pub fn compress(s: &mut Session, tag: &str, mechanism: &str) -> io::Result<()> {
     if !mechanism.eq_ignore_ascii_case("DEFLATE") {
         s.complete(
             tag,
-            Err(Reply::Bad(format!(
+            Err(Reply::bad(format!(
                 "Unknown compression mechanism{} (only DEFLATE)",
                 crate::proto::response::shown(mechanism)
             ))),
@@ -21,7 +22,7 @@ pub fn compress(s: &mut Session, tag: &str, mechanism: &str) -> io::Result<()> {
         return Ok(());
     }
     if s.conn.get_ref().is_compressed() {
-        s.complete(tag, Err(Reply::No("[COMPRESSIONACTIVE] DEFLATE is already active".into())));
+        s.complete(tag, Err(Reply::no(Code::CompressionActive, "DEFLATE is already active")));
         return Ok(());
     }
     s.complete(tag, Ok("DEFLATE active".into()));

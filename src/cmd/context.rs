@@ -13,6 +13,8 @@
 
 use super::{resolve, Outcome, Reply};
 use crate::proto::command::SortCriterion;
+use crate::proto::response::Code;
+use crate::proto::untagged::Response;
 pub use crate::search::context::{Context, Contexts};
 use crate::search::{esearch_head, sequence_set_string, Program};
 use crate::session::Session;
@@ -25,7 +27,7 @@ pub const MAX_CONTEXTS: usize = 8;
 /// client must not reuse the tag of a searching command with UPDATE).
 pub fn check_tag(s: &Session, tag: &str) -> Result<(), Reply> {
     if s.contexts.list.iter().any(|c| c.tag == tag) {
-        return Err(Reply::Bad(format!("Tag reuse: {tag} already names an updating search context")));
+        return Err(Reply::bad(format!("Tag reuse: {tag} already names an updating search context")));
     }
     Ok(())
 }
@@ -42,7 +44,8 @@ pub fn keep(
     results: Vec<u32>,
 ) {
     if s.contexts.list.len() >= MAX_CONTEXTS {
-        s.untagged(&format!("NO [NOUPDATE {}] Too many contexts, at most {MAX_CONTEXTS}", quoted(tag)));
+        let refusal = Reply::no(Code::NoUpdate(tag.to_string()), format!("Too many contexts, at most {MAX_CONTEXTS}"));
+        s.respond(Response::Condition(refusal));
         return;
     }
     if s.contexts.list.is_empty() {
@@ -58,7 +61,7 @@ pub fn cancel_update(s: &mut Session, tags: &[String]) -> Outcome {
     let unknown: Vec<&String> = tags.iter().filter(|t| !s.contexts.list.iter().any(|c| &c.tag == *t)).collect();
     if !unknown.is_empty() {
         let names: Vec<String> = unknown.iter().map(|t| quoted(t)).collect();
-        return Err(Reply::No(format!("No updating search context has the tag {}", names.join(" "))));
+        return Err(Reply::no_text(format!("No updating search context has the tag {}", names.join(" "))));
     }
     s.contexts.list.retain(|c| !tags.contains(&c.tag));
     Ok("CANCELUPDATE completed".into())
@@ -83,14 +86,14 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
         return;
     }
     let (first, last) = after_update(s, before);
-    for l in &first {
-        s.untagged(l);
+    for l in first {
+        s.respond(Response::Esearch(l));
     }
     for r in responses {
         s.respond(r);
     }
-    for l in &last {
-        s.untagged(l);
+    for l in last {
+        s.respond(Response::Esearch(l));
     }
 }
 

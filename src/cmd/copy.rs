@@ -5,17 +5,32 @@
 //! that certificate (see [`crate::smime`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::append::uid_set;
 use super::names::{self, store_error};
+use super::resolve::Target;
 use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::proto::command::{Certificate, Mailbox};
+use crate::proto::response::{Code, Status};
 use crate::proto::sequence::SequenceSet;
+use crate::proto::untagged::Response;
+use crate::quota::AccountQuota;
 use crate::session::Session;
 use crate::smime::{self, CertError, Recipient};
 use crate::store::mailbox::MailboxShared;
 use crate::store::{FlagOp, StoreError};
+
+/// Where a COPY or MOVE goes: the resolved destination, opened, and the
+/// quota it is charged to.
+struct Destination {
+    target: Target,
+    name: String,
+    mailbox: Arc<MailboxShared>,
+    quota: AccountQuota,
+    /// The destination is in the account of the selected mailbox.
+    same_account: bool,
+}
 
 /// COPY / UID COPY, and with `remove` MOVE / UID MOVE.
 pub fn copy(
@@ -31,26 +46,11 @@ pub fn copy(
         Some(cert) => Some(recipient(s, cert)?),
         None => None,
     };
-    let name = names::decode_for(&s.dialect(), mailbox)?;
-    let target = super::resolve::target(s, &name)?;
-    target.need(crate::acl::Right::Insert)?;
-    if target.own && !target.exists() && target.name != "INBOX" {
-        return Err(Reply::No("[TRYCREATE] Mailbox does not exist".into()));
-    }
-    let dest = target.open()?;
-    // Charged to the account that holds the destination.
-    let quota = target.quota(s);
-    let same_account = s.access.as_ref().is_none_or(|a| a.account.root() == target.account.root());
-    let source_rights = super::resolve::selected_rights(s);
-    if remove
-        && !(source_rights.has(crate::acl::Right::DeleteMessages) && source_rights.has(crate::acl::Right::Expunge))
-    {
-        return Err(Reply::No("[NOPERM] MOVE needs the rights \"t\" and \"e\" on this mailbox".into()));
-    }
+    let to = destination(s, mailbox, remove)?;
     let saved = saved_for(s, set);
     let view = s.view_mut()?;
     if remove && view.read_only {
-        return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
+        return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }
     let targets = resolve(view, set, uid, &saved)?;
     let uids: Vec<u32> = targets.iter().map(|&i| view.uids[i]).collect();
@@ -61,7 +61,7 @@ pub fn copy(
         (true, true) => "UID MOVE",
     };
     if uids.is_empty() {
-        return Ok(format!("{verb} completed (no messages)"));
+        return Ok(Reply::ok(format!("{verb} completed (no messages)")));
     }
     // A MOVE inside the account leaves the usage as it was, and is not
     // checked (the CommuniGate manual); a COPY must fit. Encrypted copies
@@ -71,66 +71,106 @@ pub fn copy(
     let sizes: HashMap<u32, u64> =
         uids.iter().map(|&u| (u, before.find(u).or_else(|| view.snapshot.find(u)).map_or(0, |e| e.size))).collect();
     let size_of = |uid: &u32| sizes.get(uid).copied().unwrap_or(0);
-    if !remove || !same_account {
+    if !remove || !to.same_account {
         let needed: u64 = match &recipient {
             Some(_) => uids.iter().map(|u| smime::message::size_estimate(size_of(u))).sum(),
             None => uids.iter().map(size_of).sum(),
         };
-        quota.check(needed, uids.len() as u64).map_err(store_error)?;
+        to.quota.check(needed, uids.len() as u64).map_err(store_error)?;
     }
     let (validity, pairs, copied) = match &recipient {
-        Some(r) => encrypted_copies(view.mailbox(), &uids, &dest, r)?,
+        Some(r) => encrypted_copies(view.mailbox(), &uids, &to.mailbox, r)?,
         None => {
-            let (validity, pairs) = view.mailbox().copy_to(&uids, &dest).map_err(store_error)?;
+            let (validity, pairs) = view.mailbox().copy_to(&uids, &to.mailbox).map_err(store_error)?;
             let copied: u64 = pairs.iter().map(|p| size_of(&p.0)).sum();
             (validity, pairs, copied)
         }
     };
-    // RFC 4314 4: a copy keeps only the system flags the user may set in
-    // the destination (\Seen needs "s", \Deleted "t", the others "w").
-    // Keywords need "w" as well: without it they are dropped too.
-    let mask = target.flag_mask();
-    if mask != u8::MAX && !pairs.is_empty() {
-        let copies: Vec<u32> = pairs.iter().map(|p| p.1).collect();
-        let keywords =
-            if mask & crate::store::filename::FLAGGED == 0 { keywords_of(&dest, &copies) } else { Vec::new() };
-        let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
-        dest.store_flags(&copies, FlagOp::Remove, !mask, &keywords).map_err(store_error)?;
-    }
-    let code = if pairs.is_empty() {
-        String::new()
-    } else {
-        let from: Vec<u32> = pairs.iter().map(|p| p.0).collect();
-        let to: Vec<u32> = pairs.iter().map(|p| p.1).collect();
-        format!("[COPYUID {validity} {} {}] ", uid_set(&from), uid_set(&to))
-    };
+    drop_forbidden_flags(&to, &pairs)?;
+    let copyuid = (!pairs.is_empty())
+        .then(|| Code::CopyUid(validity, pairs.iter().map(|p| p.0).collect(), pairs.iter().map(|p| p.1).collect()));
     match &recipient {
         Some(r) => log::error!(
-            "{} {verb} {} messages to {name}, encrypted to {} ({})",
+            "{} {verb} {} messages to {}, encrypted to {} ({})",
             s.tag(),
             pairs.len(),
+            to.name,
             r.subject(),
             r.key_description()
         ),
-        None => log::error!("{} {verb} {} messages to {name}", s.tag(), pairs.len()),
+        None => log::error!("{} {verb} {} messages to {}", s.tag(), pairs.len(), to.name),
     }
     if !remove {
-        quota.record(copied as i64, pairs.len() as i64);
-        return Ok(format!("{code}{verb} completed"));
+        to.quota.record(copied as i64, pairs.len() as i64);
+        return Ok(Reply::new(Status::Ok, copyuid, format!("{verb} completed")));
     }
+    remove_originals(s, &to, &pairs, copied, size_of)?;
+    // RFC 6851: COPYUID goes in an untagged OK before the EXPUNGEs, which
+    // the view update after this command sends.
+    if let Some(code) = copyuid {
+        s.respond(Response::Condition(Reply::ok_code(code, "Moved")));
+    }
+    Ok(Reply::ok(format!("{verb} completed")))
+}
+
+/// Resolves and opens the destination of a COPY or MOVE (`i` needed
+/// there, and for MOVE `t` and `e` on the selected mailbox); TRYCREATE
+/// when it is missing from the user's own account.
+fn destination(s: &Session, mailbox: &Mailbox, remove: bool) -> Result<Destination, Reply> {
+    let name = names::decode_for(&s.dialect(), mailbox)?;
+    let target = super::resolve::target(s, &name)?;
+    target.need(crate::acl::Right::Insert)?;
+    if target.own && !target.exists() && target.name != "INBOX" {
+        return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));
+    }
+    let mailbox = target.open()?;
+    // Charged to the account that holds the destination.
+    let quota = target.quota(s);
+    let same_account = s.access.as_ref().is_none_or(|a| a.account.root() == target.account.root());
+    let source_rights = super::resolve::selected_rights(s);
+    if remove
+        && !(source_rights.has(crate::acl::Right::DeleteMessages) && source_rights.has(crate::acl::Right::Expunge))
+    {
+        return Err(Reply::no(Code::NoPerm, "MOVE needs the rights \"t\" and \"e\" on this mailbox"));
+    }
+    Ok(Destination { target, name, mailbox, quota, same_account })
+}
+
+/// RFC 4314 4: a copy keeps only the system flags the user may set in
+/// the destination (\Seen needs "s", \Deleted "t", the others "w").
+/// Keywords need "w" as well: without it they are dropped too.
+fn drop_forbidden_flags(to: &Destination, pairs: &[(u32, u32)]) -> Result<(), Reply> {
+    let mask = to.target.flag_mask();
+    if mask == u8::MAX || pairs.is_empty() {
+        return Ok(());
+    }
+    let copies: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+    let keywords =
+        if mask & crate::store::filename::FLAGGED == 0 { keywords_of(&to.mailbox, &copies) } else { Vec::new() };
+    let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
+    to.mailbox.store_flags(&copies, FlagOp::Remove, !mask, &keywords).map_err(store_error)?;
+    Ok(())
+}
+
+/// MOVE's second half: the originals of the copies are expunged and the
+/// quotas of both sides brought up to date.
+fn remove_originals(
+    s: &mut Session,
+    to: &Destination,
+    pairs: &[(u32, u32)],
+    copied: u64,
+    size_of: impl Fn(&u32) -> u64,
+) -> Result<(), Reply> {
     let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
-    if !same_account {
+    if !to.same_account {
         // Into another account: that one gains, the selected one loses.
-        quota.record(copied as i64, pairs.len() as i64);
+        to.quota.record(copied as i64, pairs.len() as i64);
         let source = super::resolve::selected_quota(s)?;
         let view = s.view_mut()?;
         let removed = view.mailbox().expunge(&moved).map_err(store_error)?;
-        let gone: u64 = removed.iter().map(size_of).sum();
+        let gone: u64 = removed.iter().map(&size_of).sum();
         source.record(-(gone as i64), -(removed.len() as i64));
-        if !code.is_empty() {
-            s.untagged(&format!("OK {code}Moved"));
-        }
-        return Ok(format!("{verb} completed"));
+        return Ok(());
     }
     let view = s.view_mut()?;
     match view.mailbox().expunge(&moved) {
@@ -138,20 +178,15 @@ pub fn copy(
         // (For plain copies, copied minus removed is the size of the copies
         // whose originals were gone; encrypted ones also add their growth.)
         Ok(removed) => {
-            let gone: u64 = removed.iter().map(size_of).sum();
-            quota.record(copied as i64 - gone as i64, (pairs.len() - removed.len()) as i64);
+            let gone: u64 = removed.iter().map(&size_of).sum();
+            to.quota.record(copied as i64 - gone as i64, (pairs.len() - removed.len()) as i64);
+            Ok(())
         }
         Err(e) => {
-            quota.record(copied as i64, pairs.len() as i64);
-            return Err(store_error(e));
+            to.quota.record(copied as i64, pairs.len() as i64);
+            Err(store_error(e))
         }
     }
-    // RFC 6851: COPYUID goes in an untagged OK before the EXPUNGEs, which
-    // the view update after this command sends.
-    if !code.is_empty() {
-        s.untagged(&format!("OK {code}Moved"));
-    }
-    Ok(format!("{verb} completed"))
 }
 
 /// The recipient of `ENCRYPTED cert`: the certificate sent, or for `*` the
@@ -161,14 +196,14 @@ fn recipient(s: &Session, cert: &Certificate) -> Result<Recipient, Reply> {
     let result = match cert {
         Certificate::Own => match smime::own::load(s.user()?.mail.root()) {
             Ok(Some(r)) => Ok(r),
-            Ok(None) => return Err(Reply::No("[CANNOT] no S/MIME certificate for this account".into())),
+            Ok(None) => return Err(Reply::no(Code::Cannot, "no S/MIME certificate for this account")),
             Err(e) => Err(e),
         },
         Certificate::Base64(data) => Recipient::from_command(data),
     };
     result.map_err(|e| match e {
-        CertError::Syntax(t) => Reply::Bad(t),
-        CertError::Unusable(t) => Reply::No(format!("[CANNOT] {t}")),
+        CertError::Syntax(t) => Reply::bad(t),
+        CertError::Unusable(t) => Reply::no(Code::Cannot, t),
     })
 }
 

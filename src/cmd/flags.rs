@@ -26,7 +26,7 @@ pub fn to_store(flags: &[Flag]) -> Result<(u8, Vec<String>), Reply> {
                 }
             }
             Flag::Extension(x) => {
-                return Err(Reply::Bad(format!(
+                return Err(Reply::bad(format!(
                     "The flag{} cannot be set by a client",
                     crate::proto::response::shown(&format!("\\{x}"))
                 )))

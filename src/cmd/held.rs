@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::Reply;
+use crate::proto::response::Code;
 use crate::server::budget::{self, Budget, Reservation};
 
 /// Messages up to this size are loaded without asking the budget: what one
@@ -15,7 +16,7 @@ pub const FREE: u64 = 256 * 1024;
 
 /// The answer when the budget has no room.
 pub fn limit() -> Reply {
-    Reply::No("[LIMIT] The server's memory for clients is in use; try again later".into())
+    Reply::no(Code::Limit, "The server's memory for clients is in use; try again later")
 }
 
 /// Reserves `size * factor` octets for a message of `size` being loaded

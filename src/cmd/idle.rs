@@ -52,12 +52,12 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
                 if line.eq_ignore_ascii_case(b"DONE") {
                     return Ok(Ok("IDLE terminated".into()));
                 }
-                return Ok(Err(Reply::Bad("Expected DONE to end IDLE".into())));
+                return Ok(Err(Reply::bad("Expected DONE to end IDLE")));
             }
             Wake::Notified => {}
             Wake::Timeout => {
                 if last_sent.elapsed() >= keepalive {
-                    s.untagged("OK Still here");
+                    s.respond(crate::proto::untagged::Response::Condition(Reply::ok("Still here")));
                 }
             }
         }

@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 use super::names::{self, store_error};
 use super::resolve;
 use super::status::{counts, status_items};
-use super::Outcome;
+use super::{Outcome, Reply};
 use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
 use crate::proto::untagged::{Dialect, Response};
 use crate::proto::utf7;
 use crate::session::Session;
-use crate::store::{MailboxInfo, SpecialUse};
+use crate::store::{MailboxInfo, SpecialUse, Status};
 
 /// Whether `name` matches a LIST pattern: `*` matches anything, `%`
 /// anything but the delimiter. Dynamic programming: no backtracking blow-up.
@@ -71,11 +71,70 @@ fn list_response(lsub: bool, attributes: Vec<String>, name: String) -> Response 
     Response::List { lsub, attributes, delimiter: Some(names::DELIMITER), name, extra: Vec::new() }
 }
 
+/// What a LIST command asks for beyond names (RFC 5258's selection and
+/// return options, RFC 5819's STATUS, CommuniGate's attributes).
+struct Wanted {
+    /// `SUBSCRIBED` selection.
+    subscribed: bool,
+    /// `SPECIAL-USE` selection.
+    special: bool,
+    /// `\Subscribed` is shown (selected or returned).
+    ret_subscribed: bool,
+    /// `RECURSIVEMATCH`.
+    recursive: bool,
+    /// `RETURN (STATUS (...))`.
+    status: Vec<StatusItem>,
+    /// Status values returned as name attributes.
+    attributes: Vec<StatusItem>,
+}
+
+impl Wanted {
+    fn of(cmd: &ListCommand) -> Wanted {
+        let subscribed = cmd.select.contains(&ListSelect::Subscribed);
+        let status = cmd
+            .returns
+            .iter()
+            .flat_map(|r| match r {
+                ListReturn::Status(items) => items.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let attributes = cmd
+            .returns
+            .iter()
+            .filter_map(|r| match r {
+                ListReturn::Attribute(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        Wanted {
+            subscribed,
+            special: cmd.select.contains(&ListSelect::SpecialUse),
+            ret_subscribed: subscribed || cmd.returns.contains(&ListReturn::Subscribed),
+            recursive: cmd.select.contains(&ListSelect::RecursiveMatch),
+            status,
+            attributes,
+        }
+    }
+
+    /// ` ("CHILDINFO" (...))` for a parent listed for its descendants.
+    fn childinfo(&self) -> Vec<u8> {
+        let mut tags: Vec<&str> = Vec::new();
+        if self.subscribed {
+            tags.push("\"SUBSCRIBED\"");
+        }
+        if self.special {
+            tags.push("\"SPECIAL-USE\"");
+        }
+        format!(" (\"CHILDINFO\" ({}))", tags.join(" ")).into_bytes()
+    }
+}
+
 /// LIST in both forms.
 pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     if cmd.patterns.len() == 1 && cmd.patterns[0].is_empty() {
         // RFC 3501: an empty pattern asks for the delimiter and root.
-        s.untagged("LIST (\\Noselect) \"/\" \"\"");
+        s.respond(list_response(false, vec!["\\Noselect".into()], String::new()));
         return Ok("LIST completed".into());
     }
     let d = s.dialect();
@@ -89,56 +148,13 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         all.extend(resolve::foreign_listing(s));
     }
     let subscribed: BTreeSet<String> = user.mail.subscriptions().map_err(store_error)?.into_iter().collect();
-    let want_subscribed = cmd.select.contains(&ListSelect::Subscribed);
-    let want_special = cmd.select.contains(&ListSelect::SpecialUse);
-    let ret_subscribed = want_subscribed || cmd.returns.contains(&ListReturn::Subscribed);
     // Children are always shown: CHILDREN is advertised (RFC 3348).
-    let status: Vec<StatusItem> = cmd
-        .returns
-        .iter()
-        .flat_map(|r| match r {
-            ListReturn::Status(items) => items.clone(),
-            _ => Vec::new(),
-        })
-        .collect();
-    let attributes: Vec<StatusItem> = cmd
-        .returns
-        .iter()
-        .filter_map(|r| match r {
-            ListReturn::Attribute(i) => Some(*i),
-            _ => None,
-        })
-        .collect();
-    let recursive = cmd.select.contains(&ListSelect::RecursiveMatch);
-    // Names the listing does not have: subscribed ones that no longer
-    // exist (listed as \NonExistent), and, for RECURSIVEMATCH, the levels
-    // above them, which may exist only through the subscription.
-    if want_subscribed {
-        let known: BTreeSet<String> = all.iter().map(|i| i.name.clone()).collect();
-        let mut extra: BTreeSet<String> = BTreeSet::new();
-        for name in &subscribed {
-            extra.insert(name.clone());
-            if !recursive {
-                continue;
-            }
-            let mut prefix = name.as_str();
-            while let Some(i) = prefix.rfind(names::DELIMITER) {
-                prefix = &prefix[..i];
-                extra.insert(prefix.to_string());
-            }
-        }
-        for name in extra.into_iter().filter(|n| !known.contains(n)) {
-            let info = resolve::info_of(s, &name).unwrap_or(MailboxInfo {
-                name: name.clone(),
-                selectable: false,
-                has_children: false,
-                special_use: Vec::new(),
-            });
-            all.push(info);
-        }
+    let want = Wanted::of(&cmd);
+    if want.subscribed {
+        add_unlisted(s, &mut all, &subscribed, want.recursive);
     }
     let meets = |info: &MailboxInfo| {
-        (!want_subscribed || subscribed.contains(&info.name)) && (!want_special || !info.special_use.is_empty())
+        (!want.subscribed || subscribed.contains(&info.name)) && (!want.special || !info.special_use.is_empty())
     };
     let matched = |name: &str| {
         let chars: Vec<char> = name.chars().collect();
@@ -148,19 +164,11 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     // when a descendant meets the criteria without matching the pattern
     // itself, and says so in CHILDINFO; a descendant that is listed on its
     // own needs no CHILDINFO.
-    let hidden_hits: Vec<&str> = if recursive {
+    let hidden_hits: Vec<&str> = if want.recursive {
         all.iter().filter(|i| meets(i) && !matched(&i.name)).map(|i| i.name.as_str()).collect()
     } else {
         Vec::new()
     };
-    let mut tags: Vec<&str> = Vec::new();
-    if want_subscribed {
-        tags.push("\"SUBSCRIBED\"");
-    }
-    if want_special {
-        tags.push("\"SPECIAL-USE\"");
-    }
-    let childinfo = format!(" (\"CHILDINFO\" ({}))", tags.join(" "));
     let mut rows: Vec<(MailboxInfo, bool, bool)> = Vec::new();
     for info in &all {
         if !matched(&info.name) {
@@ -175,62 +183,97 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
         rows.push((info.clone(), sub, child_hit));
     }
     for (info, sub, child_hit) in rows {
-        let exists_as_box = info.selectable || info.has_children;
-        let mut attrs: Vec<String> = Vec::new();
-        if !exists_as_box {
-            attrs.push("\\NonExistent".into());
-        } else if !info.selectable {
-            attrs.push("\\Noselect".into());
+        list_row(s, &want, info, sub, child_hit)?;
+    }
+    Ok("LIST completed".into())
+}
+
+/// Names the listing does not have: subscribed ones that no longer exist
+/// (listed as \NonExistent), and, for RECURSIVEMATCH, the levels above
+/// them, which may exist only through the subscription.
+fn add_unlisted(s: &Session, all: &mut Vec<MailboxInfo>, subscribed: &BTreeSet<String>, recursive: bool) {
+    let known: BTreeSet<String> = all.iter().map(|i| i.name.clone()).collect();
+    let mut extra: BTreeSet<String> = BTreeSet::new();
+    for name in subscribed {
+        extra.insert(name.clone());
+        if !recursive {
+            continue;
         }
-        attrs.push(if info.has_children { "\\HasChildren".into() } else { "\\HasNoChildren".into() });
-        if ret_subscribed && sub {
-            attrs.push("\\Subscribed".into());
+        let mut prefix = name.as_str();
+        while let Some(i) = prefix.rfind(names::DELIMITER) {
+            prefix = &prefix[..i];
+            extra.insert(prefix.to_string());
         }
-        for &u in &info.special_use {
-            attrs.push(special_use_attr(u).into());
-        }
-        let counts = if (!status.is_empty() || !attributes.is_empty()) && info.selectable {
-            let wanted: Vec<StatusItem> = status.iter().chain(attributes.iter()).copied().collect();
-            let target = resolve::target(s, &info.name)?;
-            let readable = target.need(crate::acl::Right::Read).is_ok();
-            match counts(&target.account, &target.name, &wanted) {
-                Ok(st) if readable => Some(st),
-                Ok(_) => None,
-                Err(e) => {
-                    log::warn!("{} LIST: status of {}: {e}", s.tag(), info.name);
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        if let Some(st) = &counts {
-            for item in &attributes {
-                if let Some(v) = status_items(st, &[*item]).first() {
-                    let (name, value) = v.split_once(' ').unwrap_or((v, ""));
-                    // A parenthesized value (MAILBOXID's) is not wrapped twice.
-                    let value = value.strip_prefix('(').and_then(|v| v.strip_suffix(')')).unwrap_or(value);
-                    attrs.push(format!("\\{name}({value})"));
-                }
-            }
-        }
-        let name = info.name.clone();
-        let extra = if child_hit { childinfo.clone().into_bytes() } else { Vec::new() };
-        s.respond(Response::List {
-            lsub: false,
-            attributes: attrs,
-            delimiter: Some(names::DELIMITER),
+    }
+    for name in extra.into_iter().filter(|n| !known.contains(n)) {
+        let info = resolve::info_of(s, &name).unwrap_or(MailboxInfo {
             name: name.clone(),
-            extra,
+            selectable: false,
+            has_children: false,
+            special_use: Vec::new(),
         });
-        if let Some(st) = &counts {
-            if !status.is_empty() {
-                let items = status_items(st, &status).join(" ");
-                s.respond(Response::Status { name, items });
+        all.push(info);
+    }
+}
+
+/// One listed mailbox: its LIST response, with the STATUS that follows
+/// it when asked for (RFC 5819).
+fn list_row(s: &mut Session, want: &Wanted, info: MailboxInfo, sub: bool, child_hit: bool) -> Result<(), Reply> {
+    let exists_as_box = info.selectable || info.has_children;
+    let mut attrs: Vec<String> = Vec::new();
+    if !exists_as_box {
+        attrs.push("\\NonExistent".into());
+    } else if !info.selectable {
+        attrs.push("\\Noselect".into());
+    }
+    attrs.push(if info.has_children { "\\HasChildren".into() } else { "\\HasNoChildren".into() });
+    if want.ret_subscribed && sub {
+        attrs.push("\\Subscribed".into());
+    }
+    for &u in &info.special_use {
+        attrs.push(special_use_attr(u).into());
+    }
+    let counts = if (!want.status.is_empty() || !want.attributes.is_empty()) && info.selectable {
+        row_counts(s, want, &info.name)?
+    } else {
+        None
+    };
+    if let Some(st) = &counts {
+        for item in &want.attributes {
+            if let Some(v) = status_items(st, &[*item]).first() {
+                let (name, value) = v.split_once(' ').unwrap_or((v, ""));
+                // A parenthesized value (MAILBOXID's) is not wrapped twice.
+                let value = value.strip_prefix('(').and_then(|v| v.strip_suffix(')')).unwrap_or(value);
+                attrs.push(format!("\\{name}({value})"));
             }
         }
     }
-    Ok("LIST completed".into())
+    let name = info.name;
+    let extra = if child_hit { want.childinfo() } else { Vec::new() };
+    let delimiter = Some(names::DELIMITER);
+    s.respond(Response::List { lsub: false, attributes: attrs, delimiter, name: name.clone(), extra });
+    if let Some(st) = &counts {
+        if !want.status.is_empty() {
+            let items = status_items(st, &want.status).join(" ");
+            s.respond(Response::Status { name, items });
+        }
+    }
+    Ok(())
+}
+
+/// The status values a listed mailbox shows, when the user may read it.
+fn row_counts(s: &Session, want: &Wanted, name: &str) -> Result<Option<Status>, Reply> {
+    let wanted: Vec<StatusItem> = want.status.iter().chain(want.attributes.iter()).copied().collect();
+    let target = resolve::target(s, name)?;
+    let readable = target.need(crate::acl::Right::Read).is_ok();
+    Ok(match counts(&target.account, &target.name, &wanted) {
+        Ok(st) if readable => Some(st),
+        Ok(_) => None,
+        Err(e) => {
+            log::warn!("{} LIST: status of {name}: {e}", s.tag());
+            None
+        }
+    })
 }
 
 /// LSUB (RFC 3501 6.3.9): subscribed names matching the pattern.

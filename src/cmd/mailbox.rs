@@ -5,6 +5,7 @@ use super::resolve::{self, Target};
 use super::{Outcome, Reply};
 use crate::acl::Right;
 use crate::proto::command::Mailbox;
+use crate::proto::response::Code;
 use crate::session::Session;
 
 /// CREATE (RFC 3501 6.3.3): intermediate levels are created as needed; a
@@ -16,14 +17,14 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
     let mut uses = Vec::new();
     for attr in special_use {
         let u = crate::store::SpecialUse::from_attr(attr)
-            .ok_or_else(|| Reply::No(format!("[USEATTR] \\{attr} is not a special use this server supports")))?;
+            .ok_or_else(|| Reply::no(Code::UseAttr, format!("\\{attr} is not a special use this server supports")))?;
         if !uses.contains(&u) {
             uses.push(u);
         }
     }
     let name = name.strip_suffix(names::DELIMITER).unwrap_or(&name).to_string();
     if name.eq_ignore_ascii_case("INBOX") {
-        return Err(Reply::No("[ALREADYEXISTS] INBOX always exists".into()));
+        return Err(Reply::no(Code::AlreadyExists, "INBOX always exists"));
     }
     let target = resolve::target(s, &name)?;
     need_parent(s, &target)?;
@@ -40,7 +41,7 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
     log::error!("{} created mailbox {name}", s.tag());
     // RFC 8474 4.1: the new mailbox's id in the tagged OK.
     let id = target.account.open(&target.name).and_then(|mb| mb.mailbox_id()).map_err(store_error)?;
-    Ok(format!("[MAILBOXID ({id})] CREATE completed"))
+    Ok(Reply::ok_code(Code::MailboxId(id), "CREATE completed"))
 }
 
 /// DELETE (RFC 3501 6.3.4): refused for INBOX and for a mailbox with
@@ -48,10 +49,10 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
 pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     if name == "INBOX" {
-        return Err(Reply::No("[CANNOT] INBOX cannot be deleted".into()));
+        return Err(Reply::no(Code::Cannot, "INBOX cannot be deleted"));
     }
     if s.view.as_ref().is_some_and(|v| v.name == name) {
-        return Err(Reply::No("[INUSE] Cannot delete the selected mailbox: close it first".into()));
+        return Err(Reply::no(Code::InUse, "Cannot delete the selected mailbox: close it first"));
     }
     let target = resolve::target(s, &name)?;
     target.need(Right::Delete)?;
@@ -67,12 +68,12 @@ pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
 pub fn rename(s: &mut Session, from: &Mailbox, to: &Mailbox) -> Outcome {
     let (from, to) = (names::decode_for(&s.dialect(), from)?, names::decode_for(&s.dialect(), to)?);
     if to == "INBOX" {
-        return Err(Reply::No("[ALREADYEXISTS] INBOX always exists".into()));
+        return Err(Reply::no(Code::AlreadyExists, "INBOX always exists"));
     }
     let (old, new) = (resolve::target(s, &from)?, resolve::target(s, &to)?);
     old.need(Right::Delete)?;
     if old.account.root() != new.account.root() {
-        return Err(Reply::No("[CANNOT] A mailbox cannot be renamed into another account".into()));
+        return Err(Reply::no(Code::Cannot, "A mailbox cannot be renamed into another account"));
     }
     need_parent(s, &new)?;
     old.account.rename(&old.name, &new.name).map_err(|e| named(e, &from))?;
@@ -92,7 +93,7 @@ fn need_parent(s: &Session, target: &Target) -> Result<(), Reply> {
         return Err(resolve::nonexistent(&target.display));
     }
     if !rights.has(Right::Create) {
-        return Err(Reply::No("[NOPERM] You lack the right \"k\" on the parent mailbox".into()));
+        return Err(Reply::no(Code::NoPerm, "You lack the right \"k\" on the parent mailbox"));
     }
     Ok(())
 }
@@ -136,7 +137,7 @@ pub fn unsubscribe(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let mail = &s.user()?.mail;
     if !mail.subscriptions().map_err(store_error)?.contains(&name) {
-        return Err(Reply::No("[NONEXISTENT] Not subscribed to this mailbox".into()));
+        return Err(Reply::no(Code::NonExistent, "Not subscribed to this mailbox"));
     }
     mail.unsubscribe(&name).map_err(store_error)?;
     Ok("UNSUBSCRIBE completed".into())

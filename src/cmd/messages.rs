@@ -117,20 +117,11 @@ pub fn find(
         if !search::matches(program, &msg) {
             continue;
         }
-        let header = if !want.header {
+        let header = if !want.header || (!msg.was_loaded() && known(u, stamp)) {
             Vec::new()
         } else if msg.was_loaded() {
             // The search read the message (or its cached header) already.
-            let raw = msg.raw().unwrap_or(b"");
-            if header_only {
-                raw.to_vec()
-            } else {
-                let h = cached::search_header(raw);
-                mailbox.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
-                h
-            }
-        } else if known(u, stamp) {
-            Vec::new()
+            loaded_header(&mailbox, u, stamp, msg.raw().unwrap_or(b""), header_only)
         } else {
             // Fetched below, for all such messages at once.
             todo.push(hits.len());
@@ -147,23 +138,41 @@ pub fn find(
         });
     }
     if !todo.is_empty() {
-        let wanted: Vec<(u32, u64)> = todo.iter().map(|&h| (hits[h].uid, hits[h].stamp)).collect();
-        let fetched = fetch_headers(&mailbox, &wanted);
-        mailbox.with_cache(|c| {
-            for ((uid, stamp), (h, from_file)) in wanted.iter().zip(&fetched) {
-                if *from_file && !h.is_empty() {
-                    c.put(*uid, cached::SEARCH_HEADER, *stamp, h);
-                }
-            }
-        });
-        for (h, (header, _)) in todo.into_iter().zip(fetched) {
-            hits[h].header = header;
-        }
+        fill_headers(&mailbox, &mut hits, todo);
     }
     if cache_used {
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The cached header fields of a message the search has read already
+/// (its file, or with `header_only` the cached fields themselves); what
+/// was read from the file goes into the cache.
+fn loaded_header(mb: &crate::store::MailboxShared, uid: u32, stamp: u64, raw: &[u8], header_only: bool) -> Vec<u8> {
+    if header_only {
+        return raw.to_vec();
+    }
+    let h = cached::search_header(raw);
+    mb.with_cache(|c| c.put(uid, cached::SEARCH_HEADER, stamp, &h));
+    h
+}
+
+/// The header fields of the hits at `todo`, fetched together (see
+/// [`fetch_headers`]); those read from files are cached.
+fn fill_headers(mb: &crate::store::MailboxShared, hits: &mut [Found], todo: Vec<usize>) {
+    let wanted: Vec<(u32, u64)> = todo.iter().map(|&h| (hits[h].uid, hits[h].stamp)).collect();
+    let fetched = fetch_headers(mb, &wanted);
+    mb.with_cache(|c| {
+        for ((uid, stamp), (h, from_file)) in wanted.iter().zip(&fetched) {
+            if *from_file && !h.is_empty() {
+                c.put(*uid, cached::SEARCH_HEADER, *stamp, h);
+            }
+        }
+    });
+    for (h, (header, _)) in todo.into_iter().zip(fetched) {
+        hits[h].header = header;
+    }
 }
 
 /// The cached header fields of each `(uid, stamp)`, from the cache or

@@ -13,7 +13,8 @@ use crate::acl::Right;
 use crate::metadata::{self, Entries};
 use crate::proto::command::Mailbox;
 use crate::proto::metadata::{is_private, Depth, MetadataCommand};
-use crate::proto::response::{write_astring, write_string};
+use crate::proto::response::Code;
+use crate::proto::untagged::Response;
 use crate::session::Session;
 use crate::store::StoreError;
 
@@ -38,7 +39,7 @@ fn place(s: &Session, mailbox: &Mailbox) -> Result<(PathBuf, String), Reply> {
         return Err(resolve::nonexistent(&name));
     }
     if ![Right::Read, Right::Seen, Right::Write, Right::Insert, Right::Post].into_iter().any(|r| t.rights.has(r)) {
-        return Err(Reply::No("[NOPERM] METADATA needs one of the rights \"rswip\" on this mailbox".into()));
+        return Err(Reply::no(Code::NoPerm, "METADATA needs one of the rights \"rswip\" on this mailbox"));
     }
     Ok((t.dir()?.join(metadata::MAILBOX_FILE), t.display))
 }
@@ -83,19 +84,6 @@ fn select<'a>(all: &'a Entries, user: &str, asked: &'a [String], depth: Depth) -
     out
 }
 
-/// Appends a value: a quoted string or literal, a literal8 `~{n}` when it
-/// holds NUL (RFC 5464 `value = nstring / literal8`).
-fn write_value(out: &mut Vec<u8>, v: Option<&[u8]>) {
-    match v {
-        None => out.extend_from_slice(b"NIL"),
-        Some(v) if v.contains(&0) => {
-            out.extend_from_slice(format!("~{{{}}}\r\n", v.len()).as_bytes());
-            out.extend_from_slice(v);
-        }
-        Some(v) => write_string(out, v),
-    }
-}
-
 /// GETMETADATA (RFC 5464 4.2): `* METADATA "mailbox" (entry value ...)`;
 /// values over MAXSIZE are left out and the largest of them is named in
 /// `OK [METADATA LONGENTRIES n]`.
@@ -104,37 +92,20 @@ fn get(s: &mut Session, mailbox: &Mailbox, max_size: Option<u64>, depth: Depth, 
     let all = read(&path)?;
     let user = s.user()?.account.user.clone();
     let mut longest = 0;
-    let mut line = b"METADATA ".to_vec();
-    let mut shown = Vec::new();
-    crate::proto::untagged::write_mailbox(&s.dialect(), &mut shown, &display);
-    if shown.first().is_some_and(|&b| b != b'"' && b != b'{') {
-        // The RFC's examples quote the mailbox; an atom needs no escapes.
-        shown.insert(0, b'"');
-        shown.push(b'"');
-    }
-    line.extend_from_slice(if display.is_empty() { b"\"\"" } else { &shown });
-    line.extend_from_slice(b" (");
-    let mut any = false;
+    let mut entries = Vec::new();
     for (name, value) in select(&all, &user, asked, depth) {
         let len = value.map_or(0, |v| v.len() as u64);
         if max_size.is_some_and(|m| len > m) {
             longest = longest.max(len);
             continue;
         }
-        if any {
-            line.push(b' ');
-        }
-        any = true;
-        write_astring(&mut line, name.as_bytes());
-        line.push(b' ');
-        write_value(&mut line, value);
+        entries.push((name.to_string(), value.map(<[u8]>::to_vec)));
     }
-    line.push(b')');
-    if any {
-        s.untagged_bytes(&line);
+    if !entries.is_empty() {
+        s.respond(Response::Metadata { mailbox: display, entries });
     }
     if longest > 0 {
-        return Ok(format!("[METADATA LONGENTRIES {longest}] GETMETADATA completed"));
+        return Ok(Reply::ok_code(Code::MetadataLongEntries(longest), "GETMETADATA completed"));
     }
     Ok("GETMETADATA completed".into())
 }
@@ -144,11 +115,11 @@ fn get(s: &mut Session, mailbox: &Mailbox, max_size: Option<u64>, depth: Depth, 
 /// `NO [METADATA TOOMANY]` past `--metadata-max-entries`.
 fn set(s: &mut Session, mailbox: &Mailbox, values: Vec<(String, Option<Vec<u8>>)>) -> Outcome {
     if values.iter().any(|(n, _)| n == "/private" || n == "/shared") {
-        return Err(Reply::Bad("/private and /shared themselves cannot hold a value".into()));
+        return Err(Reply::bad("/private and /shared themselves cannot hold a value"));
     }
     let (max_size, most) = (s.shared.config.metadata_max_size, s.shared.config.metadata_max_entries);
     if values.iter().any(|(_, v)| v.as_ref().is_some_and(|v| v.len() as u64 > max_size)) {
-        return Err(Reply::No(format!("[METADATA MAXSIZE {max_size}] The value is larger than this server keeps")));
+        return Err(Reply::no(Code::MetadataMaxSize(max_size), "The value is larger than this server keeps"));
     }
     let (path, display) = place(s, mailbox)?;
     let user = s.user()?.account.user.clone();
@@ -161,7 +132,7 @@ fn set(s: &mut Session, mailbox: &Mailbox, values: Vec<(String, Option<Vec<u8>>)
         let after = counts(e);
         // A limit lowered since is no reason to refuse a deletion.
         if (after.0 > most && after.0 > before.0) || (after.1 > most && after.1 > before.1) {
-            return Err(Reply::No(format!("[METADATA TOOMANY] At most {most} entries per mailbox")));
+            return Err(Reply::no(Code::MetadataTooMany, format!("At most {most} entries per mailbox")));
         }
         Ok(())
     });

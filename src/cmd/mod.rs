@@ -121,13 +121,13 @@ pub fn execute_streamed(s: &mut Session, prefix: Vec<u8>, size: u64, sync: bool)
 
 pub use crate::proto::response::Reply;
 
-/// What a handler returns: the text of the tagged OK, or the NO/BAD.
-pub type Outcome = Result<String, Reply>;
+/// What a handler returns: the tagged OK, or the NO/BAD.
+pub type Outcome = Result<Reply, Reply>;
 
 /// Why a command is not valid in the session's state.
 fn wrong_state(s: &Session, spec: &Spec) -> Reply {
     use crate::session::State::*;
-    Reply::Bad(match s.state {
+    Reply::bad(match s.state {
         NotAuthenticated => format!("{} needs a logged-in session: LOGIN first", spec.name),
         Authenticated if spec.states.intersects(States::SELECTED) => format!("{}: no mailbox selected", spec.name),
         _ if spec.states == States::NOT_AUTH => format!("{}: already logged in", spec.name),

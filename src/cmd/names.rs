@@ -3,6 +3,7 @@
 
 use super::Reply;
 use crate::proto::command::Mailbox;
+use crate::proto::response::Code;
 use crate::proto::untagged::{write_mailbox, Dialect};
 use crate::proto::utf7;
 use crate::store::StoreError;
@@ -24,14 +25,14 @@ pub fn decode_for(d: &Dialect, m: &Mailbox) -> Result<String, Reply> {
         return Ok("INBOX".into());
     }
     let name = if d.utf8_names() {
-        String::from_utf8(m.0.clone()).map_err(|_| Reply::No("[CANNOT] Invalid mailbox name: not UTF-8".into()))?
+        String::from_utf8(m.0.clone()).map_err(|_| Reply::no(Code::Cannot, "Invalid mailbox name: not UTF-8"))?
     } else {
-        utf7::decode(&m.0).map_err(|e| Reply::No(format!("[CANNOT] Invalid mailbox name: it has {}", e.0)))?
+        utf7::decode(&m.0).map_err(|e| Reply::no(Code::Cannot, format!("Invalid mailbox name: it has {}", e.0)))?
     };
     // Refused before anything else sees it: no reply, log line or file
     // name can then carry a line break or a display trick of the client's.
     if name.chars().any(utf7::is_control_like) {
-        return Err(Reply::No("[CANNOT] Invalid mailbox name: control characters are not allowed".into()));
+        return Err(Reply::no(Code::Cannot, "Invalid mailbox name: control characters are not allowed"));
     }
     // INBOX is case-insensitive, also as the first level of a path.
     if name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("INBOX/")) {
@@ -57,20 +58,20 @@ pub fn encoded(name: &str) -> String {
 /// path or OS error goes back (those go to the log).
 pub fn store_error(e: StoreError) -> Reply {
     match e {
-        StoreError::NotFound(_) => Reply::No("[NONEXISTENT] Mailbox does not exist".into()),
-        StoreError::AlreadyExists(_) => Reply::No("[ALREADYEXISTS] Mailbox already exists".into()),
+        StoreError::NotFound(_) => Reply::no(Code::NonExistent, "Mailbox does not exist"),
+        StoreError::AlreadyExists(_) => Reply::no(Code::AlreadyExists, "Mailbox already exists"),
         StoreError::HasChildren(_) => {
-            Reply::No("[CANNOT] The mailbox has inferior mailboxes: delete or move them first".into())
+            Reply::no(Code::Cannot, "The mailbox has inferior mailboxes: delete or move them first")
         }
-        StoreError::InvalidName(why) => Reply::No(format!("[CANNOT] Invalid mailbox name: {why}")),
-        StoreError::TooLong => Reply::No("[LIMIT] Mailbox name too long for the file system".into()),
+        StoreError::InvalidName(why) => Reply::no(Code::Cannot, format!("Invalid mailbox name: {why}")),
+        StoreError::TooLong => Reply::no(Code::Limit, "Mailbox name too long for the file system"),
         StoreError::PermissionDenied(what) => {
             log::warn!("permission denied: {what}");
-            Reply::No("[NOPERM] Permission denied".into())
+            Reply::no(Code::NoPerm, "Permission denied")
         }
-        StoreError::NoSpace => Reply::No("[LIMIT] The server's disk is full".into()),
-        StoreError::OverQuota => Reply::No("[OVERQUOTA] Quota exceeded".into()),
-        StoreError::TooManyKeywords => Reply::No("[LIMIT] Too many keywords in this mailbox (26 at most)".into()),
+        StoreError::NoSpace => Reply::no(Code::Limit, "The server's disk is full"),
+        StoreError::OverQuota => Reply::no(Code::OverQuota, "Quota exceeded"),
+        StoreError::TooManyKeywords => Reply::no(Code::Limit, "Too many keywords in this mailbox (26 at most)"),
         e @ (StoreError::Corrupt(_) | StoreError::Io(..)) => server_bug(&e),
     }
 }
@@ -83,7 +84,7 @@ pub fn server_bug(detail: &dyn std::fmt::Display) -> Reply {
     // Process id and a counter: unique in the log, meaningless outside it.
     let id = format!("{:x}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     log::warn!("internal error {id}: {detail}");
-    Reply::No(format!("[SERVERBUG] Internal error {id}, see the server log"))
+    Reply::no(Code::ServerBug, format!("Internal error {id}, see the server log"))
 }
 
 #[cfg(test)]

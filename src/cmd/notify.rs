@@ -21,6 +21,7 @@ use crate::acl::Right;
 use crate::notify::{AccountEvent, Listener};
 use crate::proto::command::{CommandBody, FetchAttr};
 use crate::proto::notify::{Event, EventGroup, Filter, NotifySet};
+use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::{write_mailbox, Dialect, Response};
 use crate::session::idle::{wait, Wake};
@@ -58,11 +59,11 @@ pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
             Event::AnnotationChange | Event::MailboxMetadataChange | Event::ServerMetadataChange | Event::Other(_)
         )
     }) {
-        return Err(Reply::No(format!("[BADEVENT ({SUPPORTED})] Only these events are supported")));
+        return Err(Reply::no(Code::BadEvent(SUPPORTED), "Only these events are supported"));
     }
     let attrs = events.filter_map(|e| if let Event::MessageNew(a) = e { Some(a) } else { None }).flatten();
     if attrs.clone().any(super::fetch::sets_seen) {
-        return Err(Reply::Bad("MessageNew must not set \\Seen: use BODY.PEEK or BINARY.PEEK".into()));
+        return Err(Reply::bad("MessageNew must not set \\Seen: use BODY.PEEK or BINARY.PEEK"));
     }
     let root = s.user()?.mail.root().to_path_buf();
     let targets = mailboxes_of(s, &set)?;
@@ -98,8 +99,9 @@ fn mailboxes_of(s: &Session, set: &NotifySet) -> Result<Vec<(String, usize)>, Re
         Err(e) => return Err(names::store_error(e)),
     };
     let subscribed = user.mail.subscriptions().unwrap_or_default();
-    let too_many =
-        |n: usize| Reply::No(format!("[LIMIT] NOTIFY would watch {n} mailboxes, at most {MAX_WATCHED}: name fewer"));
+    let too_many = |n: usize| {
+        Reply::no(Code::Limit, format!("NOTIFY would watch {n} mailboxes, at most {MAX_WATCHED}: name fewer"))
+    };
     // Long lists are refused before any work on them (they only come from
     // a client that means harm or has lost count).
     let named: usize = set
@@ -270,7 +272,9 @@ fn account_events(s: &mut Session) {
     if overflowed {
         s.notify = None;
         s.before_read = None;
-        s.untagged("OK [NOTIFICATIONOVERFLOW] Too many changes at once; NOTIFY is off until set again");
+        let overflow =
+            Reply::ok_code(Code::NotificationOverflow, "Too many changes at once; NOTIFY is off until set again");
+        s.respond(Response::Condition(overflow));
         return;
     }
     if events.is_empty() {

@@ -13,7 +13,8 @@ use super::names::{self, store_error};
 use super::{Outcome, Reply};
 use crate::auth::passwd::Account;
 use crate::proto::command::Mailbox;
-use crate::proto::response::write_astring;
+use crate::proto::response::Code;
+use crate::proto::untagged::Response;
 use crate::quota::{self, AccountQuota, Limits};
 use crate::session::Session;
 use crate::store::maildirsize;
@@ -33,24 +34,21 @@ fn quota_response(s: &mut Session, root: &str, q: &AccountQuota) -> Result<(), R
         return Ok(());
     }
     let usage = q.usage().map_err(store_error)?;
-    let mut line = b"QUOTA ".to_vec();
-    write_astring(&mut line, root.as_bytes());
     let mut resources = Vec::new();
     if let Some(limit) = q.limits.bytes {
-        resources.push(format!("STORAGE {} {}", quota::kib(usage.bytes), limit / 1024));
+        resources.push(("STORAGE", quota::kib(usage.bytes), limit / 1024));
     }
     if let Some(limit) = q.limits.messages {
-        resources.push(format!("MESSAGE {} {limit}", usage.messages.max(0)));
+        resources.push(("MESSAGE", usage.messages.max(0) as u64, limit));
     }
-    line.extend_from_slice(format!(" ({})", resources.join(" ")).as_bytes());
-    s.untagged_bytes(&line);
+    s.respond(Response::Quota { root: root.to_string(), resources });
     Ok(())
 }
 
 /// Why a non-administrator cannot name a root other than their own; the
 /// same answer whether the account exists or not.
 fn not_yours() -> Reply {
-    Reply::No("[NOPERM] Only your own quota root is open to you".into())
+    Reply::no(Code::NoPerm, "Only your own quota root is open to you")
 }
 
 /// The account and maildir a quota root names, as far as the logged-in
@@ -69,15 +67,15 @@ fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
                 Ok(r) if !r.is_empty() && r.len() <= 200 && !r.chars().any(char::is_control) => format!(" {r}"),
                 _ => String::new(),
             };
-            Err(Reply::No(format!("[NONEXISTENT] No such quota root{shown}: roots are # and an account name")))
+            Err(Reply::no(Code::NonExistent, format!("No such quota root{shown}: roots are # and an account name")))
         }
         Some(t) if !quota::may_manage(&user.account, &t) => {
-            Err(Reply::No(format!("[NOPERM] {} is outside the accounts you administer", t.user)))
+            Err(Reply::no(Code::NoPerm, format!("{} is outside the accounts you administer", t.user)))
         }
         Some(t) => {
             let dir = t.checked_maildir(&s.shared.config.mail).map_err(|why| {
                 log::warn!("{} quota of {}: {why}", s.tag(), t.user);
-                Reply::No(format!("[UNAVAILABLE] The maildir of {} is not an absolute path", t.user))
+                Reply::no(Code::Unavailable, format!("The maildir of {} is not an absolute path", t.user))
             })?;
             Ok((t, dir))
         }
@@ -90,14 +88,10 @@ pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let target = super::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Read)?;
     if !target.exists() {
-        return Err(Reply::No("[NONEXISTENT] Mailbox does not exist".into()));
+        return Err(Reply::no(Code::NonExistent, "Mailbox does not exist"));
     }
     let root = quota::root_name(&target.owner);
-    let mut line = b"QUOTAROOT ".to_vec();
-    crate::proto::untagged::write_mailbox(&s.dialect(), &mut line, &name);
-    line.push(b' ');
-    write_astring(&mut line, root.as_bytes());
-    s.untagged_bytes(&line);
+    s.respond(Response::QuotaRoot { mailbox: name, root: root.clone() });
     let q = target.quota(s);
     quota_response(s, &root, &q)?;
     Ok("GETQUOTAROOT completed".into())
@@ -116,25 +110,24 @@ pub fn getquota(s: &mut Session, root: &[u8]) -> Outcome {
 /// written to the account's sidecar file and `maildirsize` header.
 pub fn setquota(s: &mut Session, root: &[u8], limits: &[(String, u64)]) -> Outcome {
     if quota::admin_of(&s.user()?.account) == quota::Admin::None {
-        return Err(Reply::No("[NOPERM] SETQUOTA needs domain or server administrator rights".into()));
+        return Err(Reply::no(Code::NoPerm, "SETQUOTA needs domain or server administrator rights"));
     }
     let (account, dir) = resolve(s, root)?;
     if !quota::may_manage(&s.user()?.account, &account) {
-        return Err(Reply::No(format!("[NOPERM] {} is outside the accounts you administer", account.user)));
+        return Err(Reply::no(Code::NoPerm, format!("{} is outside the accounts you administer", account.user)));
     }
     let mut new = Limits::default();
     for (resource, value) in limits {
         let some = |n: u64| (n > 0).then_some(n);
         match resource.as_str() {
             "STORAGE" => {
-                let bytes = value.checked_mul(1024).ok_or_else(|| Reply::Bad("STORAGE limit too large".into()))?;
+                let bytes = value.checked_mul(1024).ok_or_else(|| Reply::bad("STORAGE limit too large"))?;
                 new.bytes = some(bytes);
             }
             "MESSAGE" => new.messages = some(*value),
             other => {
-                return Err(Reply::No(format!(
-                    "[CANNOT] Unsupported quota resource {other}: tegami has STORAGE and MESSAGE"
-                )))
+                let why = format!("Unsupported quota resource {other}: tegami has STORAGE and MESSAGE");
+                return Err(Reply::no(Code::Cannot, why));
             }
         }
     }

@@ -13,7 +13,8 @@ use super::Reply;
 use crate::acl::{self, Right, Rights};
 use crate::alias;
 use crate::auth::passwd::Account;
-use crate::proto::untagged::FlagList;
+use crate::proto::response::Code;
+use crate::proto::untagged::{FlagList, Response};
 use crate::quota::AccountQuota;
 use crate::session::Session;
 use crate::store::{self, name, FlagOp, MailboxInfo, MailboxShared, StoreError};
@@ -26,7 +27,7 @@ pub fn nonexistent(display: &str) -> Reply {
 }
 
 fn invalid(why: String) -> Reply {
-    Reply::No(format!("[CANNOT] Invalid mailbox name: {why}"))
+    Reply::no(Code::Cannot, format!("Invalid mailbox name: {why}"))
 }
 
 /// The rights `user` holds on `mailbox` of `account`.
@@ -84,8 +85,9 @@ pub fn refresh_selected(s: &mut Session, close: bool) {
     let Some(display) = s.access.as_ref().map(|t| t.display.clone()) else { return };
     log::info!("{} the rights on {display} were withdrawn: no longer selected", s.tag());
     s.unselect();
-    s.untagged("NO [NOPERM] The rights on the selected mailbox no longer allow reading it");
-    s.untagged("OK [CLOSED] The mailbox is no longer selected");
+    let gone = Reply::no(Code::NoPerm, "The rights on the selected mailbox no longer allow reading it");
+    s.respond(Response::Condition(gone));
+    s.respond(Response::Condition(Reply::ok_code(Code::Closed, "The mailbox is no longer selected")));
 }
 
 /// Resolves a decoded mailbox name (see the module comment).
@@ -167,7 +169,7 @@ impl Target {
             return Err(nonexistent(&self.display));
         }
         if !self.rights.has(right) {
-            return Err(Reply::No(format!("[NOPERM] You lack the right \"{}\" on this mailbox", right.letter())));
+            return Err(Reply::no(Code::NoPerm, format!("You lack the right \"{}\" on this mailbox", right.letter())));
         }
         Ok(())
     }

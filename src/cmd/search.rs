@@ -4,6 +4,7 @@
 use super::messages::{self, Want};
 use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn};
+use crate::proto::response::Code;
 use crate::proto::untagged::Response;
 use crate::search::{self, Program, SearchError};
 use crate::session::Session;
@@ -13,9 +14,7 @@ use crate::session::Session;
 /// `NO [BADCHARSET (...)]`.
 pub fn program(s: &Session, key: &SearchKey, charset: Option<&str>) -> Result<Program, Reply> {
     let p = search::prepare(key, charset).map_err(|e| match e {
-        SearchError::BadCharset(_) => {
-            Reply::No(format!("[BADCHARSET ({})] Unsupported charset", search::SUPPORTED_CHARSETS.join(" ")))
-        }
+        SearchError::BadCharset(_) => Reply::no(Code::BadCharset(search::SUPPORTED_CHARSETS), "Unsupported charset"),
     })?;
     Ok(p.with_saved(s.saved.clone()))
 }
@@ -33,7 +32,7 @@ pub fn search(
     if charset.is_some() && d.utf8 && !d.rev2 {
         // RFC 6855 3: after ENABLE UTF8=ACCEPT the strings are UTF-8; a
         // CHARSET would contradict that.
-        return Err(Reply::Bad("SEARCH CHARSET cannot be given once UTF8=ACCEPT is enabled".into()));
+        return Err(Reply::bad("SEARCH CHARSET cannot be given once UTF8=ACCEPT is enabled"));
     }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let update = returns.is_some_and(|r| r.contains(&SearchReturn::Update));
@@ -84,7 +83,7 @@ pub fn search(
         line.push_str(&format!(" MODSEQ {top}"));
     }
     if let Some(line) = line {
-        s.untagged(&line);
+        s.respond(Response::Esearch(line));
     }
     if update {
         let uids = found.iter().map(|m| m.uid).collect();

@@ -5,6 +5,7 @@ use super::flags::mailbox_flags;
 use super::names::{self, store_error};
 use super::{Outcome, Reply};
 use crate::proto::command::{Mailbox, QResync, SelectParams};
+use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::Response;
 use crate::session::view::MailboxView;
@@ -21,29 +22,34 @@ pub fn condstore_on(s: &mut Session) {
     if first {
         // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
         let line = highest_line(v.snapshot.highest_modseq);
-        s.untagged(&line);
+        s.respond(line);
     }
 }
 
 /// The untagged OK telling a mailbox's highest mod-sequence, or that it
 /// has none (`NOMODSEQ`, RFC 7162 3.1.2.2): mod-sequences are never 0.
-fn highest_line(highest: u64) -> String {
-    if highest == 0 {
-        "OK [NOMODSEQ] No permanent modsequences".to_string()
+fn highest_line(highest: u64) -> Response {
+    Response::Condition(if highest == 0 {
+        Reply::ok_code(Code::NoModSeq, "No permanent modsequences")
     } else {
-        format!("OK [HIGHESTMODSEQ {highest}] Highest")
-    }
+        Reply::ok_code(Code::HighestModSeq(highest), "Highest")
+    })
+}
+
+/// An untagged `OK [code] text`.
+fn ok(code: Code, text: &'static str) -> Response {
+    Response::Condition(Reply::ok_code(code, text))
 }
 
 /// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), with RFC 7162's CONDSTORE
 /// and QRESYNC parameters. A failed SELECT leaves no mailbox selected.
 pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_only: bool) -> Outcome {
     if params.qresync.is_some() && !s.sync_ext.qresync {
-        return Err(Reply::Bad("QRESYNC parameter needs ENABLE QRESYNC first".into()));
+        return Err(Reply::bad("QRESYNC parameter needs ENABLE QRESYNC first"));
     }
     if s.view.is_some() {
         // RFC 7162 3.2.11: whether or not CONDSTORE was enabled.
-        s.untagged("OK [CLOSED] Previous mailbox closed");
+        s.respond(ok(Code::Closed, "Previous mailbox closed"));
     }
     // The `\Recent` messages this session was first told of stay recent for
     // it when it selects (or examines) the same mailbox again (RFC 3501 2.3.2).
@@ -79,7 +85,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     // response instead (6.3.2, appendix E).
     if !s.dialect().rev2 {
         if let Some(i) = view.flags.iter().position(|f| !f.has(SEEN)) {
-            s.untagged(&format!("OK [UNSEEN {}] First unseen", i + 1));
+            s.respond(ok(Code::Unseen(i as u32 + 1), "First unseen"));
         }
     } else if let Some(info) = listed(s, &view.name) {
         let mut attributes = vec![if info.has_children { "\\HasChildren" } else { "\\HasNoChildren" }.to_string()];
@@ -87,14 +93,14 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         let (delimiter, name) = (Some(names::DELIMITER), view.name.clone());
         s.respond(Response::List { lsub: false, attributes, delimiter, name, extra: Vec::new() });
     }
-    s.untagged(&format!("OK [UIDVALIDITY {}] UIDs valid", snap.uidvalidity));
-    s.untagged(&format!("OK [UIDNEXT {}] Predicted next UID", snap.uidnext));
-    s.untagged(&format!("OK [MAILBOXID ({mailbox_id})] Ok"));
+    s.respond(ok(Code::UidValidity(snap.uidvalidity), "UIDs valid"));
+    s.respond(ok(Code::UidNext(snap.uidnext), "Predicted next UID"));
+    s.respond(ok(Code::MailboxId(mailbox_id), "Ok"));
     // Every mailbox keeps its mod-sequences on disk, so HIGHESTMODSEQ
     // comes with every SELECT and EXAMINE, CONDSTORE enabled or not (RFC
     // 7162 3.1.2.1); clients such as Thunderbird use CONDSTORE only once
     // they see it. 0 would mean none were ever given: NOMODSEQ then.
-    s.untagged(&highest_line(snap.highest_modseq));
+    s.respond(highest_line(snap.highest_modseq));
     if let Some(q) = params.qresync.as_ref().filter(|q| q.uidvalidity == snap.uidvalidity) {
         for r in qresync_lines(&view, q) {
             s.respond(r);
@@ -104,7 +110,11 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     s.view = Some(view);
     s.access = Some(target);
     s.state = State::Selected;
-    Ok(if read_only { "[READ-ONLY] EXAMINE completed".into() } else { "[READ-WRITE] SELECT completed".into() })
+    Ok(if read_only {
+        Reply::ok_code(Code::ReadOnly, "EXAMINE completed")
+    } else {
+        Reply::ok_code(Code::ReadWrite, "SELECT completed")
+    })
 }
 
 /// The selected mailbox as LIST shows it: the account's own listing, or
@@ -181,10 +191,10 @@ pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
     let may_expunge = super::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if view.read_only {
-        return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
+        return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }
     if !may_expunge {
-        return Err(Reply::No("[NOPERM] You lack the right \"e\" (expunge) on this mailbox".into()));
+        return Err(Reply::no(Code::NoPerm, "You lack the right \"e\" (expunge) on this mailbox"));
     }
     let before = view.mailbox().snapshot();
     let removed = match uids {

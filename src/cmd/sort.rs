@@ -7,6 +7,7 @@ use super::messages::{self, Want};
 use super::search::program;
 use super::{Outcome, Reply};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
+use crate::proto::untagged::Response;
 use crate::search::Program;
 use crate::session::Session;
 use crate::sort::{self, memo, Item, KeySet, Keys};
@@ -23,7 +24,7 @@ pub fn sort(
     key: &SearchKey,
 ) -> Outcome {
     if criteria.is_empty() {
-        return Err(Reply::Bad("SORT needs at least one sort criterion".into()));
+        return Err(Reply::bad("SORT needs at least one sort criterion"));
     }
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
         super::context::check_tag(s, tag)?;
@@ -42,24 +43,17 @@ pub fn sort(
     };
     let numbers: Vec<u32> = order.iter().map(|&(seq, u)| if uid { u } else { seq }).collect();
     let line = match returns {
-        None => {
-            let mut line = String::from("SORT");
-            for n in &numbers {
-                line.push(' ');
-                line.push_str(&n.to_string());
-            }
-            Some(line)
-        }
+        None => Some(Response::Sort(numbers)),
         Some(r) => {
             if save {
                 let uids: Vec<u32> = order.iter().map(|&(_, u)| u).collect();
                 s.saved = saved_result(r, &uids);
             }
-            (r != [SearchReturn::Save]).then(|| esort_response(tag, uid, r, &numbers))
+            (r != [SearchReturn::Save]).then(|| Response::Esearch(esort_response(tag, uid, r, &numbers)))
         }
     };
     if let Some(line) = line {
-        s.untagged(&line);
+        s.respond(line);
     }
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
         let uids = order.iter().map(|&(_, u)| u).collect();

@@ -109,7 +109,7 @@ fn rfc822_total(mb: &MailboxShared) -> u64 {
 pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     if items.is_empty() {
-        return Err(Reply::Bad("STATUS needs at least one item".into()));
+        return Err(Reply::bad("STATUS needs at least one item"));
     }
     if items.contains(&StatusItem::HighestModSeq) {
         // RFC 7162 3.1: a CONDSTORE enabling command.

@@ -9,9 +9,9 @@ use super::select::condstore_on;
 use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
 use crate::proto::command::{Flag, StoreMode};
+use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::{FetchItem, Response};
-use crate::session::view::{ranges_of, set_text};
 use crate::session::Session;
 use crate::store::FlagOp;
 
@@ -32,7 +32,7 @@ pub fn store(
     let mask = s.access.as_ref().map_or(u8::MAX, |a| a.flag_mask());
     let view = s.view_mut()?;
     if view.read_only {
-        return Err(Reply::No("[READ-ONLY] The mailbox is read-only".into()));
+        return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }
     let targets = resolve(view, set, uid, &saved)?;
     let (system, keywords) = to_store(flags)?;
@@ -86,7 +86,7 @@ pub fn store(
         s.respond(r);
     }
     if !modified.is_empty() {
-        return Ok(format!("[MODIFIED {}] Conditional STORE failed", set_text(&ranges_of(&modified))));
+        return Ok(Reply::ok_code(Code::Modified(modified), "Conditional STORE failed"));
     }
     Ok(if uid { "UID STORE completed".into() } else { "STORE completed".into() })
 }

@@ -38,10 +38,10 @@ pub fn resolve(view: &MailboxView, set: &SequenceSet, uid: bool, saved: &[u32]) 
     }
     let exists = view.exists();
     if exists == 0 {
-        return Err(Reply::Bad("No messages in the mailbox: message sequence numbers are invalid".into()));
+        return Err(Reply::bad("No messages in the mailbox: message sequence numbers are invalid"));
     }
     if set.exceeds(exists) {
-        return Err(Reply::Bad(format!("Invalid message sequence number: the mailbox has {exists} messages")));
+        return Err(Reply::bad(format!("Invalid message sequence number: the mailbox has {exists} messages")));
     }
     let mut out: Vec<usize> = set.iter(exists).map(|n| n as usize - 1).collect();
     out.sort_unstable();

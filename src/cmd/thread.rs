@@ -17,7 +17,7 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
         ThreadAlgorithm::References => Algorithm::References,
         ThreadAlgorithm::Refs => Algorithm::Refs,
         ThreadAlgorithm::Other(name) => {
-            return Err(Reply::Bad(format!(
+            return Err(Reply::bad(format!(
                 "Unknown threading algorithm{} (ORDEREDSUBJECT, REFERENCES and REFS are supported)",
                 crate::proto::response::shown(name)
             )))
@@ -39,6 +39,6 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
         .zip(&dates)
         .map(|(m, &d)| Item { seq: m.seq, id: if uid { m.uid } else { m.seq }, internal_date: d, header: &m.header })
         .collect();
-    s.untagged(&thread::thread(algorithm, &items));
+    s.respond(crate::proto::untagged::Response::Thread(thread::thread(algorithm, &items)));
     Ok(if uid { "UID THREAD completed".into() } else { "THREAD completed".into() })
 }

@@ -12,7 +12,8 @@ use super::names::{self, store_error};
 use super::resolve;
 use super::{Outcome, Reply};
 use crate::proto::command::Mailbox;
-use crate::proto::response::write_quoted_lossy;
+use crate::proto::response::Code;
+use crate::proto::untagged::Response;
 use crate::session::Session;
 use crate::store::{self, MailboxShared};
 use crate::urlauth::{self, keys, AuthUrl, INTERNAL};
@@ -20,14 +21,14 @@ use crate::urlauth::{self, keys, AuthUrl, INTERNAL};
 fn bad_url(url: &[u8], why: &str) -> Reply {
     let mut shown = String::from_utf8_lossy(url).into_owned();
     shown.retain(|c| !c.is_control() && c != ']');
-    Reply::No(format!("[BADURL {shown}] {why}"))
+    Reply::no(Code::BadUrl(shown), why.to_string())
 }
 
 fn mechanism_check(mech: &str) -> Result<(), Reply> {
     if mech == INTERNAL {
         Ok(())
     } else {
-        Err(Reply::No(format!("[CANNOT] Unknown URLAUTH mechanism {mech}: only INTERNAL is supported")))
+        Err(Reply::no(Code::Cannot, format!("Unknown URLAUTH mechanism {mech}: only INTERNAL is supported")))
     }
 }
 
@@ -45,7 +46,7 @@ pub(super) fn is_me(s: &Session, who: &str) -> bool {
 
 /// GENURLAUTH: the rumps with `:internal:token` added, in one response.
 pub fn genurlauth(s: &mut Session, urls: &[(Vec<u8>, String)]) -> Outcome {
-    let mut line = b"GENURLAUTH".to_vec();
+    let mut full_urls = Vec::new();
     for (rump, mech) in urls {
         mechanism_check(mech)?;
         let Some(u) = urlauth::parse(rump).filter(|u| u.auth.is_none()) else {
@@ -65,10 +66,9 @@ pub fn genurlauth(s: &mut Session, urls: &[(Vec<u8>, String)]) -> Outcome {
         let mut full = rump.clone();
         full.extend_from_slice(b":internal:");
         full.extend_from_slice(urlauth::token(&key, &u.rump).as_bytes());
-        line.push(b' ');
-        write_quoted_lossy(&mut line, &full);
+        full_urls.push(full);
     }
-    s.untagged_bytes(&line);
+    s.respond(Response::GenUrlAuth(full_urls));
     Ok("GENURLAUTH completed".into())
 }
 
@@ -84,7 +84,7 @@ pub fn resetkey(s: &mut Session, mailbox: Option<&Mailbox>, mechanisms: &[String
     };
     let name = names::decode(mailbox)?;
     if name.starts_with('~') {
-        return Err(Reply::No("[NOPERM] Keys can be reset only for one's own mailboxes".into()));
+        return Err(Reply::no(Code::NoPerm, "Keys can be reset only for one's own mailboxes"));
     }
     let mb = mail.open(&name).map_err(|e| match e {
         store::StoreError::NotFound(_) => resolve::nonexistent(&name),
@@ -92,5 +92,5 @@ pub fn resetkey(s: &mut Session, mailbox: Option<&Mailbox>, mechanisms: &[String
     })?;
     let id = mb.mailbox_id().map_err(store_error)?;
     keys::reset(mail.root(), Some(&id)).map_err(|e| super::names::server_bug(&format!("cannot reset the key: {e}")))?;
-    Ok(format!("[URLMECH {INTERNAL}] RESETKEY completed"))
+    Ok(Reply::ok_code(Code::UrlMech(INTERNAL), "RESETKEY completed"))
 }

@@ -22,7 +22,7 @@ use crate::fetch as render;
 use crate::fetch::binary::{binary, needs_literal8};
 use crate::mime::{self, Part};
 use crate::proto::command::{UrlFetchArg, UrlFetchItems};
-use crate::proto::response::{write_astring, write_quoted_lossy};
+use crate::proto::response::{write_astring, write_quoted_lossy, Code};
 use crate::proto::section::{Partial, Section};
 use crate::server::budget::Reservation;
 use crate::session::Session;
@@ -81,7 +81,7 @@ fn authorize(s: &Session, url: &[u8]) -> Result<(store::Account, AuthUrl), &'sta
 fn served<T>(read: Result<Result<T, &'static str>, Reply>) -> Result<T, &'static str> {
     match read {
         Ok(r) => r,
-        Err(Reply::No(t)) if t.starts_with("[LIMIT]") => Err(NO_ROOM),
+        Err(r) if r.is_no(&Code::Limit) => Err(NO_ROOM),
         Err(_) => Err("store error"),
     }
 }
@@ -155,7 +155,7 @@ fn literal(s: &mut Session, data: &[u8], eight: bool) -> Result<(), Reply> {
     let head = format!(" {}{{{}}}\r\n", if eight { "~" } else { "" }, data.len());
     s.writer.buffer().extend_from_slice(head.as_bytes());
     if data.len() >= DIRECT_LITERAL {
-        s.write_direct(data).map_err(|e| Reply::No(format!("write failed: {e}")))?;
+        s.write_direct(data).map_err(|e| Reply::no_text(format!("write failed: {e}")))?;
     } else {
         s.writer.buffer().extend_from_slice(data);
     }
@@ -220,12 +220,12 @@ pub fn urlfetch(s: &mut Session, urls: &[UrlFetchArg]) -> Outcome {
             },
         }
         if s.writer.queued() >= cap {
-            s.flush().map_err(|e| Reply::No(format!("write failed: {e}")))?;
+            s.flush().map_err(|e| Reply::no_text(format!("write failed: {e}")))?;
         }
     }
     s.writer.buffer().extend_from_slice(b"\r\n");
     if no_room {
-        return Err(Reply::No("[LIMIT] Some URLs were not fetched: the server's memory for clients is in use".into()));
+        return Err(Reply::no(Code::Limit, "Some URLs were not fetched: the server's memory for clients is in use"));
     }
     Ok("URLFETCH completed".into())
 }

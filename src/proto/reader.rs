@@ -10,6 +10,7 @@
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
+use crate::proto::response::{Code, Reply, Status};
 use crate::server::budget::{Budget, Reservation};
 
 /// Literal octets one command may hold in memory before they are counted
@@ -54,7 +55,7 @@ pub enum Frame {
         /// The command's tag, when one could be read.
         tag: Option<String>,
         /// The answer, such as `BAD Line too long`.
-        response: String,
+        response: Reply,
     },
     /// An APPEND whose next literal is large: `prefix` is the command up to
     /// and including the `{n}` announcement, and the `n` octets have not
@@ -85,7 +86,7 @@ pub enum Frame {
         /// The command's tag, when one could be read.
         tag: Option<String>,
         /// The answer.
-        response: String,
+        response: Reply,
     },
 }
 
@@ -127,6 +128,11 @@ fn literal_at_end(line: &[u8]) -> Option<Announce> {
     }
     let size = std::str::from_utf8(digits).ok()?.parse().ok()?;
     Some(Announce { size, sync })
+}
+
+/// The refusal of a LOGIN user name or password over its limit.
+fn secret_too_long(max_literal: u64) -> Reply {
+    Reply::no(Code::AuthenticationFailed, format!("User name or password too long (limit {max_literal} octets)"))
 }
 
 /// The tag at the start of a command, if it is a valid one.
@@ -371,18 +377,18 @@ impl<S: Read + Write> Reader<S> {
     fn refuse_held(&mut self, cmd: &[u8], lit: &Announce, limits: Limits) -> Option<Frame> {
         // APPEND's small messages are held too, under --max-literal alone.
         let max_held = if is_append(cmd) { limits.max_literal } else { limits.max_held };
-        let response = if lit.size > max_held {
-            format!("[TOOBIG] Literal too large for this command (limit {max_held} octets)")
+        let (code, text): (Code, std::borrow::Cow<'static, str>) = if lit.size > max_held {
+            (Code::TooBig, format!("Literal too large for this command (limit {max_held} octets)").into())
         } else if !self.hold(lit.size) {
-            "[LIMIT] The server's memory for clients is in use; try again later".to_string()
+            (Code::Limit, "The server's memory for clients is in use; try again later".into())
         } else {
             return None;
         };
         let tag = tag_of(cmd);
         Some(if lit.sync {
-            Frame::Rejected { tag, response: format!("NO {response}") }
+            Frame::Rejected { tag, response: Reply::no(code, text) }
         } else {
-            Frame::Fatal { tag, response: format!("BAD {response}") }
+            Frame::Fatal { tag, response: Reply::new(Status::Bad, Some(code), text) }
         })
     }
 
@@ -446,7 +452,7 @@ impl<S: Read + Write> Reader<S> {
                     let tag = tag_of(if cmd.is_empty() { &start } else { &cmd });
                     return Ok(Frame::Rejected {
                         tag,
-                        response: format!("BAD Command line too long (limit {} octets)", limits.max_line),
+                        response: Reply::bad(format!("Command line too long (limit {} octets)", limits.max_line)),
                     });
                 }
                 Line::Full(l) => l,
@@ -473,11 +479,12 @@ impl<S: Read + Write> Reader<S> {
             if limits.strict && lit.size > limits.max_literal.min(left) {
                 let tag = tag_of(&cmd);
                 let response = if max_literal < limits.max_literal.min(left) {
-                    format!("NO [AUTHENTICATIONFAILED] User name or password too long (limit {max_literal} octets)")
+                    secret_too_long(max_literal)
                 } else {
-                    format!(
-                        "NO [TOOBIG] Command too large before login (limit {} octets, literals included)",
-                        limits.max_command
+                    let most = limits.max_command;
+                    Reply::no(
+                        Code::TooBig,
+                        format!("Command too large before login (limit {most} octets, literals included)"),
                     )
                 };
                 // Octets of a LITERAL+ are already coming: rather than read
@@ -487,11 +494,12 @@ impl<S: Read + Write> Reader<S> {
             if lit.size > max_literal || lit.size > left {
                 let tag = tag_of(&cmd);
                 let response = if lit.size <= max_literal {
-                    format!("NO [TOOBIG] Command too large (limit {} octets, literals included)", limits.max_command)
+                    let most = limits.max_command;
+                    Reply::no(Code::TooBig, format!("Command too large (limit {most} octets, literals included)"))
                 } else if max_literal < limits.max_literal {
-                    format!("NO [AUTHENTICATIONFAILED] User name or password too long (limit {max_literal} octets)")
+                    secret_too_long(max_literal)
                 } else {
-                    format!("NO [TOOBIG] Literal too large (limit {} octets)", limits.max_literal)
+                    Reply::no(Code::TooBig, format!("Literal too large (limit {} octets)", limits.max_literal))
                 };
                 if !lit.sync {
                     // The client sends the octets without waiting; drop them
@@ -607,7 +615,7 @@ mod tests {
         match r.read_command(PREAUTH, &mut plus).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
-                assert!(response.starts_with("NO [TOOBIG]"), "{response}");
+                assert!(response.to_string().starts_with("NO [TOOBIG]"), "{response}");
             }
             f => panic!("{f:?}"),
         }
@@ -630,7 +638,7 @@ mod tests {
         many.extend_from_slice(b"\r\nt2 NOOP\r\n");
         let mut r = reader(&many);
         match r.read_command(limits, &mut plus).unwrap() {
-            Frame::Rejected { response, .. } => assert!(response.contains("Command too l"), "{response}"),
+            Frame::Rejected { response, .. } => assert!(response.to_string().contains("Command too l"), "{response}"),
             f => panic!("{f:?}"),
         }
     }
@@ -642,7 +650,7 @@ mod tests {
         match r.read_command(limits, &mut plus).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
-                assert_eq!(response, "NO [TOOBIG] Literal too large for this command (limit 5 octets)");
+                assert_eq!(response.to_string(), "NO [TOOBIG] Literal too large for this command (limit 5 octets)");
             }
             f => panic!("{f:?}"),
         }
@@ -655,7 +663,7 @@ mod tests {
         match r.read_command(limits, &mut plus).unwrap() {
             Frame::Fatal { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
-                assert_eq!(response, "BAD [TOOBIG] Literal too large for this command (limit 5 octets)");
+                assert_eq!(response.to_string(), "BAD [TOOBIG] Literal too large for this command (limit 5 octets)");
             }
             f => panic!("{f:?}"),
         }
@@ -674,7 +682,7 @@ mod tests {
         match r.read_command(limits, &mut plus).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
-                assert!(response.starts_with("NO [LIMIT] "), "{response}");
+                assert!(response.to_string().starts_with("NO [LIMIT] "), "{response}");
             }
             f => panic!("{f:?}"),
         }
@@ -723,7 +731,7 @@ mod tests {
         match read(&mut r).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t1"));
-                assert!(response.starts_with("BAD"));
+                assert!(response.to_string().starts_with("BAD"));
             }
             f => panic!("{f:?}"),
         }
@@ -736,7 +744,7 @@ mod tests {
         match read(&mut r).unwrap() {
             Frame::Rejected { tag, response } => {
                 assert_eq!(tag.as_deref(), Some("t"));
-                assert!(response.contains("TOOBIG"));
+                assert!(response.to_string().contains("TOOBIG"));
             }
             f => panic!("{f:?}"),
         }
@@ -821,11 +829,11 @@ mod tests {
                         break;
                     }
                     Ok(Frame::Fatal { response, .. }) => {
-                        prop_assert!(strict && response.starts_with("NO [TOOBIG]"));
+                        prop_assert!(strict && response.to_string().starts_with("NO [TOOBIG]"));
                         break;
                     }
                     Ok(Frame::Command(c)) => prop_assert!(!c.is_empty() || input.contains(&b'\n')),
-                    Ok(Frame::Rejected { response, .. }) => prop_assert!(!response.is_empty()),
+                    Ok(Frame::Rejected { response, .. }) => prop_assert!(!response.to_string().is_empty()),
                     Ok(Frame::Literal { size, .. }) => {
                         prop_assert!(size >= LIMITS.stream_from);
                         if r.skip_literal(size).is_err() {

@@ -1,9 +1,18 @@
 //! The response writer's encoding rules: when a string may be an atom, when it
 //! must be quoted, and when only a literal will do (RFC 3501 section 4.3 and the
-//! `string`, `astring`, `nstring` rules of section 9); and [`Reply`], the
-//! tagged NO or BAD every command handler may end with.
+//! `string`, `astring`, `nstring` rules of section 9); numbers written
+//! without a formatter; and [`Reply`], a status response with its typed
+//! response [`Code`] (rendered in `code.rs`), the tagged OK, NO or BAD
+//! every command handler ends with.
 
+use std::borrow::Cow;
 use std::fmt;
+
+pub use super::untagged::Status;
+
+#[path = "code.rs"]
+mod code;
+pub use code::{write_runs, Code};
 
 /// True when `b` may appear in an atom (`ATOM-CHAR`): not a control, not
 /// space, not one of `( ) { % * " \ ]`, and 7-bit.
@@ -40,8 +49,26 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
 
 /// Appends `s` as a synchronizing literal `{n}\r\n...`.
 pub fn write_literal(out: &mut Vec<u8>, s: &[u8]) {
-    out.extend_from_slice(format!("{{{}}}\r\n", s.len()).as_bytes());
+    out.push(b'{');
+    write_num(out, s.len() as u64);
+    out.extend_from_slice(b"}\r\n");
     out.extend_from_slice(s);
+}
+
+/// Appends `n` in decimal, with no formatter and no allocation: numbers
+/// are most of what a busy session writes (sequence numbers, UIDs, sizes).
+pub fn write_num(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// Appends `s` as an `astring`: a bare atom when every byte allows it and the
@@ -80,22 +107,102 @@ pub fn write_quoted_lossy(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
-/// A tagged NO or BAD: the error side of every handler. The text carries
-/// the response code, if any (`[NONEXISTENT] No such mailbox`).
+/// A status response: the tagged OK, NO or BAD of a command (the `Err`
+/// side of every handler is a NO or BAD), or an untagged condition.
+/// The code, when there is one, is written between the status word and
+/// the text, by [`Reply::render`] alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    /// `NO text`: the command was understood and failed.
-    No(String),
-    /// `BAD text`: the command was not acceptable.
-    Bad(String),
+pub struct Reply {
+    /// OK, NO or BAD.
+    pub kind: Status,
+    /// The response code (RFC 3501 7.1, RFC 5530 and the extensions').
+    pub code: Option<Code>,
+    /// Human-readable text.
+    pub text: Cow<'static, str>,
+}
+
+impl Reply {
+    /// A reply of `kind` with `code` and `text`.
+    pub fn new(kind: Status, code: Option<Code>, text: impl Into<Cow<'static, str>>) -> Reply {
+        Reply { kind, code, text: text.into() }
+    }
+
+    /// `OK text`.
+    pub fn ok(text: impl Into<Cow<'static, str>>) -> Reply {
+        Reply::new(Status::Ok, None, text)
+    }
+
+    /// `OK [code] text`.
+    pub fn ok_code(code: Code, text: impl Into<Cow<'static, str>>) -> Reply {
+        Reply::new(Status::Ok, Some(code), text)
+    }
+
+    /// `NO [code] text`.
+    pub fn no(code: Code, text: impl Into<Cow<'static, str>>) -> Reply {
+        Reply::new(Status::No, Some(code), text)
+    }
+
+    /// `NO text`, without a code.
+    pub fn no_text(text: impl Into<Cow<'static, str>>) -> Reply {
+        Reply::new(Status::No, None, text)
+    }
+
+    /// `BAD text`.
+    pub fn bad(text: impl Into<Cow<'static, str>>) -> Reply {
+        Reply::new(Status::Bad, None, text)
+    }
+
+    /// Temporary: `NO text` for the sites of cmd/fetch.rs and cmd/mod.rs
+    /// not yet typed (their owners type them; tests/core_replies.rs lists
+    /// them and fails once one is gone).
+    #[allow(non_snake_case)]
+    pub fn No(text: String) -> Reply {
+        Reply::no_text(text)
+    }
+
+    /// Temporary: `BAD text` for the same sites as [`Reply::No`].
+    #[allow(non_snake_case)]
+    pub fn Bad(text: String) -> Reply {
+        Reply::bad(text)
+    }
+
+    /// True for a NO carrying `code` (a caller that treats some failures
+    /// apart, such as APPEND's quota refusals).
+    pub fn is_no(&self, code: &Code) -> bool {
+        self.kind == Status::No && self.code.as_ref() == Some(code)
+    }
+
+    /// Appends `OK|NO|BAD [code] text`, without CRLF.
+    pub fn render(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.kind.word().as_bytes());
+        out.push(b' ');
+        if let Some(code) = &self.code {
+            code.render(out);
+            out.push(b' ');
+        }
+        out.extend_from_slice(self.text.as_bytes());
+    }
+}
+
+impl From<&'static str> for Reply {
+    /// The text of a tagged OK.
+    fn from(text: &'static str) -> Reply {
+        Reply::ok(text)
+    }
+}
+
+impl From<String> for Reply {
+    /// The text of a tagged OK.
+    fn from(text: String) -> Reply {
+        Reply::ok(text)
+    }
 }
 
 impl fmt::Display for Reply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reply::No(t) => write!(f, "NO {t}"),
-            Reply::Bad(t) => write!(f, "BAD {t}"),
-        }
+        let mut out = Vec::new();
+        self.render(&mut out);
+        f.write_str(&String::from_utf8_lossy(&out))
     }
 }
 
@@ -140,6 +247,14 @@ mod tests {
     fn string_falls_back_to_literal_for_8bit_and_crlf() {
         assert_eq!(s(|o| write_string(o, b"a\r\nb")), "{4}\r\na\r\nb");
         assert_eq!(s(|o| write_string(o, "é".as_bytes())), "{2}\r\né");
+    }
+
+    #[test]
+    fn numbers_are_written_without_a_formatter() {
+        for n in [0, 7, 10, 99, 4294967295, u64::MAX] {
+            assert_eq!(s(|o| write_num(o, n)), n.to_string());
+        }
+        assert_eq!(s(|o| write_literal(o, b"abc")), "{3}\r\nabc");
     }
 
     #[test]

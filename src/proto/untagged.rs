@@ -3,7 +3,7 @@
 //! [`Dialect`] carries that, and [`Response::render`] is the one place
 //! that applies it, so no handler needs to know.
 
-use super::response::write_astring;
+use super::response::{write_astring, write_num, Reply};
 use super::utf7;
 
 /// What the session switched on that changes the wire form of responses.
@@ -41,14 +41,15 @@ impl FlagList {
     /// Appends `(...)`, `\\Recent` only for IMAP4rev1.
     pub fn render(&self, d: &Dialect, out: &mut Vec<u8>) {
         out.push(b'(');
-        let mut words: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        if self.recent && !d.rev2 {
-            words.push("\\Recent");
+        let recent = (self.recent && !d.rev2).then_some("\\Recent");
+        let star = self.star.then_some("\\*");
+        let words = self.names.iter().map(String::as_str).chain(recent).chain(star);
+        for (i, word) in words.enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            out.extend_from_slice(word.as_bytes());
         }
-        if self.star {
-            words.push("\\*");
-        }
-        out.extend_from_slice(words.join(" ").as_bytes());
         out.push(b')');
     }
 }
@@ -76,7 +77,8 @@ pub enum Status {
 }
 
 impl Status {
-    fn word(self) -> &'static str {
+    /// `OK`, `NO` or `BAD`.
+    pub fn word(self) -> &'static str {
         match self {
             Status::Ok => "OK",
             Status::No => "NO",
@@ -151,14 +153,70 @@ pub enum Response {
     Enabled(Vec<String>),
     /// `* BYE text`
     Bye(String),
-    /// `* OK|NO|BAD [code] text`; the code, if any, leads the text.
-    Condition(Status, String),
-    /// Any other untagged data, already encoded (without `* ` and CRLF).
-    Raw(Vec<u8>),
+    /// `* OK|NO|BAD [code] text`: an untagged condition.
+    Condition(Reply),
+    /// `* ID ("name" "value" ...)` (RFC 2971): what the server says of itself.
+    Id(&'static [(&'static str, &'static str)]),
+    /// `* NAMESPACE ...` (RFC 2342): tegami's three namespaces, which do not change.
+    Namespace,
+    /// `* ACL mailbox identifier rights ...` (RFC 4314 3.6).
+    Acl {
+        /// The mailbox name (UTF-8).
+        mailbox: String,
+        /// (identifier, rights) pairs in the order given.
+        entries: Vec<(String, String)>,
+    },
+    /// `* LISTRIGHTS mailbox identifier required optional...` (RFC 4314 3.7).
+    ListRights {
+        /// The mailbox name (UTF-8).
+        mailbox: String,
+        /// The identifier as the client gave it.
+        identifier: Vec<u8>,
+        /// The identifier is the mailbox's owner (who always holds `l` and `a`).
+        owner: bool,
+    },
+    /// `* MYRIGHTS mailbox rights` (RFC 4314 3.8).
+    MyRights {
+        /// The mailbox name (UTF-8).
+        mailbox: String,
+        /// The rights, as letters.
+        rights: String,
+    },
+    /// `* QUOTAROOT mailbox root` (RFC 9208 5.2).
+    QuotaRoot {
+        /// The mailbox name (UTF-8).
+        mailbox: String,
+        /// The quota root's name.
+        root: String,
+    },
+    /// `* QUOTA root (resource usage limit ...)` (RFC 9208 5.1).
+    Quota {
+        /// The quota root's name.
+        root: String,
+        /// (resource name, usage, limit) triples.
+        resources: Vec<(&'static str, u64, u64)>,
+    },
+    /// `* METADATA mailbox (entry value ...)` (RFC 5464 4.4.1).
+    Metadata {
+        /// The mailbox name (UTF-8), empty for the server's entries.
+        mailbox: String,
+        /// Entry names and values (`None` for NIL).
+        entries: Vec<(String, Option<Vec<u8>>)>,
+    },
+    /// `* GENURLAUTH url ...` (RFC 4467 7.1): the URLs with their tokens.
+    GenUrlAuth(Vec<Vec<u8>>),
+    /// `* SORT n ...` (RFC 5256): the numbers in sorted order.
+    Sort(Vec<u32>),
+    /// `* THREAD ...` (RFC 5256), as the thread module encodes it (from
+    /// the word THREAD on).
+    Thread(String),
+    /// `* ESEARCH ...` (RFC 4731, ESORT and CONTEXT's ADDTO and REMOVEFROM),
+    /// as the search module encodes it (from the word ESEARCH on).
+    Esearch(String),
     /// `+ text`
     Continuation(String),
-    /// `tag OK|NO|BAD text`
-    Tagged(String, Status, String),
+    /// `tag OK|NO|BAD [code] text`
+    Tagged(String, Reply),
 }
 
 impl Response {
@@ -172,12 +230,10 @@ impl Response {
                 out.extend_from_slice(b"+ ");
                 out.extend_from_slice(text.as_bytes());
             }
-            Response::Tagged(tag, status, text) => {
+            Response::Tagged(tag, reply) => {
                 out.extend_from_slice(tag.as_bytes());
                 out.push(b' ');
-                out.extend_from_slice(status.word().as_bytes());
-                out.push(b' ');
-                out.extend_from_slice(text.as_bytes());
+                reply.render(out);
             }
             Response::Recent(_) if d.rev2 => return,
             Response::Expunged(gone) if d.qresync => {
@@ -186,14 +242,17 @@ impl Response {
                 }
                 let mut uids: Vec<u32> = gone.iter().map(|&(_, u)| u).collect();
                 uids.sort_unstable();
-                out.extend_from_slice(format!("* VANISHED {}", set_text(&ranges_of(&uids))).as_bytes());
+                out.extend_from_slice(b"* VANISHED ");
+                write_set(out, &ranges_of(&uids));
             }
             Response::Expunged(gone) => {
                 for (i, (seq, _)) in gone.iter().enumerate() {
                     if i > 0 {
                         out.extend_from_slice(b"\r\n");
                     }
-                    out.extend_from_slice(format!("* {seq} EXPUNGE").as_bytes());
+                    out.extend_from_slice(b"* ");
+                    write_num(out, u64::from(*seq));
+                    out.extend_from_slice(b" EXPUNGE");
                 }
             }
             untagged => {
@@ -206,34 +265,40 @@ impl Response {
         }
     }
 
+    /// The untagged responses whose form the dialect changes, or that are
+    /// state of the mailbox; the others go on to [`Response::render_data`].
     fn render_untagged(&self, d: &Dialect, out: &mut Vec<u8>) {
-        let mut text = |s: String| out.extend_from_slice(s.as_bytes());
+        let words = |out: &mut Vec<u8>, n: u32, word: &[u8]| {
+            write_num(out, u64::from(n));
+            out.extend_from_slice(word);
+        };
         match self {
-            Response::Exists(n) => text(format!("{n} EXISTS")),
-            Response::Recent(n) => text(format!("{n} RECENT")),
+            Response::Exists(n) => words(out, *n, b" EXISTS"),
+            Response::Recent(n) => words(out, *n, b" RECENT"),
             Response::Vanished { earlier, uids } => {
-                text(format!("VANISHED {}{}", if *earlier { "(EARLIER) " } else { "" }, set_text(uids)))
+                out.extend_from_slice(if *earlier { b"VANISHED (EARLIER) " } else { b"VANISHED " });
+                write_set(out, uids);
             }
-            Response::Capability(caps) => text(format!("CAPABILITY {caps}")),
-            Response::Enabled(caps) => {
-                text(format!("ENABLED{}", caps.iter().map(|c| format!(" {c}")).collect::<String>()))
-            }
-            Response::Bye(t) => text(format!("BYE {t}")),
-            Response::Condition(status, t) => text(format!("{} {t}", status.word())),
-            Response::Raw(bytes) => out.extend_from_slice(bytes),
             Response::FetchFlags(seq, items) => {
-                out.extend_from_slice(format!("{seq} FETCH (").as_bytes());
+                words(out, *seq, b" FETCH (");
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         out.push(b' ');
                     }
                     match item {
-                        FetchItem::Uid(u) => out.extend_from_slice(format!("UID {u}").as_bytes()),
+                        FetchItem::Uid(u) => {
+                            out.extend_from_slice(b"UID ");
+                            write_num(out, u64::from(*u));
+                        }
                         FetchItem::Flags(f) => {
                             out.extend_from_slice(b"FLAGS ");
                             f.render(d, out);
                         }
-                        FetchItem::ModSeq(m) => out.extend_from_slice(format!("MODSEQ ({m})").as_bytes()),
+                        FetchItem::ModSeq(m) => {
+                            out.extend_from_slice(b"MODSEQ (");
+                            write_num(out, *m);
+                            out.push(b')');
+                        }
                     }
                 }
                 out.push(b')');
@@ -245,11 +310,12 @@ impl Response {
             Response::PermanentFlags(f, t) => {
                 out.extend_from_slice(b"OK [PERMANENTFLAGS ");
                 f.render(d, out);
-                out.extend_from_slice(format!("] {t}").as_bytes());
+                out.extend_from_slice(b"] ");
+                out.extend_from_slice(t.as_bytes());
             }
             Response::List { lsub, attributes, delimiter, name, extra } => {
                 out.extend_from_slice(if *lsub { b"LSUB (" } else { b"LIST (" });
-                out.extend_from_slice(attributes.join(" ").as_bytes());
+                join(out, attributes.iter().map(|a| a.as_bytes()));
                 out.extend_from_slice(b") ");
                 match delimiter {
                     Some(c) => write_quoted_char(out, *c),
@@ -262,37 +328,23 @@ impl Response {
             Response::Status { name, items } => {
                 out.extend_from_slice(b"STATUS ");
                 write_mailbox(d, out, name);
-                out.extend_from_slice(format!(" ({items})").as_bytes());
-            }
-            Response::Search { tag, uid, numbers, modseq } if d.rev2 => {
-                out.extend_from_slice(b"ESEARCH (TAG ");
-                write_quoted_utf8(out, tag.as_bytes());
+                out.extend_from_slice(b" (");
+                out.extend_from_slice(items.as_bytes());
                 out.push(b')');
-                if *uid {
-                    out.extend_from_slice(b" UID");
-                }
-                if !numbers.is_empty() {
-                    out.extend_from_slice(b" ALL ");
-                    let mut sorted = numbers.clone();
-                    sorted.sort_unstable();
-                    let ranges = ranges_of(&sorted);
-                    out.extend_from_slice(set_text(&ranges).as_bytes());
-                    if let Some(m) = modseq {
-                        out.extend_from_slice(format!(" MODSEQ {m}").as_bytes());
-                    }
-                }
             }
-            Response::Search { numbers, modseq, .. } => {
-                out.extend_from_slice(b"SEARCH");
-                for n in numbers {
-                    out.extend_from_slice(format!(" {n}").as_bytes());
-                }
-                if let (Some(m), false) = (modseq, numbers.is_empty()) {
-                    out.extend_from_slice(format!(" (MODSEQ {m})").as_bytes());
-                }
-            }
-            Response::Continuation(_) | Response::Tagged(..) | Response::Expunged(_) => {}
+            Response::Search { tag, uid, numbers, modseq } => data::render_search(d, out, tag, *uid, numbers, *modseq),
+            other => other.render_data(d, out),
         }
+    }
+}
+
+/// Appends words separated by single spaces.
+fn join<'a>(out: &mut Vec<u8>, words: impl Iterator<Item = &'a [u8]>) {
+    for (i, w) in words.enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(w);
     }
 }
 
@@ -346,17 +398,46 @@ pub fn ranges_of(numbers: &[u32]) -> Vec<(u32, u32)> {
     out
 }
 
-/// Ranges as an IMAP sequence set (`1:3,5`); sorted input, merged here.
-pub fn set_text(ranges: &[(u32, u32)]) -> String {
-    let mut merged: Vec<(u32, u32)> = Vec::new();
+/// Appends ranges as an IMAP sequence set (`1:3,5`); sorted input,
+/// overlapping and adjacent ranges merged here.
+pub fn write_set(out: &mut Vec<u8>, ranges: &[(u32, u32)]) {
+    let mut current: Option<(u32, u32)> = None;
+    let mut first = true;
+    let mut put = |out: &mut Vec<u8>, (l, h): (u32, u32)| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        write_num(out, u64::from(l));
+        if l != h {
+            out.push(b':');
+            write_num(out, u64::from(h));
+        }
+    };
     for &(l, h) in ranges {
-        match merged.last_mut() {
-            Some(last) if l <= last.1.saturating_add(1) => last.1 = last.1.max(h),
-            _ => merged.push((l, h)),
+        match current.as_mut() {
+            Some(c) if l <= c.1.saturating_add(1) => c.1 = c.1.max(h),
+            Some(c) => {
+                put(out, *c);
+                current = Some((l, h));
+            }
+            None => current = Some((l, h)),
         }
     }
-    merged.iter().map(|&(l, h)| if l == h { l.to_string() } else { format!("{l}:{h}") }).collect::<Vec<_>>().join(",")
+    if let Some(c) = current {
+        put(out, c);
+    }
 }
+
+/// Ranges as an IMAP sequence set (`1:3,5`); sorted input, merged here.
+pub fn set_text(ranges: &[(u32, u32)]) -> String {
+    let mut out = Vec::new();
+    write_set(&mut out, ranges);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[path = "untagged_data.rs"]
+mod data;
 
 #[cfg(test)]
 #[path = "untagged_tests.rs"]

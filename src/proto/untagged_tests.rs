@@ -1,4 +1,5 @@
 use super::*;
+use crate::proto::response::Code;
 
 fn text(r: &Response, d: Dialect) -> String {
     let mut v = Vec::new();
@@ -99,13 +100,53 @@ fn search_or_esearch() {
 #[test]
 fn tagged_continuation_and_conditions() {
     assert_eq!(
-        text(&Response::Tagged("a1".into(), Status::No, "[TRYCREATE] No".into()), REV2),
+        text(&Response::Tagged("a1".into(), Reply::no(Code::TryCreate, "No")), REV2),
         "a1 NO [TRYCREATE] No\r\n"
     );
     assert_eq!(text(&Response::Continuation("idling".into()), REV1), "+ idling\r\n");
-    assert_eq!(text(&Response::Condition(Status::Bad, "x".into()), REV1), "* BAD x\r\n");
+    assert_eq!(text(&Response::Condition(Reply::bad("x")), REV1), "* BAD x\r\n");
     assert_eq!(text(&Response::Enabled(vec![]), REV1), "* ENABLED\r\n");
     assert_eq!(text(&Response::Enabled(vec!["IMAP4rev2".into()]), REV1), "* ENABLED IMAP4rev2\r\n");
-    assert_eq!(text(&Response::Raw(b"ID NIL".to_vec()), REV1), "* ID NIL\r\n");
+    assert_eq!(text(&Response::Id(&[("name", "tegami")]), REV1), "* ID (\"name\" \"tegami\")\r\n");
     assert_eq!(text(&Response::Bye("Logging out".into()), REV2), "* BYE Logging out\r\n");
+}
+
+#[test]
+fn codes_are_written_in_one_place() {
+    let code = |c: Code| {
+        let mut v = Vec::new();
+        c.render(&mut v);
+        String::from_utf8(v).unwrap()
+    };
+    assert_eq!(code(Code::AppendUid(7, vec![3, 4, 5, 9])), "[APPENDUID 7 3:5,9]");
+    assert_eq!(code(Code::CopyUid(7, vec![9, 2, 3], vec![10, 11, 12])), "[COPYUID 7 9,2:3 10:12]");
+    assert_eq!(code(Code::Modified(vec![1, 2, 4])), "[MODIFIED 1:2,4]");
+    assert_eq!(code(Code::HighestModSeq(u64::MAX)), "[HIGHESTMODSEQ 18446744073709551615]");
+    assert_eq!(code(Code::BadCharset(&["UTF-8", "US-ASCII"])), "[BADCHARSET (UTF-8 US-ASCII)]");
+    assert_eq!(code(Code::MetadataLongEntries(12)), "[METADATA LONGENTRIES 12]");
+    assert_eq!(code(Code::NoUpdate("a b".into())), "[NOUPDATE \"a b\"]");
+    assert_eq!(code(Code::MailboxId("F1".into())), "[MAILBOXID (F1)]");
+    assert_eq!(code(Code::BadUrl(String::new())), "[BADURL ]");
+    assert_eq!(code(Code::ReadWrite), "[READ-WRITE]");
+    let reply = Reply::ok_code(Code::UidNext(4), "Predicted next UID");
+    assert_eq!(text(&Response::Condition(reply), REV1), "* OK [UIDNEXT 4] Predicted next UID\r\n");
+    assert_eq!(Reply::no_text("x").to_string(), "NO x");
+}
+
+#[test]
+fn command_answers_render_exactly() {
+    let acl = Response::Acl { mailbox: "Ünï".into(), entries: vec![("joe".into(), "lr".into())] };
+    assert_eq!(text(&acl, REV1), "* ACL &ANw-n&AO8- joe lr\r\n");
+    assert_eq!(text(&acl, REV2), "* ACL \"Ünï\" joe lr\r\n");
+    let quota = Response::Quota { root: "#joe".into(), resources: vec![("STORAGE", 10, 1024), ("MESSAGE", 1, 5)] };
+    assert_eq!(text(&quota, REV1), "* QUOTA #joe (STORAGE 10 1024 MESSAGE 1 5)\r\n");
+    let meta =
+        Response::Metadata { mailbox: "INBOX".into(), entries: vec![("/shared/a".into(), Some(b"x\0".to_vec()))] };
+    assert_eq!(text(&meta, REV1), "* METADATA \"INBOX\" (/shared/a ~{2}\r\nx\0)\r\n");
+    let server = Response::Metadata { mailbox: String::new(), entries: vec![("/shared/b".into(), None)] };
+    assert_eq!(text(&server, REV1), "* METADATA \"\" (/shared/b NIL)\r\n");
+    assert_eq!(text(&Response::Sort(vec![3, 1]), REV1), "* SORT 3 1\r\n");
+    let expunged = Response::Expunged(vec![(3, 30), (3, 31)]);
+    assert_eq!(text(&expunged, REV1), "* 3 EXPUNGE\r\n* 3 EXPUNGE\r\n");
+    assert_eq!(text(&expunged, QRESYNC), "* VANISHED 30:31\r\n");
 }

@@ -10,8 +10,8 @@ use crate::cmd;
 use crate::net::Stream;
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{Frame, Limits, Reader};
-use crate::proto::response::Reply;
-use crate::proto::untagged::{Dialect, Response, Status};
+use crate::proto::response::{Code, Reply};
+use crate::proto::untagged::{Dialect, Response};
 use crate::shared::Shared;
 use crate::store;
 use view::MailboxView;
@@ -149,8 +149,8 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
     };
     s.conn.set_budget(budget);
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
-    let greeting = format!("[CAPABILITY {}] tegami ready", cmd::capabilities(&s));
-    s.respond(Response::Condition(Status::Ok, greeting));
+    let greeting = Reply::ok_code(Code::Capability(cmd::capabilities(&s)), "tegami ready");
+    s.respond(Response::Condition(greeting));
     let result = s.flush().and_then(|_| s.command_loop());
     if s.state == State::Logout {
         release_channel();
@@ -201,17 +201,6 @@ impl Session {
     /// dialect.
     pub fn respond(&mut self, r: Response) {
         self.writer.push(&r);
-    }
-
-    /// Queues raw untagged data (`* text`): for responses no negotiated
-    /// switch changes.
-    pub fn untagged(&mut self, text: &str) {
-        self.untagged_bytes(text.as_bytes());
-    }
-
-    /// Queues raw untagged data that may hold literals.
-    pub fn untagged_bytes(&mut self, text: &[u8]) {
-        self.writer.untagged_raw(text);
     }
 
     /// What the session negotiated, as the writer applies it.
@@ -359,12 +348,12 @@ impl Session {
             }
             Frame::Rejected { tag, response } => {
                 log::warn!("{} [{}] command refused: {response}", self.tag(), self.peer);
-                Ok(Step::Refused(tag, refusal(&response)))
+                Ok(Step::Refused(tag, response))
             }
             Frame::Fatal { tag, response } => {
                 log::warn!("{} [{}] command refused, closing: {response}", self.tag(), self.peer);
                 let tag = tag.unwrap_or_else(|| "*".into());
-                self.complete(&tag, Err(refusal(&response)));
+                self.complete(&tag, Err(response));
                 self.respond(Response::Bye("Command too large for an unauthenticated connection".into()));
                 self.flush()?;
                 self.conn.get_mut().linger();
@@ -392,7 +381,7 @@ impl Session {
             }
             Err(e) => {
                 log::warn!("{} [{}] bad command: {}", self.tag(), self.peer, e.message);
-                Ok(Step::Refused(e.tag, Reply::Bad(e.message)))
+                Ok(Step::Refused(e.tag, Reply::bad(e.message)))
             }
         }
     }
@@ -436,13 +425,9 @@ impl Session {
     }
 
     /// Writes the tagged completion of a command.
-    pub fn complete(&mut self, tag: &str, result: Result<String, Reply>) {
-        let (status, text) = match result {
-            Ok(text) => (Status::Ok, text),
-            Err(Reply::No(text)) => (Status::No, text),
-            Err(Reply::Bad(text)) => (Status::Bad, text),
-        };
-        self.respond(Response::Tagged(tag.to_string(), status, text));
+    pub fn complete(&mut self, tag: &str, result: Result<Reply, Reply>) {
+        let (Ok(reply) | Err(reply)) = &result;
+        self.writer.tagged(tag, reply);
     }
 
     /// Enters the authenticated state for `account`; a new account's
@@ -458,8 +443,9 @@ impl Session {
                     self.peer,
                     account.user
                 );
-                return Err(Reply::No(
-                    "[UNAVAILABLE] The account's mailbox location is not usable; the server log says why".into(),
+                return Err(Reply::no(
+                    Code::Unavailable,
+                    "The account's mailbox location is not usable; the server log says why",
                 ));
             }
         };
@@ -467,8 +453,9 @@ impl Session {
             Ok(root) => root,
             Err(why) => {
                 log::warn!("{} [{}] login of {} refused: {why}", self.tag(), self.peer, account.user);
-                return Err(Reply::No(
-                    "[UNAVAILABLE] The account's mail cannot be served safely; the server log says why".into(),
+                return Err(Reply::no(
+                    Code::Unavailable,
+                    "The account's mail cannot be served safely; the server log says why",
                 ));
             }
         };
@@ -517,12 +504,12 @@ impl Session {
 
     /// The logged-in user; handlers run only in states that have one.
     pub fn user(&self) -> Result<&User, Reply> {
-        self.user.as_ref().ok_or_else(|| Reply::Bad("Not logged in".into()))
+        self.user.as_ref().ok_or_else(|| Reply::bad("Not logged in"))
     }
 
     /// The selected mailbox.
     pub fn view_mut(&mut self) -> Result<&mut MailboxView, Reply> {
-        self.view.as_mut().ok_or_else(|| Reply::Bad("No mailbox selected".into()))
+        self.view.as_mut().ok_or_else(|| Reply::bad("No mailbox selected"))
     }
 
     /// Leaves the selected state (the view's drop ends its watch).
@@ -543,7 +530,7 @@ impl Session {
         let Some(watch) = self.alerts.as_ref() else { return };
         for a in watch.to_show(self.dialect().rev2) {
             log::error!("{} {}", self.tag(), a.log);
-            self.respond(Response::Condition(Status::Ok, format!("[ALERT] {}", a.text)));
+            self.respond(Response::Condition(Reply::ok_code(Code::Alert, a.text)));
         }
     }
 
@@ -587,18 +574,6 @@ enum Step {
     Ran(Option<std::time::Duration>),
     /// The reader or parser refused a command (with its tag, if read).
     Refused(Option<String>, Reply),
-}
-
-/// The reply to a command the reader refused: its text is `NO ...` or
-/// `BAD ...`.
-fn refusal(response: &str) -> Reply {
-    let (word, text) = response.split_once(' ').unwrap_or(("BAD", response));
-    let text = text.to_string();
-    if word == "NO" {
-        Reply::No(text)
-    } else {
-        Reply::Bad(text)
-    }
 }
 
 /// Shortens a log line so one huge command cannot flood the log.

@@ -275,10 +275,8 @@ impl MailboxView {
         // CONDSTORE client how far it is now up to date (never while an
         // expunge still waits to be told).
         if self.ext.condstore && arrived_or_gone && self.pending_expunge.is_empty() {
-            out.push(Response::Condition(
-                crate::proto::untagged::Status::Ok,
-                format!("[HIGHESTMODSEQ {}] Highest", snap.highest_modseq),
-            ));
+            use crate::proto::response::{Code, Reply};
+            out.push(Response::Condition(Reply::ok_code(Code::HighestModSeq(snap.highest_modseq), "Highest")));
         }
         out
     }

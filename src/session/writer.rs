@@ -5,6 +5,7 @@
 
 use std::io::{self, IoSlice, Write};
 
+use crate::proto::response::Reply;
 use crate::proto::untagged::{Dialect, Response};
 
 /// Queued output and what the session negotiated.
@@ -31,10 +32,12 @@ impl Writer {
         self.hidden_tag = Some(tag.to_string());
     }
 
-    /// Queues raw untagged data: `* `, the bytes, CRLF.
-    pub fn untagged_raw(&mut self, text: &[u8]) {
-        self.out.extend_from_slice(b"* ");
-        self.out.extend_from_slice(text);
+    /// Queues the tagged completion `tag OK|NO|BAD [code] text`, rendered
+    /// straight into the queue (no `Response` built for it).
+    pub fn tagged(&mut self, tag: &str, reply: &Reply) {
+        self.out.extend_from_slice(tag.as_bytes());
+        self.out.push(b' ');
+        reply.render(&mut self.out);
         self.out.extend_from_slice(b"\r\n");
     }
 
@@ -112,7 +115,10 @@ impl Writer {
     /// Queues a continuation request and writes it at once (the client
     /// waits for it): used by the reader for synchronizing literals.
     pub fn continuation<W: Write>(&mut self, stream: &mut W, text: &str, log_tag: &str) -> io::Result<u64> {
-        self.push(&Response::Continuation(text.into()));
+        // Written as Response::Continuation renders it, without the String.
+        self.out.extend_from_slice(b"+ ");
+        self.out.extend_from_slice(text.as_bytes());
+        self.out.extend_from_slice(b"\r\n");
         self.flush(stream, log_tag)
     }
 }
@@ -131,4 +137,25 @@ fn write_all_vectored<W: Write>(stream: &mut W, a: &[u8], b: &[u8]) -> io::Resul
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::response::Code;
+
+    #[test]
+    fn direct_writes_match_the_typed_responses() {
+        let d = Dialect::default();
+        let reply = Reply::no(Code::TryCreate, "Mailbox does not exist");
+        let mut typed = Vec::new();
+        Response::Tagged("a1".into(), reply.clone()).render(&d, &mut typed);
+        Response::Continuation("Ready".into()).render(&d, &mut typed);
+        let mut w = Writer::default();
+        w.tagged("a1", &reply);
+        let mut sent = Vec::new();
+        w.continuation(&mut sent, "Ready", "t").unwrap();
+        assert_eq!(sent, typed);
+        assert_eq!(sent, b"a1 NO [TRYCREATE] Mailbox does not exist\r\n+ Ready\r\n");
+    }
 }
