@@ -47,9 +47,10 @@ pub struct Cache {
     dead: usize,
     /// The fields of the values indexed (few: one per kind of value).
     fields: Vec<u8>,
-    /// Values of expunged messages, readable until the next compaction: a
-    /// session not yet told of an expunge still answers FETCH from them
-    /// (RFC 2180 4.1.2). Bounded by `dead`, which compaction bounds.
+    /// Values of expunged messages, readable with `get_expunged` until the
+    /// next compaction: a session not yet told of an expunge still answers
+    /// FETCH from them (RFC 2180 4.1.2). Bounded by `dead`, which
+    /// compaction bounds.
     gone: HashMap<(u32, u8), Slot>,
 }
 
@@ -152,7 +153,17 @@ impl Cache {
 
     /// The value of `field` for message `uid`, if cached for this very file.
     pub fn get(&self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
-        let slot = self.index.get(&(uid, field)).or_else(|| self.gone.get(&(uid, field)))?;
+        self.read(self.index.get(&(uid, field))?, stamp)
+    }
+
+    /// [`get`](Self::get), also for a message forgotten as expunged
+    /// (until the next compaction): for a session not yet told of the
+    /// expunge, which may still FETCH it (RFC 2180 4.1.2).
+    pub fn get_expunged(&self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
+        self.read(self.index.get(&(uid, field)).or_else(|| self.gone.get(&(uid, field)))?, stamp)
+    }
+
+    fn read(&self, slot: &Slot, stamp: u64) -> Option<Vec<u8>> {
         if slot.stamp != stamp {
             return None;
         }

@@ -95,11 +95,12 @@ fn answer(s: &mut Session, plan: &Plan, seen_now: &[u32], i: usize, run: &mut Ru
     let uid = view.uids[i];
     let snap = view.snapshot.clone();
     let kept;
+    // A message another session expunged, this one not yet told: its entry
+    // is kept by the view, and its values by the cache until its next
+    // compaction (RFC 2180 4.1.2). The mailbox's newest picture may hold a
+    // message the view's has not.
     let entry = match snap.find(uid) {
         Some(e) => e,
-        // A message another session expunged, this one not yet told: its
-        // entry is kept by the view (the mailbox's newest picture may hold
-        // a message the view's has not).
         None => match view.pending_entries.get(&uid).cloned().or_else(|| plan.mailbox.snapshot().find(uid).cloned()) {
             Some(e) => {
                 kept = e;
@@ -169,7 +170,8 @@ fn header_value<'a>(fields: &[u8], values: &'a [Option<Vec<u8>>]) -> &'a [u8] {
     fields.iter().position(|&f| f == cached::HEADER).and_then(|k| values[k].as_deref()).unwrap_or(b"")
 }
 
-/// Fills `run.fields` and `run.values` with what the cache holds.
+/// Fills `run.fields` and `run.values` with what the cache holds (for a
+/// message expunged since, what it kept of it).
 fn read_cached(plan: &Plan, run: &mut Run, entry: &Entry, stamp: u64) {
     run.fields.clear();
     run.fields.extend_from_slice(&plan.fields);
@@ -181,7 +183,10 @@ fn read_cached(plan: &Plan, run: &mut Run, entry: &Entry, stamp: u64) {
         return;
     }
     let (fields, values) = (&run.fields, &mut run.values);
-    plan.mailbox.with_cache(|c| values.extend(fields.iter().map(|&f| c.get(entry.uid, f, stamp))));
+    // Every message of the view may be read, also one expunged since
+    // (whether or not the view knows yet): the stamp ties each value to
+    // its very file.
+    plan.mailbox.with_cache(|c| values.extend(fields.iter().map(|&f| c.get_expunged(entry.uid, f, stamp))));
 }
 
 /// The message text when read, and the memory held for the message.
@@ -190,12 +195,7 @@ type Loaded = (Option<Message>, Option<Reservation>);
 /// The message file when the items need it (or a value the cache lacks),
 /// and the memory held for it; `None` when the message is left out
 /// (counted in `run`).
-fn load(
-    s: &mut Session,
-    plan: &Plan,
-    run: &mut Run,
-    entry: &Entry,
-) -> Result<Option<Loaded>, Reply> {
+fn load(s: &mut Session, plan: &Plan, run: &mut Run, entry: &Entry) -> Result<Option<Loaded>, Reply> {
     let computing = run.values.iter().any(Option::is_none);
     let text = plan.needs_file || computing;
     // The map (or copy) of a large message, the values made from it and
