@@ -210,11 +210,17 @@ fn whole_section(msg: &[u8], root: &Part, sec: &Section) -> SectionData {
 /// The fields of the header at `r` whose names are (`keep`) or are not in
 /// `names`, in message order, followed by a blank line.
 fn header_fields(msg: &[u8], r: Range<usize>, names: &[Vec<u8>], keep: bool) -> SectionData {
-    let hdr = msg.get(r).unwrap_or(b"");
     let mut out = Vec::new();
+    header_fields_into(&mut out, msg.get(r).unwrap_or(b""), names, keep);
+    SectionData::Owned(out)
+}
+
+/// Appends to `out` the fields of `hdr` whose names are (`keep`) or are
+/// not in `names`, bare LFs made CRLF, and the blank line that ends them.
+fn header_fields_into(out: &mut Vec<u8>, hdr: &[u8], names: &[Vec<u8>], keep: bool) {
     for f in fields(hdr) {
         if names.iter().any(|n| n.eq_ignore_ascii_case(f.name)) == keep {
-            out.extend_from_slice(f.raw);
+            push_crlf(out, f.raw);
             if !f.raw.ends_with(b"\n") {
                 out.extend_from_slice(b"\r\n");
             }
@@ -226,10 +232,39 @@ fn header_fields(msg: &[u8], r: Range<usize>, names: &[Vec<u8>], keep: bool) -> 
     if keep || has_blank {
         out.extend_from_slice(b"\r\n");
     }
-    match crlf(&out, 0..out.len()) {
-        SectionData::Owned(v) => SectionData::Owned(v),
-        SectionData::Range(_) => SectionData::Owned(out),
+}
+
+/// Appends `b` to `out` with each LF not preceded by CR (in `b`, or as
+/// the last octet of `out` for the first) made CRLF.
+fn push_crlf(out: &mut Vec<u8>, b: &[u8]) {
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', b) {
+        let prev = if i == 0 { out.last().copied() } else { Some(b[i - 1]) };
+        if prev != Some(b'\r') {
+            out.extend_from_slice(&b[start..i]);
+            out.extend_from_slice(b"\r\n");
+            start = i + 1;
+        }
     }
+    out.extend_from_slice(&b[start..]);
+}
+
+/// The octets of a section that [`header_only`] names (before any
+/// partial), made from the top-level header alone: no part tree is built,
+/// and `msg` may be the cached header block. Built octets go to `buf`
+/// (emptied first), so a listing of many messages reuses one buffer.
+/// Another section gives an empty string.
+pub fn header_section<'a>(msg: &'a [u8], sec: &Section, buf: &'a mut Vec<u8>) -> &'a [u8] {
+    buf.clear();
+    let hdr = header_block(msg);
+    match &sec.text {
+        _ if !header_only(sec) => return b"",
+        Some(SectionText::HeaderFields(names)) => header_fields_into(buf, hdr, names, true),
+        Some(SectionText::HeaderFieldsNot(names)) => header_fields_into(buf, hdr, names, false),
+        _ if bare_lfs(hdr) == 0 => return hdr,
+        _ => push_crlf(buf, hdr),
+    }
+    buf
 }
 
 #[cfg(test)]
@@ -281,6 +316,12 @@ mod tests {
                     let a = section(msg, &mroot, &sec, partial);
                     let b = section(h, &hroot, &sec, partial);
                     assert_eq!(a.bytes(msg), b.bytes(h), "{sec:?} of {:?}", String::from_utf8_lossy(msg));
+                    // And without a tree, from the message or its block.
+                    let whole = limit(whole_section(msg, &mroot, &sec), None);
+                    for m in [&msg[..], h] {
+                        let mut buf = b"left over".to_vec();
+                        assert_eq!(header_section(m, &sec, &mut buf), whole.bytes(msg), "{sec:?}");
+                    }
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! difference between this view and the mailbox's newest snapshot, reported
 //! only when the command table allows (RFC 3501 section 7.4.1).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::flags::{mailbox_flags, message_flags};
@@ -54,6 +54,9 @@ pub struct MailboxView {
     /// UIDs expunged by others but not yet reported (the client may not
     /// learn of them during FETCH, STORE or SEARCH).
     pub pending_expunge: HashSet<u32>,
+    /// Their entries, kept from the snapshot before: FETCH still answers
+    /// them from what is held (RFC 2180 4.1.2).
+    pub pending_entries: HashMap<u32, Entry>,
     /// The change callback registered for this view (pokes IDLE).
     hook: u64,
 }
@@ -91,6 +94,7 @@ impl MailboxView {
             snapshot,
             selection,
             pending_expunge: HashSet::new(),
+            pending_entries: HashMap::new(),
             hook,
         };
         view.hold_recent(claimed);
@@ -205,11 +209,15 @@ impl MailboxView {
         for &uid in &candidates {
             if snap.find(uid).is_none() {
                 self.pending_expunge.insert(uid);
+                if let Some(e) = self.snapshot.find(uid) {
+                    self.pending_entries.entry(uid).or_insert_with(|| e.clone());
+                }
             }
         }
         let mut arrived_or_gone = false;
         if expunge_ok && !self.pending_expunge.is_empty() {
             let mut gone: Vec<u32> = self.pending_expunge.drain().collect();
+            self.pending_entries.clear();
             gone.sort_unstable();
             // From the top, so each sequence number is still right when told.
             let mut told = Vec::new();

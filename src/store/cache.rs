@@ -47,6 +47,11 @@ pub struct Cache {
     dead: usize,
     /// The fields of the values indexed (few: one per kind of value).
     fields: Vec<u8>,
+    /// Values of expunged messages, readable with `get_expunged` until the
+    /// next compaction: a session not yet told of an expunge still answers
+    /// FETCH from them (RFC 2180 4.1.2). Bounded by `dead`, which
+    /// compaction bounds.
+    gone: HashMap<(u32, u8), Slot>,
 }
 
 /// FNV-1a, 64 bits: stamps and checksums need no cryptographic strength.
@@ -80,6 +85,7 @@ impl Cache {
             pending: Vec::new(),
             dead: 0,
             fields: Vec::new(),
+            gone: HashMap::new(),
         };
         let file = match super::atomic::open_in_place(&path) {
             Ok(f) => {
@@ -147,7 +153,17 @@ impl Cache {
 
     /// The value of `field` for message `uid`, if cached for this very file.
     pub fn get(&self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
-        let slot = self.index.get(&(uid, field))?;
+        self.read(self.index.get(&(uid, field))?, stamp)
+    }
+
+    /// [`get`](Self::get), also for a message forgotten as expunged
+    /// (until the next compaction): for a session not yet told of the
+    /// expunge, which may still FETCH it (RFC 2180 4.1.2).
+    pub fn get_expunged(&self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
+        self.read(self.index.get(&(uid, field)).or_else(|| self.gone.get(&(uid, field)))?, stamp)
+    }
+
+    fn read(&self, slot: &Slot, stamp: u64) -> Option<Vec<u8>> {
         if slot.stamp != stamp {
             return None;
         }
@@ -203,6 +219,7 @@ impl Cache {
             log::warn!("{}: cache write failed, disabling it: {e}", self.path.display());
             self.file = None;
             self.index.retain(|_, slot| slot.offset < written);
+            self.gone.retain(|_, slot| slot.offset < written);
             self.end = written;
         }
         self.pending.clear();
@@ -229,7 +246,8 @@ impl Cache {
     pub fn forget(&mut self, uids: impl IntoIterator<Item = u32>) {
         for uid in uids {
             for &field in &self.fields {
-                if self.index.remove(&(uid, field)).is_some() {
+                if let Some(slot) = self.index.remove(&(uid, field)) {
+                    self.gone.insert((uid, field), slot);
                     self.dead += 1;
                 }
             }
@@ -263,6 +281,7 @@ impl Cache {
         let file = OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(&self.path)?;
         self.file = Some(file);
         self.index.clear();
+        self.gone.clear();
         self.fields.clear();
         self.end = MAGIC.len() as u64;
         self.dead = 0;

@@ -1,0 +1,66 @@
+//! A message's octets for FETCH: read into a buffer that one FETCH reuses
+//! from message to message, or mapped when large.
+
+use std::fs::File;
+
+use crate::store::mapped::{self, Mapped};
+
+/// A message's octets: read, or mapped from its file.
+///
+/// Large files are mapped (see `store::mapped`: a file another program
+/// truncates under the map reads as zeros past its new end, and the map
+/// says it was damaged, instead of killing the server with SIGBUS).
+pub enum Message {
+    /// Read into memory.
+    Read(Vec<u8>),
+    /// Mapped from the file.
+    Mapped(Mapped),
+}
+
+impl Message {
+    /// Reads or maps an open message file.
+    pub fn load(file: &File) -> std::io::Result<Message> {
+        Message::load_into(file, Vec::new())
+    }
+
+    /// [`Message::load`], reading into `spare` (emptied first): a FETCH of
+    /// many messages reuses one buffer instead of faulting in fresh pages
+    /// for each (a freed large buffer goes back to the system).
+    pub fn load_into(file: &File, mut spare: Vec<u8>) -> std::io::Result<Message> {
+        let len = file.metadata()?.len();
+        if len >= mapped::MAP_FROM {
+            if let Some(map) = Mapped::map(file)? {
+                return Ok(Message::Mapped(map));
+            }
+        }
+        spare.clear();
+        // One octet more than the file, so the read that finds its end
+        // needs no second buffer.
+        spare.reserve((len.min(1 << 30) as usize).saturating_add(1));
+        std::io::Read::read_to_end(&mut &*file, &mut spare)?;
+        Ok(Message::Read(spare))
+    }
+
+    /// The read buffer back, for the next [`Message::load_into`] (none
+    /// when mapped, or too large to keep).
+    pub fn into_spare(self) -> Vec<u8> {
+        match self {
+            Message::Read(v) if v.capacity() <= 2 * mapped::MAP_FROM as usize => v,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The message octets.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Message::Read(v) => v,
+            Message::Mapped(m) => m.bytes(),
+        }
+    }
+
+    /// True when the file shrank while mapped, so what was read of it is
+    /// not the message (some of it read as zeros).
+    pub fn damaged(&self) -> bool {
+        matches!(self, Message::Mapped(m) if m.damaged())
+    }
+}
