@@ -233,6 +233,7 @@ impl MailboxShared {
             p.tmp.keep = true;
             placed.push(file);
         }
+        self.vouch_own_changes(&mut disk);
         sync_dir(&self.dir().join("cur"))?;
         let list = disk.list.as_mut().expect("loaded by scan_if_needed");
         let uidvalidity = list.uidvalidity;

@@ -476,11 +476,28 @@ impl MailboxShared {
         (id, rx)
     }
 
-    /// Unregisters a wake channel; returns how many remain.
+    /// Unregisters a wake channel; returns how many remain. With none
+    /// left, the mod-sequence counter file is closed (or by the next
+    /// change, when a command holds the bookkeeping now).
     pub fn remove_waker(&self, id: u64) -> usize {
         let mut w = self.wakers.lock();
         w.retain(|(i, _)| *i != id);
-        w.len()
+        let left = w.len();
+        drop(w);
+        if left == 0 {
+            if let Some(mut disk) = self.disk.try_lock() {
+                if let Some(c) = disk.counter.as_mut() {
+                    c.release();
+                }
+            }
+        }
+        left
+    }
+
+    /// Whether the mod-sequence counter file is open (for tests).
+    #[cfg(test)]
+    pub(crate) fn counter_open(&self) -> bool {
+        self.disk.lock().counter.as_ref().is_some_and(|c| c.is_open())
     }
 
     /// Wakes every registered waiter.
@@ -509,8 +526,12 @@ impl MailboxShared {
         let changes = std::mem::take(&mut disk.pending);
         let touched = std::mem::take(&mut disk.touched);
         self.persist(disk, &changes);
-        if let Some(c) = disk.counter.as_mut() {
-            c.release();
+        // Kept open while a session has the mailbox selected (an open and
+        // a close less per change), closed when none has.
+        if self.wakers.lock().is_empty() {
+            if let Some(c) = disk.counter.as_mut() {
+                c.release();
+            }
         }
         let Some(list) = disk.list.as_ref() else {
             return self.snapshot();

@@ -164,6 +164,7 @@ impl MailboxShared {
             }
         }
         if !changed.is_empty() {
+            self.vouch_own_changes(&mut disk);
             // One directory fsync for the whole command, before its OK.
             sync_dir(&self.dir().join("cur"))?;
         }
@@ -175,8 +176,17 @@ impl MailboxShared {
     /// removed (a message already gone is dropped but not reported).
     pub fn expunge(&self, uids: &[u32]) -> Result<Vec<u32>> {
         let mut disk = self.lock_disk()?;
-        let lock = DotLock::acquire(self.dir())?;
-        let (mut dirty, recent) = self.scan_if_needed(&mut disk)?;
+        // An unlink needs no uid list lock (Dovecot takes none either):
+        // the dotlock, a new file made and removed each time, is taken only
+        // when the list must be read again or rewritten.
+        let mut lock = None;
+        let (mut dirty, recent) = if self.needs_scan(&disk) {
+            lock = Some(DotLock::acquire(self.dir())?);
+            self.scan_locked(&mut disk)?
+        } else {
+            self.reload_keywords(&mut disk)?;
+            (false, Vec::new())
+        };
         let mut removed = Vec::new();
         let mut gone = Vec::new();
         for &uid in uids {
@@ -200,6 +210,7 @@ impl MailboxShared {
             gone.push(uid);
         }
         if !removed.is_empty() {
+            self.vouch_own_changes(&mut disk);
             // One directory fsync for the whole command, before its OK.
             sync_dir(&self.dir().join("cur"))?;
         }
@@ -215,10 +226,28 @@ impl MailboxShared {
             }
         }
         if dirty {
-            self.save_list(&mut disk, lock)?;
+            self.save_list_locking(&mut disk, lock)?;
         }
         self.publish(&mut disk, &recent);
         Ok(removed)
+    }
+
+    /// [`save_list`](Self::save_list) with the dotlock taken now when
+    /// `lock` is `None`; when another process replaced the list since it
+    /// was read, ours is not written (the next change reads theirs again,
+    /// and a rewrite that only drops expunged lines can wait).
+    fn save_list_locking(&self, disk: &mut Disk, lock: Option<DotLock>) -> Result<()> {
+        let lock = match lock {
+            Some(l) => l,
+            None => {
+                let l = DotLock::acquire(self.dir())?;
+                if self.needs_scan(disk) {
+                    return Ok(());
+                }
+                l
+            }
+        };
+        self.save_list(disk, lock)
     }
 
     /// Removes every message flagged `\Deleted`; returns their UIDs.

@@ -134,6 +134,20 @@ impl MailboxShared {
         }
     }
 
+    /// After our own renames, unlinks and new files in `cur/` (mutex
+    /// held): while the watcher watches, the directory times they moved are
+    /// vouched for at once, so the next SELECT or STATUS lists nothing
+    /// (without this, every sync within the watcher's debounce of a change
+    /// listed the mailbox again). Another process's change made meanwhile
+    /// still comes as an event the watcher does not know as ours, and its
+    /// sync lists the mailbox, as for a change in the tick of the last
+    /// vouched time (see [`Self::unchanged`]).
+    pub(crate) fn vouch_own_changes(&self, disk: &mut Disk) {
+        if disk.dirs.is_some() && self.is_watched() {
+            disk.dirs = Some(self.dir_times());
+        }
+    }
+
     /// The times of `cur/` and `new/` now.
     fn dir_times(&self) -> DirTimes {
         let mtime = |d: &str| fs::metadata(self.dir().join(d)).and_then(|m| m.modified()).ok();

@@ -425,6 +425,88 @@ fn own_changes_cost_no_rescan_and_foreign_ones_are_seen() {
     }
 }
 
+/// SELECT and STATUS right after our own changes (as a client loops
+/// through them) list nothing, without waiting for the watcher to read
+/// the changes' events; another process's change is still seen.
+#[test]
+fn syncs_right_after_own_changes_list_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new();
+    if !store.has_watcher() {
+        assert!(!Path::new("/proc/sys/fs/inotify").exists(), "inotify exists but did not start");
+        return;
+    }
+    let acc = store.account(dir.path());
+    acc.ensure_default_mailboxes().unwrap();
+    let mb = acc.open("INBOX").unwrap();
+    mb.sync().unwrap();
+    let sel = store.select(&mb);
+    assert!(mb.is_watched());
+    let scans = mb.scans();
+    for i in 0..20 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+        mb.sync().unwrap();
+        let uid = mb.snapshot().entries.iter().last().unwrap().uid;
+        mb.store_flags(&[uid], FlagOp::Add, SEEN | TRASHED, &[]).unwrap();
+        mb.status().unwrap();
+        mb.expunge(&[uid]).unwrap();
+        mb.sync().unwrap();
+    }
+    assert_eq!(mb.scans(), scans, "a sync after our own changes listed the mailbox");
+    assert_eq!(mb.sync().unwrap().entries.len(), 0);
+    write(&acc.root().join("new/1700000000.M1P2.mta"), "hi");
+    let start = std::time::Instant::now();
+    while mb.snapshot().entries.len() != 1 {
+        assert!(start.elapsed() < Duration::from_secs(30), "delivery not seen");
+        thread::sleep(Duration::from_millis(10));
+    }
+    drop(sel);
+}
+
+/// An expunge takes no uid list dotlock (a file made and removed each
+/// time) unless the list must be read or rewritten: it completes while
+/// another process holds the lock.
+#[test]
+fn an_expunge_needs_no_dotlock() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..8 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    mb.sync().unwrap();
+    let held = lock::DotLock::acquire(mb.dir()).unwrap();
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let worker = {
+        let mb = mb.clone();
+        thread::spawn(move || tx.send(mb.expunge(&[3]).map(|v| v.len())).unwrap())
+    };
+    // Generous: an expunge that waited for the lock would wait minutes.
+    let done = rx.recv_timeout(Duration::from_secs(60));
+    drop(held);
+    worker.join().unwrap();
+    assert_eq!(done.expect("the expunge waited for the dotlock").unwrap(), 1);
+    assert_eq!(mb.sync().unwrap().entries.len(), 7);
+}
+
+/// The mod-sequence counter file stays open from change to change while
+/// a session has the mailbox selected, and is closed when none has.
+#[test]
+fn the_counter_file_is_open_only_while_selected() {
+    let (_t, acc) = account();
+    let store = acc.store().clone();
+    let mb = acc.open("INBOX").unwrap();
+    mb.append_bytes(b"Subject: 1\r\n\r\n", 0, &[], None).unwrap();
+    mb.sync().unwrap();
+    assert!(!mb.counter_open(), "closed after a change with nothing selected");
+    let sel = store.select(&mb);
+    mb.store_flags(&[1], FlagOp::Add, SEEN, &[]).unwrap();
+    assert!(mb.counter_open(), "kept open while selected");
+    mb.store_flags(&[1], FlagOp::Remove, SEEN, &[]).unwrap();
+    assert!(mb.counter_open());
+    drop(sel);
+    assert!(!mb.counter_open(), "closed when the last selection ends");
+}
+
 #[test]
 fn own_changes_just_before_the_last_selection_ends_cost_no_rescan() {
     let dir = tempfile::tempdir().unwrap();
