@@ -20,7 +20,7 @@ use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use super::cache::Cache;
 use super::changes::{Change, ChangeKind, ChangeLog};
-use super::deliver::AppendQueue;
+use super::commit;
 use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN, TRASHED};
@@ -276,10 +276,10 @@ pub struct MailboxShared {
     next_waker: AtomicU64,
     /// The sidecar cache, opened on first use.
     cache: Mutex<Option<Cache>>,
-    /// Appends waiting for a group commit.
-    pub(crate) appends: Mutex<AppendQueue>,
-    /// Held by the one appender committing the queue.
-    pub(crate) append_turn: Mutex<()>,
+    /// Changes waiting for a group commit (see `commit.rs`).
+    pub(crate) jobs: Mutex<commit::Queue>,
+    /// Held by the one writer committing the queue.
+    pub(crate) commit_turn: Mutex<()>,
     /// Whether inotify watches both `cur/` and `new/` (else sessions poll).
     watched: AtomicBool,
     /// How many full scans of the directories were made.
@@ -341,8 +341,8 @@ impl MailboxShared {
             wakers: Mutex::new(Vec::new()),
             hooks: Mutex::new(Vec::new()),
             cache: Mutex::new(None),
-            appends: Mutex::new(AppendQueue::default()),
-            append_turn: Mutex::new(()),
+            jobs: Mutex::new(commit::Queue::default()),
+            commit_turn: Mutex::new(()),
             watched: AtomicBool::new(false),
             scans: AtomicU64::new(0),
             last_used: Mutex::new(std::time::Instant::now()),

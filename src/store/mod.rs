@@ -23,6 +23,7 @@ pub mod account;
 pub mod atomic;
 pub mod cache;
 pub mod changes;
+mod commit;
 pub mod deliver;
 pub mod entries;
 pub mod error;

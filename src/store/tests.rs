@@ -507,6 +507,75 @@ fn the_counter_file_is_open_only_while_selected() {
     assert!(!mb.counter_open(), "closed when the last selection ends");
 }
 
+/// Writers that come while another commits are committed together, in
+/// one batch with one `cur/` fsync and one uid list write: every APPEND,
+/// STORE and EXPUNGE of the batch lands, UIDs and mod-sequences distinct
+/// and increasing, each on disk (file in `cur/`, line in the uid list)
+/// when its call returns.
+#[test]
+fn concurrent_changes_share_one_commit() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..4 {
+        mb.append_bytes(format!("Subject: old {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    let before = mb.sync().unwrap();
+    let (batches, jobs) = mb.batches();
+    const N: usize = 12;
+    // The turn is held while the writers queue up behind it.
+    let turn = mb.commit_turn.lock();
+    let workers: Vec<_> = (0..N)
+        .map(|i| {
+            let mb = mb.clone();
+            thread::spawn(move || match i {
+                0 => {
+                    mb.store_flags(&[1], FlagOp::Add, SEEN, &["$Label1"]).unwrap();
+                    None
+                }
+                1 => {
+                    mb.expunge(&[2]).unwrap();
+                    None
+                }
+                _ => {
+                    let (_, uid) = mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+                    // On disk when the call returns: the file and its line.
+                    let path = mb.message_path(uid).unwrap();
+                    assert!(path.starts_with(mb.dir().join("cur")) && path.exists());
+                    let list = fs::read_to_string(mb.dir().join("dovecot-uidlist")).unwrap();
+                    assert!(list.lines().any(|l| l.starts_with(&format!("{uid} "))), "{uid} not in the uid list");
+                    Some(uid)
+                }
+            })
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    while mb.jobs.lock().waiting.len() < N {
+        assert!(start.elapsed() < Duration::from_secs(60), "the writers never queued");
+        thread::sleep(Duration::from_millis(2));
+    }
+    drop(turn);
+    let mut uids: Vec<u32> = workers.into_iter().filter_map(|w| w.join().unwrap()).collect();
+    assert_eq!(mb.batches(), (batches + 1, jobs + N as u64), "one batch for all");
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), N - 2, "distinct UIDs");
+    let snap = mb.sync().unwrap();
+    assert!(uids[0] > before.entries.iter().last().unwrap().uid);
+    assert_eq!(snap.entries.len(), 4 - 1 + N - 2);
+    assert!(snap.find(2).is_none());
+    assert!(snap.find(1).unwrap().flags.has(SEEN));
+    // Each change its own mod-sequence, all above the old ones.
+    let mut modseqs: Vec<u64> =
+        snap.entries.iter().filter(|e| e.uid == 1 || uids.contains(&e.uid)).map(|e| e.modseq).collect();
+    let news: Vec<u64> = snap.entries.iter().filter(|e| uids.contains(&e.uid)).map(|e| e.modseq).collect();
+    assert!(news.windows(2).all(|w| w[0] < w[1]), "mod-sequences increase with the UIDs: {news:?}");
+    modseqs.sort_unstable();
+    modseqs.dedup();
+    assert_eq!(modseqs.len(), N - 1);
+    assert!(modseqs[0] > before.highest_modseq);
+    assert!(snap.highest_modseq >= *modseqs.last().unwrap());
+}
+
 #[test]
 fn own_changes_just_before_the_last_selection_ends_cost_no_rescan() {
     let dir = tempfile::tempdir().unwrap();
