@@ -856,18 +856,41 @@ fn unused_mailboxes_beyond_the_warm_budget_are_dropped_least_recent_first() {
     let held = |name: &str| store.boxes.lock().keys().any(|d| d.ends_with(format!(".{name}")));
     assert!(held("Old") && held("Mid") && held("New"));
     // 9 messages in unused mailboxes, 4 allowed: Old (4) goes, then Mid (3).
-    evict_within(&mut store.boxes.lock(), 4);
+    evict_within(&mut store.boxes.lock(), 4, Duration::ZERO);
     assert!(!held("Old") && !held("Mid") && held("New"));
     // The one used last stays whatever the budget, until another is.
-    evict_within(&mut store.boxes.lock(), 0);
+    evict_within(&mut store.boxes.lock(), 0, Duration::ZERO);
     assert!(held("New"));
     acc.create("Newer").unwrap();
     drop(acc.open("Newer").unwrap());
-    evict_within(&mut store.boxes.lock(), 0);
+    evict_within(&mut store.boxes.lock(), 0, Duration::ZERO);
     assert!(!held("New") && held("Newer"));
     assert!(Arc::ptr_eq(&inbox, &acc.open("INBOX").unwrap()), "a mailbox in use is never dropped");
     // A dropped one reads its state back.
     assert_eq!(acc.open("Old").unwrap().sync().unwrap().entries.len(), 4);
+}
+
+/// Mailboxes used a moment ago are not dropped for the budget, however
+/// many messages they hold: fifty sessions copying into folders of their
+/// own would otherwise read them back at every COPY.
+#[test]
+fn mailboxes_used_a_moment_ago_stay_over_the_budget() {
+    let (_t, acc) = account();
+    let store = acc.store().clone();
+    for name in ["A", "B", "C"] {
+        acc.create(name).unwrap();
+        let mb = acc.open(name).unwrap();
+        for i in 0..3 {
+            mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+        }
+        mb.sync().unwrap();
+    }
+    let held = |name: &str| store.boxes.lock().keys().any(|d| d.ends_with(format!(".{name}")));
+    let dropped = evict_within(&mut store.boxes.lock(), 0, Duration::from_secs(3600));
+    assert!(dropped.dirs.is_empty() && held("A") && held("B") && held("C"));
+    let dropped = evict_within(&mut store.boxes.lock(), 0, Duration::ZERO);
+    assert_eq!(dropped.dirs.len(), 2, "without the hot time, all but the one used last go");
+    assert!(held("C"));
 }
 
 #[test]
@@ -902,9 +925,9 @@ fn messages_of_mailboxes_in_use_leave_less_room_for_unused_ones_and_hooks_hear_o
     drop(selection);
     let held = || store.boxes.lock().contains_key(&old_dir);
     // The unused Old (4) fits a budget of 6 alone, not with the INBOX's 5.
-    let dropped = evict_within(&mut store.boxes.lock(), 9);
+    let dropped = evict_within(&mut store.boxes.lock(), 9, Duration::ZERO);
     assert!(held() && dropped.dirs.is_empty());
-    let dropped = evict_within(&mut store.boxes.lock(), 6);
+    let dropped = evict_within(&mut store.boxes.lock(), 6, Duration::ZERO);
     assert_eq!(dropped.dirs, std::slice::from_ref(&old_dir));
     assert!(store.boxes.lock().keys().any(|d| d.ends_with(".Left")), "the one left last stays");
     assert!(!held());
