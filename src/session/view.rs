@@ -190,21 +190,7 @@ impl MailboxView {
             return out;
         }
         let old_keywords = self.snapshot.keywords.all();
-        // The messages that changed, in UID order; `None`: maybe any.
-        let touched: Option<Vec<u32>> = if snap.uidvalidity == self.snapshot.uidvalidity {
-            self.mailbox().changes_between(self.snapshot.highest_modseq, snap.highest_modseq).map(|changes| {
-                let mut uids: Vec<u32> = changes.iter().map(|c| c.uid).collect();
-                uids.sort_unstable();
-                uids.dedup();
-                uids
-            })
-        } else {
-            None
-        };
-        let candidates: Vec<u32> = match &touched {
-            Some(uids) => uids.iter().copied().filter(|&u| self.seq_of(u).is_some()).collect(),
-            None => self.uids.clone(),
-        };
+        let candidates = self.candidates(&snap);
         // Expunged: in the view, gone from the snapshot.
         for &uid in &candidates {
             if snap.find(uid).is_none() {
@@ -215,26 +201,10 @@ impl MailboxView {
             }
         }
         let mut arrived_or_gone = false;
-        if expunge_ok && !self.pending_expunge.is_empty() {
-            let mut gone: Vec<u32> = self.pending_expunge.drain().collect();
-            self.pending_entries.clear();
-            gone.sort_unstable();
-            // From the top, so each sequence number is still right when told.
-            let mut told = Vec::new();
-            for &uid in gone.iter().rev() {
-                if let Some(seq) = self.seq_of(uid) {
-                    let i = seq as usize - 1;
-                    told.push((seq, uid));
-                    self.recent.remove(&uid);
-                    self.shown.remove(&uid);
-                    self.uids.remove(i);
-                    self.flags.remove(i);
-                    self.modseqs.remove(i);
-                }
-            }
-            if !told.is_empty() {
+        if expunge_ok {
+            if let Some(told) = self.take_expunged() {
                 arrived_or_gone = true;
-                out.push(Response::Expunged(told));
+                out.push(told);
             }
         }
         let keywords_changed = snap.keywords.all() != old_keywords;
@@ -257,24 +227,7 @@ impl MailboxView {
                 out.push(self.fetch_flags(i, true, true));
             }
         }
-        // New messages: above the highest UID the view holds.
-        let top = self.uids.last().copied().unwrap_or(0);
-        let before = self.uids.len();
-        for e in snap.entries.after(top) {
-            self.uids.push(e.uid);
-            self.flags.push(e.flags.clone());
-            self.modseqs.push(e.modseq);
-        }
-        if self.uids.len() > before {
-            let mut claimed = std::mem::take(&mut self.recent_later);
-            if !self.read_only {
-                claimed.extend(self.mailbox().claim_recent());
-            }
-            self.hold_recent(claimed);
-            if self.read_only {
-                let peeked = self.mailbox().peek_recent();
-                self.show_recent(peeked);
-            }
+        if self.take_new(&snap) {
             arrived_or_gone = true;
             out.push(Response::Exists(self.uids.len() as u32));
             out.push(Response::Recent(self.recent_count() as u32));
@@ -287,6 +240,77 @@ impl MailboxView {
             out.push(Response::Condition(Reply::ok_code(Code::HighestModSeq(snap.highest_modseq), "Highest")));
         }
         out
+    }
+
+    /// The messages of the view that changed since its snapshot, in UID
+    /// order, from the change log; every message of the view when the log
+    /// no longer reaches back that far or UIDVALIDITY changed.
+    fn candidates(&self, snap: &Snapshot) -> Vec<u32> {
+        let touched: Option<Vec<u32>> = if snap.uidvalidity == self.snapshot.uidvalidity {
+            self.mailbox().changes_between(self.snapshot.highest_modseq, snap.highest_modseq).map(|changes| {
+                let mut uids: Vec<u32> = changes.iter().map(|c| c.uid).collect();
+                uids.sort_unstable();
+                uids.dedup();
+                uids
+            })
+        } else {
+            None
+        };
+        match touched {
+            Some(uids) => uids.into_iter().filter(|&u| self.seq_of(u).is_some()).collect(),
+            None => self.uids.clone(),
+        }
+    }
+
+    /// Drops the messages expunged by others from the view; the EXPUNGE
+    /// responses that tell them, from the top, so each sequence number is
+    /// still right when told.
+    fn take_expunged(&mut self) -> Option<Response> {
+        if self.pending_expunge.is_empty() {
+            return None;
+        }
+        let mut gone: Vec<u32> = self.pending_expunge.drain().collect();
+        self.pending_entries.clear();
+        gone.sort_unstable();
+        let mut told = Vec::new();
+        for &uid in gone.iter().rev() {
+            if let Some(seq) = self.seq_of(uid) {
+                let i = seq as usize - 1;
+                told.push((seq, uid));
+                self.recent.remove(&uid);
+                self.shown.remove(&uid);
+                self.uids.remove(i);
+                self.flags.remove(i);
+                self.modseqs.remove(i);
+            }
+        }
+        (!told.is_empty()).then_some(Response::Expunged(told))
+    }
+
+    /// Adds the snapshot's messages above the highest UID the view holds,
+    /// and takes (or, read-only, shows) `\Recent` for them; whether any
+    /// came.
+    fn take_new(&mut self, snap: &Snapshot) -> bool {
+        let top = self.uids.last().copied().unwrap_or(0);
+        let before = self.uids.len();
+        for e in snap.entries.after(top) {
+            self.uids.push(e.uid);
+            self.flags.push(e.flags.clone());
+            self.modseqs.push(e.modseq);
+        }
+        if self.uids.len() == before {
+            return false;
+        }
+        let mut claimed = std::mem::take(&mut self.recent_later);
+        if !self.read_only {
+            claimed.extend(self.mailbox().claim_recent());
+        }
+        self.hold_recent(claimed);
+        if self.read_only {
+            let peeked = self.mailbox().peek_recent();
+            self.show_recent(peeked);
+        }
+        true
     }
 
     /// Every message this session holds `\Recent` for, in the view or

@@ -371,6 +371,12 @@ impl Account {
 /// for the first time and is open to the world (made under a lax umask) is
 /// closed to 0700 first, Dovecot's mode for a new root.
 fn make_maildir(dir: &Path, folder: bool) -> Result<()> {
+    // The common case, at every open of an INBOX: all there already (three
+    // lookups, not six calls that fail with EEXIST).
+    let real_dir = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_dir());
+    if !folder && ["cur", "new", "tmp"].iter().all(|sub| real_dir(&dir.join(sub))) {
+        return Ok(());
+    }
     let ctx = |e| StoreError::io(format!("creating {}", dir.display()), e);
     // An account's root may be new, parents and all (a fresh home);
     // a folder's parent is the root, which exists.

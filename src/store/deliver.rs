@@ -7,17 +7,16 @@
 //! a file in `tmp/`, which nothing lists; after it, the next sync gives the
 //! file a UID.
 
-use std::collections::HashMap;
 use std::fs::{self, File, FileTimes, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::commit::Commit;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags};
-use super::lock::{sync_dir, DotLock};
-use super::mailbox::MailboxShared;
+use super::mailbox::{Disk, MailboxShared};
 
 /// A file in `tmp/` that is removed unless it was moved away.
 struct TmpFile {
@@ -31,18 +30,6 @@ impl Drop for TmpFile {
             let _ = fs::remove_file(&self.path);
         }
     }
-}
-
-/// Appends waiting to be committed together (group commit): while one
-/// appender renames, fsyncs the directory and writes the uid list, the
-/// others finish their `tmp/` files and queue up; the next one to get its
-/// turn commits the whole queue with one directory fsync and one uid list
-/// write, and the rest find their UIDs waiting.
-#[derive(Default)]
-pub(crate) struct AppendQueue {
-    next: u64,
-    waiting: Vec<(u64, Pending)>,
-    done: HashMap<u64, std::result::Result<(u32, u32), String>>,
 }
 
 /// A message ready in `tmp/` for [`MailboxShared::commit_new`].
@@ -99,44 +86,14 @@ impl MailboxShared {
         self.commit_queued(pending)
     }
 
-    /// Commits `pending` with whatever other appends are waiting (see
-    /// [`AppendQueue`]); returns its (UIDVALIDITY, UID) once it is on disk.
+    /// Commits `pending` with whatever other changes are waiting (see
+    /// `commit.rs`); returns its (UIDVALIDITY, UID) once it is on disk.
     fn commit_queued(&self, pending: Pending) -> Result<(u32, u32)> {
-        let ticket = {
-            let mut q = self.appends.lock();
-            let t = q.next;
-            q.next += 1;
-            q.waiting.push((t, pending));
-            t
-        };
-        // One committer at a time; whoever comes next takes the queue.
-        let _turn = self.append_turn.lock();
-        let done = |q: &mut AppendQueue| {
-            q.done
-                .remove(&ticket)
-                .map(|r| r.map_err(|e| StoreError::Io(e, std::io::Error::other("append committed with others failed"))))
-        };
-        if let Some(r) = done(&mut self.appends.lock()) {
-            return r;
+        let (validity, uids) = self.commit_new(vec![pending])?;
+        match uids.first() {
+            Some(&uid) => Ok((validity, uid)),
+            None => Err(StoreError::Corrupt("an appended message got no UID".into())),
         }
-        let batch = std::mem::take(&mut self.appends.lock().waiting);
-        let (tickets, pendings): (Vec<u64>, Vec<Pending>) = batch.into_iter().unzip();
-        let result = self.commit_new(pendings);
-        let mut q = self.appends.lock();
-        match result {
-            Ok((validity, uids)) => {
-                for (t, uid) in tickets.into_iter().zip(uids) {
-                    q.done.insert(t, Ok((validity, uid)));
-                }
-            }
-            Err(e) => {
-                let text = e.to_string();
-                for t in tickets {
-                    q.done.insert(t, Err(text.clone()));
-                }
-            }
-        }
-        done(&mut q).unwrap_or_else(|| Err(StoreError::Corrupt("an append was lost from its queue".into())))
     }
 
     /// Appends a message held in memory; returns (UIDVALIDITY, UID).
@@ -207,14 +164,21 @@ impl MailboxShared {
         Ok((uidvalidity, sources.into_iter().zip(new_uids).collect()))
     }
 
-    /// Moves files from `tmp/` into `cur/` and gives them UIDs, in order.
+    /// Moves files from `tmp/` into `cur/` and gives them UIDs, in order,
+    /// in a group commit with other writers' changes.
     fn commit_new(&self, pending: Vec<Pending>) -> Result<(u32, Vec<u32>)> {
-        let mut disk = self.lock_disk()?;
-        let lock = DotLock::acquire(self.dir())?;
-        let (_, mut recent) = self.scan_if_needed(&mut disk)?;
+        self.commit_job(move |mb, disk, commit| mb.place_new(disk, commit, pending))
+    }
+
+    /// The work of [`commit_new`](Self::commit_new), in a batch: the uid
+    /// list is written and `cur/` fsynced at the batch's end.
+    fn place_new(&self, disk: &mut Disk, commit: &mut Commit, pending: Vec<Pending>) -> Result<(u32, Vec<u32>)> {
+        commit.dotlock(self)?;
+        let (dirty, mut recent) = self.scan_if_needed(disk)?;
+        commit.list_dirty |= dirty;
         // Before the files move into cur/, where a rescan would take them
         // for deliveries of its own.
-        if let Some(r) = self.make_room(&mut disk, pending.len())? {
+        if let Some(r) = self.make_room(disk, pending.len())? {
             recent = r;
         }
         let mut placed = Vec::new();
@@ -224,7 +188,7 @@ impl MailboxShared {
             dates.push(p.date);
             guids.push(p.guid.take());
             let names: Vec<&str> = p.keywords.iter().map(String::as_str).collect();
-            let mask = self.keyword_mask_locked(&mut disk, &names)?;
+            let mask = self.keyword_mask_locked(disk, &names)?;
             let flags = Flags { system: p.system, keywords: mask, other: String::new() };
             let file = filename::compose(&p.base, &flags);
             self.expect_event(false, true, &file);
@@ -233,7 +197,9 @@ impl MailboxShared {
             p.tmp.keep = true;
             placed.push(file);
         }
-        sync_dir(&self.dir().join("cur"))?;
+        self.vouch_own_changes(disk);
+        commit.sync_cur = true;
+        commit.list_dirty = true;
         let list = disk.list.as_mut().expect("loaded by scan_if_needed");
         let uidvalidity = list.uidvalidity;
         let uids: Vec<u32> = placed
@@ -258,14 +224,13 @@ impl MailboxShared {
                 recent.push(uid);
             }
         }
-        self.save_list(&mut disk, lock)?;
-        self.publish(&mut disk, &recent);
+        commit.recent.extend(recent);
         Ok((uidvalidity, uids))
     }
 
     /// [`keyword_mask`](Self::keyword_mask) for a caller already holding the
     /// dotlock.
-    fn keyword_mask_locked(&self, disk: &mut super::mailbox::Disk, names: &[&str]) -> Result<u32> {
+    fn keyword_mask_locked(&self, disk: &mut Disk, names: &[&str]) -> Result<u32> {
         let mut mask = 0;
         let mut changed = false;
         for name in names {

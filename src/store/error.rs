@@ -47,6 +47,26 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// An error of the same kind and text: a failed group commit (see
+    /// `commit.rs`) tells it to each of its jobs.
+    pub fn duplicate(&self) -> StoreError {
+        match self {
+            StoreError::NotFound(s) => StoreError::NotFound(s.clone()),
+            StoreError::AlreadyExists(s) => StoreError::AlreadyExists(s.clone()),
+            StoreError::HasChildren(s) => StoreError::HasChildren(s.clone()),
+            StoreError::InvalidName(s) => StoreError::InvalidName(s.clone()),
+            StoreError::TooLong => StoreError::TooLong,
+            StoreError::PermissionDenied(s) => StoreError::PermissionDenied(s.clone()),
+            StoreError::NoSpace => StoreError::NoSpace,
+            StoreError::OverQuota => StoreError::OverQuota,
+            StoreError::TooManyKeywords => StoreError::TooManyKeywords,
+            StoreError::Corrupt(s) => StoreError::Corrupt(s.clone()),
+            StoreError::Io(s, e) => StoreError::Io(s.clone(), io::Error::new(e.kind(), e.to_string())),
+        }
+    }
+}
+
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

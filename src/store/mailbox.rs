@@ -20,7 +20,7 @@ use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use super::cache::Cache;
 use super::changes::{Change, ChangeKind, ChangeLog};
-use super::deliver::AppendQueue;
+use super::commit;
 use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, SEEN, TRASHED};
@@ -276,10 +276,10 @@ pub struct MailboxShared {
     next_waker: AtomicU64,
     /// The sidecar cache, opened on first use.
     cache: Mutex<Option<Cache>>,
-    /// Appends waiting for a group commit.
-    pub(crate) appends: Mutex<AppendQueue>,
-    /// Held by the one appender committing the queue.
-    pub(crate) append_turn: Mutex<()>,
+    /// Changes waiting for a group commit (see `commit.rs`).
+    pub(crate) jobs: Mutex<commit::Queue>,
+    /// Held by the one writer committing the queue.
+    pub(crate) commit_turn: Mutex<()>,
     /// Whether inotify watches both `cur/` and `new/` (else sessions poll).
     watched: AtomicBool,
     /// How many full scans of the directories were made.
@@ -341,8 +341,8 @@ impl MailboxShared {
             wakers: Mutex::new(Vec::new()),
             hooks: Mutex::new(Vec::new()),
             cache: Mutex::new(None),
-            appends: Mutex::new(AppendQueue::default()),
-            append_turn: Mutex::new(()),
+            jobs: Mutex::new(commit::Queue::default()),
+            commit_turn: Mutex::new(()),
             watched: AtomicBool::new(false),
             scans: AtomicU64::new(0),
             last_used: Mutex::new(std::time::Instant::now()),
@@ -476,11 +476,28 @@ impl MailboxShared {
         (id, rx)
     }
 
-    /// Unregisters a wake channel; returns how many remain.
+    /// Unregisters a wake channel; returns how many remain. With none
+    /// left, the mod-sequence counter file is closed (or by the next
+    /// change, when a command holds the bookkeeping now).
     pub fn remove_waker(&self, id: u64) -> usize {
         let mut w = self.wakers.lock();
         w.retain(|(i, _)| *i != id);
-        w.len()
+        let left = w.len();
+        drop(w);
+        if left == 0 {
+            if let Some(mut disk) = self.disk.try_lock() {
+                if let Some(c) = disk.counter.as_mut() {
+                    c.release();
+                }
+            }
+        }
+        left
+    }
+
+    /// Whether the mod-sequence counter file is open (for tests).
+    #[cfg(test)]
+    pub(crate) fn counter_open(&self) -> bool {
+        self.disk.lock().counter.as_ref().is_some_and(|c| c.is_open())
     }
 
     /// Wakes every registered waiter.
@@ -509,8 +526,12 @@ impl MailboxShared {
         let changes = std::mem::take(&mut disk.pending);
         let touched = std::mem::take(&mut disk.touched);
         self.persist(disk, &changes);
-        if let Some(c) = disk.counter.as_mut() {
-            c.release();
+        // Kept open while a session has the mailbox selected (an open and
+        // a close less per change), closed when none has.
+        if self.wakers.lock().is_empty() {
+            if let Some(c) = disk.counter.as_mut() {
+                c.release();
+            }
         }
         let Some(list) = disk.list.as_ref() else {
             return self.snapshot();

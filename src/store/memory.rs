@@ -58,11 +58,33 @@ pub fn release_freed() {
     }
 }
 
-/// Trims after a command that took `took` (nothing after quick ones).
+/// Trims after a command that took `took`: nothing after quick ones, at
+/// most one trim every [`SESSION_TRIM_EVERY`] after slow ones, and one
+/// after every command of [`ALWAYS_TRIM_AFTER`] or more.
 pub fn after_command(took: Duration) {
-    if took >= TRIM_AFTER {
+    if took < TRIM_AFTER {
+        return;
+    }
+    // Under load, many commands take 50 ms waiting for the processors, not
+    // because they allocated much: at most one trim a quarter second for
+    // those, every time for one that took a second or more.
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = since_start_ms();
+    let last = LAST.load(Ordering::Relaxed);
+    if (took >= ALWAYS_TRIM_AFTER || due(last, now))
+        && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    {
         release_freed();
     }
+}
+
+/// A command that took this long is always followed by a trim.
+pub const ALWAYS_TRIM_AFTER: Duration = Duration::from_secs(1);
+
+/// Milliseconds since the first call, plus one (so never 0).
+fn since_start_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
 }
 
 /// Ending sessions trim at most this often (a thousand ending at once
@@ -72,9 +94,8 @@ pub const SESSION_TRIM_EVERY: Duration = Duration::from_millis(250);
 /// Trims when a session has ended, unless another ending session did
 /// within [`SESSION_TRIM_EVERY`].
 pub fn after_session() {
-    static START: OnceLock<Instant> = OnceLock::new();
     static LAST: AtomicU64 = AtomicU64::new(0);
-    let now = START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1;
+    let now = since_start_ms();
     let last = LAST.load(Ordering::Relaxed);
     if due(last, now) && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
         release_freed();

@@ -23,6 +23,7 @@ pub mod account;
 pub mod atomic;
 pub mod cache;
 pub mod changes;
+mod commit;
 pub mod deliver;
 pub mod entries;
 pub mod error;
@@ -166,6 +167,9 @@ const KEEP_OPEN: usize = 128;
 /// Unused mailboxes touched this recently stay (a client that opens the
 /// same few folders in turn keeps them warm).
 const KEEP_WARM: Duration = Duration::from_secs(30);
+/// Unused mailboxes touched this recently stay whatever the budget of
+/// [`KEEP_WARM_MESSAGES`]: they are being worked with.
+const KEEP_HOT: Duration = Duration::from_secs(5);
 
 /// Unused mailboxes are kept warm while all mailboxes held, those in use
 /// included, have no more than this many messages: the entries of a
@@ -232,11 +236,12 @@ fn over_budget(boxes: &HashMap<PathBuf, Arc<MailboxShared>>) -> bool {
 /// reads it back. Call [`dropped_mailboxes`] with what it returns once the
 /// registry's lock is released.
 fn evict(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>) -> Dropped {
-    evict_within(boxes, KEEP_WARM_MESSAGES)
+    evict_within(boxes, KEEP_WARM_MESSAGES, KEEP_HOT)
 }
 
-/// [`evict`] with a budget of `warm_messages` messages.
-fn evict_within(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, warm_messages: usize) -> Dropped {
+/// [`evict`] with a budget of `warm_messages` messages; mailboxes used
+/// within `hot` are not dropped for the budget.
+fn evict_within(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, warm_messages: usize, hot: Duration) -> Dropped {
     let before = boxes.len();
     let mut dropped = Vec::new();
     let mut drop_if = |boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, f: &dyn Fn(&Arc<MailboxShared>) -> bool| {
@@ -258,13 +263,21 @@ fn evict_within(boxes: &mut HashMap<PathBuf, Arc<MailboxShared>>, warm_messages:
         .filter(|(_, mb)| unused(mb))
         .map(|(dir, mb)| (mb.idle_for(), dir.clone(), mb.snapshot().entries.len()))
         .collect();
+    // Those in use a moment ago will be again: dropped, each use would
+    // read them back (fifty sessions copying into their own folders).
+    let hot_messages: usize = idle.iter().filter(|i| i.0 < hot).map(|i| i.2).sum();
+    let before_hot = idle.len();
+    idle.retain(|i| i.0 >= hot);
+    let any_hot = idle.len() < before_hot;
     let in_use: usize = boxes.values().filter(|mb| !unused(mb)).map(|mb| mb.snapshot().entries.len()).sum();
-    let mut held: usize = in_use + idle.iter().map(|i| i.2).sum::<usize>();
+    let mut held: usize = in_use + hot_messages + idle.iter().map(|i| i.2).sum::<usize>();
     // Longest idle first. The one used last stays whatever its size: the
     // folder a one-connection client (mutt) just left for another, and is
     // likely to come back to, is not read again from scratch.
     idle.sort_by_key(|i| std::cmp::Reverse(i.0));
-    idle.pop();
+    if !any_hot {
+        idle.pop();
+    }
     for (_, dir, messages) in idle {
         if held <= warm_messages {
             break;

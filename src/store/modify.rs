@@ -9,9 +9,10 @@ use std::fs;
 use std::io;
 
 use super::changes::ChangeKind;
+use super::commit::Commit;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags, TRASHED};
-use super::lock::{sync_dir, DotLock};
+use super::lock::DotLock;
 use super::mailbox::{Disk, Entry, MailboxShared};
 
 /// How a STORE combines the given flags with a message's flags.
@@ -39,6 +40,15 @@ impl FlagOp {
 /// How often a rename is retried after losing a race with another writer.
 const RETRIES: usize = 8;
 
+/// A STORE's arguments, owned (its job may run on another writer's thread).
+struct FlagChange {
+    uids: Vec<u32>,
+    op: FlagOp,
+    system: u8,
+    keywords: Vec<String>,
+    unchanged_since: Option<u64>,
+}
+
 impl MailboxShared {
     /// Brings the bookkeeping up to date if another process changed the uid
     /// list (or nothing is loaded yet); the caller holds the mutex.
@@ -55,9 +65,22 @@ impl MailboxShared {
         Ok(recent)
     }
 
+    /// [`freshen`](Self::freshen) within a group commit: the dotlock is
+    /// the batch's, and the list is written at its end.
+    fn freshen_in(&self, disk: &mut Disk, commit: &mut Commit) -> Result<()> {
+        if !self.needs_scan(disk) {
+            return self.reload_keywords(disk);
+        }
+        commit.dotlock(self)?;
+        let (dirty, recent) = self.scan_locked(disk)?;
+        commit.list_dirty |= dirty;
+        commit.recent.extend(recent);
+        Ok(())
+    }
+
     /// The keyword mask for names, allocating letters for new names (and
-    /// writing `dovecot-keywords` under the dotlock) when `allocate`.
-    pub(crate) fn keyword_mask(&self, disk: &mut Disk, names: &[&str], allocate: bool) -> Result<u32> {
+    /// writing `dovecot-keywords` under the batch's dotlock) when `allocate`.
+    fn keyword_mask(&self, disk: &mut Disk, commit: &mut Commit, names: &[String], allocate: bool) -> Result<u32> {
         let mut mask = 0u32;
         let mut changed = false;
         for name in names {
@@ -75,7 +98,7 @@ impl MailboxShared {
             }
         }
         if changed {
-            let _lock = DotLock::acquire(self.dir())?;
+            commit.dotlock(self)?;
             self.save_keywords(disk)?;
         }
         Ok(mask)
@@ -89,7 +112,8 @@ impl MailboxShared {
 
     /// [`store_flags`](Self::store_flags) with RFC 7162's UNCHANGEDSINCE:
     /// a message whose mod-sequence is above `unchanged_since` is left
-    /// alone and returned in the second list (the MODIFIED set).
+    /// alone and returned in the second list (the MODIFIED set). Committed
+    /// with other writers' changes (see `commit.rs`).
     pub fn store_flags_if(
         &self,
         uids: &[u32],
@@ -98,49 +122,32 @@ impl MailboxShared {
         keywords: &[&str],
         unchanged_since: Option<u64>,
     ) -> Result<(Vec<Entry>, Vec<u32>)> {
-        let mut disk = self.lock_disk()?;
+        let change = FlagChange {
+            uids: uids.to_vec(),
+            op,
+            system,
+            keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            unchanged_since,
+        };
+        self.commit_job(move |mb, disk, commit| mb.store_in(disk, commit, change))
+    }
+
+    /// The work of a STORE, in a batch.
+    fn store_in(&self, disk: &mut Disk, commit: &mut Commit, c: FlagChange) -> Result<(Vec<Entry>, Vec<u32>)> {
         let mut failed = Vec::new();
-        let recent = self.freshen(&mut disk)?;
-        let mask = self.keyword_mask(&mut disk, keywords, op != FlagOp::Remove)?;
+        self.freshen_in(disk, commit)?;
+        let mask = self.keyword_mask(disk, commit, &c.keywords, c.op != FlagOp::Remove)?;
         let mut changed = Vec::new();
-        for &uid in uids {
+        for &uid in &c.uids {
             let Some(mut entry) = disk.entries.find(uid).cloned() else {
                 continue;
             };
-            if unchanged_since.is_some_and(|n| entry.modseq > n) {
+            if c.unchanged_since.is_some_and(|n| entry.modseq > n) {
                 failed.push(uid);
                 continue;
             }
             let before = entry.flags.clone();
-            for _ in 0..RETRIES {
-                let new_flags = op.apply(&entry.flags, system, mask);
-                if new_flags == entry.flags {
-                    break;
-                }
-                let new_name = filename::compose(entry.base(), &new_flags);
-                self.expect_event(false, false, &entry.file);
-                self.expect_event(false, true, &new_name);
-                // From new/ too, where a read-only sync may have left it.
-                match fs::rename(self.file_path(&entry.file), self.cur_path(&new_name)) {
-                    Ok(()) => {
-                        entry.file = new_name;
-                        entry.flags = new_flags;
-                        break;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                        match self.refind(entry.base()) {
-                            // Someone else renamed it: start again from their flags.
-                            Some(name) => {
-                                entry.flags = filename::parse(&name).flags;
-                                entry.file = name;
-                            }
-                            // Expunged by someone else; the next sync drops it.
-                            None => break,
-                        }
-                    }
-                    Err(e) => return Err(StoreError::io(format!("renaming message {uid}"), e)),
-                }
-            }
+            self.rename_flags(&mut entry, |old| c.op.apply(old, c.system, mask))?;
             let stored = disk.entries.find(uid).is_some_and(|e| e.file == entry.file);
             if !stored && entry.flags != before && disk.hides(&entry.flags) {
                 // Hidden now ($Service): gone for every view, the file stays.
@@ -164,19 +171,62 @@ impl MailboxShared {
             }
         }
         if !changed.is_empty() {
-            // One directory fsync for the whole command, before its OK.
-            sync_dir(&self.dir().join("cur"))?;
+            self.vouch_own_changes(disk);
+            // Fsynced at the batch's end, before any OK.
+            commit.sync_cur = true;
         }
-        self.publish(&mut disk, &recent);
         Ok((changed, failed))
+    }
+
+    /// Renames a message's file to the flags `apply` makes of its flags,
+    /// following renames by other writers; `entry` is left as the file is.
+    fn rename_flags(&self, entry: &mut Entry, apply: impl Fn(&Flags) -> Flags) -> Result<()> {
+        for _ in 0..RETRIES {
+            let new_flags = apply(&entry.flags);
+            if new_flags == entry.flags {
+                break;
+            }
+            let new_name = filename::compose(entry.base(), &new_flags);
+            self.expect_event(false, false, &entry.file);
+            self.expect_event(false, true, &new_name);
+            // From new/ too, where a read-only sync may have left it.
+            match fs::rename(self.file_path(&entry.file), self.cur_path(&new_name)) {
+                Ok(()) => {
+                    entry.file = new_name;
+                    entry.flags = new_flags;
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    match self.refind(entry.base()) {
+                        // Someone else renamed it: start again from their flags.
+                        Some(name) => {
+                            entry.flags = filename::parse(&name).flags;
+                            entry.file = name;
+                        }
+                        // Expunged by someone else; the next sync drops it.
+                        None => break,
+                    }
+                }
+                Err(e) => return Err(StoreError::io(format!("renaming message {}", entry.uid), e)),
+            }
+        }
+        Ok(())
     }
 
     /// Removes the given messages; returns the UIDs whose files this call
     /// removed (a message already gone is dropped but not reported).
+    /// Committed with other writers' changes (see `commit.rs`).
     pub fn expunge(&self, uids: &[u32]) -> Result<Vec<u32>> {
-        let mut disk = self.lock_disk()?;
-        let lock = DotLock::acquire(self.dir())?;
-        let (mut dirty, recent) = self.scan_if_needed(&mut disk)?;
+        let uids = uids.to_vec();
+        self.commit_job(move |mb, disk, commit| mb.expunge_in(disk, commit, &uids))
+    }
+
+    /// The work of an EXPUNGE, in a batch.
+    fn expunge_in(&self, disk: &mut Disk, commit: &mut Commit, uids: &[u32]) -> Result<Vec<u32>> {
+        // An unlink needs no uid list lock (Dovecot takes none either):
+        // the dotlock, a new file made and removed each time, is taken only
+        // when the list must be read again or rewritten.
+        self.freshen_in(disk, commit)?;
         let mut removed = Vec::new();
         let mut gone = Vec::new();
         for &uid in uids {
@@ -200,8 +250,9 @@ impl MailboxShared {
             gone.push(uid);
         }
         if !removed.is_empty() {
-            // One directory fsync for the whole command, before its OK.
-            sync_dir(&self.dir().join("cur"))?;
+            self.vouch_own_changes(disk);
+            // Fsynced at the batch's end, before any OK.
+            commit.sync_cur = true;
         }
         if !gone.is_empty() {
             for &uid in &gone {
@@ -211,14 +262,28 @@ impl MailboxShared {
             if let Some(list) = disk.list.as_mut() {
                 list.remove_uids(&gone);
                 // The expunged lines may stay in the file until a rewrite.
-                dirty |= list.should_rewrite();
+                commit.list_dirty |= list.should_rewrite();
             }
         }
-        if dirty {
-            self.save_list(&mut disk, lock)?;
-        }
-        self.publish(&mut disk, &recent);
         Ok(removed)
+    }
+
+    /// [`save_list`](Self::save_list) with the dotlock taken now when
+    /// `lock` is `None`; when another process replaced the list since it
+    /// was read, ours is not written (the next change reads theirs again,
+    /// and a rewrite that only drops expunged lines can wait).
+    pub(crate) fn save_list_locking(&self, disk: &mut Disk, lock: Option<DotLock>) -> Result<()> {
+        let lock = match lock {
+            Some(l) => l,
+            None => {
+                let l = DotLock::acquire(self.dir())?;
+                if self.needs_scan(disk) {
+                    return Ok(());
+                }
+                l
+            }
+        };
+        self.save_list(disk, lock)
     }
 
     /// Removes every message flagged `\Deleted`; returns their UIDs.

@@ -314,6 +314,11 @@ impl Counter {
         self.file = None;
     }
 
+    /// Whether the file is open now.
+    pub fn is_open(&self) -> bool {
+        self.file.is_some()
+    }
+
     fn file(&mut self) -> io::Result<&File> {
         if self.file.is_none() {
             let file = super::atomic::open_in_place(&self.dir.join(COUNTER))?;

@@ -134,6 +134,20 @@ impl MailboxShared {
         }
     }
 
+    /// After our own renames, unlinks and new files in `cur/` (mutex
+    /// held): while the watcher watches, the directory times they moved are
+    /// vouched for at once, so the next SELECT or STATUS lists nothing
+    /// (without this, every sync within the watcher's debounce of a change
+    /// listed the mailbox again). Another process's change made meanwhile
+    /// still comes as an event the watcher does not know as ours, and its
+    /// sync lists the mailbox, as for a change in the tick of the last
+    /// vouched time (see [`Self::unchanged`]).
+    pub(crate) fn vouch_own_changes(&self, disk: &mut Disk) {
+        if disk.dirs.is_some() && self.is_watched() {
+            disk.dirs = Some(self.dir_times());
+        }
+    }
+
     /// The times of `cur/` and `new/` now.
     fn dir_times(&self) -> DirTimes {
         let mtime = |d: &str| fs::metadata(self.dir().join(d)).and_then(|m| m.modified()).ok();
@@ -239,42 +253,93 @@ impl MailboxShared {
     fn scan_with(&self, disk: &mut Disk, keep_new: bool) -> Result<(bool, Vec<u32>)> {
         self.scans.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.reload_keywords(disk)?;
-        let mut dirty = false;
-        let list_path = self.dir().join(uidlist::FILE);
-        let stamp = FileStamp::of(&list_path);
-        if disk.list.is_none() || stamp != disk.list_stamp {
-            let loaded = match super::atomic::read(&list_path) {
-                Ok(data) => match UidList::parse(&data) {
-                    Ok(list) => {
-                        if list.dropped_lines > 0 {
-                            log::warn!(
-                                "{}: {}: {} unreadable lines dropped (their messages get new UIDs)",
-                                self.dir().display(),
-                                uidlist::FILE,
-                                list.dropped_lines
-                            );
-                        }
-                        Some(list)
-                    }
-                    Err(e) => {
-                        log::warn!("{}: {e}; starting a new UIDVALIDITY", self.dir().display());
-                        None
-                    }
-                },
-                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-                Err(e) => return Err(StoreError::io("reading dovecot-uidlist", e)),
-            };
-            match loaded {
-                Some(list) => disk.list = Some(list),
-                None if disk.list.is_some() => dirty = true, // removed under us: write ours back
-                None => {
-                    disk.list = Some(UidList::new(new_uidvalidity()));
-                    dirty = true;
+        let mut dirty = self.read_list(disk)?;
+        let cur = self.list_dirs(disk, keep_new)?;
+        let (numbered, mut new_uids) = self.number_files(disk, cur)?;
+        dirty |= numbered;
+        // The new list, and the changes that lead to it from the old one,
+        // each with its own mod-sequence. A first load has no changes.
+        let uidvalidity = disk.list.as_ref().map(|l| l.uidvalidity).unwrap_or(0);
+        let first_load = disk.modseqs.as_ref().is_none_or(|m| m.uidvalidity != uidvalidity);
+        let (mut changes, revealed) = self.rebuild_entries(disk, first_load);
+        // Hidden messages are nobody's recent messages.
+        new_uids.retain(|u| !disk.hidden.contains_key(u));
+        // Not recent: nothing was delivered (and the process that renumbers
+        // a revealed message, which may be `tegami service`, is chance).
+        for (_, uid) in self.renumber(disk, &revealed) {
+            changes.push((uid, ChangeKind::New));
+            dirty = true;
+        }
+        if first_load {
+            self.load_modseqs(disk, uidvalidity);
+            // Revealed while no tegami watched: expunged, yet there.
+            let back = self.expunged_but_present(disk);
+            for (old, uid) in self.renumber(disk, &back) {
+                disk.change(old, ChangeKind::Expunged);
+                let modseq = disk.change(uid, ChangeKind::New);
+                if let Some(e) = disk.entries.find_mut(uid) {
+                    e.modseq = modseq;
+                }
+                dirty = true;
+            }
+        } else {
+            changes.sort_by_key(|&(uid, kind)| (kind != ChangeKind::Expunged, uid));
+            for (uid, kind) in changes {
+                let modseq = disk.change(uid, kind);
+                if let Some(e) = disk.entries.find_mut(uid) {
+                    e.modseq = modseq;
                 }
             }
-            disk.list_stamp = stamp;
         }
+        Ok((dirty, new_uids))
+    }
 
+    /// Reads `dovecot-uidlist` again when it is not loaded or another
+    /// process replaced it; returns whether ours must be written (there
+    /// was none, or it was unreadable or removed under us).
+    fn read_list(&self, disk: &mut Disk) -> Result<bool> {
+        let list_path = self.dir().join(uidlist::FILE);
+        let stamp = FileStamp::of(&list_path);
+        if disk.list.is_some() && stamp == disk.list_stamp {
+            return Ok(false);
+        }
+        let mut dirty = false;
+        let loaded = match super::atomic::read(&list_path) {
+            Ok(data) => match UidList::parse(&data) {
+                Ok(list) => {
+                    if list.dropped_lines > 0 {
+                        log::warn!(
+                            "{}: {}: {} unreadable lines dropped (their messages get new UIDs)",
+                            self.dir().display(),
+                            uidlist::FILE,
+                            list.dropped_lines
+                        );
+                    }
+                    Some(list)
+                }
+                Err(e) => {
+                    log::warn!("{}: {e}; starting a new UIDVALIDITY", self.dir().display());
+                    None
+                }
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(StoreError::io("reading dovecot-uidlist", e)),
+        };
+        match loaded {
+            Some(list) => disk.list = Some(list),
+            None if disk.list.is_some() => dirty = true, // removed under us: write ours back
+            None => {
+                disk.list = Some(UidList::new(new_uidvalidity()));
+                dirty = true;
+            }
+        }
+        disk.list_stamp = stamp;
+        Ok(dirty)
+    }
+
+    /// Lists `new/` (moving its files into `cur/` unless `keep_new`) and
+    /// then `cur/`, and notes the directory times that vouch for it.
+    fn list_dirs(&self, disk: &mut Disk, keep_new: bool) -> Result<Listing> {
         // The directory times that will vouch for this scan are read after
         // our own moves out of new/ (which change them) and before the
         // listings that count: new/ once more, then cur/. A change after
@@ -303,15 +368,24 @@ impl MailboxShared {
         // cur/ after new/: a file moved between the two reads is seen, and
         // its cur/ name wins.
         cur.extend(self.read_cur()?);
-        let list = disk.list.as_mut().expect("loaded above");
+        let list = disk.list.as_ref().expect("loaded by read_list");
         if list.records.iter().any(|r| !cur.contains(r.base())) {
             cur.extend(self.read_cur()?);
         }
+        Ok(cur)
+    }
 
+    /// Matches the uid list with the listing: records of files gone are
+    /// dropped, known files take their current names, new files get UIDs
+    /// (in name order). Returns whether the list must be written and the
+    /// new UIDs.
+    fn number_files(&self, disk: &mut Disk, mut cur: Listing) -> Result<(bool, Vec<u32>)> {
+        let hidden = disk.hidden.len();
+        let list = disk.list.as_mut().expect("loaded by read_list");
         // Lines of messages that are gone stay in the file until a rewrite
         // (Dovecot's way too): nothing needs writing for an expunge.
         list.records.retain(|r| cur.contains(r.base()));
-        dirty |= list.should_rewrite();
+        let mut dirty = list.should_rewrite();
         // Known files leave the listing as their records take their names
         // (moved, not copied: with 100,000 messages every copy of the
         // names is megabytes), so what remains is the new files. A second
@@ -325,23 +399,25 @@ impl MailboxShared {
         fresh.sort();
         // Room for the new files, and for every known message should all
         // need a new UID below (revealed, or expunged yet present).
-        dirty |= restart_if_short(self.dir(), list, fresh.len() + disk.hidden.len());
+        dirty |= restart_if_short(self.dir(), list, fresh.len() + hidden);
         let mut new_uids = Vec::with_capacity(fresh.len());
         for file in fresh {
             new_uids.push(list.assign(&file));
             dirty = true;
         }
+        Ok((dirty, new_uids))
+    }
 
-        // The new list, and the changes that lead to it from the old one,
-        // each with its own mod-sequence. A first load has no changes.
-        let uidvalidity = disk.list.as_ref().map(|l| l.uidvalidity).unwrap_or(0);
-        let first_load = disk.modseqs.as_ref().is_none_or(|m| m.uidvalidity != uidvalidity);
-        // Old entries and records are both in UID order: one pass matches
-        // them (no map of 100,000 copied names, no copied entries).
+    /// Builds the entries (and the hidden messages) anew from the uid
+    /// list, reusing the old ones in one pass in UID order (no map of
+    /// 100,000 copied names). Returns the changes from the old entries,
+    /// and the UIDs of messages no longer hidden (they come back under a
+    /// new UID).
+    fn rebuild_entries(&self, disk: &mut Disk, first_load: bool) -> (Vec<(u32, ChangeKind)>, Vec<u32>) {
         let old_entries = std::mem::take(&mut disk.entries);
         let mut old = old_entries.iter().peekable();
         let mut old_hidden = std::mem::take(&mut disk.hidden);
-        let list = disk.list.as_ref().expect("loaded above");
+        let list = disk.list.take().expect("loaded by read_list");
         let mut entries = Entries::default();
         let mut changes = Vec::new();
         // The old entry of a record: the one with its UID and base name.
@@ -361,7 +437,6 @@ impl MailboxShared {
                 None => None,
             }
         };
-        // Messages no longer hidden: they come back under a new UID.
         let mut revealed = Vec::new();
         for r in &list.records {
             let flags = filename::parse(&r.file).flags;
@@ -404,37 +479,9 @@ impl MailboxShared {
         for e in old {
             changes.push((e.uid, ChangeKind::Expunged));
         }
-        // Hidden messages are nobody's recent messages.
-        new_uids.retain(|u| !disk.hidden.contains_key(u));
+        disk.list = Some(list);
         disk.entries = entries;
-        // Not recent: nothing was delivered (and the process that renumbers
-        // a revealed message, which may be `tegami service`, is chance).
-        for (_, uid) in self.renumber(disk, &revealed) {
-            changes.push((uid, ChangeKind::New));
-            dirty = true;
-        }
-        if first_load {
-            self.load_modseqs(disk, uidvalidity);
-            // Revealed while no tegami watched: expunged, yet there.
-            let back = self.expunged_but_present(disk);
-            for (old, uid) in self.renumber(disk, &back) {
-                disk.change(old, ChangeKind::Expunged);
-                let modseq = disk.change(uid, ChangeKind::New);
-                if let Some(e) = disk.entries.find_mut(uid) {
-                    e.modseq = modseq;
-                }
-                dirty = true;
-            }
-        } else {
-            changes.sort_by_key(|&(uid, kind)| (kind != ChangeKind::Expunged, uid));
-            for (uid, kind) in changes {
-                let modseq = disk.change(uid, kind);
-                if let Some(e) = disk.entries.find_mut(uid) {
-                    e.modseq = modseq;
-                }
-            }
-        }
-        Ok((dirty, new_uids))
+        (changes, revealed)
     }
 
     /// Makes room for `n` new UIDs (dotlock held, list loaded): when they

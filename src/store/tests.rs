@@ -425,6 +425,157 @@ fn own_changes_cost_no_rescan_and_foreign_ones_are_seen() {
     }
 }
 
+/// SELECT and STATUS right after our own changes (as a client loops
+/// through them) list nothing, without waiting for the watcher to read
+/// the changes' events; another process's change is still seen.
+#[test]
+fn syncs_right_after_own_changes_list_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new();
+    if !store.has_watcher() {
+        assert!(!Path::new("/proc/sys/fs/inotify").exists(), "inotify exists but did not start");
+        return;
+    }
+    let acc = store.account(dir.path());
+    acc.ensure_default_mailboxes().unwrap();
+    let mb = acc.open("INBOX").unwrap();
+    mb.sync().unwrap();
+    let sel = store.select(&mb);
+    assert!(mb.is_watched());
+    let scans = mb.scans();
+    for i in 0..20 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+        mb.sync().unwrap();
+        let uid = mb.snapshot().entries.iter().last().unwrap().uid;
+        mb.store_flags(&[uid], FlagOp::Add, SEEN | TRASHED, &[]).unwrap();
+        mb.status().unwrap();
+        mb.expunge(&[uid]).unwrap();
+        mb.sync().unwrap();
+    }
+    assert_eq!(mb.scans(), scans, "a sync after our own changes listed the mailbox");
+    assert_eq!(mb.sync().unwrap().entries.len(), 0);
+    write(&acc.root().join("new/1700000000.M1P2.mta"), "hi");
+    let start = std::time::Instant::now();
+    while mb.snapshot().entries.len() != 1 {
+        assert!(start.elapsed() < Duration::from_secs(30), "delivery not seen");
+        thread::sleep(Duration::from_millis(10));
+    }
+    drop(sel);
+}
+
+/// An expunge takes no uid list dotlock (a file made and removed each
+/// time) unless the list must be read or rewritten: it completes while
+/// another process holds the lock.
+#[test]
+fn an_expunge_needs_no_dotlock() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..8 {
+        mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    mb.sync().unwrap();
+    let held = lock::DotLock::acquire(mb.dir()).unwrap();
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let worker = {
+        let mb = mb.clone();
+        thread::spawn(move || tx.send(mb.expunge(&[3]).map(|v| v.len())).unwrap())
+    };
+    // Generous: an expunge that waited for the lock would wait minutes.
+    let done = rx.recv_timeout(Duration::from_secs(60));
+    drop(held);
+    worker.join().unwrap();
+    assert_eq!(done.expect("the expunge waited for the dotlock").unwrap(), 1);
+    assert_eq!(mb.sync().unwrap().entries.len(), 7);
+}
+
+/// The mod-sequence counter file stays open from change to change while
+/// a session has the mailbox selected, and is closed when none has.
+#[test]
+fn the_counter_file_is_open_only_while_selected() {
+    let (_t, acc) = account();
+    let store = acc.store().clone();
+    let mb = acc.open("INBOX").unwrap();
+    mb.append_bytes(b"Subject: 1\r\n\r\n", 0, &[], None).unwrap();
+    mb.sync().unwrap();
+    assert!(!mb.counter_open(), "closed after a change with nothing selected");
+    let sel = store.select(&mb);
+    mb.store_flags(&[1], FlagOp::Add, SEEN, &[]).unwrap();
+    assert!(mb.counter_open(), "kept open while selected");
+    mb.store_flags(&[1], FlagOp::Remove, SEEN, &[]).unwrap();
+    assert!(mb.counter_open());
+    drop(sel);
+    assert!(!mb.counter_open(), "closed when the last selection ends");
+}
+
+/// Writers that come while another commits are committed together, in
+/// one batch with one `cur/` fsync and one uid list write: every APPEND,
+/// STORE and EXPUNGE of the batch lands, UIDs and mod-sequences distinct
+/// and increasing, each on disk (file in `cur/`, line in the uid list)
+/// when its call returns.
+#[test]
+fn concurrent_changes_share_one_commit() {
+    let (_t, acc) = account();
+    let mb = acc.open("INBOX").unwrap();
+    for i in 0..4 {
+        mb.append_bytes(format!("Subject: old {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+    }
+    let before = mb.sync().unwrap();
+    let (batches, jobs) = mb.batches();
+    const N: usize = 12;
+    // The turn is held while the writers queue up behind it.
+    let turn = mb.commit_turn.lock();
+    let workers: Vec<_> = (0..N)
+        .map(|i| {
+            let mb = mb.clone();
+            thread::spawn(move || match i {
+                0 => {
+                    mb.store_flags(&[1], FlagOp::Add, SEEN, &["$Label1"]).unwrap();
+                    None
+                }
+                1 => {
+                    mb.expunge(&[2]).unwrap();
+                    None
+                }
+                _ => {
+                    let (_, uid) = mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+                    // On disk when the call returns: the file and its line.
+                    let path = mb.message_path(uid).unwrap();
+                    assert!(path.starts_with(mb.dir().join("cur")) && path.exists());
+                    let list = fs::read_to_string(mb.dir().join("dovecot-uidlist")).unwrap();
+                    assert!(list.lines().any(|l| l.starts_with(&format!("{uid} "))), "{uid} not in the uid list");
+                    Some(uid)
+                }
+            })
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    while mb.jobs.lock().waiting.len() < N {
+        assert!(start.elapsed() < Duration::from_secs(60), "the writers never queued");
+        thread::sleep(Duration::from_millis(2));
+    }
+    drop(turn);
+    let mut uids: Vec<u32> = workers.into_iter().filter_map(|w| w.join().unwrap()).collect();
+    assert_eq!(mb.batches(), (batches + 1, jobs + N as u64), "one batch for all");
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), N - 2, "distinct UIDs");
+    let snap = mb.sync().unwrap();
+    assert!(uids[0] > before.entries.iter().last().unwrap().uid);
+    assert_eq!(snap.entries.len(), 4 - 1 + N - 2);
+    assert!(snap.find(2).is_none());
+    assert!(snap.find(1).unwrap().flags.has(SEEN));
+    // Each change its own mod-sequence, all above the old ones.
+    let mut modseqs: Vec<u64> =
+        snap.entries.iter().filter(|e| e.uid == 1 || uids.contains(&e.uid)).map(|e| e.modseq).collect();
+    let news: Vec<u64> = snap.entries.iter().filter(|e| uids.contains(&e.uid)).map(|e| e.modseq).collect();
+    assert!(news.windows(2).all(|w| w[0] < w[1]), "mod-sequences increase with the UIDs: {news:?}");
+    modseqs.sort_unstable();
+    modseqs.dedup();
+    assert_eq!(modseqs.len(), N - 1);
+    assert!(modseqs[0] > before.highest_modseq);
+    assert!(snap.highest_modseq >= *modseqs.last().unwrap());
+}
+
 #[test]
 fn own_changes_just_before_the_last_selection_ends_cost_no_rescan() {
     let dir = tempfile::tempdir().unwrap();
@@ -705,18 +856,41 @@ fn unused_mailboxes_beyond_the_warm_budget_are_dropped_least_recent_first() {
     let held = |name: &str| store.boxes.lock().keys().any(|d| d.ends_with(format!(".{name}")));
     assert!(held("Old") && held("Mid") && held("New"));
     // 9 messages in unused mailboxes, 4 allowed: Old (4) goes, then Mid (3).
-    evict_within(&mut store.boxes.lock(), 4);
+    evict_within(&mut store.boxes.lock(), 4, Duration::ZERO);
     assert!(!held("Old") && !held("Mid") && held("New"));
     // The one used last stays whatever the budget, until another is.
-    evict_within(&mut store.boxes.lock(), 0);
+    evict_within(&mut store.boxes.lock(), 0, Duration::ZERO);
     assert!(held("New"));
     acc.create("Newer").unwrap();
     drop(acc.open("Newer").unwrap());
-    evict_within(&mut store.boxes.lock(), 0);
+    evict_within(&mut store.boxes.lock(), 0, Duration::ZERO);
     assert!(!held("New") && held("Newer"));
     assert!(Arc::ptr_eq(&inbox, &acc.open("INBOX").unwrap()), "a mailbox in use is never dropped");
     // A dropped one reads its state back.
     assert_eq!(acc.open("Old").unwrap().sync().unwrap().entries.len(), 4);
+}
+
+/// Mailboxes used a moment ago are not dropped for the budget, however
+/// many messages they hold: fifty sessions copying into folders of their
+/// own would otherwise read them back at every COPY.
+#[test]
+fn mailboxes_used_a_moment_ago_stay_over_the_budget() {
+    let (_t, acc) = account();
+    let store = acc.store().clone();
+    for name in ["A", "B", "C"] {
+        acc.create(name).unwrap();
+        let mb = acc.open(name).unwrap();
+        for i in 0..3 {
+            mb.append_bytes(format!("Subject: {i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap();
+        }
+        mb.sync().unwrap();
+    }
+    let held = |name: &str| store.boxes.lock().keys().any(|d| d.ends_with(format!(".{name}")));
+    let dropped = evict_within(&mut store.boxes.lock(), 0, Duration::from_secs(3600));
+    assert!(dropped.dirs.is_empty() && held("A") && held("B") && held("C"));
+    let dropped = evict_within(&mut store.boxes.lock(), 0, Duration::ZERO);
+    assert_eq!(dropped.dirs.len(), 2, "without the hot time, all but the one used last go");
+    assert!(held("C"));
 }
 
 #[test]
@@ -751,9 +925,9 @@ fn messages_of_mailboxes_in_use_leave_less_room_for_unused_ones_and_hooks_hear_o
     drop(selection);
     let held = || store.boxes.lock().contains_key(&old_dir);
     // The unused Old (4) fits a budget of 6 alone, not with the INBOX's 5.
-    let dropped = evict_within(&mut store.boxes.lock(), 9);
+    let dropped = evict_within(&mut store.boxes.lock(), 9, Duration::ZERO);
     assert!(held() && dropped.dirs.is_empty());
-    let dropped = evict_within(&mut store.boxes.lock(), 6);
+    let dropped = evict_within(&mut store.boxes.lock(), 6, Duration::ZERO);
     assert_eq!(dropped.dirs, std::slice::from_ref(&old_dir));
     assert!(store.boxes.lock().keys().any(|d| d.ends_with(".Left")), "the one left last stays");
     assert!(!held());

@@ -1,0 +1,139 @@
+//! Group commit: the writers of one mailbox share the directory fsync.
+//!
+//! A change (APPEND, COPY into the mailbox, STORE, EXPUNGE) is queued as a
+//! job. Whichever of the waiting writers gets the mailbox's turn first runs
+//! every queued job under the mutex, one after the other (renames, unlinks,
+//! UIDs), then fsyncs `cur/` once, writes the uid list once (under the
+//! dotlock, taken once for the batch), and publishes once; the others find
+//! their results waiting when their turn comes. While one batch waits for
+//! its fsync, the next gathers. Durability is as for a writer alone: no
+//! job's result is handed out, and no view sees its change, before the
+//! fsync and the uid list write of its batch are done.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::error::{Result, StoreError};
+use super::lock::{sync_dir, DotLock};
+use super::mailbox::{Disk, MailboxShared};
+
+/// What the jobs of a batch leave for its end.
+#[derive(Default)]
+pub(crate) struct Commit {
+    /// Something in `cur/` was renamed, made or removed: fsync it.
+    pub sync_cur: bool,
+    /// The uid list must be written (appended to or rewritten).
+    pub list_dirty: bool,
+    /// The dotlock, once a job took it; held to the end of the batch.
+    pub lock: Option<DotLock>,
+    /// Messages made recent by the batch's scans and appends.
+    pub recent: Vec<u32>,
+}
+
+impl Commit {
+    /// Takes the uid list dotlock for the rest of the batch (once).
+    pub fn dotlock(&mut self, mb: &MailboxShared) -> Result<()> {
+        if self.lock.is_none() {
+            self.lock = Some(DotLock::acquire(mb.dir())?);
+        }
+        Ok(())
+    }
+}
+
+/// A queued job: runs on the committing thread with the mutex held, and
+/// returns what hands its result over once the batch's end is known.
+type Job = Box<dyn FnOnce(&MailboxShared, &mut Disk, &mut Commit) -> Finish + Send>;
+/// Hands a job's result over, or the batch's failure instead.
+type Finish = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+/// Hands a failure over to a job that never ran (the mailbox is gone).
+type Fail = Box<dyn FnOnce(&StoreError) + Send>;
+
+/// The jobs waiting for a turn, and counts for tests.
+#[derive(Default)]
+pub(crate) struct Queue {
+    pub(super) waiting: Vec<(Job, Fail)>,
+    /// Batches committed and jobs in them (see [`MailboxShared::batches`]).
+    batches: u64,
+    jobs: u64,
+}
+
+impl MailboxShared {
+    /// Runs `job` with the mailbox's mutex held, in a batch with whatever
+    /// other changes are waiting (see the module comment); returns its
+    /// result once the batch is on disk and published.
+    pub(crate) fn commit_job<R: Send + 'static>(
+        &self,
+        job: impl FnOnce(&MailboxShared, &mut Disk, &mut Commit) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let slot: Arc<Mutex<Option<Result<R>>>> = Arc::new(Mutex::new(None));
+        let (mine, failed) = (slot.clone(), slot.clone());
+        let run: Job = Box::new(move |mb, disk, commit| {
+            let result = job(mb, disk, commit);
+            Box::new(move |batch_error: Option<&StoreError>| {
+                *mine.lock() = Some(match (result, batch_error) {
+                    (Ok(_), Some(e)) => Err(e.duplicate()),
+                    (r, _) => r,
+                });
+            })
+        });
+        let fail: Fail = Box::new(move |e: &StoreError| *failed.lock() = Some(Err(e.duplicate())));
+        self.jobs.lock().waiting.push((run, fail));
+        // One committer at a time; whoever comes next takes the queue.
+        let _turn = self.commit_turn.lock();
+        if let Some(r) = slot.lock().take() {
+            return r;
+        }
+        self.commit_batch();
+        let result = slot.lock().take();
+        result.unwrap_or_else(|| Err(StoreError::Corrupt("a change was lost from its queue".into())))
+    }
+
+    /// Commits every queued job (the caller has the turn).
+    fn commit_batch(&self) {
+        let batch = std::mem::take(&mut self.jobs.lock().waiting);
+        let mut disk = match self.lock_disk() {
+            Ok(d) => d,
+            Err(e) => {
+                for (_, fail) in batch {
+                    fail(&e);
+                }
+                return;
+            }
+        };
+        let n = batch.len() as u64;
+        let mut commit = Commit::default();
+        let finishers: Vec<Finish> = batch.into_iter().map(|(run, _)| run(self, &mut disk, &mut commit)).collect();
+        let error = self.end_batch(&mut disk, &mut commit).err();
+        if error.is_none() {
+            self.publish(&mut disk, &commit.recent);
+        }
+        drop(disk);
+        {
+            let mut q = self.jobs.lock();
+            q.batches += 1;
+            q.jobs += n;
+        }
+        for finish in finishers {
+            finish(error.as_ref());
+        }
+    }
+
+    /// The end of a batch: one fsync of `cur/`, then the uid list written
+    /// (which releases the dotlock).
+    fn end_batch(&self, disk: &mut Disk, commit: &mut Commit) -> Result<()> {
+        if commit.sync_cur {
+            sync_dir(&self.dir().join("cur"))?;
+        }
+        if commit.list_dirty {
+            return self.save_list_locking(disk, commit.lock.take());
+        }
+        Ok(())
+    }
+
+    /// Batches committed so far and the jobs they held (for tests).
+    pub fn batches(&self) -> (u64, u64) {
+        let q = self.jobs.lock();
+        (q.batches, q.jobs)
+    }
+}
