@@ -152,20 +152,6 @@ impl Reply {
         Reply::new(Status::Bad, None, text)
     }
 
-    /// Temporary: `NO text` for the sites of cmd/fetch.rs and cmd/mod.rs
-    /// not yet typed (their owners type them; tests/core_replies.rs lists
-    /// them and fails once one is gone).
-    #[allow(non_snake_case)]
-    pub fn No(text: String) -> Reply {
-        Reply::no_text(text)
-    }
-
-    /// Temporary: `BAD text` for the same sites as [`Reply::No`].
-    #[allow(non_snake_case)]
-    pub fn Bad(text: String) -> Reply {
-        Reply::bad(text)
-    }
-
     /// True for a NO carrying `code` (a caller that treats some failures
     /// apart, such as APPEND's quota refusals).
     pub fn is_no(&self, code: &Code) -> bool {

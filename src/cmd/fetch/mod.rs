@@ -22,6 +22,7 @@ use super::{cached, Outcome, Reply};
 use crate::fetch::SectionData;
 use crate::mime;
 use crate::proto::command::FetchAttr;
+use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::server::budget::Reservation;
 use crate::session::Session;
@@ -81,10 +82,10 @@ pub fn fetch(
     // later message out of reach: the damage issue 19 item 8 forbids.) A
     // file that is gone is an expunge another process made, as before.
     if run.unreadable > 0 {
-        return Err(Reply::No("[SERVERBUG] Some of the requested messages could not be read".into()));
+        return Err(Reply::no(Code::ServerBug, "Some of the requested messages could not be read"));
     }
     if run.missing > 0 {
-        return Err(Reply::No("[EXPUNGEISSUED] Some of the requested messages no longer exist".into()));
+        return Err(Reply::no(Code::ExpungeIssued, "Some of the requested messages no longer exist"));
     }
     Ok(if uid { "UID FETCH completed".into() } else { "FETCH completed".into() })
 }

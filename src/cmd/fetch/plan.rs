@@ -203,10 +203,10 @@ pub(super) fn plan(
     vanished: bool,
 ) -> Result<(Plan, Vec<usize>), Reply> {
     if vanished && !uid {
-        return Err(Reply::Bad("VANISHED is valid only with UID FETCH".into()));
+        return Err(Reply::bad("VANISHED is valid only with UID FETCH"));
     }
     if vanished && !s.sync_ext.qresync {
-        return Err(Reply::Bad("VANISHED needs ENABLE QRESYNC first".into()));
+        return Err(Reply::bad("VANISHED needs ENABLE QRESYNC first"));
     }
     let items = items_of(s, uid, items, changed_since);
     let targets = targets(s, uid, set, changed_since, vanished)?;

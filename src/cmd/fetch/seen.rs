@@ -9,6 +9,7 @@ use crate::cmd::names::store_error;
 use crate::fetch::{self as render, SectionData};
 use crate::mime;
 use crate::proto::command::FetchAttr;
+use crate::proto::response::Code;
 use crate::session::Session;
 use crate::store::filename::SEEN;
 use crate::store::FlagOp;
@@ -70,5 +71,5 @@ pub(super) fn binary_data(msg: &[u8], tree: Option<&mime::Part>, part: &[u32]) -
         Some(root) => render::binary::binary(msg, root, part),
         None => render::binary::binary(msg, &mime::scan(msg), part),
     };
-    data.map_err(|e| Reply::No(format!("[UNKNOWN-CTE] Cannot decode content-transfer-encoding {}", e.0)))
+    data.map_err(|e| Reply::no(Code::UnknownCte, format!("Cannot decode content-transfer-encoding {}", e.0)))
 }

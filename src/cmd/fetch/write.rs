@@ -13,7 +13,7 @@ pub(super) const DIRECT_LITERAL: usize = 64 * 1024;
 
 /// The tagged NO of a write that failed.
 pub(super) fn write_failed(e: std::io::Error) -> Reply {
-    Reply::No(format!("write failed: {e}"))
+    Reply::no_text(format!("write failed: {e}"))
 }
 
 /// Appends `n` in decimal (the FETCH loop writes several numbers per
