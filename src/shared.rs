@@ -7,7 +7,7 @@ use crate::auth::passwd::{Account, PasswdDb};
 use crate::auth::penalty::Penalty;
 use crate::auth::{Accounts, Directory};
 use crate::config::Config;
-use crate::server::budget::Budget;
+use crate::budget::Budget;
 use crate::store::Store;
 
 /// Server-wide state, behind an `Arc` in every session.

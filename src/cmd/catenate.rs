@@ -18,7 +18,7 @@ use crate::mime;
 use crate::proto::command::{AppendMessage, CatPart, Mailbox};
 use crate::proto::section::Section;
 use crate::proto::url::{parse_url, PartUrl};
-use crate::server::budget::{Budget, Reservation};
+use crate::budget::{Budget, Reservation};
 use crate::session::Session;
 
 fn bad_url(url: &[u8], why: &str) -> Reply {

@@ -279,7 +279,7 @@ fn check_binary(
     mb: &crate::store::MailboxShared,
     uids: &[u32],
     items: &[FetchAttr],
-    budget: &std::sync::Arc<crate::server::budget::Budget>,
+    budget: &std::sync::Arc<crate::budget::Budget>,
 ) -> Result<(), Reply> {
     let parts: Vec<&Vec<u32>> = items
         .iter()

@@ -24,7 +24,7 @@ use crate::mime::{self, Part};
 use crate::proto::command::{UrlFetchArg, UrlFetchItems};
 use crate::proto::response::{write_astring, write_quoted_lossy};
 use crate::proto::section::{Partial, Section};
-use crate::server::budget::Reservation;
+use crate::budget::Reservation;
 use crate::session::Session;
 use crate::store;
 use crate::urlauth::{self, keys, Access, AuthUrl, INTERNAL};

@@ -146,7 +146,7 @@ fn change_allowed(req: &Request, shared: &Shared) -> Result<(), &'static str> {
 
 /// A request path fit for a log line.
 fn clean(s: &str) -> String {
-    crate::server::logger::escape(s)
+    crate::logtext::escape(s)
 }
 
 #[cfg(test)]

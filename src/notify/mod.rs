@@ -16,8 +16,8 @@ use std::sync::{Arc, OnceLock, Weak};
 
 use parking_lot::Mutex;
 
-use crate::proto::notify::NotifySet;
 use crate::notifier::Notifier;
+use crate::proto::notify::NotifySet;
 use crate::store::{MailboxShared, Selection};
 
 /// Events one session may have waiting before its queue overflows.
@@ -126,7 +126,7 @@ pub struct Watched {
     pub modseq: u64,
     /// How the user reaches it, with the rights held there: looked at
     /// again before each STATUS (see `cmd::resolve::still_readable`).
-    pub access: crate::session::access::Target,
+    pub access: crate::access::Target,
 }
 
 impl Drop for Watched {

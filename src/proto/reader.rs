@@ -10,7 +10,7 @@
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
-use crate::server::budget::{Budget, Reservation};
+use crate::budget::{Budget, Reservation};
 
 /// Literal octets one command may hold in memory before they are counted
 /// against the server-wide budget (so small commands never wait for it).

@@ -2,7 +2,6 @@
 //! thread per listener hands each connection to the pool, which runs at most
 //! the Maximum Number of Channels sessions at once.
 
-pub mod budget;
 pub mod limits;
 pub mod logger;
 pub mod pool;

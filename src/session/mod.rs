@@ -17,7 +17,6 @@ use crate::store;
 use view::MailboxView;
 use writer::Writer;
 
-pub mod access;
 pub mod flags;
 pub mod idle;
 pub mod view;
@@ -93,7 +92,7 @@ pub struct Session {
     pub sync_ext: view::SyncExt,
     /// How the selected mailbox was reached: its account and the rights
     /// held there (see `cmd::resolve`).
-    pub access: Option<access::Target>,
+    pub access: Option<crate::access::Target>,
     /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
     pub contexts: crate::search::context::Contexts,
     /// NOTIFY SET in force (RFC 5465; see `cmd::notify`).
