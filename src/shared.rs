@@ -7,6 +7,7 @@ use crate::auth::passwd::{Account, PasswdDb};
 use crate::auth::penalty::Penalty;
 use crate::auth::{Accounts, Directory};
 use crate::config::Config;
+use crate::notify::Listeners;
 use crate::budget::Budget;
 use crate::store::Store;
 
@@ -22,6 +23,8 @@ pub struct Shared {
     pub penalty: Penalty,
     /// Memory held for clients, server-wide (`--max-client-memory`).
     pub budget: Arc<Budget>,
+    /// The sessions listening for NOTIFY's account events.
+    pub notify: Listeners,
     directory: Directory,
 }
 
@@ -32,7 +35,7 @@ impl Shared {
         let directory = Directory::open(&path, config.router.as_deref(), config.username_format.clone())?;
         let penalty = Penalty::new(config.auth_penalty, config.auth_penalty_table);
         let budget = Budget::new(config.net.max_client_memory);
-        Ok(Shared { config, tls, store: Store::new(), penalty, budget, directory })
+        Ok(Shared { config, tls, store: Store::new(), penalty, budget, notify: Listeners::default(), directory })
     }
 
     /// The accounts as they are now, re-read first if the passwd-file or the
