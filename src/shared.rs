@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::alerts::Alerts;
 use crate::auth::passwd::{Account, PasswdDb};
 use crate::auth::penalty::Penalty;
 use crate::auth::{Accounts, Directory};
+use crate::budget::Budget;
 use crate::config::Config;
 use crate::notify::Listeners;
-use crate::budget::Budget;
 use crate::store::Store;
 
 /// Server-wide state, behind an `Arc` in every session.
@@ -25,6 +26,8 @@ pub struct Shared {
     pub budget: Arc<Budget>,
     /// The sessions listening for NOTIFY's account events.
     pub notify: Listeners,
+    /// The alert spools and their watcher (`--alerts-dir`).
+    pub alerts: Alerts,
     directory: Directory,
 }
 
@@ -35,7 +38,17 @@ impl Shared {
         let directory = Directory::open(&path, config.router.as_deref(), config.username_format.clone())?;
         let penalty = Penalty::new(config.auth_penalty, config.auth_penalty_table);
         let budget = Budget::new(config.net.max_client_memory);
-        Ok(Shared { config, tls, store: Store::new(), penalty, budget, notify: Listeners::default(), directory })
+        let alerts = Alerts::new(config.alerts_dir.clone());
+        Ok(Shared {
+            config,
+            tls,
+            store: Store::new(),
+            penalty,
+            budget,
+            notify: Listeners::default(),
+            alerts,
+            directory,
+        })
     }
 
     /// The accounts as they are now, re-read first if the passwd-file or the

@@ -483,9 +483,7 @@ impl Session {
         }
         // After the store has made the root a maildir (and given it its
         // mode), so the alert spool takes that mode.
-        let global_alerts = self.shared.config.alerts_dir.as_deref();
-        let alerts =
-            crate::alerts::Watch::start(global_alerts, &account.user, account.domain(), &root, self.notifier.clone());
+        let alerts = self.shared.alerts.watch(&account.user, account.domain(), &root, self.notifier.clone());
         self.alerts = Some(alerts);
         self.user = Some(User { account, mail });
         self.state = State::Authenticated;
