@@ -14,6 +14,7 @@
 //! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
 
 pub mod access;
+pub mod activity;
 pub mod acl;
 pub mod admin;
 pub mod alerts;

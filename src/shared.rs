@@ -1,8 +1,11 @@
-//! State every session shares: the configuration, TLS, accounts, and the
-//! failed-login penalties.
+//! State every session shares: the configuration, TLS, accounts, the
+//! failed-login penalties, and the server's registries (sessions, NOTIFY
+//! listeners, alert watcher), passed explicitly rather than kept in
+//! process globals.
 
 use std::sync::Arc;
 
+use crate::activity::Registry;
 use crate::alerts::Alerts;
 use crate::auth::passwd::{Account, PasswdDb};
 use crate::auth::penalty::Penalty;
@@ -28,6 +31,9 @@ pub struct Shared {
     pub notify: Listeners,
     /// The alert spools and their watcher (`--alerts-dir`).
     pub alerts: Alerts,
+    /// The live session table and the server statistics (what the
+    /// monitor shows and SIGTERM ends).
+    pub monitor: Arc<Registry>,
     directory: Directory,
 }
 
@@ -47,6 +53,7 @@ impl Shared {
             budget,
             notify: Listeners::default(),
             alerts,
+            monitor: Registry::new(),
             directory,
         })
     }

@@ -87,7 +87,7 @@ pub struct Session {
     /// what `$` stands for; emptied when a mailbox is selected or closed.
     pub saved: Vec<u32>,
     /// The session's row in the monitor's table.
-    pub monitor: crate::monitor::Handle,
+    pub monitor: crate::activity::Handle,
     /// CONDSTORE / QRESYNC, once enabled (RFC 7162).
     pub sync_ext: view::SyncExt,
     /// How the selected mailbox was reached: its account and the rights
@@ -124,7 +124,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
             return;
         }
     };
-    let monitor = crate::monitor::registry().register(id, peer, stream.tcp().try_clone().ok(), stream.is_tls());
+    let monitor = shared.monitor.register(id, peer, stream.tcp().try_clone().ok(), stream.is_tls());
     let budget = shared.budget.clone();
     let mut s = Session {
         shared,
@@ -397,16 +397,16 @@ impl Session {
     }
 
     /// Hands the monitor what it shows of this session (see
-    /// `crate::monitor::Observed`).
+    /// `crate::activity::Observed`).
     fn observed(&self) {
-        let seen = crate::monitor::Observed {
+        let seen = crate::activity::Observed {
             bytes_in: self.conn.bytes_in,
             failed_logins: self.failed_logins,
             tls: self.is_tls(),
             account: self.user.as_ref().map(|u| u.account.user.as_str()),
             mailbox: self.view.as_ref().map(|v| v.name.as_str()),
         };
-        crate::monitor::observe(&self.monitor, seen);
+        crate::activity::observe(&self.monitor, seen);
     }
 
     /// The reader's limits from the configuration.
