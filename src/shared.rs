@@ -1,6 +1,6 @@
 //! State every session shares: the configuration, TLS, accounts, the
 //! failed-login penalties, and the server's registries (sessions, NOTIFY
-//! listeners, alert watcher), passed explicitly rather than kept in
+//! listeners, alert watcher, SORT's memory), passed explicitly rather than kept in
 //! process globals.
 
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use crate::auth::{Accounts, Directory};
 use crate::budget::Budget;
 use crate::config::Config;
 use crate::notify::Listeners;
+use crate::sort::memo::Memo;
 use crate::store::Store;
 
 /// Server-wide state, behind an `Arc` in every session.
@@ -34,6 +35,8 @@ pub struct Shared {
     /// The live session table and the server statistics (what the
     /// monitor shows and SIGTERM ends).
     pub monitor: Arc<Registry>,
+    /// SORT's keys and kept orders, per mailbox.
+    pub sort_memo: Memo,
     directory: Directory,
 }
 
@@ -54,6 +57,7 @@ impl Shared {
             notify: Listeners::default(),
             alerts,
             monitor: Registry::new(),
+            sort_memo: Memo::default(),
             directory,
         })
     }
