@@ -14,8 +14,8 @@
 //! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
 
 pub mod access;
-pub mod activity;
 pub mod acl;
+pub mod activity;
 pub mod admin;
 pub mod alerts;
 pub mod alias;
