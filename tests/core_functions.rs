@@ -29,12 +29,6 @@ const BEING_SPLIT: &[&str] = &[
     "cmd/list.rs list",
     // 118 lines: the message walk of SEARCH and friends (h22r).
     "cmd/messages.rs find",
-    // 120 lines: the dispatch, to become the command table's (h22t).
-    "cmd/mod.rs execute",
-    // 140 lines: the parser's command keyword switch (h22t).
-    "proto/parse/mod.rs command_body",
-    // 118 lines: SEARCH keys (h22t).
-    "proto/parse/search.rs key_inner",
     // 103 lines: the selected mailbox's update (h20s).
     "session/view.rs update",
     // 200 lines: the maildir scan (h20s).

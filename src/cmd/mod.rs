@@ -1,5 +1,7 @@
-//! Command handlers, one file per command or family, and the command table
-//! that says in which states each command is valid.
+//! Command handlers, one file per command or family, and their dispatch:
+//! the command table ([`crate::proto::table`]) says in which states each
+//! command is valid and how it touches the selected mailbox; a `match` on
+//! the parsed command calls its handler.
 
 mod acl;
 mod any;
@@ -35,16 +37,8 @@ mod urlfetch;
 use std::io;
 
 use crate::proto::command::{Command, CommandBody};
+use crate::proto::table::{CommandKind, Spec, States};
 use crate::session::{Session, State};
-
-/// Table bit: valid before login.
-pub const NOT_AUTH: u8 = 1;
-/// Table bit: valid when logged in without a selected mailbox.
-pub const AUTH: u8 = 2;
-/// Table bit: valid with a selected mailbox.
-pub const SELECTED: u8 = 4;
-const ANY: u8 = NOT_AUTH | AUTH | SELECTED;
-const LOGGED_IN: u8 = AUTH | SELECTED;
 
 /// Capabilities advertised in every state that no one command brings
 /// (those are in the table), beyond IMAP4rev1/IMAP4rev2 and AUTH=.
@@ -83,104 +77,13 @@ pub const EXTENSIONS: &[&str] = &[
     "UTF8=ACCEPT",
 ];
 
-/// A command table entry.
-pub struct Spec {
-    /// The command name as `CommandBody::name` gives it.
-    pub name: &'static str,
-    /// The states the command is valid in (bits above).
-    pub states: u8,
-    /// Whether the command is implemented yet.
-    pub available: bool,
-    /// The command works with sequence numbers, so EXPUNGE responses must
-    /// wait until it is done (RFC 3501 7.4.1: FETCH, STORE, SEARCH).
-    pub seq_bound: bool,
-    /// The capabilities that announce the command, advertised while it is
-    /// available.
-    pub caps: &'static [&'static str],
-}
-
-const fn spec(name: &'static str, states: u8, available: bool) -> Spec {
-    Spec { name, states, available, seq_bound: false, caps: &[] }
-}
-
-const fn seq(name: &'static str, available: bool) -> Spec {
-    Spec { name, states: SELECTED, available, seq_bound: true, caps: &[] }
-}
-
-impl Spec {
-    const fn with(self, caps: &'static [&'static str]) -> Spec {
-        Spec { caps, ..self }
-    }
-}
-
-/// Every command tegami knows, with the states it is valid in (RFC 3501
-/// section 6 and the extensions' RFCs).
-pub static TABLE: &[Spec] = &[
-    spec("CAPABILITY", ANY, true),
-    spec("NOOP", ANY, true),
-    spec("LOGOUT", ANY, true),
-    spec("ID", ANY, true).with(&["ID"]),
-    spec("STARTTLS", NOT_AUTH, true),
-    spec("AUTHENTICATE", NOT_AUTH, true),
-    spec("LOGIN", NOT_AUTH, true),
-    spec("ENABLE", AUTH, true).with(&["ENABLE"]),
-    spec("SELECT", LOGGED_IN, true),
-    spec("EXAMINE", LOGGED_IN, true),
-    spec("CREATE", LOGGED_IN, true),
-    spec("DELETE", LOGGED_IN, true),
-    spec("RENAME", LOGGED_IN, true),
-    spec("SUBSCRIBE", LOGGED_IN, true),
-    spec("UNSUBSCRIBE", LOGGED_IN, true),
-    spec("LIST", LOGGED_IN, true),
-    spec("LSUB", LOGGED_IN, true),
-    spec("STATUS", LOGGED_IN, true),
-    spec("APPEND", LOGGED_IN, true),
-    spec("IDLE", LOGGED_IN, true).with(&["IDLE"]),
-    spec("NAMESPACE", LOGGED_IN, true).with(&["NAMESPACE"]),
-    spec("COMPRESS", LOGGED_IN, true).with(&["COMPRESS=DEFLATE"]),
-    spec("GETQUOTA", LOGGED_IN, true),
-    spec("GETQUOTAROOT", LOGGED_IN, true),
-    spec("SETQUOTA", LOGGED_IN, true),
-    spec("GETACL", LOGGED_IN, true).with(&["ACL", "RIGHTS=texk"]),
-    spec("SETACL", LOGGED_IN, true),
-    spec("DELETEACL", LOGGED_IN, true),
-    spec("LISTRIGHTS", LOGGED_IN, true),
-    spec("GENURLAUTH", LOGGED_IN, true).with(&["URLAUTH", "URLAUTH=BINARY"]),
-    spec("RESETKEY", LOGGED_IN, true),
-    spec("URLFETCH", LOGGED_IN, true),
-    spec("MYRIGHTS", LOGGED_IN, true),
-    spec("CHECK", SELECTED, true),
-    spec("CLOSE", SELECTED, true),
-    spec("UNSELECT", SELECTED, true).with(&["UNSELECT"]),
-    spec("EXPUNGE", SELECTED, true),
-    spec("UID EXPUNGE", SELECTED, true),
-    seq("SEARCH", true),
-    spec("UID SEARCH", SELECTED, true),
-    seq("FETCH", true),
-    spec("UID FETCH", SELECTED, true),
-    seq("STORE", true),
-    spec("UID STORE", SELECTED, true),
-    spec("COPY", SELECTED, true),
-    spec("UID COPY", SELECTED, true),
-    spec("MOVE", SELECTED, true).with(&["MOVE"]),
-    spec("UID MOVE", SELECTED, true),
-    seq("SORT", true).with(&["SORT", "SORT=DISPLAY"]),
-    spec("UID SORT", SELECTED, true),
-    seq("THREAD", true).with(&["THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "THREAD=REFS"]),
-    spec("UID THREAD", SELECTED, true),
-    spec("CANCELUPDATE", SELECTED, true),
-    spec("NOTIFY", LOGGED_IN, true).with(&["NOTIFY"]),
-    spec("GETMETADATA", LOGGED_IN, true).with(&["METADATA"]),
-    spec("SETMETADATA", LOGGED_IN, true),
-];
-
-/// The bit of a session state in a table entry.
-fn state_bit(state: State) -> u8 {
+/// The table's states that hold a session state.
+fn states_of(state: State) -> States {
     match state {
-        State::NotAuthenticated => NOT_AUTH,
-        State::Authenticated => AUTH,
-        State::Selected => SELECTED,
-        State::Logout => 0,
+        State::NotAuthenticated => States::NOT_AUTH,
+        State::Authenticated => States::AUTH,
+        State::Selected => States::SELECTED,
+        State::Logout => States::NONE,
     }
 }
 
@@ -203,7 +106,7 @@ pub fn capabilities(s: &Session) -> String {
         }
     }
     caps.push("LOGIN-REFERRALS".into());
-    caps.extend(TABLE.iter().filter(|c| c.available).flat_map(|c| c.caps.iter().map(|c| c.to_string())));
+    caps.extend(CommandKind::ALL.iter().flat_map(|k| k.spec().caps.iter().map(|c| c.to_string())));
     caps.extend(EXTENSIONS.iter().map(|c| c.to_string()));
     // RFC 7889: the largest message APPEND takes, the literal limit.
     caps.push(format!("APPENDLIMIT={}", s.shared.config.max_literal));
@@ -216,11 +119,6 @@ pub fn execute_streamed(s: &mut Session, prefix: Vec<u8>, size: u64, sync: bool)
     append::streamed(s, prefix, size, sync)
 }
 
-/// The table entry of a command name.
-pub fn lookup(name: &str) -> Option<&'static Spec> {
-    TABLE.iter().find(|s| s.name == name)
-}
-
 pub use crate::proto::response::Reply;
 
 /// What a handler returns: the text of the tagged OK, or the NO/BAD.
@@ -231,64 +129,64 @@ fn wrong_state(s: &Session, spec: &Spec) -> Reply {
     use crate::session::State::*;
     Reply::Bad(match s.state {
         NotAuthenticated => format!("{} needs a logged-in session: LOGIN first", spec.name),
-        Authenticated if spec.states & SELECTED != 0 => format!("{}: no mailbox selected", spec.name),
-        _ if spec.states == NOT_AUTH => format!("{}: already logged in", spec.name),
+        Authenticated if spec.states.intersects(States::SELECTED) => format!("{}: no mailbox selected", spec.name),
+        _ if spec.states == States::NOT_AUTH => format!("{}: already logged in", spec.name),
         _ => format!("{} is not valid in this state", spec.name),
     })
 }
 
-/// Runs one parsed command and queues its responses.
+/// Runs one parsed command and queues its responses: the table's state
+/// rules first, then the handler, then what others changed meanwhile.
 pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
     let Command { tag, body } = command;
-    let name = body.name();
-    let _running = s.monitor.begin(name);
-    let Some(spec) = lookup(name) else {
-        s.complete(&tag, Err(Reply::Bad(format!("Unknown command{}", crate::proto::response::shown(name)))));
-        return Ok(());
-    };
+    let spec = body.kind().spec();
+    let _running = s.monitor.begin(spec.name);
     // A SETACL by the owner since the last command takes effect now (with
     // CLOSE's expunge too); commands that leave the mailbox just run.
     if s.state == State::Selected {
-        let leaves = matches!(
-            body,
-            CommandBody::Select { .. }
-                | CommandBody::Examine { .. }
-                | CommandBody::Close
-                | CommandBody::Unselect
-                | CommandBody::Logout
-        );
-        resolve::refresh_selected(s, !leaves);
+        resolve::refresh_selected(s, !spec.breaks_mailbox());
     }
-    if spec.states & state_bit(s.state) == 0 {
+    if !spec.states.intersects(states_of(s.state)) {
         let r = wrong_state(s, spec);
         s.complete(&tag, Err(r));
         return Ok(());
     }
-    if !spec.available {
-        let r = Reply::No(format!("[CANNOT] {name} is not available yet in this version of tegami"));
-        s.complete(&tag, Err(r));
-        return Ok(());
-    }
-    let seq_bound = spec.seq_bound;
-    // RFC 5182 2.1: `$` starts empty in every newly selected mailbox.
-    if matches!(
-        body,
-        CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Close | CommandBody::Unselect
-    ) {
+    if spec.breaks_mailbox() {
+        // RFC 5182 2.1: `$` starts empty in every newly selected mailbox.
         s.saved.clear();
         // RFC 5267 4.3: updates end when the mailbox is left.
         s.contexts.clear();
     }
     // Told to other sessions' NOTIFY once the command has succeeded.
     let account_event = notify::account_event(&s.dialect(), &body);
-    let outcome = match body {
+    let Some(outcome) = dispatch(s, &tag, body)? else { return Ok(()) };
+    // LOGOUT answers BYE and OK only, whatever changed meanwhile.
+    if s.state != State::Logout {
+        if let (Ok(_), Some(event)) = (&outcome, account_event) {
+            notify::publish(s, event);
+        }
+        // Others' changes to the selected mailbox (and what NOTIFY
+        // watches), before the tagged reply; no EXPUNGE after a command
+        // that uses sequence numbers (RFC 3501 7.4.1).
+        notify::report_changes(s, !spec.uses_sequence_numbers());
+        // Alerts queued meanwhile (or before login, right after LOGIN).
+        s.report_alerts();
+    }
+    s.complete(&tag, outcome);
+    Ok(())
+}
+
+/// Runs the handler of the command: its outcome, or `None` when the
+/// handler (STARTTLS, COMPRESS) completed the command itself.
+fn dispatch(s: &mut Session, tag: &str, body: CommandBody) -> io::Result<Option<Outcome>> {
+    Ok(Some(match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
         CommandBody::Logout => any::logout(s),
         CommandBody::Id { params } => any::id(s, params),
         CommandBody::Enable { capabilities } => any::enable(s, capabilities),
-        CommandBody::StartTls => return auth::starttls(s, &tag),
-        CommandBody::Compress { mechanism } => return compress::compress(s, &tag, &mechanism),
+        CommandBody::StartTls => return auth::starttls(s, tag).map(|()| None),
+        CommandBody::Compress { mechanism } => return compress::compress(s, tag, &mechanism).map(|()| None),
         CommandBody::Login { username, password } => auth::login(s, &username, &password),
         CommandBody::Authenticate { mechanism, initial_response } => {
             auth::authenticate(s, &mechanism, initial_response)?
@@ -311,7 +209,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::Namespace => any::namespace(s),
         CommandBody::Idle => idle::idle(s)?,
         CommandBody::Search { uid, returns, charset, key } => {
-            search::search(s, &tag, uid, returns.as_deref(), charset.as_deref(), &key)
+            search::search(s, tag, uid, returns.as_deref(), charset.as_deref(), &key)
         }
         CommandBody::Fetch { uid, set, items, changed_since, vanished } => {
             fetch::fetch(s, uid, &set, &items, changed_since, vanished)
@@ -329,7 +227,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::GetQuotaRoot { mailbox } => quota::getquotaroot(s, &mailbox),
         CommandBody::SetQuota { root, limits } => quota::setquota(s, &root, &limits),
         CommandBody::Sort { uid, returns, criteria, charset, key } => {
-            sort::sort(s, &tag, uid, returns.as_deref(), &criteria, &charset, &key)
+            sort::sort(s, tag, uid, returns.as_deref(), &criteria, &charset, &key)
         }
         CommandBody::Thread { uid, algorithm, charset, key } => thread::thread(s, uid, &algorithm, &charset, &key),
         CommandBody::GetAcl { mailbox } => acl::getacl(s, &mailbox),
@@ -343,20 +241,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
         CommandBody::GenUrlAuth { urls } => urlauth::genurlauth(s, &urls),
         CommandBody::ResetKey { mailbox, mechanisms } => urlauth::resetkey(s, mailbox.as_ref(), &mechanisms),
         CommandBody::UrlFetch { urls } => urlfetch::urlfetch(s, &urls),
-    };
-    // LOGOUT answers BYE and OK only, whatever changed meanwhile.
-    if s.state != State::Logout {
-        if let (Ok(_), Some(event)) = (&outcome, account_event) {
-            notify::publish(s, event);
-        }
-        // Others' changes to the selected mailbox (and what NOTIFY
-        // watches), before the tagged reply.
-        notify::report_changes(s, !seq_bound);
-        // Alerts queued meanwhile (or before login, right after LOGIN).
-        s.report_alerts();
-    }
-    s.complete(&tag, outcome);
-    Ok(())
+    }))
 }
 
 /// The command as it may appear in a log: LOGIN passwords and AUTHENTICATE
@@ -406,12 +291,5 @@ mod tests {
         assert_eq!(masked_for_log(b"x5 LOGIN alice\x0bpw"), "x5 LOGIN alice ***");
         assert_eq!(masked_for_log(b"LOGIN alice pw"), "LOGIN ***");
         assert_eq!(masked_for_log(b"x6 LOGIN(alice) pw"), "x6 LOGIN(alice) ***");
-    }
-
-    #[test]
-    fn every_table_name_is_unique() {
-        for (i, a) in TABLE.iter().enumerate() {
-            assert!(TABLE[i + 1..].iter().all(|b| b.name != a.name), "{}", a.name);
-        }
     }
 }

@@ -3,9 +3,12 @@
 //! Strings the client sent (mailbox names, search strings, user names) stay
 //! raw bytes: the parser removes quoting and literal framing, nothing else.
 
-use crate::proto::datetime::{Date, DateTime};
-use crate::proto::section::{Partial, Section};
+pub use crate::proto::args::{FetchAttr, Flag, Mailbox};
+use crate::proto::datetime::DateTime;
+use crate::proto::metadata::MetadataCommand;
+pub use crate::proto::search_key::{ModSeqEntry, SearchKey, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm};
 use crate::proto::sequence::SequenceSet;
+use crate::proto::table::CommandKind;
 
 /// One tagged command.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,52 +17,6 @@ pub struct Command {
     pub tag: String,
     /// What the command asks for.
     pub body: CommandBody,
-}
-
-/// A mailbox name as sent: still modified UTF-7; the handler decodes it.
-/// Any case of `INBOX` is normalised to `INBOX` (RFC 3501 `mailbox`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Mailbox(pub Vec<u8>);
-
-impl Mailbox {
-    /// True for the name `INBOX`.
-    pub fn is_inbox(&self) -> bool {
-        self.0 == b"INBOX"
-    }
-}
-
-/// A message flag in STORE, APPEND or a flag list.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Flag {
-    /// `\Seen`
-    Seen,
-    /// `\Answered`
-    Answered,
-    /// `\Flagged`
-    Flagged,
-    /// `\Deleted`
-    Deleted,
-    /// `\Draft`
-    Draft,
-    /// A keyword atom such as `$MDN` or `NonJunk`, as sent.
-    Keyword(String),
-    /// Another `\word` (e.g. `\Recent`), without the backslash; not storable.
-    Extension(String),
-}
-
-impl std::fmt::Display for Flag {
-    /// The wire form: `\Seen`, `$MDN`, `\Recent`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Flag::Seen => f.write_str("\\Seen"),
-            Flag::Answered => f.write_str("\\Answered"),
-            Flag::Flagged => f.write_str("\\Flagged"),
-            Flag::Deleted => f.write_str("\\Deleted"),
-            Flag::Draft => f.write_str("\\Draft"),
-            Flag::Keyword(k) => f.write_str(k),
-            Flag::Extension(e) => write!(f, "\\{e}"),
-        }
-    }
 }
 
 /// The `+FLAGS`/`-FLAGS`/`FLAGS` mode of STORE.
@@ -240,252 +197,6 @@ pub enum CatPart {
     },
     /// `URL astring`: a message or part on this server (RFC 5092).
     Url(Vec<u8>),
-}
-
-/// A FETCH data item. The macros ALL, FAST and FULL are expanded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FetchAttr {
-    /// `FLAGS`
-    Flags,
-    /// `INTERNALDATE`
-    InternalDate,
-    /// `RFC822` (sets `\Seen`)
-    Rfc822,
-    /// `RFC822.HEADER`
-    Rfc822Header,
-    /// `RFC822.SIZE`
-    Rfc822Size,
-    /// `RFC822.TEXT` (sets `\Seen`)
-    Rfc822Text,
-    /// `UID`
-    Uid,
-    /// `SAVEDATE` (RFC 8514)
-    SaveDate,
-    /// `EMAILID` (RFC 8474)
-    EmailId,
-    /// `THREADID` (RFC 8474)
-    ThreadId,
-    /// `ENVELOPE`
-    Envelope,
-    /// `BODY` without a section: the non-extensible body structure.
-    Body,
-    /// `BODYSTRUCTURE`
-    BodyStructure,
-    /// `BODY[section]<partial>` or `BODY.PEEK[...]`.
-    BodySection {
-        /// `.PEEK`: do not set `\Seen`.
-        peek: bool,
-        /// Which part.
-        section: Section,
-        /// Which octets, if limited.
-        partial: Option<Partial>,
-    },
-    /// `BINARY[part]<partial>` or `BINARY.PEEK[...]` (RFC 3516).
-    Binary {
-        /// `.PEEK`: do not set `\Seen`.
-        peek: bool,
-        /// Part numbers; empty for the whole message.
-        part: Vec<u32>,
-        /// Which octets, if limited.
-        partial: Option<Partial>,
-    },
-    /// `BINARY.SIZE[part]`
-    BinarySize {
-        /// Part numbers; empty for the whole message.
-        part: Vec<u32>,
-    },
-    /// `MODSEQ` (RFC 7162)
-    ModSeq,
-    /// `PREVIEW` or `PREVIEW (LAZY)` (RFC 8970).
-    Preview {
-        /// `LAZY`: the server may answer NIL when the preview is not at hand.
-        lazy: bool,
-    },
-    /// The draft forms Dovecot still serves: `SNIPPET (FUZZY)` (answered
-    /// `SNIPPET (FUZZY "text")`) and `PREVIEW (FUZZY)` (answered `PREVIEW
-    /// (FUZZY "text")`), each also with `LAZY=FUZZY`.
-    Fuzzy {
-        /// SNIPPET rather than PREVIEW.
-        snippet: bool,
-    },
-}
-
-/// ESEARCH return options (RFC 4731, RFC 5182).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SearchReturn {
-    /// `MIN`
-    Min,
-    /// `MAX`
-    Max,
-    /// `COUNT`
-    Count,
-    /// `ALL`
-    All,
-    /// `SAVE` (RFC 5182)
-    Save,
-    /// `CONTEXT` (RFC 5267 4.2): a hint only; it asks for nothing.
-    Context,
-    /// `UPDATE` (RFC 5267 4.3): keep the result and report its changes.
-    Update,
-    /// `PARTIAL low:high` (RFC 5267 4.4), positions of the result, 1-based,
-    /// low <= high.
-    Partial(u32, u32),
-}
-
-/// The entry of a `MODSEQ` search key: a flag's metadata entry and type.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ModSeqEntry {
-    /// Entry name, e.g. `/flags/\Seen`.
-    pub name: Vec<u8>,
-    /// `priv`, `shared` or `all`, lowercased.
-    pub kind: String,
-}
-
-/// A search key (RFC 3501 `search-key` and extensions).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SearchKey {
-    /// Several keys that must all match (top level, or a parenthesised group).
-    And(Vec<SearchKey>),
-    /// `ALL`
-    All,
-    /// `ANSWERED`
-    Answered,
-    /// `BCC string`
-    Bcc(Vec<u8>),
-    /// `BEFORE date` (internal date)
-    Before(Date),
-    /// `BODY string`
-    Body(Vec<u8>),
-    /// `CC string`
-    Cc(Vec<u8>),
-    /// `DELETED`
-    Deleted,
-    /// `DRAFT`
-    Draft,
-    /// `FLAGGED`
-    Flagged,
-    /// `FROM string`
-    From(Vec<u8>),
-    /// `HEADER field-name string`
-    Header(Vec<u8>, Vec<u8>),
-    /// `KEYWORD flag`
-    Keyword(String),
-    /// `LARGER n`
-    Larger(u32),
-    /// `NEW` (recent and unseen)
-    New,
-    /// `NOT key`
-    Not(Box<SearchKey>),
-    /// `OLD`
-    Old,
-    /// `OLDER seconds` (RFC 5032)
-    Older(u32),
-    /// `ON date`
-    On(Date),
-    /// `OR key key`
-    Or(Box<SearchKey>, Box<SearchKey>),
-    /// `RECENT`
-    Recent,
-    /// `SEEN`
-    Seen,
-    /// `SENTBEFORE date`
-    SentBefore(Date),
-    /// `SENTON date`
-    SentOn(Date),
-    /// `SENTSINCE date`
-    SentSince(Date),
-    /// A bare sequence set (message numbers), or `$`.
-    SequenceSet(SequenceSet),
-    /// `SINCE date`
-    Since(Date),
-    /// `SMALLER n`
-    Smaller(u32),
-    /// `SUBJECT string`
-    Subject(Vec<u8>),
-    /// `TEXT string`
-    Text(Vec<u8>),
-    /// `TO string`
-    To(Vec<u8>),
-    /// `UID set`
-    Uid(SequenceSet),
-    /// `UNANSWERED`
-    Unanswered,
-    /// `UNDELETED`
-    Undeleted,
-    /// `UNDRAFT`
-    Undraft,
-    /// `UNFLAGGED`
-    Unflagged,
-    /// `UNKEYWORD flag`
-    Unkeyword(String),
-    /// `UNSEEN`
-    Unseen,
-    /// `YOUNGER seconds` (RFC 5032)
-    Younger(u32),
-    /// `SAVEDBEFORE date` (RFC 8514)
-    SavedBefore(Date),
-    /// `SAVEDON date` (RFC 8514)
-    SavedOn(Date),
-    /// `SAVEDSINCE date` (RFC 8514)
-    SavedSince(Date),
-    /// `SAVEDATESUPPORTED` (RFC 8514)
-    SaveDateSupported,
-    /// `EMAILID objectid` (RFC 8474)
-    EmailId(String),
-    /// `THREADID objectid` (RFC 8474)
-    ThreadId(String),
-    /// `MODSEQ [entry type] n` (RFC 7162)
-    ModSeq {
-        /// The optional entry name and type.
-        entry: Option<ModSeqEntry>,
-        /// The smallest mod-sequence that matches.
-        modseq: u64,
-    },
-}
-
-/// A SORT key (RFC 5256, RFC 5957).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SortKey {
-    /// `ARRIVAL`
-    Arrival,
-    /// `CC`
-    Cc,
-    /// `DATE`
-    Date,
-    /// `FROM`
-    From,
-    /// `SIZE`
-    Size,
-    /// `SUBJECT`
-    Subject,
-    /// `TO`
-    To,
-    /// `DISPLAYFROM`
-    DisplayFrom,
-    /// `DISPLAYTO`
-    DisplayTo,
-}
-
-/// One SORT criterion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SortCriterion {
-    /// `REVERSE` was given.
-    pub reverse: bool,
-    /// The key.
-    pub key: SortKey,
-}
-
-/// A THREAD algorithm (RFC 5256).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ThreadAlgorithm {
-    /// `ORDEREDSUBJECT`
-    OrderedSubject,
-    /// `REFERENCES`
-    References,
-    /// `REFS` (draft-ietf-morg-inthread, as Dovecot offers it)
-    Refs,
-    /// Another algorithm name, uppercased; the handler refuses it.
-    Other(String),
 }
 
 /// One `ID` field: name and value (`None` for NIL).
@@ -799,7 +510,7 @@ pub enum CommandBody {
         mailbox: Mailbox,
     },
     /// `GETMETADATA` or `SETMETADATA` (RFC 5464)
-    Metadata(crate::proto::metadata::MetadataCommand),
+    Metadata(MetadataCommand),
     /// `NOTIFY SET ...` or `NOTIFY NONE` (`None`) (RFC 5465)
     Notify(Option<crate::proto::notify::NotifySet>),
     /// `CANCELUPDATE "tag" ...` (RFC 5267 4.3.5)
@@ -810,71 +521,71 @@ pub enum CommandBody {
 }
 
 impl CommandBody {
-    /// The command's name as a command table would key it (`UID` forms
-    /// give `UID FETCH` etc.).
-    pub fn name(&self) -> &'static str {
+    /// The command's entry in the command table (`UID` forms have their own).
+    pub fn kind(&self) -> CommandKind {
         use CommandBody::*;
+        use CommandKind as K;
+        let uid_form = |uid: bool, plain: CommandKind, with_uid: CommandKind| if uid { with_uid } else { plain };
         match self {
-            Capability => "CAPABILITY",
-            Noop => "NOOP",
-            Logout => "LOGOUT",
-            StartTls => "STARTTLS",
-            Authenticate { .. } => "AUTHENTICATE",
-            Login { .. } => "LOGIN",
-            Select { .. } => "SELECT",
-            Examine { .. } => "EXAMINE",
-            Create { .. } => "CREATE",
-            Delete { .. } => "DELETE",
-            Rename { .. } => "RENAME",
-            Subscribe { .. } => "SUBSCRIBE",
-            Unsubscribe { .. } => "UNSUBSCRIBE",
-            List(_) => "LIST",
-            Lsub { .. } => "LSUB",
-            Status { .. } => "STATUS",
-            Append { .. } => "APPEND",
-            Idle => "IDLE",
-            Check => "CHECK",
-            Close => "CLOSE",
-            Unselect => "UNSELECT",
-            Expunge { uids: None } => "EXPUNGE",
-            Expunge { uids: Some(_) } => "UID EXPUNGE",
-            Namespace => "NAMESPACE",
-            Enable { .. } => "ENABLE",
-            Id { .. } => "ID",
-            Compress { .. } => "COMPRESS",
-            Search { uid: false, .. } => "SEARCH",
-            Search { uid: true, .. } => "UID SEARCH",
-            Fetch { uid: false, .. } => "FETCH",
-            Fetch { uid: true, .. } => "UID FETCH",
-            Store { uid: false, .. } => "STORE",
-            Store { uid: true, .. } => "UID STORE",
-            Copy { uid: false, .. } => "COPY",
-            Copy { uid: true, .. } => "UID COPY",
-            Move { uid: false, .. } => "MOVE",
-            Move { uid: true, .. } => "UID MOVE",
-            Sort { uid: false, .. } => "SORT",
-            Sort { uid: true, .. } => "UID SORT",
-            Thread { uid: false, .. } => "THREAD",
-            Thread { uid: true, .. } => "UID THREAD",
-            GetQuota { .. } => "GETQUOTA",
-            GetQuotaRoot { .. } => "GETQUOTAROOT",
-            SetQuota { .. } => "SETQUOTA",
-            GetAcl { .. } => "GETACL",
-            SetAcl { .. } => "SETACL",
-            DeleteAcl { .. } => "DELETEACL",
-            ListRights { .. } => "LISTRIGHTS",
-            MyRights { .. } => "MYRIGHTS",
-            CancelUpdate { .. } => "CANCELUPDATE",
-            Notify(_) => "NOTIFY",
-            Metadata(m) => m.name(),
-            GenUrlAuth { .. } => "GENURLAUTH",
-            ResetKey { .. } => "RESETKEY",
-            UrlFetch { .. } => "URLFETCH",
+            Capability => K::Capability,
+            Noop => K::Noop,
+            Logout => K::Logout,
+            StartTls => K::StartTls,
+            Authenticate { .. } => K::Authenticate,
+            Login { .. } => K::Login,
+            Select { .. } => K::Select,
+            Examine { .. } => K::Examine,
+            Create { .. } => K::Create,
+            Delete { .. } => K::Delete,
+            Rename { .. } => K::Rename,
+            Subscribe { .. } => K::Subscribe,
+            Unsubscribe { .. } => K::Unsubscribe,
+            List(_) => K::List,
+            Lsub { .. } => K::Lsub,
+            Status { .. } => K::Status,
+            Append { .. } => K::Append,
+            Idle => K::Idle,
+            Check => K::Check,
+            Close => K::Close,
+            Unselect => K::Unselect,
+            Expunge { uids } => uid_form(uids.is_some(), K::Expunge, K::UidExpunge),
+            Namespace => K::Namespace,
+            Enable { .. } => K::Enable,
+            Id { .. } => K::Id,
+            Compress { .. } => K::Compress,
+            Search { uid, .. } => uid_form(*uid, K::Search, K::UidSearch),
+            Fetch { uid, .. } => uid_form(*uid, K::Fetch, K::UidFetch),
+            Store { uid, .. } => uid_form(*uid, K::Store, K::UidStore),
+            Copy { uid, .. } => uid_form(*uid, K::Copy, K::UidCopy),
+            Move { uid, .. } => uid_form(*uid, K::Move, K::UidMove),
+            Sort { uid, .. } => uid_form(*uid, K::Sort, K::UidSort),
+            Thread { uid, .. } => uid_form(*uid, K::Thread, K::UidThread),
+            GetQuota { .. } => K::GetQuota,
+            GetQuotaRoot { .. } => K::GetQuotaRoot,
+            SetQuota { .. } => K::SetQuota,
+            GetAcl { .. } => K::GetAcl,
+            SetAcl { .. } => K::SetAcl,
+            DeleteAcl { .. } => K::DeleteAcl,
+            ListRights { .. } => K::ListRights,
+            MyRights { .. } => K::MyRights,
+            CancelUpdate { .. } => K::CancelUpdate,
+            Notify(_) => K::Notify,
+            Metadata(MetadataCommand::Get { .. }) => K::GetMetadata,
+            Metadata(MetadataCommand::Set { .. }) => K::SetMetadata,
+            GenUrlAuth { .. } => K::GenUrlAuth,
+            ResetKey { .. } => K::ResetKey,
+            UrlFetch { .. } => K::UrlFetch,
         }
+    }
+
+    /// The command's name, from the command table (`UID` forms give
+    /// `UID FETCH` etc.).
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 
     /// True for the `UID` forms (whose sets are UIDs, not sequence numbers).
     pub fn is_uid(&self) -> bool {
-        self.name().starts_with("UID ")
+        self.kind().is_uid()
     }
 }

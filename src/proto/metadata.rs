@@ -1,7 +1,7 @@
 //! GETMETADATA and SETMETADATA (RFC 5464 section 4) as typed commands, and
 //! the entry name rules of its section 3.2.
 
-use crate::proto::command::Mailbox;
+use crate::proto::args::Mailbox;
 
 /// Longest entry name accepted, in octets: deep or long names are refused
 /// before any storage sees them.
@@ -39,16 +39,6 @@ pub enum MetadataCommand {
         /// Entry names (checked, lowercased) and their new values.
         values: Vec<(String, Option<Vec<u8>>)>,
     },
-}
-
-impl MetadataCommand {
-    /// The command table's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            MetadataCommand::Get { .. } => "GETMETADATA",
-            MetadataCommand::Set { .. } => "SETMETADATA",
-        }
-    }
 }
 
 /// Checks an entry name (RFC 5464 3.2): a slash-separated path under

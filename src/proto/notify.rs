@@ -1,6 +1,6 @@
 //! The NOTIFY command's arguments (RFC 5465 section 8), as parsed.
 
-use super::command::{FetchAttr, Mailbox};
+use super::args::{FetchAttr, Mailbox};
 
 /// `NOTIFY SET [STATUS] event-groups`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,17 +1,25 @@
 //! The command parser: one complete command (without its final CRLF, with
 //! literals inline as `{n}CRLF` + n bytes) to a typed [`Command`].
 //!
-//! Families live in their own files: `lexer` (tokens), `fetch` (FETCH,
-//! STORE), `search` (SEARCH, SORT, THREAD), `mailbox` (SELECT, CREATE, LIST,
-//! LSUB, STATUS); the rest is here.
+//! The command's name is looked up in the command table
+//! ([`crate::proto::table`]); a `match` on its kind then parses the
+//! arguments. Families live in their own files: `lexer` (tokens), `fetch`
+//! (FETCH, STORE), `search` (SEARCH, SORT, THREAD), `mailbox` (SELECT,
+//! CREATE, LIST, LSUB, STATUS), `append`, `access` (ACL, QUOTA), `urlauth`,
+//! `metadata`, `notify`; the rest is here.
 
+mod access;
+mod append;
 mod fetch;
 mod lexer;
 mod mailbox;
 mod metadata;
 mod notify;
 mod search;
+mod urlauth;
 
+#[cfg(test)]
+mod table_tests;
 #[cfg(test)]
 mod tests;
 
@@ -20,8 +28,8 @@ use std::fmt;
 
 use base64::Engine;
 
-use crate::proto::command::{AppendMessage, CatPart, Certificate, Command, CommandBody};
-use crate::proto::datetime::DateTime;
+use crate::proto::command::{Certificate, Command, CommandBody, Mailbox};
+use crate::proto::table::CommandKind;
 use lexer::{is_astring_char, Lexer, PResult};
 
 /// A command that could not be parsed: the session answers
@@ -65,209 +73,159 @@ pub fn parse_command(input: &[u8]) -> Result<Command, ParseError> {
     }
 }
 
+/// The command's kind from the table, then its arguments.
 fn command_body(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    let kind = command_kind(p)?;
+    arguments(p, kind)
+}
+
+/// The command name, looked up in the command table; `UID` and the name
+/// after it are one name (`UID FETCH`).
+fn command_kind(p: &mut Lexer<'_>) -> PResult<CommandKind> {
     p.sp("command name")?;
     let name = p.take_while(|b| b.is_ascii_alphanumeric() || b == b'-');
     if name.is_empty() || p.peek().is_some_and(|b| b != b' ') {
         return Err("Invalid command name".into());
     }
-    let name = String::from_utf8_lossy(name).to_ascii_uppercase();
-    let simple = |p: &mut Lexer<'_>, body: CommandBody| -> PResult<CommandBody> {
-        p.end()?;
-        Ok(body)
-    };
-    match name.as_str() {
-        "CAPABILITY" => simple(p, CommandBody::Capability),
-        "NOOP" => simple(p, CommandBody::Noop),
-        "LOGOUT" => simple(p, CommandBody::Logout),
-        "STARTTLS" => simple(p, CommandBody::StartTls),
-        "IDLE" => simple(p, CommandBody::Idle),
-        "CHECK" => simple(p, CommandBody::Check),
-        "CLOSE" => simple(p, CommandBody::Close),
-        "UNSELECT" => simple(p, CommandBody::Unselect),
-        "EXPUNGE" => simple(p, CommandBody::Expunge { uids: None }),
-        "NAMESPACE" => simple(p, CommandBody::Namespace),
-        "AUTHENTICATE" => authenticate(p),
-        "LOGIN" => {
-            p.sp("user name")?;
-            let username = p.astring("user name")?;
-            p.sp("password")?;
-            let password = p.astring("password")?;
-            simple(p, CommandBody::Login { username, password })
-        }
-        "SELECT" => mailbox::select(p, false),
-        "EXAMINE" => mailbox::select(p, true),
-        "CREATE" => mailbox::create(p),
-        "DELETE" => one_mailbox(p).map(|mailbox| CommandBody::Delete { mailbox }),
-        "SUBSCRIBE" => one_mailbox(p).map(|mailbox| CommandBody::Subscribe { mailbox }),
-        "UNSUBSCRIBE" => one_mailbox(p).map(|mailbox| CommandBody::Unsubscribe { mailbox }),
-        "GETQUOTAROOT" => one_mailbox(p).map(|mailbox| CommandBody::GetQuotaRoot { mailbox }),
-        "GETACL" => one_mailbox(p).map(|mailbox| CommandBody::GetAcl { mailbox }),
-        "MYRIGHTS" => one_mailbox(p).map(|mailbox| CommandBody::MyRights { mailbox }),
-        "RENAME" => {
-            p.sp("existing mailbox name")?;
-            let from = p.mailbox("existing mailbox name")?;
-            p.sp("new mailbox name")?;
-            let to = p.mailbox("new mailbox name")?;
-            simple(p, CommandBody::Rename { from, to })
-        }
-        "LIST" => mailbox::list(p),
-        "GENURLAUTH" => {
-            let mut urls = Vec::new();
-            loop {
-                p.sp("URL rump")?;
-                let url = p.astring("URL rump")?;
-                p.sp("URLAUTH mechanism")?;
-                urls.push((url, p.atom_upper("URLAUTH mechanism")?));
-                if p.peek() != Some(b' ') {
-                    break;
-                }
-            }
-            simple(p, CommandBody::GenUrlAuth { urls })
-        }
-        "RESETKEY" => {
-            let mut mailbox = None;
-            let mut mechanisms = Vec::new();
-            if p.more() {
-                mailbox = Some(p.mailbox("mailbox name")?);
-                while p.more() {
-                    mechanisms.push(p.atom_upper("URLAUTH mechanism")?);
-                }
-            }
-            simple(p, CommandBody::ResetKey { mailbox, mechanisms })
-        }
-        "URLFETCH" => {
-            let mut urls = Vec::new();
-            loop {
-                p.sp("URL")?;
-                urls.push(urlfetch_arg(p)?);
-                if p.peek() != Some(b' ') {
-                    break;
-                }
-            }
-            simple(p, CommandBody::UrlFetch { urls })
-        }
-        "LSUB" => mailbox::lsub(p),
-        "STATUS" => mailbox::status(p),
-        "APPEND" => append(p),
-        "ENABLE" => {
-            p.sp("capability name")?;
-            let mut capabilities = vec![p.atom_upper("capability name")?];
-            while p.more() {
-                capabilities.push(p.atom_upper("capability name")?);
-            }
-            simple(p, CommandBody::Enable { capabilities })
-        }
-        "ID" => id(p),
-        "CANCELUPDATE" => search::cancel_update(p),
-        "NOTIFY" => notify::notify(p),
-        "GETMETADATA" => metadata::getmetadata(p),
-        "SETMETADATA" => metadata::setmetadata(p),
-        "COMPRESS" => {
-            p.sp("compression mechanism")?;
-            let mechanism = p.atom_upper("compression mechanism")?;
-            simple(p, CommandBody::Compress { mechanism })
-        }
-        "GETQUOTA" => {
-            p.sp("quota root")?;
-            let root = p.astring("quota root")?;
-            simple(p, CommandBody::GetQuota { root })
-        }
-        "SETQUOTA" => set_quota(p),
-        "SETACL" => {
-            let (mailbox, identifier) = mailbox_identifier(p)?;
-            p.sp("rights")?;
-            let rights = p.astring("rights")?;
-            simple(p, CommandBody::SetAcl { mailbox, identifier, rights })
-        }
-        "DELETEACL" => {
-            let (mailbox, identifier) = mailbox_identifier(p)?;
-            simple(p, CommandBody::DeleteAcl { mailbox, identifier })
-        }
-        "LISTRIGHTS" => {
-            let (mailbox, identifier) = mailbox_identifier(p)?;
-            simple(p, CommandBody::ListRights { mailbox, identifier })
-        }
-        "UID" => {
-            p.sp("command after UID")?;
-            let sub = p.take_while(|b| b.is_ascii_alphanumeric());
-            let sub = String::from_utf8_lossy(sub).to_ascii_uppercase();
-            if p.peek().is_some_and(|b| b != b' ') {
-                return Err("Invalid command after UID".into());
-            }
-            uid_command(p, &sub, true).unwrap_or_else(|| {
-                Err(format!(
-                    "Unknown command UID{} (expected COPY, MOVE, FETCH, STORE, SEARCH, EXPUNGE, SORT or THREAD)",
-                    shown(&sub)
-                ))
-            })
-        }
-        other => uid_command(p, other, false).unwrap_or_else(|| Err(format!("Unknown command{}", shown(other)))),
+    if let Some(kind) = CommandKind::from_name(name) {
+        return Ok(kind);
     }
-}
-
-/// The commands that take a `UID` prefix; `None` when `name` is not one.
-fn uid_command(p: &mut Lexer<'_>, name: &str, uid: bool) -> Option<PResult<CommandBody>> {
-    Some(match name {
-        "FETCH" => fetch::fetch(p, uid),
-        "STORE" => fetch::store(p, uid),
-        "SEARCH" => search::search(p, uid),
-        "SORT" => search::sort(p, uid),
-        "THREAD" => search::thread(p, uid),
-        "COPY" => copy(p, uid, false),
-        "MOVE" => copy(p, uid, true),
-        "EXPUNGE" if uid => (|| {
-            p.sp("UID set")?;
-            let set = p.sequence_set()?;
-            p.end()?;
-            Ok(CommandBody::Expunge { uids: Some(set) })
-        })(),
-        _ => return None,
+    if !name.eq_ignore_ascii_case(b"UID") {
+        return Err(format!("Unknown command{}", shown_word(name)));
+    }
+    p.sp("command after UID")?;
+    let sub = p.take_while(|b| b.is_ascii_alphanumeric());
+    if p.peek().is_some_and(|b| b != b' ') {
+        return Err("Invalid command after UID".into());
+    }
+    CommandKind::uid_form(sub).ok_or_else(|| {
+        format!(
+            "Unknown command UID{} (expected COPY, MOVE, FETCH, STORE, SEARCH, EXPUNGE, SORT or THREAD)",
+            shown_word(sub)
+        )
     })
 }
 
-fn one_mailbox(p: &mut Lexer<'_>) -> PResult<crate::proto::command::Mailbox> {
+/// [`shown`] of a word the client sent, upper-cased. A word longer than
+/// `shown` would show (32 octets) is not copied at all.
+fn shown_word(word: &[u8]) -> String {
+    if word.len() > 32 {
+        return String::new();
+    }
+    shown(&String::from_utf8_lossy(word).to_ascii_uppercase())
+}
+
+/// The arguments of a command of `kind`, up to the end of the line.
+fn arguments(p: &mut Lexer<'_>, kind: CommandKind) -> PResult<CommandBody> {
+    use CommandBody as B;
+    use CommandKind as K;
+    let uid = kind.is_uid();
+    match kind {
+        K::Capability => bare(p, B::Capability),
+        K::Noop => bare(p, B::Noop),
+        K::Logout => bare(p, B::Logout),
+        K::StartTls => bare(p, B::StartTls),
+        K::Idle => bare(p, B::Idle),
+        K::Check => bare(p, B::Check),
+        K::Close => bare(p, B::Close),
+        K::Unselect => bare(p, B::Unselect),
+        K::Expunge => bare(p, B::Expunge { uids: None }),
+        K::Namespace => bare(p, B::Namespace),
+        K::Id => id(p),
+        K::Enable => enable(p),
+        K::Authenticate => authenticate(p),
+        K::Login => login(p),
+        K::Compress => compress(p),
+        K::Select => mailbox::select(p, false),
+        K::Examine => mailbox::select(p, true),
+        K::Create => mailbox::create(p),
+        K::Delete => one_mailbox(p).map(|mailbox| B::Delete { mailbox }),
+        K::Rename => rename(p),
+        K::Subscribe => one_mailbox(p).map(|mailbox| B::Subscribe { mailbox }),
+        K::Unsubscribe => one_mailbox(p).map(|mailbox| B::Unsubscribe { mailbox }),
+        K::List => mailbox::list(p),
+        K::Lsub => mailbox::lsub(p),
+        K::Status => mailbox::status(p),
+        K::Append => append::append(p),
+        K::GetQuota => access::getquota(p),
+        K::GetQuotaRoot => one_mailbox(p).map(|mailbox| B::GetQuotaRoot { mailbox }),
+        K::SetQuota => access::set_quota(p),
+        K::GetAcl => one_mailbox(p).map(|mailbox| B::GetAcl { mailbox }),
+        K::SetAcl => access::setacl(p),
+        K::DeleteAcl => access::deleteacl(p),
+        K::ListRights => access::listrights(p),
+        K::MyRights => one_mailbox(p).map(|mailbox| B::MyRights { mailbox }),
+        K::GenUrlAuth => urlauth::genurlauth(p),
+        K::ResetKey => urlauth::resetkey(p),
+        K::UrlFetch => urlauth::urlfetch(p),
+        K::UidExpunge => uid_expunge(p),
+        K::Search | K::UidSearch => search::search(p, uid),
+        K::Fetch | K::UidFetch => fetch::fetch(p, uid),
+        K::Store | K::UidStore => fetch::store(p, uid),
+        K::Copy | K::UidCopy => copy(p, uid, false),
+        K::Move | K::UidMove => copy(p, uid, true),
+        K::Sort | K::UidSort => search::sort(p, uid),
+        K::Thread | K::UidThread => search::thread(p, uid),
+        K::CancelUpdate => search::cancel_update(p),
+        K::Notify => notify::notify(p),
+        K::GetMetadata => metadata::getmetadata(p),
+        K::SetMetadata => metadata::setmetadata(p),
+    }
+}
+
+/// A command without arguments.
+fn bare(p: &mut Lexer<'_>, body: CommandBody) -> PResult<CommandBody> {
+    p.end()?;
+    Ok(body)
+}
+
+/// `LOGIN user password` after the name.
+fn login(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("user name")?;
+    let username = p.astring("user name")?;
+    p.sp("password")?;
+    let password = p.astring("password")?;
+    bare(p, CommandBody::Login { username, password })
+}
+
+/// `RENAME from to` after the name.
+fn rename(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("existing mailbox name")?;
+    let from = p.mailbox("existing mailbox name")?;
+    p.sp("new mailbox name")?;
+    let to = p.mailbox("new mailbox name")?;
+    bare(p, CommandBody::Rename { from, to })
+}
+
+/// `ENABLE 1*(SP capability)` after the name (RFC 5161).
+fn enable(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("capability name")?;
+    let mut capabilities = vec![p.atom_upper("capability name")?];
+    while p.more() {
+        capabilities.push(p.atom_upper("capability name")?);
+    }
+    bare(p, CommandBody::Enable { capabilities })
+}
+
+/// `COMPRESS mechanism` after the name (RFC 4978).
+fn compress(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("compression mechanism")?;
+    let mechanism = p.atom_upper("compression mechanism")?;
+    bare(p, CommandBody::Compress { mechanism })
+}
+
+/// `UID EXPUNGE set` after the name (RFC 4315).
+fn uid_expunge(p: &mut Lexer<'_>) -> PResult<CommandBody> {
+    p.sp("UID set")?;
+    let set = p.sequence_set()?;
+    bare(p, CommandBody::Expunge { uids: Some(set) })
+}
+
+fn one_mailbox(p: &mut Lexer<'_>) -> PResult<Mailbox> {
     p.sp("mailbox name")?;
     let m = p.mailbox("mailbox name")?;
     p.end()?;
     Ok(m)
-}
-
-/// `url-fetch-arg = url-full / "(" url-full *(SP url-fetch-param) ")"`
-/// (RFC 5524 section 5): the known parameters, each once, not BODY with
-/// BINARY (3.1); an unknown one is refused rather than ignored.
-fn urlfetch_arg(p: &mut Lexer<'_>) -> PResult<crate::proto::command::UrlFetchArg> {
-    use crate::proto::command::{UrlFetchArg, UrlFetchItems};
-    if !p.eat(b'(') {
-        return Ok(UrlFetchArg { url: p.astring("URL")?, items: None });
-    }
-    let url = p.astring("URL")?;
-    let (mut items, mut any) = (UrlFetchItems::default(), false);
-    while p.peek() == Some(b' ') {
-        p.sp("URLFETCH parameter")?;
-        let slot = match p.atom_upper("URLFETCH parameter")?.as_str() {
-            "BODYPARTSTRUCTURE" => &mut items.body_part_structure,
-            "BODY" => &mut items.body,
-            "BINARY" => &mut items.binary,
-            _ => return Err("Unknown URLFETCH parameter (known: BODYPARTSTRUCTURE, BODY, BINARY)".into()),
-        };
-        if std::mem::replace(slot, true) {
-            return Err("A URLFETCH parameter is given twice for one URL".into());
-        }
-        any = true;
-    }
-    p.expect(b')', "the closing parenthesis of a URLFETCH argument")?;
-    if items.body && items.binary {
-        return Err("URLFETCH cannot ask for both BODY and BINARY of one URL".into());
-    }
-    Ok(UrlFetchArg { url, items: any.then_some(items) })
-}
-
-fn mailbox_identifier(p: &mut Lexer<'_>) -> PResult<(crate::proto::command::Mailbox, Vec<u8>)> {
-    p.sp("mailbox name")?;
-    let m = p.mailbox("mailbox name")?;
-    p.sp("identifier")?;
-    Ok((m, p.astring("identifier")?))
 }
 
 fn authenticate(p: &mut Lexer<'_>) -> PResult<CommandBody> {
@@ -308,19 +266,6 @@ fn id(p: &mut Lexer<'_>) -> PResult<CommandBody> {
     };
     p.end()?;
     Ok(CommandBody::Id { params })
-}
-
-fn set_quota(p: &mut Lexer<'_>) -> PResult<CommandBody> {
-    p.sp("quota root")?;
-    let root = p.astring("quota root")?;
-    p.sp("quota resource list")?;
-    let limits = p.paren_list("quota resource list", true, |p| {
-        let name = p.atom_upper("quota resource name")?;
-        p.sp("quota limit")?;
-        Ok((name, p.number64("quota limit")?))
-    })?;
-    p.end()?;
-    Ok(CommandBody::SetQuota { root, limits })
 }
 
 /// `[UID] COPY|MOVE sequence-set mailbox [ENCRYPTED certificateData]`:
@@ -367,89 +312,4 @@ fn certificate_data(data: &[u8]) -> PResult<()> {
         Ok(_) => Ok(()),
         Err(e) => Err(format!("Certificate data is not valid base64: {e}")),
     }
-}
-
-/// `cat-part = text-literal / url` (RFC 4469 section 5), `TEXT` taking a
-/// literal8 too (RFC 3516).
-fn cat_part(p: &mut Lexer<'_>) -> PResult<CatPart> {
-    if p.keyword("TEXT") {
-        p.sp("TEXT literal")?;
-        let binary = p.eat(b'~');
-        if p.peek() != Some(b'{') {
-            return Err("CATENATE TEXT needs a literal {n}".into());
-        }
-        let (data, _) = p.literal("CATENATE TEXT")?;
-        Ok(CatPart::Text { data, binary })
-    } else if p.keyword("UTF8") {
-        // RFC 6855 4: a part with UTF-8 headers, `UTF8 (literal8)`.
-        p.sp("UTF8 part")?;
-        p.expect(b'(', "UTF8 part")?;
-        if !p.eat(b'~') {
-            return Err("UTF8 takes the part as a literal8 ~{n} (RFC 6855 section 4)".into());
-        }
-        let (data, _) = p.literal("CATENATE UTF8")?;
-        p.expect(b')', "UTF8 part")?;
-        Ok(CatPart::Text { data, binary: true })
-    } else if p.keyword("URL") {
-        p.sp("URL")?;
-        Ok(CatPart::Url(p.astring("CATENATE URL")?))
-    } else {
-        Err("Expected TEXT or URL in CATENATE".into())
-    }
-}
-
-/// `APPEND mailbox ([flags] [date-time] (literal / "UTF8" SP "(" literal8 ")"))+`:
-/// MULTIAPPEND when several (RFC 3502), UTF8 of RFC 6855 section 4.
-fn append(p: &mut Lexer<'_>) -> PResult<CommandBody> {
-    p.sp("mailbox name")?;
-    let mailbox = p.mailbox("mailbox name")?;
-    let mut messages = Vec::new();
-    loop {
-        p.sp("message literal")?;
-        let mut flags = Vec::new();
-        let mut date = None;
-        if p.peek() == Some(b'(') {
-            flags = p.flag_list()?;
-            p.sp("message literal")?;
-        }
-        if p.peek() == Some(b'"') {
-            let raw = p.quoted("date-time")?;
-            date = Some(DateTime::parse(&raw).map_err(|e| e.to_string())?);
-            p.sp("message literal")?;
-        }
-        if p.keyword("CATENATE") {
-            p.sp("CATENATE parts")?;
-            let parts = p.paren_list("CATENATE parts", false, cat_part)?;
-            messages.push(AppendMessage { flags, date, data: Vec::new(), binary: false, catenate: Some(parts) });
-            if p.at_end() {
-                break;
-            }
-            continue;
-        }
-        if p.keyword("UTF8") {
-            // RFC 6855 4: `UTF8 (literal8)`, a message with UTF-8 headers.
-            p.sp("UTF8 message")?;
-            p.expect(b'(', "UTF8 message")?;
-            if !p.eat(b'~') {
-                return Err("UTF8 takes the message as a literal8 ~{n} (RFC 6855 section 4)".into());
-            }
-            let (data, _) = p.literal("UTF8 message")?;
-            p.expect(b')', "UTF8 message")?;
-            messages.push(AppendMessage { flags, date, data, binary: true, catenate: None });
-            if p.at_end() {
-                break;
-            }
-            continue;
-        }
-        let binary = p.eat(b'~');
-        if p.peek() != Some(b'{') {
-            return Err("Expected the message as a literal {n}".into());
-        }
-        let (data, _) = p.literal("message")?;
-        messages.push(AppendMessage { flags, date, data, binary, catenate: None });
-        if p.at_end() {
-            break;
-        }
-    }
-    Ok(CommandBody::Append { mailbox, messages })
 }

@@ -167,6 +167,7 @@ fn key(p: &mut Lexer<'_>) -> PResult<SearchKey> {
     k
 }
 
+/// A key: a parenthesised group, a sequence set, or a word and what it takes.
 fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
     match p.peek() {
         Some(b'(') => {
@@ -178,8 +179,19 @@ fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
         _ => {}
     }
     let word = p.atom_upper("search key")?;
+    if let Some(k) = flag_key(&word) {
+        return Ok(k);
+    }
+    if let Some(k) = string_or_date_key(p, &word)? {
+        return Ok(k);
+    }
+    other_key(p, &word)
+}
+
+/// The keys that take no argument.
+fn flag_key(word: &str) -> Option<SearchKey> {
     use SearchKey as K;
-    Ok(match word.as_str() {
+    Some(match word {
         "ALL" => K::All,
         "ANSWERED" => K::Answered,
         "DELETED" => K::Deleted,
@@ -194,6 +206,15 @@ fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
         "UNDRAFT" => K::Undraft,
         "UNFLAGGED" => K::Unflagged,
         "UNSEEN" => K::Unseen,
+        "SAVEDATESUPPORTED" => K::SaveDateSupported,
+        _ => return None,
+    })
+}
+
+/// The keys that take a string or a date; `None` for other words.
+fn string_or_date_key(p: &mut Lexer<'_>, word: &str) -> PResult<Option<SearchKey>> {
+    use SearchKey as K;
+    Ok(Some(match word {
         "BCC" => K::Bcc(string_arg(p, "BCC string")?),
         "BODY" => K::Body(string_arg(p, "BODY string")?),
         "CC" => K::Cc(string_arg(p, "CC string")?),
@@ -214,7 +235,15 @@ fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
         "SAVEDBEFORE" => K::SavedBefore(date(p, "SAVEDBEFORE date")?),
         "SAVEDON" => K::SavedOn(date(p, "SAVEDON date")?),
         "SAVEDSINCE" => K::SavedSince(date(p, "SAVEDSINCE date")?),
-        "SAVEDATESUPPORTED" => K::SaveDateSupported,
+        _ => return Ok(None),
+    }))
+}
+
+/// The keys that take an object id, a keyword, a number, a set, other
+/// keys or a mod-sequence; an unknown word is an error.
+fn other_key(p: &mut Lexer<'_>, word: &str) -> PResult<SearchKey> {
+    use SearchKey as K;
+    Ok(match word {
         "EMAILID" | "THREADID" => {
             p.sp("objectid")?;
             let id = p.atom("objectid")?;
@@ -267,21 +296,24 @@ fn key_inner(p: &mut Lexer<'_>) -> PResult<SearchKey> {
             p.sp("second search key of OR")?;
             K::Or(Box::new(a), Box::new(key(p)?))
         }
-        "MODSEQ" => {
-            p.sp("MODSEQ value")?;
-            let mut entry = None;
-            if p.peek() == Some(b'"') {
-                let name = p.quoted("MODSEQ entry name")?;
-                p.sp("MODSEQ entry type")?;
-                let kind = p.atom_upper("MODSEQ entry type")?.to_ascii_lowercase();
-                if !matches!(kind.as_str(), "priv" | "shared" | "all") {
-                    return Err(format!("Invalid MODSEQ entry type{} (expected priv, shared or all)", shown(&kind)));
-                }
-                entry = Some(ModSeqEntry { name, kind });
-                p.sp("MODSEQ value")?;
-            }
-            K::ModSeq { entry, modseq: p.number64("MODSEQ value")? }
-        }
-        _ => return Err(format!("Unknown search key{}", shown(&word))),
+        "MODSEQ" => modseq_key(p)?,
+        _ => return Err(format!("Unknown search key{}", shown(word))),
     })
+}
+
+/// `MODSEQ [entry-name entry-type] mod-sequence` after the word (RFC 7162).
+fn modseq_key(p: &mut Lexer<'_>) -> PResult<SearchKey> {
+    p.sp("MODSEQ value")?;
+    let mut entry = None;
+    if p.peek() == Some(b'"') {
+        let name = p.quoted("MODSEQ entry name")?;
+        p.sp("MODSEQ entry type")?;
+        let kind = p.atom_upper("MODSEQ entry type")?.to_ascii_lowercase();
+        if !matches!(kind.as_str(), "priv" | "shared" | "all") {
+            return Err(format!("Invalid MODSEQ entry type{} (expected priv, shared or all)", shown(&kind)));
+        }
+        entry = Some(ModSeqEntry { name, kind });
+        p.sp("MODSEQ value")?;
+    }
+    Ok(SearchKey::ModSeq { entry, modseq: p.number64("MODSEQ value")? })
 }
