@@ -13,15 +13,20 @@
 //! `proto` knows IMAP syntax and nothing of files; `store` knows maildir and
 //! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
 
+pub mod access;
 pub mod acl;
+pub mod activity;
 pub mod admin;
 pub mod alerts;
 pub mod alias;
 pub mod auth;
+pub mod budget;
 pub mod cmd;
+pub mod collate;
 pub mod config;
 pub mod demo;
 pub mod fetch;
+pub mod logtext;
 pub mod metadata;
 pub mod mime;
 pub mod monitor;

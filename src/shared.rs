@@ -1,13 +1,19 @@
-//! State every session shares: the configuration, TLS, accounts, and the
-//! failed-login penalties.
+//! State every session shares: the configuration, TLS, accounts, the
+//! failed-login penalties, and the server's registries (sessions, NOTIFY
+//! listeners, alert watcher, SORT's memory), passed explicitly rather than kept in
+//! process globals.
 
 use std::sync::Arc;
 
+use crate::activity::Registry;
+use crate::alerts::Alerts;
 use crate::auth::passwd::{Account, PasswdDb};
 use crate::auth::penalty::Penalty;
 use crate::auth::{Accounts, Directory};
+use crate::budget::Budget;
 use crate::config::Config;
-use crate::server::budget::Budget;
+use crate::notify::Listeners;
+use crate::sort::memo::Memo;
 use crate::store::Store;
 
 /// Server-wide state, behind an `Arc` in every session.
@@ -22,6 +28,15 @@ pub struct Shared {
     pub penalty: Penalty,
     /// Memory held for clients, server-wide (`--max-client-memory`).
     pub budget: Arc<Budget>,
+    /// The sessions listening for NOTIFY's account events.
+    pub notify: Listeners,
+    /// The alert spools and their watcher (`--alerts-dir`).
+    pub alerts: Alerts,
+    /// The live session table and the server statistics (what the
+    /// monitor shows and SIGTERM ends).
+    pub monitor: Arc<Registry>,
+    /// SORT's keys and kept orders, per mailbox.
+    pub sort_memo: Memo,
     directory: Directory,
 }
 
@@ -32,7 +47,19 @@ impl Shared {
         let directory = Directory::open(&path, config.router.as_deref(), config.username_format.clone())?;
         let penalty = Penalty::new(config.auth_penalty, config.auth_penalty_table);
         let budget = Budget::new(config.net.max_client_memory);
-        Ok(Shared { config, tls, store: Store::new(), penalty, budget, directory })
+        let alerts = Alerts::new(config.alerts_dir.clone());
+        Ok(Shared {
+            config,
+            tls,
+            store: Store::new(),
+            penalty,
+            budget,
+            notify: Listeners::default(),
+            alerts,
+            monitor: Registry::new(),
+            sort_memo: Memo::default(),
+            directory,
+        })
     }
 
     /// The accounts as they are now, re-read first if the passwd-file or the

@@ -7,8 +7,9 @@
 //!   [`spool`] for the format).
 //! - A session looks for alerts right after login and, whenever the hub
 //!   says a spool changed, before the tagged reply of the next command and
-//!   at once in IDLE. The hub is one inotify instance for the process (the
-//!   kernel allows 128 per user by default, so not one per session); it
+//!   at once in IDLE. The hub is one inotify instance for the server (the
+//!   kernel allows 128 per user by default, so not one per session),
+//!   started at the first login and held in `Shared` as [`Alerts`]; it
 //!   watches the global spool and the spools of logged-in accounts.
 //! - Shown once per account: an account alert is claimed by removing its
 //!   file, so of several open sessions of one account the first that looks
@@ -50,14 +51,35 @@ struct Watched {
     listeners: Vec<Arc<Listener>>,
 }
 
-/// The process's alert watcher.
+/// The server's alerts: the global spool and, once a session has logged
+/// in, the watcher.
+pub struct Alerts {
+    global: Option<PathBuf>,
+    hub: OnceLock<Arc<Hub>>,
+}
+
+impl Alerts {
+    /// Alerts from the account spools and from the global spool `global`
+    /// (`--alerts-dir`); nothing is watched until the first [`Alerts::watch`].
+    pub fn new(global: Option<PathBuf>) -> Alerts {
+        Alerts { global, hub: OnceLock::new() }
+    }
+
+    /// Starts watching for the alerts of account `user` (of `domain`) whose
+    /// maildir is `maildir`; `notifier` wakes the session in IDLE. The
+    /// first [`Watch::take`] looks at every spool (alerts queued before login).
+    pub fn watch(&self, user: &str, domain: Option<&str>, maildir: &Path, notifier: Arc<Notifier>) -> Watch {
+        let hub = self.hub.get_or_init(|| Arc::new(Hub::start(self.global.as_deref()))).clone();
+        Watch::start(hub, user, domain, maildir, notifier)
+    }
+}
+
+/// The alert watcher of one server.
 struct Hub {
     global: Option<PathBuf>,
     /// `None` when inotify is not available: sessions then look at every command.
     watched: Option<Arc<Mutex<Watched>>>,
 }
-
-static HUB: OnceLock<Hub> = OnceLock::new();
 
 /// Mask for spool directories: an alert appears by rename, or by a tool
 /// that writes the file in place.
@@ -66,10 +88,6 @@ fn mask() -> WatchMask {
 }
 
 impl Hub {
-    fn get(global: Option<&Path>) -> &'static Hub {
-        HUB.get_or_init(|| Hub::start(global))
-    }
-
     fn start(global: Option<&Path>) -> Hub {
         let global = global.map(|g| {
             if let Err(e) = std::fs::create_dir_all(g) {
@@ -143,24 +161,15 @@ fn read_events(mut inotify: Inotify, watched: Arc<Mutex<Watched>>) {
 /// A logged-in session's subscription to its account's alerts; dropping it
 /// ends the watch.
 pub struct Watch {
-    hub: &'static Hub,
+    hub: Arc<Hub>,
     listener: Arc<Listener>,
     user: String,
     domain: Option<String>,
 }
 
 impl Watch {
-    /// Starts watching for the alerts of account `user` (of `domain`) whose
-    /// maildir is `maildir`; `notifier` wakes the session in IDLE. The
-    /// first [`Watch::take`] looks at every spool (alerts queued before login).
-    pub fn start(
-        global: Option<&Path>,
-        user: &str,
-        domain: Option<&str>,
-        maildir: &Path,
-        notifier: Arc<Notifier>,
-    ) -> Watch {
-        let hub = Hub::get(global);
+    /// See [`Alerts::watch`].
+    fn start(hub: Arc<Hub>, user: &str, domain: Option<&str>, maildir: &Path, notifier: Arc<Notifier>) -> Watch {
         let dir = maildir.join(spool::ACCOUNT_SPOOL);
         // A relative maildir would put the spool in the working directory.
         if !maildir.is_absolute() {

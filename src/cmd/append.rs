@@ -155,7 +155,7 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
         match stored {
             Ok((v, uid)) => {
                 log::error!("{} appended {size} octets to {} as UID {uid}", s.tag(), next.name);
-                crate::monitor::registry().stats.appended();
+                s.shared.monitor.stats.appended();
                 next.quota.record(size as i64, 1);
                 validity = v;
                 uids.push(uid);
@@ -304,7 +304,7 @@ fn append_one(
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let (v, uid) = mb.append_bytes(&m.data, system, &keywords, to_time(m.date)).map_err(store_error)?;
     log::error!("{} appended {} octets to {name} as UID {uid}", s.tag(), m.data.len());
-    crate::monitor::registry().stats.appended();
+    s.shared.monitor.stats.appended();
     quota.record(m.data.len() as i64, 1);
     Ok((v, uid))
 }

@@ -13,13 +13,13 @@ use std::sync::Arc;
 use super::fetch::Message;
 use super::names::{self, store_error};
 use super::Reply;
+use crate::budget::{Budget, Reservation};
 use crate::fetch as render;
 use crate::mime;
 use crate::proto::command::{AppendMessage, CatPart, Mailbox};
+use crate::proto::response::Code;
 use crate::proto::section::Section;
 use crate::proto::url::{parse_url, PartUrl};
-use crate::proto::response::Code;
-use crate::server::budget::{Budget, Reservation};
 use crate::session::Session;
 
 fn bad_url(url: &[u8], why: &str) -> Reply {

@@ -1,13 +1,13 @@
 //! What a command holds in memory for its client, counted against the
-//! server-wide budget (`--max-client-memory`, see [`crate::server::budget`]):
+//! server-wide budget (`--max-client-memory`, see [`crate::budget`]):
 //! FETCH and URLFETCH take a reservation before they load a large message,
 //! and a command the budget cannot hold is answered `NO [LIMIT]` (RFC 5530).
 
 use std::sync::Arc;
 
 use super::Reply;
+use crate::budget::{self, Budget, Reservation};
 use crate::proto::response::Code;
-use crate::server::budget::{self, Budget, Reservation};
 
 /// Messages up to this size are loaded without asking the budget: what one
 /// session holds for them is small and fixed, and a normal session's FETCH

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use super::names::{self, DELIMITER};
 use super::{resolve, Outcome, Reply};
 use crate::acl::Right;
-use crate::notify::{AccountEvent, Listener};
+use crate::notify::AccountEvent;
 use crate::proto::command::{CommandBody, FetchAttr};
 use crate::proto::notify::{Event, EventGroup, Filter, NotifySet};
 use crate::proto::response::Code;
@@ -71,7 +71,7 @@ pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
     s.notify = None;
     s.before_read = None;
     let watched = watch(s, &set, targets);
-    let listener = Listener::start(s.id, &root, &s.notifier);
+    let listener = s.shared.notify.listen(s.id, &root, &s.notifier);
     if set.status {
         let selected = selected_dir(s);
         for w in watched.iter().filter(|w| Some(w.mailbox.dir()) != selected.as_deref()) {
@@ -376,7 +376,7 @@ pub fn account_event(d: &Dialect, body: &CommandBody) -> Option<AccountEvent> {
 /// Tells the other sessions of the logged-in account.
 pub fn publish(s: &Session, event: AccountEvent) {
     if let Some(u) = s.user.as_ref() {
-        crate::notify::publish(u.mail.root(), s.id, event);
+        s.shared.notify.publish(u.mail.root(), s.id, event);
     }
 }
 

@@ -19,7 +19,7 @@ use crate::quota::AccountQuota;
 use crate::session::Session;
 use crate::store::{self, name, FlagOp, MailboxInfo, MailboxShared, StoreError};
 
-pub use crate::session::access::Target;
+pub use crate::access::Target;
 
 /// `NO [NONEXISTENT]`, worded as for a mailbox that does not exist.
 pub fn nonexistent(display: &str) -> Reply {

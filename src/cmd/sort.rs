@@ -74,13 +74,14 @@ fn sorted_kept(
         return sorted(s, program, criteria);
     }
     let view = s.view_mut()?;
-    let dir = view.mailbox().dir().to_path_buf();
+    let mailbox = view.mailbox().clone();
     let state = memo::view_state(view.snapshot.counter, &view.uids);
-    if let Some(order) = memo::order(&dir, state, criteria) {
+    if let Some(order) = s.shared.sort_memo.order(&mailbox, state, criteria) {
         return Ok(order.as_ref().clone());
     }
     let order = sorted(s, program, criteria)?;
-    memo::keep_order(&dir, memo::Order { state, criteria: criteria.to_vec(), order: Arc::new(order.clone()) });
+    let kept = memo::Order { state, criteria: criteria.to_vec(), order: Arc::new(order.clone()) };
+    s.shared.sort_memo.keep_order(&mailbox, kept);
     Ok(order)
 }
 
@@ -102,8 +103,8 @@ pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) ->
         ]),
     };
     let view = s.view_mut()?;
-    let (dir, exists) = (view.mailbox().dir().to_path_buf(), view.uids.len());
-    let table = memo::table(&dir);
+    let (mailbox, exists) = (view.mailbox().clone(), view.uids.len());
+    let table = s.shared.sort_memo.table(&mailbox);
     let mut memo = table.lock();
     // Only the header keys the criteria name are made (and kept).
     let wanted = KeySet::of(criteria);

@@ -142,7 +142,7 @@ pub struct NetLimits {
     pub max_fetch_buffer: usize,
     /// `--max-held-literal`: literals of commands that are not streamed.
     pub max_held_literal: u64,
-    /// `--max-client-memory`: the server-wide budget of `server::budget`.
+    /// `--max-client-memory`: the server-wide budget of `crate::budget`.
     pub max_client_memory: usize,
     /// `--max-channels` was given (else the default may shrink to what the
     /// descriptor limit allows).

@@ -5,7 +5,8 @@
 use std::net::IpAddr;
 
 use super::http::{Request, Ticket};
-use super::{login, registry, render, Snapshot};
+use super::{login, render};
+use crate::activity::Snapshot;
 use crate::shared::Shared;
 
 /// The header a state-changing request must carry. A cross-site form or a
@@ -71,7 +72,7 @@ fn route(req: &Request, shared: &Shared) -> Answer {
         ("POST", p) if p.starts_with("/kick/") => {
             let id = p["/kick/".len()..].trim_start_matches("IMAP-").parse::<u64>().ok();
             match id {
-                Some(id) if registry().kick(id, "Disconnected by the administrator") => {
+                Some(id) if shared.monitor.kick(id, "Disconnected by the administrator") => {
                     log::error!("IMAP-{id:05} disconnected by the administrator through the monitor");
                     Answer::text(200, format!("IMAP-{id:05} disconnected\n"))
                 }
@@ -87,7 +88,7 @@ fn route(req: &Request, shared: &Shared) -> Answer {
 
 /// The table and statistics, with the login counters of the shared state.
 fn snapshot(shared: &Shared) -> Snapshot {
-    let mut s = registry().snapshot(shared.config.max_channels);
+    let mut s = shared.monitor.snapshot(shared.config.max_channels);
     s.penalty_entries = shared.penalty.len();
     s
 }
@@ -146,7 +147,7 @@ fn change_allowed(req: &Request, shared: &Shared) -> Result<(), &'static str> {
 
 /// A request path fit for a log line.
 fn clean(s: &str) -> String {
-    crate::server::logger::escape(s)
+    crate::logtext::escape(s)
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use std::time::Duration;
 use base64::Engine;
 
 use super::http::{Request, Ticket, ADMIN_FIELD};
-use super::registry;
 use crate::auth::policy::{canonical, Verdict};
 use crate::auth::sasl::{check_password, AUTH_FAILED};
 use crate::auth::{Accounts, MAX_SECRET};
@@ -81,7 +80,7 @@ fn failed(
     let ip = req.peer.ip();
     let name = login.map(|l| dir.normalize(l));
     let extra = shared.penalty.failed(ip, name.as_deref());
-    registry().stats.failed_logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    shared.monitor.stats.failed_login();
     let (account, why) = crate::auth::refusal_words(dir, login, why);
     log::warn!(
         "monitor [{}] login failed: rip={}{account} method={METHOD} reason=\"{why}\" attempt=1 delay={}ms",

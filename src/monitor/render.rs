@@ -3,7 +3,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::{Row, Snapshot};
+use crate::activity::{Row, Snapshot};
 
 /// A JSON string literal for `s` (control characters escaped).
 pub fn json_str(s: &str) -> String {

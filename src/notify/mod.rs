@@ -2,7 +2,9 @@
 //! deleted and renamed, subscriptions added and removed. Sessions of this
 //! server publish them as their commands succeed; every other session of
 //! the same account that listens gets them in a bounded queue and is woken
-//! through its notifier. A queue that fills up is marked overflowed and
+//! through its notifier. The [`Listeners`] are the server's, held in
+//! `Shared` (not a process global), so two servers in one process do not
+//! hear each other. A queue that fills up is marked overflowed and
 //! takes no more, so a slow client costs bounded memory (the session then
 //! answers `[NOTIFICATIONOVERFLOW]`).
 //!
@@ -12,12 +14,12 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
-use crate::proto::notify::NotifySet;
 use crate::notifier::Notifier;
+use crate::proto::notify::NotifySet;
 use crate::store::{MailboxShared, Selection};
 
 /// Events one session may have waiting before its queue overflows.
@@ -59,22 +61,21 @@ struct Entry {
     notifier: Weak<Notifier>,
 }
 
-fn listeners() -> &'static Mutex<Vec<Entry>> {
-    static LISTENERS: OnceLock<Mutex<Vec<Entry>>> = OnceLock::new();
-    LISTENERS.get_or_init(|| Mutex::new(Vec::new()))
-}
+/// The sessions of one server that listen for account events.
+#[derive(Default)]
+pub struct Listeners(Mutex<Vec<Entry>>);
 
 /// A session's registration; it ends when this is dropped.
 pub struct Listener {
     queue: Arc<Mutex<Queue>>,
 }
 
-impl Listener {
+impl Listeners {
     /// Listens to the account whose maildir is `root`, for session
     /// `session` (which is not told of its own changes).
-    pub fn start(session: u64, root: &Path, notifier: &Arc<Notifier>) -> Listener {
+    pub fn listen(&self, session: u64, root: &Path, notifier: &Arc<Notifier>) -> Listener {
         let queue = Arc::new(Mutex::new(Queue::default()));
-        let mut all = listeners().lock();
+        let mut all = self.0.lock();
         // Entries of ended sessions go whenever someone starts listening.
         all.retain(|e| e.queue.strong_count() > 0);
         all.push(Entry {
@@ -86,27 +87,29 @@ impl Listener {
         Listener { queue }
     }
 
+    /// Tells every other listening session of the account at `root`.
+    pub fn publish(&self, root: &Path, from_session: u64, event: AccountEvent) {
+        let all = self.0.lock();
+        for e in all.iter().filter(|e| e.session != from_session && e.root == root) {
+            let (Some(queue), Some(notifier)) = (e.queue.upgrade(), e.notifier.upgrade()) else { continue };
+            let mut q = queue.lock();
+            if q.events.len() >= QUEUE_LIMIT {
+                q.overflowed = true;
+            } else if !q.overflowed {
+                q.events.push_back(event.clone());
+            }
+            drop(q);
+            notifier.notify();
+        }
+    }
+}
+
+impl Listener {
     /// Takes the waiting events, and whether some were lost.
     pub fn take(&self) -> (Vec<AccountEvent>, bool) {
         let mut q = self.queue.lock();
         let overflowed = std::mem::take(&mut q.overflowed);
         (q.events.drain(..).collect(), overflowed)
-    }
-}
-
-/// Tells every other listening session of the account at `root`.
-pub fn publish(root: &Path, from_session: u64, event: AccountEvent) {
-    let all = listeners().lock();
-    for e in all.iter().filter(|e| e.session != from_session && e.root == root) {
-        let (Some(queue), Some(notifier)) = (e.queue.upgrade(), e.notifier.upgrade()) else { continue };
-        let mut q = queue.lock();
-        if q.events.len() >= QUEUE_LIMIT {
-            q.overflowed = true;
-        } else if !q.overflowed {
-            q.events.push_back(event.clone());
-        }
-        drop(q);
-        notifier.notify();
     }
 }
 
@@ -126,7 +129,7 @@ pub struct Watched {
     pub modseq: u64,
     /// How the user reaches it, with the rights held there: looked at
     /// again before each STATUS (see `cmd::resolve::still_readable`).
-    pub access: crate::session::access::Target,
+    pub access: crate::access::Target,
 }
 
 impl Drop for Watched {
@@ -150,19 +153,26 @@ mod tests {
     fn others_hear_and_a_full_queue_overflows() {
         let n = Arc::new(Notifier::new().unwrap());
         let root = Path::new("/nonexistent/notify-test-root");
-        let me = Listener::start(1, root, &n);
-        let other = Listener::start(2, root, &n);
-        publish(root, 1, AccountEvent::Created("a".into()));
+        let all = Listeners::default();
+        let me = all.listen(1, root, &n);
+        let other = all.listen(2, root, &n);
+        all.publish(root, 1, AccountEvent::Created("a".into()));
         assert_eq!(me.take(), (vec![], false));
         assert_eq!(other.take(), (vec![AccountEvent::Created("a".into())], false));
         for i in 0..QUEUE_LIMIT + 5 {
-            publish(root, 1, AccountEvent::Deleted(i.to_string()));
+            all.publish(root, 1, AccountEvent::Deleted(i.to_string()));
         }
         let (events, overflowed) = other.take();
         assert_eq!(events.len(), QUEUE_LIMIT);
         assert!(overflowed);
         drop(other);
-        publish(root, 1, AccountEvent::Created("b".into()));
+        all.publish(root, 1, AccountEvent::Created("b".into()));
+        assert_eq!(me.take(), (vec![], false));
+        // Another server's sessions hear nothing of this one's.
+        let elsewhere = Listeners::default();
+        let stranger = elsewhere.listen(3, root, &n);
+        all.publish(root, 1, AccountEvent::Created("c".into()));
+        assert_eq!(stranger.take(), (vec![], false));
         assert_eq!(me.take(), (vec![], false));
     }
 }

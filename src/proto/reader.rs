@@ -10,8 +10,8 @@
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
+use crate::budget::{Budget, Reservation};
 use crate::proto::response::{Code, Reply, Status};
-use crate::server::budget::{Budget, Reservation};
 
 /// Literal octets one command may hold in memory before they are counted
 /// against the server-wide budget (so small commands never wait for it).

@@ -81,7 +81,7 @@ pub(crate) fn fold(s: String) -> String {
         s.make_ascii_uppercase();
         return s;
     }
-    crate::sort::collate::casemap(&s)
+    crate::collate::casemap(&s)
 }
 
 /// The top-level header as searchable text (for TEXT).

@@ -2,7 +2,6 @@
 //! thread per listener hands each connection to the pool, which runs at most
 //! the Maximum Number of Channels sessions at once.
 
-pub mod budget;
 pub mod limits;
 pub mod logger;
 pub mod pool;
@@ -113,7 +112,8 @@ impl Server {
         let refusals = Arc::new(AtomicUsize::new(0));
         let per_ip = PerIp::new(self.shared.config.net.max_per_ip);
         let fds = self.listeners.iter().map(|(l, _)| l.as_raw_fd()).collect();
-        signals::start(fds, self.certs.clone()).map_err(|e| format!("cannot handle signals: {e}"))?;
+        signals::start(fds, self.certs.clone(), self.shared.monitor.clone())
+            .map_err(|e| format!("cannot handle signals: {e}"))?;
         if let Some(m) = self.monitor {
             crate::monitor::http::start(m, self.shared.clone()).map_err(|e| format!("monitor: {e}"))?;
         }
@@ -224,7 +224,7 @@ fn accept_loop(
 /// Sends an over-a-cap BYE and closes. There is no session yet: the
 /// response is rendered by the same code as every session's.
 fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, text: &'static str, refusals: &Arc<AtomicUsize>) {
-    crate::monitor::registry().stats.refused();
+    shared.monitor.stats.refused();
     let mut bye = Vec::new();
     Response::Bye(text.into()).render(&Dialect::default(), &mut bye);
     let _ = sock.set_write_timeout(Some(Duration::from_secs(2)));

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::monitor::registry;
+use crate::activity::Registry;
 use crate::net::CertFiles;
 
 /// How long running commands get to finish after SIGTERM.
@@ -35,8 +35,9 @@ extern "C" fn on_signal(sig: libc::c_int) {
 }
 
 /// Installs the handlers and starts the thread that acts on them.
-/// `listeners` are the raw descriptors of the IMAP listeners.
-pub fn start(listeners: Vec<RawFd>, certs: Option<Arc<CertFiles>>) -> io::Result<()> {
+/// `listeners` are the raw descriptors of the IMAP listeners; `sessions`
+/// the server's session table, whose sessions SIGTERM ends.
+pub fn start(listeners: Vec<RawFd>, certs: Option<Arc<CertFiles>>, sessions: Arc<Registry>) -> io::Result<()> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: fds is a valid array of two ints; the result is checked.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
@@ -72,7 +73,7 @@ pub fn start(listeners: Vec<RawFd>, certs: Option<Arc<CertFiles>>) -> io::Result
         }
         match i32::from(b) {
             libc::SIGHUP => reload(certs.as_deref()),
-            libc::SIGTERM => shut_down(&listeners),
+            libc::SIGTERM => shut_down(&listeners, &sessions),
             _ => {}
         }
     })?;
@@ -93,20 +94,20 @@ fn reload(certs: Option<&CertFiles>) {
     }
 }
 
-fn shut_down(listeners: &[RawFd]) -> ! {
+fn shut_down(listeners: &[RawFd], sessions: &Registry) -> ! {
     STOPPING.store(true, Ordering::SeqCst);
-    log::error!("SIGTERM: shutting down ({} sessions)", registry().len());
+    log::error!("SIGTERM: shutting down ({} sessions)", sessions.len());
     for &fd in listeners {
         // Wakes the acceptor blocked in accept(2); it sees `stopping()`.
         // SAFETY: shutdown(2) on a descriptor the listeners own.
         unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
     }
-    registry().kick_all("Server shutting down");
+    sessions.kick_all("Server shutting down");
     let deadline = Instant::now() + GRACE;
-    while !registry().is_empty() && Instant::now() < deadline {
+    while !sessions.is_empty() && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(20));
     }
-    let left = registry().len();
+    let left = sessions.len();
     if left > 0 {
         log::error!("stopped with {left} sessions still busy");
     } else {

@@ -17,7 +17,6 @@ use crate::store;
 use view::MailboxView;
 use writer::Writer;
 
-pub mod access;
 pub mod flags;
 pub mod idle;
 pub mod view;
@@ -88,12 +87,12 @@ pub struct Session {
     /// what `$` stands for; emptied when a mailbox is selected or closed.
     pub saved: Vec<u32>,
     /// The session's row in the monitor's table.
-    pub monitor: crate::monitor::Handle,
+    pub monitor: crate::activity::Handle,
     /// CONDSTORE / QRESYNC, once enabled (RFC 7162).
     pub sync_ext: view::SyncExt,
     /// How the selected mailbox was reached: its account and the rights
     /// held there (see `cmd::resolve`).
-    pub access: Option<access::Target>,
+    pub access: Option<crate::access::Target>,
     /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
     pub contexts: crate::search::context::Contexts,
     /// NOTIFY SET in force (RFC 5465; see `cmd::notify`).
@@ -125,7 +124,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
             return;
         }
     };
-    let monitor = crate::monitor::registry().register(id, peer, stream.tcp().try_clone().ok(), stream.is_tls());
+    let monitor = shared.monitor.register(id, peer, stream.tcp().try_clone().ok(), stream.is_tls());
     let budget = shared.budget.clone();
     let mut s = Session {
         shared,
@@ -387,16 +386,16 @@ impl Session {
     }
 
     /// Hands the monitor what it shows of this session (see
-    /// `crate::monitor::Observed`).
+    /// `crate::activity::Observed`).
     fn observed(&self) {
-        let seen = crate::monitor::Observed {
+        let seen = crate::activity::Observed {
             bytes_in: self.conn.bytes_in,
             failed_logins: self.failed_logins,
             tls: self.is_tls(),
             account: self.user.as_ref().map(|u| u.account.user.as_str()),
             mailbox: self.view.as_ref().map(|v| v.name.as_str()),
         };
-        crate::monitor::observe(&self.monitor, seen);
+        crate::activity::observe(&self.monitor, seen);
     }
 
     /// The reader's limits from the configuration.
@@ -471,9 +470,7 @@ impl Session {
         }
         // After the store has made the root a maildir (and given it its
         // mode), so the alert spool takes that mode.
-        let global_alerts = self.shared.config.alerts_dir.as_deref();
-        let alerts =
-            crate::alerts::Watch::start(global_alerts, &account.user, account.domain(), &root, self.notifier.clone());
+        let alerts = self.shared.alerts.watch(&account.user, account.domain(), &root, self.notifier.clone());
         self.alerts = Some(alerts);
         self.user = Some(User { account, mail });
         self.state = State::Authenticated;

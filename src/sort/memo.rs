@@ -8,16 +8,23 @@
 //! other mailboxes, least recently sorted first, are dropped while they
 //! hold more than [`BUDGET`] keys in all (their keys are made again from
 //! the sidecar cache when those mailboxes are sorted next).
+//!
+//! The [`Memo`] is the server's, held in `Shared` (not a process global).
+//! What it keeps for a mailbox is tied to the store's state of it (a weak
+//! handle): once the store has dropped that state (nobody had it open and
+//! others needed the room), the next SORT of the mailbox starts afresh, as
+//! the store's own UID list may have been made anew.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use parking_lot::Mutex;
 
 use super::Keys;
 use crate::proto::command::SortCriterion;
+use crate::store::MailboxShared;
 
 /// The keys of one mailbox's messages: UID to (stamp, keys).
 pub type Table = HashMap<u32, (u64, Arc<Keys>)>;
@@ -27,30 +34,68 @@ pub const BUDGET: usize = 20_000;
 
 type Tables = HashMap<PathBuf, (Arc<Mutex<Table>>, Instant)>;
 
-fn tables() -> &'static Mutex<Tables> {
-    static TABLES: OnceLock<Mutex<Tables>> = OnceLock::new();
-    TABLES.get_or_init(|| Mutex::new(HashMap::new()))
+/// The sort keys and kept orders of one server's mailboxes.
+#[derive(Default)]
+pub struct Memo {
+    /// Per mailbox directory: the store's state it was made with, the table.
+    tables: Mutex<(HashMap<PathBuf, Weak<MailboxShared>>, Tables)>,
+    orders: Mutex<HashMap<PathBuf, (Weak<MailboxShared>, Order)>>,
 }
 
-/// The table of the mailbox in `dir` (made empty the first time).
-pub fn table(dir: &Path) -> Arc<Mutex<Table>> {
-    // The keys and order of a mailbox go when the store drops it.
-    crate::store::on_dropped_mailbox(forget);
-    let mut all = tables().lock();
-    let t = {
-        let (t, used) = all.entry(dir.to_path_buf()).or_insert_with(|| (Arc::default(), Instant::now()));
-        *used = Instant::now();
-        t.clone()
-    };
-    keep_within(&mut all, dir, BUDGET);
-    t
+/// Whether `kept` is the store's state `mailbox` (and not a former one of
+/// the same directory, dropped since).
+fn same(kept: &Weak<MailboxShared>, mailbox: &Arc<MailboxShared>) -> bool {
+    std::ptr::eq(kept.as_ptr(), Arc::as_ptr(mailbox))
 }
 
-/// Drops the keys and the kept order of the mailbox in `dir` (the store
-/// dropped its state: nobody had it open and others needed the room).
-pub fn forget(dir: &Path) {
-    tables().lock().remove(dir);
-    orders().lock().remove(dir);
+impl Memo {
+    /// The table of `mailbox` (made empty the first time, and again when
+    /// the store's state of it was dropped and made anew).
+    pub fn table(&self, mailbox: &Arc<MailboxShared>) -> Arc<Mutex<Table>> {
+        let dir = mailbox.dir();
+        let mut guard = self.tables.lock();
+        let (states, all) = &mut *guard;
+        let state = states.entry(dir.to_path_buf()).or_default();
+        if !same(state, mailbox) {
+            *state = Arc::downgrade(mailbox);
+            all.remove(dir);
+        }
+        let t = {
+            let (t, used) = all.entry(dir.to_path_buf()).or_insert_with(|| (Arc::default(), Instant::now()));
+            *used = Instant::now();
+            t.clone()
+        };
+        // The tables of mailboxes the store has dropped go (their keys
+        // would be made again anyway), then the oldest past the budget.
+        states.retain(|_, kept| kept.strong_count() > 0);
+        all.retain(|d, _| states.contains_key(d));
+        keep_within(all, dir, BUDGET);
+        states.retain(|d, _| all.contains_key(d));
+        t
+    }
+
+    /// The kept order of `mailbox` for `criteria` in `state`.
+    pub fn order(
+        &self,
+        mailbox: &Arc<MailboxShared>,
+        state: (u64, u64),
+        criteria: &[SortCriterion],
+    ) -> Option<Arc<Vec<(u32, u32)>>> {
+        let all = self.orders.lock();
+        let (kept, o) = all.get(mailbox.dir())?;
+        (same(kept, mailbox) && o.state == state && o.criteria == criteria).then(|| o.order.clone())
+    }
+
+    /// Keeps `o` as the mailbox's last whole-mailbox order (one per
+    /// mailbox, a few mailboxes: bounded memory).
+    pub fn keep_order(&self, mailbox: &Arc<MailboxShared>, o: Order) {
+        let dir = mailbox.dir();
+        let mut all = self.orders.lock();
+        if all.len() >= ORDERS && !all.contains_key(dir) {
+            all.clear();
+        }
+        all.insert(dir.to_path_buf(), (Arc::downgrade(mailbox), o));
+    }
 }
 
 /// Drops the least recently used tables other than `dir`'s, and none in
@@ -98,28 +143,6 @@ pub struct Order {
 /// Mailboxes whose last whole-mailbox order is kept.
 const ORDERS: usize = 16;
 
-fn orders() -> &'static Mutex<HashMap<PathBuf, Order>> {
-    static ORDERS_KEPT: OnceLock<Mutex<HashMap<PathBuf, Order>>> = OnceLock::new();
-    ORDERS_KEPT.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-/// The kept order of the mailbox in `dir` for `criteria` in `state`.
-pub fn order(dir: &Path, state: (u64, u64), criteria: &[SortCriterion]) -> Option<Arc<Vec<(u32, u32)>>> {
-    let all = orders().lock();
-    let o = all.get(dir)?;
-    (o.state == state && o.criteria == criteria).then(|| o.order.clone())
-}
-
-/// Keeps `order` as the mailbox's last whole-mailbox order (one per
-/// mailbox, a few mailboxes: bounded memory).
-pub fn keep_order(dir: &Path, o: Order) {
-    let mut all = orders().lock();
-    if all.len() >= ORDERS && !all.contains_key(dir) {
-        all.clear();
-    }
-    all.insert(dir.to_path_buf(), o);
-}
-
 /// The state of a view for [`Order`]: its snapshot counter and a hash of
 /// its UIDs (cheap next to a sort: one pass over 4 octets a message).
 pub fn view_state(counter: u64, uids: &[u32]) -> (u64, u64) {
@@ -134,24 +157,50 @@ pub fn view_state(counter: u64, uids: &[u32]) -> (u64, u64) {
 mod tests {
     use super::*;
 
+    fn mailbox(dir: &str) -> Arc<MailboxShared> {
+        Arc::new(MailboxShared::new(dir.into()))
+    }
+
     #[test]
-    fn a_mailbox_forgotten_loses_its_keys_and_its_kept_order() {
-        let dir = Path::new("/nonexistent/memo-forgotten");
-        table(dir).lock().insert(7, (1, Arc::default()));
-        keep_order(dir, Order { state: (1, 2), criteria: Vec::new(), order: Arc::new(vec![(1, 7)]) });
-        assert!(order(dir, (1, 2), &[]).is_some());
-        forget(dir);
-        assert!(order(dir, (1, 2), &[]).is_none());
-        assert!(table(dir).lock().is_empty());
+    fn a_mailbox_the_store_dropped_loses_its_keys_and_its_kept_order() {
+        let memo = Memo::default();
+        let old = mailbox("/nonexistent/memo-forgotten");
+        memo.table(&old).lock().insert(7, (1, Arc::default()));
+        memo.keep_order(&old, Order { state: (1, 2), criteria: Vec::new(), order: Arc::new(vec![(1, 7)]) });
+        assert!(memo.order(&old, (1, 2), &[]).is_some());
+        assert!(memo.table(&old).lock().contains_key(&7));
+        // The store dropped its state and made it anew: same directory.
+        drop(old);
+        let new = mailbox("/nonexistent/memo-forgotten");
+        assert!(memo.order(&new, (1, 2), &[]).is_none());
+        assert!(memo.table(&new).lock().is_empty());
+        // Nor is the table of a dropped mailbox kept until its next SORT.
+        let gone = mailbox("/nonexistent/memo-gone");
+        memo.table(&gone).lock().insert(1, (1, Arc::default()));
+        drop(gone);
+        memo.table(&new);
+        assert_eq!(memo.tables.lock().1.len(), 1);
+    }
+
+    #[test]
+    fn each_server_has_its_own_memo() {
+        let (one, two) = (Memo::default(), Memo::default());
+        let mb = mailbox("/nonexistent/memo-servers");
+        one.table(&mb).lock().insert(1, (7, Arc::new(Keys::default())));
+        one.keep_order(&mb, Order { state: (1, 2), criteria: Vec::new(), order: Arc::new(vec![(1, 1)]) });
+        assert!(two.table(&mb).lock().is_empty());
+        assert!(two.order(&mb, (1, 2), &[]).is_none());
     }
 
     #[test]
     fn tables_are_per_directory_and_trimmed() {
-        let a = table(Path::new("/nonexistent/memo-a"));
-        let b = table(Path::new("/nonexistent/memo-b"));
+        let memo = Memo::default();
+        let (ma, mb) = (mailbox("/nonexistent/memo-a"), mailbox("/nonexistent/memo-b"));
+        let a = memo.table(&ma);
+        let b = memo.table(&mb);
         a.lock().insert(1, (7, Arc::new(Keys::default())));
         assert!(b.lock().is_empty());
-        assert!(table(Path::new("/nonexistent/memo-a")).lock().contains_key(&1));
+        assert!(memo.table(&ma).lock().contains_key(&1));
         let mut t: Table = (0..3000).map(|u| (u, (0, Arc::new(Keys::default())))).collect();
         trim(&mut t, 10, |u| u < 10);
         assert_eq!(t.len(), 10);
@@ -186,15 +235,18 @@ mod tests {
     #[test]
     fn a_kept_order_answers_only_the_same_sort_of_the_same_view() {
         use crate::proto::command::SortKey;
-        let dir = Path::new("/nonexistent/memo-order");
+        let memo = Memo::default();
+        let dir = mailbox("/nonexistent/memo-order");
+        let other = mailbox("/nonexistent/other");
         let by_date = [SortCriterion { reverse: false, key: SortKey::Date }];
         let by_subject = [SortCriterion { reverse: false, key: SortKey::Subject }];
         let state = view_state(7, &[1, 2, 3]);
-        keep_order(dir, Order { state, criteria: by_date.to_vec(), order: Arc::new(vec![(2, 2), (1, 1), (3, 3)]) });
-        assert_eq!(order(dir, state, &by_date).unwrap().as_slice(), &[(2, 2), (1, 1), (3, 3)]);
-        assert!(order(dir, state, &by_subject).is_none(), "other criteria");
-        assert!(order(dir, view_state(8, &[1, 2, 3]), &by_date).is_none(), "the mailbox changed");
-        assert!(order(dir, view_state(7, &[1, 2]), &by_date).is_none(), "the view differs");
-        assert!(order(Path::new("/nonexistent/other"), state, &by_date).is_none());
+        let order = Arc::new(vec![(2, 2), (1, 1), (3, 3)]);
+        memo.keep_order(&dir, Order { state, criteria: by_date.to_vec(), order });
+        assert_eq!(memo.order(&dir, state, &by_date).unwrap().as_slice(), &[(2, 2), (1, 1), (3, 3)]);
+        assert!(memo.order(&dir, state, &by_subject).is_none(), "other criteria");
+        assert!(memo.order(&dir, view_state(8, &[1, 2, 3]), &by_date).is_none(), "the mailbox changed");
+        assert!(memo.order(&dir, view_state(7, &[1, 2]), &by_date).is_none(), "the view differs");
+        assert!(memo.order(&other, state, &by_date).is_none());
     }
 }

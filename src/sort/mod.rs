@@ -17,12 +17,13 @@
 //! Strings compare under i;unicode-casemap ([`collate`]). `REVERSE` turns
 //! one key around; messages equal in every key keep sequence order.
 
-pub mod collate;
 pub mod date;
 pub mod memo;
 pub mod subject;
 
 use std::cmp::Ordering;
+
+use crate::collate;
 
 use crate::fetch::address::parse_address_list;
 use crate::mime::decode::decode_rfc2047;

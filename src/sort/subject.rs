@@ -6,7 +6,7 @@
 //! and `(fwd)` matches of the grammar, which are case-insensitive, become
 //! plain comparisons with upper-case ASCII.
 
-use super::collate::casemap;
+use crate::collate::casemap;
 use crate::mime::decode::decode_rfc2047;
 use crate::mime::header::unfold;
 

@@ -19,12 +19,12 @@ pub use message::Message;
 pub(crate) use plan::sets_seen;
 
 use super::{cached, Outcome, Reply};
+use crate::budget::Reservation;
 use crate::fetch::SectionData;
 use crate::mime;
 use crate::proto::command::FetchAttr;
 use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
-use crate::server::budget::Reservation;
 use crate::session::Session;
 use crate::store::cache;
 use crate::store::mailbox::UNKNOWN_DATE;

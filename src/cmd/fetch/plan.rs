@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::items::{self, Handler};
 use super::write::{push_origin, push_part_name, section_name};
 use super::Reply;
+use crate::budget::Budget;
 use crate::cmd::cached;
 use crate::cmd::target::{resolve, saved_for};
 use crate::fetch::section::header_only;
@@ -17,7 +18,6 @@ use crate::proto::command::FetchAttr;
 use crate::proto::section::Section;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::{Dialect, Response};
-use crate::server::budget::Budget;
 use crate::session::Session;
 use crate::store::MailboxShared;
 

@@ -1,6 +1,7 @@
-//! How the selected mailbox was reached: the account that holds it and
-//! the rights held there. Kept as plain data here so the session can hold
-//! it; `cmd::resolve` makes one and gives it its methods.
+//! How a mailbox was reached: the account that holds it and the rights
+//! held there. Plain data below the session and NOTIFY, so both can hold
+//! one (the selected mailbox, a watched one) without importing each other;
+//! `cmd::resolve` makes one and gives it its methods.
 
 use crate::acl::Rights;
 use crate::auth::passwd::Account;
