@@ -7,7 +7,9 @@
 //! splitting is listed exactly in [`ALLOWED`]; an entry that no longer
 //! matches anything fails too, so the list only shrinks.
 
-use std::path::{Path, PathBuf};
+mod scan;
+
+use std::path::Path;
 
 /// The renderer: the only files that may spell a code.
 const RENDERER: &[&str] = &["src/proto/code.rs", "src/proto/untagged.rs"];
@@ -24,19 +26,6 @@ struct Finding {
     line: usize,
     rule: &'static str,
     text: String,
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(rust_files(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// Test code is left out: files of tests, and everything from the first
@@ -148,7 +137,7 @@ fn scan(file: &str, text: &str) -> Vec<Finding> {
 fn src_findings() -> Vec<Finding> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
-    for p in rust_files(&root.join("src")) {
+    for p in scan::rust_files(&root.join("src")) {
         let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
         out.extend(scan(&rel, &std::fs::read_to_string(&p).unwrap()));
     }
