@@ -178,19 +178,6 @@ const KEEP_HOT: Duration = Duration::from_secs(5);
 /// mailbox should not also hold the small ones nobody has open.
 const KEEP_WARM_MESSAGES: usize = 20_000;
 
-/// Functions told of every mailbox directory the registry drops, so state
-/// kept for it elsewhere (the sort keys) goes with it.
-static DROP_HOOKS: Mutex<Vec<fn(&Path)>> = Mutex::new(Vec::new());
-
-/// Has `hook` called with each mailbox directory the registry drops (once
-/// per function, however often registered).
-pub fn on_dropped_mailbox(hook: fn(&Path)) {
-    let mut hooks = DROP_HOOKS.lock();
-    if !hooks.iter().any(|h| std::ptr::fn_addr_eq(*h, hook)) {
-        hooks.push(hook);
-    }
-}
-
 /// What [`evict`] dropped: the directories, and how many messages the
 /// large ones (counted by the eviction budget) had.
 #[derive(Default)]
@@ -199,17 +186,12 @@ struct Dropped {
     messages: usize,
 }
 
-/// Tells the hooks of the mailboxes dropped, and gives the memory they held
-/// back to the system when it was much.
+/// Gives the memory the dropped mailboxes held back to the system when it
+/// was much. (What others keep of a mailbox, such as the sort keys, holds
+/// a weak handle on its state and lapses with it: no hook to call.)
 fn dropped_mailboxes(dropped: &Dropped) {
-    if dropped.dirs.is_empty() {
-        return;
-    }
-    let hooks = DROP_HOOKS.lock().clone();
-    for d in &dropped.dirs {
-        for h in &hooks {
-            h(d);
-        }
+    if !dropped.dirs.is_empty() {
+        log::debug!("dropped {} unused mailboxes ({} messages)", dropped.dirs.len(), dropped.messages);
     }
     if dropped.messages >= 10_000 {
         memory::release_freed();
