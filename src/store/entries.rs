@@ -7,7 +7,36 @@
 
 use std::sync::Arc;
 
-use super::mailbox::Entry;
+use super::filename::{self, Flags};
+
+/// One message of a mailbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The message's UID.
+    pub uid: u32,
+    /// Its current file name in `cur/` (changes with the flags).
+    pub file: String,
+    /// Its flags, from the file name.
+    pub flags: Flags,
+    /// File size in bytes (from `,S=` or a stat).
+    pub size: u64,
+    /// Size with CRLF line ends, when the file name says (`,W=`).
+    pub vsize: Option<u64>,
+    /// INTERNALDATE: the file's mtime, seconds since the epoch, or
+    /// [`UNKNOWN_DATE`](super::model::UNKNOWN_DATE) until asked for: a
+    /// first scan of a large mailbox reads no inode when the file names
+    /// carry the sizes. Read it with `MailboxShared::internal_date`.
+    pub internal_date: i64,
+    /// The mod-sequence of its last change (RFC 7162).
+    pub modseq: u64,
+}
+
+impl Entry {
+    /// The base name, which identifies the message across flag changes.
+    pub fn base(&self) -> &str {
+        filename::base_of(&self.file)
+    }
+}
 
 /// Entries per chunk when a list is built or a chunk splits.
 const CHUNK: usize = 256;

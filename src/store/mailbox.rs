@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,8 +23,9 @@ use super::changes::{Change, ChangeKind, ChangeLog};
 use super::commit;
 use super::entries::Entries;
 use super::error::{Result, StoreError};
-use super::filename::{self, Flags, SEEN, TRASHED};
+use super::filename::{self, Flags};
 use super::keywords::Keywords;
+pub use super::model::{new_uidvalidity, Entry, Snapshot, Status, UNKNOWN_DATE};
 use super::modseq::{info_of, Counter, ModseqFile};
 use super::uidlist::UidList;
 use super::watch::FsEvent;
@@ -35,116 +36,6 @@ pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
 /// The keyword that hides a message from IMAP (CommuniGate's service
 /// messages, such as an account's settings): see [`Disk::hides`].
 pub const SERVICE: &str = "$Service";
-
-/// The INTERNALDATE of an entry whose file has not been looked at yet.
-pub const UNKNOWN_DATE: i64 = i64::MIN;
-
-/// One message of a mailbox.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
-    /// The message's UID.
-    pub uid: u32,
-    /// Its current file name in `cur/` (changes with the flags).
-    pub file: String,
-    /// Its flags, from the file name.
-    pub flags: Flags,
-    /// File size in bytes (from `,S=` or a stat).
-    pub size: u64,
-    /// Size with CRLF line ends, when the file name says (`,W=`).
-    pub vsize: Option<u64>,
-    /// INTERNALDATE: the file's mtime, seconds since the epoch, or
-    /// [`UNKNOWN_DATE`] until asked for: a first scan of a large mailbox
-    /// reads no inode when the file names carry the sizes. Read it with
-    /// [`MailboxShared::internal_date`].
-    pub internal_date: i64,
-    /// The mod-sequence of its last change (RFC 7162).
-    pub modseq: u64,
-}
-
-impl Entry {
-    /// The base name, which identifies the message across flag changes.
-    pub fn base(&self) -> &str {
-        filename::base_of(&self.file)
-    }
-}
-
-/// An immutable picture of a mailbox, cheap to share (`Arc`).
-#[derive(Clone, Debug, Default)]
-pub struct Snapshot {
-    /// UIDVALIDITY.
-    pub uidvalidity: u32,
-    /// UIDNEXT.
-    pub uidnext: u32,
-    /// Change counter: grows by one with every published change.
-    pub counter: u64,
-    /// HIGHESTMODSEQ: the mod-sequence of the latest change.
-    pub highest_modseq: u64,
-    /// The messages, UIDs strictly increasing.
-    pub entries: Entries,
-    /// The keyword letters of this mailbox.
-    pub keywords: Keywords,
-}
-
-impl Snapshot {
-    /// The message with this UID.
-    pub fn find(&self, uid: u32) -> Option<&Entry> {
-        self.entries.find(uid)
-    }
-
-    /// The keyword names set on a message.
-    pub fn keywords_of(&self, entry: &Entry) -> Vec<String> {
-        self.keywords.names_of(entry.flags.keywords)
-    }
-
-    /// Counts for STATUS; `recent` is the number of unclaimed recent messages.
-    pub fn status(&self, recent: usize) -> Status {
-        let media = self.keywords.index("$Media");
-        let unseen = |e: &&Entry| !e.flags.has(SEEN);
-        Status {
-            messages: self.entries.len(),
-            recent,
-            unseen: self.entries.iter().filter(unseen).count(),
-            deleted: self.entries.iter().filter(|e| e.flags.has(TRASHED)).count(),
-            uidnext: self.uidnext,
-            uidvalidity: self.uidvalidity,
-            size: self.entries.iter().map(|e| e.vsize.unwrap_or(e.size)).sum(),
-            oldest: self.entries.iter().map(|e| e.internal_date).min(),
-            highest_modseq: self.highest_modseq,
-            unseen_media: match media {
-                Some(i) => self.entries.iter().filter(unseen).filter(|e| e.flags.keywords & (1 << i) != 0).count(),
-                None => 0,
-            },
-            mailbox_id: None,
-        }
-    }
-}
-
-/// Counts of a mailbox (STATUS and LIST-STATUS items).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Status {
-    /// MESSAGES.
-    pub messages: usize,
-    /// RECENT: messages not yet claimed as recent by a session.
-    pub recent: usize,
-    /// UNSEEN: messages without `\Seen`.
-    pub unseen: usize,
-    /// DELETED (RFC 9051): messages with `\Deleted`.
-    pub deleted: usize,
-    /// UIDNEXT.
-    pub uidnext: u32,
-    /// UIDVALIDITY.
-    pub uidvalidity: u32,
-    /// INTERNALSIZE: sum of message sizes (CRLF size when known).
-    pub size: u64,
-    /// OLDEST: the smallest INTERNALDATE, seconds since the epoch.
-    pub oldest: Option<i64>,
-    /// UNSEENMEDIA: messages with `$Media` and without `\Seen`.
-    pub unseen_media: usize,
-    /// HIGHESTMODSEQ (RFC 7162).
-    pub highest_modseq: u64,
-    /// MAILBOXID (RFC 8474), filled in only when asked for.
-    pub mailbox_id: Option<String>,
-}
 
 /// What the mutex of a mailbox guards: the on-disk bookkeeping.
 pub(crate) struct Disk {
@@ -297,22 +188,6 @@ pub struct MailboxShared {
 /// More expected events than this are forgotten (they were never
 /// delivered: the mailbox was not watched).
 const OWN_EVENTS_MAX: usize = 4096;
-
-static LAST_UIDVALIDITY: AtomicU32 = AtomicU32::new(0);
-
-/// A new UIDVALIDITY: the current time, but always above the last one given
-/// in this process, so two mailboxes made in one second still differ.
-pub fn new_uidvalidity() -> u32 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or(1).max(1);
-    let mut last = LAST_UIDVALIDITY.load(Ordering::Relaxed);
-    loop {
-        let next = now.max(last.wrapping_add(1)).max(1);
-        match LAST_UIDVALIDITY.compare_exchange(last, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return next,
-            Err(seen) => last = seen,
-        }
-    }
-}
 
 impl MailboxShared {
     /// State for the mailbox directory `dir` (holding `cur new tmp`); nothing

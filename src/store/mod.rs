@@ -36,6 +36,7 @@ pub mod mailbox;
 pub mod maildirsize;
 pub mod mapped;
 pub mod memory;
+pub mod model;
 pub mod modify;
 pub mod modseq;
 pub mod name;

@@ -77,7 +77,7 @@ impl UidList {
     pub fn assign(&mut self, file: &str) -> u32 {
         if self.room() == 0 {
             debug_assert!(false, "assign without room");
-            self.restart_numbering(super::mailbox::new_uidvalidity());
+            self.restart_numbering(super::model::new_uidvalidity());
         }
         let uid = self.next_uid;
         self.next_uid += 1;
