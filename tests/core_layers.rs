@@ -143,11 +143,8 @@ const STORE_BEING_CUT: &[Edge] = &[
     // `impl MailboxShared` spread over the files that `mailbox.rs` calls
     // (the plain data, `Entry`, `Snapshot`, `Status`, is in `model.rs`).
     ("store::commit", "store::mailbox"),
-    ("store::objectid", "store::mailbox"),
     ("store::sync", "store::mailbox"),
     ("store::watch", "store::mailbox"),
-    // A new uid list gets a fresh GUID; the GUID is read from the uid list.
-    ("store::uidlist", "store::objectid"),
     // `account.rs` names `super::Store`, which names `Account`; and
     // `special_use.rs` and `account.rs` call each other.
     ("store::account", "store"),

@@ -1,8 +1,8 @@
 //! The store's model: what a mailbox holds as others see it (an [`Entry`]
 //! per message, an immutable [`Snapshot`], the counts of [`Status`]) and
-//! the UIDVALIDITY a new one gets. Plain data: the files that keep and
-//! change a mailbox (`mailbox.rs`, `sync.rs`, `commit.rs`, ...) build these,
-//! and this file needs none of them.
+//! the UIDVALIDITY and GUID a new one gets. Plain data: the files that
+//! keep and change a mailbox (`mailbox.rs`, `sync.rs`, `commit.rs`, ...)
+//! build these, and this file needs none of them.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -107,4 +107,15 @@ pub fn new_uidvalidity() -> u32 {
             Err(seen) => last = seen,
         }
     }
+}
+
+/// A fresh mailbox GUID: 32 lower-case hex digits, as Dovecot writes them.
+pub fn fresh_guid() -> String {
+    let mut guid = [0u8; 16];
+    if getrandom::getrandom(&mut guid).is_err() {
+        // Without randomness, time and pid still make a usable GUID.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        guid = (t ^ (u128::from(std::process::id()) << 64)).to_be_bytes();
+    }
+    guid.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -25,17 +25,6 @@ pub fn guid_in(list: Option<&UidList>, uid: u32, base: &str) -> String {
         .map_or_else(|| base.to_string(), str::to_string)
 }
 
-/// A fresh mailbox GUID: 32 lower-case hex digits, as Dovecot writes them.
-pub fn fresh_guid() -> String {
-    let mut guid = [0u8; 16];
-    if getrandom::getrandom(&mut guid).is_err() {
-        // Without randomness, time and pid still make a usable GUID.
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-        guid = (t ^ (u128::from(std::process::id()) << 64)).to_be_bytes();
-    }
-    guid.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The EMAILID of the message whose GUID is `guid` (see [`guid_in`]): `M`
 /// and 24 hex digits of its SHA-1 (a base name has dots and other
 /// characters the grammar does not allow).
@@ -73,6 +62,7 @@ impl MailboxShared {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::model::fresh_guid;
 
     #[test]
     fn ids_follow_the_grammar_and_the_base_name() {

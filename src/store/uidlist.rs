@@ -133,7 +133,7 @@ impl UidList {
         UidList {
             uidvalidity,
             next_uid: 1,
-            header_extra: vec![format!("G{}", super::objectid::fresh_guid())],
+            header_extra: vec![format!("G{}", super::model::fresh_guid())],
             records: Vec::new(),
             file_lines: 0,
             lines_at_rewrite: 0,
@@ -246,7 +246,7 @@ impl UidList {
         if list.guid().is_none() {
             // Courier's lists and old Dovecot ones have no mailbox GUID:
             // give one, written with the rewrite (MAILBOXID, RFC 8474).
-            list.header_extra.push(format!("G{}", super::objectid::fresh_guid()));
+            list.header_extra.push(format!("G{}", super::model::fresh_guid()));
             list.needs_rewrite = true;
         }
         for line in lines {
