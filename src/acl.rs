@@ -274,8 +274,40 @@ pub fn render(acl: &Acl) -> String {
     entries.iter().map(|e| format!("{} {}\n", e.file_identifier(), e.rights.letters())).collect()
 }
 
+/// The identity of a `dovecot-acl` file: inode and change time. Every
+/// writer replaces the file by a rename, so a new ACL always shows here.
+pub type Stamp = (u64, i64, i64);
+
+/// The identity of the ACL file of the mailbox directory `dir` (one
+/// `lstat`), `None` without one.
+pub fn stamp(dir: &Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    note_lookup();
+    let m = std::fs::symlink_metadata(dir.join(FILE)).ok()?;
+    Some((m.ino(), m.ctime(), m.ctime_nsec()))
+}
+
+#[cfg(test)]
+thread_local! {
+    static LOOKUPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one look at an ACL file by this thread (in tests only: they
+/// show how many a command costs, see `cmd::resolve`).
+fn note_lookup() {
+    #[cfg(test)]
+    LOOKUPS.with(|n| n.set(n.get() + 1));
+}
+
+/// Looks at ACL files this thread made so far ([`stamp`] and [`read`]).
+#[cfg(test)]
+pub(crate) fn lookups() -> u64 {
+    LOOKUPS.with(|n| n.get())
+}
+
 /// The ACL of the mailbox directory `dir`, `None` when it has no file.
 pub fn read(dir: &Path) -> io::Result<Option<Acl>> {
+    note_lookup();
     match crate::store::atomic::read_to_string(&dir.join(FILE)) {
         Ok(t) => Ok(Some(parse(&t))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
