@@ -218,6 +218,13 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
     statuses(s);
 }
 
+/// [`report_changes`] on a wake of IDLE: the selected mailbox's ACL is
+/// looked at afresh first, as at the start of a command.
+pub fn report_wake(s: &mut Session, expunge_ok: bool) {
+    resolve::recheck_selected(s);
+    report_changes(s, expunge_ok);
+}
+
 /// STATUS of each watched mailbox whose counts changed in a way its
 /// group asked about; never of the selected mailbox (RFC 5465 5.2).
 fn statuses(s: &mut Session) {
