@@ -32,13 +32,25 @@ fn invalid(why: String) -> Reply {
 
 /// The rights `user` holds on `mailbox` of `account`.
 pub fn rights_in(account: &store::Account, mailbox: &str, user: &str, is_owner: bool) -> Rights {
-    let Ok(dir) = account.mailbox_dir(mailbox) else { return Rights::NONE };
-    let file = acl::read(&dir).unwrap_or_else(|e| {
+    rights_and_stamp(account, mailbox, user, is_owner).0
+}
+
+/// [`rights_in`] with the identity of the ACL file they were read from,
+/// in one look at the file.
+fn rights_and_stamp(
+    account: &store::Account,
+    mailbox: &str,
+    user: &str,
+    is_owner: bool,
+) -> (Rights, Option<acl::Stamp>) {
+    let Ok(dir) = account.mailbox_dir(mailbox) else { return (Rights::NONE, None) };
+    let (file, stamp) = acl::read_stamped(&dir);
+    let file = file.unwrap_or_else(|e| {
         log::warn!("cannot read {}: {e}", dir.join(acl::FILE).display());
         // Unreadable: nobody but the owner gets in.
         Some(acl::Acl::default())
     });
-    acl::rights_of(file.as_ref(), user, is_owner)
+    (acl::rights_of(file.as_ref(), user, is_owner), stamp)
 }
 
 /// The identity of a mailbox's `dovecot-acl` file (see [`acl::stamp`]),
@@ -53,10 +65,8 @@ fn acl_stamp(account: &store::Account, mailbox: &str) -> Option<acl::Stamp> {
 /// 4314 4: without `r` no SELECT, STATUS or FETCH, without `l` the mailbox
 /// does not exist for the user).
 pub fn still_readable(t: &mut Target, user: &str) -> bool {
-    let stamp = acl_stamp(&t.account, &t.name);
-    if stamp != t.acl_stamp {
-        t.acl_stamp = stamp;
-        t.rights = rights_in(&t.account, &t.name, user, t.own);
+    if acl_stamp(&t.account, &t.name) != t.acl_stamp {
+        (t.rights, t.acl_stamp) = rights_and_stamp(&t.account, &t.name, user, t.own);
     }
     t.checked = true;
     readable(t.rights)
@@ -126,8 +136,7 @@ pub fn target(s: &Session, display: &str) -> Result<Target, Reply> {
 fn personal(s: &Session, name: &str, display: &str) -> Target {
     let user = s.user.as_ref().expect("logged in: checked by the callers");
     let account = s.shared.store.account(user.mail.root());
-    let acl_stamp = acl_stamp(&account, name);
-    let rights = rights_in(&account, name, &user.account.user, true);
+    let (rights, acl_stamp) = rights_and_stamp(&account, name, &user.account.user, true);
     Target {
         account,
         owner: user.account.clone(),
@@ -175,8 +184,7 @@ fn foreign(s: &Session, display: &str, rest: &str) -> Result<Target, Reply> {
         return Err(nonexistent(display));
     }
     let account = s.shared.store.account(root);
-    let acl_stamp = acl_stamp(&account, &mailbox);
-    let rights = rights_in(&account, &mailbox, &me.user, false);
+    let (rights, acl_stamp) = rights_and_stamp(&account, &mailbox, &me.user, false);
     Ok(Target {
         account,
         owner,

@@ -13,11 +13,11 @@ use crate::session::{idle, writer::Writer, Session, State, User};
 use crate::shared::Shared;
 
 /// A logged-in session of `alice` (maildir under `dir`, one message in
-/// INBOX) and the client end of its socket, kept open while it runs.
+/// INBOX, a mailbox Other) and the client end of its socket, kept open while it runs.
 fn session(dir: &Path) -> (Session, TcpStream) {
     let home = dir.join("alice");
     let inbox = home.join("Maildir");
-    for sub in ["cur", "new", "tmp"] {
+    for sub in ["cur", "new", "tmp", ".Other/cur", ".Other/new", ".Other/tmp"] {
         std::fs::create_dir_all(inbox.join(sub)).unwrap();
     }
     std::fs::write(inbox.join("cur/1000.M1P1.test:2,"), "Subject: x\r\n\r\nbody\r\n").unwrap();
@@ -70,7 +70,8 @@ fn lookups_of(s: &mut Session, line: &str) -> u64 {
 fn a_simple_command_looks_at_the_acl_once() {
     let dir = tempfile::tempdir().unwrap();
     let (mut s, _client) = session(dir.path());
-    lookups_of(&mut s, "a1 SELECT INBOX");
+    // Resolving the name reads the rights and the file's identity at once.
+    assert_eq!(lookups_of(&mut s, "a1 SELECT INBOX"), 1);
     assert_eq!(s.state, State::Selected);
     // The start of each command looks once; the steps after it (others'
     // changes, NOTIFY, context updates) share that look when nothing moved.
@@ -78,8 +79,10 @@ fn a_simple_command_looks_at_the_acl_once() {
     assert_eq!(lookups_of(&mut s, "a3 FETCH 1 (FLAGS)"), 1);
     assert_eq!(lookups_of(&mut s, "a4 UID FETCH 1:* (FLAGS)"), 1);
     assert_eq!(lookups_of(&mut s, "a5 NOOP"), 1);
+    // STATUS of another mailbox: the start's look, then its own one.
+    assert_eq!(lookups_of(&mut s, "a6 STATUS Other (MESSAGES)"), 2);
     // That one look still sees a right withdrawn since the last command.
     std::fs::write(dir.path().join("alice/Maildir").join(acl::FILE), "owner la\n").unwrap();
-    lookups_of(&mut s, "a6 NOOP");
+    lookups_of(&mut s, "a7 NOOP");
     assert_eq!(s.state, State::Authenticated, "reading withdrawn: no longer selected");
 }
