@@ -23,5 +23,9 @@ pub struct Target {
     pub own: bool,
     /// Which `dovecot-acl` file `rights` were read from (see
     /// `cmd::resolve::refresh_selected`).
-    pub acl_stamp: Option<(u64, i64, i64)>,
+    pub acl_stamp: Option<crate::acl::Stamp>,
+    /// Whether `rights` were checked against the file since the last point
+    /// that asks for a fresh look: the start of a command, a NOTIFY or IDLE
+    /// wake, the view moving on (see `cmd::resolve::selected_readable`).
+    pub checked: bool,
 }

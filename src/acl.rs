@@ -274,12 +274,70 @@ pub fn render(acl: &Acl) -> String {
     entries.iter().map(|e| format!("{} {}\n", e.file_identifier(), e.rights.letters())).collect()
 }
 
+/// The identity of a `dovecot-acl` file: inode and change time. Every
+/// writer replaces the file by a rename, so a new ACL always shows here.
+pub type Stamp = (u64, i64, i64);
+
+/// The identity of the ACL file of the mailbox directory `dir` (one
+/// `lstat`), `None` without one.
+pub fn stamp(dir: &Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    note_lookup();
+    let m = std::fs::symlink_metadata(dir.join(FILE)).ok()?;
+    Some((m.ino(), m.ctime(), m.ctime_nsec()))
+}
+
+#[cfg(test)]
+thread_local! {
+    static LOOKUPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one look at an ACL file by this thread (in tests only: they
+/// show how many a command costs, see `cmd::resolve`).
+fn note_lookup() {
+    #[cfg(test)]
+    LOOKUPS.with(|n| n.set(n.get() + 1));
+}
+
+/// Looks at ACL files this thread made so far ([`stamp`] and [`read`]).
+#[cfg(test)]
+pub(crate) fn lookups() -> u64 {
+    LOOKUPS.with(|n| n.get())
+}
+
 /// The ACL of the mailbox directory `dir`, `None` when it has no file.
 pub fn read(dir: &Path) -> io::Result<Option<Acl>> {
+    note_lookup();
     match crate::store::atomic::read_to_string(&dir.join(FILE)) {
         Ok(t) => Ok(Some(parse(&t))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// [`read`] and [`stamp`] in one look: the ACL of `dir` and the identity
+/// of the file it was read from (`None` for both without one). A file
+/// that cannot be read is an error, with the stamp it has.
+pub fn read_stamped(dir: &Path) -> (io::Result<Option<Acl>>, Option<Stamp>) {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    note_lookup();
+    let path = dir.join(FILE);
+    let opened = crate::store::atomic::open_regular(&path);
+    let mut f = match opened {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return (Ok(None), None),
+        // A link or a special file: as `read` has it, absent (it logs why).
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) || e.kind() == io::ErrorKind::InvalidData => {
+            return (read(dir), stamp(dir))
+        }
+        Err(e) => return (Err(e), stamp(dir)),
+    };
+    let stamped = f.metadata().map(|m| (m.ino(), m.ctime(), m.ctime_nsec()));
+    let mut text = String::new();
+    match (f.read_to_string(&mut text), stamped) {
+        (Ok(_), Ok(s)) => (Ok(Some(parse(&text))), Some(s)),
+        (Err(e), _) | (_, Err(e)) => (Err(e), stamp(dir)),
     }
 }
 
@@ -428,6 +486,25 @@ mod tests {
         assert_eq!(render(&acl), "owner akxeilprwts\nuser=alice ilr\n");
         acl.apply(false, &Who::User("alice".into()), None);
         assert_eq!(render(&acl), "owner akxeilprwts\n");
+    }
+
+    #[test]
+    fn one_look_reads_the_file_and_its_identity() {
+        let d = tempfile::tempdir().unwrap();
+        let before = lookups();
+        assert_eq!(read_stamped(d.path()).1, None);
+        assert!(read_stamped(d.path()).0.unwrap().is_none());
+        assert_eq!(lookups() - before, 2);
+        std::fs::write(d.path().join(FILE), "owner la\n").unwrap();
+        let (acl, st) = read_stamped(d.path());
+        assert_eq!(rights_of(acl.unwrap().as_ref(), "me", true).letters(), "al");
+        assert_eq!(st, stamp(d.path()));
+        // A link is never followed: absent, with the link's own identity.
+        std::fs::remove_file(d.path().join(FILE)).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", d.path().join(FILE)).unwrap();
+        let (acl, st) = read_stamped(d.path());
+        assert!(acl.unwrap().is_none());
+        assert!(st.is_some() && st == stamp(d.path()));
     }
 
     #[test]

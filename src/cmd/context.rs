@@ -74,14 +74,23 @@ pub fn cancel_update(s: &mut Session, tags: &[String]) -> Outcome {
 ///
 /// Nothing goes out once the user may no longer read the mailbox (the
 /// caller then closes it, see `resolve::refresh_selected`). The rights
-/// are looked at before the view moves on and again after, so a message
-/// that came after they went is never told, however the two raced.
+/// are looked at before the view moves on (that look is the one of the
+/// command's start unless asked for again, see `resolve::recheck_selected`)
+/// and again after when anything is to be told, so a message that came
+/// after they went is never told, however the two raced.
 pub fn report_changes(s: &mut Session, expunge_ok: bool) {
     if !resolve::selected_readable(s) {
         return;
     }
     let before = before_update(s);
     let responses = s.view_updates(expunge_ok);
+    // Only what moved on needs the second look: with nothing to tell, the
+    // look at the start of the command stands.
+    let contexts_move =
+        !s.contexts.list.is_empty() && s.view.as_ref().is_some_and(|v| v.snapshot.counter != s.contexts.seen);
+    if !responses.is_empty() || contexts_move {
+        resolve::recheck_selected(s);
+    }
     if !resolve::selected_readable(s) {
         return;
     }

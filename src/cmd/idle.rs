@@ -22,7 +22,7 @@ pub fn idle(s: &mut Session) -> io::Result<Outcome> {
     let notifier = s.notifier.clone();
     loop {
         notifier.drain();
-        super::notify::report_changes(s, true);
+        super::notify::report_wake(s, true);
         if s.state == crate::session::State::Logout {
             // Told BYE (the selected mailbox got a new UIDVALIDITY).
             s.flush()?;

@@ -144,6 +144,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
     // A SETACL by the owner since the last command takes effect now (with
     // CLOSE's expunge too); commands that leave the mailbox just run.
     if s.state == State::Selected {
+        resolve::recheck_selected(s);
         resolve::refresh_selected(s, !spec.breaks_mailbox());
     }
     if !spec.states.intersects(states_of(s.state)) {

@@ -218,6 +218,13 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
     statuses(s);
 }
 
+/// [`report_changes`] on a wake of IDLE: the selected mailbox's ACL is
+/// looked at afresh first, as at the start of a command.
+pub fn report_wake(s: &mut Session, expunge_ok: bool) {
+    resolve::recheck_selected(s);
+    report_changes(s, expunge_ok);
+}
+
 /// STATUS of each watched mailbox whose counts changed in a way its
 /// group asked about; never of the selected mailbox (RFC 5465 5.2).
 fn statuses(s: &mut Session) {
@@ -405,6 +412,8 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
     let started = Instant::now();
     while s.notify.is_some() {
         notifier.drain();
+        // Each wake looks at the ACL afresh (the steps below share it).
+        resolve::recheck_selected(s);
         resolve::refresh_selected(s, true);
         let selected =
             s.notify.as_ref().and_then(|n| n.selected()).map(|(e, now)| (e.contains(&Event::FlagChange), now));

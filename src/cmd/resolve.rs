@@ -32,23 +32,31 @@ fn invalid(why: String) -> Reply {
 
 /// The rights `user` holds on `mailbox` of `account`.
 pub fn rights_in(account: &store::Account, mailbox: &str, user: &str, is_owner: bool) -> Rights {
-    let Ok(dir) = account.mailbox_dir(mailbox) else { return Rights::NONE };
-    let file = acl::read(&dir).unwrap_or_else(|e| {
+    rights_and_stamp(account, mailbox, user, is_owner).0
+}
+
+/// [`rights_in`] with the identity of the ACL file they were read from,
+/// in one look at the file.
+fn rights_and_stamp(
+    account: &store::Account,
+    mailbox: &str,
+    user: &str,
+    is_owner: bool,
+) -> (Rights, Option<acl::Stamp>) {
+    let Ok(dir) = account.mailbox_dir(mailbox) else { return (Rights::NONE, None) };
+    let (file, stamp) = acl::read_stamped(&dir);
+    let file = file.unwrap_or_else(|e| {
         log::warn!("cannot read {}: {e}", dir.join(acl::FILE).display());
         // Unreadable: nobody but the owner gets in.
         Some(acl::Acl::default())
     });
-    acl::rights_of(file.as_ref(), user, is_owner)
+    (acl::rights_of(file.as_ref(), user, is_owner), stamp)
 }
 
-/// The identity of a mailbox's `dovecot-acl` file (inode and change
-/// time), `None` without one: every writer replaces the file by a rename,
-/// so a new ACL always shows here.
-fn acl_stamp(account: &store::Account, mailbox: &str) -> Option<(u64, i64, i64)> {
-    use std::os::unix::fs::MetadataExt;
-    let dir = account.mailbox_dir(mailbox).ok()?;
-    let m = std::fs::symlink_metadata(dir.join(acl::FILE)).ok()?;
-    Some((m.ino(), m.ctime(), m.ctime_nsec()))
+/// The identity of a mailbox's `dovecot-acl` file (see [`acl::stamp`]),
+/// `None` without one.
+fn acl_stamp(account: &store::Account, mailbox: &str) -> Option<acl::Stamp> {
+    acl::stamp(&account.mailbox_dir(mailbox).ok()?)
 }
 
 /// Reads the rights on `t` again when its ACL file changed since they
@@ -57,18 +65,38 @@ fn acl_stamp(account: &store::Account, mailbox: &str) -> Option<(u64, i64, i64)>
 /// 4314 4: without `r` no SELECT, STATUS or FETCH, without `l` the mailbox
 /// does not exist for the user).
 pub fn still_readable(t: &mut Target, user: &str) -> bool {
-    let stamp = acl_stamp(&t.account, &t.name);
-    if stamp != t.acl_stamp {
-        t.acl_stamp = stamp;
-        t.rights = rights_in(&t.account, &t.name, user, t.own);
+    if acl_stamp(&t.account, &t.name) != t.acl_stamp {
+        (t.rights, t.acl_stamp) = rights_and_stamp(&t.account, &t.name, user, t.own);
     }
-    t.rights.has(Right::Lookup) && t.rights.has(Right::Read)
+    t.checked = true;
+    readable(t.rights)
+}
+
+fn readable(rights: Rights) -> bool {
+    rights.has(Right::Lookup) && rights.has(Right::Read)
 }
 
 /// [`still_readable`] for the selected mailbox; true with none selected.
+/// The file is looked at only when asked for since the last look (see
+/// [`recheck_selected`]): the steps after a command that nothing moved in
+/// between (reporting others' changes, NOTIFY) share one look.
 pub fn selected_readable(s: &mut Session) -> bool {
     let (Some(t), Some(user)) = (s.access.as_mut(), s.user.as_ref()) else { return true };
+    if t.checked {
+        return readable(t.rights);
+    }
     still_readable(t, &user.account.user)
+}
+
+/// Asks for a fresh look at the selected mailbox's ACL at the next
+/// [`selected_readable`]: at the start of every command (a right withdrawn
+/// since the last one takes effect there), on each NOTIFY or IDLE wake, and
+/// once the view moved on (so nothing that came after the rights went is
+/// told).
+pub fn recheck_selected(s: &mut Session) {
+    if let Some(t) = s.access.as_mut() {
+        t.checked = false;
+    }
 }
 
 /// Reads the rights on the selected mailbox again when its ACL file
@@ -108,8 +136,7 @@ pub fn target(s: &Session, display: &str) -> Result<Target, Reply> {
 fn personal(s: &Session, name: &str, display: &str) -> Target {
     let user = s.user.as_ref().expect("logged in: checked by the callers");
     let account = s.shared.store.account(user.mail.root());
-    let acl_stamp = acl_stamp(&account, name);
-    let rights = rights_in(&account, name, &user.account.user, true);
+    let (rights, acl_stamp) = rights_and_stamp(&account, name, &user.account.user, true);
     Target {
         account,
         owner: user.account.clone(),
@@ -118,6 +145,7 @@ fn personal(s: &Session, name: &str, display: &str) -> Target {
         rights,
         own: true,
         acl_stamp,
+        checked: true,
     }
 }
 
@@ -156,9 +184,17 @@ fn foreign(s: &Session, display: &str, rest: &str) -> Result<Target, Reply> {
         return Err(nonexistent(display));
     }
     let account = s.shared.store.account(root);
-    let acl_stamp = acl_stamp(&account, &mailbox);
-    let rights = rights_in(&account, &mailbox, &me.user, false);
-    Ok(Target { account, owner, name: mailbox, display: display.to_string(), rights, own: false, acl_stamp })
+    let (rights, acl_stamp) = rights_and_stamp(&account, &mailbox, &me.user, false);
+    Ok(Target {
+        account,
+        owner,
+        name: mailbox,
+        display: display.to_string(),
+        rights,
+        own: false,
+        acl_stamp,
+        checked: true,
+    })
 }
 
 impl Target {
@@ -381,3 +417,7 @@ pub fn info_of(s: &Session, display: &str) -> Option<MailboxInfo> {
     }
     Some(MailboxInfo { name: display.to_string(), selectable: true, has_children: false, special_use: Vec::new() })
 }
+
+#[cfg(test)]
+#[path = "resolve_tests.rs"]
+mod lookup_tests;
