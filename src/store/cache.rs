@@ -23,8 +23,48 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::mapped::Mapped;
+
+/// How many caches may be mapped at once: the guarded maps are a fixed
+/// table shared with large messages, and a server with many mailboxes open
+/// must leave most of it to them. Caches beyond read their values.
+const MAX_MAPS: usize = 256;
+static MAPS: AtomicUsize = AtomicUsize::new(0);
+
+/// A cache file's map, counted against [`MAX_MAPS`] while it lives.
+struct CacheMap(Mapped);
+
+impl CacheMap {
+    /// Maps `file` if a place is free; `None` when not (read instead).
+    fn new(file: &File) -> io::Result<Option<CacheMap>> {
+        if MAPS.fetch_add(1, Ordering::AcqRel) >= MAX_MAPS {
+            MAPS.fetch_sub(1, Ordering::AcqRel);
+            return Ok(None);
+        }
+        match Mapped::map(file) {
+            Ok(Some(m)) => Ok(Some(CacheMap(m))),
+            other => {
+                MAPS.fetch_sub(1, Ordering::AcqRel);
+                other.map(|_| None)
+            }
+        }
+    }
+}
+
+impl Drop for CacheMap {
+    fn drop(&mut self) {
+        MAPS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl std::ops::Deref for CacheMap {
+    type Target = Mapped;
+    fn deref(&self) -> &Mapped {
+        &self.0
+    }
+}
 
 /// The cache file's name inside the mailbox directory.
 pub const FILE: &str = "tegami.cache";
@@ -47,7 +87,7 @@ pub struct Cache {
     file: Option<File>,
     /// The file mapped, as long as it was when mapped (none: not mapped
     /// yet, or it could not be, and values are read with `pread`).
-    map: Option<Mapped>,
+    map: Option<CacheMap>,
     /// What the log held written when it was last mapped: a value past the
     /// map's end renews it only once the log has grown since, so a file
     /// cut by another process costs one map per flush, not one per get.
@@ -155,7 +195,7 @@ impl Cache {
     /// The map is kept for the gets to come.
     fn load_file(&mut self, file: &File) -> io::Result<(u64, u64)> {
         self.reads += 1;
-        if let Some(map) = Mapped::map(file)? {
+        if let Some(map) = CacheMap::new(file)? {
             let bytes = map.bytes();
             let good = if bytes.starts_with(MAGIC) { self.load(bytes) } else { 0 };
             let len = bytes.len() as u64;
@@ -255,7 +295,7 @@ impl Cache {
         self.mapped_for = written;
         let Some(file) = &self.file else { return };
         self.reads += 1;
-        match Mapped::map(file) {
+        match CacheMap::new(file) {
             Ok(m) => self.map = m,
             Err(e) => log::warn!("{}: cannot map the cache, reading it: {e}", self.path.display()),
         }
@@ -539,5 +579,28 @@ mod tests {
         c.put(7, 1, 5, b"again");
         c.flush();
         assert_eq!(c.get(7, 1, 5).as_deref(), Some(&b"again"[..]));
+    }
+
+    #[test]
+    fn caches_take_a_bounded_share_of_the_map_table_and_read_beyond() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut caches = Vec::new();
+        for n in 0..MAX_MAPS as u32 + 20 {
+            let sub = dir.path().join(n.to_string());
+            std::fs::create_dir(&sub).unwrap();
+            let mut c = Cache::open(&sub);
+            c.put(n, 1, 5, &n.to_le_bytes());
+            c.flush();
+            assert_eq!(c.get(n, 1, 5).as_deref(), Some(&n.to_le_bytes()[..]), "mapped or read, the value is there");
+            caches.push(c);
+        }
+        let mapped = caches.iter().filter(|c| c.map.is_some()).count();
+        assert!((1..=MAX_MAPS).contains(&mapped), "{mapped} caches mapped");
+        assert!(caches.iter().any(|c| c.map.is_none()), "those beyond the share read their values");
+        drop(caches);
+        // The places come back when the caches go.
+        let mut c = Cache::open(&dir.path().join("0"));
+        assert_eq!(c.get(0, 1, 5).as_deref(), Some(&0u32.to_le_bytes()[..]));
+        assert!(c.map.is_some());
     }
 }
