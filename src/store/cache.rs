@@ -11,12 +11,60 @@
 //! the log: the file is cut there and rebuilt as values are asked for
 //! again, never trusted. Losing the cache loses nothing but time, so it is
 //! written without fsync.
+//!
+//! Values are read from a read-only map of the file (registered with the
+//! SIGBUS guard of [`super::mapped`], since another process may cut the
+//! file), so a get is a lookup and a copy, not a system call: a listing of
+//! 10,000 messages reads several values each. The map is page cache, not
+//! memory of ours; it is renewed only when a value lies past its end.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::mapped::Mapped;
+
+/// How many caches may be mapped at once: the guarded maps are a fixed
+/// table shared with large messages, and a server with many mailboxes open
+/// must leave most of it to them. Caches beyond read their values.
+const MAX_MAPS: usize = 256;
+static MAPS: AtomicUsize = AtomicUsize::new(0);
+
+/// A cache file's map, counted against [`MAX_MAPS`] while it lives.
+struct CacheMap(Mapped);
+
+impl CacheMap {
+    /// Maps `file` if a place is free; `None` when not (read instead).
+    fn new(file: &File) -> io::Result<Option<CacheMap>> {
+        if MAPS.fetch_add(1, Ordering::AcqRel) >= MAX_MAPS {
+            MAPS.fetch_sub(1, Ordering::AcqRel);
+            return Ok(None);
+        }
+        match Mapped::map(file) {
+            Ok(Some(m)) => Ok(Some(CacheMap(m))),
+            other => {
+                MAPS.fetch_sub(1, Ordering::AcqRel);
+                other.map(|_| None)
+            }
+        }
+    }
+}
+
+impl Drop for CacheMap {
+    fn drop(&mut self) {
+        MAPS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl std::ops::Deref for CacheMap {
+    type Target = Mapped;
+    fn deref(&self) -> &Mapped {
+        &self.0
+    }
+}
 
 /// The cache file's name inside the mailbox directory.
 pub const FILE: &str = "tegami.cache";
@@ -37,6 +85,15 @@ struct Slot {
 pub struct Cache {
     path: PathBuf,
     file: Option<File>,
+    /// The file mapped, as long as it was when mapped (none: not mapped
+    /// yet, or it could not be, and values are read with `pread`).
+    map: Option<CacheMap>,
+    /// What the log held written when it was last mapped: a value past the
+    /// map's end renews it only once the log has grown since, so a file
+    /// cut by another process costs one map per flush, not one per get.
+    mapped_for: u64,
+    /// System calls that read the file (maps and reads), for the tests.
+    reads: usize,
     index: HashMap<(u32, u8), Slot>,
     /// Where the valid log ends, pending records included.
     end: u64,
@@ -80,6 +137,9 @@ impl Cache {
         let mut cache = Cache {
             path: path.clone(),
             file: None,
+            map: None,
+            mapped_for: 0,
+            reads: 0,
             index: HashMap::new(),
             end: 0,
             pending: Vec::new(),
@@ -99,14 +159,19 @@ impl Cache {
                 return cache;
             }
         };
-        let mut data = Vec::new();
-        if let Err(e) = (&file).read_to_end(&mut data) {
-            log::warn!("{}: cache disabled: {e}", path.display());
-            return cache;
-        }
-        let good = if data.starts_with(MAGIC) { cache.load(&data) } else { 0 };
-        if good != data.len() as u64 || data.is_empty() {
-            if !data.is_empty() {
+        let (good, len) = match cache.load_file(&file) {
+            Ok(v) => v,
+            Err(e) => {
+                log::warn!("{}: cache disabled: {e}", path.display());
+                return cache;
+            }
+        };
+        if good != len || len == 0 {
+            // The map must not outlive the octets cut below; the first get
+            // maps the file again.
+            cache.map = None;
+            cache.mapped_for = 0;
+            if len != 0 {
                 log::warn!("{}: damaged after octet {good}, rebuilding from there", path.display());
             }
             let reset =
@@ -118,10 +183,38 @@ impl Cache {
             cache.end = if good == 0 { MAGIC.len() as u64 } else { good };
             if good == 0 {
                 cache.index.clear();
+                cache.dead = 0;
             }
         }
         cache.file = Some(file);
         cache
+    }
+
+    /// Maps `file` (or reads it, when it cannot be mapped) and indexes its
+    /// records; returns where the valid log ends and the file's length.
+    /// The map is kept for the gets to come.
+    fn load_file(&mut self, file: &File) -> io::Result<(u64, u64)> {
+        self.reads += 1;
+        if let Some(map) = CacheMap::new(file)? {
+            let bytes = map.bytes();
+            let good = if bytes.starts_with(MAGIC) { self.load(bytes) } else { 0 };
+            let len = bytes.len() as u64;
+            if map.damaged() {
+                // Cut by another process while indexed: nothing read is sure.
+                self.index.clear();
+                self.fields.clear();
+                self.dead = 0;
+                return Ok((0, len));
+            }
+            self.mapped_for = good;
+            self.map = Some(map);
+            return Ok((good, len));
+        }
+        let mut data = Vec::new();
+        let mut reader: &File = file;
+        reader.read_to_end(&mut data)?;
+        let good = if data.starts_with(MAGIC) { self.load(&data) } else { 0 };
+        Ok((good, data.len() as u64))
     }
 
     /// Indexes the records of `data`; returns where the valid log ends.
@@ -152,18 +245,22 @@ impl Cache {
     }
 
     /// The value of `field` for message `uid`, if cached for this very file.
-    pub fn get(&self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
-        self.read(self.index.get(&(uid, field))?, stamp)
+    pub fn get(&mut self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
+        let slot = *self.index.get(&(uid, field))?;
+        self.read(slot, stamp)
     }
 
     /// [`get`](Self::get), also for a message forgotten as expunged
     /// (until the next compaction): for a session not yet told of the
     /// expunge, which may still FETCH it (RFC 2180 4.1.2).
-    pub fn get_expunged(&self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
-        self.read(self.index.get(&(uid, field)).or_else(|| self.gone.get(&(uid, field)))?, stamp)
+    pub fn get_expunged(&mut self, uid: u32, field: u8, stamp: u64) -> Option<Vec<u8>> {
+        let slot = *self.index.get(&(uid, field)).or_else(|| self.gone.get(&(uid, field)))?;
+        self.read(slot, stamp)
     }
 
-    fn read(&self, slot: &Slot, stamp: u64) -> Option<Vec<u8>> {
+    /// The value at `slot`: from the pending records, the map (renewed when
+    /// the value lies past it), or, when the file cannot be mapped, a read.
+    fn read(&mut self, slot: Slot, stamp: u64) -> Option<Vec<u8>> {
         if slot.stamp != stamp {
             return None;
         }
@@ -172,9 +269,46 @@ impl Cache {
             let at = (slot.offset - written) as usize;
             return self.pending.get(at..at + slot.len as usize).map(<[u8]>::to_vec);
         }
+        let (at, end) = (slot.offset as usize, slot.offset as usize + slot.len as usize);
+        if self.map.as_ref().is_none_or(|m| m.bytes().len() < end) && self.mapped_for < written {
+            self.remap(written);
+        }
+        if let Some(map) = &self.map {
+            let v = map.bytes().get(at..end).map(<[u8]>::to_vec);
+            if map.damaged() {
+                self.cut_under_us();
+                return None;
+            }
+            // None: the file is shorter than the log we wrote (another
+            // process cut it), and the value is lost.
+            return v;
+        }
+        self.reads += 1;
         let mut v = vec![0; slot.len as usize];
         self.file.as_ref()?.read_exact_at(&mut v, slot.offset).ok()?;
         Some(v)
+    }
+
+    /// Maps the file anew, now that the log holds `written` octets.
+    fn remap(&mut self, written: u64) {
+        self.map = None;
+        self.mapped_for = written;
+        let Some(file) = &self.file else { return };
+        self.reads += 1;
+        match CacheMap::new(file) {
+            Ok(m) => self.map = m,
+            Err(e) => log::warn!("{}: cannot map the cache, reading it: {e}", self.path.display()),
+        }
+    }
+
+    /// The file shrank under the map (another process cut it): no value
+    /// indexed is sure any more, so all are forgotten and made again.
+    fn cut_under_us(&mut self) {
+        log::warn!("{}: cut by another process, forgetting what it held", self.path.display());
+        self.map = None;
+        self.dead += self.index.len();
+        self.index.clear();
+        self.gone.clear();
     }
 
     /// Records a value (written with the next [`Cache::flush`], or when
@@ -218,6 +352,7 @@ impl Cache {
         if let Err(e) = file.write_all_at(&self.pending, written) {
             log::warn!("{}: cache write failed, disabling it: {e}", self.path.display());
             self.file = None;
+            self.map = None;
             self.index.retain(|_, slot| slot.offset < written);
             self.gone.retain(|_, slot| slot.offset < written);
             self.end = written;
@@ -278,6 +413,9 @@ impl Cache {
             }
         }
         super::atomic::replace(&self.path, MAGIC)?;
+        // The old file's map goes with it; the new one is mapped when read.
+        self.map = None;
+        self.mapped_for = 0;
         let file = OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(&self.path)?;
         self.file = Some(file);
         self.index.clear();
@@ -322,7 +460,7 @@ mod tests {
         c.put(8, 1, stamp("other", 3), b"x");
         assert_eq!(c.get(7, 1, s).as_deref(), Some(&b"(envelope)"[..]));
         drop(c);
-        let c = Cache::open(dir.path());
+        let mut c = Cache::open(dir.path());
         assert_eq!(c.get(7, 1, s).as_deref(), Some(&b"(envelope)"[..]));
         assert_eq!(c.get(7, 1, stamp("123.M1P1.host,S=10", 11)), None, "another size is another file");
         assert_eq!(c.get(7, 2, s), None);
@@ -389,8 +527,80 @@ mod tests {
         assert_eq!(c.len(), 300);
         let size = std::fs::metadata(dir.path().join(FILE)).unwrap().len();
         assert!(size < 300 * 40, "file was compacted: {size}");
-        let c = Cache::open(dir.path());
+        let mut c = Cache::open(dir.path());
         assert_eq!(c.get(2990, 1, 5).as_deref(), Some(&2990u32.to_le_bytes()[..]));
         assert_eq!(c.get(2991, 1, 5), None);
+    }
+
+    #[test]
+    fn gets_read_from_the_map_not_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Cache::open(dir.path());
+        for uid in 0..1000u32 {
+            c.put(uid, 1, 5, format!("value of {uid}").as_bytes());
+        }
+        drop(c);
+        let mut c = Cache::open(dir.path());
+        let opened = c.reads;
+        for uid in 0..1000u32 {
+            assert_eq!(c.get(uid, 1, 5), Some(format!("value of {uid}").into_bytes()));
+        }
+        assert_eq!(c.reads, opened, "1,000 gets of values on disk made no system call");
+        // Values written after the map was made: one new map, then none.
+        for uid in 1000..2000u32 {
+            c.put(uid, 1, 5, format!("value of {uid}").as_bytes());
+        }
+        c.flush();
+        for uid in 0..2000u32 {
+            assert_eq!(c.get(uid, 1, 5), Some(format!("value of {uid}").into_bytes()));
+        }
+        assert_eq!(c.reads, opened + 1, "one map for what was flushed since");
+    }
+
+    #[test]
+    fn a_file_cut_by_another_process_loses_values_not_the_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Cache::open(dir.path());
+        let big = vec![b'v'; 64 * 1024];
+        for uid in 0..100u32 {
+            c.put(uid, 1, 5, &big);
+        }
+        drop(c);
+        let mut c = Cache::open(dir.path());
+        assert_eq!(c.get(0, 1, 5).as_deref(), Some(&big[..]));
+        // Another process cuts the file under our map: reading a lost page
+        // would raise SIGBUS without the guard.
+        let path = dir.path().join(FILE);
+        std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(MAGIC.len() as u64 + 100).unwrap();
+        assert_eq!(c.get(99, 1, 5), None, "a lost value is not made of zeros");
+        assert_eq!(c.get(0, 1, 5), None, "nothing indexed is trusted after a cut");
+        assert!(c.is_empty());
+        // The cache goes on working: values put again are read back.
+        c.put(7, 1, 5, b"again");
+        c.flush();
+        assert_eq!(c.get(7, 1, 5).as_deref(), Some(&b"again"[..]));
+    }
+
+    #[test]
+    fn caches_take_a_bounded_share_of_the_map_table_and_read_beyond() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut caches = Vec::new();
+        for n in 0..MAX_MAPS as u32 + 20 {
+            let sub = dir.path().join(n.to_string());
+            std::fs::create_dir(&sub).unwrap();
+            let mut c = Cache::open(&sub);
+            c.put(n, 1, 5, &n.to_le_bytes());
+            c.flush();
+            assert_eq!(c.get(n, 1, 5).as_deref(), Some(&n.to_le_bytes()[..]), "mapped or read, the value is there");
+            caches.push(c);
+        }
+        let mapped = caches.iter().filter(|c| c.map.is_some()).count();
+        assert!((1..=MAX_MAPS).contains(&mapped), "{mapped} caches mapped");
+        assert!(caches.iter().any(|c| c.map.is_none()), "those beyond the share read their values");
+        drop(caches);
+        // The places come back when the caches go.
+        let mut c = Cache::open(&dir.path().join("0"));
+        assert_eq!(c.get(0, 1, 5).as_deref(), Some(&0u32.to_le_bytes()[..]));
+        assert!(c.map.is_some());
     }
 }
