@@ -3,13 +3,14 @@
 //! what the message step gathered ([`One`]), and reads nothing itself.
 
 use super::plan::Plan;
-use super::write::{literal, partial_of, push_num, raw_literal, value_item, whole_literal};
+use super::write::{literal, partial_of, raw_literal, value_item, whole_literal};
 use super::Reply;
 use crate::cmd::cached;
 use crate::fetch::{self as render, SectionData};
 use crate::mime;
 use crate::proto::command::FetchAttr;
 use crate::proto::datetime::DateTime;
+use crate::proto::response::write_num;
 use crate::proto::response::write_string;
 use crate::proto::section::Section;
 use crate::session::Session;
@@ -100,7 +101,7 @@ fn flags(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> 
 fn uid(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     let out = s.writer.buffer();
     out.extend_from_slice(b"UID ");
-    push_num(out, u64::from(m.uid));
+    write_num(out, u64::from(m.uid));
     Ok(())
 }
 
@@ -142,7 +143,7 @@ fn rfc822_size(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8
     };
     let out = s.writer.buffer();
     out.extend_from_slice(b"RFC822.SIZE ");
-    push_num(out, size);
+    write_num(out, size);
     Ok(())
 }
 
@@ -191,7 +192,7 @@ fn body_section(s: &mut Session, m: &One, a: &FetchAttr, head: &[u8], buf: &mut 
 fn modseq(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     let out = s.writer.buffer();
     out.extend_from_slice(b"MODSEQ (");
-    push_num(out, m.modseq);
+    write_num(out, m.modseq);
     out.push(b')');
     Ok(())
 }
@@ -212,7 +213,7 @@ fn binary_size(s: &mut Session, m: &One, a: &FetchAttr, head: &[u8], _: &mut Vec
     let size = m.decoded(part).map_or(0, |(d, _)| d.len());
     let out = s.writer.buffer();
     out.extend_from_slice(head);
-    push_num(out, size as u64);
+    write_num(out, size as u64);
     Ok(())
 }
 

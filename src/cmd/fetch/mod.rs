@@ -23,6 +23,7 @@ use crate::budget::Reservation;
 use crate::fetch::SectionData;
 use crate::mime;
 use crate::proto::command::FetchAttr;
+use crate::proto::response::write_num;
 use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::session::Session;
@@ -31,7 +32,7 @@ use crate::store::mailbox::UNKNOWN_DATE;
 use crate::store::{Entry, Flags};
 use items::One;
 use plan::Plan;
-use write::{push_num, write_failed};
+use write::write_failed;
 
 /// What one FETCH carries from message to message: buffers reused for
 /// each, and the messages it could not answer.
@@ -302,7 +303,7 @@ fn respond(s: &mut Session, one: &One, i: usize, seen_now: bool, buf: &mut Vec<u
     let plan = one.plan;
     let out = s.writer.buffer();
     out.extend_from_slice(b"* ");
-    push_num(out, i as u64 + 1);
+    write_num(out, i as u64 + 1);
     out.extend_from_slice(b" FETCH (");
     for (k, (a, (handler, head))) in plan.items.iter().zip(&plan.handlers).enumerate() {
         // --max-fetch-buffer: written as it is made, inside one message's
@@ -324,11 +325,11 @@ fn respond(s: &mut Session, one: &One, i: usize, seen_now: bool, buf: &mut Vec<u
         }
         if plan.condstore && !plan.has_uid {
             out.extend_from_slice(b" UID ");
-            push_num(out, u64::from(one.uid));
+            write_num(out, u64::from(one.uid));
         }
         if plan.condstore && !plan.has_modseq {
             out.extend_from_slice(b" MODSEQ (");
-            push_num(out, one.modseq);
+            write_num(out, one.modseq);
             out.push(b')');
         }
     }

@@ -3,7 +3,7 @@
 //! with bare LFs made CRLF on the way, and the echoed section names.
 
 use super::Reply;
-use crate::proto::response::write_astring;
+use crate::proto::response::{write_astring, write_num};
 use crate::proto::section::{Partial, Section, SectionText};
 use crate::session::Session;
 
@@ -16,26 +16,10 @@ pub(super) fn write_failed(e: std::io::Error) -> Reply {
     Reply::no_text(format!("write failed: {e}"))
 }
 
-/// Appends `n` in decimal (the FETCH loop writes several numbers per
-/// message: no `format!` and no allocation for them).
-pub(super) fn push_num(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
-}
-
 /// Appends a literal's announcement `{n}\r\n`.
 fn push_literal_head(out: &mut Vec<u8>, n: usize) {
     out.push(b'{');
-    push_num(out, n as u64);
+    write_num(out, n as u64);
     out.extend_from_slice(b"}\r\n");
 }
 
@@ -74,7 +58,7 @@ pub(super) fn push_part_name(out: &mut Vec<u8>, part: &[u32]) {
         if i > 0 {
             out.push(b'.');
         }
-        push_num(out, u64::from(*n));
+        write_num(out, u64::from(*n));
     }
 }
 
@@ -82,7 +66,7 @@ pub(super) fn push_part_name(out: &mut Vec<u8>, part: &[u32]) {
 pub(super) fn push_origin(out: &mut Vec<u8>, partial: Option<Partial>) {
     if let Some(p) = partial {
         out.push(b'<');
-        push_num(out, u64::from(p.start));
+        write_num(out, u64::from(p.start));
         out.push(b'>');
     }
 }
@@ -204,7 +188,7 @@ mod tests {
     fn numbers_and_names_are_written_as_format_would() {
         for n in [0u64, 7, 10, 99, 1234567890, u64::MAX] {
             let mut out = b"x".to_vec();
-            push_num(&mut out, n);
+            write_num(&mut out, n);
             assert_eq!(out, format!("x{n}").into_bytes());
         }
         let mut out = Vec::new();
