@@ -1,7 +1,7 @@
 //! How a mailbox was reached: the account that holds it and the rights
 //! held there. Plain data below the session and NOTIFY, so both can hold
 //! one (the selected mailbox, a watched one) without importing each other;
-//! `cmd::resolve` makes one and gives it its methods.
+//! `mail::resolve` makes one and gives it its methods.
 
 use crate::acl::Rights;
 use crate::auth::passwd::Account;
@@ -22,10 +22,10 @@ pub struct Target {
     /// Whether it is one of the user's own mailboxes.
     pub own: bool,
     /// Which `dovecot-acl` file `rights` were read from (see
-    /// `cmd::resolve::refresh_selected`).
+    /// `mail::resolve::refresh_selected`).
     pub acl_stamp: Option<crate::acl::Stamp>,
     /// Whether `rights` were checked against the file since the last point
     /// that asks for a fresh look: the start of a command, a NOTIFY or IDLE
-    /// wake, the view moving on (see `cmd::resolve::selected_readable`).
+    /// wake, the view moving on (see `mail::resolve::selected_readable`).
     pub checked: bool,
 }

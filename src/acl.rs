@@ -293,7 +293,7 @@ thread_local! {
 }
 
 /// Counts one look at an ACL file by this thread (in tests only: they
-/// show how many a command costs, see `cmd::resolve`).
+/// show how many a command costs, see `mail::resolve`).
 fn note_lookup() {
     #[cfg(test)]
     LOOKUPS.with(|n| n.set(n.get() + 1));

@@ -27,6 +27,7 @@ pub mod config;
 pub mod demo;
 pub mod fetch;
 pub mod logtext;
+pub mod mail;
 pub mod metadata;
 pub mod mime;
 pub mod monitor;

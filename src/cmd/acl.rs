@@ -1,10 +1,10 @@
 //! SETACL, DELETEACL, GETACL, LISTRIGHTS and MYRIGHTS (RFC 4314 section 3),
 //! on the `dovecot-acl` files of [`crate::acl`].
 
-use super::names::{self, store_error};
-use super::resolve::{self, Target};
 use super::{Outcome, Reply};
 use crate::acl::{self, Acl, Right};
+use crate::mail::names::{self, store_error};
+use crate::mail::resolve::{self, Target};
 use crate::proto::command::Mailbox;
 use crate::proto::untagged::Response;
 use crate::session::Session;

@@ -6,9 +6,9 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::flags::to_store;
-use super::names::{self, store_error};
 use super::{Outcome, Reply};
+use crate::mail::flags::to_store;
+use crate::mail::names::{self, store_error};
 use crate::proto::command::{AppendMessage, Command, CommandBody, Mailbox};
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{tag_of, Frame};
@@ -269,7 +269,7 @@ fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
 /// Opens the target of an APPEND (`i` needed), with TRYCREATE when it is
 /// missing from the user's own account; and the quota it is charged to.
 fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
-    let target = super::resolve::target(s, name)?;
+    let target = crate::mail::resolve::target(s, name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {
         return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));

@@ -11,10 +11,10 @@
 use std::sync::Arc;
 
 use super::fetch::Message;
-use super::names::{self, store_error};
 use super::Reply;
 use crate::budget::{Budget, Reservation};
 use crate::fetch as render;
+use crate::mail::names::{self, store_error};
 use crate::mime;
 use crate::proto::command::{AppendMessage, CatPart, Mailbox};
 use crate::proto::response::Code;
@@ -95,7 +95,7 @@ pub fn load_message(
         Some(b) => super::held::message(b, file.metadata().map_or(0, |m| m.len()), 2)?,
         None => None,
     };
-    let message = Message::load(&file).map_err(|e| super::names::server_bug(&e))?;
+    let message = Message::load(&file).map_err(|e| crate::mail::names::server_bug(&e))?;
     Ok(Ok((message, held)))
 }
 

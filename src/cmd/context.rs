@@ -11,7 +11,8 @@
 //! numbers are still valid before EXPUNGE (RFC 5267 4.3.4), additions after
 //! them, after EXISTS (4.3.3).
 
-use super::{resolve, Outcome, Reply};
+use super::{Outcome, Reply};
+use crate::mail::resolve;
 use crate::proto::command::SortCriterion;
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
@@ -136,7 +137,7 @@ pub fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, 
     contexts.seen = counter;
     for c in &mut contexts.list {
         let now = match &c.criteria {
-            None => super::messages::find(s, &c.program, Default::default(), &|_, _| false)
+            None => crate::mail::messages::find(s, &c.program, Default::default(), &|_, _| false)
                 .map(|found| found.iter().map(|m| m.uid).collect::<Vec<u32>>()),
             Some(criteria) => super::sort::sorted(s, &c.program, criteria).map(|o| o.iter().map(|&(_, u)| u).collect()),
         };

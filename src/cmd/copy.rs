@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::names::{self, store_error};
-use super::resolve::Target;
-use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
+use crate::mail::names::{self, store_error};
+use crate::mail::resolve::Target;
+use crate::mail::target::{resolve, saved_for};
 use crate::proto::command::{Certificate, Mailbox};
 use crate::proto::response::{Code, Status};
 use crate::proto::sequence::SequenceSet;
@@ -118,7 +118,7 @@ pub fn copy(
 /// when it is missing from the user's own account.
 fn destination(s: &Session, mailbox: &Mailbox, remove: bool) -> Result<Destination, Reply> {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let target = super::resolve::target(s, &name)?;
+    let target = crate::mail::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {
         return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));
@@ -127,7 +127,7 @@ fn destination(s: &Session, mailbox: &Mailbox, remove: bool) -> Result<Destinati
     // Charged to the account that holds the destination.
     let quota = target.quota(s);
     let same_account = s.access.as_ref().is_none_or(|a| a.account.root() == target.account.root());
-    let source_rights = super::resolve::selected_rights(s);
+    let source_rights = crate::mail::resolve::selected_rights(s);
     if remove
         && !(source_rights.has(crate::acl::Right::DeleteMessages) && source_rights.has(crate::acl::Right::Expunge))
     {
@@ -165,7 +165,7 @@ fn remove_originals(
     if !to.same_account {
         // Into another account: that one gains, the selected one loses.
         to.quota.record(copied as i64, pairs.len() as i64);
-        let source = super::resolve::selected_quota(s)?;
+        let source = crate::mail::resolve::selected_quota(s)?;
         let view = s.view_mut()?;
         let removed = view.mailbox().expunge(&moved).map_err(store_error)?;
         let gone: u64 = removed.iter().map(&size_of).sum();
@@ -269,7 +269,7 @@ fn encrypted_copy(
     let mut original = Vec::new();
     file.read_to_end(&mut original).map_err(|e| store_error(StoreError::io(format!("reading message {uid}"), e)))?;
     let copy = smime::message::encrypted_copy(recipient, &original)
-        .map_err(|e| super::names::server_bug(&format!("S/MIME encryption failed: {e}")))?;
+        .map_err(|e| crate::mail::names::server_bug(&format!("S/MIME encryption failed: {e}")))?;
     let keywords = source.snapshot().keywords_of(&entry);
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let date = UNIX_EPOCH + Duration::from_secs(source.internal_date(&entry).max(0) as u64);

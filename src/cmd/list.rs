@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use super::names::{self, store_error};
-use super::resolve;
 use super::status::{counts, status_items};
 use super::{Outcome, Reply};
+use crate::mail::names::{self, store_error};
+use crate::mail::resolve;
 use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
 use crate::proto::untagged::{Dialect, Response};
 use crate::proto::utf7;

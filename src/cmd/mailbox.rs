@@ -1,9 +1,9 @@
 //! CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE.
 
-use super::names::{self, store_error};
-use super::resolve::{self, Target};
 use super::{Outcome, Reply};
 use crate::acl::Right;
+use crate::mail::names::{self, store_error};
+use crate::mail::resolve::{self, Target};
 use crate::proto::command::Mailbox;
 use crate::proto::response::Code;
 use crate::session::Session;
@@ -34,7 +34,7 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
         if let Err(e) = crate::store::special_use::set(&dir, &uses) {
             log::warn!("{} CREATE {name}: cannot record its special use: {e}", s.tag());
             let _ = target.account.delete(&target.name);
-            return Err(super::names::server_bug(&format!("cannot record the special use: {e}")));
+            return Err(crate::mail::names::server_bug(&format!("cannot record the special use: {e}")));
         }
     }
     inherit_acl(s, &target);

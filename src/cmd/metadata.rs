@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::names::{self, store_error};
-use super::resolve;
 use super::{Outcome, Reply};
 use crate::acl::Right;
+use crate::mail::names::{self, store_error};
+use crate::mail::resolve;
 use crate::metadata::{self, Entries};
 use crate::proto::command::Mailbox;
 use crate::proto::metadata::{is_private, Depth, MetadataCommand};

@@ -7,29 +7,23 @@ mod acl;
 mod any;
 pub mod append;
 mod auth;
-pub mod cached;
 pub mod catenate;
 mod compress;
 pub mod context;
 mod copy;
 mod fetch;
-pub mod flags;
 mod held;
 mod idle;
 mod list;
 mod mailbox;
-pub mod messages;
 mod metadata;
-pub mod names;
 pub mod notify;
 pub mod quota;
-pub mod resolve;
 mod search;
 mod select;
 mod sort;
 mod status;
 mod store;
-mod target;
 mod thread;
 mod urlauth;
 mod urlfetch;
@@ -144,8 +138,8 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
     // A SETACL by the owner since the last command takes effect now (with
     // CLOSE's expunge too); commands that leave the mailbox just run.
     if s.state == State::Selected {
-        resolve::recheck_selected(s);
-        resolve::refresh_selected(s, !spec.breaks_mailbox());
+        crate::mail::resolve::recheck_selected(s);
+        crate::mail::resolve::refresh_selected(s, !spec.breaks_mailbox());
     }
     if !spec.states.intersects(states_of(s.state)) {
         let r = wrong_state(s, spec);

@@ -15,9 +15,10 @@ use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::names::{self, DELIMITER};
-use super::{resolve, Outcome, Reply};
+use super::{Outcome, Reply};
 use crate::acl::Right;
+use crate::mail::names::{self, DELIMITER};
+use crate::mail::resolve;
 use crate::notify::AccountEvent;
 use crate::proto::command::{CommandBody, FetchAttr};
 use crate::proto::notify::{Event, EventGroup, Filter, NotifySet};

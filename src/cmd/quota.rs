@@ -9,21 +9,15 @@
 
 use std::path::PathBuf;
 
-use super::names::{self, store_error};
 use super::{Outcome, Reply};
 use crate::auth::passwd::Account;
+use crate::mail::names::{self, store_error};
 use crate::proto::command::Mailbox;
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
 use crate::quota::{self, AccountQuota, Limits};
 use crate::session::Session;
 use crate::store::maildirsize;
-
-/// The quota of the logged-in account.
-pub fn own(s: &Session) -> Result<AccountQuota, Reply> {
-    let user = s.user()?;
-    Ok(AccountQuota::of(&user.account, user.mail.root(), &s.shared.config.quota))
-}
 
 /// The untagged `QUOTA root (STORAGE used limit MESSAGE used limit)`,
 /// listing the resources that have a limit; nothing for a root without
@@ -85,7 +79,7 @@ fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
 /// GETQUOTAROOT (RFC 9208 4.1.2): the mailbox's root, then its QUOTA.
 pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let target = super::resolve::target(s, &name)?;
+    let target = crate::mail::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Read)?;
     if !target.exists() {
         return Err(Reply::no(Code::NonExistent, "Mailbox does not exist"));

@@ -1,8 +1,8 @@
 //! SEARCH and UID SEARCH (RFC 3501 6.4.4) with ESEARCH return options
 //! (RFC 4731). Message files are read only when a key needs their text.
 
-use super::messages::{self, Want};
 use super::{Outcome, Reply};
+use crate::mail::messages::{self, Want};
 use crate::proto::command::{SearchKey, SearchReturn};
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;

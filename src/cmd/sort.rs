@@ -3,9 +3,9 @@
 //! included (RFC 5182). The search runs as SEARCH's does; the keys come
 //! from the cached header fields, so a second SORT opens no file.
 
-use super::messages::{self, Want};
 use super::search::program;
 use super::{Outcome, Reply};
+use crate::mail::messages::{self, Want};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
 use crate::proto::untagged::Response;
 use crate::search::Program;

@@ -1,8 +1,8 @@
 //! STATUS (RFC 3501 6.3.10) with the CommuniGate items INTERNALSIZE,
 //! OLDEST and UNSEENMEDIA, and SIZE (RFC 8438 STATUS=SIZE).
 
-use super::names::{self, store_error};
 use super::{Outcome, Reply};
+use crate::mail::names::{self, store_error};
 use crate::proto::command::{Mailbox, StatusItem};
 use crate::proto::datetime::DateTime;
 use crate::session::Session;
@@ -77,7 +77,7 @@ fn rfc822_total(mb: &MailboxShared) -> u64 {
         }
         let stamp = cache::stamp(e.base(), e.size);
         let cached = mb
-            .with_cache(|c| c.get(e.uid, super::cached::SIZE, stamp))
+            .with_cache(|c| c.get(e.uid, crate::mail::cached::SIZE, stamp))
             .and_then(|v| std::str::from_utf8(&v).ok().and_then(|v| v.parse::<u64>().ok()));
         total += match cached {
             Some(v) => v,
@@ -87,7 +87,7 @@ fn rfc822_total(mb: &MailboxShared) -> u64 {
                     match std::io::Read::read_to_end(&mut f, &mut data) {
                         Ok(_) => {
                             let v = crate::fetch::rfc822_size(&data) as u64;
-                            mb.with_cache(|c| c.put(e.uid, super::cached::SIZE, stamp, v.to_string().as_bytes()));
+                            mb.with_cache(|c| c.put(e.uid, crate::mail::cached::SIZE, stamp, v.to_string().as_bytes()));
                             wrote = true;
                             v
                         }
@@ -115,10 +115,10 @@ pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outco
         // RFC 7162 3.1: a CONDSTORE enabling command.
         super::select::condstore_on(s);
     }
-    let target = super::resolve::target(s, &name)?;
+    let target = crate::mail::resolve::target(s, &name)?;
     target.need(crate::acl::Right::Read)?;
     let st = counts(&target.account, &target.name, items).map_err(|e| match e {
-        StoreError::NotFound(_) => super::resolve::nonexistent(&name),
+        StoreError::NotFound(_) => crate::mail::resolve::nonexistent(&name),
         e => store_error(e),
     })?;
     let items = status_items_limited(&st, items, Some(s.shared.config.max_literal)).join(" ");

@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
-use super::flags::to_store;
-use super::names::store_error;
 use super::select::condstore_on;
-use super::target::{resolve, saved_for};
 use super::{Outcome, Reply};
+use crate::mail::flags::to_store;
+use crate::mail::names::store_error;
+use crate::mail::target::{resolve, saved_for};
 use crate::proto::command::{Flag, StoreMode};
 use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
@@ -45,7 +45,7 @@ pub fn store(
     let uids: Vec<u32> = targets.iter().map(|&i| view.uids[i]).collect();
     // RFC 4314 4: flags the user may not change are silently left alone.
     let (changed, failed) =
-        super::resolve::store_flags(view.mailbox(), &uids, op, system, &keywords, mask, unchanged_since)
+        crate::mail::resolve::store_flags(view.mailbox(), &uids, op, system, &keywords, mask, unchanged_since)
             .map_err(store_error)?;
     // Our own changes are answered below (or not, with .SILENT); the view
     // must not report them again as someone else's.

@@ -2,9 +2,9 @@
 //! REFS. The search runs as SEARCH's does; the threading fields come from
 //! the cached header fields, so a second THREAD opens no file.
 
-use super::messages::{self, Want};
 use super::search::program;
 use super::{Outcome, Reply};
+use crate::mail::messages::{self, Want};
 use crate::proto::command::{SearchKey, ThreadAlgorithm};
 use crate::session::Session;
 use crate::sort;

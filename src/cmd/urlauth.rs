@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use super::catenate::read_part;
-use super::names::{self, store_error};
-use super::resolve;
 use super::{Outcome, Reply};
+use crate::mail::names::{self, store_error};
+use crate::mail::resolve;
 use crate::proto::command::Mailbox;
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
@@ -62,7 +62,7 @@ pub fn genurlauth(s: &mut Session, urls: &[(Vec<u8>, String)]) -> Outcome {
         let mb = mailbox_of(mail, &u).ok_or_else(|| bad_url(rump, "No such mailbox"))?;
         let id = mb.mailbox_id().map_err(store_error)?;
         let key = keys::get_or_make(mail.root(), &id)
-            .map_err(|e| super::names::server_bug(&format!("cannot keep the URLAUTH key: {e}")))?;
+            .map_err(|e| crate::mail::names::server_bug(&format!("cannot keep the URLAUTH key: {e}")))?;
         let mut full = rump.clone();
         full.extend_from_slice(b":internal:");
         full.extend_from_slice(urlauth::token(&key, &u.rump).as_bytes());
@@ -79,7 +79,8 @@ pub fn resetkey(s: &mut Session, mailbox: Option<&Mailbox>, mechanisms: &[String
     }
     let mail = &s.user()?.mail;
     let Some(mailbox) = mailbox else {
-        keys::reset(mail.root(), None).map_err(|e| super::names::server_bug(&format!("cannot reset the keys: {e}")))?;
+        keys::reset(mail.root(), None)
+            .map_err(|e| crate::mail::names::server_bug(&format!("cannot reset the keys: {e}")))?;
         return Ok("All URLAUTH keys removed".into());
     };
     let name = names::decode(mailbox)?;
@@ -91,6 +92,7 @@ pub fn resetkey(s: &mut Session, mailbox: Option<&Mailbox>, mechanisms: &[String
         e => store_error(e),
     })?;
     let id = mb.mailbox_id().map_err(store_error)?;
-    keys::reset(mail.root(), Some(&id)).map_err(|e| super::names::server_bug(&format!("cannot reset the key: {e}")))?;
+    keys::reset(mail.root(), Some(&id))
+        .map_err(|e| crate::mail::names::server_bug(&format!("cannot reset the key: {e}")))?;
     Ok(Reply::ok_code(Code::UrlMech(INTERNAL), "RESETKEY completed"))
 }

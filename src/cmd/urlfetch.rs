@@ -17,10 +17,11 @@
 
 use super::catenate::{load_message, read_part_held};
 use super::urlauth::{is_me, mailbox_of};
-use super::{resolve, Outcome, Reply};
+use super::{Outcome, Reply};
 use crate::budget::Reservation;
 use crate::fetch as render;
 use crate::fetch::binary::{binary, needs_literal8};
+use crate::mail::resolve;
 use crate::mime::{self, Part};
 use crate::proto::command::{UrlFetchArg, UrlFetchItems};
 use crate::proto::response::{write_astring, write_quoted_lossy, Code};

@@ -128,7 +128,7 @@ pub struct Watched {
     /// HIGHESTMODSEQ as last seen.
     pub modseq: u64,
     /// How the user reaches it, with the rights held there: looked at
-    /// again before each STATUS (see `cmd::resolve::still_readable`).
+    /// again before each STATUS (see `mail::resolve::still_readable`).
     pub access: crate::access::Target,
 }
 

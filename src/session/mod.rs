@@ -91,7 +91,7 @@ pub struct Session {
     /// CONDSTORE / QRESYNC, once enabled (RFC 7162).
     pub sync_ext: view::SyncExt,
     /// How the selected mailbox was reached: its account and the rights
-    /// held there (see `cmd::resolve`).
+    /// held there (see `mail::resolve`).
     pub access: Option<crate::access::Target>,
     /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
     pub contexts: crate::search::context::Contexts,

@@ -91,12 +91,12 @@ fn uid_list(c: &mut Criterion) {
 }
 
 /// SEARCH FROM over cached headers: the header subset kept in the sidecar
-/// cache (`cmd::cached::search_header`) of 1,000 corpus messages, searched
+/// cache (`mail::cached::search_header`) of 1,000 corpus messages, searched
 /// the way `cmd::search` does once the cache is warm.
 fn search_cached_headers(c: &mut Criterion) {
     use tegami::proto::command::CommandBody;
     let mut gen = Generator::new(7, 1000);
-    let headers: Vec<Vec<u8>> = (0..1000).map(|n| tegami::cmd::cached::search_header(&gen.message(n).bytes)).collect();
+    let headers: Vec<Vec<u8>> = (0..1000).map(|n| tegami::mail::cached::search_header(&gen.message(n).bytes)).collect();
     let Ok(cmd) = parse_command(b"a SEARCH FROM \"Zebulon\"") else { panic!("the command parses") };
     let CommandBody::Search { key, .. } = cmd.body else { panic!("a SEARCH") };
     let program = tegami::search::prepare(&key, None).expect("UTF-8 is supported");

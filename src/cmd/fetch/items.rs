@@ -5,8 +5,8 @@
 use super::plan::Plan;
 use super::write::{literal, partial_of, raw_literal, value_item, whole_literal};
 use super::Reply;
-use crate::cmd::cached;
 use crate::fetch::{self as render, SectionData};
+use crate::mail::cached;
 use crate::mime;
 use crate::proto::command::FetchAttr;
 use crate::proto::datetime::DateTime;
@@ -117,7 +117,7 @@ fn internal_date(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<
 }
 
 fn save_date(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    date(s, b"SAVEDATE", crate::cmd::messages::save_date(&m.plan.mailbox, m.entry));
+    date(s, b"SAVEDATE", crate::mail::messages::save_date(&m.plan.mailbox, m.entry));
     Ok(())
 }
 

@@ -18,9 +18,10 @@ mod write;
 pub use message::Message;
 pub(crate) use plan::sets_seen;
 
-use super::{cached, Outcome, Reply};
+use super::{Outcome, Reply};
 use crate::budget::Reservation;
 use crate::fetch::SectionData;
+use crate::mail::cached;
 use crate::mime;
 use crate::proto::command::FetchAttr;
 use crate::proto::response::write_num;

@@ -11,9 +11,9 @@ use super::items::{self, Handler};
 use super::write::{push_origin, push_part_name, section_name};
 use super::Reply;
 use crate::budget::Budget;
-use crate::cmd::cached;
-use crate::cmd::target::{resolve, saved_for};
 use crate::fetch::section::header_only;
+use crate::mail::cached;
+use crate::mail::target::{resolve, saved_for};
 use crate::proto::command::FetchAttr;
 use crate::proto::section::Section;
 use crate::proto::sequence::SequenceSet;
@@ -211,7 +211,7 @@ pub(super) fn plan(
     let items = items_of(s, uid, items, changed_since);
     let targets = targets(s, uid, set, changed_since, vanished)?;
     // RFC 4314 4: reading sets \Seen only for a user with the "s" right.
-    let may_see = crate::cmd::resolve::selected_rights(s).has(crate::acl::Right::Seen);
+    let may_see = crate::mail::resolve::selected_rights(s).has(crate::acl::Right::Seen);
     let (dialect, budget, cap) = (s.dialect(), s.shared.budget.clone(), s.shared.config.net.max_fetch_buffer);
     let view = s.view_mut()?;
     let (fields, needs_file, needs_tree) = reads(&items);

@@ -5,8 +5,8 @@
 
 use super::plan::Plan;
 use super::{Message, Reply};
-use crate::cmd::names::store_error;
 use crate::fetch::{self as render, SectionData};
+use crate::mail::names::store_error;
 use crate::mime;
 use crate::proto::command::FetchAttr;
 use crate::proto::response::Code;

@@ -60,7 +60,7 @@ fn session(dir: &Path) -> (Session, TcpStream) {
 /// Runs `line` and returns how many times it looked at an ACL file.
 fn lookups_of(s: &mut Session, line: &str) -> u64 {
     let before = acl::lookups();
-    super::super::execute(s, parse_command(line.as_bytes()).unwrap()).unwrap();
+    crate::cmd::execute(s, parse_command(line.as_bytes()).unwrap()).unwrap();
     // What the command queued is not read by anyone here.
     s.writer = Writer::default();
     acl::lookups() - before

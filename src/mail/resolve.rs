@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::names::store_error;
-use super::Reply;
 use crate::acl::{self, Right, Rights};
 use crate::alias;
 use crate::auth::passwd::Account;
 use crate::proto::response::Code;
+use crate::proto::response::Reply;
 use crate::proto::untagged::{FlagList, Response};
 use crate::quota::AccountQuota;
 use crate::session::Session;
@@ -327,7 +327,7 @@ pub fn store_flags(
 pub fn selected_quota(s: &Session) -> Result<AccountQuota, Reply> {
     match &s.access {
         Some(t) => Ok(t.quota(s)),
-        None => super::quota::own(s),
+        None => own_quota(s),
     }
 }
 
@@ -416,6 +416,12 @@ pub fn info_of(s: &Session, display: &str) -> Option<MailboxInfo> {
         return None;
     }
     Some(MailboxInfo { name: display.to_string(), selectable: true, has_children: false, special_use: Vec::new() })
+}
+
+/// The quota of the logged-in account.
+pub fn own_quota(s: &Session) -> Result<AccountQuota, Reply> {
+    let user = s.user()?;
+    Ok(AccountQuota::of(&user.account, user.mail.root(), &s.shared.config.quota))
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! Mailbox names between the wire (modified UTF-7, RFC 3501 5.1.3) and the
 //! store (UTF-8 with `/` between levels), and store errors as replies.
 
-use super::Reply;
 use crate::proto::command::Mailbox;
 use crate::proto::response::Code;
+use crate::proto::response::Reply;
 use crate::proto::untagged::{write_mailbox, Dialect};
 use crate::proto::utf7;
 use crate::store::StoreError;

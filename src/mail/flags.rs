@@ -1,8 +1,8 @@
 //! Message flags between the wire (`\Seen`, keywords) and the store's
 //! file-name letters.
 
-use super::Reply;
 use crate::proto::command::Flag;
+use crate::proto::response::Reply;
 use crate::store::filename::{DRAFT, FLAGGED, PASSED, REPLIED, SEEN, TRASHED};
 
 pub use crate::session::flags::{all_flags, flag_list, mailbox_flags, FORWARDED, SPECIAL};

@@ -8,7 +8,7 @@ use std::io::Read;
 
 use super::cached;
 use super::flags::FORWARDED;
-use super::Reply;
+use crate::proto::response::Reply;
 use crate::search::{self, Message, MessageContext, Program, SystemFlags};
 use crate::session::Session;
 use crate::store::cache;

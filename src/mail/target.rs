@@ -1,7 +1,7 @@
 //! Which messages of the selected mailbox a sequence set names, by
 //! sequence number or by UID.
 
-use super::Reply;
+use crate::proto::response::Reply;
 use crate::proto::sequence::SequenceSet;
 use crate::session::view::MailboxView;
 use crate::session::Session;
