@@ -16,6 +16,7 @@
 pub mod access;
 pub mod acl;
 pub mod activity;
+pub mod agentx;
 pub mod admin;
 pub mod alerts;
 pub mod alias;

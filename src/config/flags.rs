@@ -386,6 +386,15 @@ pub const FLAGS: &[Flag] = &[
     },
     Flag {
         short: "",
+        long: "agentx",
+        arg: Arg::Required("SOCKET"),
+        multi: false,
+        summary: "Publishes the statistics over SNMP as an AgentX subagent of the system's snmpd (RFC 2741).",
+        default: Some("off"),
+        doc: "Connects to the master agent's socket, as snmpd.conf's agentXSocket names it: a path such as /var/agentx/master (or unix:PATH), or tcp:HOST:PORT such as tcp:127.0.0.1:705. snmpd.conf needs master agentx, and agentXPerms when tegami runs as another user than snmpd (e.g. agentXPerms 0660 0755 vmail vmail). tegami registers its row 143 of the applTable of NETWORK-SERVICES-MIB (RFC 2788, 1.3.6.1.2.1.27.1.1.COLUMN.143: applName, applVersion, applUptime, applOperStatus (up, quiescing after SIGTERM), applLastChange, applInboundAssociations (sessions now), applAccumulatedInboundAssociations, applLastInboundActivity, applRejectedInboundAssociations (refused at the channel cap), applDescription) and the scalars of contrib/snmp/TEGAMI-MIB.txt under 1.3.6.1.4.1.8072.9999.143.1.1 (sessions, peak, logins, failed logins, APPENDs, FETCHes, octets in and out, refusals, sessions by state), the same numbers as the monitor's /metrics. Everything is read-only. When snmpd is not there or restarts, tegami retries after 1 s, doubling up to 15 s, and logs one line per outage; IMAP is not affected.",
+    },
+    Flag {
+        short: "",
         long: "urlauth-submit-user",
         arg: Arg::Required("USER"),
         multi: false,
