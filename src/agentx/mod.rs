@@ -62,7 +62,10 @@ pub fn start(shared: &Arc<Shared>) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod target_tests {
     use super::*;
 
     #[test]
