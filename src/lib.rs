@@ -16,8 +16,8 @@
 pub mod access;
 pub mod acl;
 pub mod activity;
-pub mod agentx;
 pub mod admin;
+pub mod agentx;
 pub mod alerts;
 pub mod alias;
 pub mod auth;

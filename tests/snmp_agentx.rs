@@ -130,3 +130,69 @@ fn snmpd_restarted_is_served_again_and_imap_goes_on_meanwhile() {
     assert_eq!(log.matches("PROBLEM agentx: master agent").count(), 2, "{log}");
     assert_eq!(log.matches("agentx: serving statistics through").count(), 3, "{log}");
 }
+
+/// The README's snmpget/snmpwalk examples (must-show 4), run as written
+/// against the test's snmpd (its address instead of localhost, the MIB
+/// directories added), answer with tegami's numbers.
+#[test]
+fn the_readme_examples_read_tegami() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("### Statistics over SNMP").unwrap()..];
+    let section = &section[..section.find("\nSignals:").unwrap()];
+    let joined = section.replace("\\\n", " ");
+    let commands: Vec<&str> =
+        joined.lines().filter(|l| l.starts_with("snmpget ") || l.starts_with("snmpwalk ")).collect();
+    assert_eq!(commands.len(), 3, "{section}");
+    let snmpd = Snmpd::start();
+    let ops = Ops::start(&["--agentx", &sock_arg(&snmpd)]);
+    registered(&snmpd);
+    let _c = ops.login("alice");
+    let d = snmpd.dir.path();
+    let mut outputs = String::new();
+    for cmd in commands {
+        let mut words = cmd.split_whitespace().map(|w| {
+            if w == "localhost" {
+                format!("udp:127.0.0.1:{}", snmpd.port)
+            } else {
+                w.to_string()
+            }
+        });
+        let tool = words.next().unwrap();
+        let out = std::process::Command::new(&tool)
+            .args(["-M", &format!("+{}", snmp_common::mib_dirs())])
+            .args(words)
+            .env("SNMPCONFPATH", d.join("snmpconf"))
+            .env("SNMP_PERSISTENT_DIR", d.join("persist"))
+            .env_remove("MIBS")
+            .env_remove("MIBDIRS")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        outputs += &String::from_utf8_lossy(&out.stdout);
+    }
+    for line in [
+        "TEGAMI-MIB::tegamiSessions.0 = Gauge32: 1",
+        "TEGAMI-MIB::tegamiLoginFailures.0 = Counter64: 0",
+        ".1.3.6.1.2.1.27.1.1.8.143 = Gauge32: 1",
+        "TEGAMI-MIB::tegamiLogins.0 = Counter64: 1",
+    ] {
+        assert!(outputs.contains(line), "{line} missing:\n{outputs}");
+    }
+}
+
+/// contrib/snmp/snmpd.conf works as given, with its socket and owner
+/// changed to the test's (the example names /var/agentx and vmail).
+#[test]
+fn the_example_snmpd_conf_works() {
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/contrib/snmp/snmpd.conf")).unwrap();
+    let snmpd =
+        Snmpd::start_with_conf(|sock| example.replace("/var/agentx/master", sock).replace("vmail vmail", "root root"));
+    let _ops = Ops::start(&["--agentx", &sock_arg(&snmpd)]);
+    registered(&snmpd);
+    let (ok, out, err) = snmpd.tool("snmpget", &["-OqUn", &appl(2)]);
+    assert!(ok, "{err}");
+    assert_eq!(out, format!("{} \"tegami\"\n", appl(2)));
+    // The view admits tegami's subtrees only.
+    let (_, out, _) = snmpd.tool("snmpget", &["-OqUn", ".1.3.6.1.2.1.1.1.0"]);
+    assert!(out.contains("No Such Object"), "{out}");
+}

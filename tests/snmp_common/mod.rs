@@ -43,16 +43,20 @@ fn free_udp_port() -> u16 {
 impl Snmpd {
     /// Starts snmpd as `master agentx` on `DIR/agentx.sock`.
     pub fn start() -> Snmpd {
+        // Read-write, so that a Set reaches the subagent, which refuses it.
+        Snmpd::start_with_conf(|sock| {
+            format!("master agentx\nagentXSocket {sock}\nagentXPerms 0600 0700\nrwcommunity public 127.0.0.1\n")
+        })
+    }
+
+    /// Starts snmpd with the configuration `conf` makes for the socket path.
+    pub fn start_with_conf(conf: impl FnOnce(&str) -> String) -> Snmpd {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Snmpd { child: None, dir, port: free_udp_port() };
         for sub in ["conf", "persist", "snmpconf"] {
             std::fs::create_dir_all(s.dir.path().join(sub)).unwrap();
         }
-        // Read-write, so that a Set reaches the subagent, which refuses it.
-        let conf = format!(
-            "master agentx\nagentXSocket {}\nagentXPerms 0600 0700\nrwcommunity public 127.0.0.1\n",
-            s.socket().display()
-        );
+        let conf = conf(s.socket().to_str().unwrap());
         std::fs::write(s.dir.path().join("conf/snmpd.conf"), conf).unwrap();
         s.run();
         s
