@@ -278,11 +278,11 @@ fn connect(target: &Target) -> io::Result<Stream> {
 /// The subagent thread: connects, serves, and after a loss waits
 /// [`BACKOFF_FIRST`], doubling up to [`BACKOFF_MAX`], before the next
 /// attempt. One line is logged per outage, one when serving again.
-pub fn run(target: Target, shared: Arc<Shared>) {
+pub fn run(target: Target, shared: Arc<Shared>, stopping: fn() -> bool) {
     let mut stopped_at: Option<Instant> = None;
     let mut source = move |now: u32| {
         let snap = crate::monitor::api::snapshot(&shared);
-        let quiescing = crate::server::signals::stopping();
+        let quiescing = stopping();
         if quiescing {
             stopped_at.get_or_insert_with(Instant::now);
         }

@@ -53,11 +53,16 @@ impl fmt::Display for Target {
     }
 }
 
-/// Starts the subagent thread when `--agentx` was given.
-pub fn start(shared: &Arc<Shared>) -> std::io::Result<()> {
-    let Some(target) = shared.config.agentx.clone() else { return Ok(()) };
+/// Starts the subagent thread when `--agentx` was given; `stopping` tells
+/// whether SIGTERM was received (applOperStatus quiescing).
+pub fn start(shared: &Arc<Shared>, stopping: fn() -> bool) -> Result<(), String> {
+    let Some(given) = shared.config.agentx.as_deref() else { return Ok(()) };
+    let target = Target::parse(given)?;
     let shared = shared.clone();
-    std::thread::Builder::new().name("tegami-agentx".into()).spawn(move || agent::run(target, shared))?;
+    std::thread::Builder::new()
+        .name("tegami-agentx".into())
+        .spawn(move || agent::run(target, shared, stopping))
+        .map_err(|e| format!("agentx: {e}"))?;
     Ok(())
 }
 
