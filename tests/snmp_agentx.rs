@@ -196,3 +196,38 @@ fn the_example_snmpd_conf_works() {
     let (_, out, _) = snmpd.tool("snmpget", &["-OqUn", ".1.3.6.1.2.1.1.1.0"]);
     assert!(out.contains("No Such Object"), "{out}");
 }
+
+/// After SIGTERM, while a running APPEND gets its grace period,
+/// applOperStatus says quiescing (6) and applLastChange moves to the
+/// moment of the change.
+#[test]
+fn sigterm_shows_quiescing() {
+    let snmpd = Snmpd::start();
+    let ops = Ops::start(&["--agentx", &sock_arg(&snmpd)]);
+    registered(&snmpd);
+    // applOperStatus, applLastChange, applUptime in one request.
+    let get = || {
+        let (ok, out, err) = snmpd.tool("snmpget", &["-OqUvnt", &appl(6), &appl(7), &appl(5)]);
+        assert!(ok, "{err}");
+        out.lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    let up = get();
+    assert_eq!(up[0], "1");
+    assert_eq!(up[1], up[2], "applLastChange is the start while up");
+    // An APPEND whose literal is large enough to be streamed to the
+    // mailbox, and is half sent, is a running command: the server stays
+    // in its grace period (up to 5 s) after SIGTERM.
+    let mut c = ops.login("alice");
+    c.send(b"a1 APPEND INBOX {1000000}\r\n");
+    assert!(c.line().starts_with('+'));
+    c.send(b"From: a@example.org\r\n");
+    ops.signal(libc::SIGTERM);
+    let mut now = Vec::new();
+    support::eventually("applOperStatus quiescing", || {
+        now = get();
+        now[0] == "6"
+    });
+    assert_eq!(now[2], up[2], "applUptime stays");
+    let (changed, started): (u64, u64) = (now[1].parse().unwrap(), now[2].parse().unwrap());
+    assert!(changed > started, "applLastChange did not move: {now:?}");
+}

@@ -280,13 +280,23 @@ fn connect(target: &Target) -> io::Result<Stream> {
 /// attempt. One line is logged per outage, one when serving again.
 pub fn run(target: Target, shared: Arc<Shared>, stopping: fn() -> bool) {
     let mut stopped_at: Option<Instant> = None;
+    // applUptime stays the same number from request to request: it is
+    // computed again only when the master's clock jumped (a new snmpd).
+    let mut start: Option<(Instant, u32, u32)> = None;
     let mut source = move |now: u32| {
         let snap = crate::monitor::api::snapshot(&shared);
         let quiescing = stopping();
         if quiescing {
             stopped_at.get_or_insert_with(Instant::now);
         }
-        let started = now.saturating_sub(mib::ticks(snap.uptime));
+        let started = match start {
+            Some((at, then, started)) if then.wrapping_add(mib::ticks(at.elapsed())).abs_diff(now) <= 100 => started,
+            _ => {
+                let started = now.saturating_sub(mib::ticks(snap.uptime));
+                start = Some((Instant::now(), now, started));
+                started
+            }
+        };
         let last_change = stopped_at.map_or(started, |at| now.saturating_sub(mib::ticks(at.elapsed())));
         mib::objects(&snap, &Times { now, started, last_change, quiescing })
     };
