@@ -231,3 +231,17 @@ fn sigterm_shows_quiescing() {
     let (changed, started): (u64, u64) = (now[1].parse().unwrap(), now[2].parse().unwrap());
     assert!(changed > started, "applLastChange did not move: {now:?}");
 }
+
+/// A malformed --agentx is refused at start with the flag named.
+#[test]
+fn a_malformed_agentx_address_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("passwd"), "").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tegami"))
+        .args(["-l", "127.0.0.1:0", "-u", dir.path().join("passwd").to_str().unwrap(), "--agentx", "tcp:nohost"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--agentx tcp:nohost: expected tcp:HOST:PORT"), "{err}");
+}
