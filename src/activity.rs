@@ -33,6 +33,9 @@ pub struct Stats {
     refused: AtomicU64,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
+    /// When the last session began, in nanoseconds after the start plus
+    /// one (0: none yet): applLastInboundActivity.
+    last_session: AtomicU64,
     commands: Mutex<BTreeMap<&'static str, (u64, Duration)>>,
 }
 
@@ -152,6 +155,8 @@ impl Registry {
         };
         self.stats.sessions_total.fetch_add(1, Ordering::Relaxed);
         self.stats.peak.fetch_max(now, Ordering::Relaxed);
+        let since = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+        self.stats.last_session.store(since + 1, Ordering::Relaxed);
         Handle { entry, registry: self.clone() }
     }
 
@@ -200,9 +205,15 @@ impl Registry {
         let sessions = entries.iter().map(|e| e.row(now)).collect();
         let st = &self.stats;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let uptime = now.duration_since(self.started);
+        let last_session = match get(&st.last_session) {
+            0 => None,
+            n => Some(uptime.saturating_sub(Duration::from_nanos(n - 1))),
+        };
         Snapshot {
             sessions,
-            uptime: now.duration_since(self.started),
+            uptime,
+            last_session,
             sessions_total: get(&st.sessions_total),
             peak: get(&st.peak),
             logins: get(&st.logins),
@@ -356,6 +367,8 @@ pub struct Snapshot {
     pub sessions: Vec<Row>,
     /// Time since the server started.
     pub uptime: Duration,
+    /// Time since the last session began, if one did.
+    pub last_session: Option<Duration>,
     /// Sessions since the start.
     pub sessions_total: u64,
     /// Most sessions at once.
@@ -380,6 +393,22 @@ pub struct Snapshot {
     pub password_hashes: u64,
     /// Records in the failed-login penalty table.
     pub penalty_entries: usize,
+}
+
+impl Snapshot {
+    /// Sessions now by state: (not logged in, logged in without a
+    /// mailbox, with a mailbox selected).
+    pub fn by_state(&self) -> (u64, u64, u64) {
+        let mut n = (0, 0, 0);
+        for r in &self.sessions {
+            match (&r.account, &r.mailbox) {
+                (None, _) => n.0 += 1,
+                (Some(_), None) => n.1 += 1,
+                (Some(_), Some(_)) => n.2 += 1,
+            }
+        }
+        n
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod access;
 pub mod acl;
 pub mod activity;
 pub mod admin;
+pub mod agentx;
 pub mod alerts;
 pub mod alias;
 pub mod auth;

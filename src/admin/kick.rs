@@ -3,7 +3,7 @@
 use crate::monitor::client;
 
 /// The usage line.
-pub const SYNOPSIS: &str = "kick --monitor ADDR:PORT [--admin USER] ID";
+pub const SYNOPSIS: &str = "kick --monitor [https://]ADDR:PORT [--cacert FILE] [--admin USER] ID";
 
 /// The man page paragraph.
 pub const DOC: &str = "Ends the session ID (IMAP-nnnnn or its number, as tegami who shows it): the client gets * BYE Disconnected by the administrator, at once when it waits for input or in IDLE, after its running command otherwise; a session whose command has not finished 5 seconds later (a client that does not read) is cut off without a word. Options as for tegami who.";

@@ -3,7 +3,7 @@
 use crate::monitor::client;
 
 /// The usage line.
-pub const SYNOPSIS: &str = "stats --monitor ADDR:PORT [--admin USER]";
+pub const SYNOPSIS: &str = "stats --monitor [https://]ADDR:PORT [--cacert FILE] [--admin USER]";
 
 /// The man page paragraph.
 pub const DOC: &str = "Prints the server statistics, one per line: sessions now, peak and since the start, logins, failed logins, messages appended, octets in and out, uptime, the Maximum Number of Channels and how often it refused a connection, and per command its count and total seconds. Options as for tegami who.";

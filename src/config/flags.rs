@@ -364,7 +364,7 @@ pub const FLAGS: &[Flag] = &[
         multi: false,
         summary: "HTTP listener of the live session table, statistics and Prometheus metrics.",
         default: Some("off"),
-        doc: "Serves, over HTTP on this address (a bare port such as 8143 listens on 127.0.0.1 only; another address, e.g. 0.0.0.0:8143, is taken as given and should come with --monitor-auth), GET / (the session table for a browser: ID IMAP-nnnnn, IP address, account, connected time, state, time of the running command, octets in and out, TLS; and the server statistics), /sessions.json, /stats.json, /sessions.txt, /stats.txt and /metrics (Prometheus text format), and POST /kick/ID, which ends a session with * BYE. POST /kick is refused (403) unless --monitor-auth is given, and needs the header X-Tegami-Monitor: 1 and no Origin of another site. The Host header must name the listener's address, localhost (on loopback) or a --monitor-host name, else 421. When --cert is given, a client that starts with a TLS handshake gets HTTPS with that certificate on the same port. tegami who, tegami kick and tegami stats talk to it (in plain HTTP).",
+        doc: "Serves, over HTTP on this address (a bare port such as 8143 listens on 127.0.0.1 only; another address, e.g. 0.0.0.0:8143, is taken as given and should come with --monitor-auth), GET / (the session table for a browser: ID IMAP-nnnnn, IP address, account, connected time, state, time of the running command, octets in and out, TLS; and the server statistics), /sessions.json, /stats.json, /sessions.txt, /stats.txt and /metrics (Prometheus text format), and POST /kick/ID, which ends a session with * BYE. POST /kick is refused (403) unless --monitor-auth is given, and needs the header X-Tegami-Monitor: 1 and no Origin of another site. The Host header must name the listener's address, localhost (on loopback) or a --monitor-host name, else 421. When --cert is given, a client that starts with a TLS handshake gets HTTPS with that certificate on the same port. tegami who, tegami kick and tegami stats talk to it, over HTTPS with --cacert.",
     },
     Flag {
         short: "",
@@ -383,6 +383,15 @@ pub const FLAGS: &[Flag] = &[
         summary: "A host name the monitor answers to (the Host header), besides its address and localhost.",
         default: None,
         doc: "Requests whose Host header names anything else (a web page whose name was made to resolve to the monitor's address, DNS rebinding) are refused with 421. Give the name used in the browser, e.g. --monitor-host mail.example.org; repeat for several.",
+    },
+    Flag {
+        short: "",
+        long: "agentx",
+        arg: Arg::Required("SOCKET"),
+        multi: false,
+        summary: "Publishes the statistics over SNMP as an AgentX subagent of the system's snmpd (RFC 2741).",
+        default: Some("off"),
+        doc: "Connects to the master agent's socket, as snmpd.conf's agentXSocket names it: a path such as /var/agentx/master (or unix:PATH), or tcp:HOST:PORT such as tcp:127.0.0.1:705. snmpd.conf needs master agentx, and agentXPerms when tegami runs as another user than snmpd (e.g. agentXPerms 0660 0755 vmail vmail). tegami registers its row 143 of the applTable of NETWORK-SERVICES-MIB (RFC 2788, 1.3.6.1.2.1.27.1.1.COLUMN.143: applName, applVersion, applUptime, applOperStatus (up, quiescing after SIGTERM), applLastChange, applInboundAssociations (sessions now), applAccumulatedInboundAssociations, applLastInboundActivity, applRejectedInboundAssociations (refused at the channel cap), applDescription) and the scalars of contrib/snmp/TEGAMI-MIB.txt under 1.3.6.1.4.1.8072.9999.143.1.1 (sessions, peak, logins, failed logins, APPENDs, FETCHes, octets in and out, refusals, sessions by state), the same numbers as the monitor's /metrics. Everything is read-only. When snmpd is not there or restarts, tegami retries after 1 s, doubling up to 15 s, and logs one line per outage; IMAP is not affected.",
     },
     Flag {
         short: "",

@@ -113,6 +113,9 @@ pub struct Config {
     pub monitor_auth: bool,
     /// `--monitor-host`: names the monitor answers to besides its address.
     pub monitor_hosts: Vec<String>,
+    /// `--agentx`: the master agent's socket, for the SNMP subagent (as
+    /// given; `agentx::Target::parse` reads it).
+    pub agentx: Option<String>,
     /// Connection deadlines and limits (`--login-timeout` and friends).
     pub net: NetLimits,
     /// `--urlauth-submit-user`: who may fetch `submit+` URLAUTH URLs.
@@ -312,6 +315,7 @@ impl Config {
             monitor: m.opt_str("monitor").map(|s| monitor_addr(&s)).transpose()?,
             monitor_auth: m.opt_present("monitor-auth"),
             monitor_hosts: m.opt_strs("monitor-host"),
+            agentx: m.opt_str("agentx"),
             urlauth_submit_user: m.opt_str("urlauth-submit-user"),
             log_file: m.opt_str("log-file").map(PathBuf::from),
             net: NetLimits::from_matches(&m)?,

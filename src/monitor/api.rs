@@ -86,8 +86,9 @@ fn route(req: &Request, shared: &Shared) -> Answer {
     }
 }
 
-/// The table and statistics, with the login counters of the shared state.
-fn snapshot(shared: &Shared) -> Snapshot {
+/// The table and statistics, with the login counters of the shared state
+/// (the AgentX subagent answers from the same copy).
+pub fn snapshot(shared: &Shared) -> Snapshot {
     let mut s = shared.monitor.snapshot(shared.config.max_channels);
     s.penalty_entries = shared.penalty.len();
     s

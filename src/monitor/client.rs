@@ -1,9 +1,16 @@
 //! The client side of the monitor listener, for `tegami who`, `kick` and
-//! `stats`: one HTTP/1.1 request over std, with optional basic auth.
+//! `stats`: one HTTP/1.1 request over std, with optional basic auth, in
+//! plain HTTP or, with `--cacert`, HTTPS (the monitor speaks both on its
+//! port when the server has `--cert`).
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 
 use base64::Engine;
 
@@ -17,6 +24,8 @@ pub struct Target {
     pub addr: String,
     /// A server administrator's account, when the monitor asks for one.
     pub user: Option<String>,
+    /// `--cacert`: speak HTTPS, trusting the certificates in this file.
+    pub cacert: Option<PathBuf>,
 }
 
 /// The options every monitor subcommand takes.
@@ -24,19 +33,28 @@ pub fn options() -> getopts::Options {
     let mut o = getopts::Options::new();
     o.optopt("", "monitor", "the monitor listener (a bare port is on 127.0.0.1)", "[ADDR:]PORT");
     o.optopt("", "admin", "a server administrator (password in $TEGAMI_MONITOR_PASSWORD)", "USER");
+    o.optopt("", "cacert", "speak HTTPS, trusting the certificates in FILE (e.g. the server's --cert)", "FILE");
     o
 }
 
 impl Target {
     /// The target from parsed options.
     pub fn from_matches(m: &getopts::Matches) -> Result<Target, String> {
-        let addr = m.opt_str("monitor").ok_or("give --monitor ADDR:PORT (the server's --monitor listener)")?;
+        let given = m.opt_str("monitor").ok_or("give --monitor ADDR:PORT (the server's --monitor listener)")?;
+        let cacert = m.opt_str("cacert").map(PathBuf::from);
+        let addr = match given.strip_prefix("https://") {
+            Some(_) if cacert.is_none() => {
+                return Err("an https:// monitor needs --cacert FILE (its certificate, or the CA that signed it)".into())
+            }
+            Some(rest) => rest.trim_end_matches('/').to_string(),
+            None => given,
+        };
         // A bare port, as the server takes it, is on loopback.
         let addr = match addr.parse::<u16>() {
             Ok(port) => format!("127.0.0.1:{port}"),
             Err(_) => addr,
         };
-        Ok(Target { addr, user: m.opt_str("admin") })
+        Ok(Target { addr, user: m.opt_str("admin"), cacert })
     }
 
     /// Sends `method path` and returns the body of a 200 answer.
@@ -62,9 +80,10 @@ impl Target {
             req.push_str(&format!("{}: 1\r\nContent-Length: 0\r\n", super::api::CSRF_HEADER));
         }
         req.push_str("\r\n");
-        sock.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
-        let mut answer = Vec::new();
-        sock.take(64 * 1024 * 1024).read_to_end(&mut answer).map_err(|e| format!("reading the answer: {e}"))?;
+        let answer = match &self.cacert {
+            None => exchange(&mut sock, &req)?,
+            Some(ca) => exchange(&mut rustls::StreamOwned::new(tls_client(ca, &self.addr)?, sock), &req)?,
+        };
         let text = String::from_utf8_lossy(&answer);
         let (head, body) = text.split_once("\r\n\r\n").ok_or("malformed answer from the monitor")?;
         let status = head.split(' ').nth(1).unwrap_or("");
@@ -73,6 +92,41 @@ impl Target {
         }
         Ok(body.to_string())
     }
+}
+
+/// Sends the request and reads the answer to the end (at most 64 MB).
+fn exchange<S: Read + Write>(s: &mut S, req: &str) -> Result<Vec<u8>, String> {
+    s.write_all(req.as_bytes()).and_then(|_| s.flush()).map_err(|e| format!("sending the request: {e}"))?;
+    let mut answer = Vec::new();
+    match s.take(64 * 1024 * 1024).read_to_end(&mut answer) {
+        Ok(_) => Ok(answer),
+        // A TLS peer that closes without close_notify after a whole
+        // answer (Connection: close): the answer is complete.
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && !answer.is_empty() => Ok(answer),
+        Err(e) => Err(format!("reading the answer: {e}")),
+    }
+}
+
+/// A TLS client for `addr` (its host part is the name checked against
+/// the certificate) trusting only the certificates in `ca`.
+fn tls_client(ca: &Path, addr: &str) -> Result<rustls::ClientConnection, String> {
+    let bad = |e: &dyn std::fmt::Display| format!("--cacert {}: {e}", ca.display());
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(ca).map_err(|e| bad(&e))? {
+        roots.add(c.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+    }
+    if roots.is_empty() {
+        return Err(bad(&"no certificate in the file"));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
+    let name = ServerName::try_from(host.to_string()).map_err(|e| format!("{host}: {e}"))?;
+    rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())
 }
 
 /// Parses a subcommand's arguments: options plus free arguments.
@@ -90,5 +144,14 @@ mod tests {
         let t = |a: &str| parse(&["--monitor".to_string(), a.to_string()]).unwrap().0.addr;
         assert_eq!(t("8143"), "127.0.0.1:8143");
         assert_eq!(t("[::1]:8143"), "[::1]:8143");
+    }
+
+    #[test]
+    fn https_needs_a_certificate_to_trust() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let err = parse(&args(&["--monitor", "https://mail.example.org:8143/"])).err().unwrap();
+        assert!(err.contains("--cacert"), "{err}");
+        let (t, _) = parse(&args(&["--monitor", "https://mail.example.org:8143/", "--cacert", "c.pem"])).unwrap();
+        assert_eq!((t.addr.as_str(), t.cacert), ("mail.example.org:8143", Some(PathBuf::from("c.pem"))));
     }
 }

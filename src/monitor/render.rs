@@ -124,6 +124,11 @@ pub fn metrics(snap: &Snapshot) -> String {
         "Records in the failed-login penalty table.",
         snap.penalty_entries.to_string(),
     );
+    let (authenticating, authenticated, selected) = snap.by_state();
+    s.push_str("# HELP tegami_sessions_by_state IMAP sessions now, by state.\n# TYPE tegami_sessions_by_state gauge\n");
+    for (state, n) in [("authenticating", authenticating), ("authenticated", authenticated), ("selected", selected)] {
+        let _ = writeln!(s, "tegami_sessions_by_state{{state=\"{state}\"}} {n}");
+    }
     s.push_str("# HELP tegami_commands_total IMAP commands finished, by name.\n# TYPE tegami_commands_total counter\n");
     for (n, c, _) in &snap.commands {
         let _ = writeln!(s, "tegami_commands_total{{command={}}} {c}", json_str(n));

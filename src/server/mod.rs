@@ -117,6 +117,7 @@ impl Server {
         if let Some(m) = self.monitor {
             crate::monitor::http::start(m, self.shared.clone()).map_err(|e| format!("monitor: {e}"))?;
         }
+        crate::agentx::start(&self.shared, signals::stopping)?;
         let mut handles = Vec::new();
         for (listener, is_tls) in self.listeners {
             let (shared, pool, refusals) = (self.shared.clone(), self.pool.clone(), refusals.clone());
