@@ -754,18 +754,13 @@ fn writes_append_to_the_uid_list_and_flag_changes_leave_it_alone() {
     assert_eq!(snap.entries.len(), 20);
     assert_eq!(snap.uidnext, uid + 1);
     assert!(snap.find(4).is_none() && snap.find(1).unwrap().flags.has(SEEN));
-    // Many expunges (more dead lines than the list's slack of 256, and
-    // over a quarter of its lines): the file is rewritten without them.
-    let more: Vec<u32> = (0..260)
-        .map(|i| mb.append_bytes(format!("Subject: m{i}\r\n\r\n").as_bytes(), 0, &[], None).unwrap().1)
-        .collect();
-    mb.expunge(&(5..=15).collect::<Vec<u32>>()).unwrap();
-    assert_eq!(stat().0, before.0, "eleven more dead lines are not worth a rewrite");
-    mb.expunge(&more).unwrap();
+    // Many expunges: the file is rewritten without their lines.
+    let uids: Vec<u32> = (5..=15).collect();
+    mb.expunge(&uids).unwrap();
     let text = fs::read_to_string(&path).unwrap();
     assert_ne!(stat().0, before.0, "rewritten");
     assert_eq!(text.lines().count(), 1 + 9, "{text}");
-    assert!(text.starts_with(&format!("3 V{} N{} ", snap.uidvalidity, more[259] + 1)), "{text}");
+    assert!(text.starts_with(&format!("3 V{} N{} ", snap.uidvalidity, uid + 1)), "{text}");
 }
 
 #[test]

@@ -68,10 +68,6 @@ pub struct UidList {
 /// rewrite) make the next write a rewrite: the cost of rewriting stays a
 /// constant share of the appends.
 const APPEND_SLACK: usize = 1000;
-/// Lines of expunged messages a file keeps whatever their share: a small
-/// mailbox whose messages come and go is rewritten (a temporary file, two
-/// fsyncs, a rename) once per this many expunges, not every few.
-const DEAD_SLACK: usize = 256;
 
 impl UidList {
     /// Gives the next UID to a new file and records it; UIDs only grow.
@@ -148,16 +144,14 @@ impl UidList {
     }
 
     /// Whether the next write should rewrite the whole file: it must, or
-    /// more than a quarter of its lines are of expunged messages (Dovecot's
-    /// rule) and more than [`DEAD_SLACK`], or the lines appended since the
-    /// last rewrite outnumber the lines then.
+    /// more than a quarter of its lines are of expunged messages (Dovecot's rule), or
+    /// the lines appended since the last rewrite outnumber the lines then.
     pub fn should_rewrite(&self) -> bool {
         let unwritten = self.records.iter().rev().take_while(|r| r.uid > self.written_uid).count();
         let live_in_file = self.records.len() - unwritten;
         let appended = self.file_lines.saturating_sub(self.lines_at_rewrite);
-        let dead = self.file_lines.saturating_sub(live_in_file);
         self.needs_rewrite
-            || (dead * 4 > self.file_lines && dead > DEAD_SLACK)
+            || (self.file_lines > 0 && live_in_file * 4 < self.file_lines * 3)
             || appended > self.lines_at_rewrite.max(APPEND_SLACK)
     }
 
@@ -372,24 +366,13 @@ mod tests {
         l.appended(n);
         assert_eq!((l.file_lines, l.written_uid), (4, 4));
         assert!(l.render_unwritten().0.is_empty());
-        // Half the lines dead, but few: kept as dead lines.
-        l.records.retain(|r| r.uid != 2 && r.uid != 3);
-        assert!(!l.should_rewrite(), "two dead lines are not worth a rewrite");
-        // Dead lines past the slack and past a quarter of the file: rewrite.
-        for i in 0..3 * DEAD_SLACK {
-            l.assign(&format!("m{i}"));
-        }
-        l.appended(l.render_unwritten().1);
-        let lines = l.file_lines;
-        let first = l.records[2].uid;
-        l.records.retain(|r| r.uid < first || r.uid >= first + DEAD_SLACK as u32 - 2);
-        assert_eq!(lines - l.records.len(), DEAD_SLACK, "exactly the slack dead");
-        assert!(!l.should_rewrite(), "{} dead of {lines}", DEAD_SLACK);
-        l.records.remove(2);
-        assert!((lines - l.records.len()) * 4 > lines, "a quarter dead as well");
-        assert!(l.should_rewrite(), "one past the slack");
+        // One expunge in four lines: kept as a dead line.
+        l.records.retain(|r| r.uid != 2);
+        assert!(!l.should_rewrite());
+        l.records.retain(|r| r.uid != 3);
+        assert!(l.should_rewrite(), "half the lines are dead");
         l.rewritten();
-        assert_eq!((l.file_lines, l.written_uid), (lines - DEAD_SLACK - 1, l.next_uid - 1));
+        assert_eq!((l.file_lines, l.written_uid), (2, 4));
         // An unfinished last line, an old version or no GUID: rewrite.
         assert!(UidList::parse("3 V1 N3 Gab\n1 :a\n2 :b").unwrap().should_rewrite());
         assert!(UidList::parse("1 1 3\n1 a\n").unwrap().should_rewrite());
