@@ -61,7 +61,7 @@ pub fn scenario(ctx: &Ctx) -> io::Result<()> {
             v("12d", 50, true, SHARED_USERS[1], 0),
         ]
     };
-    for v in &variants {
+    for v in variants.iter().filter(|v| ctx.variant.as_ref().is_none_or(|id| id == v.id)) {
         if !v.shared && v.first_account + v.sessions > s.load_accounts {
             return Err(other(format!("scenario {} needs more load accounts than the corpus has", v.id)));
         }

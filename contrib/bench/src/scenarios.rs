@@ -30,6 +30,8 @@ pub struct Ctx {
     pub sizes: Sizes,
     /// Scenario 12 runs its 10-minute variant (12e) instead of 12a-12d.
     pub long: bool,
+    /// Scenario 12 runs only this variant (`12c`), for profiling one layout.
+    pub variant: Option<String>,
 }
 
 /// Whether a smaller or a larger value is the better one.

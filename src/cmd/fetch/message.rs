@@ -34,10 +34,12 @@ impl Message {
             }
         }
         spare.clear();
-        // One octet more than the file, so the read that finds its end
-        // needs no second buffer.
         spare.reserve((len.min(1 << 30) as usize).saturating_add(1));
-        std::io::Read::read_to_end(&mut &*file, &mut spare)?;
+        // The size the file had when opened, and no more (maildir messages
+        // never grow; one that shrank ends early, as before): one read(2).
+        // On the `File` itself, read_to_end would first ask again for the
+        // size and position (statx, lseek) and read once more to find the end.
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, len), &mut spare)?;
         Ok(Message::Read(spare))
     }
 

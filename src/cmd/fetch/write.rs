@@ -97,6 +97,15 @@ pub(super) fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
 /// the response queue (written out each time it holds `cap` octets)
 /// instead of into a copy of the message.
 pub(super) fn whole_literal(s: &mut Session, msg: &[u8], cap: usize) -> Result<(), Reply> {
+    // A piece of the file at a time, so the queue stays near `cap`.
+    let step = cap.clamp(4096, 1 << 20);
+    if msg.len() <= step && (msg.len() as u64) < crate::store::mapped::MAP_FROM {
+        converted_literal(s.writer.buffer(), msg);
+        if s.writer.queued() >= cap {
+            s.flush().map_err(write_failed)?;
+        }
+        return Ok(());
+    }
     let bare = crate::mime::scan::bare_lfs(msg);
     if bare == 0 {
         return literal(s, msg);
@@ -107,8 +116,6 @@ pub(super) fn whole_literal(s: &mut Session, msg: &[u8], cap: usize) -> Result<(
     // Octets still owed: a mapped file rewritten between the count and
     // this pass must not change the length announced.
     let mut owed = n;
-    // A piece of the file at a time, so the queue stays near `cap`.
-    let step = cap.clamp(4096, 1 << 20);
     let mut from = 0;
     while from < msg.len() && owed > 0 {
         let to = (from + step).min(msg.len());
@@ -131,6 +138,30 @@ pub(super) fn whole_literal(s: &mut Session, msg: &[u8], cap: usize) -> Result<(
     let end = s.writer.queued() + owed;
     s.writer.buffer().resize(end, 0x80);
     Ok(())
+}
+
+/// Appends `msg` to `out` as a literal with bare LFs made CRLF and NUL
+/// sent as 0x80 (see [`literal`]), converted first and announced after: one
+/// search of the message instead of a count of its bare LFs and then the
+/// conversion. Only for a message read into memory (a mapped file may
+/// change between the passes of [`whole_literal`], this one has one pass).
+fn converted_literal(out: &mut Vec<u8>, msg: &[u8]) {
+    let head_at = out.len();
+    // Room for the announcement of `msg.len()` octets; the converted length
+    // is at most twice that, so at most one digit longer.
+    push_literal_head(out, msg.len());
+    let body_at = out.len();
+    crlf_into(out, msg, 0, msg.len());
+    if memchr::memchr(0, &out[body_at..]).is_some() {
+        out[body_at..].iter_mut().filter(|b| **b == 0).for_each(|b| *b = 0x80);
+    }
+    let mut head = Vec::with_capacity(24);
+    push_literal_head(&mut head, out.len() - body_at);
+    if head.len() == body_at - head_at {
+        out[head_at..body_at].copy_from_slice(&head);
+    } else {
+        out.splice(head_at..body_at, head);
+    }
 }
 
 /// Appends `msg[from..to]` to `out` with bare LFs made CRLF (an LF at
@@ -198,5 +229,22 @@ mod tests {
         let sec =
             Section { part: vec![2], text: Some(SectionText::HeaderFields(vec![b"from".to_vec(), b"x y".to_vec()])) };
         assert_eq!(section_name(&sec), b"2.HEADER.FIELDS (FROM \"X Y\")");
+    }
+
+    #[test]
+    fn converted_literals_announce_their_converted_length() {
+        let cases: [(&[u8], &[u8]); 5] = [
+            (b"", b"{0}\r\n"),
+            (b"a\r\nb", b"{4}\r\na\r\nb"),
+            (b"a\nb\r\n\n", b"{8}\r\na\r\nb\r\n\r\n"),
+            (b"x\0y\n", b"{5}\r\nx\x80y\r\n"),
+            // Nine octets become eleven: the announcement grows a digit.
+            (b"\n\n1234567", b"{11}\r\n\r\n\r\n1234567"),
+        ];
+        for (msg, want) in cases {
+            let mut out = b"* 1 FETCH (BODY[] ".to_vec();
+            converted_literal(&mut out, msg);
+            assert_eq!(out.strip_prefix(b"* 1 FETCH (BODY[] ").unwrap(), want, "{:?}", String::from_utf8_lossy(msg));
+        }
     }
 }

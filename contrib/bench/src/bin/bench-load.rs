@@ -1,7 +1,7 @@
 //! `bench-load`: the IMAP load client of the tegami/Dovecot comparison.
 //!
 //! ```text
-//! bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--long] [--only 1,3,8]
+//! bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--long] [--only 1,3,8] [--variant 12c]
 //! bench-load wait --addr HOST:PORT [--seconds N]   # until LOGIN works
 //! bench-load free-port                              # print an unused loopback port
 //! bench-load table [--a tegami] [--b dovecot] FILE...  # RESULT lines -> Markdown table
@@ -44,6 +44,7 @@ fn main() -> ExitCode {
                 pid: opt("--pid").and_then(|s| s.parse().ok()).unwrap_or(0),
                 sizes: Sizes::new(flag("--quick")),
                 long: flag("--long"),
+                variant: opt("--variant"),
             };
             let only: Vec<u32> =
                 opt("--only").map_or(vec![], |s| s.split(',').filter_map(|n| n.parse().ok()).collect());
