@@ -26,6 +26,7 @@ type IdParams = Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>;
 /// ID (RFC 2971): logs what the client says of itself, answers with ours.
 pub fn id(s: &mut Session, params: IdParams) -> Outcome {
     if let Some(p) = params {
+        crate::net::origin::apply_id(s, &p);
         let said: Vec<String> = p
             .iter()
             .map(|(k, v)| {

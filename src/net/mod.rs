@@ -3,6 +3,8 @@
 //! and certificate loading.
 
 mod deflate;
+pub mod origin;
+pub mod proxy;
 pub mod sock;
 mod stream;
 
