@@ -9,7 +9,8 @@ use crate::proto::untagged::Response;
 use crate::session::{Session, State};
 
 /// The keys read here; other ID fields are the client's own business.
-const KEYS: &[&str] = &["x-originating-ip", "x-originating-port", "x-connected-ip", "x-session-id", "x-proxy-ttl"];
+const KEYS: &[&str] =
+    &["x-originating-ip", "x-originating-port", "x-connected-ip", "x-session-id", "x-session-ext-id", "x-proxy-ttl"];
 /// The longest session id kept for the log.
 const SESSION_ID_MAX: usize = 128;
 
@@ -44,7 +45,8 @@ pub fn apply_id(s: &mut Session, params: &[(Vec<u8>, Option<Vec<u8>>)]) {
     }
     let origin = &mut s.origin;
     origin.via = Via::Id;
-    origin.session_id = field("x-session-id").map(|v| printable(&v));
+    // Dovecot 2.3 sends its own id as x-session-ext-id.
+    origin.session_id = field("x-session-id").or_else(|| field("x-session-ext-id")).map(|v| printable(&v));
     origin.reported_local = field("x-connected-ip").and_then(|v| ip(&v));
     let ttl = field("x-proxy-ttl").map(|v| printable(&v));
     let Some(client_ip) = field("x-originating-ip").and_then(|v| ip(&v)) else {
