@@ -167,3 +167,36 @@ fn the_same_id_fields_from_an_untrusted_address_are_ignored() {
     assert!(log.contains(&format!("[{me}] login failed: rip=127.0.0.7 user=<carol>")), "{log}");
     assert!(!log.contains("127.0.0.6:4444"), "{log}");
 }
+
+#[test]
+fn the_per_address_cap_counts_the_client_a_front_names() {
+    let site = Site::new();
+    let args = ["-l", "127.0.0.2:0", "--trusted-networks", "127.0.0.1/32", "--max-channels-per-ip", "1"];
+    let a = Backend::start(&site, "a", &args, 1);
+    let front = Ipv4Addr::LOCALHOST;
+    let id = |ip: &str| {
+        format!(r#"ID ("x-originating-ip" "{ip}" "x-originating-port" "4000" "x-connected-ip" "127.0.0.1")"#)
+    };
+    // The front itself is not capped: it carries many clients.
+    let mut first = Client::plain_from(front, a.addr("clear text"));
+    let mut second = Client::plain_from(front, a.addr("clear text"));
+    assert!(second.greeting.starts_with("* OK"), "{}", second.greeting);
+    first.ok(&id("127.0.0.5"));
+    // A second connection of 127.0.0.5 is one too many; 127.0.0.6 is not.
+    let lines = second.cmd(&id("127.0.0.5"));
+    assert_eq!(lines[0], "* BYE Too many connections from your address, try again later", "{lines:?}");
+    assert!(second.closed());
+    let mut third = Client::plain_from(front, a.addr("clear text"));
+    third.ok(&id("127.0.0.6"));
+    third.ok(&format!("LOGIN bob {}", password("bob")));
+    // Once 127.0.0.5's session ends, its place is free again.
+    first.ok("LOGOUT");
+    assert!(first.closed(), "the close comes after the place is given back");
+    let mut again = Client::plain_from(front, a.addr("clear text"));
+    again.ok(&id("127.0.0.5"));
+    assert!(
+        a.log().contains("[127.0.0.5:4000] refused: 1 connections from this address (--max-channels-per-ip)"),
+        "{}",
+        a.log()
+    );
+}

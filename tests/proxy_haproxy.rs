@@ -19,24 +19,21 @@ const PROXY: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
 
 /// A backend on 127.0.0.2 with both HAProxy listeners, and HAProxy on
 /// 127.0.0.1 in front: (backend, imap v2, imaps v2, imap v1).
-fn start(site: &Site) -> (Backend, Daemon, [SocketAddr; 3]) {
-    let backend = Backend::start(
-        site,
-        "backend",
-        &[
-            "-l",
-            "127.0.0.2:0",
-            "--listen-haproxy",
-            "127.0.0.2:0",
-            "--listen-tls-haproxy",
-            "127.0.0.2:0",
-            "--haproxy-trusted-networks",
-            "127.0.0.1/32",
-            "--monitor",
-            "127.0.0.2:0",
-        ],
-        3,
-    );
+fn start(site: &Site, extra: &[&str]) -> (Backend, Daemon, [SocketAddr; 3]) {
+    let mut args = vec![
+        "-l",
+        "127.0.0.2:0",
+        "--listen-haproxy",
+        "127.0.0.2:0",
+        "--listen-tls-haproxy",
+        "127.0.0.2:0",
+        "--haproxy-trusted-networks",
+        "127.0.0.1/32",
+        "--monitor",
+        "127.0.0.2:0",
+    ];
+    args.extend(extra);
+    let backend = Backend::start(site, "backend", &args, 3);
     let plain = backend.addr("PROXY protocol, then clear text");
     let tls = backend.addr("PROXY protocol, then TLS");
     let ports = [free_port(PROXY), free_port(PROXY), free_port(PROXY)];
@@ -78,7 +75,7 @@ fn local_of(c: &Client) -> SocketAddr {
 #[test]
 fn the_clients_address_arrives_through_haproxy_with_starttls_and_implicit_tls() {
     let site = Site::new();
-    let (backend, _haproxy, [imap, imaps, imap_v1]) = start(&site);
+    let (backend, _haproxy, [imap, imaps, imap_v1]) = start(&site, &[]);
 
     // v2, STARTTLS: from 127.0.0.5 through HAProxy.
     let mut c = Client::plain_from(Ipv4Addr::new(127, 0, 0, 5), imap);
@@ -117,7 +114,7 @@ fn the_clients_address_arrives_through_haproxy_with_starttls_and_implicit_tls() 
 #[test]
 fn a_header_from_outside_the_trusted_networks_or_none_closes_the_connection() {
     let site = Site::new();
-    let (backend, _haproxy, _) = start(&site);
+    let (backend, _haproxy, _) = start(&site, &[]);
     let plain = backend.addr("PROXY protocol, then clear text");
 
     // A well-formed header, from an address that may not send one.
@@ -155,4 +152,21 @@ fn a_header_from_outside_the_trusted_networks_or_none_closes_the_connection() {
     let json = backend.sessions_json();
     assert!(json.contains("\"address\":\"198.51.100.7\",\"port\":5555"), "{json}");
     drop(s);
+}
+
+#[test]
+fn the_per_address_cap_counts_the_client_behind_haproxy() {
+    let site = Site::new();
+    let (backend, _haproxy, [imap, _, _]) = start(&site, &["--max-channels-per-ip", "1"]);
+    let mut first = Client::plain_from(Ipv4Addr::new(127, 0, 0, 5), imap);
+    assert!(first.greeting.starts_with("* OK "), "{}", first.greeting);
+    // HAProxy's own address (and its health checks) is not what is counted.
+    let mut other = Client::plain_from(Ipv4Addr::new(127, 0, 0, 6), imap);
+    assert!(other.greeting.starts_with("* OK "), "{}", other.greeting);
+    let mut second = Client::plain_from(Ipv4Addr::new(127, 0, 0, 5), imap);
+    assert_eq!(second.greeting, "* BYE Too many connections from your address, try again later");
+    assert!(second.closed());
+    first.ok("LOGOUT");
+    other.ok("LOGOUT");
+    assert!(backend.log().contains("refused: 1 connections from this address"), "{}", backend.log());
 }
