@@ -1,7 +1,7 @@
 //! The tegami binary: flags -> Config -> Server::run.
 
-use std::process::ExitCode;
 use std::io::Write;
+use std::process::ExitCode;
 
 use tegami::config::{Config, Invocation};
 use tegami::server::{logger, Server};

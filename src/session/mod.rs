@@ -109,7 +109,13 @@ pub struct Session {
 /// bug ends only this session (the pool catches it).
 /// `release_channel` frees the session's channel; it is called as soon as
 /// LOGOUT is answered, so a client reconnecting at once finds room.
-pub fn run(shared: Arc<Shared>, stream: Stream, origin: crate::net::origin::Origin, id: u64, release_channel: &dyn Fn()) {
+pub fn run(
+    shared: Arc<Shared>,
+    stream: Stream,
+    origin: crate::net::origin::Origin,
+    id: u64,
+    release_channel: &dyn Fn(),
+) {
     let peer = origin.client;
     // Dropped last, panics included: the worker thread is root again after
     // the session, whatever account it served (see `auth::identity`).
