@@ -140,8 +140,23 @@ fn a_header_from_outside_the_trusted_networks_or_none_closes_the_connection() {
         log.contains(&format!("[{me}] closed: no valid PROXY protocol header (no PROXY protocol header)")),
         "{log}"
     );
-    // HAProxy's health checks send theirs, and are never refused.
+    // HAProxy's health checks send their header and are never refused.
     assert_eq!(log.matches("closed: no valid PROXY protocol header").count(), 1, "{log}");
+
+    // An oversized v1 line, and half a header that never ends (closed at
+    // --haproxy-timeout): both closed without a word, the server unharmed.
+    let mut s = tcp_from(PROXY, plain);
+    let _ = s.write_all(format!("PROXY TCP4 {}\r\n", "1".repeat(200)).as_bytes());
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
+    let mut s = tcp_from(PROXY, plain);
+    let me = s.local_addr().unwrap();
+    s.write_all(b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\xc0").unwrap();
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
+    assert!(backend.log().contains(&format!("[{me}] closed: no valid PROXY protocol header")), "{}", backend.log());
 
     // From the trusted address with a header: its client is the session's.
     let mut s = tcp_from(PROXY, plain);
