@@ -268,7 +268,8 @@ impl Session {
     /// True when clear-text login methods are allowed on this connection:
     /// over TLS; in clear text unless `--no-cleartext-login`, from the
     /// server's own address (Dovecot's rule for `disable_plaintext_auth`)
-    /// or from anywhere with `--allow-cleartext-login`.
+    /// or from anywhere with `--allow-cleartext-login`; behind a trusted
+    /// front, as `net::origin` judges the client's own connection.
     pub fn cleartext_allowed(&self) -> bool {
         // Any address but the server's own, another loopback one
         // (127.0.0.2) included, is a different host here.
