@@ -2,14 +2,15 @@
 //! dovecot.conf and passwd as written, ports and paths substituted) in
 //! front of two tegami backends over one maildir root. Users are pinned by
 //! host=; the backends take the client's address from Dovecot's ID fields
-//! (--trusted-networks), so their logs, monitor, penalty and allow_nets
-//! see 127.0.0.5, the test's client; the same fields from an untrusted
-//! address are ignored.
+//! (--trusted-networks), so their logs, monitor, penalty, allow_nets,
+//! per-address cap and fail2ban's filter see 127.0.0.5, the test's client;
+//! the same fields from an untrusted address are ignored.
 
 mod proxy_support;
 mod support;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use proxy_support::{contrib, free_port, password, wait_listening, Backend, Daemon, Site};
@@ -144,6 +145,19 @@ fn the_penalty_and_allow_nets_see_the_client() {
     assert!(tagged.contains(" OK"), "{tagged}");
     c.ok("LOGOUT");
     assert!(f.a.log().contains(&format!("[{me}] login carol")), "{}", f.a.log());
+
+    // fail2ban's filter (contrib/fail2ban) finds the clients, never the proxy.
+    let filter = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/fail2ban/filter.d/tegami.conf");
+    let out = Command::new("fail2ban-regex")
+        .args(["--print-all-matched", "-o", "ip"])
+        .arg(&f.a.log)
+        .arg(filter)
+        .output()
+        .expect("fail2ban-regex (Debian package fail2ban, installed by contrib/test)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut ips: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect();
+    ips.sort();
+    assert_eq!(ips, ["127.0.0.5", "127.0.0.5", "127.0.0.5", "127.0.0.6"], "{}", f.a.log());
 }
 
 #[test]
