@@ -100,7 +100,7 @@ impl Handle {
         Operation(self.entry.clone())
     }
 
-    /// The client's address as a trusted proxy reported it (`net::origin`).
+    /// The client's address as a trusted proxy reported it (`origin`).
     pub fn set_peer(&self, peer: SocketAddr) {
         *self.entry.peer.lock() = peer;
     }

@@ -402,7 +402,7 @@ pub const FLAGS: &[Flag] = &[
         default: Some("./tegami-demo"),
         doc: "Creates, the first time, a passwd-file with the account demo (password demo), a maildir with sample messages and folders and a self-signed certificate in DIR; then listens on 127.0.0.1:1143 (clear text and STARTTLS) and 127.0.0.1:1993 (TLS) unless listeners are given.",
     },
-    // Issue 23: the client's real address behind a proxy (see net::origin).
+    // Issue 23: the client's real address behind a proxy (see src/origin).
     Flag {
         short: "",
         long: "trusted-networks",

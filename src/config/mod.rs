@@ -117,8 +117,8 @@ pub struct Config {
     pub net: NetLimits,
     /// `--urlauth-submit-user`: who may fetch `submit+` URLAUTH URLs.
     pub urlauth_submit_user: Option<String>,
-    /// Trusted fronts and HAProxy listeners (`crate::net::origin`).
-    pub proxy: crate::net::origin::ProxyConfig,
+    /// Trusted fronts and HAProxy listeners (`crate::origin`).
+    pub proxy: crate::origin::ProxyConfig,
 }
 
 /// The connection layer's deadlines and limits.
@@ -317,7 +317,7 @@ impl Config {
             urlauth_submit_user: m.opt_str("urlauth-submit-user"),
             log_file: m.opt_str("log-file").map(PathBuf::from),
             net: NetLimits::from_matches(&m)?,
-            proxy: crate::net::origin::ProxyConfig::from_matches(&m).map_err(UsageError)?,
+            proxy: crate::origin::ProxyConfig::from_matches(&m).map_err(UsageError)?,
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));

@@ -3,7 +3,6 @@
 //! and certificate loading.
 
 mod deflate;
-pub mod origin;
 pub mod proxy;
 pub mod sock;
 mod stream;

@@ -2,15 +2,12 @@
 //! counted against `--max-channels-per-ip` (the client, not its front),
 //! and the PROXY header read before anything else.
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::net::origin::Origin;
-use crate::net::{proxy, Sock, Stream};
-use crate::proto::untagged::{Dialect, Response};
+use crate::net::{proxy, Sock};
+use crate::origin::Origin;
 use crate::shared::Shared;
 
 use super::limits::PerIp;
@@ -102,15 +99,4 @@ pub fn read_header(sock: &mut Sock, origin: &mut Origin, id: u64, shared: &Share
         );
     }
     Some(counted)
-}
-
-/// Says BYE on a connection whose client turned out to be over a cap.
-pub fn refuse_counted(mut stream: Stream, origin: &Origin, shared: &Arc<Shared>, text: &'static str) {
-    shared.monitor.stats.refused();
-    let mut bye = Vec::new();
-    Response::Bye(text.into()).render(&Dialect::default(), &mut bye);
-    let _ = stream.write_all(&bye);
-    let _ = stream.flush();
-    stream.close();
-    log::trace!("[{}] closed after the BYE", origin.client);
 }

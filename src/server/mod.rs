@@ -18,8 +18,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::net::origin::Origin;
 use crate::net::{self, Sock, Stream};
+use crate::origin::Origin;
 use crate::proto::untagged::{Dialect, Response};
 use crate::session;
 use crate::shared::Shared;
@@ -191,22 +191,26 @@ fn accept_loop(
             continue;
         }
         let id = SESSION_COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
-        let shared = shared.clone();
-        pool.run_reserved(Box::new(move |place| serve(sock, origin, kind, connected, id, shared, place)));
+        let conn = Accepted { sock, origin, kind, connected, id };
+        let (shared, refusals) = (shared.clone(), refusals.clone());
+        pool.run_reserved(Box::new(move |place| serve(conn, shared, refusals, place)));
     }
+}
+
+/// A connection the acceptor took, on its way to a worker.
+struct Accepted {
+    sock: TcpStream,
+    origin: Origin,
+    kind: Listener,
+    /// When it was accepted: the login deadline runs from here.
+    connected: Instant,
+    id: u64,
 }
 
 /// Runs one accepted connection on a worker: the PROXY header when the
 /// listener wants one, the TLS handshake, then the session.
-fn serve(
-    sock: TcpStream,
-    mut origin: Origin,
-    kind: Listener,
-    connected: Instant,
-    id: u64,
-    shared: Arc<Shared>,
-    place: &Place,
-) {
+fn serve(conn: Accepted, shared: Arc<Shared>, refusals: Arc<AtomicUsize>, place: &Place) {
+    let Accepted { sock, mut origin, kind, connected, id } = conn;
     let net = &shared.config.net;
     let peer = origin.connected_from;
     let _ = sock.set_nodelay(true);
@@ -229,6 +233,13 @@ fn serve(
     } else {
         true
     };
+    if !counted {
+        // Nothing past the header was read: the refusal starts afresh.
+        if let Ok(tcp) = sock.tcp().try_clone() {
+            refuse(tcp, kind.tls, &shared, BYE_PER_IP, &refusals);
+        }
+        return;
+    }
     sock.set_timing(Some(login_deadline), None);
     let stream = if kind.tls {
         let Some(tls) = shared.tls.clone() else { return };
@@ -242,10 +253,6 @@ fn serve(
     } else {
         Stream::plain(sock)
     };
-    if !counted {
-        behind::refuse_counted(stream, &origin, &shared, BYE_PER_IP);
-        return;
-    }
     // Both are given back before the client can see the close.
     let slot = origin.count_slot();
     let release = || {

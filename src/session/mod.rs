@@ -67,8 +67,8 @@ pub struct Session {
     pub id: u64,
     /// The client's address (as a trusted proxy reported it, if any).
     pub peer: SocketAddr,
-    /// Where the connection comes from (see `crate::net::origin`).
-    pub origin: crate::net::origin::Origin,
+    /// Where the connection comes from (see `crate::origin`).
+    pub origin: crate::origin::Origin,
     /// The connection, buffered for reading.
     pub conn: Reader<Stream>,
     /// Responses not yet written, and the dialect they are written in.
@@ -109,13 +109,7 @@ pub struct Session {
 /// bug ends only this session (the pool catches it).
 /// `release_channel` frees the session's channel; it is called as soon as
 /// LOGOUT is answered, so a client reconnecting at once finds room.
-pub fn run(
-    shared: Arc<Shared>,
-    stream: Stream,
-    origin: crate::net::origin::Origin,
-    id: u64,
-    release_channel: &dyn Fn(),
-) {
+pub fn run(shared: Arc<Shared>, stream: Stream, origin: crate::origin::Origin, id: u64, release_channel: &dyn Fn()) {
     let peer = origin.client;
     // Dropped last, panics included: the worker thread is root again after
     // the session, whatever account it served (see `auth::identity`).
@@ -269,12 +263,12 @@ impl Session {
     /// over TLS; in clear text unless `--no-cleartext-login`, from the
     /// server's own address (Dovecot's rule for `disable_plaintext_auth`)
     /// or from anywhere with `--allow-cleartext-login`; behind a trusted
-    /// front, as `net::origin` judges the client's own connection.
+    /// front, as `origin` judges the client's own connection.
     pub fn cleartext_allowed(&self) -> bool {
         // Any address but the server's own, another loopback one
         // (127.0.0.2) included, is a different host here.
-        let local = self.conn.get_ref().tcp().local_addr().ok();
-        self.origin.cleartext_allowed(self.is_tls(), local, &self.shared.config)
+        let (local, c) = (self.conn.get_ref().tcp().local_addr().ok(), &self.shared.config);
+        self.origin.cleartext_allowed(self.is_tls(), local, c.cleartext_login, c.cleartext_anywhere)
     }
 
     fn command_loop(&mut self) -> io::Result<()> {

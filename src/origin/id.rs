@@ -4,9 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::Via;
-use crate::proto::untagged::Response;
-use crate::session::{Session, State};
+use super::{Origin, ProxyConfig, Via};
 
 /// The keys read here; other ID fields are the client's own business.
 const KEYS: &[&str] =
@@ -14,11 +12,33 @@ const KEYS: &[&str] =
 /// The longest session id kept for the log.
 const SESSION_ID_MAX: usize = 128;
 
+/// A client a front named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named {
+    /// Its address: the session's `peer` from now on.
+    pub client: SocketAddr,
+    /// The address is at `--max-channels-per-ip`: the session says BYE.
+    pub over_cap: bool,
+}
+
+/// Where an ID command comes from, as far as its forwarding fields care.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The fronts trusted.
+    pub proxy: &'a ProxyConfig,
+    /// No login yet: the only time the fields count.
+    pub before_login: bool,
+    /// The session's log tag.
+    pub tag: &'a str,
+    /// `--max-channels-per-ip`, for the log.
+    pub max_per_ip: usize,
+}
+
 /// Applies the forwarding fields of one ID command: from a trusted front,
 /// before login and once per connection, they name the client; anywhere
-/// else they are ignored (and logged at Low-Level). A client whose address
-/// is at `--max-channels-per-ip` is told BYE.
-pub fn apply_id(s: &mut Session, params: &[(Vec<u8>, Option<Vec<u8>>)]) {
+/// else they are ignored (and logged at Low-Level). None when no client
+/// was named.
+pub fn apply(origin: &mut Origin, params: &[(Vec<u8>, Option<Vec<u8>>)], cx: &Context) -> Option<Named> {
     let field = |key: &str| {
         params
             .iter()
@@ -27,56 +47,44 @@ pub fn apply_id(s: &mut Session, params: &[(Vec<u8>, Option<Vec<u8>>)]) {
             .map(|v| String::from_utf8_lossy(v).into_owned())
     };
     if !KEYS.iter().any(|k| field(k).is_some()) {
-        return;
+        return None;
     }
-    let from = s.origin.connected_from;
-    let why_not = if !s.shared.config.proxy.trusts(from.ip()) {
+    let (from, tag) = (origin.connected_from, cx.tag);
+    let why_not = if !cx.proxy.trusts(from.ip()) {
         Some(format!("{} is not in --trusted-networks", from.ip()))
-    } else if s.state != State::NotAuthenticated {
+    } else if !cx.before_login {
         Some("sent after login".to_string())
-    } else if s.origin.via != Via::Trusted {
+    } else if origin.via != Via::Trusted {
         Some("the client is already named".to_string())
     } else {
         None
     };
     if let Some(why) = why_not {
-        log::debug!("{} [{}] ID forwarding fields ignored: {why}", s.tag(), s.peer);
-        return;
+        log::debug!("{tag} [{}] ID forwarding fields ignored: {why}", origin.client);
+        return None;
     }
-    let origin = &mut s.origin;
     origin.via = Via::Id;
     // Dovecot 2.3 sends its own id as x-session-ext-id.
     origin.session_id = field("x-session-id").or_else(|| field("x-session-ext-id")).map(|v| printable(&v));
     origin.reported_local = field("x-connected-ip").and_then(|v| ip(&v));
     let ttl = field("x-proxy-ttl").map(|v| printable(&v));
     let Some(client_ip) = field("x-originating-ip").and_then(|v| ip(&v)) else {
-        log::warn!(
-            "{} [{from}] ID from a trusted front without a usable x-originating-ip: its own address stands",
-            s.tag()
-        );
-        return;
+        log::warn!("{tag} [{from}] ID from a trusted front without a usable x-originating-ip: its own address stands");
+        return None;
     };
     let port = field("x-originating-port").and_then(|v| v.parse::<u16>().ok()).unwrap_or(0);
     let client = SocketAddr::new(client_ip, port);
     origin.client = client;
-    let counted = origin.count(client_ip);
-    let session = origin.session_id.clone().unwrap_or_default();
-    s.peer = client;
-    s.monitor.set_peer(client);
+    let over_cap = !origin.count(client_ip);
     log::debug!(
-        "{} [{client}] client named by the front {from} (session {session:?}, proxy TTL {})",
-        s.tag(),
+        "{tag} [{client}] client named by the front {from} (session {:?}, proxy TTL {})",
+        origin.session_id.as_deref().unwrap_or_default(),
         ttl.as_deref().unwrap_or("none")
     );
-    if !counted {
-        log::warn!(
-            "{} [{client}] refused: {} connections from this address (--max-channels-per-ip)",
-            s.tag(),
-            s.shared.config.net.max_per_ip
-        );
-        s.respond(Response::Bye("Too many connections from your address, try again later".into()));
-        s.state = State::Logout;
+    if over_cap {
+        log::warn!("{tag} [{client}] refused: {} connections from this address (--max-channels-per-ip)", cx.max_per_ip);
     }
+    Some(Named { client, over_cap })
 }
 
 /// An address as fronts write it (IPv6 possibly in brackets).

@@ -11,10 +11,12 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::proxy::Header;
 use crate::auth::policy::{canonical, Net};
-use crate::config::Config;
-use crate::server::limits::{IpGuard, PerIp};
+use crate::net::proxy::Header;
+use count::{IpGuard, PerIp};
+
+pub mod count;
+pub mod id;
 
 /// The flags of issue 23's first part.
 #[derive(Clone, Debug, Default)]
@@ -170,9 +172,11 @@ impl Origin {
     /// Whether clear-text login methods are allowed: over TLS; from a
     /// trusted front (Dovecot counts those connections secured: the front
     /// applied the rule to the client's own connection); behind HAProxy as
-    /// its header reports the client's connection; otherwise by the flags,
-    /// the server's own address (`local`) counting as a safe place.
-    pub fn cleartext_allowed(&self, is_tls: bool, local: Option<SocketAddr>, c: &Config) -> bool {
+    /// its header reports the client's connection; otherwise by the flags
+    /// (`--no-cleartext-login` clears `login`, `--allow-cleartext-login`
+    /// sets `anywhere`), the server's own address (`local`) counting as a
+    /// safe place.
+    pub fn cleartext_allowed(&self, is_tls: bool, local: Option<SocketAddr>, login: bool, anywhere: bool) -> bool {
         if is_tls || matches!(self.via, Via::Trusted | Via::Id) || self.client_tls == Some(true) {
             return true;
         }
@@ -181,13 +185,9 @@ impl Origin {
             _ => local.map(|l| l.ip()),
         };
         let same_host = own.is_some_and(|l| canonical(l) == canonical(self.client.ip()));
-        c.cleartext_login && (c.cleartext_anywhere || same_host)
+        login && (anywhere || same_host)
     }
 }
 
-mod id;
-pub use id::apply_id;
-
 #[cfg(test)]
-#[path = "origin_tests.rs"]
 mod tests;
