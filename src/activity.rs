@@ -60,7 +60,8 @@ impl Stats {
 pub struct Entry {
     /// The session number (`IMAP-nnnnn`).
     pub id: u64,
-    peer: SocketAddr,
+    /// The client's address; a trusted proxy's ID may name it later.
+    peer: Mutex<SocketAddr>,
     connected: Instant,
     tls: AtomicBool,
     bytes_in: AtomicU64,
@@ -101,6 +102,11 @@ impl Handle {
         self.entry.info.lock().command = Some((name, Instant::now()));
         Operation(self.entry.clone())
     }
+
+    /// The client's address as a trusted proxy reported it (`origin`).
+    pub fn set_peer(&self, peer: SocketAddr) {
+        *self.entry.peer.lock() = peer;
+    }
 }
 
 impl Drop for Handle {
@@ -137,7 +143,7 @@ impl Registry {
     pub fn register(self: &Arc<Registry>, id: u64, peer: SocketAddr, sock: Option<TcpStream>, tls: bool) -> Handle {
         let entry = Arc::new(Entry {
             id,
-            peer,
+            peer: Mutex::new(peer),
             connected: Instant::now(),
             tls: AtomicBool::new(tls),
             bytes_in: AtomicU64::new(0),
@@ -264,10 +270,11 @@ impl Entry {
             (Some((c, _)), _, _) => c.to_string(),
             (None, Some(_), Some(m)) => format!("Connected to mailbox {m}"),
         };
+        let peer = *self.peer.lock();
         Row {
             id: self.id,
-            ip: self.peer.ip().to_string(),
-            port: self.peer.port(),
+            ip: peer.ip().to_string(),
+            port: peer.port(),
             account: info.account.clone(),
             connected: now.duration_since(info.login_at.unwrap_or(self.connected)),
             since_connect: now.duration_since(self.connected),

@@ -37,6 +37,7 @@ pub mod net;
 pub mod notifier;
 pub mod notify;
 pub mod objectid;
+pub mod origin;
 pub mod proto;
 pub mod quota;
 pub mod search;

@@ -1,5 +1,6 @@
 //! The tegami binary: flags -> Config -> Server::run.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use tegami::config::{Config, Invocation};
@@ -60,6 +61,12 @@ fn main() -> ExitCode {
     }
     for (addr, tls) in server.local_addrs() {
         println!("tegami: listening on {addr} ({})", if tls { "TLS" } else { "clear text, STARTTLS" });
+    }
+    // After the others, which test harnesses read first; a closed output
+    // is no reason to stop.
+    for (addr, tls) in server.haproxy_addrs() {
+        let kind = if tls { "PROXY protocol, then TLS" } else { "PROXY protocol, then clear text, STARTTLS" };
+        let _ = writeln!(std::io::stdout(), "tegami: listening on {addr} ({kind})");
     }
     if demo {
         println!("{}", tegami::demo::HOW_TO_CONNECT);

@@ -26,6 +26,22 @@ type IdParams = Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>;
 /// ID (RFC 2971): logs what the client says of itself, answers with ours.
 pub fn id(s: &mut Session, params: IdParams) -> Outcome {
     if let Some(p) = params {
+        // A trusted front may name its client (see `crate::origin`).
+        let tag = s.tag();
+        let cx = crate::origin::id::Context {
+            proxy: &s.shared.config.proxy,
+            before_login: s.state == State::NotAuthenticated,
+            tag: &tag,
+            max_per_ip: s.shared.config.net.max_per_ip,
+        };
+        if let Some(named) = crate::origin::id::apply(&mut s.origin, &p, &cx) {
+            s.peer = named.client;
+            s.monitor.set_peer(named.client);
+            if named.over_cap {
+                s.respond(Response::Bye("Too many connections from your address, try again later".into()));
+                s.state = State::Logout;
+            }
+        }
         let said: Vec<String> = p
             .iter()
             .map(|(k, v)| {

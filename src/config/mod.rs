@@ -120,6 +120,8 @@ pub struct Config {
     pub net: NetLimits,
     /// `--urlauth-submit-user`: who may fetch `submit+` URLAUTH URLs.
     pub urlauth_submit_user: Option<String>,
+    /// Trusted fronts and HAProxy listeners (`crate::origin`).
+    pub proxy: crate::origin::ProxyConfig,
 }
 
 /// The connection layer's deadlines and limits.
@@ -319,11 +321,12 @@ impl Config {
             urlauth_submit_user: m.opt_str("urlauth-submit-user"),
             log_file: m.opt_str("log-file").map(PathBuf::from),
             net: NetLimits::from_matches(&m)?,
+            proxy: crate::origin::ProxyConfig::from_matches(&m).map_err(UsageError)?,
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));
         }
-        if !cfg.listen_tls.is_empty() && cfg.cert.is_none() && cfg.demo.is_none() {
+        if !(cfg.listen_tls.is_empty() && cfg.proxy.listen_tls.is_empty()) && cfg.cert.is_none() && cfg.demo.is_none() {
             return Err(UsageError("--listen-tls needs --cert and --key".into()));
         }
         if cfg.users.is_none() && cfg.demo.is_none() {
@@ -334,7 +337,8 @@ impl Config {
 
     /// Fills in the default listeners when none were given.
     pub fn apply_default_listeners(&mut self) {
-        if self.listen.is_empty() && self.listen_tls.is_empty() {
+        let behind_haproxy = !(self.proxy.listen.is_empty() && self.proxy.listen_tls.is_empty());
+        if self.listen.is_empty() && self.listen_tls.is_empty() && !behind_haproxy {
             // Both constants parse; a test below pins that down.
             self.listen.push("0.0.0.0:143".parse().expect("constant address"));
             if self.cert.is_some() {

@@ -38,6 +38,7 @@ fn session(dir: &Path) -> (Session, TcpStream) {
         shared,
         id: 1,
         peer,
+        origin: crate::origin::Origin::direct(peer),
         conn: crate::proto::reader::Reader::new(crate::net::Stream::plain_tcp(server)),
         writer: Writer::default(),
         state: State::Authenticated,

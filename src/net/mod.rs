@@ -3,6 +3,7 @@
 //! and certificate loading.
 
 mod deflate;
+pub mod proxy;
 pub mod sock;
 mod stream;
 

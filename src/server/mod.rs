@@ -2,13 +2,13 @@
 //! thread per listener hands each connection to the pool, which runs at most
 //! the Maximum Number of Channels sessions at once.
 
+mod behind;
 pub mod limits;
 pub mod logger;
 pub mod pool;
 mod privileges;
 pub mod signals;
 
-use std::cell::Cell;
 use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
@@ -19,16 +19,18 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::net::{self, Sock, Stream};
+use crate::origin::Origin;
 use crate::proto::untagged::{Dialect, Response};
 use crate::session;
 use crate::shared::Shared;
+use behind::{Admission, Listener};
 use limits::PerIp;
-use pool::Pool;
+use pool::{Place, Pool};
 
 /// A bound server, ready to run.
 pub struct Server {
     shared: Arc<Shared>,
-    listeners: Vec<(TcpListener, bool)>,
+    listeners: Vec<(TcpListener, Listener)>,
     pool: Pool,
     monitor: Option<TcpListener>,
     certs: Option<Arc<net::CertFiles>>,
@@ -68,10 +70,10 @@ impl Server {
             _ => (None, None),
         };
         let mut listeners = Vec::new();
-        for (addrs, is_tls) in [(&config.listen, false), (&config.listen_tls, true)] {
+        for (addrs, kind) in Listener::all(&config) {
             for a in addrs {
                 let l = TcpListener::bind(a).map_err(|e| format!("cannot listen on {a}: {e}"))?;
-                listeners.push((l, is_tls));
+                listeners.push((l, kind));
             }
         }
         let monitor = match config.monitor {
@@ -92,9 +94,18 @@ impl Server {
         Ok(Server { shared, listeners, pool, monitor, certs })
     }
 
-    /// The addresses bound, with whether each is implicit TLS.
+    /// The addresses bound, with whether each is implicit TLS (listeners
+    /// behind HAProxy are in [`Server::haproxy_addrs`]).
     pub fn local_addrs(&self) -> Vec<(SocketAddr, bool)> {
-        self.listeners.iter().filter_map(|(l, t)| Some((l.local_addr().ok()?, *t))).collect()
+        let direct = self.listeners.iter().filter(|(_, k)| !k.haproxy);
+        direct.filter_map(|(l, k)| Some((l.local_addr().ok()?, k.tls))).collect()
+    }
+
+    /// The `--listen-haproxy` and `--listen-tls-haproxy` addresses bound,
+    /// with whether each is implicit TLS.
+    pub fn haproxy_addrs(&self) -> Vec<(SocketAddr, bool)> {
+        let behind = self.listeners.iter().filter(|(_, k)| k.haproxy);
+        behind.filter_map(|(l, k)| Some((l.local_addr().ok()?, k.tls))).collect()
     }
 
     /// The monitor listener's address, when `--monitor` is given.
@@ -119,12 +130,12 @@ impl Server {
         }
         crate::agentx::start(&self.shared, signals::stopping)?;
         let mut handles = Vec::new();
-        for (listener, is_tls) in self.listeners {
+        for (listener, kind) in self.listeners {
             let (shared, pool, refusals) = (self.shared.clone(), self.pool.clone(), refusals.clone());
             let per_ip = per_ip.clone();
             let h = thread::Builder::new()
                 .name("tegami-accept".into())
-                .spawn(move || accept_loop(listener, is_tls, shared, pool, per_ip, refusals))
+                .spawn(move || accept_loop(listener, kind, shared, pool, per_ip, refusals))
                 .map_err(|e| e.to_string())?;
             handles.push(h);
         }
@@ -144,7 +155,7 @@ static SESSION_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn accept_loop(
     listener: TcpListener,
-    is_tls: bool,
+    kind: Listener,
     shared: Arc<Shared>,
     pool: Pool,
     per_ip: PerIp,
@@ -166,59 +177,93 @@ fn accept_loop(
         };
         // The login deadline runs from here, whatever the client sends.
         let connected = Instant::now();
-        let Some(ip_count) = per_ip.take(peer.ip()) else {
-            log::warn!(
-                "[{peer}] refused: {} connections from this address (--max-channels-per-ip)",
-                shared.config.net.max_per_ip
-            );
-            refuse(sock, is_tls, &shared, BYE_PER_IP, &refusals);
-            continue;
+        let origin = match behind::admit(kind, peer, &per_ip, &shared) {
+            Admission::Go(origin) => origin,
+            Admission::Full => {
+                refuse(sock, kind.tls, &shared, BYE_PER_IP, &refusals);
+                continue;
+            }
+            // Closed without a word: not a proxy this listener trusts.
+            Admission::Closed => continue,
         };
         if !pool.try_reserve() {
             log::warn!("[{peer}] refused: Maximum Number of Channels ({}) reached", shared.config.max_channels);
-            refuse(sock, is_tls, &shared, BYE_FULL, &refusals);
+            refuse(sock, kind.tls, &shared, BYE_FULL, &refusals);
             continue;
         }
         let id = SESSION_COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
-        let shared = shared.clone();
-        pool.run_reserved(Box::new(move |place| {
-            let net = &shared.config.net;
-            let _ = sock.set_nodelay(true);
-            if let Some(idle) = net.tcp_keepalive {
-                if let Err(e) = net::sock::set_keepalive(&sock, idle) {
-                    log::warn!("IMAP-{id:05} [{peer}] cannot set TCP keepalive: {e}");
-                }
+        let conn = Accepted { sock, origin, kind, connected, id };
+        let (shared, refusals) = (shared.clone(), refusals.clone());
+        pool.run_reserved(Box::new(move |place| serve(conn, shared, refusals, place)));
+    }
+}
+
+/// A connection the acceptor took, on its way to a worker.
+struct Accepted {
+    sock: TcpStream,
+    origin: Origin,
+    kind: Listener,
+    /// When it was accepted: the login deadline runs from here.
+    connected: Instant,
+    id: u64,
+}
+
+/// Runs one accepted connection on a worker: the PROXY header when the
+/// listener wants one, the TLS handshake, then the session.
+fn serve(conn: Accepted, shared: Arc<Shared>, refusals: Arc<AtomicUsize>, place: &Place) {
+    let Accepted { sock, mut origin, kind, connected, id } = conn;
+    let net = &shared.config.net;
+    let peer = origin.connected_from;
+    let _ = sock.set_nodelay(true);
+    if let Some(idle) = net.tcp_keepalive {
+        if let Err(e) = net::sock::set_keepalive(&sock, idle) {
+            log::warn!("IMAP-{id:05} [{peer}] cannot set TCP keepalive: {e}");
+        }
+    }
+    // A second handle keeps the connection open when the session
+    // drops its own: the channel is freed first, and only then does
+    // the client see the close, so it may reconnect at once.
+    let keep = sock.try_clone().ok();
+    let mut sock = Sock::new(sock, Some(net.write_timeout));
+    let login_deadline = connected + net.login_timeout;
+    let counted = if kind.haproxy {
+        match behind::read_header(&mut sock, &mut origin, id, &shared, login_deadline) {
+            Some(counted) => counted,
+            None => return,
+        }
+    } else {
+        true
+    };
+    if !counted {
+        // Nothing past the header was read: the refusal starts afresh.
+        if let Ok(tcp) = sock.tcp().try_clone() {
+            refuse(tcp, kind.tls, &shared, BYE_PER_IP, &refusals);
+        }
+        return;
+    }
+    sock.set_timing(Some(login_deadline), None);
+    let stream = if kind.tls {
+        let Some(tls) = shared.tls.clone() else { return };
+        match Stream::accept_tls(sock, &tls) {
+            Ok(s) => s,
+            Err(e) => {
+                log::warn!("IMAP-{id:05} [{}] TLS handshake failed: {e}", origin.client);
+                return;
             }
-            // A second handle keeps the connection open when the session
-            // drops its own: the channel is freed first, and only then does
-            // the client see the close, so it may reconnect at once.
-            let keep = sock.try_clone().ok();
-            let mut sock = Sock::new(sock, Some(net.write_timeout));
-            sock.set_timing(Some(connected + net.login_timeout), None);
-            let stream = if is_tls {
-                let Some(tls) = shared.tls.clone() else { return };
-                match Stream::accept_tls(sock, &tls) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        log::warn!("IMAP-{id:05} [{peer}] TLS handshake failed: {e}");
-                        return;
-                    }
-                }
-            } else {
-                Stream::plain(sock)
-            };
-            // Both are given back before the client can see the close.
-            let ip_count = Cell::new(Some(ip_count));
-            let release = || {
-                place.release();
-                drop(ip_count.take());
-            };
-            session::run(shared, stream, peer, id, &release);
-            release();
-            if let Some(k) = keep {
-                let _ = k.shutdown(Shutdown::Write);
-            }
-        }));
+        }
+    } else {
+        Stream::plain(sock)
+    };
+    // Both are given back before the client can see the close.
+    let slot = origin.count_slot();
+    let release = || {
+        place.release();
+        drop(slot.lock().take());
+    };
+    session::run(shared, stream, origin, id, &release);
+    release();
+    if let Some(k) = keep {
+        let _ = k.shutdown(Shutdown::Write);
     }
 }
 

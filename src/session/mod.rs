@@ -65,8 +65,10 @@ pub struct Session {
     pub shared: Arc<Shared>,
     /// The session number; logs show it as `IMAP-nnnnn`.
     pub id: u64,
-    /// The client's address.
+    /// The client's address (as a trusted proxy reported it, if any).
     pub peer: SocketAddr,
+    /// Where the connection comes from (see `crate::origin`).
+    pub origin: crate::origin::Origin,
     /// The connection, buffered for reading.
     pub conn: Reader<Stream>,
     /// Responses not yet written, and the dialect they are written in.
@@ -107,7 +109,8 @@ pub struct Session {
 /// bug ends only this session (the pool catches it).
 /// `release_channel` frees the session's channel; it is called as soon as
 /// LOGOUT is answered, so a client reconnecting at once finds room.
-pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, release_channel: &dyn Fn()) {
+pub fn run(shared: Arc<Shared>, stream: Stream, origin: crate::origin::Origin, id: u64, release_channel: &dyn Fn()) {
+    let peer = origin.client;
     // Dropped last, panics included: the worker thread is root again after
     // the session, whatever account it served (see `auth::identity`).
     let _identity = crate::auth::identity::SessionGuard::new();
@@ -130,6 +133,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         shared,
         id,
         peer,
+        origin,
         conn: Reader::new(stream),
         writer: Writer::default(),
         state: State::NotAuthenticated,
@@ -258,19 +262,13 @@ impl Session {
     /// True when clear-text login methods are allowed on this connection:
     /// over TLS; in clear text unless `--no-cleartext-login`, from the
     /// server's own address (Dovecot's rule for `disable_plaintext_auth`)
-    /// or from anywhere with `--allow-cleartext-login`.
+    /// or from anywhere with `--allow-cleartext-login`; behind a trusted
+    /// front, as `origin` judges the client's own connection.
     pub fn cleartext_allowed(&self) -> bool {
-        let c = &self.shared.config;
-        self.is_tls() || (c.cleartext_login && (c.cleartext_anywhere || self.same_host()))
-    }
-
-    /// Whether the client connects from the server's own address: its
-    /// password then never crosses a network. Any other address, another
-    /// loopback one (127.0.0.2) included, is a different host here.
-    fn same_host(&self) -> bool {
-        let canonical = |ip: std::net::IpAddr| ip.to_canonical();
-        let local = self.conn.get_ref().tcp().local_addr();
-        local.is_ok_and(|l| canonical(l.ip()) == canonical(self.peer.ip()))
+        // Any address but the server's own, another loopback one
+        // (127.0.0.2) included, is a different host here.
+        let (local, c) = (self.conn.get_ref().tcp().local_addr().ok(), &self.shared.config);
+        self.origin.cleartext_allowed(self.is_tls(), local, c.cleartext_login, c.cleartext_anywhere)
     }
 
     fn command_loop(&mut self) -> io::Result<()> {
