@@ -8,7 +8,10 @@
 
 pub mod cached;
 pub mod flags;
+pub mod login;
 pub mod messages;
 pub mod names;
 pub mod resolve;
 pub mod target;
+
+pub use login::Login;
