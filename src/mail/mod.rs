@@ -13,5 +13,7 @@ pub mod messages;
 pub mod names;
 pub mod resolve;
 pub mod target;
+pub mod view;
 
 pub use login::Login;
+pub use view::View;

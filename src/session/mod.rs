@@ -17,7 +17,6 @@ use crate::shared::Shared;
 use view::MailboxView;
 use writer::Writer;
 
-pub mod flags;
 pub mod idle;
 pub mod view;
 pub mod writer;
