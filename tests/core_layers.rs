@@ -136,9 +136,6 @@ type Edge = (&'static str, &'static str);
 const TOP_LEVEL_BEING_CUT: &[Edge] = &[
     // Handlers take `&mut Session`; Build 2 gives them a narrow context.
     ("cmd", "session"),
-    // The mail layer (`mail/`, Build 3) still resolves names from a
-    // `&Session`; it is to take the login's data alone.
-    ("mail", "session"),
 ];
 
 /// The same for the files of `store/` (Build 7: the store model apart).

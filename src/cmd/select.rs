@@ -59,7 +59,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         condstore_on(s);
     }
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let target = crate::mail::resolve::target(s, &name)?;
+    let target = crate::mail::resolve::target(&s.scope()?, &name)?;
     target.need(crate::acl::Right::Read)?;
     let read_only = read_only || !target.may_write();
     let mb = target.open()?;
@@ -121,7 +121,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
 /// a shared or alias mailbox as the resolver finds it.
 fn listed(s: &Session, name: &str) -> Option<crate::store::MailboxInfo> {
     let own = s.user.as_ref().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
-    own.or_else(|| crate::mail::resolve::info_of(s, name))
+    own.or_else(|| crate::mail::resolve::info_of(&s.scope().ok()?, name))
 }
 
 /// What a QRESYNC client missed since its mod-sequence (RFC 7162 3.2.5):
@@ -151,8 +151,8 @@ fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<Response> {
 /// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting
 /// them, unless the mailbox is read-only, then leaves the selected state.
 pub fn close(s: &mut Session) -> Outcome {
-    let quota = crate::mail::resolve::selected_quota(s)?;
-    let may_expunge = crate::mail::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
+    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access.as_ref());
+    let may_expunge = crate::mail::resolve::selected_rights(s.access.as_ref()).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if !view.read_only && may_expunge {
         let before = view.mailbox().snapshot();
@@ -187,8 +187,8 @@ pub fn check(s: &mut Session) -> Outcome {
 /// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE
 /// responses come from the view update that follows every command.
 pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
-    let quota = crate::mail::resolve::selected_quota(s)?;
-    let may_expunge = crate::mail::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
+    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access.as_ref());
+    let may_expunge = crate::mail::resolve::selected_rights(s.access.as_ref()).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));

@@ -40,8 +40,8 @@ pub(super) fn mailbox_of(mail: &store::Account, u: &AuthUrl) -> Option<Arc<Mailb
 
 /// Whether `who` (a user name as a URL spells it) is the session's user.
 pub(super) fn is_me(s: &Session, who: &str) -> bool {
-    let Ok(user) = s.user() else { return false };
-    resolve::find_account(s, who).is_some_and(|a| a.user == user.account.user)
+    let Ok(sc) = s.scope() else { return false };
+    resolve::find_account(&sc, who).is_some_and(|a| a.user == sc.login.account.user)
 }
 
 /// GENURLAUTH: the rumps with `:internal:token` added, in one response.

@@ -65,7 +65,7 @@ fn authorize(s: &Session, url: &[u8]) -> Result<(store::Account, AuthUrl), &'sta
     let account = if is_me(s, &u.owner) {
         s.shared.store.account(s.user().map_err(|_| "not logged in")?.mail.root())
     } else {
-        let owner = resolve::find_account(s, &u.owner).ok_or("no such owner")?;
+        let owner = resolve::find_account(&s.scope().map_err(|_| "not logged in")?, &u.owner).ok_or("no such owner")?;
         let root = owner.checked_maildir(&s.shared.config.mail).map_err(|_| "owner's maildir unusable")?;
         s.shared.store.account(root)
     };

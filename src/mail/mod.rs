@@ -12,8 +12,10 @@ pub mod login;
 pub mod messages;
 pub mod names;
 pub mod resolve;
+pub mod scope;
 pub mod target;
 pub mod view;
 
 pub use login::Login;
+pub use scope::Scope;
 pub use view::View;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::auth::passwd::Account;
 use crate::cmd;
-use crate::mail::Login;
+use crate::mail::{resolve, Login, Scope};
 use crate::net::Stream;
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{Frame, Limits, Reader};
@@ -493,6 +493,44 @@ impl Session {
     /// The logged-in user; handlers run only in states that have one.
     pub fn user(&self) -> Result<&Login, Reply> {
         self.user.as_ref().ok_or_else(|| Reply::bad("Not logged in"))
+    }
+
+    /// What the mail layer is given of this session (see `mail::Scope`).
+    pub fn scope(&self) -> Result<Scope<'_>, Reply> {
+        Ok(Scope { shared: &self.shared, login: self.user()?, tag: self.tag() })
+    }
+
+    /// Whether the selected mailbox may still be read (true with none
+    /// selected; see `mail::resolve::selected_readable`).
+    pub fn selected_readable(&mut self) -> bool {
+        let user = self.user.as_ref().map_or("", |u| u.account.user.as_str());
+        resolve::selected_readable(self.access.as_mut(), user)
+    }
+
+    /// Asks for a fresh look at the selected mailbox's ACL at the next
+    /// [`Session::selected_readable`] (see `access::Target::recheck`).
+    pub fn recheck_selected(&mut self) {
+        if let Some(t) = self.access.as_mut() {
+            t.recheck();
+        }
+    }
+
+    /// Reads the rights on the selected mailbox again when its ACL file
+    /// changed since, so a right the owner withdraws is gone at the
+    /// session's next command, not at its next SELECT, and before anything
+    /// IDLE or NOTIFY would send of it. Without `l` or `r` the mailbox is
+    /// no longer selected when `close` (every command but those that leave
+    /// it anyway), and the client is told (`mail::resolve::withdrawn`).
+    pub fn refresh_selected(&mut self, close: bool) {
+        if self.selected_readable() || !close {
+            return;
+        }
+        let Some(display) = self.access.as_ref().map(|t| t.display.clone()) else { return };
+        log::info!("{} the rights on {display} were withdrawn: no longer selected", self.tag());
+        self.unselect();
+        for r in resolve::withdrawn() {
+            self.respond(r);
+        }
     }
 
     /// The selected mailbox.

@@ -211,7 +211,7 @@ pub(super) fn plan(
     let items = items_of(s, uid, items, changed_since);
     let targets = targets(s, uid, set, changed_since, vanished)?;
     // RFC 4314 4: reading sets \Seen only for a user with the "s" right.
-    let may_see = crate::mail::resolve::selected_rights(s).has(crate::acl::Right::Seen);
+    let may_see = crate::mail::resolve::selected_rights(s.access.as_ref()).has(crate::acl::Right::Seen);
     let (dialect, budget, cap) = (s.dialect(), s.shared.budget.clone(), s.shared.config.net.max_fetch_buffer);
     let view = s.view_mut()?;
     let (fields, needs_file, needs_tree) = reads(&items);
