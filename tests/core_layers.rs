@@ -177,13 +177,9 @@ const HANDLERS_CALLING_HANDLERS: &[Edge] = &[
     // Shared helpers that live in one handler and serve others (mailbox
     // opening, LIST's and STATUS's items, the SEARCH program, COPY's
     // APPEND path): to the mail layer (Build 3).
-    ("fetch", "select"),
     ("list", "status"),
-    ("search", "select"),
     ("select", "list"),
     ("sort", "search"),
-    ("status", "select"),
-    ("store", "select"),
     ("thread", "search"),
 ];
 

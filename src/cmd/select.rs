@@ -12,30 +12,6 @@ use crate::session::view::MailboxView;
 use crate::session::{Session, State};
 use crate::store::filename::{SEEN, TRASHED};
 
-/// Turns CONDSTORE on for the session (RFC 7162 3.1: any CONDSTORE
-/// enabling command does).
-pub fn condstore_on(s: &mut Session) {
-    let first = !s.sync_ext.condstore;
-    s.sync_ext.condstore = true;
-    let Some(v) = s.view.as_mut() else { return };
-    v.ext.condstore = true;
-    if first {
-        // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
-        let line = highest_line(v.snapshot.highest_modseq);
-        s.respond(line);
-    }
-}
-
-/// The untagged OK telling a mailbox's highest mod-sequence, or that it
-/// has none (`NOMODSEQ`, RFC 7162 3.1.2.2): mod-sequences are never 0.
-fn highest_line(highest: u64) -> Response {
-    Response::Condition(if highest == 0 {
-        Reply::ok_code(Code::NoModSeq, "No permanent modsequences")
-    } else {
-        Reply::ok_code(Code::HighestModSeq(highest), "Highest")
-    })
-}
-
 /// An untagged `OK [code] text`.
 fn ok(code: Code, text: &'static str) -> Response {
     Response::Condition(Reply::ok_code(code, text))
@@ -56,7 +32,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     let held = s.view.take().map(|v| (v.name.clone(), v.held_recent()));
     s.unselect();
     if params.condstore {
-        condstore_on(s);
+        s.condstore_on();
     }
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let target = crate::mail::resolve::target(&s.scope()?, &name)?;
@@ -100,7 +76,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     // comes with every SELECT and EXAMINE, CONDSTORE enabled or not (RFC
     // 7162 3.1.2.1); clients such as Thunderbird use CONDSTORE only once
     // they see it. 0 would mean none were ever given: NOMODSEQ then.
-    s.respond(highest_line(snap.highest_modseq));
+    s.respond(crate::session::view::highest_line(snap.highest_modseq));
     if let Some(q) = params.qresync.as_ref().filter(|q| q.uidvalidity == snap.uidvalidity) {
         for r in qresync_lines(&view, q) {
             s.respond(r);

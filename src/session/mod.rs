@@ -533,6 +533,20 @@ impl Session {
         }
     }
 
+    /// Turns CONDSTORE on for the session (RFC 7162 3.1: any CONDSTORE
+    /// enabling command does).
+    pub fn condstore_on(&mut self) {
+        let first = !self.sync_ext.condstore;
+        self.sync_ext.condstore = true;
+        let Some(v) = self.view.as_mut() else { return };
+        v.ext.condstore = true;
+        if first {
+            // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
+            let line = view::highest_line(v.snapshot.highest_modseq);
+            self.respond(line);
+        }
+    }
+
     /// The selected mailbox.
     pub fn view_mut(&mut self) -> Result<&mut MailboxView, Reply> {
         self.view.as_mut().ok_or_else(|| Reply::bad("No mailbox selected"))

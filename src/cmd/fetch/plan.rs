@@ -156,7 +156,7 @@ fn items_of(s: &mut Session, uid: bool, items: &[FetchAttr], changed_since: Opti
     let mut items = items.to_vec();
     crate::cmd::held::dedup(&mut items);
     if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
-        crate::cmd::select::condstore_on(s);
+        s.condstore_on();
         if !items.contains(&FetchAttr::ModSeq) {
             items.push(FetchAttr::ModSeq);
         }
