@@ -164,16 +164,6 @@ const HANDLERS_CALLING_HANDLERS: &[Edge] = &[
     ("context", "sort"),
     ("search", "context"),
     ("sort", "context"),
-    // CATENATE, URLFETCH and held literals are libraries of APPEND and
-    // URLAUTH (the mail layer, Build 3).
-    ("append", "catenate"),
-    ("catenate", "fetch"),
-    ("catenate", "held"),
-    ("fetch", "held"),
-    ("urlauth", "catenate"),
-    ("urlfetch", "catenate"),
-    ("urlfetch", "held"),
-    ("urlfetch", "urlauth"),
     // Shared helpers that live in one handler and serve others (mailbox
     // opening, LIST's and STATUS's items, the SEARCH program, COPY's
     // APPEND path): to the mail layer (Build 3).

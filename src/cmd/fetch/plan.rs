@@ -154,7 +154,7 @@ fn head(a: &FetchAttr) -> Vec<u8> {
 /// for UID FETCH.
 fn items_of(s: &mut Session, uid: bool, items: &[FetchAttr], changed_since: Option<u64>) -> Vec<FetchAttr> {
     let mut items = items.to_vec();
-    crate::cmd::held::dedup(&mut items);
+    crate::mail::held::dedup(&mut items);
     if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
         s.condstore_on();
         if !items.contains(&FetchAttr::ModSeq) {
