@@ -164,13 +164,6 @@ const HANDLERS_CALLING_HANDLERS: &[Edge] = &[
     ("context", "sort"),
     ("search", "context"),
     ("sort", "context"),
-    // Shared helpers that live in one handler and serve others (mailbox
-    // opening, LIST's and STATUS's items, the SEARCH program, COPY's
-    // APPEND path): to the mail layer (Build 3).
-    ("list", "status"),
-    ("select", "list"),
-    ("sort", "search"),
-    ("thread", "search"),
 ];
 
 /// Files that may write to a client stream: the response writer and the

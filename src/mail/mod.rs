@@ -15,6 +15,7 @@ pub mod messages;
 pub mod names;
 pub mod resolve;
 pub mod scope;
+pub mod status;
 pub mod target;
 pub mod urls;
 pub mod view;
