@@ -12,7 +12,6 @@
 //! them, after EXISTS (4.3.3).
 
 use super::{Outcome, Reply};
-use crate::mail::resolve;
 use crate::proto::command::SortCriterion;
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
@@ -80,7 +79,7 @@ pub fn cancel_update(s: &mut Session, tags: &[String]) -> Outcome {
 /// and again after when anything is to be told, so a message that came
 /// after they went is never told, however the two raced.
 pub fn report_changes(s: &mut Session, expunge_ok: bool) {
-    if !resolve::selected_readable(s) {
+    if !s.selected_readable() {
         return;
     }
     let before = before_update(s);
@@ -90,9 +89,9 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
     let contexts_move =
         !s.contexts.list.is_empty() && s.view.as_ref().is_some_and(|v| v.snapshot.counter != s.contexts.seen);
     if !responses.is_empty() || contexts_move {
-        resolve::recheck_selected(s);
+        s.recheck_selected();
     }
-    if !resolve::selected_readable(s) {
+    if !s.selected_readable() {
         return;
     }
     let (first, last) = after_update(s, before);
@@ -137,7 +136,9 @@ pub fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, 
     contexts.seen = counter;
     for c in &mut contexts.list {
         let now = match &c.criteria {
-            None => crate::mail::messages::find(s, &c.program, Default::default(), &|_, _| false)
+            None => s
+                .view_mut()
+                .and_then(|v| crate::mail::messages::find(&v.messages(), &c.program, Default::default(), &|_, _| false))
                 .map(|found| found.iter().map(|m| m.uid).collect::<Vec<u32>>()),
             Some(criteria) => super::sort::sorted(s, &c.program, criteria).map(|o| o.iter().map(|&(_, u)| u).collect()),
         };

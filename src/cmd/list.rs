@@ -3,15 +3,15 @@
 
 use std::collections::BTreeSet;
 
-use super::status::{counts, status_items};
 use super::{Outcome, Reply};
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve;
+use crate::mail::status::{counts, status_items};
 use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
 use crate::proto::untagged::{Dialect, Response};
 use crate::proto::utf7;
 use crate::session::Session;
-use crate::store::{MailboxInfo, SpecialUse, Status};
+use crate::store::{MailboxInfo, Status};
 
 /// Whether `name` matches a LIST pattern: `*` matches anything, `%`
 /// anything but the delimiter. Dynamic programming: no backtracking blow-up.
@@ -54,16 +54,6 @@ fn canonical(d: &Dialect, reference: &Mailbox, pattern: &[u8]) -> Vec<char> {
         s.replace_range(..5, "INBOX");
     }
     s.chars().collect()
-}
-
-pub(super) fn special_use_attr(u: SpecialUse) -> &'static str {
-    match u {
-        SpecialUse::Drafts => "\\Drafts",
-        SpecialUse::Sent => "\\Sent",
-        SpecialUse::Trash => "\\Trash",
-        SpecialUse::Junk => "\\Junk",
-        SpecialUse::Archive => "\\Archive",
-    }
 }
 
 /// A LIST or LSUB response with tegami's delimiter.
@@ -143,9 +133,9 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     let mut all = user.mail.list().map_err(store_error)?;
     // Aliases are ordinary mailboxes; other users' only when the pattern
     // is in their namespace (RFC 2342).
-    all.extend(resolve::alias_listing(s));
+    all.extend(resolve::alias_listing(&s.scope()?));
     if patterns.iter().any(|p| p.first() == Some(&'~')) {
-        all.extend(resolve::foreign_listing(s));
+        all.extend(resolve::foreign_listing(&s.scope()?));
     }
     let subscribed: BTreeSet<String> = user.mail.subscriptions().map_err(store_error)?.into_iter().collect();
     // Children are always shown: CHILDREN is advertised (RFC 3348).
@@ -206,7 +196,7 @@ fn add_unlisted(s: &Session, all: &mut Vec<MailboxInfo>, subscribed: &BTreeSet<S
         }
     }
     for name in extra.into_iter().filter(|n| !known.contains(n)) {
-        let info = resolve::info_of(s, &name).unwrap_or(MailboxInfo {
+        let info = s.scope().ok().and_then(|sc| resolve::info_of(&sc, &name)).unwrap_or(MailboxInfo {
             name: name.clone(),
             selectable: false,
             has_children: false,
@@ -231,7 +221,7 @@ fn list_row(s: &mut Session, want: &Wanted, info: MailboxInfo, sub: bool, child_
         attrs.push("\\Subscribed".into());
     }
     for &u in &info.special_use {
-        attrs.push(special_use_attr(u).into());
+        attrs.push(names::special_use_attr(u).into());
     }
     let counts = if (!want.status.is_empty() || !want.attributes.is_empty()) && info.selectable {
         row_counts(s, want, &info.name)?
@@ -264,7 +254,7 @@ fn list_row(s: &mut Session, want: &Wanted, info: MailboxInfo, sub: bool, child_
 /// The status values a listed mailbox shows, when the user may read it.
 fn row_counts(s: &Session, want: &Wanted, name: &str) -> Result<Option<Status>, Reply> {
     let wanted: Vec<StatusItem> = want.status.iter().chain(want.attributes.iter()).copied().collect();
-    let target = resolve::target(s, name)?;
+    let target = resolve::target(&s.scope()?, name)?;
     let readable = target.need(crate::acl::Right::Read).is_ok();
     Ok(match counts(&target.account, &target.name, &wanted) {
         Ok(st) if readable => Some(st),
@@ -300,7 +290,8 @@ pub fn lsub(s: &mut Session, reference: &Mailbox, pattern: &[u8]) -> Outcome {
             }
             continue;
         }
-        let selectable = all.iter().any(|i| &i.name == name && i.selectable) || resolve::info_of(s, name).is_some();
+        let selectable =
+            all.iter().any(|i| &i.name == name && i.selectable) || resolve::info_of(&s.scope()?, name).is_some();
         let attrs = if selectable { vec![] } else { vec!["\\Noselect".to_string()] };
         lines.push(list_response(true, attrs, name.clone()));
     }

@@ -161,7 +161,7 @@ fn has_message_events(g: &EventGroup) -> bool {
 fn watch(s: &Session, set: &NotifySet, targets: Vec<(String, usize)>) -> Vec<Watched> {
     let mut out = Vec::new();
     for (display, group) in targets {
-        let Ok(t) = resolve::target(s, &display) else { continue };
+        let Ok(t) = s.scope().and_then(|sc| resolve::target(&sc, &display)) else { continue };
         if t.need(Right::Read).is_err() || !t.exists() {
             continue;
         }
@@ -193,7 +193,7 @@ fn selected_dir(s: &Session) -> Option<std::path::PathBuf> {
 pub fn report_changes(s: &mut Session, expunge_ok: bool) {
     // A mailbox the user may no longer read is closed before anything of
     // it goes out (RFC 5465 5: no events for what the user cannot see).
-    resolve::refresh_selected(s, true);
+    s.refresh_selected(true);
     let attrs: Option<Vec<FetchAttr>> = s.notify.as_ref().and_then(|n| {
         n.selected()?.0.iter().find_map(|e| match e {
             Event::MessageNew(a) if !a.is_empty() => Some(a.clone()),
@@ -203,7 +203,7 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
     let top = s.view.as_ref().map(|v| v.uids.last().copied().unwrap_or(0));
     super::context::report_changes(s, expunge_ok);
     // Rights that went while the view moved on: closed before any FETCH.
-    resolve::refresh_selected(s, true);
+    s.refresh_selected(true);
     if s.notify.is_none() {
         return;
     }
@@ -222,7 +222,7 @@ pub fn report_changes(s: &mut Session, expunge_ok: bool) {
 /// [`report_changes`] on a wake of IDLE: the selected mailbox's ACL is
 /// looked at afresh first, as at the start of a command.
 pub fn report_wake(s: &mut Session, expunge_ok: bool) {
-    resolve::recheck_selected(s);
+    s.recheck_selected();
     report_changes(s, expunge_ok);
 }
 
@@ -414,8 +414,8 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
     while s.notify.is_some() {
         notifier.drain();
         // Each wake looks at the ACL afresh (the steps below share it).
-        resolve::recheck_selected(s);
-        resolve::refresh_selected(s, true);
+        s.recheck_selected();
+        s.refresh_selected(true);
         let selected =
             s.notify.as_ref().and_then(|n| n.selected()).map(|(e, now)| (e.contains(&Event::FlagChange), now));
         match selected {

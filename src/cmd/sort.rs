@@ -3,9 +3,8 @@
 //! included (RFC 5182). The search runs as SEARCH's does; the keys come
 //! from the cached header fields, so a second SORT opens no file.
 
-use super::search::program;
 use super::{Outcome, Reply};
-use crate::mail::messages::{self, Want};
+use crate::mail::messages::{self, program, Want};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
 use crate::proto::untagged::Response;
 use crate::search::Program;
@@ -31,7 +30,7 @@ pub fn sort(
     }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let whole = matches!(key, SearchKey::All);
-    let run = program(s, key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
+    let run = program(&s.saved, key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
     let (order, prog) = match run {
         Ok(o) => o,
         Err(e) => {
@@ -109,7 +108,7 @@ pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) ->
     // Only the header keys the criteria name are made (and kept).
     let wanted = KeySet::of(criteria);
     let known = |uid: u32, stamp: u64| memo.get(&uid).is_some_and(|(st, k)| *st == stamp && k.made.covers(wanted));
-    let found = messages::find(s, program, want, &known)?;
+    let found = messages::find(&s.view_mut()?.messages(), program, want, &known)?;
     // Header keys: kept from an earlier SORT, or made now and kept.
     let keys: Vec<Arc<Keys>> = found
         .iter()
@@ -135,7 +134,7 @@ pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) ->
     if needs(&[SortKey::Date]) && !want.internal_date {
         let missing: Vec<usize> = (0..found.len()).filter(|&i| keys[i].date.is_none()).collect();
         let uids: Vec<u32> = missing.iter().map(|&i| found[i].uid).collect();
-        for (i, d) in missing.into_iter().zip(messages::internal_dates(s, &uids)?) {
+        for (i, d) in missing.into_iter().zip(messages::internal_dates(&s.view_mut()?.messages(), &uids)) {
             dates[i] = d;
         }
     }

@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use super::select::condstore_on;
 use super::{Outcome, Reply};
 use crate::mail::flags::to_store;
 use crate::mail::names::store_error;
@@ -26,15 +25,15 @@ pub fn store(
     flags: &[Flag],
 ) -> Outcome {
     if unchanged_since.is_some() {
-        condstore_on(s);
+        s.condstore_on();
     }
-    let saved = saved_for(s, set);
+    let saved = saved_for(&s.saved, set);
     let mask = s.access.as_ref().map_or(u8::MAX, |a| a.flag_mask());
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }
-    let targets = resolve(view, set, uid, &saved)?;
+    let targets = resolve(&view.uids, set, uid, &saved)?;
     let (system, keywords) = to_store(flags)?;
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let op = match mode {

@@ -7,17 +7,16 @@ use std::sync::Arc;
 
 use crate::auth::passwd::Account;
 use crate::cmd;
+use crate::mail::{resolve, Login, Scope};
 use crate::net::Stream;
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{Frame, Limits, Reader};
 use crate::proto::response::{Code, Reply};
 use crate::proto::untagged::{Dialect, Response};
 use crate::shared::Shared;
-use crate::store;
 use view::MailboxView;
 use writer::Writer;
 
-pub mod flags;
 pub mod idle;
 pub mod view;
 pub mod writer;
@@ -33,14 +32,6 @@ pub enum State {
     Selected,
     /// After LOGOUT, or when the connection must end.
     Logout,
-}
-
-/// The logged-in user: the passwd-file entry and the maildir.
-pub struct User {
-    /// The account as the passwd-file describes it.
-    pub account: Account,
-    /// Its maildir.
-    pub mail: store::Account,
 }
 
 /// Consecutive unparseable commands before the server gives up on a client.
@@ -76,7 +67,7 @@ pub struct Session {
     /// Where the session is in RFC 3501's state diagram.
     pub state: State,
     /// The logged-in user, from LOGIN on.
-    pub user: Option<User>,
+    pub user: Option<Login>,
     /// The selected mailbox, in the selected state.
     pub view: Option<MailboxView>,
     /// Failed LOGIN/AUTHENTICATE attempts so far.
@@ -470,7 +461,7 @@ impl Session {
         // mode), so the alert spool takes that mode.
         let alerts = self.shared.alerts.watch(&account.user, account.domain(), &root, self.notifier.clone());
         self.alerts = Some(alerts);
-        self.user = Some(User { account, mail });
+        self.user = Some(Login { account, mail });
         self.state = State::Authenticated;
         // The login deadline is over; from now on, inactivity (RFC 3501 5.4).
         let autologout = self.shared.config.net.autologout;
@@ -498,8 +489,60 @@ impl Session {
     }
 
     /// The logged-in user; handlers run only in states that have one.
-    pub fn user(&self) -> Result<&User, Reply> {
+    pub fn user(&self) -> Result<&Login, Reply> {
         self.user.as_ref().ok_or_else(|| Reply::bad("Not logged in"))
+    }
+
+    /// What the mail layer is given of this session (see `mail::Scope`).
+    pub fn scope(&self) -> Result<Scope<'_>, Reply> {
+        Ok(Scope { shared: &self.shared, login: self.user()?, tag: self.tag() })
+    }
+
+    /// Whether the selected mailbox may still be read (true with none
+    /// selected; see `mail::resolve::selected_readable`).
+    pub fn selected_readable(&mut self) -> bool {
+        let user = self.user.as_ref().map_or("", |u| u.account.user.as_str());
+        resolve::selected_readable(self.access.as_mut(), user)
+    }
+
+    /// Asks for a fresh look at the selected mailbox's ACL at the next
+    /// [`Session::selected_readable`] (see `access::Target::recheck`).
+    pub fn recheck_selected(&mut self) {
+        if let Some(t) = self.access.as_mut() {
+            t.recheck();
+        }
+    }
+
+    /// Reads the rights on the selected mailbox again when its ACL file
+    /// changed since, so a right the owner withdraws is gone at the
+    /// session's next command, not at its next SELECT, and before anything
+    /// IDLE or NOTIFY would send of it. Without `l` or `r` the mailbox is
+    /// no longer selected when `close` (every command but those that leave
+    /// it anyway), and the client is told (`mail::resolve::withdrawn`).
+    pub fn refresh_selected(&mut self, close: bool) {
+        if self.selected_readable() || !close {
+            return;
+        }
+        let Some(display) = self.access.as_ref().map(|t| t.display.clone()) else { return };
+        log::info!("{} the rights on {display} were withdrawn: no longer selected", self.tag());
+        self.unselect();
+        for r in resolve::withdrawn() {
+            self.respond(r);
+        }
+    }
+
+    /// Turns CONDSTORE on for the session (RFC 7162 3.1: any CONDSTORE
+    /// enabling command does).
+    pub fn condstore_on(&mut self) {
+        let first = !self.sync_ext.condstore;
+        self.sync_ext.condstore = true;
+        let Some(v) = self.view.as_mut() else { return };
+        v.ext.condstore = true;
+        if first {
+            // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
+            let line = view::highest_line(v.snapshot.highest_modseq);
+            self.respond(line);
+        }
     }
 
     /// The selected mailbox.
