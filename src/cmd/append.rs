@@ -261,7 +261,7 @@ fn undo(s: &Session, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
 }
 
 fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
-    super::context::report_changes(s, true);
+    s.sync_view(true);
     s.complete(tag, outcome);
     Ok(())
 }

@@ -6,6 +6,7 @@ use crate::mail::messages::{self, Want};
 use crate::proto::command::{SearchKey, SearchReturn};
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
+use crate::search::context::Context;
 use crate::search::{self, Program, SearchError};
 use crate::session::Session;
 
@@ -37,7 +38,7 @@ pub fn search(
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let update = returns.is_some_and(|r| r.contains(&SearchReturn::Update));
     if update {
-        super::context::check_tag(s, tag)?;
+        s.contexts.check_tag(tag)?;
     }
     let modseq_key = uses_modseq(key);
     if modseq_key {
@@ -86,8 +87,11 @@ pub fn search(
         s.respond(Response::Esearch(line));
     }
     if update {
-        let uids = found.iter().map(|m| m.uid).collect();
-        super::context::keep(s, tag, uid, prog, None, uids);
+        let results = found.iter().map(|m| m.uid).collect();
+        let kept = Context { tag: tag.to_string(), uid, program: prog, criteria: None, results };
+        if let Err(refusal) = s.contexts.keep(kept, s.view.as_ref().map(|v| v.snapshot.counter)) {
+            s.respond(Response::Condition(refusal));
+        }
     }
     Ok(if uid { "UID SEARCH completed".into() } else { "SEARCH completed".into() })
 }

@@ -8,6 +8,7 @@ use super::{Outcome, Reply};
 use crate::mail::messages::{self, Want};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
 use crate::proto::untagged::Response;
+use crate::search::context::Context;
 use crate::search::Program;
 use crate::session::Session;
 use crate::sort::{self, memo, Item, KeySet, Keys};
@@ -27,7 +28,7 @@ pub fn sort(
         return Err(Reply::bad("SORT needs at least one sort criterion"));
     }
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
-        super::context::check_tag(s, tag)?;
+        s.contexts.check_tag(tag)?;
     }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let whole = matches!(key, SearchKey::All);
@@ -56,8 +57,11 @@ pub fn sort(
         s.respond(line);
     }
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
-        let uids = order.iter().map(|&(_, u)| u).collect();
-        super::context::keep(s, tag, uid, prog, Some(criteria.to_vec()), uids);
+        let results = order.iter().map(|&(_, u)| u).collect();
+        let kept = Context { tag: tag.to_string(), uid, program: prog, criteria: Some(criteria.to_vec()), results };
+        if let Err(refusal) = s.contexts.keep(kept, s.view.as_ref().map(|v| v.snapshot.counter)) {
+            s.respond(Response::Condition(refusal));
+        }
     }
     Ok(if uid { "UID SORT completed".into() } else { "SORT completed".into() })
 }
@@ -173,35 +177,12 @@ pub fn esort_response(tag: &str, uid: bool, returns: &[SearchReturn], sorted: &[
     }
     if want(SearchReturn::All) && !sorted.is_empty() {
         out.push_str(" ALL ");
-        out.push_str(&ordered_set(sorted));
+        out.push_str(&sort::ordered_set(sorted));
     }
     // RFC 5267 4.4: positions in sort order, the set in sort order too.
     if let Some(&SearchReturn::Partial(lo, hi)) = returns.iter().find(|r| matches!(r, SearchReturn::Partial(..))) {
         let window = crate::search::window(sorted, lo, hi);
-        out.push_str(&crate::search::partial_item(lo, hi, &ordered_set(window)));
-    }
-    out
-}
-
-/// Numbers in the order given as a set: runs only where the order ascends
-/// by one (`5,3:4,1:2`), so a client reads them back in that order.
-pub fn ordered_set(numbers: &[u32]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < numbers.len() {
-        let start = numbers[i];
-        while i + 1 < numbers.len() && numbers[i + 1] == numbers[i].wrapping_add(1) {
-            i += 1;
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if numbers[i] == start {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}:{}", numbers[i]));
-        }
-        i += 1;
+        out.push_str(&crate::search::partial_item(lo, hi, &sort::ordered_set(window)));
     }
     out
 }

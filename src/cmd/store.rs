@@ -54,7 +54,7 @@ pub fn store(
         view.note_flags(e);
     }
     // New keywords change the FLAGS list: that comes first.
-    super::context::report_changes(s, false);
+    s.sync_view(false);
     let view = s.view_mut()?;
     let condstore = view.ext.condstore;
     let failed: HashSet<u32> = failed.into_iter().collect();

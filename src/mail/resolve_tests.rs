@@ -52,7 +52,6 @@ fn session(dir: &Path) -> (Session, TcpStream) {
         access: None,
         contexts: Default::default(),
         notify: None,
-        before_read: None,
     };
     (s, client)
 }

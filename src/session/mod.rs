@@ -17,8 +17,11 @@ use crate::store;
 use view::MailboxView;
 use writer::Writer;
 
+mod contexts;
 pub mod flags;
 pub mod idle;
+mod notify;
+mod sync;
 pub mod view;
 pub mod writer;
 
@@ -95,12 +98,9 @@ pub struct Session {
     pub access: Option<crate::access::Target>,
     /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
     pub contexts: crate::search::context::Contexts,
-    /// NOTIFY SET in force (RFC 5465; see `cmd::notify`).
+    /// NOTIFY SET in force (RFC 5465; see `cmd::notify`, and
+    /// `session::notify` for what it tells).
     pub notify: Option<crate::notify::Notify>,
-    /// Run before each command is read, while NOTIFY is set: it sends what
-    /// happens meanwhile and returns once input waits (`cmd::notify` sets
-    /// it, so the session needs no knowledge of NOTIFY).
-    pub before_read: Option<fn(&mut Session) -> io::Result<()>>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -144,7 +144,6 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         access: None,
         contexts: Default::default(),
         notify: None,
-        before_read: None,
     };
     s.conn.set_budget(budget);
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
@@ -278,9 +277,7 @@ impl Session {
         // Ends as well when the monitor or SIGTERM asks (run() says BYE).
         while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
             // With NOTIFY, changes go out while the client is silent.
-            if let Some(hook) = self.before_read {
-                hook(self)?;
-            }
+            notify::wait_for_command(self)?;
             let frame = self.read_frame(None)?;
             let took = match self.run_frame(frame)? {
                 Step::End => return Ok(()),
@@ -375,7 +372,9 @@ impl Session {
         match parsed {
             Ok(command) => {
                 let started = std::time::Instant::now();
-                cmd::execute(self, command)?;
+                let _running = self.monitor.begin(command.body.kind().spec().name);
+                let ran = cmd::execute(self, command)?;
+                self.finish(ran)?;
                 Ok(Step::Ran(Some(started.elapsed())))
             }
             Err(e) => {

@@ -16,7 +16,6 @@ mod seen;
 mod write;
 
 pub use message::Message;
-pub(crate) use plan::sets_seen;
 
 use super::{Outcome, Reply};
 use crate::budget::Reservation;

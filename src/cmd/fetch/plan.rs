@@ -99,17 +99,6 @@ fn needs_tree(a: &FetchAttr) -> bool {
     }
 }
 
-/// Whether an item sets `\Seen` (RFC 3501: every body fetch without PEEK).
-pub(crate) fn sets_seen(a: &FetchAttr) -> bool {
-    matches!(
-        a,
-        FetchAttr::Rfc822
-            | FetchAttr::Rfc822Text
-            | FetchAttr::BodySection { peek: false, .. }
-            | FetchAttr::Binary { peek: false, .. }
-    )
-}
-
 /// What the items need read for each message: the cache fields (sorted,
 /// each once), whether the file is needed whatever the cache holds, and
 /// whether a MIME tree is.
@@ -226,7 +215,7 @@ pub(super) fn plan(
         has_flags: items.contains(&FetchAttr::Flags),
         has_uid: items.contains(&FetchAttr::Uid),
         has_modseq: items.contains(&FetchAttr::ModSeq),
-        mark_seen: !view.read_only && may_see && items.iter().any(sets_seen),
+        mark_seen: !view.read_only && may_see && items.iter().any(crate::fetch::sets_seen),
         condstore: view.ext.condstore,
         dialect,
         cap,
