@@ -9,8 +9,8 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::mail::flags::flag_list;
 use crate::mime::header;
-use crate::session::flags::flag_list;
 use crate::store::{MailboxShared, Store};
 
 /// Synopsis for `--help` and the man page.

@@ -47,12 +47,12 @@ pub fn copy(
         None => None,
     };
     let to = destination(s, mailbox, remove)?;
-    let saved = saved_for(s, set);
+    let saved = saved_for(&s.saved, set);
     let view = s.view_mut()?;
     if remove && view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }
-    let targets = resolve(view, set, uid, &saved)?;
+    let targets = resolve(&view.uids, set, uid, &saved)?;
     let uids: Vec<u32> = targets.iter().map(|&i| view.uids[i]).collect();
     let verb = match (uid, remove) {
         (false, false) => "COPY",

@@ -45,7 +45,8 @@ pub fn search(
         // RFC 7162 3.1: a CONDSTORE enabling command.
         super::select::condstore_on(s);
     }
-    let run = program(s, key, charset).and_then(|p| Ok((messages::find(s, &p, Want::default(), &|_, _| false)?, p)));
+    let run = program(s, key, charset)
+        .and_then(|p| Ok((messages::find(&s.view_mut()?.messages(), &p, Want::default(), &|_, _| false)?, p)));
     let (found, prog) = match run {
         Ok(f) => f,
         Err(e) => {

@@ -113,7 +113,7 @@ pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) ->
     // Only the header keys the criteria name are made (and kept).
     let wanted = KeySet::of(criteria);
     let known = |uid: u32, stamp: u64| memo.get(&uid).is_some_and(|(st, k)| *st == stamp && k.made.covers(wanted));
-    let found = messages::find(s, program, want, &known)?;
+    let found = messages::find(&s.view_mut()?.messages(), program, want, &known)?;
     // Header keys: kept from an earlier SORT, or made now and kept.
     let keys: Vec<Arc<Keys>> = found
         .iter()
@@ -139,7 +139,7 @@ pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) ->
     if needs(&[SortKey::Date]) && !want.internal_date {
         let missing: Vec<usize> = (0..found.len()).filter(|&i| keys[i].date.is_none()).collect();
         let uids: Vec<u32> = missing.iter().map(|&i| found[i].uid).collect();
-        for (i, d) in missing.into_iter().zip(messages::internal_dates(s, &uids)?) {
+        for (i, d) in missing.into_iter().zip(messages::internal_dates(&s.view_mut()?.messages(), &uids)) {
             dates[i] = d;
         }
     }

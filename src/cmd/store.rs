@@ -28,13 +28,13 @@ pub fn store(
     if unchanged_since.is_some() {
         condstore_on(s);
     }
-    let saved = saved_for(s, set);
+    let saved = saved_for(&s.saved, set);
     let mask = s.access.as_ref().map_or(u8::MAX, |a| a.flag_mask());
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }
-    let targets = resolve(view, set, uid, &saved)?;
+    let targets = resolve(&view.uids, set, uid, &saved)?;
     let (system, keywords) = to_store(flags)?;
     let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
     let op = match mode {

@@ -24,14 +24,15 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
         }
     };
     let program = program(s, key, Some(charset))?;
-    let found = messages::find(s, &program, Want { internal_date: false, header: true }, &|_, _| false)?;
+    let want = Want { internal_date: false, header: true };
+    let found = messages::find(&s.view_mut()?.messages(), &program, want, &|_, _| false)?;
     // The sent date falls back to the INTERNALDATE, read only where needed.
     let missing: Vec<usize> = (0..found.len())
         .filter(|&i| sort::field(&found[i].header, "date").and_then(sort::date::date_time).is_none())
         .collect();
     let uids: Vec<u32> = missing.iter().map(|&i| found[i].uid).collect();
     let mut dates = vec![0; found.len()];
-    for (i, d) in missing.into_iter().zip(messages::internal_dates(s, &uids)?) {
+    for (i, d) in missing.into_iter().zip(messages::internal_dates(&s.view_mut()?.messages(), &uids)) {
         dates[i] = d;
     }
     let items: Vec<Item<'_>> = found

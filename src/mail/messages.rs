@@ -8,9 +8,9 @@ use std::io::Read;
 
 use super::cached;
 use super::flags::FORWARDED;
+use super::View;
 use crate::proto::response::Reply;
 use crate::search::{self, Message, MessageContext, Program, SystemFlags};
-use crate::session::Session;
 use crate::store::cache;
 use crate::store::filename::{DRAFT, FLAGGED, PASSED, REPLIED, SEEN, TRASHED};
 
@@ -44,19 +44,13 @@ pub struct Found {
     pub header: Vec<u8>,
 }
 
-/// The messages of the selected mailbox that satisfy `program`, in
-/// sequence order. `known(uid, stamp)` says the caller has what it needs
+/// The messages of the selected mailbox (`view`) that satisfy `program`,
+/// in sequence order. `known(uid, stamp)` says the caller has what it needs
 /// of that message's header already: its header is then not loaded.
-pub fn find(
-    s: &mut Session,
-    program: &Program,
-    want: Want,
-    known: &dyn Fn(u32, u64) -> bool,
-) -> Result<Vec<Found>, Reply> {
-    let view = s.view_mut()?;
-    let max_seq = view.exists();
+pub fn find(view: &View, program: &Program, want: Want, known: &dyn Fn(u32, u64) -> bool) -> Result<Vec<Found>, Reply> {
+    let max_seq = view.uids.len() as u32;
     let max_uid = view.uids.last().copied().unwrap_or(0);
-    let mailbox = view.mailbox().clone();
+    let mailbox = view.mailbox.clone();
     let dates = want.internal_date || program.needs_internal_date();
     // A search of only the usual header fields reads the cached subset of
     // them instead of the message files.
@@ -206,10 +200,8 @@ fn fetch_headers(mb: &crate::store::MailboxShared, wanted: &[(u32, u64)]) -> Vec
 
 /// The INTERNALDATEs of `uids` (a stat of each file the first time; 0 for
 /// a message no longer in the view).
-pub fn internal_dates(s: &mut Session, uids: &[u32]) -> Result<Vec<i64>, Reply> {
-    let view = s.view_mut()?;
-    let mailbox = view.mailbox().clone();
-    Ok(uids.iter().map(|&u| view.snapshot.find(u).map_or(0, |e| mailbox.internal_date(e))).collect())
+pub fn internal_dates(view: &View, uids: &[u32]) -> Vec<i64> {
+    uids.iter().map(|&u| view.snapshot.find(u).map_or(0, |e| view.mailbox.internal_date(e))).collect()
 }
 
 /// When a message was saved into its mailbox (RFC 8514 SAVEDATE): the

@@ -8,7 +8,12 @@
 
 pub mod cached;
 pub mod flags;
+pub mod login;
 pub mod messages;
 pub mod names;
 pub mod resolve;
 pub mod target;
+pub mod view;
+
+pub use login::Login;
+pub use view::View;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::acl;
 use crate::config::{Config, Invocation};
 use crate::proto::parse::parse_command;
-use crate::session::{idle, writer::Writer, Session, State, User};
+use crate::session::{idle, writer::Writer, Session, State};
 use crate::shared::Shared;
 
 /// A logged-in session of `alice` (maildir under `dir`, one message in
@@ -41,7 +41,7 @@ fn session(dir: &Path) -> (Session, TcpStream) {
         conn: crate::proto::reader::Reader::new(crate::net::Stream::plain_tcp(server)),
         writer: Writer::default(),
         state: State::Authenticated,
-        user: Some(User { account, mail }),
+        user: Some(crate::mail::Login { account, mail }),
         view: None,
         failed_logins: 0,
         notifier: Arc::new(idle::Notifier::new().unwrap()),

@@ -84,7 +84,9 @@ fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, Vec<
     contexts.seen = counter;
     for c in &mut contexts.list {
         let now = match &c.criteria {
-            None => crate::mail::messages::find(s, &c.program, Default::default(), &|_, _| false)
+            None => s
+                .view_mut()
+                .and_then(|v| crate::mail::messages::find(&v.messages(), &c.program, Default::default(), &|_, _| false))
                 .map(|found| found.iter().map(|m| m.uid).collect::<Vec<u32>>()),
             Some(criteria) => cmd::sorted(s, &c.program, criteria).map(|o| o.iter().map(|&(_, u)| u).collect()),
         };

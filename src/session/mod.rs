@@ -7,18 +7,17 @@ use std::sync::Arc;
 
 use crate::auth::passwd::Account;
 use crate::cmd;
+use crate::mail::Login;
 use crate::net::Stream;
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{Frame, Limits, Reader};
 use crate::proto::response::{Code, Reply};
 use crate::proto::untagged::{Dialect, Response};
 use crate::shared::Shared;
-use crate::store;
 use view::MailboxView;
 use writer::Writer;
 
 mod contexts;
-pub mod flags;
 pub mod idle;
 mod notify;
 mod sync;
@@ -36,14 +35,6 @@ pub enum State {
     Selected,
     /// After LOGOUT, or when the connection must end.
     Logout,
-}
-
-/// The logged-in user: the passwd-file entry and the maildir.
-pub struct User {
-    /// The account as the passwd-file describes it.
-    pub account: Account,
-    /// Its maildir.
-    pub mail: store::Account,
 }
 
 /// Consecutive unparseable commands before the server gives up on a client.
@@ -77,7 +68,7 @@ pub struct Session {
     /// Where the session is in RFC 3501's state diagram.
     pub state: State,
     /// The logged-in user, from LOGIN on.
-    pub user: Option<User>,
+    pub user: Option<Login>,
     /// The selected mailbox, in the selected state.
     pub view: Option<MailboxView>,
     /// Failed LOGIN/AUTHENTICATE attempts so far.
@@ -471,7 +462,7 @@ impl Session {
         // mode), so the alert spool takes that mode.
         let alerts = self.shared.alerts.watch(&account.user, account.domain(), &root, self.notifier.clone());
         self.alerts = Some(alerts);
-        self.user = Some(User { account, mail });
+        self.user = Some(Login { account, mail });
         self.state = State::Authenticated;
         // The login deadline is over; from now on, inactivity (RFC 3501 5.4).
         let autologout = self.shared.config.net.autologout;
@@ -499,7 +490,7 @@ impl Session {
     }
 
     /// The logged-in user; handlers run only in states that have one.
-    pub fn user(&self) -> Result<&User, Reply> {
+    pub fn user(&self) -> Result<&Login, Reply> {
         self.user.as_ref().ok_or_else(|| Reply::bad("Not logged in"))
     }
 

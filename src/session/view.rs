@@ -7,8 +7,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::flags::{mailbox_flags, message_flags};
 use super::idle::Notifier;
+use crate::mail::flags::{mailbox_flags, message_flags};
 pub use crate::proto::untagged::{ranges_of, set_text};
 use crate::proto::untagged::{FetchItem, FlagList, Response};
 use crate::store::{Entry, Flags, MailboxShared, Selection, Snapshot};
@@ -123,6 +123,18 @@ impl MailboxView {
             } else if uid > top {
                 self.recent_later.push(uid);
             }
+        }
+    }
+
+    /// The messages as the mail layer reads them (see `mail::View`).
+    pub fn messages(&self) -> crate::mail::View<'_> {
+        crate::mail::View {
+            mailbox: self.mailbox(),
+            snapshot: &self.snapshot,
+            uids: &self.uids,
+            flags: &self.flags,
+            modseqs: &self.modseqs,
+            recent: &self.recent,
         }
     }
 

@@ -165,9 +165,9 @@ fn targets(
     changed_since: Option<u64>,
     vanished: bool,
 ) -> Result<Vec<usize>, Reply> {
-    let saved = saved_for(s, set);
+    let saved = saved_for(&s.saved, set);
     let view = s.view_mut()?;
-    let mut targets = resolve(view, set, uid, &saved)?;
+    let mut targets = resolve(&view.uids, set, uid, &saved)?;
     if let Some(since) = changed_since {
         if vanished {
             let max = view.uids.last().copied().unwrap_or(0).max(view.snapshot.uidnext.saturating_sub(1));
