@@ -14,7 +14,7 @@ pub fn capability(s: &mut Session) -> Outcome {
 /// LOGOUT (RFC 3501 6.1.3): BYE first, then the tagged OK.
 pub fn logout(s: &mut Session) -> Outcome {
     s.respond(Response::Bye("Logging out".into()));
-    if let Some(u) = &s.user {
+    if let Some(u) = s.login() {
         log::error!("{} [{}] logout {}", s.tag(), s.peer, u.account.user);
     }
     s.state = State::Logout;

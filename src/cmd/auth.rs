@@ -66,7 +66,7 @@ fn penalty_wait(s: &Session) -> Duration {
 /// rip=ADDRESS`, the account only when it exists, never the password), and
 /// too many failures on one connection end it.
 fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
-    s.failed_logins += 1;
+    let attempt = s.failed_login();
     let name = login.map(|l| dir.normalize(l));
     // A cancelled exchange tested no password: nothing to slow down, and
     // nothing for a flood of made-up names to fill the table with.
@@ -81,10 +81,10 @@ fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, wh
         s.tag(),
         s.peer,
         canonical(s.peer.ip()),
-        s.failed_logins,
+        attempt,
         (waited + extra).as_millis()
     );
-    if s.failed_logins >= MAX_FAILED_LOGINS {
+    if attempt >= MAX_FAILED_LOGINS {
         s.respond(Response::Bye("Too many failed login attempts".into()));
         s.state = crate::session::State::Logout;
     }

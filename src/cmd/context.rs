@@ -10,12 +10,15 @@ use crate::session::Session;
 
 /// CANCELUPDATE (RFC 5267 4.3.5): the named contexts are dropped.
 pub fn cancel_update(s: &mut Session, tags: &[String]) -> Outcome {
-    let unknown: Vec<&String> = tags.iter().filter(|t| !s.contexts.list.iter().any(|c| &c.tag == *t)).collect();
+    let kept = |t: &String| s.contexts().is_some_and(|c| c.list.iter().any(|c| &c.tag == t));
+    let unknown: Vec<&String> = tags.iter().filter(|t| !kept(t)).collect();
     if !unknown.is_empty() {
         let names: Vec<String> = unknown.iter().map(|t| quoted(t)).collect();
         return Err(Reply::no_text(format!("No updating search context has the tag {}", names.join(" "))));
     }
-    s.contexts.list.retain(|c| !tags.contains(&c.tag));
+    if let Some(contexts) = s.contexts_mut() {
+        contexts.list.retain(|c| !tags.contains(&c.tag));
+    }
     Ok("CANCELUPDATE completed".into())
 }
 

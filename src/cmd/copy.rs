@@ -47,7 +47,7 @@ pub fn copy(
         None => None,
     };
     let to = destination(s, mailbox, remove)?;
-    let saved = saved_for(&s.saved, set);
+    let saved = saved_for(s.saved(), set);
     let view = s.view_mut()?;
     if remove && view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
@@ -126,7 +126,7 @@ fn destination(s: &Session, mailbox: &Mailbox, remove: bool) -> Result<Destinati
     let mailbox = target.open()?;
     // Charged to the account that holds the destination.
     let quota = target.quota(s);
-    let same_account = s.access.as_ref().is_none_or(|a| a.account.root() == target.account.root());
+    let same_account = s.access().is_none_or(|a| a.account.root() == target.account.root());
     let source_rights = crate::mail::resolve::selected_rights(s);
     if remove
         && !(source_rights.has(crate::acl::Right::DeleteMessages) && source_rights.has(crate::acl::Right::Expunge))

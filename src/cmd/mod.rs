@@ -73,11 +73,11 @@ pub const EXTENSIONS: &[&str] = &[
 ];
 
 /// The table's states that hold a session state.
-fn states_of(state: State) -> States {
+fn states_of(state: &State) -> States {
     match state {
-        State::NotAuthenticated => States::NOT_AUTH,
-        State::Authenticated => States::AUTH,
-        State::Selected => States::SELECTED,
+        State::NotAuthenticated { .. } => States::NOT_AUTH,
+        State::Authenticated(_) => States::AUTH,
+        State::Selected(..) => States::SELECTED,
         State::Logout => States::NONE,
     }
 }
@@ -87,7 +87,7 @@ fn states_of(state: State) -> States {
 /// commands bring, and the rest.
 pub fn capabilities(s: &Session) -> String {
     let mut caps = vec!["IMAP4rev1".to_string(), "IMAP4rev2".to_string()];
-    if matches!(s.state, State::NotAuthenticated) {
+    if s.state.is_not_authenticated() {
         if !s.is_tls() && s.shared.tls.is_some() {
             caps.push("STARTTLS".into());
         }
@@ -123,8 +123,8 @@ pub type Outcome = Result<Reply, Reply>;
 fn wrong_state(s: &Session, spec: &Spec) -> Reply {
     use crate::session::State::*;
     Reply::bad(match s.state {
-        NotAuthenticated => format!("{} needs a logged-in session: LOGIN first", spec.name),
-        Authenticated if spec.states.intersects(States::SELECTED) => format!("{}: no mailbox selected", spec.name),
+        NotAuthenticated { .. } => format!("{} needs a logged-in session: LOGIN first", spec.name),
+        Authenticated(_) if spec.states.intersects(States::SELECTED) => format!("{}: no mailbox selected", spec.name),
         _ if spec.states == States::NOT_AUTH => format!("{}: already logged in", spec.name),
         _ => format!("{} is not valid in this state", spec.name),
     })
@@ -169,21 +169,21 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<Ran> {
     let spec = body.kind().spec();
     // A SETACL by the owner since the last command takes effect now (with
     // CLOSE's expunge too); commands that leave the mailbox just run.
-    if s.state == State::Selected {
+    if s.state.is_selected() {
         crate::mail::resolve::recheck_selected(s);
         crate::mail::resolve::refresh_selected(s, !spec.breaks_mailbox());
     }
     let expunge_ok = !spec.uses_sequence_numbers();
-    if !spec.states.intersects(states_of(s.state)) {
+    if !spec.states.intersects(states_of(&s.state)) {
         let r = wrong_state(s, spec);
         s.complete(&tag, Err(r));
         return Ok(Ran { tag, done: Done::Completed, expunge_ok, event: None });
     }
-    if spec.breaks_mailbox() {
+    if let Some(selected) = s.selected_mut().filter(|_| spec.breaks_mailbox()) {
         // RFC 5182 2.1: `$` starts empty in every newly selected mailbox.
-        s.saved.clear();
+        selected.saved.clear();
         // RFC 5267 4.3: updates end when the mailbox is left.
-        s.contexts.clear();
+        selected.contexts.clear();
     }
     // Told to other sessions' NOTIFY once the command has succeeded.
     let event = notify::account_event(&s.dialect(), &body);

@@ -159,7 +159,7 @@ fn watch(s: &Session, set: &NotifySet, targets: Vec<(String, usize)>) -> Vec<Wat
 }
 
 fn selected_dir(s: &Session) -> Option<std::path::PathBuf> {
-    s.view.as_ref().map(|v| v.mailbox().dir().to_path_buf())
+    s.view().map(|v| v.mailbox().dir().to_path_buf())
 }
 
 /// After names or subscriptions changed: the watched set follows (new

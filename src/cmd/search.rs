@@ -17,7 +17,7 @@ pub fn program(s: &Session, key: &SearchKey, charset: Option<&str>) -> Result<Pr
     let p = search::prepare(key, charset).map_err(|e| match e {
         SearchError::BadCharset(_) => Reply::no(Code::BadCharset(search::SUPPORTED_CHARSETS), "Unsupported charset"),
     })?;
-    Ok(p.with_saved(s.saved.clone()))
+    Ok(p.with_saved(s.saved().to_vec()))
 }
 
 /// SEARCH / UID SEARCH.
@@ -38,7 +38,7 @@ pub fn search(
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let update = returns.is_some_and(|r| r.contains(&SearchReturn::Update));
     if update {
-        s.contexts.check_tag(tag)?;
+        s.contexts().map_or(Ok(()), |c| c.check_tag(tag))?;
     }
     let modseq_key = uses_modseq(key);
     if modseq_key {
@@ -52,7 +52,7 @@ pub fn search(
         Err(e) => {
             // RFC 5182 2.1: a failed SEARCH ... SAVE leaves `$` empty.
             if save {
-                s.saved.clear();
+                s.set_saved(Vec::new());
             }
             return Err(e);
         }
@@ -60,7 +60,7 @@ pub fn search(
     let hits: Vec<u32> = found.iter().map(|m| if uid { m.uid } else { m.seq }).collect();
     if let (true, Some(r)) = (save, returns) {
         let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
-        s.saved = search::saved_result(r, &uids);
+        s.set_saved(search::saved_result(r, &uids));
     }
     // RFC 7162 3.1.5: the highest mod-sequence of the messages returned;
     // for ESEARCH's MIN or MAX only those messages (RFC 4731 3.2).
@@ -90,7 +90,8 @@ pub fn search(
     if update {
         let results = found.iter().map(|m| m.uid).collect();
         let kept = Context { tag: tag.to_string(), uid, program: prog, criteria: None, results };
-        if let Err(refusal) = s.contexts.keep(kept, s.view.as_ref().map(|v| v.snapshot.counter)) {
+        let kept = s.selected_mut().map(|sel| sel.contexts.keep(kept, Some(sel.view.snapshot.counter)));
+        if let Some(Err(refusal)) = kept {
             s.respond(Response::Condition(refusal));
         }
     }

@@ -9,7 +9,7 @@ use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::Response;
 use crate::session::view::MailboxView;
-use crate::session::{Session, State};
+use crate::session::{Selected, Session};
 use crate::store::filename::{SEEN, TRASHED};
 
 /// Turns CONDSTORE on for the session (RFC 7162 3.1: any CONDSTORE
@@ -17,7 +17,7 @@ use crate::store::filename::{SEEN, TRASHED};
 pub fn condstore_on(s: &mut Session) {
     let first = !s.sync_ext.condstore;
     s.sync_ext.condstore = true;
-    let Some(v) = s.view.as_mut() else { return };
+    let Some(v) = s.view_mut().ok() else { return };
     v.ext.condstore = true;
     if first {
         // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
@@ -47,14 +47,13 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     if params.qresync.is_some() && !s.sync_ext.qresync {
         return Err(Reply::bad("QRESYNC parameter needs ENABLE QRESYNC first"));
     }
-    if s.view.is_some() {
+    if s.view().is_some() {
         // RFC 7162 3.2.11: whether or not CONDSTORE was enabled.
         s.respond(ok(Code::Closed, "Previous mailbox closed"));
     }
     // The `\Recent` messages this session was first told of stay recent for
     // it when it selects (or examines) the same mailbox again (RFC 3501 2.3.2).
-    let held = s.view.take().map(|v| (v.name.clone(), v.held_recent()));
-    s.unselect();
+    let held = s.unselect().map(|sel| (sel.view.name.clone(), sel.view.held_recent()));
     if params.condstore {
         condstore_on(s);
     }
@@ -107,9 +106,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         }
     }
     log::debug!("{} selected {}", s.tag(), view.name);
-    s.view = Some(view);
-    s.access = Some(target);
-    s.state = State::Selected;
+    s.enter_selected(Selected::new(view, target));
     Ok(if read_only {
         Reply::ok_code(Code::ReadOnly, "EXAMINE completed")
     } else {
@@ -120,7 +117,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
 /// The selected mailbox as LIST shows it: the account's own listing, or
 /// a shared or alias mailbox as the resolver finds it.
 fn listed(s: &Session, name: &str) -> Option<crate::store::MailboxInfo> {
-    let own = s.user.as_ref().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
+    let own = s.login().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
     own.or_else(|| crate::mail::resolve::info_of(s, name))
 }
 

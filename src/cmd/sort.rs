@@ -28,7 +28,7 @@ pub fn sort(
         return Err(Reply::bad("SORT needs at least one sort criterion"));
     }
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
-        s.contexts.check_tag(tag)?;
+        s.contexts().map_or(Ok(()), |c| c.check_tag(tag))?;
     }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let whole = matches!(key, SearchKey::All);
@@ -37,7 +37,7 @@ pub fn sort(
         Ok(o) => o,
         Err(e) => {
             if save {
-                s.saved.clear();
+                s.set_saved(Vec::new());
             }
             return Err(e);
         }
@@ -48,7 +48,7 @@ pub fn sort(
         Some(r) => {
             if save {
                 let uids: Vec<u32> = order.iter().map(|&(_, u)| u).collect();
-                s.saved = saved_result(r, &uids);
+                s.set_saved(saved_result(r, &uids));
             }
             (r != [SearchReturn::Save]).then(|| Response::Esearch(esort_response(tag, uid, r, &numbers)))
         }
@@ -59,7 +59,8 @@ pub fn sort(
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
         let results = order.iter().map(|&(_, u)| u).collect();
         let kept = Context { tag: tag.to_string(), uid, program: prog, criteria: Some(criteria.to_vec()), results };
-        if let Err(refusal) = s.contexts.keep(kept, s.view.as_ref().map(|v| v.snapshot.counter)) {
+        let kept = s.selected_mut().map(|sel| sel.contexts.keep(kept, Some(sel.view.snapshot.counter)));
+        if let Some(Err(refusal)) = kept {
             s.respond(Response::Condition(refusal));
         }
     }
@@ -130,7 +131,7 @@ pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) ->
             }
         })
         .collect();
-    if let Some(view) = s.view.as_ref() {
+    if let Some(view) = s.view() {
         memo::trim(&mut memo, exists, |u| view.seq_of(u).is_some());
     }
     drop(memo);

@@ -28,8 +28,8 @@ pub fn store(
     if unchanged_since.is_some() {
         condstore_on(s);
     }
-    let saved = saved_for(&s.saved, set);
-    let mask = s.access.as_ref().map_or(u8::MAX, |a| a.flag_mask());
+    let saved = saved_for(s.saved(), set);
+    let mask = s.access().map_or(u8::MAX, |a| a.flag_mask());
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));

@@ -81,7 +81,8 @@ fn readable(rights: Rights) -> bool {
 /// [`recheck_selected`]): the steps after a command that nothing moved in
 /// between (reporting others' changes, NOTIFY) share one look.
 pub fn selected_readable(s: &mut Session) -> bool {
-    let (Some(t), Some(user)) = (s.access.as_mut(), s.user.as_ref()) else { return true };
+    let Some((user, selected)) = s.login_and_selected() else { return true };
+    let t = &mut selected.access;
     if t.checked {
         return readable(t.rights);
     }
@@ -94,7 +95,7 @@ pub fn selected_readable(s: &mut Session) -> bool {
 /// once the view moved on (so nothing that came after the rights went is
 /// told).
 pub fn recheck_selected(s: &mut Session) {
-    if let Some(t) = s.access.as_mut() {
+    if let Some(t) = s.access_mut() {
         t.checked = false;
     }
 }
@@ -110,7 +111,7 @@ pub fn refresh_selected(s: &mut Session, close: bool) {
     if selected_readable(s) || !close {
         return;
     }
-    let Some(display) = s.access.as_ref().map(|t| t.display.clone()) else { return };
+    let Some(display) = s.access().map(|t| t.display.clone()) else { return };
     log::info!("{} the rights on {display} were withdrawn: no longer selected", s.tag());
     s.unselect();
     let gone = Reply::no(Code::NoPerm, "The rights on the selected mailbox no longer allow reading it");
@@ -134,7 +135,7 @@ pub fn target(s: &Session, display: &str) -> Result<Target, Reply> {
 }
 
 fn personal(s: &Session, name: &str, display: &str) -> Target {
-    let user = s.user.as_ref().expect("logged in: checked by the callers");
+    let user = s.login().expect("logged in: checked by the callers");
     let account = s.shared.store.account(user.mail.root());
     let (rights, acl_stamp) = rights_and_stamp(&account, name, &user.account.user, true);
     Target {
@@ -152,7 +153,7 @@ fn personal(s: &Session, name: &str, display: &str) -> Target {
 /// The account `~who` names: `who@domain` for a user of a domain, else
 /// `who` as the login would find it.
 pub fn find_account(s: &Session, who: &str) -> Option<Account> {
-    let me = &s.user.as_ref()?.account;
+    let me = &s.login()?.account;
     if !who.contains('@') {
         if let Some(d) = me.domain() {
             if let Some(a) = s.shared.account(&format!("{who}@{d}")) {
@@ -280,7 +281,7 @@ impl Target {
     /// The rights the user holds on another mailbox of the same account
     /// (the parent for CREATE, the new name for RENAME).
     pub fn rights_at(&self, s: &Session, mailbox: &str) -> Rights {
-        let me = s.user.as_ref().map(|u| u.account.user.as_str()).unwrap_or("");
+        let me = s.login().map(|u| u.account.user.as_str()).unwrap_or("");
         rights_in(&self.account, mailbox, me, self.own)
     }
 }
@@ -325,7 +326,7 @@ pub fn store_flags(
 /// The quota of the selected mailbox's account (the logged-in user's own
 /// when nothing foreign is selected).
 pub fn selected_quota(s: &Session) -> Result<AccountQuota, Reply> {
-    match &s.access {
+    match s.access() {
         Some(t) => Ok(t.quota(s)),
         None => own_quota(s),
     }
@@ -333,7 +334,7 @@ pub fn selected_quota(s: &Session) -> Result<AccountQuota, Reply> {
 
 /// The rights held on the selected mailbox.
 pub fn selected_rights(s: &Session) -> Rights {
-    s.access.as_ref().map_or(Rights::ALL, |t| t.rights)
+    s.access().map_or(Rights::ALL, |t| t.rights)
 }
 
 /// The name the client sees for another account: the local part for one of
@@ -348,7 +349,7 @@ fn short_name(me: &Account, other: &Account) -> String {
 /// Every foreign mailbox the user may look up (`l`), named `~user/...`,
 /// with the `~user` levels and parents as non-selectable entries.
 pub fn foreign_listing(s: &Session) -> Vec<MailboxInfo> {
-    let Some(user) = s.user.as_ref() else { return Vec::new() };
+    let Some(user) = s.login() else { return Vec::new() };
     let me = &user.account;
     let mut out: Vec<MailboxInfo> = Vec::new();
     let db = s.shared.accounts();
@@ -400,7 +401,7 @@ pub fn foreign_listing(s: &Session) -> Vec<MailboxInfo> {
 
 /// The aliases of the user whose targets are visible, as ordinary mailboxes.
 pub fn alias_listing(s: &Session) -> Vec<MailboxInfo> {
-    let Some(user) = s.user.as_ref() else { return Vec::new() };
+    let Some(user) = s.login() else { return Vec::new() };
     alias::read(user.mail.root())
         .into_iter()
         .filter(|a| target(s, &a.name).is_ok_and(|t| t.rights.has(Right::Lookup) && t.exists()))

@@ -33,8 +33,9 @@ impl Session {
         let responses = s.view_updates(expunge_ok);
         // Only what moved on needs the second look: with nothing to tell, the
         // look at the start of the command stands.
-        let contexts_move =
-            !s.contexts.list.is_empty() && s.view.as_ref().is_some_and(|v| v.snapshot.counter != s.contexts.seen);
+        let contexts_move = s
+            .selected()
+            .is_some_and(|sel| !sel.contexts.list.is_empty() && sel.view.snapshot.counter != sel.contexts.seen);
         if !responses.is_empty() || contexts_move {
             resolve::recheck_selected(s);
         }
@@ -58,10 +59,11 @@ impl Session {
 /// number, when a context counts in message numbers (for REMOVEFROM of
 /// messages about to be expunged). `None` when nothing is needed.
 fn before_update(s: &Session) -> Option<Vec<u32>> {
-    if s.contexts.list.iter().all(|c| c.uid) {
+    let selected = s.selected()?;
+    if selected.contexts.list.iter().all(|c| c.uid) {
         return None;
     }
-    s.view.as_ref().map(|v| v.uids.clone())
+    Some(selected.view.uids.clone())
 }
 
 /// After the view moved on: runs every context again and returns the
@@ -69,18 +71,14 @@ fn before_update(s: &Session) -> Option<Vec<u32>> {
 /// responses (to go after them).
 fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, Vec<String>) {
     let (mut first, mut last) = (Vec::new(), Vec::new());
-    if s.contexts.list.is_empty() {
+    // RFC 5267 4.3: updates end when the mailbox is no longer selected
+    // (the contexts went with the selected state).
+    let Some(selected) = s.selected_mut() else { return (first, last) };
+    let counter = selected.view.snapshot.counter;
+    if selected.contexts.list.is_empty() || counter == selected.contexts.seen {
         return (first, last);
     }
-    let Some(counter) = s.view.as_ref().map(|v| v.snapshot.counter) else {
-        // RFC 5267 4.3: updates end when the mailbox is no longer selected.
-        s.contexts.clear();
-        return (first, last);
-    };
-    if counter == s.contexts.seen {
-        return (first, last);
-    }
-    let mut contexts = std::mem::take(&mut s.contexts);
+    let mut contexts = std::mem::take(&mut selected.contexts);
     contexts.seen = counter;
     for c in &mut contexts.list {
         let now = match &c.criteria {
@@ -94,7 +92,7 @@ fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, Vec<
             log::warn!("{} search context {} could not be evaluated; it is kept as it was", s.tag(), c.tag);
             continue;
         };
-        let Some(view) = s.view.as_ref() else { break };
+        let Some(view) = s.view() else { break };
         let old_seq = |u: u32| match &before {
             Some(uids) => uids.binary_search(&u).map_or(0, |i| i as u32 + 1),
             None => 0,
@@ -112,7 +110,9 @@ fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, Vec<
         }
         c.results = now;
     }
-    s.contexts = contexts;
+    if let Some(selected) = s.selected_mut() {
+        selected.contexts = contexts;
+    }
     (first, last)
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 pub use crate::notifier::{wait, Notifier, Wake};
 
-use super::{Session, State};
+use super::Session;
 use crate::cmd::Outcome;
 use crate::proto::response::Reply;
 use crate::proto::untagged::Response;
@@ -29,7 +29,7 @@ impl Session {
         loop {
             notifier.drain();
             s.sync_wake(true);
-            if s.state == State::Logout {
+            if s.state.is_logout() {
                 // Told BYE (the selected mailbox got a new UIDVALIDITY).
                 s.flush()?;
                 return Ok(Ok("IDLE terminated".into()));
@@ -44,7 +44,7 @@ impl Session {
                 Wake::Input
             } else {
                 let mut timeout = keepalive.saturating_sub(last_sent.elapsed());
-                if s.view.as_ref().is_some_and(|v| !v.mailbox().is_watched()) {
+                if s.view().is_some_and(|v| !v.mailbox().is_watched()) {
                     timeout = timeout.min(POLL_WITHOUT_WATCHER);
                 }
                 wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)?

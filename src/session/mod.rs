@@ -14,28 +14,16 @@ use crate::proto::reader::{Frame, Limits, Reader};
 use crate::proto::response::{Code, Reply};
 use crate::proto::untagged::{Dialect, Response};
 use crate::shared::Shared;
-use view::MailboxView;
+pub use state::{Selected, State};
 use writer::Writer;
 
 mod contexts;
 pub mod idle;
 mod notify;
+mod state;
 mod sync;
 pub mod view;
 pub mod writer;
-
-/// The RFC 3501 connection states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Before LOGIN or AUTHENTICATE.
-    NotAuthenticated,
-    /// Logged in, no mailbox selected.
-    Authenticated,
-    /// A mailbox is selected.
-    Selected,
-    /// After LOGOUT, or when the connection must end.
-    Logout,
-}
 
 /// Consecutive unparseable commands before the server gives up on a client.
 const MAX_BAD_COMMANDS: u32 = 20;
@@ -65,30 +53,17 @@ pub struct Session {
     pub conn: Reader<Stream>,
     /// Responses not yet written, and the dialect they are written in.
     pub writer: Writer,
-    /// Where the session is in RFC 3501's state diagram.
+    /// Where the session is in RFC 3501's state diagram, with the data
+    /// of that state.
     pub state: State,
-    /// The logged-in user, from LOGIN on.
-    pub user: Option<Login>,
-    /// The selected mailbox, in the selected state.
-    pub view: Option<MailboxView>,
-    /// Failed LOGIN/AUTHENTICATE attempts so far.
-    pub failed_logins: u32,
     /// Poked when the selected mailbox changes; IDLE waits on it.
     pub notifier: Arc<idle::Notifier>,
     /// The logged-in account's alerts (see `crate::alerts`).
     pub alerts: Option<crate::alerts::Watch>,
-    /// The UIDs of the search result saved by `RETURN (SAVE)` (RFC 5182),
-    /// what `$` stands for; emptied when a mailbox is selected or closed.
-    pub saved: Vec<u32>,
     /// The session's row in the monitor's table.
     pub monitor: crate::activity::Handle,
     /// CONDSTORE / QRESYNC, once enabled (RFC 7162).
     pub sync_ext: view::SyncExt,
-    /// How the selected mailbox was reached: its account and the rights
-    /// held there (see `mail::resolve`).
-    pub access: Option<crate::access::Target>,
-    /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
-    pub contexts: crate::search::context::Contexts,
     /// NOTIFY SET in force (RFC 5465; see `cmd::notify`, and
     /// `session::notify` for what it tells).
     pub notify: Option<crate::notify::Notify>,
@@ -123,17 +98,11 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         peer,
         conn: Reader::new(stream),
         writer: Writer::default(),
-        state: State::NotAuthenticated,
-        user: None,
-        view: None,
-        failed_logins: 0,
+        state: State::NotAuthenticated { failed_logins: 0 },
         notifier,
         alerts: None,
-        saved: Vec::new(),
         monitor,
         sync_ext: view::SyncExt::default(),
-        access: None,
-        contexts: Default::default(),
         notify: None,
     };
     s.conn.set_budget(budget);
@@ -141,10 +110,10 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
     let greeting = Reply::ok_code(Code::Capability(cmd::capabilities(&s)), "tegami ready");
     s.respond(Response::Condition(greeting));
     let result = s.flush().and_then(|_| s.command_loop());
-    if s.state == State::Logout {
+    if s.state.is_logout() {
         release_channel();
     }
-    if let Some(reason) = s.monitor.kicked().filter(|_| s.state != State::Logout) {
+    if let Some(reason) = s.monitor.kicked().filter(|_| !s.state.is_logout()) {
         s.respond(Response::Bye(reason.to_string()));
         let _ = s.flush();
         log::error!("{} [{peer}] ended: {reason}", s.tag());
@@ -152,7 +121,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr, id: u64, relea
         log::warn!("{} [{peer}] dropped: the client read nothing for --write-timeout", s.tag());
     } else if let Err(e) = result {
         match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if s.state == State::NotAuthenticated => {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if s.state.is_not_authenticated() => {
                 s.respond(Response::Bye("Login time limit reached".into()));
                 let _ = s.flush();
                 log::warn!("{} [{peer}] dropped: no login within --login-timeout", s.tag());
@@ -266,7 +235,7 @@ impl Session {
     fn command_loop(&mut self) -> io::Result<()> {
         let mut bad_in_a_row = 0;
         // Ends as well when the monitor or SIGTERM asks (run() says BYE).
-        while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
+        while !self.state.is_logout() && self.monitor.kicked().is_none() {
             // With NOTIFY, changes go out while the client is silent.
             notify::wait_for_command(self)?;
             let frame = self.read_frame(None)?;
@@ -285,8 +254,7 @@ impl Session {
                         self.writer.hide_tag_in_log(&tag);
                     }
                     self.complete(&tag, Err(response));
-                    let most =
-                        if self.state == State::NotAuthenticated { MAX_BAD_BEFORE_LOGIN } else { MAX_BAD_COMMANDS };
+                    let most = if self.state.is_not_authenticated() { MAX_BAD_BEFORE_LOGIN } else { MAX_BAD_COMMANDS };
                     if bad_in_a_row >= most {
                         self.respond(Response::Bye("Too many invalid commands".into()));
                         self.flush()?;
@@ -380,10 +348,13 @@ impl Session {
     fn observed(&self) {
         let seen = crate::activity::Observed {
             bytes_in: self.conn.bytes_in,
-            failed_logins: self.failed_logins,
+            failed_logins: match self.state {
+                State::NotAuthenticated { failed_logins } => failed_logins,
+                _ => 0,
+            },
             tls: self.is_tls(),
-            account: self.user.as_ref().map(|u| u.account.user.as_str()),
-            mailbox: self.view.as_ref().map(|v| v.name.as_str()),
+            account: self.login().map(|u| u.account.user.as_str()),
+            mailbox: self.view().map(|v| v.name.as_str()),
         };
         crate::activity::observe(&self.monitor, seen);
     }
@@ -391,7 +362,7 @@ impl Session {
     /// The reader's limits from the configuration.
     pub fn limits(&self) -> Limits {
         let c = &self.shared.config;
-        if self.state == State::NotAuthenticated {
+        if self.state.is_not_authenticated() {
             // Only small commands before login (--max-preauth-command).
             let most = c.net.max_preauth_command;
             return Limits {
@@ -462,8 +433,7 @@ impl Session {
         // mode), so the alert spool takes that mode.
         let alerts = self.shared.alerts.watch(&account.user, account.domain(), &root, self.notifier.clone());
         self.alerts = Some(alerts);
-        self.user = Some(Login { account, mail });
-        self.state = State::Authenticated;
+        self.state = State::Authenticated(Login { account, mail });
         // The login deadline is over; from now on, inactivity (RFC 3501 5.4).
         let autologout = self.shared.config.net.autologout;
         self.conn.get_mut().set_timing(None, Some(autologout));
@@ -489,29 +459,10 @@ impl Session {
         })
     }
 
-    /// The logged-in user; handlers run only in states that have one.
-    pub fn user(&self) -> Result<&Login, Reply> {
-        self.user.as_ref().ok_or_else(|| Reply::bad("Not logged in"))
-    }
-
-    /// The selected mailbox.
-    pub fn view_mut(&mut self) -> Result<&mut MailboxView, Reply> {
-        self.view.as_mut().ok_or_else(|| Reply::bad("No mailbox selected"))
-    }
-
-    /// Leaves the selected state (the view's drop ends its watch).
-    pub fn unselect(&mut self) {
-        self.view = None;
-        self.access = None;
-        if self.state == State::Selected {
-            self.state = State::Authenticated;
-        }
-    }
-
     /// Queues `* OK [ALERT] text` for each alert due (none before login
     /// or after LOGOUT); `crate::alerts` says which.
     pub fn report_alerts(&mut self) {
-        if self.state == State::Logout {
+        if self.state.is_logout() {
             return;
         }
         let Some(watch) = self.alerts.as_ref() else { return };
@@ -534,7 +485,7 @@ impl Session {
     /// a caller that puts more around them (RFC 5267 context updates).
     pub fn view_updates(&mut self, expunge_ok: bool) -> Vec<Response> {
         let tag = self.tag();
-        let Some(view) = self.view.as_mut() else { return Vec::new() };
+        let Ok(view) = self.view_mut() else { return Vec::new() };
         if !view.mailbox().is_watched() {
             let synced = if view.read_only { view.mailbox().sync_keeping_new() } else { view.mailbox().sync() };
             if let Err(e) = synced {

@@ -33,9 +33,9 @@ impl Notify {
 /// STATUS of each watched mailbox whose counts changed in a way its
 /// group asked about; never of the selected mailbox (RFC 5465 5.2).
 pub(super) fn statuses(s: &mut Session) {
-    let selected = s.view.as_ref().map(|v| v.mailbox().dir().to_path_buf());
+    let selected = s.view().map(|v| v.mailbox().dir().to_path_buf());
     let condstore = s.sync_ext.condstore;
-    let me = s.user.as_ref().map(|u| u.account.user.clone()).unwrap_or_default();
+    let me = s.login().map(|u| u.account.user.clone()).unwrap_or_default();
     let Some(n) = s.notify.as_mut() else { return };
     let mut lines = Vec::new();
     for w in &mut n.watched {
@@ -91,7 +91,7 @@ pub(super) fn account_events(s: &mut Session) {
     if events.is_empty() {
         return;
     }
-    let mut subscribed = s.user.as_ref().and_then(|u| u.mail.subscriptions().ok()).unwrap_or_default();
+    let mut subscribed = s.login().and_then(|u| u.mail.subscriptions().ok()).unwrap_or_default();
     // An unsubscribed name was subscribed a moment ago: SUBSCRIBED covers it.
     subscribed.extend(events.iter().filter_map(|e| match e {
         AccountEvent::Unsubscribed(m) => Some(m.clone()),
@@ -154,7 +154,7 @@ fn matches_filter(d: &Dialect, f: &Filter, name: &str, subscribed: &[String]) ->
 
 /// Tells the other sessions of the logged-in account.
 pub(super) fn publish(s: &Session, event: AccountEvent) {
-    if let Some(u) = s.user.as_ref() {
+    if let Some(u) = s.login() {
         s.shared.notify.publish(u.mail.root(), s.id, event);
     }
 }
@@ -163,7 +163,7 @@ pub(super) fn publish(s: &Session, event: AccountEvent) {
 /// last looked (not only flags changed): without FlagChange, a flag
 /// change alone waits for the next command.
 fn messages_changed(s: &Session) -> bool {
-    let Some(view) = s.view.as_ref() else { return false };
+    let Some(view) = s.view() else { return false };
     if !view.mailbox().is_watched() {
         // A read-only session leaves new/ alone (see `select`).
         let _ = if view.read_only { view.mailbox().sync_keeping_new() } else { view.mailbox().sync() };
@@ -205,7 +205,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        let unwatched = s.view.as_ref().is_some_and(|v| !v.mailbox().is_watched())
+        let unwatched = s.view().is_some_and(|v| !v.mailbox().is_watched())
             || s.notify.as_ref().is_some_and(|n| n.watched.iter().any(|w| !w.mailbox.is_watched()));
         let timeout = if unwatched { left.min(POLL_WITHOUT_WATCHER) } else { left };
         if wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)? == Wake::Input {

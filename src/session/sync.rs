@@ -4,7 +4,7 @@
 //! watches, and alerts. Called after every command, from IDLE, and while
 //! NOTIFY waits for the next command.
 
-use super::{notify, Session, State};
+use super::{notify, Session};
 use crate::cmd::{self, Done, Effect, Ran};
 use crate::mail::resolve;
 use crate::proto::command::FetchAttr;
@@ -27,14 +27,14 @@ impl Session {
                 _ => None,
             })
         });
-        let top = s.view.as_ref().map(|v| v.uids.last().copied().unwrap_or(0));
+        let top = s.view().map(|v| v.uids.last().copied().unwrap_or(0));
         s.sync_view(expunge_ok);
         // Rights that went while the view moved on: closed before any FETCH.
         resolve::refresh_selected(s, true);
         if s.notify.is_none() {
             return;
         }
-        let now = s.view.as_ref().and_then(|v| v.uids.last().copied()).unwrap_or(0);
+        let now = s.view().and_then(|v| v.uids.last().copied()).unwrap_or(0);
         if let (Some(attrs), Some(top)) = (attrs, top) {
             if now > top {
                 // What FETCH could not answer (a message gone meanwhile) it
@@ -65,7 +65,7 @@ impl Session {
             Done::Effect(Effect::Idle) => self.idle()?,
         };
         // LOGOUT answers BYE and OK only, whatever changed meanwhile.
-        if self.state != State::Logout {
+        if !self.state.is_logout() {
             if let (Ok(_), Some(event)) = (&outcome, event) {
                 notify::publish(self, event);
             }

@@ -165,7 +165,7 @@ fn targets(
     changed_since: Option<u64>,
     vanished: bool,
 ) -> Result<Vec<usize>, Reply> {
-    let saved = saved_for(&s.saved, set);
+    let saved = saved_for(s.saved(), set);
     let view = s.view_mut()?;
     let mut targets = resolve(&view.uids, set, uid, &saved)?;
     if let Some(since) = changed_since {
