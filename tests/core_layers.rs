@@ -153,9 +153,6 @@ type Edge = (&'static str, &'static str);
 const TOP_LEVEL_BEING_CUT: &[Edge] = &[
     // Handlers take `&mut Session`; Build 2 gives them a narrow context.
     ("cmd", "session"),
-    // The mail layer (`mail/`, Build 3) still resolves names from a
-    // `&Session`; it is to take the login's data alone.
-    ("mail", "session"),
 ];
 
 /// The same for the files of `store/` (Build 7: the store model apart).
@@ -173,26 +170,12 @@ const STORE_BEING_CUT: &[Edge] = &[
 
 /// Handlers that import other handlers today. Exact, like the lists above.
 const HANDLERS_CALLING_HANDLERS: &[Edge] = &[
-    // CATENATE, URLFETCH and held literals are libraries of APPEND and
-    // URLAUTH (the mail layer, Build 3).
-    ("append", "catenate"),
-    ("catenate", "fetch"),
-    ("catenate", "held"),
-    ("fetch", "held"),
-    ("urlauth", "catenate"),
-    ("urlfetch", "catenate"),
-    ("urlfetch", "held"),
-    ("urlfetch", "urlauth"),
     // Shared helpers that live in one handler and serve others (mailbox
     // opening, LIST's and STATUS's items, the SEARCH program, COPY's
     // APPEND path): to the mail layer (Build 3).
-    ("fetch", "select"),
     ("list", "status"),
-    ("search", "select"),
     ("select", "list"),
     ("sort", "search"),
-    ("status", "select"),
-    ("store", "select"),
     ("thread", "search"),
 ];
 

@@ -13,7 +13,7 @@ use crate::store::StoreError;
 /// The mailbox of an ACL command, with `a` checked.
 fn administered(s: &Session, mailbox: &Mailbox) -> Result<Target, Reply> {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let t = resolve::target(s, &name)?;
+    let t = resolve::target(&s.scope()?, &name)?;
     t.need(Right::Admin)?;
     if !t.exists() {
         return Err(resolve::nonexistent(&name));
@@ -96,7 +96,7 @@ pub fn listrights(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
 /// MYRIGHTS (RFC 4314 3.5).
 pub fn myrights(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let t = resolve::target(s, &name)?;
+    let t = resolve::target(&s.scope()?, &name)?;
     if !t.rights.has(Right::Lookup) || !t.exists() {
         return Err(resolve::nonexistent(&name));
     }

@@ -22,7 +22,7 @@ pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) 
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
-    let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
+    let messages = crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal)?;
     let total = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();
@@ -104,7 +104,7 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let name = names::decode_for(&s.dialect(), &mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::bad("APPEND without a message"))?;
-    let messages = super::catenate::assemble(s, messages, s.shared.config.max_literal)?;
+    let messages = crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal)?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
@@ -235,7 +235,7 @@ fn append_rest(
         Ok(_) => return Ok(Err(Reply::bad("Expected APPEND"))),
         Err(e) => return Ok(Err(Reply::bad(e.message))),
     };
-    let messages = match super::catenate::assemble(s, messages, s.shared.config.max_literal) {
+    let messages = match crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal) {
         Ok(m) => m,
         Err(r) => return Ok(Err(r)),
     };
@@ -269,12 +269,12 @@ fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
 /// Opens the target of an APPEND (`i` needed), with TRYCREATE when it is
 /// missing from the user's own account; and the quota it is charged to.
 fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
-    let target = crate::mail::resolve::target(s, name)?;
+    let target = crate::mail::resolve::target(&s.scope()?, name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {
         return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));
     }
-    Ok((target.open()?, target.quota(s), target.flag_mask()))
+    Ok((target.open()?, target.quota(&s.shared), target.flag_mask()))
 }
 
 /// The flags of an APPEND without those the user may not set (RFC 4314 4:

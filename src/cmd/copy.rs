@@ -118,16 +118,16 @@ pub fn copy(
 /// when it is missing from the user's own account.
 fn destination(s: &Session, mailbox: &Mailbox, remove: bool) -> Result<Destination, Reply> {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let target = crate::mail::resolve::target(s, &name)?;
+    let target = crate::mail::resolve::target(&s.scope()?, &name)?;
     target.need(crate::acl::Right::Insert)?;
     if target.own && !target.exists() && target.name != "INBOX" {
         return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));
     }
     let mailbox = target.open()?;
     // Charged to the account that holds the destination.
-    let quota = target.quota(s);
+    let quota = target.quota(&s.shared);
     let same_account = s.access().is_none_or(|a| a.account.root() == target.account.root());
-    let source_rights = crate::mail::resolve::selected_rights(s);
+    let source_rights = crate::mail::resolve::selected_rights(s.access());
     if remove
         && !(source_rights.has(crate::acl::Right::DeleteMessages) && source_rights.has(crate::acl::Right::Expunge))
     {
@@ -165,7 +165,7 @@ fn remove_originals(
     if !to.same_account {
         // Into another account: that one gains, the selected one loses.
         to.quota.record(copied as i64, pairs.len() as i64);
-        let source = crate::mail::resolve::selected_quota(s)?;
+        let source = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
         let view = s.view_mut()?;
         let removed = view.mailbox().expunge(&moved).map_err(store_error)?;
         let gone: u64 = removed.iter().map(&size_of).sum();

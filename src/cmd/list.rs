@@ -143,9 +143,9 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     let mut all = user.mail.list().map_err(store_error)?;
     // Aliases are ordinary mailboxes; other users' only when the pattern
     // is in their namespace (RFC 2342).
-    all.extend(resolve::alias_listing(s));
+    all.extend(resolve::alias_listing(&s.scope()?));
     if patterns.iter().any(|p| p.first() == Some(&'~')) {
-        all.extend(resolve::foreign_listing(s));
+        all.extend(resolve::foreign_listing(&s.scope()?));
     }
     let subscribed: BTreeSet<String> = user.mail.subscriptions().map_err(store_error)?.into_iter().collect();
     // Children are always shown: CHILDREN is advertised (RFC 3348).
@@ -206,7 +206,7 @@ fn add_unlisted(s: &Session, all: &mut Vec<MailboxInfo>, subscribed: &BTreeSet<S
         }
     }
     for name in extra.into_iter().filter(|n| !known.contains(n)) {
-        let info = resolve::info_of(s, &name).unwrap_or(MailboxInfo {
+        let info = s.scope().ok().and_then(|sc| resolve::info_of(&sc, &name)).unwrap_or(MailboxInfo {
             name: name.clone(),
             selectable: false,
             has_children: false,
@@ -264,7 +264,7 @@ fn list_row(s: &mut Session, want: &Wanted, info: MailboxInfo, sub: bool, child_
 /// The status values a listed mailbox shows, when the user may read it.
 fn row_counts(s: &Session, want: &Wanted, name: &str) -> Result<Option<Status>, Reply> {
     let wanted: Vec<StatusItem> = want.status.iter().chain(want.attributes.iter()).copied().collect();
-    let target = resolve::target(s, name)?;
+    let target = resolve::target(&s.scope()?, name)?;
     let readable = target.need(crate::acl::Right::Read).is_ok();
     Ok(match counts(&target.account, &target.name, &wanted) {
         Ok(st) if readable => Some(st),
@@ -300,7 +300,8 @@ pub fn lsub(s: &mut Session, reference: &Mailbox, pattern: &[u8]) -> Outcome {
             }
             continue;
         }
-        let selectable = all.iter().any(|i| &i.name == name && i.selectable) || resolve::info_of(s, name).is_some();
+        let selectable =
+            all.iter().any(|i| &i.name == name && i.selectable) || resolve::info_of(&s.scope()?, name).is_some();
         let attrs = if selectable { vec![] } else { vec!["\\Noselect".to_string()] };
         lines.push(list_response(true, attrs, name.clone()));
     }

@@ -26,7 +26,7 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
     if name.eq_ignore_ascii_case("INBOX") {
         return Err(Reply::no(Code::AlreadyExists, "INBOX always exists"));
     }
-    let target = resolve::target(s, &name)?;
+    let target = resolve::target(&s.scope()?, &name)?;
     need_parent(s, &target)?;
     target.account.create(&target.name).map_err(store_error)?;
     if !uses.is_empty() {
@@ -54,11 +54,11 @@ pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     if s.view().is_some_and(|v| v.name == name) {
         return Err(Reply::no(Code::InUse, "Cannot delete the selected mailbox: close it first"));
     }
-    let target = resolve::target(s, &name)?;
+    let target = resolve::target(&s.scope()?, &name)?;
     target.need(Right::Delete)?;
     target.account.delete(&target.name).map_err(|e| named(e, &name))?;
     // Its messages no longer count.
-    target.quota(s).recount();
+    target.quota(&s.shared).recount();
     log::error!("{} deleted mailbox {name}", s.tag());
     Ok("DELETE completed".into())
 }
@@ -70,7 +70,7 @@ pub fn rename(s: &mut Session, from: &Mailbox, to: &Mailbox) -> Outcome {
     if to == "INBOX" {
         return Err(Reply::no(Code::AlreadyExists, "INBOX always exists"));
     }
-    let (old, new) = (resolve::target(s, &from)?, resolve::target(s, &to)?);
+    let (old, new) = (resolve::target(&s.scope()?, &from)?, resolve::target(&s.scope()?, &to)?);
     old.need(Right::Delete)?;
     if old.account.root() != new.account.root() {
         return Err(Reply::no(Code::Cannot, "A mailbox cannot be renamed into another account"));
@@ -88,7 +88,7 @@ fn need_parent(s: &Session, target: &Target) -> Result<(), Reply> {
         return Ok(());
     }
     let parent = target.name.rsplit_once('/').map_or("INBOX", |(p, _)| p);
-    let rights = target.rights_at(s, parent);
+    let rights = target.rights_at(s.user()?, parent);
     if !rights.has(Right::Lookup) {
         return Err(resolve::nonexistent(&target.display));
     }

@@ -34,7 +34,7 @@ fn place(s: &Session, mailbox: &Mailbox) -> Result<(PathBuf, String), Reply> {
         return Ok((s.user()?.mail.root().join(metadata::SERVER_FILE), String::new()));
     }
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let t = resolve::target(s, &name)?;
+    let t = resolve::target(&s.scope()?, &name)?;
     if !t.rights.has(Right::Lookup) || !t.exists() {
         return Err(resolve::nonexistent(&name));
     }

@@ -7,12 +7,10 @@ mod acl;
 mod any;
 pub mod append;
 mod auth;
-pub mod catenate;
 mod compress;
 pub mod context;
 mod copy;
 mod fetch;
-mod held;
 mod idle;
 mod list;
 mod mailbox;
@@ -170,8 +168,8 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<Ran> {
     // A SETACL by the owner since the last command takes effect now (with
     // CLOSE's expunge too); commands that leave the mailbox just run.
     if s.state.is_selected() {
-        crate::mail::resolve::recheck_selected(s);
-        crate::mail::resolve::refresh_selected(s, !spec.breaks_mailbox());
+        s.recheck_selected();
+        s.refresh_selected(!spec.breaks_mailbox());
     }
     let expunge_ok = !spec.uses_sequence_numbers();
     if !spec.states.intersects(states_of(&s.state)) {

@@ -137,7 +137,7 @@ fn has_message_events(g: &EventGroup) -> bool {
 fn watch(s: &Session, set: &NotifySet, targets: Vec<(String, usize)>) -> Vec<Watched> {
     let mut out = Vec::new();
     for (display, group) in targets {
-        let Ok(t) = resolve::target(s, &display) else { continue };
+        let Ok(t) = s.scope().and_then(|sc| resolve::target(&sc, &display)) else { continue };
         if t.need(Right::Read).is_err() || !t.exists() {
             continue;
         }

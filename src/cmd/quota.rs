@@ -79,14 +79,14 @@ fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
 /// GETQUOTAROOT (RFC 9208 4.1.2): the mailbox's root, then its QUOTA.
 pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let target = crate::mail::resolve::target(s, &name)?;
+    let target = crate::mail::resolve::target(&s.scope()?, &name)?;
     target.need(crate::acl::Right::Read)?;
     if !target.exists() {
         return Err(Reply::no(Code::NonExistent, "Mailbox does not exist"));
     }
     let root = quota::root_name(&target.owner);
     s.respond(Response::QuotaRoot { mailbox: name, root: root.clone() });
-    let q = target.quota(s);
+    let q = target.quota(&s.shared);
     quota_response(s, &root, &q)?;
     Ok("GETQUOTAROOT completed".into())
 }

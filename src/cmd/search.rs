@@ -43,7 +43,7 @@ pub fn search(
     let modseq_key = uses_modseq(key);
     if modseq_key {
         // RFC 7162 3.1: a CONDSTORE enabling command.
-        super::select::condstore_on(s);
+        s.condstore_on();
     }
     let run = program(s, key, charset)
         .and_then(|p| Ok((messages::find(&s.view_mut()?.messages(), &p, Want::default(), &|_, _| false)?, p)));

@@ -12,30 +12,6 @@ use crate::session::view::MailboxView;
 use crate::session::{Selected, Session};
 use crate::store::filename::{SEEN, TRASHED};
 
-/// Turns CONDSTORE on for the session (RFC 7162 3.1: any CONDSTORE
-/// enabling command does).
-pub fn condstore_on(s: &mut Session) {
-    let first = !s.sync_ext.condstore;
-    s.sync_ext.condstore = true;
-    let Some(v) = s.view_mut().ok() else { return };
-    v.ext.condstore = true;
-    if first {
-        // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
-        let line = highest_line(v.snapshot.highest_modseq);
-        s.respond(line);
-    }
-}
-
-/// The untagged OK telling a mailbox's highest mod-sequence, or that it
-/// has none (`NOMODSEQ`, RFC 7162 3.1.2.2): mod-sequences are never 0.
-fn highest_line(highest: u64) -> Response {
-    Response::Condition(if highest == 0 {
-        Reply::ok_code(Code::NoModSeq, "No permanent modsequences")
-    } else {
-        Reply::ok_code(Code::HighestModSeq(highest), "Highest")
-    })
-}
-
 /// An untagged `OK [code] text`.
 fn ok(code: Code, text: &'static str) -> Response {
     Response::Condition(Reply::ok_code(code, text))
@@ -55,10 +31,10 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     // it when it selects (or examines) the same mailbox again (RFC 3501 2.3.2).
     let held = s.unselect().map(|sel| (sel.view.name.clone(), sel.view.held_recent()));
     if params.condstore {
-        condstore_on(s);
+        s.condstore_on();
     }
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let target = crate::mail::resolve::target(s, &name)?;
+    let target = crate::mail::resolve::target(&s.scope()?, &name)?;
     target.need(crate::acl::Right::Read)?;
     let read_only = read_only || !target.may_write();
     let mb = target.open()?;
@@ -99,7 +75,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     // comes with every SELECT and EXAMINE, CONDSTORE enabled or not (RFC
     // 7162 3.1.2.1); clients such as Thunderbird use CONDSTORE only once
     // they see it. 0 would mean none were ever given: NOMODSEQ then.
-    s.respond(highest_line(snap.highest_modseq));
+    s.respond(crate::session::view::highest_line(snap.highest_modseq));
     if let Some(q) = params.qresync.as_ref().filter(|q| q.uidvalidity == snap.uidvalidity) {
         for r in qresync_lines(&view, q) {
             s.respond(r);
@@ -118,7 +94,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
 /// a shared or alias mailbox as the resolver finds it.
 fn listed(s: &Session, name: &str) -> Option<crate::store::MailboxInfo> {
     let own = s.login().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
-    own.or_else(|| crate::mail::resolve::info_of(s, name))
+    own.or_else(|| crate::mail::resolve::info_of(&s.scope().ok()?, name))
 }
 
 /// What a QRESYNC client missed since its mod-sequence (RFC 7162 3.2.5):
@@ -148,8 +124,8 @@ fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<Response> {
 /// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting
 /// them, unless the mailbox is read-only, then leaves the selected state.
 pub fn close(s: &mut Session) -> Outcome {
-    let quota = crate::mail::resolve::selected_quota(s)?;
-    let may_expunge = crate::mail::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
+    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
+    let may_expunge = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if !view.read_only && may_expunge {
         let before = view.mailbox().snapshot();
@@ -184,8 +160,8 @@ pub fn check(s: &mut Session) -> Outcome {
 /// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE
 /// responses come from the view update that follows every command.
 pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
-    let quota = crate::mail::resolve::selected_quota(s)?;
-    let may_expunge = crate::mail::resolve::selected_rights(s).has(crate::acl::Right::Expunge);
+    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
+    let may_expunge = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));

@@ -113,9 +113,9 @@ pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outco
     }
     if items.contains(&StatusItem::HighestModSeq) {
         // RFC 7162 3.1: a CONDSTORE enabling command.
-        super::select::condstore_on(s);
+        s.condstore_on();
     }
-    let target = crate::mail::resolve::target(s, &name)?;
+    let target = crate::mail::resolve::target(&s.scope()?, &name)?;
     target.need(crate::acl::Right::Read)?;
     let st = counts(&target.account, &target.name, items).map_err(|e| match e {
         StoreError::NotFound(_) => crate::mail::resolve::nonexistent(&name),

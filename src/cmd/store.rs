@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use super::select::condstore_on;
 use super::{Outcome, Reply};
 use crate::mail::flags::to_store;
 use crate::mail::names::store_error;
@@ -26,7 +25,7 @@ pub fn store(
     flags: &[Flag],
 ) -> Outcome {
     if unchanged_since.is_some() {
-        condstore_on(s);
+        s.condstore_on();
     }
     let saved = saved_for(s.saved(), set);
     let mask = s.access().map_or(u8::MAX, |a| a.flag_mask());

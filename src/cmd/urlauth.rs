@@ -5,18 +5,16 @@
 //!
 //! URLFETCH itself is in [`super::urlfetch`].
 
-use std::sync::Arc;
-
-use super::catenate::read_part;
 use super::{Outcome, Reply};
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve;
+use crate::mail::urls::{is_me, mailbox_of, read_part};
 use crate::proto::command::Mailbox;
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
 use crate::session::Session;
-use crate::store::{self, MailboxShared};
-use crate::urlauth::{self, keys, AuthUrl, INTERNAL};
+use crate::store;
+use crate::urlauth::{self, keys, INTERNAL};
 
 fn bad_url(url: &[u8], why: &str) -> Reply {
     let mut shown = String::from_utf8_lossy(url).into_owned();
@@ -32,18 +30,6 @@ fn mechanism_check(mech: &str) -> Result<(), Reply> {
     }
 }
 
-/// The mailbox a URL names in `mail`.
-pub(super) fn mailbox_of(mail: &store::Account, u: &AuthUrl) -> Option<Arc<MailboxShared>> {
-    let name = names::decode(&Mailbox(crate::proto::utf7::encode(&u.part.mailbox).into_bytes())).ok()?;
-    mail.open(&name).ok()
-}
-
-/// Whether `who` (a user name as a URL spells it) is the session's user.
-pub(super) fn is_me(s: &Session, who: &str) -> bool {
-    let Ok(user) = s.user() else { return false };
-    resolve::find_account(s, who).is_some_and(|a| a.user == user.account.user)
-}
-
 /// GENURLAUTH: the rumps with `:internal:token` added, in one response.
 pub fn genurlauth(s: &mut Session, urls: &[(Vec<u8>, String)]) -> Outcome {
     let mut full_urls = Vec::new();
@@ -52,7 +38,7 @@ pub fn genurlauth(s: &mut Session, urls: &[(Vec<u8>, String)]) -> Outcome {
         let Some(u) = urlauth::parse(rump).filter(|u| u.auth.is_none()) else {
             return Err(bad_url(rump, "Not an IMAP URL rump ending in ;URLAUTH=access"));
         };
-        if !is_me(s, &u.owner) {
+        if !is_me(&s.scope()?, &u.owner) {
             return Err(bad_url(rump, "URLs can be made only for one's own mailboxes"));
         }
         let mail = &s.user()?.mail;

@@ -15,13 +15,12 @@
 //! names (the submission server's login) and to that user's own sessions
 //! (a submission server that fetches with the user's own login).
 
-use super::catenate::{load_message, read_part_held};
-use super::urlauth::{is_me, mailbox_of};
 use super::{Outcome, Reply};
 use crate::budget::Reservation;
 use crate::fetch as render;
 use crate::fetch::binary::{binary, needs_literal8};
 use crate::mail::resolve;
+use crate::mail::urls::{is_me, load_message, mailbox_of, read_part_held};
 use crate::mime::{self, Part};
 use crate::proto::command::{UrlFetchArg, UrlFetchItems};
 use crate::proto::response::{write_astring, write_quoted_lossy, Code};
@@ -41,6 +40,7 @@ const DIRECT_LITERAL: usize = 64 * 1024;
 /// The account whose message an authorized URL names, with the URL
 /// parsed, once mechanism, expiry, access and token are checked.
 fn authorize(s: &Session, url: &[u8]) -> Result<(store::Account, AuthUrl), &'static str> {
+    let sc = s.scope().map_err(|_| "not logged in")?;
     let u = urlauth::parse(url).ok_or("not an authorized IMAP URL")?;
     let (mech, token) = u.auth.as_ref().ok_or("no mechanism and token")?;
     if mech != INTERNAL {
@@ -54,18 +54,18 @@ fn authorize(s: &Session, url: &[u8]) -> Result<(store::Account, AuthUrl), &'sta
     }
     let allowed = match &u.access {
         Access::Anonymous | Access::AuthUser => true,
-        Access::User(who) => is_me(s, who),
+        Access::User(who) => is_me(&sc, who),
         Access::Submit(who) => {
-            is_me(s, who) || s.shared.config.urlauth_submit_user.as_deref().is_some_and(|u| is_me(s, u))
+            is_me(&sc, who) || s.shared.config.urlauth_submit_user.as_deref().is_some_and(|u| is_me(&sc, u))
         }
     };
     if !allowed {
         return Err("not for this user");
     }
-    let account = if is_me(s, &u.owner) {
-        s.shared.store.account(s.user().map_err(|_| "not logged in")?.mail.root())
+    let account = if is_me(&sc, &u.owner) {
+        s.shared.store.account(sc.login.mail.root())
     } else {
-        let owner = resolve::find_account(s, &u.owner).ok_or("no such owner")?;
+        let owner = resolve::find_account(&sc, &u.owner).ok_or("no such owner")?;
         let root = owner.checked_maildir(&s.shared.config.mail).map_err(|_| "owner's maildir unusable")?;
         s.shared.store.account(root)
     };
@@ -197,7 +197,7 @@ fn not_served(s: &mut Session, url: &[u8], why: &str) -> bool {
 /// the same way more than once is answered once.
 pub fn urlfetch(s: &mut Session, urls: &[UrlFetchArg]) -> Outcome {
     let mut urls = urls.to_vec();
-    super::held::dedup(&mut urls);
+    crate::mail::held::dedup(&mut urls);
     let cap = s.shared.config.net.max_fetch_buffer;
     let mut no_room = false;
     s.writer.buffer().extend_from_slice(b"* URLFETCH");

@@ -8,12 +8,17 @@
 
 pub mod cached;
 pub mod flags;
+pub mod held;
 pub mod login;
+pub mod message;
 pub mod messages;
 pub mod names;
 pub mod resolve;
+pub mod scope;
 pub mod target;
+pub mod urls;
 pub mod view;
 
 pub use login::Login;
+pub use scope::Scope;
 pub use view::View;

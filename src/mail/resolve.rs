@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::names::store_error;
+use super::{Login, Scope};
 use crate::acl::{self, Right, Rights};
 use crate::alias;
 use crate::auth::passwd::Account;
@@ -16,7 +17,7 @@ use crate::proto::response::Code;
 use crate::proto::response::Reply;
 use crate::proto::untagged::{FlagList, Response};
 use crate::quota::AccountQuota;
-use crate::session::Session;
+use crate::shared::Shared;
 use crate::store::{self, name, FlagOp, MailboxInfo, MailboxShared, StoreError};
 
 pub use crate::access::Target;
@@ -76,67 +77,44 @@ fn readable(rights: Rights) -> bool {
     rights.has(Right::Lookup) && rights.has(Right::Read)
 }
 
-/// [`still_readable`] for the selected mailbox; true with none selected.
-/// The file is looked at only when asked for since the last look (see
-/// [`recheck_selected`]): the steps after a command that nothing moved in
-/// between (reporting others' changes, NOTIFY) share one look.
-pub fn selected_readable(s: &mut Session) -> bool {
-    let Some((user, selected)) = s.login_and_selected() else { return true };
-    let t = &mut selected.access;
+/// [`still_readable`] for the selected mailbox (`selected`, reached by
+/// `user`); true with none selected. The file is looked at only when asked
+/// for since the last look (see [`Target::recheck`]): the steps after a
+/// command that nothing moved in between (reporting others' changes,
+/// NOTIFY) share one look.
+pub fn selected_readable(selected: Option<&mut Target>, user: &str) -> bool {
+    let Some(t) = selected else { return true };
     if t.checked {
         return readable(t.rights);
     }
-    still_readable(t, &user.account.user)
+    still_readable(t, user)
 }
 
-/// Asks for a fresh look at the selected mailbox's ACL at the next
-/// [`selected_readable`]: at the start of every command (a right withdrawn
-/// since the last one takes effect there), on each NOTIFY or IDLE wake, and
-/// once the view moved on (so nothing that came after the rights went is
-/// told).
-pub fn recheck_selected(s: &mut Session) {
-    if let Some(t) = s.access_mut() {
-        t.checked = false;
-    }
-}
-
-/// Reads the rights on the selected mailbox again when its ACL file
-/// changed since, so a right the owner withdraws is gone at the session's
-/// next command, not at its next SELECT, and before anything IDLE or
-/// NOTIFY would send of it. Without `l` or `r` the mailbox is no longer
-/// selected when `close` (every command but those that leave it anyway):
-/// the client is told with `NO [NOPERM]` and `OK [CLOSED]` (RFC 7162 /
-/// RFC 9051's code for a mailbox closed).
-pub fn refresh_selected(s: &mut Session, close: bool) {
-    if selected_readable(s) || !close {
-        return;
-    }
-    let Some(display) = s.access().map(|t| t.display.clone()) else { return };
-    log::info!("{} the rights on {display} were withdrawn: no longer selected", s.tag());
-    s.unselect();
+/// What the client is told when the rights on the selected mailbox went
+/// (see `Session::refresh_selected`): `NO [NOPERM]` and `OK [CLOSED]` (RFC
+/// 7162 / RFC 9051's code for a mailbox closed).
+pub fn withdrawn() -> [Response; 2] {
     let gone = Reply::no(Code::NoPerm, "The rights on the selected mailbox no longer allow reading it");
-    s.respond(Response::Condition(gone));
-    s.respond(Response::Condition(Reply::ok_code(Code::Closed, "The mailbox is no longer selected")));
+    [Response::Condition(gone), Response::Condition(Reply::ok_code(Code::Closed, "The mailbox is no longer selected"))]
 }
 
 /// Resolves a decoded mailbox name (see the module comment).
-pub fn target(s: &Session, display: &str) -> Result<Target, Reply> {
-    let user = s.user()?;
+pub fn target(sc: &Scope, display: &str) -> Result<Target, Reply> {
     if let Some(rest) = display.strip_prefix('~') {
-        return foreign(s, display, rest);
+        return foreign(sc, display, rest);
     }
-    if let Some(a) = alias::read(user.mail.root()).into_iter().find(|a| a.name == display) {
+    if let Some(a) = alias::read(sc.login.mail.root()).into_iter().find(|a| a.name == display) {
         // A target is always `~user/...`, never an alias: no loops.
-        let mut t = foreign(s, &a.target, &a.target[1..]).map_err(|_| nonexistent(display))?;
+        let mut t = foreign(sc, &a.target, &a.target[1..]).map_err(|_| nonexistent(display))?;
         t.display = display.to_string();
         return Ok(t);
     }
-    Ok(personal(s, display, display))
+    Ok(personal(sc, display, display))
 }
 
-fn personal(s: &Session, name: &str, display: &str) -> Target {
-    let user = s.login().expect("logged in: checked by the callers");
-    let account = s.shared.store.account(user.mail.root());
+fn personal(sc: &Scope, name: &str, display: &str) -> Target {
+    let user = sc.login;
+    let account = sc.shared.store.account(user.mail.root());
     let (rights, acl_stamp) = rights_and_stamp(&account, name, &user.account.user, true);
     Target {
         account,
@@ -152,19 +130,19 @@ fn personal(s: &Session, name: &str, display: &str) -> Target {
 
 /// The account `~who` names: `who@domain` for a user of a domain, else
 /// `who` as the login would find it.
-pub fn find_account(s: &Session, who: &str) -> Option<Account> {
-    let me = &s.login()?.account;
+pub fn find_account(sc: &Scope, who: &str) -> Option<Account> {
+    let me = &sc.login.account;
     if !who.contains('@') {
         if let Some(d) = me.domain() {
-            if let Some(a) = s.shared.account(&format!("{who}@{d}")) {
+            if let Some(a) = sc.shared.account(&format!("{who}@{d}")) {
                 return Some(a);
             }
         }
     }
-    s.shared.account(who)
+    sc.shared.account(who)
 }
 
-fn foreign(s: &Session, display: &str, rest: &str) -> Result<Target, Reply> {
+fn foreign(sc: &Scope, display: &str, rest: &str) -> Result<Target, Reply> {
     let Some((who, mailbox)) = rest.split_once('/') else {
         // `~bob` alone is the namespace level, not a mailbox.
         alias::check_user(rest).map_err(invalid)?;
@@ -172,19 +150,19 @@ fn foreign(s: &Session, display: &str, rest: &str) -> Result<Target, Reply> {
     };
     alias::check_user(who).map_err(invalid)?;
     let mailbox = name::normalize(mailbox).map_err(store_error)?;
-    let me = &s.user()?.account;
-    let owner = find_account(s, who).ok_or_else(|| nonexistent(display))?;
+    let me = &sc.login.account;
+    let owner = find_account(sc, who).ok_or_else(|| nonexistent(display))?;
     if owner.user == me.user {
-        return Ok(personal(s, &mailbox, display));
+        return Ok(personal(sc, &mailbox, display));
     }
-    let root = owner.checked_maildir(&s.shared.config.mail).map_err(|why| {
-        log::warn!("{} {display}: the maildir of {} is not usable: {why}", s.tag(), owner.user);
+    let root = owner.checked_maildir(&sc.shared.config.mail).map_err(|why| {
+        log::warn!("{} {display}: the maildir of {} is not usable: {why}", sc.tag, owner.user);
         nonexistent(display)
     })?;
     if !root.is_dir() {
         return Err(nonexistent(display));
     }
-    let account = s.shared.store.account(root);
+    let account = sc.shared.store.account(root);
     let (rights, acl_stamp) = rights_and_stamp(&account, &mailbox, &me.user, false);
     Ok(Target {
         account,
@@ -234,8 +212,16 @@ impl Target {
 
     /// The quota of the account that holds the mailbox: what a COPY or
     /// APPEND into it is charged to.
-    pub fn quota(&self, s: &Session) -> AccountQuota {
-        AccountQuota::of(&self.owner, self.account.root(), &s.shared.config.quota)
+    pub fn quota(&self, shared: &Shared) -> AccountQuota {
+        AccountQuota::of(&self.owner, self.account.root(), &shared.config.quota)
+    }
+
+    /// Asks for a fresh look at the ACL at the next [`selected_readable`]:
+    /// at the start of every command (a right withdrawn since the last one
+    /// takes effect there), on each NOTIFY or IDLE wake, and once the view
+    /// moved on (so nothing that came after the rights went is told).
+    pub fn recheck(&mut self) {
+        self.checked = false;
     }
 
     /// Whether SELECT may be read-write: some right to change anything.
@@ -280,9 +266,8 @@ impl Target {
 
     /// The rights the user holds on another mailbox of the same account
     /// (the parent for CREATE, the new name for RENAME).
-    pub fn rights_at(&self, s: &Session, mailbox: &str) -> Rights {
-        let me = s.login().map(|u| u.account.user.as_str()).unwrap_or("");
-        rights_in(&self.account, mailbox, me, self.own)
+    pub fn rights_at(&self, login: &Login, mailbox: &str) -> Rights {
+        rights_in(&self.account, mailbox, &login.account.user, self.own)
     }
 }
 
@@ -325,16 +310,16 @@ pub fn store_flags(
 
 /// The quota of the selected mailbox's account (the logged-in user's own
 /// when nothing foreign is selected).
-pub fn selected_quota(s: &Session) -> Result<AccountQuota, Reply> {
-    match s.access() {
-        Some(t) => Ok(t.quota(s)),
-        None => own_quota(s),
+pub fn selected_quota(sc: &Scope, selected: Option<&Target>) -> AccountQuota {
+    match selected {
+        Some(t) => t.quota(sc.shared),
+        None => own_quota(sc),
     }
 }
 
-/// The rights held on the selected mailbox.
-pub fn selected_rights(s: &Session) -> Rights {
-    s.access().map_or(Rights::ALL, |t| t.rights)
+/// The rights held on the selected mailbox (`selected`, how it was reached).
+pub fn selected_rights(selected: Option<&Target>) -> Rights {
+    selected.map_or(Rights::ALL, |t| t.rights)
 }
 
 /// The name the client sees for another account: the local part for one of
@@ -348,11 +333,10 @@ fn short_name(me: &Account, other: &Account) -> String {
 
 /// Every foreign mailbox the user may look up (`l`), named `~user/...`,
 /// with the `~user` levels and parents as non-selectable entries.
-pub fn foreign_listing(s: &Session) -> Vec<MailboxInfo> {
-    let Some(user) = s.login() else { return Vec::new() };
-    let me = &user.account;
+pub fn foreign_listing(sc: &Scope) -> Vec<MailboxInfo> {
+    let me = &sc.login.account;
     let mut out: Vec<MailboxInfo> = Vec::new();
-    let db = s.shared.accounts();
+    let db = sc.shared.accounts();
     for other in db.accounts() {
         if other.user == me.user {
             continue;
@@ -360,11 +344,11 @@ pub fn foreign_listing(s: &Session) -> Vec<MailboxInfo> {
         if me.domain().is_some() && other.domain().is_some() && me.domain() != other.domain() {
             continue;
         }
-        let Ok(root) = other.checked_maildir(&s.shared.config.mail) else { continue };
+        let Ok(root) = other.checked_maildir(&sc.shared.config.mail) else { continue };
         if !root.is_dir() {
             continue;
         }
-        let account = s.shared.store.account(root);
+        let account = sc.shared.store.account(root);
         let Ok(infos) = account.list() else { continue };
         let prefix = format!("~{}", short_name(me, other));
         let mut names: Vec<String> = Vec::new();
@@ -400,19 +384,18 @@ pub fn foreign_listing(s: &Session) -> Vec<MailboxInfo> {
 }
 
 /// The aliases of the user whose targets are visible, as ordinary mailboxes.
-pub fn alias_listing(s: &Session) -> Vec<MailboxInfo> {
-    let Some(user) = s.login() else { return Vec::new() };
-    alias::read(user.mail.root())
+pub fn alias_listing(sc: &Scope) -> Vec<MailboxInfo> {
+    alias::read(sc.login.mail.root())
         .into_iter()
-        .filter(|a| target(s, &a.name).is_ok_and(|t| t.rights.has(Right::Lookup) && t.exists()))
+        .filter(|a| target(sc, &a.name).is_ok_and(|t| t.rights.has(Right::Lookup) && t.exists()))
         .map(|a| MailboxInfo { name: a.name, selectable: true, has_children: false, special_use: Vec::new() })
         .collect()
 }
 
 /// What LIST and LSUB show of a subscribed foreign name or alias: `None`
 /// when it does not exist for the user.
-pub fn info_of(s: &Session, display: &str) -> Option<MailboxInfo> {
-    let t = target(s, display).ok()?;
+pub fn info_of(sc: &Scope, display: &str) -> Option<MailboxInfo> {
+    let t = target(sc, display).ok()?;
     if !t.rights.has(Right::Lookup) || !t.exists() {
         return None;
     }
@@ -420,9 +403,9 @@ pub fn info_of(s: &Session, display: &str) -> Option<MailboxInfo> {
 }
 
 /// The quota of the logged-in account.
-pub fn own_quota(s: &Session) -> Result<AccountQuota, Reply> {
-    let user = s.user()?;
-    Ok(AccountQuota::of(&user.account, user.mail.root(), &s.shared.config.quota))
+pub fn own_quota(sc: &Scope) -> AccountQuota {
+    let user = sc.login;
+    AccountQuota::of(&user.account, user.mail.root(), &sc.shared.config.quota)
 }
 
 #[cfg(test)]

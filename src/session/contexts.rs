@@ -8,7 +8,6 @@
 
 use super::Session;
 use crate::cmd;
-use crate::mail::resolve;
 use crate::proto::untagged::Response;
 use crate::search::{esearch_head, sequence_set_string};
 
@@ -26,7 +25,7 @@ impl Session {
     /// after they went is never told, however the two raced.
     pub fn sync_view(&mut self, expunge_ok: bool) {
         let s = self;
-        if !resolve::selected_readable(s) {
+        if !s.selected_readable() {
             return;
         }
         let before = before_update(s);
@@ -37,9 +36,9 @@ impl Session {
             .selected()
             .is_some_and(|sel| !sel.contexts.list.is_empty() && sel.view.snapshot.counter != sel.contexts.seen);
         if !responses.is_empty() || contexts_move {
-            resolve::recheck_selected(s);
+            s.recheck_selected();
         }
-        if !resolve::selected_readable(s) {
+        if !s.selected_readable() {
             return;
         }
         let (first, last) = after_update(s, before);

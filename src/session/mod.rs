@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::auth::passwd::Account;
 use crate::cmd;
-use crate::mail::Login;
+use crate::mail::{resolve, Login, Scope};
 use crate::net::Stream;
 use crate::proto::parse::parse_command;
 use crate::proto::reader::{Frame, Limits, Reader};
@@ -457,6 +457,60 @@ impl Session {
             identity::restore();
             format!("the way to its maildir is not safe: {why}")
         })
+    }
+
+    /// What the mail layer is given of this session (see `mail::Scope`).
+    pub fn scope(&self) -> Result<Scope<'_>, Reply> {
+        Ok(Scope { shared: &self.shared, login: self.user()?, tag: self.tag() })
+    }
+
+    /// Whether the selected mailbox may still be read (true with none
+    /// selected; see `mail::resolve::selected_readable`).
+    pub fn selected_readable(&mut self) -> bool {
+        match self.login_and_selected() {
+            Some((login, selected)) => resolve::selected_readable(Some(&mut selected.access), &login.account.user),
+            None => resolve::selected_readable(None, ""),
+        }
+    }
+
+    /// Asks for a fresh look at the selected mailbox's ACL at the next
+    /// [`Session::selected_readable`] (see `access::Target::recheck`).
+    pub fn recheck_selected(&mut self) {
+        if let Some(t) = self.access_mut() {
+            t.recheck();
+        }
+    }
+
+    /// Reads the rights on the selected mailbox again when its ACL file
+    /// changed since, so a right the owner withdraws is gone at the
+    /// session's next command, not at its next SELECT, and before anything
+    /// IDLE or NOTIFY would send of it. Without `l` or `r` the mailbox is
+    /// no longer selected when `close` (every command but those that leave
+    /// it anyway), and the client is told (`mail::resolve::withdrawn`).
+    pub fn refresh_selected(&mut self, close: bool) {
+        if self.selected_readable() || !close {
+            return;
+        }
+        let Some(display) = self.access().map(|t| t.display.clone()) else { return };
+        log::info!("{} the rights on {display} were withdrawn: no longer selected", self.tag());
+        self.unselect();
+        for r in resolve::withdrawn() {
+            self.respond(r);
+        }
+    }
+
+    /// Turns CONDSTORE on for the session (RFC 7162 3.1: any CONDSTORE
+    /// enabling command does).
+    pub fn condstore_on(&mut self) {
+        let first = !self.sync_ext.condstore;
+        self.sync_ext.condstore = true;
+        let Ok(v) = self.view_mut() else { return };
+        v.ext.condstore = true;
+        if first {
+            // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
+            let line = view::highest_line(v.snapshot.highest_modseq);
+            self.respond(line);
+        }
     }
 
     /// Queues `* OK [ALERT] text` for each alert due (none before login

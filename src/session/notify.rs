@@ -185,8 +185,8 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
     while s.notify.is_some() {
         notifier.drain();
         // Each wake looks at the ACL afresh (the steps below share it).
-        resolve::recheck_selected(s);
-        resolve::refresh_selected(s, true);
+        s.recheck_selected();
+        s.refresh_selected(true);
         let selected =
             s.notify.as_ref().and_then(|n| n.selected()).map(|(e, now)| (e.contains(&Event::FlagChange), now));
         match selected {

@@ -6,7 +6,6 @@
 
 use super::{notify, Session};
 use crate::cmd::{self, Done, Effect, Ran};
-use crate::mail::resolve;
 use crate::proto::command::FetchAttr;
 use crate::proto::notify::Event;
 use crate::proto::sequence::SequenceSet;
@@ -20,7 +19,7 @@ impl Session {
         let s = self;
         // A mailbox the user may no longer read is closed before anything of
         // it goes out (RFC 5465 5: no events for what the user cannot see).
-        resolve::refresh_selected(s, true);
+        s.refresh_selected(true);
         let attrs: Option<Vec<FetchAttr>> = s.notify.as_ref().and_then(|n| {
             n.selected()?.0.iter().find_map(|e| match e {
                 Event::MessageNew(a) if !a.is_empty() => Some(a.clone()),
@@ -30,7 +29,7 @@ impl Session {
         let top = s.view().map(|v| v.uids.last().copied().unwrap_or(0));
         s.sync_view(expunge_ok);
         // Rights that went while the view moved on: closed before any FETCH.
-        resolve::refresh_selected(s, true);
+        s.refresh_selected(true);
         if s.notify.is_none() {
             return;
         }
@@ -49,7 +48,7 @@ impl Session {
     /// [`Session::sync`] on a wake of IDLE: the selected mailbox's ACL is
     /// looked at afresh first, as at the start of a command.
     pub fn sync_wake(&mut self, expunge_ok: bool) {
-        resolve::recheck_selected(self);
+        self.recheck_selected();
         self.sync(expunge_ok);
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::idle::Notifier;
 use crate::mail::flags::{mailbox_flags, message_flags};
+use crate::proto::response::{Code, Reply};
 pub use crate::proto::untagged::{ranges_of, set_text};
 use crate::proto::untagged::{FetchItem, FlagList, Response};
 use crate::store::{Entry, Flags, MailboxShared, Selection, Snapshot};
@@ -21,6 +22,16 @@ pub struct SyncExt {
     pub condstore: bool,
     /// QRESYNC (implies CONDSTORE): expunges are reported as VANISHED.
     pub qresync: bool,
+}
+
+/// The untagged OK telling a mailbox's highest mod-sequence, or that it
+/// has none (`NOMODSEQ`, RFC 7162 3.1.2.2): mod-sequences are never 0.
+pub fn highest_line(highest: u64) -> Response {
+    Response::Condition(if highest == 0 {
+        Reply::ok_code(Code::NoModSeq, "No permanent modsequences")
+    } else {
+        Reply::ok_code(Code::HighestModSeq(highest), "Highest")
+    })
 }
 
 /// The selected mailbox as this session sees it.
@@ -248,7 +259,6 @@ impl MailboxView {
         // CONDSTORE client how far it is now up to date (never while an
         // expunge still waits to be told).
         if self.ext.condstore && arrived_or_gone && self.pending_expunge.is_empty() {
-            use crate::proto::response::{Code, Reply};
             out.push(Response::Condition(Reply::ok_code(Code::HighestModSeq(snap.highest_modseq), "Highest")));
         }
         out

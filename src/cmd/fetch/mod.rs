@@ -10,12 +10,11 @@
 //! gone file is left out, and the command ends `NO [EXPUNGEISSUED]`.
 
 mod items;
-mod message;
 mod plan;
 mod seen;
 mod write;
 
-pub use message::Message;
+pub use crate::mail::message::Message;
 
 use super::{Outcome, Reply};
 use crate::budget::Reservation;
@@ -205,8 +204,8 @@ fn load(s: &mut Session, plan: &Plan, run: &mut Run, entry: &Entry) -> Result<Op
     // large) are held against --max-client-memory until it is answered.
     // Cached values are counted once read: what the cache holds is
     // bounded by the message, and they go at once if refused.
-    let mut held = crate::cmd::held::message(&plan.budget, entry.size, u64::from(text) + 2 * u64::from(computing))?;
-    crate::cmd::held::grow(&plan.budget, &mut held, run.values.iter().flatten().map(Vec::len).sum())?;
+    let mut held = crate::mail::held::message(&plan.budget, entry.size, u64::from(text) + 2 * u64::from(computing))?;
+    crate::mail::held::grow(&plan.budget, &mut held, run.values.iter().flatten().map(Vec::len).sum())?;
     if !text {
         // RFC 2180 4.1.2: a message another session expunged is answered
         // from what is held, unless an item needs its gone file.
@@ -285,7 +284,7 @@ fn decode_binary<'a>(
             if !decoded.iter().any(|d| d.part == &part[..]) {
                 let data = seen::binary_data(msg, tree, part)?;
                 if let SectionData::Owned(v) = &data {
-                    crate::cmd::held::grow(&plan.budget, held, v.len())?;
+                    crate::mail::held::grow(&plan.budget, held, v.len())?;
                 }
                 // Looked for once, and only when a BINARY item sends it.
                 let sent = plan.items.iter().any(|x| matches!(x, FetchAttr::Binary { part: p, .. } if p == part));

@@ -143,9 +143,9 @@ fn head(a: &FetchAttr) -> Vec<u8> {
 /// for UID FETCH.
 fn items_of(s: &mut Session, uid: bool, items: &[FetchAttr], changed_since: Option<u64>) -> Vec<FetchAttr> {
     let mut items = items.to_vec();
-    crate::cmd::held::dedup(&mut items);
+    crate::mail::held::dedup(&mut items);
     if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
-        crate::cmd::select::condstore_on(s);
+        s.condstore_on();
         if !items.contains(&FetchAttr::ModSeq) {
             items.push(FetchAttr::ModSeq);
         }
@@ -200,7 +200,7 @@ pub(super) fn plan(
     let items = items_of(s, uid, items, changed_since);
     let targets = targets(s, uid, set, changed_since, vanished)?;
     // RFC 4314 4: reading sets \Seen only for a user with the "s" right.
-    let may_see = crate::mail::resolve::selected_rights(s).has(crate::acl::Right::Seen);
+    let may_see = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Seen);
     let (dialect, budget, cap) = (s.dialect(), s.shared.budget.clone(), s.shared.config.net.max_fetch_buffer);
     let view = s.view_mut()?;
     let (fields, needs_file, needs_tree) = reads(&items);

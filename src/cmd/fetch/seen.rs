@@ -54,7 +54,7 @@ fn check_binary(plan: &Plan, uids: &[u32]) -> Result<(), Reply> {
         // A file that cannot be read is answered for by the fetch itself.
         let Ok(Some((file, _))) = plan.mailbox.open_message(uid) else { continue };
         // The map and one decoded part at a time (see --max-client-memory).
-        let _held = crate::cmd::held::message(&plan.budget, file.metadata().map_or(0, |m| m.len()), 2)?;
+        let _held = crate::mail::held::message(&plan.budget, file.metadata().map_or(0, |m| m.len()), 2)?;
         let Ok(message) = Message::load(&file) else { continue };
         let tree = mime::scan(message.bytes());
         for part in &parts {

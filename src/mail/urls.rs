@@ -1,6 +1,7 @@
-//! CATENATE (RFC 4469) with URL-PARTIAL (RFC 5550): an APPEND whose message
-//! is put together from literals and from parts of messages already on the
-//! server, named by IMAP URLs (RFC 5092).
+//! The messages and parts that IMAP URLs (RFC 5092) name, for CATENATE,
+//! GENURLAUTH and URLFETCH. CATENATE (RFC 4469) with URL-PARTIAL (RFC
+//! 5550): an APPEND whose message is put together from literals and from
+//! parts of messages already on the server.
 //!
 //! Only URLs relative to this server are taken, in the absolute-path form
 //! `/mailbox[;UIDVALIDITY=n]/;UID=n[/;SECTION=s][/;PARTIAL=o[.l]]`, naming
@@ -10,17 +11,19 @@
 
 use std::sync::Arc;
 
-use super::fetch::Message;
-use super::Reply;
+use super::message::Message;
+use super::names::{self, store_error};
+use super::resolve::find_account;
+use super::Scope;
 use crate::budget::{Budget, Reservation};
 use crate::fetch as render;
-use crate::mail::names::{self, store_error};
 use crate::mime;
 use crate::proto::command::{AppendMessage, CatPart, Mailbox};
-use crate::proto::response::Code;
+use crate::proto::response::{Code, Reply};
 use crate::proto::section::Section;
 use crate::proto::url::{parse_url, PartUrl};
-use crate::session::Session;
+use crate::store::{self, MailboxShared};
+use crate::urlauth::AuthUrl;
 
 fn bad_url(url: &[u8], why: &str) -> Reply {
     let mut shown = String::from_utf8_lossy(url).into_owned();
@@ -28,17 +31,17 @@ fn bad_url(url: &[u8], why: &str) -> Reply {
     Reply::no(Code::BadUrl(shown), why.to_string())
 }
 
-/// The octets a URL names, from the session's own mailboxes.
-fn fetch_url(s: &Session, url: &[u8]) -> Result<Vec<u8>, Reply> {
+/// The octets a URL names, from the user's own mailboxes (`mail`).
+fn fetch_url(mail: &store::Account, url: &[u8]) -> Result<Vec<u8>, Reply> {
     let Some(u) = parse_url(url) else {
         return Err(bad_url(url, "Only URLs like /INBOX;UIDVALIDITY=n/;UID=n/;SECTION=1 to this account are taken"));
     };
-    read_part(&s.user()?.mail, &u)?.map_err(|why| bad_url(url, why))
+    read_part(mail, &u)?.map_err(|why| bad_url(url, why))
 }
 
 /// The octets a parsed URL names in one account's mailboxes, or why there
 /// are none (for CATENATE and URLFETCH).
-pub fn read_part(mail: &crate::store::Account, u: &PartUrl) -> Result<Result<Vec<u8>, &'static str>, Reply> {
+pub fn read_part(mail: &store::Account, u: &PartUrl) -> Result<Result<Vec<u8>, &'static str>, Reply> {
     Ok(read_part_held(mail, u, None)?.map(|(data, _)| data))
 }
 
@@ -49,7 +52,7 @@ pub type HeldPart = (Vec<u8>, Option<Reservation>);
 /// `budget` (URLFETCH): the reservation comes back with the octets and
 /// gives them back when dropped; `NO [LIMIT]` when they do not fit.
 pub fn read_part_held(
-    mail: &crate::store::Account,
+    mail: &store::Account,
     u: &PartUrl,
     budget: Option<&Arc<Budget>>,
 ) -> Result<Result<HeldPart, &'static str>, Reply> {
@@ -74,7 +77,7 @@ pub fn read_part_held(
 /// The message a URL names, mapped, with twice its size held against
 /// `budget` (the map and what is made from it), or why it is not there.
 pub fn load_message(
-    mail: &crate::store::Account,
+    mail: &store::Account,
     u: &PartUrl,
     budget: Option<&Arc<Budget>>,
 ) -> Result<Result<(Message, Option<Reservation>), &'static str>, Reply> {
@@ -95,13 +98,14 @@ pub fn load_message(
         Some(b) => super::held::message(b, file.metadata().map_or(0, |m| m.len()), 2)?,
         None => None,
     };
-    let message = Message::load(&file).map_err(|e| crate::mail::names::server_bug(&e))?;
+    let message = Message::load(&file).map_err(|e| names::server_bug(&e))?;
     Ok(Ok((message, held)))
 }
 
 /// Puts together the messages of an APPEND that were given by CATENATE;
-/// others pass unchanged. `max` is the largest message taken.
-pub fn assemble(s: &Session, messages: Vec<AppendMessage>, max: u64) -> Result<Vec<AppendMessage>, Reply> {
+/// others pass unchanged. URLs name messages of the user's own mailboxes
+/// (`mail`); `max` is the largest message taken.
+pub fn assemble(mail: &store::Account, messages: Vec<AppendMessage>, max: u64) -> Result<Vec<AppendMessage>, Reply> {
     let mut out = Vec::with_capacity(messages.len());
     for mut m in messages {
         let Some(parts) = m.catenate.take() else {
@@ -116,7 +120,7 @@ pub fn assemble(s: &Session, messages: Vec<AppendMessage>, max: u64) -> Result<V
                     data.extend_from_slice(text);
                 }
                 CatPart::Url(url) => {
-                    let bytes = fetch_url(s, url)?;
+                    let bytes = fetch_url(mail, url)?;
                     m.binary |= bytes.contains(&0);
                     data.extend_from_slice(&bytes);
                 }
@@ -129,4 +133,15 @@ pub fn assemble(s: &Session, messages: Vec<AppendMessage>, max: u64) -> Result<V
         out.push(m);
     }
     Ok(out)
+}
+
+/// The mailbox a URLAUTH URL names in `mail`.
+pub fn mailbox_of(mail: &store::Account, u: &AuthUrl) -> Option<Arc<MailboxShared>> {
+    let name = names::decode(&Mailbox(crate::proto::utf7::encode(&u.part.mailbox).into_bytes())).ok()?;
+    mail.open(&name).ok()
+}
+
+/// Whether `who` (a user name as a URL spells it) is the logged-in user.
+pub fn is_me(sc: &Scope, who: &str) -> bool {
+    find_account(sc, who).is_some_and(|a| a.user == sc.login.account.user)
 }

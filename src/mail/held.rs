@@ -5,9 +5,8 @@
 
 use std::sync::Arc;
 
-use super::Reply;
 use crate::budget::{self, Budget, Reservation};
-use crate::proto::response::Code;
+use crate::proto::response::{Code, Reply};
 
 /// Messages up to this size are loaded without asking the budget: what one
 /// session holds for them is small and fixed, and a normal session's FETCH
