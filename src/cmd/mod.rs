@@ -133,6 +133,12 @@ fn wrong_state(s: &Session, spec: &Spec) -> Reply {
 pub enum Effect {
     /// IDLE (RFC 2177): changes go out as they happen until DONE.
     Idle,
+    /// STARTTLS (RFC 3501 6.2.1): OK in clear text, then the handshake.
+    StartTls,
+    /// COMPRESS DEFLATE (RFC 4978): OK, then deflate both ways.
+    Compress,
+    /// LOGOUT (RFC 3501 6.1.3): BYE, the tagged OK, and the end.
+    Logout,
 }
 
 /// How a handler finished.
@@ -212,11 +218,11 @@ fn dispatch(s: &mut Session, tag: &str, body: CommandBody) -> io::Result<Done> {
     Ok(Done::Reply(match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
-        CommandBody::Logout => any::logout(s),
+        CommandBody::Logout => return Ok(Done::Effect(Effect::Logout)),
         CommandBody::Id { params } => any::id(s, params),
         CommandBody::Enable { capabilities } => any::enable(s, capabilities),
-        CommandBody::StartTls => return auth::starttls(s, tag).map(|()| Done::Completed),
-        CommandBody::Compress { mechanism } => return compress::compress(s, tag, &mechanism).map(|()| Done::Completed),
+        CommandBody::StartTls => return Ok(auth::starttls(s, tag)),
+        CommandBody::Compress { mechanism } => return Ok(compress::compress(s, tag, &mechanism)),
         CommandBody::Login { username, password } => auth::login(s, &username, &password),
         CommandBody::Authenticate { mechanism, initial_response } => {
             auth::authenticate(s, &mechanism, initial_response)?

@@ -18,6 +18,7 @@ pub use state::{Selected, State};
 use writer::Writer;
 
 mod contexts;
+mod effects;
 pub mod idle;
 mod notify;
 mod state;

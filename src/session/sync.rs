@@ -62,6 +62,9 @@ impl Session {
             Done::Reply(outcome) => outcome,
             Done::Completed => return Ok(()),
             Done::Effect(Effect::Idle) => self.idle()?,
+            Done::Effect(Effect::Logout) => self.logout(),
+            Done::Effect(Effect::StartTls) => return self.start_tls(&tag),
+            Done::Effect(Effect::Compress) => return self.start_deflate(&tag),
         };
         // LOGOUT answers BYE and OK only, whatever changed meanwhile.
         if !self.state.is_logout() {
