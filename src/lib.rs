@@ -11,7 +11,9 @@
 //! ```
 //!
 //! `proto` knows IMAP syntax and nothing of files; `store` knows maildir and
-//! nothing of IMAP syntax; the handlers in `cmd` are where the two meet.
+//! nothing of IMAP syntax. Between a handler and the store sits the mail
+//! layer (`cmd -> mail -> store`): `mail` resolves names, rights and quota
+//! for a login and walks messages, and knows nothing of the session.
 
 pub mod access;
 pub mod acl;

@@ -169,15 +169,7 @@ const STORE_BEING_CUT: &[Edge] = &[
 ];
 
 /// Handlers that import other handlers today. Exact, like the lists above.
-const HANDLERS_CALLING_HANDLERS: &[Edge] = &[
-    // Shared helpers that live in one handler and serve others (mailbox
-    // opening, LIST's and STATUS's items, the SEARCH program, COPY's
-    // APPEND path): to the mail layer (Build 3).
-    ("list", "status"),
-    ("select", "list"),
-    ("sort", "search"),
-    ("thread", "search"),
-];
+const HANDLERS_CALLING_HANDLERS: &[Edge] = &[];
 
 /// Files that may write to a client stream: the response writer and the
 /// stream itself. The monitor (`monitor/`) serves HTTP on sockets of its

@@ -269,12 +269,8 @@ fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
 /// Opens the target of an APPEND (`i` needed), with TRYCREATE when it is
 /// missing from the user's own account; and the quota it is charged to.
 fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
-    let target = crate::mail::resolve::target(&s.scope()?, name)?;
-    target.need(crate::acl::Right::Insert)?;
-    if target.own && !target.exists() && target.name != "INBOX" {
-        return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));
-    }
-    Ok((target.open()?, target.quota(&s.shared), target.flag_mask()))
+    let (target, mailbox) = crate::mail::resolve::for_insert(&s.scope()?, name)?;
+    Ok((mailbox, target.quota(&s.shared), target.flag_mask()))
 }
 
 /// The flags of an APPEND without those the user may not set (RFC 4314 4:

@@ -118,12 +118,7 @@ pub fn copy(
 /// when it is missing from the user's own account.
 fn destination(s: &Session, mailbox: &Mailbox, remove: bool) -> Result<Destination, Reply> {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let target = crate::mail::resolve::target(&s.scope()?, &name)?;
-    target.need(crate::acl::Right::Insert)?;
-    if target.own && !target.exists() && target.name != "INBOX" {
-        return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));
-    }
-    let mailbox = target.open()?;
+    let (target, mailbox) = crate::mail::resolve::for_insert(&s.scope()?, &name)?;
     // Charged to the account that holds the destination.
     let quota = target.quota(&s.shared);
     let same_account = s.access().is_none_or(|a| a.account.root() == target.account.root());

@@ -3,15 +3,15 @@
 
 use std::collections::BTreeSet;
 
-use super::status::{counts, status_items};
 use super::{Outcome, Reply};
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve;
+use crate::mail::status::{counts, status_items};
 use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
 use crate::proto::untagged::{Dialect, Response};
 use crate::proto::utf7;
 use crate::session::Session;
-use crate::store::{MailboxInfo, SpecialUse, Status};
+use crate::store::{MailboxInfo, Status};
 
 /// Whether `name` matches a LIST pattern: `*` matches anything, `%`
 /// anything but the delimiter. Dynamic programming: no backtracking blow-up.
@@ -54,16 +54,6 @@ fn canonical(d: &Dialect, reference: &Mailbox, pattern: &[u8]) -> Vec<char> {
         s.replace_range(..5, "INBOX");
     }
     s.chars().collect()
-}
-
-pub(super) fn special_use_attr(u: SpecialUse) -> &'static str {
-    match u {
-        SpecialUse::Drafts => "\\Drafts",
-        SpecialUse::Sent => "\\Sent",
-        SpecialUse::Trash => "\\Trash",
-        SpecialUse::Junk => "\\Junk",
-        SpecialUse::Archive => "\\Archive",
-    }
 }
 
 /// A LIST or LSUB response with tegami's delimiter.
@@ -231,7 +221,7 @@ fn list_row(s: &mut Session, want: &Wanted, info: MailboxInfo, sub: bool, child_
         attrs.push("\\Subscribed".into());
     }
     for &u in &info.special_use {
-        attrs.push(special_use_attr(u).into());
+        attrs.push(names::special_use_attr(u).into());
     }
     let counts = if (!want.status.is_empty() || !want.attributes.is_empty()) && info.selectable {
         row_counts(s, want, &info.name)?

@@ -2,23 +2,12 @@
 //! (RFC 4731). Message files are read only when a key needs their text.
 
 use super::{Outcome, Reply};
-use crate::mail::messages::{self, Want};
+use crate::mail::messages::{self, program, Want};
 use crate::proto::command::{SearchKey, SearchReturn};
-use crate::proto::response::Code;
 use crate::proto::untagged::Response;
+use crate::search;
 use crate::search::context::Context;
-use crate::search::{self, Program, SearchError};
 use crate::session::Session;
-
-/// The prepared search of a SEARCH, SORT or THREAD command, `$` standing
-/// for the session's saved result (RFC 5182); an unknown CHARSET is
-/// `NO [BADCHARSET (...)]`.
-pub fn program(s: &Session, key: &SearchKey, charset: Option<&str>) -> Result<Program, Reply> {
-    let p = search::prepare(key, charset).map_err(|e| match e {
-        SearchError::BadCharset(_) => Reply::no(Code::BadCharset(search::SUPPORTED_CHARSETS), "Unsupported charset"),
-    })?;
-    Ok(p.with_saved(s.saved().to_vec()))
-}
 
 /// SEARCH / UID SEARCH.
 pub fn search(
@@ -45,7 +34,7 @@ pub fn search(
         // RFC 7162 3.1: a CONDSTORE enabling command.
         s.condstore_on();
     }
-    let run = program(s, key, charset)
+    let run = program(s.saved(), key, charset)
         .and_then(|p| Ok((messages::find(&s.view_mut()?.messages(), &p, Want::default(), &|_, _| false)?, p)));
     let (found, prog) = match run {
         Ok(f) => f,

@@ -64,7 +64,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         }
     } else if let Some(info) = listed(s, &view.name) {
         let mut attributes = vec![if info.has_children { "\\HasChildren" } else { "\\HasNoChildren" }.to_string()];
-        attributes.extend(info.special_use.iter().map(|&u| super::list::special_use_attr(u).to_string()));
+        attributes.extend(info.special_use.iter().map(|&u| names::special_use_attr(u).to_string()));
         let (delimiter, name) = (Some(names::DELIMITER), view.name.clone());
         s.respond(Response::List { lsub: false, attributes, delimiter, name, extra: Vec::new() });
     }

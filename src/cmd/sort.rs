@@ -3,9 +3,8 @@
 //! included (RFC 5182). The search runs as SEARCH's does; the keys come
 //! from the cached header fields, so a second SORT opens no file.
 
-use super::search::program;
 use super::{Outcome, Reply};
-use crate::mail::messages::{self, Want};
+use crate::mail::messages::{self, program, Want};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
 use crate::proto::untagged::Response;
 use crate::search::context::Context;
@@ -32,7 +31,7 @@ pub fn sort(
     }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let whole = matches!(key, SearchKey::All);
-    let run = program(s, key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
+    let run = program(s.saved(), key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
     let (order, prog) = match run {
         Ok(o) => o,
         Err(e) => {

@@ -2,9 +2,8 @@
 //! REFS. The search runs as SEARCH's does; the threading fields come from
 //! the cached header fields, so a second THREAD opens no file.
 
-use super::search::program;
 use super::{Outcome, Reply};
-use crate::mail::messages::{self, Want};
+use crate::mail::messages::{self, program, Want};
 use crate::proto::command::{SearchKey, ThreadAlgorithm};
 use crate::session::Session;
 use crate::sort;
@@ -23,7 +22,7 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
             )))
         }
     };
-    let program = program(s, key, Some(charset))?;
+    let program = program(s.saved(), key, Some(charset))?;
     let want = Want { internal_date: false, header: true };
     let found = messages::find(&s.view_mut()?.messages(), &program, want, &|_, _| false)?;
     // The sent date falls back to the INTERNALDATE, read only where needed.

@@ -19,15 +19,12 @@ use super::{Outcome, Reply};
 use crate::budget::Reservation;
 use crate::fetch as render;
 use crate::fetch::binary::{binary, needs_literal8};
-use crate::mail::resolve;
-use crate::mail::urls::{is_me, load_message, mailbox_of, read_part_held};
+use crate::mail::urls::{authorize, load_message, read_part_held};
 use crate::mime::{self, Part};
 use crate::proto::command::{UrlFetchArg, UrlFetchItems};
 use crate::proto::response::{write_astring, write_quoted_lossy, Code};
 use crate::proto::section::{Partial, Section};
 use crate::session::Session;
-use crate::store;
-use crate::urlauth::{self, keys, Access, AuthUrl, INTERNAL};
 
 /// Why a URL was not served when the server's memory budget had no room
 /// for it (answered NIL, and the command `NO [LIMIT]`).
@@ -36,47 +33,6 @@ const NO_ROOM: &str = "the server's memory for clients is in use";
 /// Literals at least this long are written from where they lie instead of
 /// being copied into the response queue.
 const DIRECT_LITERAL: usize = 64 * 1024;
-
-/// The account whose message an authorized URL names, with the URL
-/// parsed, once mechanism, expiry, access and token are checked.
-fn authorize(s: &Session, url: &[u8]) -> Result<(store::Account, AuthUrl), &'static str> {
-    let sc = s.scope().map_err(|_| "not logged in")?;
-    let u = urlauth::parse(url).ok_or("not an authorized IMAP URL")?;
-    let (mech, token) = u.auth.as_ref().ok_or("no mechanism and token")?;
-    if mech != INTERNAL {
-        return Err("unknown mechanism");
-    }
-    if let Some(t) = u.expire {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        if now >= t {
-            return Err("expired");
-        }
-    }
-    let allowed = match &u.access {
-        Access::Anonymous | Access::AuthUser => true,
-        Access::User(who) => is_me(&sc, who),
-        Access::Submit(who) => {
-            is_me(&sc, who) || s.shared.config.urlauth_submit_user.as_deref().is_some_and(|u| is_me(&sc, u))
-        }
-    };
-    if !allowed {
-        return Err("not for this user");
-    }
-    let account = if is_me(&sc, &u.owner) {
-        s.shared.store.account(sc.login.mail.root())
-    } else {
-        let owner = resolve::find_account(&sc, &u.owner).ok_or("no such owner")?;
-        let root = owner.checked_maildir(&s.shared.config.mail).map_err(|_| "owner's maildir unusable")?;
-        s.shared.store.account(root)
-    };
-    let mb = mailbox_of(&account, &u).ok_or("no such mailbox")?;
-    let id = mb.mailbox_id().map_err(|_| "no mailbox id")?;
-    let key = keys::get(account.root(), &id).map_err(|_| "keys unreadable")?.ok_or("no key")?;
-    if !urlauth::verify(&key, &u.rump, token) {
-        return Err("wrong token");
-    }
-    Ok((account, u))
-}
 
 /// A store read's outcome as a reason not to serve a URL.
 fn served<T>(read: Result<Result<T, &'static str>, Reply>) -> Result<T, &'static str> {
@@ -90,7 +46,7 @@ fn served<T>(read: Result<Result<T, &'static str>, Reply>) -> Result<T, &'static
 /// The octets an authorized URL names (RFC 4467's answer), with what they
 /// hold of the server's memory budget, or why they are not served.
 fn fetch_one(s: &Session, url: &[u8]) -> Result<(Vec<u8>, Option<Reservation>), &'static str> {
-    let (account, u) = authorize(s, url)?;
+    let (account, u) = authorize(&s.scope().map_err(|_| "not logged in")?, url)?;
     let (data, held) = served(read_part_held(&account, &u.part, Some(&s.shared.budget)))?;
     if memchr::memchr(0, &data).is_some() {
         // A NUL cannot travel in a plain literal (RFC 3501 4.3).
@@ -111,7 +67,7 @@ struct Metadata {
 
 /// RFC 5524's items for an authorized URL, or why it is not served.
 fn fetch_metadata(s: &Session, url: &[u8], items: UrlFetchItems) -> Result<Metadata, &'static str> {
-    let (account, u) = authorize(s, url)?;
+    let (account, u) = authorize(&s.scope().map_err(|_| "not logged in")?, url)?;
     let (message, held) = served(load_message(&account, &u.part, Some(&s.shared.budget)))?;
     let msg = message.bytes();
     let root = mime::scan(msg);

@@ -9,8 +9,9 @@ use std::io::Read;
 use super::cached;
 use super::flags::FORWARDED;
 use super::View;
-use crate::proto::response::Reply;
-use crate::search::{self, Message, MessageContext, Program, SystemFlags};
+use crate::proto::command::SearchKey;
+use crate::proto::response::{Code, Reply};
+use crate::search::{self, Message, MessageContext, Program, SearchError, SystemFlags};
 use crate::store::cache;
 use crate::store::filename::{DRAFT, FLAGGED, PASSED, REPLIED, SEEN, TRASHED};
 
@@ -42,6 +43,16 @@ pub struct Found {
     /// The cached header fields, when asked for (else empty); an unreadable
     /// message (expunged by another process meanwhile) has an empty header.
     pub header: Vec<u8>,
+}
+
+/// The prepared search of a SEARCH, SORT or THREAD command, `$` standing
+/// for the session's saved result `saved` (RFC 5182); an unknown CHARSET
+/// is `NO [BADCHARSET (...)]`.
+pub fn program(saved: &[u32], key: &SearchKey, charset: Option<&str>) -> Result<Program, Reply> {
+    let p = search::prepare(key, charset).map_err(|e| match e {
+        SearchError::BadCharset(_) => Reply::no(Code::BadCharset(search::SUPPORTED_CHARSETS), "Unsupported charset"),
+    })?;
+    Ok(p.with_saved(saved.to_vec()))
 }
 
 /// The messages of the selected mailbox (`view`) that satisfy `program`,

@@ -6,7 +6,7 @@ use crate::proto::response::Code;
 use crate::proto::response::Reply;
 use crate::proto::untagged::{write_mailbox, Dialect};
 use crate::proto::utf7;
-use crate::store::StoreError;
+use crate::store::{SpecialUse, StoreError};
 
 /// The hierarchy delimiter.
 pub const DELIMITER: char = '/';
@@ -85,6 +85,17 @@ pub fn server_bug(detail: &dyn std::fmt::Display) -> Reply {
     let id = format!("{:x}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     log::warn!("internal error {id}: {detail}");
     Reply::no(Code::ServerBug, format!("Internal error {id}, see the server log"))
+}
+
+/// The LIST attribute of a special use (RFC 6154), as `\\Sent`.
+pub fn special_use_attr(u: SpecialUse) -> &'static str {
+    match u {
+        SpecialUse::Drafts => "\\Drafts",
+        SpecialUse::Sent => "\\Sent",
+        SpecialUse::Trash => "\\Trash",
+        SpecialUse::Junk => "\\Junk",
+        SpecialUse::Archive => "\\Archive",
+    }
 }
 
 #[cfg(test)]

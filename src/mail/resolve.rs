@@ -176,6 +176,19 @@ fn foreign(sc: &Scope, display: &str, rest: &str) -> Result<Target, Reply> {
     })
 }
 
+/// Resolves the mailbox an APPEND, COPY or MOVE adds messages to and
+/// opens it: `i` needed there, and `NO [TRYCREATE]` when it is missing
+/// from the user's own account (RFC 3501 6.3.11, 6.4.7).
+pub fn for_insert(sc: &Scope, display: &str) -> Result<(Target, Arc<MailboxShared>), Reply> {
+    let target = target(sc, display)?;
+    target.need(Right::Insert)?;
+    if target.own && !target.exists() && target.name != "INBOX" {
+        return Err(Reply::no(Code::TryCreate, "Mailbox does not exist"));
+    }
+    let mailbox = target.open()?;
+    Ok((target, mailbox))
+}
+
 impl Target {
     /// Checks one right: `NO [NONEXISTENT]` without `l`, `NO [NOPERM]`
     /// without `right`.

@@ -23,7 +23,7 @@ use crate::proto::response::{Code, Reply};
 use crate::proto::section::Section;
 use crate::proto::url::{parse_url, PartUrl};
 use crate::store::{self, MailboxShared};
-use crate::urlauth::AuthUrl;
+use crate::urlauth::{self, keys, Access, AuthUrl, INTERNAL};
 
 fn bad_url(url: &[u8], why: &str) -> Reply {
     let mut shown = String::from_utf8_lossy(url).into_owned();
@@ -144,4 +144,45 @@ pub fn mailbox_of(mail: &store::Account, u: &AuthUrl) -> Option<Arc<MailboxShare
 /// Whether `who` (a user name as a URL spells it) is the logged-in user.
 pub fn is_me(sc: &Scope, who: &str) -> bool {
     find_account(sc, who).is_some_and(|a| a.user == sc.login.account.user)
+}
+
+/// The account whose message an authorized URL (URLFETCH, RFC 4467)
+/// names, with the URL parsed, once mechanism, expiry, access and token
+/// are checked; else why not, for the log.
+pub fn authorize(sc: &Scope, url: &[u8]) -> Result<(store::Account, AuthUrl), &'static str> {
+    let u = urlauth::parse(url).ok_or("not an authorized IMAP URL")?;
+    let (mech, token) = u.auth.as_ref().ok_or("no mechanism and token")?;
+    if mech != INTERNAL {
+        return Err("unknown mechanism");
+    }
+    if let Some(t) = u.expire {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        if now >= t {
+            return Err("expired");
+        }
+    }
+    let allowed = match &u.access {
+        Access::Anonymous | Access::AuthUser => true,
+        Access::User(who) => is_me(sc, who),
+        Access::Submit(who) => {
+            is_me(sc, who) || sc.shared.config.urlauth_submit_user.as_deref().is_some_and(|u| is_me(sc, u))
+        }
+    };
+    if !allowed {
+        return Err("not for this user");
+    }
+    let account = if is_me(sc, &u.owner) {
+        sc.shared.store.account(sc.login.mail.root())
+    } else {
+        let owner = find_account(sc, &u.owner).ok_or("no such owner")?;
+        let root = owner.checked_maildir(&sc.shared.config.mail).map_err(|_| "owner's maildir unusable")?;
+        sc.shared.store.account(root)
+    };
+    let mb = mailbox_of(&account, &u).ok_or("no such mailbox")?;
+    let id = mb.mailbox_id().map_err(|_| "no mailbox id")?;
+    let key = keys::get(account.root(), &id).map_err(|_| "keys unreadable")?.ok_or("no key")?;
+    if !urlauth::verify(&key, &u.rump, token) {
+        return Err("wrong token");
+    }
+    Ok((account, u))
 }
