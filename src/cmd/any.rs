@@ -1,24 +1,15 @@
-//! Commands valid in any state: CAPABILITY, LOGOUT, ID; and ENABLE.
+//! Commands valid in any state: CAPABILITY, ID; and ENABLE (LOGOUT is an
+//! effect the session carries out, `session::effects`).
 
 use super::Outcome;
 use crate::proto::untagged::Response;
-use crate::session::{Session, State};
+use crate::session::Session;
 
 /// CAPABILITY (RFC 3501 6.1.1).
 pub fn capability(s: &mut Session) -> Outcome {
     let caps = super::capabilities(s);
     s.respond(Response::Capability(caps));
     Ok("CAPABILITY completed".into())
-}
-
-/// LOGOUT (RFC 3501 6.1.3): BYE first, then the tagged OK.
-pub fn logout(s: &mut Session) -> Outcome {
-    s.respond(Response::Bye("Logging out".into()));
-    if let Some(u) = &s.user {
-        log::error!("{} [{}] logout {}", s.tag(), s.peer, u.account.user);
-    }
-    s.state = State::Logout;
-    Ok("LOGOUT completed".into())
 }
 
 type IdParams = Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>;

@@ -95,7 +95,7 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let plain = without_utf8(prefix);
     let utf8 = plain.is_some();
     let cmd = parse_command(&probe(plain.as_deref().unwrap_or(prefix))).map_err(|e| Reply::bad(e.message))?;
-    if !matches!(s.state, crate::session::State::Authenticated | crate::session::State::Selected) {
+    if s.login().is_none() {
         return Err(Reply::bad("APPEND needs a logged-in session: LOGIN first"));
     }
     let CommandBody::Append { mailbox, mut messages } = cmd.body else {
@@ -261,7 +261,7 @@ fn undo(s: &Session, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
 }
 
 fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
-    super::context::report_changes(s, true);
+    s.sync_view(true);
     s.complete(tag, outcome);
     Ok(())
 }

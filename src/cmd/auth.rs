@@ -7,44 +7,29 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use super::{Outcome, Reply};
+use super::{Done, Effect, Outcome, Reply};
 use crate::auth::policy::{canonical, Verdict};
 use crate::auth::sasl::{check_password, AUTH_FAILED};
 use crate::auth::{cleartext, new_mechanism, Accounts, Step, MAX_SECRET};
-use crate::net::Stream;
-use crate::proto::reader::Reader;
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
 use crate::session::{Session, MAX_FAILED_LOGINS};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// STARTTLS (RFC 3501 6.2.1): OK in clear text, then the handshake. Bytes
-/// the client pipelined after the command are dropped, never read as if
-/// they had come over TLS (an injection defence, RFC 7817 section 3).
-pub fn starttls(s: &mut Session, tag: &str) -> io::Result<()> {
-    let Some(tls) = s.shared.tls.clone() else {
+/// STARTTLS (RFC 3501 6.2.1): refused without TLS or over TLS already;
+/// else the session answers OK in clear text and runs the handshake
+/// (`session::effects`).
+pub fn starttls(s: &mut Session, tag: &str) -> Done {
+    if s.shared.tls.is_none() {
         s.complete(tag, Err(Reply::no(Code::Cannot, "TLS is not configured on this server")));
-        return Ok(());
-    };
+        return Done::Completed;
+    }
     if s.is_tls() {
         s.complete(tag, Err(Reply::bad("The connection is already encrypted")));
-        return Ok(());
+        return Done::Completed;
     }
-    s.complete(tag, Ok("Begin TLS negotiation now".into()));
-    s.flush()?;
-    let dropped = s.conn.discard_buffered();
-    if dropped > 0 {
-        log::warn!("{} [{}] dropped {dropped} octets sent after STARTTLS before the handshake", s.tag(), s.peer);
-    }
-    // Swap the connection out, upgrade it, and put a fresh reader back.
-    // The socket keeps its login deadline: the handshake counts against it.
-    let placeholder = Reader::new(Stream::plain_tcp(s.conn.get_ref().tcp().try_clone()?));
-    let plain = std::mem::replace(&mut s.conn, placeholder).into_inner();
-    let upgraded = plain.upgrade(&tls)?;
-    log::trace!("{} [{}] TLS started: {}", s.tag(), s.peer, upgraded.tls_description().unwrap_or_default());
-    s.conn = Reader::new(upgraded);
-    Ok(())
+    Done::Effect(Effect::StartTls)
 }
 
 /// The longest AUTHENTICATE continuation line: base64 of [`MAX_SECRET`] octets.
@@ -66,7 +51,7 @@ fn penalty_wait(s: &Session) -> Duration {
 /// rip=ADDRESS`, the account only when it exists, never the password), and
 /// too many failures on one connection end it.
 fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
-    s.failed_logins += 1;
+    let attempt = s.failed_login();
     let name = login.map(|l| dir.normalize(l));
     // A cancelled exchange tested no password: nothing to slow down, and
     // nothing for a flood of made-up names to fill the table with.
@@ -81,10 +66,10 @@ fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, wh
         s.tag(),
         s.peer,
         canonical(s.peer.ip()),
-        s.failed_logins,
+        attempt,
         (waited + extra).as_millis()
     );
-    if s.failed_logins >= MAX_FAILED_LOGINS {
+    if attempt >= MAX_FAILED_LOGINS {
         s.respond(Response::Bye("Too many failed login attempts".into()));
         s.state = crate::session::State::Logout;
     }

@@ -1,16 +1,16 @@
 //! COMPRESS (RFC 4978): after the tagged OK, both directions of the
 //! connection are raw deflate, under everything else the session writes.
+//! The handler checks the request; the session switches the stream.
 
-use std::io;
-
-use super::Reply;
+use super::{Done, Effect, Reply};
 use crate::proto::response::Code;
 use crate::session::Session;
 
-/// `COMPRESS DEFLATE`: answers in clear, then turns the stream's deflate
-/// layer on. A second one is refused with `NO [COMPRESSIONACTIVE]`
-/// (RFC 5530 3), an unknown mechanism with BAD.
-pub fn compress(s: &mut Session, tag: &str, mechanism: &str) -> io::Result<()> {
+/// `COMPRESS DEFLATE`: the session answers in clear, then turns the
+/// stream's deflate layer on (`session::effects`). A second one is refused
+/// with `NO [COMPRESSIONACTIVE]` (RFC 5530 3), an unknown mechanism with
+/// BAD.
+pub fn compress(s: &mut Session, tag: &str, mechanism: &str) -> Done {
     if !mechanism.eq_ignore_ascii_case("DEFLATE") {
         s.complete(
             tag,
@@ -19,18 +19,11 @@ pub fn compress(s: &mut Session, tag: &str, mechanism: &str) -> io::Result<()> {
                 crate::proto::response::shown(mechanism)
             ))),
         );
-        return Ok(());
+        return Done::Completed;
     }
-    if s.conn.get_ref().is_compressed() {
+    if s.is_compressed() {
         s.complete(tag, Err(Reply::no(Code::CompressionActive, "DEFLATE is already active")));
-        return Ok(());
+        return Done::Completed;
     }
-    s.complete(tag, Ok("DEFLATE active".into()));
-    s.flush()?;
-    // Whatever the client sent right behind the command is already
-    // compressed: it goes to the inflater, not to the command reader.
-    let pending = s.conn.take_buffered();
-    s.conn.get_mut().start_deflate(pending);
-    log::trace!("{} [{}] COMPRESS=DEFLATE started", s.tag(), s.peer);
-    Ok(())
+    Done::Effect(Effect::Compress)
 }

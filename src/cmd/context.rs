@@ -1,226 +1,25 @@
 //! CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 section 4): a SEARCH or SORT
-//! with `RETURN (UPDATE ...)` leaves its result behind as a context; as the
-//! selected mailbox changes (others' APPEND and EXPUNGE, flag changes that
-//! change the match) the session tells the client what joined and left
-//! the result, in `ESEARCH (TAG "x") ADDTO (...)` and `REMOVEFROM (...)`
-//! responses, until CANCELUPDATE or the mailbox is left.
-//!
-//! The result is kept as UIDs; each time the view moves on, the search
-//! (and sort) runs again over the view and the difference is reported.
-//! Removals go out before the view's own responses, so that message
-//! numbers are still valid before EXPUNGE (RFC 5267 4.3.4), additions after
-//! them, after EXISTS (4.3.3).
+//! with `RETURN (UPDATE ...)` leaves its result behind as a context (kept
+//! in [`crate::search::context::Contexts`]); as the selected mailbox
+//! changes the session's sync after each command (`session::contexts`)
+//! tells the client what joined and left the result, until CANCELUPDATE,
+//! here, or the mailbox is left.
 
 use super::{Outcome, Reply};
-use crate::proto::command::SortCriterion;
-use crate::proto::response::Code;
-use crate::proto::untagged::Response;
-pub use crate::search::context::{Context, Contexts};
-use crate::search::{esearch_head, sequence_set_string, Program};
 use crate::session::Session;
-
-/// Updating contexts one session may hold; RFC 5267 4.3.1 asks for at
-/// least one. Beyond it a search is answered with `NO [NOUPDATE "tag"]`.
-pub const MAX_CONTEXTS: usize = 8;
-
-/// BAD when `tag` already names an updating context (RFC 5267 4.3: a
-/// client must not reuse the tag of a searching command with UPDATE).
-pub fn check_tag(s: &Session, tag: &str) -> Result<(), Reply> {
-    if s.contexts.list.iter().any(|c| c.tag == tag) {
-        return Err(Reply::bad(format!("Tag reuse: {tag} already names an updating search context")));
-    }
-    Ok(())
-}
-
-/// Keeps the result of the command tagged `tag` for updates, or refuses
-/// with `* NO [NOUPDATE "tag"]` when the session holds too many already;
-/// the command itself succeeds either way (RFC 5267 4.3.1).
-pub fn keep(
-    s: &mut Session,
-    tag: &str,
-    uid: bool,
-    program: Program,
-    criteria: Option<Vec<SortCriterion>>,
-    results: Vec<u32>,
-) {
-    if s.contexts.list.len() >= MAX_CONTEXTS {
-        let refusal = Reply::no(Code::NoUpdate(tag.to_string()), format!("Too many contexts, at most {MAX_CONTEXTS}"));
-        s.respond(Response::Condition(refusal));
-        return;
-    }
-    if s.contexts.list.is_empty() {
-        if let Some(v) = s.view.as_ref() {
-            s.contexts.seen = v.snapshot.counter;
-        }
-    }
-    s.contexts.list.push(Context { tag: tag.to_string(), uid, program, criteria, results });
-}
 
 /// CANCELUPDATE (RFC 5267 4.3.5): the named contexts are dropped.
 pub fn cancel_update(s: &mut Session, tags: &[String]) -> Outcome {
-    let unknown: Vec<&String> = tags.iter().filter(|t| !s.contexts.list.iter().any(|c| &c.tag == *t)).collect();
+    let kept = |t: &String| s.contexts().is_some_and(|c| c.list.iter().any(|c| &c.tag == t));
+    let unknown: Vec<&String> = tags.iter().filter(|t| !kept(t)).collect();
     if !unknown.is_empty() {
         let names: Vec<String> = unknown.iter().map(|t| quoted(t)).collect();
         return Err(Reply::no_text(format!("No updating search context has the tag {}", names.join(" "))));
     }
-    s.contexts.list.retain(|c| !tags.contains(&c.tag));
+    if let Some(contexts) = s.contexts_mut() {
+        contexts.list.retain(|c| !tags.contains(&c.tag));
+    }
     Ok("CANCELUPDATE completed".into())
-}
-
-/// Queues the responses for others' changes to the selected mailbox
-/// with the RFC 5267 context updates around them: REMOVEFROM before the
-/// view's EXPUNGEs (while the numbers they use still hold), ADDTO after
-/// its EXISTS.
-///
-/// Nothing goes out once the user may no longer read the mailbox (the
-/// caller then closes it, see `resolve::refresh_selected`). The rights
-/// are looked at before the view moves on (that look is the one of the
-/// command's start unless asked for again, see `resolve::recheck_selected`)
-/// and again after when anything is to be told, so a message that came
-/// after they went is never told, however the two raced.
-pub fn report_changes(s: &mut Session, expunge_ok: bool) {
-    if !s.selected_readable() {
-        return;
-    }
-    let before = before_update(s);
-    let responses = s.view_updates(expunge_ok);
-    // Only what moved on needs the second look: with nothing to tell, the
-    // look at the start of the command stands.
-    let contexts_move =
-        !s.contexts.list.is_empty() && s.view.as_ref().is_some_and(|v| v.snapshot.counter != s.contexts.seen);
-    if !responses.is_empty() || contexts_move {
-        s.recheck_selected();
-    }
-    if !s.selected_readable() {
-        return;
-    }
-    let (first, last) = after_update(s, before);
-    for l in first {
-        s.respond(Response::Esearch(l));
-    }
-    for r in responses {
-        s.respond(r);
-    }
-    for l in last {
-        s.respond(Response::Esearch(l));
-    }
-}
-
-/// What must be known before the view moves on: its UIDs by sequence
-/// number, when a context counts in message numbers (for REMOVEFROM of
-/// messages about to be expunged). `None` when nothing is needed.
-pub fn before_update(s: &Session) -> Option<Vec<u32>> {
-    if s.contexts.list.iter().all(|c| c.uid) {
-        return None;
-    }
-    s.view.as_ref().map(|v| v.uids.clone())
-}
-
-/// After the view moved on: runs every context again and returns the
-/// REMOVEFROM responses (to go before the view's responses) and the ADDTO
-/// responses (to go after them).
-pub fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, Vec<String>) {
-    let (mut first, mut last) = (Vec::new(), Vec::new());
-    if s.contexts.list.is_empty() {
-        return (first, last);
-    }
-    let Some(counter) = s.view.as_ref().map(|v| v.snapshot.counter) else {
-        // RFC 5267 4.3: updates end when the mailbox is no longer selected.
-        s.contexts.clear();
-        return (first, last);
-    };
-    if counter == s.contexts.seen {
-        return (first, last);
-    }
-    let mut contexts = std::mem::take(&mut s.contexts);
-    contexts.seen = counter;
-    for c in &mut contexts.list {
-        let now = match &c.criteria {
-            None => s
-                .view_mut()
-                .and_then(|v| crate::mail::messages::find(&v.messages(), &c.program, Default::default(), &|_, _| false))
-                .map(|found| found.iter().map(|m| m.uid).collect::<Vec<u32>>()),
-            Some(criteria) => super::sort::sorted(s, &c.program, criteria).map(|o| o.iter().map(|&(_, u)| u).collect()),
-        };
-        let Ok(now) = now else {
-            log::warn!("{} search context {} could not be evaluated; it is kept as it was", s.tag(), c.tag);
-            continue;
-        };
-        let Some(view) = s.view.as_ref() else { break };
-        let old_seq = |u: u32| match &before {
-            Some(uids) => uids.binary_search(&u).map_or(0, |i| i as u32 + 1),
-            None => 0,
-        };
-        let new_seq = |u: u32| view.seq_of(u).unwrap_or(0);
-        let (removed, added) = diff(&c.results, &now, c.criteria.is_some());
-        let head = esearch_head(&c.tag, c.uid);
-        if !removed.is_empty() {
-            let pairs = render(&removed, |u| if c.uid { u } else { old_seq(u) }, c.criteria.is_some(), true);
-            first.push(format!("{head} REMOVEFROM ({pairs})"));
-        }
-        if !added.is_empty() {
-            let pairs = render(&added, |u| if c.uid { u } else { new_seq(u) }, c.criteria.is_some(), false);
-            last.push(format!("{head} ADDTO ({pairs})"));
-        }
-        c.results = now;
-    }
-    s.contexts = contexts;
-    (first, last)
-}
-
-/// A context position and a UID.
-type Pair = (u32, u32);
-
-/// What left and joined a result, as (position, UID) pairs to be applied
-/// in order: positions 1-based in the result at the time each pair is
-/// applied for a sorted result, 0 for a SEARCH result (RFC 5267 4.3.3 and
-/// 4.3.4 allow 0 there: the client keeps mailbox order).
-fn diff(old: &[u32], now: &[u32], sorted: bool) -> (Vec<Pair>, Vec<Pair>) {
-    use std::collections::HashSet;
-    let in_now: HashSet<u32> = now.iter().copied().collect();
-    let in_old: HashSet<u32> = old.iter().copied().collect();
-    let mut removed = Vec::new();
-    // Removed in the order they stood: each one's position counts the
-    // removals before it (the earlier ones have gone already).
-    let mut gone = 0u32;
-    for (i, &u) in old.iter().enumerate() {
-        if !in_now.contains(&u) {
-            removed.push((if sorted { i as u32 + 1 - gone } else { 0 }, u));
-            gone += 1;
-        }
-    }
-    // Sort keys never change, so what stays keeps its relative order:
-    // inserting at each new position in ascending order rebuilds `now`.
-    let added = now
-        .iter()
-        .enumerate()
-        .filter(|(_, u)| !in_old.contains(u))
-        .map(|(i, &u)| (if sorted { i as u32 + 1 } else { 0 }, u))
-        .collect();
-    (removed, added)
-}
-
-/// `pos set pos set ...`: a run of pairs that continue one another (the
-/// same position over and over for removals, consecutive positions for
-/// additions) becomes one pair whose set keeps the result's order.
-fn render(pairs: &[(u32, u32)], number: impl Fn(u32) -> u32, sorted: bool, removal: bool) -> String {
-    if !sorted {
-        let numbers: Vec<u32> = pairs.iter().map(|&(_, u)| number(u)).collect();
-        return format!("0 {}", sequence_set_string(&numbers));
-    }
-    let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
-    for &(pos, u) in pairs {
-        let continues = match groups.last() {
-            Some((start, _)) if removal => pos == *start,
-            Some((start, members)) => pos == *start + members.len() as u32,
-            None => false,
-        };
-        match groups.last_mut() {
-            Some((_, members)) if continues => members.push(number(u)),
-            _ => groups.push((pos, vec![number(u)])),
-        }
-    }
-    groups.iter().map(|(p, m)| format!("{p} {}", super::sort::ordered_set(m))).collect::<Vec<_>>().join(" ")
 }
 
 /// A tag as an IMAP quoted string (tags are ASTRING-CHARs: no quoting
@@ -229,33 +28,4 @@ fn quoted(tag: &str) -> String {
     let mut out = Vec::new();
     crate::proto::response::write_string(&mut out, tag.as_bytes());
     String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_contexts_use_position_zero_and_mailbox_order() {
-        let (removed, added) = diff(&[3, 4, 15, 20], &[3, 15, 20, 32768, 32769], false);
-        assert_eq!(render(&removed, |u| u, false, true), "0 4");
-        assert_eq!(render(&added, |u| u, false, false), "0 32768:32769");
-    }
-
-    #[test]
-    fn sorted_contexts_count_positions_as_the_client_applies_them() {
-        // Sorted 9,5,7,2; 5 and 7 leave: both at position 2 in turn.
-        let (removed, added) = diff(&[9, 5, 7, 2], &[9, 2], true);
-        assert_eq!(render(&removed, |u| u, true, true), "2 5,7");
-        // 9 and 7 leave 9,5,7,2: 9 at 1, then 7 at 2 (5 moved up).
-        let (gone, _) = diff(&[9, 5, 7, 2], &[5, 2], true);
-        assert_eq!(render(&gone, |u| u, true, true), "1 9 2 7");
-        // 2734:2735 becomes 2731:2735 (RFC 5267 4.3.3's example).
-        let (_, added2) = diff(&[2734, 2735], &[2731, 2732, 2733, 2734, 2735], true);
-        assert_eq!(render(&added2, |u| u, true, false), "1 2731:2733");
-        assert!(added.is_empty());
-        // Joiners apart from each other are separate pairs.
-        let (_, added3) = diff(&[10, 20], &[5, 10, 15, 20], true);
-        assert_eq!(render(&added3, |u| u, true, false), "1 5 3 15");
-    }
 }

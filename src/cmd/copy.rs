@@ -47,7 +47,7 @@ pub fn copy(
         None => None,
     };
     let to = destination(s, mailbox, remove)?;
-    let saved = saved_for(&s.saved, set);
+    let saved = saved_for(s.saved(), set);
     let view = s.view_mut()?;
     if remove && view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
@@ -121,8 +121,8 @@ fn destination(s: &Session, mailbox: &Mailbox, remove: bool) -> Result<Destinati
     let (target, mailbox) = crate::mail::resolve::for_insert(&s.scope()?, &name)?;
     // Charged to the account that holds the destination.
     let quota = target.quota(&s.shared);
-    let same_account = s.access.as_ref().is_none_or(|a| a.account.root() == target.account.root());
-    let source_rights = crate::mail::resolve::selected_rights(s.access.as_ref());
+    let same_account = s.access().is_none_or(|a| a.account.root() == target.account.root());
+    let source_rights = crate::mail::resolve::selected_rights(s.access());
     if remove
         && !(source_rights.has(crate::acl::Right::DeleteMessages) && source_rights.has(crate::acl::Right::Expunge))
     {
@@ -160,7 +160,7 @@ fn remove_originals(
     if !to.same_account {
         // Into another account: that one gains, the selected one loses.
         to.quota.record(copied as i64, pairs.len() as i64);
-        let source = crate::mail::resolve::selected_quota(&s.scope()?, s.access.as_ref());
+        let source = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
         let view = s.view_mut()?;
         let removed = view.mailbox().expunge(&moved).map_err(store_error)?;
         let gone: u64 = removed.iter().map(&size_of).sum();

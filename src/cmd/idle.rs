@@ -1,65 +1,10 @@
-//! IDLE (RFC 2177): changes reach the client the moment they happen, and a
-//! `* OK Still here` every `--idle-keepalive` seconds keeps NAT boxes from
-//! dropping the connection.
+//! IDLE (RFC 2177): the command changes how the connection is read, so the
+//! handler only asks for it; the session's loop (`session::idle`) sends
+//! changes the moment they happen until DONE.
 
-use std::io;
-use std::os::fd::AsRawFd;
-use std::time::{Duration, Instant};
+use super::{Done, Effect};
 
-use super::{Outcome, Reply};
-use crate::proto::untagged::Response;
-use crate::session::idle::{wait, Wake};
-use crate::session::Session;
-
-/// How often a session without the inotify watcher looks at the disk.
-const POLL_WITHOUT_WATCHER: Duration = Duration::from_secs(2);
-
-/// Runs IDLE until the client sends DONE.
-pub fn idle(s: &mut Session) -> io::Result<Outcome> {
-    s.respond(Response::Continuation("idling".into()));
-    let keepalive = s.shared.config.idle_keepalive;
-    let mut last_sent = Instant::now();
-    let notifier = s.notifier.clone();
-    loop {
-        notifier.drain();
-        super::notify::report_wake(s, true);
-        if s.state == crate::session::State::Logout {
-            // Told BYE (the selected mailbox got a new UIDVALIDITY).
-            s.flush()?;
-            return Ok(Ok("IDLE terminated".into()));
-        }
-        s.report_alerts();
-        if s.writer.queued() > 0 {
-            s.flush()?;
-            last_sent = Instant::now();
-        }
-        let has_input = s.conn.buffered() > 0 || s.conn.get_mut().has_pending_input();
-        let wake = if has_input {
-            Wake::Input
-        } else {
-            let mut timeout = keepalive.saturating_sub(last_sent.elapsed());
-            if s.view.as_ref().is_some_and(|v| !v.mailbox().is_watched()) {
-                timeout = timeout.min(POLL_WITHOUT_WATCHER);
-            }
-            wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)?
-        };
-        match wake {
-            Wake::Input => {
-                let Some(line) = s.conn.read_line(s.shared.config.max_line)? else {
-                    return Err(io::ErrorKind::UnexpectedEof.into());
-                };
-                log::debug!("{} C: {}", s.tag(), String::from_utf8_lossy(&line));
-                if line.eq_ignore_ascii_case(b"DONE") {
-                    return Ok(Ok("IDLE terminated".into()));
-                }
-                return Ok(Err(Reply::bad("Expected DONE to end IDLE")));
-            }
-            Wake::Notified => {}
-            Wake::Timeout => {
-                if last_sent.elapsed() >= keepalive {
-                    s.respond(crate::proto::untagged::Response::Condition(Reply::ok("Still here")));
-                }
-            }
-        }
-    }
+/// IDLE: the session idles, then answers.
+pub fn idle() -> Done {
+    Done::Effect(Effect::Idle)
 }

@@ -51,7 +51,7 @@ pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     if name == "INBOX" {
         return Err(Reply::no(Code::Cannot, "INBOX cannot be deleted"));
     }
-    if s.view.as_ref().is_some_and(|v| v.name == name) {
+    if s.view().is_some_and(|v| v.name == name) {
         return Err(Reply::no(Code::InUse, "Cannot delete the selected mailbox: close it first"));
     }
     let target = resolve::target(&s.scope()?, &name)?;

@@ -28,8 +28,9 @@ mod urlfetch;
 
 use std::io;
 
-use crate::proto::command::{Command, CommandBody};
+use crate::proto::command::{Command, CommandBody, FetchAttr, SortCriterion};
 use crate::proto::table::{CommandKind, Spec, States};
+use crate::search::Program;
 use crate::session::{Session, State};
 
 /// Capabilities advertised in every state that no one command brings
@@ -70,11 +71,11 @@ pub const EXTENSIONS: &[&str] = &[
 ];
 
 /// The table's states that hold a session state.
-fn states_of(state: State) -> States {
+fn states_of(state: &State) -> States {
     match state {
-        State::NotAuthenticated => States::NOT_AUTH,
-        State::Authenticated => States::AUTH,
-        State::Selected => States::SELECTED,
+        State::NotAuthenticated { .. } => States::NOT_AUTH,
+        State::Authenticated(_) => States::AUTH,
+        State::Selected(..) => States::SELECTED,
         State::Logout => States::NONE,
     }
 }
@@ -84,7 +85,7 @@ fn states_of(state: State) -> States {
 /// commands bring, and the rest.
 pub fn capabilities(s: &Session) -> String {
     let mut caps = vec!["IMAP4rev1".to_string(), "IMAP4rev2".to_string()];
-    if matches!(s.state, State::NotAuthenticated) {
+    if s.state.is_not_authenticated() {
         if !s.is_tls() && s.shared.tls.is_some() {
             caps.push("STARTTLS".into());
         }
@@ -120,66 +121,108 @@ pub type Outcome = Result<Reply, Reply>;
 fn wrong_state(s: &Session, spec: &Spec) -> Reply {
     use crate::session::State::*;
     Reply::bad(match s.state {
-        NotAuthenticated => format!("{} needs a logged-in session: LOGIN first", spec.name),
-        Authenticated if spec.states.intersects(States::SELECTED) => format!("{}: no mailbox selected", spec.name),
+        NotAuthenticated { .. } => format!("{} needs a logged-in session: LOGIN first", spec.name),
+        Authenticated(_) if spec.states.intersects(States::SELECTED) => format!("{}: no mailbox selected", spec.name),
         _ if spec.states == States::NOT_AUTH => format!("{}: already logged in", spec.name),
         _ => format!("{} is not valid in this state", spec.name),
     })
 }
 
+/// What a command asks of the connection, which the session's loop
+/// carries out before the command's sync and tagged reply.
+pub enum Effect {
+    /// IDLE (RFC 2177): changes go out as they happen until DONE.
+    Idle,
+    /// STARTTLS (RFC 3501 6.2.1): OK in clear text, then the handshake.
+    StartTls,
+    /// COMPRESS DEFLATE (RFC 4978): OK, then deflate both ways.
+    Compress,
+    /// LOGOUT (RFC 3501 6.1.3): BYE, the tagged OK, and the end.
+    Logout,
+}
+
+/// How a handler finished.
+pub enum Done {
+    /// Its tagged reply, to go out after the sync.
+    Reply(Outcome),
+    /// The command is complete already (STARTTLS, COMPRESS, or refused in
+    /// the session's state).
+    Completed,
+    /// The session carries out the effect, which ends in the reply.
+    Effect(Effect),
+}
+
+/// A command [`execute`] ran, for the session's sync and its completion.
+pub struct Ran {
+    /// The command's tag.
+    pub tag: String,
+    /// How its handler finished.
+    pub done: Done,
+    /// Whether EXPUNGE may go out before the tagged reply: not after a
+    /// command that uses sequence numbers (RFC 3501 7.4.1).
+    pub expunge_ok: bool,
+    /// What to tell other sessions' NOTIFY once the command succeeded.
+    pub event: Option<crate::notify::AccountEvent>,
+}
+
 /// Runs one parsed command and queues its responses: the table's state
-/// rules first, then the handler, then what others changed meanwhile.
-pub fn execute(s: &mut Session, command: Command) -> io::Result<()> {
+/// rules first, then the handler. What others changed meanwhile and the
+/// tagged reply are the session's sync (`session::sync`).
+pub fn execute(s: &mut Session, command: Command) -> io::Result<Ran> {
     let Command { tag, body } = command;
     let spec = body.kind().spec();
-    let _running = s.monitor.begin(spec.name);
     // A SETACL by the owner since the last command takes effect now (with
     // CLOSE's expunge too); commands that leave the mailbox just run.
-    if s.state == State::Selected {
+    if s.state.is_selected() {
         s.recheck_selected();
         s.refresh_selected(!spec.breaks_mailbox());
     }
-    if !spec.states.intersects(states_of(s.state)) {
+    let expunge_ok = !spec.uses_sequence_numbers();
+    if !spec.states.intersects(states_of(&s.state)) {
         let r = wrong_state(s, spec);
         s.complete(&tag, Err(r));
-        return Ok(());
+        return Ok(Ran { tag, done: Done::Completed, expunge_ok, event: None });
     }
-    if spec.breaks_mailbox() {
+    if let Some(selected) = s.selected_mut().filter(|_| spec.breaks_mailbox()) {
         // RFC 5182 2.1: `$` starts empty in every newly selected mailbox.
-        s.saved.clear();
+        selected.saved.clear();
         // RFC 5267 4.3: updates end when the mailbox is left.
-        s.contexts.clear();
+        selected.contexts.clear();
     }
     // Told to other sessions' NOTIFY once the command has succeeded.
-    let account_event = notify::account_event(&s.dialect(), &body);
-    let Some(outcome) = dispatch(s, &tag, body)? else { return Ok(()) };
-    // LOGOUT answers BYE and OK only, whatever changed meanwhile.
-    if s.state != State::Logout {
-        if let (Ok(_), Some(event)) = (&outcome, account_event) {
-            notify::publish(s, event);
-        }
-        // Others' changes to the selected mailbox (and what NOTIFY
-        // watches), before the tagged reply; no EXPUNGE after a command
-        // that uses sequence numbers (RFC 3501 7.4.1).
-        notify::report_changes(s, !spec.uses_sequence_numbers());
-        // Alerts queued meanwhile (or before login, right after LOGIN).
-        s.report_alerts();
-    }
-    s.complete(&tag, outcome);
-    Ok(())
+    let event = notify::account_event(&s.dialect(), &body);
+    let done = dispatch(s, &tag, body)?;
+    Ok(Ran { tag, done, expunge_ok, event })
 }
 
-/// Runs the handler of the command: its outcome, or `None` when the
-/// handler (STARTTLS, COMPRESS) completed the command itself.
-fn dispatch(s: &mut Session, tag: &str, body: CommandBody) -> io::Result<Option<Outcome>> {
-    Ok(Some(match body {
+/// NOTIFY's FETCH of new messages (RFC 5465 5.2: the MessageNew
+/// attributes), by UID, for the session's sync.
+pub fn fetch_new(s: &mut Session, uids: &crate::proto::sequence::SequenceSet, attrs: &[FetchAttr]) -> Outcome {
+    fetch::fetch(s, true, uids, attrs, None, false)
+}
+
+/// After mailbox names or subscriptions changed: NOTIFY's watched set
+/// follows, for the session's sync.
+pub fn rewatch_notify(s: &mut Session) {
+    notify::rewatch(s)
+}
+
+/// The sorted result of a kept SORT context (RFC 5267), for the session's
+/// sync: (sequence number, UID) pairs in sort order.
+pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) -> Result<Vec<(u32, u32)>, Reply> {
+    sort::sorted(s, program, criteria)
+}
+
+/// Runs the handler of the command.
+fn dispatch(s: &mut Session, tag: &str, body: CommandBody) -> io::Result<Done> {
+    Ok(Done::Reply(match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
-        CommandBody::Logout => any::logout(s),
+        CommandBody::Logout => return Ok(Done::Effect(Effect::Logout)),
         CommandBody::Id { params } => any::id(s, params),
         CommandBody::Enable { capabilities } => any::enable(s, capabilities),
-        CommandBody::StartTls => return auth::starttls(s, tag).map(|()| None),
-        CommandBody::Compress { mechanism } => return compress::compress(s, tag, &mechanism).map(|()| None),
+        CommandBody::StartTls => return Ok(auth::starttls(s, tag)),
+        CommandBody::Compress { mechanism } => return Ok(compress::compress(s, tag, &mechanism)),
         CommandBody::Login { username, password } => auth::login(s, &username, &password),
         CommandBody::Authenticate { mechanism, initial_response } => {
             auth::authenticate(s, &mechanism, initial_response)?
@@ -200,7 +243,7 @@ fn dispatch(s: &mut Session, tag: &str, body: CommandBody) -> io::Result<Option<
         CommandBody::Status { mailbox, items } => status::status(s, &mailbox, &items),
         CommandBody::Append { mailbox, messages } => append::append(s, &mailbox, messages),
         CommandBody::Namespace => any::namespace(s),
-        CommandBody::Idle => idle::idle(s)?,
+        CommandBody::Idle => return Ok(idle::idle()),
         CommandBody::Search { uid, returns, charset, key } => {
             search::search(s, tag, uid, returns.as_deref(), charset.as_deref(), &key)
         }

@@ -6,6 +6,7 @@ use crate::mail::messages::{self, program, Want};
 use crate::proto::command::{SearchKey, SearchReturn};
 use crate::proto::untagged::Response;
 use crate::search;
+use crate::search::context::Context;
 use crate::session::Session;
 
 /// SEARCH / UID SEARCH.
@@ -26,21 +27,21 @@ pub fn search(
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let update = returns.is_some_and(|r| r.contains(&SearchReturn::Update));
     if update {
-        super::context::check_tag(s, tag)?;
+        s.contexts().map_or(Ok(()), |c| c.check_tag(tag))?;
     }
     let modseq_key = uses_modseq(key);
     if modseq_key {
         // RFC 7162 3.1: a CONDSTORE enabling command.
         s.condstore_on();
     }
-    let run = program(&s.saved, key, charset)
+    let run = program(s.saved(), key, charset)
         .and_then(|p| Ok((messages::find(&s.view_mut()?.messages(), &p, Want::default(), &|_, _| false)?, p)));
     let (found, prog) = match run {
         Ok(f) => f,
         Err(e) => {
             // RFC 5182 2.1: a failed SEARCH ... SAVE leaves `$` empty.
             if save {
-                s.saved.clear();
+                s.set_saved(Vec::new());
             }
             return Err(e);
         }
@@ -48,7 +49,7 @@ pub fn search(
     let hits: Vec<u32> = found.iter().map(|m| if uid { m.uid } else { m.seq }).collect();
     if let (true, Some(r)) = (save, returns) {
         let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
-        s.saved = search::saved_result(r, &uids);
+        s.set_saved(search::saved_result(r, &uids));
     }
     // RFC 7162 3.1.5: the highest mod-sequence of the messages returned;
     // for ESEARCH's MIN or MAX only those messages (RFC 4731 3.2).
@@ -76,8 +77,12 @@ pub fn search(
         s.respond(Response::Esearch(line));
     }
     if update {
-        let uids = found.iter().map(|m| m.uid).collect();
-        super::context::keep(s, tag, uid, prog, None, uids);
+        let results = found.iter().map(|m| m.uid).collect();
+        let kept = Context { tag: tag.to_string(), uid, program: prog, criteria: None, results };
+        let kept = s.selected_mut().map(|sel| sel.contexts.keep(kept, Some(sel.view.snapshot.counter)));
+        if let Some(Err(refusal)) = kept {
+            s.respond(Response::Condition(refusal));
+        }
     }
     Ok(if uid { "UID SEARCH completed".into() } else { "SEARCH completed".into() })
 }

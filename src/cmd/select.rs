@@ -9,7 +9,7 @@ use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::Response;
 use crate::session::view::MailboxView;
-use crate::session::{Session, State};
+use crate::session::{Selected, Session};
 use crate::store::filename::{SEEN, TRASHED};
 
 /// An untagged `OK [code] text`.
@@ -23,14 +23,13 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     if params.qresync.is_some() && !s.sync_ext.qresync {
         return Err(Reply::bad("QRESYNC parameter needs ENABLE QRESYNC first"));
     }
-    if s.view.is_some() {
+    if s.view().is_some() {
         // RFC 7162 3.2.11: whether or not CONDSTORE was enabled.
         s.respond(ok(Code::Closed, "Previous mailbox closed"));
     }
     // The `\Recent` messages this session was first told of stay recent for
     // it when it selects (or examines) the same mailbox again (RFC 3501 2.3.2).
-    let held = s.view.take().map(|v| (v.name.clone(), v.held_recent()));
-    s.unselect();
+    let held = s.unselect().map(|sel| (sel.view.name.clone(), sel.view.held_recent()));
     if params.condstore {
         s.condstore_on();
     }
@@ -83,9 +82,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
         }
     }
     log::debug!("{} selected {}", s.tag(), view.name);
-    s.view = Some(view);
-    s.access = Some(target);
-    s.state = State::Selected;
+    s.enter_selected(Selected::new(view, target));
     Ok(if read_only {
         Reply::ok_code(Code::ReadOnly, "EXAMINE completed")
     } else {
@@ -96,7 +93,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
 /// The selected mailbox as LIST shows it: the account's own listing, or
 /// a shared or alias mailbox as the resolver finds it.
 fn listed(s: &Session, name: &str) -> Option<crate::store::MailboxInfo> {
-    let own = s.user.as_ref().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
+    let own = s.login().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
     own.or_else(|| crate::mail::resolve::info_of(&s.scope().ok()?, name))
 }
 
@@ -127,8 +124,8 @@ fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<Response> {
 /// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting
 /// them, unless the mailbox is read-only, then leaves the selected state.
 pub fn close(s: &mut Session) -> Outcome {
-    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access.as_ref());
-    let may_expunge = crate::mail::resolve::selected_rights(s.access.as_ref()).has(crate::acl::Right::Expunge);
+    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
+    let may_expunge = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if !view.read_only && may_expunge {
         let before = view.mailbox().snapshot();
@@ -163,8 +160,8 @@ pub fn check(s: &mut Session) -> Outcome {
 /// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE
 /// responses come from the view update that follows every command.
 pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
-    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access.as_ref());
-    let may_expunge = crate::mail::resolve::selected_rights(s.access.as_ref()).has(crate::acl::Right::Expunge);
+    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
+    let may_expunge = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Expunge);
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));

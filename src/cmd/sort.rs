@@ -7,6 +7,7 @@ use super::{Outcome, Reply};
 use crate::mail::messages::{self, program, Want};
 use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
 use crate::proto::untagged::Response;
+use crate::search::context::Context;
 use crate::search::Program;
 use crate::session::Session;
 use crate::sort::{self, memo, Item, KeySet, Keys};
@@ -26,16 +27,16 @@ pub fn sort(
         return Err(Reply::bad("SORT needs at least one sort criterion"));
     }
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
-        super::context::check_tag(s, tag)?;
+        s.contexts().map_or(Ok(()), |c| c.check_tag(tag))?;
     }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let whole = matches!(key, SearchKey::All);
-    let run = program(&s.saved, key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
+    let run = program(s.saved(), key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
     let (order, prog) = match run {
         Ok(o) => o,
         Err(e) => {
             if save {
-                s.saved.clear();
+                s.set_saved(Vec::new());
             }
             return Err(e);
         }
@@ -46,7 +47,7 @@ pub fn sort(
         Some(r) => {
             if save {
                 let uids: Vec<u32> = order.iter().map(|&(_, u)| u).collect();
-                s.saved = saved_result(r, &uids);
+                s.set_saved(saved_result(r, &uids));
             }
             (r != [SearchReturn::Save]).then(|| Response::Esearch(esort_response(tag, uid, r, &numbers)))
         }
@@ -55,8 +56,12 @@ pub fn sort(
         s.respond(line);
     }
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
-        let uids = order.iter().map(|&(_, u)| u).collect();
-        super::context::keep(s, tag, uid, prog, Some(criteria.to_vec()), uids);
+        let results = order.iter().map(|&(_, u)| u).collect();
+        let kept = Context { tag: tag.to_string(), uid, program: prog, criteria: Some(criteria.to_vec()), results };
+        let kept = s.selected_mut().map(|sel| sel.contexts.keep(kept, Some(sel.view.snapshot.counter)));
+        if let Some(Err(refusal)) = kept {
+            s.respond(Response::Condition(refusal));
+        }
     }
     Ok(if uid { "UID SORT completed".into() } else { "SORT completed".into() })
 }
@@ -125,7 +130,7 @@ pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) ->
             }
         })
         .collect();
-    if let Some(view) = s.view.as_ref() {
+    if let Some(view) = s.view() {
         memo::trim(&mut memo, exists, |u| view.seq_of(u).is_some());
     }
     drop(memo);
@@ -172,35 +177,12 @@ pub fn esort_response(tag: &str, uid: bool, returns: &[SearchReturn], sorted: &[
     }
     if want(SearchReturn::All) && !sorted.is_empty() {
         out.push_str(" ALL ");
-        out.push_str(&ordered_set(sorted));
+        out.push_str(&sort::ordered_set(sorted));
     }
     // RFC 5267 4.4: positions in sort order, the set in sort order too.
     if let Some(&SearchReturn::Partial(lo, hi)) = returns.iter().find(|r| matches!(r, SearchReturn::Partial(..))) {
         let window = crate::search::window(sorted, lo, hi);
-        out.push_str(&crate::search::partial_item(lo, hi, &ordered_set(window)));
-    }
-    out
-}
-
-/// Numbers in the order given as a set: runs only where the order ascends
-/// by one (`5,3:4,1:2`), so a client reads them back in that order.
-pub fn ordered_set(numbers: &[u32]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < numbers.len() {
-        let start = numbers[i];
-        while i + 1 < numbers.len() && numbers[i + 1] == numbers[i].wrapping_add(1) {
-            i += 1;
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if numbers[i] == start {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}:{}", numbers[i]));
-        }
-        i += 1;
+        out.push_str(&crate::search::partial_item(lo, hi, &sort::ordered_set(window)));
     }
     out
 }

@@ -27,8 +27,8 @@ pub fn store(
     if unchanged_since.is_some() {
         s.condstore_on();
     }
-    let saved = saved_for(&s.saved, set);
-    let mask = s.access.as_ref().map_or(u8::MAX, |a| a.flag_mask());
+    let saved = saved_for(s.saved(), set);
+    let mask = s.access().map_or(u8::MAX, |a| a.flag_mask());
     let view = s.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
@@ -53,7 +53,7 @@ pub fn store(
         view.note_flags(e);
     }
     // New keywords change the FLAGS list: that comes first.
-    super::context::report_changes(s, false);
+    s.sync_view(false);
     let view = s.view_mut()?;
     let condstore = view.ext.condstore;
     let failed: HashSet<u32> = failed.into_iter().collect();

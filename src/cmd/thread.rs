@@ -22,7 +22,7 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
             )))
         }
     };
-    let program = program(&s.saved, key, Some(charset))?;
+    let program = program(s.saved(), key, Some(charset))?;
     let want = Want { internal_date: false, header: true };
     let found = messages::find(&s.view_mut()?.messages(), &program, want, &|_, _| false)?;
     // The sent date falls back to the INTERNALDATE, read only where needed.

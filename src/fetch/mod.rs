@@ -13,3 +13,16 @@ pub mod section;
 pub use bodystructure::body_structure;
 pub use envelope::envelope;
 pub use section::{rfc822_header, rfc822_size, rfc822_text, section, SectionData};
+
+use crate::proto::command::FetchAttr;
+
+/// Whether an item sets `\Seen` (RFC 3501: every body fetch without PEEK).
+pub fn sets_seen(a: &FetchAttr) -> bool {
+    matches!(
+        a,
+        FetchAttr::Rfc822
+            | FetchAttr::Rfc822Text
+            | FetchAttr::BodySection { peek: false, .. }
+            | FetchAttr::Binary { peek: false, .. }
+    )
+}

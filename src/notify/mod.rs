@@ -145,6 +145,13 @@ pub struct Notify {
     pub listener: Listener,
 }
 
+/// `name` is `root` or below it (NOTIFY's SUBTREE, RFC 5465 6); `/` is
+/// the hierarchy delimiter (`mail::names::DELIMITER`, not imported: the
+/// mail layer sits above this module).
+pub fn below(name: &str, root: &str) -> bool {
+    name == root || name.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

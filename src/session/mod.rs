@@ -14,25 +14,17 @@ use crate::proto::reader::{Frame, Limits, Reader};
 use crate::proto::response::{Code, Reply};
 use crate::proto::untagged::{Dialect, Response};
 use crate::shared::Shared;
-use view::MailboxView;
+pub use state::{Selected, State};
 use writer::Writer;
 
+mod contexts;
+mod effects;
 pub mod idle;
+mod notify;
+mod state;
+mod sync;
 pub mod view;
 pub mod writer;
-
-/// The RFC 3501 connection states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Before LOGIN or AUTHENTICATE.
-    NotAuthenticated,
-    /// Logged in, no mailbox selected.
-    Authenticated,
-    /// A mailbox is selected.
-    Selected,
-    /// After LOGOUT, or when the connection must end.
-    Logout,
-}
 
 /// Consecutive unparseable commands before the server gives up on a client.
 const MAX_BAD_COMMANDS: u32 = 20;
@@ -64,36 +56,20 @@ pub struct Session {
     pub conn: Reader<Stream>,
     /// Responses not yet written, and the dialect they are written in.
     pub writer: Writer,
-    /// Where the session is in RFC 3501's state diagram.
+    /// Where the session is in RFC 3501's state diagram, with the data
+    /// of that state.
     pub state: State,
-    /// The logged-in user, from LOGIN on.
-    pub user: Option<Login>,
-    /// The selected mailbox, in the selected state.
-    pub view: Option<MailboxView>,
-    /// Failed LOGIN/AUTHENTICATE attempts so far.
-    pub failed_logins: u32,
     /// Poked when the selected mailbox changes; IDLE waits on it.
     pub notifier: Arc<idle::Notifier>,
     /// The logged-in account's alerts (see `crate::alerts`).
     pub alerts: Option<crate::alerts::Watch>,
-    /// The UIDs of the search result saved by `RETURN (SAVE)` (RFC 5182),
-    /// what `$` stands for; emptied when a mailbox is selected or closed.
-    pub saved: Vec<u32>,
     /// The session's row in the monitor's table.
     pub monitor: crate::activity::Handle,
     /// CONDSTORE / QRESYNC, once enabled (RFC 7162).
     pub sync_ext: view::SyncExt,
-    /// How the selected mailbox was reached: its account and the rights
-    /// held there (see `mail::resolve`).
-    pub access: Option<crate::access::Target>,
-    /// Search results kept for RFC 5267 UPDATE (see `cmd::context`).
-    pub contexts: crate::search::context::Contexts,
-    /// NOTIFY SET in force (RFC 5465; see `cmd::notify`).
+    /// NOTIFY SET in force (RFC 5465; see `cmd::notify`, and
+    /// `session::notify` for what it tells).
     pub notify: Option<crate::notify::Notify>,
-    /// Run before each command is read, while NOTIFY is set: it sends what
-    /// happens meanwhile and returns once input waits (`cmd::notify` sets
-    /// it, so the session needs no knowledge of NOTIFY).
-    pub before_read: Option<fn(&mut Session) -> io::Result<()>>,
 }
 
 /// Runs a session to its end. Never panics on client input; a panic from a
@@ -127,29 +103,22 @@ pub fn run(shared: Arc<Shared>, stream: Stream, origin: crate::origin::Origin, i
         origin,
         conn: Reader::new(stream),
         writer: Writer::default(),
-        state: State::NotAuthenticated,
-        user: None,
-        view: None,
-        failed_logins: 0,
+        state: State::NotAuthenticated { failed_logins: 0 },
         notifier,
         alerts: None,
-        saved: Vec::new(),
         monitor,
         sync_ext: view::SyncExt::default(),
-        access: None,
-        contexts: Default::default(),
         notify: None,
-        before_read: None,
     };
     s.conn.set_budget(budget);
     log::trace!("{} [{peer}] connected{}", s.tag(), tls.map(|t| format!(" with TLS {t}")).unwrap_or_default());
     let greeting = Reply::ok_code(Code::Capability(cmd::capabilities(&s)), "tegami ready");
     s.respond(Response::Condition(greeting));
     let result = s.flush().and_then(|_| s.command_loop());
-    if s.state == State::Logout {
+    if s.state.is_logout() {
         release_channel();
     }
-    if let Some(reason) = s.monitor.kicked().filter(|_| s.state != State::Logout) {
+    if let Some(reason) = s.monitor.kicked().filter(|_| !s.state.is_logout()) {
         s.respond(Response::Bye(reason.to_string()));
         let _ = s.flush();
         log::error!("{} [{peer}] ended: {reason}", s.tag());
@@ -157,7 +126,7 @@ pub fn run(shared: Arc<Shared>, stream: Stream, origin: crate::origin::Origin, i
         log::warn!("{} [{peer}] dropped: the client read nothing for --write-timeout", s.tag());
     } else if let Err(e) = result {
         match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if s.state == State::NotAuthenticated => {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if s.state.is_not_authenticated() => {
                 s.respond(Response::Bye("Login time limit reached".into()));
                 let _ = s.flush();
                 log::warn!("{} [{peer}] dropped: no login within --login-timeout", s.tag());
@@ -265,11 +234,9 @@ impl Session {
     fn command_loop(&mut self) -> io::Result<()> {
         let mut bad_in_a_row = 0;
         // Ends as well when the monitor or SIGTERM asks (run() says BYE).
-        while !matches!(self.state, State::Logout) && self.monitor.kicked().is_none() {
+        while !self.state.is_logout() && self.monitor.kicked().is_none() {
             // With NOTIFY, changes go out while the client is silent.
-            if let Some(hook) = self.before_read {
-                hook(self)?;
-            }
+            notify::wait_for_command(self)?;
             let frame = self.read_frame(None)?;
             let took = match self.run_frame(frame)? {
                 Step::End => return Ok(()),
@@ -286,8 +253,7 @@ impl Session {
                         self.writer.hide_tag_in_log(&tag);
                     }
                     self.complete(&tag, Err(response));
-                    let most =
-                        if self.state == State::NotAuthenticated { MAX_BAD_BEFORE_LOGIN } else { MAX_BAD_COMMANDS };
+                    let most = if self.state.is_not_authenticated() { MAX_BAD_BEFORE_LOGIN } else { MAX_BAD_COMMANDS };
                     if bad_in_a_row >= most {
                         self.respond(Response::Bye("Too many invalid commands".into()));
                         self.flush()?;
@@ -364,7 +330,9 @@ impl Session {
         match parsed {
             Ok(command) => {
                 let started = std::time::Instant::now();
-                cmd::execute(self, command)?;
+                let _running = self.monitor.begin(command.body.kind().spec().name);
+                let ran = cmd::execute(self, command)?;
+                self.finish(ran)?;
                 Ok(Step::Ran(Some(started.elapsed())))
             }
             Err(e) => {
@@ -379,10 +347,13 @@ impl Session {
     fn observed(&self) {
         let seen = crate::activity::Observed {
             bytes_in: self.conn.bytes_in,
-            failed_logins: self.failed_logins,
+            failed_logins: match self.state {
+                State::NotAuthenticated { failed_logins } => failed_logins,
+                _ => 0,
+            },
             tls: self.is_tls(),
-            account: self.user.as_ref().map(|u| u.account.user.as_str()),
-            mailbox: self.view.as_ref().map(|v| v.name.as_str()),
+            account: self.login().map(|u| u.account.user.as_str()),
+            mailbox: self.view().map(|v| v.name.as_str()),
         };
         crate::activity::observe(&self.monitor, seen);
     }
@@ -390,7 +361,7 @@ impl Session {
     /// The reader's limits from the configuration.
     pub fn limits(&self) -> Limits {
         let c = &self.shared.config;
-        if self.state == State::NotAuthenticated {
+        if self.state.is_not_authenticated() {
             // Only small commands before login (--max-preauth-command).
             let most = c.net.max_preauth_command;
             return Limits {
@@ -461,8 +432,7 @@ impl Session {
         // mode), so the alert spool takes that mode.
         let alerts = self.shared.alerts.watch(&account.user, account.domain(), &root, self.notifier.clone());
         self.alerts = Some(alerts);
-        self.user = Some(Login { account, mail });
-        self.state = State::Authenticated;
+        self.state = State::Authenticated(Login { account, mail });
         // The login deadline is over; from now on, inactivity (RFC 3501 5.4).
         let autologout = self.shared.config.net.autologout;
         self.conn.get_mut().set_timing(None, Some(autologout));
@@ -488,11 +458,6 @@ impl Session {
         })
     }
 
-    /// The logged-in user; handlers run only in states that have one.
-    pub fn user(&self) -> Result<&Login, Reply> {
-        self.user.as_ref().ok_or_else(|| Reply::bad("Not logged in"))
-    }
-
     /// What the mail layer is given of this session (see `mail::Scope`).
     pub fn scope(&self) -> Result<Scope<'_>, Reply> {
         Ok(Scope { shared: &self.shared, login: self.user()?, tag: self.tag() })
@@ -501,14 +466,16 @@ impl Session {
     /// Whether the selected mailbox may still be read (true with none
     /// selected; see `mail::resolve::selected_readable`).
     pub fn selected_readable(&mut self) -> bool {
-        let user = self.user.as_ref().map_or("", |u| u.account.user.as_str());
-        resolve::selected_readable(self.access.as_mut(), user)
+        match self.login_and_selected() {
+            Some((login, selected)) => resolve::selected_readable(Some(&mut selected.access), &login.account.user),
+            None => resolve::selected_readable(None, ""),
+        }
     }
 
     /// Asks for a fresh look at the selected mailbox's ACL at the next
     /// [`Session::selected_readable`] (see `access::Target::recheck`).
     pub fn recheck_selected(&mut self) {
-        if let Some(t) = self.access.as_mut() {
+        if let Some(t) = self.access_mut() {
             t.recheck();
         }
     }
@@ -523,7 +490,7 @@ impl Session {
         if self.selected_readable() || !close {
             return;
         }
-        let Some(display) = self.access.as_ref().map(|t| t.display.clone()) else { return };
+        let Some(display) = self.access().map(|t| t.display.clone()) else { return };
         log::info!("{} the rights on {display} were withdrawn: no longer selected", self.tag());
         self.unselect();
         for r in resolve::withdrawn() {
@@ -536,7 +503,7 @@ impl Session {
     pub fn condstore_on(&mut self) {
         let first = !self.sync_ext.condstore;
         self.sync_ext.condstore = true;
-        let Some(v) = self.view.as_mut() else { return };
+        let Ok(v) = self.view_mut() else { return };
         v.ext.condstore = true;
         if first {
             // Enabled with a mailbox selected: its HIGHESTMODSEQ now.
@@ -545,24 +512,10 @@ impl Session {
         }
     }
 
-    /// The selected mailbox.
-    pub fn view_mut(&mut self) -> Result<&mut MailboxView, Reply> {
-        self.view.as_mut().ok_or_else(|| Reply::bad("No mailbox selected"))
-    }
-
-    /// Leaves the selected state (the view's drop ends its watch).
-    pub fn unselect(&mut self) {
-        self.view = None;
-        self.access = None;
-        if self.state == State::Selected {
-            self.state = State::Authenticated;
-        }
-    }
-
     /// Queues `* OK [ALERT] text` for each alert due (none before login
     /// or after LOGOUT); `crate::alerts` says which.
     pub fn report_alerts(&mut self) {
-        if self.state == State::Logout {
+        if self.state.is_logout() {
             return;
         }
         let Some(watch) = self.alerts.as_ref() else { return };
@@ -585,7 +538,7 @@ impl Session {
     /// a caller that puts more around them (RFC 5267 context updates).
     pub fn view_updates(&mut self, expunge_ok: bool) -> Vec<Response> {
         let tag = self.tag();
-        let Some(view) = self.view.as_mut() else { return Vec::new() };
+        let Ok(view) = self.view_mut() else { return Vec::new() };
         if !view.mailbox().is_watched() {
             let synced = if view.read_only { view.mailbox().sync_keeping_new() } else { view.mailbox().sync() };
             if let Err(e) = synced {

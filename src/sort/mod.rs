@@ -220,6 +220,29 @@ pub fn sort(criteria: &[SortCriterion], items: &[Item<'_>]) -> Vec<usize> {
     order
 }
 
+/// Numbers in the order given as a set: runs only where the order ascends
+/// by one (`5,3:4,1:2`), so a client reads them back in that order.
+pub fn ordered_set(numbers: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < numbers.len() {
+        let start = numbers[i];
+        while i + 1 < numbers.len() && numbers[i + 1] == numbers[i].wrapping_add(1) {
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if numbers[i] == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{}", numbers[i]));
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,6 @@ mod seen;
 mod write;
 
 pub use crate::mail::message::Message;
-pub(crate) use plan::sets_seen;
 
 use super::{Outcome, Reply};
 use crate::budget::Reservation;

@@ -99,17 +99,6 @@ fn needs_tree(a: &FetchAttr) -> bool {
     }
 }
 
-/// Whether an item sets `\Seen` (RFC 3501: every body fetch without PEEK).
-pub(crate) fn sets_seen(a: &FetchAttr) -> bool {
-    matches!(
-        a,
-        FetchAttr::Rfc822
-            | FetchAttr::Rfc822Text
-            | FetchAttr::BodySection { peek: false, .. }
-            | FetchAttr::Binary { peek: false, .. }
-    )
-}
-
 /// What the items need read for each message: the cache fields (sorted,
 /// each once), whether the file is needed whatever the cache holds, and
 /// whether a MIME tree is.
@@ -176,7 +165,7 @@ fn targets(
     changed_since: Option<u64>,
     vanished: bool,
 ) -> Result<Vec<usize>, Reply> {
-    let saved = saved_for(&s.saved, set);
+    let saved = saved_for(s.saved(), set);
     let view = s.view_mut()?;
     let mut targets = resolve(&view.uids, set, uid, &saved)?;
     if let Some(since) = changed_since {
@@ -211,7 +200,7 @@ pub(super) fn plan(
     let items = items_of(s, uid, items, changed_since);
     let targets = targets(s, uid, set, changed_since, vanished)?;
     // RFC 4314 4: reading sets \Seen only for a user with the "s" right.
-    let may_see = crate::mail::resolve::selected_rights(s.access.as_ref()).has(crate::acl::Right::Seen);
+    let may_see = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Seen);
     let (dialect, budget, cap) = (s.dialect(), s.shared.budget.clone(), s.shared.config.net.max_fetch_buffer);
     let view = s.view_mut()?;
     let (fields, needs_file, needs_tree) = reads(&items);
@@ -226,7 +215,7 @@ pub(super) fn plan(
         has_flags: items.contains(&FetchAttr::Flags),
         has_uid: items.contains(&FetchAttr::Uid),
         has_modseq: items.contains(&FetchAttr::ModSeq),
-        mark_seen: !view.read_only && may_see && items.iter().any(sets_seen),
+        mark_seen: !view.read_only && may_see && items.iter().any(crate::fetch::sets_seen),
         condstore: view.ext.condstore,
         dialect,
         cap,

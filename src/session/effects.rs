@@ -1,0 +1,67 @@
+//! What commands ask of the connection itself, carried out here so that
+//! handlers never touch the stream: STARTTLS's handshake, COMPRESS's
+//! deflate layer, LOGOUT's end (IDLE is `session::idle`).
+
+use std::io;
+
+use super::{Session, State};
+use crate::cmd::Outcome;
+use crate::net::Stream;
+use crate::proto::reader::Reader;
+use crate::proto::untagged::Response;
+
+impl Session {
+    /// STARTTLS (RFC 3501 6.2.1): OK in clear text, then the handshake.
+    /// Bytes the client pipelined after the command are dropped, never read
+    /// as if they had come over TLS (an injection defence, RFC 7817 3).
+    pub(super) fn start_tls(&mut self, tag: &str) -> io::Result<()> {
+        let Some(tls) = self.shared.tls.clone() else { return Ok(()) };
+        self.complete(tag, Ok("Begin TLS negotiation now".into()));
+        self.flush()?;
+        let dropped = self.conn.discard_buffered();
+        if dropped > 0 {
+            log::warn!(
+                "{} [{}] dropped {dropped} octets sent after STARTTLS before the handshake",
+                self.tag(),
+                self.peer
+            );
+        }
+        // Swap the connection out, upgrade it, and put a fresh reader back.
+        // The socket keeps its login deadline: the handshake counts against it.
+        let placeholder = Reader::new(Stream::plain_tcp(self.conn.get_ref().tcp().try_clone()?));
+        let plain = std::mem::replace(&mut self.conn, placeholder).into_inner();
+        let upgraded = plain.upgrade(&tls)?;
+        log::trace!("{} [{}] TLS started: {}", self.tag(), self.peer, upgraded.tls_description().unwrap_or_default());
+        self.conn = Reader::new(upgraded);
+        Ok(())
+    }
+
+    /// True once COMPRESS DEFLATE is on.
+    pub fn is_compressed(&self) -> bool {
+        self.conn.get_ref().is_compressed()
+    }
+
+    /// COMPRESS DEFLATE (RFC 4978): OK in clear, then the stream's deflate
+    /// layer goes on, under everything else the session writes.
+    pub(super) fn start_deflate(&mut self, tag: &str) -> io::Result<()> {
+        self.complete(tag, Ok("DEFLATE active".into()));
+        self.flush()?;
+        // Whatever the client sent right behind the command is already
+        // compressed: it goes to the inflater, not to the command reader.
+        let pending = self.conn.take_buffered();
+        self.conn.get_mut().start_deflate(pending);
+        log::trace!("{} [{}] COMPRESS=DEFLATE started", self.tag(), self.peer);
+        Ok(())
+    }
+
+    /// LOGOUT (RFC 3501 6.1.3): BYE first, then the tagged OK; the
+    /// command loop ends after it.
+    pub(super) fn logout(&mut self) -> Outcome {
+        self.respond(Response::Bye("Logging out".into()));
+        if let Some(u) = self.login() {
+            log::error!("{} [{}] logout {}", self.tag(), self.peer, u.account.user);
+        }
+        self.state = State::Logout;
+        Ok("LOGOUT completed".into())
+    }
+}
