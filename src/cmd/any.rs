@@ -3,7 +3,7 @@
 
 use super::Outcome;
 use crate::proto::untagged::Response;
-use crate::session::Session;
+use crate::session::{Session, State};
 
 /// CAPABILITY (RFC 3501 6.1.1).
 pub fn capability(s: &mut Session) -> Outcome {
@@ -21,7 +21,7 @@ pub fn id(s: &mut Session, params: IdParams) -> Outcome {
         let tag = s.tag();
         let cx = crate::origin::id::Context {
             proxy: &s.shared.config.proxy,
-            before_login: s.state == State::NotAuthenticated,
+            before_login: s.state.is_not_authenticated(),
             tag: &tag,
             max_per_ip: s.shared.config.net.max_per_ip,
         };
