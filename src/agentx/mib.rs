@@ -112,6 +112,9 @@ pub fn objects(snap: &Snapshot, t: &Times) -> Vec<(Oid, Value)> {
         g32(selected),
         Value::Counter64(snap.password_hashes),
         Value::TimeTicks(ticks(snap.uptime)),
+        Value::Counter64(snap.noticed),
+        Value::Counter64(snap.alerts),
+        Value::Counter64(snap.referrals),
     ];
     for (i, v) in scalars.into_iter().enumerate() {
         let mut oid = TEGAMI_OBJECTS.to_vec();
