@@ -64,11 +64,15 @@ fn deliveries_into_new_are_counted_once_each_and_appends_not_at_all() {
     support::eventually("the deliveries seen", || c.cmd("NOOP").iter().any(|l| l == "* 3 EXISTS"));
     let after = counters(&snmpd, &ops);
     assert_eq!(after[0] - before[0], 3, "{before:?} -> {after:?}");
-    // Synced again, and with a message of our own APPEND: no more.
+    // Synced again, with messages of our own APPEND and COPY: no more.
     c.append("INBOX", "", &support::message("stored by this server"));
+    c.ok("COPY 1:2 INBOX");
+    c.ok("CREATE Other");
+    c.ok("COPY 1 Other");
     c.ok("NOOP");
     let mut other = ops.login("alice");
     other.ok("SELECT INBOX");
+    other.ok("SELECT Other");
     other.ok("NOOP");
     assert_eq!(counters(&snmpd, &ops)[0] - before[0], 3);
     assert!(std::fs::read_dir(inbox.join("new")).unwrap().next().is_none(), "moved into cur/");
