@@ -33,6 +33,8 @@ pub struct Stats {
     refused: AtomicU64,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
+    alerts: AtomicU64,
+    referrals: AtomicU64,
     /// When the last session began, in nanoseconds after the start plus
     /// one (0: none yet): applLastInboundActivity.
     last_session: AtomicU64,
@@ -53,6 +55,16 @@ impl Stats {
     /// One connection refused because the channel cap was reached.
     pub fn refused(&self) {
         self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One `[ALERT]` of the alerts spool shown to a session.
+    pub fn alert_shown(&self) {
+        self.alerts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One login answered with a `[REFERRAL]` to another server (RFC 2221).
+    pub fn referred(&self) {
+        self.referrals.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -228,6 +240,9 @@ impl Registry {
             refused: get(&st.refused),
             bytes_in: get(&st.bytes_in),
             bytes_out: get(&st.bytes_out),
+            alerts: get(&st.alerts),
+            referrals: get(&st.referrals),
+            noticed: crate::store::sync::noticed(),
             commands: st.commands.lock().iter().map(|(k, v)| (k.to_string(), v.0, v.1)).collect(),
             max_channels,
             password_hashes: crate::auth::hash::slow_hashes(),
@@ -237,6 +252,11 @@ impl Registry {
 }
 
 impl Entry {
+    /// The server's counters, which this session adds to.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
     /// Counts octets written to the client.
     pub fn sent(&self, n: u64) {
         self.bytes_out.fetch_add(n, Ordering::Relaxed);
@@ -392,6 +412,13 @@ pub struct Snapshot {
     pub bytes_in: u64,
     /// Octets written to clients.
     pub bytes_out: u64,
+    /// `[ALERT]`s of the alerts spool shown to sessions.
+    pub alerts: u64,
+    /// Logins answered with a `[REFERRAL]`.
+    pub referrals: u64,
+    /// Messages that appeared in mailboxes without this server (an MTA
+    /// writing into `new/`, another process), counted when a sync numbers them.
+    pub noticed: u64,
     /// Commands finished: name, count, total time.
     pub commands: Vec<(String, u64, Duration)>,
     /// The Maximum Number of Channels.

@@ -54,10 +54,13 @@ fn snmptranslate_prints_the_tree_and_the_oids_the_subagent_serves() {
         "+-- -R-- Counter64 tegamiMessagesAppended(6)",
         "+-- -R-- Gauge     tegamiSessionsSelected(14)",
         "+-- -R-- TimeTicks tegamiUptime(16)",
+        "+-- -R-- Counter64 tegamiDeliveriesNoticed(17)",
+        "+-- -R-- Counter64 tegamiAlertsSent(18)",
+        "+-- -R-- Counter64 tegamiReferralsGiven(19)",
     ] {
         assert!(tree.contains(line), "{line} missing:\n{tree}");
     }
-    assert_eq!(tree.matches(" -R-- ").count(), 16, "{tree}");
+    assert_eq!(tree.matches(" -R-- ").count(), 19, "{tree}");
     // The numeric OIDs are the subagent's.
     let objects: Vec<String> = tegami::agentx::mib::TEGAMI_OBJECTS.iter().map(u32::to_string).collect();
     let (ok, oid, err) = translate(tmp.path(), &["-On", "TEGAMI-MIB::tegamiLogins.0"]);

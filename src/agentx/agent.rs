@@ -121,7 +121,8 @@ impl<S: Read + Write> Conn<S> {
         }
     }
 
-    /// Opens the session and registers the applTable row and tegamiObjects.
+    /// Opens the session and registers the applTable row, tegami's
+    /// assocTable columns and tegamiObjects.
     pub fn open(&mut self, source: &mut Source<'_>) -> Result<(), Lost> {
         let p = self.next_packet();
         let err = self.ask(&pdu::open(p, 0, &mib::TEGAMI_MIB, "tegami IMAP server"), p, source)?;
@@ -131,7 +132,13 @@ impl<S: Read + Write> Conn<S> {
         let mut row = mib::APPL_ENTRY.to_vec();
         row.extend([mib::APPL_COLUMNS.0, mib::APPL_INDEX]);
         // range_subid 10: the column sub-identifier, up to the last column.
-        let registrations = [(row, Some((10, mib::APPL_COLUMNS.1))), (mib::TEGAMI_OBJECTS.to_vec(), None)];
+        let mut assoc = mib::ASSOC_ENTRY.to_vec();
+        assoc.extend([mib::ASSOC_COLUMNS.0, mib::APPL_INDEX]);
+        let registrations = [
+            (row, Some((10, mib::APPL_COLUMNS.1))),
+            (assoc, Some((10, mib::ASSOC_COLUMNS.1))),
+            (mib::TEGAMI_OBJECTS.to_vec(), None),
+        ];
         for (subtree, range) in registrations {
             let p = self.next_packet();
             let err = self.ask(&pdu::register(self.session, p, &subtree, range), p, source)?;

@@ -15,6 +15,16 @@ pub const APPL_ENTRY: [u32; 9] = [1, 3, 6, 1, 2, 1, 27, 1, 1];
 pub const APPL_INDEX: u32 = 143;
 /// The first and last applEntry columns served (applName .. applDescription).
 pub const APPL_COLUMNS: (u32, u32) = (2, 16);
+/// assocEntry (mib-2.27.2.1): column C of session S is
+/// `ASSOC_ENTRY.C.APPL_INDEX.S`.
+pub const ASSOC_ENTRY: [u32; 9] = [1, 3, 6, 1, 2, 1, 27, 2, 1];
+/// The assocEntry columns served (assocRemoteApplication .. assocDuration).
+pub const ASSOC_COLUMNS: (u32, u32) = (2, 5);
+/// applTCPProtoID (mib-2.27.4): `.143` names IMAP, its primary port.
+const APPL_TCP_PROTO_ID: [u32; 8] = [1, 3, 6, 1, 2, 1, 27, 4];
+/// assocApplicationType uainitiator: an IMAP client is a user agent that
+/// opened the connection.
+const UA_INITIATOR: i32 = 1;
 /// TEGAMI-MIB's module identity: net-snmp's playpen (enterprises.8072.9999)
 /// until tegami has a Private Enterprise Number of its own.
 pub const TEGAMI_MIB: [u32; 10] = [1, 3, 6, 1, 4, 1, 8072, 9999, 143, 1];
@@ -94,6 +104,7 @@ pub fn objects(snap: &Snapshot, t: &Times) -> Vec<(Oid, Value)> {
             (oid, v)
         })
         .collect();
+    out.extend(associations(snap, t));
     let (authenticating, authenticated, selected) = snap.by_state();
     let scalars = [
         g32(snap.sessions.len() as u64),
@@ -112,11 +123,39 @@ pub fn objects(snap: &Snapshot, t: &Times) -> Vec<(Oid, Value)> {
         g32(selected),
         Value::Counter64(snap.password_hashes),
         Value::TimeTicks(ticks(snap.uptime)),
+        Value::Counter64(snap.noticed),
+        Value::Counter64(snap.alerts),
+        Value::Counter64(snap.referrals),
     ];
     for (i, v) in scalars.into_iter().enumerate() {
         let mut oid = TEGAMI_OBJECTS.to_vec();
         oid.extend([i as u32 + 1, 0]);
         out.push((oid, v));
+    }
+    out
+}
+
+/// The assocTable rows (RFC 2788), one per live session, indexed by its
+/// number (`IMAP-nnnnn`), in OID order: by column, then by session.
+fn associations(snap: &Snapshot, t: &Times) -> Vec<(Oid, Value)> {
+    // assocIndex is 1..2147483647; the table is ordered by ID already.
+    let rows: Vec<_> = snap.sessions.iter().filter(|r| (1..=i32::MAX as u64).contains(&r.id)).collect();
+    let mut protocol = APPL_TCP_PROTO_ID.to_vec();
+    protocol.push(143);
+    let mut out = Vec::with_capacity(rows.len() * 4);
+    for col in ASSOC_COLUMNS.0..=ASSOC_COLUMNS.1 {
+        for r in &rows {
+            let v = match col {
+                2 => Value::Octets(r.ip.as_bytes().to_vec()),
+                3 => Value::ObjectIdentifier(protocol.clone()),
+                4 => Value::Integer(UA_INITIATOR),
+                // A TimeStamp: sysUpTime when the session began.
+                _ => Value::TimeTicks(t.before_now(r.since_connect)),
+            };
+            let mut oid = ASSOC_ENTRY.to_vec();
+            oid.extend([col, APPL_INDEX, r.id as u32]);
+            out.push((oid, v));
+        }
     }
     out
 }

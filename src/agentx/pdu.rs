@@ -89,6 +89,8 @@ pub enum Value {
     Integer(i32),
     /// OCTET STRING.
     Octets(Vec<u8>),
+    /// OBJECT IDENTIFIER.
+    ObjectIdentifier(Oid),
     /// Counter32.
     Counter32(u32),
     /// Gauge32.
@@ -110,6 +112,7 @@ impl Value {
         match self {
             Value::Integer(_) => 2,
             Value::Octets(_) => 4,
+            Value::ObjectIdentifier(_) => 6,
             Value::Counter32(_) => 65,
             Value::Gauge32(_) => 66,
             Value::TimeTicks(_) => 67,
@@ -224,6 +227,7 @@ impl Out {
         match value {
             Value::Integer(v) => self.u32(*v as u32),
             Value::Octets(s) => self.octets(s),
+            Value::ObjectIdentifier(o) => self.oid(o, false),
             Value::Counter32(v) | Value::Gauge32(v) | Value::TimeTicks(v) => self.u32(*v),
             Value::Counter64(v) => self.buf.extend(v.to_be_bytes()),
             Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView => {}

@@ -49,6 +49,21 @@ fn ping_and_close_bytes() {
 }
 
 #[test]
+fn an_object_identifier_value_is_sent_with_its_prefix_compressed() {
+    // assocApplicationProtocol of session 7: applTCPProtoID.143.
+    let to = Header { kind: kind::GET, flags: 0, session: 5, transaction: 9, packet: 7, payload_len: 0 };
+    let binds = vec![(
+        vec![1, 3, 6, 1, 2, 1, 27, 2, 1, 3, 143, 7],
+        Value::ObjectIdentifier(vec![1, 3, 6, 1, 2, 1, 27, 4, 143]),
+    )];
+    let want = "01121000 00000005 00000009 00000007 00000040 \
+                00000000 00000000 \
+                00060000 07020000 00000001 0000001b 00000002 00000001 00000003 0000008f 00000007 \
+                04020000 00000001 0000001b 00000004 0000008f";
+    assert_eq!(hex(&pdu::response(&to, 0, 0, &binds)), hex(&unhex(want)));
+}
+
+#[test]
 fn response_bytes_of_each_value_type() {
     let to = Header { kind: kind::GET, flags: 0, session: 5, transaction: 9, packet: 7, payload_len: 0 };
     let binds = vec![
@@ -169,12 +184,13 @@ fn answer(s: &mut UnixStream, to: &Header, session: u32) {
     s.write_all(&r).unwrap();
 }
 
-/// The master's side of the handshake: Open, two Registers.
+/// The master's side of the handshake: Open, three Registers (the
+/// applTable row, the assocTable columns, tegamiObjects).
 fn handshake(m: &mut UnixStream) {
     let (open, _) = read_pdu(m);
     assert_eq!(open.kind, kind::OPEN);
     answer(m, &open, 42);
-    for _ in 0..2 {
+    for _ in 0..3 {
         let (reg, _) = read_pdu(m);
         assert_eq!((reg.kind, reg.session), (kind::REGISTER, 42));
         answer(m, &reg, 42);

@@ -105,6 +105,7 @@ fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &
         Verdict::Refer { url, text, why } => {
             s.shared.penalty.succeeded(s.peer.ip(), &dir.normalize(login));
             log::error!("{} [{}] login of {} referred to {url} ({why})", s.tag(), s.peer, account.user);
+            s.monitor.stats().referred();
             return Err(Reply::no(Code::Referral(url), text));
         }
     }
@@ -124,6 +125,7 @@ fn refused(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, w
     // No password was checked: neither a failure nor a success, so the
     // penalty of the address stays as it is.
     log::error!("{} [{}] login of {login} referred to {url} ({why})", s.tag(), s.peer);
+    s.monitor.stats().referred();
     Reply::no(Code::Referral(url), text)
 }
 

@@ -67,7 +67,7 @@ pub fn stats_json(snap: &Snapshot) -> String {
         .map(|(n, c, t)| format!("{}:{{\"count\":{c},\"seconds\":{}}}", json_str(n), secs(*t)))
         .collect();
     format!(
-        "{{\"sessions\":{},\"sessions_peak\":{},\"sessions_total\":{},\"logins\":{},\"failed_logins\":{},\"messages_appended\":{},\"bytes_in\":{},\"bytes_out\":{},\"uptime_seconds\":{},\"max_channels\":{},\"channel_refusals\":{},\"password_hashes\":{},\"penalty_entries\":{},\"commands\":{{{}}}}}\n",
+        "{{\"sessions\":{},\"sessions_peak\":{},\"sessions_total\":{},\"logins\":{},\"failed_logins\":{},\"messages_appended\":{},\"bytes_in\":{},\"bytes_out\":{},\"uptime_seconds\":{},\"max_channels\":{},\"channel_refusals\":{},\"password_hashes\":{},\"penalty_entries\":{},\"deliveries_noticed\":{},\"alerts_sent\":{},\"referrals_given\":{},\"commands\":{{{}}}}}\n",
         snap.sessions.len(),
         snap.peak,
         snap.sessions_total,
@@ -81,6 +81,9 @@ pub fn stats_json(snap: &Snapshot) -> String {
         snap.refused,
         snap.password_hashes,
         snap.penalty_entries,
+        snap.noticed,
+        snap.alerts,
+        snap.referrals,
         commands.join(",")
     )
 }
@@ -123,6 +126,24 @@ pub fn metrics(snap: &Snapshot) -> String {
         "gauge",
         "Records in the failed-login penalty table.",
         snap.penalty_entries.to_string(),
+    );
+    one(
+        "tegami_deliveries_noticed_total",
+        "counter",
+        "Messages that appeared in mailboxes without this server (an MTA writing into new/, another process).",
+        snap.noticed.to_string(),
+    );
+    one(
+        "tegami_alerts_sent_total",
+        "counter",
+        "[ALERT]s of the alerts spool shown to sessions.",
+        snap.alerts.to_string(),
+    );
+    one(
+        "tegami_referrals_total",
+        "counter",
+        "Logins answered with a [REFERRAL] to another server.",
+        snap.referrals.to_string(),
     );
     let (authenticating, authenticated, selected) = snap.by_state();
     s.push_str("# HELP tegami_sessions_by_state IMAP sessions now, by state.\n# TYPE tegami_sessions_by_state gauge\n");
@@ -199,7 +220,7 @@ pub fn table(snap: &Snapshot) -> String {
 /// The statistics as `name value` lines (`tegami stats`, `GET /stats.txt`).
 pub fn stats_text(snap: &Snapshot) -> String {
     let mut s = format!(
-        "sessions {}\nsessions peak {}\nsessions total {}\nlogins {}\nfailed logins {}\nmessages appended {}\nbytes in {}\nbytes out {}\nuptime {}\nmax channels {}\nchannel refusals {}\npassword hashes {}\npenalty entries {}\n",
+        "sessions {}\nsessions peak {}\nsessions total {}\nlogins {}\nfailed logins {}\nmessages appended {}\nbytes in {}\nbytes out {}\nuptime {}\nmax channels {}\nchannel refusals {}\npassword hashes {}\npenalty entries {}\ndeliveries noticed {}\nalerts sent {}\nreferrals given {}\n",
         snap.sessions.len(),
         snap.peak,
         snap.sessions_total,
@@ -212,7 +233,10 @@ pub fn stats_text(snap: &Snapshot) -> String {
         snap.max_channels,
         snap.refused,
         snap.password_hashes,
-        snap.penalty_entries
+        snap.penalty_entries,
+        snap.noticed,
+        snap.alerts,
+        snap.referrals
     );
     for (n, c, t) in &snap.commands {
         let _ = writeln!(s, "command {n} {c} {}", secs(*t));

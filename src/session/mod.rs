@@ -521,6 +521,7 @@ impl Session {
         let Some(watch) = self.alerts.as_ref() else { return };
         for a in watch.to_show(self.dialect().rev2) {
             log::error!("{} {}", self.tag(), a.log);
+            self.monitor.stats().alert_shown();
             self.respond(Response::Condition(Reply::ok_code(Code::Alert, a.text)));
         }
     }
