@@ -136,7 +136,7 @@ pub fn metrics(snap: &Snapshot) -> String {
     one(
         "tegami_alerts_sent_total",
         "counter",
-        "[ALERT]s of the alerts spool shown to sessions.",
+        "ALERT responses of the alerts spool shown to sessions.",
         snap.alerts.to_string(),
     );
     one(
