@@ -135,7 +135,8 @@ pub fn target(s: &Session, display: &str) -> Result<Target, Reply> {
 
 fn personal(s: &Session, name: &str, display: &str) -> Target {
     let user = s.user.as_ref().expect("logged in: checked by the callers");
-    let account = s.shared.store.account(user.mail.root());
+    // The session's own account, its root already walked at login.
+    let account = user.mail.clone();
     let (rights, acl_stamp) = rights_and_stamp(&account, name, &user.account.user, true);
     Target {
         account,
