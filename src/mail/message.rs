@@ -20,14 +20,14 @@ pub enum Message {
 impl Message {
     /// Reads or maps an open message file.
     pub fn load(file: &File) -> std::io::Result<Message> {
-        Message::load_into(file, Vec::new())
+        Message::load_into(file, file.metadata()?.len(), Vec::new())
     }
 
     /// [`Message::load`], reading into `spare` (emptied first): a FETCH of
     /// many messages reuses one buffer instead of faulting in fresh pages
-    /// for each (a freed large buffer goes back to the system).
-    pub fn load_into(file: &File, mut spare: Vec<u8>) -> std::io::Result<Message> {
-        let len = file.metadata()?.len();
+    /// for each (a freed large buffer goes back to the system). `len` is
+    /// the file's size as its opening found it (no second `fstat`).
+    pub fn load_into(file: &File, len: u64, mut spare: Vec<u8>) -> std::io::Result<Message> {
         if len >= mapped::MAP_FROM {
             if let Some(map) = Mapped::map(file)? {
                 return Ok(Message::Mapped(map));

@@ -114,7 +114,8 @@ pub fn target(sc: &Scope, display: &str) -> Result<Target, Reply> {
 
 fn personal(sc: &Scope, name: &str, display: &str) -> Target {
     let user = sc.login;
-    let account = sc.shared.store.account(user.mail.root());
+    // The session's own account, its root already walked at login.
+    let account = user.mail.clone();
     let (rights, acl_stamp) = rights_and_stamp(&account, name, &user.account.user, true);
     Target {
         account,

@@ -61,7 +61,9 @@ pub struct MailboxInfo {
     pub special_use: Vec<SpecialUse>,
 }
 
-/// An account's maildir, with the server's mailbox registry.
+/// An account's maildir, with the server's mailbox registry. A clone
+/// shares the registry and keeps the root as resolved (no new walk).
+#[derive(Clone)]
 pub struct Account {
     store: Arc<Store>,
     root: PathBuf,

@@ -59,11 +59,18 @@ pub fn replace_with(target: &Path, fill: impl FnOnce(&mut File) -> io::Result<()
 /// through a symbolic link (`O_NOFOLLOW`), never blocking on a FIFO or a
 /// device (`O_NONBLOCK`, then the type checked on the open descriptor).
 pub fn open_regular(path: &Path) -> io::Result<File> {
+    open_regular_sized(path).map(|(f, _)| f)
+}
+
+/// [`open_regular`] with the file's size, from the same `fstat` that
+/// checked its type (a reader that needs the size asks no second time).
+pub fn open_regular_sized(path: &Path) -> io::Result<(File, u64)> {
     let f = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)?;
-    if !f.metadata()?.is_file() {
+    let m = f.metadata()?;
+    if !m.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "not a regular file"));
     }
-    Ok(f)
+    Ok((f, m.len()))
 }
 
 /// Opens `path` for appending, never through a symbolic link.

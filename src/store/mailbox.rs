@@ -601,6 +601,11 @@ impl MailboxShared {
     /// Opens a message for reading, following renames by other writers;
     /// `None` when the message is gone (expunged).
     pub fn open_message(&self, uid: u32) -> Result<Option<(fs::File, Entry)>> {
+        Ok(self.open_message_sized(uid)?.map(|(f, e, _)| (f, e)))
+    }
+
+    /// [`Self::open_message`] with the file's size when opened.
+    pub fn open_message_sized(&self, uid: u32) -> Result<Option<(fs::File, Entry, u64)>> {
         let snap = self.snapshot();
         let Some(entry) = snap.find(uid) else {
             return Ok(None);
@@ -616,9 +621,9 @@ impl MailboxShared {
         for _ in 0..3 {
             // Never through a symbolic link: a link planted in cur/ must
             // not make the server read outside the maildir.
-            let opened = super::atomic::open_regular(&self.file_path(&entry.file));
+            let opened = super::atomic::open_regular_sized(&self.file_path(&entry.file));
             match opened {
-                Ok(f) => return Ok(Some((f, entry))),
+                Ok((f, len)) => return Ok(Some((f, entry, len))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {
                     Some(name) => {
                         entry.flags = filename::parse(&name).flags;

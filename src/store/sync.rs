@@ -83,19 +83,16 @@ impl MailboxShared {
     }
 
     fn sync_with(&self, force: bool, keep_new: bool) -> Result<Arc<Snapshot>> {
-        let mut disk = self.lock_disk()?;
-        disk.catch_up();
-        let mut now = self.dir_times();
-        if !force && !self.unchanged(&disk, &now) {
-            let messages = disk.entries.len();
+        let (mut disk, mut now) = self.lock_with_times()?;
+        let mut same = !force && self.unchanged(&disk, &now);
+        if !force && !same && self.may_await_own_events(disk.entries.len()) {
             drop(disk);
             // The watcher may have our own changes' events still to check off.
-            self.await_own_events(messages);
-            disk = self.lock_disk()?;
-            disk.catch_up();
-            now = self.dir_times();
+            self.await_own_events();
+            (disk, now) = self.lock_with_times()?;
+            same = self.unchanged(&disk, &now);
         }
-        if !force && self.unchanged(&disk, &now) {
+        if same {
             // Publishes only when another process's numbers moved ours on.
             return Ok(self.publish(&mut disk, &[]));
         }
@@ -119,14 +116,32 @@ impl MailboxShared {
     /// better waited for than listed again: waits (without the mutex,
     /// which the watcher's sync needs) until they are checked off, at most
     /// [`AWAIT_OWN`]. A small mailbox lists faster.
-    fn await_own_events(&self, messages: usize) {
-        if messages < AWAIT_OWN_FROM || !self.is_watched() {
-            return;
-        }
+    fn await_own_events(&self) {
         let t = std::time::Instant::now();
         while self.expects_events() && t.elapsed() < AWAIT_OWN {
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
+    }
+
+    /// Whether [`Self::await_own_events`] may wait for a mailbox of
+    /// `messages`: when not, the sync goes on under the mutex it holds
+    /// (letting it go and looking at the times again would find the same).
+    fn may_await_own_events(&self, messages: usize) -> bool {
+        messages >= AWAIT_OWN_FROM && self.is_watched()
+    }
+
+    /// The bookkeeping locked (caught up with the change log) and the
+    /// directory times read under it; `NotFound` when `cur/` is not a
+    /// directory (the mailbox was deleted). One `stat` each for `cur/` and
+    /// `new/`, where [`Self::lock_disk`] and then the times took three.
+    fn lock_with_times(&self) -> Result<(parking_lot::MutexGuard<'_, Disk>, DirTimes)> {
+        let mut disk = self.disk.lock();
+        disk.catch_up();
+        let now = self.dir_times();
+        if now.cur.is_none() {
+            return Err(StoreError::NotFound(self.dir().display().to_string()));
+        }
+        Ok((disk, now))
     }
 
     /// Called when a lingering watch ends (see `watch.rs`): the times the
@@ -159,9 +174,13 @@ impl MailboxShared {
     }
 
     /// The times of `cur/` and `new/` now.
+    /// `cur` is `None` unless it is a directory (as [`Self::lock_disk`] checks).
     fn dir_times(&self) -> DirTimes {
-        let mtime = |d: &str| fs::metadata(self.dir().join(d)).and_then(|m| m.modified()).ok();
-        DirTimes { cur: mtime("cur"), new: mtime("new"), taken: std::time::SystemTime::now() }
+        let mtime = |d: &str, dir_only: bool| {
+            let m = fs::metadata(self.dir().join(d)).ok().filter(|m| m.is_dir() || !dir_only)?;
+            m.modified().ok()
+        };
+        DirTimes { cur: mtime("cur", true), new: mtime("new", false), taken: std::time::SystemTime::now() }
     }
 
     /// True when the last full scan still describes the mailbox.

@@ -218,8 +218,8 @@ fn load(s: &mut Session, plan: &Plan, run: &mut Run, entry: &Entry) -> Result<Op
     }
     // One message that cannot be read fails itself only (see `fetch`).
     let uid = entry.uid;
-    match plan.mailbox.open_message(uid) {
-        Ok(Some((file, _))) => match Message::load_into(&file, std::mem::take(&mut run.spare)) {
+    match plan.mailbox.open_message_sized(uid) {
+        Ok(Some((file, _, len))) => match Message::load_into(&file, len, std::mem::take(&mut run.spare)) {
             Ok(m) => Ok(Some((Some(m), held))),
             Err(e) => {
                 log::warn!("{} reading the file of UID {uid}: {e}", s.tag());
