@@ -44,6 +44,9 @@ fn start(site: &Site, auth_extra: &[&str]) -> Front {
         let hash = tegami::auth::hash_password("SHA512-CRYPT", p.as_bytes()).unwrap();
         passwd.push_str(&format!("{u}:{hash}:{ids}::{}::\n", site.path().join("home").join(&u).display()));
     }
+    // Pinned by host= and port= (nginx needs an IP address).
+    let hash = tegami::auth::hash_password("SHA512-CRYPT", b"pinned-pw").unwrap();
+    passwd.push_str(&format!("pinned:{hash}:{ids}::{}::host=127.0.0.9 port=2143\n", site.path().display()));
     std::fs::write(site.path().join("passwd"), passwd).unwrap();
     let backend = |name: &str, ip: Ipv4Addr| {
         let addr = SocketAddr::from((ip, free_port(ip)));
@@ -161,13 +164,18 @@ fn a_wrong_password_stops_at_the_auth_endpoint() {
     }
 }
 
-/// One raw request to the auth endpoint; the response head.
+/// One raw request to the auth endpoint from client 192.0.2.7; the response head.
 fn ask(addr: SocketAddr, method: &str, user: &str, pass: &str, attempt: u32) -> String {
+    ask_for("192.0.2.7", addr, method, user, pass, attempt)
+}
+
+/// One raw request to the auth endpoint for client `client`; the response head.
+fn ask_for(client: &str, addr: SocketAddr, method: &str, user: &str, pass: &str, attempt: u32) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
         s,
-        "GET /auth HTTP/1.0\r\nHost: localhost\r\nAuth-Method: {method}\r\nAuth-User: {user}\r\nAuth-Pass: {pass}\r\nAuth-Protocol: imap\r\nAuth-Login-Attempt: {attempt}\r\nClient-IP: 192.0.2.7\r\nClient-Host: [UNAVAILABLE]\r\n\r\n"
+        "GET /auth HTTP/1.0\r\nHost: localhost\r\nAuth-Method: {method}\r\nAuth-User: {user}\r\nAuth-Pass: {pass}\r\nAuth-Protocol: imap\r\nAuth-Login-Attempt: {attempt}\r\nClient-IP: {client}\r\nClient-Host: [UNAVAILABLE]\r\n\r\n"
     )
     .unwrap();
     let mut out = String::new();
@@ -205,8 +213,29 @@ fn the_auth_endpoint_answers_nginx_with_the_penalty_as_auth_wait() {
             want.port()
         )
     );
+    // host= and port= pin an account; allow_nets is of Client-IP.
+    let pinned = ask_for("198.51.100.1", f.auth_addr, "plain", "pinned", "pinned-pw", 1);
+    assert!(pinned.contains("Auth-Status: OK\r\nAuth-Server: 127.0.0.9\r\nAuth-Port: 2143\r\n"), "{pinned}");
+    let carol = proxy_support::password("carol");
+    assert!(ask_for("127.0.0.6", f.auth_addr, "plain", "carol", carol, 1).contains("Auth-Status: OK\r\n"));
+    let elsewhere = ask_for("198.51.100.2", f.auth_addr, "plain", "carol", carol, 1);
+    assert!(elsewhere.contains("Auth-Status: Invalid login or password\r\nAuth-Wait: 1\r\n"), "{elsewhere}");
     let log = f.auth.log();
     assert!(log.contains("login failed: rip=192.0.2.7 user=<alice> method=PLAIN reason=\"wrong password\""), "{log}");
+    assert!(log.contains("rip=198.51.100.2 user=<carol> method=PLAIN reason=\"allow_nets check failed"), "{log}");
+
+    // fail2ban's filter (contrib/fail2ban) finds the clients nginx named.
+    let filter = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/fail2ban/filter.d/tegami.conf");
+    let out = Command::new("fail2ban-regex")
+        .args(["--print-all-matched", "-o", "ip"])
+        .arg(&f.auth.log)
+        .arg(filter)
+        .output()
+        .expect("fail2ban-regex (Debian package fail2ban, installed by contrib/test)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut ips: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect();
+    ips.sort();
+    assert_eq!(ips, ["192.0.2.7", "192.0.2.7", "192.0.2.7", "192.0.2.7", "198.51.100.2"], "{log}");
 }
 
 /// From 127.0.0.5 through nginx: COMPRESS, a 20 MB APPEND fetched back,
