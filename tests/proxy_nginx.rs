@@ -213,6 +213,17 @@ fn the_auth_endpoint_answers_nginx_with_the_penalty_as_auth_wait() {
             want.port()
         )
     );
+    // A broken escape is a failed login (no password is guessed from it);
+    // an oversized head gets 431 and the endpoint stays up.
+    let broken = ask_for("203.0.113.9", f.auth_addr, "plain", "alice", "bad%zz", 1);
+    assert!(broken.contains("Auth-Status: Invalid login or password\r\nAuth-Wait: 1\r\n"), "{broken}");
+    let mut big = TcpStream::connect(f.auth_addr).unwrap();
+    big.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let _ = write!(big, "GET /auth HTTP/1.0\r\nAuth-User: {}\r\n\r\n", "a".repeat(10_000));
+    let mut out = String::new();
+    let _ = big.read_to_string(&mut out);
+    assert!(out.starts_with("HTTP/1.0 431 Request Header Fields Too Large\r\n"), "{out}");
+
     // host= and port= pin an account; allow_nets is of Client-IP.
     let pinned = ask_for("198.51.100.1", f.auth_addr, "plain", "pinned", "pinned-pw", 1);
     assert!(pinned.contains("Auth-Status: OK\r\nAuth-Server: 127.0.0.9\r\nAuth-Port: 2143\r\n"), "{pinned}");
@@ -235,7 +246,7 @@ fn the_auth_endpoint_answers_nginx_with_the_penalty_as_auth_wait() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut ips: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect();
     ips.sort();
-    assert_eq!(ips, ["192.0.2.7", "192.0.2.7", "192.0.2.7", "192.0.2.7", "198.51.100.2"], "{log}");
+    assert_eq!(ips, ["192.0.2.7", "192.0.2.7", "192.0.2.7", "192.0.2.7", "198.51.100.2", "203.0.113.9"], "{log}");
 }
 
 /// From 127.0.0.5 through nginx: COMPRESS, a 20 MB APPEND fetched back,

@@ -56,7 +56,8 @@ pub fn start(shared: &Arc<Shared>) -> Result<(), String> {
                 Err(HeadError::Gone) => return,
                 Err(HeadError::Bad(status, why)) => {
                     log::info!("auth-http [{peer}] refused request: {why}");
-                    format!("HTTP/1.0 {status} Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    let phrase = if status == 431 { "Request Header Fields Too Large" } else { "Bad Request" };
+                    format!("HTTP/1.0 {status} {phrase}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 }
             };
             let _ = stream.write_all(head.as_bytes());
