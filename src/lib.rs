@@ -23,6 +23,7 @@ pub mod agentx;
 pub mod alerts;
 pub mod alias;
 pub mod auth;
+pub mod authhttp;
 pub mod budget;
 pub mod cmd;
 pub mod collate;

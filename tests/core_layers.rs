@@ -173,8 +173,9 @@ const HANDLERS_CALLING_HANDLERS: &[Edge] = &[];
 
 /// Files that may write to a client stream: the response writer and the
 /// stream itself. The monitor (`monitor/`) serves HTTP on sockets of its
-/// own, not an IMAP client's; the AgentX subagent (`agentx/`) speaks to
-/// snmpd on a socket of its own.
+/// own, not an IMAP client's, and so does nginx's auth_http endpoint
+/// (`authhttp/`); the AgentX subagent (`agentx/`) speaks to snmpd on a
+/// socket of its own.
 ///
 /// "Writing to the stream", precisely (`scan::graph::stream_writes`): a
 /// call of `write`, `write_all`, `write_vectored`, `write_fmt` or `flush`
@@ -186,7 +187,7 @@ const HANDLERS_CALLING_HANDLERS: &[Edge] = &[];
 /// session (`s.flush()`, `s.write_direct(..)`) goes through the writer and
 /// is no such write; neither is writing a file or a cache.
 const WRITERS: &[&str] = &["session/writer.rs", "net/"];
-const OTHER_PROTOCOLS: &[&str] = &["monitor/", "agentx/"];
+const OTHER_PROTOCOLS: &[&str] = &["monitor/", "agentx/", "authhttp/"];
 
 /// Writes to a client stream outside the writer, as `path function`.
 /// Exact, like the lists above.

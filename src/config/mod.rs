@@ -1,6 +1,8 @@
 //! Command-line flags and the server configuration built from them.
 
+mod auth_http;
 pub mod flags;
+pub use auth_http::AuthHttpConfig;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -122,6 +124,8 @@ pub struct Config {
     pub urlauth_submit_user: Option<String>,
     /// Trusted fronts and HAProxy listeners (`crate::origin`).
     pub proxy: crate::origin::ProxyConfig,
+    /// `--auth-http`, `--backends`: nginx's auth_http endpoint.
+    pub auth_http: AuthHttpConfig,
 }
 
 /// The connection layer's deadlines and limits.
@@ -322,6 +326,7 @@ impl Config {
             log_file: m.opt_str("log-file").map(PathBuf::from),
             net: NetLimits::from_matches(&m)?,
             proxy: crate::origin::ProxyConfig::from_matches(&m).map_err(UsageError)?,
+            auth_http: AuthHttpConfig::from_matches(&m).map_err(UsageError)?,
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));

@@ -56,7 +56,7 @@ struct Wake {
 
 /// The connections being served.
 #[derive(Default)]
-struct Slots {
+pub(crate) struct Slots {
     list: Mutex<Vec<Slot>>,
     next: AtomicU64,
 }
@@ -64,7 +64,7 @@ struct Slots {
 impl Slots {
     /// Takes a slot for `sock`, closing the longest-idle connection when
     /// all are taken; `None` when every one is being worked on.
-    fn admit(self: &Arc<Self>, sock: &TcpStream) -> Option<Ticket> {
+    pub(crate) fn admit(self: &Arc<Self>, sock: &TcpStream) -> Option<Ticket> {
         let handle = sock.try_clone().ok()?;
         let mut list = self.list.lock();
         if list.len() >= MAX_CLIENTS {
@@ -97,7 +97,7 @@ pub struct Ticket {
 impl Ticket {
     /// Marks the connection as waiting on its client (it may be closed to
     /// make room) or as being worked on.
-    fn idle(&self, idle: bool) {
+    pub(crate) fn idle(&self, idle: bool) {
         self.slots.set_idle(self.id, idle);
     }
 
@@ -258,7 +258,7 @@ fn write_answer(sock: &mut Stream, a: &api::Answer, unread: bool) {
 const MAX_DRAIN: u64 = 256 * 1024;
 
 /// Why no request came.
-enum HeadError {
+pub(crate) enum HeadError {
     /// The client went away or was closed: nothing to answer.
     Gone,
     /// A request to refuse with this status and text.
@@ -297,7 +297,7 @@ fn read_head(sock: &mut Stream, buf: &mut Vec<u8>, deadline: Instant) -> Result<
     }
 }
 
-fn read_request(sock: &mut Stream, peer: SocketAddr, local: SocketAddr) -> Result<Request, HeadError> {
+pub(crate) fn read_request(sock: &mut Stream, peer: SocketAddr, local: SocketAddr) -> Result<Request, HeadError> {
     let deadline = Instant::now() + REQUEST_TIME;
     let mut buf = Vec::with_capacity(1024);
     let end = read_head(sock, &mut buf, deadline)?;

@@ -128,6 +128,7 @@ impl Server {
         if let Some(m) = self.monitor {
             crate::monitor::http::start(m, self.shared.clone()).map_err(|e| format!("monitor: {e}"))?;
         }
+        crate::authhttp::start(&self.shared)?;
         crate::agentx::start(&self.shared, signals::stopping)?;
         let mut handles = Vec::new();
         for (listener, kind) in self.listeners {
