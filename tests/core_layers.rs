@@ -471,3 +471,47 @@ fn the_graph_checker_catches_each_kind_of_violation() {
         ["WRITES_OUTSIDE_THE_WRITER: cmd/select.rs f writes no more: take it off"]
     );
 }
+
+/// Issue 22, Must show 5: the picture in `src/lib.rs`'s crate doc names
+/// the layers the tree has. Each module of the request's path (and those
+/// beside it on sockets of their own) appears in the picture, and each
+/// word of the picture that looks like a module path (`name::item` or a
+/// layer's name) is a module of `src/`.
+#[test]
+fn the_crate_doc_picture_matches_the_tree() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    let start = lib.find("//! ```text").expect("a picture in the crate doc");
+    let end = start + lib[start..].find("//! ```\n").expect("the picture ends");
+    let picture = &lib[start..end];
+    let modules: BTreeSet<String> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod ").and_then(|r| r.strip_suffix(';')))
+        .map(String::from)
+        .collect();
+    let layers = [
+        "net", "server", "origin", "session", "proto", "cmd", "mail", "store", "monitor", "agentx", "authhttp",
+        "activity",
+    ];
+    for layer in layers {
+        assert!(modules.contains(layer), "{layer} is no module of src/ any more: redraw the picture");
+        assert!(
+            picture.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == layer),
+            "the picture does not name {layer}"
+        );
+    }
+    // `a::b` in the picture: `a` is a module and `b` one of its files or
+    // items (a file `src/a/b.rs`, `src/a/b/`, or `fn b`/`mod b` in `src/a`).
+    for word in picture.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')) {
+        let Some((a, b)) = word.split_once("::") else { continue };
+        assert!(modules.contains(a), "the picture names {a}, which is no module");
+        let dir = src.join(a);
+        let named = dir.join(format!("{b}.rs")).exists()
+            || dir.join(b).is_dir()
+            || scan::rust_files(&dir).iter().any(|f| {
+                let text = std::fs::read_to_string(f).unwrap_or_default();
+                text.contains(&format!("fn {b}(")) || text.contains(&format!("mod {b};"))
+            });
+        assert!(named, "the picture names {a}::{b}, which {a} does not have");
+    }
+}
