@@ -10,7 +10,6 @@ mod proxy_support;
 mod support;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use proxy_support::{contrib, free_port, password, wait_listening, Backend, Daemon, Site};
@@ -147,16 +146,7 @@ fn the_penalty_and_allow_nets_see_the_client() {
     assert!(f.a.log().contains(&format!("[{me}] login carol")), "{}", f.a.log());
 
     // fail2ban's filter (contrib/fail2ban) finds the clients, never the proxy.
-    let filter = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/fail2ban/filter.d/tegami.conf");
-    let out = Command::new("fail2ban-regex")
-        .args(["--print-all-matched", "-o", "ip"])
-        .arg(&f.a.log)
-        .arg(filter)
-        .output()
-        .expect("fail2ban-regex (Debian package fail2ban, installed by contrib/test)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut ips: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect();
-    ips.sort();
+    let ips = support::fail2ban_ips(&f.a.log);
     assert_eq!(ips, ["127.0.0.5", "127.0.0.5", "127.0.0.5", "127.0.0.6"], "{}", f.a.log());
 }
 

@@ -772,3 +772,19 @@ pub fn write_hashed_passwd_as(dir: &Path, accounts: &[(&str, &str)], ids: &str) 
     }
     std::fs::write(dir.join("passwd"), passwd).unwrap();
 }
+
+/// The addresses Debian's `fail2ban-regex` finds in `log` with tegami's
+/// filter from `contrib/fail2ban`, one per matched line, sorted.
+pub fn fail2ban_ips(log: &Path) -> Vec<String> {
+    let filter = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/fail2ban/filter.d/tegami.conf");
+    let out = Command::new("fail2ban-regex")
+        .args(["--print-all-matched", "-o", "ip"])
+        .arg(log)
+        .arg(filter)
+        .output()
+        .expect("fail2ban-regex (Debian package fail2ban, installed by contrib/test)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut ips: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect();
+    ips.sort();
+    ips
+}
