@@ -13,49 +13,9 @@ use support::Server;
 /// second COMPRESS, a 25 MB APPEND fetched back, and IDLE woken by another
 /// session's APPEND, all through the compressed stream.
 const PY_COMPRESS: &str = r#"
-import base64, hashlib, imaplib, os, ssl, sys, zlib
+import base64, hashlib, imaplib, os, ssl, sys
 host, port, mode, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-imaplib.Commands["COMPRESS"] = ("AUTH", "SELECTED")
-
-def wrapped(base):
-    class Z(base):
-        zon = False
-        def compress(self):
-            typ, data = self._simple_command("COMPRESS", "DEFLATE")
-            assert typ == "OK", (typ, data)
-            print("compress:", typ, data[0].decode())
-            self.zin = zlib.decompressobj(-15)
-            self.zout = zlib.compressobj(6, zlib.DEFLATED, -15)
-            self.zbuf = b""
-            self.wire_in = self.wire_out = 0
-            self.zon = True
-        def send(self, data):
-            if self.zon:
-                data = self.zout.compress(data) + self.zout.flush(zlib.Z_SYNC_FLUSH)
-                self.wire_out += len(data)
-            self.sock.sendall(data)
-        def _fill(self):
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("server closed")
-            self.wire_in += len(chunk)
-            self.zbuf += self.zin.decompress(chunk)
-        def read(self, size):
-            if not self.zon:
-                return self.file.read(size)
-            while len(self.zbuf) < size:
-                self._fill()
-            r, self.zbuf = self.zbuf[:size], self.zbuf[size:]
-            return r
-        def readline(self):
-            if not self.zon:
-                return self.file.readline()
-            while b"\n" not in self.zbuf:
-                self._fill()
-            i = self.zbuf.index(b"\n") + 1
-            r, self.zbuf = self.zbuf[:i], self.zbuf[i:]
-            return r
-    return Z
+from deflate_imap import wrapped
 
 if mode == "tls":
     ctx = ssl.create_default_context(cafile=cafile)
@@ -106,6 +66,8 @@ print("logout:", m.logout()[0])
 fn python(server: &Server, mode: &str) -> String {
     let port = if mode == "tls" { server.tls.port() } else { server.plain.port() };
     let out: Output = Command::new("python3")
+        .env("PYTHONPATH", support::python_path())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg("-c")
         .arg(PY_COMPRESS)
         .args(["localhost", &port.to_string(), mode])

@@ -243,42 +243,13 @@ fn the_auth_endpoint_answers_nginx_with_the_penalty_as_auth_wait() {
 /// From 127.0.0.5 through nginx: COMPRESS, a 20 MB APPEND fetched back,
 /// and IDLE woken by a delivery an MTA writes into new/.
 const PY: &str = r#"
-import base64, hashlib, imaplib, os, socket, sys, time, zlib
+import base64, hashlib, imaplib, os, socket, sys, time
 host, port = sys.argv[1], int(sys.argv[2])
-imaplib.Commands["COMPRESS"] = ("AUTH", "SELECTED")
+from deflate_imap import wrapped
 
-class Z(imaplib.IMAP4):
-    zon = False
+class Z(wrapped(imaplib.IMAP4)):
     def _create_socket(self, timeout):
         return socket.create_connection((self.host, self.port), timeout, source_address=("127.0.0.5", 0))
-    def compress(self):
-        typ, data = self._simple_command("COMPRESS", "DEFLATE")
-        print("compress:", typ, data[0].decode())
-        self.zin, self.zout, self.zbuf, self.zon = zlib.decompressobj(-15), zlib.compressobj(6, zlib.DEFLATED, -15), b"", True
-    def send(self, data):
-        if self.zon:
-            data = self.zout.compress(data) + self.zout.flush(zlib.Z_SYNC_FLUSH)
-        self.sock.sendall(data)
-    def _fill(self):
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise EOFError("closed")
-        self.zbuf += self.zin.decompress(chunk)
-    def read(self, size):
-        if not self.zon:
-            return self.file.read(size)
-        while len(self.zbuf) < size:
-            self._fill()
-        r, self.zbuf = self.zbuf[:size], self.zbuf[size:]
-        return r
-    def readline(self):
-        if not self.zon:
-            return self.file.readline()
-        while b"\n" not in self.zbuf:
-            self._fill()
-        i = self.zbuf.index(b"\n") + 1
-        r, self.zbuf = self.zbuf[:i], self.zbuf[i:]
-        return r
 
 m = Z(host, port)
 print("login:", m.login("alice", "wonderland")[0])
@@ -321,6 +292,8 @@ fn compress_a_20_mb_append_and_idle_pass_through_nginx() {
     let site = Site::new();
     let f = start(&site, &[]);
     let out = Command::new("python3")
+        .env("PYTHONPATH", support::python_path())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg("-c")
         .arg(PY)
         .args([f.imap.ip().to_string(), f.imap.port().to_string()])

@@ -773,6 +773,12 @@ pub fn write_hashed_passwd_as(dir: &Path, accounts: &[(&str, &str)], ids: &str) 
     std::fs::write(dir.join("passwd"), passwd).unwrap();
 }
 
+/// The directory of the Python modules the tests share (`deflate_imap.py`),
+/// for `PYTHONPATH`.
+pub fn python_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support")
+}
+
 /// The addresses Debian's `fail2ban-regex` finds in `log` with tegami's
 /// filter from `contrib/fail2ban`, one per matched line, sorted.
 pub fn fail2ban_ips(log: &Path) -> Vec<String> {
