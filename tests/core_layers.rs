@@ -161,8 +161,6 @@ const STORE_BEING_CUT: &[Edge] = &[
     // calls (the plain data, `Entry`, `Snapshot`, `Status`, is in
     // `model.rs`).
     ("store::mailbox::commit", "store::mailbox"),
-    ("store::mailbox::sync", "store::mailbox"),
-    ("store::mailbox::watch", "store::mailbox"),
     // `account.rs` names `super::Store`, which names `Account`; and
     // `special_use.rs` and `account.rs` call each other.
     ("store::account", "store"),

@@ -52,7 +52,7 @@ type Fail = Box<dyn FnOnce(&StoreError) + Send>;
 /// The jobs waiting for a turn, and counts for tests.
 #[derive(Default)]
 pub(crate) struct Queue {
-    pub(in crate::store) waiting: Vec<(Job, Fail)>,
+    pub(crate) waiting: Vec<(Job, Fail)>,
     /// Batches committed and jobs in them (see [`MailboxShared::batches`]).
     batches: u64,
     jobs: u64,

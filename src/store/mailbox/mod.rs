@@ -32,10 +32,9 @@ use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags};
 use super::keywords::Keywords;
-pub use super::model::{new_uidvalidity, Entry, Snapshot, Status, UNKNOWN_DATE};
+pub use super::model::{new_uidvalidity, Entry, FsEvent, Snapshot, Status, UNKNOWN_DATE};
 use super::modseq::{info_of, Counter, ModseqFile};
 use super::uidlist::UidList;
-use watch::FsEvent;
 
 /// A change callback; see [`MailboxShared::add_hook`].
 pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
@@ -595,7 +594,7 @@ impl MailboxShared {
     /// directory (used when a rename by another writer made ours stale).
     pub(crate) fn refind(&self, base: &str) -> Option<String> {
         let rd = fs::read_dir(self.dir.join("cur")).ok()?;
-        for ent in rd.flatten().filter(sync::is_regular) {
+        for ent in rd.flatten().filter(super::listing::is_regular) {
             let name = ent.file_name();
             let name = name.to_string_lossy();
             if filename::base_of(&name) == base {

@@ -17,14 +17,13 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 
-use super::watch::FsEvent;
-use super::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
+use super::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, FsEvent, MailboxShared, Snapshot, UNKNOWN_DATE};
 use crate::store::changes::ChangeKind;
 use crate::store::entries::Entries;
 use crate::store::error::{Result, StoreError};
 use crate::store::filename;
 use crate::store::keywords::{self, Keywords};
-use crate::store::listing::Listing;
+use crate::store::listing::{is_regular, Listing};
 use crate::store::lock::DotLock;
 use crate::store::modseq::{fresh_base, info_of, Counter, ModseqFile};
 use crate::store::uidlist::{self, UidList};
@@ -694,15 +693,6 @@ fn restart_if_short(dir: &std::path::Path, list: &mut UidList, extra: usize) -> 
         list.records.len()
     );
     true
-}
-
-/// Whether a directory entry is a regular file, by its `d_type` (an
-/// `lstat` only where the file system leaves that unknown), links not
-/// followed. A directory, FIFO, socket or symbolic link named like a
-/// message is no message: opening a FIFO to read it would block, and a
-/// link may lead out of the maildir. Such entries stay where they are.
-pub(crate) fn is_regular(ent: &fs::DirEntry) -> bool {
-    ent.file_type().is_ok_and(|t| t.is_file())
 }
 
 /// An entry as it is now: `e` under its current file name and flags.
