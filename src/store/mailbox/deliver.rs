@@ -13,7 +13,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::commit::Commit;
+use super::Commit;
 use super::{Disk, MailboxShared};
 use crate::store::error::{Result, StoreError};
 use crate::store::filename::{self, Flags};

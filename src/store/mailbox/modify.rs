@@ -8,7 +8,7 @@
 use std::fs;
 use std::io;
 
-use super::commit::Commit;
+use super::Commit;
 use super::{Disk, Entry, MailboxShared};
 use crate::store::changes::ChangeKind;
 use crate::store::error::{Result, StoreError};
