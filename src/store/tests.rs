@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::filename::{FLAGGED, REPLIED, SEEN, TRASHED};
+use super::registry::evict_within;
 use super::*;
 
 fn write(path: &Path, text: &str) {
