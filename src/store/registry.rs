@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ use super::memory;
 pub struct Store {
     pub(super) boxes: Mutex<HashMap<PathBuf, Arc<MailboxShared>>>,
     watcher: Option<Arc<Watcher>>,
+    /// Messages the syncs of its mailboxes found and numbered (see
+    /// [`Store::noticed`]).
+    noticed: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -32,12 +36,12 @@ impl Store {
                 None
             }
         };
-        Arc::new(Store { boxes: Mutex::new(HashMap::new()), watcher })
+        Arc::new(Store { boxes: Mutex::new(HashMap::new()), watcher, noticed: Arc::default() })
     }
 
     /// A store that never starts a watcher.
     pub fn without_watcher() -> Arc<Store> {
-        Arc::new(Store { boxes: Mutex::new(HashMap::new()), watcher: None })
+        Arc::new(Store { boxes: Mutex::new(HashMap::new()), watcher: None, noticed: Arc::default() })
     }
 
     /// Whether changes are pushed by the watcher (else sessions must call
@@ -56,12 +60,21 @@ impl Store {
         } else {
             Dropped::default()
         };
-        let mb = boxes.entry(dir.to_path_buf()).or_insert_with(|| Arc::new(MailboxShared::new(dir.to_path_buf())));
+        let mb = boxes
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| Arc::new(MailboxShared::counting(dir.to_path_buf(), self.noticed.clone())));
         mb.touch();
         let mb = mb.clone();
         drop(boxes);
         dropped_mailboxes(&dropped);
         mb
+    }
+
+    /// Messages the syncs of this store's mailboxes gave a UID: files this
+    /// server did not store itself, so an MTA's deliveries into `new/` or
+    /// another process's (the monitor's and SNMP's "deliveries noticed").
+    pub fn noticed(&self) -> u64 {
+        self.noticed.load(Ordering::Relaxed)
     }
 
     /// How many mailboxes the registry holds (for monitoring and tests).

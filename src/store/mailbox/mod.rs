@@ -227,6 +227,12 @@ pub struct MailboxShared {
     /// Read-write selections in this process: without one, the watcher's
     /// syncs leave `new/` alone, as a read-only session's do.
     pub(crate) writers: AtomicUsize,
+    /// Messages a sync gave a UID: files this server did not store itself
+    /// (APPEND and COPY number theirs under the lock), so an MTA's
+    /// deliveries into `new/` or another process's. The registry's counter
+    /// (see [`Store::noticed`](super::Store::noticed)), shared by its
+    /// mailboxes.
+    noticed: Arc<AtomicU64>,
 }
 
 /// More expected events than this are forgotten (they were never
@@ -237,6 +243,12 @@ impl MailboxShared {
     /// State for the mailbox directory `dir` (holding `cur new tmp`); nothing
     /// is read until the first sync.
     pub fn new(dir: PathBuf) -> MailboxShared {
+        MailboxShared::counting(dir, Arc::default())
+    }
+
+    /// The state of the mailbox directory `dir`, counting the messages its
+    /// syncs find into `noticed` (the registry's counter).
+    pub(crate) fn counting(dir: PathBuf, noticed: Arc<AtomicU64>) -> MailboxShared {
         MailboxShared {
             dir,
             disk: Mutex::new(Disk {
@@ -268,6 +280,7 @@ impl MailboxShared {
             writers: AtomicUsize::new(0),
             own_events: Mutex::new(HashMap::new()),
             next_waker: AtomicU64::new(1),
+            noticed,
         }
     }
 

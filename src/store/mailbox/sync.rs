@@ -28,16 +28,6 @@ use crate::store::lock::DotLock;
 use crate::store::modseq::{fresh_base, info_of, Counter, ModseqFile};
 use crate::store::uidlist::{self, UidList};
 
-/// Messages a sync gave a UID: files this server did not store itself
-/// (APPEND and COPY number theirs under the lock), so an MTA's deliveries
-/// into `new/` or another process's. Read by the monitor's statistics.
-static NOTICED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// How many messages syncs of this process found and numbered (see [`NOTICED`]).
-pub fn noticed() -> u64 {
-    NOTICED.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 impl MailboxShared {
     /// Syncs with the directories and publishes the result.
     ///
@@ -429,7 +419,7 @@ impl MailboxShared {
         // need a new UID below (revealed, or expunged yet present).
         dirty |= restart_if_short(self.dir(), list, fresh.len() + hidden);
         let mut new_uids = Vec::with_capacity(fresh.len());
-        NOTICED.fetch_add(fresh.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.noticed.fetch_add(fresh.len() as u64, std::sync::atomic::Ordering::Relaxed);
         for file in fresh {
             new_uids.push(list.assign(&file));
             dirty = true;
