@@ -16,6 +16,13 @@
 //! the logged changes since their snapshot, messages live in shared chunks
 //! (`entries.rs`), and new messages append to the uid list, so one change
 //! costs what the change costs, not what the mailbox holds.
+//!
+//! Layout, from the bottom: plain data (`model.rs`, `entries.rs`, ...) and
+//! files on disk (`uidlist.rs`, `lock.rs`, `atomic.rs`, ...); one mailbox
+//! (`mailbox/`: its data in `mod.rs`, its behaviour in the children); the
+//! registry of mailboxes (`registry.rs`, [`Store`]); an account's maildir
+//! on top (`account.rs`). No file names one that names it back
+//! (`tests/core_layers.rs` checks).
 
 #![warn(missing_docs)]
 

@@ -418,7 +418,7 @@ fn own_changes_cost_no_rescan_and_foreign_ones_are_seen() {
     }
     assert!(mb.scans() > scans);
     drop(sel);
-    // The watch lingers a moment after the last selection (watch.rs).
+    // The watch lingers a moment after the last selection (mailbox/watch.rs).
     let start = std::time::Instant::now();
     while mb.is_watched() {
         assert!(start.elapsed() < Duration::from_secs(30), "the watch outlived its linger");
