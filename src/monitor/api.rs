@@ -91,6 +91,7 @@ fn route(req: &Request, shared: &Shared) -> Answer {
 pub fn snapshot(shared: &Shared) -> Snapshot {
     let mut s = shared.monitor.snapshot(shared.config.max_channels);
     s.penalty_entries = shared.penalty.len();
+    s.noticed = shared.store.noticed();
     s
 }
 

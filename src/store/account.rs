@@ -14,39 +14,9 @@ use super::lock::DotLock;
 use super::mailbox::{MailboxShared, Status};
 use super::name;
 use super::perms;
+use super::registry::Store;
+use super::special_use::{self, SpecialUse};
 use super::subscriptions;
-use super::Store;
-
-/// RFC 6154 special use of a mailbox, given by its name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SpecialUse {
-    /// Drafts.
-    Drafts,
-    /// Sent mail.
-    Sent,
-    /// Deleted mail.
-    Trash,
-    /// Spam.
-    Junk,
-    /// Archived mail.
-    Archive,
-}
-
-impl SpecialUse {
-    /// The default folders, with their names.
-    pub const DEFAULTS: [(&'static str, SpecialUse); 5] = [
-        ("Drafts", SpecialUse::Drafts),
-        ("Sent", SpecialUse::Sent),
-        ("Trash", SpecialUse::Trash),
-        ("Junk", SpecialUse::Junk),
-        ("Archive", SpecialUse::Archive),
-    ];
-
-    /// The special use of a top-level mailbox name.
-    pub fn of(name: &str) -> Option<SpecialUse> {
-        SpecialUse::DEFAULTS.iter().find(|(n, _)| *n == name).map(|&(_, u)| u)
-    }
-}
 
 /// One mailbox of a listing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +37,13 @@ pub struct MailboxInfo {
 pub struct Account {
     store: Arc<Store>,
     root: PathBuf,
+}
+
+impl Store {
+    /// The account whose maildir is at `root`.
+    pub fn account(self: &Arc<Self>, root: impl Into<PathBuf>) -> Account {
+        Account::new(self.clone(), root.into())
+    }
 }
 
 impl Account {
@@ -163,7 +140,7 @@ impl Account {
                     selectable,
                     has_children: names.iter().any(|m| m.starts_with(&child_prefix)),
                     special_use: match self.mailbox_dir(n) {
-                        Ok(dir) if selectable => super::special_use::of(&dir, n),
+                        Ok(dir) if selectable => special_use::of(&dir, n),
                         _ => SpecialUse::of(n).into_iter().collect(),
                     },
                 }

@@ -49,7 +49,7 @@ impl StoreError {
 
 impl StoreError {
     /// An error of the same kind and text: a failed group commit (see
-    /// `commit.rs`) tells it to each of its jobs.
+    /// `mailbox/commit.rs`) tells it to each of its jobs.
     pub fn duplicate(&self) -> StoreError {
         match self {
             StoreError::NotFound(s) => StoreError::NotFound(s.clone()),

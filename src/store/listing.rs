@@ -81,6 +81,15 @@ impl Listing {
     }
 }
 
+/// Whether a directory entry is a regular file, by its `d_type` (an
+/// `lstat` only where the file system leaves that unknown), links not
+/// followed. A directory, FIFO, socket or symbolic link named like a
+/// message is no message: opening a FIFO to read it would block, and a
+/// link may lead out of the maildir. Such entries stay where they are.
+pub(crate) fn is_regular(ent: &std::fs::DirEntry) -> bool {
+    ent.file_type().is_ok_and(|t| t.is_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! The store's model: what a mailbox holds as others see it (an [`Entry`]
 //! per message, an immutable [`Snapshot`], the counts of [`Status`]) and
-//! the UIDVALIDITY and GUID a new one gets. Plain data: the files that
-//! keep and change a mailbox (`mailbox.rs`, `sync.rs`, `commit.rs`, ...)
+//! the UIDVALIDITY and GUID a new one gets, and a directory event the
+//! watcher reports ([`FsEvent`]). Plain data: the files that keep and
+//! change a mailbox (`mailbox/`: `mod.rs`, `sync.rs`, `commit.rs`, ...)
 //! build these, and this file needs none of them.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,6 +15,17 @@ use super::keywords::Keywords;
 
 /// The INTERNALDATE of an entry whose file has not been looked at yet.
 pub const UNKNOWN_DATE: i64 = i64::MIN;
+
+/// One directory event in `cur/` or `new/`, by name (from the watcher).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FsEvent {
+    /// In `new/` (else `cur/`).
+    pub in_new: bool,
+    /// A name appeared (created, moved in); else it went away.
+    pub appears: bool,
+    /// The file name.
+    pub name: String,
+}
 
 /// An immutable picture of a mailbox, cheap to share (`Arc`).
 #[derive(Clone, Debug, Default)]

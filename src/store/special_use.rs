@@ -7,12 +7,39 @@
 use std::io;
 use std::path::Path;
 
-use super::account::SpecialUse;
+/// RFC 6154 special use of a mailbox, given by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecialUse {
+    /// Drafts.
+    Drafts,
+    /// Sent mail.
+    Sent,
+    /// Deleted mail.
+    Trash,
+    /// Spam.
+    Junk,
+    /// Archived mail.
+    Archive,
+}
 
 /// The sidecar's file name in a mailbox directory.
 pub const FILE: &str = "tegami-special-use";
 
 impl SpecialUse {
+    /// The default folders, with their names.
+    pub const DEFAULTS: [(&'static str, SpecialUse); 5] = [
+        ("Drafts", SpecialUse::Drafts),
+        ("Sent", SpecialUse::Sent),
+        ("Trash", SpecialUse::Trash),
+        ("Junk", SpecialUse::Junk),
+        ("Archive", SpecialUse::Archive),
+    ];
+
+    /// The special use of a top-level mailbox name.
+    pub fn of(name: &str) -> Option<SpecialUse> {
+        SpecialUse::DEFAULTS.iter().find(|(n, _)| *n == name).map(|&(_, u)| u)
+    }
+
     /// The attribute without its backslash (`Sent`).
     pub fn attr(self) -> &'static str {
         match self {

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::filename::{FLAGGED, REPLIED, SEEN, TRASHED};
+use super::registry::evict_within;
 use super::*;
 
 fn write(path: &Path, text: &str) {
@@ -417,7 +418,7 @@ fn own_changes_cost_no_rescan_and_foreign_ones_are_seen() {
     }
     assert!(mb.scans() > scans);
     drop(sel);
-    // The watch lingers a moment after the last selection (watch.rs).
+    // The watch lingers a moment after the last selection (mailbox/watch.rs).
     let start = std::time::Instant::now();
     while mb.is_watched() {
         assert!(start.elapsed() < Duration::from_secs(30), "the watch outlived its linger");
@@ -954,4 +955,26 @@ fn files_a_read_only_sync_left_in_new_can_be_changed() {
     assert_eq!(fs::read_dir(root.join("new")).unwrap().count(), 0);
     assert!(root.join("cur/1700000002.M3P1.mta:2,").is_file());
     assert!(snap.entries[0].flags.has(SEEN));
+}
+
+#[test]
+fn a_store_counts_the_messages_its_syncs_noticed_and_only_its_own() {
+    let (dir, acc) = account();
+    let other = Store::without_watcher();
+    let mb = acc.open("INBOX").unwrap();
+    mb.sync().unwrap();
+    assert_eq!(acc.store().noticed(), 0);
+    // Two deliveries by an MTA, one message stored by this server.
+    write(&dir.path().join("new/1700000000.M1P1.mta"), "Subject: a\r\n\r\na\r\n");
+    write(&dir.path().join("new/1700000001.M2P1.mta"), "Subject: b\r\n\r\nb\r\n");
+    mb.sync().unwrap();
+    mb.append_bytes(b"Subject: c\r\n\r\nc\r\n", 0, &[], None).unwrap();
+    assert_eq!(mb.snapshot().entries.len(), 3);
+    assert_eq!(acc.store().noticed(), 2);
+    // The counter is the store's, passed to its mailboxes: another store
+    // (another server in the same process, a test) counts apart.
+    let same = other.account(dir.path()).open("INBOX").unwrap();
+    same.sync().unwrap();
+    assert_eq!(other.noticed(), 0);
+    assert_eq!(acc.store().noticed(), 2);
 }

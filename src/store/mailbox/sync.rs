@@ -17,27 +17,16 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 
-use super::changes::ChangeKind;
-use super::entries::Entries;
-use super::error::{Result, StoreError};
-use super::filename;
-use super::keywords::{self, Keywords};
-use super::listing::Listing;
-use super::lock::DotLock;
-use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
-use super::modseq::{fresh_base, info_of, Counter, ModseqFile};
-use super::uidlist::{self, UidList};
-use super::watch::FsEvent;
-
-/// Messages a sync gave a UID: files this server did not store itself
-/// (APPEND and COPY number theirs under the lock), so an MTA's deliveries
-/// into `new/` or another process's. Read by the monitor's statistics.
-static NOTICED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// How many messages syncs of this process found and numbered (see [`NOTICED`]).
-pub fn noticed() -> u64 {
-    NOTICED.load(std::sync::atomic::Ordering::Relaxed)
-}
+use super::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, FsEvent, MailboxShared, Snapshot, UNKNOWN_DATE};
+use crate::store::changes::ChangeKind;
+use crate::store::entries::Entries;
+use crate::store::error::{Result, StoreError};
+use crate::store::filename;
+use crate::store::keywords::{self, Keywords};
+use crate::store::listing::{is_regular, Listing};
+use crate::store::lock::DotLock;
+use crate::store::modseq::{fresh_base, info_of, Counter, ModseqFile};
+use crate::store::uidlist::{self, UidList};
 
 impl MailboxShared {
     /// Syncs with the directories and publishes the result.
@@ -105,7 +94,7 @@ impl MailboxShared {
         drop(disk);
         if snapshot.entries.len() >= TRIM_FROM {
             // The listing and the old entries are freed: megabytes.
-            super::memory::release_freed();
+            crate::store::memory::release_freed();
         }
         Ok(snapshot)
     }
@@ -213,7 +202,7 @@ impl MailboxShared {
         if stamp == disk.keywords_stamp && disk.list.is_some() {
             return Ok(());
         }
-        disk.keywords = match super::atomic::read(&path) {
+        disk.keywords = match crate::store::atomic::read(&path) {
             Ok(data) => {
                 let (keywords, dropped) = Keywords::parse_bytes(&data);
                 if dropped > 0 {
@@ -239,7 +228,7 @@ impl MailboxShared {
     /// requires for writing it).
     pub(crate) fn save_keywords(&self, disk: &mut Disk) -> Result<()> {
         let path = self.dir().join(keywords::FILE);
-        super::lock::replace_file(&path, disk.keywords.render().as_bytes())?;
+        crate::store::lock::replace_file(&path, disk.keywords.render().as_bytes())?;
         disk.keywords_stamp = FileStamp::of(&path);
         Ok(())
     }
@@ -261,7 +250,7 @@ impl MailboxShared {
         } else {
             let (text, n) = list.render_unwritten();
             if n > 0 {
-                super::atomic::append(&path, text.as_bytes(), true)
+                crate::store::atomic::append(&path, text.as_bytes(), true)
                     .map_err(|e| StoreError::io("appending to dovecot-uidlist", e))?;
                 list.appended(n);
             }
@@ -333,7 +322,7 @@ impl MailboxShared {
             return Ok(false);
         }
         let mut dirty = false;
-        let loaded = match super::atomic::read(&list_path) {
+        let loaded = match crate::store::atomic::read(&list_path) {
             Ok(data) => match UidList::parse(&data) {
                 Ok(list) => {
                     if list.dropped_lines > 0 {
@@ -430,7 +419,7 @@ impl MailboxShared {
         // need a new UID below (revealed, or expunged yet present).
         dirty |= restart_if_short(self.dir(), list, fresh.len() + hidden);
         let mut new_uids = Vec::with_capacity(fresh.len());
-        NOTICED.fetch_add(fresh.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.noticed.fetch_add(fresh.len() as u64, std::sync::atomic::Ordering::Relaxed);
         for file in fresh {
             new_uids.push(list.assign(&file));
             dirty = true;
@@ -537,7 +526,7 @@ impl MailboxShared {
         if disk.counter.is_none() {
             match Counter::open(self.dir(), floor) {
                 Ok(c) => disk.counter = Some(c),
-                Err(e) => log::error!("{}: opening {}: {e}", self.dir().display(), super::modseq::COUNTER),
+                Err(e) => log::error!("{}: opening {}: {e}", self.dir().display(), crate::store::modseq::COUNTER),
             }
         }
         disk.highest_modseq = floor;
@@ -579,7 +568,7 @@ impl MailboxShared {
             file.reserve(highest + 1, &disk.entries).and_then(|()| file.append(&text, n, &disk.entries, highest))
         };
         if let Err(e) = result {
-            log::error!("{}: writing {}: {e}", self.dir().display(), super::modseq::FILE);
+            log::error!("{}: writing {}: {e}", self.dir().display(), crate::store::modseq::FILE);
         }
         disk.modseqs = Some(file);
     }
@@ -694,15 +683,6 @@ fn restart_if_short(dir: &std::path::Path, list: &mut UidList, extra: usize) -> 
         list.records.len()
     );
     true
-}
-
-/// Whether a directory entry is a regular file, by its `d_type` (an
-/// `lstat` only where the file system leaves that unknown), links not
-/// followed. A directory, FIFO, socket or symbolic link named like a
-/// message is no message: opening a FIFO to read it would block, and a
-/// link may lead out of the maildir. Such entries stay where they are.
-pub(crate) fn is_regular(ent: &fs::DirEntry) -> bool {
-    ent.file_type().is_ok_and(|t| t.is_file())
 }
 
 /// An entry as it is now: `e` under its current file name and flags.

@@ -14,22 +14,9 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::error::{Result, StoreError};
-use super::lock::{sync_dir, DotLock};
-use super::mailbox::{Disk, MailboxShared};
-
-/// What the jobs of a batch leave for its end.
-#[derive(Default)]
-pub(crate) struct Commit {
-    /// Something in `cur/` was renamed, made or removed: fsync it.
-    pub sync_cur: bool,
-    /// The uid list must be written (appended to or rewritten).
-    pub list_dirty: bool,
-    /// The dotlock, once a job took it; held to the end of the batch.
-    pub lock: Option<DotLock>,
-    /// Messages made recent by the batch's scans and appends.
-    pub recent: Vec<u32>,
-}
+use super::{Commit, Disk, Fail, Finish, Job, MailboxShared};
+use crate::store::error::{Result, StoreError};
+use crate::store::lock::{sync_dir, DotLock};
 
 impl Commit {
     /// Takes the uid list dotlock for the rest of the batch (once).
@@ -39,23 +26,6 @@ impl Commit {
         }
         Ok(())
     }
-}
-
-/// A queued job: runs on the committing thread with the mutex held, and
-/// returns what hands its result over once the batch's end is known.
-type Job = Box<dyn FnOnce(&MailboxShared, &mut Disk, &mut Commit) -> Finish + Send>;
-/// Hands a job's result over, or the batch's failure instead.
-type Finish = Box<dyn FnOnce(Option<&StoreError>) + Send>;
-/// Hands a failure over to a job that never ran (the mailbox is gone).
-type Fail = Box<dyn FnOnce(&StoreError) + Send>;
-
-/// The jobs waiting for a turn, and counts for tests.
-#[derive(Default)]
-pub(crate) struct Queue {
-    pub(super) waiting: Vec<(Job, Fail)>,
-    /// Batches committed and jobs in them (see [`MailboxShared::batches`]).
-    batches: u64,
-    jobs: u64,
 }
 
 impl MailboxShared {

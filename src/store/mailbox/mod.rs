@@ -7,6 +7,21 @@
 //! new [`Snapshot`], bumps the change counter and wakes the sessions that
 //! wait on it. A session keeps its own sequence-number view and diffs it
 //! against the latest snapshot.
+//!
+//! This file holds the mailbox's data (the structs, including a commit
+//! batch's `Commit` and job queue); its children add behaviour to
+//! [`MailboxShared`] (`sync.rs`, `commit.rs`, `modify.rs`, `deliver.rs`,
+//! `files.rs`, ...) and the watcher holds it (`watch.rs`). The children
+//! name this file, this file names none of them: no import cycle.
+
+mod commit;
+pub mod deliver;
+mod files;
+pub mod hidden;
+pub mod modify;
+pub mod objectid;
+pub mod sync;
+pub mod watch;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -20,15 +35,14 @@ use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use super::cache::Cache;
 use super::changes::{Change, ChangeKind, ChangeLog};
-use super::commit;
 use super::entries::Entries;
 use super::error::{Result, StoreError};
-use super::filename::{self, Flags};
+use super::filename::Flags;
 use super::keywords::Keywords;
-pub use super::model::{new_uidvalidity, Entry, Snapshot, Status, UNKNOWN_DATE};
+use super::lock::DotLock;
+pub use super::model::{new_uidvalidity, Entry, FsEvent, Snapshot, Status, UNKNOWN_DATE};
 use super::modseq::{info_of, Counter, ModseqFile};
 use super::uidlist::UidList;
-use super::watch::FsEvent;
 
 /// A change callback; see [`MailboxShared::add_hook`].
 pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
@@ -150,6 +164,36 @@ impl FileStamp {
     }
 }
 
+/// What the jobs of a batch leave for its end.
+#[derive(Default)]
+pub(crate) struct Commit {
+    /// Something in `cur/` was renamed, made or removed: fsync it.
+    pub sync_cur: bool,
+    /// The uid list must be written (appended to or rewritten).
+    pub list_dirty: bool,
+    /// The dotlock, once a job took it; held to the end of the batch.
+    pub lock: Option<DotLock>,
+    /// Messages made recent by the batch's scans and appends.
+    pub recent: Vec<u32>,
+}
+
+/// A queued job: runs on the committing thread with the mutex held, and
+/// returns what hands its result over once the batch's end is known.
+type Job = Box<dyn FnOnce(&MailboxShared, &mut Disk, &mut Commit) -> Finish + Send>;
+/// Hands a job's result over, or the batch's failure instead.
+type Finish = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+/// Hands a failure over to a job that never ran (the mailbox is gone).
+type Fail = Box<dyn FnOnce(&StoreError) + Send>;
+
+/// The jobs waiting for a turn, and counts for tests.
+#[derive(Default)]
+pub(crate) struct Queue {
+    pub(crate) waiting: Vec<(Job, Fail)>,
+    /// Batches committed and jobs in them (see [`MailboxShared::batches`]).
+    batches: u64,
+    jobs: u64,
+}
+
 /// The shared state of one mailbox directory.
 pub struct MailboxShared {
     dir: PathBuf,
@@ -168,7 +212,7 @@ pub struct MailboxShared {
     /// The sidecar cache, opened on first use.
     cache: Mutex<Option<Cache>>,
     /// Changes waiting for a group commit (see `commit.rs`).
-    pub(crate) jobs: Mutex<commit::Queue>,
+    pub(crate) jobs: Mutex<Queue>,
     /// Held by the one writer committing the queue.
     pub(crate) commit_turn: Mutex<()>,
     /// Whether inotify watches both `cur/` and `new/` (else sessions poll).
@@ -183,6 +227,12 @@ pub struct MailboxShared {
     /// Read-write selections in this process: without one, the watcher's
     /// syncs leave `new/` alone, as a read-only session's do.
     pub(crate) writers: AtomicUsize,
+    /// Messages a sync gave a UID: files this server did not store itself
+    /// (APPEND and COPY number theirs under the lock), so an MTA's
+    /// deliveries into `new/` or another process's. The registry's counter
+    /// (see [`Store::noticed`](super::Store::noticed)), shared by its
+    /// mailboxes.
+    noticed: Arc<AtomicU64>,
 }
 
 /// More expected events than this are forgotten (they were never
@@ -193,6 +243,12 @@ impl MailboxShared {
     /// State for the mailbox directory `dir` (holding `cur new tmp`); nothing
     /// is read until the first sync.
     pub fn new(dir: PathBuf) -> MailboxShared {
+        MailboxShared::counting(dir, Arc::default())
+    }
+
+    /// The state of the mailbox directory `dir`, counting the messages its
+    /// syncs find into `noticed` (the registry's counter).
+    pub(crate) fn counting(dir: PathBuf, noticed: Arc<AtomicU64>) -> MailboxShared {
         MailboxShared {
             dir,
             disk: Mutex::new(Disk {
@@ -216,7 +272,7 @@ impl MailboxShared {
             wakers: Mutex::new(Vec::new()),
             hooks: Mutex::new(Vec::new()),
             cache: Mutex::new(None),
-            jobs: Mutex::new(commit::Queue::default()),
+            jobs: Mutex::new(Queue::default()),
             commit_turn: Mutex::new(()),
             watched: AtomicBool::new(false),
             scans: AtomicU64::new(0),
@@ -224,6 +280,7 @@ impl MailboxShared {
             writers: AtomicUsize::new(0),
             own_events: Mutex::new(HashMap::new()),
             next_waker: AtomicU64::new(1),
+            noticed,
         }
     }
 
@@ -562,91 +619,5 @@ impl MailboxShared {
     /// when the log no longer holds all of them.
     pub fn changes_between(&self, from: u64, to: u64) -> Option<Vec<Change>> {
         self.log.read().between(from, to)
-    }
-
-    /// Path of a file of `cur/`.
-    pub(crate) fn cur_path(&self, file: &str) -> PathBuf {
-        self.dir.join("cur").join(file)
-    }
-
-    /// Where a message's file is to be read: in `cur/`, or in `new/` for
-    /// a name without an info part that a read-only sync left there.
-    pub(crate) fn file_path(&self, file: &str) -> PathBuf {
-        let cur = self.cur_path(file);
-        if file.contains(':') || fs::symlink_metadata(&cur).is_ok() {
-            return cur;
-        }
-        let new = self.dir.join("new").join(file);
-        if fs::symlink_metadata(&new).is_ok() {
-            new
-        } else {
-            cur
-        }
-    }
-
-    /// The current file name in `cur/` of a base name, by reading the
-    /// directory (used when a rename by another writer made ours stale).
-    pub(crate) fn refind(&self, base: &str) -> Option<String> {
-        let rd = fs::read_dir(self.dir.join("cur")).ok()?;
-        for ent in rd.flatten().filter(super::sync::is_regular) {
-            let name = ent.file_name();
-            let name = name.to_string_lossy();
-            if filename::base_of(&name) == base {
-                return Some(name.into_owned());
-            }
-        }
-        None
-    }
-
-    /// Opens a message for reading, following renames by other writers;
-    /// `None` when the message is gone (expunged).
-    pub fn open_message(&self, uid: u32) -> Result<Option<(fs::File, Entry)>> {
-        Ok(self.open_message_sized(uid)?.map(|(f, e, _)| (f, e)))
-    }
-
-    /// [`Self::open_message`] with the file's size when opened.
-    pub fn open_message_sized(&self, uid: u32) -> Result<Option<(fs::File, Entry, u64)>> {
-        let snap = self.snapshot();
-        let Some(entry) = snap.find(uid) else {
-            return Ok(None);
-        };
-        let mut entry = entry.clone();
-        // The newest name we know may be newer than the snapshot's.
-        {
-            let disk = self.disk.lock();
-            if let Some(e) = disk.entries.find(uid) {
-                entry = e.clone();
-            }
-        }
-        for _ in 0..3 {
-            // Never through a symbolic link: a link planted in cur/ must
-            // not make the server read outside the maildir.
-            let opened = super::atomic::open_regular_sized(&self.file_path(&entry.file));
-            match opened {
-                Ok((f, len)) => return Ok(Some((f, entry, len))),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {
-                    Some(name) => {
-                        entry.flags = filename::parse(&name).flags;
-                        entry.file = name;
-                    }
-                    None => return Ok(None),
-                },
-                Err(e) => return Err(StoreError::io(format!("opening message {uid}"), e)),
-            }
-        }
-        Ok(None)
-    }
-
-    /// The current path of a message's file, following renames.
-    pub fn message_path(&self, uid: u32) -> Option<PathBuf> {
-        let file = {
-            let disk = self.disk.lock();
-            disk.entries.find(uid)?.file.clone()
-        };
-        let path = self.file_path(&file);
-        if path.exists() {
-            return Some(path);
-        }
-        self.refind(filename::base_of(&file)).map(|n| self.cur_path(&n))
     }
 }

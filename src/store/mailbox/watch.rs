@@ -26,7 +26,8 @@ use crossbeam_channel::{Receiver, Sender};
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
 use parking_lot::Mutex;
 
-use super::mailbox::MailboxShared;
+use super::MailboxShared;
+use crate::store::model::FsEvent;
 
 /// How long the sync thread gathers events before syncing.
 const DEBOUNCE: Duration = Duration::from_millis(20);
@@ -48,17 +49,6 @@ struct State {
     /// Mailboxes with no selection left whose watch waits for the events
     /// of our own changes, since when.
     lingering: HashMap<PathBuf, (Weak<MailboxShared>, Instant)>,
-}
-
-/// One directory event, by name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FsEvent {
-    /// In `new/` (else `cur/`).
-    pub in_new: bool,
-    /// A name appeared (created, moved in); else it went away.
-    pub appears: bool,
-    /// The file name.
-    pub name: String,
 }
 
 /// What the reader tells the sync thread about a mailbox: an event, or
