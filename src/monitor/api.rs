@@ -79,11 +79,38 @@ fn route(req: &Request, shared: &Shared) -> Answer {
                 _ => Answer::text(404, "no such session\n".into()),
             }
         }
+        ("POST", p) if p.starts_with("/kick-user/") => kick_user(shared, &p["/kick-user/".len()..]),
         (_, "/" | "/sessions.json" | "/stats.json" | "/sessions.txt" | "/stats.txt" | "/metrics") => {
             Answer::text(405, "GET only\n".into())
         }
         _ => Answer::text(404, "not found\n".into()),
     }
+}
+
+/// `POST /kick-user/ACCOUNT` (percent-escaped): ends every session logged
+/// in as the account (moving a user to another backend), one line each.
+fn kick_user(shared: &Shared, escaped: &str) -> Answer {
+    let Some(user) = crate::authhttp::login::unescape(escaped).and_then(|u| String::from_utf8(u).ok()) else {
+        return Answer::text(400, "bad account name\n".into());
+    };
+    let ids: Vec<u64> = snapshot(shared)
+        .sessions
+        .iter()
+        .filter(|r| r.account.as_deref() == Some(user.as_str()))
+        .map(|r| r.id)
+        .collect();
+    let mut out = String::new();
+    for id in ids {
+        // One that ended meanwhile is not listed.
+        if shared.monitor.kick(id, "Disconnected by the administrator") {
+            log::error!("IMAP-{id:05} ({user}) disconnected by the administrator through the monitor");
+            out.push_str(&format!("IMAP-{id:05} disconnected\n"));
+        }
+    }
+    if out.is_empty() {
+        out = format!("no session of {user}\n");
+    }
+    Answer::text(200, out)
 }
 
 /// The table and statistics, with the login counters of the shared state
