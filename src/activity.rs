@@ -242,7 +242,7 @@ impl Registry {
             bytes_out: get(&st.bytes_out),
             alerts: get(&st.alerts),
             referrals: get(&st.referrals),
-            noticed: crate::store::sync::noticed(),
+            noticed: crate::store::mailbox::sync::noticed(),
             commands: st.commands.lock().iter().map(|(k, v)| (k.to_string(), v.0, v.1)).collect(),
             max_channels,
             password_hashes: crate::auth::hash::slow_hashes(),

@@ -173,7 +173,7 @@ pub fn count(root: &Path) -> Result<Usage> {
                 let name = ent.file_name();
                 let Some(name) = name.to_str() else { continue };
                 // What the mailbox's listing counts (regular files only).
-                if name.starts_with('.') || !super::sync::is_regular(&ent) {
+                if name.starts_with('.') || !super::mailbox::sync::is_regular(&ent) {
                     continue;
                 }
                 let size = match filename::parse(name).size {

@@ -23,12 +23,9 @@ pub mod account;
 pub mod atomic;
 pub mod cache;
 pub mod changes;
-mod commit;
-pub mod deliver;
 pub mod entries;
 pub mod error;
 pub mod filename;
-pub mod hidden;
 pub mod keywords;
 pub mod listing;
 pub mod lock;
@@ -37,17 +34,13 @@ pub mod maildirsize;
 pub mod mapped;
 pub mod memory;
 pub mod model;
-pub mod modify;
 pub mod modseq;
 pub mod name;
-pub mod objectid;
 pub mod perms;
 pub mod root;
 pub mod special_use;
 pub mod subscriptions;
-pub mod sync;
 pub mod uidlist;
-pub mod watch;
 
 #[cfg(test)]
 mod tests;
@@ -65,9 +58,9 @@ pub use changes::{Change, ChangeKind};
 pub use entries::Entries;
 pub use error::{Result, StoreError};
 pub use filename::Flags;
+pub use mailbox::modify::FlagOp;
+pub use mailbox::watch::Watcher;
 pub use mailbox::{Entry, MailboxShared, Snapshot, Status, SERVICE};
-pub use modify::FlagOp;
-pub use watch::Watcher;
 
 /// The registry of shared mailbox state: one per server.
 pub struct Store {

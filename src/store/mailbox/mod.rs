@@ -8,6 +8,14 @@
 //! wait on it. A session keeps its own sequence-number view and diffs it
 //! against the latest snapshot.
 
+mod commit;
+pub mod deliver;
+pub mod hidden;
+pub mod modify;
+pub mod objectid;
+pub mod sync;
+pub mod watch;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,7 +28,6 @@ use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use super::cache::Cache;
 use super::changes::{Change, ChangeKind, ChangeLog};
-use super::commit;
 use super::entries::Entries;
 use super::error::{Result, StoreError};
 use super::filename::{self, Flags};
@@ -28,7 +35,7 @@ use super::keywords::Keywords;
 pub use super::model::{new_uidvalidity, Entry, Snapshot, Status, UNKNOWN_DATE};
 use super::modseq::{info_of, Counter, ModseqFile};
 use super::uidlist::UidList;
-use super::watch::FsEvent;
+use watch::FsEvent;
 
 /// A change callback; see [`MailboxShared::add_hook`].
 pub type Hook = std::sync::Arc<dyn Fn() + Send + Sync>;
@@ -588,7 +595,7 @@ impl MailboxShared {
     /// directory (used when a rename by another writer made ours stale).
     pub(crate) fn refind(&self, base: &str) -> Option<String> {
         let rd = fs::read_dir(self.dir.join("cur")).ok()?;
-        for ent in rd.flatten().filter(super::sync::is_regular) {
+        for ent in rd.flatten().filter(sync::is_regular) {
             let name = ent.file_name();
             let name = name.to_string_lossy();
             if filename::base_of(&name) == base {

@@ -1,5 +1,5 @@
 //! The administrator's way to hidden (`$Service`) messages, which no IMAP
-//! command can reach (see [`Disk::hides`](super::mailbox::Disk::hides)):
+//! command can reach (see [`Disk::hides`](super::Disk::hides)):
 //! list them, read one, and clear the keyword so that the message comes
 //! back to the clients as a new message under a new UID.
 
@@ -7,11 +7,11 @@ use std::fs;
 use std::io;
 use std::path::PathBuf;
 
-use super::error::{Result, StoreError};
-use super::filename;
-use super::keywords::Keywords;
-use super::lock::{sync_dir, DotLock};
-use super::mailbox::{Disk, Entry, MailboxShared, SERVICE};
+use super::{Disk, Entry, MailboxShared, SERVICE};
+use crate::store::error::{Result, StoreError};
+use crate::store::filename;
+use crate::store::keywords::Keywords;
+use crate::store::lock::{sync_dir, DotLock};
 
 impl MailboxShared {
     /// The hidden messages after a sync, UIDs increasing, with the keyword

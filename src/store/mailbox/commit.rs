@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::error::{Result, StoreError};
-use super::lock::{sync_dir, DotLock};
-use super::mailbox::{Disk, MailboxShared};
+use super::{Disk, MailboxShared};
+use crate::store::error::{Result, StoreError};
+use crate::store::lock::{sync_dir, DotLock};
 
 /// What the jobs of a batch leave for its end.
 #[derive(Default)]
@@ -52,7 +52,7 @@ type Fail = Box<dyn FnOnce(&StoreError) + Send>;
 /// The jobs waiting for a turn, and counts for tests.
 #[derive(Default)]
 pub(crate) struct Queue {
-    pub(super) waiting: Vec<(Job, Fail)>,
+    pub(in crate::store) waiting: Vec<(Job, Fail)>,
     /// Batches committed and jobs in them (see [`MailboxShared::batches`]).
     batches: u64,
     jobs: u64,

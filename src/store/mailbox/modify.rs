@@ -8,12 +8,12 @@
 use std::fs;
 use std::io;
 
-use super::changes::ChangeKind;
 use super::commit::Commit;
-use super::error::{Result, StoreError};
-use super::filename::{self, Flags, TRASHED};
-use super::lock::DotLock;
-use super::mailbox::{Disk, Entry, MailboxShared};
+use super::{Disk, Entry, MailboxShared};
+use crate::store::changes::ChangeKind;
+use crate::store::error::{Result, StoreError};
+use crate::store::filename::{self, Flags, TRASHED};
+use crate::store::lock::DotLock;
 
 /// How a STORE combines the given flags with a message's flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

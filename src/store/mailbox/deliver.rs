@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::commit::Commit;
-use super::error::{Result, StoreError};
-use super::filename::{self, Flags};
-use super::mailbox::{Disk, MailboxShared};
+use super::{Disk, MailboxShared};
+use crate::store::error::{Result, StoreError};
+use crate::store::filename::{self, Flags};
 
 /// A file in `tmp/` that is removed unless it was moved away.
 struct TmpFile {
@@ -67,7 +67,7 @@ impl MailboxShared {
             .custom_flags(libc::O_NOFOLLOW)
             .open(&tmp.path)
             .map_err(|e| StoreError::io("creating a file in tmp/", e))?;
-        super::perms::fix_new_file(&file, self.dir());
+        crate::store::perms::fix_new_file(&file, self.dir());
         let (size, vsize) = copy_counting(data, &mut file)?;
         let when = internal_date.unwrap_or_else(SystemTime::now);
         file.set_times(FileTimes::new().set_modified(when).set_accessed(when))
@@ -247,8 +247,8 @@ impl MailboxShared {
 
 /// The keyword letters any message carries, hidden ones included.
 pub(crate) fn letters_in_use(
-    entries: &super::entries::Entries,
-    hidden: &std::collections::BTreeMap<u32, super::mailbox::Entry>,
+    entries: &crate::store::entries::Entries,
+    hidden: &std::collections::BTreeMap<u32, super::Entry>,
 ) -> u32 {
     entries.iter().chain(hidden.values()).fold(0, |m, e| m | e.flags.keywords)
 }
@@ -295,7 +295,7 @@ fn place_copy(src: &Path, dst: &Path, mtime: i64) -> io::Result<()> {
         Err(_) => {}
     }
     // Never through a link, on either side.
-    let mut from = super::atomic::open_regular(src)?;
+    let mut from = crate::store::atomic::open_regular(src)?;
     let mut f = OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_NOFOLLOW).open(dst)?;
     io::copy(&mut from, &mut f)?;
     let when = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(mtime.max(0) as u64);

@@ -26,7 +26,7 @@ use crossbeam_channel::{Receiver, Sender};
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
 use parking_lot::Mutex;
 
-use super::mailbox::MailboxShared;
+use super::MailboxShared;
 
 /// How long the sync thread gathers events before syncing.
 const DEBOUNCE: Duration = Duration::from_millis(20);

@@ -12,9 +12,9 @@
 use crate::objectid::is_objectid;
 use sha1::{Digest, Sha1};
 
-use super::error::{Result, StoreError};
-use super::mailbox::MailboxShared;
-use super::uidlist::UidList;
+use super::MailboxShared;
+use crate::store::error::{Result, StoreError};
+use crate::store::uidlist::UidList;
 
 /// A message's GUID as Dovecot sees it: the `G` field of its uid list
 /// record when there is one (a copy keeps its original's), else the base

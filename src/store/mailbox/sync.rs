@@ -17,17 +17,17 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 
-use super::changes::ChangeKind;
-use super::entries::Entries;
-use super::error::{Result, StoreError};
-use super::filename;
-use super::keywords::{self, Keywords};
-use super::listing::Listing;
-use super::lock::DotLock;
-use super::mailbox::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
-use super::modseq::{fresh_base, info_of, Counter, ModseqFile};
-use super::uidlist::{self, UidList};
 use super::watch::FsEvent;
+use super::{new_uidvalidity, DirTimes, Disk, Entry, FileStamp, MailboxShared, Snapshot, UNKNOWN_DATE};
+use crate::store::changes::ChangeKind;
+use crate::store::entries::Entries;
+use crate::store::error::{Result, StoreError};
+use crate::store::filename;
+use crate::store::keywords::{self, Keywords};
+use crate::store::listing::Listing;
+use crate::store::lock::DotLock;
+use crate::store::modseq::{fresh_base, info_of, Counter, ModseqFile};
+use crate::store::uidlist::{self, UidList};
 
 /// Messages a sync gave a UID: files this server did not store itself
 /// (APPEND and COPY number theirs under the lock), so an MTA's deliveries
@@ -105,7 +105,7 @@ impl MailboxShared {
         drop(disk);
         if snapshot.entries.len() >= TRIM_FROM {
             // The listing and the old entries are freed: megabytes.
-            super::memory::release_freed();
+            crate::store::memory::release_freed();
         }
         Ok(snapshot)
     }
@@ -213,7 +213,7 @@ impl MailboxShared {
         if stamp == disk.keywords_stamp && disk.list.is_some() {
             return Ok(());
         }
-        disk.keywords = match super::atomic::read(&path) {
+        disk.keywords = match crate::store::atomic::read(&path) {
             Ok(data) => {
                 let (keywords, dropped) = Keywords::parse_bytes(&data);
                 if dropped > 0 {
@@ -239,7 +239,7 @@ impl MailboxShared {
     /// requires for writing it).
     pub(crate) fn save_keywords(&self, disk: &mut Disk) -> Result<()> {
         let path = self.dir().join(keywords::FILE);
-        super::lock::replace_file(&path, disk.keywords.render().as_bytes())?;
+        crate::store::lock::replace_file(&path, disk.keywords.render().as_bytes())?;
         disk.keywords_stamp = FileStamp::of(&path);
         Ok(())
     }
@@ -261,7 +261,7 @@ impl MailboxShared {
         } else {
             let (text, n) = list.render_unwritten();
             if n > 0 {
-                super::atomic::append(&path, text.as_bytes(), true)
+                crate::store::atomic::append(&path, text.as_bytes(), true)
                     .map_err(|e| StoreError::io("appending to dovecot-uidlist", e))?;
                 list.appended(n);
             }
@@ -333,7 +333,7 @@ impl MailboxShared {
             return Ok(false);
         }
         let mut dirty = false;
-        let loaded = match super::atomic::read(&list_path) {
+        let loaded = match crate::store::atomic::read(&list_path) {
             Ok(data) => match UidList::parse(&data) {
                 Ok(list) => {
                     if list.dropped_lines > 0 {
@@ -537,7 +537,7 @@ impl MailboxShared {
         if disk.counter.is_none() {
             match Counter::open(self.dir(), floor) {
                 Ok(c) => disk.counter = Some(c),
-                Err(e) => log::error!("{}: opening {}: {e}", self.dir().display(), super::modseq::COUNTER),
+                Err(e) => log::error!("{}: opening {}: {e}", self.dir().display(), crate::store::modseq::COUNTER),
             }
         }
         disk.highest_modseq = floor;
@@ -579,7 +579,7 @@ impl MailboxShared {
             file.reserve(highest + 1, &disk.entries).and_then(|()| file.append(&text, n, &disk.entries, highest))
         };
         if let Err(e) = result {
-            log::error!("{}: writing {}: {e}", self.dir().display(), super::modseq::FILE);
+            log::error!("{}: writing {}: {e}", self.dir().display(), crate::store::modseq::FILE);
         }
         disk.modseqs = Some(file);
     }
