@@ -95,6 +95,10 @@ impl Hub {
             }
             g.canonicalize().unwrap_or_else(|_| g.to_path_buf())
         });
+        if crate::store::shared_storage::on() {
+            // inotify sees no other host's alert.
+            return Hub { global, watched: None };
+        }
         let inotify = match Inotify::init() {
             Ok(i) => i,
             Err(e) => {

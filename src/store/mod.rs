@@ -38,6 +38,7 @@ pub mod modseq;
 pub mod name;
 pub mod perms;
 pub mod root;
+pub mod shared_storage;
 pub mod special_use;
 pub mod subscriptions;
 pub mod uidlist;

@@ -124,6 +124,9 @@ impl MailboxShared {
     fn end_batch(&self, disk: &mut Disk, commit: &mut Commit) -> Result<()> {
         if commit.sync_cur {
             sync_dir(&self.dir().join("cur"))?;
+            // A flag rename may have taken a message out of new/.
+            let new = self.dir().join("new");
+            crate::store::shared_storage::sync_dir(&new).map_err(|e| StoreError::io("syncing new/", e))?;
         }
         if commit.list_dirty {
             return self.save_list_locking(disk, commit.lock.take());

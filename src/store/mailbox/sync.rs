@@ -636,6 +636,12 @@ impl MailboxShared {
                 Err(e) => return Err(StoreError::io(format!("moving new/{name} to cur/"), e)),
             }
         }
+        if moved > 0 {
+            for sub in ["new", "cur"] {
+                let dir = self.dir().join(sub);
+                crate::store::shared_storage::sync_dir(&dir).map_err(|e| StoreError::io(format!("syncing {sub}/"), e))?;
+            }
+        }
         Ok(moved)
     }
 
