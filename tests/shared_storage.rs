@@ -189,9 +189,12 @@ fn a_user_moves_between_backends_while_an_mta_delivers_and_four_sessions_append(
     let (addr_a, addr_b) = (a.addr("clear text"), b.addr("clear text"));
     let maildir = inbox(&site);
 
-    // A session that looks on while the others work.
+    // A session that looks on while the others work, and another user's,
+    // which stays.
     let mut looker = login(addr_a);
     looker.select("INBOX");
+    let mut bob = Client::plain(addr_a);
+    bob.ok(&format!("LOGIN bob {}", password("bob")));
 
     let map = Arc::new(Mutex::new(addr_a));
     let stop = Arc::new(AtomicBool::new(false));
@@ -232,6 +235,7 @@ fn a_user_moves_between_backends_while_an_mta_delivers_and_four_sessions_append(
     assert_eq!(bye.last().unwrap(), "* BYE Disconnected by the administrator");
     assert!(looker.closed());
     eventually("no session of alice left on A", || !a.sessions_json().contains("\"alice\""));
+    bob.ok("NOOP");
 
     // On B: as much work again, deliveries going on meanwhile.
     let d0: Vec<usize> = done.iter().map(|d| d.load(Ordering::Acquire) + 5).collect();
@@ -390,4 +394,40 @@ fn polling_sees_a_file_another_process_renames_without_inotify() {
     assert_eq!(got.last().unwrap(), "* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))");
     c.send(b"DONE\r\n");
     c.until_tagged("i1");
+}
+
+/// True when the process has a file whose name contains `part` mapped.
+fn maps_file(pid: u32, part: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap().lines().any(|l| l.contains(part))
+}
+
+/// Starts a FETCH of a 24 MB message and reads its first megabyte only,
+/// so the server is still writing the literal (the socket buffers hold far
+/// less); whether the message file is mapped then, and the rest read.
+fn mapped_while_sent(extra: &[&str]) -> bool {
+    let server = support::Server::start(extra);
+    let maildir = server.maildir("alice");
+    let big: Vec<u8> = with_id("mapped@test").into_iter().chain(std::iter::repeat_n(b'x', 24 << 20)).collect();
+    let mut c = server.login("alice");
+    deliver(&maildir, "1700000003.M1P4.mapcheck", &big);
+    c.ok("SELECT INBOX");
+    c.send(b"f1 UID FETCH 1 BODY.PEEK[]\r\n");
+    let head = c.line();
+    assert!(head.ends_with(&format!("{{{}}}", big.len())), "{head}");
+    let mut first = vec![0u8; 1 << 20];
+    std::io::Read::read_exact(&mut c.r, &mut first).unwrap();
+    let mapped = maps_file(server.pid(), "1700000003.M1P4.mapcheck");
+    let mut rest = vec![0u8; big.len() - first.len()];
+    std::io::Read::read_exact(&mut c.r, &mut rest).unwrap();
+    assert_eq!(c.line(), ")");
+    assert!(c.line().starts_with("f1 OK"));
+    mapped
+}
+
+#[test]
+fn a_message_is_read_not_mapped_on_shared_storage() {
+    // Without the mode, a large message is mapped while it is sent (which
+    // shows that the check below would see a map).
+    assert!(mapped_while_sent(&[]));
+    assert!(!mapped_while_sent(&["--shared-storage"]));
 }

@@ -492,7 +492,7 @@ pub const FLAGS: &[Flag] = &[
         multi: false,
         summary: "Maildirs on NFS or another shared file system: no memory maps, polling, fsync, dotlocks only.",
         default: None,
-        doc: "For maildirs that several backends reach over NFS, CephFS or the like (one backend per user at a time: the front pins users). Messages are read, never memory-mapped (a file another host truncates cannot fault); changes are found by polling every --poll-interval and on each command, not by inotify (which sees no other host's change); every file written and every directory changed (create, rename, unlink) is fsynced; locks are dotlocks holding pid:host without flock, broken when the holder is a process of this host that no longer runs, or, for a holder on another host, when neither the lock nor the file it guards changed for 2 minutes.",
+        doc: "For maildirs that several backends reach over NFS, CephFS or the like (one backend per user at a time: the front pins users). Messages are read, never memory-mapped (a file another host truncates cannot fault); changes are found by polling every --poll-interval and on each command, not by inotify (which sees no other host's change); every directory changed (create, rename, unlink) and every file written is fsynced (but the cache tegami.cache, whose loss costs only time); locks are dotlocks holding pid:host without flock, broken when the holder is a process of this host that no longer runs, or, for a holder on another host, when neither the lock nor the file it guards changed for 2 minutes.",
     },
     Flag {
         short: "",

@@ -90,7 +90,7 @@ fn route(req: &Request, shared: &Shared) -> Answer {
 /// `POST /kick-user/ACCOUNT` (percent-escaped): ends every session logged
 /// in as the account (moving a user to another backend), one line each.
 fn kick_user(shared: &Shared, escaped: &str) -> Answer {
-    let Some(user) = crate::authhttp::login::unescape(escaped).and_then(|u| String::from_utf8(u).ok()) else {
+    let Some(user) = unescape(escaped) else {
         return Answer::text(400, "bad account name\n".into());
     };
     let ids: Vec<u64> = snapshot(shared)
@@ -111,6 +111,29 @@ fn kick_user(shared: &Shared, escaped: &str) -> Answer {
         out = format!("no session of {user}\n");
     }
     Answer::text(200, out)
+}
+
+/// Undoes `%XX` escapes of a path segment; `None` when one is broken or
+/// the result is not UTF-8.
+fn unescape(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            // Two hex digits only: from_str_radix alone would take a sign.
+            if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The table and statistics, with the login counters of the shared state
@@ -181,6 +204,15 @@ fn clean(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kick_user_names_are_unescaped_strictly() {
+        assert_eq!(unescape("alice%40example.org").as_deref(), Some("alice@example.org"));
+        assert_eq!(unescape("a%20b").as_deref(), Some("a b"));
+        assert_eq!(unescape("a%2"), None);
+        assert_eq!(unescape("a%+1"), None);
+        assert_eq!(unescape("%FF"), None);
+    }
 
     #[test]
     fn hosts_split_into_name_and_port() {

@@ -17,6 +17,7 @@ use parking_lot::Mutex;
 use super::{Disk, MailboxShared};
 use crate::store::error::{Result, StoreError};
 use crate::store::lock::{sync_dir, DotLock};
+use crate::store::shared_storage;
 
 /// What the jobs of a batch leave for its end.
 #[derive(Default)]
@@ -126,7 +127,7 @@ impl MailboxShared {
             sync_dir(&self.dir().join("cur"))?;
             // A flag rename may have taken a message out of new/.
             let new = self.dir().join("new");
-            crate::store::shared_storage::sync_dir(&new).map_err(|e| StoreError::io("syncing new/", e))?;
+            shared_storage::sync_dir(&new).map_err(|e| StoreError::io("syncing new/", e))?;
         }
         if commit.list_dirty {
             return self.save_list_locking(disk, commit.lock.take());

@@ -27,6 +27,7 @@ use crate::store::keywords::{self, Keywords};
 use crate::store::listing::Listing;
 use crate::store::lock::DotLock;
 use crate::store::modseq::{fresh_base, info_of, Counter, ModseqFile};
+use crate::store::shared_storage;
 use crate::store::uidlist::{self, UidList};
 
 /// Messages a sync gave a UID: files this server did not store itself
@@ -639,7 +640,7 @@ impl MailboxShared {
         if moved > 0 {
             for sub in ["new", "cur"] {
                 let dir = self.dir().join(sub);
-                crate::store::shared_storage::sync_dir(&dir).map_err(|e| StoreError::io(format!("syncing {sub}/"), e))?;
+                shared_storage::sync_dir(&dir).map_err(|e| StoreError::io(format!("syncing {sub}/"), e))?;
             }
         }
         Ok(moved)
