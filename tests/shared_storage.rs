@@ -5,6 +5,8 @@
 //! twice, and both backends' views agree with the disk. A message file
 //! another host truncates during FETCH does not take the server down, and
 //! a rename by another process is seen by polling, with no inotify watch.
+//! Messages are read, never mapped (`/proc/PID/maps`), and every directory
+//! a session changes is fsynced after the change (`strace -y`).
 
 mod proxy_support;
 mod support;
@@ -430,4 +432,79 @@ fn a_message_is_read_not_mapped_on_shared_storage() {
     // shows that the check below would see a map).
     assert!(mapped_while_sent(&[]));
     assert!(!mapped_while_sent(&["--shared-storage"]));
+}
+
+/// The directories a traced server changed (renamed or removed a name in,
+/// made a directory in) that no later fsync covered, with the last such
+/// change, from `strace -y`'s lines: message files in cur/ and new/, and the maildir root's mailboxes.
+fn unsynced_changes(trace: &str, root: &Path) -> BTreeMap<PathBuf, String> {
+    let root = root.display().to_string();
+    let mut pending = BTreeMap::new();
+    for line in trace.lines() {
+        let call = line.split_once(' ').map_or(line, |(_, rest)| rest.trim_start());
+        if call.starts_with("fsync(") || call.starts_with("fdatasync(") {
+            if let Some(path) = call.split_once('<').and_then(|(_, rest)| rest.split_once('>')).map(|(p, _)| p) {
+                pending.remove(Path::new(path));
+            }
+            continue;
+        }
+        let changes = ["rename", "unlink", "mkdir"].iter().any(|c| call.starts_with(c));
+        if !changes || call.contains("= -1") {
+            continue;
+        }
+        // The quoted paths: absolute here, as tegami names every file.
+        for path in call.split('"').skip(1).step_by(2).filter(|p| p.starts_with(&root)) {
+            let path = Path::new(path);
+            let parent = path.parent().unwrap();
+            let name = path.file_name().unwrap().to_string_lossy();
+            let message = parent.ends_with("cur") || parent.ends_with("new");
+            // A folder `.Name`; not a lock's or a replaced file's temporary
+            // name, nor a deleted folder on its way out.
+            let temporary = ["..deleted.", ".temp."].iter().any(|p| name.starts_with(p)) || name.ends_with(".tmp");
+            let mailbox = parent == Path::new(&root) && name.starts_with('.') && !temporary;
+            if message || mailbox || call.starts_with("mkdir") && parent == Path::new(&root) {
+                pending.insert(parent.to_path_buf(), call.to_string());
+            }
+        }
+    }
+    pending
+}
+
+/// Runs a session's worth of changes under strace; the directories left
+/// unsynced (see [`unsynced_changes`]).
+fn unsynced_after_a_session(extra: &[&str]) -> BTreeMap<PathBuf, String> {
+    let calls = "trace=rename,renameat,renameat2,unlink,unlinkat,rmdir,mkdir,mkdirat,fsync,fdatasync";
+    // The server runs in its temporary directory: the trace lands there.
+    let wrapper = ["strace", "-f", "-qq", "-y", "-e", calls, "-o", "trace.txt", "--"];
+    let mut server = support::Server::start_wrapped(&wrapper, extra);
+    let maildir = server.maildir("alice");
+    let mut c = server.login("alice");
+    c.ok("SELECT INBOX");
+    deliver(&maildir, "1700000004.M1P5.mta", &with_id("synced-1@test"));
+    // Without the mode the watcher's sync comes a moment later.
+    eventually("the delivery seen", || c.ok("NOOP").contains(&"* 1 EXISTS".to_string()));
+    c.ok("STORE 1 +FLAGS (\\Flagged)");
+    c.append("INBOX", "", &with_id("synced-2@test"));
+    c.ok("STORE 2 +FLAGS (\\Deleted)");
+    c.ok("EXPUNGE");
+    c.ok("CREATE Foo");
+    c.ok("RENAME Foo Bar");
+    c.ok("DELETE Bar");
+    c.ok("LOGOUT");
+    server.kill();
+    let trace = std::fs::read_to_string(server.dir.path().join("trace.txt")).unwrap();
+    assert!(trace.contains("renameat") || trace.contains("rename("), "no trace: {trace}");
+    unsynced_changes(&trace, &maildir)
+}
+
+#[test]
+fn every_directory_change_is_fsynced_on_shared_storage() {
+    // Without the mode, new/ after the move into cur/ and the root after a
+    // mailbox's rename are left to the file system (which shows the check
+    // can tell).
+    let left = unsynced_after_a_session(&[]);
+    let dirs: Vec<String> = left.keys().map(|d| d.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(dirs, ["Maildir", "new"], "{left:?}");
+    let left = unsynced_after_a_session(&["--shared-storage"]);
+    assert!(left.is_empty(), "changed and not fsynced: {left:?}");
 }
