@@ -47,11 +47,17 @@ impl Shared {
         let directory = Directory::open(&path, config.router.as_deref(), config.username_format.clone())?;
         let penalty = Penalty::new(config.auth_penalty, config.auth_penalty_table);
         let budget = Budget::new(config.net.max_client_memory);
+        if config.shared_storage {
+            // Before the store, the alert hub and any session start.
+            crate::store::shared_storage::enable();
+        }
         let alerts = Alerts::new(config.alerts_dir.clone());
+        // No inotify on shared storage: sessions poll (`--poll-interval`).
+        let store = if config.shared_storage { Store::without_watcher() } else { Store::new() };
         Ok(Shared {
             config,
             tls,
-            store: Store::new(),
+            store,
             penalty,
             budget,
             notify: Listeners::default(),

@@ -95,6 +95,10 @@ impl Hub {
             }
             g.canonicalize().unwrap_or_else(|_| g.to_path_buf())
         });
+        if crate::store::shared_storage::on() {
+            // inotify sees no other host's alert.
+            return Hub { global, watched: None };
+        }
         let inotify = match Inotify::init() {
             Ok(i) => i,
             Err(e) => {
@@ -178,7 +182,12 @@ impl Watch {
             let existed = dir.is_dir();
             match std::fs::create_dir_all(&dir) {
                 // Private like the maildir it belongs to (Dovecot's rule).
-                Ok(()) if !existed => crate::store::perms::fix_new_dir(&dir, maildir),
+                Ok(()) if !existed => {
+                    crate::store::perms::fix_new_dir(&dir, maildir);
+                    if let Err(e) = crate::store::shared_storage::sync_dir(maildir) {
+                        log::warn!("cannot fsync {}: {e}", maildir.display());
+                    }
+                }
                 Ok(()) => {}
                 Err(e) => log::warn!("cannot create the alert spool {}: {e}", dir.display()),
             }

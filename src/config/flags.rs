@@ -484,6 +484,25 @@ pub const FLAGS: &[Flag] = &[
         default: None,
         doc: "Each user without a host= field goes to the backend with the highest hash of (user, backend), so a user stays on one backend across logins and adding a backend moves only the share of users it takes over (about 1/n), none between the others. Addresses must be IP addresses (nginx does not resolve Auth-Server).",
     },
+    // Issue 23: maildirs on a network file system (see src/store/shared.rs).
+    Flag {
+        short: "",
+        long: "shared-storage",
+        arg: Arg::None,
+        multi: false,
+        summary: "Maildirs on NFS or another shared file system: no memory maps, polling, fsync, dotlocks only.",
+        default: None,
+        doc: "For maildirs that several backends reach over NFS, CephFS or the like (one backend per user at a time: the front pins users). Messages are read, never memory-mapped (a file another host truncates cannot fault); changes are found by polling every --poll-interval and on each command, not by inotify (which sees no other host's change); every directory changed (create, rename, unlink) and every file written is fsynced (but the cache tegami.cache, whose loss costs only time); locks are dotlocks holding pid:host without flock, broken when the holder is a process of this host that no longer runs, or, for a holder on another host, when neither the lock nor the file it guards changed for 2 minutes.",
+    },
+    Flag {
+        short: "",
+        long: "poll-interval",
+        arg: Arg::Required("SECS"),
+        multi: false,
+        summary: "How often an idling session looks at a mailbox no inotify watch covers (always with --shared-storage).",
+        default: Some("2"),
+        doc: "Sessions in IDLE or waiting with NOTIFY look at the disk this often when their mailbox is not watched by inotify: with --shared-storage, or when inotify is not available. Every command looks at the disk as well.",
+    },
     Flag {
         short: "h",
         long: "help",

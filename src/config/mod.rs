@@ -126,6 +126,10 @@ pub struct Config {
     pub proxy: crate::origin::ProxyConfig,
     /// `--auth-http`, `--backends`: nginx's auth_http endpoint.
     pub auth_http: AuthHttpConfig,
+    /// `--shared-storage`: maildirs on a network file system.
+    pub shared_storage: bool,
+    /// `--poll-interval`: how often idling sessions look at unwatched mailboxes.
+    pub poll_interval: Duration,
 }
 
 /// The connection layer's deadlines and limits.
@@ -327,6 +331,8 @@ impl Config {
             net: NetLimits::from_matches(&m)?,
             proxy: crate::origin::ProxyConfig::from_matches(&m).map_err(UsageError)?,
             auth_http: AuthHttpConfig::from_matches(&m).map_err(UsageError)?,
+            shared_storage: m.opt_present("shared-storage"),
+            poll_interval: Duration::from_secs(number(&m, "poll-interval", 2u64)?.max(1)),
         };
         if cfg.cert.is_some() != cfg.key.is_some() {
             return Err(UsageError("--cert and --key go together".into()));

@@ -79,11 +79,61 @@ fn route(req: &Request, shared: &Shared) -> Answer {
                 _ => Answer::text(404, "no such session\n".into()),
             }
         }
+        ("POST", p) if p.starts_with("/kick-user/") => kick_user(shared, &p["/kick-user/".len()..]),
         (_, "/" | "/sessions.json" | "/stats.json" | "/sessions.txt" | "/stats.txt" | "/metrics") => {
             Answer::text(405, "GET only\n".into())
         }
         _ => Answer::text(404, "not found\n".into()),
     }
+}
+
+/// `POST /kick-user/ACCOUNT` (percent-escaped): ends every session logged
+/// in as the account (moving a user to another backend), one line each.
+fn kick_user(shared: &Shared, escaped: &str) -> Answer {
+    let Some(user) = unescape(escaped) else {
+        return Answer::text(400, "bad account name\n".into());
+    };
+    let ids: Vec<u64> = snapshot(shared)
+        .sessions
+        .iter()
+        .filter(|r| r.account.as_deref() == Some(user.as_str()))
+        .map(|r| r.id)
+        .collect();
+    let mut out = String::new();
+    for id in ids {
+        // One that ended meanwhile is not listed.
+        if shared.monitor.kick(id, "Disconnected by the administrator") {
+            log::error!("IMAP-{id:05} ({user}) disconnected by the administrator through the monitor");
+            out.push_str(&format!("IMAP-{id:05} disconnected\n"));
+        }
+    }
+    if out.is_empty() {
+        out = format!("no session of {user}\n");
+    }
+    Answer::text(200, out)
+}
+
+/// Undoes `%XX` escapes of a path segment; `None` when one is broken or
+/// the result is not UTF-8.
+fn unescape(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            // Two hex digits only: from_str_radix alone would take a sign.
+            if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The table and statistics, with the login counters of the shared state
@@ -155,6 +205,15 @@ fn clean(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kick_user_names_are_unescaped_strictly() {
+        assert_eq!(unescape("alice%40example.org").as_deref(), Some("alice@example.org"));
+        assert_eq!(unescape("a%20b").as_deref(), Some("a b"));
+        assert_eq!(unescape("a%2"), None);
+        assert_eq!(unescape("a%+1"), None);
+        assert_eq!(unescape("%FF"), None);
+    }
 
     #[test]
     fn hosts_split_into_name_and_port() {

@@ -6,7 +6,7 @@
 
 use std::io;
 use std::os::fd::AsRawFd;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub use crate::notifier::{wait, Notifier, Wake};
 
@@ -14,9 +14,6 @@ use super::Session;
 use crate::cmd::Outcome;
 use crate::proto::response::Reply;
 use crate::proto::untagged::Response;
-
-/// How often a session without the inotify watcher looks at the disk.
-const POLL_WITHOUT_WATCHER: Duration = Duration::from_secs(2);
 
 impl Session {
     /// Runs IDLE until the client sends DONE; the command's outcome.
@@ -45,7 +42,7 @@ impl Session {
             } else {
                 let mut timeout = keepalive.saturating_sub(last_sent.elapsed());
                 if s.view().is_some_and(|v| !v.mailbox().is_watched()) {
-                    timeout = timeout.min(POLL_WITHOUT_WATCHER);
+                    timeout = timeout.min(s.shared.config.poll_interval);
                 }
                 wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)?
             };

@@ -18,9 +18,6 @@ use crate::proto::notify::{Event, Filter};
 use crate::proto::response::{Code, Reply};
 use crate::proto::untagged::{write_mailbox, Dialect, Response};
 
-/// How often a mailbox the inotify watcher does not cover is looked at.
-const POLL_WITHOUT_WATCHER: Duration = Duration::from_secs(2);
-
 impl Notify {
     /// The events of the SELECTED or SELECTED-DELAYED group, and whether
     /// expunges may go out between commands (SELECTED); `None` without one.
@@ -207,7 +204,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         }
         let unwatched = s.view().is_some_and(|v| !v.mailbox().is_watched())
             || s.notify.as_ref().is_some_and(|n| n.watched.iter().any(|w| !w.mailbox.is_watched()));
-        let timeout = if unwatched { left.min(POLL_WITHOUT_WATCHER) } else { left };
+        let timeout = if unwatched { left.min(s.shared.config.poll_interval) } else { left };
         if wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)? == Wake::Input {
             return Ok(());
         }

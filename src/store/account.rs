@@ -201,8 +201,16 @@ impl Account {
         // a crash never leaves a half-deleted mailbox in the list.
         let trash = self.root.join(format!("..deleted.{}", filename::unique_base()));
         fs::rename(&dir, &trash).map_err(|e| StoreError::io(format!("deleting {mailbox}"), e))?;
+        self.sync_root()?;
         self.store.forget(&[dir]);
         fs::remove_dir_all(&trash).map_err(|e| StoreError::io(format!("deleting {mailbox}"), e))
+    }
+
+    /// fsyncs the maildir root after a mailbox was renamed or deleted in
+    /// it (shared-storage mode only: see `shared_storage.rs`).
+    fn sync_root(&self) -> Result<()> {
+        super::shared_storage::sync_dir(&self.root)
+            .map_err(|e| StoreError::io(format!("syncing {}", self.root.display()), e))
     }
 
     /// Renames a mailbox with its children. Renaming INBOX moves its
@@ -257,6 +265,7 @@ impl Account {
                 .map_err(|e| StoreError::io(format!("renaming {from}"), e))?;
             gone.push(self.root.join(o));
         }
+        self.sync_root()?;
         self.store.forget(&gone);
         Ok(())
     }
@@ -285,6 +294,7 @@ impl Account {
             }
         }
         super::lock::sync_dir(&target.join("cur"))?;
+        super::shared_storage::sync_dir(&inbox.dir().join("cur")).map_err(|e| StoreError::io("syncing INBOX", e))?;
         if let Some(list) = disk.list.as_mut() {
             list.records.clear();
         }
@@ -379,6 +389,11 @@ fn make_maildir(dir: &Path, folder: bool) -> Result<()> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(ctx(e)),
         }
+    }
+    // The new names on the file server before the command answers.
+    super::shared_storage::sync_dir(dir).map_err(ctx)?;
+    if folder {
+        super::shared_storage::sync_dir(root).map_err(ctx)?;
     }
     if folder {
         let f = fs::OpenOptions::new()

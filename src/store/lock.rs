@@ -22,6 +22,11 @@
 //! rules: broken when the `pid:host` names a process of this host that no
 //! longer runs, or when neither the lock nor the file it guards changed for
 //! [`STALE_AFTER`]. A live holder is waited for, however slow.
+//!
+//! With `--shared-storage` no OS lock is taken or asked about (`flock` on
+//! NFS is either local to one client or held by the server past a crash),
+//! and every lock, tegami's too, follows those rules: a holder of this
+//! host by its pid, one of another host by the lock's age.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -70,12 +75,18 @@ impl DotLock {
     /// [`acquire_for`](Self::acquire_for) with another time after which a
     /// lock whose holder cannot be checked is stale.
     pub fn acquire_with(target: &Path, stale_after: Duration) -> Result<DotLock> {
+        DotLock::acquire_in(target, stale_after, !super::shared_storage::on())
+    }
+
+    /// [`acquire_with`](Self::acquire_with), taking and asking about OS
+    /// locks only when `os_locks` (never in shared-storage mode).
+    fn acquire_in(target: &Path, stale_after: Duration, os_locks: bool) -> Result<DotLock> {
         let mut lock_name = target.as_os_str().to_owned();
         lock_name.push(".lock");
         let path = PathBuf::from(lock_name);
         let err = |what: &str, e| StoreError::io(format!("{what} {}", path.display()), e);
-        let (temp_path, temp) = make_temp(&path).map_err(|e| err("creating the temporary file of", e))?;
-        let mut watch = Watch::new(stale_after);
+        let (temp_path, temp) = make_temp(&path, os_locks).map_err(|e| err("creating the temporary file of", e))?;
+        let mut watch = Watch::new(stale_after, os_locks);
         let mut pause = Duration::from_millis(1);
         let result = loop {
             match fs::hard_link(&temp_path, &path) {
@@ -84,7 +95,7 @@ impl DotLock {
                 // File systems without hard links: create the lock itself,
                 // take the OS lock on it and write the owner at once.
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EOPNOTSUPP | libc::EMLINK)) => {
-                    match create_exclusive(&path) {
+                    match create_exclusive(&path, os_locks) {
                         Ok(Some(f)) => break Ok(f),
                         Ok(None) => {}
                         Err(e) => break Err(err("creating", e)),
@@ -140,8 +151,9 @@ impl Drop for DotLock {
 }
 
 /// A new temporary file beside the lock (Dovecot's `.temp.<host>.<pid>.`
-/// naming), holding `pid:host`, with the OS lock taken on it.
-fn make_temp(lock: &Path) -> io::Result<(PathBuf, File)> {
+/// naming), holding `pid:host`, with the OS lock taken on it when
+/// `os_locks`.
+fn make_temp(lock: &Path, os_locks: bool) -> io::Result<(PathBuf, File)> {
     let dir = lock.parent().unwrap_or(Path::new("."));
     let host = raw_hostname();
     loop {
@@ -150,7 +162,9 @@ fn make_temp(lock: &Path) -> io::Result<(PathBuf, File)> {
         let path = dir.join(name);
         match OpenOptions::new().write(true).read(true).create_new(true).mode(0o600).open(&path) {
             Ok(mut f) => {
-                f.lock()?;
+                if os_locks {
+                    f.lock()?;
+                }
                 f.write_all(owner().as_bytes())?;
                 return Ok((path, f));
             }
@@ -161,10 +175,12 @@ fn make_temp(lock: &Path) -> io::Result<(PathBuf, File)> {
 }
 
 /// Creates the lock file directly (no hard links); `None` when it exists.
-fn create_exclusive(path: &Path) -> io::Result<Option<File>> {
+fn create_exclusive(path: &Path, os_locks: bool) -> io::Result<Option<File>> {
     match OpenOptions::new().write(true).read(true).create_new(true).mode(0o600).open(path) {
         Ok(mut f) => {
-            f.lock()?;
+            if os_locks {
+                f.lock()?;
+            }
             f.write_all(owner().as_bytes())?;
             Ok(Some(f))
         }
@@ -193,6 +209,8 @@ type Stamp = (u64, u64, u64, i64);
 /// whose holder cannot be checked is "no change for the stale time".
 struct Watch {
     stale_after: Duration,
+    /// Whether holders' OS locks are asked about (not in shared-storage mode).
+    os_locks: bool,
     start: Instant,
     last: Option<(Stamp, Stamp)>,
     last_change: SystemTime,
@@ -200,8 +218,8 @@ struct Watch {
 }
 
 impl Watch {
-    fn new(stale_after: Duration) -> Watch {
-        Watch { stale_after, start: Instant::now(), last: None, last_change: SystemTime::now(), logged: false }
+    fn new(stale_after: Duration, os_locks: bool) -> Watch {
+        Watch { stale_after, os_locks, start: Instant::now(), last: None, last_change: SystemTime::now(), logged: false }
     }
 
     /// How long the current holder has been waited for.
@@ -231,14 +249,15 @@ impl Watch {
         }
         self.last = Some(seen);
         // A tegami holder keeps the OS lock for as long as it lives.
-        let os_lock_free = match f.try_lock() {
-            Ok(()) => true,
-            Err(fs::TryLockError::WouldBlock) => {
+        let os_lock_free = match self.os_locks.then(|| f.try_lock()) {
+            Some(Ok(())) => true,
+            Some(Err(fs::TryLockError::WouldBlock)) => {
                 self.log_wait(path, "its holder is alive and working");
                 return Ok(Holder::Waiting);
             }
-            // No OS locks here (some network file systems): Dovecot's rules.
-            Err(fs::TryLockError::Error(_)) => false,
+            // No OS locks here (some network file systems, or not asked
+            // in shared-storage mode): Dovecot's rules.
+            Some(Err(fs::TryLockError::Error(_))) | None => false,
         };
         // The OS lock we now hold is on the file we opened; the name may
         // have been released and taken again meanwhile.
@@ -321,10 +340,13 @@ fn process_exists(pid: i32) -> bool {
     rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
-/// Whether the process is a tegami (which would hold the OS lock on any
-/// dotlock it holds).
+/// Whether the process is a tegami that holds the OS lock on any dotlock
+/// it holds: not one started with `--shared-storage`, which takes none
+/// (its lock without an OS lock is no sign of death).
 fn is_tegami(pid: i32) -> bool {
+    let shared = |args: Vec<u8>| args.split(|&b| b == 0).any(|a| a == b"--shared-storage");
     fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim_end() == "tegami")
+        && !fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(shared)
 }
 
 /// Replaces `target` atomically with `contents` (see `atomic.rs`: no
@@ -409,6 +431,40 @@ mod tests {
         assert!(!waiter.is_finished(), "a fresh lock of unknown holder is waited for");
         fs::remove_file(lock_path(t.path())).unwrap();
         waiter.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn in_shared_storage_mode_no_os_lock_is_taken_and_holders_go_by_pid_and_age() {
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("f");
+        let held = DotLock::acquire_in(&target, STALE_AFTER, false).unwrap();
+        // No OS lock on it: another host's client could not see one anyway.
+        let probe = File::open(lock_path(t.path())).unwrap();
+        probe.try_lock().expect("no flock in shared-storage mode");
+        probe.unlock().unwrap();
+        // A live holder of this host is waited for, however short the
+        // stale time: it is judged by its pid, not by the free OS lock.
+        let tgt = target.clone();
+        let waiter = thread::spawn(move || DotLock::acquire_in(&tgt, Duration::from_millis(1), false).map(drop));
+        thread::sleep(Duration::from_millis(300));
+        assert!(!waiter.is_finished(), "a live local holder's lock was broken");
+        drop(held);
+        waiter.join().unwrap().unwrap();
+        // A dead holder of this host: broken at once.
+        fs::write(lock_path(t.path()), format!("4999999:{}", raw_hostname())).unwrap();
+        DotLock::acquire_in(&target, Duration::from_secs(3600), false).unwrap();
+        // Another host's: waited for while fresh, broken once aged.
+        fs::write(lock_path(t.path()), "77:other.host.example").unwrap();
+        let tgt = target.clone();
+        let waiter = thread::spawn(move || DotLock::acquire_in(&tgt, Duration::from_secs(3600), false).map(drop));
+        thread::sleep(Duration::from_millis(300));
+        assert!(!waiter.is_finished(), "a fresh lock of another host was broken");
+        fs::remove_file(lock_path(t.path())).unwrap();
+        waiter.join().unwrap().unwrap();
+        fs::write(lock_path(t.path()), "77:other.host.example").unwrap();
+        let old = SystemTime::now() - Duration::from_secs(30);
+        File::options().write(true).open(lock_path(t.path())).unwrap().set_modified(old).unwrap();
+        DotLock::acquire_in(&target, Duration::from_secs(10), false).unwrap();
     }
 
     #[test]

@@ -161,9 +161,11 @@ pub struct Mapped {
 
 impl Mapped {
     /// Maps `file`; `None` when it cannot be mapped safely (no free slot,
-    /// no handler, an empty file), and the caller reads it instead.
+    /// no handler, an empty file, `--shared-storage`), and the caller
+    /// reads it instead.
     pub fn map(file: &File) -> io::Result<Option<Mapped>> {
-        if !installed() || file.metadata()?.len() == 0 {
+        // On shared storage a map is never safe enough: read instead.
+        if super::shared_storage::on() || !installed() || file.metadata()?.len() == 0 {
             return Ok(None);
         }
         let Some(slot) = TABLE

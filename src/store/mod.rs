@@ -8,7 +8,8 @@
 //! Locking: each mailbox has a mutex that serializes this process's
 //! writers; inside it, scans and uid list writes take Dovecot's
 //! `dovecot-uidlist.lock` dotlock (see `lock.rs`: made carrying `pid:host`
-//! and `flock`ed while held, so a crashed holder is recognised at once), so
+//! and `flock`ed while held, so a crashed holder is recognised at once;
+//! not `flock`ed with `--shared-storage`, see `shared_storage.rs`), so
 //! Dovecot's own tools can work on the same maildir at the same time.
 //!
 //! Changes: every new message, flag change and expunge gets the mailbox's
@@ -46,6 +47,7 @@ pub mod name;
 pub mod perms;
 pub mod registry;
 pub mod root;
+pub mod shared_storage;
 pub mod special_use;
 pub mod subscriptions;
 pub mod uidlist;

@@ -198,7 +198,7 @@ impl ModseqFile {
         if self.broken || self.lines > 2 * w + SLACK {
             return self.rewrite(entries, highest);
         }
-        super::atomic::append(&self.path, text.as_bytes(), false)?;
+        super::atomic::append(&self.path, text.as_bytes(), super::shared_storage::on())?;
         self.lines += n;
         Ok(())
     }
@@ -333,8 +333,15 @@ impl Counter {
     /// Runs `f` on (last handed out, reserved) under the OS lock, and
     /// writes the numbers back (fsynced when the reservation grew).
     fn locked<R>(&mut self, f: impl FnOnce(&mut u64, &mut u64) -> R) -> io::Result<R> {
+        let counter = self.dir.join(COUNTER);
         let file = self.file()?;
-        file.lock()?;
+        // flock is not to be trusted on shared storage: a dotlock there.
+        let _dotlock = if super::shared_storage::on() {
+            Some(super::lock::DotLock::acquire_for(&counter).map_err(io::Error::other)?)
+        } else {
+            file.lock()?;
+            None
+        };
         let result = (|| {
             let mut buf = [0u8; 64];
             let n = file.read_at(&mut buf, 0)?;

@@ -17,6 +17,7 @@ use parking_lot::Mutex;
 use super::{Commit, Disk, Fail, Finish, Job, MailboxShared};
 use crate::store::error::{Result, StoreError};
 use crate::store::lock::{sync_dir, DotLock};
+use crate::store::shared_storage;
 
 impl Commit {
     /// Takes the uid list dotlock for the rest of the batch (once).
@@ -94,6 +95,9 @@ impl MailboxShared {
     fn end_batch(&self, disk: &mut Disk, commit: &mut Commit) -> Result<()> {
         if commit.sync_cur {
             sync_dir(&self.dir().join("cur"))?;
+            // A flag rename may have taken a message out of new/.
+            let new = self.dir().join("new");
+            shared_storage::sync_dir(&new).map_err(|e| StoreError::io("syncing new/", e))?;
         }
         if commit.list_dirty {
             return self.save_list_locking(disk, commit.lock.take());

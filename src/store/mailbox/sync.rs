@@ -26,6 +26,7 @@ use crate::store::keywords::{self, Keywords};
 use crate::store::listing::{is_regular, Listing};
 use crate::store::lock::DotLock;
 use crate::store::modseq::{fresh_base, info_of, Counter, ModseqFile};
+use crate::store::shared_storage;
 use crate::store::uidlist::{self, UidList};
 
 impl MailboxShared {
@@ -623,6 +624,12 @@ impl MailboxShared {
                 // Another process moved it first; it is in cur/ now.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(StoreError::io(format!("moving new/{name} to cur/"), e)),
+            }
+        }
+        if moved > 0 {
+            for sub in ["new", "cur"] {
+                let dir = self.dir().join(sub);
+                shared_storage::sync_dir(&dir).map_err(|e| StoreError::io(format!("syncing {sub}/"), e))?;
             }
         }
         Ok(moved)
