@@ -34,6 +34,14 @@ pub fn write(root: &Path, aliases: &[Alias]) -> io::Result<()> {
     crate::store::atomic::replace(&root.join(FILE), text.as_bytes())
 }
 
+/// Whether `name` could be an alias at all: INBOX and the names under it
+/// never are ([`check_name`]), so resolving them skips the read of the
+/// file (SELECT, STATUS and APPEND of INBOX are most commands of a busy
+/// session: issue 20).
+pub fn may_be_alias(name: &str) -> bool {
+    !crate::store::name::is_inbox(name.split('/').next().unwrap_or(name))
+}
+
 /// Checks an alias name: an ordinary personal mailbox name, not INBOX.
 pub fn check_name(name: &str) -> Result<(), String> {
     if name.starts_with('~') {
@@ -74,6 +82,18 @@ pub fn check_user(user: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_skipped_as_aliases_are_never_aliases() {
+        for n in ["INBOX", "inbox", "InBox/Sub", "INBOX/a/b"] {
+            assert!(!may_be_alias(n), "{n}");
+            assert!(check_name(n).is_err(), "{n} is skipped, so it must never be an alias");
+        }
+        for n in ["Team", "INBOXes", "Lists/INBOX"] {
+            assert!(may_be_alias(n), "{n}");
+            assert!(check_name(n).is_ok(), "{n}");
+        }
+    }
 
     #[test]
     fn hostile_targets_are_refused() {

@@ -103,7 +103,8 @@ pub fn target(sc: &Scope, display: &str) -> Result<Target, Reply> {
     if let Some(rest) = display.strip_prefix('~') {
         return foreign(sc, display, rest);
     }
-    if let Some(a) = alias::read(sc.login.mail.root()).into_iter().find(|a| a.name == display) {
+    let aliases = if alias::may_be_alias(display) { alias::read(sc.login.mail.root()) } else { Vec::new() };
+    if let Some(a) = aliases.into_iter().find(|a| a.name == display) {
         // A target is always `~user/...`, never an alias: no loops.
         let mut t = foreign(sc, &a.target, &a.target[1..]).map_err(|_| nonexistent(display))?;
         t.display = display.to_string();
