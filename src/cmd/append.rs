@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::flags::to_store;
 use crate::mail::names::{self, store_error};
 use crate::proto::command::{AppendMessage, Command, CommandBody, Mailbox};
@@ -14,15 +15,14 @@ use crate::proto::parse::parse_command;
 use crate::proto::reader::{tag_of, Frame};
 use crate::proto::response::{write_astring, Code, Status};
 use crate::quota::AccountQuota;
-use crate::session::Session;
 use crate::store::MailboxShared;
 
 /// APPEND of one or more messages into one mailbox, read into memory.
-pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
+pub fn append(s: &mut Ctx<'_>, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
-    let messages = crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal)?;
+    let messages = crate::mail::urls::assemble(&s.state.user()?.mail, messages, s.shared.config.max_literal)?;
     let total = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();
@@ -91,11 +91,11 @@ fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
 /// Parses the command up to a streamed literal of `size` octets and
 /// appends the messages before it (small ones, read inline) once the quota
 /// has room for all of them; says where the big one goes.
-fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
+fn prepare(s: &mut Ctx<'_>, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
     let plain = without_utf8(prefix);
     let utf8 = plain.is_some();
     let cmd = parse_command(&probe(plain.as_deref().unwrap_or(prefix))).map_err(|e| Reply::bad(e.message))?;
-    if s.login().is_none() {
+    if s.state.login().is_none() {
         return Err(Reply::bad("APPEND needs a logged-in session: LOGIN first"));
     }
     let CommandBody::Append { mailbox, mut messages } = cmd.body else {
@@ -104,7 +104,7 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let name = names::decode_for(&s.dialect(), &mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::bad("APPEND without a message"))?;
-    let messages = crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal)?;
+    let messages = crate::mail::urls::assemble(&s.state.user()?.mail, messages, s.shared.config.max_literal)?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
@@ -121,7 +121,7 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
 /// APPEND whose literal is too large to hold in memory: the octets go from
 /// the connection straight into the mailbox's `tmp/` (then fsync, rename),
 /// and the command goes on after them (MULTIAPPEND).
-pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: bool) -> io::Result<()> {
+pub fn streamed(s: &mut Ctx<'_>, mut prefix: Vec<u8>, mut size: u64, mut sync: bool) -> io::Result<()> {
     let tag = tag_of(&prefix).unwrap_or_else(|| "*".into());
     let (mut uids, mut validity) = (Vec::new(), 0);
     let mut target: Option<(Arc<MailboxShared>, AccountQuota)> = None;
@@ -131,27 +131,28 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             Err(reply) => {
                 if !sync {
                     // The octets come anyway: drop them and the rest.
-                    s.conn.skip_literal(size)?;
-                    while let Frame::Literal { size, sync: false, .. } = s.read_frame(Some(b"x".to_vec()))? {
-                        s.conn.skip_literal(size)?;
+                    s.out.skip_literal(size)?;
+                    while let Frame::Literal { size, sync: false, .. } = s.read_frame(b"x".to_vec())? {
+                        s.out.skip_literal(size)?;
                     }
                 }
                 break Err(reply);
             }
         };
         if sync {
-            s.continuation("Ready for literal data")?;
+            s.out.continuation("Ready for literal data")?;
         }
         target =
             Some((next.mailbox.clone(), AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits }));
         let keywords: Vec<&str> = next.keywords.iter().map(String::as_str).collect();
-        let mut data = s.conn.literal_reader(size);
+        let mut data = s.out.literal_reader(size);
         let stored = next.mailbox.append(&mut data, next.system, &keywords, next.date);
         if data.left() > 0 {
             // The store stopped early: the connection failed, or the store
             // refused; either way the rest of the literal must go.
             io::copy(&mut data, &mut io::sink())?;
         }
+        drop(data);
         match stored {
             Ok((v, uid)) => {
                 log::error!("{} appended {size} octets to {} as UID {uid}", s.tag(), next.name);
@@ -162,8 +163,8 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
             }
             Err(e) => {
                 // Finish reading the command, then refuse it.
-                while let Frame::Literal { size, .. } = s.read_frame(Some(b"x".to_vec()))? {
-                    s.conn.skip_literal(size)?;
+                while let Frame::Literal { size, .. } = s.read_frame(b"x".to_vec())? {
+                    s.out.skip_literal(size)?;
                 }
                 break Err(store_error(e));
             }
@@ -204,14 +205,14 @@ pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: b
 
 /// The frame after a streamed literal; for RFC 6855's `UTF8 (~{n})` the
 /// `)` that closes it is taken off first (`Err` when it is missing).
-fn next_frame(s: &mut Session, next: &Next) -> io::Result<Result<Frame, Reply>> {
-    Ok(match s.read_frame(Some(next.head.clone()))? {
+fn next_frame(s: &mut Ctx<'_>, next: &Next) -> io::Result<Result<Frame, Reply>> {
+    Ok(match s.read_frame(next.head.clone())? {
         Frame::Command(rest) if next.utf8 => close_utf8(&next.head, rest).map(Frame::Command),
         Frame::Literal { prefix: p, size: n, sync: y } if next.utf8 => {
             let closed = close_utf8(&next.head, p);
             if closed.is_err() && !y {
                 // Refused: the octets come anyway.
-                s.conn.skip_literal(n)?;
+                s.out.skip_literal(n)?;
             }
             closed.map(|p| Frame::Literal { prefix: p, size: n, sync: y })
         }
@@ -224,7 +225,7 @@ fn next_frame(s: &mut Session, next: &Next) -> io::Result<Result<Frame, Reply>> 
 /// command's outcome, a refusal undoing what it stored; `Err` is a
 /// message the store refused, which ends the command at once.
 fn append_rest(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     next: &Next,
     rest: &[u8],
     uids: &mut Vec<u32>,
@@ -235,7 +236,7 @@ fn append_rest(
         Ok(_) => return Ok(Err(Reply::bad("Expected APPEND"))),
         Err(e) => return Ok(Err(Reply::bad(e.message))),
     };
-    let messages = match crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal) {
+    let messages = match crate::mail::urls::assemble(&s.state.user()?.mail, messages, s.shared.config.max_literal) {
         Ok(m) => m,
         Err(r) => return Ok(Err(r)),
     };
@@ -252,7 +253,7 @@ fn append_rest(
 }
 
 /// Removes the messages a refused MULTIAPPEND had stored already.
-fn undo(s: &Session, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
+fn undo(s: &Ctx<'_>, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
     let before = mb.snapshot();
     match mb.expunge(uids) {
         Ok(removed) => quota.record_removed(&before, &removed),
@@ -260,7 +261,7 @@ fn undo(s: &Session, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
     }
 }
 
-fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
+fn finish(s: &mut Ctx<'_>, tag: &str, outcome: Outcome) -> io::Result<()> {
     s.sync_view(true);
     s.complete(tag, outcome);
     Ok(())
@@ -268,9 +269,9 @@ fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
 
 /// Opens the target of an APPEND (`i` needed), with TRYCREATE when it is
 /// missing from the user's own account; and the quota it is charged to.
-fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
+fn open(s: &Ctx<'_>, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
     let (target, mailbox) = crate::mail::resolve::for_insert(&s.scope()?, name)?;
-    Ok((mailbox, target.quota(&s.shared), target.flag_mask()))
+    Ok((mailbox, target.quota(s.shared), target.flag_mask()))
 }
 
 /// The flags of an APPEND without those the user may not set (RFC 4314 4:
@@ -283,7 +284,7 @@ fn allowed((system, keywords): (u8, Vec<String>), mask: u8) -> (u8, Vec<String>)
 /// Appends one message held in memory and records it in the quota usage
 /// (the caller has checked the quota).
 fn append_one(
-    s: &Session,
+    s: &Ctx<'_>,
     mb: &MailboxShared,
     quota: &AccountQuota,
     mask: u8,

@@ -11,16 +11,16 @@ use super::{Done, Effect, Outcome, Reply};
 use crate::auth::policy::{canonical, Verdict};
 use crate::auth::sasl::{check_password, AUTH_FAILED};
 use crate::auth::{cleartext, new_mechanism, Accounts, Step, MAX_SECRET};
+use crate::client::{Ctx, MAX_FAILED_LOGINS};
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
-use crate::session::{Session, MAX_FAILED_LOGINS};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// STARTTLS (RFC 3501 6.2.1): refused without TLS or over TLS already;
 /// else the session answers OK in clear text and runs the handshake
 /// (`session::effects`).
-pub fn starttls(s: &mut Session, tag: &str) -> Done {
+pub fn starttls(s: &mut Ctx<'_>, tag: &str) -> Done {
     if s.shared.tls.is_none() {
         s.complete(tag, Err(Reply::no(Code::Cannot, "TLS is not configured on this server")));
         return Done::Completed;
@@ -40,7 +40,7 @@ const CANCELLED: &str = "cancelled by the client";
 
 /// Waits out the client address's penalty before an attempt is checked;
 /// returns how long that was.
-fn penalty_wait(s: &Session) -> Duration {
+fn penalty_wait(s: &Ctx<'_>) -> Duration {
     let wait = s.shared.penalty.before_attempt(s.peer.ip());
     thread::sleep(wait);
     wait
@@ -50,8 +50,8 @@ fn penalty_wait(s: &Session) -> Duration {
 /// waited out, one log line is written for fail2ban (`login failed:
 /// rip=ADDRESS`, the account only when it exists, never the password), and
 /// too many failures on one connection end it.
-fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
-    let attempt = s.failed_login();
+fn failed(s: &mut Ctx<'_>, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
+    let attempt = s.state.failed_login();
     let name = login.map(|l| dir.normalize(l));
     // A cancelled exchange tested no password: nothing to slow down, and
     // nothing for a flood of made-up names to fill the table with.
@@ -71,14 +71,14 @@ fn failed(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, wh
     );
     if attempt >= MAX_FAILED_LOGINS {
         s.respond(Response::Bye("Too many failed login attempts".into()));
-        s.state = crate::session::State::Logout;
+        *s.state = crate::client::State::Logout;
     }
     Reply::no(Code::AuthenticationFailed, "Authentication failed")
 }
 
 /// After the password checked out: the passdb fields and the router decide
 /// (refuse, refer, or log in), then the maildir must be usable.
-fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &str, waited: Duration) -> Outcome {
+fn finish(s: &mut Ctx<'_>, dir: &Accounts, account: &str, login: &str, method: &str, waited: Duration) -> Outcome {
     let Some(account) = dir.db.lookup(account).cloned() else {
         return Err(failed(s, dir, Some(login), method, "account vanished", waited));
     };
@@ -105,7 +105,7 @@ fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &
         Verdict::Refer { url, text, why } => {
             s.shared.penalty.succeeded(s.peer.ip(), &dir.normalize(login));
             log::error!("{} [{}] login of {} referred to {url} ({why})", s.tag(), s.peer, account.user);
-            s.monitor.stats().referred();
+            s.out.monitor().stats().referred();
             return Err(Reply::no(Code::Referral(url), text));
         }
     }
@@ -117,7 +117,7 @@ fn finish(s: &mut Session, dir: &Accounts, account: &str, login: &str, method: &
 /// A failed password check: the referral when the name has only a router
 /// record to another server (an account that moved away, answered as
 /// CommuniGate does), otherwise the usual failure.
-fn refused(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
+fn refused(s: &mut Ctx<'_>, dir: &Accounts, login: Option<&str>, method: &str, why: &str, waited: Duration) -> Reply {
     let moved = login.filter(|_| why == AUTH_FAILED).and_then(|l| Some((l, dir.moved_away(l)?)));
     let Some((login, Verdict::Refer { url, text, why })) = moved else {
         return failed(s, dir, login, method, why, waited);
@@ -125,7 +125,7 @@ fn refused(s: &mut Session, dir: &Accounts, login: Option<&str>, method: &str, w
     // No password was checked: neither a failure nor a success, so the
     // penalty of the address stays as it is.
     log::error!("{} [{}] login of {login} referred to {url} ({why})", s.tag(), s.peer);
-    s.monitor.stats().referred();
+    s.out.monitor().stats().referred();
     Reply::no(Code::Referral(url), text)
 }
 
@@ -134,12 +134,12 @@ fn privacy_required() -> Reply {
 }
 
 /// The tagged OK after a successful login carries the new capabilities.
-fn welcome(s: &Session) -> Reply {
+fn welcome(s: &Ctx<'_>) -> Reply {
     Reply::ok_code(Code::Capability(super::capabilities(s)), "Logged in")
 }
 
 /// LOGIN (RFC 3501 6.2.3).
-pub fn login(s: &mut Session, user: &[u8], password: &[u8]) -> Outcome {
+pub fn login(s: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> Outcome {
     if !s.cleartext_allowed() {
         return Err(privacy_required());
     }
@@ -157,7 +157,7 @@ pub fn login(s: &mut Session, user: &[u8], password: &[u8]) -> Outcome {
 
 /// AUTHENTICATE (RFC 3501 6.2.2, SASL-IR RFC 4959). Continuation lines are
 /// read here; `*` cancels, which counts as a failed attempt.
-pub fn authenticate(s: &mut Session, mechanism: &str, initial: Option<Vec<u8>>) -> io::Result<Outcome> {
+pub fn authenticate(s: &mut Ctx<'_>, mechanism: &str, initial: Option<Vec<u8>>) -> io::Result<Outcome> {
     let upper = mechanism.to_ascii_uppercase();
     if !s.shared.config.auth_mechanisms.contains(&upper) {
         return Ok(Err(Reply::no_text(format!("Unsupported authentication mechanism {mechanism}"))));
@@ -179,8 +179,8 @@ pub fn authenticate(s: &mut Session, mechanism: &str, initial: Option<Vec<u8>>) 
     loop {
         match mech.step(response.as_deref(), &dir) {
             Step::Challenge(bytes) => {
-                s.continuation(&B64.encode(&bytes))?;
-                let line = match s.conn.read_line(MAX_SASL_LINE) {
+                s.out.continuation(&B64.encode(&bytes))?;
+                let line = match s.out.read_line(MAX_SASL_LINE) {
                     Ok(Some(line)) => line,
                     Ok(None) => return Err(io::ErrorKind::UnexpectedEof.into()),
                     Err(e) if e.kind() == io::ErrorKind::InvalidData => {

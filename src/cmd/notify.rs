@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::{Outcome, Reply};
 use crate::acl::Right;
+use crate::client::Ctx;
 use crate::mail::names;
 use crate::mail::resolve;
 use crate::notify::AccountEvent;
@@ -21,7 +22,6 @@ use crate::proto::command::CommandBody;
 use crate::proto::notify::{Event, EventGroup, Filter, NotifySet};
 use crate::proto::response::Code;
 use crate::proto::untagged::{Dialect, Response};
-use crate::session::Session;
 
 /// Mailboxes one session may have watched for NOTIFY.
 pub const MAX_WATCHED: usize = 100;
@@ -31,9 +31,9 @@ const SUPPORTED: &str = "MessageNew MessageExpunge FlagChange MailboxName Subscr
 pub use crate::notify::{Notify, Watched};
 
 /// NOTIFY SET / NOTIFY NONE.
-pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
+pub fn notify(s: &mut Ctx<'_>, set: Option<NotifySet>) -> Outcome {
     let Some(set) = set else {
-        s.notify = None;
+        *s.notify = None;
         return Ok("NOTIFY completed, no more notifications".into());
     };
     let events = set.groups.iter().flat_map(|g| &g.events);
@@ -49,12 +49,12 @@ pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
     if attrs.clone().any(crate::fetch::sets_seen) {
         return Err(Reply::bad("MessageNew must not set \\Seen: use BODY.PEEK or BINARY.PEEK"));
     }
-    let root = s.user()?.mail.root().to_path_buf();
+    let root = s.state.user()?.mail.root().to_path_buf();
     let targets = mailboxes_of(s, &set)?;
     // The old watches go first, so a new set of the same size fits.
-    s.notify = None;
+    *s.notify = None;
     let watched = watch(s, &set, targets);
-    let listener = s.shared.notify.listen(s.id, &root, &s.notifier);
+    let listener = s.shared.notify.listen(s.id, &root, s.notifier);
     if set.status {
         let selected = selected_dir(s);
         for w in watched.iter().filter(|w| Some(w.mailbox.dir()) != selected.as_deref()) {
@@ -68,14 +68,14 @@ pub fn notify(s: &mut Session, set: Option<NotifySet>) -> Outcome {
             s.respond(Response::Status { name: w.display.clone(), items });
         }
     }
-    s.notify = Some(Notify { set, watched, listener });
+    *s.notify = Some(Notify { set, watched, listener });
     Ok("NOTIFY completed".into())
 }
 
 /// The mailboxes whose messages the set watches, with their group: the
 /// first group that names a mailbox decides (a NONE group takes it too).
-fn mailboxes_of(s: &Session, set: &NotifySet) -> Result<Vec<(String, usize)>, Reply> {
-    let user = s.user()?;
+fn mailboxes_of(s: &Ctx<'_>, set: &NotifySet) -> Result<Vec<(String, usize)>, Reply> {
+    let user = s.state.user()?;
     let personal: Vec<String> = match user.mail.list() {
         Ok(l) => l.into_iter().filter(|m| m.selectable).map(|m| m.name).collect(),
         Err(e) => return Err(names::store_error(e)),
@@ -134,7 +134,7 @@ fn has_message_events(g: &EventGroup) -> bool {
 
 /// Starts watching `targets` that exist and may be read; the others are
 /// left out (RFC 5465 5: no events for what the user cannot see).
-fn watch(s: &Session, set: &NotifySet, targets: Vec<(String, usize)>) -> Vec<Watched> {
+fn watch(s: &Ctx<'_>, set: &NotifySet, targets: Vec<(String, usize)>) -> Vec<Watched> {
     let mut out = Vec::new();
     for (display, group) in targets {
         let Ok(t) = s.scope().and_then(|sc| resolve::target(&sc, &display)) else { continue };
@@ -158,13 +158,13 @@ fn watch(s: &Session, set: &NotifySet, targets: Vec<(String, usize)>) -> Vec<Wat
     out
 }
 
-fn selected_dir(s: &Session) -> Option<std::path::PathBuf> {
-    s.view().map(|v| v.mailbox().dir().to_path_buf())
+fn selected_dir(s: &Ctx<'_>) -> Option<std::path::PathBuf> {
+    s.state.view().map(|v| v.mailbox().dir().to_path_buf())
 }
 
 /// After names or subscriptions changed: the watched set follows (new
 /// mailboxes of PERSONAL or SUBTREE join, deleted ones leave).
-pub fn rewatch(s: &mut Session) {
+pub fn rewatch(s: &mut Ctx<'_>) {
     let Some(n) = s.notify.take() else { return };
     let Notify { set, mut watched, listener } = n;
     match mailboxes_of(s, &set) {
@@ -176,7 +176,7 @@ pub fn rewatch(s: &mut Session) {
         }
         Err(e) => log::warn!("{} NOTIFY: the watched mailboxes stay as they were: {e}", s.tag()),
     }
-    s.notify = Some(Notify { set, watched, listener });
+    *s.notify = Some(Notify { set, watched, listener });
 }
 
 /// The account event a successful command causes, for other sessions'

@@ -23,10 +23,12 @@ pub mod names;
 pub mod resolve;
 pub mod scope;
 pub mod status;
+pub mod sorted;
 pub mod target;
 pub mod urls;
 pub mod view;
 
 pub use login::Login;
 pub use scope::Scope;
+pub use sorted::sorted;
 pub use view::View;

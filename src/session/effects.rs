@@ -18,7 +18,7 @@ impl Session {
         let Some(tls) = self.shared.tls.clone() else { return Ok(()) };
         self.complete(tag, Ok("Begin TLS negotiation now".into()));
         self.flush()?;
-        let dropped = self.conn.discard_buffered();
+        let dropped = self.io.conn.discard_buffered();
         if dropped > 0 {
             log::warn!(
                 "{} [{}] dropped {dropped} octets sent after STARTTLS before the handshake",
@@ -28,17 +28,17 @@ impl Session {
         }
         // Swap the connection out, upgrade it, and put a fresh reader back.
         // The socket keeps its login deadline: the handshake counts against it.
-        let placeholder = Reader::new(Stream::plain_tcp(self.conn.get_ref().tcp().try_clone()?));
-        let plain = std::mem::replace(&mut self.conn, placeholder).into_inner();
+        let placeholder = Reader::new(Stream::plain_tcp(self.io.conn.get_ref().tcp().try_clone()?));
+        let plain = std::mem::replace(&mut self.io.conn, placeholder).into_inner();
         let upgraded = plain.upgrade(&tls)?;
         log::trace!("{} [{}] TLS started: {}", self.tag(), self.peer, upgraded.tls_description().unwrap_or_default());
-        self.conn = Reader::new(upgraded);
+        self.io.conn = Reader::new(upgraded);
         Ok(())
     }
 
     /// True once COMPRESS DEFLATE is on.
     pub fn is_compressed(&self) -> bool {
-        self.conn.get_ref().is_compressed()
+        self.io.conn.get_ref().is_compressed()
     }
 
     /// COMPRESS DEFLATE (RFC 4978): OK in clear, then the stream's deflate
@@ -48,8 +48,8 @@ impl Session {
         self.flush()?;
         // Whatever the client sent right behind the command is already
         // compressed: it goes to the inflater, not to the command reader.
-        let pending = self.conn.take_buffered();
-        self.conn.get_mut().start_deflate(pending);
+        let pending = self.io.conn.take_buffered();
+        self.io.conn.get_mut().start_deflate(pending);
         log::trace!("{} [{}] COMPRESS=DEFLATE started", self.tag(), self.peer);
         Ok(())
     }

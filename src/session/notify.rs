@@ -134,7 +134,7 @@ pub(super) fn account_events(s: &mut Session) {
     for r in out {
         s.respond(r);
     }
-    cmd::rewatch_notify(s);
+    cmd::rewatch_notify(&mut s.ctx());
 }
 
 /// Whether a non-selected filter covers `name`.
@@ -180,7 +180,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         return Ok(());
     }
     let notifier = s.notifier.clone();
-    let limit = s.conn.get_ref().tcp().read_timeout().ok().flatten().unwrap_or(Duration::from_secs(31 * 60));
+    let limit = s.io.conn.get_ref().tcp().read_timeout().ok().flatten().unwrap_or(Duration::from_secs(31 * 60));
     let started = Instant::now();
     while s.notify.is_some() {
         notifier.drain();
@@ -198,7 +198,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         }
         s.report_alerts();
         s.flush()?;
-        if s.conn.buffered() > 0 || s.conn.get_mut().has_pending_input() {
+        if s.io.conn.buffered() > 0 || s.io.conn.get_mut().has_pending_input() {
             return Ok(());
         }
         let left = limit.saturating_sub(started.elapsed());
@@ -208,7 +208,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         let unwatched = s.view().is_some_and(|v| !v.mailbox().is_watched())
             || s.notify.as_ref().is_some_and(|n| n.watched.iter().any(|w| !w.mailbox.is_watched()));
         let timeout = if unwatched { left.min(POLL_WITHOUT_WATCHER) } else { left };
-        if wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)? == Wake::Input {
+        if wait(s.io.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)? == Wake::Input {
             return Ok(());
         }
     }

@@ -38,7 +38,7 @@ impl Session {
             if now > top {
                 // What FETCH could not answer (a message gone meanwhile) it
                 // leaves out.
-                let _ = cmd::fetch_new(s, &SequenceSet::range(top + 1, now), &attrs);
+                let _ = cmd::fetch_new(&mut s.ctx(), &SequenceSet::range(top + 1, now), &attrs);
             }
         }
         notify::account_events(s);

@@ -18,6 +18,7 @@ pub use crate::mail::message::Message;
 
 use super::{Outcome, Reply};
 use crate::budget::Reservation;
+use crate::client::Ctx;
 use crate::fetch::SectionData;
 use crate::mail::cached;
 use crate::mime;
@@ -25,7 +26,6 @@ use crate::proto::command::FetchAttr;
 use crate::proto::response::write_num;
 use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
-use crate::session::Session;
 use crate::store::cache;
 use crate::store::mailbox::UNKNOWN_DATE;
 use crate::store::{Entry, Flags};
@@ -59,7 +59,7 @@ struct Run {
 
 /// FETCH / UID FETCH.
 pub fn fetch(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     uid: bool,
     set: &SequenceSet,
     items: &[FetchAttr],
@@ -91,8 +91,8 @@ pub fn fetch(
 }
 
 /// Answers the message at view index `i`.
-fn answer(s: &mut Session, plan: &Plan, seen_now: &[u32], i: usize, run: &mut Run) -> Result<(), Reply> {
-    let view = s.view_mut()?;
+fn answer(s: &mut Ctx<'_>, plan: &Plan, seen_now: &[u32], i: usize, run: &mut Run) -> Result<(), Reply> {
+    let view = s.state.view_mut()?;
     let uid = view.uids[i];
     let snap = view.snapshot.clone();
     let kept;
@@ -159,7 +159,7 @@ fn answer(s: &mut Session, plan: &Plan, seen_now: &[u32], i: usize, run: &mut Ru
         );
     }
     // --max-fetch-buffer: what FETCH may hold before it writes.
-    if s.writer.queued() >= plan.cap {
+    if s.out.queued() >= plan.cap {
         s.flush().map_err(write_failed)?;
     }
     run.spare = message.map(Message::into_spare).unwrap_or_default();
@@ -196,7 +196,7 @@ type Loaded = (Option<Message>, Option<Reservation>);
 /// The message file when the items need it (or a value the cache lacks),
 /// and the memory held for it; `None` when the message is left out
 /// (counted in `run`).
-fn load(s: &mut Session, plan: &Plan, run: &mut Run, entry: &Entry) -> Result<Option<Loaded>, Reply> {
+fn load(s: &mut Ctx<'_>, plan: &Plan, run: &mut Run, entry: &Entry) -> Result<Option<Loaded>, Reply> {
     let computing = run.values.iter().any(Option::is_none);
     let text = plan.needs_file || computing;
     // The map (or copy) of a large message, the values made from it and
@@ -298,24 +298,24 @@ fn decode_binary<'a>(
 
 /// Writes `* n FETCH (...)` for one message: each item by its handler,
 /// then what a `\Seen` set by this FETCH adds.
-fn respond(s: &mut Session, one: &One, i: usize, seen_now: bool, buf: &mut Vec<u8>) -> Result<(), Reply> {
+fn respond(s: &mut Ctx<'_>, one: &One, i: usize, seen_now: bool, buf: &mut Vec<u8>) -> Result<(), Reply> {
     let plan = one.plan;
-    let out = s.writer.buffer();
+    let out = s.out.buffer();
     out.extend_from_slice(b"* ");
     write_num(out, i as u64 + 1);
     out.extend_from_slice(b" FETCH (");
     for (k, (a, (handler, head))) in plan.items.iter().zip(&plan.handlers).enumerate() {
         // --max-fetch-buffer: written as it is made, inside one message's
         // response too.
-        if s.writer.queued() >= plan.cap {
+        if s.out.queued() >= plan.cap {
             s.flush().map_err(write_failed)?;
         }
         if k > 0 {
-            s.writer.buffer().push(b' ');
+            s.out.buffer().push(b' ');
         }
         handler(s, one, a, head, buf)?;
     }
-    let out = s.writer.buffer();
+    let out = s.out.buffer();
     if seen_now {
         // RFC 3501: the \Seen it set; RFC 7162 3.1: with UID and MODSEQ.
         if !plan.has_flags {

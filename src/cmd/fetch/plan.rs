@@ -11,6 +11,7 @@ use super::items::{self, Handler};
 use super::write::{push_origin, push_part_name, section_name};
 use super::Reply;
 use crate::budget::Budget;
+use crate::client::Ctx;
 use crate::fetch::section::header_only;
 use crate::mail::cached;
 use crate::mail::target::{resolve, saved_for};
@@ -18,7 +19,6 @@ use crate::proto::command::FetchAttr;
 use crate::proto::section::Section;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::{Dialect, Response};
-use crate::session::Session;
 use crate::store::MailboxShared;
 
 /// What a FETCH does for each message it answers.
@@ -141,7 +141,7 @@ fn head(a: &FetchAttr) -> Vec<u8> {
 /// The items as the FETCH answers them: repeated ones dropped, MODSEQ
 /// added by CHANGEDSINCE (enabling CONDSTORE, RFC 7162 3.1), UID first
 /// for UID FETCH.
-fn items_of(s: &mut Session, uid: bool, items: &[FetchAttr], changed_since: Option<u64>) -> Vec<FetchAttr> {
+fn items_of(s: &mut Ctx<'_>, uid: bool, items: &[FetchAttr], changed_since: Option<u64>) -> Vec<FetchAttr> {
     let mut items = items.to_vec();
     crate::mail::held::dedup(&mut items);
     if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
@@ -159,14 +159,14 @@ fn items_of(s: &mut Session, uid: bool, items: &[FetchAttr], changed_since: Opti
 /// The view indexes of the messages to answer, in order; with VANISHED,
 /// the `VANISHED (EARLIER)` response is queued first (RFC 7162 3.2.6).
 fn targets(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     uid: bool,
     set: &SequenceSet,
     changed_since: Option<u64>,
     vanished: bool,
 ) -> Result<Vec<usize>, Reply> {
-    let saved = saved_for(s.saved(), set);
-    let view = s.view_mut()?;
+    let saved = saved_for(s.state.saved(), set);
+    let view = s.state.view_mut()?;
     let mut targets = resolve(&view.uids, set, uid, &saved)?;
     if let Some(since) = changed_since {
         if vanished {
@@ -176,7 +176,7 @@ fn targets(
                 s.respond(Response::Vanished { earlier: true, uids: gone });
             }
         }
-        let view = s.view_mut()?;
+        let view = s.state.view_mut()?;
         targets.retain(|&i| view.modseqs[i] > since);
     }
     Ok(targets)
@@ -184,7 +184,7 @@ fn targets(
 
 /// Checks the arguments and makes the plan and the list of messages.
 pub(super) fn plan(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     uid: bool,
     set: &SequenceSet,
     items: &[FetchAttr],
@@ -200,9 +200,9 @@ pub(super) fn plan(
     let items = items_of(s, uid, items, changed_since);
     let targets = targets(s, uid, set, changed_since, vanished)?;
     // RFC 4314 4: reading sets \Seen only for a user with the "s" right.
-    let may_see = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Seen);
+    let may_see = crate::mail::resolve::selected_rights(s.state.access()).has(crate::acl::Right::Seen);
     let (dialect, budget, cap) = (s.dialect(), s.shared.budget.clone(), s.shared.config.net.max_fetch_buffer);
-    let view = s.view_mut()?;
+    let view = s.state.view_mut()?;
     let (fields, needs_file, needs_tree) = reads(&items);
     let plan = Plan {
         handlers: items.iter().map(|a| (items::handler(a), head(a))).collect(),

@@ -5,24 +5,24 @@
 
 use super::plan::Plan;
 use super::{Message, Reply};
+use crate::client::Ctx;
 use crate::fetch::{self as render, SectionData};
 use crate::mail::names::store_error;
 use crate::mime;
 use crate::proto::command::FetchAttr;
 use crate::proto::response::Code;
-use crate::session::Session;
 use crate::store::filename::SEEN;
 use crate::store::FlagOp;
 
 /// Sets `\Seen` on the targets that lack it, when the plan says so; the
 /// UIDs it set it on (their responses add FLAGS, and with CONDSTORE UID
 /// and MODSEQ).
-pub(super) fn mark(s: &mut Session, plan: &Plan, targets: &[usize]) -> Result<Vec<u32>, Reply> {
+pub(super) fn mark(s: &mut Ctx<'_>, plan: &Plan, targets: &[usize]) -> Result<Vec<u32>, Reply> {
     let mut seen_now = Vec::new();
     if !plan.mark_seen {
         return Ok(seen_now);
     }
-    let view = s.view_mut()?;
+    let view = s.state.view_mut()?;
     let unseen: Vec<u32> = targets.iter().filter(|&&i| !view.flags[i].has(SEEN)).map(|&i| view.uids[i]).collect();
     if unseen.is_empty() {
         return Ok(seen_now);

@@ -1,0 +1,143 @@
+//! The session's connection and response queue, lent to handlers as
+//! [`client::Output`]: what they queue the writer renders, and only the
+//! writer writes it to the stream.
+
+use std::io;
+use std::net::SocketAddr;
+
+use super::writer::Writer;
+use crate::activity::Handle;
+use crate::client::{self, Literal};
+use crate::net::Stream;
+use crate::proto::reader::{Frame, Limits, LiteralReader, Reader};
+use crate::proto::response::Reply;
+use crate::proto::untagged::{Dialect, Response};
+
+/// The connection, the responses not yet written to it, and the monitor's
+/// row that counts what is sent.
+pub(super) struct Io {
+    /// The connection, buffered for reading.
+    pub conn: Reader<Stream>,
+    /// Responses not yet written, and the dialect they are written in.
+    pub writer: Writer,
+    /// The session's row in the monitor's table.
+    pub monitor: Handle,
+    /// The session number, for the log tag.
+    pub id: u64,
+}
+
+impl Io {
+    fn tag(&self) -> String {
+        format!("IMAP-{:05}", self.id)
+    }
+
+    /// Reads the next command (or goes on with one after a streamed
+    /// literal, `head` standing for what was consumed); the writer sends
+    /// the `+` before each synchronizing literal.
+    pub fn read(&mut self, head: Option<Vec<u8>>, limits: Limits) -> io::Result<Frame> {
+        let tag = self.tag();
+        let (writer, monitor) = (&mut self.writer, &self.monitor);
+        let mut ask = |stream: &mut Stream| {
+            monitor.sent(writer.continuation(stream, "Ready for literal data", &tag)?);
+            Ok(())
+        };
+        match head {
+            None => self.conn.read_command(limits, &mut ask),
+            Some(head) => self.conn.continue_command(head, limits, &mut ask),
+        }
+    }
+}
+
+impl client::Output for Io {
+    fn push(&mut self, r: &Response) {
+        self.writer.push(r);
+    }
+
+    fn tagged(&mut self, tag: &str, reply: &Reply) {
+        self.writer.tagged(tag, reply);
+    }
+
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        self.writer.buffer()
+    }
+
+    fn queued(&self) -> usize {
+        self.writer.queued()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let tag = self.tag();
+        let n = self.writer.flush(self.conn.get_mut(), &tag)?;
+        self.monitor.sent(n);
+        Ok(())
+    }
+
+    fn write_direct(&mut self, data: &[u8]) -> io::Result<()> {
+        let tag = self.tag();
+        let n = self.writer.direct(self.conn.get_mut(), data, &tag)?;
+        self.monitor.sent(n);
+        Ok(())
+    }
+
+    fn continuation(&mut self, text: &str) -> io::Result<()> {
+        let tag = self.tag();
+        let n = self.writer.continuation(self.conn.get_mut(), text, &tag)?;
+        self.monitor.sent(n);
+        Ok(())
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.writer.dialect
+    }
+
+    fn dialect_mut(&mut self) -> &mut Dialect {
+        &mut self.writer.dialect
+    }
+
+    fn is_tls(&self) -> bool {
+        self.conn.get_ref().is_tls()
+    }
+
+    fn is_compressed(&self) -> bool {
+        self.conn.get_ref().is_compressed()
+    }
+
+    fn local_addr(&self) -> Option<SocketAddr> {
+        self.conn.get_ref().tcp().local_addr().ok()
+    }
+
+    fn monitor(&self) -> &Handle {
+        &self.monitor
+    }
+
+    fn read_line(&mut self, max: usize) -> io::Result<Option<Vec<u8>>> {
+        self.conn.read_line(max)
+    }
+
+    fn read_frame(&mut self, head: Vec<u8>, limits: Limits) -> io::Result<Frame> {
+        self.read(Some(head), limits)
+    }
+
+    fn literal_reader(&mut self, n: u64) -> Box<dyn Literal + '_> {
+        Box::new(Streamed(self.conn.literal_reader(n)))
+    }
+
+    fn skip_literal(&mut self, n: u64) -> io::Result<()> {
+        self.conn.skip_literal(n)
+    }
+}
+
+/// A literal read from the connection.
+struct Streamed<'a>(LiteralReader<'a, Stream>);
+
+impl io::Read for Streamed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Literal for Streamed<'_> {
+    fn left(&self) -> u64 {
+        self.0.left()
+    }
+}
