@@ -18,10 +18,10 @@ use std::path::Path;
 /// What the session may call in `cmd/`: the table's dispatch, what it
 /// returns (a command's outcome, or an effect the session carries out)
 /// and builds (capabilities), and the log masking of commands.
-/// `sorted`, `fetch_new` and `rewatch_notify` are what the session's sync
-/// (Build 4) still takes from handler files: kept SORT results, NOTIFY's
-/// FETCH of new messages and its watched set, to leave `cmd/` for the mail
-/// layer and a FETCH renderer.
+/// `fetch_new` is what the session's sync (Build 4) still takes from a
+/// handler file: NOTIFY's FETCH of new messages, to leave `cmd/` for a
+/// FETCH renderer. (Kept SORT results are `mail::sorted`, NOTIFY's watched
+/// set `mail::watched`.)
 const SESSION_MAY_USE: &[&str] = &[
     "execute",
     "execute_streamed",
@@ -31,9 +31,7 @@ const SESSION_MAY_USE: &[&str] = &[
     "Done",
     "Effect",
     "Outcome",
-    "sorted",
     "fetch_new",
-    "rewatch_notify",
 ];
 
 /// The source without comments (line comments and doc comments), so a

@@ -200,12 +200,6 @@ pub fn fetch_new(s: &mut Ctx<'_>, uids: &crate::proto::sequence::SequenceSet, at
     fetch::fetch(s, true, uids, attrs, None, false)
 }
 
-/// After mailbox names or subscriptions changed: NOTIFY's watched set
-/// follows, for the session's sync.
-pub fn rewatch_notify(s: &mut Ctx<'_>) {
-    notify::rewatch(s)
-}
-
 /// Runs the handler of the command.
 fn dispatch(s: &mut Ctx<'_>, tag: &str, body: CommandBody) -> io::Result<Done> {
     Ok(Done::Reply(match body {

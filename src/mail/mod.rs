@@ -27,6 +27,7 @@ pub mod sorted;
 pub mod target;
 pub mod urls;
 pub mod view;
+pub mod watched;
 
 pub use login::Login;
 pub use scope::Scope;

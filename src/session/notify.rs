@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::idle::{wait, Wake};
 use super::Session;
-use crate::cmd;
 use crate::mail::names::{self, DELIMITER};
-use crate::mail::resolve;
+use crate::mail::{resolve, watched, Scope};
 use crate::notify::{AccountEvent, Notify};
 use crate::proto::notify::{Event, Filter};
 use crate::proto::response::{Code, Reply};
@@ -134,7 +133,10 @@ pub(super) fn account_events(s: &mut Session) {
     for r in out {
         s.respond(r);
     }
-    cmd::rewatch_notify(&mut s.ctx());
+    // NOTIFY's watched set follows the names and subscriptions.
+    let tag = s.tag();
+    let (Some(notify), Some(login)) = (s.notify.as_mut(), s.state.login()) else { return };
+    watched::rewatch(&Scope { shared: &s.shared, login, tag }, &s.notifier, notify);
 }
 
 /// Whether a non-selected filter covers `name`.
