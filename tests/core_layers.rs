@@ -17,11 +17,10 @@ use std::path::Path;
 
 /// What the session may call in `cmd/`: the table's dispatch, what it
 /// returns (a command's outcome, or an effect the session carries out)
-/// and builds (capabilities), and the log masking of commands.
-/// `fetch_new` is what the session's sync (Build 4) still takes from a
-/// handler file: NOTIFY's FETCH of new messages, to leave `cmd/` for a
-/// FETCH renderer. (Kept SORT results are `mail::sorted`, NOTIFY's watched
-/// set `mail::watched`.)
+/// and builds (capabilities), and the log masking of commands. (The
+/// session's sync takes nothing from handler files: kept SORT results are
+/// `mail::sorted`, NOTIFY's watched set `mail::watched`, its FETCH of new
+/// messages `mail::fetch`.)
 const SESSION_MAY_USE: &[&str] = &[
     "execute",
     "execute_streamed",
@@ -31,7 +30,6 @@ const SESSION_MAY_USE: &[&str] = &[
     "Done",
     "Effect",
     "Outcome",
-    "fetch_new",
 ];
 
 /// The source without comments (line comments and doc comments), so a

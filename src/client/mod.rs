@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::activity::Handle;
 use crate::auth::passwd::Account;
+use crate::mail::fetch::Sink;
 use crate::mail::{resolve, Login, Scope};
 use crate::notifier::Notifier;
 use crate::origin::Origin;
@@ -33,24 +34,14 @@ const STREAM_FROM: u64 = 256 * 1024;
 pub const MAX_FAILED_LOGINS: u32 = 3;
 
 /// The session's side of the connection, as handlers may use it: typed
-/// responses queued for the session's writer (the only code that writes
+/// responses (and FETCH's, through [`Sink`]) queued for the session's writer (the only code that writes
 /// to the stream), what is known of the stream, and the reading that a
 /// streamed APPEND and AUTHENTICATE's exchange still do.
-pub trait Output {
+pub trait Output: Sink {
     /// Queues a typed response, rendered for the session's dialect.
     fn push(&mut self, r: &Response);
     /// Queues the tagged completion of a command.
     fn tagged(&mut self, tag: &str, reply: &Reply);
-    /// The queue itself, for a response built piece by piece (a FETCH line
-    /// with its literals); whatever is appended must be complete wire data.
-    fn buffer(&mut self) -> &mut Vec<u8>;
-    /// Octets queued and not yet written.
-    fn queued(&self) -> usize;
-    /// Writes every queued response to the client.
-    fn flush(&mut self) -> io::Result<()>;
-    /// Writes what is queued, then `data` without copying it (large
-    /// literals from a mapped message file).
-    fn write_direct(&mut self, data: &[u8]) -> io::Result<()>;
     /// Sends a continuation request (`+ text`) at once.
     fn continuation(&mut self, text: &str) -> io::Result<()>;
     /// What the session negotiated, as the writer applies it.

@@ -29,7 +29,7 @@ mod urlfetch;
 use std::io;
 
 use crate::client::{Ctx, State};
-use crate::proto::command::{Command, CommandBody, FetchAttr};
+use crate::proto::command::{Command, CommandBody};
 use crate::proto::table::{CommandKind, Spec, States};
 
 /// Capabilities advertised in every state that no one command brings
@@ -192,12 +192,6 @@ pub fn execute(s: &mut Ctx<'_>, command: Command) -> io::Result<Ran> {
     let event = notify::account_event(&s.dialect(), &body);
     let done = dispatch(s, &tag, body)?;
     Ok(Ran { tag, done, expunge_ok, event })
-}
-
-/// NOTIFY's FETCH of new messages (RFC 5465 5.2: the MessageNew
-/// attributes), by UID, for the session's sync.
-pub fn fetch_new(s: &mut Ctx<'_>, uids: &crate::proto::sequence::SequenceSet, attrs: &[FetchAttr]) -> Outcome {
-    fetch::fetch(s, true, uids, attrs, None, false)
 }
 
 /// Runs the handler of the command.

@@ -14,6 +14,7 @@
 //! and what a command holds of the memory budget (`held`).
 
 pub mod cached;
+pub mod fetch;
 pub mod flags;
 pub mod held;
 pub mod login;

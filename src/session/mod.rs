@@ -5,8 +5,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::client::{self, Ctx, MailboxView, Output, State, SyncExt};
+use crate::client::{self, Ctx, MailboxView, State, SyncExt};
 use crate::cmd;
+use crate::mail::fetch::Sink;
 use crate::mail::Login;
 use crate::net::Stream;
 use crate::proto::parse::parse_command;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use super::writer::Writer;
 use crate::activity::Handle;
 use crate::client::{self, Literal};
+use crate::mail::fetch::Sink;
 use crate::net::Stream;
 use crate::proto::reader::{Frame, Limits, LiteralReader, Reader};
 use crate::proto::response::Reply;
@@ -48,15 +49,7 @@ impl Io {
     }
 }
 
-impl client::Output for Io {
-    fn push(&mut self, r: &Response) {
-        self.writer.push(r);
-    }
-
-    fn tagged(&mut self, tag: &str, reply: &Reply) {
-        self.writer.tagged(tag, reply);
-    }
-
+impl Sink for Io {
     fn buffer(&mut self) -> &mut Vec<u8> {
         self.writer.buffer()
     }
@@ -77,6 +70,16 @@ impl client::Output for Io {
         let n = self.writer.direct(self.conn.get_mut(), data, &tag)?;
         self.monitor.sent(n);
         Ok(())
+    }
+}
+
+impl client::Output for Io {
+    fn push(&mut self, r: &Response) {
+        self.writer.push(r);
+    }
+
+    fn tagged(&mut self, tag: &str, reply: &Reply) {
+        self.writer.tagged(tag, reply);
     }
 
     fn continuation(&mut self, text: &str) -> io::Result<()> {

@@ -3,14 +3,13 @@
 //! and refused as a whole when a BINARY part of one of those messages
 //! cannot be decoded (a command that fails has no effect).
 
-use super::plan::Plan;
-use super::{Message, Reply};
+use super::Reply;
 use crate::client::Ctx;
-use crate::fetch::{self as render, SectionData};
+use crate::mail::fetch::{binary_data, Plan};
+use crate::mail::message::Message;
 use crate::mail::names::store_error;
 use crate::mime;
 use crate::proto::command::FetchAttr;
-use crate::proto::response::Code;
 use crate::store::filename::SEEN;
 use crate::store::FlagOp;
 
@@ -62,14 +61,4 @@ fn check_binary(plan: &Plan, uids: &[u32]) -> Result<(), Reply> {
         }
     }
     Ok(())
-}
-
-/// The decoded data of a `BINARY[part]` or `BINARY.SIZE[part]` item.
-pub(super) fn binary_data(msg: &[u8], tree: Option<&mime::Part>, part: &[u32]) -> Result<SectionData, Reply> {
-    let data = match tree {
-        _ if part.is_empty() => Ok(render::binary::whole_message(msg)),
-        Some(root) => render::binary::binary(msg, root, part),
-        None => render::binary::binary(msg, &mime::scan(msg), part),
-    };
-    data.map_err(|e| Reply::no(Code::UnknownCte, format!("Cannot decode content-transfer-encoding {}", e.0)))
 }
