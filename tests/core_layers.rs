@@ -17,7 +17,8 @@ use std::path::Path;
 
 /// What the session may call in `cmd/`: the table's dispatch, what it
 /// returns (a command's outcome, or an effect the session carries out)
-/// and builds (capabilities), and the log masking of commands. (The
+/// and builds (capabilities), the SASL exchange an AUTHENTICATE effect
+/// carries, and the log masking of commands. (The
 /// session's sync takes nothing from handler files: kept SORT results are
 /// `mail::sorted`, NOTIFY's watched set `mail::watched`, its FETCH of new
 /// messages `mail::fetch`.)
@@ -29,6 +30,7 @@ const SESSION_MAY_USE: &[&str] = &[
     "Ran",
     "Done",
     "Effect",
+    "Exchange",
     "Outcome",
 ];
 

@@ -36,7 +36,7 @@ pub const MAX_FAILED_LOGINS: u32 = 3;
 /// The session's side of the connection, as handlers may use it: typed
 /// responses (and FETCH's, through [`Sink`]) queued for the session's writer (the only code that writes
 /// to the stream), what is known of the stream, and the reading that a
-/// streamed APPEND and AUTHENTICATE's exchange still do.
+/// streamed APPEND still does.
 pub trait Output: Sink {
     /// Queues a typed response, rendered for the session's dialect.
     fn push(&mut self, r: &Response);
@@ -56,8 +56,6 @@ pub trait Output: Sink {
     fn local_addr(&self) -> Option<SocketAddr>;
     /// The session's row in the monitor's table.
     fn monitor(&self) -> &Handle;
-    /// Reads one line of at most `max` octets (AUTHENTICATE's responses).
-    fn read_line(&mut self, max: usize) -> io::Result<Option<Vec<u8>>>;
     /// Goes on with a command after a streamed literal, `head` standing
     /// for what was consumed.
     fn read_frame(&mut self, head: Vec<u8>, limits: Limits) -> io::Result<Frame>;

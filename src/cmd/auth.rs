@@ -1,7 +1,7 @@
 //! STARTTLS, LOGIN and AUTHENTICATE: everything that leads out of the
 //! not-authenticated state.
 
-use std::io;
+use std::ops::ControlFlow;
 use std::thread;
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use base64::Engine;
 
 use super::{Done, Effect, Outcome, Reply};
 use crate::auth::policy::{canonical, Verdict};
+use crate::auth::sasl::Mechanism;
 use crate::auth::sasl::{check_password, AUTH_FAILED};
 use crate::auth::{cleartext, new_mechanism, Accounts, Step, MAX_SECRET};
 use crate::client::{Ctx, MAX_FAILED_LOGINS};
@@ -155,61 +156,95 @@ pub fn login(s: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> Outcome {
     }
 }
 
-/// AUTHENTICATE (RFC 3501 6.2.2, SASL-IR RFC 4959). Continuation lines are
-/// read here; `*` cancels, which counts as a failed attempt.
-pub fn authenticate(s: &mut Ctx<'_>, mechanism: &str, initial: Option<Vec<u8>>) -> io::Result<Outcome> {
+/// AUTHENTICATE (RFC 3501 6.2.2, SASL-IR RFC 4959): the checks, then the
+/// mechanism's first step. A challenge makes it an effect: the session
+/// sends it and reads the client's line (`session::effects`), and
+/// [`Exchange::answer`] takes the next step, until the exchange ends.
+pub fn authenticate(s: &mut Ctx<'_>, mechanism: &str, initial: Option<Vec<u8>>) -> Done {
     let upper = mechanism.to_ascii_uppercase();
     if !s.shared.config.auth_mechanisms.contains(&upper) {
-        return Ok(Err(Reply::no_text(format!("Unsupported authentication mechanism {mechanism}"))));
+        return Done::Reply(Err(Reply::no_text(format!("Unsupported authentication mechanism {mechanism}"))));
     }
     if cleartext(mechanism) && !s.cleartext_allowed() {
-        return Ok(Err(privacy_required()));
+        return Done::Reply(Err(privacy_required()));
     }
-    let Some(mut mech) = new_mechanism(mechanism, "tegami") else {
-        return Ok(Err(Reply::no_text(format!("Unsupported authentication mechanism {mechanism}"))));
+    let Some(mech) = new_mechanism(mechanism, "tegami") else {
+        return Done::Reply(Err(Reply::no_text(format!("Unsupported authentication mechanism {mechanism}"))));
     };
     let method = format!("AUTHENTICATE-{upper}");
     let dir = s.shared.directory();
-    let too_long = "SASL message longer than 1024 octets";
     if initial.as_ref().is_some_and(|r| r.len() > MAX_SECRET) {
-        return Ok(Err(failed(s, &dir, None, &method, too_long, Duration::ZERO)));
+        return Done::Reply(Err(failed(s, &dir, None, &method, TOO_LONG, Duration::ZERO)));
     }
     let waited = penalty_wait(s);
-    let mut response = initial;
-    loop {
-        match mech.step(response.as_deref(), &dir) {
+    let ex = Exchange { mech, dir, method, waited, challenge: Vec::new() };
+    match ex.step(s, initial) {
+        ControlFlow::Continue(ex) => Done::Effect(Effect::Sasl(ex)),
+        ControlFlow::Break(outcome) => Done::Reply(outcome),
+    }
+}
+
+/// The reason logged for a SASL response over [`MAX_SECRET`].
+const TOO_LONG: &str = "SASL message longer than 1024 octets";
+
+/// An AUTHENTICATE exchange waiting for the client's response to its
+/// challenge.
+pub struct Exchange {
+    mech: Box<dyn Mechanism>,
+    dir: Accounts,
+    method: String,
+    waited: Duration,
+    challenge: Vec<u8>,
+}
+
+impl Exchange {
+    /// The longest response line: base64 of [`MAX_SECRET`] octets.
+    pub const MAX_LINE: usize = MAX_SASL_LINE;
+
+    /// The challenge to send, as the continuation request's text.
+    pub fn challenge(&self) -> String {
+        B64.encode(&self.challenge)
+    }
+
+    /// The client's response line (`None`: longer than [`Self::MAX_LINE`]);
+    /// the next challenge, or the command's outcome.
+    pub fn answer(self, s: &mut Ctx<'_>, line: Option<Vec<u8>>) -> ControlFlow<Outcome, Exchange> {
+        let Some(line) = line else {
+            log::debug!("{} C: (AUTHENTICATE response over {MAX_SASL_LINE} octets)", s.tag());
+            let user = self.mech.attempted_user();
+            return ControlFlow::Break(Err(failed(s, &self.dir, user, &self.method, TOO_LONG, self.waited)));
+        };
+        log::debug!("{} C: (AUTHENTICATE response, {} octets)", s.tag(), line.len());
+        if line == b"*" {
+            failed(s, &self.dir, self.mech.attempted_user(), &self.method, CANCELLED, self.waited);
+            return ControlFlow::Break(Err(Reply::bad("AUTHENTICATE cancelled")));
+        }
+        match B64.decode(&line) {
+            Ok(r) if r.len() > MAX_SECRET => {
+                let user = self.mech.attempted_user();
+                ControlFlow::Break(Err(failed(s, &self.dir, user, &self.method, TOO_LONG, self.waited)))
+            }
+            Ok(r) => self.step(s, Some(r)),
+            Err(_) => ControlFlow::Break(Err(Reply::bad("Invalid base64 in AUTHENTICATE response"))),
+        }
+    }
+
+    /// The mechanism's step on `response`.
+    fn step(mut self, s: &mut Ctx<'_>, response: Option<Vec<u8>>) -> ControlFlow<Outcome, Exchange> {
+        let (dir, method, waited) = (&self.dir, &self.method, self.waited);
+        ControlFlow::Break(match self.mech.step(response.as_deref(), dir) {
             Step::Challenge(bytes) => {
-                s.out.continuation(&B64.encode(&bytes))?;
-                let line = match s.out.read_line(MAX_SASL_LINE) {
-                    Ok(Some(line)) => line,
-                    Ok(None) => return Err(io::ErrorKind::UnexpectedEof.into()),
-                    Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                        log::debug!("{} C: (AUTHENTICATE response over {MAX_SASL_LINE} octets)", s.tag());
-                        return Ok(Err(failed(s, &dir, mech.attempted_user(), &method, too_long, waited)));
-                    }
-                    Err(e) => return Err(e),
-                };
-                log::debug!("{} C: (AUTHENTICATE response, {} octets)", s.tag(), line.len());
-                if line == b"*" {
-                    failed(s, &dir, mech.attempted_user(), &method, CANCELLED, waited);
-                    return Ok(Err(Reply::bad("AUTHENTICATE cancelled")));
-                }
-                match B64.decode(&line) {
-                    Ok(r) if r.len() > MAX_SECRET => {
-                        return Ok(Err(failed(s, &dir, mech.attempted_user(), &method, too_long, waited)))
-                    }
-                    Ok(r) => response = Some(r),
-                    Err(_) => return Ok(Err(Reply::bad("Invalid base64 in AUTHENTICATE response"))),
-                }
+                self.challenge = bytes;
+                return ControlFlow::Continue(self);
             }
             Step::Success { authcid, .. } => {
-                let login = mech.attempted_user().unwrap_or(&authcid).to_string();
-                return Ok(finish(s, &dir, &authcid, &login, &method, waited));
+                let login = self.mech.attempted_user().unwrap_or(&authcid).to_string();
+                finish(s, dir, &authcid, &login, method, waited)
             }
             Step::Failure(why) => {
-                let login = mech.attempted_user().map(str::to_string);
-                return Ok(Err(refused(s, &dir, login.as_deref(), &method, &why, waited)));
+                let login = self.mech.attempted_user().map(str::to_string);
+                Err(refused(s, dir, login.as_deref(), method, &why, waited))
             }
-        }
+        })
     }
 }

@@ -138,7 +138,12 @@ pub enum Effect {
     Compress,
     /// LOGOUT (RFC 3501 6.1.3): BYE, the tagged OK, and the end.
     Logout,
+    /// AUTHENTICATE's SASL exchange (RFC 3501 6.2.2): the challenge sent,
+    /// the client's line read, and [`Exchange::answer`] until it ends.
+    Sasl(Exchange),
 }
+
+pub use auth::Exchange;
 
 /// How a handler finished.
 pub enum Done {
@@ -206,7 +211,7 @@ fn dispatch(s: &mut Ctx<'_>, tag: &str, body: CommandBody) -> io::Result<Done> {
         CommandBody::Compress { mechanism } => return Ok(compress::compress(s, tag, &mechanism)),
         CommandBody::Login { username, password } => auth::login(s, &username, &password),
         CommandBody::Authenticate { mechanism, initial_response } => {
-            auth::authenticate(s, &mechanism, initial_response)?
+            return Ok(auth::authenticate(s, &mechanism, initial_response))
         }
         CommandBody::Select { mailbox, params } => select::select(s, &mailbox, &params, false),
         CommandBody::Examine { mailbox, params } => select::select(s, &mailbox, &params, true),

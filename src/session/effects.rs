@@ -3,9 +3,11 @@
 //! deflate layer, LOGOUT's end (IDLE is `session::idle`).
 
 use std::io;
+use std::ops::ControlFlow;
 
 use super::{Session, State};
-use crate::cmd::Outcome;
+use crate::client::Output;
+use crate::cmd::{Exchange, Outcome};
 use crate::net::Stream;
 use crate::proto::reader::Reader;
 use crate::proto::untagged::Response;
@@ -52,6 +54,26 @@ impl Session {
         self.io.conn.get_mut().start_deflate(pending);
         log::trace!("{} [{}] COMPRESS=DEFLATE started", self.tag(), self.peer);
         Ok(())
+    }
+
+    /// AUTHENTICATE's exchange (RFC 3501 6.2.2): each challenge goes out
+    /// as a continuation request, and the client's line goes back to the
+    /// exchange, until it ends in the command's outcome. A line longer
+    /// than the exchange allows is handed on as `None` (a failed attempt).
+    pub(super) fn sasl(&mut self, mut ex: Exchange) -> io::Result<Outcome> {
+        loop {
+            self.io.continuation(&ex.challenge())?;
+            let line = match self.io.conn.read_line(Exchange::MAX_LINE) {
+                Ok(Some(line)) => Some(line),
+                Ok(None) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => None,
+                Err(e) => return Err(e),
+            };
+            match ex.answer(&mut self.ctx(), line) {
+                ControlFlow::Continue(next) => ex = next,
+                ControlFlow::Break(outcome) => return Ok(outcome),
+            }
+        }
     }
 
     /// LOGOUT (RFC 3501 6.1.3): BYE first, then the tagged OK; the

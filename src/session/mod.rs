@@ -328,13 +328,13 @@ impl Session {
                 let _running = self.io.monitor.begin(command.body.kind().spec().name);
                 let before_login = self.state.is_not_authenticated();
                 let ran = cmd::execute(&mut self.ctx(), command)?;
+                self.finish(ran)?;
                 if before_login && self.login().is_some() {
                     // The login deadline is over; from now on, inactivity
                     // (RFC 3501 5.4).
                     let autologout = self.shared.config.net.autologout;
                     self.io.conn.get_mut().set_timing(None, Some(autologout));
                 }
-                self.finish(ran)?;
                 Ok(Step::Ran(Some(started.elapsed())))
             }
             Err(e) => {

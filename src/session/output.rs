@@ -113,10 +113,6 @@ impl client::Output for Io {
         &self.monitor
     }
 
-    fn read_line(&mut self, max: usize) -> io::Result<Option<Vec<u8>>> {
-        self.conn.read_line(max)
-    }
-
     fn read_frame(&mut self, head: Vec<u8>, limits: Limits) -> io::Result<Frame> {
         self.read(Some(head), limits)
     }

@@ -85,6 +85,7 @@ impl Session {
             Done::Completed => return Ok(()),
             Done::Effect(Effect::Idle) => self.idle()?,
             Done::Effect(Effect::Logout) => self.logout(),
+            Done::Effect(Effect::Sasl(ex)) => self.sasl(ex)?,
             Done::Effect(Effect::StartTls) => return self.start_tls(&tag),
             Done::Effect(Effect::Compress) => return self.start_deflate(&tag),
         };
