@@ -35,7 +35,7 @@ pub struct Selected {
     /// The UIDs of the search result saved by `RETURN (SAVE)` (RFC 5182),
     /// what `$` stands for; empty in every newly selected mailbox.
     pub saved: Vec<u32>,
-    /// Search results kept for RFC 5267 UPDATE (see `session::contexts`).
+    /// Search results kept for RFC 5267 UPDATE (see `client::contexts`).
     pub contexts: Contexts,
 }
 

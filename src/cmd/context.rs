@@ -1,7 +1,7 @@
 //! CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 section 4): a SEARCH or SORT
 //! with `RETURN (UPDATE ...)` leaves its result behind as a context (kept
 //! in [`crate::search::context::Contexts`]); as the selected mailbox
-//! changes the session's sync after each command (`session::contexts`)
+//! changes the session's sync after each command (`client::contexts`)
 //! tells the client what joined and left the result, until CANCELUPDATE,
 //! here, or the mailbox is left.
 
