@@ -17,20 +17,21 @@ use std::path::Path;
 
 /// What the session may call in `cmd/`: the table's dispatch, what it
 /// returns (a command's outcome, or an effect the session carries out)
-/// and builds (capabilities), the SASL exchange an AUTHENTICATE effect
-/// carries, and the log masking of commands. (The
+/// and builds (capabilities), the steps of what the session reads for a
+/// command (AUTHENTICATE's SASL exchange, a streamed APPEND's upload), and
+/// the log masking of commands. (The
 /// session's sync takes nothing from handler files: kept SORT results are
 /// `mail::sorted`, NOTIFY's watched set `mail::watched`, its FETCH of new
 /// messages `mail::fetch`.)
 const SESSION_MAY_USE: &[&str] = &[
     "execute",
-    "execute_streamed",
     "capabilities",
     "masked_for_log",
     "Ran",
     "Done",
     "Effect",
     "Exchange",
+    "Upload",
     "Outcome",
 ];
 

@@ -15,7 +15,7 @@ use crate::mail::fetch::Sink;
 use crate::mail::{resolve, Login, Scope};
 use crate::notifier::Notifier;
 use crate::origin::Origin;
-use crate::proto::reader::{Frame, Limits};
+use crate::proto::reader::Limits;
 use crate::proto::response::{Code, Reply};
 use crate::proto::untagged::{Dialect, Response};
 use crate::shared::Shared;
@@ -34,16 +34,15 @@ const STREAM_FROM: u64 = 256 * 1024;
 pub const MAX_FAILED_LOGINS: u32 = 3;
 
 /// The session's side of the connection, as handlers may use it: typed
-/// responses (and FETCH's, through [`Sink`]) queued for the session's writer (the only code that writes
-/// to the stream), what is known of the stream, and the reading that a
-/// streamed APPEND still does.
+/// responses (and FETCH's, through [`Sink`]) queued for the session's
+/// writer, the only code that writes to the stream, and what is known of
+/// the stream. Handlers never read the connection: what a command reads
+/// (AUTHENTICATE's exchange, a streamed APPEND) the session reads.
 pub trait Output: Sink {
     /// Queues a typed response, rendered for the session's dialect.
     fn push(&mut self, r: &Response);
     /// Queues the tagged completion of a command.
     fn tagged(&mut self, tag: &str, reply: &Reply);
-    /// Sends a continuation request (`+ text`) at once.
-    fn continuation(&mut self, text: &str) -> io::Result<()>;
     /// What the session negotiated, as the writer applies it.
     fn dialect(&self) -> Dialect;
     /// The same, to change (ENABLE).
@@ -56,19 +55,6 @@ pub trait Output: Sink {
     fn local_addr(&self) -> Option<SocketAddr>;
     /// The session's row in the monitor's table.
     fn monitor(&self) -> &Handle;
-    /// Goes on with a command after a streamed literal, `head` standing
-    /// for what was consumed.
-    fn read_frame(&mut self, head: Vec<u8>, limits: Limits) -> io::Result<Frame>;
-    /// The next `n` octets of a literal, as they arrive.
-    fn literal_reader(&mut self, n: u64) -> Box<dyn Literal + '_>;
-    /// Reads `n` octets of a literal away.
-    fn skip_literal(&mut self, n: u64) -> io::Result<()>;
-}
-
-/// A literal being read from the connection.
-pub trait Literal: io::Read {
-    /// Octets of the literal not yet read.
-    fn left(&self) -> u64;
 }
 
 /// What a handler is given of its session, borrowed for one command.
@@ -142,17 +128,6 @@ impl Ctx<'_> {
         // (127.0.0.2) included, is a different host here.
         let (local, c) = (self.out.local_addr(), &self.shared.config);
         self.origin.cleartext_allowed(self.is_tls(), local, c.cleartext_login, c.cleartext_anywhere)
-    }
-
-    /// The reader's limits from the configuration.
-    pub fn limits(&self) -> Limits {
-        limits(&self.shared.config, self.state)
-    }
-
-    /// Goes on reading a command after a streamed literal.
-    pub fn read_frame(&mut self, head: Vec<u8>) -> io::Result<Frame> {
-        let limits = self.limits();
-        self.out.read_frame(head, limits)
     }
 
     /// What the mail layer is given of this session (see `mail::Scope`).

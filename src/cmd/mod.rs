@@ -105,13 +105,8 @@ pub fn capabilities(s: &Ctx<'_>) -> String {
     caps.join(" ")
 }
 
-/// Runs an APPEND whose literal is too large for memory (the reader's
-/// `Frame::Literal`): it is streamed into the mailbox.
-pub fn execute_streamed(s: &mut Ctx<'_>, prefix: Vec<u8>, size: u64, sync: bool) -> io::Result<()> {
-    append::streamed(s, prefix, size, sync)
-}
-
 pub use crate::proto::response::Reply;
+pub use append::Upload;
 
 /// What a handler returns: the tagged OK, or the NO/BAD.
 pub type Outcome = Result<Reply, Reply>;

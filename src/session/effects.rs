@@ -6,10 +6,11 @@ use std::io;
 use std::ops::ControlFlow;
 
 use super::{Session, State};
-use crate::client::Output;
-use crate::cmd::{Exchange, Outcome};
+use crate::cmd::{Exchange, Outcome, Upload};
 use crate::net::Stream;
+use crate::proto::reader::Frame;
 use crate::proto::reader::Reader;
+use crate::proto::response::{Reply, Status};
 use crate::proto::untagged::Response;
 
 impl Session {
@@ -74,6 +75,93 @@ impl Session {
                 ControlFlow::Break(outcome) => return Ok(outcome),
             }
         }
+    }
+
+    /// An APPEND whose literal is too large for memory (the reader's
+    /// `Frame::Literal`): each literal is read from the connection into the
+    /// mailbox through [`Upload`], and the command is read on after it
+    /// (MULTIAPPEND); what a refused command still sends is read away.
+    pub(super) fn stream_append(&mut self, mut prefix: Vec<u8>, mut size: u64, mut sync: bool) -> io::Result<()> {
+        let mut up = Upload::new(&self.ctx(), &prefix);
+        let result = loop {
+            if let Err(reply) = up.prepare(&mut self.ctx(), &prefix, size) {
+                if !sync {
+                    // The octets come anyway: drop them and the rest.
+                    self.io.conn.skip_literal(size)?;
+                    self.skip_literals(false)?;
+                }
+                break Err(reply);
+            }
+            if sync {
+                self.io.continuation("Ready for literal data")?;
+            }
+            let mut data = self.io.conn.literal_reader(size);
+            let stored = up.store(&mut data, size);
+            if data.left() > 0 {
+                // The store stopped early: the connection failed, or the
+                // store refused; either way the rest of the literal must go.
+                io::copy(&mut data, &mut io::sink())?;
+            }
+            if let Err(reply) = stored {
+                // Finish reading the command, then refuse it.
+                self.skip_literals(true)?;
+                break Err(reply);
+            }
+            let frame = self.continue_command(up.head())?;
+            let frame = match up.close(frame) {
+                Ok(f) => f,
+                Err((reply, skip)) => {
+                    if let Some(n) = skip {
+                        self.io.conn.skip_literal(n)?;
+                    }
+                    break Err(reply);
+                }
+            };
+            match frame {
+                Frame::Command(rest) if rest == up.head() => break Ok(()),
+                Frame::Command(rest) => match up.rest(&mut self.ctx(), &rest) {
+                    Ok(done) => break done,
+                    // A message the store refused ends the command at once.
+                    Err(r) => return self.end_upload(up.tag().to_string(), Err(r)),
+                },
+                Frame::Literal { prefix: p, size: n, sync: y } => (prefix, size, sync) = (p, n, y),
+                // Fatal comes only before login, where APPEND is not valid.
+                Frame::Rejected { response, .. } | Frame::Fatal { response, .. } => {
+                    break Err(Reply { kind: Status::No, ..response })
+                }
+                // Garbage is detected only at the start of a command before login.
+                Frame::Closed | Frame::Garbage { .. } => return Err(io::ErrorKind::UnexpectedEof.into()),
+            }
+        };
+        let tag = up.tag().to_string();
+        self.end_upload(tag, up.end(result))
+    }
+
+    /// Reads away the literals that follow in the command being read (the
+    /// non-synchronizing ones only unless `all`: a client waits for the
+    /// `+` of the others).
+    fn skip_literals(&mut self, all: bool) -> io::Result<()> {
+        while let Frame::Literal { size, sync, .. } = self.continue_command(b"x".to_vec())? {
+            if sync && !all {
+                break;
+            }
+            self.io.conn.skip_literal(size)?;
+        }
+        Ok(())
+    }
+
+    /// Goes on reading the command after a streamed literal, `head`
+    /// standing for what was read of it.
+    fn continue_command(&mut self, head: Vec<u8>) -> io::Result<Frame> {
+        let limits = crate::client::limits(&self.shared.config, &self.state);
+        self.io.read(Some(head), limits)
+    }
+
+    /// The end of a streamed APPEND: others' changes, then the tagged reply.
+    fn end_upload(&mut self, tag: String, outcome: Outcome) -> io::Result<()> {
+        self.sync_view(true);
+        self.ctx().complete(&tag, outcome);
+        Ok(())
     }
 
     /// LOGOUT (RFC 3501 6.1.3): BYE first, then the tagged OK; the

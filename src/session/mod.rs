@@ -279,7 +279,7 @@ impl Session {
                 let shown = truncate(&String::from_utf8_lossy(&prefix));
                 log::debug!("{} C: {shown} (literal streamed to the mailbox)", self.tag());
                 let _running = self.io.monitor.begin("APPEND");
-                cmd::execute_streamed(&mut self.ctx(), prefix, size, sync)?;
+                self.stream_append(prefix, size, sync)?;
                 Ok(Step::Ran(None))
             }
             Frame::Closed => {

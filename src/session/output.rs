@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 
 use super::writer::Writer;
 use crate::activity::Handle;
-use crate::client::{self, Literal};
+use crate::client;
 use crate::mail::fetch::Sink;
 use crate::net::Stream;
-use crate::proto::reader::{Frame, Limits, LiteralReader, Reader};
+use crate::proto::reader::{Frame, Limits, Reader};
 use crate::proto::response::Reply;
 use crate::proto::untagged::{Dialect, Response};
 
@@ -49,6 +49,17 @@ impl Io {
     }
 }
 
+impl Io {
+    /// Sends a continuation request (`+ text`) at once: the client waits
+    /// for it before it goes on.
+    pub fn continuation(&mut self, text: &str) -> io::Result<()> {
+        let tag = self.tag();
+        let n = self.writer.continuation(self.conn.get_mut(), text, &tag)?;
+        self.monitor.sent(n);
+        Ok(())
+    }
+}
+
 impl Sink for Io {
     fn buffer(&mut self) -> &mut Vec<u8> {
         self.writer.buffer()
@@ -82,13 +93,6 @@ impl client::Output for Io {
         self.writer.tagged(tag, reply);
     }
 
-    fn continuation(&mut self, text: &str) -> io::Result<()> {
-        let tag = self.tag();
-        let n = self.writer.continuation(self.conn.get_mut(), text, &tag)?;
-        self.monitor.sent(n);
-        Ok(())
-    }
-
     fn dialect(&self) -> Dialect {
         self.writer.dialect
     }
@@ -111,32 +115,5 @@ impl client::Output for Io {
 
     fn monitor(&self) -> &Handle {
         &self.monitor
-    }
-
-    fn read_frame(&mut self, head: Vec<u8>, limits: Limits) -> io::Result<Frame> {
-        self.read(Some(head), limits)
-    }
-
-    fn literal_reader(&mut self, n: u64) -> Box<dyn Literal + '_> {
-        Box::new(Streamed(self.conn.literal_reader(n)))
-    }
-
-    fn skip_literal(&mut self, n: u64) -> io::Result<()> {
-        self.conn.skip_literal(n)
-    }
-}
-
-/// A literal read from the connection.
-struct Streamed<'a>(LiteralReader<'a, Stream>);
-
-impl io::Read for Streamed<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Literal for Streamed<'_> {
-    fn left(&self) -> u64 {
-        self.0.left()
     }
 }
