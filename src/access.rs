@@ -22,7 +22,7 @@ pub struct Target {
     /// Whether it is one of the user's own mailboxes.
     pub own: bool,
     /// Which `dovecot-acl` file `rights` were read from (see
-    /// `session::Session::refresh_selected`).
+    /// `client::Ctx::refresh_selected`).
     pub acl_stamp: Option<crate::acl::Stamp>,
     /// Whether `rights` were checked against the file since the last point
     /// that asks for a fresh look: the start of a command, a NOTIFY or IDLE

@@ -1,30 +1,31 @@
 //! tegami: an IMAP server for maildir folders.
 //!
 //! The layers, as the tree has them (`tests/core_layers.rs` checks the
-//! import graph: no cycle among these modules but the one edge it lists
-//! as being cut, handlers never import handlers, only the writer writes to
-//! a client's stream):
+//! import graph: no cycle among these modules, handlers never import
+//! handlers, only the writer writes to a client's stream):
 //!
 //! ```text
 //!  net ──▶ server ──▶ session ─────────────────────────────────────────────┐
-//!  (TLS,   (listeners, (the connection loop; State carries its data:        │
-//!  deflate, PROXY      NotAuthenticated, Authenticated(Login),              │
-//!  PROXY    header,    Selected(Login, Selected), Logout)                   │
-//!  header)  origin,         │                                               │
-//!           pool, caps)     ▼                                               │
-//!            reader ─▶ proto::parse ─▶ proto::table ─▶ cmd::execute         │
-//!                      (typed Command)  (states,       (one handler per     │
-//!                                        flags)         command)            │
-//!                                                          │      │         │
-//!                                                          ▼      ▼         │
+//!  (TLS,   (listeners, (the connection loop; it lends each command a       │
+//!  deflate, PROXY      Ctx of client: the State with its data,             │
+//!  PROXY    header,    NotAuthenticated, Authenticated(Login),             │
+//!  header)  origin,    Selected(Login, Selected), Logout; Shared; and the  │
+//!           pool, caps) Output its writer renders)                         │
+//!                           │                                              │
+//!                           ▼                                              │
+//!            reader ─▶ proto::parse ─▶ proto::table ─▶ cmd::execute        │
+//!                      (typed Command)  (states,       (one handler per    │
+//!                                        flags)         command, on a Ctx) │
+//!                                                          │      │        │
+//!                                                          ▼      ▼        │
 //!                                          mail (Scope: Login,   Ran: a typed Reply
 //!                                          rights, quota, names,  or an Effect
-//!                                          the message walk)      (STARTTLS, COMPRESS,
-//!                                                          │       IDLE, LOGOUT)
-//!                                                          ▼            │
-//!                                          store (maildir, uids,        ▼
-//!                                          modseqs, cache, locks)  session::effects,
-//!                                                                  then session::sync
+//!                                          the message walk,      (STARTTLS, COMPRESS,
+//!                                          SORT's order)          IDLE, LOGOUT)
+//!                                                          │               │
+//!                                                          ▼            ▼
+//!                                          store (maildir, uids,   session::effects,
+//!                                          modseqs, cache, locks)  then session::sync
 //!                                                                  (view updates, CONTEXT,
 //!                                                                  NOTIFY, alerts), then
 //!                                                  net ◀── session::writer (typed
@@ -38,8 +39,8 @@
 //! nothing of IMAP syntax. Between a handler and the store sits the mail
 //! layer (`cmd -> mail -> store`): `mail` resolves names, rights and quota
 //! for a login and walks messages, and knows nothing of the session.
-//! Handlers still take `&mut Session` (the edge `cmd -> session` that the
-//! layer check lists as being cut): they are to get a narrow context.
+//! Handlers take a `client::Ctx` the session lends them for each command
+//! (`session -> cmd -> client`), never the session itself.
 
 pub mod access;
 pub mod acl;
@@ -51,6 +52,7 @@ pub mod alias;
 pub mod auth;
 pub mod authhttp;
 pub mod budget;
+pub mod client;
 pub mod cmd;
 pub mod collate;
 pub mod config;

@@ -17,23 +17,22 @@ use std::path::Path;
 
 /// What the session may call in `cmd/`: the table's dispatch, what it
 /// returns (a command's outcome, or an effect the session carries out)
-/// and builds (capabilities), and the log masking of commands.
-/// `sorted`, `fetch_new` and `rewatch_notify` are what the session's sync
-/// (Build 4) still takes from handler files: kept SORT results, NOTIFY's
-/// FETCH of new messages and its watched set, to leave `cmd/` for the mail
-/// layer and a FETCH renderer.
+/// and builds (capabilities), the steps of what the session reads for a
+/// command (AUTHENTICATE's SASL exchange, a streamed APPEND's upload), and
+/// the log masking of commands. (The
+/// session's sync takes nothing from handler files: kept SORT results are
+/// `mail::sorted`, NOTIFY's watched set `mail::watched`, its FETCH of new
+/// messages `mail::fetch`.)
 const SESSION_MAY_USE: &[&str] = &[
     "execute",
-    "execute_streamed",
     "capabilities",
     "masked_for_log",
     "Ran",
     "Done",
     "Effect",
+    "Exchange",
+    "Upload",
     "Outcome",
-    "sorted",
-    "fetch_new",
-    "rewatch_notify",
 ];
 
 /// The source without comments (line comments and doc comments), so a
@@ -150,10 +149,7 @@ type Edge = (&'static str, &'static str);
 /// Top-level edges that close an import cycle today, one per cycle (the
 /// edge that goes the wrong way). Exact: an edge listed that is gone or no
 /// longer closes a cycle fails, so the list only shrinks.
-const TOP_LEVEL_BEING_CUT: &[Edge] = &[
-    // Handlers take `&mut Session`; Build 2 gives them a narrow context.
-    ("cmd", "session"),
-];
+const TOP_LEVEL_BEING_CUT: &[Edge] = &[];
 
 /// The same for the files of `store/` and its directories (Build 7, the
 /// store model apart, cut the last ones: `mailbox/mod.rs` holds the data
@@ -495,8 +491,8 @@ fn the_crate_doc_picture_matches_the_tree() {
         .map(String::from)
         .collect();
     let layers = [
-        "net", "server", "origin", "session", "proto", "cmd", "mail", "store", "monitor", "agentx", "authhttp",
-        "activity",
+        "net", "server", "origin", "session", "client", "proto", "cmd", "mail", "store", "monitor", "agentx",
+        "authhttp", "activity",
     ];
     for layer in layers {
         assert!(modules.contains(layer), "{layer} is no module of src/ any more: redraw the picture");

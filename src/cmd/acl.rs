@@ -3,15 +3,15 @@
 
 use super::{Outcome, Reply};
 use crate::acl::{self, Acl, Right};
+use crate::client::Ctx;
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve::{self, Target};
 use crate::proto::command::Mailbox;
 use crate::proto::untagged::Response;
-use crate::session::Session;
 use crate::store::StoreError;
 
 /// The mailbox of an ACL command, with `a` checked.
-fn administered(s: &Session, mailbox: &Mailbox) -> Result<Target, Reply> {
+fn administered(s: &Ctx<'_>, mailbox: &Mailbox) -> Result<Target, Reply> {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let t = resolve::target(&s.scope()?, &name)?;
     t.need(Right::Admin)?;
@@ -33,7 +33,7 @@ fn current(t: &Target) -> Result<Acl, Reply> {
     Ok(read.unwrap_or_default())
 }
 
-fn save(s: &Session, t: &Target, acl: &Acl) -> Result<(), Reply> {
+fn save(s: &Ctx<'_>, t: &Target, acl: &Acl) -> Result<(), Reply> {
     let dir = t.dir()?;
     acl::write(&dir, acl).map_err(|e| store_error(StoreError::io("writing the ACL", e)))?;
     log::error!("{} ACL of {} is now: {}", s.tag(), t.display, acl::render(acl).trim_end().replace('\n', ", "));
@@ -46,7 +46,7 @@ fn identifier(t: &Target, raw: &[u8]) -> Result<(bool, acl::Who), Reply> {
 }
 
 /// SETACL (RFC 4314 3.1), with `+`/`-` modifiers.
-pub fn setacl(s: &mut Session, mailbox: &Mailbox, id: &[u8], rights: &[u8]) -> Outcome {
+pub fn setacl(s: &mut Ctx<'_>, mailbox: &Mailbox, id: &[u8], rights: &[u8]) -> Outcome {
     let t = administered(s, mailbox)?;
     let (negative, who) = identifier(&t, id)?;
     let change = acl::change(&text(rights, "rights")?).map_err(|e| Reply::bad(format!("Invalid rights: {e}")))?;
@@ -57,7 +57,7 @@ pub fn setacl(s: &mut Session, mailbox: &Mailbox, id: &[u8], rights: &[u8]) -> O
 }
 
 /// DELETEACL (RFC 4314 3.2).
-pub fn deleteacl(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
+pub fn deleteacl(s: &mut Ctx<'_>, mailbox: &Mailbox, id: &[u8]) -> Outcome {
     let t = administered(s, mailbox)?;
     let (negative, who) = identifier(&t, id)?;
     let mut acl = current(&t)?;
@@ -67,7 +67,7 @@ pub fn deleteacl(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
 }
 
 /// GETACL (RFC 4314 3.3): `* ACL mailbox identifier rights ...`.
-pub fn getacl(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+pub fn getacl(s: &mut Ctx<'_>, mailbox: &Mailbox) -> Outcome {
     let t = administered(s, mailbox)?;
     let acl = current(&t)?;
     let mut entries = Vec::new();
@@ -85,7 +85,7 @@ pub fn getacl(s: &mut Session, mailbox: &Mailbox) -> Outcome {
 
 /// LISTRIGHTS (RFC 4314 3.4): the owner always holds `l` and `a`; every
 /// other right may be granted on its own.
-pub fn listrights(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
+pub fn listrights(s: &mut Ctx<'_>, mailbox: &Mailbox, id: &[u8]) -> Outcome {
     let t = administered(s, mailbox)?;
     let (_, who) = identifier(&t, id)?;
     let owner = who == acl::Who::Owner;
@@ -94,7 +94,7 @@ pub fn listrights(s: &mut Session, mailbox: &Mailbox, id: &[u8]) -> Outcome {
 }
 
 /// MYRIGHTS (RFC 4314 3.5).
-pub fn myrights(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+pub fn myrights(s: &mut Ctx<'_>, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let t = resolve::target(&s.scope()?, &name)?;
     if !t.rights.has(Right::Lookup) || !t.exists() {

@@ -2,11 +2,11 @@
 //! effect the session carries out, `session::effects`).
 
 use super::Outcome;
+use crate::client::{Ctx, State};
 use crate::proto::untagged::Response;
-use crate::session::{Session, State};
 
 /// CAPABILITY (RFC 3501 6.1.1).
-pub fn capability(s: &mut Session) -> Outcome {
+pub fn capability(s: &mut Ctx<'_>) -> Outcome {
     let caps = super::capabilities(s);
     s.respond(Response::Capability(caps));
     Ok("CAPABILITY completed".into())
@@ -15,7 +15,7 @@ pub fn capability(s: &mut Session) -> Outcome {
 type IdParams = Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>;
 
 /// ID (RFC 2971): logs what the client says of itself, answers with ours.
-pub fn id(s: &mut Session, params: IdParams) -> Outcome {
+pub fn id(s: &mut Ctx<'_>, params: IdParams) -> Outcome {
     if let Some(p) = params {
         // A trusted front may name its client (see `crate::origin`).
         let tag = s.tag();
@@ -25,12 +25,12 @@ pub fn id(s: &mut Session, params: IdParams) -> Outcome {
             tag: &tag,
             max_per_ip: s.shared.config.net.max_per_ip,
         };
-        if let Some(named) = crate::origin::id::apply(&mut s.origin, &p, &cx) {
-            s.peer = named.client;
-            s.monitor.set_peer(named.client);
+        if let Some(named) = crate::origin::id::apply(s.origin, &p, &cx) {
+            *s.peer = named.client;
+            s.out.monitor().set_peer(named.client);
             if named.over_cap {
                 s.respond(Response::Bye("Too many connections from your address, try again later".into()));
-                s.state = State::Logout;
+                *s.state = State::Logout;
             }
         }
         let said: Vec<String> = p
@@ -51,14 +51,14 @@ const ENABLEABLE: &[&str] = &["CONDSTORE", "QRESYNC", "IMAP4rev2", "UTF8=ACCEPT"
 
 /// ENABLE (RFC 5161): switches on, and answers with, the subset tegami
 /// supports; IMAP4rev2 and UTF8=ACCEPT change how the writer renders.
-pub fn enable(s: &mut Session, capabilities: Vec<String>) -> Outcome {
+pub fn enable(s: &mut Ctx<'_>, capabilities: Vec<String>) -> Outcome {
     let mut on: Vec<String> = Vec::new();
     for c in &capabilities {
         let Some(&known) = ENABLEABLE.iter().find(|e| e.eq_ignore_ascii_case(c)) else { continue };
         if on.iter().any(|o| o == known) {
             continue;
         }
-        let d = &mut s.writer.dialect;
+        let d = s.out.dialect_mut();
         match known {
             // RFC 7162 3.2.3: QRESYNC implies CONDSTORE.
             "CONDSTORE" => s.sync_ext.condstore = true,
@@ -78,7 +78,7 @@ pub fn enable(s: &mut Session, capabilities: Vec<String>) -> Outcome {
 
 /// NAMESPACE (RFC 2342): the personal namespace, other users' mailboxes
 /// under `~user/`, and the public ones (the account `public`) under `~public/`.
-pub fn namespace(s: &mut Session) -> Outcome {
+pub fn namespace(s: &mut Ctx<'_>) -> Outcome {
     s.respond(Response::Namespace);
     Ok("NAMESPACE completed".into())
 }

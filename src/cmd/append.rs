@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::flags::to_store;
 use crate::mail::names::{self, store_error};
 use crate::proto::command::{AppendMessage, Command, CommandBody, Mailbox};
@@ -14,15 +15,14 @@ use crate::proto::parse::parse_command;
 use crate::proto::reader::{tag_of, Frame};
 use crate::proto::response::{write_astring, Code, Status};
 use crate::quota::AccountQuota;
-use crate::session::Session;
 use crate::store::MailboxShared;
 
 /// APPEND of one or more messages into one mailbox, read into memory.
-pub fn append(s: &mut Session, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
+pub fn append(s: &mut Ctx<'_>, mailbox: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     // MULTIAPPEND is all or nothing for the quota: checked for all at once.
-    let messages = crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal)?;
+    let messages = crate::mail::urls::assemble(&s.state.user()?.mail, messages, s.shared.config.max_literal)?;
     let total = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(total, messages.len() as u64).map_err(store_error)?;
     let mut uids = Vec::new();
@@ -91,11 +91,11 @@ fn to_time(d: Option<crate::proto::datetime::DateTime>) -> Option<SystemTime> {
 /// Parses the command up to a streamed literal of `size` octets and
 /// appends the messages before it (small ones, read inline) once the quota
 /// has room for all of them; says where the big one goes.
-fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
+fn prepare(s: &mut Ctx<'_>, prefix: &[u8], size: u64, uids: &mut Vec<u32>, validity: &mut u32) -> Result<Next, Reply> {
     let plain = without_utf8(prefix);
     let utf8 = plain.is_some();
     let cmd = parse_command(&probe(plain.as_deref().unwrap_or(prefix))).map_err(|e| Reply::bad(e.message))?;
-    if s.login().is_none() {
+    if s.state.login().is_none() {
         return Err(Reply::bad("APPEND needs a logged-in session: LOGIN first"));
     }
     let CommandBody::Append { mailbox, mut messages } = cmd.body else {
@@ -104,7 +104,7 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     let name = names::decode_for(&s.dialect(), &mailbox)?;
     let (mb, quota, mask) = open(s, &name)?;
     let last = messages.pop().ok_or_else(|| Reply::bad("APPEND without a message"))?;
-    let messages = crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal)?;
+    let messages = crate::mail::urls::assemble(&s.state.user()?.mail, messages, s.shared.config.max_literal)?;
     let inline: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
     quota.check(inline.saturating_add(size), messages.len() as u64 + 1).map_err(store_error)?;
     for m in &messages {
@@ -118,105 +118,103 @@ fn prepare(s: &mut Session, prefix: &[u8], size: u64, uids: &mut Vec<u32>, valid
     Ok(Next { mailbox: mb, name, system, keywords, date: to_time(last.date), head, quota, mask, utf8 })
 }
 
-/// APPEND whose literal is too large to hold in memory: the octets go from
-/// the connection straight into the mailbox's `tmp/` (then fsync, rename),
-/// and the command goes on after them (MULTIAPPEND).
-pub fn streamed(s: &mut Session, mut prefix: Vec<u8>, mut size: u64, mut sync: bool) -> io::Result<()> {
-    let tag = tag_of(&prefix).unwrap_or_else(|| "*".into());
-    let (mut uids, mut validity) = (Vec::new(), 0);
-    let mut target: Option<(Arc<MailboxShared>, AccountQuota)> = None;
-    let result = loop {
-        let next = match prepare(s, &prefix, size, &mut uids, &mut validity) {
-            Ok(n) => n,
-            Err(reply) => {
-                if !sync {
-                    // The octets come anyway: drop them and the rest.
-                    s.conn.skip_literal(size)?;
-                    while let Frame::Literal { size, sync: false, .. } = s.read_frame(Some(b"x".to_vec()))? {
-                        s.conn.skip_literal(size)?;
-                    }
-                }
-                break Err(reply);
-            }
-        };
-        if sync {
-            s.continuation("Ready for literal data")?;
-        }
-        target =
-            Some((next.mailbox.clone(), AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits }));
-        let keywords: Vec<&str> = next.keywords.iter().map(String::as_str).collect();
-        let mut data = s.conn.literal_reader(size);
-        let stored = next.mailbox.append(&mut data, next.system, &keywords, next.date);
-        if data.left() > 0 {
-            // The store stopped early: the connection failed, or the store
-            // refused; either way the rest of the literal must go.
-            io::copy(&mut data, &mut io::sink())?;
-        }
-        match stored {
-            Ok((v, uid)) => {
-                log::error!("{} appended {size} octets to {} as UID {uid}", s.tag(), next.name);
-                s.shared.monitor.stats.appended();
-                next.quota.record(size as i64, 1);
-                validity = v;
-                uids.push(uid);
-            }
-            Err(e) => {
-                // Finish reading the command, then refuse it.
-                while let Frame::Literal { size, .. } = s.read_frame(Some(b"x".to_vec()))? {
-                    s.conn.skip_literal(size)?;
-                }
-                break Err(store_error(e));
-            }
-        }
-        let frame = match next_frame(s, &next)? {
-            Ok(f) => f,
-            Err(r) => break Err(r),
-        };
-        match frame {
-            Frame::Command(rest) if rest == next.head => break Ok(()),
-            Frame::Command(rest) => match append_rest(s, &next, &rest, &mut uids, &mut validity) {
-                Ok(done) => break done,
-                Err(r) => return finish(s, &tag, Err(r)),
-            },
-            Frame::Literal { prefix: p, size: n, sync: y } => {
-                (prefix, size, sync) = (p, n, y);
-            }
-            // Fatal comes only before login, where APPEND is not valid.
-            Frame::Rejected { response, .. } | Frame::Fatal { response, .. } => {
-                break Err(Reply { kind: Status::No, ..response })
-            }
-            // Garbage is detected only at the start of a command before login.
-            Frame::Closed | Frame::Garbage { .. } => return Err(io::ErrorKind::UnexpectedEof.into()),
-        }
-    };
-    if let (Err(reply), Some((mb, quota))) = (&result, &target) {
-        // RFC 3502: a MULTIAPPEND is all or nothing: over quota, larger
-        // than --max-command, or malformed after its first messages,
-        // nothing stays stored.
-        let undo_it = reply.kind == Status::Bad || reply.is_no(&Code::OverQuota) || reply.is_no(&Code::TooBig);
-        if undo_it && !uids.is_empty() {
-            undo(s, mb, quota, &uids);
-        }
-    }
-    let outcome = result.map(|()| Reply::ok_code(Code::AppendUid(validity, uids), "APPEND completed"));
-    finish(s, &tag, outcome)
+/// An APPEND whose literal is too large to hold in memory, step by step:
+/// the session reads the connection (`session::effects`) and hands each
+/// part here. The octets go from the connection straight into the
+/// mailbox's `tmp/` (then fsync, rename), and the command goes on after
+/// them (MULTIAPPEND).
+pub struct Upload {
+    tag: String,
+    uids: Vec<u32>,
+    validity: u32,
+    /// Where the messages went and the quota charged, to undo a refused
+    /// MULTIAPPEND.
+    target: Option<(Arc<MailboxShared>, AccountQuota)>,
+    /// The message whose literal comes next.
+    next: Option<Next>,
+    /// The session's log tag and the server's state, for storing.
+    log_tag: String,
+    shared: Arc<crate::shared::Shared>,
 }
 
-/// The frame after a streamed literal; for RFC 6855's `UTF8 (~{n})` the
-/// `)` that closes it is taken off first (`Err` when it is missing).
-fn next_frame(s: &mut Session, next: &Next) -> io::Result<Result<Frame, Reply>> {
-    Ok(match s.read_frame(Some(next.head.clone()))? {
-        Frame::Command(rest) if next.utf8 => close_utf8(&next.head, rest).map(Frame::Command),
-        Frame::Literal { prefix: p, size: n, sync: y } if next.utf8 => {
-            let closed = close_utf8(&next.head, p);
-            if closed.is_err() && !y {
-                // Refused: the octets come anyway.
-                s.conn.skip_literal(n)?;
-            }
-            closed.map(|p| Frame::Literal { prefix: p, size: n, sync: y })
+impl Upload {
+    /// The upload of the command `prefix` begins (up to its first large
+    /// literal).
+    pub fn new(s: &Ctx<'_>, prefix: &[u8]) -> Upload {
+        let tag = tag_of(prefix).unwrap_or_else(|| "*".into());
+        let (log_tag, shared) = (s.tag(), s.shared.clone());
+        Upload { tag, uids: Vec::new(), validity: 0, target: None, next: None, log_tag, shared }
+    }
+
+    /// The command's tag.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// Parses the command up to the literal of `size` octets announced at
+    /// the end of `prefix` and stores the small messages before it.
+    pub fn prepare(&mut self, s: &mut Ctx<'_>, prefix: &[u8], size: u64) -> Result<(), Reply> {
+        let next = prepare(s, prefix, size, &mut self.uids, &mut self.validity)?;
+        let quota = AccountQuota { root: next.quota.root.clone(), limits: next.quota.limits };
+        self.target = Some((next.mailbox.clone(), quota));
+        self.next = Some(next);
+        Ok(())
+    }
+
+    /// Stores the literal read from `data` (`size` octets) as the message
+    /// [`Upload::prepare`] parsed. The caller reads away what is left.
+    pub fn store(&mut self, data: &mut dyn io::Read, size: u64) -> Result<(), Reply> {
+        let Some(next) = &self.next else { return Err(Reply::bad("APPEND without a message")) };
+        let keywords: Vec<&str> = next.keywords.iter().map(String::as_str).collect();
+        let (v, uid) = next.mailbox.append(data, next.system, &keywords, next.date).map_err(store_error)?;
+        log::error!("{} appended {size} octets to {} as UID {uid}", self.log_tag, next.name);
+        self.shared.monitor.stats.appended();
+        next.quota.record(size as i64, 1);
+        self.validity = v;
+        self.uids.push(uid);
+        Ok(())
+    }
+
+    /// What the reader goes on from after the literal: the command so far.
+    pub fn head(&self) -> Vec<u8> {
+        self.next.as_ref().map_or_else(Vec::new, |n| n.head.clone())
+    }
+
+    /// The frame after the literal; for RFC 6855's `UTF8 (~{n})` the `)`
+    /// that closes it is taken off first. Refused when it is missing, with
+    /// the size of a non-synchronizing literal whose octets come anyway.
+    pub fn close(&self, frame: Frame) -> Result<Frame, (Reply, Option<u64>)> {
+        let Some(next) = self.next.as_ref().filter(|n| n.utf8) else { return Ok(frame) };
+        match frame {
+            Frame::Command(rest) => close_utf8(&next.head, rest).map(Frame::Command).map_err(|r| (r, None)),
+            Frame::Literal { prefix, size, sync } => match close_utf8(&next.head, prefix) {
+                Ok(p) => Ok(Frame::Literal { prefix: p, size, sync }),
+                Err(r) => Err((r, (!sync).then_some(size))),
+            },
+            f => Ok(f),
         }
-        f => Ok(f),
-    })
+    }
+
+    /// The end of a streamed MULTIAPPEND: the command again, its last
+    /// messages small (see [`append_rest`]).
+    pub fn rest(&mut self, s: &mut Ctx<'_>, rest: &[u8]) -> Result<Result<(), Reply>, Reply> {
+        let Some(next) = &self.next else { return Ok(Err(Reply::bad("APPEND without a message"))) };
+        append_rest(s, next, rest, &mut self.uids, &mut self.validity)
+    }
+
+    /// The command's outcome once its last part is read: a refusal
+    /// undoes what it stored when it must (RFC 3502: all or nothing).
+    pub fn end(self, result: Result<(), Reply>) -> Outcome {
+        if let (Err(reply), Some((mb, quota))) = (&result, &self.target) {
+            // Over quota, larger than --max-command, or malformed after
+            // its first messages: nothing stays stored.
+            let undo_it = reply.kind == Status::Bad || reply.is_no(&Code::OverQuota) || reply.is_no(&Code::TooBig);
+            if undo_it && !self.uids.is_empty() {
+                undo(&self.log_tag, mb, quota, &self.uids);
+            }
+        }
+        result.map(|()| Reply::ok_code(Code::AppendUid(self.validity, self.uids), "APPEND completed"))
+    }
 }
 
 /// The end of a streamed MULTIAPPEND: more messages, all small enough to
@@ -224,7 +222,7 @@ fn next_frame(s: &mut Session, next: &Next) -> io::Result<Result<Frame, Reply>> 
 /// command's outcome, a refusal undoing what it stored; `Err` is a
 /// message the store refused, which ends the command at once.
 fn append_rest(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     next: &Next,
     rest: &[u8],
     uids: &mut Vec<u32>,
@@ -235,7 +233,7 @@ fn append_rest(
         Ok(_) => return Ok(Err(Reply::bad("Expected APPEND"))),
         Err(e) => return Ok(Err(Reply::bad(e.message))),
     };
-    let messages = match crate::mail::urls::assemble(&s.user()?.mail, messages, s.shared.config.max_literal) {
+    let messages = match crate::mail::urls::assemble(&s.state.user()?.mail, messages, s.shared.config.max_literal) {
         Ok(m) => m,
         Err(r) => return Ok(Err(r)),
     };
@@ -252,25 +250,19 @@ fn append_rest(
 }
 
 /// Removes the messages a refused MULTIAPPEND had stored already.
-fn undo(s: &Session, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
+fn undo(tag: &str, mb: &MailboxShared, quota: &AccountQuota, uids: &[u32]) {
     let before = mb.snapshot();
     match mb.expunge(uids) {
         Ok(removed) => quota.record_removed(&before, &removed),
-        Err(e) => log::warn!("{} could not remove the messages of a refused APPEND: {e}", s.tag()),
+        Err(e) => log::warn!("{tag} could not remove the messages of a refused APPEND: {e}"),
     }
-}
-
-fn finish(s: &mut Session, tag: &str, outcome: Outcome) -> io::Result<()> {
-    s.sync_view(true);
-    s.complete(tag, outcome);
-    Ok(())
 }
 
 /// Opens the target of an APPEND (`i` needed), with TRYCREATE when it is
 /// missing from the user's own account; and the quota it is charged to.
-fn open(s: &Session, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
+fn open(s: &Ctx<'_>, name: &str) -> Result<(Arc<MailboxShared>, AccountQuota, u8), Reply> {
     let (target, mailbox) = crate::mail::resolve::for_insert(&s.scope()?, name)?;
-    Ok((mailbox, target.quota(&s.shared), target.flag_mask()))
+    Ok((mailbox, target.quota(s.shared), target.flag_mask()))
 }
 
 /// The flags of an APPEND without those the user may not set (RFC 4314 4:
@@ -283,7 +275,7 @@ fn allowed((system, keywords): (u8, Vec<String>), mask: u8) -> (u8, Vec<String>)
 /// Appends one message held in memory and records it in the quota usage
 /// (the caller has checked the quota).
 fn append_one(
-    s: &Session,
+    s: &Ctx<'_>,
     mb: &MailboxShared,
     quota: &AccountQuota,
     mask: u8,

@@ -3,14 +3,14 @@
 //! The handler checks the request; the session switches the stream.
 
 use super::{Done, Effect, Reply};
+use crate::client::Ctx;
 use crate::proto::response::Code;
-use crate::session::Session;
 
 /// `COMPRESS DEFLATE`: the session answers in clear, then turns the
 /// stream's deflate layer on (`session::effects`). A second one is refused
 /// with `NO [COMPRESSIONACTIVE]` (RFC 5530 3), an unknown mechanism with
 /// BAD.
-pub fn compress(s: &mut Session, tag: &str, mechanism: &str) -> Done {
+pub fn compress(s: &mut Ctx<'_>, tag: &str, mechanism: &str) -> Done {
     if !mechanism.eq_ignore_ascii_case("DEFLATE") {
         s.complete(
             tag,
@@ -21,7 +21,7 @@ pub fn compress(s: &mut Session, tag: &str, mechanism: &str) -> Done {
         );
         return Done::Completed;
     }
-    if s.is_compressed() {
+    if s.out.is_compressed() {
         s.complete(tag, Err(Reply::no(Code::CompressionActive, "DEFLATE is already active")));
         return Done::Completed;
     }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve::Target;
 use crate::mail::target::{resolve, saved_for};
@@ -16,7 +17,6 @@ use crate::proto::response::{Code, Status};
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::Response;
 use crate::quota::AccountQuota;
-use crate::session::Session;
 use crate::smime::{self, CertError, Recipient};
 use crate::store::mailbox::MailboxShared;
 use crate::store::{FlagOp, StoreError};
@@ -34,7 +34,7 @@ struct Destination {
 
 /// COPY / UID COPY, and with `remove` MOVE / UID MOVE.
 pub fn copy(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     uid: bool,
     set: &SequenceSet,
     mailbox: &Mailbox,
@@ -47,8 +47,8 @@ pub fn copy(
         None => None,
     };
     let to = destination(s, mailbox, remove)?;
-    let saved = saved_for(s.saved(), set);
-    let view = s.view_mut()?;
+    let saved = saved_for(s.state.saved(), set);
+    let view = s.state.view_mut()?;
     if remove && view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }
@@ -116,13 +116,13 @@ pub fn copy(
 /// Resolves and opens the destination of a COPY or MOVE (`i` needed
 /// there, and for MOVE `t` and `e` on the selected mailbox); TRYCREATE
 /// when it is missing from the user's own account.
-fn destination(s: &Session, mailbox: &Mailbox, remove: bool) -> Result<Destination, Reply> {
+fn destination(s: &Ctx<'_>, mailbox: &Mailbox, remove: bool) -> Result<Destination, Reply> {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let (target, mailbox) = crate::mail::resolve::for_insert(&s.scope()?, &name)?;
     // Charged to the account that holds the destination.
-    let quota = target.quota(&s.shared);
-    let same_account = s.access().is_none_or(|a| a.account.root() == target.account.root());
-    let source_rights = crate::mail::resolve::selected_rights(s.access());
+    let quota = target.quota(s.shared);
+    let same_account = s.state.access().is_none_or(|a| a.account.root() == target.account.root());
+    let source_rights = crate::mail::resolve::selected_rights(s.state.access());
     if remove
         && !(source_rights.has(crate::acl::Right::DeleteMessages) && source_rights.has(crate::acl::Right::Expunge))
     {
@@ -150,7 +150,7 @@ fn drop_forbidden_flags(to: &Destination, pairs: &[(u32, u32)]) -> Result<(), Re
 /// MOVE's second half: the originals of the copies are expunged and the
 /// quotas of both sides brought up to date.
 fn remove_originals(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     to: &Destination,
     pairs: &[(u32, u32)],
     copied: u64,
@@ -160,14 +160,14 @@ fn remove_originals(
     if !to.same_account {
         // Into another account: that one gains, the selected one loses.
         to.quota.record(copied as i64, pairs.len() as i64);
-        let source = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
-        let view = s.view_mut()?;
+        let source = crate::mail::resolve::selected_quota(&s.scope()?, s.state.access());
+        let view = s.state.view_mut()?;
         let removed = view.mailbox().expunge(&moved).map_err(store_error)?;
         let gone: u64 = removed.iter().map(&size_of).sum();
         source.record(-(gone as i64), -(removed.len() as i64));
         return Ok(());
     }
-    let view = s.view_mut()?;
+    let view = s.state.view_mut()?;
     match view.mailbox().expunge(&moved) {
         // Copies whose originals were already gone did add to the usage.
         // (For plain copies, copied minus removed is the size of the copies
@@ -187,9 +187,9 @@ fn remove_originals(
 /// The recipient of `ENCRYPTED cert`: the certificate sent, or for `*` the
 /// account's own (see [`smime::own`]). Base64 that does not decode is BAD;
 /// a certificate that cannot be used is NO with the reason.
-fn recipient(s: &Session, cert: &Certificate) -> Result<Recipient, Reply> {
+fn recipient(s: &Ctx<'_>, cert: &Certificate) -> Result<Recipient, Reply> {
     let result = match cert {
-        Certificate::Own => match smime::own::load(s.user()?.mail.root()) {
+        Certificate::Own => match smime::own::load(s.state.user()?.mail.root()) {
             Ok(Some(r)) => Ok(r),
             Ok(None) => return Err(Reply::no(Code::Cannot, "no S/MIME certificate for this account")),
             Err(e) => Err(e),

@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve;
 use crate::mail::status::{counts, status_items};
 use crate::proto::command::{ListCommand, ListReturn, ListSelect, Mailbox, StatusItem};
 use crate::proto::untagged::{Dialect, Response};
 use crate::proto::utf7;
-use crate::session::Session;
 use crate::store::{MailboxInfo, Status};
 
 /// Whether `name` matches a LIST pattern: `*` matches anything, `%`
@@ -121,7 +121,7 @@ impl Wanted {
 }
 
 /// LIST in both forms.
-pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
+pub fn list(s: &mut Ctx<'_>, cmd: ListCommand) -> Outcome {
     if cmd.patterns.len() == 1 && cmd.patterns[0].is_empty() {
         // RFC 3501: an empty pattern asks for the delimiter and root.
         s.respond(list_response(false, vec!["\\Noselect".into()], String::new()));
@@ -129,7 +129,7 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
     }
     let d = s.dialect();
     let patterns: Vec<Vec<char>> = cmd.patterns.iter().map(|p| canonical(&d, &cmd.reference, p)).collect();
-    let user = s.user()?;
+    let user = s.state.user()?;
     let mut all = user.mail.list().map_err(store_error)?;
     // Aliases are ordinary mailboxes; other users' only when the pattern
     // is in their namespace (RFC 2342).
@@ -181,7 +181,7 @@ pub fn list(s: &mut Session, cmd: ListCommand) -> Outcome {
 /// Names the listing does not have: subscribed ones that no longer exist
 /// (listed as \NonExistent), and, for RECURSIVEMATCH, the levels above
 /// them, which may exist only through the subscription.
-fn add_unlisted(s: &Session, all: &mut Vec<MailboxInfo>, subscribed: &BTreeSet<String>, recursive: bool) {
+fn add_unlisted(s: &Ctx<'_>, all: &mut Vec<MailboxInfo>, subscribed: &BTreeSet<String>, recursive: bool) {
     let known: BTreeSet<String> = all.iter().map(|i| i.name.clone()).collect();
     let mut extra: BTreeSet<String> = BTreeSet::new();
     for name in subscribed {
@@ -208,7 +208,7 @@ fn add_unlisted(s: &Session, all: &mut Vec<MailboxInfo>, subscribed: &BTreeSet<S
 
 /// One listed mailbox: its LIST response, with the STATUS that follows
 /// it when asked for (RFC 5819).
-fn list_row(s: &mut Session, want: &Wanted, info: MailboxInfo, sub: bool, child_hit: bool) -> Result<(), Reply> {
+fn list_row(s: &mut Ctx<'_>, want: &Wanted, info: MailboxInfo, sub: bool, child_hit: bool) -> Result<(), Reply> {
     let exists_as_box = info.selectable || info.has_children;
     let mut attrs: Vec<String> = Vec::new();
     if !exists_as_box {
@@ -252,7 +252,7 @@ fn list_row(s: &mut Session, want: &Wanted, info: MailboxInfo, sub: bool, child_
 }
 
 /// The status values a listed mailbox shows, when the user may read it.
-fn row_counts(s: &Session, want: &Wanted, name: &str) -> Result<Option<Status>, Reply> {
+fn row_counts(s: &Ctx<'_>, want: &Wanted, name: &str) -> Result<Option<Status>, Reply> {
     let wanted: Vec<StatusItem> = want.status.iter().chain(want.attributes.iter()).copied().collect();
     let target = resolve::target(&s.scope()?, name)?;
     let readable = target.need(crate::acl::Right::Read).is_ok();
@@ -267,9 +267,9 @@ fn row_counts(s: &Session, want: &Wanted, name: &str) -> Result<Option<Status>, 
 }
 
 /// LSUB (RFC 3501 6.3.9): subscribed names matching the pattern.
-pub fn lsub(s: &mut Session, reference: &Mailbox, pattern: &[u8]) -> Outcome {
+pub fn lsub(s: &mut Ctx<'_>, reference: &Mailbox, pattern: &[u8]) -> Outcome {
     let pattern = canonical(&s.dialect(), reference, pattern);
-    let user = s.user()?;
+    let user = s.state.user()?;
     let all = user.mail.list().map_err(store_error)?;
     let subscribed = user.mail.subscriptions().map_err(store_error)?;
     let mut lines = Vec::new();

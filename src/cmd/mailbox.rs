@@ -2,15 +2,15 @@
 
 use super::{Outcome, Reply};
 use crate::acl::Right;
+use crate::client::Ctx;
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve::{self, Target};
 use crate::proto::command::Mailbox;
 use crate::proto::response::Code;
-use crate::session::Session;
 
 /// CREATE (RFC 3501 6.3.3): intermediate levels are created as needed; a
 /// trailing delimiter is dropped.
-pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Outcome {
+pub fn create(s: &mut Ctx<'_>, mailbox: &Mailbox, special_use: &[String]) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     // RFC 6154 3: CREATE-SPECIAL-USE; uses tegami knows, else NO [USEATTR]
     // and nothing is made.
@@ -46,26 +46,26 @@ pub fn create(s: &mut Session, mailbox: &Mailbox, special_use: &[String]) -> Out
 
 /// DELETE (RFC 3501 6.3.4): refused for INBOX and for a mailbox with
 /// inferiors; deleting the selected mailbox is refused too.
-pub fn delete(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+pub fn delete(s: &mut Ctx<'_>, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     if name == "INBOX" {
         return Err(Reply::no(Code::Cannot, "INBOX cannot be deleted"));
     }
-    if s.view().is_some_and(|v| v.name == name) {
+    if s.state.view().is_some_and(|v| v.name == name) {
         return Err(Reply::no(Code::InUse, "Cannot delete the selected mailbox: close it first"));
     }
     let target = resolve::target(&s.scope()?, &name)?;
     target.need(Right::Delete)?;
     target.account.delete(&target.name).map_err(|e| named(e, &name))?;
     // Its messages no longer count.
-    target.quota(&s.shared).recount();
+    target.quota(s.shared).recount();
     log::error!("{} deleted mailbox {name}", s.tag());
     Ok("DELETE completed".into())
 }
 
 /// RENAME (RFC 3501 6.3.5): inferiors move along; RENAME INBOX moves its
 /// messages and leaves INBOX empty.
-pub fn rename(s: &mut Session, from: &Mailbox, to: &Mailbox) -> Outcome {
+pub fn rename(s: &mut Ctx<'_>, from: &Mailbox, to: &Mailbox) -> Outcome {
     let (from, to) = (names::decode_for(&s.dialect(), from)?, names::decode_for(&s.dialect(), to)?);
     if to == "INBOX" {
         return Err(Reply::no(Code::AlreadyExists, "INBOX always exists"));
@@ -83,12 +83,12 @@ pub fn rename(s: &mut Session, from: &Mailbox, to: &Mailbox) -> Outcome {
 
 /// CREATE and RENAME need `k` on the parent of the new name (on INBOX for
 /// a top-level one); in one's own account there is nothing to check.
-fn need_parent(s: &Session, target: &Target) -> Result<(), Reply> {
+fn need_parent(s: &Ctx<'_>, target: &Target) -> Result<(), Reply> {
     if target.own {
         return Ok(());
     }
     let parent = target.name.rsplit_once('/').map_or("INBOX", |(p, _)| p);
-    let rights = target.rights_at(s.user()?, parent);
+    let rights = target.rights_at(s.state.user()?, parent);
     if !rights.has(Right::Lookup) {
         return Err(resolve::nonexistent(&target.display));
     }
@@ -100,7 +100,7 @@ fn need_parent(s: &Session, target: &Target) -> Result<(), Reply> {
 
 /// A new mailbox starts with its parent's ACL, as in Dovecot, so whoever
 /// could create it below a shared mailbox can also use it.
-fn inherit_acl(s: &Session, target: &Target) {
+fn inherit_acl(s: &Ctx<'_>, target: &Target) {
     let Some((parent, _)) = target.name.rsplit_once('/') else { return };
     let (Ok(from), Ok(to)) = (target.account.mailbox_dir(parent), target.account.mailbox_dir(&target.name)) else {
         return;
@@ -126,16 +126,16 @@ fn named(e: crate::store::StoreError, display: &str) -> Reply {
 
 /// SUBSCRIBE (RFC 3501 6.3.6). Names that do not exist may be subscribed,
 /// as RFC 3501 allows and clients use for shared folders.
-pub fn subscribe(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+pub fn subscribe(s: &mut Ctx<'_>, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    s.user()?.mail.subscribe(&name).map_err(store_error)?;
+    s.state.user()?.mail.subscribe(&name).map_err(store_error)?;
     Ok("SUBSCRIBE completed".into())
 }
 
 /// UNSUBSCRIBE (RFC 3501 6.3.7).
-pub fn unsubscribe(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+pub fn unsubscribe(s: &mut Ctx<'_>, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
-    let mail = &s.user()?.mail;
+    let mail = &s.state.user()?.mail;
     if !mail.subscriptions().map_err(store_error)?.contains(&name) {
         return Err(Reply::no(Code::NonExistent, "Not subscribed to this mailbox"));
     }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::{Outcome, Reply};
 use crate::acl::Right;
+use crate::client::Ctx;
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve;
 use crate::metadata::{self, Entries};
@@ -15,11 +16,10 @@ use crate::proto::command::Mailbox;
 use crate::proto::metadata::{is_private, Depth, MetadataCommand};
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
-use crate::session::Session;
 use crate::store::StoreError;
 
 /// Runs GETMETADATA or SETMETADATA.
-pub fn metadata(s: &mut Session, cmd: MetadataCommand) -> Outcome {
+pub fn metadata(s: &mut Ctx<'_>, cmd: MetadataCommand) -> Outcome {
     match cmd {
         MetadataCommand::Get { mailbox, max_size, depth, entries } => get(s, &mailbox, max_size, depth, &entries),
         MetadataCommand::Set { mailbox, values } => set(s, &mailbox, values),
@@ -29,9 +29,9 @@ pub fn metadata(s: &mut Session, cmd: MetadataCommand) -> Outcome {
 /// The sidecar of `mailbox` and the name to show in responses. RFC 5464
 /// 3.3: on a mailbox, reading and setting entries (private or shared)
 /// needs `l` and any one of `r`, `s`, `w`, `i`, `p`.
-fn place(s: &Session, mailbox: &Mailbox) -> Result<(PathBuf, String), Reply> {
+fn place(s: &Ctx<'_>, mailbox: &Mailbox) -> Result<(PathBuf, String), Reply> {
     if mailbox.0.is_empty() {
-        return Ok((s.user()?.mail.root().join(metadata::SERVER_FILE), String::new()));
+        return Ok((s.state.user()?.mail.root().join(metadata::SERVER_FILE), String::new()));
     }
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let t = resolve::target(&s.scope()?, &name)?;
@@ -87,10 +87,10 @@ fn select<'a>(all: &'a Entries, user: &str, asked: &'a [String], depth: Depth) -
 /// GETMETADATA (RFC 5464 4.2): `* METADATA "mailbox" (entry value ...)`;
 /// values over MAXSIZE are left out and the largest of them is named in
 /// `OK [METADATA LONGENTRIES n]`.
-fn get(s: &mut Session, mailbox: &Mailbox, max_size: Option<u64>, depth: Depth, asked: &[String]) -> Outcome {
+fn get(s: &mut Ctx<'_>, mailbox: &Mailbox, max_size: Option<u64>, depth: Depth, asked: &[String]) -> Outcome {
     let (path, display) = place(s, mailbox)?;
     let all = read(&path)?;
-    let user = s.user()?.account.user.clone();
+    let user = s.state.user()?.account.user.clone();
     let mut longest = 0;
     let mut entries = Vec::new();
     for (name, value) in select(&all, &user, asked, depth) {
@@ -113,7 +113,7 @@ fn get(s: &mut Session, mailbox: &Mailbox, max_size: Option<u64>, depth: Depth, 
 /// SETMETADATA (RFC 5464 4.3): every value is set (NIL deletes) or none
 /// is: `NO [METADATA MAXSIZE n]` for a value over `--metadata-max-size`,
 /// `NO [METADATA TOOMANY]` past `--metadata-max-entries`.
-fn set(s: &mut Session, mailbox: &Mailbox, values: Vec<(String, Option<Vec<u8>>)>) -> Outcome {
+fn set(s: &mut Ctx<'_>, mailbox: &Mailbox, values: Vec<(String, Option<Vec<u8>>)>) -> Outcome {
     if values.iter().any(|(n, _)| n == "/private" || n == "/shared") {
         return Err(Reply::bad("/private and /shared themselves cannot hold a value"));
     }
@@ -122,7 +122,7 @@ fn set(s: &mut Session, mailbox: &Mailbox, values: Vec<(String, Option<Vec<u8>>)
         return Err(Reply::no(Code::MetadataMaxSize(max_size), "The value is larger than this server keeps"));
     }
     let (path, display) = place(s, mailbox)?;
-    let user = s.user()?.account.user.clone();
+    let user = s.state.user()?.account.user.clone();
     let counts = |e: &Entries| (e.shared.len(), e.private.get(&user).map_or(0, |m| m.len()));
     let changed = metadata::update(&path, |e| {
         let before = counts(e);

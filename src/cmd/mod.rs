@@ -28,10 +28,9 @@ mod urlfetch;
 
 use std::io;
 
-use crate::proto::command::{Command, CommandBody, FetchAttr, SortCriterion};
+use crate::client::{Ctx, State};
+use crate::proto::command::{Command, CommandBody};
 use crate::proto::table::{CommandKind, Spec, States};
-use crate::search::Program;
-use crate::session::{Session, State};
 
 /// Capabilities advertised in every state that no one command brings
 /// (those are in the table), beyond IMAP4rev1/IMAP4rev2 and AUTH=.
@@ -83,7 +82,7 @@ fn states_of(state: &State) -> States {
 /// The capability list for the session's state and connection: the base
 /// protocols, the login methods before login, what the table's available
 /// commands bring, and the rest.
-pub fn capabilities(s: &Session) -> String {
+pub fn capabilities(s: &Ctx<'_>) -> String {
     let mut caps = vec!["IMAP4rev1".to_string(), "IMAP4rev2".to_string()];
     if s.state.is_not_authenticated() {
         if !s.is_tls() && s.shared.tls.is_some() {
@@ -106,20 +105,15 @@ pub fn capabilities(s: &Session) -> String {
     caps.join(" ")
 }
 
-/// Runs an APPEND whose literal is too large for memory (the reader's
-/// `Frame::Literal`): it is streamed into the mailbox.
-pub fn execute_streamed(s: &mut Session, prefix: Vec<u8>, size: u64, sync: bool) -> io::Result<()> {
-    append::streamed(s, prefix, size, sync)
-}
-
 pub use crate::proto::response::Reply;
+pub use append::Upload;
 
 /// What a handler returns: the tagged OK, or the NO/BAD.
 pub type Outcome = Result<Reply, Reply>;
 
 /// Why a command is not valid in the session's state.
-fn wrong_state(s: &Session, spec: &Spec) -> Reply {
-    use crate::session::State::*;
+fn wrong_state(s: &Ctx<'_>, spec: &Spec) -> Reply {
+    use crate::client::State::*;
     Reply::bad(match s.state {
         NotAuthenticated { .. } => format!("{} needs a logged-in session: LOGIN first", spec.name),
         Authenticated(_) if spec.states.intersects(States::SELECTED) => format!("{}: no mailbox selected", spec.name),
@@ -139,7 +133,12 @@ pub enum Effect {
     Compress,
     /// LOGOUT (RFC 3501 6.1.3): BYE, the tagged OK, and the end.
     Logout,
+    /// AUTHENTICATE's SASL exchange (RFC 3501 6.2.2): the challenge sent,
+    /// the client's line read, and [`Exchange::answer`] until it ends.
+    Sasl(Exchange),
 }
+
+pub use auth::Exchange;
 
 /// How a handler finished.
 pub enum Done {
@@ -168,7 +167,7 @@ pub struct Ran {
 /// Runs one parsed command and queues its responses: the table's state
 /// rules first, then the handler. What others changed meanwhile and the
 /// tagged reply are the session's sync (`session::sync`).
-pub fn execute(s: &mut Session, command: Command) -> io::Result<Ran> {
+pub fn execute(s: &mut Ctx<'_>, command: Command) -> io::Result<Ran> {
     let Command { tag, body } = command;
     let spec = body.kind().spec();
     // A SETACL by the owner since the last command takes effect now (with
@@ -178,12 +177,12 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<Ran> {
         s.refresh_selected(!spec.breaks_mailbox());
     }
     let expunge_ok = !spec.uses_sequence_numbers();
-    if !spec.states.intersects(states_of(&s.state)) {
+    if !spec.states.intersects(states_of(s.state)) {
         let r = wrong_state(s, spec);
         s.complete(&tag, Err(r));
         return Ok(Ran { tag, done: Done::Completed, expunge_ok, event: None });
     }
-    if let Some(selected) = s.selected_mut().filter(|_| spec.breaks_mailbox()) {
+    if let Some(selected) = s.state.selected_mut().filter(|_| spec.breaks_mailbox()) {
         // RFC 5182 2.1: `$` starts empty in every newly selected mailbox.
         selected.saved.clear();
         // RFC 5267 4.3: updates end when the mailbox is left.
@@ -195,26 +194,8 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<Ran> {
     Ok(Ran { tag, done, expunge_ok, event })
 }
 
-/// NOTIFY's FETCH of new messages (RFC 5465 5.2: the MessageNew
-/// attributes), by UID, for the session's sync.
-pub fn fetch_new(s: &mut Session, uids: &crate::proto::sequence::SequenceSet, attrs: &[FetchAttr]) -> Outcome {
-    fetch::fetch(s, true, uids, attrs, None, false)
-}
-
-/// After mailbox names or subscriptions changed: NOTIFY's watched set
-/// follows, for the session's sync.
-pub fn rewatch_notify(s: &mut Session) {
-    notify::rewatch(s)
-}
-
-/// The sorted result of a kept SORT context (RFC 5267), for the session's
-/// sync: (sequence number, UID) pairs in sort order.
-pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) -> Result<Vec<(u32, u32)>, Reply> {
-    sort::sorted(s, program, criteria)
-}
-
 /// Runs the handler of the command.
-fn dispatch(s: &mut Session, tag: &str, body: CommandBody) -> io::Result<Done> {
+fn dispatch(s: &mut Ctx<'_>, tag: &str, body: CommandBody) -> io::Result<Done> {
     Ok(Done::Reply(match body {
         CommandBody::Capability => any::capability(s),
         CommandBody::Noop => Ok("NOOP completed".into()),
@@ -225,7 +206,7 @@ fn dispatch(s: &mut Session, tag: &str, body: CommandBody) -> io::Result<Done> {
         CommandBody::Compress { mechanism } => return Ok(compress::compress(s, tag, &mechanism)),
         CommandBody::Login { username, password } => auth::login(s, &username, &password),
         CommandBody::Authenticate { mechanism, initial_response } => {
-            auth::authenticate(s, &mechanism, initial_response)?
+            return Ok(auth::authenticate(s, &mechanism, initial_response))
         }
         CommandBody::Select { mailbox, params } => select::select(s, &mailbox, &params, false),
         CommandBody::Examine { mailbox, params } => select::select(s, &mailbox, &params, true),

@@ -11,19 +11,19 @@ use std::path::PathBuf;
 
 use super::{Outcome, Reply};
 use crate::auth::passwd::Account;
+use crate::client::Ctx;
 use crate::mail::names::{self, store_error};
 use crate::proto::command::Mailbox;
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
 use crate::quota::{self, AccountQuota, Limits};
-use crate::session::Session;
 use crate::store::maildirsize;
 
 /// The untagged `QUOTA root (STORAGE used limit MESSAGE used limit)`,
 /// listing the resources that have a limit; nothing for a root without
 /// limits, since RFC 9208's `quota-list` needs at least one resource
 /// (clients such as Thunderbird reject `()`; Dovecot leaves it out too).
-fn quota_response(s: &mut Session, root: &str, q: &AccountQuota) -> Result<(), Reply> {
+fn quota_response(s: &mut Ctx<'_>, root: &str, q: &AccountQuota) -> Result<(), Reply> {
     if q.limits.bytes.is_none() && q.limits.messages.is_none() {
         return Ok(());
     }
@@ -47,8 +47,8 @@ fn not_yours() -> Reply {
 
 /// The account and maildir a quota root names, as far as the logged-in
 /// account may see it.
-fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
-    let user = s.user()?;
+fn resolve(s: &Ctx<'_>, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
+    let user = s.state.user()?;
     let name = std::str::from_utf8(root).ok().and_then(|r| r.strip_prefix('#'));
     let admin = quota::admin_of(&user.account) != quota::Admin::None;
     let target = name.and_then(|n| s.shared.account(n));
@@ -77,7 +77,7 @@ fn resolve(s: &Session, root: &[u8]) -> Result<(Account, PathBuf), Reply> {
 }
 
 /// GETQUOTAROOT (RFC 9208 4.1.2): the mailbox's root, then its QUOTA.
-pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
+pub fn getquotaroot(s: &mut Ctx<'_>, mailbox: &Mailbox) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     let target = crate::mail::resolve::target(&s.scope()?, &name)?;
     target.need(crate::acl::Right::Read)?;
@@ -86,13 +86,13 @@ pub fn getquotaroot(s: &mut Session, mailbox: &Mailbox) -> Outcome {
     }
     let root = quota::root_name(&target.owner);
     s.respond(Response::QuotaRoot { mailbox: name, root: root.clone() });
-    let q = target.quota(&s.shared);
+    let q = target.quota(s.shared);
     quota_response(s, &root, &q)?;
     Ok("GETQUOTAROOT completed".into())
 }
 
 /// GETQUOTA (RFC 9208 4.1.1).
-pub fn getquota(s: &mut Session, root: &[u8]) -> Outcome {
+pub fn getquota(s: &mut Ctx<'_>, root: &[u8]) -> Outcome {
     let (account, dir) = resolve(s, root)?;
     let q = AccountQuota::of(&account, &dir, &s.shared.config.quota);
     quota_response(s, &quota::root_name(&account), &q)?;
@@ -102,12 +102,12 @@ pub fn getquota(s: &mut Session, root: &[u8]) -> Outcome {
 /// SETQUOTA (RFC 9208 4.1.3): the listed resources get the new limits,
 /// the others lose theirs; 0 is no limit, as in Maildir++. The limits are
 /// written to the account's sidecar file and `maildirsize` header.
-pub fn setquota(s: &mut Session, root: &[u8], limits: &[(String, u64)]) -> Outcome {
-    if quota::admin_of(&s.user()?.account) == quota::Admin::None {
+pub fn setquota(s: &mut Ctx<'_>, root: &[u8], limits: &[(String, u64)]) -> Outcome {
+    if quota::admin_of(&s.state.user()?.account) == quota::Admin::None {
         return Err(Reply::no(Code::NoPerm, "SETQUOTA needs domain or server administrator rights"));
     }
     let (account, dir) = resolve(s, root)?;
-    if !quota::may_manage(&s.user()?.account, &account) {
+    if !quota::may_manage(&s.state.user()?.account, &account) {
         return Err(Reply::no(Code::NoPerm, format!("{} is outside the accounts you administer", account.user)));
     }
     let mut new = Limits::default();

@@ -2,16 +2,16 @@
 //! (RFC 4731). Message files are read only when a key needs their text.
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::messages::{self, program, Want};
 use crate::proto::command::{SearchKey, SearchReturn};
 use crate::proto::untagged::Response;
 use crate::search;
 use crate::search::context::Context;
-use crate::session::Session;
 
 /// SEARCH / UID SEARCH.
 pub fn search(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     tag: &str,
     uid: bool,
     returns: Option<&[SearchReturn]>,
@@ -27,21 +27,21 @@ pub fn search(
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let update = returns.is_some_and(|r| r.contains(&SearchReturn::Update));
     if update {
-        s.contexts().map_or(Ok(()), |c| c.check_tag(tag))?;
+        s.state.contexts().map_or(Ok(()), |c| c.check_tag(tag))?;
     }
     let modseq_key = uses_modseq(key);
     if modseq_key {
         // RFC 7162 3.1: a CONDSTORE enabling command.
         s.condstore_on();
     }
-    let run = program(s.saved(), key, charset)
-        .and_then(|p| Ok((messages::find(&s.view_mut()?.messages(), &p, Want::default(), &|_, _| false)?, p)));
+    let run = program(s.state.saved(), key, charset)
+        .and_then(|p| Ok((messages::find(&s.state.view_mut()?.messages(), &p, Want::default(), &|_, _| false)?, p)));
     let (found, prog) = match run {
         Ok(f) => f,
         Err(e) => {
             // RFC 5182 2.1: a failed SEARCH ... SAVE leaves `$` empty.
             if save {
-                s.set_saved(Vec::new());
+                s.state.set_saved(Vec::new());
             }
             return Err(e);
         }
@@ -49,7 +49,7 @@ pub fn search(
     let hits: Vec<u32> = found.iter().map(|m| if uid { m.uid } else { m.seq }).collect();
     if let (true, Some(r)) = (save, returns) {
         let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
-        s.set_saved(search::saved_result(r, &uids));
+        s.state.set_saved(search::saved_result(r, &uids));
     }
     // RFC 7162 3.1.5: the highest mod-sequence of the messages returned;
     // for ESEARCH's MIN or MAX only those messages (RFC 4731 3.2).
@@ -79,7 +79,7 @@ pub fn search(
     if update {
         let results = found.iter().map(|m| m.uid).collect();
         let kept = Context { tag: tag.to_string(), uid, program: prog, criteria: None, results };
-        let kept = s.selected_mut().map(|sel| sel.contexts.keep(kept, Some(sel.view.snapshot.counter)));
+        let kept = s.state.selected_mut().map(|sel| sel.contexts.keep(kept, Some(sel.view.snapshot.counter)));
         if let Some(Err(refusal)) = kept {
             s.respond(Response::Condition(refusal));
         }

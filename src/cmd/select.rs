@@ -2,14 +2,14 @@
 //! commands that open, close and tidy the selected mailbox.
 
 use super::{Outcome, Reply};
+use crate::client::MailboxView;
+use crate::client::{Ctx, Selected};
 use crate::mail::flags::mailbox_flags;
 use crate::mail::names::{self, store_error};
 use crate::proto::command::{Mailbox, QResync, SelectParams};
 use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::Response;
-use crate::session::view::MailboxView;
-use crate::session::{Selected, Session};
 use crate::store::filename::{SEEN, TRASHED};
 
 /// An untagged `OK [code] text`.
@@ -19,17 +19,17 @@ fn ok(code: Code, text: &'static str) -> Response {
 
 /// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), with RFC 7162's CONDSTORE
 /// and QRESYNC parameters. A failed SELECT leaves no mailbox selected.
-pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_only: bool) -> Outcome {
+pub fn select(s: &mut Ctx<'_>, mailbox: &Mailbox, params: &SelectParams, read_only: bool) -> Outcome {
     if params.qresync.is_some() && !s.sync_ext.qresync {
         return Err(Reply::bad("QRESYNC parameter needs ENABLE QRESYNC first"));
     }
-    if s.view().is_some() {
+    if s.state.view().is_some() {
         // RFC 7162 3.2.11: whether or not CONDSTORE was enabled.
         s.respond(ok(Code::Closed, "Previous mailbox closed"));
     }
     // The `\Recent` messages this session was first told of stay recent for
     // it when it selects (or examines) the same mailbox again (RFC 3501 2.3.2).
-    let held = s.unselect().map(|sel| (sel.view.name.clone(), sel.view.held_recent()));
+    let held = s.state.unselect().map(|sel| (sel.view.name.clone(), sel.view.held_recent()));
     if params.condstore {
         s.condstore_on();
     }
@@ -45,7 +45,7 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     let mailbox_id = mb.mailbox_id().map_err(store_error)?;
     let selection = s.shared.store.select(&mb);
     let selection = if read_only { selection } else { selection.writing() };
-    let mut view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), s.sync_ext);
+    let mut view = MailboxView::open(name, read_only, selection, snapshot, s.notifier.clone(), *s.sync_ext);
     if let Some((_, recent)) = held.filter(|(n, _)| *n == view.name) {
         view.hold_recent(recent);
     }
@@ -75,14 +75,14 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
     // comes with every SELECT and EXAMINE, CONDSTORE enabled or not (RFC
     // 7162 3.1.2.1); clients such as Thunderbird use CONDSTORE only once
     // they see it. 0 would mean none were ever given: NOMODSEQ then.
-    s.respond(crate::session::view::highest_line(snap.highest_modseq));
+    s.respond(crate::client::view::highest_line(snap.highest_modseq));
     if let Some(q) = params.qresync.as_ref().filter(|q| q.uidvalidity == snap.uidvalidity) {
         for r in qresync_lines(&view, q) {
             s.respond(r);
         }
     }
     log::debug!("{} selected {}", s.tag(), view.name);
-    s.enter_selected(Selected::new(view, target));
+    s.state.enter_selected(Selected::new(view, target));
     Ok(if read_only {
         Reply::ok_code(Code::ReadOnly, "EXAMINE completed")
     } else {
@@ -92,8 +92,8 @@ pub fn select(s: &mut Session, mailbox: &Mailbox, params: &SelectParams, read_on
 
 /// The selected mailbox as LIST shows it: the account's own listing, or
 /// a shared or alias mailbox as the resolver finds it.
-fn listed(s: &Session, name: &str) -> Option<crate::store::MailboxInfo> {
-    let own = s.login().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
+fn listed(s: &Ctx<'_>, name: &str) -> Option<crate::store::MailboxInfo> {
+    let own = s.state.login().and_then(|u| u.mail.list().ok()).and_then(|l| l.into_iter().find(|i| i.name == name));
     own.or_else(|| crate::mail::resolve::info_of(&s.scope().ok()?, name))
 }
 
@@ -123,34 +123,34 @@ fn qresync_lines(view: &MailboxView, q: &QResync) -> Vec<Response> {
 
 /// CLOSE (RFC 3501 6.4.2): expunges `\Deleted` messages without reporting
 /// them, unless the mailbox is read-only, then leaves the selected state.
-pub fn close(s: &mut Session) -> Outcome {
-    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
-    let may_expunge = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Expunge);
-    let view = s.view_mut()?;
+pub fn close(s: &mut Ctx<'_>) -> Outcome {
+    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.state.access());
+    let may_expunge = crate::mail::resolve::selected_rights(s.state.access()).has(crate::acl::Right::Expunge);
+    let view = s.state.view_mut()?;
     if !view.read_only && may_expunge {
         let before = view.mailbox().snapshot();
         match view.mailbox().expunge_deleted() {
             Ok(removed) => quota.record_removed(&before, &removed),
             Err(e) => {
                 let r = store_error(e);
-                s.unselect();
+                s.state.unselect();
                 return Err(r);
             }
         }
     }
-    s.unselect();
+    s.state.unselect();
     Ok("CLOSE completed".into())
 }
 
 /// UNSELECT (RFC 3691): leaves the selected state without expunging.
-pub fn unselect(s: &mut Session) -> Outcome {
-    s.unselect();
+pub fn unselect(s: &mut Ctx<'_>) -> Outcome {
+    s.state.unselect();
     Ok("UNSELECT completed".into())
 }
 
 /// CHECK (RFC 3501 6.4.1): brings the mailbox up to date with the disk.
-pub fn check(s: &mut Session) -> Outcome {
-    let view = s.view_mut()?;
+pub fn check(s: &mut Ctx<'_>) -> Outcome {
+    let view = s.state.view_mut()?;
     let mb = view.mailbox();
     // A read-only session leaves new/ alone here too.
     if view.read_only { mb.sync_keeping_new() } else { mb.sync() }.map_err(store_error)?;
@@ -159,10 +159,10 @@ pub fn check(s: &mut Session) -> Outcome {
 
 /// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE
 /// responses come from the view update that follows every command.
-pub fn expunge(s: &mut Session, uids: Option<SequenceSet>) -> Outcome {
-    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.access());
-    let may_expunge = crate::mail::resolve::selected_rights(s.access()).has(crate::acl::Right::Expunge);
-    let view = s.view_mut()?;
+pub fn expunge(s: &mut Ctx<'_>, uids: Option<SequenceSet>) -> Outcome {
+    let quota = crate::mail::resolve::selected_quota(&s.scope()?, s.state.access());
+    let may_expunge = crate::mail::resolve::selected_rights(s.state.access()).has(crate::acl::Right::Expunge);
+    let view = s.state.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }

@@ -4,18 +4,18 @@
 //! from the cached header fields, so a second SORT opens no file.
 
 use super::{Outcome, Reply};
-use crate::mail::messages::{self, program, Want};
-use crate::proto::command::{SearchKey, SearchReturn, SortCriterion, SortKey};
+use crate::client::Ctx;
+use crate::mail::messages::program;
+use crate::proto::command::{SearchKey, SearchReturn, SortCriterion};
 use crate::proto::untagged::Response;
 use crate::search::context::Context;
 use crate::search::Program;
-use crate::session::Session;
-use crate::sort::{self, memo, Item, KeySet, Keys};
+use crate::sort::{self, memo};
 use std::sync::Arc;
 
 /// SORT / UID SORT.
 pub fn sort(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     tag: &str,
     uid: bool,
     returns: Option<&[SearchReturn]>,
@@ -27,16 +27,16 @@ pub fn sort(
         return Err(Reply::bad("SORT needs at least one sort criterion"));
     }
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
-        s.contexts().map_or(Ok(()), |c| c.check_tag(tag))?;
+        s.state.contexts().map_or(Ok(()), |c| c.check_tag(tag))?;
     }
     let save = returns.is_some_and(|r| r.contains(&SearchReturn::Save));
     let whole = matches!(key, SearchKey::All);
-    let run = program(s.saved(), key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
+    let run = program(s.state.saved(), key, Some(charset)).and_then(|p| Ok((sorted_kept(s, &p, criteria, whole)?, p)));
     let (order, prog) = match run {
         Ok(o) => o,
         Err(e) => {
             if save {
-                s.set_saved(Vec::new());
+                s.state.set_saved(Vec::new());
             }
             return Err(e);
         }
@@ -47,7 +47,7 @@ pub fn sort(
         Some(r) => {
             if save {
                 let uids: Vec<u32> = order.iter().map(|&(_, u)| u).collect();
-                s.set_saved(saved_result(r, &uids));
+                s.state.set_saved(saved_result(r, &uids));
             }
             (r != [SearchReturn::Save]).then(|| Response::Esearch(esort_response(tag, uid, r, &numbers)))
         }
@@ -58,7 +58,7 @@ pub fn sort(
     if returns.is_some_and(|r| r.contains(&SearchReturn::Update)) {
         let results = order.iter().map(|&(_, u)| u).collect();
         let kept = Context { tag: tag.to_string(), uid, program: prog, criteria: Some(criteria.to_vec()), results };
-        let kept = s.selected_mut().map(|sel| sel.contexts.keep(kept, Some(sel.view.snapshot.counter)));
+        let kept = s.state.selected_mut().map(|sel| sel.contexts.keep(kept, Some(sel.view.snapshot.counter)));
         if let Some(Err(refusal)) = kept {
             s.respond(Response::Condition(refusal));
         }
@@ -69,7 +69,7 @@ pub fn sort(
 /// [`sorted`], answered from the mailbox's kept order when `whole` (the
 /// search is `ALL`) and neither the view nor the criteria changed since.
 fn sorted_kept(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     program: &Program,
     criteria: &[SortCriterion],
     whole: bool,
@@ -77,7 +77,7 @@ fn sorted_kept(
     if !whole {
         return sorted(s, program, criteria);
     }
-    let view = s.view_mut()?;
+    let view = s.state.view_mut()?;
     let mailbox = view.mailbox().clone();
     let state = memo::view_state(view.snapshot.counter, &view.uids);
     if let Some(order) = s.shared.sort_memo.order(&mailbox, state, criteria) {
@@ -87,70 +87,6 @@ fn sorted_kept(
     let kept = memo::Order { state, criteria: criteria.to_vec(), order: Arc::new(order.clone()) };
     s.shared.sort_memo.keep_order(&mailbox, kept);
     Ok(order)
-}
-
-/// The messages that satisfy `program`, as (sequence number, UID) in the
-/// order of `criteria`; CONTEXT=SORT's kept contexts (RFC 5267) sort again
-/// through here.
-pub fn sorted(s: &mut Session, program: &Program, criteria: &[SortCriterion]) -> Result<Vec<(u32, u32)>, Reply> {
-    let needs = |k: &[SortKey]| criteria.iter().any(|c| k.contains(&c.key));
-    let want = Want {
-        internal_date: needs(&[SortKey::Arrival]),
-        header: needs(&[
-            SortKey::Date,
-            SortKey::From,
-            SortKey::To,
-            SortKey::Cc,
-            SortKey::Subject,
-            SortKey::DisplayFrom,
-            SortKey::DisplayTo,
-        ]),
-    };
-    let view = s.view_mut()?;
-    let (mailbox, exists) = (view.mailbox().clone(), view.uids.len());
-    let table = s.shared.sort_memo.table(&mailbox);
-    let mut memo = table.lock();
-    // Only the header keys the criteria name are made (and kept).
-    let wanted = KeySet::of(criteria);
-    let known = |uid: u32, stamp: u64| memo.get(&uid).is_some_and(|(st, k)| *st == stamp && k.made.covers(wanted));
-    let found = messages::find(&s.view_mut()?.messages(), program, want, &known)?;
-    // Header keys: kept from an earlier SORT, or made now and kept.
-    let keys: Vec<Arc<Keys>> = found
-        .iter()
-        .map(|m| match memo.get(&m.uid) {
-            Some((st, k)) if *st == m.stamp && m.header.is_empty() && k.made.covers(wanted) => k.clone(),
-            kept => {
-                // Keys made for an earlier SORT of the same file stay made.
-                let before = kept.filter(|(st, _)| *st == m.stamp).map_or(KeySet::default(), |(_, k)| k.made);
-                let k = Arc::new(Keys::of_only(&m.header, wanted.union(before)));
-                if want.header && !m.header.is_empty() {
-                    memo.insert(m.uid, (m.stamp, k.clone()));
-                }
-                k
-            }
-        })
-        .collect();
-    if let Some(view) = s.view() {
-        memo::trim(&mut memo, exists, |u| view.seq_of(u).is_some());
-    }
-    drop(memo);
-    // DATE falls back to the INTERNALDATE, read only where it is needed.
-    let mut dates: Vec<i64> = found.iter().map(|m| m.internal_date).collect();
-    if needs(&[SortKey::Date]) && !want.internal_date {
-        let missing: Vec<usize> = (0..found.len()).filter(|&i| keys[i].date.is_none()).collect();
-        let uids: Vec<u32> = missing.iter().map(|&i| found[i].uid).collect();
-        for (i, d) in missing.into_iter().zip(messages::internal_dates(&s.view_mut()?.messages(), &uids)) {
-            dates[i] = d;
-        }
-    }
-    let items: Vec<Item<'_>> = found
-        .iter()
-        .zip(&keys)
-        .zip(&dates)
-        .map(|((m, k), &d)| Item { seq: m.seq, internal_date: d, size: m.size, keys: k })
-        .collect();
-    let order = sort::sort(criteria, &items);
-    Ok(order.iter().map(|&i| (found[i].seq, found[i].uid)).collect())
 }
 
 /// The ESEARCH response of a SORT RETURN (RFC 5267 3.2): MIN and MAX are
@@ -208,6 +144,13 @@ fn saved_result(returns: &[SearchReturn], sorted_uids: &[u32]) -> Vec<u32> {
     v.sort_unstable();
     v.dedup();
     v
+}
+
+/// The messages of the selected mailbox that satisfy `program`, in the
+/// order of `criteria` (see `mail::sorted`).
+fn sorted(s: &mut Ctx<'_>, program: &Program, criteria: &[SortCriterion]) -> Result<Vec<(u32, u32)>, Reply> {
+    let view = s.state.view_mut()?;
+    crate::mail::sorted(&view.messages(), &s.shared.sort_memo, program, criteria)
 }
 
 #[cfg(test)]

@@ -2,14 +2,14 @@
 //! OLDEST and UNSEENMEDIA, and SIZE (RFC 8438 STATUS=SIZE).
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::names::{self, store_error};
 use crate::mail::status::{counts, status_items_limited};
 use crate::proto::command::{Mailbox, StatusItem};
-use crate::session::Session;
 use crate::store::StoreError;
 
 /// STATUS.
-pub fn status(s: &mut Session, mailbox: &Mailbox, items: &[StatusItem]) -> Outcome {
+pub fn status(s: &mut Ctx<'_>, mailbox: &Mailbox, items: &[StatusItem]) -> Outcome {
     let name = names::decode_for(&s.dialect(), mailbox)?;
     if items.is_empty() {
         return Err(Reply::bad("STATUS needs at least one item"));

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::flags::to_store;
 use crate::mail::names::store_error;
 use crate::mail::target::{resolve, saved_for};
@@ -11,12 +12,11 @@ use crate::proto::command::{Flag, StoreMode};
 use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
 use crate::proto::untagged::{FetchItem, Response};
-use crate::session::Session;
 use crate::store::FlagOp;
 
 /// STORE / UID STORE, with RFC 7162's UNCHANGEDSINCE.
 pub fn store(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     uid: bool,
     set: &SequenceSet,
     unchanged_since: Option<u64>,
@@ -27,9 +27,9 @@ pub fn store(
     if unchanged_since.is_some() {
         s.condstore_on();
     }
-    let saved = saved_for(s.saved(), set);
-    let mask = s.access().map_or(u8::MAX, |a| a.flag_mask());
-    let view = s.view_mut()?;
+    let saved = saved_for(s.state.saved(), set);
+    let mask = s.state.access().map_or(u8::MAX, |a| a.flag_mask());
+    let view = s.state.view_mut()?;
     if view.read_only {
         return Err(Reply::no(Code::ReadOnly, "The mailbox is read-only"));
     }
@@ -54,7 +54,7 @@ pub fn store(
     }
     // New keywords change the FLAGS list: that comes first.
     s.sync_view(false);
-    let view = s.view_mut()?;
+    let view = s.state.view_mut()?;
     let condstore = view.ext.condstore;
     let failed: HashSet<u32> = failed.into_iter().collect();
     let mut lines = Vec::new();

@@ -3,14 +3,14 @@
 //! the cached header fields, so a second THREAD opens no file.
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::messages::{self, program, Want};
 use crate::proto::command::{SearchKey, ThreadAlgorithm};
-use crate::session::Session;
 use crate::sort;
 use crate::thread::{self, Algorithm, Item};
 
 /// THREAD / UID THREAD.
-pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: &str, key: &SearchKey) -> Outcome {
+pub fn thread(s: &mut Ctx<'_>, uid: bool, algorithm: &ThreadAlgorithm, charset: &str, key: &SearchKey) -> Outcome {
     let algorithm = match algorithm {
         ThreadAlgorithm::OrderedSubject => Algorithm::OrderedSubject,
         ThreadAlgorithm::References => Algorithm::References,
@@ -22,16 +22,16 @@ pub fn thread(s: &mut Session, uid: bool, algorithm: &ThreadAlgorithm, charset: 
             )))
         }
     };
-    let program = program(s.saved(), key, Some(charset))?;
+    let program = program(s.state.saved(), key, Some(charset))?;
     let want = Want { internal_date: false, header: true };
-    let found = messages::find(&s.view_mut()?.messages(), &program, want, &|_, _| false)?;
+    let found = messages::find(&s.state.view_mut()?.messages(), &program, want, &|_, _| false)?;
     // The sent date falls back to the INTERNALDATE, read only where needed.
     let missing: Vec<usize> = (0..found.len())
         .filter(|&i| sort::field(&found[i].header, "date").and_then(sort::date::date_time).is_none())
         .collect();
     let uids: Vec<u32> = missing.iter().map(|&i| found[i].uid).collect();
     let mut dates = vec![0; found.len()];
-    for (i, d) in missing.into_iter().zip(messages::internal_dates(&s.view_mut()?.messages(), &uids)) {
+    for (i, d) in missing.into_iter().zip(messages::internal_dates(&s.state.view_mut()?.messages(), &uids)) {
         dates[i] = d;
     }
     let items: Vec<Item<'_>> = found

@@ -6,13 +6,13 @@
 //! URLFETCH itself is in [`super::urlfetch`].
 
 use super::{Outcome, Reply};
+use crate::client::Ctx;
 use crate::mail::names::{self, store_error};
 use crate::mail::resolve;
 use crate::mail::urls::{is_me, mailbox_of, read_part};
 use crate::proto::command::Mailbox;
 use crate::proto::response::Code;
 use crate::proto::untagged::Response;
-use crate::session::Session;
 use crate::store;
 use crate::urlauth::{self, keys, INTERNAL};
 
@@ -31,7 +31,7 @@ fn mechanism_check(mech: &str) -> Result<(), Reply> {
 }
 
 /// GENURLAUTH: the rumps with `:internal:token` added, in one response.
-pub fn genurlauth(s: &mut Session, urls: &[(Vec<u8>, String)]) -> Outcome {
+pub fn genurlauth(s: &mut Ctx<'_>, urls: &[(Vec<u8>, String)]) -> Outcome {
     let mut full_urls = Vec::new();
     for (rump, mech) in urls {
         mechanism_check(mech)?;
@@ -41,7 +41,7 @@ pub fn genurlauth(s: &mut Session, urls: &[(Vec<u8>, String)]) -> Outcome {
         if !is_me(&s.scope()?, &u.owner) {
             return Err(bad_url(rump, "URLs can be made only for one's own mailboxes"));
         }
-        let mail = &s.user()?.mail;
+        let mail = &s.state.user()?.mail;
         if let Err(why) = read_part(mail, &u.part)? {
             return Err(bad_url(rump, why));
         }
@@ -59,11 +59,11 @@ pub fn genurlauth(s: &mut Session, urls: &[(Vec<u8>, String)]) -> Outcome {
 }
 
 /// RESETKEY: a new key for one mailbox, or every key removed.
-pub fn resetkey(s: &mut Session, mailbox: Option<&Mailbox>, mechanisms: &[String]) -> Outcome {
+pub fn resetkey(s: &mut Ctx<'_>, mailbox: Option<&Mailbox>, mechanisms: &[String]) -> Outcome {
     for m in mechanisms {
         mechanism_check(m)?;
     }
-    let mail = &s.user()?.mail;
+    let mail = &s.state.user()?.mail;
     let Some(mailbox) = mailbox else {
         keys::reset(mail.root(), None)
             .map_err(|e| crate::mail::names::server_bug(&format!("cannot reset the keys: {e}")))?;

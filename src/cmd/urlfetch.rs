@@ -17,6 +17,7 @@
 
 use super::{Outcome, Reply};
 use crate::budget::Reservation;
+use crate::client::Ctx;
 use crate::fetch as render;
 use crate::fetch::binary::{binary, needs_literal8};
 use crate::mail::urls::{authorize, load_message, read_part_held};
@@ -24,7 +25,6 @@ use crate::mime::{self, Part};
 use crate::proto::command::{UrlFetchArg, UrlFetchItems};
 use crate::proto::response::{write_astring, write_quoted_lossy, Code};
 use crate::proto::section::{Partial, Section};
-use crate::session::Session;
 
 /// Why a URL was not served when the server's memory budget had no room
 /// for it (answered NIL, and the command `NO [LIMIT]`).
@@ -45,7 +45,7 @@ fn served<T>(read: Result<Result<T, &'static str>, Reply>) -> Result<T, &'static
 
 /// The octets an authorized URL names (RFC 4467's answer), with what they
 /// hold of the server's memory budget, or why they are not served.
-fn fetch_one(s: &Session, url: &[u8]) -> Result<(Vec<u8>, Option<Reservation>), &'static str> {
+fn fetch_one(s: &Ctx<'_>, url: &[u8]) -> Result<(Vec<u8>, Option<Reservation>), &'static str> {
     let (account, u) = authorize(&s.scope().map_err(|_| "not logged in")?, url)?;
     let (data, held) = served(read_part_held(&account, &u.part, Some(&s.shared.budget)))?;
     if memchr::memchr(0, &data).is_some() {
@@ -66,7 +66,7 @@ struct Metadata {
 }
 
 /// RFC 5524's items for an authorized URL, or why it is not served.
-fn fetch_metadata(s: &Session, url: &[u8], items: UrlFetchItems) -> Result<Metadata, &'static str> {
+fn fetch_metadata(s: &Ctx<'_>, url: &[u8], items: UrlFetchItems) -> Result<Metadata, &'static str> {
     let (account, u) = authorize(&s.scope().map_err(|_| "not logged in")?, url)?;
     let (message, held) = served(load_message(&account, &u.part, Some(&s.shared.budget)))?;
     let msg = message.bytes();
@@ -108,57 +108,57 @@ fn decoded(msg: &[u8], root: &Part, section: &Section, partial: Option<Partial>)
 
 /// Writes ` ` and `data` as a literal (`~{n}` literal8 when `eight`),
 /// large ones straight from where they lie.
-fn literal(s: &mut Session, data: &[u8], eight: bool) -> Result<(), Reply> {
+fn literal(s: &mut Ctx<'_>, data: &[u8], eight: bool) -> Result<(), Reply> {
     let head = format!(" {}{{{}}}\r\n", if eight { "~" } else { "" }, data.len());
-    s.writer.buffer().extend_from_slice(head.as_bytes());
+    s.out.buffer().extend_from_slice(head.as_bytes());
     if data.len() >= DIRECT_LITERAL {
         s.write_direct(data).map_err(|e| Reply::no_text(format!("write failed: {e}")))?;
     } else {
-        s.writer.buffer().extend_from_slice(data);
+        s.out.buffer().extend_from_slice(data);
     }
     Ok(())
 }
 
 /// Writes the items of [`Metadata`], each in its parentheses.
-fn write_metadata(s: &mut Session, m: &Metadata) -> Result<(), Reply> {
+fn write_metadata(s: &mut Ctx<'_>, m: &Metadata) -> Result<(), Reply> {
     if let Some(structure) = &m.structure {
-        let out = s.writer.buffer();
+        let out = s.out.buffer();
         out.extend_from_slice(b" (BODYPARTSTRUCTURE ");
         out.extend_from_slice(structure);
         out.push(b')');
     }
     for (name, item) in [("BODY", &m.body), ("BINARY", &m.binary)] {
         let Some(item) = item else { continue };
-        s.writer.buffer().extend_from_slice(format!(" ({name}").as_bytes());
+        s.out.buffer().extend_from_slice(format!(" ({name}").as_bytes());
         match item {
             // NUL, bare CR or LF: a literal8 (RFC 3516 4.2, RFC 5524 5).
             Some(data) => literal(s, data, name == "BINARY" && needs_literal8(data))?,
-            None => s.writer.buffer().extend_from_slice(b" NIL"),
+            None => s.out.buffer().extend_from_slice(b" NIL"),
         }
-        s.writer.buffer().push(b')');
+        s.out.buffer().push(b')');
     }
     Ok(())
 }
 
 /// Writes ` NIL` for a URL not served and logs why; true when the reason
 /// was the memory budget.
-fn not_served(s: &mut Session, url: &[u8], why: &str) -> bool {
+fn not_served(s: &mut Ctx<'_>, url: &[u8], why: &str) -> bool {
     log::info!("{} URLFETCH {}: {why}", s.tag(), String::from_utf8_lossy(url));
-    s.writer.buffer().extend_from_slice(b" NIL");
+    s.out.buffer().extend_from_slice(b" NIL");
     why == NO_ROOM
 }
 
 /// URLFETCH: one response with each URL and its octets or items, or NIL.
 /// Written as it is made (one URL's octets held at a time); a URL asked
 /// the same way more than once is answered once.
-pub fn urlfetch(s: &mut Session, urls: &[UrlFetchArg]) -> Outcome {
+pub fn urlfetch(s: &mut Ctx<'_>, urls: &[UrlFetchArg]) -> Outcome {
     let mut urls = urls.to_vec();
     crate::mail::held::dedup(&mut urls);
     let cap = s.shared.config.net.max_fetch_buffer;
     let mut no_room = false;
-    s.writer.buffer().extend_from_slice(b"* URLFETCH");
+    s.out.buffer().extend_from_slice(b"* URLFETCH");
     for arg in &urls {
-        let out = s.writer.buffer();
+        let out = s.out.buffer();
         out.push(b' ');
         // Quoted, as RFC 4467's examples show it, unless it cannot be.
         if arg.url.iter().all(|&b| (0x20..0x7f).contains(&b)) {
@@ -176,11 +176,11 @@ pub fn urlfetch(s: &mut Session, urls: &[UrlFetchArg]) -> Outcome {
                 Err(why) => no_room |= not_served(s, &arg.url, why),
             },
         }
-        if s.writer.queued() >= cap {
+        if s.out.queued() >= cap {
             s.flush().map_err(|e| Reply::no_text(format!("write failed: {e}")))?;
         }
     }
-    s.writer.buffer().extend_from_slice(b"\r\n");
+    s.out.buffer().extend_from_slice(b"\r\n");
     if no_room {
         return Err(Reply::no(Code::Limit, "Some URLs were not fetched: the server's memory for clients is in use"));
     }

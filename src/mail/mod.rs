@@ -14,6 +14,7 @@
 //! and what a command holds of the memory budget (`held`).
 
 pub mod cached;
+pub mod fetch;
 pub mod flags;
 pub mod held;
 pub mod login;
@@ -23,10 +24,13 @@ pub mod names;
 pub mod resolve;
 pub mod scope;
 pub mod status;
+pub mod sorted;
 pub mod target;
 pub mod urls;
 pub mod view;
+pub mod watched;
 
 pub use login::Login;
 pub use scope::Scope;
+pub use sorted::sorted;
 pub use view::View;

@@ -91,7 +91,7 @@ pub fn selected_readable(selected: Option<&mut Target>, user: &str) -> bool {
 }
 
 /// What the client is told when the rights on the selected mailbox went
-/// (see `Session::refresh_selected`): `NO [NOPERM]` and `OK [CLOSED]` (RFC
+/// (see `Ctx::refresh_selected`): `NO [NOPERM]` and `OK [CLOSED]` (RFC
 /// 7162 / RFC 9051's code for a mailbox closed).
 pub fn withdrawn() -> [Response; 2] {
     let gone = Reply::no(Code::NoPerm, "The rights on the selected mailbox no longer allow reading it");

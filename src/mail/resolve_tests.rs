@@ -7,9 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::acl;
+use crate::client::State;
 use crate::config::{Config, Invocation};
 use crate::proto::parse::parse_command;
-use crate::session::{idle, writer::Writer, Session, State};
+use crate::session::Session;
 use crate::shared::Shared;
 
 /// A logged-in session of `alice` (maildir under `dir`, one message in
@@ -33,30 +34,16 @@ fn session(dir: &Path) -> (Session, TcpStream) {
     let (server, peer) = listener.accept().unwrap();
     let account = shared.account("alice").unwrap();
     let mail = shared.store.account(account.checked_maildir(&shared.config.mail).unwrap());
-    let monitor = shared.monitor.register(1, peer, None, false);
-    let s = Session {
-        shared,
-        id: 1,
-        peer,
-        origin: crate::origin::Origin::direct(peer),
-        conn: crate::proto::reader::Reader::new(crate::net::Stream::plain_tcp(server)),
-        writer: Writer::default(),
-        state: State::Authenticated(crate::mail::Login { account, mail }),
-        notifier: Arc::new(idle::Notifier::new().unwrap()),
-        alerts: None,
-        monitor,
-        sync_ext: Default::default(),
-        notify: None,
-    };
+    let state = State::Authenticated(crate::mail::Login { account, mail });
+    let s = Session::for_tests(shared, crate::net::Stream::plain_tcp(server), peer, state);
     (s, client)
 }
 
 /// Runs `line` and returns how many times it looked at an ACL file.
 fn lookups_of(s: &mut Session, line: &str) -> u64 {
     let before = acl::lookups();
-    crate::cmd::execute(s, parse_command(line.as_bytes()).unwrap()).unwrap();
     // What the command queued is not read by anyone here.
-    s.writer = Writer::default();
+    s.execute_for_tests(parse_command(line.as_bytes()).unwrap());
     acl::lookups() - before
 }
 
@@ -66,7 +53,7 @@ fn a_simple_command_looks_at_the_acl_once() {
     let (mut s, _client) = session(dir.path());
     // Resolving the name reads the rights and the file's identity at once.
     assert_eq!(lookups_of(&mut s, "a1 SELECT INBOX"), 1);
-    assert!(s.state.is_selected());
+    assert!(s.state().is_selected());
     // The start of each command looks once; the steps after it (others'
     // changes, NOTIFY, context updates) share that look when nothing moved.
     assert_eq!(lookups_of(&mut s, "a2 NOOP"), 1);
@@ -78,5 +65,5 @@ fn a_simple_command_looks_at_the_acl_once() {
     // That one look still sees a right withdrawn since the last command.
     std::fs::write(dir.path().join("alice/Maildir").join(acl::FILE), "owner la\n").unwrap();
     lookups_of(&mut s, "a7 NOOP");
-    assert!(matches!(s.state, State::Authenticated(_)), "reading withdrawn: no longer selected");
+    assert!(matches!(s.state(), State::Authenticated(_)), "reading withdrawn: no longer selected");
 }

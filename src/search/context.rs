@@ -1,5 +1,5 @@
 //! A session's kept search and sort results for RFC 5267's UPDATE: plain
-//! data the session holds; the session's sync (`session::contexts`) runs
+//! data the session holds; the session's sync (`client::contexts`) runs
 //! them again as the mailbox changes and says what joined and left.
 
 use crate::proto::command::SortCriterion;

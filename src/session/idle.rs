@@ -32,11 +32,11 @@ impl Session {
                 return Ok(Ok("IDLE terminated".into()));
             }
             s.report_alerts();
-            if s.writer.queued() > 0 {
+            if s.io.writer.queued() > 0 {
                 s.flush()?;
                 last_sent = Instant::now();
             }
-            let has_input = s.conn.buffered() > 0 || s.conn.get_mut().has_pending_input();
+            let has_input = s.io.conn.buffered() > 0 || s.io.conn.get_mut().has_pending_input();
             let wake = if has_input {
                 Wake::Input
             } else {
@@ -44,11 +44,11 @@ impl Session {
                 if s.view().is_some_and(|v| !v.mailbox().is_watched()) {
                     timeout = timeout.min(s.shared.config.poll_interval);
                 }
-                wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)?
+                wait(s.io.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)?
             };
             match wake {
                 Wake::Input => {
-                    let Some(line) = s.conn.read_line(s.shared.config.max_line)? else {
+                    let Some(line) = s.io.conn.read_line(s.shared.config.max_line)? else {
                         return Err(io::ErrorKind::UnexpectedEof.into());
                     };
                     log::debug!("{} C: {}", s.tag(), String::from_utf8_lossy(&line));

@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::idle::{wait, Wake};
 use super::Session;
-use crate::cmd;
 use crate::mail::names::{self, DELIMITER};
-use crate::mail::resolve;
+use crate::mail::{resolve, watched, Scope};
 use crate::notify::{AccountEvent, Notify};
 use crate::proto::notify::{Event, Filter};
 use crate::proto::response::{Code, Reply};
@@ -131,7 +130,10 @@ pub(super) fn account_events(s: &mut Session) {
     for r in out {
         s.respond(r);
     }
-    cmd::rewatch_notify(s);
+    // NOTIFY's watched set follows the names and subscriptions.
+    let tag = s.tag();
+    let (Some(notify), Some(login)) = (s.notify.as_mut(), s.state.login()) else { return };
+    watched::rewatch(&Scope { shared: &s.shared, login, tag }, &s.notifier, notify);
 }
 
 /// Whether a non-selected filter covers `name`.
@@ -177,7 +179,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         return Ok(());
     }
     let notifier = s.notifier.clone();
-    let limit = s.conn.get_ref().tcp().read_timeout().ok().flatten().unwrap_or(Duration::from_secs(31 * 60));
+    let limit = s.io.conn.get_ref().tcp().read_timeout().ok().flatten().unwrap_or(Duration::from_secs(31 * 60));
     let started = Instant::now();
     while s.notify.is_some() {
         notifier.drain();
@@ -195,7 +197,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         }
         s.report_alerts();
         s.flush()?;
-        if s.conn.buffered() > 0 || s.conn.get_mut().has_pending_input() {
+        if s.io.conn.buffered() > 0 || s.io.conn.get_mut().has_pending_input() {
             return Ok(());
         }
         let left = limit.saturating_sub(started.elapsed());
@@ -205,7 +207,7 @@ pub fn wait_for_command(s: &mut Session) -> io::Result<()> {
         let unwatched = s.view().is_some_and(|v| !v.mailbox().is_watched())
             || s.notify.as_ref().is_some_and(|n| n.watched.iter().any(|w| !w.mailbox.is_watched()));
         let timeout = if unwatched { left.min(s.shared.config.poll_interval) } else { left };
-        if wait(s.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)? == Wake::Input {
+        if wait(s.io.conn.get_ref().as_raw_fd(), Some(&notifier), timeout)? == Wake::Input {
             return Ok(());
         }
     }

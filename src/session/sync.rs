@@ -5,10 +5,13 @@
 //! NOTIFY waits for the next command.
 
 use super::{notify, Session};
-use crate::cmd::{self, Done, Effect, Ran};
+use crate::client::Ctx;
+use crate::cmd::{Done, Effect, Ran};
+use crate::mail::fetch::plan::{implied, How, Plan};
+use crate::mail::fetch::{render, Shown};
 use crate::proto::command::FetchAttr;
 use crate::proto::notify::Event;
-use crate::proto::sequence::SequenceSet;
+use crate::proto::response::Reply;
 
 impl Session {
     /// The sync: others' changes to the selected mailbox with the CONTEXT
@@ -38,7 +41,7 @@ impl Session {
             if now > top {
                 // What FETCH could not answer (a message gone meanwhile) it
                 // leaves out.
-                let _ = cmd::fetch_new(s, &SequenceSet::range(top + 1, now), &attrs);
+                let _ = fetch_new(&mut s.ctx(), top, &attrs);
             }
         }
         notify::account_events(s);
@@ -53,6 +56,25 @@ impl Session {
     }
 }
 
+/// NOTIFY's FETCH of the messages above UID `top` (RFC 5465 5.2: the
+/// MessageNew attributes), as a UID FETCH of them renders it. The
+/// attributes never set `\Seen` (NOTIFY SET refuses those).
+fn fetch_new(s: &mut Ctx<'_>, top: u32, attrs: &[FetchAttr]) -> Result<(), Reply> {
+    let (items, condstore) = implied(attrs, true, None);
+    if condstore {
+        // RFC 7162 3.1: MODSEQ among them turns CONDSTORE on.
+        s.condstore_on();
+    }
+    let (tag, dialect, budget, cap) =
+        (s.tag(), s.dialect(), s.shared.budget.clone(), s.shared.config.net.max_fetch_buffer);
+    let view = s.state.view_mut()?;
+    let targets: Vec<usize> = (view.uids.partition_point(|&u| u <= top)..view.uids.len()).collect();
+    let how = How { condstore: view.ext.condstore, dialect, cap, budget };
+    let plan = Plan::new(items, view.mailbox().clone(), false, how);
+    let at = Shown { view: view.messages(), pending: &view.pending_entries, tag: &tag };
+    render(s.out, &at, &plan, &[], &targets).map(drop)
+}
+
 impl Session {
     /// After a command: what its effect asks of the connection, then the
     /// sync, then the tagged reply.
@@ -63,6 +85,7 @@ impl Session {
             Done::Completed => return Ok(()),
             Done::Effect(Effect::Idle) => self.idle()?,
             Done::Effect(Effect::Logout) => self.logout(),
+            Done::Effect(Effect::Sasl(ex)) => self.sasl(ex)?,
             Done::Effect(Effect::StartTls) => return self.start_tls(&tag),
             Done::Effect(Effect::Compress) => return self.start_deflate(&tag),
         };

@@ -1,65 +1,26 @@
 //! FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8), in the parts Dovecot's
-//! `imap-fetch.c` has: a plan made once ([`plan`]: items, CONDSTORE, what
-//! must be read), the `\Seen` it sets ([`seen`]), then per message what the
-//! plan needs gathered (cached values, the header block, the file, a MIME
-//! tree) and one handler per item ([`items`]) writing into the response
-//! queue ([`write`]); body parts go as literals straight from the map.
+//! `imap-fetch.c` has: a plan made once ([`plan`]: items, CONDSTORE, which
+//! messages), the `\Seen` it sets ([`seen`]), then the responses rendered
+//! by `mail::fetch` (per message what the plan needs gathered, one
+//! handler per item, literals straight from the map).
 //!
 //! A message another session expunged is answered from what the view and
 //! the cache still hold (RFC 2180 4.1.2); only one whose items need the
 //! gone file is left out, and the command ends `NO [EXPUNGEISSUED]`.
 
-mod items;
 mod plan;
 mod seen;
-mod write;
-
-pub use crate::mail::message::Message;
 
 use super::{Outcome, Reply};
-use crate::budget::Reservation;
-use crate::fetch::SectionData;
-use crate::mail::cached;
-use crate::mime;
+use crate::client::Ctx;
+use crate::mail::fetch::{render, Shown};
 use crate::proto::command::FetchAttr;
-use crate::proto::response::write_num;
 use crate::proto::response::Code;
 use crate::proto::sequence::SequenceSet;
-use crate::session::Session;
-use crate::store::cache;
-use crate::store::mailbox::UNKNOWN_DATE;
-use crate::store::{Entry, Flags};
-use items::One;
-use plan::Plan;
-use write::write_failed;
-
-/// What one FETCH carries from message to message: buffers reused for
-/// each, and the messages it could not answer.
-#[derive(Default)]
-struct Run {
-    /// The read buffer of the message files.
-    spare: Vec<u8>,
-    /// Scratch for sections built from the header (HEADER.FIELDS).
-    buf: Vec<u8>,
-    /// The message's flags as written.
-    flags: Vec<u8>,
-    /// The flags and `\Recent` that `flags` shows.
-    flags_of: Option<(Flags, bool)>,
-    /// The cache fields of this message: the plan's, and SIZE when its
-    /// file name does not tell it.
-    fields: Vec<u8>,
-    /// Their values, read from the cache or made from the text.
-    values: Vec<Option<Vec<u8>>>,
-    /// Messages gone (expunged by another session) whose items needed
-    /// the file.
-    missing: usize,
-    /// Messages whose file could not be read.
-    unreadable: usize,
-}
 
 /// FETCH / UID FETCH.
 pub fn fetch(
-    s: &mut Session,
+    s: &mut Ctx<'_>,
     uid: bool,
     set: &SequenceSet,
     items: &[FetchAttr],
@@ -69,13 +30,10 @@ pub fn fetch(
     let (plan, targets) = plan::plan(s, uid, set, items, changed_since, vanished)?;
     // Set \Seen first, so the FLAGS sent below already show it.
     let seen_now = seen::mark(s, &plan, &targets)?;
-    let mut run = Run::default();
-    for i in targets {
-        answer(s, &plan, &seen_now, i, &mut run)?;
-    }
-    if !plan.fields.is_empty() || plan.wants_size {
-        plan.mailbox.with_cache(|c| c.flush());
-    }
+    let tag = s.tag();
+    let view = s.state.view_mut()?;
+    let at = Shown { view: view.messages(), pending: &view.pending_entries, tag: &tag };
+    let run = render(s.out, &at, &plan, &seen_now, &targets)?;
     // What Dovecot does with `imap_fetch_failure = no-after`: the other
     // messages are answered, then `NO [SERVERBUG]`. (Its default sends BYE
     // at once, which would come back at every `FETCH 1:*` and keep every
@@ -88,250 +46,4 @@ pub fn fetch(
         return Err(Reply::no(Code::ExpungeIssued, "Some of the requested messages no longer exist"));
     }
     Ok(if uid { "UID FETCH completed".into() } else { "FETCH completed".into() })
-}
-
-/// Answers the message at view index `i`.
-fn answer(s: &mut Session, plan: &Plan, seen_now: &[u32], i: usize, run: &mut Run) -> Result<(), Reply> {
-    let view = s.view_mut()?;
-    let uid = view.uids[i];
-    let snap = view.snapshot.clone();
-    let kept;
-    // A message another session expunged, this one not yet told: its entry
-    // is kept by the view, and its values by the cache until its next
-    // compaction (RFC 2180 4.1.2). The mailbox's newest picture may hold a
-    // message the view's has not.
-    let entry = match snap.find(uid) {
-        Some(e) => e,
-        None => match view.pending_entries.get(&uid).cloned().or_else(|| plan.mailbox.snapshot().find(uid).cloned()) {
-            Some(e) => {
-                kept = e;
-                &kept
-            }
-            None => {
-                run.missing += 1;
-                return Ok(());
-            }
-        },
-    };
-    // Most messages of a listing have the flags of the one before: written
-    // again only when they differ.
-    let key = (&view.flags[i], view.recent.contains(&uid));
-    if run.flags_of.as_ref().is_none_or(|(f, r)| (f, *r) != key) {
-        run.flags_of = Some((key.0.clone(), key.1));
-        run.flags.clear();
-        view.flags_of(i).render(&plan.dialect, &mut run.flags);
-    }
-    let modseq = view.modseqs[i];
-    let stamp = cache::stamp(entry.base(), entry.size);
-    read_cached(plan, run, entry, stamp);
-    let Some((message, mut held)) = load(s, plan, run, entry)? else { return Ok(()) };
-    let damaged = message.as_ref().is_some_and(Message::damaged);
-    if let Some(m) = &message {
-        compute_missing(plan, run, entry, stamp, m.bytes(), damaged);
-    }
-    let msg: &[u8] = match &message {
-        Some(m) => m.bytes(),
-        // Only header sections read the text: the cached header block
-        // stands for the message, and gives the same bytes.
-        None => header_value(&run.fields, &run.values),
-    };
-    let tree = plan.needs_tree.then(|| mime::scan(msg));
-    // Decode BINARY items before the response starts, so an undecodable
-    // part fails the command with no half-written line.
-    let decoded = decode_binary(plan, msg, tree.as_ref(), &mut held)?;
-    let one = One {
-        plan,
-        uid,
-        entry,
-        msg,
-        tree: tree.as_ref(),
-        fields: &run.fields,
-        values: &run.values,
-        flags: &run.flags,
-        modseq,
-        decoded: &decoded,
-    };
-    respond(s, &one, i, seen_now.binary_search(&uid).is_ok(), &mut run.buf)?;
-    if damaged {
-        log::warn!(
-            "{} the file of UID {uid} shrank while it was read (changed outside the maildir rules); the client got NULs for the missing part",
-            s.tag()
-        );
-    }
-    // --max-fetch-buffer: what FETCH may hold before it writes.
-    if s.writer.queued() >= plan.cap {
-        s.flush().map_err(write_failed)?;
-    }
-    run.spare = message.map(Message::into_spare).unwrap_or_default();
-    Ok(())
-}
-
-/// The cached header block among the values (empty if none).
-fn header_value<'a>(fields: &[u8], values: &'a [Option<Vec<u8>>]) -> &'a [u8] {
-    fields.iter().position(|&f| f == cached::HEADER).and_then(|k| values[k].as_deref()).unwrap_or(b"")
-}
-
-/// Fills `run.fields` and `run.values` with what the cache holds (for a
-/// message expunged since, what it kept of it).
-fn read_cached(plan: &Plan, run: &mut Run, entry: &Entry, stamp: u64) {
-    run.fields.clear();
-    run.fields.extend_from_slice(&plan.fields);
-    if plan.wants_size && entry.vsize.is_none() {
-        run.fields.push(cached::SIZE);
-    }
-    run.values.clear();
-    if run.fields.is_empty() {
-        return;
-    }
-    let (fields, values) = (&run.fields, &mut run.values);
-    // Every message of the view may be read, also one expunged since
-    // (whether or not the view knows yet): the stamp ties each value to
-    // its very file.
-    plan.mailbox.with_cache(|c| values.extend(fields.iter().map(|&f| c.get_expunged(entry.uid, f, stamp))));
-}
-
-/// The message text when read, and the memory held for the message.
-type Loaded = (Option<Message>, Option<Reservation>);
-
-/// The message file when the items need it (or a value the cache lacks),
-/// and the memory held for it; `None` when the message is left out
-/// (counted in `run`).
-fn load(s: &mut Session, plan: &Plan, run: &mut Run, entry: &Entry) -> Result<Option<Loaded>, Reply> {
-    let computing = run.values.iter().any(Option::is_none);
-    let text = plan.needs_file || computing;
-    // The map (or copy) of a large message, the values made from it and
-    // those read from the cache (the ENVELOPE of a 10 MB header is as
-    // large) are held against --max-client-memory until it is answered.
-    // Cached values are counted once read: what the cache holds is
-    // bounded by the message, and they go at once if refused.
-    let mut held = crate::mail::held::message(&plan.budget, entry.size, u64::from(text) + 2 * u64::from(computing))?;
-    crate::mail::held::grow(&plan.budget, &mut held, run.values.iter().flatten().map(Vec::len).sum())?;
-    if !text {
-        // RFC 2180 4.1.2: a message another session expunged is answered
-        // from what is held, unless an item needs its gone file.
-        let dated = plan.wants_date || plan.wants_saved;
-        if dated && entry.internal_date == UNKNOWN_DATE && plan.mailbox.snapshot().find(entry.uid).is_none() {
-            run.missing += 1;
-            return Ok(None);
-        }
-        return Ok(Some((None, held)));
-    }
-    // One message that cannot be read fails itself only (see `fetch`).
-    let uid = entry.uid;
-    match plan.mailbox.open_message_sized(uid) {
-        Ok(Some((file, _, len))) => match Message::load_into(&file, len, std::mem::take(&mut run.spare)) {
-            Ok(m) => Ok(Some((Some(m), held))),
-            Err(e) => {
-                log::warn!("{} reading the file of UID {uid}: {e}", s.tag());
-                run.unreadable += 1;
-                Ok(None)
-            }
-        },
-        Ok(None) => {
-            run.missing += 1;
-            Ok(None)
-        }
-        Err(e) => {
-            log::warn!("{} {e}", s.tag());
-            run.unreadable += 1;
-            Ok(None)
-        }
-    }
-}
-
-/// Makes from the message text the values the cache lacked, and keeps
-/// them (not those of a file that shrank under its map: they are not the
-/// message's, sent this once).
-fn compute_missing(plan: &Plan, run: &mut Run, entry: &Entry, stamp: u64, msg: &[u8], damaged: bool) {
-    let mut made = 0u32;
-    for (k, &f) in run.fields.iter().enumerate() {
-        if run.values[k].is_none() {
-            run.values[k] = Some(cached::compute(f, msg));
-            made |= 1 << k;
-        }
-    }
-    if made == 0 || damaged {
-        return;
-    }
-    let (fields, values) = (&run.fields, &run.values);
-    plan.mailbox.with_cache(|c| {
-        for (k, (&f, v)) in fields.iter().zip(values).enumerate() {
-            let Some(v) = v.as_deref().filter(|_| made & (1 << k) != 0) else { continue };
-            // A header block too large to keep is read from the file each time.
-            if f == cached::HEADER && v.len() > cached::HEADER_MAX {
-                continue;
-            }
-            c.put(entry.uid, f, stamp, v);
-            if f == cached::ENVELOPE {
-                // A listing is usually followed by header searches: keep
-                // what they read while the message is at hand.
-                c.put(entry.uid, cached::SEARCH_HEADER, stamp, &cached::search_header(msg));
-            }
-        }
-    });
-}
-
-/// The BINARY parts the items name, each decoded once.
-fn decode_binary<'a>(
-    plan: &'a Plan,
-    msg: &[u8],
-    tree: Option<&mime::Part>,
-    held: &mut Option<Reservation>,
-) -> Result<Vec<items::Decoded<'a>>, Reply> {
-    let mut decoded: Vec<items::Decoded> = Vec::new();
-    for a in &plan.items {
-        if let FetchAttr::Binary { part, .. } | FetchAttr::BinarySize { part } = a {
-            if !decoded.iter().any(|d| d.part == &part[..]) {
-                let data = seen::binary_data(msg, tree, part)?;
-                if let SectionData::Owned(v) = &data {
-                    crate::mail::held::grow(&plan.budget, held, v.len())?;
-                }
-                // Looked for once, and only when a BINARY item sends it.
-                let sent = plan.items.iter().any(|x| matches!(x, FetchAttr::Binary { part: p, .. } if p == part));
-                let literal8 = sent && crate::fetch::binary::needs_literal8(data.bytes(msg));
-                decoded.push(items::Decoded { part, data, literal8 });
-            }
-        }
-    }
-    Ok(decoded)
-}
-
-/// Writes `* n FETCH (...)` for one message: each item by its handler,
-/// then what a `\Seen` set by this FETCH adds.
-fn respond(s: &mut Session, one: &One, i: usize, seen_now: bool, buf: &mut Vec<u8>) -> Result<(), Reply> {
-    let plan = one.plan;
-    let out = s.writer.buffer();
-    out.extend_from_slice(b"* ");
-    write_num(out, i as u64 + 1);
-    out.extend_from_slice(b" FETCH (");
-    for (k, (a, (handler, head))) in plan.items.iter().zip(&plan.handlers).enumerate() {
-        // --max-fetch-buffer: written as it is made, inside one message's
-        // response too.
-        if s.writer.queued() >= plan.cap {
-            s.flush().map_err(write_failed)?;
-        }
-        if k > 0 {
-            s.writer.buffer().push(b' ');
-        }
-        handler(s, one, a, head, buf)?;
-    }
-    let out = s.writer.buffer();
-    if seen_now {
-        // RFC 3501: the \Seen it set; RFC 7162 3.1: with UID and MODSEQ.
-        if !plan.has_flags {
-            out.extend_from_slice(b" FLAGS ");
-            out.extend_from_slice(one.flags);
-        }
-        if plan.condstore && !plan.has_uid {
-            out.extend_from_slice(b" UID ");
-            write_num(out, u64::from(one.uid));
-        }
-        if plan.condstore && !plan.has_modseq {
-            out.extend_from_slice(b" MODSEQ (");
-            write_num(out, one.modseq);
-            out.push(b')');
-        }
-    }
-    out.extend_from_slice(b")\r\n");
-    Ok(())
 }

@@ -3,26 +3,25 @@
 //! and refused as a whole when a BINARY part of one of those messages
 //! cannot be decoded (a command that fails has no effect).
 
-use super::plan::Plan;
-use super::{Message, Reply};
-use crate::fetch::{self as render, SectionData};
+use super::Reply;
+use crate::client::Ctx;
+use crate::mail::fetch::{binary_data, Plan};
+use crate::mail::message::Message;
 use crate::mail::names::store_error;
 use crate::mime;
 use crate::proto::command::FetchAttr;
-use crate::proto::response::Code;
-use crate::session::Session;
 use crate::store::filename::SEEN;
 use crate::store::FlagOp;
 
 /// Sets `\Seen` on the targets that lack it, when the plan says so; the
 /// UIDs it set it on (their responses add FLAGS, and with CONDSTORE UID
 /// and MODSEQ).
-pub(super) fn mark(s: &mut Session, plan: &Plan, targets: &[usize]) -> Result<Vec<u32>, Reply> {
+pub(super) fn mark(s: &mut Ctx<'_>, plan: &Plan, targets: &[usize]) -> Result<Vec<u32>, Reply> {
     let mut seen_now = Vec::new();
     if !plan.mark_seen {
         return Ok(seen_now);
     }
-    let view = s.view_mut()?;
+    let view = s.state.view_mut()?;
     let unseen: Vec<u32> = targets.iter().filter(|&&i| !view.flags[i].has(SEEN)).map(|&i| view.uids[i]).collect();
     if unseen.is_empty() {
         return Ok(seen_now);
@@ -62,14 +61,4 @@ fn check_binary(plan: &Plan, uids: &[u32]) -> Result<(), Reply> {
         }
     }
     Ok(())
-}
-
-/// The decoded data of a `BINARY[part]` or `BINARY.SIZE[part]` item.
-pub(super) fn binary_data(msg: &[u8], tree: Option<&mime::Part>, part: &[u32]) -> Result<SectionData, Reply> {
-    let data = match tree {
-        _ if part.is_empty() => Ok(render::binary::whole_message(msg)),
-        Some(root) => render::binary::binary(msg, root, part),
-        None => render::binary::binary(msg, &mime::scan(msg), part),
-    };
-    data.map_err(|e| Reply::no(Code::UnknownCte, format!("Cannot decode content-transfer-encoding {}", e.0)))
 }

@@ -4,7 +4,6 @@
 //! the CONTEXT updates. Leaving a state drops its data with it.
 
 use super::view::MailboxView;
-use super::Session;
 use crate::access::Target;
 use crate::mail::Login;
 use crate::proto::response::Reply;
@@ -36,7 +35,7 @@ pub struct Selected {
     /// The UIDs of the search result saved by `RETURN (SAVE)` (RFC 5182),
     /// what `$` stands for; empty in every newly selected mailbox.
     pub saved: Vec<u32>,
-    /// Search results kept for RFC 5267 UPDATE (see `session::contexts`).
+    /// Search results kept for RFC 5267 UPDATE (see `client::contexts`).
     pub contexts: Contexts,
 }
 
@@ -64,10 +63,10 @@ impl State {
     }
 }
 
-impl Session {
+impl State {
     /// The logged-in user, in the authenticated and selected states.
     pub fn login(&self) -> Option<&Login> {
-        match &self.state {
+        match self {
             State::Authenticated(l) | State::Selected(l, _) => Some(l),
             _ => None,
         }
@@ -80,7 +79,7 @@ impl Session {
 
     /// What the selected state holds.
     pub fn selected(&self) -> Option<&Selected> {
-        match &self.state {
+        match self {
             State::Selected(_, s) => Some(&**s),
             _ => None,
         }
@@ -88,7 +87,7 @@ impl Session {
 
     /// What the selected state holds, to change.
     pub fn selected_mut(&mut self) -> Option<&mut Selected> {
-        match &mut self.state {
+        match self {
             State::Selected(_, s) => Some(&mut **s),
             _ => None,
         }
@@ -96,7 +95,7 @@ impl Session {
 
     /// The login and the selection together (borrowed apart).
     pub fn login_and_selected(&mut self) -> Option<(&Login, &mut Selected)> {
-        match &mut self.state {
+        match self {
             State::Selected(l, s) => Some((&*l, &mut **s)),
             _ => None,
         }
@@ -146,7 +145,7 @@ impl Session {
 
     /// Counts a failed login; the number so far on this connection.
     pub fn failed_login(&mut self) -> u32 {
-        match &mut self.state {
+        match self {
             State::NotAuthenticated { failed_logins } => {
                 *failed_logins += 1;
                 *failed_logins
@@ -158,8 +157,8 @@ impl Session {
     /// Enters the selected state (the previous selection, if any, is
     /// dropped and its watch ends).
     pub fn enter_selected(&mut self, selected: Selected) {
-        let state = std::mem::replace(&mut self.state, State::Logout);
-        self.state = match state {
+        let state = std::mem::replace(self, State::Logout);
+        *self = match state {
             State::Authenticated(l) | State::Selected(l, _) => State::Selected(l, Box::new(selected)),
             other => other,
         };
@@ -168,12 +167,12 @@ impl Session {
     /// Leaves the selected state (the view's drop ends its watch); what it
     /// held.
     pub fn unselect(&mut self) -> Option<Selected> {
-        let state = std::mem::replace(&mut self.state, State::Logout);
+        let state = std::mem::replace(self, State::Logout);
         let (state, left) = match state {
             State::Selected(l, s) => (State::Authenticated(l), Some(*s)),
             other => (other, None),
         };
-        self.state = state;
+        *self = state;
         left
     }
 }

@@ -4,7 +4,7 @@
 
 use super::plan::Plan;
 use super::write::{literal, partial_of, raw_literal, value_item, whole_literal};
-use super::Reply;
+use super::Sink;
 use crate::fetch::{self as render, SectionData};
 use crate::mail::cached;
 use crate::mime;
@@ -12,8 +12,8 @@ use crate::proto::command::FetchAttr;
 use crate::proto::datetime::DateTime;
 use crate::proto::response::write_num;
 use crate::proto::response::write_string;
+use crate::proto::response::Reply;
 use crate::proto::section::Section;
-use crate::session::Session;
 use crate::store::Entry;
 
 /// What the handlers of one message's items answer from.
@@ -67,7 +67,7 @@ pub(super) struct Decoded<'a> {
 
 /// A handler: writes item `a`, echoed as `head` where the name depends on
 /// arguments; `buf` is a scratch buffer the FETCH reuses.
-pub(super) type Handler = fn(&mut Session, &One, &FetchAttr, &[u8], &mut Vec<u8>) -> Result<(), Reply>;
+pub(super) type Handler = fn(&mut dyn Sink, &One, &FetchAttr, &[u8], &mut Vec<u8>) -> Result<(), Reply>;
 
 /// The handler of an item.
 pub(super) fn handler(a: &FetchAttr) -> Handler {
@@ -91,39 +91,39 @@ pub(super) fn handler(a: &FetchAttr) -> Handler {
     }
 }
 
-fn flags(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    let out = s.writer.buffer();
+fn flags(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+    let out = s.buffer();
     out.extend_from_slice(b"FLAGS ");
     out.extend_from_slice(m.flags);
     Ok(())
 }
 
-fn uid(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    let out = s.writer.buffer();
+fn uid(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+    let out = s.buffer();
     out.extend_from_slice(b"UID ");
     write_num(out, u64::from(m.uid));
     Ok(())
 }
 
-fn date(s: &mut Session, name: &[u8], t: i64) {
-    let out = s.writer.buffer();
+fn date(s: &mut dyn Sink, name: &[u8], t: i64) {
+    let out = s.buffer();
     out.extend_from_slice(name);
     out.extend_from_slice(format!(" \"{}\"", DateTime::from_unix(t, 0)).as_bytes());
 }
 
-fn internal_date(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+fn internal_date(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     date(s, b"INTERNALDATE", m.plan.mailbox.internal_date(m.entry));
     Ok(())
 }
 
-fn save_date(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+fn save_date(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     date(s, b"SAVEDATE", crate::mail::messages::save_date(&m.plan.mailbox, m.entry));
     Ok(())
 }
 
-fn email_id(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+fn email_id(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     let id = m.plan.mailbox.email_id(m.entry.uid, m.entry.base());
-    let out = s.writer.buffer();
+    let out = s.buffer();
     out.extend_from_slice(b"EMAILID (");
     out.extend_from_slice(id.as_bytes());
     out.push(b')');
@@ -131,24 +131,24 @@ fn email_id(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) 
 }
 
 /// tegami keeps no thread ids: NIL, as RFC 8474 5.2 allows.
-fn thread_id(s: &mut Session, _: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    s.writer.buffer().extend_from_slice(b"THREADID NIL");
+fn thread_id(s: &mut dyn Sink, _: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+    s.buffer().extend_from_slice(b"THREADID NIL");
     Ok(())
 }
 
-fn rfc822_size(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+fn rfc822_size(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     let size = match m.entry.vsize {
         Some(v) => v,
         None => std::str::from_utf8(m.value(cached::SIZE)).ok().and_then(|v| v.parse().ok()).unwrap_or(0),
     };
-    let out = s.writer.buffer();
+    let out = s.buffer();
     out.extend_from_slice(b"RFC822.SIZE ");
     write_num(out, size);
     Ok(())
 }
 
 /// ENVELOPE, BODY and BODYSTRUCTURE: rendered once and cached.
-fn cached_value(s: &mut Session, m: &One, a: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+fn cached_value(s: &mut dyn Sink, m: &One, a: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     let (name, field): (&[u8], u8) = match a {
         FetchAttr::Envelope => (b"ENVELOPE ", cached::ENVELOPE),
         FetchAttr::Body => (b"BODY ", cached::BODY),
@@ -157,26 +157,26 @@ fn cached_value(s: &mut Session, m: &One, a: &FetchAttr, _: &[u8], _: &mut Vec<u
     value_item(s, name, m.value(field))
 }
 
-fn rfc822(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    s.writer.buffer().extend_from_slice(b"RFC822 ");
+fn rfc822(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+    s.buffer().extend_from_slice(b"RFC822 ");
     whole_literal(s, m.msg, m.plan.cap)
 }
 
-fn rfc822_header(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    s.writer.buffer().extend_from_slice(b"RFC822.HEADER ");
+fn rfc822_header(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+    s.buffer().extend_from_slice(b"RFC822.HEADER ");
     literal(s, render::rfc822_header(m.msg).bytes(m.msg))
 }
 
-fn rfc822_text(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    s.writer.buffer().extend_from_slice(b"RFC822.TEXT ");
+fn rfc822_text(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+    s.buffer().extend_from_slice(b"RFC822.TEXT ");
     literal(s, render::rfc822_text(m.msg).bytes(m.msg))
 }
 
 /// `BODY[section]<partial>`: the whole message without a tree, a
 /// top-level header section from the header alone, a part from the tree.
-fn body_section(s: &mut Session, m: &One, a: &FetchAttr, head: &[u8], buf: &mut Vec<u8>) -> Result<(), Reply> {
+fn body_section(s: &mut dyn Sink, m: &One, a: &FetchAttr, head: &[u8], buf: &mut Vec<u8>) -> Result<(), Reply> {
     let FetchAttr::BodySection { section, partial, .. } = a else { return Ok(()) };
-    s.writer.buffer().extend_from_slice(head);
+    s.buffer().extend_from_slice(head);
     if render::section::header_only(section) {
         return literal(s, partial_of(render::section::header_section(m.msg, section, buf), *partial));
     }
@@ -189,8 +189,8 @@ fn body_section(s: &mut Session, m: &One, a: &FetchAttr, head: &[u8], buf: &mut 
     }
 }
 
-fn modseq(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    let out = s.writer.buffer();
+fn modseq(s: &mut dyn Sink, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+    let out = s.buffer();
     out.extend_from_slice(b"MODSEQ (");
     write_num(out, m.modseq);
     out.push(b')');
@@ -200,26 +200,26 @@ fn modseq(s: &mut Session, m: &One, _: &FetchAttr, _: &[u8], _: &mut Vec<u8>) ->
 /// RFC 3516 4.2: a literal8 when the part's decoded data is of the
 /// "binary" domain (NUL, bare CR or LF), for every cut of it, as Dovecot
 /// does; a plain literal otherwise.
-fn binary(s: &mut Session, m: &One, a: &FetchAttr, head: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+fn binary(s: &mut dyn Sink, m: &One, a: &FetchAttr, head: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     let FetchAttr::Binary { part, partial, .. } = a else { return Ok(()) };
-    s.writer.buffer().extend_from_slice(head);
+    s.buffer().extend_from_slice(head);
     let (whole, literal8) = m.decoded(part).unwrap_or((b"", false));
     let prefix: &[u8] = if literal8 { b"~" } else { b"" };
     raw_literal(s, prefix, partial_of(whole, *partial))
 }
 
-fn binary_size(s: &mut Session, m: &One, a: &FetchAttr, head: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+fn binary_size(s: &mut dyn Sink, m: &One, a: &FetchAttr, head: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
     let FetchAttr::BinarySize { part } = a else { return Ok(()) };
     let size = m.decoded(part).map_or(0, |(d, _)| d.len());
-    let out = s.writer.buffer();
+    let out = s.buffer();
     out.extend_from_slice(head);
     write_num(out, size as u64);
     Ok(())
 }
 
 /// PREVIEW (RFC 8970), and the FUZZY forms of the drafts before it.
-fn preview(s: &mut Session, m: &One, a: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
-    let out = s.writer.buffer();
+fn preview(s: &mut dyn Sink, m: &One, a: &FetchAttr, _: &[u8], _: &mut Vec<u8>) -> Result<(), Reply> {
+    let out = s.buffer();
     match a {
         FetchAttr::Fuzzy { snippet } => {
             out.extend_from_slice(if *snippet { b"SNIPPET (FUZZY " } else { b"PREVIEW (FUZZY " });

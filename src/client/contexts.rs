@@ -6,12 +6,11 @@
 //! responses, so that message numbers are still valid before EXPUNGE
 //! (RFC 5267 4.3.4), additions after them, after EXISTS (4.3.3).
 
-use super::Session;
-use crate::cmd;
+use super::Ctx;
 use crate::proto::untagged::Response;
 use crate::search::{esearch_head, sequence_set_string};
 
-impl Session {
+impl Ctx<'_> {
     /// Queues the responses for others' changes to the selected mailbox
     /// with the RFC 5267 context updates around them: REMOVEFROM before the
     /// view's EXPUNGEs (while the numbers they use still hold), ADDTO after
@@ -33,6 +32,7 @@ impl Session {
         // Only what moved on needs the second look: with nothing to tell, the
         // look at the start of the command stands.
         let contexts_move = s
+            .state
             .selected()
             .is_some_and(|sel| !sel.contexts.list.is_empty() && sel.view.snapshot.counter != sel.contexts.seen);
         if !responses.is_empty() || contexts_move {
@@ -57,8 +57,8 @@ impl Session {
 /// What must be known before the view moves on: its UIDs by sequence
 /// number, when a context counts in message numbers (for REMOVEFROM of
 /// messages about to be expunged). `None` when nothing is needed.
-fn before_update(s: &Session) -> Option<Vec<u32>> {
-    let selected = s.selected()?;
+fn before_update(s: &Ctx) -> Option<Vec<u32>> {
+    let selected = s.state.selected()?;
     if selected.contexts.list.iter().all(|c| c.uid) {
         return None;
     }
@@ -68,11 +68,11 @@ fn before_update(s: &Session) -> Option<Vec<u32>> {
 /// After the view moved on: runs every context again and returns the
 /// REMOVEFROM responses (to go before the view's responses) and the ADDTO
 /// responses (to go after them).
-fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, Vec<String>) {
+fn after_update(s: &mut Ctx, before: Option<Vec<u32>>) -> (Vec<String>, Vec<String>) {
     let (mut first, mut last) = (Vec::new(), Vec::new());
     // RFC 5267 4.3: updates end when the mailbox is no longer selected
     // (the contexts went with the selected state).
-    let Some(selected) = s.selected_mut() else { return (first, last) };
+    let Some(selected) = s.state.selected_mut() else { return (first, last) };
     let counter = selected.view.snapshot.counter;
     if selected.contexts.list.is_empty() || counter == selected.contexts.seen {
         return (first, last);
@@ -82,16 +82,21 @@ fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, Vec<
     for c in &mut contexts.list {
         let now = match &c.criteria {
             None => s
+                .state
                 .view_mut()
                 .and_then(|v| crate::mail::messages::find(&v.messages(), &c.program, Default::default(), &|_, _| false))
                 .map(|found| found.iter().map(|m| m.uid).collect::<Vec<u32>>()),
-            Some(criteria) => cmd::sorted(s, &c.program, criteria).map(|o| o.iter().map(|&(_, u)| u).collect()),
+            Some(criteria) => s
+                .state
+                .view_mut()
+                .and_then(|v| crate::mail::sorted(&v.messages(), &s.shared.sort_memo, &c.program, criteria))
+                .map(|o| o.iter().map(|&(_, u)| u).collect()),
         };
         let Ok(now) = now else {
             log::warn!("{} search context {} could not be evaluated; it is kept as it was", s.tag(), c.tag);
             continue;
         };
-        let Some(view) = s.view() else { break };
+        let Some(view) = s.state.view() else { break };
         let old_seq = |u: u32| match &before {
             Some(uids) => uids.binary_search(&u).map_or(0, |i| i as u32 + 1),
             None => 0,
@@ -109,7 +114,7 @@ fn after_update(s: &mut Session, before: Option<Vec<u32>>) -> (Vec<String>, Vec<
         }
         c.results = now;
     }
-    if let Some(selected) = s.selected_mut() {
+    if let Some(selected) = s.state.selected_mut() {
         selected.contexts = contexts;
     }
     (first, last)

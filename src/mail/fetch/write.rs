@@ -2,10 +2,10 @@
 //! literals (a large one written from where it lies), the whole message
 //! with bare LFs made CRLF on the way, and the echoed section names.
 
-use super::Reply;
+use super::Sink;
+use crate::proto::response::Reply;
 use crate::proto::response::{write_astring, write_num};
 use crate::proto::section::{Partial, Section, SectionText};
-use crate::session::Session;
 
 /// Literals at least this long go from the mapped file straight to the
 /// client instead of through the response buffer.
@@ -76,7 +76,7 @@ pub(super) fn push_origin(out: &mut Vec<u8>, partial: Option<Partial>) {
 /// hold NUL (RFC 3501 `CHAR8`): a message stored with NULs (APPEND of a
 /// `~{n}` literal) has them sent as 0x80 here, as Dovecot does; BINARY
 /// sends them unchanged in a `literal8`.
-pub(super) fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
+pub(super) fn literal(s: &mut dyn Sink, data: &[u8]) -> Result<(), Reply> {
     if memchr::memchr(0, data).is_none() {
         return raw_literal(s, b"", data);
     }
@@ -85,7 +85,7 @@ pub(super) fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
         return raw_literal(s, b"", &clean(data));
     }
     // A large one is cleaned a piece at a time, never copied whole.
-    push_literal_head(s.writer.buffer(), data.len());
+    push_literal_head(s.buffer(), data.len());
     for chunk in data.chunks(DIRECT_LITERAL) {
         s.write_direct(&clean(chunk)).map_err(write_failed)?;
     }
@@ -96,12 +96,12 @@ pub(super) fn literal(s: &mut Session, data: &[u8]) -> Result<(), Reply> {
 /// `section::whole(msg)` would, converting bare LFs to CRLF straight into
 /// the response queue (written out each time it holds `cap` octets)
 /// instead of into a copy of the message.
-pub(super) fn whole_literal(s: &mut Session, msg: &[u8], cap: usize) -> Result<(), Reply> {
+pub(super) fn whole_literal(s: &mut dyn Sink, msg: &[u8], cap: usize) -> Result<(), Reply> {
     // A piece of the file at a time, so the queue stays near `cap`.
     let step = cap.clamp(4096, 1 << 20);
     if msg.len() <= step && (msg.len() as u64) < crate::store::mapped::MAP_FROM {
-        converted_literal(s.writer.buffer(), msg);
-        if s.writer.queued() >= cap {
+        converted_literal(s.buffer(), msg);
+        if s.queued() >= cap {
             s.flush().map_err(write_failed)?;
         }
         return Ok(());
@@ -111,7 +111,7 @@ pub(super) fn whole_literal(s: &mut Session, msg: &[u8], cap: usize) -> Result<(
         return literal(s, msg);
     }
     let n = msg.len() + bare;
-    push_literal_head(s.writer.buffer(), n);
+    push_literal_head(s.buffer(), n);
     let nul = memchr::memchr(0, msg).is_some();
     // Octets still owed: a mapped file rewritten between the count and
     // this pass must not change the length announced.
@@ -119,7 +119,7 @@ pub(super) fn whole_literal(s: &mut Session, msg: &[u8], cap: usize) -> Result<(
     let mut from = 0;
     while from < msg.len() && owed > 0 {
         let to = (from + step).min(msg.len());
-        let out = s.writer.buffer();
+        let out = s.buffer();
         let at = out.len();
         crlf_into(out, msg, from, to);
         out.truncate(at + (out.len() - at).min(owed));
@@ -129,14 +129,14 @@ pub(super) fn whole_literal(s: &mut Session, msg: &[u8], cap: usize) -> Result<(
         }
         owed -= out.len() - at;
         from = to;
-        if s.writer.queued() >= cap {
+        if s.queued() >= cap {
             s.flush().map_err(write_failed)?;
         }
     }
     // Short only when the file changed under its map: filled up, so the
     // client still reads the octets it was promised.
-    let end = s.writer.queued() + owed;
-    s.writer.buffer().resize(end, 0x80);
+    let end = s.queued() + owed;
+    s.buffer().resize(end, 0x80);
     Ok(())
 }
 
@@ -182,10 +182,10 @@ fn crlf_into(out: &mut Vec<u8>, msg: &[u8], from: usize, to: usize) {
 /// Queues `NAME value` for a value rendered in memory (ENVELOPE, BODY,
 /// BODYSTRUCTURE); a large one (a 10 MB Subject makes a 10 MB ENVELOPE)
 /// is written from where it lies instead of being copied into the queue.
-pub(super) fn value_item(s: &mut Session, name: &[u8], value: &[u8]) -> Result<(), Reply> {
-    s.writer.buffer().extend_from_slice(name);
+pub(super) fn value_item(s: &mut dyn Sink, name: &[u8], value: &[u8]) -> Result<(), Reply> {
+    s.buffer().extend_from_slice(name);
     if value.len() < DIRECT_LITERAL {
-        s.writer.buffer().extend_from_slice(value);
+        s.buffer().extend_from_slice(value);
         return Ok(());
     }
     s.write_direct(value).map_err(write_failed)
@@ -200,8 +200,8 @@ pub(super) fn partial_of(data: &[u8], partial: Option<Partial>) -> &[u8] {
 }
 
 /// Queues `data` as a literal announced by `prefix{n}` (`~` for literal8).
-pub(super) fn raw_literal(s: &mut Session, prefix: &[u8], data: &[u8]) -> Result<(), Reply> {
-    let out = s.writer.buffer();
+pub(super) fn raw_literal(s: &mut dyn Sink, prefix: &[u8], data: &[u8]) -> Result<(), Reply> {
+    let out = s.buffer();
     out.extend_from_slice(prefix);
     push_literal_head(out, data.len());
     if data.len() < DIRECT_LITERAL {

@@ -7,8 +7,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::idle::Notifier;
 use crate::mail::flags::{mailbox_flags, message_flags};
+use crate::notifier::Notifier;
 use crate::proto::response::{Code, Reply};
 pub use crate::proto::untagged::{ranges_of, set_text};
 use crate::proto::untagged::{FetchItem, FlagList, Response};
