@@ -257,9 +257,9 @@ fn message(rng: &mut Rng, depth: usize) -> Vec<u8> {
 
 fn rng_word(rng: &mut Rng) -> &'static str {
     if rng.chance(30) {
-        *rng.pick(LATIN)
+        LATIN[rng.below(LATIN.len())]
     } else {
-        *rng.pick(ASCII)
+        ASCII[rng.below(ASCII.len())]
     }
 }
 
