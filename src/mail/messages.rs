@@ -132,14 +132,7 @@ fn walk(
         });
         msg.max_seq = max_seq;
         msg.max_uid = max_uid;
-        msg.flags = SystemFlags {
-            seen: f.has(SEEN),
-            answered: f.has(REPLIED),
-            flagged: f.has(FLAGGED),
-            deleted: f.has(TRASHED),
-            draft: f.has(DRAFT),
-            recent: view.recent.contains(&u),
-        };
+        msg.flags = system_flags(f, view.recent.contains(&u));
         msg.keywords = keywords;
         if dates {
             msg.internal_date = mailbox.internal_date(entry);
@@ -182,6 +175,18 @@ fn walk(
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The system flags of a message's maildir flags, `\Recent` as told.
+fn system_flags(f: &crate::store::Flags, recent: bool) -> SystemFlags {
+    SystemFlags {
+        seen: f.has(SEEN),
+        answered: f.has(REPLIED),
+        flagged: f.has(FLAGGED),
+        deleted: f.has(TRASHED),
+        draft: f.has(DRAFT),
+        recent,
+    }
 }
 
 /// The cached header fields of a message the search has read already
