@@ -47,7 +47,7 @@ fn one(name: &str, mailbox: &crate::store::MailboxShared) -> Result<String, Stri
     let mut index = db::Index::open(mailbox.dir(), snapshot.uidvalidity).map_err(|e| format!("{name}: {e}"))?;
     super::give_to_dir_owner(&path)?;
     let uids: Vec<u32> = snapshot.entries.iter().map(|e| e.uid).collect();
-    let added = build::add(&mut index, mailbox, &uids, &|| {}).map_err(|e| format!("{name}: {e}"))?;
+    let added = build::add(&mut index, mailbox, &uids, None).map_err(|e| format!("{name}: {e}"))?;
     let bytes = index.bytes().map_err(|e| format!("{name}: {e}"))?;
     let seconds = start.elapsed().as_secs_f64();
     Ok(format!("{name}: {} messages indexed in {seconds:.2} s, index {bytes} bytes\n", added.added))

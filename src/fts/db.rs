@@ -163,6 +163,12 @@ impl Index {
         rows.collect()
     }
 
+    /// Whether `uid` is in the index.
+    pub fn has(&self, uid: u32) -> Result<bool> {
+        let mut st = self.conn.prepare_cached("SELECT 1 FROM indexed WHERE uid = ?1")?;
+        st.exists(params![uid])
+    }
+
     /// Adds `docs` in one transaction, skipping UIDs another writer added
     /// meanwhile; returns how many were added.
     pub fn add(&mut self, docs: &[(u32, Document)]) -> Result<usize> {
