@@ -70,10 +70,16 @@ fn deliver(mailbox: &Path, name: &str, data: &[u8]) {
 fn a_delivered_message_is_found_and_an_expunged_one_is_not() {
     let (server, _) = seeded(20, &[]);
     let inbox = server.maildir("alice");
+    // A group-readable maildir: the index made in it is group-readable
+    // too, and not world-readable as SQLite would make it.
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&inbox, fs::Permissions::from_mode(0o750)).unwrap();
     let mut c = server.login("alice");
     c.ok("SELECT INBOX");
     assert_eq!(uids(&mut c, "BODY word7x"), [8]);
     assert_eq!(indexed(&inbox), (1..=20).collect());
+    let mode = fs::metadata(inbox.join(INDEX)).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o640, "{mode:o}");
     deliver(&inbox, "1200000000.M1P1.mta", b"From: mta@example.net\r\nSubject: late\r\n\r\nthe quokka arrived\r\n");
     // The background indexer takes it as soon as the mailbox changes,
     // before any SEARCH asks.

@@ -55,6 +55,17 @@ pub fn path(dir: &Path) -> PathBuf {
     dir.join(FILE)
 }
 
+/// Makes the (empty) index file when missing, with the mode its directory
+/// calls for (`store::perms`: the index holds mail text, so it is never
+/// more readable than the messages); SQLite's journal takes the same mode.
+fn make(path: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let made = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+    if let (Ok(file), Some(dir)) = (made, path.parent()) {
+        crate::store::perms::fix_new_file(&file, dir);
+    }
+}
+
 /// True when `e` says the file is not a usable database (garbage,
 /// truncated, a damaged page): it is then replaced.
 pub fn damaged(e: &rusqlite::Error) -> bool {
@@ -87,7 +98,13 @@ impl Index {
     }
 
     fn open_file(path: &Path, uidvalidity: u32) -> Result<Index> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        make(path);
+        // NOFOLLOW: a link planted where the index goes is refused, never
+        // written through.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(BUSY)?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;

@@ -48,6 +48,8 @@ fn one(mailbox: &MailboxShared, turns: &Turns, done: &mut HashMap<PathBuf, (u32,
         return;
     }
     let uids: Vec<u32> = snapshot.entries.iter().map(|e| e.uid).collect();
+    // What this thread makes in a maildir belongs to its owner, not root.
+    let _owner = crate::auth::identity::as_owner_of(&dir);
     let turn = turns.of(&dir);
     let run = Index::open(&dir, snapshot.uidvalidity)
         .and_then(|mut index| super::catch_up(&mut index, mailbox, &snapshot, &uids, Some(&turn)));
