@@ -94,6 +94,11 @@ impl SearchIndex {
             Ok(set) => Some(set),
             Err(e) => {
                 log::warn!("search index of {}: {e}; reading the messages", mailbox.dir().display());
+                if db::damaged(&e) {
+                    // A page damaged past what opening checks: the next
+                    // SEARCH builds it again.
+                    db::Index::remove(&db::path(mailbox.dir()));
+                }
                 None
             }
         }
