@@ -12,6 +12,7 @@ use crate::auth::penalty::Penalty;
 use crate::auth::{Accounts, Directory};
 use crate::budget::Budget;
 use crate::config::Config;
+use crate::fts::SearchIndex;
 use crate::notify::Listeners;
 use crate::sort::memo::Memo;
 use crate::store::Store;
@@ -37,6 +38,9 @@ pub struct Shared {
     pub monitor: Arc<Registry>,
     /// SORT's keys and kept orders, per mailbox.
     pub sort_memo: Memo,
+    /// The full-text search index's background indexer; `None` with
+    /// `--no-search-index`.
+    pub search_index: Option<Arc<SearchIndex>>,
     directory: Directory,
 }
 
@@ -54,6 +58,7 @@ impl Shared {
         let alerts = Alerts::new(config.alerts_dir.clone());
         // No inotify on shared storage: sessions poll (`--poll-interval`).
         let store = if config.shared_storage { Store::without_watcher() } else { Store::new() };
+        let search_index = config.search_index.then(SearchIndex::start);
         Ok(Shared {
             config,
             tls,
@@ -64,6 +69,7 @@ impl Shared {
             alerts,
             monitor: Registry::new(),
             sort_memo: Memo::default(),
+            search_index,
             directory,
         })
     }
