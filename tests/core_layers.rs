@@ -23,17 +23,8 @@ use std::path::Path;
 /// session's sync takes nothing from handler files: kept SORT results are
 /// `mail::sorted`, NOTIFY's watched set `mail::watched`, its FETCH of new
 /// messages `mail::fetch`.)
-const SESSION_MAY_USE: &[&str] = &[
-    "execute",
-    "capabilities",
-    "masked_for_log",
-    "Ran",
-    "Done",
-    "Effect",
-    "Exchange",
-    "Upload",
-    "Outcome",
-];
+const SESSION_MAY_USE: &[&str] =
+    &["execute", "capabilities", "masked_for_log", "Ran", "Done", "Effect", "Exchange", "Upload", "Outcome"];
 
 /// The source without comments (line comments and doc comments), so a
 /// comment naming another layer is not taken for an import.

@@ -219,7 +219,14 @@ struct Watch {
 
 impl Watch {
     fn new(stale_after: Duration, os_locks: bool) -> Watch {
-        Watch { stale_after, os_locks, start: Instant::now(), last: None, last_change: SystemTime::now(), logged: false }
+        Watch {
+            stale_after,
+            os_locks,
+            start: Instant::now(),
+            last: None,
+            last_change: SystemTime::now(),
+            logged: false,
+        }
     }
 
     /// How long the current holder has been waited for.
