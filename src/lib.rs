@@ -32,6 +32,9 @@
 //!
 //!  beside them, on sockets of their own: monitor (HTTP), agentx (snmpd),
 //!  authhttp (nginx); they read activity's table of live sessions.
+//!  beside the store: fts, the search index (SQLite beside each mailbox),
+//!  which mail's message walk asks which messages a text search may match;
+//!  its indexer thread lives in Shared.
 //! ```
 //!
 //! `proto` knows IMAP syntax and nothing of files; `store` knows maildir and
@@ -56,6 +59,7 @@ pub mod collate;
 pub mod config;
 pub mod demo;
 pub mod fetch;
+pub mod fts;
 pub mod logtext;
 pub mod mail;
 pub mod metadata;

@@ -12,6 +12,7 @@ use crate::auth::penalty::Penalty;
 use crate::auth::{Accounts, Directory};
 use crate::budget::Budget;
 use crate::config::Config;
+use crate::fts::SearchIndex;
 use crate::notify::Listeners;
 use crate::sort::memo::Memo;
 use crate::store::Store;
@@ -37,6 +38,9 @@ pub struct Shared {
     pub monitor: Arc<Registry>,
     /// SORT's keys and kept orders, per mailbox.
     pub sort_memo: Memo,
+    /// The full-text search index's background indexer; `None` with
+    /// `--no-search-index`.
+    pub search_index: Option<Arc<SearchIndex>>,
     directory: Directory,
 }
 
@@ -48,6 +52,7 @@ impl Shared {
         let penalty = Penalty::new(config.auth_penalty, config.auth_penalty_table);
         let budget = Budget::new(config.net.max_client_memory);
         let alerts = Alerts::new(config.alerts_dir.clone());
+        let search_index = config.search_index.then(SearchIndex::start);
         Ok(Shared {
             config,
             tls,
@@ -58,6 +63,7 @@ impl Shared {
             alerts,
             monitor: Registry::new(),
             sort_memo: Memo::default(),
+            search_index,
             directory,
         })
     }

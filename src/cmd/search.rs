@@ -34,8 +34,12 @@ pub fn search(
         // RFC 7162 3.1: a CONDSTORE enabling command.
         s.condstore_on();
     }
-    let run = program(s.saved(), key, charset)
-        .and_then(|p| Ok((messages::find(&s.view_mut()?.messages(), &p, Want::default(), &|_, _| false)?, p)));
+    let index = s.shared.search_index.clone();
+    let run = program(s.saved(), key, charset).and_then(|p| {
+        let found =
+            messages::find_indexed(&s.view_mut()?.messages(), &p, Want::default(), &|_, _| false, index.as_deref())?;
+        Ok((found, p))
+    });
     let (found, prog) = match run {
         Ok(f) => f,
         Err(e) => {

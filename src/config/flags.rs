@@ -484,6 +484,16 @@ pub const FLAGS: &[Flag] = &[
         default: None,
         doc: "Each user without a host= field goes to the backend with the highest hash of (user, backend), so a user stays on one backend across logins and adding a backend moves only the share of users it takes over (about 1/n), none between the others. Addresses must be IP addresses (nginx does not resolve Auth-Server).",
     },
+    // The search index (issue 24, src/fts/).
+    Flag {
+        short: "",
+        long: "no-search-index",
+        arg: Arg::None,
+        multi: false,
+        summary: "Answer SEARCH by reading the messages, without the full-text index.",
+        default: None,
+        doc: "By default each mailbox gets a full-text index beside it (the file tegami-search.db), filled in the background as messages arrive and at the latest by the SEARCH that needs them; SEARCH TEXT, BODY, SUBJECT, FROM, TO, CC, BCC and HEADER with strings of three characters or more then read only the messages the index names. With this flag every SEARCH reads every message it needs, and no index is made or updated (existing ones are left alone; tegami index rebuilds one).",
+    },
     Flag {
         short: "h",
         long: "help",

@@ -73,6 +73,9 @@ pub struct Config {
     /// Whether clear-text login is allowed on unencrypted connections at
     /// all (false with `--no-cleartext-login`).
     pub cleartext_login: bool,
+    /// Whether SEARCH uses and fills the full-text index (false with
+    /// `--no-search-index`).
+    pub search_index: bool,
     /// Whether it is allowed from other hosts too (`--allow-cleartext-login`);
     /// otherwise only when the client's address is the server's own.
     pub cleartext_anywhere: bool,
@@ -296,6 +299,7 @@ impl Config {
             max_channels,
             log_level,
             cleartext_login: !m.opt_present("no-cleartext-login"),
+            search_index: !m.opt_present("no-search-index"),
             cleartext_anywhere: m.opt_present("allow-cleartext-login"),
             run_as: m.opt_str("user"),
             first_valid_uid: number(&m, "first-valid-uid", 500u32)?,

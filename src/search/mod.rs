@@ -16,7 +16,9 @@
 //! [`SearchKey`]: crate::proto::command::SearchKey
 
 pub mod context;
+pub mod document;
 mod eval;
+pub mod narrow;
 mod program;
 mod response;
 pub(crate) mod sentdate;

@@ -1,0 +1,246 @@
+//! One mailbox's index file: SQLite with an FTS5 table on the trigram
+//! tokenizer, keyed by UID, and the bookkeeping (UIDVALIDITY, which UIDs
+//! are in) in ordinary tables written in the same transactions, so the
+//! file is consistent whoever wrote it last.
+//!
+//! The rollback journal, not WAL: WAL keeps its readers' marks in a
+//! memory-mapped `-shm` file, which network file systems (NFS, the shared
+//! storage of `--shared-storage`) do not keep coherent between hosts;
+//! with the journal, SQLite's POSIX locks on the file alone decide who
+//! writes, and a second process waits (busy timeout) instead of failing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags};
+
+use crate::search::document::{Column, Document};
+use crate::search::narrow::{Need, MIN_CHARS};
+
+/// The index's file name in the mailbox directory: no leading dot (not a
+/// Maildir++ folder), not in `cur/` or `new/` (not a message, so neither
+/// listed nor counted by `maildirsize`), like `tegami.cache`.
+pub const FILE: &str = "tegami-search.db";
+
+/// Bumped when what is indexed changes: an index of another version is
+/// emptied and built again.
+const VERSION: i64 = 1;
+
+/// How long a writer waits for another process's transaction.
+const BUSY: Duration = Duration::from_secs(30);
+
+/// SQLite's page cache per open index, in KiB (negative pragma value).
+pub const CACHE_KIB: i64 = 2048;
+
+/// Trigrams looked up per string at most: enough to make a long string
+/// selective; the evaluator confirms candidates anyway.
+const MAX_GRAMS: usize = 16;
+
+/// Errors of the index: SQLite's, or the file's.
+pub type Result<T> = std::result::Result<T, rusqlite::Error>;
+
+/// An open index of one mailbox.
+pub struct Index {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The path of the index of the mailbox directory `dir`.
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join(FILE)
+}
+
+/// True when `e` says the file is not a usable database (garbage,
+/// truncated, a damaged page): it is then replaced.
+pub fn damaged(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase))
+}
+
+impl Index {
+    /// Opens the index of the mailbox directory `dir`, made when missing,
+    /// emptied when it was built for another UIDVALIDITY or version, and
+    /// replaced by an empty one when it is damaged.
+    pub fn open(dir: &Path, uidvalidity: u32) -> Result<Index> {
+        let path = path(dir);
+        match Index::open_file(&path, uidvalidity) {
+            Err(e) if damaged(&e) => {
+                log::warn!("search index {} is damaged ({e}): built again", path.display());
+                Index::remove(&path);
+                Index::open_file(&path, uidvalidity)
+            }
+            other => other,
+        }
+    }
+
+    /// Removes the index file and its journal (a new one is made on the
+    /// next open; processes that still have the old one open finish with it).
+    pub fn remove(path: &Path) {
+        let _ = std::fs::remove_file(path);
+        let mut journal = path.as_os_str().to_owned();
+        journal.push("-journal");
+        let _ = std::fs::remove_file(journal);
+    }
+
+    fn open_file(path: &Path, uidvalidity: u32) -> Result<Index> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY)?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        // The index can always be built again from the messages: a crash
+        // that loses its last transaction costs a re-index, not mail.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            log::warn!("search index {}: journal mode {mode}", path.display());
+        }
+        let mut index = Index { conn, path: path.to_path_buf() };
+        index.prepare(uidvalidity)?;
+        Ok(index)
+    }
+
+    /// Makes the tables, and empties them when the file was built for
+    /// another UIDVALIDITY or version; one write transaction.
+    fn prepare(&mut self, uidvalidity: u32) -> Result<()> {
+        let made: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'indexed', 'text')",
+            [],
+            |r| r.get(0),
+        )?;
+        if made == 3 && self.meta("version")? == Some(VERSION) && self.meta("uidvalidity")? == Some(uidvalidity.into())
+        {
+            return Ok(());
+        }
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let columns: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+        tx.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS indexed(uid INTEGER PRIMARY KEY);
+             CREATE VIRTUAL TABLE IF NOT EXISTS text USING fts5({}, tokenize='trigram case_sensitive 1',
+                 detail=column, content='', contentless_delete=1);",
+            columns.join(", ")
+        ))?;
+        // Checked again inside the transaction: another process may have
+        // prepared the file meanwhile.
+        let get = |k: &str| -> Result<Option<i64>> {
+            let mut st = tx.prepare("SELECT value FROM meta WHERE key = ?1")?;
+            let mut rows = st.query(params![k])?;
+            Ok(match rows.next()? {
+                Some(r) => Some(r.get(0)?),
+                None => None,
+            })
+        };
+        if get("version")? != Some(VERSION) || get("uidvalidity")? != Some(uidvalidity.into()) {
+            tx.execute_batch("DELETE FROM indexed; INSERT INTO text(text) VALUES('delete-all');")?;
+            tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('version', ?1)", params![VERSION])?;
+            tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('uidvalidity', ?1)", params![uidvalidity])?;
+        }
+        tx.commit()
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<i64>> {
+        let mut st = self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
+        let mut rows = st.query(params![key])?;
+        Ok(match rows.next()? {
+            Some(r) => Some(r.get(0)?),
+            None => None,
+        })
+    }
+
+    /// The UIDs in the index, ascending.
+    pub fn indexed(&self) -> Result<Vec<u32>> {
+        let mut st = self.conn.prepare_cached("SELECT uid FROM indexed ORDER BY uid")?;
+        let rows = st.query_map([], |r| r.get::<_, u32>(0))?;
+        rows.collect()
+    }
+
+    /// Adds `docs` in one transaction, skipping UIDs another writer added
+    /// meanwhile; returns how many were added.
+    pub fn add(&mut self, docs: &[(u32, Document)]) -> Result<usize> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut added = 0;
+        {
+            let mut mark = tx.prepare_cached("INSERT OR IGNORE INTO indexed(uid) VALUES(?1)")?;
+            let mut put = tx.prepare_cached(
+                "INSERT INTO text(rowid, head, body, fields, subject, sender, rcpt_to, rcpt_cc, rcpt_bcc)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for (uid, doc) in docs {
+                if mark.execute(params![uid])? == 0 {
+                    continue;
+                }
+                let t = doc.texts();
+                put.execute(params![uid, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]])?;
+                added += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Removes `uids` (expunged messages) in one transaction.
+    pub fn remove_uids(&mut self, uids: &[u32]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut unmark = tx.prepare_cached("DELETE FROM indexed WHERE uid = ?1")?;
+            let mut drop = tx.prepare_cached("DELETE FROM text WHERE rowid = ?1")?;
+            for uid in uids {
+                if unmark.execute(params![uid])? > 0 {
+                    drop.execute(params![uid])?;
+                }
+            }
+        }
+        tx.commit()
+    }
+
+    /// The indexed UIDs whose text satisfies `need` (and maybe some whose
+    /// text does not: the caller's evaluator decides), ascending.
+    pub fn matching(&self, need: &Need) -> Result<Vec<u32>> {
+        let mut st = self.conn.prepare_cached("SELECT rowid FROM text WHERE text MATCH ?1 ORDER BY rowid")?;
+        let rows = st.query_map(params![expression(need)], |r| r.get::<_, u32>(0))?;
+        rows.collect()
+    }
+
+    /// The size of the index in bytes (its pages).
+    pub fn bytes(&self) -> Result<u64> {
+        let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok(u64::try_from(pages * size).unwrap_or(0))
+    }
+
+    /// The index file's path.
+    pub fn file(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The FTS5 query for `need`: each string becomes the AND of (up to
+/// [`MAX_GRAMS`] of) its trigrams in its columns. A message holding the
+/// string holds each of its trigrams, so nothing that matches is lost;
+/// trigrams found apart only add candidates.
+pub fn expression(need: &Need) -> String {
+    match need {
+        Need::Contains(columns, needle) => {
+            let names: Vec<&str> = columns.iter().map(|c| c.name()).collect();
+            let spec = format!("{{{}}}", names.join(" "));
+            let terms: Vec<String> =
+                trigrams(needle).iter().map(|g| format!("{spec} : \"{}\"", g.replace('"', "\"\""))).collect();
+            format!("({})", terms.join(" AND "))
+        }
+        Need::All(v) => format!("({})", v.iter().map(expression).collect::<Vec<_>>().join(" AND ")),
+        Need::Any(v) => format!("({})", v.iter().map(expression).collect::<Vec<_>>().join(" OR ")),
+    }
+}
+
+/// The distinct trigrams of `s` (by characters), at most [`MAX_GRAMS`]
+/// of them spread over the string.
+fn trigrams(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut all: Vec<String> = chars.windows(MIN_CHARS).map(|w| w.iter().collect()).collect();
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|g| seen.insert(g.clone()));
+    if all.len() <= MAX_GRAMS {
+        return all;
+    }
+    let step = all.len() as f64 / MAX_GRAMS as f64;
+    (0..MAX_GRAMS).map(|i| all[(i as f64 * step) as usize].clone()).collect()
+}
