@@ -141,14 +141,15 @@ fn costs(ctx: &Ctx, n: u32, build_ms: f64, rss: u64) {
 
 /// Bytes of the INBOX's message files (`cur/`, `new/`) and of the search
 /// index beside them: entries of the maildir's top level whose name says
-/// search, fts or xapian (tegami's sidecar, fts-xapian's `xapian-indexes`).
+/// search or xapian (tegami's `tegami-search.db`, fts-xapian's
+/// `xapian-indexes`), folders (`.Drafts`, ...) left out.
 fn sizes(maildir: &Path) -> (u64, u64, Vec<String>) {
     let messages = ["cur", "new"].iter().map(|d| tree_bytes(&maildir.join(d))).sum();
     let (mut index, mut names) = (0, vec![]);
     for e in fs::read_dir(maildir).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         let lower = name.to_lowercase();
-        if ["search", "fts", "xapian"].iter().any(|k| lower.contains(k)) {
+        if !name.starts_with('.') && ["search", "xapian"].iter().any(|k| lower.contains(k)) {
             index += tree_bytes(&e.path());
             names.push(name);
         }
