@@ -174,9 +174,15 @@ fn latencies(ctx: &Ctx, quiet: &[(usize, f64)], during: &[(usize, f64)], rss: u6
         let of = |k: usize| median(s.iter().filter(|x| x.0 == k).map(|x| x.1).collect());
         format!("n={},noop={:.2},select={:.2},fetch={:.2}", s.len(), of(0), of(1), of(2))
     };
-    let all = |s: &[(usize, f64)]| (!s.is_empty()).then(|| median(s.iter().map(|x| x.1).collect()));
+    // One figure for the three kinds, each weighing the same: the
+    // geometric mean of their medians. (The median of the mixed samples
+    // falls on one kind or the boundary between two, and jumps with it.)
+    let all = |s: &[(usize, f64)]| {
+        let medians: Vec<f64> = (0..3).map(|k| median(s.iter().filter(|x| x.0 == k).map(|x| x.1).collect())).collect();
+        medians.iter().all(|&m| m > 0.0).then(|| medians.iter().map(|m| m.ln()).sum::<f64>().exp().cbrt())
+    };
     let (q, d) = (all(quiet), all(during));
-    let what = "another session's NOOP, SELECT INBOX, FETCH 1:100 (FLAGS): median latency";
+    let what = "another session's NOOP, SELECT INBOX, FETCH 1:100 (FLAGS): geometric mean of their median latencies";
     emit(ctx, "15t", &format!("{what}, nothing else running"), q, "ms", Better::Lower, 0, &note(quiet));
     emit(
         ctx,
@@ -204,10 +210,14 @@ fn latencies(ctx: &Ctx, quiet: &[(usize, f64)], during: &[(usize, f64)], rss: u6
     );
 }
 
+/// The stream's samples: the command's kind (0 NOOP, 1 SELECT, 2 FETCH)
+/// and its latency in ms.
+type Samples = Vec<(usize, f64)>;
+
 /// The other session's command stream, in a thread until told to stop.
 struct Stream {
     stop: Arc<AtomicBool>,
-    handle: thread::JoinHandle<io::Result<(Conn, Vec<(usize, f64)>)>>,
+    handle: thread::JoinHandle<io::Result<(Conn, Samples)>>,
 }
 
 impl Stream {
@@ -235,7 +245,7 @@ impl Stream {
     }
 
     /// Stops the stream; the session back and the (kind, ms) samples.
-    fn finish(self) -> io::Result<(Conn, Vec<(usize, f64)>)> {
+    fn finish(self) -> io::Result<(Conn, Samples)> {
         self.stop.store(true, Ordering::Relaxed);
         self.handle.join().map_err(|_| other("stream thread panicked".into()))?
     }
