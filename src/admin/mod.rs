@@ -7,6 +7,7 @@
 pub mod acl;
 pub mod alert;
 pub mod alias;
+pub mod index;
 pub mod kick;
 pub mod service;
 pub mod smime;
@@ -40,6 +41,7 @@ pub static SUBCOMMANDS: &[Subcommand] = &[
     Subcommand { name: "stats", synopsis: stats::SYNOPSIS, doc: stats::DOC, run: stats::run },
     Subcommand { name: "acl", synopsis: acl::SYNOPSIS, doc: acl::DOC, run: acl::run },
     Subcommand { name: "alias", synopsis: alias::SYNOPSIS, doc: alias::DOC, run: alias::run },
+    Subcommand { name: "index", synopsis: index::SYNOPSIS, doc: index::DOC, run: index::run },
 ];
 
 /// The subcommands as `--help` and the man page show them, in order.

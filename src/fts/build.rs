@@ -5,6 +5,8 @@
 
 use std::io::Read;
 
+use parking_lot::Mutex;
+
 use super::db::{Index, Result};
 use crate::search::document::{document, Document};
 use crate::store::MailboxShared;
@@ -25,30 +27,40 @@ pub struct Added {
     pub unread: Vec<u32>,
 }
 
-/// Indexes the messages `uids` of `mailbox`, batch after batch; `pause`
-/// runs between batches (the background indexer yields there).
-pub fn add(index: &mut Index, mailbox: &MailboxShared, uids: &[u32], pause: &dyn Fn()) -> Result<Added> {
+/// Indexes the messages `uids` of `mailbox` that the index still lacks
+/// (another writer may have added some meanwhile), batch after batch.
+/// With `turn`, each batch holds it and the thread sleeps a moment
+/// between batches: a SEARCH holding the turn waits at most one batch of
+/// the background indexer, which then finds that work done.
+pub fn add(index: &mut Index, mailbox: &MailboxShared, uids: &[u32], turn: Option<&Mutex<()>>) -> Result<Added> {
     let mut out = Added::default();
-    let mut batch: Vec<(u32, Document)> = Vec::new();
-    let mut bytes = 0;
-    for &uid in uids {
-        let Some(raw) = read(mailbox, uid) else {
-            out.unread.push(uid);
-            continue;
-        };
-        let doc = document(&raw);
-        drop(raw);
-        bytes += doc.len();
-        batch.push((uid, doc));
-        if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
-            out.added += index.add(&batch)?;
-            batch.clear();
-            bytes = 0;
-            pause();
+    let mut next = 0;
+    while next < uids.len() {
+        let guard = turn.map(|t| t.lock());
+        let mut batch: Vec<(u32, Document)> = Vec::new();
+        let mut bytes = 0;
+        while next < uids.len() && batch.len() < BATCH_MESSAGES && bytes < BATCH_BYTES {
+            let uid = uids[next];
+            next += 1;
+            if index.has(uid)? {
+                continue;
+            }
+            let Some(raw) = read(mailbox, uid) else {
+                out.unread.push(uid);
+                continue;
+            };
+            let doc = document(&raw);
+            drop(raw);
+            bytes += doc.len();
+            batch.push((uid, doc));
         }
-    }
-    if !batch.is_empty() {
-        out.added += index.add(&batch)?;
+        if !batch.is_empty() {
+            out.added += index.add(&batch)?;
+        }
+        drop(guard);
+        if turn.is_some() {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
     }
     Ok(out)
 }

@@ -32,6 +32,11 @@ const BUSY: Duration = Duration::from_secs(30);
 /// SQLite's page cache per open index, in KiB (negative pragma value).
 pub const CACHE_KIB: i64 = 2048;
 
+/// The columns of the header table (the text table has one: the header
+/// and body text that TEXT and BODY read, without column detail, which
+/// keeps it about the size of the messages).
+const HEAD_COLUMNS: [Column; 6] = [Column::Fields, Column::Subject, Column::From, Column::To, Column::Cc, Column::Bcc];
+
 /// Trigrams looked up per string at most: enough to make a long string
 /// selective; the evaluator confirms candidates anyway.
 const MAX_GRAMS: usize = 16;
@@ -48,6 +53,17 @@ pub struct Index {
 /// The path of the index of the mailbox directory `dir`.
 pub fn path(dir: &Path) -> PathBuf {
     dir.join(FILE)
+}
+
+/// Makes the (empty) index file when missing, with the mode its directory
+/// calls for (`store::perms`: the index holds mail text, so it is never
+/// more readable than the messages); SQLite's journal takes the same mode.
+fn make(path: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let made = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+    if let (Ok(file), Some(dir)) = (made, path.parent()) {
+        crate::store::perms::fix_new_file(&file, dir);
+    }
 }
 
 /// True when `e` says the file is not a usable database (garbage,
@@ -82,7 +98,13 @@ impl Index {
     }
 
     fn open_file(path: &Path, uidvalidity: u32) -> Result<Index> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        make(path);
+        // NOFOLLOW: a link planted where the index goes is refused, never
+        // written through.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(BUSY)?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
@@ -102,20 +124,22 @@ impl Index {
     /// another UIDVALIDITY or version; one write transaction.
     fn prepare(&mut self, uidvalidity: u32) -> Result<()> {
         let made: i64 = self.conn.query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'indexed', 'text')",
+            "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'indexed', 'text', 'heads')",
             [],
             |r| r.get(0),
         )?;
-        if made == 3 && self.meta("version")? == Some(VERSION) && self.meta("uidvalidity")? == Some(uidvalidity.into())
+        if made == 4 && self.meta("version")? == Some(VERSION) && self.meta("uidvalidity")? == Some(uidvalidity.into())
         {
             return Ok(());
         }
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let columns: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+        let columns: Vec<&str> = HEAD_COLUMNS.iter().map(|c| c.name()).collect();
         tx.execute_batch(&format!(
             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS indexed(uid INTEGER PRIMARY KEY);
-             CREATE VIRTUAL TABLE IF NOT EXISTS text USING fts5({}, tokenize='trigram case_sensitive 1',
+             CREATE VIRTUAL TABLE IF NOT EXISTS text USING fts5(words, tokenize='trigram case_sensitive 1',
+                 detail=none, content='', contentless_delete=1);
+             CREATE VIRTUAL TABLE IF NOT EXISTS heads USING fts5({}, tokenize='trigram case_sensitive 1',
                  detail=column, content='', contentless_delete=1);",
             columns.join(", ")
         ))?;
@@ -130,7 +154,10 @@ impl Index {
             })
         };
         if get("version")? != Some(VERSION) || get("uidvalidity")? != Some(uidvalidity.into()) {
-            tx.execute_batch("DELETE FROM indexed; INSERT INTO text(text) VALUES('delete-all');")?;
+            tx.execute_batch(
+                "DELETE FROM indexed; INSERT INTO text(text) VALUES('delete-all');
+                 INSERT INTO heads(heads) VALUES('delete-all');",
+            )?;
             tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('version', ?1)", params![VERSION])?;
             tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('uidvalidity', ?1)", params![uidvalidity])?;
         }
@@ -153,6 +180,12 @@ impl Index {
         rows.collect()
     }
 
+    /// Whether `uid` is in the index.
+    pub fn has(&self, uid: u32) -> Result<bool> {
+        let mut st = self.conn.prepare_cached("SELECT 1 FROM indexed WHERE uid = ?1")?;
+        st.exists(params![uid])
+    }
+
     /// Adds `docs` in one transaction, skipping UIDs another writer added
     /// meanwhile; returns how many were added.
     pub fn add(&mut self, docs: &[(u32, Document)]) -> Result<usize> {
@@ -160,16 +193,18 @@ impl Index {
         let mut added = 0;
         {
             let mut mark = tx.prepare_cached("INSERT OR IGNORE INTO indexed(uid) VALUES(?1)")?;
-            let mut put = tx.prepare_cached(
-                "INSERT INTO text(rowid, head, body, fields, subject, sender, rcpt_to, rcpt_cc, rcpt_bcc)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            let mut text = tx.prepare_cached("INSERT INTO text(rowid, words) VALUES(?1, ?2)")?;
+            let mut heads = tx.prepare_cached(
+                "INSERT INTO heads(rowid, fields, subject, sender, rcpt_to, rcpt_cc, rcpt_bcc)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for (uid, doc) in docs {
                 if mark.execute(params![uid])? == 0 {
                     continue;
                 }
                 let t = doc.texts();
-                put.execute(params![uid, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]])?;
+                text.execute(params![uid, format!("{}\n{}", t[0], t[1])])?;
+                heads.execute(params![uid, t[2], t[3], t[4], t[5], t[6], t[7]])?;
                 added += 1;
             }
         }
@@ -182,10 +217,12 @@ impl Index {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut unmark = tx.prepare_cached("DELETE FROM indexed WHERE uid = ?1")?;
-            let mut drop = tx.prepare_cached("DELETE FROM text WHERE rowid = ?1")?;
+            let mut text = tx.prepare_cached("DELETE FROM text WHERE rowid = ?1")?;
+            let mut heads = tx.prepare_cached("DELETE FROM heads WHERE rowid = ?1")?;
             for uid in uids {
                 if unmark.execute(params![uid])? > 0 {
-                    drop.execute(params![uid])?;
+                    text.execute(params![uid])?;
+                    heads.execute(params![uid])?;
                 }
             }
         }
@@ -195,8 +232,45 @@ impl Index {
     /// The indexed UIDs whose text satisfies `need` (and maybe some whose
     /// text does not: the caller's evaluator decides), ascending.
     pub fn matching(&self, need: &Need) -> Result<Vec<u32>> {
-        let mut st = self.conn.prepare_cached("SELECT rowid FROM text WHERE text MATCH ?1 ORDER BY rowid")?;
-        let rows = st.query_map(params![expression(need)], |r| r.get::<_, u32>(0))?;
+        match need {
+            Need::Contains(columns, needle) => self.containing(columns, needle),
+            Need::All(v) => {
+                let mut out: Option<Vec<u32>> = None;
+                for n in v {
+                    let these = self.matching(n)?;
+                    out = Some(match out {
+                        None => these,
+                        Some(acc) => acc.into_iter().filter(|u| these.binary_search(u).is_ok()).collect(),
+                    });
+                    if out.as_ref().is_some_and(Vec::is_empty) {
+                        break;
+                    }
+                }
+                Ok(out.unwrap_or_default())
+            }
+            Need::Any(v) => {
+                let mut out = Vec::new();
+                for n in v {
+                    out.extend(self.matching(n)?);
+                }
+                out.sort_unstable();
+                out.dedup();
+                Ok(out)
+            }
+        }
+    }
+
+    /// The UIDs whose `columns` may hold `needle`: the full text (TEXT,
+    /// BODY) or the header columns.
+    fn containing(&self, columns: &[Column], needle: &str) -> Result<Vec<u32>> {
+        let in_text = columns.iter().all(|c| matches!(c, Column::Head | Column::Body));
+        let (sql, query) = if in_text {
+            ("SELECT rowid FROM text WHERE text MATCH ?1 ORDER BY rowid", expression(None, needle))
+        } else {
+            ("SELECT rowid FROM heads WHERE heads MATCH ?1 ORDER BY rowid", expression(Some(columns), needle))
+        };
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st.query_map(params![query], |r| r.get::<_, u32>(0))?;
         rows.collect()
     }
 
@@ -213,22 +287,18 @@ impl Index {
     }
 }
 
-/// The FTS5 query for `need`: each string becomes the AND of (up to
-/// [`MAX_GRAMS`] of) its trigrams in its columns. A message holding the
-/// string holds each of its trigrams, so nothing that matches is lost;
-/// trigrams found apart only add candidates.
-pub fn expression(need: &Need) -> String {
-    match need {
-        Need::Contains(columns, needle) => {
-            let names: Vec<&str> = columns.iter().map(|c| c.name()).collect();
-            let spec = format!("{{{}}}", names.join(" "));
-            let terms: Vec<String> =
-                trigrams(needle).iter().map(|g| format!("{spec} : \"{}\"", g.replace('"', "\"\""))).collect();
-            format!("({})", terms.join(" AND "))
-        }
-        Need::All(v) => format!("({})", v.iter().map(expression).collect::<Vec<_>>().join(" AND ")),
-        Need::Any(v) => format!("({})", v.iter().map(expression).collect::<Vec<_>>().join(" OR ")),
-    }
+/// The FTS5 query for `needle` (in `columns` of the header table, or in
+/// the one column of the text table): the AND of (up to [`MAX_GRAMS`] of)
+/// its trigrams. A message holding the string holds each of its
+/// trigrams, so nothing that matches is lost; trigrams found apart only
+/// add candidates.
+pub fn expression(columns: Option<&[Column]>, needle: &str) -> String {
+    let spec = match columns {
+        Some(columns) => format!("{{{}}} : ", columns.iter().map(|c| c.name()).collect::<Vec<_>>().join(" ")),
+        None => String::new(),
+    };
+    let terms: Vec<String> = trigrams(needle).iter().map(|g| format!("{spec}\"{}\"", g.replace('"', "\"\""))).collect();
+    terms.join(" AND ")
 }
 
 /// The distinct trigrams of `s` (by characters), at most [`MAX_GRAMS`]

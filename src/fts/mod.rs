@@ -39,6 +39,25 @@ const QUEUE: usize = 64;
 pub struct SearchIndex {
     queue: Sender<Weak<MailboxShared>>,
     watched: Mutex<HashMap<PathBuf, Weak<MailboxShared>>>,
+    turns: Arc<Turns>,
+}
+
+/// Per mailbox directory, the turn to write its index in this process:
+/// a SEARCH holds it while it adds what it lacks, the background indexer
+/// one batch at a time, so the two never decode the same messages twice.
+#[derive(Default)]
+pub(crate) struct Turns(Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>);
+
+impl Turns {
+    /// The turn of the mailbox directory `dir`.
+    pub(crate) fn of(&self, dir: &std::path::Path) -> Arc<Mutex<()>> {
+        let mut map = self.0.lock();
+        if map.len() > 1024 {
+            // Turns nobody holds or waits for are made again when needed.
+            map.retain(|_, t| Arc::strong_count(t) > 1);
+        }
+        map.entry(dir.to_path_buf()).or_default().clone()
+    }
 }
 
 impl SearchIndex {
@@ -46,10 +65,13 @@ impl SearchIndex {
     /// cannot start, indexing happens in SEARCH alone).
     pub fn start() -> Arc<SearchIndex> {
         let (queue, rx) = bounded(QUEUE);
-        if let Err(e) = std::thread::Builder::new().name("search-index".into()).spawn(move || worker::run(rx)) {
+        let turns = Arc::new(Turns::default());
+        let theirs = turns.clone();
+        if let Err(e) = std::thread::Builder::new().name("search-index".into()).spawn(move || worker::run(rx, &theirs))
+        {
             log::warn!("search indexer not started, SEARCH indexes what it needs: {e}");
         }
-        Arc::new(SearchIndex { queue, watched: Mutex::new(HashMap::new()) })
+        Arc::new(SearchIndex { queue, watched: Mutex::new(HashMap::new()), turns })
     }
 
     /// The UIDs among `uids` (the view's, under `snapshot`) that may
@@ -64,7 +86,11 @@ impl SearchIndex {
         need: &Need,
     ) -> Option<HashSet<u32>> {
         self.watch(mailbox);
-        match candidates(mailbox, snapshot, uids, need) {
+        let turn = self.turns.of(mailbox.dir());
+        let held = turn.lock();
+        let found = candidates(mailbox, snapshot, uids, need);
+        drop(held);
+        match found {
             Ok(set) => Some(set),
             Err(e) => {
                 log::warn!("search index of {}: {e}; reading the messages", mailbox.dir().display());
@@ -97,7 +123,7 @@ impl SearchIndex {
 /// See [`SearchIndex::candidates`].
 fn candidates(mailbox: &MailboxShared, snapshot: &Snapshot, uids: &[u32], need: &Need) -> db::Result<HashSet<u32>> {
     let mut index = Index::open(mailbox.dir(), snapshot.uidvalidity)?;
-    let added = catch_up(&mut index, mailbox, snapshot, uids, &|| {})?;
+    let added = catch_up(&mut index, mailbox, snapshot, uids, None)?;
     let mut set: HashSet<u32> = index.matching(need)?.into_iter().collect();
     set.extend(added.unread);
     Ok(set)
@@ -105,13 +131,13 @@ fn candidates(mailbox: &MailboxShared, snapshot: &Snapshot, uids: &[u32], need: 
 
 /// Brings `index` up to `snapshot`: drops the UIDs expunged in it (but not
 /// those of `uids`, a view that still shows them) and adds the messages of
-/// `uids` it lacks.
+/// `uids` it lacks (a batch per `turn` when given, see [`build::add`]).
 pub fn catch_up(
     index: &mut Index,
     mailbox: &MailboxShared,
     snapshot: &Snapshot,
     uids: &[u32],
-    pause: &dyn Fn(),
+    turn: Option<&Mutex<()>>,
 ) -> db::Result<build::Added> {
     let have = index.indexed()?;
     let gone: Vec<u32> = have
@@ -126,5 +152,5 @@ pub fn catch_up(
     if missing.is_empty() {
         return Ok(build::Added::default());
     }
-    build::add(index, mailbox, &missing, pause)
+    build::add(index, mailbox, &missing, turn)
 }

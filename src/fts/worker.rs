@@ -7,15 +7,15 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Weak;
-use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
 use super::db::Index;
+use super::Turns;
 use crate::store::MailboxShared;
 
 /// Runs until every sender is gone (the server's `Shared` dropped).
-pub(super) fn run(rx: Receiver<Weak<MailboxShared>>) {
+pub(super) fn run(rx: Receiver<Weak<MailboxShared>>, turns: &Turns) {
     // SAFETY: setpriority has no memory preconditions; `who` 0 is the
     // calling thread on Linux. A failure leaves the normal priority.
     unsafe {
@@ -33,14 +33,14 @@ pub(super) fn run(rx: Receiver<Weak<MailboxShared>>) {
             }
             seen.push(weak.as_ptr());
             if let Some(mailbox) = weak.upgrade() {
-                one(&mailbox, &mut done);
+                one(&mailbox, turns, &mut done);
             }
         }
     }
 }
 
 /// Brings one mailbox's index up to its current snapshot.
-fn one(mailbox: &MailboxShared, done: &mut HashMap<PathBuf, (u32, u32, usize)>) {
+fn one(mailbox: &MailboxShared, turns: &Turns, done: &mut HashMap<PathBuf, (u32, u32, usize)>) {
     let snapshot = mailbox.snapshot();
     let state = (snapshot.uidvalidity, snapshot.uidnext, snapshot.entries.len());
     let dir = mailbox.dir().to_path_buf();
@@ -48,9 +48,11 @@ fn one(mailbox: &MailboxShared, done: &mut HashMap<PathBuf, (u32, u32, usize)>) 
         return;
     }
     let uids: Vec<u32> = snapshot.entries.iter().map(|e| e.uid).collect();
-    let run = Index::open(&dir, snapshot.uidvalidity).and_then(|mut index| {
-        super::catch_up(&mut index, mailbox, &snapshot, &uids, &|| std::thread::sleep(Duration::from_millis(2)))
-    });
+    // What this thread makes in a maildir belongs to its owner, not root.
+    let _owner = crate::auth::identity::as_owner_of(&dir);
+    let turn = turns.of(&dir);
+    let run = Index::open(&dir, snapshot.uidvalidity)
+        .and_then(|mut index| super::catch_up(&mut index, mailbox, &snapshot, &uids, Some(&turn)));
     match run {
         Ok(added) => {
             if added.added > 0 {

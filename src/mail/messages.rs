@@ -4,6 +4,7 @@
 //! (INTERNALDATE, the cached header fields). Message files are opened only
 //! when a key needs text the cache does not hold.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use super::cached;
@@ -60,7 +61,7 @@ pub fn program(saved: &[u32], key: &SearchKey, charset: Option<&str>) -> Result<
 /// in sequence order. `known(uid, stamp)` says the caller has what it needs
 /// of that message's header already: its header is then not loaded.
 pub fn find(view: &View, program: &Program, want: Want, known: &dyn Fn(u32, u64) -> bool) -> Result<Vec<Found>, Reply> {
-    find_indexed(view, program, want, known, None)
+    walk(view, program, want, known, None)
 }
 
 /// [`find`], with the full-text `index` (when there is one) narrowing the
@@ -77,6 +78,17 @@ pub fn find_indexed(
         let need = search::narrow::need(program)?;
         index.candidates(view.mailbox, view.snapshot, view.uids, &need)
     });
+    walk(view, program, want, known, candidates.as_ref())
+}
+
+/// [`find`] over the messages of `candidates` alone (every one when `None`).
+fn walk(
+    view: &View,
+    program: &Program,
+    want: Want,
+    known: &dyn Fn(u32, u64) -> bool,
+    candidates: Option<&HashSet<u32>>,
+) -> Result<Vec<Found>, Reply> {
     let max_seq = view.uids.len() as u32;
     let max_uid = view.uids.last().copied().unwrap_or(0);
     let mailbox = view.mailbox.clone();
@@ -94,7 +106,7 @@ pub fn find_indexed(
     let email_ids = program.needs_email_id();
     for i in 0..view.uids.len() {
         let u = view.uids[i];
-        if candidates.as_ref().is_some_and(|c| !c.contains(&u)) {
+        if candidates.is_some_and(|c| !c.contains(&u)) {
             continue;
         }
         let Some(entry) = view.snapshot.find(u) else { continue };
@@ -120,14 +132,7 @@ pub fn find_indexed(
         });
         msg.max_seq = max_seq;
         msg.max_uid = max_uid;
-        msg.flags = SystemFlags {
-            seen: f.has(SEEN),
-            answered: f.has(REPLIED),
-            flagged: f.has(FLAGGED),
-            deleted: f.has(TRASHED),
-            draft: f.has(DRAFT),
-            recent: view.recent.contains(&u),
-        };
+        msg.flags = system_flags(f, view.recent.contains(&u));
         msg.keywords = keywords;
         if dates {
             msg.internal_date = mailbox.internal_date(entry);
@@ -170,6 +175,18 @@ pub fn find_indexed(
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The system flags of a message's maildir flags, `\Recent` as told.
+fn system_flags(f: &crate::store::Flags, recent: bool) -> SystemFlags {
+    SystemFlags {
+        seen: f.has(SEEN),
+        answered: f.has(REPLIED),
+        flagged: f.has(FLAGGED),
+        deleted: f.has(TRASHED),
+        draft: f.has(DRAFT),
+        recent,
+    }
 }
 
 /// The cached header fields of a message the search has read already
