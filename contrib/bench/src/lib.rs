@@ -6,6 +6,7 @@
 //! into the comparison table. `contrib/bench/compare` runs the whole thing.
 
 pub mod corpus;
+pub mod fulltext;
 pub mod headers;
 pub mod history;
 pub mod imap;

@@ -1,5 +1,5 @@
-//! The scenarios of issue 5 and later ones, run against one server (12-14
-//! live in `load`, `headers` and `history`). Each measurement
+//! The scenarios of issue 5 and later ones, run against one server (12-15
+//! live in `load`, `headers`, `history` and `fulltext`). Each measurement
 //! prints one `RESULT` line (see [`emit`]); `bench-load table` reads them.
 
 use crate::corpus::{SEARCH_NAME, SEARCH_WORD};
@@ -32,6 +32,9 @@ pub struct Ctx {
     pub long: bool,
     /// Scenario 12 runs only this variant (`12c`), for profiling one layout.
     pub variant: Option<String>,
+    /// The directory holding the accounts' homes (`<user>/Maildir`), for
+    /// scenario 15's index size (`--home`; None: not measured).
+    pub home: Option<String>,
 }
 
 /// Whether a smaller or a larger value is the better one.
@@ -113,6 +116,9 @@ pub fn run(ctx: &Ctx, only: &[u32]) -> io::Result<()> {
     }
     if want(14) {
         crate::history::scenario(ctx)?;
+    }
+    if want(15) {
+        crate::fulltext::scenario(ctx)?;
     }
     Ok(())
 }

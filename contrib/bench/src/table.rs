@@ -71,6 +71,41 @@ fn mb(v: Option<f64>) -> String {
 /// The table as Markdown, servers `a` and `b` side by side; the ratio is
 /// greater than 1 when `a` is faster (or smaller).
 pub fn render(rows: &[Row], a: &str, b: &str) -> String {
+    render_with(rows, a, b, None)
+}
+
+/// The per-server figures of one row: median value, median peak RSS,
+/// rounds, the last round's check.
+struct Cell {
+    value: Option<f64>,
+    rss: Option<f64>,
+    rounds: usize,
+    note: String,
+}
+
+impl Cell {
+    fn of(rows: &[Row], id: &str, server: &str) -> Cell {
+        let v: Vec<&Row> = rows.iter().filter(|r| r.id == id && r.server == server).collect();
+        Cell {
+            value: median(v.iter().filter_map(|r| r.value).collect()),
+            rss: median(v.iter().map(|r| r.rss as f64).collect()),
+            rounds: v.len(),
+            note: v.last().map_or("-".to_string(), |r| r.note.clone()),
+        }
+    }
+
+    /// How many times better `self` is than `other`.
+    fn ratio(&self, other: &Cell, higher: bool) -> String {
+        match (self.value, other.value) {
+            (Some(x), Some(y)) if x > 0.0 && y > 0.0 => format!("{:.2}", if higher { x / y } else { y / x }),
+            _ => "n/a".into(),
+        }
+    }
+}
+
+/// Like [`render`], with a third server `c` (Dovecot with a search plugin
+/// in scenario 15) in columns of its own and its ratio against `a`.
+pub fn render_with(rows: &[Row], a: &str, b: &str, c: Option<&str>) -> String {
     let mut ids: Vec<&str> = vec![];
     for r in rows {
         if !ids.contains(&r.id.as_str()) {
@@ -81,38 +116,55 @@ pub fn render(rows: &[Row], a: &str, b: &str) -> String {
         let n: String = id.chars().take_while(|c| c.is_ascii_digit()).collect();
         (n.parse::<u32>().unwrap_or(0), id.to_string())
     });
-    let mut out = format!(
-        "| # | scenario | unit | {a} | {b} | ratio | {a} peak RSS | {b} peak RSS | rounds | checks ({a} / {b}) |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n"
-    );
+    let mut out = match c {
+        None => format!(
+            "| # | scenario | unit | {a} | {b} | ratio | {a} peak RSS | {b} peak RSS | rounds | checks ({a} / {b}) |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n"
+        ),
+        Some(c) => format!(
+            "| # | scenario | unit | {a} | {b} | ratio | {c} | ratio ({c}) | {a} peak RSS | {b} peak RSS | {c} peak RSS | rounds | checks ({a} / {b} / {c}) |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        ),
+    };
     for id in ids {
-        let of = |s: &str| rows.iter().filter(|r| r.id == id && r.server == s).collect::<Vec<_>>();
-        let (ra, rb) = (of(a), of(b));
-        let Some(first) = ra.first().or(rb.first()) else {
+        let Some(first) = rows.iter().find(|r| r.id == id) else {
             continue;
         };
-        let va = median(ra.iter().filter_map(|r| r.value).collect());
-        let vb = median(rb.iter().filter_map(|r| r.value).collect());
-        let ma = median(ra.iter().map(|r| r.rss as f64).collect());
-        let mb_ = median(rb.iter().map(|r| r.rss as f64).collect());
-        let ratio = match (va, vb) {
-            (Some(x), Some(y)) if x > 0.0 && y > 0.0 => Some(if first.higher { x / y } else { y / x }),
-            _ => None,
-        };
-        let note = |v: &[&Row]| v.last().map_or("-".to_string(), |r| r.note.clone());
-        out += &format!(
-            "| {id} | {} | {} | {} | {} | {} | {} | {} | {}/{} | {} / {} |\n",
+        let (ca, cb) = (Cell::of(rows, id, a), Cell::of(rows, id, b));
+        let head = format!(
+            "| {id} | {} | {} | {} | {} | {} |",
             first.name,
             first.unit,
-            num(va),
-            num(vb),
-            ratio.map_or("n/a".into(), |r| format!("{r:.2}")),
-            mb(ma),
-            mb(mb_),
-            ra.len(),
-            rb.len(),
-            note(&ra),
-            note(&rb),
+            num(ca.value),
+            num(cb.value),
+            ca.ratio(&cb, first.higher)
         );
+        out += &match c {
+            None => format!(
+                "{head} {} | {} | {}/{} | {} / {} |\n",
+                mb(ca.rss),
+                mb(cb.rss),
+                ca.rounds,
+                cb.rounds,
+                ca.note,
+                cb.note
+            ),
+            Some(c) => {
+                let cc = Cell::of(rows, id, c);
+                format!(
+                    "{head} {} | {} | {} | {} | {} | {}/{}/{} | {} / {} / {} |\n",
+                    num(cc.value),
+                    ca.ratio(&cc, first.higher),
+                    mb(ca.rss),
+                    mb(cb.rss),
+                    mb(cc.rss),
+                    ca.rounds,
+                    cb.rounds,
+                    cc.rounds,
+                    ca.note,
+                    cb.note,
+                    cc.note
+                )
+            }
+        };
     }
     out
 }
@@ -158,5 +210,24 @@ mod tests {
         // 12 comes after 11, its rows in the order of their ids.
         let at = |id: &str| t.find(&format!("| {id} |")).unwrap_or(usize::MAX);
         assert!(at("11") < at("12a") && at("12a") < at("12ac") && at("12ae") < at("12ax"), "{t}");
+    }
+
+    #[test]
+    fn third_server() {
+        // Scenario 15: Dovecot with fts-xapian in columns of its own.
+        let lines = [
+            "RESULT server=tegami round=1 id=15a unit=ms better=lower value=10.000 rss=1000000 note=hits=5 name=SEARCH",
+            "RESULT server=dovecot round=1 id=15a unit=ms better=lower value=1000.000 rss=2000000 note=hits=5 name=SEARCH",
+            "RESULT server=dovecot-xapian round=1 id=15a unit=ms better=lower value=20.000 rss=3000000 note=hits=4 name=SEARCH",
+            "RESULT server=tegami round=1 id=15q unit=msg/s better=higher value=2000.000 rss=1 note=- name=rate",
+        ];
+        let rows: Vec<Row> = lines.iter().filter_map(|l| parse(l)).collect();
+        let t = render_with(&rows, "tegami", "dovecot", Some("dovecot-xapian"));
+        assert!(t.contains("| tegami | dovecot | ratio | dovecot-xapian | ratio (dovecot-xapian) |"), "{t}");
+        assert!(
+            t.contains("| 15a | SEARCH | ms | 10.0 | 1000 | 100.00 | 20.0 | 2.00 | 1 MB | 2 MB | 3 MB | 1/1/1 | hits=5 / hits=5 / hits=4 |"),
+            "{t}"
+        );
+        assert!(t.contains("| 15q | rate | msg/s | 2000 | n/a | n/a | n/a | n/a |"), "{t}");
     }
 }

@@ -1,10 +1,10 @@
 //! `bench-load`: the IMAP load client of the tegami/Dovecot comparison.
 //!
 //! ```text
-//! bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--long] [--only 1,3,8] [--variant 12c]
+//! bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--long] [--only 1,3,8] [--variant 12c] [--home DIR]
 //! bench-load wait --addr HOST:PORT [--seconds N]   # until LOGIN works
 //! bench-load free-port                              # print an unused loopback port
-//! bench-load table [--a tegami] [--b dovecot] FILE...  # RESULT lines -> Markdown table
+//! bench-load table [--a tegami] [--b dovecot] [--c NAME] FILE...  # RESULT lines -> Markdown table
 //! ```
 
 use std::io;
@@ -45,6 +45,7 @@ fn main() -> ExitCode {
                 sizes: Sizes::new(flag("--quick")),
                 long: flag("--long"),
                 variant: opt("--variant"),
+                home: opt("--home"),
             };
             let only: Vec<u32> =
                 opt("--only").map_or(vec![], |s| s.split(',').filter_map(|n| n.parse().ok()).collect());
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         "table" => {
             let a = opt("--a").unwrap_or("tegami".into());
             let b = opt("--b").unwrap_or("dovecot".into());
+            let c = opt("--c");
             let mut rows = vec![];
             let mut skip = false;
             for (i, f) in args.iter().enumerate().skip(1) {
@@ -60,7 +62,7 @@ fn main() -> ExitCode {
                     skip = false;
                     continue;
                 }
-                if f == "--a" || f == "--b" {
+                if f == "--a" || f == "--b" || f == "--c" {
                     skip = true;
                     continue;
                 }
@@ -73,7 +75,7 @@ fn main() -> ExitCode {
                 }
                 let _ = i;
             }
-            print!("{}", table::render(&rows, &a, &b));
+            print!("{}", table::render_with(&rows, &a, &b, c.as_deref()));
             Ok(())
         }
         _ => return usage(),
@@ -105,7 +107,7 @@ fn wait(addr: &str, secs: u64) -> io::Result<()> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--long] [--only 1,2,...]\n       bench-load wait --addr HOST:PORT [--seconds N]\n       bench-load free-port\n       bench-load table [--a NAME] [--b NAME] FILE..."
+        "usage: bench-load run --server NAME --addr HOST:PORT [--pid PID] [--round N] [--quick] [--long] [--only 1,2,...] [--home DIR]\n       bench-load wait --addr HOST:PORT [--seconds N]\n       bench-load free-port\n       bench-load table [--a NAME] [--b NAME] [--c NAME] FILE..."
     );
     ExitCode::from(2)
 }
