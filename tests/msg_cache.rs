@@ -60,7 +60,10 @@ fn a_garbled_cache_file_is_rebuilt_not_trusted() {
 
 #[test]
 fn header_searches_read_the_cached_fields_and_body_searches_the_file() {
-    let server = Server::start(&[]);
+    // What the scan reads (the search index, issue 24, is built from the
+    // bytes the file had when first searched: a file rewritten in place,
+    // which maildir never does, is seen by the scan alone).
+    let server = Server::start(&["--no-search-index"]);
     let mut c = server.login("alice");
     let msg = "From: Zebulon <z@example.org>\r\nSubject: hello\r\n\r\nzanzibar body\r\n";
     c.send(format!("a1 APPEND INBOX {{{}+}}\r\n{msg}\r\n", msg.len()).as_bytes());

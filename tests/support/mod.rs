@@ -90,8 +90,17 @@ impl Server {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Kills the server at once (SIGKILL), as a crash would.
+    /// Kills the server at once (SIGKILL), as a crash would. A wrapper
+    /// that runs the server as its child (`strace -f` detaches from its
+    /// tracees when killed, and they run on) has its children killed
+    /// first.
     pub fn kill(&mut self) {
+        let pid = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        for child in children.split_whitespace().filter_map(|c| c.parse::<i32>().ok()) {
+            // SAFETY: a plain kill(2) of a process id read from /proc.
+            unsafe { libc::kill(child, libc::SIGKILL) };
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
