@@ -24,6 +24,33 @@ fn spread_users() -> Vec<(String, String)> {
     (0..12).map(|i| (format!("user{i}"), format!("secret-{i}"))).collect()
 }
 
+/// Accounts for the third backend's test, with [`MOVERS_PASSWORD`].
+fn movers() -> Vec<String> {
+    (0..30).map(|i| format!("mover{i}")).collect()
+}
+const MOVERS_PASSWORD: &str = "moving-on";
+
+/// A backend named `name` on `ip` behind nginx (PROXY header from nginx
+/// on 127.0.0.1), and the address of its PROXY listener.
+fn backend(site: &Site, name: &str, ip: Ipv4Addr) -> (Backend, SocketAddr) {
+    let addr = SocketAddr::from((ip, free_port(ip)));
+    let (a, l) = (addr.to_string(), format!("{ip}:0"));
+    let args =
+        ["-l", &l, "--listen-haproxy", &a, "--haproxy-trusted-networks", "127.0.0.1/32", "--allow-cleartext-login"];
+    (Backend::start(site, name, &args, 2), addr)
+}
+
+/// The auth endpoint on `addr`, choosing among `backends`.
+fn auth_endpoint(site: &Site, name: &str, addr: SocketAddr, backends: &[SocketAddr], extra: &[&str]) -> Backend {
+    let list: Vec<String> = backends.iter().map(|b| b.to_string()).collect();
+    let (at, list) = (addr.to_string(), list.join(","));
+    let mut args = vec!["-l", "127.0.0.4:0", "--auth-http", &at, "--backends", &list];
+    args.extend(extra);
+    let auth = Backend::start(site, name, &args, 1);
+    wait_listening(addr);
+    auth
+}
+
 /// nginx, the auth endpoint and the two backends, all stopped on drop.
 struct Front {
     _nginx: Daemon,
@@ -40,29 +67,24 @@ struct Front {
 fn start(site: &Site, auth_extra: &[&str]) -> Front {
     let ids = support::own_ids();
     let mut passwd = std::fs::read_to_string(site.path().join("passwd")).unwrap();
+    let home = |u: &str| site.path().join("home").join(u);
     for (u, p) in spread_users() {
         let hash = tegami::auth::hash_password("SHA512-CRYPT", p.as_bytes()).unwrap();
-        passwd.push_str(&format!("{u}:{hash}:{ids}::{}::\n", site.path().join("home").join(&u).display()));
+        passwd.push_str(&format!("{u}:{hash}:{ids}::{}::\n", home(&u).display()));
+    }
+    // The movers share one password: one hash to compute, not thirty.
+    let hash = tegami::auth::hash_password("SHA512-CRYPT", MOVERS_PASSWORD.as_bytes()).unwrap();
+    for u in movers() {
+        passwd.push_str(&format!("{u}:{hash}:{ids}::{}::\n", home(&u).display()));
     }
     // Pinned by host= and port= (nginx needs an IP address).
     let hash = tegami::auth::hash_password("SHA512-CRYPT", b"pinned-pw").unwrap();
     passwd.push_str(&format!("pinned:{hash}:{ids}::{}::host=127.0.0.9 port=2143\n", site.path().display()));
     std::fs::write(site.path().join("passwd"), passwd).unwrap();
-    let backend = |name: &str, ip: Ipv4Addr| {
-        let addr = SocketAddr::from((ip, free_port(ip)));
-        let (a, l) = (addr.to_string(), format!("{ip}:0"));
-        let args =
-            ["-l", &l, "--listen-haproxy", &a, "--haproxy-trusted-networks", "127.0.0.1/32", "--allow-cleartext-login"];
-        (Backend::start(site, name, &args, 2), addr)
-    };
-    let (a, a_addr) = backend("a", Ipv4Addr::new(127, 0, 0, 2));
-    let (b, b_addr) = backend("b", Ipv4Addr::new(127, 0, 0, 3));
+    let (a, a_addr) = backend(site, "a", Ipv4Addr::new(127, 0, 0, 2));
+    let (b, b_addr) = backend(site, "b", Ipv4Addr::new(127, 0, 0, 3));
     let auth_addr = SocketAddr::from(([127, 0, 0, 1], free_port(Ipv4Addr::LOCALHOST)));
-    let (at, list) = (auth_addr.to_string(), format!("{a_addr},{b_addr}"));
-    let mut args = vec!["-l", "127.0.0.4:0", "--auth-http", &at, "--backends", &list];
-    args.extend(auth_extra);
-    let auth = Backend::start(site, "auth", &args, 1);
-    wait_listening(auth_addr);
+    let auth = auth_endpoint(site, "auth", auth_addr, &[a_addr, b_addr], auth_extra);
 
     let dir = site.path().join("nginx");
     std::fs::create_dir(&dir).unwrap();
@@ -137,6 +159,57 @@ fn users_spread_over_both_backends_stay_put_and_arrive_with_the_clients_address(
     let auth = f.auth.log();
     assert!(auth.contains("auth-http [127.0.0.1:"), "{auth}");
     assert!(auth.contains("login: rip=127.0.0.5 user=<user0> backend="), "{auth}");
+}
+
+/// How many logins of `user` each of `backends` logged.
+fn logged_on(backends: &[&Backend], user: &str) -> Vec<usize> {
+    let mark = format!("] login {user} (LOGIN)");
+    backends.iter().map(|b| b.log().lines().filter(|l| l.contains(&mark)).count()).collect()
+}
+
+/// A third backend added to the auth endpoint's list (the endpoint
+/// restarted, nginx left running) takes about a third of the users, and
+/// none moves between the two backends it had.
+#[test]
+fn a_third_backend_added_takes_about_a_third_of_the_users_and_moves_none_between_the_others() {
+    let site = Site::new();
+    let f = start(&site, &[]);
+    let login_all = |f_imap: SocketAddr| {
+        for u in movers() {
+            let mut c = Client::plain_from(CLIENT, f_imap);
+            let last = c.cmd(&format!("LOGIN {u} {MOVERS_PASSWORD}")).last().unwrap().clone();
+            assert!(last.contains(" OK "), "{u}: {last}");
+            c.ok("LOGOUT");
+        }
+    };
+    login_all(f.imap);
+    let Front { _nginx, auth, backends: [a, b], addrs, imap, auth_addr } = f;
+    let before: Vec<usize> = movers()
+        .iter()
+        .map(|u| match logged_on(&[&a, &b], u)[..] {
+            [1, 0] => 0,
+            [0, 1] => 1,
+            ref n => panic!("{u} logged in on the two backends {n:?} times"),
+        })
+        .collect();
+    drop(auth);
+    let (c, c_addr) = backend(&site, "c", Ipv4Addr::new(127, 0, 0, 6));
+    let _auth = auth_endpoint(&site, "auth3", auth_addr, &[addrs[0], addrs[1], c_addr], &[]);
+    login_all(imap);
+    let mut moved = 0;
+    for (u, was) in movers().iter().zip(before) {
+        let on_c = logged_on(&[&c], u)[0];
+        assert!(on_c <= 1, "{u} logged in {on_c} times on the third backend");
+        moved += on_c;
+        // Moved: its first login stays the only one on its old backend;
+        // stayed: the second login is there too.
+        let mut want = vec![0, 0, on_c];
+        want[was] = 2 - on_c;
+        assert_eq!(logged_on(&[&a, &b, &c], u), want, "{u} was on backend {was}");
+    }
+    // Rendezvous hashing: each user moves with chance 1/3 (10 of 30 on
+    // average; outside 3..=18 with a chance under one in a thousand).
+    assert!((3..=18).contains(&moved), "{moved} of 30 users moved to the third backend");
 }
 
 #[test]
