@@ -9,8 +9,6 @@
 
 mod support;
 
-use std::fs;
-
 use base64::Engine;
 use support::{Client, Seed, Server};
 
@@ -382,18 +380,6 @@ fn uids(c: &mut Client, cmd: &[u8]) -> Vec<u32> {
     v
 }
 
-/// A second server process serving the first one's homes, reading every message.
-fn scanning_twin(first: &Server) -> Server {
-    let home = first.dir.path().join("home");
-    Server::start_with(&["--no-search-index"], move |d| {
-        let mut passwd = String::new();
-        for (u, p) in support::USERS {
-            passwd.push_str(&format!("{u}:{{PLAIN}}{p}:{}::{}::\n", support::own_ids(), home.join(u).display()));
-        }
-        fs::write(d.join("passwd"), passwd).unwrap();
-    })
-}
-
 #[test]
 fn indexed_search_answers_exactly_what_the_scan_answers() {
     let mut rng = Rng(0x5eed_2024);
@@ -410,7 +396,7 @@ fn indexed_search_answers_exactly_what_the_scan_answers() {
         .collect();
     let seeds: Vec<Seed> = corpus.iter().map(|(d, i, t)| Seed { data: d, info: i, mtime: *t }).collect();
     let indexed = Server::start_seeded(&[], &seeds);
-    let scanning = scanning_twin(&indexed);
+    let scanning = Server::start_beside(&indexed, &["--no-search-index"]);
     let (mut a, mut b) = (indexed.login("alice"), scanning.login("alice"));
     a.ok("SELECT INBOX");
     b.ok("EXAMINE INBOX");

@@ -145,22 +145,10 @@ fn login(addr: SocketAddr) -> Client {
     c
 }
 
-/// A second server process serving the first one's homes.
-fn second_on(first: &Server) -> Server {
-    let home = first.dir.path().join("home");
-    Server::start_with(&[], move |d| {
-        let mut passwd = String::new();
-        for (u, p) in support::USERS {
-            passwd.push_str(&format!("{u}:{{PLAIN}}{p}:{}::{}::\n", support::own_ids(), home.join(u).display()));
-        }
-        fs::write(d.join("passwd"), passwd).unwrap();
-    })
-}
-
 #[test]
 fn two_processes_keep_one_consistent_index() {
     let (one, _) = seeded(10, &[]);
-    let two = second_on(&one);
+    let two = Server::start_beside(&one, &[]);
     let inbox = one.maildir("alice");
     let rounds = 12;
     let workers: Vec<_> = [one.plain, two.plain, one.plain, two.plain]

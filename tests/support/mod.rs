@@ -39,6 +39,19 @@ impl Server {
         Server::start_in(tempfile::tempdir().expect("temp dir"), extra, prepare)
     }
 
+    /// A second server process serving `first`'s homes (two processes on
+    /// one maildir tree).
+    pub fn start_beside(first: &Server, extra: &[&str]) -> Server {
+        let home = first.dir.path().join("home");
+        Server::start_with(extra, move |d| {
+            let mut passwd = String::new();
+            for (u, p) in USERS {
+                passwd.push_str(&format!("{u}:{{PLAIN}}{p}:{}::{}::\n", own_ids(), home.join(u).display()));
+            }
+            std::fs::write(d.join("passwd"), passwd).unwrap();
+        })
+    }
+
     /// [`Server::start`] with the accounts as an administrator writes them
     /// (SHA512-CRYPT hashes, see [`write_hashed_passwd`]): for tests of
     /// real clients, which must not pass only with `{PLAIN}` secrets.
