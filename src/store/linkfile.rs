@@ -51,6 +51,9 @@ static FILES: Mutex<Option<HashMap<PathBuf, Arc<Entry>>>> = Mutex::new(None);
 /// One directory's file.
 struct Entry {
     path: PathBuf,
+    /// The process that made it, whose pid it holds (a child of a fork
+    /// makes its own).
+    pid: u32,
     /// Identity of the file (device, inode).
     id: (u64, u64),
     /// Dotlocks linked to the file that this process holds, and the file
@@ -92,8 +95,8 @@ fn hold_once(dir: &Path) -> io::Result<Hold> {
         let mut files = guard(&FILES);
         let map = files.get_or_insert_with(HashMap::new);
         match map.get(dir) {
-            Some(e) => e.clone(),
-            None => {
+            Some(e) if e.pid == std::process::id() => e.clone(),
+            _ => {
                 let e = Arc::new(make(dir)?);
                 map.insert(dir.to_path_buf(), e.clone());
                 e
@@ -209,7 +212,13 @@ fn make(dir: &Path) -> io::Result<Entry> {
                     }
                 };
                 let id = (meta.dev(), meta.ino());
-                return Ok(Entry { path, id, holds: Mutex::new((0, None)), retired: AtomicBool::new(false) });
+                return Ok(Entry {
+                    path,
+                    pid: std::process::id(),
+                    id,
+                    holds: Mutex::new((0, None)),
+                    retired: AtomicBool::new(false),
+                });
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
