@@ -113,5 +113,7 @@ fn shut_down(listeners: &[RawFd], sessions: &Registry) -> ! {
     } else {
         log::error!("stopped");
     }
+    // The dotlocks' files this process kept in mail directories.
+    crate::store::linkfile::remove_idle();
     std::process::exit(0);
 }

@@ -9,7 +9,9 @@
 //!
 //! How tegami's locks tell a dead holder from a live one at once:
 //! - the lock is made as Dovecot makes it: a temporary file holding
-//!   `pid:host` is linked into place, so the lock is never seen empty;
+//!   `pid:host` is linked into place, so the lock is never seen empty.
+//!   The file is the process's own file of that directory, kept from one
+//!   lock to the next (`linkfile.rs`), so a lock makes and frees no inode;
 //! - before linking, tegami takes an OS lock (`flock`) on that file and
 //!   holds it while it holds the dotlock. The kernel drops it when the
 //!   process dies, so a waiter that can take the OS lock on a tegami
@@ -27,6 +29,8 @@
 //! NFS is either local to one client or held by the server past a crash),
 //! and every lock, tegami's too, follows those rules: a holder of this
 //! host by its pid, one of another host by the lock's age.
+//! There a lock is a temporary file of its own, linked and then removed,
+//! as Dovecot makes it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -38,6 +42,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::error::{Result, StoreError};
 use super::filename::raw_hostname;
+use super::linkfile::{self, owner, process_exists};
 
 /// A lock that did not change for this long, and whose holder cannot be
 /// checked, is taken to be left by a crashed process (Dovecot's rule and
@@ -55,8 +60,11 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 pub struct DotLock {
     path: PathBuf,
     target: PathBuf,
-    /// The lock file, open and `flock`ed while held.
+    /// The lock file, open and `flock`ed while held (a file of its own).
     file: Option<File>,
+    /// The process's file of the directory, linked as the lock (its OS
+    /// lock held while this use is).
+    hold: Option<linkfile::Hold>,
     /// Identity of the lock file, so only our own lock is ever removed.
     id: (u64, u64),
 }
@@ -85,18 +93,18 @@ impl DotLock {
         lock_name.push(".lock");
         let path = PathBuf::from(lock_name);
         let err = |what: &str, e| StoreError::io(format!("{what} {}", path.display()), e);
-        let (temp_path, temp) = make_temp(&path, os_locks).map_err(|e| err("creating the temporary file of", e))?;
+        let source = Source::new(&path, os_locks).map_err(|e| err("creating the temporary file of", e))?;
         let mut watch = Watch::new(stale_after, os_locks);
         let mut pause = Duration::from_millis(1);
         let result = loop {
-            match fs::hard_link(&temp_path, &path) {
-                Ok(()) => break Ok(temp),
+            match fs::hard_link(source.path(), &path) {
+                Ok(()) => break Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 // File systems without hard links: create the lock itself,
                 // take the OS lock on it and write the owner at once.
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EOPNOTSUPP | libc::EMLINK)) => {
                     match create_exclusive(&path, os_locks) {
-                        Ok(Some(f)) => break Ok(f),
+                        Ok(Some(f)) => break Ok(Some(f)),
                         Ok(None) => {}
                         Err(e) => break Err(err("creating", e)),
                     }
@@ -118,10 +126,19 @@ impl DotLock {
                 Err(e) => break Err(err("checking", e)),
             }
         };
-        let _ = fs::remove_file(&temp_path);
-        let file = result?;
+        let target = target.to_path_buf();
+        let (file, hold) = match source {
+            Source::Linked(hold) => match result? {
+                None => return Ok(DotLock { path, target, file: None, id: hold.id(), hold: Some(hold) }),
+                Some(own) => (own, None),
+            },
+            Source::Temp(temp_path, temp) => {
+                let _ = fs::remove_file(&temp_path);
+                (result?.unwrap_or(temp), None)
+            }
+        };
         let m = file.metadata().map_err(|e| err("checking", e))?;
-        Ok(DotLock { path, target: target.to_path_buf(), file: Some(file), id: (m.dev(), m.ino()) })
+        Ok(DotLock { path, target, file: Some(file), hold, id: (m.dev(), m.ino()) })
     }
 
     /// Replaces the guarded file with `contents`: written to a temporary
@@ -143,10 +160,46 @@ impl Drop for DotLock {
         // took it for stale may have replaced it).
         let ours = fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.id);
         if ours {
-            let _ = fs::remove_file(&self.path);
+            let removed = fs::remove_file(&self.path);
+            if removed.is_err_and(|e| e.kind() != io::ErrorKind::NotFound) {
+                // Left in place: the directory's file must not stay
+                // locked under it, or no waiter could ever break it.
+                if let Some(h) = &self.hold {
+                    h.retire();
+                }
+            }
         }
-        // Closing the file releases the OS lock, after the unlink.
+        // Closing the file (or the last use of the directory's file)
+        // releases the OS lock, after the unlink.
         drop(self.file.take());
+        drop(self.hold.take());
+    }
+}
+
+/// What is linked into place as the lock.
+enum Source {
+    /// The process's file of the directory (`linkfile.rs`).
+    Linked(linkfile::Hold),
+    /// A temporary file of this lock alone, removed once linked (shared
+    /// storage, where no OS lock is taken).
+    Temp(PathBuf, File),
+}
+
+impl Source {
+    fn new(lock: &Path, os_locks: bool) -> io::Result<Source> {
+        if os_locks {
+            Ok(Source::Linked(linkfile::hold(lock.parent().unwrap_or(Path::new(".")))?))
+        } else {
+            let (path, file) = make_temp(lock, false)?;
+            Ok(Source::Temp(path, file))
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Source::Linked(h) => h.path(),
+            Source::Temp(p, _) => p,
+        }
     }
 }
 
@@ -187,11 +240,6 @@ fn create_exclusive(path: &Path, os_locks: bool) -> io::Result<Option<File>> {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// What a lock holds: `pid:host`, as Dovecot writes and reads it.
-fn owner() -> String {
-    format!("{}:{}", std::process::id(), raw_hostname())
 }
 
 /// What a waiter concluded about the lock it found.
@@ -340,13 +388,6 @@ fn local_pid(content: &[u8]) -> Option<i32> {
     pid.parse::<i32>().ok().filter(|&p| p > 0)
 }
 
-/// Whether a process with this pid runs (on this host).
-fn process_exists(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks whether the process exists.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-}
-
 /// Whether the process is a tegami that holds the OS lock on any dotlock
 /// it holds: not one started with `--shared-storage`, which takes none
 /// (its lock without an OS lock is no sign of death).
@@ -385,8 +426,63 @@ mod tests {
         assert_eq!(fs::read_to_string(lock_path(t.path())).unwrap(), owner());
         lock.commit(b"new").unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"new");
+        linkfile::remove_idle_in(t.path());
         let left: Vec<_> = fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(left, vec![std::ffi::OsString::from("f")]);
+    }
+
+    #[test]
+    fn a_lock_makes_and_frees_no_inode() {
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("f");
+        let ino = |p: &Path| fs::symlink_metadata(p).unwrap().ino();
+        let first = DotLock::acquire_for(&target).unwrap();
+        let kept = ino(&lock_path(t.path()));
+        drop(first);
+        assert!(!lock_path(t.path()).exists(), "released");
+        for _ in 0..3 {
+            let again = DotLock::acquire_for(&target).unwrap();
+            assert_eq!(ino(&lock_path(t.path())), kept, "the same file, linked again");
+            assert_eq!(fs::read_to_string(lock_path(t.path())).unwrap(), owner());
+            drop(again);
+        }
+        // Another lock of the same directory, held at the same time, links
+        // the same file; each is released alone.
+        let a = DotLock::acquire_for(&target).unwrap();
+        let b = DotLock::acquire_for(&t.path().join("g")).unwrap();
+        assert_eq!(ino(&t.path().join("g.lock")), kept);
+        drop(a);
+        assert!(t.path().join("g.lock").exists() && !lock_path(t.path()).exists());
+        drop(b);
+        linkfile::remove_idle_in(t.path());
+    }
+
+    #[test]
+    fn a_link_of_our_file_left_behind_is_broken_once_the_file_is_retired() {
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("f");
+        // What a release whose unlink failed leaves: the lock linked to the
+        // directory's file of this live process.
+        let hold = linkfile::hold(t.path()).unwrap();
+        fs::hard_link(hold.path(), lock_path(t.path())).unwrap();
+        let old = hold.path().to_path_buf();
+        hold.retire();
+        drop(hold);
+        assert!(!old.exists(), "a retired file goes at its last use");
+        // Its OS lock is free and it names our pid: broken at once.
+        let lock = DotLock::acquire_with(&target, Duration::from_secs(3600)).unwrap();
+        drop(lock);
+        // A dead tegami's kept file, linked as its lock: broken at once,
+        // both names gone.
+        let host = raw_hostname().replace('/', "_");
+        let t2 = tempfile::tempdir().unwrap();
+        let dead = t2.path().join(format!(".temp.{host}.4999999.0"));
+        fs::write(&dead, format!("4999999:{}", raw_hostname())).unwrap();
+        fs::hard_link(&dead, lock_path(t2.path())).unwrap();
+        drop(DotLock::acquire_with(&t2.path().join("f"), Duration::from_secs(3600)).unwrap());
+        assert!(!dead.exists() && !lock_path(t2.path()).exists());
+        linkfile::remove_idle_in(t.path());
+        linkfile::remove_idle_in(t2.path());
     }
 
     #[test]

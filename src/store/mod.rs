@@ -35,6 +35,7 @@ pub mod entries;
 pub mod error;
 pub mod filename;
 pub mod keywords;
+pub mod linkfile;
 pub mod listing;
 pub mod lock;
 pub mod mailbox;

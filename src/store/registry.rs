@@ -145,6 +145,10 @@ pub(super) struct Dropped {
 /// was much. (What others keep of a mailbox, such as the sort keys, holds
 /// a weak handle on its state and lapses with it: no hook to call.)
 fn dropped_mailboxes(dropped: &Dropped) {
+    for dir in &dropped.dirs {
+        // The file its dotlocks link goes with it (`linkfile.rs`).
+        super::linkfile::forget(dir);
+    }
     if !dropped.dirs.is_empty() {
         log::debug!("dropped {} unused mailboxes ({} messages)", dropped.dirs.len(), dropped.messages);
     }
