@@ -202,6 +202,9 @@ fn make(dir: &Path) -> io::Result<Entry> {
         let path = dir.join(format!(".temp.{host}.{}.{n}", std::process::id()));
         match OpenOptions::new().write(true).read(true).create_new(true).mode(0o600).open(&path) {
             Ok(mut file) => {
+                // It stays while the mailbox is open: the mode of the
+                // directory's other files.
+                super::perms::fix_new_file(&file, dir);
                 // Closed when made: it is opened again at each first hold.
                 let written = file.write_all(owner().as_bytes()).and_then(|()| file.metadata());
                 let meta = match written {
