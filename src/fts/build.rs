@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 
 use super::db::{Index, Result};
 use crate::search::document::{document, Document};
+use crate::store::cache::stamp;
 use crate::store::MailboxShared;
 
 /// Messages per transaction at most.
@@ -37,7 +38,7 @@ pub fn add(index: &mut Index, mailbox: &MailboxShared, uids: &[u32], turn: Optio
     let mut next = 0;
     while next < uids.len() {
         let guard = turn.map(|t| t.lock());
-        let mut batch: Vec<(u32, Document)> = Vec::new();
+        let mut batch: Vec<(u32, u64, Document)> = Vec::new();
         let mut bytes = 0;
         while next < uids.len() && batch.len() < BATCH_MESSAGES && bytes < BATCH_BYTES {
             let uid = uids[next];
@@ -45,14 +46,14 @@ pub fn add(index: &mut Index, mailbox: &MailboxShared, uids: &[u32], turn: Optio
             if index.has(uid)? {
                 continue;
             }
-            let Some(raw) = read(mailbox, uid) else {
+            let Some((raw, stamp)) = read(mailbox, uid) else {
                 out.unread.push(uid);
                 continue;
             };
             let doc = document(&raw);
             drop(raw);
             bytes += doc.len();
-            batch.push((uid, doc));
+            batch.push((uid, stamp, doc));
         }
         if !batch.is_empty() {
             out.added += index.add(&batch)?;
@@ -65,10 +66,12 @@ pub fn add(index: &mut Index, mailbox: &MailboxShared, uids: &[u32], turn: Optio
     Ok(out)
 }
 
-/// The whole message file of `uid`, or `None` when it is gone.
-fn read(mailbox: &MailboxShared, uid: u32) -> Option<Vec<u8>> {
-    let (mut file, _) = mailbox.open_message(uid).ok()??;
+/// The whole message file of `uid` and its stamp (`store::cache::stamp`,
+/// which a SEARCH compares before it uses the stored text), or `None`
+/// when it is gone.
+fn read(mailbox: &MailboxShared, uid: u32) -> Option<(Vec<u8>, u64)> {
+    let (mut file, entry) = mailbox.open_message(uid).ok()??;
     let mut v = Vec::new();
     file.read_to_end(&mut v).ok()?;
-    Some(v)
+    Some((v, stamp(entry.base(), entry.size)))
 }

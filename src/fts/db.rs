@@ -16,6 +16,7 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags};
 
 use crate::search::document::{Column, Document};
 use crate::search::narrow::{Need, MIN_CHARS};
+use crate::search::stored::{self, Head};
 
 /// The index's file name in the mailbox directory: no leading dot (not a
 /// Maildir++ folder), not in `cur/` or `new/` (not a message, so neither
@@ -23,8 +24,8 @@ use crate::search::narrow::{Need, MIN_CHARS};
 pub const FILE: &str = "tegami-search.db";
 
 /// Bumped when what is indexed changes: an index of another version is
-/// emptied and built again.
-const VERSION: i64 = 1;
+/// emptied and built again. 2: the `docs` table.
+const VERSION: i64 = 2;
 
 /// How long a writer waits for another process's transaction.
 const BUSY: Duration = Duration::from_secs(30);
@@ -48,6 +49,7 @@ pub type Result<T> = std::result::Result<T, rusqlite::Error>;
 pub struct Index {
     conn: Connection,
     path: PathBuf,
+    uidvalidity: u32,
 }
 
 /// The path of the index of the mailbox directory `dir`.
@@ -115,7 +117,7 @@ impl Index {
         if !mode.eq_ignore_ascii_case("delete") {
             log::warn!("search index {}: journal mode {mode}", path.display());
         }
-        let mut index = Index { conn, path: path.to_path_buf() };
+        let mut index = Index { conn, path: path.to_path_buf(), uidvalidity };
         index.prepare(uidvalidity)?;
         Ok(index)
     }
@@ -124,11 +126,11 @@ impl Index {
     /// another UIDVALIDITY or version; one write transaction.
     fn prepare(&mut self, uidvalidity: u32) -> Result<()> {
         let made: i64 = self.conn.query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'indexed', 'text', 'heads')",
+            "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'indexed', 'docs', 'text', 'heads')",
             [],
             |r| r.get(0),
         )?;
-        if made == 4 && self.meta("version")? == Some(VERSION) && self.meta("uidvalidity")? == Some(uidvalidity.into())
+        if made == 5 && self.meta("version")? == Some(VERSION) && self.meta("uidvalidity")? == Some(uidvalidity.into())
         {
             return Ok(());
         }
@@ -137,6 +139,8 @@ impl Index {
         tx.execute_batch(&format!(
             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS indexed(uid INTEGER PRIMARY KEY);
+             CREATE TABLE IF NOT EXISTS docs(uid INTEGER PRIMARY KEY, stamp INTEGER NOT NULL,
+                 head BLOB NOT NULL, bodies BLOB NOT NULL);
              CREATE VIRTUAL TABLE IF NOT EXISTS text USING fts5(words, tokenize='trigram case_sensitive 1',
                  detail=none, content='', contentless_delete=1);
              CREATE VIRTUAL TABLE IF NOT EXISTS heads USING fts5({}, tokenize='trigram case_sensitive 1',
@@ -155,7 +159,7 @@ impl Index {
         };
         if get("version")? != Some(VERSION) || get("uidvalidity")? != Some(uidvalidity.into()) {
             tx.execute_batch(
-                "DELETE FROM indexed; INSERT INTO text(text) VALUES('delete-all');
+                "DELETE FROM indexed; DELETE FROM docs; INSERT INTO text(text) VALUES('delete-all');
                  INSERT INTO heads(heads) VALUES('delete-all');",
             )?;
             tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('version', ?1)", params![VERSION])?;
@@ -186,22 +190,28 @@ impl Index {
         st.exists(params![uid])
     }
 
-    /// Adds `docs` in one transaction, skipping UIDs another writer added
-    /// meanwhile; returns how many were added.
-    pub fn add(&mut self, docs: &[(u32, Document)]) -> Result<usize> {
+    /// Adds `docs` (UID, the stamp of its file, its text) in one
+    /// transaction, skipping UIDs another writer added meanwhile; returns
+    /// how many were added.
+    pub fn add(&mut self, docs: &[(u32, u64, Document)]) -> Result<usize> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut added = 0;
         {
             let mut mark = tx.prepare_cached("INSERT OR IGNORE INTO indexed(uid) VALUES(?1)")?;
             let mut text = tx.prepare_cached("INSERT INTO text(rowid, words) VALUES(?1, ?2)")?;
+            let mut stored =
+                tx.prepare_cached("INSERT OR REPLACE INTO docs(uid, stamp, head, bodies) VALUES(?1, ?2, ?3, ?4)")?;
             let mut heads = tx.prepare_cached(
                 "INSERT INTO heads(rowid, fields, subject, sender, rcpt_to, rcpt_cc, rcpt_bcc)
                  VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            for (uid, doc) in docs {
+            for (uid, stamp, doc) in docs {
                 if mark.execute(params![uid])? == 0 {
                     continue;
                 }
+                // The stamp's bits as SQLite's signed integer.
+                let stamp = i64::from_ne_bytes(stamp.to_ne_bytes());
+                stored.execute(params![uid, stamp, doc.head.encode(), stored::encode_bodies(&doc.bodies)])?;
                 let t = doc.texts();
                 text.execute(params![uid, format!("{}\n{}", t[0], t[1])])?;
                 heads.execute(params![uid, t[2], t[3], t[4], t[5], t[6], t[7]])?;
@@ -218,9 +228,11 @@ impl Index {
         {
             let mut unmark = tx.prepare_cached("DELETE FROM indexed WHERE uid = ?1")?;
             let mut text = tx.prepare_cached("DELETE FROM text WHERE rowid = ?1")?;
+            let mut stored = tx.prepare_cached("DELETE FROM docs WHERE uid = ?1")?;
             let mut heads = tx.prepare_cached("DELETE FROM heads WHERE rowid = ?1")?;
             for uid in uids {
                 if unmark.execute(params![uid])? > 0 {
+                    stored.execute(params![uid])?;
                     text.execute(params![uid])?;
                     heads.execute(params![uid])?;
                 }
@@ -272,6 +284,40 @@ impl Index {
         let mut st = self.conn.prepare_cached(sql)?;
         let rows = st.query_map(params![query], |r| r.get::<_, u32>(0))?;
         rows.collect()
+    }
+
+    /// The stored header text of `uid` when the index holds it for the
+    /// file of `stamp` under this index's UIDVALIDITY (checked in the same
+    /// statement: another process may have emptied the file meanwhile).
+    pub fn head(&self, uid: u32, stamp: u64) -> Option<Head> {
+        self.stored(
+            "SELECT head FROM docs WHERE uid = ?1 AND stamp = ?2
+                     AND (SELECT value FROM meta WHERE key = 'uidvalidity') = ?3",
+            uid,
+            stamp,
+            Head::decode,
+        )
+    }
+
+    /// The stored body texts of `uid`, as [`Self::head`].
+    pub fn bodies(&self, uid: u32, stamp: u64) -> Option<Vec<String>> {
+        self.stored(
+            "SELECT bodies FROM docs WHERE uid = ?1 AND stamp = ?2
+                     AND (SELECT value FROM meta WHERE key = 'uidvalidity') = ?3",
+            uid,
+            stamp,
+            stored::decode_bodies,
+        )
+    }
+
+    /// One stored blob through `decode`; `None` when absent, unreadable
+    /// or not decodable (the evaluator then reads the message).
+    fn stored<T>(&self, sql: &str, uid: u32, stamp: u64, decode: fn(&[u8]) -> Option<T>) -> Option<T> {
+        let stamp = i64::from_ne_bytes(stamp.to_ne_bytes());
+        let mut st = self.conn.prepare_cached(sql).ok()?;
+        let mut rows = st.query(params![uid, stamp, self.uidvalidity]).ok()?;
+        let row = rows.next().ok()??;
+        decode(row.get_ref(0).ok()?.as_blob().ok()?)
     }
 
     /// The size of the index in bytes (its pages).

@@ -4,13 +4,12 @@
 //! (INTERNALDATE, the cached header fields). Message files are opened only
 //! when a key needs text the cache does not hold.
 
-use std::collections::HashSet;
 use std::io::Read;
 
 use super::cached;
 use super::flags::FORWARDED;
 use super::View;
-use crate::fts::SearchIndex;
+use crate::fts::{Candidates, SearchIndex};
 use crate::proto::command::SearchKey;
 use crate::proto::response::{Code, Reply};
 use crate::search::{self, Message, MessageContext, Program, SearchError, SystemFlags};
@@ -87,7 +86,7 @@ fn walk(
     program: &Program,
     want: Want,
     known: &dyn Fn(u32, u64) -> bool,
-    candidates: Option<&HashSet<u32>>,
+    candidates: Option<&Candidates>,
 ) -> Result<Vec<Found>, Reply> {
     let max_seq = view.uids.len() as u32;
     let max_uid = view.uids.last().copied().unwrap_or(0);
@@ -106,7 +105,7 @@ fn walk(
     let email_ids = program.needs_email_id();
     for i in 0..view.uids.len() {
         let u = view.uids[i];
-        if candidates.is_some_and(|c| !c.contains(&u)) {
+        if candidates.is_some_and(|c| !c.uids.contains(&u)) {
             continue;
         }
         let Some(entry) = view.snapshot.find(u) else { continue };
@@ -130,6 +129,11 @@ fn walk(
             }
             read_file(mb, u)
         });
+        if let Some(c) = candidates {
+            // The index's text of the message, made from this file (its
+            // stamp): the evaluator compares it instead of reading the file.
+            msg = msg.with_stored(move || c.index.head(u, stamp), move || c.index.bodies(u, stamp));
+        }
         msg.max_seq = max_seq;
         msg.max_uid = max_uid;
         msg.flags = system_flags(f, view.recent.contains(&u));
