@@ -24,8 +24,9 @@ use crate::search::stored::{self, Head};
 pub const FILE: &str = "tegami-search.db";
 
 /// Bumped when what is indexed changes: an index of another version is
-/// emptied and built again. 2: the `docs` table.
-const VERSION: i64 = 2;
+/// emptied and built again. 2: the `docs` table; 3: the fingerprint of
+/// the indexed UIDs in `meta`.
+const VERSION: i64 = 3;
 
 /// How long a writer waits for another process's transaction.
 const BUSY: Duration = Duration::from_secs(30);
@@ -163,6 +164,7 @@ impl Index {
                  INSERT INTO heads(heads) VALUES('delete-all');",
             )?;
             tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('version', ?1)", params![VERSION])?;
+            set_fingerprint(&tx, (0, 0))?;
             tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('uidvalidity', ?1)", params![uidvalidity])?;
         }
         tx.commit()
@@ -184,6 +186,21 @@ impl Index {
         rows.collect()
     }
 
+    /// Whether the index holds exactly the UIDs `uids` (ascending, without
+    /// repeats), told by their count and the sum of their [`mix`] kept in
+    /// `meta`: one row read instead of every UID, so a SEARCH on a mailbox
+    /// whose index is current costs nothing per message here. Two
+    /// different sets agree only by a 64-bit coincidence (as the cache's
+    /// stamps); then the full comparison of `fts::catch_up` is skipped.
+    pub fn holds_exactly(&self, uids: &[u32]) -> Result<bool> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT (SELECT value FROM meta WHERE key = 'uids_count'), (SELECT value FROM meta WHERE key = 'uids_sum')",
+        )?;
+        let kept: (Option<i64>, Option<i64>) = st.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (count, sum) = fingerprint(uids.iter().copied());
+        Ok(kept == (Some(count), Some(sum)))
+    }
+
     /// Whether `uid` is in the index.
     pub fn has(&self, uid: u32) -> Result<bool> {
         let mut st = self.conn.prepare_cached("SELECT 1 FROM indexed WHERE uid = ?1")?;
@@ -196,6 +213,7 @@ impl Index {
     pub fn add(&mut self, docs: &[(u32, u64, Document)]) -> Result<usize> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut added = 0;
+        let mut fresh = Vec::new();
         {
             let mut mark = tx.prepare_cached("INSERT OR IGNORE INTO indexed(uid) VALUES(?1)")?;
             let mut text = tx.prepare_cached("INSERT INTO text(rowid, words) VALUES(?1, ?2)")?;
@@ -215,9 +233,13 @@ impl Index {
                 let t = doc.texts();
                 text.execute(params![uid, format!("{}\n{}", t[0], t[1])])?;
                 heads.execute(params![uid, t[2], t[3], t[4], t[5], t[6], t[7]])?;
+                fresh.push(*uid);
                 added += 1;
             }
         }
+        let (count, sum) = get_fingerprint(&tx)?;
+        let (n, s) = fingerprint(fresh.into_iter());
+        set_fingerprint(&tx, (count.wrapping_add(n), sum.wrapping_add(s)))?;
         tx.commit()?;
         Ok(added)
     }
@@ -225,6 +247,7 @@ impl Index {
     /// Removes `uids` (expunged messages) in one transaction.
     pub fn remove_uids(&mut self, uids: &[u32]) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut left = Vec::new();
         {
             let mut unmark = tx.prepare_cached("DELETE FROM indexed WHERE uid = ?1")?;
             let mut text = tx.prepare_cached("DELETE FROM text WHERE rowid = ?1")?;
@@ -235,9 +258,13 @@ impl Index {
                     stored.execute(params![uid])?;
                     text.execute(params![uid])?;
                     heads.execute(params![uid])?;
+                    left.push(*uid);
                 }
             }
         }
+        let (count, sum) = get_fingerprint(&tx)?;
+        let (n, s) = fingerprint(left.into_iter());
+        set_fingerprint(&tx, (count.wrapping_sub(n), sum.wrapping_sub(s)))?;
         tx.commit()
     }
 
@@ -331,6 +358,37 @@ impl Index {
     pub fn file(&self) -> &Path {
         &self.path
     }
+}
+
+/// A 64-bit mix of a UID (SplitMix64's finalizer), as SQLite's signed
+/// integer: summed over a set of UIDs, with its size, the set's
+/// fingerprint ([`Index::holds_exactly`]).
+fn mix(uid: u32) -> i64 {
+    let mut z = u64::from(uid).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    i64::from_ne_bytes((z ^ (z >> 31)).to_ne_bytes())
+}
+
+/// The (count, wrapping sum of [`mix`]) of `uids`.
+fn fingerprint(uids: impl Iterator<Item = u32>) -> (i64, i64) {
+    uids.fold((0i64, 0i64), |(n, s), u| (n.wrapping_add(1), s.wrapping_add(mix(u))))
+}
+
+/// The fingerprint of the indexed UIDs as `meta` keeps it, in `tx`.
+fn get_fingerprint(tx: &rusqlite::Transaction<'_>) -> Result<(i64, i64)> {
+    tx.query_row(
+        "SELECT (SELECT value FROM meta WHERE key = 'uids_count'), (SELECT value FROM meta WHERE key = 'uids_sum')",
+        [],
+        |r| Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
+    )
+}
+
+/// Writes the fingerprint of the indexed UIDs into `meta`, in `tx`.
+fn set_fingerprint(tx: &rusqlite::Transaction<'_>, (count, sum): (i64, i64)) -> Result<()> {
+    tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('uids_count', ?1)", params![count])?;
+    tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('uids_sum', ?1)", params![sum])?;
+    Ok(())
 }
 
 /// The FTS5 query for `needle` (in `columns` of the header table, or in

@@ -155,6 +155,9 @@ pub fn catch_up(
     uids: &[u32],
     turn: Option<&Mutex<()>>,
 ) -> db::Result<build::Added> {
+    if index.holds_exactly(uids)? {
+        return Ok(build::Added::default());
+    }
     let have = index.indexed()?;
     let gone: Vec<u32> = have
         .iter()

@@ -78,3 +78,22 @@ fn stored_text_is_given_for_the_file_it_was_made_from_only() {
     assert_eq!(Index::open(dir.path(), 8).unwrap().add(&[(2, 22, document(ONE))]).unwrap(), 1);
     assert_eq!(index.head(2, 22), None);
 }
+
+#[test]
+fn the_fingerprint_follows_the_indexed_uids() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut index = filled(dir.path());
+    assert!(index.holds_exactly(&[1, 2]).unwrap());
+    assert!(!index.holds_exactly(&[1]).unwrap());
+    assert!(!index.holds_exactly(&[1, 3]).unwrap());
+    assert!(!index.holds_exactly(&[1, 2, 3]).unwrap());
+    // Adding what is there already changes nothing.
+    assert_eq!(index.add(&[(2, 22, document(TWO)), (3, 33, document(ONE))]).unwrap(), 1);
+    assert!(index.holds_exactly(&[1, 2, 3]).unwrap());
+    index.remove_uids(&[1, 9]).unwrap();
+    assert!(index.holds_exactly(&[2, 3]).unwrap());
+    assert!(!index.holds_exactly(&[1, 2, 3]).unwrap());
+    drop(index);
+    assert!(Index::open(dir.path(), 7).unwrap().holds_exactly(&[2, 3]).unwrap());
+    assert!(Index::open(dir.path(), 8).unwrap().holds_exactly(&[]).unwrap());
+}
