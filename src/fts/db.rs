@@ -28,6 +28,11 @@ pub const FILE: &str = "tegami-search.db";
 /// the indexed UIDs in `meta`.
 const VERSION: i64 = 3;
 
+/// Stored texts read in one read transaction at most: each transaction
+/// costs a lock, a look for a hot journal and a read of the first page
+/// (most of a read on its own), and while it lasts writers wait.
+const READS_PER_TRANSACTION: u32 = 256;
+
 /// How long a writer waits for another process's transaction.
 const BUSY: Duration = Duration::from_secs(30);
 
@@ -51,6 +56,8 @@ pub struct Index {
     conn: Connection,
     path: PathBuf,
     uidvalidity: u32,
+    /// Stored texts read in the read transaction open now, if any.
+    reads: std::cell::Cell<u32>,
 }
 
 /// The path of the index of the mailbox directory `dir`.
@@ -118,7 +125,7 @@ impl Index {
         if !mode.eq_ignore_ascii_case("delete") {
             log::warn!("search index {}: journal mode {mode}", path.display());
         }
-        let mut index = Index { conn, path: path.to_path_buf(), uidvalidity };
+        let mut index = Index { conn, path: path.to_path_buf(), uidvalidity, reads: Default::default() };
         index.prepare(uidvalidity)?;
         Ok(index)
     }
@@ -211,6 +218,7 @@ impl Index {
     /// transaction, skipping UIDs another writer added meanwhile; returns
     /// how many were added.
     pub fn add(&mut self, docs: &[(u32, u64, Document)]) -> Result<usize> {
+        self.end_reads();
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut added = 0;
         let mut fresh = Vec::new();
@@ -246,6 +254,7 @@ impl Index {
 
     /// Removes `uids` (expunged messages) in one transaction.
     pub fn remove_uids(&mut self, uids: &[u32]) -> Result<()> {
+        self.end_reads();
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut left = Vec::new();
         {
@@ -339,7 +348,28 @@ impl Index {
 
     /// One stored blob through `decode`; `None` when absent, unreadable
     /// or not decodable (the evaluator then reads the message).
+    /// Ends the read transaction of [`Self::head`] and [`Self::bodies`],
+    /// if one is open (writers wait for it).
+    pub fn end_reads(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
+
+    /// Reads share a transaction, [`READS_PER_TRANSACTION`] at a time.
     fn stored<T>(&self, sql: &str, uid: u32, stamp: u64, decode: fn(&[u8]) -> Option<T>) -> Option<T> {
+        if self.conn.is_autocommit() && self.conn.execute_batch("BEGIN").is_ok() {
+            self.reads.set(0);
+        }
+        let read = self.stored_once(sql, uid, stamp, decode);
+        self.reads.set(self.reads.get() + 1);
+        if self.reads.get() >= READS_PER_TRANSACTION {
+            self.end_reads();
+        }
+        read
+    }
+
+    fn stored_once<T>(&self, sql: &str, uid: u32, stamp: u64, decode: fn(&[u8]) -> Option<T>) -> Option<T> {
         let stamp = i64::from_ne_bytes(stamp.to_ne_bytes());
         let mut st = self.conn.prepare_cached(sql).ok()?;
         let mut rows = st.query(params![uid, stamp, self.uidvalidity]).ok()?;

@@ -74,7 +74,9 @@ fn stored_text_is_given_for_the_file_it_was_made_from_only() {
     index.remove_uids(&[1]).unwrap();
     assert_eq!(index.head(1, 11), None);
     assert_eq!(index.bodies(1, 11), None);
-    // Another process emptied it for a new UIDVALIDITY and filled it again.
+    // Another process emptied it for a new UIDVALIDITY and filled it again
+    // (once this one's reads ended: the writer waits for them).
+    index.end_reads();
     assert_eq!(Index::open(dir.path(), 8).unwrap().add(&[(2, 22, document(ONE))]).unwrap(), 1);
     assert_eq!(index.head(2, 22), None);
 }

@@ -116,19 +116,7 @@ fn walk(
         }
         let mb = &mailbox;
         let stamp = cache::stamp(entry.base(), entry.size);
-        let mut msg = Message::new(i as u32 + 1, u, move || {
-            if header_only {
-                if let Some(h) = mb.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
-                    return Some(h);
-                }
-            }
-            if header_only {
-                let h = cached::search_header(&read_header(mb, u)?);
-                mb.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
-                return Some(h);
-            }
-            read_file(mb, u)
-        });
+        let mut msg = Message::new(i as u32 + 1, u, move || load(mb, u, stamp, header_only));
         if let Some(c) = candidates {
             // The index's text of the message, made from this file (its
             // stamp): the evaluator compares it instead of reading the file.
@@ -172,6 +160,9 @@ fn walk(
             header,
         });
     }
+    if let Some(c) = candidates {
+        c.index.end_reads();
+    }
     if !todo.is_empty() {
         fill_headers(&mailbox, &mut hits, todo);
     }
@@ -179,6 +170,21 @@ fn walk(
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The bytes a search reads of message `uid`: with `header_only`, its
+/// search header fields from the cache (put there on the first read),
+/// else its file.
+fn load(mb: &crate::store::MailboxShared, uid: u32, stamp: u64, header_only: bool) -> Option<Vec<u8>> {
+    if !header_only {
+        return read_file(mb, uid);
+    }
+    if let Some(h) = mb.with_cache(|c| c.get(uid, cached::SEARCH_HEADER, stamp)) {
+        return Some(h);
+    }
+    let h = cached::search_header(&read_header(mb, uid)?);
+    mb.with_cache(|c| c.put(uid, cached::SEARCH_HEADER, stamp, &h));
+    Some(h)
 }
 
 /// The system flags of a message's maildir flags, `\Recent` as told.
