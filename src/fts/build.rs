@@ -28,24 +28,24 @@ pub struct Added {
     pub unread: Vec<u32>,
 }
 
-/// Indexes the messages `uids` of `mailbox` that the index still lacks
-/// (another writer may have added some meanwhile), batch after batch.
-/// With `turn`, each batch holds it and the thread sleeps a moment
-/// between batches: a SEARCH holding the turn waits at most one batch of
-/// the background indexer, which then finds that work done.
+/// Indexes the messages `uids` (ascending) of `mailbox` that the index
+/// still lacks (another writer may have added some meanwhile), batch
+/// after batch. With `turn`, each batch holds it and the thread sleeps a
+/// moment between batches: a SEARCH holding the turn waits at most one
+/// batch of the background indexer, which then finds that work done.
+/// What a batch lacks is looked up before the turn is taken too, so a
+/// writer that finds everything done (the background indexer after a
+/// SEARCH built the index) never holds it.
 pub fn add(index: &mut Index, mailbox: &MailboxShared, uids: &[u32], turn: Option<&Mutex<()>>) -> Result<Added> {
     let mut out = Added::default();
-    let mut next = 0;
-    while next < uids.len() {
+    for chunk in uids.chunks(BATCH_MESSAGES) {
+        if index.lacking(chunk)?.is_empty() {
+            continue;
+        }
         let guard = turn.map(|t| t.lock());
         let mut batch: Vec<(u32, u64, Document)> = Vec::new();
         let mut bytes = 0;
-        while next < uids.len() && batch.len() < BATCH_MESSAGES && bytes < BATCH_BYTES {
-            let uid = uids[next];
-            next += 1;
-            if index.has(uid)? {
-                continue;
-            }
+        for uid in index.lacking(chunk)? {
             let Some((raw, stamp)) = read(mailbox, uid) else {
                 out.unread.push(uid);
                 continue;
@@ -54,6 +54,11 @@ pub fn add(index: &mut Index, mailbox: &MailboxShared, uids: &[u32], turn: Optio
             drop(raw);
             bytes += doc.len();
             batch.push((uid, stamp, doc));
+            if bytes >= BATCH_BYTES {
+                out.added += index.add(&batch)?;
+                batch.clear();
+                bytes = 0;
+            }
         }
         if !batch.is_empty() {
             out.added += index.add(&batch)?;

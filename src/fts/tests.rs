@@ -99,3 +99,14 @@ fn the_fingerprint_follows_the_indexed_uids() {
     assert!(Index::open(dir.path(), 7).unwrap().holds_exactly(&[2, 3]).unwrap());
     assert!(Index::open(dir.path(), 8).unwrap().holds_exactly(&[]).unwrap());
 }
+
+#[test]
+fn lacking_names_the_uids_not_in_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut index = filled(dir.path());
+    assert_eq!(index.lacking(&[1, 2]).unwrap(), Vec::<u32>::new());
+    assert_eq!(index.lacking(&[0, 2, 3, 7]).unwrap(), [0, 3, 7]);
+    assert_eq!(index.lacking(&[]).unwrap(), Vec::<u32>::new());
+    index.remove_uids(&[2]).unwrap();
+    assert_eq!(index.lacking(&[1, 2]).unwrap(), [2]);
+}
