@@ -4,6 +4,7 @@
 //! (INTERNALDATE, the cached header fields). Message files are opened only
 //! when a key needs text the cache does not hold.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use super::cached;
@@ -103,11 +104,12 @@ fn walk(
     let cache_used = header_only || want.header;
     let saves = program.needs_save_date();
     let email_ids = program.needs_email_id();
-    for i in 0..view.uids.len() {
+    // The view's positions of the candidates, ascending: the walk visits
+    // those alone, not every message asking the set.
+    let picked: Option<Vec<usize>> = candidates.map(|c| positions(view.uids, &c.uids));
+    for k in 0..picked.as_ref().map_or(view.uids.len(), Vec::len) {
+        let i = picked.as_ref().map_or(k, |p| p[k]);
         let u = view.uids[i];
-        if candidates.is_some_and(|c| !c.uids.contains(&u)) {
-            continue;
-        }
         let Some(entry) = view.snapshot.find(u) else { continue };
         let f = &view.flags[i];
         let mut keywords = view.snapshot.keywords.names_of(f.keywords);
@@ -170,6 +172,13 @@ fn walk(
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The positions in `uids` (ascending) of the UIDs of `set`, ascending.
+fn positions(uids: &[u32], set: &HashSet<u32>) -> Vec<usize> {
+    let mut out: Vec<usize> = set.iter().filter_map(|u| uids.binary_search(u).ok()).collect();
+    out.sort_unstable();
+    out
 }
 
 /// The bytes a search reads of message `uid`: with `header_only`, its
