@@ -16,6 +16,7 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags};
 
 use crate::search::document::{Column, Document};
 use crate::search::narrow::{Need, MIN_CHARS};
+use crate::search::stored::{self, Head};
 
 /// The index's file name in the mailbox directory: no leading dot (not a
 /// Maildir++ folder), not in `cur/` or `new/` (not a message, so neither
@@ -23,8 +24,14 @@ use crate::search::narrow::{Need, MIN_CHARS};
 pub const FILE: &str = "tegami-search.db";
 
 /// Bumped when what is indexed changes: an index of another version is
-/// emptied and built again.
-const VERSION: i64 = 1;
+/// emptied and built again. 2: the `docs` table; 3: the fingerprint of
+/// the indexed UIDs in `meta`.
+const VERSION: i64 = 3;
+
+/// Stored texts read in one read transaction at most: each transaction
+/// costs a lock, a look for a hot journal and a read of the first page
+/// (most of a read on its own), and while it lasts writers wait.
+const READS_PER_TRANSACTION: u32 = 256;
 
 /// How long a writer waits for another process's transaction.
 const BUSY: Duration = Duration::from_secs(30);
@@ -48,6 +55,9 @@ pub type Result<T> = std::result::Result<T, rusqlite::Error>;
 pub struct Index {
     conn: Connection,
     path: PathBuf,
+    uidvalidity: u32,
+    /// Stored texts read in the read transaction open now, if any.
+    reads: std::cell::Cell<u32>,
 }
 
 /// The path of the index of the mailbox directory `dir`.
@@ -115,7 +125,7 @@ impl Index {
         if !mode.eq_ignore_ascii_case("delete") {
             log::warn!("search index {}: journal mode {mode}", path.display());
         }
-        let mut index = Index { conn, path: path.to_path_buf() };
+        let mut index = Index { conn, path: path.to_path_buf(), uidvalidity, reads: Default::default() };
         index.prepare(uidvalidity)?;
         Ok(index)
     }
@@ -124,11 +134,11 @@ impl Index {
     /// another UIDVALIDITY or version; one write transaction.
     fn prepare(&mut self, uidvalidity: u32) -> Result<()> {
         let made: i64 = self.conn.query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'indexed', 'text', 'heads')",
+            "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'indexed', 'docs', 'text', 'heads')",
             [],
             |r| r.get(0),
         )?;
-        if made == 4 && self.meta("version")? == Some(VERSION) && self.meta("uidvalidity")? == Some(uidvalidity.into())
+        if made == 5 && self.meta("version")? == Some(VERSION) && self.meta("uidvalidity")? == Some(uidvalidity.into())
         {
             return Ok(());
         }
@@ -137,6 +147,8 @@ impl Index {
         tx.execute_batch(&format!(
             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS indexed(uid INTEGER PRIMARY KEY);
+             CREATE TABLE IF NOT EXISTS docs(uid INTEGER PRIMARY KEY, stamp INTEGER NOT NULL,
+                 head BLOB NOT NULL, bodies BLOB NOT NULL);
              CREATE VIRTUAL TABLE IF NOT EXISTS text USING fts5(words, tokenize='trigram case_sensitive 1',
                  detail=none, content='', contentless_delete=1);
              CREATE VIRTUAL TABLE IF NOT EXISTS heads USING fts5({}, tokenize='trigram case_sensitive 1',
@@ -155,10 +167,11 @@ impl Index {
         };
         if get("version")? != Some(VERSION) || get("uidvalidity")? != Some(uidvalidity.into()) {
             tx.execute_batch(
-                "DELETE FROM indexed; INSERT INTO text(text) VALUES('delete-all');
+                "DELETE FROM indexed; DELETE FROM docs; INSERT INTO text(text) VALUES('delete-all');
                  INSERT INTO heads(heads) VALUES('delete-all');",
             )?;
             tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('version', ?1)", params![VERSION])?;
+            set_fingerprint(&tx, (0, 0))?;
             tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('uidvalidity', ?1)", params![uidvalidity])?;
         }
         tx.commit()
@@ -180,52 +193,89 @@ impl Index {
         rows.collect()
     }
 
-    /// Whether `uid` is in the index.
-    pub fn has(&self, uid: u32) -> Result<bool> {
-        let mut st = self.conn.prepare_cached("SELECT 1 FROM indexed WHERE uid = ?1")?;
-        st.exists(params![uid])
+    /// Whether the index holds exactly the UIDs `uids` (ascending, without
+    /// repeats), told by their count and the sum of their [`mix`] kept in
+    /// `meta`: one row read instead of every UID, so a SEARCH on a mailbox
+    /// whose index is current costs nothing per message here. Two
+    /// different sets agree only by a 64-bit coincidence (as the cache's
+    /// stamps); then the full comparison of `fts::catch_up` is skipped.
+    pub fn holds_exactly(&self, uids: &[u32]) -> Result<bool> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT (SELECT value FROM meta WHERE key = 'uids_count'), (SELECT value FROM meta WHERE key = 'uids_sum')",
+        )?;
+        let kept: (Option<i64>, Option<i64>) = st.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (count, sum) = fingerprint(uids.iter().copied());
+        Ok(kept == (Some(count), Some(sum)))
     }
 
-    /// Adds `docs` in one transaction, skipping UIDs another writer added
-    /// meanwhile; returns how many were added.
-    pub fn add(&mut self, docs: &[(u32, Document)]) -> Result<usize> {
+    /// The UIDs of `uids` (ascending) not in the index, in one statement.
+    pub fn lacking(&self, uids: &[u32]) -> Result<Vec<u32>> {
+        let (Some(first), Some(last)) = (uids.first(), uids.last()) else { return Ok(Vec::new()) };
+        let mut st = self.conn.prepare_cached("SELECT uid FROM indexed WHERE uid BETWEEN ?1 AND ?2 ORDER BY uid")?;
+        let have: Vec<u32> = st.query_map(params![first, last], |r| r.get::<_, u32>(0))?.collect::<Result<_>>()?;
+        Ok(uids.iter().copied().filter(|u| have.binary_search(u).is_err()).collect())
+    }
+
+    /// Adds `docs` (UID, the stamp of its file, its text) in one
+    /// transaction, skipping UIDs another writer added meanwhile; returns
+    /// how many were added.
+    pub fn add(&mut self, docs: &[(u32, u64, Document)]) -> Result<usize> {
+        self.end_reads();
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut added = 0;
+        let mut fresh = Vec::new();
         {
             let mut mark = tx.prepare_cached("INSERT OR IGNORE INTO indexed(uid) VALUES(?1)")?;
             let mut text = tx.prepare_cached("INSERT INTO text(rowid, words) VALUES(?1, ?2)")?;
+            let mut stored =
+                tx.prepare_cached("INSERT OR REPLACE INTO docs(uid, stamp, head, bodies) VALUES(?1, ?2, ?3, ?4)")?;
             let mut heads = tx.prepare_cached(
                 "INSERT INTO heads(rowid, fields, subject, sender, rcpt_to, rcpt_cc, rcpt_bcc)
                  VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            for (uid, doc) in docs {
+            for (uid, stamp, doc) in docs {
                 if mark.execute(params![uid])? == 0 {
                     continue;
                 }
+                // The stamp's bits as SQLite's signed integer.
+                let stamp = i64::from_ne_bytes(stamp.to_ne_bytes());
+                stored.execute(params![uid, stamp, doc.head.encode(), stored::encode_bodies(&doc.bodies)])?;
                 let t = doc.texts();
                 text.execute(params![uid, format!("{}\n{}", t[0], t[1])])?;
                 heads.execute(params![uid, t[2], t[3], t[4], t[5], t[6], t[7]])?;
+                fresh.push(*uid);
                 added += 1;
             }
         }
+        let (count, sum) = get_fingerprint(&tx)?;
+        let (n, s) = fingerprint(fresh.into_iter());
+        set_fingerprint(&tx, (count.wrapping_add(n), sum.wrapping_add(s)))?;
         tx.commit()?;
         Ok(added)
     }
 
     /// Removes `uids` (expunged messages) in one transaction.
     pub fn remove_uids(&mut self, uids: &[u32]) -> Result<()> {
+        self.end_reads();
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut left = Vec::new();
         {
             let mut unmark = tx.prepare_cached("DELETE FROM indexed WHERE uid = ?1")?;
             let mut text = tx.prepare_cached("DELETE FROM text WHERE rowid = ?1")?;
+            let mut stored = tx.prepare_cached("DELETE FROM docs WHERE uid = ?1")?;
             let mut heads = tx.prepare_cached("DELETE FROM heads WHERE rowid = ?1")?;
             for uid in uids {
                 if unmark.execute(params![uid])? > 0 {
+                    stored.execute(params![uid])?;
                     text.execute(params![uid])?;
                     heads.execute(params![uid])?;
+                    left.push(*uid);
                 }
             }
         }
+        let (count, sum) = get_fingerprint(&tx)?;
+        let (n, s) = fingerprint(left.into_iter());
+        set_fingerprint(&tx, (count.wrapping_sub(n), sum.wrapping_sub(s)))?;
         tx.commit()
     }
 
@@ -274,6 +324,61 @@ impl Index {
         rows.collect()
     }
 
+    /// The stored header text of `uid` when the index holds it for the
+    /// file of `stamp` under this index's UIDVALIDITY (checked in the same
+    /// statement: another process may have emptied the file meanwhile).
+    pub fn head(&self, uid: u32, stamp: u64) -> Option<Head> {
+        self.stored(
+            "SELECT head FROM docs WHERE uid = ?1 AND stamp = ?2
+                     AND (SELECT value FROM meta WHERE key = 'uidvalidity') = ?3",
+            uid,
+            stamp,
+            Head::decode,
+        )
+    }
+
+    /// The stored body texts of `uid`, as [`Self::head`].
+    pub fn bodies(&self, uid: u32, stamp: u64) -> Option<Vec<String>> {
+        self.stored(
+            "SELECT bodies FROM docs WHERE uid = ?1 AND stamp = ?2
+                     AND (SELECT value FROM meta WHERE key = 'uidvalidity') = ?3",
+            uid,
+            stamp,
+            stored::decode_bodies,
+        )
+    }
+
+    /// One stored blob through `decode`; `None` when absent, unreadable
+    /// or not decodable (the evaluator then reads the message).
+    /// Ends the read transaction of [`Self::head`] and [`Self::bodies`],
+    /// if one is open (writers wait for it).
+    pub fn end_reads(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
+
+    /// Reads share a transaction, [`READS_PER_TRANSACTION`] at a time.
+    fn stored<T>(&self, sql: &str, uid: u32, stamp: u64, decode: fn(&[u8]) -> Option<T>) -> Option<T> {
+        if self.conn.is_autocommit() && self.conn.execute_batch("BEGIN").is_ok() {
+            self.reads.set(0);
+        }
+        let read = self.stored_once(sql, uid, stamp, decode);
+        self.reads.set(self.reads.get() + 1);
+        if self.reads.get() >= READS_PER_TRANSACTION {
+            self.end_reads();
+        }
+        read
+    }
+
+    fn stored_once<T>(&self, sql: &str, uid: u32, stamp: u64, decode: fn(&[u8]) -> Option<T>) -> Option<T> {
+        let stamp = i64::from_ne_bytes(stamp.to_ne_bytes());
+        let mut st = self.conn.prepare_cached(sql).ok()?;
+        let mut rows = st.query(params![uid, stamp, self.uidvalidity]).ok()?;
+        let row = rows.next().ok()??;
+        decode(row.get_ref(0).ok()?.as_blob().ok()?)
+    }
+
     /// The size of the index in bytes (its pages).
     pub fn bytes(&self) -> Result<u64> {
         let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
@@ -285,6 +390,37 @@ impl Index {
     pub fn file(&self) -> &Path {
         &self.path
     }
+}
+
+/// A 64-bit mix of a UID (SplitMix64's finalizer), as SQLite's signed
+/// integer: summed over a set of UIDs, with its size, the set's
+/// fingerprint ([`Index::holds_exactly`]).
+fn mix(uid: u32) -> i64 {
+    let mut z = u64::from(uid).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    i64::from_ne_bytes((z ^ (z >> 31)).to_ne_bytes())
+}
+
+/// The (count, wrapping sum of [`mix`]) of `uids`.
+fn fingerprint(uids: impl Iterator<Item = u32>) -> (i64, i64) {
+    uids.fold((0i64, 0i64), |(n, s), u| (n.wrapping_add(1), s.wrapping_add(mix(u))))
+}
+
+/// The fingerprint of the indexed UIDs as `meta` keeps it, in `tx`.
+fn get_fingerprint(tx: &rusqlite::Transaction<'_>) -> Result<(i64, i64)> {
+    tx.query_row(
+        "SELECT (SELECT value FROM meta WHERE key = 'uids_count'), (SELECT value FROM meta WHERE key = 'uids_sum')",
+        [],
+        |r| Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
+    )
+}
+
+/// Writes the fingerprint of the indexed UIDs into `meta`, in `tx`.
+fn set_fingerprint(tx: &rusqlite::Transaction<'_>, (count, sum): (i64, i64)) -> Result<()> {
+    tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('uids_count', ?1)", params![count])?;
+    tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('uids_sum', ?1)", params![sum])?;
+    Ok(())
 }
 
 /// The FTS5 query for `needle` (in `columns` of the header table, or in

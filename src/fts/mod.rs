@@ -76,15 +76,16 @@ impl SearchIndex {
 
     /// The UIDs among `uids` (the view's, under `snapshot`) that may
     /// satisfy `need`: the index's answer plus any message it could not
-    /// index. Indexes the messages it lacks first. `None` (read every
-    /// message) when the index cannot be used.
+    /// index, with the index for their stored text. Indexes the messages
+    /// it lacks first. `None` (read every message) when the index cannot
+    /// be used.
     pub fn candidates(
         &self,
         mailbox: &Arc<MailboxShared>,
         snapshot: &Snapshot,
         uids: &[u32],
         need: &Need,
-    ) -> Option<HashSet<u32>> {
+    ) -> Option<Candidates> {
         self.watch(mailbox);
         let turn = self.turns.of(mailbox.dir());
         let held = turn.lock();
@@ -125,13 +126,23 @@ impl SearchIndex {
     }
 }
 
+/// What the index says of a search: the messages that may match, and
+/// the index, which holds their text for the evaluator (`Index::head`,
+/// `Index::bodies`).
+pub struct Candidates {
+    /// The UIDs that may match.
+    pub uids: HashSet<u32>,
+    /// The open index.
+    pub index: Index,
+}
+
 /// See [`SearchIndex::candidates`].
-fn candidates(mailbox: &MailboxShared, snapshot: &Snapshot, uids: &[u32], need: &Need) -> db::Result<HashSet<u32>> {
+fn candidates(mailbox: &MailboxShared, snapshot: &Snapshot, uids: &[u32], need: &Need) -> db::Result<Candidates> {
     let mut index = Index::open(mailbox.dir(), snapshot.uidvalidity)?;
     let added = catch_up(&mut index, mailbox, snapshot, uids, None)?;
     let mut set: HashSet<u32> = index.matching(need)?.into_iter().collect();
     set.extend(added.unread);
-    Ok(set)
+    Ok(Candidates { uids: set, index })
 }
 
 /// Brings `index` up to `snapshot`: drops the UIDs expunged in it (but not
@@ -144,6 +155,9 @@ pub fn catch_up(
     uids: &[u32],
     turn: Option<&Mutex<()>>,
 ) -> db::Result<build::Added> {
+    if index.holds_exactly(uids)? {
+        return Ok(build::Added::default());
+    }
     let have = index.indexed()?;
     let gone: Vec<u32> = have
         .iter()

@@ -10,7 +10,7 @@ use std::io::Read;
 use super::cached;
 use super::flags::FORWARDED;
 use super::View;
-use crate::fts::SearchIndex;
+use crate::fts::{Candidates, SearchIndex};
 use crate::proto::command::SearchKey;
 use crate::proto::response::{Code, Reply};
 use crate::search::{self, Message, MessageContext, Program, SearchError, SystemFlags};
@@ -87,7 +87,7 @@ fn walk(
     program: &Program,
     want: Want,
     known: &dyn Fn(u32, u64) -> bool,
-    candidates: Option<&HashSet<u32>>,
+    candidates: Option<&Candidates>,
 ) -> Result<Vec<Found>, Reply> {
     let max_seq = view.uids.len() as u32;
     let max_uid = view.uids.last().copied().unwrap_or(0);
@@ -104,11 +104,12 @@ fn walk(
     let cache_used = header_only || want.header;
     let saves = program.needs_save_date();
     let email_ids = program.needs_email_id();
-    for i in 0..view.uids.len() {
+    // The view's positions of the candidates, ascending: the walk visits
+    // those alone, not every message asking the set.
+    let picked: Option<Vec<usize>> = candidates.map(|c| positions(view.uids, &c.uids));
+    for k in 0..picked.as_ref().map_or(view.uids.len(), Vec::len) {
+        let i = picked.as_ref().map_or(k, |p| p[k]);
         let u = view.uids[i];
-        if candidates.is_some_and(|c| !c.contains(&u)) {
-            continue;
-        }
         let Some(entry) = view.snapshot.find(u) else { continue };
         let f = &view.flags[i];
         let mut keywords = view.snapshot.keywords.names_of(f.keywords);
@@ -117,19 +118,12 @@ fn walk(
         }
         let mb = &mailbox;
         let stamp = cache::stamp(entry.base(), entry.size);
-        let mut msg = Message::new(i as u32 + 1, u, move || {
-            if header_only {
-                if let Some(h) = mb.with_cache(|c| c.get(u, cached::SEARCH_HEADER, stamp)) {
-                    return Some(h);
-                }
-            }
-            if header_only {
-                let h = cached::search_header(&read_header(mb, u)?);
-                mb.with_cache(|c| c.put(u, cached::SEARCH_HEADER, stamp, &h));
-                return Some(h);
-            }
-            read_file(mb, u)
-        });
+        let mut msg = Message::new(i as u32 + 1, u, move || load(mb, u, stamp, header_only));
+        if let Some(c) = candidates {
+            // The index's text of the message, made from this file (its
+            // stamp): the evaluator compares it instead of reading the file.
+            msg = msg.with_stored(move || c.index.head(u, stamp), move || c.index.bodies(u, stamp));
+        }
         msg.max_seq = max_seq;
         msg.max_uid = max_uid;
         msg.flags = system_flags(f, view.recent.contains(&u));
@@ -168,6 +162,9 @@ fn walk(
             header,
         });
     }
+    if let Some(c) = candidates {
+        c.index.end_reads();
+    }
     if !todo.is_empty() {
         fill_headers(&mailbox, &mut hits, todo);
     }
@@ -175,6 +172,28 @@ fn walk(
         mailbox.with_cache(|c| c.flush());
     }
     Ok(hits)
+}
+
+/// The positions in `uids` (ascending) of the UIDs of `set`, ascending.
+fn positions(uids: &[u32], set: &HashSet<u32>) -> Vec<usize> {
+    let mut out: Vec<usize> = set.iter().filter_map(|u| uids.binary_search(u).ok()).collect();
+    out.sort_unstable();
+    out
+}
+
+/// The bytes a search reads of message `uid`: with `header_only`, its
+/// search header fields from the cache (put there on the first read),
+/// else its file.
+fn load(mb: &crate::store::MailboxShared, uid: u32, stamp: u64, header_only: bool) -> Option<Vec<u8>> {
+    if !header_only {
+        return read_file(mb, uid);
+    }
+    if let Some(h) = mb.with_cache(|c| c.get(uid, cached::SEARCH_HEADER, stamp)) {
+        return Some(h);
+    }
+    let h = cached::search_header(&read_header(mb, uid)?);
+    mb.with_cache(|c| c.put(uid, cached::SEARCH_HEADER, stamp, &h));
+    Some(h)
 }
 
 /// The system flags of a message's maildir flags, `\Recent` as told.

@@ -2,10 +2,9 @@
 //! the evaluator compares (`text.rs`), grouped by the keys that read them,
 //! so an index built from them can only narrow a search, never miss a match.
 
+use super::stored::Head;
 use super::text;
 use crate::mime;
-use crate::mime::decode::decode_rfc2047;
-use crate::mime::header::{fields, header_end, unfold};
 
 /// Which text of a message a key reads; each is one column of an index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,22 +56,45 @@ impl Column {
 }
 
 /// The searchable text of one message, case-mapped as the evaluator maps
-/// it; strings of one column are joined by newlines (a match the index
-/// finds across two of them is only a candidate the evaluator rejects).
+/// it: the strings the evaluator compares ([`Head`], the body texts),
+/// which an index stores for the evaluator, and from them the text of
+/// each column ([`Document::texts`]) for its terms.
 #[derive(Clone, Debug, Default)]
 pub struct Document {
-    texts: [String; 8],
+    /// The header side.
+    pub head: Head,
+    /// The decoded text of each text part and encapsulated header.
+    pub bodies: Vec<String>,
 }
 
 impl Document {
-    /// The text of each column, in [`Column::ALL`] order.
-    pub fn texts(&self) -> &[String; 8] {
-        &self.texts
+    /// The text of each column, in [`Column::ALL`] order; strings of one
+    /// column are joined by newlines (a match the index finds across two
+    /// of them is only a candidate the evaluator rejects).
+    pub fn texts(&self) -> [String; 8] {
+        let h = &self.head;
+        let values: Vec<&str> = h.fields.iter().map(|(_, v)| v.as_str()).collect();
+        let subject: Vec<&str> = h.values("subject").collect();
+        let address = |i: usize| h.addresses[i].clone().unwrap_or_default();
+        [
+            h.text.clone(),
+            self.bodies.join("\n"),
+            values.join("\n"),
+            subject.join("\n"),
+            address(0),
+            address(1),
+            address(2),
+            address(3),
+        ]
     }
 
     /// The decoded text's length in bytes, what indexing it costs.
     pub fn len(&self) -> usize {
-        self.texts.iter().map(String::len).sum()
+        let h = &self.head;
+        h.text.len()
+            + h.fields.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>()
+            + h.addresses.iter().flatten().map(String::len).sum::<usize>()
+            + self.bodies.iter().map(String::len).sum::<usize>()
     }
 
     /// True when the message has no searchable text at all.
@@ -84,20 +106,5 @@ impl Document {
 /// The [`Document`] of the message `raw` (its whole file).
 pub fn document(raw: &[u8]) -> Document {
     let tree = mime::scan(raw);
-    let head = &raw[..header_end(raw, 0, raw.len())];
-    let values: Vec<String> = fields(head).map(|f| text::fold(decode_rfc2047(&unfold(f.value)))).collect();
-    let joined = |v: Option<Vec<String>>| v.map(|v| v.join("\n")).unwrap_or_default();
-    let address = |name: &str| text::address_text(raw, name).unwrap_or_default();
-    Document {
-        texts: [
-            text::header_text(raw),
-            text::body_texts(raw, &tree).join("\n"),
-            values.join("\n"),
-            joined(text::header_values(raw, "subject")),
-            address("from"),
-            address("to"),
-            address("cc"),
-            address("bcc"),
-        ],
-    }
+    Document { head: Head::of(raw), bodies: text::body_texts(raw, &tree) }
 }

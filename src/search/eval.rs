@@ -60,12 +60,38 @@ impl<'m> Lazy<'m> {
         }
     }
 
+    /// Whether the fields called `name` contain `needle` (see
+    /// [`Self::field_contains`]), from the stored text when at hand.
+    fn header_contains(&self, name: &str, needle: &str) -> bool {
+        match self.msg.stored_head() {
+            Some(h) => h.values(name).any(|v| v.contains(needle)),
+            None => self.field_contains(format!("h:{name}"), needle, |raw| text::header_values(raw, name)),
+        }
+    }
+
+    /// Whether the address field `name` contains `needle`, from the stored
+    /// text when at hand.
+    fn address_contains(&self, name: &str, needle: &str) -> bool {
+        match self.msg.stored_head().and_then(|h| h.address(name)) {
+            Some(text) => text.is_some_and(|t| t.contains(needle)),
+            None => {
+                self.field_contains(format!("a:{name}"), needle, |raw| text::address_text(raw, name).map(|t| vec![t]))
+            }
+        }
+    }
+
     fn header_text(&self) -> Option<&str> {
+        if let Some(h) = self.msg.stored_head() {
+            return Some(&h.text);
+        }
         let raw = self.raw()?;
         Some(self.header_text.get_or_init(|| text::header_text(raw)))
     }
 
     fn bodies(&self) -> Option<&[String]> {
+        if let Some(b) = self.msg.stored_bodies() {
+            return Some(b);
+        }
         let raw = self.raw()?;
         let tree = self.tree.get_or_init(|| mime::scan(raw));
         Some(self.bodies.get_or_init(|| text::body_texts(raw, tree)))
@@ -122,12 +148,8 @@ fn eval(p: &Program, node: &Node, m: &Lazy<'_>) -> bool {
         Node::Younger(s) => msg.internal_date() > p.now - i64::from(*s),
         Node::ModSeq(n) => msg.modseq().is_some_and(|x| x >= *n),
         Node::EmailId(id) => msg.email_id() == id,
-        Node::Header(name, needle) => {
-            m.field_contains(format!("h:{name}"), needle, |raw| text::header_values(raw, name))
-        }
-        Node::Address(name, needle) => {
-            m.field_contains(format!("a:{name}"), needle, |raw| text::address_text(raw, name).map(|t| vec![t]))
-        }
+        Node::Header(name, needle) => m.header_contains(name, needle),
+        Node::Address(name, needle) => m.address_contains(name, needle),
         Node::Body(needle) => m.bodies().is_some_and(|b| b.iter().any(|t| t.contains(needle.as_str()))),
         Node::Text(needle) => {
             m.header_text().is_some_and(|h| h.contains(needle.as_str()))

@@ -22,6 +22,7 @@ pub mod narrow;
 mod program;
 mod response;
 pub(crate) mod sentdate;
+pub mod stored;
 mod text;
 
 #[cfg(test)]
@@ -90,7 +91,21 @@ pub trait MessageContext {
     /// The raw message, loaded on first call and kept by the implementor;
     /// `None` when it cannot be read (e.g. expunged by another process).
     fn raw(&self) -> Option<&[u8]>;
+    /// The message's header text as a search index stored it (the same
+    /// strings the evaluator would make from [`Self::raw`]), when one is
+    /// at hand: header keys then compare against it, not the file.
+    fn stored_head(&self) -> Option<&stored::Head> {
+        None
+    }
+    /// The message's body texts as a search index stored them, when at
+    /// hand: BODY and TEXT then compare against them.
+    fn stored_bodies(&self) -> Option<&[String]> {
+        None
+    }
 }
+
+/// Produces a message's stored text, called at most once.
+type StoredLoader<'a, T> = Box<dyn Fn() -> Option<T> + 'a>;
 
 /// A ready-made [`MessageContext`]: plain fields, and the message bytes
 /// produced on demand by a loader closure (called at most once).
@@ -119,6 +134,10 @@ pub struct Message<'a> {
     pub email_id: String,
     loader: Box<dyn Fn() -> Option<Vec<u8>> + 'a>,
     loaded: OnceCell<Option<Vec<u8>>>,
+    head_loader: Option<StoredLoader<'a, stored::Head>>,
+    head: OnceCell<Option<stored::Head>>,
+    bodies_loader: Option<StoredLoader<'a, Vec<String>>>,
+    bodies: OnceCell<Option<Vec<String>>>,
 }
 
 impl<'a> Message<'a> {
@@ -139,7 +158,24 @@ impl<'a> Message<'a> {
             email_id: String::new(),
             loader: Box::new(loader),
             loaded: OnceCell::new(),
+            head_loader: None,
+            head: OnceCell::new(),
+            bodies_loader: None,
+            bodies: OnceCell::new(),
         }
+    }
+
+    /// Gives the message its stored text (a search index's): `head` and
+    /// `bodies` are called the first time a key needs them, and when they
+    /// give `None` the message is read through the loader as without them.
+    pub fn with_stored(
+        mut self,
+        head: impl Fn() -> Option<stored::Head> + 'a,
+        bodies: impl Fn() -> Option<Vec<String>> + 'a,
+    ) -> Message<'a> {
+        self.head_loader = Some(Box::new(head));
+        self.bodies_loader = Some(Box::new(bodies));
+        self
     }
 
     /// True once the loader has been called.
@@ -184,5 +220,11 @@ impl MessageContext for Message<'_> {
     }
     fn raw(&self) -> Option<&[u8]> {
         self.loaded.get_or_init(|| (self.loader)()).as_deref()
+    }
+    fn stored_head(&self) -> Option<&stored::Head> {
+        self.head.get_or_init(|| self.head_loader.as_ref().and_then(|f| f())).as_ref()
+    }
+    fn stored_bodies(&self) -> Option<&[String]> {
+        self.bodies.get_or_init(|| self.bodies_loader.as_ref().and_then(|f| f())).as_deref()
     }
 }

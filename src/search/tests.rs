@@ -72,7 +72,10 @@ short\r\n";
 /// | 2   | 12  | answered flagged          | $Forwarded | 2020-02-29 11:30 | 1500 | 2020-03-01  |
 /// | 3   | 15  | seen deleted draft recent |            | 2021-06-15 12:00 | 4000 | (none)      |
 /// | 4   | 20  | recent                    | Work       | 2021-06-16 00:00 | 1000 | (garbage)   |
-fn mailbox() -> Vec<Message<'static>> {
+///
+/// With `stored`, each message also carries its text as the search index
+/// stores it (`document::document`), which the evaluator reads instead.
+fn mailbox_of(stored: bool) -> Vec<Message<'static>> {
     // (uid, text, flags, keywords, internal date, size)
     type Row = (u32, &'static str, SystemFlags, &'static [&'static str], i64, u64);
     let spec: [Row; 4] = [
@@ -99,6 +102,11 @@ fn mailbox() -> Vec<Message<'static>> {
         .enumerate()
         .map(|(i, &(uid, text, flags, kw, date, size))| {
             let mut m = Message::new(i as u32 + 1, uid, move || Some(text.as_bytes().to_vec()));
+            if stored {
+                let doc = document::document(text.as_bytes());
+                let head = doc.head.clone();
+                m = m.with_stored(move || Some(head.clone()), move || Some(doc.bodies.clone()));
+            }
             m.max_seq = 4;
             m.max_uid = 20;
             m.flags = flags;
@@ -108,6 +116,10 @@ fn mailbox() -> Vec<Message<'static>> {
             m
         })
         .collect()
+}
+
+fn mailbox() -> Vec<Message<'static>> {
+    mailbox_of(false)
 }
 
 /// The key and charset of `SEARCH <criteria>` as the real parser reads them.
@@ -124,7 +136,10 @@ fn parse(criteria: &[u8]) -> (SearchKey, Option<String>) {
 fn run(criteria: &[u8]) -> Vec<u32> {
     let (key, charset) = parse(criteria);
     let program = prepare(&key, charset.as_deref()).unwrap();
-    mailbox().iter().filter(|m| matches(&program, *m)).map(|m| m.seq).collect()
+    let hits: Vec<u32> = mailbox().iter().filter(|m| matches(&program, *m)).map(|m| m.seq).collect();
+    let stored: Vec<u32> = mailbox_of(true).iter().filter(|m| matches(&program, *m)).map(|m| m.seq).collect();
+    assert_eq!(hits, stored, "stored text and message differ: {}", String::from_utf8_lossy(criteria));
+    hits
 }
 
 /// A literal for non-ASCII search strings.
@@ -412,3 +427,47 @@ fn esearch_formatting() {
 }
 
 mod props;
+
+#[test]
+fn stored_text_answers_text_keys_without_the_message() {
+    for criteria in [
+        &b"BODY noon"[..],
+        b"TEXT \"alice example\"",
+        b"FROM andre",
+        b"CC carol",
+        b"HEADER message-id 1@",
+        b"NOT CC \"\"",
+    ] {
+        let (key, charset) = parse(criteria);
+        let program = prepare(&key, charset.as_deref()).unwrap();
+        let plain: Vec<u32> = mailbox().iter().filter(|m| matches(&program, *m)).map(|m| m.seq).collect();
+        let with = mailbox_of(true);
+        let stored: Vec<u32> = with.iter().filter(|m| matches(&program, *m)).map(|m| m.seq).collect();
+        assert_eq!(plain, stored, "{}", String::from_utf8_lossy(criteria));
+        assert!(
+            !plain.is_empty() && plain.len() < 4,
+            "{}: a key that tells messages apart",
+            String::from_utf8_lossy(criteria)
+        );
+        assert!(with.iter().all(|m| !m.was_loaded()), "{}", String::from_utf8_lossy(criteria));
+    }
+}
+
+#[test]
+fn stored_text_round_trips_and_damage_is_refused() {
+    let doc = document::document(M2.as_bytes());
+    let head = doc.head.encode();
+    let bodies = stored::encode_bodies(&doc.bodies);
+    assert_eq!(stored::Head::decode(&head), Some(doc.head.clone()));
+    assert_eq!(stored::decode_bodies(&bodies).as_deref(), Some(&doc.bodies[..]));
+    for cut in 0..head.len() {
+        assert_eq!(stored::Head::decode(&head[..cut]), None);
+    }
+    for cut in 0..bodies.len() {
+        assert_eq!(stored::decode_bodies(&bodies[..cut]), None);
+    }
+    let mut long = bodies.clone();
+    long.push(0);
+    assert_eq!(stored::decode_bodies(&long), None);
+    assert_eq!(stored::decode_bodies(&[0xff, 0xff, 0xff, 0xff]), None);
+}
