@@ -100,7 +100,7 @@ pub struct Run {
 fn answer(s: &mut dyn Sink, at: &Shown, plan: &Plan, seen_now: &[u32], i: usize, run: &mut Run) -> Result<(), Reply> {
     let view = &at.view;
     let uid = view.uids[i];
-    let snap = view.snapshot.clone();
+    let snap = view.snapshot;
     let kept;
     // A message another session expunged, this one not yet told: its entry
     // is kept by the view, and its values by the cache until its next
