@@ -171,11 +171,7 @@ const OTHER_PROTOCOLS: &[&str] = &["monitor/", "agentx/", "authhttp/"];
 
 /// Writes to a client stream outside the writer, as `path function`.
 /// Exact, like the lists above.
-const WRITES_OUTSIDE_THE_WRITER: &[&str] = &[
-    // The BYE to a connection refused over a cap, before any session (and
-    // so any writer) exists; rendered by the writer's code.
-    "server/mod.rs refuse",
-];
+const WRITES_OUTSIDE_THE_WRITER: &[&str] = &[];
 
 /// The allowlists the checks run with (the real ones, or a synthetic
 /// test's).

@@ -9,7 +9,6 @@ pub mod pool;
 mod privileges;
 pub mod signals;
 
-use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -20,7 +19,6 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::net::{self, Sock, Stream};
 use crate::origin::Origin;
-use crate::proto::untagged::{Dialect, Response};
 use crate::session;
 use crate::shared::Shared;
 use behind::{Admission, Listener};
@@ -269,14 +267,12 @@ fn serve(conn: Accepted, shared: Arc<Shared>, refusals: Arc<AtomicUsize>, place:
 }
 
 /// Sends an over-a-cap BYE and closes. There is no session yet: the
-/// response is rendered by the same code as every session's.
+/// writer renders and writes it as every session's.
 fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, text: &'static str, refusals: &Arc<AtomicUsize>) {
     shared.monitor.stats.refused();
-    let mut bye = Vec::new();
-    Response::Bye(text.into()).render(&Dialect::default(), &mut bye);
     let _ = sock.set_write_timeout(Some(Duration::from_secs(2)));
     if !is_tls {
-        let _ = sock.write_all(&bye);
+        let _ = session::writer::bye_without_session(&mut sock, text);
         return;
     }
     let Some(tls) = shared.tls.clone() else { return };
@@ -289,8 +285,7 @@ fn refuse(mut sock: TcpStream, is_tls: bool, shared: &Arc<Shared>, text: &'stati
         let mut sock = Sock::new(sock, Some(Duration::from_secs(2)));
         sock.set_timing(Some(Instant::now() + Duration::from_secs(5)), None);
         if let Ok(mut s) = Stream::accept_tls(sock, &tls) {
-            let _ = s.write_all(&bye);
-            let _ = s.flush();
+            let _ = session::writer::bye_without_session(&mut s, text);
             // close_notify, so the client sees an orderly end, not a
             // truncation attack.
             s.close();

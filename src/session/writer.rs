@@ -139,6 +139,15 @@ fn write_all_vectored<W: Write>(stream: &mut W, a: &[u8], b: &[u8]) -> io::Resul
     Ok(())
 }
 
+/// Writes `* BYE text` to a connection that has no session (refused over a
+/// cap before one starts), rendered as every session's, and flushes it.
+pub fn bye_without_session(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    let mut bye = Vec::new();
+    Response::Bye(text.into()).render(&Dialect::default(), &mut bye);
+    out.write_all(&bye)?;
+    out.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
