@@ -371,13 +371,7 @@ fn uids(c: &mut Client, cmd: &[u8]) -> Vec<u32> {
     let lines = c.until_tagged(&tag);
     let done = lines.last().unwrap();
     assert!(done.starts_with(&format!("{tag} OK")), "{} -> {done}", String::from_utf8_lossy(cmd));
-    let mut v: Vec<u32> = lines
-        .iter()
-        .filter_map(|l| l.strip_prefix("* SEARCH"))
-        .flat_map(|r| r.split_whitespace().map(|n| n.parse::<u32>().unwrap()).collect::<Vec<_>>())
-        .collect();
-    v.sort_unstable();
-    v
+    support::searched(&lines)
 }
 
 #[test]

@@ -34,13 +34,7 @@ fn seeded(n: usize, extra: &[&str]) -> (Server, Vec<Vec<u8>>) {
 
 fn uids(c: &mut Client, query: &str) -> Vec<u32> {
     let lines = c.ok(&format!("UID SEARCH {query}"));
-    let mut v: Vec<u32> = lines
-        .iter()
-        .filter_map(|l| l.strip_prefix("* SEARCH"))
-        .flat_map(|r| r.split_whitespace().map(|n| n.parse::<u32>().unwrap()).collect::<Vec<_>>())
-        .collect();
-    v.sort_unstable();
-    v
+    support::searched(&lines)
 }
 
 /// The UIDs the index file says it holds.

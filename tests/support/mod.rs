@@ -816,3 +816,14 @@ pub fn fail2ban_ips(log: &Path) -> Vec<String> {
     ips.sort();
     ips
 }
+
+/// The UIDs or numbers of the `* SEARCH` lines among `lines`, sorted.
+pub fn searched(lines: &[String]) -> Vec<u32> {
+    let mut v: Vec<u32> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("* SEARCH"))
+        .flat_map(|r| r.split_whitespace().map(|n| n.parse::<u32>().unwrap()).collect::<Vec<_>>())
+        .collect();
+    v.sort_unstable();
+    v
+}
