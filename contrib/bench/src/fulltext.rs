@@ -40,6 +40,9 @@ const STREAM_PAUSE: Duration = Duration::from_millis(20);
 const QUIET_STREAM: Duration = Duration::from_secs(5);
 
 /// Runs 15a-15v.
+/// How long the first SEARCH (the build) may take before the client gives up.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(3 * 3600);
+
 pub fn scenario(ctx: &Ctx) -> io::Result<()> {
     let n = ctx.sizes.big;
     let mut a = Conn::login(&ctx.addr, USER, PASSWORD)?;
@@ -63,6 +66,11 @@ pub fn scenario(ctx: &Ctx) -> io::Result<()> {
                 if build.is_none() {
                     // The very first search: the index, where the server
                     // makes one on demand, is built by it.
+                    // A plugin that indexes on demand (fts-xapian about
+                    // 100 messages a second) can take longer than the
+                    // connection's usual read timeout.
+                    a.socket().set_read_timeout(Some(BUILD_TIMEOUT))?;
+                    b.socket().set_read_timeout(Some(BUILD_TIMEOUT))?;
                     let stream = Stream::start(b);
                     let m = Sampler::start(ctx.pid);
                     let (ms, r) = search(&mut a, criterion, word)?;
