@@ -281,8 +281,8 @@ impl Account {
         let moved = std::mem::take(&mut disk.entries);
         for e in moved.iter() {
             disk.change(e.uid, super::changes::ChangeKind::Expunged);
-            let src = inbox.dir().join("cur").join(&e.file);
-            match fs::rename(&src, target.join("cur").join(&e.file)) {
+            let src = inbox.dir().join("cur").join(&*e.file);
+            match fs::rename(&src, target.join("cur").join(&*e.file)) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {
                     if let Some(now) = inbox.refind(e.base()) {

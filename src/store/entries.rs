@@ -14,8 +14,10 @@ use super::filename::{self, Flags};
 pub struct Entry {
     /// The message's UID.
     pub uid: u32,
-    /// Its current file name in `cur/` (changes with the flags).
-    pub file: String,
+    /// Its current file name in `cur/` (changes with the flags); shared,
+    /// so that the copy of a chunk a change makes (`Arc::make_mut`) costs
+    /// no allocation per message.
+    pub file: Arc<str>,
     /// Its flags, from the file name.
     pub flags: Flags,
     /// File size in bytes (from `,S=` or a stat).
@@ -171,7 +173,7 @@ mod tests {
     fn entry(uid: u32) -> Entry {
         Entry {
             uid,
-            file: format!("f{uid}"),
+            file: format!("f{uid}").into(),
             flags: Flags::default(),
             size: 1,
             vsize: None,

@@ -84,7 +84,7 @@ fn dovecot_maildir_keeps_uids_and_keywords() {
     let again = Store::without_watcher().account(root).open("INBOX").unwrap().sync().unwrap();
     // (Dates are read lazily, so one side may know more of them.)
     let key = |s: &Snapshot| -> Vec<(u32, String, Flags, u64)> {
-        s.entries.iter().map(|e| (e.uid, e.file.clone(), e.flags.clone(), e.size)).collect()
+        s.entries.iter().map(|e| (e.uid, e.file.to_string(), e.flags.clone(), e.size)).collect()
     };
     assert_eq!(key(&again), key(&mb.snapshot()));
     let st = acc.status("INBOX").unwrap();
@@ -230,13 +230,13 @@ fn flag_change_by_another_writer_is_kept() {
     let file = mb.snapshot().find(uid).unwrap().file.clone();
     // Another process marks it \Seen behind our back.
     let seen = file.replace(":2,", ":2,S");
-    fs::rename(mb.dir().join("cur").join(&file), mb.dir().join("cur").join(&seen)).unwrap();
+    fs::rename(mb.dir().join("cur").join(&*file), mb.dir().join("cur").join(&seen)).unwrap();
     mb.store_flags(&[uid], FlagOp::Add, FLAGGED, &[]).unwrap();
     let e = mb.snapshot().find(uid).unwrap().clone();
     assert!(e.flags.has(SEEN) && e.flags.has(FLAGGED), "{}", e.file);
     assert!(mb.open_message(uid).unwrap().is_some());
     // And a reader follows a rename it has not seen.
-    let now = mb.dir().join("cur").join(&e.file);
+    let now = mb.dir().join("cur").join(&*e.file);
     fs::rename(&now, mb.dir().join("cur").join(e.file.replace(":2,FS", ":2,DFS"))).unwrap();
     assert!(mb.open_message(uid).unwrap().is_some());
     assert_eq!(mb.sync().unwrap().entries.len(), 1);
@@ -707,7 +707,7 @@ fn sync_skips_unchanged_directories_and_sees_every_real_change() {
     age_dir(&new);
     mb.sync().unwrap();
     let e = mb.snapshot().entries[0].clone();
-    fs::rename(cur.join(&e.file), cur.join(format!("{}:2,S", e.base()))).unwrap();
+    fs::rename(cur.join(&*e.file), cur.join(format!("{}:2,S", e.base()))).unwrap();
     assert!(mb.sync().unwrap().entries[0].flags.has(SEEN));
 }
 
@@ -791,9 +791,9 @@ fn modseqs_survive_restarts_and_outside_changes_get_fresh_ones() {
     assert!(h2 > h1);
     let cur = acc.root().join("cur");
     let e3 = s2.find(3).unwrap().file.clone();
-    fs::rename(cur.join(&e3), cur.join(format!("{}:2,T", filename::base_of(&e3)))).unwrap();
+    fs::rename(cur.join(&*e3), cur.join(format!("{}:2,T", filename::base_of(&e3)))).unwrap();
     let e2 = mb2.snapshot().find(2).unwrap().file.clone();
-    fs::remove_file(cur.join(e2)).unwrap();
+    fs::remove_file(cur.join(&*e2)).unwrap();
     // A crash lost the last records (they are not fsynced): a torn line.
     let side = acc.root().join(modseq::FILE);
     let text = fs::read_to_string(&side).unwrap();

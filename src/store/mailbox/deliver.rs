@@ -138,7 +138,7 @@ impl MailboxShared {
                         break;
                     }
                     Err(e) if e.kind() == io::ErrorKind::NotFound => match self.refind(entry.base()) {
-                        Some(name) => file = name,
+                        Some(name) => file = name.into(),
                         None => break,
                     },
                     Err(e) => return Err(StoreError::io(format!("copying message {}", entry.uid), e)),
@@ -256,7 +256,9 @@ pub(crate) fn letters_in_use(
 /// Copies `data` into `out`; returns the size and the size with every bare
 /// LF counted as CRLF (RFC822.SIZE).
 fn copy_counting(data: &mut dyn Read, out: &mut File) -> Result<(u64, u64)> {
-    let mut buf = vec![0u8; 64 * 1024];
+    // On the stack: a heap buffer this size, freed at once, makes glibc
+    // consolidate its free lists at every APPEND.
+    let mut buf = [0u8; 32 * 1024];
     let mut size = 0u64;
     let mut bare_lf = 0u64;
     let mut prev = 0u8;

@@ -73,7 +73,7 @@ impl MailboxShared {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {
                     Some(name) => {
                         entry.flags = filename::parse(&name).flags;
-                        entry.file = name;
+                        entry.file = name.into();
                     }
                     None => return Ok(None),
                 },

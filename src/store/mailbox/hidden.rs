@@ -59,7 +59,7 @@ impl MailboxShared {
                 Ok(()) => break,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => match self.refind(entry.base()) {
                     // Renamed by another writer meanwhile: from its name.
-                    Some(name) if name != file => file = name,
+                    Some(name) if *name != *file => file = name.into(),
                     _ => return Ok(None),
                 },
                 Err(e) => return Err(StoreError::io(format!("renaming message {uid}"), e)),

@@ -192,7 +192,7 @@ impl MailboxShared {
             // From new/ too, where a read-only sync may have left it.
             match fs::rename(self.file_path(&entry.file), self.cur_path(&new_name)) {
                 Ok(()) => {
-                    entry.file = new_name;
+                    entry.file = new_name.into();
                     entry.flags = new_flags;
                     break;
                 }
@@ -201,7 +201,7 @@ impl MailboxShared {
                         // Someone else renamed it: start again from their flags.
                         Some(name) => {
                             entry.flags = filename::parse(&name).flags;
-                            entry.file = name;
+                            entry.file = name.into();
                         }
                         // Expunged by someone else; the next sync drops it.
                         None => break,
@@ -241,7 +241,7 @@ impl MailboxShared {
                         break;
                     }
                     Err(e) if e.kind() == io::ErrorKind::NotFound => match self.refind(filename::base_of(&file)) {
-                        Some(name) => file = name,
+                        Some(name) => file = name.into(),
                         None => break,
                     },
                     Err(e) => return Err(StoreError::io(format!("removing message {uid}"), e)),

@@ -468,7 +468,7 @@ impl MailboxShared {
                         renamed(e, &r.file, flags)
                     }
                     None => match old_hidden.remove(&r.uid) {
-                        Some(e) => Entry { file: r.file.clone(), flags, ..e },
+                        Some(e) => Entry { file: r.file.as_str().into(), flags, ..e },
                         None => self.entry_for(r.uid, &r.file, None),
                     },
                 };
@@ -484,7 +484,7 @@ impl MailboxShared {
                     if e.flags != flags {
                         changes.push((r.uid, ChangeKind::Flags));
                     }
-                    if e.file != r.file {
+                    if *e.file != *r.file {
                         disk.touched = true;
                     }
                     renamed(e, &r.file, flags)
@@ -590,7 +590,7 @@ impl MailboxShared {
         };
         Entry {
             uid,
-            file: file.to_string(),
+            file: file.into(),
             flags: parsed.flags.clone(),
             size,
             vsize: parsed.vsize,
@@ -696,7 +696,7 @@ fn restart_if_short(dir: &std::path::Path, list: &mut UidList, extra: usize) -> 
 fn renamed(e: &Entry, file: &str, flags: filename::Flags) -> Entry {
     Entry {
         uid: e.uid,
-        file: file.to_string(),
+        file: file.into(),
         flags,
         size: e.size,
         vsize: e.vsize,
