@@ -317,11 +317,13 @@ impl Session {
         let parsed = parse_command(bytes);
         // A line that does not parse is not logged: it may be a password a
         // confused client sent on a line of its own.
-        let shown = match &parsed {
-            Ok(_) => cmd::masked_for_log(bytes),
-            Err(_) => format!("(a command that does not parse, {} octets)", bytes.len()),
-        };
-        log::debug!("{} C: {}", self.tag(), truncate(&shown));
+        if log::log_enabled!(log::Level::Debug) {
+            let shown = match &parsed {
+                Ok(_) => cmd::masked_for_log(bytes),
+                Err(_) => format!("(a command that does not parse, {} octets)", bytes.len()),
+            };
+            log::debug!("{} C: {}", self.tag(), truncate(&shown));
+        }
         match parsed {
             Ok(command) => {
                 let started = std::time::Instant::now();
