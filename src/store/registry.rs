@@ -23,7 +23,21 @@ pub struct Store {
     /// Messages the syncs of its mailboxes found and numbered (see
     /// [`Store::noticed`]).
     noticed: Arc<AtomicU64>,
+    /// When [`Store::select`] last weighed the held mailboxes against the
+    /// budget, in milliseconds since [`clock_ms`]'s start.
+    budget_checked: AtomicU64,
 }
+
+/// Milliseconds since the first call (a cheap coarse clock for rate limits).
+fn clock_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64
+}
+
+/// How often a SELECT weighs the held mailboxes against the budget at
+/// most: the sum walks every held mailbox under the registry's lock, which
+/// every session's open takes.
+const BUDGET_CHECK_EVERY_MS: u64 = 250;
 
 impl Store {
     /// A store with the inotify watcher; without it (logged) when inotify
@@ -36,12 +50,22 @@ impl Store {
                 None
             }
         };
-        Arc::new(Store { boxes: Mutex::new(HashMap::new()), watcher, noticed: Arc::default() })
+        Arc::new(Store {
+            boxes: Mutex::new(HashMap::new()),
+            watcher,
+            noticed: Arc::default(),
+            budget_checked: AtomicU64::new(0),
+        })
     }
 
     /// A store that never starts a watcher.
     pub fn without_watcher() -> Arc<Store> {
-        Arc::new(Store { boxes: Mutex::new(HashMap::new()), watcher: None, noticed: Arc::default() })
+        Arc::new(Store {
+            boxes: Mutex::new(HashMap::new()),
+            watcher: None,
+            noticed: Arc::default(),
+            budget_checked: AtomicU64::new(0),
+        })
     }
 
     /// Whether changes are pushed by the watcher (else sessions must call
@@ -99,14 +123,21 @@ impl Store {
     /// and, with the watcher, watches the mailbox while selected.
     pub fn select(&self, mailbox: &Arc<MailboxShared>) -> Selection {
         // A large mailbox selected (and so read) leaves less room for the
-        // warm ones nobody uses.
-        let dropped = {
+        // warm ones nobody uses; weighed a few times a second at most.
+        // (0: never weighed yet.)
+        let now = clock_ms().max(1);
+        let last = self.budget_checked.load(Ordering::Relaxed);
+        let due = (last == 0 || now >= last + BUDGET_CHECK_EVERY_MS)
+            && self.budget_checked.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok();
+        let dropped = if due {
             let mut boxes = self.boxes.lock();
             if over_budget(&boxes) {
                 evict(&mut boxes)
             } else {
                 Dropped::default()
             }
+        } else {
+            Dropped::default()
         };
         dropped_mailboxes(&dropped);
         let (id, rx) = mailbox.add_waker();
