@@ -31,6 +31,10 @@ use crate::store::model::FsEvent;
 
 /// How long the sync thread gathers events before syncing.
 const DEBOUNCE: Duration = Duration::from_millis(20);
+/// How long the reader pauses after each read, so that the events of a
+/// busy server come in batches (one wake for many) rather than one by one;
+/// well under [`DEBOUNCE`], which the sync thread waits anyway.
+const READ_PAUSE: Duration = Duration::from_millis(4);
 /// How long a watch without selections waits for our own events at most.
 const LINGER: Duration = Duration::from_secs(1);
 /// How long it stays at least: a client that logs out and comes back at
@@ -237,6 +241,8 @@ fn read_events(mut inotify: Inotify, state: Arc<Mutex<State>>, tx: Sender<Note>)
                 }
             }
         }
+        drop(st);
+        thread::sleep(READ_PAUSE);
     }
 }
 
