@@ -116,12 +116,26 @@ pub fn compose(base: &str, flags: &Flags) -> String {
 /// This host's name as it may appear in a file name (`/` and `:` escaped
 /// as the maildir spec asks).
 pub fn hostname() -> String {
-    raw_hostname().replace('/', "\\057").replace(':', "\\072").replace(',', "\\054")
+    static ESCAPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ESCAPED.get_or_init(|| raw_hostname().replace('/', "\\057").replace(':', "\\072").replace(',', "\\054")).clone()
 }
 
-/// The host name as the system gives it (`localhost` when it gives none):
-/// what Dovecot writes into its dotlocks.
+/// This process's id, asked of the system once (every new file name and
+/// every dotlock names it; tegami never forks).
+pub fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
+/// The host name as the system gave it at its first use (`localhost` when
+/// it gives none): what Dovecot writes into its dotlocks. Asked once, as
+/// Dovecot does: every new file name and every dotlock names it.
 pub fn raw_hostname() -> String {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(ask_hostname).clone()
+}
+
+fn ask_hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname writes at most
     // that many bytes.
@@ -146,7 +160,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 pub fn unique_base() -> String {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let q = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{}.M{}P{}Q{}.{}", now.as_secs(), now.subsec_micros(), std::process::id(), q, hostname())
+    format!("{}.M{}P{}Q{}.{}", now.as_secs(), now.subsec_micros(), pid(), q, hostname())
 }
 
 /// A base name with the size fields Dovecot writes, `,S=<size>,W=<vsize>`.

@@ -95,7 +95,7 @@ fn hold_once(dir: &Path) -> io::Result<Hold> {
         let mut files = guard(&FILES);
         let map = files.get_or_insert_with(HashMap::new);
         match map.get(dir) {
-            Some(e) if e.pid == std::process::id() => e.clone(),
+            Some(e) if e.pid == super::filename::pid() => e.clone(),
             _ => {
                 let e = Arc::new(make(dir)?);
                 map.insert(dir.to_path_buf(), e.clone());
@@ -199,7 +199,7 @@ fn make(dir: &Path) -> io::Result<Entry> {
     let host = raw_hostname().replace('/', "_");
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(".temp.{host}.{}.{n}", std::process::id()));
+        let path = dir.join(format!(".temp.{host}.{}.{n}", super::filename::pid()));
         match OpenOptions::new().write(true).read(true).create_new(true).mode(0o600).open(&path) {
             Ok(mut file) => {
                 // It stays while the mailbox is open: the mode of the
@@ -217,7 +217,7 @@ fn make(dir: &Path) -> io::Result<Entry> {
                 let id = (meta.dev(), meta.ino());
                 return Ok(Entry {
                     path,
-                    pid: std::process::id(),
+                    pid: super::filename::pid(),
                     id,
                     holds: Mutex::new((0, None)),
                     retired: AtomicBool::new(false),
@@ -231,7 +231,7 @@ fn make(dir: &Path) -> io::Result<Entry> {
 
 /// What a lock holds: `pid:host`, as Dovecot writes and reads it.
 pub fn owner() -> String {
-    format!("{}:{}", std::process::id(), raw_hostname())
+    format!("{}:{}", super::filename::pid(), raw_hostname())
 }
 
 /// Removes the `.temp.<host>.<pid>.*` files of `dir` whose process of this

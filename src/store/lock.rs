@@ -211,7 +211,7 @@ fn make_temp(lock: &Path, os_locks: bool) -> io::Result<(PathBuf, File)> {
     let host = raw_hostname();
     loop {
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!(".temp.{}.{}.{n}", host.replace('/', "_"), std::process::id());
+        let name = format!(".temp.{}.{}.{n}", host.replace('/', "_"), super::filename::pid());
         let path = dir.join(name);
         match OpenOptions::new().write(true).read(true).create_new(true).mode(0o600).open(&path) {
             Ok(mut f) => {
@@ -327,7 +327,7 @@ impl Watch {
                 remove_temps_of(path, pid);
                 Some(format!("its holder, process {pid} of this host, is gone"))
             }
-            Some(pid) if os_lock_free && (pid == std::process::id() as i32 || is_tegami(pid)) => {
+            Some(pid) if os_lock_free && (pid == super::filename::pid() as i32 || is_tegami(pid)) => {
                 Some(format!("its holder (pid {pid}) holds no OS lock on it: a tegami that died, its pid reused"))
             }
             // A live holder that takes no OS lock (Dovecot): wait for it.
