@@ -157,7 +157,13 @@ impl MailboxShared {
             }
         }
         if pending.is_empty() {
-            let uidvalidity = dest.sync()?.uidvalidity;
+            // Nothing to copy (every message gone meanwhile): the UIDVALIDITY
+            // the destination last published will do. A sync here would list
+            // a destination nobody has selected (unwatched, its times moved
+            // by the last COPY) in full: a 200,000-message `Copies` folder
+            // listed at every COPY of expunged messages (scenario 12e).
+            let published = dest.snapshot().uidvalidity;
+            let uidvalidity = if published != 0 { published } else { dest.sync()?.uidvalidity };
             return Ok((uidvalidity, Vec::new()));
         }
         let (uidvalidity, new_uids) = dest.commit_new(pending)?;
