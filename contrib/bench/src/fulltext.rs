@@ -39,10 +39,10 @@ const STREAM_PAUSE: Duration = Duration::from_millis(20);
 /// How long the stream runs with nothing else going on.
 const QUIET_STREAM: Duration = Duration::from_secs(5);
 
-/// Runs 15a-15v.
 /// How long the first SEARCH (the build) may take before the client gives up.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(3 * 3600);
 
+/// Runs 15a-15v.
 pub fn scenario(ctx: &Ctx) -> io::Result<()> {
     let n = ctx.sizes.big;
     let mut a = Conn::login(&ctx.addr, USER, PASSWORD)?;
