@@ -69,13 +69,20 @@ pub fn after_command(took: Duration) {
     // because they allocated much: at most one trim a quarter second for
     // those, every time for one that took a second or more.
     static LAST: AtomicU64 = AtomicU64::new(0);
-    let now = since_start_ms();
-    let last = LAST.load(Ordering::Relaxed);
-    if (took >= ALWAYS_TRIM_AFTER || due(last, now))
-        && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-    {
+    if took_turn(&LAST, SESSION_TRIM_EVERY, took >= ALWAYS_TRIM_AFTER) {
         release_freed();
     }
+}
+
+/// A rate limit shared by the callers of one `last` (milliseconds on this
+/// module's clock of the last turn taken; 0: never): true, and the turn
+/// taken, when `every` has passed since the last turn (or `now_anyway`);
+/// of callers racing for one turn only one gets it.
+pub fn took_turn(last: &AtomicU64, every: Duration, now_anyway: bool) -> bool {
+    let now = since_start_ms();
+    let prev = last.load(Ordering::Relaxed);
+    (now_anyway || due_every(prev, now, every))
+        && last.compare_exchange(prev, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
 }
 
 /// A command that took this long is always followed by a trim.
@@ -95,17 +102,21 @@ pub const SESSION_TRIM_EVERY: Duration = Duration::from_millis(250);
 /// within [`SESSION_TRIM_EVERY`].
 pub fn after_session() {
     static LAST: AtomicU64 = AtomicU64::new(0);
-    let now = since_start_ms();
-    let last = LAST.load(Ordering::Relaxed);
-    if due(last, now) && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+    if took_turn(&LAST, SESSION_TRIM_EVERY, false) {
         release_freed();
     }
 }
 
 /// Whether a session ending at `now` trims, the last trim having been at
 /// `last` (milliseconds on one clock; 0: never).
+#[cfg(test)]
 fn due(last: u64, now: u64) -> bool {
-    last == 0 || now >= last + SESSION_TRIM_EVERY.as_millis() as u64
+    due_every(last, now, SESSION_TRIM_EVERY)
+}
+
+/// Whether a turn at `now` is due, the last having been at `last`.
+fn due_every(last: u64, now: u64, every: Duration) -> bool {
+    last == 0 || now >= last + every.as_millis() as u64
 }
 
 #[cfg(test)]

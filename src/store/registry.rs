@@ -24,20 +24,14 @@ pub struct Store {
     /// [`Store::noticed`]).
     noticed: Arc<AtomicU64>,
     /// When [`Store::select`] last weighed the held mailboxes against the
-    /// budget, in milliseconds since [`clock_ms`]'s start.
+    /// budget (see [`memory::took_turn`]).
     budget_checked: AtomicU64,
-}
-
-/// Milliseconds since the first call (a cheap coarse clock for rate limits).
-fn clock_ms() -> u64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64
 }
 
 /// How often a SELECT weighs the held mailboxes against the budget at
 /// most: the sum walks every held mailbox under the registry's lock, which
 /// every session's open takes.
-const BUDGET_CHECK_EVERY_MS: u64 = 250;
+const BUDGET_CHECK_EVERY: Duration = Duration::from_millis(250);
 
 impl Store {
     /// A store with the inotify watcher; without it (logged) when inotify
@@ -124,12 +118,7 @@ impl Store {
     pub fn select(&self, mailbox: &Arc<MailboxShared>) -> Selection {
         // A large mailbox selected (and so read) leaves less room for the
         // warm ones nobody uses; weighed a few times a second at most.
-        // (0: never weighed yet.)
-        let now = clock_ms().max(1);
-        let last = self.budget_checked.load(Ordering::Relaxed);
-        let due = (last == 0 || now >= last + BUDGET_CHECK_EVERY_MS)
-            && self.budget_checked.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok();
-        let dropped = if due {
+        let dropped = if memory::took_turn(&self.budget_checked, BUDGET_CHECK_EVERY, false) {
             let mut boxes = self.boxes.lock();
             if over_budget(&boxes) {
                 evict(&mut boxes)
