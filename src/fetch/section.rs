@@ -122,15 +122,7 @@ pub fn crlf(msg: &[u8], r: Range<usize>) -> SectionData {
         return SectionData::Range(r);
     }
     let mut v = Vec::with_capacity(b.len() + bare);
-    let mut start = 0;
-    for i in memchr::memchr_iter(b'\n', b) {
-        if i == 0 || b[i - 1] != b'\r' {
-            v.extend_from_slice(&b[start..i]);
-            v.extend_from_slice(b"\r\n");
-            start = i + 1;
-        }
-    }
-    v.extend_from_slice(&b[start..]);
+    crate::mime::crlf::crlf_after(&mut v, b, false);
     SectionData::Owned(v)
 }
 
@@ -237,16 +229,8 @@ fn header_fields_into(out: &mut Vec<u8>, hdr: &[u8], names: &[Vec<u8>], keep: bo
 /// Appends `b` to `out` with each LF not preceded by CR (in `b`, or as
 /// the last octet of `out` for the first) made CRLF.
 fn push_crlf(out: &mut Vec<u8>, b: &[u8]) {
-    let mut start = 0;
-    for i in memchr::memchr_iter(b'\n', b) {
-        let prev = if i == 0 { out.last().copied() } else { Some(b[i - 1]) };
-        if prev != Some(b'\r') {
-            out.extend_from_slice(&b[start..i]);
-            out.extend_from_slice(b"\r\n");
-            start = i + 1;
-        }
-    }
-    out.extend_from_slice(&b[start..]);
+    let cr_before = out.last() == Some(&b'\r');
+    crate::mime::crlf::crlf_after(out, b, cr_before);
 }
 
 /// The octets of a section that [`header_only`] names (before any

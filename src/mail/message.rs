@@ -13,8 +13,9 @@ use crate::store::mapped::{self, Mapped};
 pub enum Message {
     /// Read into memory.
     Read(Vec<u8>),
-    /// Mapped from the file.
-    Mapped(Mapped),
+    /// Mapped from the file, with the read buffer it was given (kept for
+    /// the next message: the buffer of a FETCH lives through its maps).
+    Mapped(Mapped, Vec<u8>),
 }
 
 impl Message {
@@ -30,7 +31,7 @@ impl Message {
     pub fn load_into(file: &File, len: u64, mut spare: Vec<u8>) -> std::io::Result<Message> {
         if len >= mapped::MAP_FROM {
             if let Some(map) = Mapped::map(file)? {
-                return Ok(Message::Mapped(map));
+                return Ok(Message::Mapped(map, spare));
             }
         }
         spare.clear();
@@ -44,10 +45,10 @@ impl Message {
     }
 
     /// The read buffer back, for the next [`Message::load_into`] (none
-    /// when mapped, or too large to keep).
+    /// when too large to keep).
     pub fn into_spare(self) -> Vec<u8> {
         match self {
-            Message::Read(v) if v.capacity() <= 2 * mapped::MAP_FROM as usize => v,
+            Message::Read(v) | Message::Mapped(_, v) if v.capacity() <= 2 * mapped::MAP_FROM as usize => v,
             _ => Vec::new(),
         }
     }
@@ -56,13 +57,13 @@ impl Message {
     pub fn bytes(&self) -> &[u8] {
         match self {
             Message::Read(v) => v,
-            Message::Mapped(m) => m.bytes(),
+            Message::Mapped(m, _) => m.bytes(),
         }
     }
 
     /// True when the file shrank while mapped, so what was read of it is
     /// not the message (some of it read as zeros).
     pub fn damaged(&self) -> bool {
-        matches!(self, Message::Mapped(m) if m.damaged())
+        matches!(self, Message::Mapped(m, _) if m.damaged())
     }
 }

@@ -6,6 +6,7 @@
 //! memory-mapped maildir file. [`decode`] has the few decoding helpers that
 //! SEARCH needs (RFC 2047 words, transfer encodings, charsets).
 
+pub mod crlf;
 pub mod decode;
 pub mod header;
 pub mod params;

@@ -78,22 +78,7 @@ pub fn crlf_size(b: &[u8]) -> usize {
     b.len() + bare_lfs(b)
 }
 
-/// Number of LFs in `b` not preceded by a CR. Two SIMD counting passes:
-/// this runs over every octet of every message sent.
-pub fn bare_lfs(b: &[u8]) -> usize {
-    let lf = memchr::memchr_iter(b'\n', b).count();
-    if lf == 0 {
-        return 0;
-    }
-    if memchr::memchr(b'\r', b).is_none() {
-        // LF-only (what MTAs write): no pairs to look for.
-        return lf;
-    }
-    let pairs = memchr::memmem::find_iter(b, b"\r\n").count();
-    // Saturating: `b` may be a mapped file that another program rewrites
-    // between the two passes (see store::mapped).
-    lf.saturating_sub(pairs)
-}
+pub use super::crlf::bare_lfs;
 
 #[cfg(test)]
 mod crlf_tests {

@@ -15,6 +15,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -65,12 +66,42 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 /// [`open_regular`] with the file's size, from the same `fstat` that
 /// checked its type (a reader that needs the size asks no second time).
 pub fn open_regular_sized(path: &Path) -> io::Result<(File, u64)> {
-    let f = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)?;
+    regular_sized(OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)?)
+}
+
+/// `f` with its size, if it is a regular file.
+fn regular_sized(f: File) -> io::Result<(File, u64)> {
     let m = f.metadata()?;
     if !m.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "not a regular file"));
     }
     Ok((f, m.len()))
+}
+
+/// Opens the directory `path` to open files in it with
+/// [`open_regular_sized_at`]; never through a symbolic link as its last
+/// component.
+pub fn open_dir(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW).open(path)
+}
+
+/// [`open_regular_sized`] of the file `name` of the directory `dir`: the
+/// kernel looks up one name instead of every component of a path (a
+/// FETCH of a thousand messages opens a thousand files).
+pub fn open_regular_sized_at(dir: &File, name: &str) -> io::Result<(File, u64)> {
+    if name.contains('/') {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a file name"));
+    }
+    let name = std::ffi::CString::new(name).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+    // SAFETY: `dir` is an open descriptor and `name` a NUL-terminated
+    // string, both alive for the call.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just opened and nothing else owns it.
+    regular_sized(unsafe { File::from_raw_fd(fd) })
 }
 
 /// Opens `path` for appending, never through a symbolic link.

@@ -78,6 +78,48 @@ fn mime(c: &mut Criterion) {
     g.finish();
 }
 
+/// Scenario 4's inner loops: counting the bare LFs of a message
+/// (the count before the literal is announced) and the conversion to CRLF,
+/// on the 10 MB message and on 200 ordinary ones (each converted into a
+/// buffer of the response queue's size, as FETCH does).
+fn crlf(c: &mut Criterion) {
+    use tegami::mime::crlf::{bare_lfs, crlf_into};
+    let big = ten_mb_message();
+    let mut gen = Generator::new(5, 200);
+    let msgs: Vec<Vec<u8>> = (0..200).map(|n| gen.message(n).bytes).collect();
+    let small: usize = msgs.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(1 << 20);
+    let mut g = c.benchmark_group("crlf");
+    g.throughput(Throughput::Bytes(big.len() as u64));
+    g.bench_function("count_10MB", |b| b.iter(|| bare_lfs(black_box(&big))));
+    g.bench_function("convert_10MB", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for from in (0..big.len()).step_by(256 * 1024) {
+                out.clear();
+                crlf_into(&mut out, &big, from, (from + 256 * 1024).min(big.len()));
+                n += out.len();
+            }
+            n
+        })
+    });
+    g.throughput(Throughput::Bytes(small as u64));
+    g.bench_function("count_200_messages", |b| b.iter(|| msgs.iter().map(|m| bare_lfs(m)).sum::<usize>()));
+    g.bench_function("convert_200_messages", |b| {
+        b.iter(|| {
+            out.clear();
+            for m in &msgs {
+                if out.len() > 256 * 1024 {
+                    out.clear();
+                }
+                crlf_into(&mut out, m, 0, m.len());
+            }
+            out.len()
+        })
+    });
+    g.finish();
+}
+
 fn uid_list(c: &mut Criterion) {
     let text = uid_list_text(100_000);
     assert_eq!(UidList::parse(&text).map(|l| l.records.len()).ok(), Some(100_000));
@@ -117,5 +159,5 @@ fn search_cached_headers(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parsing, mime, uid_list, search_cached_headers);
+criterion_group!(benches, parsing, mime, crlf, uid_list, search_cached_headers);
 criterion_main!(benches);

@@ -89,6 +89,9 @@ pub struct Run {
     fields: Vec<u8>,
     /// Their values, read from the cache or made from the text.
     values: Vec<Option<Vec<u8>>>,
+    /// The mailbox's `cur/`, opened at the first message file read (the
+    /// files are opened in it: one name looked up each, not a path).
+    cur: Option<Option<std::fs::File>>,
     /// Messages gone (expunged by another session) whose items needed
     /// the file.
     pub missing: usize,
@@ -224,7 +227,8 @@ fn load(tag: &str, plan: &Plan, run: &mut Run, entry: &Entry) -> Result<Option<L
     }
     // One message that cannot be read fails itself only (see `fetch`).
     let uid = entry.uid;
-    match plan.mailbox.open_message_sized(uid) {
+    let cur = run.cur.get_or_insert_with(|| plan.mailbox.open_cur().ok()).as_ref();
+    match plan.mailbox.open_message_sized(cur, uid) {
         Ok(Some((file, _, len))) => match Message::load_into(&file, len, std::mem::take(&mut run.spare)) {
             Ok(m) => Ok(Some((Some(m), held))),
             Err(e) => {

@@ -3,6 +3,7 @@
 //! with bare LFs made CRLF on the way, and the echoed section names.
 
 use super::Sink;
+use crate::mime::crlf::crlf_into;
 use crate::proto::response::Reply;
 use crate::proto::response::{write_astring, write_num};
 use crate::proto::section::{Partial, Section, SectionText};
@@ -106,13 +107,12 @@ pub(super) fn whole_literal(s: &mut dyn Sink, msg: &[u8], cap: usize) -> Result<
         }
         return Ok(());
     }
-    let bare = crate::mime::scan::bare_lfs(msg);
+    let bare = crate::mime::crlf::bare_lfs(msg);
     if bare == 0 {
         return literal(s, msg);
     }
     let n = msg.len() + bare;
     push_literal_head(s.buffer(), n);
-    let nul = memchr::memchr(0, msg).is_some();
     // Octets still owed: a mapped file rewritten between the count and
     // this pass must not change the length announced.
     let mut owed = n;
@@ -121,7 +121,7 @@ pub(super) fn whole_literal(s: &mut dyn Sink, msg: &[u8], cap: usize) -> Result<
         let to = (from + step).min(msg.len());
         let out = s.buffer();
         let at = out.len();
-        crlf_into(out, msg, from, to);
+        let nul = crlf_into(out, msg, from, to);
         out.truncate(at + (out.len() - at).min(owed));
         if nul {
             // RFC 3501 CHAR8: NUL goes as 0x80 (see `literal`).
@@ -151,8 +151,7 @@ fn converted_literal(out: &mut Vec<u8>, msg: &[u8]) {
     // is at most twice that, so at most one digit longer.
     push_literal_head(out, msg.len());
     let body_at = out.len();
-    crlf_into(out, msg, 0, msg.len());
-    if memchr::memchr(0, &out[body_at..]).is_some() {
+    if crlf_into(out, msg, 0, msg.len()) {
         out[body_at..].iter_mut().filter(|b| **b == 0).for_each(|b| *b = 0x80);
     }
     let mut head = Vec::with_capacity(24);
@@ -162,21 +161,6 @@ fn converted_literal(out: &mut Vec<u8>, msg: &[u8]) {
     } else {
         out.splice(head_at..body_at, head);
     }
-}
-
-/// Appends `msg[from..to]` to `out` with bare LFs made CRLF (an LF at
-/// `from` is bare unless the octet before it, even outside the piece, is CR).
-fn crlf_into(out: &mut Vec<u8>, msg: &[u8], from: usize, to: usize) {
-    out.reserve(to - from + (to - from) / 16);
-    let mut start = from;
-    for i in memchr::memchr_iter(b'\n', &msg[from..to]).map(|i| i + from) {
-        if i == 0 || msg[i - 1] != b'\r' {
-            out.extend_from_slice(&msg[start..i]);
-            out.extend_from_slice(b"\r\n");
-            start = i + 1;
-        }
-    }
-    out.extend_from_slice(&msg[start..to]);
 }
 
 /// Queues `NAME value` for a value rendered in memory (ENVELOPE, BODY,

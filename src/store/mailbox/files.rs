@@ -47,11 +47,17 @@ impl MailboxShared {
     /// Opens a message for reading, following renames by other writers;
     /// `None` when the message is gone (expunged).
     pub fn open_message(&self, uid: u32) -> Result<Option<(fs::File, Entry)>> {
-        Ok(self.open_message_sized(uid)?.map(|(f, e, _)| (f, e)))
+        Ok(self.open_message_sized(None, uid)?.map(|(f, e, _)| (f, e)))
     }
 
-    /// [`Self::open_message`] with the file's size when opened.
-    pub fn open_message_sized(&self, uid: u32) -> Result<Option<(fs::File, Entry, u64)>> {
+    /// `cur/` opened, for [`Self::open_message_sized`] of many messages.
+    pub fn open_cur(&self) -> std::io::Result<fs::File> {
+        crate::store::atomic::open_dir(&self.dir.join("cur"))
+    }
+
+    /// [`Self::open_message`] with the file's size when opened; a file of
+    /// `cur/` is opened in `cur` when given (from [`Self::open_cur`]).
+    pub fn open_message_sized(&self, cur: Option<&fs::File>, uid: u32) -> Result<Option<(fs::File, Entry, u64)>> {
         let snap = self.snapshot();
         let Some(entry) = snap.find(uid) else {
             return Ok(None);
@@ -67,7 +73,10 @@ impl MailboxShared {
         for _ in 0..3 {
             // Never through a symbolic link: a link planted in cur/ must
             // not make the server read outside the maildir.
-            let opened = crate::store::atomic::open_regular_sized(&self.file_path(&entry.file));
+            let opened = match cur {
+                Some(dir) if entry.file.contains(':') => crate::store::atomic::open_regular_sized_at(dir, &entry.file),
+                _ => crate::store::atomic::open_regular_sized(&self.file_path(&entry.file)),
+            };
             match opened {
                 Ok((f, len)) => return Ok(Some((f, entry, len))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.refind(entry.base()) {
