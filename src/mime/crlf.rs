@@ -34,8 +34,12 @@ pub fn crlf_into(out: &mut Vec<u8>, msg: &[u8], from: usize, to: usize) -> bool 
 /// whether the octet before `src` is a CR; true when `src` holds a NUL.
 pub fn crlf_after(out: &mut Vec<u8>, src: &[u8], cr_before: bool) -> bool {
     // Room for the text and for an LF in sixteen made CRLF (text lines
-    // are longer than that; more only costs another growth of `out`).
-    out.reserve(src.len() + src.len() / 16);
+    // are longer than that; more only costs another growth of `out`),
+    // unless `out` has room for the text already: then it was sized for
+    // the result (see `blocks::convert`).
+    if out.capacity() - out.len() < src.len() {
+        out.reserve(src.len() + src.len() / 16);
+    }
     let (done, mut cr_before, mut nul) = blocks::convert(out, src, cr_before);
     let rest = &src[done..];
     // The rest octet by octet: runs between bare LFs copied whole.
@@ -102,32 +106,31 @@ mod blocks {
         (i, total)
     }
 
-    /// Octets of the source converted between two checks of the room in
-    /// `out`: their result is at most twice as long.
-    const STRETCH: usize = 4096;
+    /// Octets a block may write past `o` (see `convert`'s SAFETY).
+    const REACH: usize = 64;
 
     /// Converts the blocks of `src` that have 16 more octets after them
-    /// (a store of the text from an LF on reads up to 15 past its block);
-    /// returns how many octets were converted, whether the last was a CR,
-    /// and whether a NUL was among them.
+    /// (a store of the text from an LF on reads up to 15 past its block),
+    /// while `out` has room for them: a caller that sized `out` for the
+    /// result exactly (`fetch::section`) gets the last few octets done one
+    /// by one, not `out` grown to twice its size for them. Returns how
+    /// many octets were converted, whether the last was a CR, and whether
+    /// a NUL was among them.
     pub(super) fn convert(out: &mut Vec<u8>, src: &[u8], mut cr_before: bool) -> (usize, bool, bool) {
         let mut i = 0;
         // SAFETY (for every block below): SSE2 is part of every x86-64
         // processor. Loads read src[at..at + 16] with at + 16 <= src.len()
         // (a block starts at i with i + 32 <= src.len(), an LF's store reads
-        // from i + p, p < 16). Stores write inside the capacity of `out`:
-        // a stretch starts with room for 2 * STRETCH + 64 octets past
-        // `len`, each block moves `o` by at most 32 and writes at most to
-        // o + 15 + 15 + 1 + 16 < o + 64, and a stretch has STRETCH / 16
-        // blocks. Octets written past the final `o` are never read: the
-        // length set is `o`, and everything below it was written.
+        // from i + p, p < 16). Stores write inside the capacity of `out`: a
+        // block starts at `o` with o + REACH <= capacity, and writes at most
+        // to o + p + shift + 1 + 16 <= o + 15 + 15 + 17 < o + REACH. Octets
+        // written past the final `o` are never read: the length set is `o`,
+        // and everything below it was written.
         let mut nuls = unsafe { _mm_setzero_si128() };
-        while i + 32 <= src.len() {
-            out.reserve(2 * STRETCH + 64);
-            let base = out.as_mut_ptr();
+        loop {
+            let (base, cap) = (out.as_mut_ptr(), out.capacity());
             let mut o = out.len();
-            let stop = (i + STRETCH).min(src.len() - 31);
-            while i < stop {
+            while i + 32 <= src.len() && o + REACH <= cap {
                 unsafe {
                     let v = _mm_loadu_si128(src.as_ptr().add(i).cast::<__m128i>());
                     _mm_storeu_si128(base.add(o).cast::<__m128i>(), v);
@@ -155,6 +158,13 @@ mod blocks {
             // SAFETY: every octet below `o` was written (above) or was
             // there before.
             unsafe { out.set_len(o) };
+            let left = src.len() - i;
+            if i + 32 > src.len() || left < 2 * REACH {
+                // What is left goes octet by octet (see `crlf_after`).
+                break;
+            }
+            // More bare LFs than `out` had room for: room for the rest.
+            out.reserve(left + left / 16 + REACH);
         }
         // SAFETY: SSE2 is part of every x86-64 processor.
         let nul = unsafe { _mm_movemask_epi8(nuls) } != 0;
@@ -246,8 +256,8 @@ mod tests {
     #[test]
     fn long_texts_agree_with_the_definition() {
         // Longer than a stretch of the conversion and than the 255 blocks
-        // the count sums at a time; every kind of octet, and all-LF text
-        // (whose counters would overflow first).
+        // the count sums at a time; every kind of octet, all-LF text
+        // (whose counters would overflow first), and text lines.
         let mut x = 12345u32;
         let mixed: Vec<u8> = (0..20_000)
             .map(|_| {
@@ -255,12 +265,17 @@ mod tests {
                 [b'\n', b'\r', b'a', 0, b'b', b'c'][(x >> 16) as usize % 6]
             })
             .collect();
-        for msg in [mixed, vec![b'\n'; 9000]] {
+        let lines: Vec<u8> = (0..200).flat_map(|_| [b'a'; 76].into_iter().chain([b'\n'])).collect();
+        for msg in [mixed, vec![b'\n'; 9000], lines] {
             for from in [0, 1, 4097, 8191] {
                 let (want, _, nul) = reference(&msg, from, msg.len());
                 let mut out = Vec::new();
                 assert_eq!(crlf_into(&mut out, &msg, from, msg.len()), nul);
                 assert_eq!(out, want);
+                // Sized exactly, as fetch::section sizes it: never grown.
+                let mut exact = Vec::with_capacity(want.len());
+                crlf_into(&mut exact, &msg, from, msg.len());
+                assert_eq!((exact.capacity(), &exact), (want.len(), &want));
             }
             assert_eq!(bare_lfs(&msg), reference(&msg, 0, msg.len()).1);
         }
