@@ -244,4 +244,29 @@ mod tests {
         assert_eq!(open_regular(&fifo).unwrap_err().kind(), io::ErrorKind::InvalidData);
         assert_eq!(open_append(&link).unwrap_err().raw_os_error(), Some(libc::ELOOP));
     }
+
+    #[test]
+    fn files_opened_in_a_directory_are_never_links_fifos_or_paths() {
+        let d = tempfile::tempdir().unwrap();
+        let cur = d.path().join("cur");
+        fs::create_dir(&cur).unwrap();
+        fs::write(d.path().join("secret"), "marker").unwrap();
+        fs::write(cur.join("1.M1P1.h,S=5:2,"), "hello").unwrap();
+        std::os::unix::fs::symlink(d.path().join("secret"), cur.join("link")).unwrap();
+        let c = std::ffi::CString::new(cur.join("fifo").as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let dir = open_dir(&cur).unwrap();
+        let (mut f, len) = open_regular_sized_at(&dir, "1.M1P1.h,S=5:2,").unwrap();
+        let mut text = String::new();
+        f.read_to_string(&mut text).unwrap();
+        assert_eq!((text.as_str(), len), ("hello", 5));
+        assert_eq!(open_regular_sized_at(&dir, "link").unwrap_err().raw_os_error(), Some(libc::ELOOP));
+        assert_eq!(open_regular_sized_at(&dir, "fifo").unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(open_regular_sized_at(&dir, "../secret").unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        // A cur/ that is itself a link is not opened.
+        let other = d.path().join("other");
+        std::os::unix::fs::symlink(&cur, &other).unwrap();
+        assert_eq!(open_dir(&other).unwrap_err().raw_os_error(), Some(libc::ENOTDIR));
+    }
 }
