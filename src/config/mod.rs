@@ -188,7 +188,7 @@ impl NetLimits {
             max_per_ip: number(m, "max-channels-per-ip", 100)?,
             max_preauth_command: number(m, "max-preauth-command", 8192)?,
             max_command: number(m, "max-command", 256 * 1024 * 1024)?,
-            max_fetch_buffer: number(m, "max-fetch-buffer", 256 * 1024)?,
+            max_fetch_buffer: number(m, "max-fetch-buffer", 1024 * 1024)?,
             max_held_literal: number(m, "max-held-literal", 1024 * 1024)?,
             max_client_memory: number(m, "max-client-memory", 256 * 1024 * 1024)?,
             channels_given: m.opt_present("max-channels"),
