@@ -2,8 +2,10 @@
 //! made CRLF, and the count of them that the literal of a converted
 //! message announces.
 //!
-//! Every octet of every message sent passes through here twice (counted,
-//! then converted), so on x86-64 both go 16 octets at a time with SSE2,
+//! Every octet of every message sent passes through here: a mapped
+//! message is counted before its literal is announced, then converted (one
+//! read into memory is converted first and announced after), so on x86-64
+//! both go 16 octets at a time with SSE2,
 //! which every x86-64 processor has: the count is one pass that finds
 //! LFs without a CR before them (where `memchr` took a pass to count LFs,
 //! one to look for a CR and one to count pairs), and the conversion stores
