@@ -13,8 +13,9 @@
 //! files written by an MTA usually do) the section is converted to CRLF, so
 //! sizes agree with BODYSTRUCTURE and RFC822.SIZE.
 
+use crate::mime::crlf::bare_lfs;
 use crate::mime::header::{fields, header_end};
-use crate::mime::scan::{bare_lfs, crlf_size};
+use crate::mime::scan::crlf_size;
 use crate::mime::{Kind, Part};
 use crate::proto::section::{Partial, Section, SectionText};
 use std::ops::Range;

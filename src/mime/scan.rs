@@ -78,7 +78,7 @@ pub fn crlf_size(b: &[u8]) -> usize {
     b.len() + bare_lfs(b)
 }
 
-pub use super::crlf::bare_lfs;
+use super::crlf::bare_lfs;
 
 #[cfg(test)]
 mod crlf_tests {
